@@ -1,0 +1,67 @@
+// `orderly serve`. So far it runs what exists: the event store, opened with
+// the configured durability, until SIGINT/SIGTERM. The HTTP/WS API, the
+// command pipeline and projections join it in issues 3 to 5.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+#include "api/cli/commands.h"
+#include "api/cli/terminal.h"
+#include "eventstore/store.h"
+
+namespace orderly::cli {
+
+namespace {
+
+std::shared_ptr<spdlog::logger> make_logger(const std::string& format) {
+  auto logger = spdlog::stderr_color_mt("orderly");
+  const bool json = format == "json" || (format.empty() && !stderr_is_terminal());
+  if (json) {
+    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+  } else {
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  }
+  return logger;
+}
+
+}  // namespace
+
+int run_serve(const CommonOptions& common, const ServeOptions& serve) {
+  auto log = make_logger(common.log_format);
+  auto sync = eventstore::parse_sync_mode(common.sync);
+  if (!sync) {
+    log->error("{}", sync.status().message());
+    return kExitUsage;
+  }
+  // Block the signals before any thread starts so only sigwait sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  eventstore::StoreOptions options;
+  options.sync = *sync;
+  auto store = eventstore::EventStore::open(common.data_dir, options);
+  if (!store) {
+    log->error("cannot open the event store: {}", store.status().to_string());
+    return kExitFailure;
+  }
+  log->info("event store open at {} (sync={}), log position {}", common.data_dir,
+            eventstore::sync_mode_name(*sync), (*store)->last_position());
+  log->warn("the HTTP API ({}) is not built yet: this build runs the event store only", serve.http_address);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log->info("signal {} received, closing the event store", sig);
+  Status st = (*store)->close();
+  if (!st.is_ok()) {
+    log->error("close failed: {}", st.to_string());
+    return kExitFailure;
+  }
+  log->info("closed cleanly at log position {}", (*store)->last_position());
+  return kExitOk;
+}
+
+}  // namespace orderly::cli

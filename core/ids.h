@@ -1,0 +1,19 @@
+// Opaque, time-ordered identifiers (UUIDv7, RFC 9562). Clients never parse
+// them; the engine relies only on their uniqueness and rough time order.
+#pragma once
+
+#include <string>
+
+#include "core/clock.h"
+
+namespace orderly {
+
+// A new UUIDv7 as 36 lower-case characters. Thread-safe. Within one process,
+// ids made in the same millisecond still sort in the order they were made.
+std::string new_uuid_v7();
+std::string new_uuid_v7(TimestampUs at);
+
+// True when `s` has the 8-4-4-4-12 hex shape of a UUID.
+bool looks_like_uuid(std::string_view s);
+
+}  // namespace orderly

@@ -1,0 +1,97 @@
+// Status and Result<T>: errors as values across module boundaries.
+//
+// A Status is cheap on success (no allocation) and carries a stable ErrorCode
+// plus a human message on failure. ErrorCode values map 1:1 to the contract's
+// problem+json `code` strings (see error_code_name), so an error raised deep
+// in the event store reaches the API with the same name.
+#pragma once
+
+#include <cassert>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace orderly {
+
+enum class ErrorCode {
+  kOk = 0,
+  kInvalidArgument,   // validation_failed
+  kNotFound,          // not_found
+  kVersionConflict,   // version_conflict
+  kAlreadyExists,     // already_exists
+  kCorruption,        // corruption: bytes on disk or on the wire are damaged
+  kIOError,           // io_error: the disk or the OS said no
+  kBusy,              // busy: e.g. the data directory is locked by another process
+  kOverloaded,        // overloaded
+  kShuttingDown,      // shutting_down
+  kInternal,          // internal
+};
+
+// The stable, snake_case name of a code (the problem+json `code`).
+std::string_view error_code_name(ErrorCode code);
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;  // OK
+  Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  static Status ok() { return {}; }
+  static Status invalid_argument(std::string m) { return {ErrorCode::kInvalidArgument, std::move(m)}; }
+  static Status not_found(std::string m) { return {ErrorCode::kNotFound, std::move(m)}; }
+  static Status version_conflict(std::string m) { return {ErrorCode::kVersionConflict, std::move(m)}; }
+  static Status already_exists(std::string m) { return {ErrorCode::kAlreadyExists, std::move(m)}; }
+  static Status corruption(std::string m) { return {ErrorCode::kCorruption, std::move(m)}; }
+  static Status io_error(std::string m) { return {ErrorCode::kIOError, std::move(m)}; }
+  static Status busy(std::string m) { return {ErrorCode::kBusy, std::move(m)}; }
+  static Status overloaded(std::string m) { return {ErrorCode::kOverloaded, std::move(m)}; }
+  static Status shutting_down(std::string m) { return {ErrorCode::kShuttingDown, std::move(m)}; }
+  static Status internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
+
+  bool is_ok() const { return code_ == ErrorCode::kOk; }
+  explicit operator bool() const { return is_ok(); }
+  ErrorCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+  // "version_conflict: stream order-1 expected version 3, actual 5"
+  std::string to_string() const;
+
+ private:
+  ErrorCode code_ = ErrorCode::kOk;
+  std::string message_;
+};
+
+// Either a value or a non-OK Status.
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}                       // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) { assert(!std::get<Status>(v_).is_ok()); }  // NOLINT
+
+  bool is_ok() const { return std::holds_alternative<T>(v_); }
+  explicit operator bool() const { return is_ok(); }
+
+  // REQUIRES: is_ok()
+  T& value() & { return std::get<T>(v_); }
+  const T& value() const& { return std::get<T>(v_); }
+  T&& value() && { return std::get<T>(std::move(v_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+  // OK when a value is held.
+  Status status() const { return is_ok() ? Status::ok() : std::get<Status>(v_); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace orderly
+
+// Returns early from the enclosing function when `expr` (a Status) failed.
+#define ORDERLY_RETURN_IF_ERROR(expr)           \
+  do {                                          \
+    ::orderly::Status _st = (expr);             \
+    if (!_st.is_ok()) return _st;               \
+  } while (0)

@@ -1,0 +1,133 @@
+#include "eventstore/rocksdb_handle.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/table.h>
+
+#include <filesystem>
+
+#include "eventstore/keys.h"
+#include "eventstore/rocksdb_status.h"
+
+namespace orderly::eventstore {
+
+namespace {
+
+// The log is append-only with increasing keys and incompressible-ish
+// FlatBuffers values: no compression on the hot path, big memtables so flushes
+// are rare and large, and SSTs whose key ranges never overlap, so compaction
+// is mostly trivial moves.
+rocksdb::ColumnFamilyOptions log_family_options(const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions o;
+  o.compression = rocksdb::kNoCompression;
+  o.write_buffer_size = 128 << 20;
+  o.max_write_buffer_number = 4;
+  o.target_file_size_base = 128 << 20;
+  o.max_bytes_for_level_base = 1ull << 30;
+  o.level_compaction_dynamic_level_bytes = true;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = cache;
+  t.block_size = 64 << 10;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return o;
+}
+
+// Small keys and values, read by seek: the defaults with a shared cache.
+rocksdb::ColumnFamilyOptions index_family_options(const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions o;
+  o.write_buffer_size = 32 << 20;
+  o.level_compaction_dynamic_level_bytes = true;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = cache;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return o;
+}
+
+}  // namespace
+
+RocksDbHandle::RocksDbHandle(RocksDbHandle&& other) noexcept { *this = std::move(other); }
+
+RocksDbHandle& RocksDbHandle::operator=(RocksDbHandle&& other) noexcept {
+  if (this != &other) {
+    (void)close();
+    db = std::move(other.db);
+    handles = std::move(other.handles);
+    meta = other.meta;
+    log = other.log;
+    streams = other.streams;
+    commands = other.commands;
+    checkpoints = other.checkpoints;
+    other.handles.clear();
+  }
+  return *this;
+}
+
+RocksDbHandle::~RocksDbHandle() { (void)close(); }
+
+Status RocksDbHandle::close() {
+  if (!db) return Status::ok();
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  handles.clear();
+  rocksdb::Status s = db->Close();
+  db.reset();
+  return from_rocksdb(s, "closing the store");
+}
+
+Result<RocksDbHandle> open_rocksdb(const std::string& dir, OpenMode mode) {
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec);
+  if (!exists && (mode.read_only || !mode.create_if_missing)) {
+    return Status::not_found("no Orderly data directory at " + dir);
+  }
+  if (!exists) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status::io_error("cannot create " + dir + ": " + ec.message());
+  }
+
+  static const auto cache = rocksdb::NewLRUCache(64 << 20);
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = !mode.read_only && mode.create_if_missing;
+  db_options.create_missing_column_families = !mode.read_only;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.keep_log_file_num = 5;
+  db_options.max_manifest_file_size = 64 << 20;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, index_family_options(cache)},
+      {kLogFamily, log_family_options(cache)},
+      {kStreamsFamily, index_family_options(cache)},
+      {kCommandsFamily, index_family_options(cache)},
+      {kCheckpointsFamily, index_family_options(cache)},
+  };
+
+  RocksDbHandle h;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      mode.read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &h.handles, &raw)
+                     : rocksdb::DB::Open(db_options, dir, families, &h.handles, &raw);
+  if (!s.ok()) return from_rocksdb(s, "opening " + dir);
+  h.db.reset(raw);
+  h.meta = h.handles[0];
+  h.log = h.handles[1];
+  h.streams = h.handles[2];
+  h.commands = h.handles[3];
+  h.checkpoints = h.handles[4];
+
+  std::string format;
+  s = h.db->Get(rocksdb::ReadOptions(), h.meta, kFormatKey, &format);
+  if (s.IsNotFound()) {
+    if (mode.read_only) return Status::corruption(dir + " has no format marker");
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = h.db->Put(wo, h.meta, kFormatKey, kFormatValue);
+    if (!s.ok()) return from_rocksdb(s, "writing the format marker");
+  } else if (!s.ok()) {
+    return from_rocksdb(s, "reading the format marker");
+  } else if (format != kFormatValue) {
+    return Status::corruption(dir + " holds format '" + format + "', this build reads '" +
+                              kFormatValue + "'");
+  }
+  return h;
+}
+
+}  // namespace orderly::eventstore

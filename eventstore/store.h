@@ -1,0 +1,115 @@
+// The event store: an append-only log of events in RocksDB with a stream
+// index, idempotent appends, group commit and durable checkpoints.
+// The bytes on disk are described in eventstore/LOG_FORMAT.md.
+//
+// Thread safety: every public method is safe to call from any thread.
+// Appends are serialised internally; concurrent append() callers are combined
+// into one group commit (one WriteBatch, one fsync). Reads never block writes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/envelope.h"
+#include "core/status.h"
+#include "eventstore/recorded_event.h"
+#include "eventstore/types.h"
+
+namespace orderly::eventstore {
+
+struct StoreOptions {
+  SyncMode sync = SyncMode::kAlways;
+  bool create_if_missing = true;
+  // Opens without taking the directory lock and without writing: for verify,
+  // replay and online backup beside a running server. Appends fail.
+  bool read_only = false;
+  // A record is closed when it reaches this size; bigger commits write several.
+  size_t max_record_bytes = 1 << 20;
+};
+
+struct StoreStats {
+  uint64_t commits = 0;         // WriteBatches written
+  uint64_t events = 0;          // events appended
+  uint64_t bytes = 0;           // bytes of records written
+  uint64_t sync_micros = 0;     // total time inside the synced Write
+};
+
+class EventStore {
+ public:
+  // Opens (or creates) the store in `dir`.
+  static Result<std::unique_ptr<EventStore>> open(const std::string& dir,
+                                                  const StoreOptions& options = {});
+  ~EventStore();
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // Appends atomically, combined with concurrent callers into one group
+  // commit. Returns once the events are durable (per SyncMode).
+  // Errors: version_conflict (naming both versions), validation_failed,
+  // io_error; nothing of a failed request is written.
+  Result<AppendResult> append(const AppendRequest& request);
+  Result<AppendResult> append(std::string_view stream, ExpectedVersion expected,
+                              std::span<const NewEvent> events, std::string_view command_id = {});
+
+  // Commits several independent requests in one WriteBatch with one fsync.
+  // Each request succeeds or fails on its own; later requests see the
+  // versions the earlier ones produced. This is the single writer's path.
+  std::vector<Result<AppendResult>> append_batch(std::span<const AppendRequest> requests);
+
+  // The position of the last committed event; 0 on an empty log.
+  uint64_t last_position() const;
+  // Waits until last_position() >= position or the timeout passes; returns
+  // whether it got there.
+  bool wait_for_position(uint64_t position, std::chrono::milliseconds timeout) const;
+
+  // The stream's current version (0 = no such stream), as committed.
+  Result<uint64_t> stream_version(std::string_view stream) const;
+
+  // Up to max_count events of a stream, starting at from_version (inclusive)
+  // and going forwards, or backwards (from_version = kEndOfLog: the newest).
+  Result<std::vector<RecordedEvent>> read_stream(std::string_view stream, uint64_t from_version,
+                                                 uint64_t max_count,
+                                                 Direction direction = Direction::kForward) const;
+
+  // The event at a global position; not_found beyond the end.
+  Result<RecordedEvent> read_event(uint64_t position) const;
+
+  // Visits the events of the log in position order that match `query`. The
+  // view is valid only during the call; return false to stop early. Every
+  // visited event has passed the verifier. Constant memory.
+  Status scan(const LogQuery& query, const std::function<bool(const EventView&)>& visit) const;
+
+  // Durable checkpoints, per subscriber name (0 when never saved).
+  Result<uint64_t> load_checkpoint(std::string_view name) const;
+  Status save_checkpoint(std::string_view name, uint64_t position, bool sync = false);
+
+  // A consistent copy of the whole store into `dir` (which must not exist),
+  // taken while appends go on (RocksDB checkpoint: hard links where possible).
+  Status backup_to(const std::string& dir);
+
+  StoreStats stats() const;
+  const std::string& dir() const;
+  SyncMode sync_mode() const;
+
+  // Waits for in-flight appends, flushes and closes. Later appends fail with
+  // shutting_down. Called by the destructor.
+  Status close();
+
+  struct Impl;
+
+ private:
+  explicit EventStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+std::string_view sync_mode_name(SyncMode mode);
+Result<SyncMode> parse_sync_mode(std::string_view text);
+
+// Stream names: 1..255 bytes, no NUL byte.
+Status validate_stream_name(std::string_view stream);
+
+}  // namespace orderly::eventstore

@@ -1,0 +1,370 @@
+// EventStore: the append path. One group commit = one WriteBatch = one fsync.
+#include <chrono>
+#include <string>
+
+#include "core/big_endian.h"
+#include "eventstore/keys.h"
+#include "eventstore/rocksdb_status.h"
+#include "eventstore/store.h"
+#include "eventstore/store_impl.h"
+
+namespace orderly::eventstore {
+
+namespace {
+
+constexpr size_t kMaxCommandIdBytes = 256;
+constexpr size_t kMaxVersionCacheEntries = 1 << 20;
+
+Status validate_request(const AppendRequest& r) {
+  if (r.writes.empty()) return Status::invalid_argument("append has no streams");
+  if (r.command_id.size() > kMaxCommandIdBytes) {
+    return Status::invalid_argument("command id is longer than 256 bytes");
+  }
+  size_t events = 0;
+  for (const StreamWrite& w : r.writes) {
+    ORDERLY_RETURN_IF_ERROR(validate_stream_name(w.stream));
+    for (const NewEvent& e : w.events) {
+      const auto type_id = static_cast<uint16_t>(e.type);
+      if (!is_known_event_type(type_id)) {
+        return Status::invalid_argument("unknown event type id " + std::to_string(type_id));
+      }
+      if (e.schema_version == 0 || e.schema_version > current_schema_version(e.type)) {
+        return Status::invalid_argument("unsupported schema version " +
+                                        std::to_string(e.schema_version) + " for " +
+                                        std::string(event_type_name(e.type)));
+      }
+      // The log must only ever hold events that decode: check the payload
+      // bytes now rather than find them broken at replay.
+      if (e.payload.empty() || !verify_payload(e.type, e.payload)) {
+        return Status::invalid_argument("payload of " + std::string(event_type_name(e.type)) +
+                                        " for stream " + std::string(w.stream) +
+                                        " is not a valid FlatBuffer of that type");
+      }
+    }
+    events += w.events.size();
+  }
+  if (events == 0) return Status::invalid_argument("append has no events");
+  if (events > UINT32_MAX) return Status::invalid_argument("append has too many events");
+  return Status::ok();
+}
+
+std::string describe(ExpectedVersion e) {
+  switch (e.kind) {
+    case ExpectedVersion::Kind::kAny: return "any version";
+    case ExpectedVersion::Kind::kNoStream: return "no stream";
+    case ExpectedVersion::Kind::kStreamExists: return "an existing stream";
+    case ExpectedVersion::Kind::kExact:
+      return e.version == 0 ? "no stream" : "version " + std::to_string(e.version);
+  }
+  return "?";
+}
+
+bool satisfies(ExpectedVersion e, uint64_t current) {
+  switch (e.kind) {
+    case ExpectedVersion::Kind::kAny: return true;
+    case ExpectedVersion::Kind::kNoStream: return current == 0;
+    case ExpectedVersion::Kind::kStreamExists: return current > 0;
+    case ExpectedVersion::Kind::kExact: return current == e.version;
+  }
+  return false;
+}
+
+// A version a request has claimed but not yet merged into the batch.
+struct Tentative {
+  std::string_view stream;
+  uint64_t version;
+};
+
+}  // namespace
+
+Result<uint64_t> EventStore::Impl::committed_version(std::string_view stream) {
+  const std::string key(stream);
+  if (auto it = version_cache.find(key); it != version_cache.end()) return it->second;
+  auto v = read_stream_version(stream);
+  if (!v) return v.status();
+  if (version_cache.size() >= kMaxVersionCacheEntries) version_cache.clear();
+  version_cache.emplace(key, *v);
+  return *v;
+}
+
+Status EventStore::Impl::recover_after_write_error() {
+  // RocksDB stops writing after a failed WAL write or sync (e.g. disk full).
+  // Resume() retries once the cause is gone. The failed batch may or may not
+  // have reached the disk, so the tail is re-read rather than assumed.
+  ORDERLY_RETURN_IF_ERROR(from_rocksdb(rocks.db->Resume(), "resuming after a write error"));
+  auto last = read_last_position();
+  if (!last) return last.status();
+  version_cache.clear();
+  needs_recovery = false;
+  publish_position(*last);
+  return Status::ok();
+}
+
+std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const AppendRequest> requests) {
+  std::vector<Result<AppendResult>> results;
+  results.reserve(requests.size());
+  auto fail_all = [&](const Status& st) {
+    results.clear();
+    for (size_t i = 0; i < requests.size(); ++i) results.emplace_back(st);
+    return results;
+  };
+  if (closed) return fail_all(Status::shutting_down("the event store is closed"));
+  if (options.read_only) return fail_all(Status::invalid_argument("the store is open read-only"));
+  if (needs_recovery) {
+    Status st = recover_after_write_error();
+    if (!st.is_ok()) return fail_all(st);
+  }
+
+  const TimestampUs batch_time = now_us();
+  const uint64_t first_position = last_position.load() + 1;
+  uint64_t next_position = first_position;
+  write_batch.Clear();
+  batch_streams.clear();
+  batch_commands.clear();
+  record.reset(next_position);
+  std::vector<Tentative> tentative;
+  std::vector<uint64_t> bases;              // each write's stream version before it
+  std::vector<size_t> duplicates_to_fill;  // results whose stream versions come from the log
+
+  auto flush_record = [&] {
+    if (record.count() == 0) return;
+    const std::string key = log_key(record.first_position());
+    const std::string_view bytes = record.finish();
+    write_batch.Put(rocks.log, key, rocksdb::Slice(bytes.data(), bytes.size()));
+    stat_bytes.fetch_add(bytes.size(), std::memory_order_relaxed);
+  };
+
+  for (const AppendRequest& req : requests) {
+    if (Status st = validate_request(req); !st.is_ok()) {
+      results.emplace_back(st);
+      continue;
+    }
+    // Idempotency comes before the version check: a retry whose expected
+    // version is stale by now must still get its first answer.
+    if (!req.command_id.empty()) {
+      const std::string id(req.command_id);
+      if (auto it = batch_commands.find(id); it != batch_commands.end()) {
+        AppendResult r;
+        r.first_position = it->second.first;
+        r.last_position = it->second.first + it->second.second - 1;
+        r.duplicate = true;
+        results.emplace_back(std::move(r));
+        duplicates_to_fill.push_back(results.size() - 1);
+        continue;
+      }
+      std::string value;
+      auto s = rocks.db->Get(rocksdb::ReadOptions(), rocks.commands, id, &value);
+      if (s.ok() && value.size() == kCommandValueSize) {
+        AppendResult r;
+        uint32_t count = 0;
+        parse_command_value(value, &r.first_position, &count);
+        r.last_position = r.first_position + count - 1;
+        r.duplicate = true;
+        results.emplace_back(std::move(r));
+        duplicates_to_fill.push_back(results.size() - 1);
+        continue;
+      }
+      if (!s.ok() && !s.IsNotFound()) {
+        results.emplace_back(from_rocksdb(s, "reading command ids"));
+        continue;
+      }
+    }
+
+    // Optimistic concurrency: every stream must be where the writer expects.
+    tentative.clear();
+    bases.clear();
+    Status conflict;
+    for (const StreamWrite& w : req.writes) {
+      uint64_t current = 0;
+      bool found = false;
+      for (auto t = tentative.rbegin(); t != tentative.rend(); ++t) {
+        if (t->stream == w.stream) {
+          current = t->version;
+          found = true;
+          break;
+        }
+      }
+      if (!found) {
+        if (auto it = batch_streams.find(std::string(w.stream)); it != batch_streams.end()) {
+          current = it->second.version;
+        } else {
+          auto v = committed_version(w.stream);
+          if (!v) {
+            conflict = v.status();
+            break;
+          }
+          current = *v;
+        }
+      }
+      if (!satisfies(w.expected, current)) {
+        conflict = Status::version_conflict(
+            "stream " + std::string(w.stream) + ": expected " + describe(w.expected) +
+            ", actual " + (current == 0 ? std::string("no stream") : "version " + std::to_string(current)));
+        break;
+      }
+      bases.push_back(current);
+      tentative.push_back({w.stream, current + w.events.size()});
+    }
+    if (!conflict.is_ok()) {
+      results.emplace_back(conflict);
+      continue;
+    }
+
+    // Accepted: assign positions and versions, frame the envelopes.
+    AppendResult r;
+    r.first_position = next_position;
+    r.stream_versions.reserve(req.writes.size());
+    const TimestampUs time = req.time_us != 0 ? req.time_us : batch_time;
+    for (size_t wi = 0; wi < req.writes.size(); ++wi) {
+      const StreamWrite& w = req.writes[wi];
+      BatchStream& bs = batch_streams[std::string(w.stream)];
+      bs.version = bases[wi];
+      for (const NewEvent& e : w.events) {
+        const uint64_t version = ++bs.version;
+        if (bs.first_new_version == 0) bs.first_new_version = version;
+        build_envelope(fbb, EnvelopeFields{e.type, e.schema_version, w.stream, version,
+                                           next_position, time, req.command_id,
+                                           e.correlation_id, e.causation_id, e.payload});
+        std::span<const uint8_t> env(fbb.GetBufferPointer(), fbb.GetSize());
+        if (record.count() > 0 && record.approximate_size() + env.size() > options.max_record_bytes) {
+          flush_record();
+          record.reset(next_position);
+        }
+        record.add(env);
+        if (!bs.runs.empty() && bs.runs.back().first_position + bs.runs.back().count == next_position) {
+          ++bs.runs.back().count;
+        } else {
+          bs.runs.push_back({next_position, 1});
+        }
+        ++next_position;
+      }
+      r.stream_versions.push_back(bs.version);
+    }
+    r.last_position = next_position - 1;
+    if (!req.command_id.empty()) {
+      const auto count = static_cast<uint32_t>(r.last_position - r.first_position + 1);
+      write_batch.Put(rocks.commands, rocksdb::Slice(req.command_id.data(), req.command_id.size()),
+                      command_value(r.first_position, count));
+      batch_commands.emplace(std::string(req.command_id), std::make_pair(r.first_position, count));
+    }
+    results.emplace_back(std::move(r));
+  }
+
+  const uint64_t appended = next_position - first_position;
+  if (appended > 0) {
+    flush_record();
+    std::string chunk;
+    for (const auto& [stream, bs] : batch_streams) {
+      if (bs.runs.empty()) continue;
+      chunk.clear();
+      for (const IndexRun& run : bs.runs) append_index_run(chunk, run);
+      write_batch.Put(rocks.streams, stream_key(stream, bs.first_new_version), chunk);
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = options.sync == SyncMode::kAlways;
+    const auto t0 = std::chrono::steady_clock::now();
+    rocksdb::Status s = rocks.db->Write(wo, &write_batch);
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - t0).count();
+    if (!s.ok()) {
+      needs_recovery = true;
+      const Status st = from_rocksdb(s, "appending to the log");
+      for (auto& r : results) {
+        if (r.is_ok() && !r->duplicate) r = st;
+      }
+      // Duplicates within this batch pointed at the failed commit.
+      for (size_t i : duplicates_to_fill) {
+        if (results[i].is_ok() && results[i]->first_position >= first_position) results[i] = st;
+      }
+      return results;
+    }
+    for (const auto& [stream, bs] : batch_streams) {
+      if (version_cache.size() >= kMaxVersionCacheEntries) version_cache.clear();
+      version_cache[stream] = bs.version;
+    }
+    stat_commits.fetch_add(1, std::memory_order_relaxed);
+    stat_events.fetch_add(appended, std::memory_order_relaxed);
+    stat_sync_micros.fetch_add(static_cast<uint64_t>(micros), std::memory_order_relaxed);
+    publish_position(next_position - 1);
+  }
+
+  // Retries answer with the versions their first commit produced.
+  for (size_t i : duplicates_to_fill) {
+    if (!results[i].is_ok()) continue;
+    AppendResult& r = *results[i];
+    const AppendRequest& req = requests[i];
+    r.stream_versions.assign(req.writes.size(), 0);
+    std::unique_ptr<rocksdb::Iterator> it(rocks.db->NewIterator(rocksdb::ReadOptions(), rocks.log));
+    AlignedBuffer buf;
+    for (it->SeekForPrev(log_key(r.first_position)); it->Valid(); it->Next()) {
+      const uint64_t rec_first = get_be64(it->key().data());
+      if (rec_first > r.last_position) break;
+      auto rec = RecordView::parse(buf.assign(it->value().ToStringView()), rec_first);
+      if (!rec) break;
+      for (uint64_t p = std::max(rec_first, r.first_position);
+           p <= std::min(rec->last_position(), r.last_position); ++p) {
+        auto ev = decode_envelope_only(rec->entry(static_cast<uint32_t>(p - rec_first)));
+        if (!ev) continue;
+        for (size_t w = 0; w < req.writes.size(); ++w) {
+          if (req.writes[w].stream == ev->stream()) {
+            r.stream_versions[w] = std::max(r.stream_versions[w], ev->version());
+          }
+        }
+      }
+    }
+  }
+  return results;
+}
+
+std::vector<Result<AppendResult>> EventStore::append_batch(std::span<const AppendRequest> requests) {
+  std::lock_guard lock(impl_->commit_mu);
+  return impl_->commit(requests);
+}
+
+Result<AppendResult> EventStore::append(const AppendRequest& request) {
+  Impl& s = *impl_;
+  PendingAppend me;
+  me.request = &request;
+  std::unique_lock lock(s.queue_mu);
+  s.queue.push_back(&me);
+  s.queue_cv.wait(lock, [&] { return me.done || !s.leader_active; });
+  if (me.done) return std::move(*me.result);
+
+  // Leader: commit everything queued so far, own request included, as one
+  // group; followers that arrive meanwhile form the next group.
+  s.leader_active = true;
+  std::vector<PendingAppend*> group;
+  group.swap(s.queue);
+  lock.unlock();
+
+  std::vector<AppendRequest> requests;
+  requests.reserve(group.size());
+  for (PendingAppend* p : group) requests.push_back(*p->request);
+  std::vector<Result<AppendResult>> results;
+  {
+    std::lock_guard commit_lock(s.commit_mu);
+    results = s.commit(requests);
+  }
+
+  lock.lock();
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i]->result.emplace(std::move(results[i]));
+    group[i]->done = true;
+  }
+  s.leader_active = false;
+  lock.unlock();
+  s.queue_cv.notify_all();
+  return std::move(*me.result);
+}
+
+Result<AppendResult> EventStore::append(std::string_view stream, ExpectedVersion expected,
+                                        std::span<const NewEvent> events,
+                                        std::string_view command_id) {
+  const StreamWrite write{stream, expected, events};
+  AppendRequest request;
+  request.writes = std::span<const StreamWrite>(&write, 1);
+  request.command_id = command_id;
+  return append(request);
+}
+
+}  // namespace orderly::eventstore
