@@ -1,0 +1,45 @@
+// Child processes for tests: spawn with a pipe on stdout, read lines, kill
+// by PID, reap. Every started process is stopped by the destructor.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace orderly::testing {
+
+class ChildProcess {
+ public:
+  // argv[0] is the executable's path. stdout is captured; stderr inherited.
+  explicit ChildProcess(const std::vector<std::string>& argv);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // The next complete line of stdout, or nullopt at EOF or on timeout.
+  std::optional<std::string> read_line(std::chrono::milliseconds timeout);
+  // Everything complete read so far without blocking for more than `timeout`.
+  std::vector<std::string> drain_lines(std::chrono::milliseconds timeout);
+  void kill_hard();                // SIGKILL
+  int wait();                      // exit status (128+signal when killed)
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string buffer_;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
+// Runs a command to completion; returns its exit status and stdout.
+struct RunResult {
+  int exit_code;
+  std::string output;
+};
+RunResult run_command(const std::vector<std::string>& argv);
+
+}  // namespace orderly::testing
