@@ -48,6 +48,10 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& dir,
   auto last = impl->read_last_position();
   if (!last) return last.status();
   impl->last_position.store(*last);
+  if (!options.read_only) {
+    std::lock_guard lock(impl->commit_mu);
+    ORDERLY_RETURN_IF_ERROR(impl->load_streams());
+  }
   return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
 }
 

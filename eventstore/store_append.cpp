@@ -13,7 +13,6 @@ namespace orderly::eventstore {
 namespace {
 
 constexpr size_t kMaxCommandIdBytes = 256;
-constexpr size_t kMaxVersionCacheEntries = 1 << 20;
 
 Status validate_request(const AppendRequest& r) {
   if (r.writes.empty()) return Status::invalid_argument("append has no streams");
@@ -77,24 +76,52 @@ struct Tentative {
 
 }  // namespace
 
-Result<uint64_t> EventStore::Impl::committed_version(std::string_view stream) {
-  const std::string key(stream);
-  if (auto it = version_cache.find(key); it != version_cache.end()) return it->second;
-  auto v = read_stream_version(stream);
-  if (!v) return v.status();
-  if (version_cache.size() >= kMaxVersionCacheEntries) version_cache.clear();
-  version_cache.emplace(key, *v);
-  return *v;
+BatchStream& EventStore::Impl::touch(std::string_view stream) {
+  auto it = streams.find(stream);
+  if (it == streams.end()) it = streams.emplace(std::string(stream), StreamState{}).first;
+  StreamState& st = it->second;
+  if (st.batch_epoch != batch_epoch) {
+    st.batch_epoch = batch_epoch;
+    st.batch_slot = static_cast<uint32_t>(batch_stream_count);
+    if (batch_stream_count == batch_streams.size()) batch_streams.emplace_back();
+    BatchStream& bs = batch_streams[batch_stream_count++];
+    bs.stream = &*it;
+    bs.version = st.version;
+    bs.first_new_version = 0;
+    bs.runs.clear();
+  }
+  return batch_streams[st.batch_slot];
+}
+
+Status EventStore::Impl::load_streams() {
+  streams.clear();
+  std::unique_ptr<rocksdb::Iterator> it(rocks.db->NewIterator(rocksdb::ReadOptions(), rocks.streams));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view name;
+    uint64_t first_version = 0;
+    const std::string_view value = it->value().ToStringView();
+    if (!parse_stream_key(it->key().ToStringView(), &name, &first_version) || value.empty() ||
+        value.size() % kIndexRunSize != 0) {
+      return Status::corruption("damaged stream index chunk; run `orderly verify`");
+    }
+    uint64_t n = 0;
+    for (size_t i = 0; i < value.size() / kIndexRunSize; ++i) n += index_run_at(value, i).count;
+    // Chunks of one stream come in version order: the last one wins.
+    auto [pos, inserted] = streams.try_emplace(std::string(name));
+    pos->second.version = first_version + n - 1;
+  }
+  return from_rocksdb(it->status(), "loading the stream index");
 }
 
 Status EventStore::Impl::recover_after_write_error() {
   // RocksDB stops writing after a failed WAL write or sync (e.g. disk full).
   // Resume() retries once the cause is gone. The failed batch may or may not
-  // have reached the disk, so the tail is re-read rather than assumed.
+  // have reached the disk, so the tail and the versions are re-read rather
+  // than assumed.
   ORDERLY_RETURN_IF_ERROR(from_rocksdb(rocks.db->Resume(), "resuming after a write error"));
   auto last = read_last_position();
   if (!last) return last.status();
-  version_cache.clear();
+  ORDERLY_RETURN_IF_ERROR(load_streams());
   needs_recovery = false;
   publish_position(*last);
   return Status::ok();
@@ -119,12 +146,13 @@ std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const Appen
   const uint64_t first_position = last_position.load() + 1;
   uint64_t next_position = first_position;
   write_batch.Clear();
-  batch_streams.clear();
+  ++batch_epoch;
+  batch_stream_count = 0;
   batch_commands.clear();
   record.reset(next_position);
   std::vector<Tentative> tentative;
   std::vector<uint64_t> bases;              // each write's stream version before it
-  std::vector<size_t> duplicates_to_fill;  // results whose stream versions come from the log
+  std::vector<size_t> duplicates_to_fill;   // results whose stream versions come from the log
 
   auto flush_record = [&] {
     if (record.count() == 0) return;
@@ -142,8 +170,7 @@ std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const Appen
     // Idempotency comes before the version check: a retry whose expected
     // version is stale by now must still get its first answer.
     if (!req.command_id.empty()) {
-      const std::string id(req.command_id);
-      if (auto it = batch_commands.find(id); it != batch_commands.end()) {
+      if (auto it = batch_commands.find(req.command_id); it != batch_commands.end()) {
         AppendResult r;
         r.first_position = it->second.first;
         r.last_position = it->second.first + it->second.second - 1;
@@ -153,7 +180,8 @@ std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const Appen
         continue;
       }
       std::string value;
-      auto s = rocks.db->Get(rocksdb::ReadOptions(), rocks.commands, id, &value);
+      auto s = rocks.db->Get(rocksdb::ReadOptions(), rocks.commands,
+                             rocksdb::Slice(req.command_id.data(), req.command_id.size()), &value);
       if (s.ok() && value.size() == kCommandValueSize) {
         AppendResult r;
         uint32_t count = 0;
@@ -171,6 +199,7 @@ std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const Appen
     }
 
     // Optimistic concurrency: every stream must be where the writer expects.
+    // A request may name a stream twice; `tentative` holds its own progress.
     tentative.clear();
     bases.clear();
     Status conflict;
@@ -184,22 +213,11 @@ std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const Appen
           break;
         }
       }
-      if (!found) {
-        if (auto it = batch_streams.find(std::string(w.stream)); it != batch_streams.end()) {
-          current = it->second.version;
-        } else {
-          auto v = committed_version(w.stream);
-          if (!v) {
-            conflict = v.status();
-            break;
-          }
-          current = *v;
-        }
-      }
+      if (!found) current = touch(w.stream).version;
       if (!satisfies(w.expected, current)) {
         conflict = Status::version_conflict(
-            "stream " + std::string(w.stream) + ": expected " + describe(w.expected) +
-            ", actual " + (current == 0 ? std::string("no stream") : "version " + std::to_string(current)));
+            "stream " + std::string(w.stream) + ": expected " + describe(w.expected) + ", actual " +
+            (current == 0 ? std::string("no stream") : "version " + std::to_string(current)));
         break;
       }
       bases.push_back(current);
@@ -217,14 +235,14 @@ std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const Appen
     const TimestampUs time = req.time_us != 0 ? req.time_us : batch_time;
     for (size_t wi = 0; wi < req.writes.size(); ++wi) {
       const StreamWrite& w = req.writes[wi];
-      BatchStream& bs = batch_streams[std::string(w.stream)];
+      BatchStream& bs = touch(w.stream);
       bs.version = bases[wi];
       for (const NewEvent& e : w.events) {
         const uint64_t version = ++bs.version;
         if (bs.first_new_version == 0) bs.first_new_version = version;
         build_envelope(fbb, EnvelopeFields{e.type, e.schema_version, w.stream, version,
-                                           next_position, time, req.command_id,
-                                           e.correlation_id, e.causation_id, e.payload});
+                                           next_position, time, req.command_id, e.correlation_id,
+                                           e.causation_id, e.payload});
         std::span<const uint8_t> env(fbb.GetBufferPointer(), fbb.GetSize());
         if (record.count() > 0 && record.approximate_size() + env.size() > options.max_record_bytes) {
           flush_record();
@@ -253,12 +271,17 @@ std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const Appen
   const uint64_t appended = next_position - first_position;
   if (appended > 0) {
     flush_record();
-    std::string chunk;
-    for (const auto& [stream, bs] : batch_streams) {
+    std::string& chunk = index_chunk;
+    for (size_t i = 0; i < batch_stream_count; ++i) {
+      const BatchStream& bs = batch_streams[i];
       if (bs.runs.empty()) continue;
       chunk.clear();
       for (const IndexRun& run : bs.runs) append_index_run(chunk, run);
-      write_batch.Put(rocks.streams, stream_key(stream, bs.first_new_version), chunk);
+      index_key.clear();
+      index_key.append(bs.stream->first);
+      index_key.push_back('\0');
+      append_be64(index_key, bs.first_new_version);
+      write_batch.Put(rocks.streams, index_key, chunk);
     }
     rocksdb::WriteOptions wo;
     wo.sync = options.sync == SyncMode::kAlways;
@@ -278,15 +301,15 @@ std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const Appen
       }
       return results;
     }
-    for (const auto& [stream, bs] : batch_streams) {
-      if (version_cache.size() >= kMaxVersionCacheEntries) version_cache.clear();
-      version_cache[stream] = bs.version;
-    }
     stat_commits.fetch_add(1, std::memory_order_relaxed);
     stat_events.fetch_add(appended, std::memory_order_relaxed);
     stat_sync_micros.fetch_add(static_cast<uint64_t>(micros), std::memory_order_relaxed);
-    publish_position(next_position - 1);
   }
+  // Only now, durable, do the new versions become the committed ones.
+  for (size_t i = 0; i < batch_stream_count; ++i) {
+    batch_streams[i].stream->second.version = batch_streams[i].version;
+  }
+  if (appended > 0) publish_position(next_position - 1);
 
   // Retries answer with the versions their first commit produced.
   for (size_t i : duplicates_to_fill) {

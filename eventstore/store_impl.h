@@ -25,10 +25,27 @@ struct PendingAppend {
   bool done = false;
 };
 
+// Hashing for maps keyed by std::string that are searched with string_view,
+// so lookups on the hot path allocate nothing.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// What the writer knows of one stream.
+struct StreamState {
+  uint64_t version = 0;     // committed version (0 = no stream yet)
+  uint64_t batch_epoch = 0; // the commit that last touched it
+  uint32_t batch_slot = 0;  // its BatchStream in that commit
+};
+
+using StreamMap = std::unordered_map<std::string, StreamState, StringHash, std::equal_to<>>;
+
 // What one group commit has done to a stream so far.
 struct BatchStream {
-  uint64_t version = 0;            // version after this batch's events so far
-  uint64_t first_new_version = 0;  // 0 = no event for it yet (only checked)
+  StreamMap::value_type* stream = nullptr;  // stable: unordered_map nodes never move
+  uint64_t version = 0;                     // version after this batch's events so far
+  uint64_t first_new_version = 0;           // 0 = no event for it yet (only checked)
   std::vector<IndexRun> runs;
 };
 
@@ -54,17 +71,26 @@ struct EventStore::Impl {
   std::mutex commit_mu;
   bool closed = false;
   bool needs_recovery = false;  // a Write failed: reload the tail before the next one
-  std::unordered_map<std::string, uint64_t> version_cache;  // committed versions
-  std::unordered_map<std::string, BatchStream> batch_streams;
-  std::unordered_map<std::string, std::pair<uint64_t, uint32_t>> batch_commands;
+  // Every stream's committed version, loaded from the index at open: a
+  // stream missing here does not exist, without asking RocksDB. Memory grows
+  // with the number of streams (about 100 bytes each).
+  StreamMap streams;
+  uint64_t batch_epoch = 0;
+  std::vector<BatchStream> batch_streams;  // [0, batch_stream_count) in use; reused
+  size_t batch_stream_count = 0;
+  std::unordered_map<std::string, std::pair<uint64_t, uint32_t>, StringHash, std::equal_to<>>
+      batch_commands;
   flatbuffers::FlatBufferBuilder fbb{1024};
   RecordBuilder record;
   rocksdb::WriteBatch write_batch;
+  std::string index_key, index_chunk;
 
   // REQUIRES: commit_mu held.
   std::vector<Result<AppendResult>> commit(std::span<const AppendRequest> requests);
-  Result<uint64_t> committed_version(std::string_view stream);  // REQUIRES: commit_mu held
-  Status recover_after_write_error();                            // REQUIRES: commit_mu held
+  // The stream's BatchStream in the current commit, created on first touch.
+  BatchStream& touch(std::string_view stream);                  // REQUIRES: commit_mu held
+  Status load_streams();                                        // REQUIRES: commit_mu held
+  Status recover_after_write_error();                           // REQUIRES: commit_mu held
 
   // The last position as stored on disk (last record's key + count - 1).
   Result<uint64_t> read_last_position() const;

@@ -44,6 +44,12 @@ Bytes order_confirmed(const std::string& order_id) {
   return finish(fbb);
 }
 
+Bytes stock_reserved(const std::string& product_id, const std::string& order_id, int64_t quantity) {
+  flatbuffers::FlatBufferBuilder fbb;
+  fbb.Finish(events::CreateStockReservedDirect(fbb, product_id.c_str(), order_id.c_str(), quantity));
+  return finish(fbb);
+}
+
 void EventBatch::add(EventType type, Bytes payload) {
   payloads.push_back(std::move(payload));
   eventstore::NewEvent e;

@@ -20,6 +20,8 @@ Bytes order_placed(const std::string& order_id, const std::string& user_id, int 
 
 Bytes order_confirmed(const std::string& order_id);
 
+Bytes stock_reserved(const std::string& product_id, const std::string& order_id, int64_t quantity);
+
 // Helper that keeps payloads alive next to the NewEvent views into them.
 struct EventBatch {
   std::vector<Bytes> payloads;
