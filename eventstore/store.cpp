@@ -48,18 +48,28 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& dir,
   auto last = impl->read_last_position();
   if (!last) return last.status();
   impl->last_position.store(*last);
+  impl->written_position = *last;
   if (!options.read_only) {
-    std::lock_guard lock(impl->commit_mu);
-    ORDERLY_RETURN_IF_ERROR(impl->load_streams());
+    {
+      std::lock_guard lock(impl->commit_mu);
+      ORDERLY_RETURN_IF_ERROR(impl->load_streams());
+    }
+    Impl* raw = impl.get();
+    impl->syncer = std::thread([raw] { raw->run_syncer(); });
   }
   return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
 }
 
 Status EventStore::close() {
   if (!impl_) return Status::ok();
+  {
+    std::lock_guard lock(impl_->commit_mu);
+    if (impl_->closed) return Status::ok();
+    impl_->closed = true;  // appends from now on fail with shutting_down
+  }
+  // Every batch already written is synced and answered before the DB closes.
+  impl_->stop_syncer();
   std::lock_guard lock(impl_->commit_mu);
-  if (impl_->closed) return Status::ok();
-  impl_->closed = true;
   Status st;
   if (!impl_->options.read_only && impl_->rocks.db) {
     // With sync=none, a clean close still leaves everything on disk.
@@ -103,23 +113,30 @@ Result<uint64_t> EventStore::Impl::read_last_position() const {
 }
 
 Result<uint64_t> EventStore::Impl::read_stream_version(std::string_view stream) const {
+  // The newest chunks may hold events written but not yet durable: count
+  // only positions up to last_position, walking back from the newest chunk.
+  const uint64_t durable = last_position.load();
   const std::string prefix = stream_key_prefix(stream);
   std::unique_ptr<rocksdb::Iterator> it(rocks.db->NewIterator(rocksdb::ReadOptions(), rocks.streams));
-  it->SeekForPrev(stream_key(stream, kEndOfLog));
-  if (!it->Valid() || !it->key().starts_with(prefix)) {
-    ORDERLY_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading the stream index"));
-    return uint64_t{0};
+  for (it->SeekForPrev(stream_key(stream, kEndOfLog)); it->Valid() && it->key().starts_with(prefix);
+       it->Prev()) {
+    std::string_view name;
+    uint64_t first_version = 0;
+    const auto value = it->value().ToStringView();
+    if (!parse_stream_key(it->key().ToStringView(), &name, &first_version) || value.empty() ||
+        value.size() % kIndexRunSize != 0) {
+      return Status::corruption("stream index chunk of " + std::string(stream) + " is damaged");
+    }
+    uint64_t durable_in_chunk = 0;  // positions grow with versions inside a chunk
+    for (size_t i = 0; i < value.size() / kIndexRunSize; ++i) {
+      const IndexRun run = index_run_at(value, i);
+      if (run.first_position > durable) break;
+      durable_in_chunk += std::min<uint64_t>(run.count, durable - run.first_position + 1);
+    }
+    if (durable_in_chunk > 0) return first_version + durable_in_chunk - 1;
   }
-  std::string_view name;
-  uint64_t first_version = 0;
-  const auto value = it->value().ToStringView();
-  if (!parse_stream_key(it->key().ToStringView(), &name, &first_version) ||
-      value.empty() || value.size() % kIndexRunSize != 0) {
-    return Status::corruption("stream index chunk of " + std::string(stream) + " is damaged");
-  }
-  uint64_t n = 0;
-  for (size_t i = 0; i < value.size() / kIndexRunSize; ++i) n += index_run_at(value, i).count;
-  return first_version + n - 1;
+  ORDERLY_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading the stream index"));
+  return uint64_t{0};
 }
 
 Result<uint64_t> EventStore::stream_version(std::string_view stream) const {
@@ -164,8 +181,8 @@ Status EventStore::backup_to(const std::string& dir) {
 }
 
 StoreStats EventStore::stats() const {
-  return {impl_->stat_commits.load(), impl_->stat_events.load(), impl_->stat_bytes.load(),
-          impl_->stat_sync_micros.load()};
+  return {impl_->stat_commits.load(), impl_->stat_syncs.load(), impl_->stat_events.load(),
+          impl_->stat_bytes.load(), impl_->stat_sync_micros.load()};
 }
 
 const std::string& EventStore::dir() const { return impl_->dir; }

@@ -3,8 +3,11 @@
 // The bytes on disk are described in eventstore/LOG_FORMAT.md.
 //
 // Thread safety: every public method is safe to call from any thread.
-// Appends are serialised internally; concurrent append() callers are combined
-// into one group commit (one WriteBatch, one fsync). Reads never block writes.
+// Appends are serialised internally and group-committed: each batch is written
+// to RocksDB without sync, and a sync thread makes everything written so far
+// durable with one fsync, so a writer prepares batch N+1 while batch N is
+// being synced, and concurrent appenders share fsyncs. Readers see only
+// durable events (up to last_position()). Reads never block writes.
 #pragma once
 
 #include <chrono>
@@ -33,10 +36,14 @@ struct StoreOptions {
 
 struct StoreStats {
   uint64_t commits = 0;         // WriteBatches written
+  uint64_t syncs = 0;           // fsyncs of the WAL (each covers one or more commits)
   uint64_t events = 0;          // events appended
   uint64_t bytes = 0;           // bytes of records written
-  uint64_t sync_micros = 0;     // total time inside the synced Write
+  uint64_t sync_micros = 0;     // total time spent in fsync
 };
+
+using AppendResults = std::vector<Result<AppendResult>>;
+using AppendCallback = std::function<void(AppendResults)>;
 
 class EventStore {
  public:
@@ -47,8 +54,7 @@ class EventStore {
   EventStore(const EventStore&) = delete;
   EventStore& operator=(const EventStore&) = delete;
 
-  // Appends atomically, combined with concurrent callers into one group
-  // commit. Returns once the events are durable (per SyncMode).
+  // Appends atomically; returns once the events are durable (per SyncMode).
   // Errors: version_conflict (naming both versions), validation_failed,
   // io_error; nothing of a failed request is written.
   Result<AppendResult> append(const AppendRequest& request);
@@ -58,7 +64,14 @@ class EventStore {
   // Commits several independent requests in one WriteBatch with one fsync.
   // Each request succeeds or fails on its own; later requests see the
   // versions the earlier ones produced. This is the single writer's path.
-  std::vector<Result<AppendResult>> append_batch(std::span<const AppendRequest> requests);
+  AppendResults append_batch(std::span<const AppendRequest> requests);
+
+  // append_batch without waiting: returns once the batch is written (its
+  // versions are what the next batch is checked against), and calls `done`
+  // on the store's sync thread once it is durable or has failed, in
+  // submission order. The bytes `requests` view must live until `done` runs.
+  // `done` must not call back into the store's append functions.
+  void submit_batch(std::span<const AppendRequest> requests, AppendCallback done);
 
   // The position of the last committed event; 0 on an empty log.
   uint64_t last_position() const;
@@ -66,7 +79,7 @@ class EventStore {
   // whether it got there.
   bool wait_for_position(uint64_t position, std::chrono::milliseconds timeout) const;
 
-  // The stream's current version (0 = no such stream), as committed.
+  // The stream's current version (0 = no such stream), counting durable events only.
   Result<uint64_t> stream_version(std::string_view stream) const;
 
   // Up to max_count events of a stream, starting at from_version (inclusive)

@@ -122,13 +122,16 @@ Status EventStore::Impl::recover_after_write_error() {
   auto last = read_last_position();
   if (!last) return last.status();
   ORDERLY_RETURN_IF_ERROR(load_streams());
+  // A failed Write never reaches the memtable, so this normally equals
+  // written_position; the sync thread still owns publishing it as durable.
+  written_position = *last;
   needs_recovery = false;
-  publish_position(*last);
   return Status::ok();
 }
 
-std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const AppendRequest> requests) {
-  std::vector<Result<AppendResult>> results;
+AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, uint64_t* last) {
+  *last = 0;
+  AppendResults results;
   results.reserve(requests.size());
   auto fail_all = [&](const Status& st) {
     results.clear();
@@ -137,13 +140,16 @@ std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const Appen
   };
   if (closed) return fail_all(Status::shutting_down("the event store is closed"));
   if (options.read_only) return fail_all(Status::invalid_argument("the store is open read-only"));
+  if (sync_failed.load()) {
+    return fail_all(Status::io_error("an fsync of the log failed earlier; reopen the store to recover"));
+  }
   if (needs_recovery) {
     Status st = recover_after_write_error();
     if (!st.is_ok()) return fail_all(st);
   }
 
   const TimestampUs batch_time = now_us();
-  const uint64_t first_position = last_position.load() + 1;
+  const uint64_t first_position = written_position + 1;
   uint64_t next_position = first_position;
   write_batch.Clear();
   ++batch_epoch;
@@ -283,12 +289,13 @@ std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const Appen
       append_be64(index_key, bs.first_new_version);
       write_batch.Put(rocks.streams, index_key, chunk);
     }
+    // Not synced here: the sync thread makes it durable (see run_syncer), so
+    // the next batch can be prepared meanwhile. It is visible to RocksDB
+    // readers at once; ours stop at last_position(), which only the sync
+    // thread advances.
     rocksdb::WriteOptions wo;
-    wo.sync = options.sync == SyncMode::kAlways;
-    const auto t0 = std::chrono::steady_clock::now();
+    wo.sync = false;
     rocksdb::Status s = rocks.db->Write(wo, &write_batch);
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::steady_clock::now() - t0).count();
     if (!s.ok()) {
       needs_recovery = true;
       const Status st = from_rocksdb(s, "appending to the log");
@@ -303,13 +310,13 @@ std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const Appen
     }
     stat_commits.fetch_add(1, std::memory_order_relaxed);
     stat_events.fetch_add(appended, std::memory_order_relaxed);
-    stat_sync_micros.fetch_add(static_cast<uint64_t>(micros), std::memory_order_relaxed);
+    written_position = next_position - 1;
+    *last = written_position;
   }
-  // Only now, durable, do the new versions become the committed ones.
+  // The new versions are what later batches are checked against.
   for (size_t i = 0; i < batch_stream_count; ++i) {
     batch_streams[i].stream->second.version = batch_streams[i].version;
   }
-  if (appended > 0) publish_position(next_position - 1);
 
   // Retries answer with the versions their first commit produced.
   for (size_t i : duplicates_to_fill) {
@@ -339,45 +346,94 @@ std::vector<Result<AppendResult>> EventStore::Impl::commit(std::span<const Appen
   return results;
 }
 
-std::vector<Result<AppendResult>> EventStore::append_batch(std::span<const AppendRequest> requests) {
+void EventStore::Impl::enqueue_ticket(SyncTicket ticket) {
+  {
+    std::lock_guard lock(sync_mu);
+    tickets.push_back(std::move(ticket));
+  }
+  sync_cv.notify_one();
+}
+
+void EventStore::Impl::run_syncer() {
+  std::vector<SyncTicket> round;
+  while (true) {
+    {
+      std::unique_lock lock(sync_mu);
+      sync_cv.wait(lock, [&] { return sync_stop || !tickets.empty(); });
+      if (tickets.empty()) return;  // stopping, and nothing left to make durable
+      round.swap(tickets);
+    }
+    // One fsync covers every batch written before it started: all of this
+    // round's, since each was written before its ticket was queued.
+    uint64_t target = 0;
+    for (const SyncTicket& t : round) target = std::max(target, t.last_position);
+    Status st;
+    if (target > last_position.load()) {
+      if (options.sync == SyncMode::kAlways) {
+        const auto t0 = std::chrono::steady_clock::now();
+        st = from_rocksdb(rocks.db->SyncWAL(), "syncing the log");
+        stat_sync_micros.fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::steady_clock::now() - t0).count()),
+                                   std::memory_order_relaxed);
+        stat_syncs.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (st.is_ok()) {
+        publish_position(target);
+      } else {
+        sync_failed.store(true);
+      }
+    }
+    for (SyncTicket& t : round) {
+      if (!st.is_ok()) {
+        for (auto& r : t.results) {
+          if (r.is_ok()) r = st;
+        }
+      }
+      if (t.done) t.done(std::move(t.results));
+    }
+    round.clear();
+  }
+}
+
+void EventStore::Impl::stop_syncer() {
+  {
+    std::lock_guard lock(sync_mu);
+    sync_stop = true;
+  }
+  sync_cv.notify_one();
+  if (syncer.joinable()) syncer.join();
+}
+
+void EventStore::submit_batch(std::span<const AppendRequest> requests, AppendCallback done) {
   std::lock_guard lock(impl_->commit_mu);
-  return impl_->commit(requests);
+  SyncTicket ticket;
+  ticket.results = impl_->commit(requests, &ticket.last_position);
+  ticket.done = std::move(done);
+  if (impl_->closed || !impl_->syncer.joinable()) {
+    // Nothing was written (closed, or a read-only store): answer at once.
+    if (ticket.done) ticket.done(std::move(ticket.results));
+    return;
+  }
+  impl_->enqueue_ticket(std::move(ticket));
+}
+
+AppendResults EventStore::append_batch(std::span<const AppendRequest> requests) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<AppendResults> out;
+  submit_batch(requests, [&](AppendResults results) {
+    std::lock_guard lock(mu);
+    out.emplace(std::move(results));
+    cv.notify_one();
+  });
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return out.has_value(); });
+  return std::move(*out);
 }
 
 Result<AppendResult> EventStore::append(const AppendRequest& request) {
-  Impl& s = *impl_;
-  PendingAppend me;
-  me.request = &request;
-  std::unique_lock lock(s.queue_mu);
-  s.queue.push_back(&me);
-  s.queue_cv.wait(lock, [&] { return me.done || !s.leader_active; });
-  if (me.done) return std::move(*me.result);
-
-  // Leader: commit everything queued so far, own request included, as one
-  // group; followers that arrive meanwhile form the next group.
-  s.leader_active = true;
-  std::vector<PendingAppend*> group;
-  group.swap(s.queue);
-  lock.unlock();
-
-  std::vector<AppendRequest> requests;
-  requests.reserve(group.size());
-  for (PendingAppend* p : group) requests.push_back(*p->request);
-  std::vector<Result<AppendResult>> results;
-  {
-    std::lock_guard commit_lock(s.commit_mu);
-    results = s.commit(requests);
-  }
-
-  lock.lock();
-  for (size_t i = 0; i < group.size(); ++i) {
-    group[i]->result.emplace(std::move(results[i]));
-    group[i]->done = true;
-  }
-  s.leader_active = false;
-  lock.unlock();
-  s.queue_cv.notify_all();
-  return std::move(*me.result);
+  auto results = append_batch(std::span<const AppendRequest>(&request, 1));
+  return std::move(results[0]);
 }
 
 Result<AppendResult> EventStore::append(std::string_view stream, ExpectedVersion expected,

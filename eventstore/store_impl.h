@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -18,11 +19,11 @@
 
 namespace orderly::eventstore {
 
-// One append() caller waiting in the group-commit queue.
-struct PendingAppend {
-  const AppendRequest* request = nullptr;
-  std::optional<Result<AppendResult>> result;
-  bool done = false;
+// A written batch waiting for the sync thread to make it durable.
+struct SyncTicket {
+  uint64_t last_position = 0;  // the log position its events reach (0: appended nothing)
+  AppendResults results;
+  AppendCallback done;
 };
 
 // Hashing for maps keyed by std::string that are searched with string_view,
@@ -59,17 +60,23 @@ struct EventStore::Impl {
   std::atomic<uint64_t> last_position{0};
   mutable std::mutex position_mu;
   mutable std::condition_variable position_cv;
-  std::atomic<uint64_t> stat_commits{0}, stat_events{0}, stat_bytes{0}, stat_sync_micros{0};
+  std::atomic<uint64_t> stat_commits{0}, stat_syncs{0}, stat_events{0}, stat_bytes{0},
+      stat_sync_micros{0};
 
-  // --- group-commit queue, protected by queue_mu ---
-  std::mutex queue_mu;
-  std::condition_variable queue_cv;
-  std::vector<PendingAppend*> queue;
-  bool leader_active = false;
+  // --- the sync thread's queue, protected by sync_mu ---
+  std::mutex sync_mu;
+  std::condition_variable sync_cv;
+  std::vector<SyncTicket> tickets;
+  bool sync_stop = false;
+  std::thread syncer;
+  // A failed fsync leaves it unknown what reached the disk: from then on the
+  // store refuses appends until it is reopened (and RocksDB recovers the WAL).
+  std::atomic<bool> sync_failed{false};
 
   // --- writer state, protected by commit_mu ---
   std::mutex commit_mu;
   bool closed = false;
+  uint64_t written_position = 0;  // last position written to RocksDB, durable or not
   bool needs_recovery = false;  // a Write failed: reload the tail before the next one
   // Every stream's committed version, loaded from the index at open: a
   // stream missing here does not exist, without asking RocksDB. Memory grows
@@ -85,8 +92,13 @@ struct EventStore::Impl {
   rocksdb::WriteBatch write_batch;
   std::string index_key, index_chunk;
 
+  // Writes the batch to RocksDB without sync. Returns the results and sets
+  // *last to the batch's last position (0 when it appended nothing).
   // REQUIRES: commit_mu held.
-  std::vector<Result<AppendResult>> commit(std::span<const AppendRequest> requests);
+  AppendResults commit(std::span<const AppendRequest> requests, uint64_t* last);
+  void enqueue_ticket(SyncTicket ticket);  // REQUIRES: commit_mu held (keeps tickets in order)
+  void run_syncer();
+  void stop_syncer();
   // The stream's BatchStream in the current commit, created on first touch.
   BatchStream& touch(std::string_view stream);                  // REQUIRES: commit_mu held
   Status load_streams();                                        // REQUIRES: commit_mu held

@@ -58,6 +58,9 @@ Status collect_stream_positions(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf
 
 Result<RecordedEvent> EventStore::read_event(uint64_t position) const {
   if (position == 0) return Status::invalid_argument("positions start at 1");
+  if (position > impl_->last_position.load()) {  // written but not yet durable, or beyond
+    return Status::not_found("no event at position " + std::to_string(position));
+  }
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->rocks.db->NewIterator(rocksdb::ReadOptions(), impl_->rocks.log));
   it->SeekForPrev(log_key(position));
@@ -89,6 +92,9 @@ Result<std::vector<RecordedEvent>> EventStore::read_stream(std::string_view stre
   ORDERLY_RETURN_IF_ERROR(collect_stream_positions(impl_->rocks.db.get(), impl_->rocks.streams,
                                                    stream, std::max<uint64_t>(from_version, 1),
                                                    max_count, direction, &positions));
+  // Positions beyond the durable end are not visible yet.
+  const uint64_t durable = impl_->last_position.load();
+  std::erase_if(positions, [&](uint64_t p) { return p > durable; });
   std::vector<RecordedEvent> events;
   events.reserve(positions.size());
   for (uint64_t p : positions) {
@@ -103,18 +109,16 @@ Result<std::vector<RecordedEvent>> EventStore::read_stream(std::string_view stre
   return events;
 }
 
-Status EventStore::scan(const LogQuery& q, const std::function<bool(const EventView&)>& visit) const {
+Status EventStore::scan(const LogQuery& query, const std::function<bool(const EventView&)>& visit) const {
+  LogQuery q = query;
+  q.to_position = std::min(q.to_position, impl_->last_position.load());  // durable events only
   if (q.from_position > q.to_position || q.limit == 0) return Status::ok();
   rocksdb::ReadOptions ro;
   ro.readahead_size = 2 << 20;
   ro.fill_cache = false;  // a full scan must not evict the hot working set
-  std::string upper;
-  rocksdb::Slice upper_slice;
-  if (q.to_position != kEndOfLog) {
-    upper = log_key(q.to_position + 1);
-    upper_slice = upper;
-    ro.iterate_upper_bound = &upper_slice;
-  }
+  const std::string upper = log_key(q.to_position + 1);
+  const rocksdb::Slice upper_slice = upper;
+  ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(impl_->rocks.db->NewIterator(ro, impl_->rocks.log));
   it->SeekForPrev(log_key(std::max<uint64_t>(q.from_position, 1)));
   if (!it->Valid()) it->SeekToFirst();
