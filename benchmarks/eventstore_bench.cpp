@@ -57,8 +57,16 @@ const std::string& stream_name(uint64_t event_index) {
 std::vector<uint8_t> envelope_bytes(uint64_t position) {
   flatbuffers::FlatBufferBuilder fbb;
   const std::string stream = stream_name(position - 1);
-  build_envelope(fbb, EnvelopeFields{EventType::kStockReserved, 1, stream, (position - 1) % kEventsPerStream + 1,
-                                     position, now_us(), {}, {}, {}, payload()});
+  build_envelope(fbb, EnvelopeFields{EventType::kStockReserved,
+                                     1,
+                                     stream,
+                                     (position - 1) % kEventsPerStream + 1,
+                                     position,
+                                     now_us(),
+                                     {},
+                                     {},
+                                     {},
+                                     payload()});
   return {fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize()};
 }
 
@@ -79,7 +87,8 @@ void BM_OrderlyAppend(benchmark::State& state) {
       requests[i] = AppendRequest{std::span(&writes[i], 1), {}, 0};
     }
     auto results = store->append_batch(requests);
-    if (!results[0].is_ok()) state.SkipWithError(results[0].status().to_string().c_str());
+    if (!results[0].is_ok())
+      state.SkipWithError(results[0].status().to_string().c_str());
   }
   const auto stats = store->stats();
   state.SetItemsProcessed(static_cast<int64_t>(n));
@@ -134,7 +143,8 @@ void BM_OrderlyAppendPipelined(benchmark::State& state) {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return !slots[0].busy && !slots[1].busy; });
   }
-  if (failed) state.SkipWithError("append failed");
+  if (failed)
+    state.SkipWithError("append failed");
   const auto stats = store->stats();
   state.SetItemsProcessed(static_cast<int64_t>(n));
   state.SetBytesProcessed(static_cast<int64_t>(stats.bytes));
@@ -149,7 +159,8 @@ void BM_RawRocksdbKeyPerEvent(benchmark::State& state) {
   testing::TempDir dir;
   auto h = std::move(open_rocksdb(dir.path(), {}).value());
   std::vector<std::vector<uint8_t>> envelopes;
-  for (uint64_t p = 1; p <= 4096; ++p) envelopes.push_back(envelope_bytes(p));
+  for (uint64_t p = 1; p <= 4096; ++p)
+    envelopes.push_back(envelope_bytes(p));
   rocksdb::WriteOptions wo;
   wo.sync = true;
   rocksdb::WriteBatch wb;
@@ -162,11 +173,13 @@ void BM_RawRocksdbKeyPerEvent(benchmark::State& state) {
       const auto& env = envelopes[position % envelopes.size()];
       wb.Put(h.log, log_key(position),
              rocksdb::Slice(reinterpret_cast<const char*>(env.data()), env.size()));
-      wb.Put(h.streams, stream_key(stream_name(position - 1), (position - 1) % kEventsPerStream + 1),
+      wb.Put(h.streams,
+             stream_key(stream_name(position - 1), (position - 1) % kEventsPerStream + 1),
              be64_key(position));
       bytes += env.size();
     }
-    if (!h.db->Write(wo, &wb).ok()) state.SkipWithError("write failed");
+    if (!h.db->Write(wo, &wb).ok())
+      state.SkipWithError("write failed");
   }
   state.SetItemsProcessed(static_cast<int64_t>(position));
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
@@ -180,10 +193,12 @@ void BM_RawRocksdbSameLayout(benchmark::State& state) {
   testing::TempDir dir;
   auto h = std::move(open_rocksdb(dir.path(), {}).value());
   std::vector<std::vector<uint8_t>> envelopes;
-  for (uint64_t p = 1; p <= 1000; ++p) envelopes.push_back(envelope_bytes(p));
+  for (uint64_t p = 1; p <= 1000; ++p)
+    envelopes.push_back(envelope_bytes(p));
   RecordBuilder record;
   record.reset(1);
-  for (size_t i = 0; i < batch; ++i) record.add(envelopes[i % envelopes.size()]);
+  for (size_t i = 0; i < batch; ++i)
+    record.add(envelopes[i % envelopes.size()]);
   const std::string record_bytes(record.finish());
   std::string chunk;
   append_index_run(chunk, {1, kEventsPerStream});
@@ -198,7 +213,8 @@ void BM_RawRocksdbSameLayout(benchmark::State& state) {
       wb.Put(h.streams, stream_key(stream_name(position + i), 1), chunk);
     }
     position += batch;
-    if (!h.db->Write(wo, &wb).ok()) state.SkipWithError("write failed");
+    if (!h.db->Write(wo, &wb).ok())
+      state.SkipWithError("write failed");
   }
   state.SetItemsProcessed(static_cast<int64_t>(position));
   state.SetBytesProcessed(static_cast<int64_t>(record_bytes.size() * state.iterations()));
@@ -223,7 +239,8 @@ void BM_OrderlyAppendConcurrent(benchmark::State& state) {
   for (auto _ : state) {
     const std::string& stream = stream_name(base + n++);
     auto r = g_shared->append(stream, ExpectedVersion::any(), std::span(&event, 1));
-    if (!r.is_ok()) state.SkipWithError(r.status().to_string().c_str());
+    if (!r.is_ok())
+      state.SkipWithError(r.status().to_string().c_str());
   }
   state.SetItemsProcessed(static_cast<int64_t>(n));
   if (state.thread_index() == 0) {
@@ -266,7 +283,8 @@ void BM_OrderlyScan(benchmark::State& state) {
       ++count;
       return true;
     });
-    if (!st.is_ok() || count != events) state.SkipWithError("scan failed");
+    if (!st.is_ok() || count != events)
+      state.SkipWithError("scan failed");
     benchmark::DoNotOptimize(sum);
     seen += count;
   }
@@ -275,11 +293,41 @@ void BM_OrderlyScan(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_OrderlyAppend)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_OrderlyAppendPipelined)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_RawRocksdbSameLayout)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_RawRocksdbKeyPerEvent)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_OrderlyAppendConcurrent)->Threads(1)->Threads(8)->Threads(32)->UseRealTime()->Teardown(teardown_shared)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_OrderlyAppend)
+    ->Arg(1)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_OrderlyAppendPipelined)
+    ->Arg(1)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RawRocksdbSameLayout)
+    ->Arg(1)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RawRocksdbKeyPerEvent)
+    ->Arg(1)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_OrderlyAppendConcurrent)
+    ->Threads(1)
+    ->Threads(8)
+    ->Threads(32)
+    ->UseRealTime()
+    ->Teardown(teardown_shared)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_OrderlyScan)->Arg(1000000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

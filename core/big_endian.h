@@ -18,7 +18,8 @@ inline void put_be64(char* out, uint64_t v) {
 
 inline uint64_t get_be64(const char* in) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  for (int i = 0; i < 8; ++i)
+    v = (v << 8) | static_cast<uint8_t>(in[i]);
   return v;
 }
 
@@ -44,7 +45,8 @@ inline void put_le32(char* out, uint32_t v) {
 
 inline uint32_t get_le32(const char* in) {
   uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  for (int i = 3; i >= 0; --i)
+    v = (v << 8) | static_cast<uint8_t>(in[i]);
   return v;
 }
 
@@ -57,7 +59,8 @@ inline void put_le64(char* out, uint64_t v) {
 
 inline uint64_t get_le64(const char* in) {
   uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  for (int i = 7; i >= 0; --i)
+    v = (v << 8) | static_cast<uint8_t>(in[i]);
   return v;
 }
 

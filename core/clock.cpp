@@ -37,10 +37,12 @@ void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
 }
 
 bool digits(std::string_view s, size_t pos, size_t n, int& out) {
-  if (pos + n > s.size()) return false;
+  if (pos + n > s.size())
+    return false;
   int v = 0;
   for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
+    if (s[i] < '0' || s[i] > '9')
+      return false;
     v = v * 10 + (s[i] - '0');
   }
   out = v;
@@ -59,9 +61,9 @@ std::string format_rfc3339(TimestampUs t) {
   unsigned m, d;
   civil_from_days(days, y, m, d);
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<long long>(y), m, d, static_cast<int>(sod / 3600),
-                static_cast<int>(sod % 3600 / 60), static_cast<int>(sod % 60), millis);
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(y),
+                m, d, static_cast<int>(sod / 3600), static_cast<int>(sod % 3600 / 60),
+                static_cast<int>(sod % 60), millis);
   return buf;
 }
 
@@ -73,10 +75,12 @@ std::optional<TimestampUs> parse_rfc3339(std::string_view s) {
       !digits(s, 17, 2, sec)) {
     return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    return std::nullopt;
   static constexpr int kDaysIn[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (d > kDaysIn[mo - 1] || (mo == 2 && d == 29 && !leap)) return std::nullopt;
+  if (d > kDaysIn[mo - 1] || (mo == 2 && d == 29 && !leap))
+    return std::nullopt;
   size_t pos = 19;
   int64_t micros = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -84,12 +88,14 @@ std::optional<TimestampUs> parse_rfc3339(std::string_view s) {
     size_t n = 0;
     int64_t scale = 100000;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (n < 6) micros += (s[pos] - '0') * scale;
+      if (n < 6)
+        micros += (s[pos] - '0') * scale;
       scale /= 10;
       ++pos;
       ++n;
     }
-    if (n == 0) return std::nullopt;
+    if (n == 0)
+      return std::nullopt;
   }
   int64_t offset_s = 0;
   if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
@@ -105,7 +111,8 @@ std::optional<TimestampUs> parse_rfc3339(std::string_view s) {
   } else {
     return std::nullopt;
   }
-  if (pos != s.size()) return std::nullopt;
+  if (pos != s.size())
+    return std::nullopt;
   const int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   const int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_s;
   return secs * 1000000 + micros;

@@ -14,7 +14,8 @@ constexpr size_t kPayloadAlignment = 8;
 
 flatbuffers::Offset<flatbuffers::String> optional_string(flatbuffers::FlatBufferBuilder& fbb,
                                                          std::string_view s) {
-  if (s.empty()) return 0;
+  if (s.empty())
+    return 0;
   return fbb.CreateString(s.data(), s.size());
 }
 
@@ -74,24 +75,43 @@ void build_envelope(flatbuffers::FlatBufferBuilder& fbb, const EnvelopeFields& f
   schema::FinishEnvelopeBuffer(fbb, b.Finish());
 }
 
-uint64_t EventView::position() const { return env_->position(); }
-uint64_t EventView::version() const { return env_->version(); }
-TimestampUs EventView::time_us() const { return env_->time_us(); }
-EventType EventView::type() const { return static_cast<EventType>(env_->type()); }
-uint16_t EventView::schema_version() const { return env_->schema_version(); }
+uint64_t EventView::position() const {
+  return env_->position();
+}
+uint64_t EventView::version() const {
+  return env_->version();
+}
+TimestampUs EventView::time_us() const {
+  return env_->time_us();
+}
+EventType EventView::type() const {
+  return static_cast<EventType>(env_->type());
+}
+uint16_t EventView::schema_version() const {
+  return env_->schema_version();
+}
 
 static std::string_view view_of(const flatbuffers::String* s) {
   return s ? std::string_view(s->data(), s->size()) : std::string_view();
 }
 
-std::string_view EventView::stream() const { return view_of(env_->stream()); }
-std::string_view EventView::command_id() const { return view_of(env_->command_id()); }
-std::string_view EventView::correlation_id() const { return view_of(env_->correlation_id()); }
-std::string_view EventView::causation_id() const { return view_of(env_->causation_id()); }
+std::string_view EventView::stream() const {
+  return view_of(env_->stream());
+}
+std::string_view EventView::command_id() const {
+  return view_of(env_->command_id());
+}
+std::string_view EventView::correlation_id() const {
+  return view_of(env_->correlation_id());
+}
+std::string_view EventView::causation_id() const {
+  return view_of(env_->causation_id());
+}
 
 std::span<const uint8_t> EventView::payload() const {
   const auto* p = env_->payload();
-  if (p == nullptr) return {};
+  if (p == nullptr)
+    return {};
   return {p->data(), p->size()};
 }
 

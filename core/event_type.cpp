@@ -41,7 +41,8 @@ std::string_view event_type_name(EventType type) {
 
 std::optional<EventType> event_type_from_name(std::string_view name) {
 #define ORDERLY_X(id, table, text) \
-  if (name == text) return EventType::k##table;
+  if (name == text)                \
+    return EventType::k##table;
   ORDERLY_EVENT_TYPES(ORDERLY_X)
 #undef ORDERLY_X
   return std::nullopt;
@@ -58,7 +59,9 @@ bool is_known_event_type(uint16_t id) {
   }
 }
 
-uint16_t current_schema_version(EventType) { return 1; }
+uint16_t current_schema_version(EventType) {
+  return 1;
+}
 
 bool verify_payload(EventType type, std::span<const uint8_t> payload) {
   switch (type) {

@@ -14,39 +14,39 @@ namespace orderly {
 
 // X(id, TableName, "aggregate.event")  — TableName is the FlatBuffers table
 // in core/schemas/*.fbs (namespace orderly.events).
-#define ORDERLY_EVENT_TYPES(X)                                              \
-  X(1, UserRegistered, "user.registered")                                   \
-  X(2, UserRoleChanged, "user.role_changed")                                \
-  X(3, RefreshTokenIssued, "user.refresh_token_issued")                     \
-  X(4, RefreshTokenRotated, "user.refresh_token_rotated")                   \
-  X(5, RefreshTokenRevoked, "user.refresh_token_revoked")                   \
-  X(6, RefreshTokenFamilyRevoked, "user.refresh_token_family_revoked")      \
-  X(20, ProductCreated, "product.created")                                  \
-  X(21, ProductUpdated, "product.updated")                                  \
-  X(22, ProductPriceChanged, "product.price_changed")                       \
-  X(23, ProductDiscontinued, "product.discontinued")                        \
-  X(24, StockChanged, "product.stock_changed")                              \
-  X(25, StockReserved, "product.stock_reserved")                            \
-  X(26, StockReleased, "product.stock_released")                            \
-  X(27, StockReservationCommitted, "product.stock_reservation_committed")   \
-  X(40, CartItemAdded, "cart.item_added")                                   \
-  X(41, CartItemQuantityChanged, "cart.item_quantity_changed")              \
-  X(42, CartItemRemoved, "cart.item_removed")                               \
-  X(43, CartCleared, "cart.cleared")                                        \
-  X(44, CartCheckedOut, "cart.checked_out")                                 \
-  X(60, OrderPlaced, "order.placed")                                        \
-  X(61, OrderConfirmed, "order.confirmed")                                  \
-  X(62, OrderShipped, "order.shipped")                                      \
-  X(63, OrderDelivered, "order.delivered")                                  \
-  X(64, OrderCancelled, "order.cancelled")                                  \
-  X(80, PaymentCreated, "payment.created")                                  \
-  X(81, PaymentSucceeded, "payment.succeeded")                              \
-  X(82, PaymentFailed, "payment.failed")                                    \
-  X(83, PaymentRefunded, "payment.refunded")                                \
-  X(100, NotificationRequested, "notification.requested")                   \
-  X(101, NotificationSent, "notification.sent")                             \
-  X(102, NotificationFailed, "notification.failed")                         \
-  X(103, NotificationRetryRequested, "notification.retry_requested")        \
+#define ORDERLY_EVENT_TYPES(X)                                            \
+  X(1, UserRegistered, "user.registered")                                 \
+  X(2, UserRoleChanged, "user.role_changed")                              \
+  X(3, RefreshTokenIssued, "user.refresh_token_issued")                   \
+  X(4, RefreshTokenRotated, "user.refresh_token_rotated")                 \
+  X(5, RefreshTokenRevoked, "user.refresh_token_revoked")                 \
+  X(6, RefreshTokenFamilyRevoked, "user.refresh_token_family_revoked")    \
+  X(20, ProductCreated, "product.created")                                \
+  X(21, ProductUpdated, "product.updated")                                \
+  X(22, ProductPriceChanged, "product.price_changed")                     \
+  X(23, ProductDiscontinued, "product.discontinued")                      \
+  X(24, StockChanged, "product.stock_changed")                            \
+  X(25, StockReserved, "product.stock_reserved")                          \
+  X(26, StockReleased, "product.stock_released")                          \
+  X(27, StockReservationCommitted, "product.stock_reservation_committed") \
+  X(40, CartItemAdded, "cart.item_added")                                 \
+  X(41, CartItemQuantityChanged, "cart.item_quantity_changed")            \
+  X(42, CartItemRemoved, "cart.item_removed")                             \
+  X(43, CartCleared, "cart.cleared")                                      \
+  X(44, CartCheckedOut, "cart.checked_out")                               \
+  X(60, OrderPlaced, "order.placed")                                      \
+  X(61, OrderConfirmed, "order.confirmed")                                \
+  X(62, OrderShipped, "order.shipped")                                    \
+  X(63, OrderDelivered, "order.delivered")                                \
+  X(64, OrderCancelled, "order.cancelled")                                \
+  X(80, PaymentCreated, "payment.created")                                \
+  X(81, PaymentSucceeded, "payment.succeeded")                            \
+  X(82, PaymentFailed, "payment.failed")                                  \
+  X(83, PaymentRefunded, "payment.refunded")                              \
+  X(100, NotificationRequested, "notification.requested")                 \
+  X(101, NotificationSent, "notification.sent")                           \
+  X(102, NotificationFailed, "notification.failed")                       \
+  X(103, NotificationRetryRequested, "notification.retry_requested")      \
   X(120, AnalyticsRecorded, "analytics.recorded")
 
 enum class EventType : uint16_t {

@@ -18,7 +18,9 @@ uint16_t g_counter = 0;  // 12 bits used (rand_a)
 
 }  // namespace
 
-std::string new_uuid_v7() { return new_uuid_v7(now_us()); }
+std::string new_uuid_v7() {
+  return new_uuid_v7(now_us());
+}
 
 std::string new_uuid_v7(TimestampUs at) {
   static const bool sodium_ready = sodium_init() >= 0;
@@ -40,7 +42,8 @@ std::string new_uuid_v7(TimestampUs at) {
     counter = g_counter;
   }
   std::array<uint8_t, 16> b{};
-  for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
+  for (int i = 0; i < 6; ++i)
+    b[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
   b[6] = static_cast<uint8_t>(0x70 | ((counter >> 8) & 0x0f));
   b[7] = static_cast<uint8_t>(counter & 0xff);
   randombytes_buf(b.data() + 8, 8);
@@ -49,7 +52,8 @@ std::string new_uuid_v7(TimestampUs at) {
   std::string out;
   out.reserve(36);
   for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    if (i == 4 || i == 6 || i == 8 || i == 10)
+      out.push_back('-');
     out.push_back(kHex[b[i] >> 4]);
     out.push_back(kHex[b[i] & 0x0f]);
   }
@@ -57,11 +61,13 @@ std::string new_uuid_v7(TimestampUs at) {
 }
 
 bool looks_like_uuid(std::string_view s) {
-  if (s.size() != 36) return false;
+  if (s.size() != 36)
+    return false;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
+      if (c != '-')
+        return false;
     } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
       return false;
     }

@@ -4,23 +4,35 @@ namespace orderly {
 
 std::string_view error_code_name(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return "ok";
-    case ErrorCode::kInvalidArgument: return "validation_failed";
-    case ErrorCode::kNotFound: return "not_found";
-    case ErrorCode::kVersionConflict: return "version_conflict";
-    case ErrorCode::kAlreadyExists: return "already_exists";
-    case ErrorCode::kCorruption: return "corruption";
-    case ErrorCode::kIOError: return "io_error";
-    case ErrorCode::kBusy: return "busy";
-    case ErrorCode::kOverloaded: return "overloaded";
-    case ErrorCode::kShuttingDown: return "shutting_down";
-    case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kOk:
+      return "ok";
+    case ErrorCode::kInvalidArgument:
+      return "validation_failed";
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kVersionConflict:
+      return "version_conflict";
+    case ErrorCode::kAlreadyExists:
+      return "already_exists";
+    case ErrorCode::kCorruption:
+      return "corruption";
+    case ErrorCode::kIOError:
+      return "io_error";
+    case ErrorCode::kBusy:
+      return "busy";
+    case ErrorCode::kOverloaded:
+      return "overloaded";
+    case ErrorCode::kShuttingDown:
+      return "shutting_down";
+    case ErrorCode::kInternal:
+      return "internal";
   }
   return "internal";
 }
 
 std::string Status::to_string() const {
-  if (is_ok()) return "ok";
+  if (is_ok())
+    return "ok";
   std::string s(error_code_name(code_));
   if (!message_.empty()) {
     s += ": ";

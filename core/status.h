@@ -17,16 +17,16 @@ namespace orderly {
 
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,   // validation_failed
-  kNotFound,          // not_found
-  kVersionConflict,   // version_conflict
-  kAlreadyExists,     // already_exists
-  kCorruption,        // corruption: bytes on disk or on the wire are damaged
-  kIOError,           // io_error: the disk or the OS said no
-  kBusy,              // busy: e.g. the data directory is locked by another process
-  kOverloaded,        // overloaded
-  kShuttingDown,      // shutting_down
-  kInternal,          // internal
+  kInvalidArgument,  // validation_failed
+  kNotFound,         // not_found
+  kVersionConflict,  // version_conflict
+  kAlreadyExists,    // already_exists
+  kCorruption,       // corruption: bytes on disk or on the wire are damaged
+  kIOError,          // io_error: the disk or the OS said no
+  kBusy,             // busy: e.g. the data directory is locked by another process
+  kOverloaded,       // overloaded
+  kShuttingDown,     // shutting_down
+  kInternal,         // internal
 };
 
 // The stable, snake_case name of a code (the problem+json `code`).
@@ -38,9 +38,13 @@ class [[nodiscard]] Status {
   Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status ok() { return {}; }
-  static Status invalid_argument(std::string m) { return {ErrorCode::kInvalidArgument, std::move(m)}; }
+  static Status invalid_argument(std::string m) {
+    return {ErrorCode::kInvalidArgument, std::move(m)};
+  }
   static Status not_found(std::string m) { return {ErrorCode::kNotFound, std::move(m)}; }
-  static Status version_conflict(std::string m) { return {ErrorCode::kVersionConflict, std::move(m)}; }
+  static Status version_conflict(std::string m) {
+    return {ErrorCode::kVersionConflict, std::move(m)};
+  }
   static Status already_exists(std::string m) { return {ErrorCode::kAlreadyExists, std::move(m)}; }
   static Status corruption(std::string m) { return {ErrorCode::kCorruption, std::move(m)}; }
   static Status io_error(std::string m) { return {ErrorCode::kIOError, std::move(m)}; }
@@ -65,8 +69,10 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}                       // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) { assert(!std::get<Status>(v_).is_ok()); }  // NOLINT
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {
+    assert(!std::get<Status>(v_).is_ok());
+  }  // NOLINT
 
   bool is_ok() const { return std::holds_alternative<T>(v_); }
   explicit operator bool() const { return is_ok(); }
@@ -90,8 +96,9 @@ class [[nodiscard]] Result {
 }  // namespace orderly
 
 // Returns early from the enclosing function when `expr` (a Status) failed.
-#define ORDERLY_RETURN_IF_ERROR(expr)           \
-  do {                                          \
-    ::orderly::Status _st = (expr);             \
-    if (!_st.is_ok()) return _st;               \
+#define ORDERLY_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::orderly::Status _st = (expr);   \
+    if (!_st.is_ok())                 \
+      return _st;                     \
   } while (0)

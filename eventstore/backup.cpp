@@ -1,6 +1,8 @@
 #include "eventstore/backup.h"
 
+#include <fcntl.h>
 #include <rocksdb/write_batch.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <memory>
@@ -20,12 +22,17 @@ namespace {
 // Copies every column family of a read-only snapshot into a new store.
 Status export_snapshot(const std::string& data_dir, const std::string& backup_dir) {
   auto src = open_rocksdb(data_dir, {.create_if_missing = false, .read_only = true});
-  if (!src) return src.status();
+  if (!src)
+    return src.status();
   auto dst = open_rocksdb(backup_dir, {.create_if_missing = true, .read_only = false});
-  if (!dst) return dst.status();
+  if (!dst)
+    return dst.status();
   const std::pair<rocksdb::ColumnFamilyHandle*, rocksdb::ColumnFamilyHandle*> families[] = {
-      {src->meta, dst->meta}, {src->log, dst->log}, {src->streams, dst->streams},
-      {src->commands, dst->commands}, {src->checkpoints, dst->checkpoints}};
+      {src->meta, dst->meta},
+      {src->log, dst->log},
+      {src->streams, dst->streams},
+      {src->commands, dst->commands},
+      {src->checkpoints, dst->checkpoints}};
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   rocksdb::WriteOptions wo;
@@ -48,11 +55,37 @@ Status export_snapshot(const std::string& data_dir, const std::string& backup_di
   return dst->close();
 }
 
+// fsyncs a file or directory.
+Status fsync_path(const fs::path& path, bool directory) {
+  const int fd = ::open(path.c_str(), (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return Status::io_error("cannot open " + path.string() + " to sync it");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0)
+    return Status::io_error("fsync of " + path.string() + " failed");
+  return Status::ok();
+}
+
+// Makes a copied tree durable: every file, then every directory.
+Status fsync_tree(const fs::path& root) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    ORDERLY_RETURN_IF_ERROR(fsync_path(it->path(), it->is_directory()));
+  }
+  if (ec)
+    return Status::io_error("walking " + root.string() + ": " + ec.message());
+  return fsync_path(root, true);
+}
+
 Status check_backup(const std::string& dir) {
   auto report = verify_data_dir(dir);
-  if (!report) return report.status();
+  if (!report)
+    return report.status();
   if (!report->ok()) {
-    return Status::corruption("backup at " + dir + " fails verification: " + report->problems.front());
+    return Status::corruption("backup at " + dir +
+                              " fails verification: " + report->problems.front());
   }
   return Status::ok();
 }
@@ -92,30 +125,41 @@ Status restore_data_dir(const std::string& backup_dir, const std::string& data_d
   const bool has_store = fs::exists(fs::path(data_dir) / "CURRENT", ec);
   if (has_store) {
     if (!force) {
-      return Status::already_exists(data_dir + " already holds a store; pass --force to replace it");
+      return Status::already_exists(data_dir +
+                                    " already holds a store; pass --force to replace it");
     }
     // Refuse while a server has it open: its lock would be lost under it.
     auto probe = open_rocksdb(data_dir, {.create_if_missing = false, .read_only = false});
-    if (!probe) return probe.status();
+    if (!probe)
+      return probe.status();
     ORDERLY_RETURN_IF_ERROR(probe->close());
   }
   const fs::path target = fs::absolute(data_dir).lexically_normal();
   const fs::path staging = target.string() + ".restore-tmp";
   fs::remove_all(staging, ec);
   fs::copy(backup_dir, staging, fs::copy_options::recursive, ec);
-  if (ec) return Status::io_error("copying " + backup_dir + ": " + ec.message());
+  if (ec)
+    return Status::io_error("copying " + backup_dir + ": " + ec.message());
+  // The copy must be on disk before it replaces anything: a power cut after
+  // "restored" must not leave short files behind.
+  ORDERLY_RETURN_IF_ERROR(fsync_tree(staging));
   if (fs::exists(target, ec)) {
-    const fs::path aside = target.string() + ".before-restore-" + std::to_string(now_us() / 1000000);
+    const fs::path aside =
+        target.string() + ".before-restore-" + std::to_string(now_us() / 1000000);
     fs::rename(target, aside, ec);
-    if (ec) return Status::io_error("moving " + data_dir + " aside: " + ec.message());
+    if (ec)
+      return Status::io_error("moving " + data_dir + " aside: " + ec.message());
   }
   fs::rename(staging, target, ec);
-  if (ec) return Status::io_error("moving the restored copy into place: " + ec.message());
+  if (ec)
+    return Status::io_error("moving the restored copy into place: " + ec.message());
+  ORDERLY_RETURN_IF_ERROR(fsync_path(target.parent_path(), true));  // the renames themselves
   // Opening once replays any WAL in the copy and proves the result opens.
   StoreOptions options;
   options.create_if_missing = false;
   auto store = EventStore::open(target.string(), options);
-  if (!store) return store.status();
+  if (!store)
+    return store.status();
   return (*store)->close();
 }
 

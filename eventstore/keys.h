@@ -17,7 +17,9 @@ inline constexpr char kStreamsFamily[] = "streams";
 inline constexpr char kCommandsFamily[] = "commands";
 inline constexpr char kCheckpointsFamily[] = "checkpoints";
 
-inline std::string log_key(uint64_t position) { return be64_key(position); }
+inline std::string log_key(uint64_t position) {
+  return be64_key(position);
+}
 
 // stream, 0x00, BE64(version)
 inline std::string stream_key(std::string_view stream, uint64_t version) {
@@ -38,7 +40,8 @@ inline std::string stream_key_prefix(std::string_view stream) {
 
 // Splits a stream index key; false when it is not well formed.
 inline bool parse_stream_key(std::string_view key, std::string_view* stream, uint64_t* version) {
-  if (key.size() < 10 || key[key.size() - 9] != '\0') return false;
+  if (key.size() < 10 || key[key.size() - 9] != '\0')
+    return false;
   *stream = key.substr(0, key.size() - 9);
   *version = get_be64(key.data() + key.size() - 8);
   return true;
@@ -78,7 +81,8 @@ inline std::string command_value(uint64_t first_position, uint32_t count) {
 
 inline void parse_command_value(std::string_view v, uint64_t* first, uint32_t* count) {
   *first = get_be64(v.data());
-  *count = (uint32_t{static_cast<uint8_t>(v[8])} << 24) | (uint32_t{static_cast<uint8_t>(v[9])} << 16) |
+  *count = (uint32_t{static_cast<uint8_t>(v[8])} << 24) |
+           (uint32_t{static_cast<uint8_t>(v[9])} << 16) |
            (uint32_t{static_cast<uint8_t>(v[10])} << 8) | uint32_t{static_cast<uint8_t>(v[11])};
 }
 

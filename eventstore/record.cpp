@@ -12,9 +12,13 @@ constexpr char kMagic[4] = {'O', 'R', 'E', 'C'};
 constexpr uint8_t kRecordFormat = 1;
 constexpr size_t kEntryHeaderSize = 8;
 
-size_t pad8(size_t n) { return (n + 7) & ~size_t{7}; }
+size_t pad8(size_t n) {
+  return (n + 7) & ~size_t{7};
+}
 
-size_t offsets_end(uint32_t count) { return pad8(kRecordHeaderSize + 4 * size_t{count}); }
+size_t offsets_end(uint32_t count) {
+  return pad8(kRecordHeaderSize + 4 * size_t{count});
+}
 
 }  // namespace
 
@@ -89,7 +93,8 @@ std::span<const uint8_t> RecordView::entry(uint32_t i) const {
 }
 
 std::string_view AlignedBuffer::assign(std::string_view bytes) {
-  if (reinterpret_cast<uintptr_t>(bytes.data()) % 8 == 0) return bytes;  // already aligned
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % 8 == 0)
+    return bytes;  // already aligned
   words_.resize((bytes.size() + 7) / 8);
   std::memcpy(words_.data(), bytes.data(), bytes.size());
   return {reinterpret_cast<const char*>(words_.data()), bytes.size()};

@@ -10,7 +10,8 @@ Result<RecordedEvent> RecordedEvent::copy_of(std::span<const uint8_t> bytes) {
   std::memcpy(e.words_.data(), bytes.data(), bytes.size());
   e.size_ = bytes.size();
   auto view = decode_event(e.bytes());
-  if (!view) return view.status();
+  if (!view)
+    return view.status();
   e.view_ = *view;
   return e;
 }

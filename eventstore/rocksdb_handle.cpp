@@ -44,7 +44,9 @@ rocksdb::ColumnFamilyOptions index_family_options(const std::shared_ptr<rocksdb:
 
 }  // namespace
 
-RocksDbHandle::RocksDbHandle(RocksDbHandle&& other) noexcept { *this = std::move(other); }
+RocksDbHandle::RocksDbHandle(RocksDbHandle&& other) noexcept {
+  *this = std::move(other);
+}
 
 RocksDbHandle& RocksDbHandle::operator=(RocksDbHandle&& other) noexcept {
   if (this != &other) {
@@ -61,11 +63,15 @@ RocksDbHandle& RocksDbHandle::operator=(RocksDbHandle&& other) noexcept {
   return *this;
 }
 
-RocksDbHandle::~RocksDbHandle() { (void)close(); }
+RocksDbHandle::~RocksDbHandle() {
+  (void)close();
+}
 
 Status RocksDbHandle::close() {
-  if (!db) return Status::ok();
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  if (!db)
+    return Status::ok();
+  for (auto* h : handles)
+    db->DestroyColumnFamilyHandle(h);
   handles.clear();
   rocksdb::Status s = db->Close();
   db.reset();
@@ -75,16 +81,20 @@ Status RocksDbHandle::close() {
 Result<RocksDbHandle> open_rocksdb(const std::string& dir, OpenMode mode) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec);
+  // (A swapped-in env shares the real disk: the existence check stays valid.)
   if (!exists && (mode.read_only || !mode.create_if_missing)) {
     return Status::not_found("no Orderly data directory at " + dir);
   }
   if (!exists) {
     std::filesystem::create_directories(dir, ec);
-    if (ec) return Status::io_error("cannot create " + dir + ": " + ec.message());
+    if (ec)
+      return Status::io_error("cannot create " + dir + ": " + ec.message());
   }
 
   static const auto cache = rocksdb::NewLRUCache(64 << 20);
   rocksdb::DBOptions db_options;
+  if (mode.env != nullptr)
+    db_options.env = mode.env;
   db_options.create_if_missing = !mode.read_only && mode.create_if_missing;
   db_options.create_missing_column_families = !mode.read_only;
   db_options.max_background_jobs = 2;
@@ -105,7 +115,8 @@ Result<RocksDbHandle> open_rocksdb(const std::string& dir, OpenMode mode) {
   rocksdb::Status s =
       mode.read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &h.handles, &raw)
                      : rocksdb::DB::Open(db_options, dir, families, &h.handles, &raw);
-  if (!s.ok()) return from_rocksdb(s, "opening " + dir);
+  if (!s.ok())
+    return from_rocksdb(s, "opening " + dir);
   h.db.reset(raw);
   h.meta = h.handles[0];
   h.log = h.handles[1];
@@ -116,11 +127,13 @@ Result<RocksDbHandle> open_rocksdb(const std::string& dir, OpenMode mode) {
   std::string format;
   s = h.db->Get(rocksdb::ReadOptions(), h.meta, kFormatKey, &format);
   if (s.IsNotFound()) {
-    if (mode.read_only) return Status::corruption(dir + " has no format marker");
+    if (mode.read_only)
+      return Status::corruption(dir + " has no format marker");
     rocksdb::WriteOptions wo;
     wo.sync = true;
     s = h.db->Put(wo, h.meta, kFormatKey, kFormatValue);
-    if (!s.ok()) return from_rocksdb(s, "writing the format marker");
+    if (!s.ok())
+      return from_rocksdb(s, "writing the format marker");
   } else if (!s.ok()) {
     return from_rocksdb(s, "reading the format marker");
   } else if (format != kFormatValue) {

@@ -31,6 +31,7 @@ struct RocksDbHandle {
 struct OpenMode {
   bool create_if_missing = true;
   bool read_only = false;
+  rocksdb::Env* env = nullptr;  // null = rocksdb::Env::Default()
 };
 
 // Opens `dir`, creating the column families and the format marker when new;

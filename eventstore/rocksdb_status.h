@@ -10,12 +10,17 @@
 namespace orderly::eventstore {
 
 inline Status from_rocksdb(const rocksdb::Status& s, const std::string& context) {
-  if (s.ok()) return Status::ok();
+  if (s.ok())
+    return Status::ok();
   std::string msg = context + ": " + s.ToString();
-  if (s.IsNotFound()) return Status::not_found(msg);
-  if (s.IsCorruption()) return Status::corruption(msg);
-  if (s.IsInvalidArgument()) return Status::invalid_argument(msg);
-  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) return Status::busy(msg);
+  if (s.IsNotFound())
+    return Status::not_found(msg);
+  if (s.IsCorruption())
+    return Status::corruption(msg);
+  if (s.IsInvalidArgument())
+    return Status::invalid_argument(msg);
+  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut())
+    return Status::busy(msg);
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
     return Status::busy(msg + " (is another orderly process using this data directory?)");
   }

@@ -3,6 +3,8 @@
 
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <thread>
+
 #include "core/big_endian.h"
 #include "eventstore/keys.h"
 #include "eventstore/rocksdb_status.h"
@@ -15,14 +17,17 @@ std::string_view sync_mode_name(SyncMode mode) {
 }
 
 Result<SyncMode> parse_sync_mode(std::string_view text) {
-  if (text == "always") return SyncMode::kAlways;
-  if (text == "none") return SyncMode::kNone;
+  if (text == "always")
+    return SyncMode::kAlways;
+  if (text == "none")
+    return SyncMode::kNone;
   return Status::invalid_argument("sync mode must be 'always' or 'none', not '" +
                                   std::string(text) + "'");
 }
 
 Status validate_stream_name(std::string_view stream) {
-  if (stream.empty()) return Status::invalid_argument("stream name is empty");
+  if (stream.empty())
+    return Status::invalid_argument("stream name is empty");
   if (stream.size() > 255) {
     return Status::invalid_argument("stream name is " + std::to_string(stream.size()) +
                                     " bytes, at most 255 allowed");
@@ -35,18 +40,22 @@ Status validate_stream_name(std::string_view stream) {
 
 EventStore::EventStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-EventStore::~EventStore() { (void)close(); }
+EventStore::~EventStore() {
+  (void)close();
+}
 
 Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& dir,
                                                      const StoreOptions& options) {
-  auto rocks = open_rocksdb(dir, {options.create_if_missing, options.read_only});
-  if (!rocks) return rocks.status();
+  auto rocks = open_rocksdb(dir, {options.create_if_missing, options.read_only, options.env.get()});
+  if (!rocks)
+    return rocks.status();
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->options = options;
   impl->rocks = std::move(rocks).value();
   auto last = impl->read_last_position();
-  if (!last) return last.status();
+  if (!last)
+    return last.status();
   impl->last_position.store(*last);
   impl->written_position = *last;
   if (!options.read_only) {
@@ -61,18 +70,28 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& dir,
 }
 
 Status EventStore::close() {
-  if (!impl_) return Status::ok();
+  if (!impl_)
+    return Status::ok();
+  if (impl_->syncer.joinable() && std::this_thread::get_id() == impl_->syncer.get_id()) {
+    return Status::invalid_argument("close() called from an append callback");
+  }
   {
     std::lock_guard lock(impl_->commit_mu);
-    if (impl_->closed) return Status::ok();
+    if (impl_->closed)
+      return Status::ok();
     impl_->closed = true;  // appends from now on fail with shutting_down
   }
   // Every batch already written is synced and answered before the DB closes.
   impl_->stop_syncer();
+  // Readers that started before this point finish; later ones are refused.
+  impl_->closing.store(true);
+  while (impl_->active_readers.load() > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   std::lock_guard lock(impl_->commit_mu);
   Status st;
-  if (!impl_->options.read_only && impl_->rocks.db) {
-    // With sync=none, a clean close still leaves everything on disk.
+  if (!impl_->options.read_only && impl_->rocks.db && !impl_->sync_failed.load()) {
+    // With sync=none, a clean close still leaves everything on disk. (After a
+    // failed fsync there is nothing trustworthy left to flush.)
     st = from_rocksdb(impl_->rocks.db->FlushWAL(true), "flushing the WAL");
   }
   Status closed = impl_->rocks.close();
@@ -80,10 +99,13 @@ Status EventStore::close() {
   return st.is_ok() ? closed : st;
 }
 
-uint64_t EventStore::last_position() const { return impl_->last_position.load(); }
+uint64_t EventStore::last_position() const {
+  return impl_->last_position.load();
+}
 
 bool EventStore::wait_for_position(uint64_t position, std::chrono::milliseconds timeout) const {
-  if (impl_->last_position.load() >= position) return true;
+  if (impl_->last_position.load() >= position)
+    return true;
   std::unique_lock lock(impl_->position_mu);
   return impl_->position_cv.wait_for(lock, timeout,
                                      [&] { return impl_->last_position.load() >= position; });
@@ -104,11 +126,13 @@ Result<uint64_t> EventStore::Impl::read_last_position() const {
     ORDERLY_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading the end of the log"));
     return uint64_t{0};
   }
-  if (it->key().size() != 8) return Status::corruption("log key of " + std::to_string(it->key().size()) + " bytes");
+  if (it->key().size() != 8)
+    return Status::corruption("log key of " + std::to_string(it->key().size()) + " bytes");
   const uint64_t first = get_be64(it->key().data());
   AlignedBuffer buf;
   auto rec = RecordView::parse(buf.assign(it->value().ToStringView()), first);
-  if (!rec) return rec.status();
+  if (!rec)
+    return rec.status();
   return rec->last_position();
 }
 
@@ -117,7 +141,8 @@ Result<uint64_t> EventStore::Impl::read_stream_version(std::string_view stream) 
   // only positions up to last_position, walking back from the newest chunk.
   const uint64_t durable = last_position.load();
   const std::string prefix = stream_key_prefix(stream);
-  std::unique_ptr<rocksdb::Iterator> it(rocks.db->NewIterator(rocksdb::ReadOptions(), rocks.streams));
+  std::unique_ptr<rocksdb::Iterator> it(
+      rocks.db->NewIterator(rocksdb::ReadOptions(), rocks.streams));
   for (it->SeekForPrev(stream_key(stream, kEndOfLog)); it->Valid() && it->key().starts_with(prefix);
        it->Prev()) {
     std::string_view name;
@@ -130,10 +155,12 @@ Result<uint64_t> EventStore::Impl::read_stream_version(std::string_view stream) 
     uint64_t durable_in_chunk = 0;  // positions grow with versions inside a chunk
     for (size_t i = 0; i < value.size() / kIndexRunSize; ++i) {
       const IndexRun run = index_run_at(value, i);
-      if (run.first_position > durable) break;
+      if (run.first_position > durable)
+        break;
       durable_in_chunk += std::min<uint64_t>(run.count, durable - run.first_position + 1);
     }
-    if (durable_in_chunk > 0) return first_version + durable_in_chunk - 1;
+    if (durable_in_chunk > 0)
+      return first_version + durable_in_chunk - 1;
   }
   ORDERLY_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading the stream index"));
   return uint64_t{0};
@@ -141,16 +168,22 @@ Result<uint64_t> EventStore::Impl::read_stream_version(std::string_view stream) 
 
 Result<uint64_t> EventStore::stream_version(std::string_view stream) const {
   ORDERLY_RETURN_IF_ERROR(validate_stream_name(stream));
+  ReadGuard guard(*impl_);
+  ORDERLY_RETURN_IF_ERROR(guard.status());
   return impl_->read_stream_version(stream);
 }
 
 Result<uint64_t> EventStore::load_checkpoint(std::string_view name) const {
+  ReadGuard guard(*impl_);
+  ORDERLY_RETURN_IF_ERROR(guard.status());
   std::string value;
   auto s = impl_->rocks.db->Get(rocksdb::ReadOptions(), impl_->rocks.checkpoints,
                                 rocksdb::Slice(name.data(), name.size()), &value);
-  if (s.IsNotFound()) return uint64_t{0};
+  if (s.IsNotFound())
+    return uint64_t{0};
   ORDERLY_RETURN_IF_ERROR(from_rocksdb(s, "reading checkpoint " + std::string(name)));
-  if (value.size() != 8) return Status::corruption("checkpoint " + std::string(name) + " is damaged");
+  if (value.size() != 8)
+    return Status::corruption("checkpoint " + std::string(name) + " is damaged");
   return get_be64(value.data());
 }
 
@@ -158,7 +191,10 @@ Status EventStore::save_checkpoint(std::string_view name, uint64_t position, boo
   if (name.empty() || name.size() > 255) {
     return Status::invalid_argument("checkpoint names are 1 to 255 bytes");
   }
-  if (impl_->options.read_only) return Status::invalid_argument("the store is open read-only");
+  if (impl_->options.read_only)
+    return Status::invalid_argument("the store is open read-only");
+  ReadGuard guard(*impl_);
+  ORDERLY_RETURN_IF_ERROR(guard.status());
   rocksdb::WriteOptions wo;
   wo.sync = sync && impl_->options.sync == SyncMode::kAlways;
   const std::string value = be64_key(position);
@@ -171,6 +207,8 @@ Status EventStore::backup_to(const std::string& dir) {
   if (impl_->options.read_only) {
     return Status::invalid_argument("online backup needs the store open for writing");
   }
+  ReadGuard guard(*impl_);
+  ORDERLY_RETURN_IF_ERROR(guard.status());
   rocksdb::Checkpoint* raw = nullptr;
   ORDERLY_RETURN_IF_ERROR(
       from_rocksdb(rocksdb::Checkpoint::Create(impl_->rocks.db.get(), &raw), "starting a backup"));
@@ -185,7 +223,11 @@ StoreStats EventStore::stats() const {
           impl_->stat_bytes.load(), impl_->stat_sync_micros.load()};
 }
 
-const std::string& EventStore::dir() const { return impl_->dir; }
-SyncMode EventStore::sync_mode() const { return impl_->options.sync; }
+const std::string& EventStore::dir() const {
+  return impl_->dir;
+}
+SyncMode EventStore::sync_mode() const {
+  return impl_->options.sync;
+}
 
 }  // namespace orderly::eventstore

@@ -22,6 +22,10 @@
 #include "eventstore/recorded_event.h"
 #include "eventstore/types.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace orderly::eventstore {
 
 struct StoreOptions {
@@ -32,14 +36,17 @@ struct StoreOptions {
   bool read_only = false;
   // A record is closed when it reaches this size; bigger commits write several.
   size_t max_record_bytes = 1 << 20;
+  // The environment RocksDB does its I/O through; null = the real one. Tests
+  // swap in a fault-injecting one (tests/support/faulty_fs.h).
+  std::shared_ptr<rocksdb::Env> env;
 };
 
 struct StoreStats {
-  uint64_t commits = 0;         // WriteBatches written
-  uint64_t syncs = 0;           // fsyncs of the WAL (each covers one or more commits)
-  uint64_t events = 0;          // events appended
-  uint64_t bytes = 0;           // bytes of records written
-  uint64_t sync_micros = 0;     // total time spent in fsync
+  uint64_t commits = 0;      // WriteBatches written
+  uint64_t syncs = 0;        // fsyncs of the WAL (each covers one or more commits)
+  uint64_t events = 0;       // events appended
+  uint64_t bytes = 0;        // bytes of records written
+  uint64_t sync_micros = 0;  // total time spent in fsync
 };
 
 using AppendResults = std::vector<Result<AppendResult>>;
@@ -55,6 +62,8 @@ class EventStore {
   EventStore& operator=(const EventStore&) = delete;
 
   // Appends atomically; returns once the events are durable (per SyncMode).
+  // An io_error is ambiguous: the events may or may not have reached the
+  // disk. Retry with the same command id to learn which, without doubling.
   // Errors: version_conflict (naming both versions), validation_failed,
   // io_error; nothing of a failed request is written.
   Result<AppendResult> append(const AppendRequest& request);
@@ -70,7 +79,7 @@ class EventStore {
   // versions are what the next batch is checked against), and calls `done`
   // on the store's sync thread once it is durable or has failed, in
   // submission order. The bytes `requests` view must live until `done` runs.
-  // `done` must not call back into the store's append functions.
+  // `done` must not call back into the store's append functions or close().
   void submit_batch(std::span<const AppendRequest> requests, AppendCallback done);
 
   // The position of the last committed event; 0 on an empty log.
@@ -93,7 +102,8 @@ class EventStore {
 
   // Visits the events of the log in position order that match `query`. The
   // view is valid only during the call; return false to stop early. Every
-  // visited event has passed the verifier. Constant memory.
+  // visited event has passed the verifier. Constant memory. `visit` must not
+  // close the store.
   Status scan(const LogQuery& query, const std::function<bool(const EventView&)>& visit) const;
 
   // Durable checkpoints, per subscriber name (0 when never saved).
@@ -108,8 +118,10 @@ class EventStore {
   const std::string& dir() const;
   SyncMode sync_mode() const;
 
-  // Waits for in-flight appends, flushes and closes. Later appends fail with
-  // shutting_down. Called by the destructor.
+  // Waits for in-flight appends (every written batch is synced and answered)
+  // and for running reads, then flushes and closes. Later appends and reads
+  // fail with shutting_down. Called by the destructor. Stop subscriptions
+  // first: their next read would fail.
   Status close();
 
   struct Impl;

@@ -15,7 +15,8 @@ namespace {
 constexpr size_t kMaxCommandIdBytes = 256;
 
 Status validate_request(const AppendRequest& r) {
-  if (r.writes.empty()) return Status::invalid_argument("append has no streams");
+  if (r.writes.empty())
+    return Status::invalid_argument("append has no streams");
   if (r.command_id.size() > kMaxCommandIdBytes) {
     return Status::invalid_argument("command id is longer than 256 bytes");
   }
@@ -42,16 +43,21 @@ Status validate_request(const AppendRequest& r) {
     }
     events += w.events.size();
   }
-  if (events == 0) return Status::invalid_argument("append has no events");
-  if (events > UINT32_MAX) return Status::invalid_argument("append has too many events");
+  if (events == 0)
+    return Status::invalid_argument("append has no events");
+  if (events > UINT32_MAX)
+    return Status::invalid_argument("append has too many events");
   return Status::ok();
 }
 
 std::string describe(ExpectedVersion e) {
   switch (e.kind) {
-    case ExpectedVersion::Kind::kAny: return "any version";
-    case ExpectedVersion::Kind::kNoStream: return "no stream";
-    case ExpectedVersion::Kind::kStreamExists: return "an existing stream";
+    case ExpectedVersion::Kind::kAny:
+      return "any version";
+    case ExpectedVersion::Kind::kNoStream:
+      return "no stream";
+    case ExpectedVersion::Kind::kStreamExists:
+      return "an existing stream";
     case ExpectedVersion::Kind::kExact:
       return e.version == 0 ? "no stream" : "version " + std::to_string(e.version);
   }
@@ -60,10 +66,14 @@ std::string describe(ExpectedVersion e) {
 
 bool satisfies(ExpectedVersion e, uint64_t current) {
   switch (e.kind) {
-    case ExpectedVersion::Kind::kAny: return true;
-    case ExpectedVersion::Kind::kNoStream: return current == 0;
-    case ExpectedVersion::Kind::kStreamExists: return current > 0;
-    case ExpectedVersion::Kind::kExact: return current == e.version;
+    case ExpectedVersion::Kind::kAny:
+      return true;
+    case ExpectedVersion::Kind::kNoStream:
+      return current == 0;
+    case ExpectedVersion::Kind::kStreamExists:
+      return current > 0;
+    case ExpectedVersion::Kind::kExact:
+      return current == e.version;
   }
   return false;
 }
@@ -78,12 +88,14 @@ struct Tentative {
 
 BatchStream& EventStore::Impl::touch(std::string_view stream) {
   auto it = streams.find(stream);
-  if (it == streams.end()) it = streams.emplace(std::string(stream), StreamState{}).first;
+  if (it == streams.end())
+    it = streams.emplace(std::string(stream), StreamState{}).first;
   StreamState& st = it->second;
   if (st.batch_epoch != batch_epoch) {
     st.batch_epoch = batch_epoch;
     st.batch_slot = static_cast<uint32_t>(batch_stream_count);
-    if (batch_stream_count == batch_streams.size()) batch_streams.emplace_back();
+    if (batch_stream_count == batch_streams.size())
+      batch_streams.emplace_back();
     BatchStream& bs = batch_streams[batch_stream_count++];
     bs.stream = &*it;
     bs.version = st.version;
@@ -95,7 +107,8 @@ BatchStream& EventStore::Impl::touch(std::string_view stream) {
 
 Status EventStore::Impl::load_streams() {
   streams.clear();
-  std::unique_ptr<rocksdb::Iterator> it(rocks.db->NewIterator(rocksdb::ReadOptions(), rocks.streams));
+  std::unique_ptr<rocksdb::Iterator> it(
+      rocks.db->NewIterator(rocksdb::ReadOptions(), rocks.streams));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view name;
     uint64_t first_version = 0;
@@ -105,7 +118,8 @@ Status EventStore::Impl::load_streams() {
       return Status::corruption("damaged stream index chunk; run `orderly verify`");
     }
     uint64_t n = 0;
-    for (size_t i = 0; i < value.size() / kIndexRunSize; ++i) n += index_run_at(value, i).count;
+    for (size_t i = 0; i < value.size() / kIndexRunSize; ++i)
+      n += index_run_at(value, i).count;
     // Chunks of one stream come in version order: the last one wins.
     auto [pos, inserted] = streams.try_emplace(std::string(name));
     pos->second.version = first_version + n - 1;
@@ -120,7 +134,8 @@ Status EventStore::Impl::recover_after_write_error() {
   // than assumed.
   ORDERLY_RETURN_IF_ERROR(from_rocksdb(rocks.db->Resume(), "resuming after a write error"));
   auto last = read_last_position();
-  if (!last) return last.status();
+  if (!last)
+    return last.status();
   ORDERLY_RETURN_IF_ERROR(load_streams());
   // A failed Write never reaches the memtable, so this normally equals
   // written_position; the sync thread still owns publishing it as durable.
@@ -129,23 +144,29 @@ Status EventStore::Impl::recover_after_write_error() {
   return Status::ok();
 }
 
-AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, uint64_t* last) {
-  *last = 0;
+AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests,
+                                       uint64_t* required) {
+  *required = 0;
   AppendResults results;
   results.reserve(requests.size());
   auto fail_all = [&](const Status& st) {
     results.clear();
-    for (size_t i = 0; i < requests.size(); ++i) results.emplace_back(st);
+    for (size_t i = 0; i < requests.size(); ++i)
+      results.emplace_back(st);
     return results;
   };
-  if (closed) return fail_all(Status::shutting_down("the event store is closed"));
-  if (options.read_only) return fail_all(Status::invalid_argument("the store is open read-only"));
+  if (closed)
+    return fail_all(Status::shutting_down("the event store is closed"));
+  if (options.read_only)
+    return fail_all(Status::invalid_argument("the store is open read-only"));
   if (sync_failed.load()) {
-    return fail_all(Status::io_error("an fsync of the log failed earlier; reopen the store to recover"));
+    return fail_all(
+        Status::io_error("an fsync of the log failed earlier; reopen the store to recover"));
   }
   if (needs_recovery) {
     Status st = recover_after_write_error();
-    if (!st.is_ok()) return fail_all(st);
+    if (!st.is_ok())
+      return fail_all(st);
   }
 
   const TimestampUs batch_time = now_us();
@@ -157,11 +178,12 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
   batch_commands.clear();
   record.reset(next_position);
   std::vector<Tentative> tentative;
-  std::vector<uint64_t> bases;              // each write's stream version before it
-  std::vector<size_t> duplicates_to_fill;   // results whose stream versions come from the log
+  std::vector<uint64_t> bases;             // each write's stream version before it
+  std::vector<size_t> duplicates_to_fill;  // results whose stream versions come from the log
 
   auto flush_record = [&] {
-    if (record.count() == 0) return;
+    if (record.count() == 0)
+      return;
     const std::string key = log_key(record.first_position());
     const std::string_view bytes = record.finish();
     write_batch.Put(rocks.log, key, rocksdb::Slice(bytes.data(), bytes.size()));
@@ -219,7 +241,8 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
           break;
         }
       }
-      if (!found) current = touch(w.stream).version;
+      if (!found)
+        current = touch(w.stream).version;
       if (!satisfies(w.expected, current)) {
         conflict = Status::version_conflict(
             "stream " + std::string(w.stream) + ": expected " + describe(w.expected) + ", actual " +
@@ -245,17 +268,20 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
       bs.version = bases[wi];
       for (const NewEvent& e : w.events) {
         const uint64_t version = ++bs.version;
-        if (bs.first_new_version == 0) bs.first_new_version = version;
-        build_envelope(fbb, EnvelopeFields{e.type, e.schema_version, w.stream, version,
-                                           next_position, time, req.command_id, e.correlation_id,
-                                           e.causation_id, e.payload});
+        if (bs.first_new_version == 0)
+          bs.first_new_version = version;
+        build_envelope(
+            fbb, EnvelopeFields{e.type, e.schema_version, w.stream, version, next_position, time,
+                                req.command_id, e.correlation_id, e.causation_id, e.payload});
         std::span<const uint8_t> env(fbb.GetBufferPointer(), fbb.GetSize());
-        if (record.count() > 0 && record.approximate_size() + env.size() > options.max_record_bytes) {
+        if (record.count() > 0 &&
+            record.approximate_size() + env.size() > options.max_record_bytes) {
           flush_record();
           record.reset(next_position);
         }
         record.add(env);
-        if (!bs.runs.empty() && bs.runs.back().first_position + bs.runs.back().count == next_position) {
+        if (!bs.runs.empty() &&
+            bs.runs.back().first_position + bs.runs.back().count == next_position) {
           ++bs.runs.back().count;
         } else {
           bs.runs.push_back({next_position, 1});
@@ -280,9 +306,11 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
     std::string& chunk = index_chunk;
     for (size_t i = 0; i < batch_stream_count; ++i) {
       const BatchStream& bs = batch_streams[i];
-      if (bs.runs.empty()) continue;
+      if (bs.runs.empty())
+        continue;
       chunk.clear();
-      for (const IndexRun& run : bs.runs) append_index_run(chunk, run);
+      for (const IndexRun& run : bs.runs)
+        append_index_run(chunk, run);
       index_key.clear();
       index_key.append(bs.stream->first);
       index_key.push_back('\0');
@@ -300,27 +328,33 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
       needs_recovery = true;
       const Status st = from_rocksdb(s, "appending to the log");
       for (auto& r : results) {
-        if (r.is_ok() && !r->duplicate) r = st;
+        if (r.is_ok() && !r->duplicate)
+          r = st;
       }
       // Duplicates within this batch pointed at the failed commit.
       for (size_t i : duplicates_to_fill) {
-        if (results[i].is_ok() && results[i]->first_position >= first_position) results[i] = st;
+        if (results[i].is_ok() && results[i]->first_position >= first_position)
+          results[i] = st;
       }
       return results;
     }
     stat_commits.fetch_add(1, std::memory_order_relaxed);
     stat_events.fetch_add(appended, std::memory_order_relaxed);
     written_position = next_position - 1;
-    *last = written_position;
   }
   // The new versions are what later batches are checked against.
   for (size_t i = 0; i < batch_stream_count; ++i) {
     batch_streams[i].stream->second.version = batch_streams[i].version;
   }
 
+  for (const auto& r : results) {
+    if (r.is_ok())
+      *required = std::max(*required, r->last_position);
+  }
   // Retries answer with the versions their first commit produced.
   for (size_t i : duplicates_to_fill) {
-    if (!results[i].is_ok()) continue;
+    if (!results[i].is_ok())
+      continue;
     AppendResult& r = *results[i];
     const AppendRequest& req = requests[i];
     r.stream_versions.assign(req.writes.size(), 0);
@@ -328,13 +362,16 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
     AlignedBuffer buf;
     for (it->SeekForPrev(log_key(r.first_position)); it->Valid(); it->Next()) {
       const uint64_t rec_first = get_be64(it->key().data());
-      if (rec_first > r.last_position) break;
+      if (rec_first > r.last_position)
+        break;
       auto rec = RecordView::parse(buf.assign(it->value().ToStringView()), rec_first);
-      if (!rec) break;
+      if (!rec)
+        break;
       for (uint64_t p = std::max(rec_first, r.first_position);
            p <= std::min(rec->last_position(), r.last_position); ++p) {
         auto ev = decode_envelope_only(rec->entry(static_cast<uint32_t>(p - rec_first)));
-        if (!ev) continue;
+        if (!ev)
+          continue;
         for (size_t w = 0; w < req.writes.size(); ++w) {
           if (req.writes[w].stream == ev->stream()) {
             r.stream_versions[w] = std::max(r.stream_versions[w], ev->version());
@@ -360,21 +397,32 @@ void EventStore::Impl::run_syncer() {
     {
       std::unique_lock lock(sync_mu);
       sync_cv.wait(lock, [&] { return sync_stop || !tickets.empty(); });
-      if (tickets.empty()) return;  // stopping, and nothing left to make durable
+      if (tickets.empty())
+        return;  // stopping, and nothing left to make durable
       round.swap(tickets);
     }
     // One fsync covers every batch written before it started: all of this
     // round's, since each was written before its ticket was queued.
     uint64_t target = 0;
-    for (const SyncTicket& t : round) target = std::max(target, t.last_position);
+    for (const SyncTicket& t : round)
+      target = std::max(target, t.required_position);
     Status st;
-    if (target > last_position.load()) {
+    if (sync_failed.load()) {
+      // After a failed fsync, a later one may "succeed" although the failed
+      // pages were dropped (Linux forgets the error): never acknowledge or
+      // publish anything again in this process.
+      if (target > last_position.load()) {
+        st = Status::io_error("an fsync of the log failed earlier; reopen the store to recover");
+      }
+    } else if (target > last_position.load()) {
       if (options.sync == SyncMode::kAlways) {
         const auto t0 = std::chrono::steady_clock::now();
         st = from_rocksdb(rocks.db->SyncWAL(), "syncing the log");
-        stat_sync_micros.fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                       std::chrono::steady_clock::now() - t0).count()),
-                                   std::memory_order_relaxed);
+        stat_sync_micros.fetch_add(
+            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::steady_clock::now() - t0)
+                                      .count()),
+            std::memory_order_relaxed);
         stat_syncs.fetch_add(1, std::memory_order_relaxed);
       }
       if (st.is_ok()) {
@@ -386,32 +434,38 @@ void EventStore::Impl::run_syncer() {
     for (SyncTicket& t : round) {
       if (!st.is_ok()) {
         for (auto& r : t.results) {
-          if (r.is_ok()) r = st;
+          if (r.is_ok())
+            r = st;
         }
       }
-      if (t.done) t.done(std::move(t.results));
+      if (t.done)
+        t.done(std::move(t.results));
     }
     round.clear();
   }
 }
 
 void EventStore::Impl::stop_syncer() {
+  if (std::this_thread::get_id() == syncer.get_id())
+    return;  // close() from a callback: see store.h
   {
     std::lock_guard lock(sync_mu);
     sync_stop = true;
   }
   sync_cv.notify_one();
-  if (syncer.joinable()) syncer.join();
+  if (syncer.joinable())
+    syncer.join();
 }
 
 void EventStore::submit_batch(std::span<const AppendRequest> requests, AppendCallback done) {
   std::lock_guard lock(impl_->commit_mu);
   SyncTicket ticket;
-  ticket.results = impl_->commit(requests, &ticket.last_position);
+  ticket.results = impl_->commit(requests, &ticket.required_position);
   ticket.done = std::move(done);
   if (impl_->closed || !impl_->syncer.joinable()) {
     // Nothing was written (closed, or a read-only store): answer at once.
-    if (ticket.done) ticket.done(std::move(ticket.results));
+    if (ticket.done)
+      ticket.done(std::move(ticket.results));
     return;
   }
   impl_->enqueue_ticket(std::move(ticket));

@@ -8,8 +8,8 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -21,7 +21,10 @@ namespace orderly::eventstore {
 
 // A written batch waiting for the sync thread to make it durable.
 struct SyncTicket {
-  uint64_t last_position = 0;  // the log position its events reach (0: appended nothing)
+  // The position that must be durable before its results may be given: its
+  // own events' last position, or that of an earlier (perhaps still
+  // syncing) commit that one of its duplicate command ids points at.
+  uint64_t required_position = 0;
   AppendResults results;
   AppendCallback done;
 };
@@ -35,9 +38,9 @@ struct StringHash {
 
 // What the writer knows of one stream.
 struct StreamState {
-  uint64_t version = 0;     // committed version (0 = no stream yet)
-  uint64_t batch_epoch = 0; // the commit that last touched it
-  uint32_t batch_slot = 0;  // its BatchStream in that commit
+  uint64_t version = 0;      // committed version (0 = no stream yet)
+  uint64_t batch_epoch = 0;  // the commit that last touched it
+  uint32_t batch_slot = 0;   // its BatchStream in that commit
 };
 
 using StreamMap = std::unordered_map<std::string, StreamState, StringHash, std::equal_to<>>;
@@ -55,6 +58,10 @@ struct EventStore::Impl {
   std::string dir;
   StoreOptions options;
   RocksDbHandle rocks;
+
+  // --- lifetime: readers count themselves in; close() waits for them ---
+  std::atomic<int> active_readers{0};
+  std::atomic<bool> closing{false};
 
   // --- published state ---
   std::atomic<uint64_t> last_position{0};
@@ -77,7 +84,7 @@ struct EventStore::Impl {
   std::mutex commit_mu;
   bool closed = false;
   uint64_t written_position = 0;  // last position written to RocksDB, durable or not
-  bool needs_recovery = false;  // a Write failed: reload the tail before the next one
+  bool needs_recovery = false;    // a Write failed: reload the tail before the next one
   // Every stream's committed version, loaded from the index at open: a
   // stream missing here does not exist, without asking RocksDB. Memory grows
   // with the number of streams (about 100 bytes each).
@@ -93,21 +100,42 @@ struct EventStore::Impl {
   std::string index_key, index_chunk;
 
   // Writes the batch to RocksDB without sync. Returns the results and sets
-  // *last to the batch's last position (0 when it appended nothing).
+  // *required to the position that must be durable before they are given.
   // REQUIRES: commit_mu held.
-  AppendResults commit(std::span<const AppendRequest> requests, uint64_t* last);
+  AppendResults commit(std::span<const AppendRequest> requests, uint64_t* required);
   void enqueue_ticket(SyncTicket ticket);  // REQUIRES: commit_mu held (keeps tickets in order)
   void run_syncer();
   void stop_syncer();
   // The stream's BatchStream in the current commit, created on first touch.
-  BatchStream& touch(std::string_view stream);                  // REQUIRES: commit_mu held
-  Status load_streams();                                        // REQUIRES: commit_mu held
-  Status recover_after_write_error();                           // REQUIRES: commit_mu held
+  BatchStream& touch(std::string_view stream);  // REQUIRES: commit_mu held
+  Status load_streams();                        // REQUIRES: commit_mu held
+  Status recover_after_write_error();           // REQUIRES: commit_mu held
 
   // The last position as stored on disk (last record's key + count - 1).
   Result<uint64_t> read_last_position() const;
   Result<uint64_t> read_stream_version(std::string_view stream) const;
   void publish_position(uint64_t position);
+};
+
+// Counts a reader in for the duration of a read, so that close() never pulls
+// the database from under it. A read that starts after close() began gets
+// shutting_down instead.
+class ReadGuard {
+ public:
+  explicit ReadGuard(const EventStore::Impl& impl) : impl_(const_cast<EventStore::Impl&>(impl)) {
+    impl_.active_readers.fetch_add(1);
+    open_ = !impl_.closing.load();
+  }
+  ~ReadGuard() { impl_.active_readers.fetch_sub(1); }
+  ReadGuard(const ReadGuard&) = delete;
+  ReadGuard& operator=(const ReadGuard&) = delete;
+  Status status() const {
+    return open_ ? Status::ok() : Status::shutting_down("the event store is closed");
+  }
+
+ private:
+  EventStore::Impl& impl_;
+  bool open_;
 };
 
 }  // namespace orderly::eventstore

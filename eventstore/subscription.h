@@ -38,7 +38,8 @@ class Subscription {
   // Return an error to have the event redelivered after a backoff.
   using Handler = std::function<Status(const EventView&)>;
 
-  Subscription(EventStore& store, std::string name, Handler handler, SubscriptionOptions options = {});
+  Subscription(EventStore& store, std::string name, Handler handler,
+               SubscriptionOptions options = {});
   ~Subscription();
   Subscription(const Subscription&) = delete;
   Subscription& operator=(const Subscription&) = delete;

@@ -37,7 +37,8 @@ class Checker {
  public:
   explicit Checker(VerifyReport& r) : r_(r) {}
   void problem(std::string what) {
-    if (r_.problems.size() < kMaxListedProblems) r_.problems.push_back(std::move(what));
+    if (r_.problems.size() < kMaxListedProblems)
+      r_.problems.push_back(std::move(what));
     ++r_.problem_count;
   }
 
@@ -49,13 +50,15 @@ class Checker {
 
 Result<VerifyReport> verify_data_dir(const std::string& dir, const VerifyProgress& progress) {
   auto opened = open_rocksdb(dir, {.create_if_missing = false, .read_only = true});
-  if (!opened) return opened.status();
+  if (!opened)
+    return opened.status();
   RocksDbHandle& h = *opened;
   VerifyReport report;
   Checker check(report);
 
   // 1. Every SST block against its checksum (bit rot, torn files).
-  if (auto s = h.db->VerifyChecksum(); !s.ok()) check.problem("checksum: " + s.ToString());
+  if (auto s = h.db->VerifyChecksum(); !s.ok())
+    check.problem("checksum: " + s.ToString());
 
   // 2. The log: records gapless from 1, every event decodes, positions agree,
   //    each stream's versions run 1, 2, 3, ...
@@ -107,13 +110,16 @@ Result<VerifyReport> verify_data_dir(const std::string& dir, const VerifyProgres
         f.fingerprint += mix(ev->version(), pos);
       }
       expected = rec->last_position() + 1;
-      if (progress && report.records % 256 == 0) progress(report.events, expected - 1);
+      if (progress && report.records % 256 == 0)
+        progress(report.events, expected - 1);
     }
-    if (!it->status().ok()) check.problem("reading the log: " + it->status().ToString());
+    if (!it->status().ok())
+      check.problem("reading the log: " + it->status().ToString());
   }
   report.last_position = expected - 1;
   report.streams = from_log.size();
-  if (progress) progress(report.events, report.last_position);
+  if (progress)
+    progress(report.events, report.last_position);
 
   // 3. The stream index agrees with the log, stream by stream.
   {
@@ -122,7 +128,8 @@ Result<VerifyReport> verify_data_dir(const std::string& dir, const VerifyProgres
     StreamFacts facts;
     bool have = false;
     auto finish_stream = [&] {
-      if (!have) return;
+      if (!have)
+        return;
       auto f = from_log.find(current);
       if (f == from_log.end()) {
         check.problem("stream index has stream " + current + ", the log has no event of it");
@@ -163,15 +170,18 @@ Result<VerifyReport> verify_data_dir(const std::string& dir, const VerifyProgres
             run.first_position + run.count - 1 > report.last_position) {
           check.problem("stream index of " + current + " points outside the log");
         }
-        for (uint32_t k = 0; k < run.count; ++k) facts.fingerprint += mix(version++, run.first_position + k);
+        for (uint32_t k = 0; k < run.count; ++k)
+          facts.fingerprint += mix(version++, run.first_position + k);
         facts.count += run.count;
       }
       facts.last_version = version - 1;
     }
     finish_stream();
-    if (!it->status().ok()) check.problem("reading the stream index: " + it->status().ToString());
+    if (!it->status().ok())
+      check.problem("reading the stream index: " + it->status().ToString());
     for (const auto& [stream, f] : from_log) {
-      if (f.count != UINT64_MAX) check.problem("stream " + stream + " is missing from the stream index");
+      if (f.count != UINT64_MAX)
+        check.problem("stream " + stream + " is missing from the stream index");
     }
   }
 
@@ -195,10 +205,12 @@ Result<VerifyReport> verify_data_dir(const std::string& dir, const VerifyProgres
         continue;
       }
       log_it->SeekForPrev(log_key(first));
-      if (!log_it->Valid()) continue;  // reported by the log check
+      if (!log_it->Valid())
+        continue;  // reported by the log check
       const uint64_t rec_first = get_be64(log_it->key().data());
       auto rec = RecordView::parse(buf.assign(log_it->value().ToStringView()), rec_first);
-      if (!rec || first > rec->last_position()) continue;
+      if (!rec || first > rec->last_position())
+        continue;
       auto ev = decode_envelope_only(rec->entry(static_cast<uint32_t>(first - rec_first)));
       if (ev && ev->command_id() != id) {
         check.problem("command " + id + " points at position " + std::to_string(first) +

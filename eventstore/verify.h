@@ -1,5 +1,6 @@
-// Offline (or beside a running server, read-only) check of a data directory:
-// every rule of LOG_FORMAT.md.
+// Check of a data directory against every rule of LOG_FORMAT.md. Run it on a
+// stopped server or on a backup: beside a live writer the read-only view may
+// catch files mid-switch and report damage that is not there.
 #pragma once
 
 #include <cstdint>

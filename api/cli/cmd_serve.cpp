@@ -18,7 +18,8 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& format) {
   auto logger = spdlog::stderr_color_mt("orderly");
   const bool json = format == "json" || (format.empty() && !stderr_is_terminal());
   if (json) {
-    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})",
+                        spdlog::pattern_time_type::utc);
   } else {
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   }
@@ -50,7 +51,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   }
   log->info("event store open at {} (sync={}), log position {}", common.data_dir,
             eventstore::sync_mode_name(*sync), (*store)->last_position());
-  log->warn("the HTTP API ({}) is not built yet: this build runs the event store only", serve.http_address);
+  log->warn("the HTTP API ({}) is not built yet: this build runs the event store only",
+            serve.http_address);
 
   int sig = 0;
   sigwait(&signals, &sig);

@@ -18,9 +18,9 @@ struct ServeOptions {
 
 // Exit statuses shared by every subcommand.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitDamage = 1;     // verify found damage
-inline constexpr int kExitUsage = 2;      // bad arguments or configuration
-inline constexpr int kExitFailure = 3;    // the operation could not run
+inline constexpr int kExitDamage = 1;   // verify found damage
+inline constexpr int kExitUsage = 2;    // bad arguments or configuration
+inline constexpr int kExitFailure = 3;  // the operation could not run
 
 int run_serve(const CommonOptions& common, const ServeOptions& serve);
 int run_verify(const CommonOptions& common);

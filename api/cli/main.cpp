@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
     cmd->add_option("--data-dir", common.data_dir, "Data directory")
         ->envname("ORDERLY_DATA_DIR")
         ->capture_default_str();
-    cmd->add_option("--sync", common.sync, "Durability: always (fsync per commit) or none (benchmarks)")
+    cmd->add_option("--sync", common.sync,
+                    "Durability: always (fsync per commit) or none (benchmarks)")
         ->envname("ORDERLY_SYNC")
         ->check(CLI::IsMember({"always", "none"}))
         ->capture_default_str();
@@ -44,7 +45,8 @@ int main(int argc, char** argv) {
   auto* restore_cmd = app.add_subcommand("restore", "Restore the data directory from a backup");
   add_common(restore_cmd);
   restore_cmd->add_option("DIR", backup_dir, "Backup directory")->required();
-  restore_cmd->add_flag("--force", force, "Replace an existing store (kept aside as <dir>.before-restore-<time>)");
+  restore_cmd->add_flag("--force", force,
+                        "Replace an existing store (kept aside as <dir>.before-restore-<time>)");
 
   try {
     app.parse(argc, argv);
@@ -52,9 +54,13 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
-  if (*serve_cmd) return run_serve(common, serve);
-  if (*verify_cmd) return run_verify(common);
-  if (*backup_cmd) return run_backup(common, backup_dir);
-  if (*restore_cmd) return run_restore(common, backup_dir, force);
+  if (*serve_cmd)
+    return run_serve(common, serve);
+  if (*verify_cmd)
+    return run_verify(common);
+  if (*backup_cmd)
+    return run_backup(common, backup_dir);
+  if (*restore_cmd)
+    return run_restore(common, backup_dir, force);
   return kExitUsage;
 }

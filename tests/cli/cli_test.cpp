@@ -29,7 +29,8 @@ void populate(const std::string& dir, int orders) {
   batch.add(EventType::kOrderPlaced, order_placed("o", "u"));
   for (int i = 0; i < orders; ++i) {
     const std::string stream = "order-" + std::to_string(i);
-    REQUIRE((*store)->append(stream, eventstore::ExpectedVersion::no_stream(), batch.span()).is_ok());
+    REQUIRE(
+        (*store)->append(stream, eventstore::ExpectedVersion::no_stream(), batch.span()).is_ok());
   }
 }
 
@@ -70,21 +71,23 @@ TEST_CASE("orderly backup and restore round-trip through the command line") {
   CHECK(run_command({kOrderly, "backup", backup, "--data-dir", data}).exit_code == 3);  // exists
   auto r = run_command({kOrderly, "restore", backup, "--data-dir", target});
   REQUIRE(r.exit_code == 0);
-  CHECK(run_command({kOrderly, "restore", backup, "--data-dir", target}).exit_code == 2);  // needs --force
+  CHECK(run_command({kOrderly, "restore", backup, "--data-dir", target}).exit_code ==
+        2);  // needs --force
   CHECK(run_command({kOrderly, "restore", backup, "--data-dir", target, "--force"}).exit_code == 0);
   auto v = run_command({kOrderly, "verify", "--data-dir", target});
   CHECK(v.exit_code == 0);
   CHECK(v.output.find("10 events") != std::string::npos);
 }
 
-TEST_CASE("orderly serve: creates the store, stops cleanly on SIGTERM; bad flags exit 2") {
+TEST_CASE("orderly serve: creates the store, stops cleanly on SIGTERM, bad flags exit 2") {
   TempDir dir;
   const std::string data = dir.sub("data");
   {
     ChildProcess serve({kOrderly, "serve", "--data-dir", data, "--log-format", "json"});
     // Its log goes to stderr; wait on the condition "store exists and is locked".
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!std::filesystem::exists(data + "/LOCK") && std::chrono::steady_clock::now() < deadline) {
+    while (!std::filesystem::exists(data + "/LOCK") &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     REQUIRE(std::filesystem::exists(data + "/LOCK"));

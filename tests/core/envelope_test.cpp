@@ -19,13 +19,16 @@ struct Aligned {
   explicit Aligned(std::span<const uint8_t> b) : words((b.size() + 7) / 8), size(b.size()) {
     std::memcpy(words.data(), b.data(), b.size());
   }
-  std::span<const uint8_t> bytes() const { return {reinterpret_cast<const uint8_t*>(words.data()), size}; }
+  std::span<const uint8_t> bytes() const {
+    return {reinterpret_cast<const uint8_t*>(words.data()), size};
+  }
 };
 
-std::vector<uint8_t> build(const std::vector<uint8_t>& payload, EventType type = EventType::kOrderPlaced) {
+std::vector<uint8_t> build(const std::vector<uint8_t>& payload,
+                           EventType type = EventType::kOrderPlaced) {
   flatbuffers::FlatBufferBuilder fbb;
-  build_envelope(fbb, EnvelopeFields{type, 1, "order-42", 3, 17, 1795255200123000, "cmd-1", "corr-1",
-                                     "cause-1", payload});
+  build_envelope(fbb, EnvelopeFields{type, 1, "order-42", 3, 17, 1795255200123000, "cmd-1",
+                                     "corr-1", "cause-1", payload});
   return {fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize()};
 }
 
@@ -58,7 +61,8 @@ TEST_CASE("envelope: a payload of the wrong table fails verification") {
   const Aligned a(build(payload, EventType::kOrderPlaced));
   auto ev = decode_event(a.bytes());
   // Either the verifier rejects it, or it decodes as a harmless table: never a crash.
-  if (!ev.is_ok()) CHECK(ev.status().code() == ErrorCode::kCorruption);
+  if (!ev.is_ok())
+    CHECK(ev.status().code() == ErrorCode::kCorruption);
 }
 
 TEST_CASE("envelope: unknown type ids and garbage are clear errors") {
@@ -67,7 +71,9 @@ TEST_CASE("envelope: unknown type ids and garbage are clear errors") {
     // Patch the type in place to an id that is not in the registry.
     flatbuffers::FlatBufferBuilder fbb;
     const auto payload = testing::order_confirmed("o-1");
-    build_envelope(fbb, EnvelopeFields{static_cast<EventType>(999), 1, "order-1", 1, 1, 1, {}, {}, {}, payload});
+    build_envelope(
+        fbb,
+        EnvelopeFields{static_cast<EventType>(999), 1, "order-1", 1, 1, 1, {}, {}, {}, payload});
     const Aligned a({fbb.GetBufferPointer(), fbb.GetSize()});
     auto ev = decode_event(a.bytes());
     REQUIRE_FALSE(ev.is_ok());
@@ -75,7 +81,8 @@ TEST_CASE("envelope: unknown type ids and garbage are clear errors") {
   }
   const std::vector<uint8_t> garbage(64, 0xAB);
   CHECK(decode_event(Aligned(garbage).bytes()).status().code() == ErrorCode::kCorruption);
-  CHECK(decode_event(Aligned(std::span(bytes).first(7)).bytes()).status().code() == ErrorCode::kCorruption);
+  CHECK(decode_event(Aligned(std::span(bytes).first(7)).bytes()).status().code() ==
+        ErrorCode::kCorruption);
 }
 
 TEST_CASE("envelope: random damage never crashes the decoder") {
@@ -85,8 +92,10 @@ TEST_CASE("envelope: random damage never crashes the decoder") {
   for (int i = 0; i < 3000; ++i) {
     auto bytes = good;
     const int flips = 1 + static_cast<int>(rng() % 4);
-    for (int f = 0; f < flips; ++f) bytes[rng() % bytes.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
-    if (rng() % 4 == 0) bytes.resize(rng() % bytes.size());
+    for (int f = 0; f < flips; ++f)
+      bytes[rng() % bytes.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
+    if (rng() % 4 == 0)
+      bytes.resize(rng() % bytes.size());
     auto ev = decode_event(Aligned(bytes).bytes());
     if (!ev.is_ok()) {
       ++rejected;

@@ -13,13 +13,15 @@ TEST_CASE("Status carries a stable code name and a message") {
   CHECK(error_code_name(ErrorCode::kInvalidArgument) == "validation_failed");
 }
 
-Status fails() { return Status::not_found("nothing"); }
+Status fails() {
+  return Status::not_found("nothing");
+}
 Status propagates() {
   ORDERLY_RETURN_IF_ERROR(fails());
   return Status::internal("not reached");
 }
 
-TEST_CASE("Result holds a value or an error; the macro returns early") {
+TEST_CASE("Result holds a value or an error, the macro returns early") {
   Result<int> good = 42;
   Result<int> bad = Status::io_error("disk");
   CHECK(good.is_ok());

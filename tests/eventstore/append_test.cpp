@@ -66,8 +66,9 @@ TEST_CASE("append: a multi-stream append commits all or nothing") {
   auto reserve = orders(1);
   const StreamWrite good[] = {{"order-9", ExpectedVersion::no_stream(), order.span()},
                               {"product-1", ExpectedVersion::exact(1), reserve.span()}};
-  const StreamWrite bad[] = {{"order-10", ExpectedVersion::no_stream(), order.span()},
-                             {"product-1", ExpectedVersion::exact(1), reserve.span()}};  // stale now
+  const StreamWrite bad[] = {
+      {"order-10", ExpectedVersion::no_stream(), order.span()},
+      {"product-1", ExpectedVersion::exact(1), reserve.span()}};  // stale now
   auto ok = store->append(AppendRequest{good, "", 0});
   REQUIRE(ok.is_ok());
   CHECK(ok->first_position == 2);
@@ -85,12 +86,14 @@ TEST_CASE("append: bad input is refused with a clear error and writes nothing") 
   TempDir dir;
   auto store = open_store(dir.path());
   auto one = orders(1);
-  CHECK(store->append("", ExpectedVersion::any(), one.span()).status().code() == ErrorCode::kInvalidArgument);
+  CHECK(store->append("", ExpectedVersion::any(), one.span()).status().code() ==
+        ErrorCode::kInvalidArgument);
   CHECK(store->append(std::string("a\0b", 3), ExpectedVersion::any(), one.span()).status().code() ==
         ErrorCode::kInvalidArgument);
   CHECK(store->append(std::string(256, 'x'), ExpectedVersion::any(), one.span()).status().code() ==
         ErrorCode::kInvalidArgument);
-  CHECK(store->append("s", ExpectedVersion::any(), {}).status().code() == ErrorCode::kInvalidArgument);
+  CHECK(store->append("s", ExpectedVersion::any(), {}).status().code() ==
+        ErrorCode::kInvalidArgument);
 
   const std::vector<uint8_t> garbage(40, 0x5A);
   NewEvent bad;
@@ -104,8 +107,9 @@ TEST_CASE("append: bad input is refused with a clear error and writes nothing") 
   unknown.type = static_cast<EventType>(4242);
   CHECK(store->append("s", ExpectedVersion::any(), std::span(&unknown, 1)).status().code() ==
         ErrorCode::kInvalidArgument);
-  CHECK(store->append("s", ExpectedVersion::any(), one.span(), std::string(300, 'c')).status().code() ==
-        ErrorCode::kInvalidArgument);
+  CHECK(store->append("s", ExpectedVersion::any(), one.span(), std::string(300, 'c'))
+            .status()
+            .code() == ErrorCode::kInvalidArgument);
   CHECK(store->last_position() == 0);
 }
 
@@ -140,7 +144,7 @@ TEST_CASE("append: a retried command id returns the first result and appends not
   CHECK(read->view().command_id() == "cmd-1");
 }
 
-TEST_CASE("append_batch: independent requests in one commit; later ones see earlier versions") {
+TEST_CASE("append_batch: independent requests in one commit, later ones see earlier versions") {
   TempDir dir;
   auto store = open_store(dir.path());
   auto one = orders(1);
@@ -162,18 +166,21 @@ TEST_CASE("append_batch: independent requests in one commit; later ones see earl
   CHECK(store->stats().syncs == 1);
 }
 
-TEST_CASE("append: events are invisible to readers until durable; submit_batch answers in order") {
+TEST_CASE("append: events are invisible to readers until durable, submit_batch answers in order") {
   TempDir dir;
   auto store = open_store(dir.path());
   auto one = orders(1);
   std::mutex mu;
   std::vector<uint64_t> answered;
   std::vector<std::string> names;
-  for (int i = 0; i < 50; ++i) names.push_back("order-" + std::to_string(i));
+  for (int i = 0; i < 50; ++i)
+    names.push_back("order-" + std::to_string(i));
   std::vector<StreamWrite> writes;
-  for (const auto& n : names) writes.push_back({n, ExpectedVersion::no_stream(), one.span()});
+  for (const auto& n : names)
+    writes.push_back({n, ExpectedVersion::no_stream(), one.span()});
   std::vector<AppendRequest> requests;
-  for (const auto& w : writes) requests.push_back({std::span(&w, 1), "", 0});
+  for (const auto& w : writes)
+    requests.push_back({std::span(&w, 1), "", 0});
   for (size_t i = 0; i < requests.size(); ++i) {
     store->submit_batch(std::span(&requests[i], 1), [&](AppendResults results) {
       REQUIRE(results[0].is_ok());
@@ -189,7 +196,8 @@ TEST_CASE("append: events are invisible to readers until durable; submit_batch a
   }
   REQUIRE(store->close().is_ok());  // drains: every submitted batch is answered
   REQUIRE(answered.size() == 50);
-  for (size_t i = 0; i < answered.size(); ++i) CHECK(answered[i] == i + 1);
+  for (size_t i = 0; i < answered.size(); ++i)
+    CHECK(answered[i] == i + 1);
 }
 
 TEST_CASE("append: racing writers on one stream, exactly one wins each version") {
@@ -215,14 +223,16 @@ TEST_CASE("append: racing writers on one stream, exactly one wins each version")
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   CHECK(wins + conflicts == kThreads * kAttempts);
   CHECK(*store->stream_version("hot") == static_cast<uint64_t>(wins.load()));
   CHECK(store->last_position() == static_cast<uint64_t>(wins.load()));
   auto events = store->read_stream("hot", 1, 100000);
   REQUIRE(events.is_ok());
   REQUIRE(events->size() == static_cast<size_t>(wins.load()));
-  for (size_t i = 0; i < events->size(); ++i) CHECK((*events)[i]->version() == i + 1);
+  for (size_t i = 0; i < events->size(); ++i)
+    CHECK((*events)[i]->version() == i + 1);
 }
 
 TEST_CASE("append: concurrent callers are group-committed, positions unique and gapless") {
@@ -243,9 +253,11 @@ TEST_CASE("append: concurrent callers are group-committed, positions unique and 
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   std::set<uint64_t> all;
-  for (const auto& g : got) all.insert(g.begin(), g.end());
+  for (const auto& g : got)
+    all.insert(g.begin(), g.end());
   CHECK(all.size() == kThreads * kPerThread);
   CHECK(*all.begin() == 1);
   CHECK(*all.rbegin() == kThreads * kPerThread);
@@ -264,10 +276,13 @@ TEST_CASE("append: big commits are split into several records, reads are unchang
   REQUIRE(store->append("order-big", ExpectedVersion::no_stream(), many.span()).is_ok());
   CHECK(store->stats().commits == 1);
   uint64_t n = 0;
-  REQUIRE(store->scan({}, [&](const EventView& ev) {
-                 CHECK(ev.position() == ++n);
-                 return true;
-               }).is_ok());
+  REQUIRE(store
+              ->scan({},
+                     [&](const EventView& ev) {
+                       CHECK(ev.position() == ++n);
+                       return true;
+                     })
+              .is_ok());
   CHECK(n == 200);
   auto back = store->read_stream("order-big", kEndOfLog, 5, Direction::kBackward);
   REQUIRE(back.is_ok());
@@ -275,14 +290,15 @@ TEST_CASE("append: big commits are split into several records, reads are unchang
   CHECK(store->read_event(137)->view().version() == 137);
 }
 
-TEST_CASE("append: after close, appends fail with shutting_down; reopen continues") {
+TEST_CASE("append: after close, appends fail with shutting_down, reopen continues") {
   TempDir dir;
   auto one = orders(1);
   {
     auto store = open_store(dir.path());
     REQUIRE(store->append("s", ExpectedVersion::no_stream(), one.span()).is_ok());
     REQUIRE(store->close().is_ok());
-    CHECK(store->append("s", ExpectedVersion::any(), one.span()).status().code() == ErrorCode::kShuttingDown);
+    CHECK(store->append("s", ExpectedVersion::any(), one.span()).status().code() ==
+          ErrorCode::kShuttingDown);
   }
   auto store = open_store(dir.path());
   CHECK(store->last_position() == 1);

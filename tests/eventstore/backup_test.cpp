@@ -15,7 +15,8 @@ using namespace orderly::testing;
 
 TEST_CASE("backup: consistent while a writer appends, then restorable") {
   TempDir dir;
-  const std::string data = dir.sub("data"), backup = dir.sub("backup"), restored = dir.sub("restored");
+  const std::string data = dir.sub("data"), backup = dir.sub("backup"),
+                    restored = dir.sub("restored");
   uint64_t at_backup = 0;
   {
     auto store = open_store(data);
@@ -23,7 +24,9 @@ TEST_CASE("backup: consistent while a writer appends, then restorable") {
     std::thread writer([&] {
       auto batch = orders(3);
       for (int i = 0; !stop.load(); ++i) {
-        REQUIRE(store->append("order-" + std::to_string(i), ExpectedVersion::no_stream(), batch.span()).is_ok());
+        REQUIRE(
+            store->append("order-" + std::to_string(i), ExpectedVersion::no_stream(), batch.span())
+                .is_ok());
       }
     });
     REQUIRE(store->wait_for_position(300, std::chrono::seconds(60)));
@@ -54,7 +57,8 @@ TEST_CASE("backup: beside a process holding the store, via a read-only snapshot"
   auto store = open_store(data);  // holds the lock, like a running server
   auto batch = orders(4);
   for (int i = 0; i < 50; ++i) {
-    REQUIRE(store->append("order-" + std::to_string(i), ExpectedVersion::no_stream(), batch.span()).is_ok());
+    REQUIRE(store->append("order-" + std::to_string(i), ExpectedVersion::no_stream(), batch.span())
+                .is_ok());
   }
   REQUIRE(backup_data_dir(data, backup).is_ok());
   auto report = verify_data_dir(backup);
@@ -88,7 +92,8 @@ TEST_CASE("restore: refuses to overwrite a store without force, keeps the old on
   CHECK(store->last_position() == 2);
   int aside = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
-    if (e.path().filename().string().starts_with("data.before-restore-")) ++aside;
+    if (e.path().filename().string().starts_with("data.before-restore-"))
+      ++aside;
   }
   CHECK(aside == 1);
   CHECK(restore_data_dir(dir.sub("nothing"), data, true).code() == ErrorCode::kNotFound);

@@ -55,9 +55,11 @@ int main(int argc, char** argv) {
                                       static_cast<unsigned long long>(r->last_position), t,
                                       static_cast<unsigned long long>(i));
         std::lock_guard lock(out_mu);
-        if (write(STDOUT_FILENO, line, static_cast<size_t>(len)) != len) _exit(5);
+        if (write(STDOUT_FILENO, line, static_cast<size_t>(len)) != len)
+          _exit(5);
       }
     });
   }
-  for (auto& th : threads) th.join();
+  for (auto& th : threads)
+    th.join();
 }

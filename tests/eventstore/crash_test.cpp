@@ -49,13 +49,16 @@ TEST_CASE("crash: SIGKILL during appends loses nothing acknowledged") {
       auto first = child.read_line(std::chrono::seconds(60));
       REQUIRE_MESSAGE(first.has_value(), "the child never acknowledged an append");
       std::vector<std::string> lines{*first};
-      const auto kill_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(rng() % 250);
+      const auto kill_at =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(rng() % 250);
       while (std::chrono::steady_clock::now() < kill_at) {
-        if (auto l = child.read_line(std::chrono::milliseconds(5))) lines.push_back(*l);
+        if (auto l = child.read_line(std::chrono::milliseconds(5)))
+          lines.push_back(*l);
       }
       child.kill_hard();
       // Lines already in the pipe were acknowledged before the kill.
-      for (auto& l : child.drain_lines(std::chrono::seconds(5))) lines.push_back(std::move(l));
+      for (auto& l : child.drain_lines(std::chrono::seconds(5)))
+        lines.push_back(std::move(l));
       CHECK(child.wait() == 128 + SIGKILL);
       for (const auto& l : lines) {
         std::istringstream in(l);
@@ -72,7 +75,8 @@ TEST_CASE("crash: SIGKILL during appends loses nothing acknowledged") {
       const std::string order = "order-" + std::to_string(a.thread) + "-" + std::to_string(a.i);
       REQUIRE(a.last == a.first + 2);
       auto e = store->read_event(a.first);
-      REQUIRE_MESSAGE(e.is_ok(), "acknowledged position " << a.first << " lost: " << e.status().to_string());
+      REQUIRE_MESSAGE(e.is_ok(),
+                      "acknowledged position " << a.first << " lost: " << e.status().to_string());
       CHECK(e->view().stream() == order);
       CHECK(e->view().version() == 1);
       auto v = store->stream_version(order);
@@ -84,7 +88,8 @@ TEST_CASE("crash: SIGKILL during appends loses nothing acknowledged") {
     for (int t = 0; t < kThreads; ++t) {
       const uint64_t n = *store->stream_version("product-" + std::to_string(t));
       if (n > 0) {
-        CHECK(*store->stream_version("order-" + std::to_string(t) + "-" + std::to_string(n - 1)) == 2);
+        CHECK(*store->stream_version("order-" + std::to_string(t) + "-" + std::to_string(n - 1)) ==
+              2);
       }
       CHECK(*store->stream_version("order-" + std::to_string(t) + "-" + std::to_string(n)) == 0);
     }

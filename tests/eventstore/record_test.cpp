@@ -22,7 +22,8 @@ TEST_CASE("record: entries come back in order, 8-byte aligned") {
   CHECK(rec->last_position() == 43);
   auto e2 = rec->entry(2);
   CHECK(std::string(reinterpret_cast<const char*>(e2.data()), e2.size()) == c);
-  for (uint32_t i = 0; i < 3; ++i) CHECK(reinterpret_cast<uintptr_t>(rec->entry(i).data()) % 8 == 0);
+  for (uint32_t i = 0; i < 3; ++i)
+    CHECK(reinterpret_cast<uintptr_t>(rec->entry(i).data()) % 8 == 0);
 }
 
 TEST_CASE("record: damaged framing is corruption, never a read out of bounds") {
@@ -40,11 +41,12 @@ TEST_CASE("record: damaged framing is corruption, never a read out of bounds") {
     AlignedBuffer local;
     return RecordView::parse(local.assign(bytes), 1).status().code();
   };
-  CHECK(damaged([](std::string& s) { s[0] = 'X'; }) == ErrorCode::kCorruption);             // magic
-  CHECK(damaged([](std::string& s) { s[4] = 9; }) == ErrorCode::kCorruption);                // format
-  CHECK(damaged([](std::string& s) { s[8] = 0; }) == ErrorCode::kCorruption);                // count 0
-  CHECK(damaged([](std::string& s) { s[8] = 100; }) == ErrorCode::kCorruption);              // count too big
-  CHECK(damaged([](std::string& s) { s[16] = 3; }) == ErrorCode::kCorruption);               // offset
-  CHECK(damaged([](std::string& s) { s.resize(s.size() - 9); }) == ErrorCode::kCorruption);  // truncated
+  CHECK(damaged([](std::string& s) { s[0] = 'X'; }) == ErrorCode::kCorruption);  // magic
+  CHECK(damaged([](std::string& s) { s[4] = 9; }) == ErrorCode::kCorruption);    // format
+  CHECK(damaged([](std::string& s) { s[8] = 0; }) == ErrorCode::kCorruption);    // count 0
+  CHECK(damaged([](std::string& s) { s[8] = 100; }) == ErrorCode::kCorruption);  // count too big
+  CHECK(damaged([](std::string& s) { s[16] = 3; }) == ErrorCode::kCorruption);   // offset
+  CHECK(damaged([](std::string& s) { s.resize(s.size() - 9); }) ==
+        ErrorCode::kCorruption);  // truncated
   CHECK(damaged([](std::string& s) { s.resize(10); }) == ErrorCode::kCorruption);
 }

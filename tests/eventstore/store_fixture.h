@@ -22,7 +22,8 @@ inline std::unique_ptr<eventstore::EventStore> open_store(const std::string& dir
 // `n` OrderPlaced-like events for one stream.
 inline EventBatch orders(int n, const std::string& order_id = "o") {
   EventBatch b;
-  for (int i = 0; i < n; ++i) b.add(EventType::kOrderPlaced, order_placed(order_id, "u-1"));
+  for (int i = 0; i < n; ++i)
+    b.add(EventType::kOrderPlaced, order_placed(order_id, "u-1"));
   return b;
 }
 

@@ -15,10 +15,12 @@ using namespace orderly::testing;
 
 namespace {
 
-bool wait_until(const std::function<bool()>& cond, std::chrono::seconds timeout = std::chrono::seconds(60)) {
+bool wait_until(const std::function<bool()>& cond,
+                std::chrono::seconds timeout = std::chrono::seconds(60)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
+    if (cond())
+      return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return cond();
@@ -35,7 +37,8 @@ void append_many(EventStore& store, int writers, int per_writer) {
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
 }
 
 }  // namespace
@@ -49,11 +52,14 @@ TEST_CASE("subscription: hand-over from catch-up to live under concurrent append
   std::vector<uint64_t> seen;
   SubscriptionOptions options;
   options.max_chunk = 64;  // many catch-up rounds, so the hand-over happens mid-stream
-  Subscription sub(*store, "test", [&](const EventView& ev) {
-    std::lock_guard lock(mu);
-    seen.push_back(ev.position());
-    return Status::ok();
-  }, options);
+  Subscription sub(
+      *store, "test",
+      [&](const EventView& ev) {
+        std::lock_guard lock(mu);
+        seen.push_back(ev.position());
+        return Status::ok();
+      },
+      options);
   REQUIRE(sub.start().is_ok());
   append_many(*store, 4, 400);  // live appends race the catch-up
   const uint64_t last = store->last_position();
@@ -63,7 +69,8 @@ TEST_CASE("subscription: hand-over from catch-up to live under concurrent append
   std::lock_guard lock(mu);
   REQUIRE(seen.size() == last);
   for (uint64_t i = 0; i < last; ++i) {
-    if (seen[i] != i + 1) FAIL("position " << i + 1 << " delivered as " << seen[i]);
+    if (seen[i] != i + 1)
+      FAIL("position " << i + 1 << " delivered as " << seen[i]);
   }
 }
 
@@ -90,7 +97,8 @@ TEST_CASE("subscription: resumes after its durable checkpoint, also after a reop
   REQUIRE(wait_until([&] { return sub.position() == 15; }));
   sub.stop();
   REQUIRE(seen.size() == 15);
-  for (uint64_t i = 0; i < 15; ++i) CHECK(seen[i] == i + 1);
+  for (uint64_t i = 0; i < 15; ++i)
+    CHECK(seen[i] == i + 1);
 }
 
 TEST_CASE("subscription: a failing handler gets the same event again, nothing skipped") {
@@ -101,14 +109,17 @@ TEST_CASE("subscription: a failing handler gets the same event again, nothing sk
   int failures_left = 3;
   SubscriptionOptions options;
   options.retry_backoff = std::chrono::milliseconds(1);
-  Subscription sub(*store, "flaky", [&](const EventView& ev) {
-    if (ev.position() == 3 && failures_left > 0) {
-      --failures_left;
-      return Status::io_error("smtp down");
-    }
-    seen.push_back(ev.position());
-    return Status::ok();
-  }, options);
+  Subscription sub(
+      *store, "flaky",
+      [&](const EventView& ev) {
+        if (ev.position() == 3 && failures_left > 0) {
+          --failures_left;
+          return Status::io_error("smtp down");
+        }
+        seen.push_back(ev.position());
+        return Status::ok();
+      },
+      options);
   REQUIRE(sub.start().is_ok());
   REQUIRE(wait_until([&] { return sub.position() == 5; }));
   sub.stop();

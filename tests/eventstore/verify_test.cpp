@@ -25,12 +25,14 @@ void populate(const std::string& dir) {
   auto store = open_store(dir);
   auto batch = orders(3);
   for (int i = 0; i < 20; ++i) {
-    const std::string s1 = "order-" + std::to_string(2 * i), s2 = "order-" + std::to_string(2 * i + 1);
+    const std::string s1 = "order-" + std::to_string(2 * i),
+                      s2 = "order-" + std::to_string(2 * i + 1);
     const StreamWrite w1[] = {{s1, ExpectedVersion::no_stream(), batch.span()}};
     const StreamWrite w2[] = {{s2, ExpectedVersion::no_stream(), batch.span()}};
     std::string c1 = "cmd-" + std::to_string(2 * i), c2 = "cmd-" + std::to_string(2 * i + 1);
     const AppendRequest reqs[] = {{w1, c1, 0}, {w2, c2, 0}};
-    for (auto& r : store->append_batch(reqs)) REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
+    for (auto& r : store->append_batch(reqs))
+      REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
   }
   REQUIRE(store->save_checkpoint("catalog", 120).is_ok());
 }
@@ -43,7 +45,8 @@ VerifyReport verify(const std::string& dir) {
 
 bool mentions(const VerifyReport& r, const std::string& text) {
   for (const auto& p : r.problems) {
-    if (p.find(text) != std::string::npos) return true;
+    if (p.find(text) != std::string::npos)
+      return true;
   }
   return false;
 }
@@ -93,7 +96,8 @@ TEST_CASE("verify: damaged copies are reported, each with what is wrong") {
     auto copy = damaged_copy(dir, data, "garbage", [](RocksDbHandle& h) {
       std::string value;
       REQUIRE(h.db->Get(rocksdb::ReadOptions(), h.log, log_key(1), &value).ok());
-      for (size_t i = 80; i < 140 && i < value.size(); ++i) value[i] = static_cast<char>(0xEE);
+      for (size_t i = 80; i < 140 && i < value.size(); ++i)
+        value[i] = static_cast<char>(0xEE);
       REQUIRE(h.db->Put(rocksdb::WriteOptions(), h.log, log_key(1), value).ok());
     });
     const auto r = verify(copy);

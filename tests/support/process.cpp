@@ -14,13 +14,15 @@ namespace orderly::testing {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
   int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  if (pipe(fds) != 0)
+    throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
   std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const int rc = posix_spawn(&pid_, argv[0].c_str(), &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -37,7 +39,8 @@ ChildProcess::~ChildProcess() {
     ::kill(pid_, SIGKILL);
     wait();
   }
-  if (out_fd_ >= 0) close(out_fd_);
+  if (out_fd_ >= 0)
+    close(out_fd_);
 }
 
 std::optional<std::string> ChildProcess::read_line(std::chrono::milliseconds timeout) {
@@ -50,28 +53,34 @@ std::optional<std::string> ChildProcess::read_line(std::chrono::milliseconds tim
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
+    if (left.count() <= 0)
+      return std::nullopt;
     pollfd p{out_fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0)
+      continue;
     char buf[65536];
     const ssize_t n = ::read(out_fd_, buf, sizeof buf);
-    if (n <= 0) return std::nullopt;  // EOF: a partial last line is dropped
+    if (n <= 0)
+      return std::nullopt;  // EOF: a partial last line is dropped
     buffer_.append(buf, static_cast<size_t>(n));
   }
 }
 
 std::vector<std::string> ChildProcess::drain_lines(std::chrono::milliseconds timeout) {
   std::vector<std::string> lines;
-  while (auto line = read_line(timeout)) lines.push_back(std::move(*line));
+  while (auto line = read_line(timeout))
+    lines.push_back(std::move(*line));
   return lines;
 }
 
 void ChildProcess::kill_hard() {
-  if (!reaped_ && pid_ > 0) ::kill(pid_, SIGKILL);
+  if (!reaped_ && pid_ > 0)
+    ::kill(pid_, SIGKILL);
 }
 
 int ChildProcess::wait() {
-  if (reaped_) return status_;
+  if (reaped_)
+    return status_;
   int st = 0;
   while (waitpid(pid_, &st, 0) < 0) {
   }
@@ -83,7 +92,8 @@ int ChildProcess::wait() {
 RunResult run_command(const std::vector<std::string>& argv) {
   ChildProcess p(argv);
   std::string out;
-  while (auto line = p.read_line(std::chrono::minutes(5))) out += *line + "\n";
+  while (auto line = p.read_line(std::chrono::minutes(5)))
+    out += *line + "\n";
   return {p.wait(), out};
 }
 

@@ -24,8 +24,8 @@ class ChildProcess {
   std::optional<std::string> read_line(std::chrono::milliseconds timeout);
   // Everything complete read so far without blocking for more than `timeout`.
   std::vector<std::string> drain_lines(std::chrono::milliseconds timeout);
-  void kill_hard();                // SIGKILL
-  int wait();                      // exit status (128+signal when killed)
+  void kill_hard();  // SIGKILL
+  int wait();        // exit status (128+signal when killed)
 
  private:
   pid_t pid_ = -1;

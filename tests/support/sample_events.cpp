@@ -16,9 +16,9 @@ Bytes finish(flatbuffers::FlatBufferBuilder& fbb) {
 Bytes product_created(const std::string& product_id, const std::string& name, int64_t price_cents,
                       int64_t stock) {
   flatbuffers::FlatBufferBuilder fbb;
-  fbb.Finish(events::CreateProductCreatedDirect(fbb, product_id.c_str(), ("SKU-" + product_id).c_str(),
-                                                name.c_str(), "A product for tests", price_cents,
-                                                "USD", "testing", stock));
+  fbb.Finish(events::CreateProductCreatedDirect(
+      fbb, product_id.c_str(), ("SKU-" + product_id).c_str(), name.c_str(), "A product for tests",
+      price_cents, "USD", "testing", stock));
   return finish(fbb);
 }
 
@@ -46,7 +46,8 @@ Bytes order_confirmed(const std::string& order_id) {
 
 Bytes stock_reserved(const std::string& product_id, const std::string& order_id, int64_t quantity) {
   flatbuffers::FlatBufferBuilder fbb;
-  fbb.Finish(events::CreateStockReservedDirect(fbb, product_id.c_str(), order_id.c_str(), quantity));
+  fbb.Finish(
+      events::CreateStockReservedDirect(fbb, product_id.c_str(), order_id.c_str(), quantity));
   return finish(fbb);
 }
 
@@ -58,7 +59,8 @@ void EventBatch::add(EventType type, Bytes payload) {
 }
 
 std::span<const eventstore::NewEvent> EventBatch::span() {
-  for (size_t i = 0; i < events.size(); ++i) events[i].payload = payloads[i];
+  for (size_t i = 0; i < events.size(); ++i)
+    events[i].payload = payloads[i];
   return events;
 }
 
