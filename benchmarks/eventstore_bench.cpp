@@ -132,7 +132,7 @@ void BM_OrderlyAppendPipelined(benchmark::State& state) {
       slot.writes[i] = StreamWrite{stream_name(n++), ExpectedVersion::any(), std::span(&event, 1)};
       slot.requests[i] = AppendRequest{std::span(&slot.writes[i], 1), {}, 0};
     }
-    store->submit_batch(slot.requests, [&](AppendResults results) {
+    (void)store->submit_batch(slot.requests, [&](AppendResults results) {
       std::lock_guard lock(mu);
       failed = failed || !results[0].is_ok();
       slot.busy = false;

@@ -26,6 +26,16 @@ std::string_view error_code_name(ErrorCode code) {
       return "shutting_down";
     case ErrorCode::kInternal:
       return "internal";
+    case ErrorCode::kInsufficientStock:
+      return "insufficient_stock";
+    case ErrorCode::kInvalidTransition:
+      return "invalid_transition";
+    case ErrorCode::kUnauthorized:
+      return "unauthorized";
+    case ErrorCode::kForbidden:
+      return "forbidden";
+    case ErrorCode::kIdempotencyKeyReused:
+      return "idempotency_key_reused";
   }
   return "internal";
 }

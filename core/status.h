@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace orderly {
 
@@ -27,6 +28,20 @@ enum class ErrorCode {
   kOverloaded,       // overloaded
   kShuttingDown,     // shutting_down
   kInternal,         // internal
+  // Business rule codes (CONTRACT.md).
+  kInsufficientStock,     // insufficient_stock
+  kInvalidTransition,     // invalid_transition
+  kUnauthorized,          // unauthorized
+  kForbidden,             // forbidden
+  kIdempotencyKeyReused,  // idempotency_key_reused
+};
+
+// One named problem inside a validation or stock error:
+// {"field": "items[0].quantity", "message": "..."}.
+struct FieldError {
+  std::string field;
+  std::string message;
+  bool operator==(const FieldError&) const = default;
 };
 
 // The stable, snake_case name of a code (the problem+json `code`).
@@ -36,6 +51,8 @@ class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
   Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(ErrorCode code, std::string message, std::vector<FieldError> fields)
+      : code_(code), message_(std::move(message)), fields_(std::move(fields)) {}
 
   static Status ok() { return {}; }
   static Status invalid_argument(std::string m) {
@@ -52,17 +69,28 @@ class [[nodiscard]] Status {
   static Status overloaded(std::string m) { return {ErrorCode::kOverloaded, std::move(m)}; }
   static Status shutting_down(std::string m) { return {ErrorCode::kShuttingDown, std::move(m)}; }
   static Status internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
+  static Status invalid_transition(std::string m) { return {ErrorCode::kInvalidTransition, std::move(m)}; }
+  static Status unauthorized(std::string m) { return {ErrorCode::kUnauthorized, std::move(m)}; }
+  static Status forbidden(std::string m) { return {ErrorCode::kForbidden, std::move(m)}; }
+  // validation_failed naming one field.
+  static Status invalid_field(std::string field, std::string message) {
+    std::string m = field + ": " + message;
+    return {ErrorCode::kInvalidArgument, std::move(m), {{std::move(field), std::move(message)}}};
+  }
 
   bool is_ok() const { return code_ == ErrorCode::kOk; }
   explicit operator bool() const { return is_ok(); }
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The named problems (fields, or short order lines); often empty.
+  const std::vector<FieldError>& fields() const { return fields_; }
   // "version_conflict: stream order-1 expected version 3, actual 5"
   std::string to_string() const;
 
  private:
   ErrorCode code_ = ErrorCode::kOk;
   std::string message_;
+  std::vector<FieldError> fields_;
 };
 
 // Either a value or a non-OK Status.

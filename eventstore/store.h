@@ -75,12 +75,15 @@ class EventStore {
   // versions the earlier ones produced. This is the single writer's path.
   AppendResults append_batch(std::span<const AppendRequest> requests);
 
-  // append_batch without waiting: returns once the batch is written (its
-  // versions are what the next batch is checked against), and calls `done`
-  // on the store's sync thread once it is durable or has failed, in
-  // submission order. The bytes `requests` view must live until `done` runs.
-  // `done` must not call back into the store's append functions or close().
-  void submit_batch(std::span<const AppendRequest> requests, AppendCallback done);
+  // append_batch without waiting: returns once the batch is written, with
+  // the write-phase results (positions assigned, not yet durable; its
+  // versions are what the next batch is checked against). Calls `done` on
+  // the store's sync thread once the batch, and position `also_wait_for`,
+  // are durable (or have failed), in submission order, with the final
+  // results. The bytes `requests` view must live until `done` runs. `done`
+  // must not call back into the store's append functions or close().
+  AppendResults submit_batch(std::span<const AppendRequest> requests, AppendCallback done,
+                             uint64_t also_wait_for = 0);
 
   // The position of the last committed event; 0 on an empty log.
   uint64_t last_position() const;

@@ -457,25 +457,28 @@ void EventStore::Impl::stop_syncer() {
     syncer.join();
 }
 
-void EventStore::submit_batch(std::span<const AppendRequest> requests, AppendCallback done) {
+AppendResults EventStore::submit_batch(std::span<const AppendRequest> requests, AppendCallback done,
+                                       uint64_t also_wait_for) {
   std::lock_guard lock(impl_->commit_mu);
   SyncTicket ticket;
   ticket.results = impl_->commit(requests, &ticket.required_position);
+  ticket.required_position = std::max(ticket.required_position, also_wait_for);
+  AppendResults written = ticket.results;
   ticket.done = std::move(done);
   if (impl_->closed || !impl_->syncer.joinable()) {
     // Nothing was written (closed, or a read-only store): answer at once.
-    if (ticket.done)
-      ticket.done(std::move(ticket.results));
-    return;
+    if (ticket.done) ticket.done(std::move(ticket.results));
+    return written;
   }
   impl_->enqueue_ticket(std::move(ticket));
+  return written;
 }
 
 AppendResults EventStore::append_batch(std::span<const AppendRequest> requests) {
   std::mutex mu;
   std::condition_variable cv;
   std::optional<AppendResults> out;
-  submit_batch(requests, [&](AppendResults results) {
+  (void)submit_batch(requests, [&](AppendResults results) {
     std::lock_guard lock(mu);
     out.emplace(std::move(results));
     cv.notify_one();

@@ -182,7 +182,7 @@ TEST_CASE("append: events are invisible to readers until durable, submit_batch a
   for (const auto& w : writes)
     requests.push_back({std::span(&w, 1), "", 0});
   for (size_t i = 0; i < requests.size(); ++i) {
-    store->submit_batch(std::span(&requests[i], 1), [&](AppendResults results) {
+    (void)store->submit_batch(std::span(&requests[i], 1), [&](AppendResults results) {
       REQUIRE(results[0].is_ok());
       // When a batch is answered, its events are durable and readable.
       CHECK(store->last_position() >= results[0]->last_position);

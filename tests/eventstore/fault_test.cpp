@@ -72,7 +72,7 @@ TEST_CASE("fault: retries of an in-flight command fail with it when its fsync fa
   std::mutex mu;
   std::vector<bool> ok;
   for (int i = 0; i < 5; ++i) {
-    store->submit_batch(std::span(&req, 1), [&](AppendResults r) {
+    (void)store->submit_batch(std::span(&req, 1), [&](AppendResults r) {
       std::lock_guard lock(mu);
       ok.push_back(r[0].is_ok());
     });

@@ -1,0 +1,161 @@
+// The commands the engine decides. Plain values: the API and the CLI build
+// them (with ids and the clock already filled in), the writer decides them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/uuid.h"
+
+namespace orderly::commands {
+
+enum class Role : uint8_t { kCustomer, kAdmin, kEngine };
+
+// Who asks, when, and how to recognise a retry.
+struct CommandMeta {
+  Uuid actor;                    // the authenticated user (nil for the engine itself)
+  Role role = Role::kCustomer;
+  TimestampUs now = 0;           // the caller's clock: deciders never read one
+  std::string idempotency_key;   // optional, scoped per actor
+  uint64_t request_fingerprint = 0;  // hash of the request body: same key + other body = error
+};
+
+// --- users ---
+struct RegisterUser {
+  Uuid user_id;
+  std::string username, email, password_hash;  // hashed (argon2id) before it gets here
+  std::string role = "customer";
+};
+struct ChangeRole {
+  Uuid user_id;
+  std::string role;
+};
+struct IssueRefreshToken {
+  Uuid user_id, token_id, family_id;
+  std::string token_hash;
+  TimestampUs expires_at = 0;
+};
+struct RotateRefreshToken {
+  Uuid user_id, old_token_id, new_token_id;
+  std::string new_token_hash;
+  TimestampUs expires_at = 0;
+};
+struct RevokeRefreshToken {
+  Uuid user_id, token_id;
+};
+
+// --- catalog ---
+struct CreateProduct {
+  Uuid product_id;
+  std::string sku, name, description, category, currency = "USD";
+  int64_t price_cents = 0;
+  int64_t stock = 0;
+};
+struct UpdateProduct {
+  Uuid product_id;
+  std::optional<std::string> name, description, category;
+  std::optional<int64_t> price_cents;
+};
+struct DiscontinueProduct {
+  Uuid product_id;
+};
+struct SetStock {
+  Uuid product_id;
+  int64_t stock = 0;
+};
+struct AdjustStock {
+  Uuid product_id;
+  int64_t delta = 0;
+};
+
+// --- cart (stream cart-<user id>) ---
+struct AddToCart {
+  Uuid product_id;
+  int64_t quantity = 0;
+};
+struct SetCartQuantity {
+  Uuid product_id;
+  int64_t quantity = 0;  // 0 removes
+};
+struct RemoveFromCart {
+  Uuid product_id;
+};
+struct ClearCart {};
+struct Checkout {
+  Uuid order_id;
+  std::string shipping_address;
+  TimestampUs reservation_ttl_us = 15 * 60 * 1000000LL;
+};
+
+// --- orders ---
+struct OrderItem {
+  Uuid product_id;
+  int64_t quantity = 0;
+};
+struct PlaceOrder {
+  Uuid order_id;
+  std::vector<OrderItem> items;
+  std::string shipping_address;
+  TimestampUs reservation_ttl_us = 15 * 60 * 1000000LL;
+};
+enum class OrderStatus : uint8_t { kPending, kConfirmed, kShipped, kDelivered, kCancelled };
+struct ChangeOrderStatus {  // admin: confirm, ship, deliver, cancel
+  Uuid order_id;
+  OrderStatus to = OrderStatus::kConfirmed;
+};
+struct CancelOrder {  // owner or admin
+  Uuid order_id;
+  std::string reason = "customer_request";
+};
+struct ExpireOrder {  // the engine, after the reservation time-to-live
+  Uuid order_id;
+};
+
+// --- payments ---
+struct CreatePayment {
+  Uuid payment_id, order_id;
+};
+struct ConfirmPayment {
+  Uuid payment_id;
+  std::string payment_method;  // "pm_card_ok" | "pm_card_declined"
+};
+struct RefundPayment {
+  Uuid payment_id;
+  std::optional<int64_t> amount_cents;  // default: all that is left
+};
+
+// --- notifications ---
+struct RequestNotification {
+  Uuid notification_id, user_id;
+  std::string channel, template_name, recipient;
+  uint64_t source_position = 0;
+};
+struct RecordNotificationSent {
+  Uuid notification_id;
+};
+struct RecordNotificationFailed {
+  Uuid notification_id;
+  std::string error;
+  bool will_retry = false;
+};
+struct RetryNotification {
+  Uuid notification_id;
+};
+
+using Command = std::variant<RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken,
+                             RevokeRefreshToken, CreateProduct, UpdateProduct, DiscontinueProduct,
+                             SetStock, AdjustStock, AddToCart, SetCartQuantity, RemoveFromCart,
+                             ClearCart, Checkout, PlaceOrder, ChangeOrderStatus, CancelOrder,
+                             ExpireOrder, CreatePayment, ConfirmPayment, RefundPayment,
+                             RequestNotification, RecordNotificationSent, RecordNotificationFailed,
+                             RetryNotification>;
+
+std::string_view order_status_name(OrderStatus s);
+std::optional<OrderStatus> parse_order_status(std::string_view s);
+std::string_view role_name(Role r);
+
+}  // namespace orderly::commands

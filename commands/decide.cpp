@@ -1,0 +1,109 @@
+#include "commands/decide.h"
+
+namespace orderly::commands {
+
+namespace {
+
+template <typename Map>
+auto* find_in(const Map& map, const Uuid& id) {
+  auto it = map.find(id);
+  return it == map.end() ? nullptr : &it->second;
+}
+
+struct Decider {
+  const ShopState& s;
+  const CommandMeta& meta;
+  EventSink& out;
+
+  Status operator()(const RegisterUser& c) {
+    auto by_name = s.usernames.find(lower(c.username));
+    auto by_email = s.emails.find(c.email);
+    return decide_register_user(find_in(s.users, c.user_id), by_name != s.usernames.end(),
+                                by_email != s.emails.end(), c, meta, out);
+  }
+  Status operator()(const ChangeRole& c) { return decide_change_role(find_in(s.users, c.user_id), c, meta, out); }
+  Status operator()(const IssueRefreshToken& c) {
+    return decide_issue_refresh_token(find_in(s.users, c.user_id), c, meta, out);
+  }
+  Status operator()(const RotateRefreshToken& c) {
+    return decide_rotate_refresh_token(find_in(s.users, c.user_id), c, meta, out);
+  }
+  Status operator()(const RevokeRefreshToken& c) {
+    return decide_revoke_refresh_token(find_in(s.users, c.user_id), c, meta, out);
+  }
+  Status operator()(const CreateProduct& c) {
+    return decide_create_product(find_in(s.products, c.product_id), s.skus.count(c.sku) > 0, c, meta, out);
+  }
+  Status operator()(const UpdateProduct& c) {
+    return decide_update_product(find_in(s.products, c.product_id), c, meta, out);
+  }
+  Status operator()(const DiscontinueProduct& c) {
+    return decide_discontinue_product(find_in(s.products, c.product_id), c, meta, out);
+  }
+  Status operator()(const SetStock& c) { return decide_set_stock(find_in(s.products, c.product_id), c, meta, out); }
+  Status operator()(const AdjustStock& c) {
+    return decide_adjust_stock(find_in(s.products, c.product_id), c, meta, out);
+  }
+  Status operator()(const AddToCart& c) {
+    return decide_add_to_cart(find_in(s.carts, meta.actor), s.products, c, meta, out);
+  }
+  Status operator()(const SetCartQuantity& c) {
+    return decide_set_cart_quantity(find_in(s.carts, meta.actor), c, meta, out);
+  }
+  Status operator()(const RemoveFromCart& c) {
+    return decide_remove_from_cart(find_in(s.carts, meta.actor), c, meta, out);
+  }
+  Status operator()(const ClearCart&) { return decide_clear_cart(find_in(s.carts, meta.actor), meta, out); }
+  Status operator()(const Checkout& c) {
+    return decide_checkout(find_in(s.carts, meta.actor), find_in(s.orders, c.order_id), s.products, c, meta, out);
+  }
+  Status operator()(const PlaceOrder& c) {
+    return decide_place_order(find_in(s.orders, c.order_id), s.products, c, meta, out);
+  }
+  Status operator()(const ChangeOrderStatus& c) {
+    return decide_change_order_status(find_in(s.orders, c.order_id), c, meta, out);
+  }
+  Status operator()(const CancelOrder& c) { return decide_cancel_order(find_in(s.orders, c.order_id), c, meta, out); }
+  Status operator()(const ExpireOrder& c) { return decide_expire_order(find_in(s.orders, c.order_id), c, meta, out); }
+  Status operator()(const CreatePayment& c) {
+    return decide_create_payment(find_in(s.payments, c.payment_id), find_in(s.orders, c.order_id),
+                                 s.open_payment_by_order.count(c.order_id) > 0, c, meta, out);
+  }
+  Status operator()(const ConfirmPayment& c) {
+    const PaymentState* p = find_in(s.payments, c.payment_id);
+    return decide_confirm_payment(p, p ? find_in(s.orders, p->order_id) : nullptr, c, meta, out);
+  }
+  Status operator()(const RefundPayment& c) {
+    return decide_refund_payment(find_in(s.payments, c.payment_id), c, meta, out);
+  }
+  Status operator()(const RequestNotification& c) {
+    return decide_request_notification(find_in(s.notifications, c.notification_id), c, meta, out);
+  }
+  Status operator()(const RecordNotificationSent& c) {
+    return decide_record_sent(find_in(s.notifications, c.notification_id), c, meta, out);
+  }
+  Status operator()(const RecordNotificationFailed& c) {
+    return decide_record_failed(find_in(s.notifications, c.notification_id), c, meta, out);
+  }
+  Status operator()(const RetryNotification& c) {
+    return decide_retry_notification(find_in(s.notifications, c.notification_id), c, meta, out);
+  }
+};
+
+}  // namespace
+
+Status decide(const ShopState& s, const Command& command, const CommandMeta& meta, EventSink& out) {
+  return std::visit(Decider{s, meta, out}, command);
+}
+
+std::optional<Uuid> next_expired_order(ShopState& s, TimestampUs now) {
+  while (!s.expiries.empty() && s.expiries.top().first <= now) {
+    const auto [at, id] = s.expiries.top();
+    s.expiries.pop();
+    auto it = s.orders.find(id);
+    if (it != s.orders.end() && it->second.status == OrderStatus::kPending && it->second.expires_at == at) return id;
+  }
+  return std::nullopt;
+}
+
+}  // namespace orderly::commands

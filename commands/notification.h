@@ -1,0 +1,34 @@
+// Notification: one message to one user on one channel, and its delivery
+// history (requested, sent, failed with a reason, retried). The notifiers
+// record outcomes through these commands, so the history is in the log.
+#pragma once
+
+#include <unordered_map>
+
+#include "commands/command.h"
+#include "commands/event_sink.h"
+#include "core/status.h"
+
+namespace orderly::commands {
+
+enum class NotificationStatus : uint8_t { kPending, kSent, kFailed };
+
+struct NotificationState {
+  Uuid user_id;
+  uint32_t attempts = 0;
+  uint32_t version = 0;
+  NotificationStatus status = NotificationStatus::kPending;
+};
+
+using NotificationMap = std::unordered_map<Uuid, NotificationState, UuidHash>;
+
+Status decide_request_notification(const NotificationState* existing, const RequestNotification& c,
+                                   const CommandMeta& meta, EventSink& out);
+Status decide_record_sent(const NotificationState* n, const RecordNotificationSent& c, const CommandMeta& meta,
+                          EventSink& out);
+Status decide_record_failed(const NotificationState* n, const RecordNotificationFailed& c, const CommandMeta& meta,
+                            EventSink& out);
+Status decide_retry_notification(const NotificationState* n, const RetryNotification& c, const CommandMeta& meta,
+                                 EventSink& out);
+
+}  // namespace orderly::commands

@@ -1,0 +1,475 @@
+#include "commands/processor.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "commands/decide.h"
+
+namespace orderly::commands {
+
+namespace {
+
+using eventstore::AppendRequest;
+using eventstore::AppendResults;
+using eventstore::ExpectedVersion;
+using eventstore::NewEvent;
+using eventstore::StreamWrite;
+
+constexpr size_t kMaxIdempotencyKey = 255;
+
+struct QueueItem {
+  Command command;
+  CommandMeta meta;
+  ReplyFn reply;                                          // empty for the engine's own commands
+  const std::function<void(const ShopState&)>* inspect = nullptr;  // or a state inspection
+  std::promise<void>* inspected = nullptr;
+};
+
+// The first answer to an idempotency key (a command that appended events).
+struct IdempotentResult {
+  uint64_t fingerprint = 0;
+  uint64_t first = 0, last = 0;
+  std::string stream;
+};
+
+// One command's place in a batch.
+struct Entry {
+  ReplyFn reply;
+  Status status;
+  size_t ev_begin = 0, ev_end = 0;     // its events in the slot's sink
+  size_t run_begin = 0, run_end = 0;   // its stream writes
+  int request = -1;                    // its AppendRequest, when it has events
+  bool duplicate = false;
+  int dup_of = -1;                     // the original, when it is in this batch
+  IdempotentResult earlier;            // the original, when it is in an earlier batch
+  std::string scope;                   // "<actor>:<key>" when accepted with a key
+  uint64_t fingerprint = 0;
+};
+
+struct Run {
+  size_t first_event;
+  uint32_t expected_version;
+};
+
+// A batch being decided or waiting for durability. Two of them alternate.
+struct Slot {
+  EventSink sink;
+  std::vector<Entry> entries;
+  std::vector<Run> runs;
+  std::vector<NewEvent> new_events;
+  std::vector<StreamWrite> writes;
+  std::vector<AppendRequest> requests;
+  std::vector<std::string> command_ids;
+  std::unordered_map<std::string, size_t> keys;  // scope -> entry, for this batch
+  bool busy = false;
+};
+
+std::string command_id_of(const std::string& scope, uint64_t fingerprint) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fingerprint));
+  return scope + "|" + hex;
+}
+
+// Splits "<scope>|<fingerprint hex>"; false for other command ids.
+bool parse_command_id(std::string_view id, std::string_view* scope, uint64_t* fingerprint) {
+  const size_t bar = id.rfind('|');
+  if (bar == std::string_view::npos || id.size() - bar - 1 != 16) return false;
+  *scope = id.substr(0, bar);
+  *fingerprint = std::strtoull(std::string(id.substr(bar + 1)).c_str(), nullptr, 16);
+  return true;
+}
+
+// Refusals that are still recorded: a refresh token's reuse revokes its family.
+bool keeps_events_when_refused(const Command& c) { return std::holds_alternative<RotateRefreshToken>(c); }
+
+}  // namespace
+
+struct CommandProcessor::Impl {
+  eventstore::EventStore& store;
+  ProcessorOptions options;
+
+  // --- writer thread only ---
+  ShopState state;
+  std::unordered_map<std::string, IdempotentResult> idempotency;
+  bool rebuild_needed = false;
+
+  // --- queue, protected by queue_mu ---
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::vector<QueueItem> queue;
+  bool stopping = false;
+
+  // --- batch slots, `busy` protected by slot_mu ---
+  std::mutex slot_mu;
+  std::condition_variable slot_cv;
+  Slot slots[2];
+
+  std::thread writer;
+  std::atomic<uint64_t> stat_commands{0}, stat_accepted{0}, stat_batches{0}, stat_events{0}, stat_expired{0};
+  uint64_t rebuilt_events = 0;
+  double rebuild_seconds = 0;
+
+  Impl(eventstore::EventStore& s, ProcessorOptions o) : store(s), options(std::move(o)) {}
+
+  Status rebuild();
+  void run();
+  void process(std::vector<QueueItem>& items, Slot& slot);
+  void complete(Slot& slot, AppendResults results);
+  Slot& acquire_slot();
+  void wait_idle();
+};
+
+Result<ShopState> rebuild_state(const eventstore::EventStore& store, uint64_t* events_folded) {
+  ShopState state;
+  uint64_t n = 0;
+  Status st = store.scan({}, [&](const EventView& ev) {
+    apply_logged(state, ev);
+    ++n;
+    return true;
+  });
+  if (!st.is_ok()) return st;
+  if (events_folded) *events_folded = n;
+  return state;
+}
+
+Status CommandProcessor::Impl::rebuild() {
+  const auto t0 = std::chrono::steady_clock::now();
+  state = ShopState{};
+  idempotency.clear();
+  uint64_t n = 0;
+  Status st = store.scan({}, [&](const EventView& ev) {
+    apply_logged(state, ev);
+    std::string_view scope;
+    uint64_t fingerprint = 0;
+    if (!ev.command_id().empty() && parse_command_id(ev.command_id(), &scope, &fingerprint)) {
+      auto [it, fresh] = idempotency.try_emplace(std::string(scope));
+      if (fresh) {
+        it->second = {fingerprint, ev.position(), ev.position(), std::string(ev.stream())};
+      } else {
+        it->second.last = ev.position();
+      }
+    }
+    ++n;
+    return true;
+  });
+  rebuilt_events = n;
+  rebuild_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  rebuild_needed = false;
+  return st;
+}
+
+Slot& CommandProcessor::Impl::acquire_slot() {
+  std::unique_lock lock(slot_mu);
+  while (true) {
+    for (Slot& s : slots) {
+      if (!s.busy) {
+        s.busy = true;
+        return s;
+      }
+    }
+    slot_cv.wait(lock);
+  }
+}
+
+void CommandProcessor::Impl::wait_idle() {
+  std::unique_lock lock(slot_mu);
+  slot_cv.wait(lock, [&] { return !slots[0].busy && !slots[1].busy; });
+}
+
+void CommandProcessor::Impl::run() {
+  std::vector<QueueItem> items;
+  while (true) {
+    {
+      std::unique_lock lock(queue_mu);
+      queue_cv.wait_for(lock, options.expiry_check_interval, [&] { return stopping || !queue.empty(); });
+      const size_t n = std::min(queue.size(), options.max_batch);
+      items.clear();
+      std::move(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n), std::back_inserter(items));
+      queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
+      if (stopping && items.empty()) break;
+    }
+    if (rebuild_needed) {
+      // A write failed after its events were folded in: the state is ahead
+      // of the log. Let the in-flight batch settle, then fold the log again.
+      wait_idle();
+      Status st = rebuild();
+      if (!st.is_ok()) {
+        for (auto& item : items) {
+          if (item.reply) item.reply(Status::io_error("the writer cannot rebuild its state: " + st.to_string()));
+        }
+        continue;
+      }
+    }
+    const TimestampUs now = options.clock();
+    const bool expiry_due = !state.expiries.empty() && state.expiries.top().first <= now;
+    if (items.empty() && !expiry_due) continue;
+    Slot& slot = acquire_slot();
+    process(items, slot);
+  }
+  wait_idle();
+}
+
+void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) {
+  slot.sink.clear();
+  slot.entries.clear();
+  slot.runs.clear();
+  slot.keys.clear();
+  const TimestampUs now = options.clock();
+
+  // The engine's own commands: reservations past their time-to-live.
+  CommandMeta engine;
+  engine.role = Role::kEngine;
+  engine.now = now;
+  while (auto id = next_expired_order(state, now)) {
+    items.push_back({ExpireOrder{*id}, engine, {}});
+    stat_expired.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  uint64_t also_wait_for = 0;
+  for (QueueItem& item : items) {
+    if (item.inspect) {
+      (*item.inspect)(state);
+      item.inspected->set_value();
+      continue;
+    }
+    Entry e;
+    e.reply = std::move(item.reply);
+    CommandMeta& meta = item.meta;
+    if (meta.now == 0) meta.now = now;
+    stat_commands.fetch_add(1, std::memory_order_relaxed);
+
+    std::string scope;
+    if (!meta.idempotency_key.empty()) {
+      if (meta.idempotency_key.size() > kMaxIdempotencyKey) {
+        e.status = Status::invalid_field("Idempotency-Key", "must be at most 255 bytes");
+      } else {
+        scope = meta.actor.to_string() + ":" + meta.idempotency_key;
+        const Status reused{ErrorCode::kIdempotencyKeyReused, "this Idempotency-Key was used with another request"};
+        if (auto k = slot.keys.find(scope); k != slot.keys.end()) {  // the first is in this batch
+          if (slot.entries[k->second].fingerprint != meta.request_fingerprint) {
+            e.status = reused;
+          } else {
+            e.duplicate = true;
+            e.dup_of = static_cast<int>(k->second);
+          }
+        } else if (auto it = idempotency.find(scope); it != idempotency.end()) {  // in an earlier one
+          if (it->second.fingerprint != meta.request_fingerprint) {
+            e.status = reused;
+          } else {
+            e.duplicate = true;
+            e.earlier = it->second;
+            also_wait_for = std::max(also_wait_for, it->second.last);
+          }
+        }
+      }
+      if (e.duplicate || !e.status.is_ok()) {
+        e.ev_begin = e.ev_end = slot.sink.size();
+        slot.entries.push_back(std::move(e));
+        continue;
+      }
+    }
+
+    const size_t before = slot.sink.size();
+    e.status = decide(state, item.command, meta, slot.sink);
+    if (!e.status.is_ok() && !keeps_events_when_refused(item.command)) slot.sink.truncate(before);
+    e.ev_begin = before;
+    e.ev_end = slot.sink.size();
+    // Fold the events in now, so later commands of this batch see them, and
+    // note each stream run's version for the store's concurrency check.
+    e.run_begin = slot.runs.size();
+    for (size_t k = before; k < e.ev_end; ++k) {
+      const EventSink::Event& ev = slot.sink.event(k);
+      if (k == before || ev.stream != slot.sink.event(k - 1).stream) {
+        slot.runs.push_back({k, version_of(state, ev.aggregate, ev.id)});
+      }
+      apply(state, ev.aggregate, ev.id, ev.type, slot.sink.payload(k).data());
+    }
+    e.run_end = slot.runs.size();
+    if (e.status.is_ok()) stat_accepted.fetch_add(1, std::memory_order_relaxed);
+    if (e.status.is_ok() && e.ev_end > e.ev_begin && !scope.empty()) {
+      e.scope = std::move(scope);
+      e.fingerprint = meta.request_fingerprint;
+      slot.keys[e.scope] = slot.entries.size();
+    }
+    slot.entries.push_back(std::move(e));
+  }
+
+  // Views into the sink are taken only now: it no longer grows.
+  const size_t n_events = slot.sink.size();
+  slot.new_events.resize(n_events);
+  for (size_t k = 0; k < n_events; ++k) {
+    NewEvent& ne = slot.new_events[k];
+    ne.type = slot.sink.event(k).type;
+    ne.payload = slot.sink.payload(k);
+  }
+  slot.writes.resize(slot.runs.size());
+  slot.requests.clear();
+  slot.command_ids.clear();
+  slot.command_ids.reserve(slot.entries.size());
+  const std::span<const NewEvent> all_events(slot.new_events);
+  for (Entry& e : slot.entries) {
+    if (e.ev_end == e.ev_begin) continue;
+    for (size_t r = e.run_begin; r < e.run_end; ++r) {
+      const size_t first = slot.runs[r].first_event;
+      const size_t last = r + 1 < e.run_end ? slot.runs[r + 1].first_event : e.ev_end;
+      slot.writes[r] = StreamWrite{slot.sink.event(first).stream, ExpectedVersion::exact(slot.runs[r].expected_version),
+                                   all_events.subspan(first, last - first)};
+    }
+    std::string_view command_id;
+    if (!e.scope.empty()) command_id = slot.command_ids.emplace_back(command_id_of(e.scope, e.fingerprint));
+    e.request = static_cast<int>(slot.requests.size());
+    slot.requests.push_back(AppendRequest{std::span<const StreamWrite>(slot.writes).subspan(e.run_begin, e.run_end - e.run_begin),
+                                          command_id, now});
+  }
+
+  // Refusals that recorded nothing are answered now, not after the fsync.
+  for (Entry& e : slot.entries) {
+    if (!e.status.is_ok() && e.request < 0 && e.reply) {
+      e.reply(e.status);
+      e.reply = nullptr;
+    }
+  }
+
+  stat_batches.fetch_add(1, std::memory_order_relaxed);
+  stat_events.fetch_add(n_events, std::memory_order_relaxed);
+  AppendResults written = store.submit_batch(
+      slot.requests, [this, &slot](AppendResults results) { complete(slot, std::move(results)); }, also_wait_for);
+  for (const Entry& e : slot.entries) {
+    if (e.request < 0) continue;
+    const auto& w = written[static_cast<size_t>(e.request)];
+    if (!w.is_ok()) {
+      rebuild_needed = true;  // its events were folded in but are not in the log
+    } else if (!e.scope.empty()) {
+      idempotency[e.scope] = {e.fingerprint, w->first_position, w->last_position,
+                              slot.sink.event(e.ev_begin).stream};
+    }
+  }
+}
+
+void CommandProcessor::Impl::complete(Slot& slot, AppendResults results) {
+  const uint64_t durable = store.last_position();
+  for (size_t i = 0; i < slot.entries.size(); ++i) {
+    Entry& e = slot.entries[i];
+    if (!e.reply) continue;
+    if (e.request >= 0) {
+      const auto& r = results[static_cast<size_t>(e.request)];
+      if (!r.is_ok()) {
+        e.reply(r.status());
+      } else if (!e.status.is_ok()) {
+        e.reply(e.status);  // refused, but what it recorded is durable
+      } else {
+        e.reply(CommandReply{r->first_position, r->last_position, slot.sink.event(e.ev_begin).stream, false});
+      }
+    } else if (e.duplicate && e.dup_of >= 0) {
+      const Entry& first = slot.entries[static_cast<size_t>(e.dup_of)];
+      const auto& r = results[static_cast<size_t>(first.request)];
+      if (r.is_ok()) {
+        e.reply(CommandReply{r->first_position, r->last_position, slot.sink.event(first.ev_begin).stream, true});
+      } else {
+        e.reply(r.status());
+      }
+    } else if (e.duplicate) {
+      if (durable >= e.earlier.last) {
+        e.reply(CommandReply{e.earlier.first, e.earlier.last, e.earlier.stream, true});
+      } else {
+        e.reply(Status::io_error("the first command with this key did not become durable"));
+      }
+    } else {
+      e.reply(CommandReply{0, durable, {}, false});  // accepted, nothing to record
+    }
+    e.reply = nullptr;
+  }
+  {
+    std::lock_guard lock(slot_mu);
+    slot.busy = false;
+  }
+  slot_cv.notify_all();
+}
+
+CommandProcessor::CommandProcessor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+CommandProcessor::~CommandProcessor() { stop(); }
+
+Result<std::unique_ptr<CommandProcessor>> CommandProcessor::start(eventstore::EventStore& store,
+                                                                  ProcessorOptions options) {
+  auto impl = std::make_unique<Impl>(store, std::move(options));
+  ORDERLY_RETURN_IF_ERROR(impl->rebuild());
+  Impl* raw = impl.get();
+  impl->writer = std::thread([raw] { raw->run(); });
+  return std::unique_ptr<CommandProcessor>(new CommandProcessor(std::move(impl)));
+}
+
+void CommandProcessor::submit(Command command, CommandMeta meta, ReplyFn reply) {
+  {
+    std::lock_guard lock(impl_->queue_mu);
+    if (impl_->stopping) {
+      reply(Status::shutting_down("the engine is shutting down"));
+      return;
+    }
+    if (impl_->queue.size() >= impl_->options.queue_capacity) {
+      reply(Status::overloaded("the command queue is full; retry shortly"));
+      return;
+    }
+    impl_->queue.push_back({std::move(command), std::move(meta), std::move(reply)});
+  }
+  impl_->queue_cv.notify_one();
+}
+
+std::future<Result<CommandReply>> CommandProcessor::submit(Command command, CommandMeta meta) {
+  auto promise = std::make_shared<std::promise<Result<CommandReply>>>();
+  auto future = promise->get_future();
+  submit(std::move(command), std::move(meta), [promise](Result<CommandReply> r) { promise->set_value(std::move(r)); });
+  return future;
+}
+
+Result<CommandReply> CommandProcessor::execute(Command command, CommandMeta meta) {
+  return submit(std::move(command), std::move(meta)).get();
+}
+
+void CommandProcessor::inspect(const std::function<void(const ShopState&)>& fn) {
+  std::promise<void> done;
+  auto future = done.get_future();
+  {
+    std::lock_guard lock(impl_->queue_mu);
+    if (impl_->stopping) return;
+    QueueItem item{ClearCart{}, {}, {}};
+    item.inspect = &fn;
+    item.inspected = &done;
+    impl_->queue.push_back(std::move(item));
+  }
+  impl_->queue_cv.notify_one();
+  future.wait();
+}
+
+ProcessorStats CommandProcessor::stats() const {
+  ProcessorStats s;
+  s.commands = impl_->stat_commands.load();
+  s.accepted = impl_->stat_accepted.load();
+  s.batches = impl_->stat_batches.load();
+  s.events = impl_->stat_events.load();
+  s.expired_orders = impl_->stat_expired.load();
+  {
+    std::lock_guard lock(impl_->queue_mu);
+    s.queue_depth = impl_->queue.size();
+  }
+  s.rebuilt_events = impl_->rebuilt_events;
+  s.rebuild_seconds = impl_->rebuild_seconds;
+  return s;
+}
+
+void CommandProcessor::stop() {
+  if (!impl_) return;
+  {
+    std::lock_guard lock(impl_->queue_mu);
+    impl_->stopping = true;
+  }
+  impl_->queue_cv.notify_one();
+  if (impl_->writer.joinable()) impl_->writer.join();
+}
+
+}  // namespace orderly::commands

@@ -1,0 +1,96 @@
+// The command processor: the single writer.
+//
+// Any thread submits commands into a bounded queue. One writer thread drains
+// a batch, decides each command against the in-memory ShopState (and folds
+// its events in at once, so the next command sees them), appends the batch's
+// events with one group commit, and answers every command once its events are
+// durable. While batch N is being fsynced, the writer already decides batch
+// N+1 (at most two in flight).
+//
+// A full queue answers `overloaded` at once. Idempotency keys are scoped per
+// actor: a retry with the same key and request fingerprint answers the first
+// result (once that is durable) and appends nothing; the same key with another
+// fingerprint is `idempotency_key_reused`. Only commands that succeeded hold
+// their key (a refused command may be retried as is).
+//
+// Thread safety: submit/execute/stats from any thread. Replies run on the
+// store's sync thread (or the caller's, for immediate refusals): keep them short.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+
+#include "commands/command.h"
+#include "commands/shop_state.h"
+#include "core/status.h"
+#include "eventstore/store.h"
+
+namespace orderly::commands {
+
+struct CommandReply {
+  uint64_t first_position = 0;  // 0 when the command appended nothing
+  uint64_t last_position = 0;   // its last event's position: X-Log-Position
+  std::string stream;           // the stream of its first event, e.g. "order-<id>"
+  bool duplicate = false;       // answered from an earlier command with the same key
+};
+
+using ReplyFn = std::function<void(Result<CommandReply>)>;
+
+struct ProcessorOptions {
+  size_t queue_capacity = 100'000;
+  size_t max_batch = 4096;
+  // The clock commands are stamped with when the caller left `now` at 0, and
+  // that reservation expiry runs on. Tests replace it.
+  std::function<TimestampUs()> clock = [] { return now_us(); };
+  std::chrono::milliseconds expiry_check_interval{200};
+};
+
+struct ProcessorStats {
+  uint64_t commands = 0;      // decided (accepted or refused)
+  uint64_t accepted = 0;
+  uint64_t batches = 0;
+  uint64_t events = 0;
+  uint64_t expired_orders = 0;
+  size_t queue_depth = 0;
+  uint64_t rebuilt_events = 0;  // folded at start
+  double rebuild_seconds = 0;
+};
+
+class CommandProcessor {
+ public:
+  // Rebuilds the writer state from the whole log, then starts the writer.
+  static Result<std::unique_ptr<CommandProcessor>> start(eventstore::EventStore& store, ProcessorOptions options = {});
+  ~CommandProcessor();
+  CommandProcessor(const CommandProcessor&) = delete;
+  CommandProcessor& operator=(const CommandProcessor&) = delete;
+
+  // Queues a command; `reply` runs once it is decided and durable (or
+  // refused). Refusals for a full queue or a stopped processor are immediate.
+  void submit(Command command, CommandMeta meta, ReplyFn reply);
+  std::future<Result<CommandReply>> submit(Command command, CommandMeta meta);
+  // submit and wait.
+  Result<CommandReply> execute(Command command, CommandMeta meta);
+
+  // Runs `fn` on the writer thread between batches, with the state as of the
+  // last decided command, and waits for it. For tests and admin tooling.
+  void inspect(const std::function<void(const ShopState&)>& fn);
+
+  ProcessorStats stats() const;
+
+  // Stops taking commands, answers everything queued, waits for durability.
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit CommandProcessor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Rebuilds a ShopState by folding the log from position 1 (what start() does).
+Result<ShopState> rebuild_state(const eventstore::EventStore& store, uint64_t* events_folded = nullptr);
+
+}  // namespace orderly::commands

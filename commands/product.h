@@ -1,0 +1,72 @@
+// Product: the catalog entry and its stock.
+//
+// Invariant: 0 <= reserved <= stock, so available = stock - reserved >= 0.
+// Reservations are not product events: an order's OrderPlaced reserves its
+// lines, OrderConfirmed commits them (they leave stock), OrderCancelled
+// releases them (or restocks them if they had been committed). One event per
+// decision keeps a 3-line order at one log entry; the rules are here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "commands/command.h"
+#include "commands/event_sink.h"
+#include "core/status.h"
+
+namespace orderly::events {
+struct ProductCreated;
+struct ProductUpdated;
+struct ProductPriceChanged;
+struct StockChanged;
+}  // namespace orderly::events
+
+namespace orderly::commands {
+
+inline constexpr int64_t kMaxStock = 1'000'000'000;
+inline constexpr int64_t kMaxPriceCents = 100'000'000'000;  // one billion in major units
+
+struct ProductState {
+  std::string name;  // snapshotted into orders, with the price
+  std::string sku;
+  int64_t price_cents = 0;
+  int64_t stock = 0;
+  int64_t reserved = 0;
+  uint64_t version = 0;
+  bool discontinued = false;
+
+  int64_t available() const { return stock - reserved; }
+};
+
+using ProductMap = std::unordered_map<Uuid, ProductState, UuidHash>;
+
+// --- decide: validate and emit; no state is changed here ---
+// `existing` is null when no product has that id; `sku_taken` tells whether
+// another product already uses the command's SKU.
+Status decide_create_product(const ProductState* existing, bool sku_taken, const CreateProduct& c,
+                             const CommandMeta& meta, EventSink& out);
+Status decide_update_product(const ProductState* p, const UpdateProduct& c, const CommandMeta& meta,
+                             EventSink& out);
+Status decide_discontinue_product(const ProductState* p, const DiscontinueProduct& c,
+                                  const CommandMeta& meta, EventSink& out);
+Status decide_set_stock(const ProductState* p, const SetStock& c, const CommandMeta& meta, EventSink& out);
+Status decide_adjust_stock(const ProductState* p, const AdjustStock& c, const CommandMeta& meta,
+                           EventSink& out);
+
+// Whether `quantity` more units can be reserved; the reason when not.
+Status check_reservable(const ProductState* p, int64_t quantity);
+
+// --- evolve: assign only, never validate ---
+void evolve(ProductState& p, const events::ProductCreated& e);
+void evolve(ProductState& p, const events::ProductUpdated& e);
+void evolve(ProductState& p, const events::ProductPriceChanged& e);
+void evolve_discontinued(ProductState& p);
+void evolve(ProductState& p, const events::StockChanged& e);
+// The order side of stock (see the header comment).
+void reserve(ProductState& p, int64_t quantity);
+void release(ProductState& p, int64_t quantity);
+void commit_reservation(ProductState& p, int64_t quantity);
+void restock(ProductState& p, int64_t quantity);
+
+}  // namespace orderly::commands

@@ -1,0 +1,258 @@
+#include "commands/shop_state.h"
+
+#include "core/schemas/cart_events_generated.h"
+#include "core/schemas/notification_events_generated.h"
+#include "core/schemas/order_events_generated.h"
+#include "core/schemas/payment_events_generated.h"
+#include "core/schemas/product_events_generated.h"
+#include "core/schemas/user_events_generated.h"
+
+namespace orderly::commands {
+
+namespace {
+
+template <typename T>
+const T* as(const uint8_t* payload) {
+  return flatbuffers::GetRoot<T>(payload);
+}
+
+Uuid uuid_of(const flatbuffers::String* s) {
+  return s ? Uuid::parse(s->string_view()).value_or(Uuid{}) : Uuid{};
+}
+
+std::string str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+
+// The stock side of an order's moves (rules in product.h).
+void for_each_line(ShopState& s, const OrderState& o, void (*effect)(ProductState&, int64_t)) {
+  for (const OrderItem& line : o.lines) {
+    auto it = s.products.find(line.product_id);
+    if (it != s.products.end()) effect(it->second, line.quantity);
+  }
+}
+
+void apply_user(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) {
+  UserState& u = s.users[id];
+  ++u.version;
+  switch (type) {
+    case EventType::kUserRegistered: {
+      const auto* e = as<events::UserRegistered>(p);
+      u.username = str(e->username());
+      u.email = str(e->email());
+      u.role = str(e->role());
+      s.usernames[lower(u.username)] = id;
+      s.emails[u.email] = id;
+      break;
+    }
+    case EventType::kUserRoleChanged:
+      u.role = str(as<events::UserRoleChanged>(p)->role());
+      break;
+    case EventType::kRefreshTokenIssued: {
+      const auto* e = as<events::RefreshTokenIssued>(p);
+      u.tokens[uuid_of(e->token_id())] = {uuid_of(e->family_id()), str(e->token_hash()), e->expires_at_us(),
+                                          TokenStatus::kActive};
+      break;
+    }
+    case EventType::kRefreshTokenRotated: {
+      const auto* e = as<events::RefreshTokenRotated>(p);
+      const Uuid family = uuid_of(e->family_id());
+      if (auto it = u.tokens.find(uuid_of(e->old_token_id())); it != u.tokens.end()) {
+        it->second.status = TokenStatus::kRotated;
+        it->second.token_hash.clear();  // never needed again
+      }
+      u.tokens[uuid_of(e->new_token_id())] = {family, str(e->new_token_hash()), e->expires_at_us(),
+                                              TokenStatus::kActive};
+      break;
+    }
+    case EventType::kRefreshTokenRevoked:
+      if (auto it = u.tokens.find(uuid_of(as<events::RefreshTokenRevoked>(p)->token_id())); it != u.tokens.end()) {
+        it->second.status = TokenStatus::kRevoked;
+      }
+      break;
+    case EventType::kRefreshTokenFamilyRevoked: {
+      const Uuid family = uuid_of(as<events::RefreshTokenFamilyRevoked>(p)->family_id());
+      u.revoked_families.insert(family);
+      for (auto& [tid, t] : u.tokens) {
+        if (t.family_id == family) t.status = TokenStatus::kRevoked;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void apply_product(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) {
+  ProductState& product = s.products[id];
+  ++product.version;
+  switch (type) {
+    case EventType::kProductCreated:
+      evolve(product, *as<events::ProductCreated>(p));
+      s.skus[product.sku] = id;
+      break;
+    case EventType::kProductUpdated:
+      evolve(product, *as<events::ProductUpdated>(p));
+      break;
+    case EventType::kProductPriceChanged:
+      evolve(product, *as<events::ProductPriceChanged>(p));
+      break;
+    case EventType::kProductDiscontinued:
+      evolve_discontinued(product);
+      break;
+    case EventType::kStockChanged:
+      evolve(product, *as<events::StockChanged>(p));
+      break;
+    default:
+      break;
+  }
+}
+
+void apply_cart(ShopState& s, const Uuid& user, EventType type, const uint8_t* p) {
+  CartState& cart = s.carts[user];
+  ++cart.version;
+  switch (type) {
+    case EventType::kCartItemAdded: {
+      const auto* e = as<events::CartItemAdded>(p);
+      const Uuid product = uuid_of(e->product_id());
+      int64_t q = e->quantity();
+      for (const auto& l : cart.lines) {
+        if (l.product_id == product) q += l.quantity;
+      }
+      set_line(cart, product, q);
+      break;
+    }
+    case EventType::kCartItemQuantityChanged: {
+      const auto* e = as<events::CartItemQuantityChanged>(p);
+      set_line(cart, uuid_of(e->product_id()), e->quantity());
+      break;
+    }
+    case EventType::kCartItemRemoved:
+      set_line(cart, uuid_of(as<events::CartItemRemoved>(p)->product_id()), 0);
+      break;
+    case EventType::kCartCleared:
+    case EventType::kCartCheckedOut:
+      cart.lines.clear();
+      break;
+    default:
+      break;
+  }
+}
+
+void apply_order(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) {
+  OrderState& o = s.orders[id];
+  ++o.version;
+  switch (type) {
+    case EventType::kOrderPlaced:
+      evolve_placed(o, *as<events::OrderPlaced>(p));
+      for_each_line(s, o, reserve);
+      s.expiries.emplace(o.expires_at, id);
+      break;
+    case EventType::kOrderConfirmed:
+      for_each_line(s, o, commit_reservation);
+      evolve_status(o, OrderStatus::kConfirmed);
+      break;
+    case EventType::kOrderShipped:
+      evolve_status(o, OrderStatus::kShipped);
+      break;
+    case EventType::kOrderDelivered:
+      evolve_status(o, OrderStatus::kDelivered);
+      break;
+    case EventType::kOrderCancelled:
+      // Pending: the reservation is released. Confirmed: the sold units come back.
+      for_each_line(s, o, o.status == OrderStatus::kPending ? release : restock);
+      evolve_status(o, OrderStatus::kCancelled);
+      break;
+    default:
+      break;
+  }
+}
+
+void apply_payment(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) {
+  PaymentState& pay = s.payments[id];
+  ++pay.version;
+  switch (type) {
+    case EventType::kPaymentCreated: {
+      const auto* e = as<events::PaymentCreated>(p);
+      pay.order_id = uuid_of(e->order_id());
+      pay.user_id = uuid_of(e->user_id());
+      pay.amount_cents = e->amount_cents();
+      pay.status = PaymentStatus::kRequiresConfirmation;
+      s.open_payment_by_order[pay.order_id] = id;
+      break;
+    }
+    case EventType::kPaymentSucceeded:
+      pay.status = PaymentStatus::kSucceeded;
+      s.open_payment_by_order.erase(pay.order_id);
+      break;
+    case EventType::kPaymentFailed:
+      pay.status = PaymentStatus::kFailed;
+      s.open_payment_by_order.erase(pay.order_id);
+      break;
+    case EventType::kPaymentRefunded:
+      pay.refunded_cents = as<events::PaymentRefunded>(p)->refunded_total_cents();
+      break;
+    default:
+      break;
+  }
+}
+
+void apply_notification(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) {
+  NotificationState& n = s.notifications[id];
+  ++n.version;
+  switch (type) {
+    case EventType::kNotificationRequested:
+      n.user_id = uuid_of(as<events::NotificationRequested>(p)->user_id());
+      n.status = NotificationStatus::kPending;
+      break;
+    case EventType::kNotificationSent:
+      n.attempts = as<events::NotificationSent>(p)->attempt();
+      n.status = NotificationStatus::kSent;
+      break;
+    case EventType::kNotificationFailed:
+      n.attempts = as<events::NotificationFailed>(p)->attempt();
+      n.status = NotificationStatus::kFailed;
+      break;
+    case EventType::kNotificationRetryRequested:
+      n.status = NotificationStatus::kPending;
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+void apply(ShopState& s, Aggregate aggregate, const Uuid& id, EventType type, const uint8_t* payload) {
+  switch (aggregate) {
+    case Aggregate::kUser: apply_user(s, id, type, payload); break;
+    case Aggregate::kProduct: apply_product(s, id, type, payload); break;
+    case Aggregate::kCart: apply_cart(s, id, type, payload); break;
+    case Aggregate::kOrder: apply_order(s, id, type, payload); break;
+    case Aggregate::kPayment: apply_payment(s, id, type, payload); break;
+    case Aggregate::kNotification: apply_notification(s, id, type, payload); break;
+  }
+}
+
+void apply_logged(ShopState& s, const EventView& event) {
+  Aggregate aggregate;
+  Uuid id;
+  if (parse_stream_name(event.stream(), &aggregate, &id)) apply(s, aggregate, id, event.type(), event.payload().data());
+  s.position = event.position();
+}
+
+uint32_t version_of(const ShopState& s, Aggregate aggregate, const Uuid& id) {
+  auto find = [&](const auto& map) -> uint32_t {
+    auto it = map.find(id);
+    return it == map.end() ? 0 : it->second.version;
+  };
+  switch (aggregate) {
+    case Aggregate::kUser: return find(s.users);
+    case Aggregate::kProduct: return find(s.products);
+    case Aggregate::kCart: return find(s.carts);
+    case Aggregate::kOrder: return find(s.orders);
+    case Aggregate::kPayment: return find(s.payments);
+    case Aggregate::kNotification: return find(s.notifications);
+  }
+  return 0;
+}
+
+}  // namespace orderly::commands

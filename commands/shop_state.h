@@ -1,0 +1,55 @@
+// Everything the single writer knows: every aggregate's decision state,
+// the uniqueness indexes, and the reservation expiry queue. Built by folding
+// the log through apply(); changed only by apply().
+//
+// Thread safety: none. Owned by the writer thread.
+#pragma once
+
+#include <functional>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "commands/cart.h"
+#include "commands/event_sink.h"
+#include "commands/notification.h"
+#include "commands/order.h"
+#include "commands/payment.h"
+#include "commands/product.h"
+#include "commands/user.h"
+#include "core/envelope.h"
+
+namespace orderly::commands {
+
+struct ShopState {
+  ProductMap products;
+  std::unordered_map<std::string, Uuid> skus;
+  OrderMap orders;
+  // Pending orders by reservation expiry. Entries go stale when an order is
+  // confirmed or cancelled first; whoever pops one checks the order.
+  std::priority_queue<std::pair<TimestampUs, Uuid>, std::vector<std::pair<TimestampUs, Uuid>>, std::greater<>> expiries;
+  CartMap carts;
+  PaymentMap payments;
+  std::unordered_map<Uuid, Uuid, UuidHash> open_payment_by_order;  // awaiting confirmation
+  UserMap users;
+  std::unordered_map<std::string, Uuid> usernames;  // lower-case
+  std::unordered_map<std::string, Uuid> emails;
+  NotificationMap notifications;
+  uint64_t position = 0;  // the last log position folded in
+};
+
+// Folds one event into the state: the one evolve entry point, for events read
+// from the log and for events just decided. Assigns, never validates.
+// REQUIRES: `payload` is a verified (or self-built) FlatBuffer of `type`.
+void apply(ShopState& s, Aggregate aggregate, const Uuid& id, EventType type, const uint8_t* payload);
+
+// apply() for an event from the log; events of streams the writer does not
+// own (e.g. analytics) are skipped.
+void apply_logged(ShopState& s, const EventView& event);
+
+// The stream version the state has seen (0 = no such stream).
+uint32_t version_of(const ShopState& s, Aggregate aggregate, const Uuid& id);
+
+}  // namespace orderly::commands
