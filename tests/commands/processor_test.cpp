@@ -1,0 +1,328 @@
+// The single writer with a real RocksDB store.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
+#include "commands/processor.h"
+#include "tests/commands/harness.h"
+#include "tests/commands/state_diff.h"
+#include "tests/support/temp_dir.h"
+
+using namespace orderly;
+using namespace orderly::commands;
+using namespace orderly::eventstore;
+using namespace orderly::testing;
+
+namespace {
+
+struct Engine {
+  std::unique_ptr<EventStore> store;
+  std::unique_ptr<CommandProcessor> processor;
+
+  explicit Engine(const std::string& dir, ProcessorOptions options = {}) {
+    store = std::move(EventStore::open(dir).value());
+    auto p = CommandProcessor::start(*store, std::move(options));
+    REQUIRE_MESSAGE(p.is_ok(), p.status().to_string());
+    processor = std::move(p).value();
+  }
+  ~Engine() { close(); }
+  void close() {
+    if (processor) processor->stop();
+    processor.reset();
+    if (store) REQUIRE(store->close().is_ok());
+    store.reset();
+  }
+  ShopState snapshot() {
+    ShopState copy;
+    processor->inspect([&](const ShopState& s) { copy = s; });
+    return copy;
+  }
+};
+
+CommandMeta as(const Uuid& actor, Role role = Role::kCustomer) {
+  CommandMeta m;
+  m.actor = actor;
+  m.role = role;
+  return m;
+}
+
+const Uuid kAdmin = *Uuid::parse("0192f0c1-7e4a-7000-8000-00000000a0a0");
+
+Uuid create_product(CommandProcessor& p, int64_t price, int64_t stock) {
+  CreateProduct c;
+  c.product_id = new_id();
+  c.sku = "SKU-" + c.product_id.to_string();
+  c.name = "Cup";
+  c.category = "kitchen";
+  c.price_cents = price;
+  c.stock = stock;
+  auto r = p.execute(c, as(kAdmin, Role::kAdmin));
+  REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
+  return c.product_id;
+}
+
+}  // namespace
+
+TEST_CASE("processor: a shop's day through the single writer, answers carry log positions") {
+  TempDir dir;
+  Engine e(dir.path());
+  const Uuid cup = create_product(*e.processor, 1299, 10);
+  const Uuid user = new_id();
+  PlaceOrder place;
+  place.order_id = new_id();
+  place.items = {{cup, 2}};
+  auto placed = e.processor->execute(place, as(user));
+  REQUIRE_MESSAGE(placed.is_ok(), placed.status().to_string());
+  CHECK(placed->stream == "order-" + place.order_id.to_string());
+  CHECK(placed->first_position == placed->last_position);  // one event
+  CHECK(e.store->last_position() >= placed->last_position);  // durable when answered
+
+  const Uuid payment = new_id();
+  REQUIRE(e.processor->execute(CreatePayment{payment, place.order_id}, as(user)).is_ok());
+  auto paid = e.processor->execute(ConfirmPayment{payment, "pm_card_ok"}, as(user));
+  REQUIRE(paid.is_ok());
+  CHECK(paid->last_position == paid->first_position + 1);  // payment + order, one atomic append
+  CHECK(paid->last_position > placed->last_position);
+
+  auto refused = e.processor->execute(CancelOrder{place.order_id}, as(new_id()));
+  CHECK(refused.status().code() == ErrorCode::kNotFound);
+  const ShopState s = e.snapshot();
+  CHECK(s.orders.at(place.order_id).status == OrderStatus::kConfirmed);
+  CHECK(s.products.at(cup).stock == 8);
+  // The log agrees with the writer: each stream's version is the state's.
+  CHECK(*e.store->stream_version("order-" + place.order_id.to_string()) == 2);
+}
+
+TEST_CASE("processor: idempotency keys answer the first result, also after a restart") {
+  TempDir dir;
+  const Uuid user = new_id();
+  Uuid cup;
+  CommandReply first;
+  auto keyed = [&](uint64_t fingerprint) {
+    CommandMeta m = as(user);
+    m.idempotency_key = "order-attempt-1";
+    m.request_fingerprint = fingerprint;
+    return m;
+  };
+  {
+    Engine e(dir.path());
+    cup = create_product(*e.processor, 100, 10);
+    PlaceOrder place;
+    place.order_id = new_id();
+    place.items = {{cup, 1}};
+    auto r = e.processor->execute(place, keyed(42));
+    REQUIRE(r.is_ok());
+    first = *r;
+    const uint64_t end = e.store->last_position();
+    // The retry carries a new order id (the API makes one per request): it
+    // still gets the first order back, and nothing is appended.
+    place.order_id = new_id();
+    auto again = e.processor->execute(place, keyed(42));
+    REQUIRE(again.is_ok());
+    CHECK(again->duplicate);
+    CHECK(again->stream == first.stream);
+    CHECK(again->last_position == first.last_position);
+    CHECK(e.store->last_position() == end);
+    auto reused = e.processor->execute(place, keyed(43));
+    CHECK(reused.status().code() == ErrorCode::kIdempotencyKeyReused);
+    // Another user's identical key is another key.
+    CommandMeta other = keyed(42);
+    other.actor = new_id();
+    place.order_id = new_id();
+    auto theirs = e.processor->execute(place, other);
+    REQUIRE(theirs.is_ok());
+    CHECK_FALSE(theirs->duplicate);
+  }
+  Engine e(dir.path());
+  PlaceOrder place;
+  place.order_id = new_id();
+  place.items = {{cup, 1}};
+  auto after = e.processor->execute(place, keyed(42));
+  REQUIRE(after.is_ok());
+  CHECK(after->duplicate);
+  CHECK(after->stream == first.stream);
+  CHECK(e.processor->execute(place, keyed(7)).status().code() == ErrorCode::kIdempotencyKeyReused);
+}
+
+TEST_CASE("processor: duplicates inside one batch get the first answer too") {
+  TempDir dir;
+  Engine e(dir.path());
+  const Uuid cup = create_product(*e.processor, 100, 10);
+  const Uuid user = new_id();
+  std::vector<std::future<Result<CommandReply>>> replies;
+  for (int i = 0; i < 20; ++i) {
+    PlaceOrder place;
+    place.order_id = new_id();
+    place.items = {{cup, 1}};
+    CommandMeta m = as(user);
+    m.idempotency_key = "same";
+    m.request_fingerprint = 1;
+    replies.push_back(e.processor->submit(place, m));
+  }
+  std::string stream;
+  int originals = 0;
+  for (auto& f : replies) {
+    auto r = f.get();
+    REQUIRE(r.is_ok());
+    if (!r->duplicate) ++originals;
+    if (stream.empty()) stream = r->stream;
+    CHECK(r->stream == stream);
+  }
+  CHECK(originals == 1);
+  CHECK(e.snapshot().products.at(cup).reserved == 1);
+}
+
+TEST_CASE("processor: a full queue answers overloaded at once, then recovers") {
+  TempDir dir;
+  ProcessorOptions options;
+  options.queue_capacity = 8;
+  Engine e(dir.path(), options);
+  const Uuid cup = create_product(*e.processor, 100, 1000);
+  // Hold the writer inside an inspection so the queue cannot drain.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, release = false;
+  std::thread holder([&] {
+    e.processor->inspect([&](const ShopState&) {
+      std::unique_lock lock(mu);
+      entered = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+    });
+  });
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return entered; }));
+  }
+  std::vector<std::future<Result<CommandReply>>> accepted;
+  int overloaded = 0;
+  for (int i = 0; i < 20; ++i) {
+    PlaceOrder place;
+    place.order_id = new_id();
+    place.items = {{cup, 1}};
+    auto f = e.processor->submit(place, as(new_id()));
+    if (i >= 8) {
+      // Beyond capacity: answered before the writer even wakes.
+      REQUIRE(f.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
+      CHECK(f.get().status().code() == ErrorCode::kOverloaded);
+      ++overloaded;
+    } else {
+      accepted.push_back(std::move(f));
+    }
+  }
+  CHECK(overloaded == 12);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  holder.join();
+  for (auto& f : accepted) CHECK(f.get().is_ok());
+  PlaceOrder later;
+  later.order_id = new_id();
+  later.items = {{cup, 1}};
+  CHECK(e.processor->execute(later, as(new_id())).is_ok());
+}
+
+TEST_CASE("processor: racing for the last units, exactly the available units are sold") {
+  TempDir dir;
+  Engine e(dir.path());
+  constexpr int kUnits = 25;
+  constexpr int kThreads = 8, kPerThread = 20;
+  const Uuid hot = create_product(*e.processor, 100, kUnits);
+  std::atomic<int> sold{0}, short_stock{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        PlaceOrder place;
+        place.order_id = new_id();
+        place.items = {{hot, 1}};
+        auto r = e.processor->execute(place, as(new_id()));
+        if (r.is_ok()) {
+          ++sold;
+        } else if (r.status().code() == ErrorCode::kInsufficientStock) {
+          ++short_stock;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(sold == kUnits);
+  CHECK(short_stock == kThreads * kPerThread - kUnits);
+  CHECK(other == 0);
+  const ShopState s = e.snapshot();
+  CHECK(s.products.at(hot).reserved == kUnits);
+  CHECK(s.products.at(hot).available() == 0);
+}
+
+TEST_CASE("processor: state after a restart equals the state before") {
+  TempDir dir;
+  ShopState before;
+  {
+    Engine e(dir.path());
+    const Uuid a = create_product(*e.processor, 100, 50), b = create_product(*e.processor, 250, 5);
+    for (int i = 0; i < 30; ++i) {
+      const Uuid user = new_id();
+      PlaceOrder place;
+      place.order_id = new_id();
+      place.items = {{a, 1 + i % 3}};
+      if (i % 4 == 0) place.items.push_back({b, 1});
+      auto r = e.processor->execute(place, as(user));
+      if (!r.is_ok()) continue;
+      if (i % 3 == 0) {
+        const Uuid pay = new_id();
+        REQUIRE(e.processor->execute(CreatePayment{pay, place.order_id}, as(user)).is_ok());
+        REQUIRE(e.processor->execute(ConfirmPayment{pay, i % 2 ? "pm_card_ok" : "pm_card_declined"}, as(user)).is_ok());
+      } else if (i % 5 == 0) {
+        REQUIRE(e.processor->execute(CancelOrder{place.order_id}, as(user)).is_ok());
+      }
+    }
+    REQUIRE(e.processor->execute(AdjustStock{a, 7}, as(kAdmin, Role::kAdmin)).is_ok());
+    before = e.snapshot();
+  }
+  Engine e(dir.path());
+  const ShopState after = e.snapshot();
+  CHECK(diff_states(before, after) == "");
+  CHECK(e.processor->stats().rebuilt_events > 0);
+}
+
+TEST_CASE("processor: pending orders past their time-to-live are cancelled by the engine") {
+  TempDir dir;
+  auto clock = std::make_shared<std::atomic<TimestampUs>>(now_us());
+  ProcessorOptions options;
+  options.clock = [clock] { return clock->load(); };
+  options.expiry_check_interval = std::chrono::milliseconds(10);
+  Engine e(dir.path(), options);
+  const Uuid cup = create_product(*e.processor, 100, 10);
+  const Uuid user = new_id();
+  PlaceOrder stays, expires;
+  stays.order_id = new_id();
+  stays.items = {{cup, 2}};
+  expires.order_id = new_id();
+  expires.items = {{cup, 3}};
+  REQUIRE(e.processor->execute(stays, as(user)).is_ok());
+  REQUIRE(e.processor->execute(expires, as(user)).is_ok());
+  REQUIRE(e.processor->execute(ChangeOrderStatus{stays.order_id, OrderStatus::kConfirmed}, as(kAdmin, Role::kAdmin)).is_ok());
+  clock->fetch_add(15 * 60 * 1000000LL + 1);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  ShopState s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    s = e.snapshot();
+    if (s.orders.at(expires.order_id).status == OrderStatus::kCancelled) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(s.orders.at(expires.order_id).status == OrderStatus::kCancelled);
+  CHECK(s.orders.at(stays.order_id).status == OrderStatus::kConfirmed);
+  CHECK(s.products.at(cup).reserved == 0);
+  CHECK(s.products.at(cup).stock == 8);
+  CHECK(e.processor->stats().expired_orders == 1);
+  auto last = e.store->read_stream("order-" + expires.order_id.to_string(), kEndOfLog, 1, Direction::kBackward);
+  REQUIRE(last.is_ok());
+  REQUIRE(last->size() == 1);
+  CHECK((*last)[0]->type() == EventType::kOrderCancelled);
+}
