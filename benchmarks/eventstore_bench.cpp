@@ -330,4 +330,4 @@ BENCHMARK(BM_OrderlyAppendConcurrent)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_OrderlyScan)->Arg(1000000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-BENCHMARK_MAIN();
+

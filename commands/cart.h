@@ -21,7 +21,7 @@ struct CartState {
   uint32_t version = 0;
 };
 
-using CartMap = std::unordered_map<Uuid, CartState, UuidHash>;
+using CartMap = UuidMap<CartState>;
 
 Status decide_add_to_cart(const CartState* cart, const ProductMap& products, const AddToCart& c,
                           const CommandMeta& meta, EventSink& out);

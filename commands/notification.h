@@ -7,6 +7,7 @@
 
 #include "commands/command.h"
 #include "commands/event_sink.h"
+#include "commands/uuid_map.h"
 #include "core/status.h"
 
 namespace orderly::commands {
@@ -20,7 +21,7 @@ struct NotificationState {
   NotificationStatus status = NotificationStatus::kPending;
 };
 
-using NotificationMap = std::unordered_map<Uuid, NotificationState, UuidHash>;
+using NotificationMap = UuidMap<NotificationState>;
 
 Status decide_request_notification(const NotificationState* existing, const RequestNotification& c,
                                    const CommandMeta& meta, EventSink& out);

@@ -53,7 +53,7 @@ Status decide_place_order(const OrderState* existing, const ProductMap& products
 
   // Check every line before deciding, so the answer names every problem.
   std::vector<FieldError> invalid, short_lines;
-  std::unordered_set<Uuid, UuidHash> seen;
+  UuidSet seen;
   for (size_t i = 0; i < c.items.size(); ++i) {
     const OrderItem& item = c.items[i];
     const std::string field = "items[" + std::to_string(i) + "]";

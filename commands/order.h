@@ -38,7 +38,7 @@ struct OrderState {
   OrderStatus status = OrderStatus::kPending;
 };
 
-using OrderMap = std::unordered_map<Uuid, OrderState, UuidHash>;
+using OrderMap = UuidMap<OrderState>;
 
 // The legal moves of the contract, or invalid_transition naming both ends.
 Status check_transition(OrderStatus from, OrderStatus to);

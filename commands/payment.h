@@ -29,7 +29,7 @@ struct PaymentState {
   PaymentStatus status = PaymentStatus::kRequiresConfirmation;
 };
 
-using PaymentMap = std::unordered_map<Uuid, PaymentState, UuidHash>;
+using PaymentMap = UuidMap<PaymentState>;
 
 Status decide_create_payment(const PaymentState* existing, const OrderState* order, bool order_has_open_payment,
                              const CreatePayment& c, const CommandMeta& meta, EventSink& out);

@@ -124,8 +124,18 @@ struct CommandProcessor::Impl {
   void wait_idle();
 };
 
+namespace {
+// Sizing the big maps up front saves rehashing them again and again while
+// folding: most events of a shop are orders and payments.
+void presize(ShopState& s, uint64_t log_events) {
+  s.orders.reserve(log_events / 3);
+  s.payments.reserve(log_events / 8);
+}
+}  // namespace
+
 Result<ShopState> rebuild_state(const eventstore::EventStore& store, uint64_t* events_folded) {
   ShopState state;
+  presize(state, store.last_position());
   uint64_t n = 0;
   Status st = store.scan({}, [&](const EventView& ev) {
     apply_logged(state, ev);
@@ -140,6 +150,7 @@ Result<ShopState> rebuild_state(const eventstore::EventStore& store, uint64_t* e
 Status CommandProcessor::Impl::rebuild() {
   const auto t0 = std::chrono::steady_clock::now();
   state = ShopState{};
+  presize(state, store.last_position());
   idempotency.clear();
   uint64_t n = 0;
   Status st = store.scan({}, [&](const EventView& ev) {

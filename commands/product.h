@@ -13,6 +13,7 @@
 
 #include "commands/command.h"
 #include "commands/event_sink.h"
+#include "commands/uuid_map.h"
 #include "core/status.h"
 
 namespace orderly::events {
@@ -39,7 +40,7 @@ struct ProductState {
   int64_t available() const { return stock - reserved; }
 };
 
-using ProductMap = std::unordered_map<Uuid, ProductState, UuidHash>;
+using ProductMap = UuidMap<ProductState>;
 
 // --- decide: validate and emit; no state is changed here ---
 // `existing` is null when no product has that id; `sku_taken` tells whether

@@ -17,6 +17,7 @@
 
 #include "commands/command.h"
 #include "commands/event_sink.h"
+#include "commands/uuid_map.h"
 #include "core/status.h"
 
 namespace orderly::commands {
@@ -35,11 +36,11 @@ struct UserState {
   std::string email;
   std::string role = "customer";
   uint32_t version = 0;
-  std::unordered_map<Uuid, RefreshTokenState, UuidHash> tokens;
-  std::unordered_set<Uuid, UuidHash> revoked_families;
+  UuidMap<RefreshTokenState> tokens;
+  UuidSet revoked_families;
 };
 
-using UserMap = std::unordered_map<Uuid, UserState, UuidHash>;
+using UserMap = UuidMap<UserState>;
 
 // Validation and normalisation, also used by the API before hashing.
 Status validate_username(std::string_view username);

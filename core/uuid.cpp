@@ -1,31 +1,41 @@
 #include "core/uuid.h"
 
+#include <array>
+
 namespace orderly {
 
 namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+
+// Hex digit values, -1 for anything else: parsing is on the replay hot path.
+constexpr auto kHexValue = [] {
+  std::array<int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = static_cast<int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<size_t>(c)] = static_cast<int8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[static_cast<size_t>(c)] = static_cast<int8_t>(c - 'A' + 10);
+  return t;
+}();
+
+// Parses `n` hex digits at `p` into `out`; false on a non-hex byte.
+inline bool hex_run(const char* p, int n, uint64_t& out) {
+  int bad = 0;
+  for (int i = 0; i < n; ++i) {
+    const int v = kHexValue[static_cast<uint8_t>(p[i])];
+    bad |= v;  // negative when any digit was not hex
+    out = (out << 4) | static_cast<uint64_t>(v & 0xf);
+  }
+  return bad >= 0;
 }
+
 }  // namespace
 
 std::optional<Uuid> Uuid::parse(std::string_view s) {
-  if (s.size() != 36) return std::nullopt;
+  if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return std::nullopt;
   Uuid u;
-  int nibbles = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return std::nullopt;
-      continue;
-    }
-    const int v = hex_value(s[i]);
-    if (v < 0) return std::nullopt;
-    uint64_t& half = nibbles < 16 ? u.hi : u.lo;
-    half = (half << 4) | static_cast<uint64_t>(v);
-    ++nibbles;
-  }
+  const char* p = s.data();
+  const bool ok = hex_run(p, 8, u.hi) && hex_run(p + 9, 4, u.hi) && hex_run(p + 14, 4, u.hi) &&
+                  hex_run(p + 19, 4, u.lo) && hex_run(p + 24, 12, u.lo);
+  if (!ok) return std::nullopt;
   return u;
 }
 
