@@ -21,7 +21,7 @@ struct CartState {
   uint32_t version = 0;
 };
 
-using CartMap = UuidMap<CartState>;
+using CartMap = BigUuidMap<CartState>;
 
 Status decide_add_to_cart(const CartState* cart, const ProductMap& products, const AddToCart& c,
                           const CommandMeta& meta, EventSink& out);

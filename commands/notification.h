@@ -21,7 +21,7 @@ struct NotificationState {
   NotificationStatus status = NotificationStatus::kPending;
 };
 
-using NotificationMap = UuidMap<NotificationState>;
+using NotificationMap = BigUuidMap<NotificationState>;
 
 Status decide_request_notification(const NotificationState* existing, const RequestNotification& c,
                                    const CommandMeta& meta, EventSink& out);

@@ -38,7 +38,7 @@ struct OrderState {
   OrderStatus status = OrderStatus::kPending;
 };
 
-using OrderMap = UuidMap<OrderState>;
+using OrderMap = BigUuidMap<OrderState>;
 
 // The legal moves of the contract, or invalid_transition naming both ends.
 Status check_transition(OrderStatus from, OrderStatus to);

@@ -29,7 +29,7 @@ struct PaymentState {
   PaymentStatus status = PaymentStatus::kRequiresConfirmation;
 };
 
-using PaymentMap = UuidMap<PaymentState>;
+using PaymentMap = BigUuidMap<PaymentState>;
 
 Status decide_create_payment(const PaymentState* existing, const OrderState* order, bool order_has_open_payment,
                              const CreatePayment& c, const CommandMeta& meta, EventSink& out);

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "commands/decide.h"
+#include "core/sharded_map.h"
+#include "core/string_hash.h"
 
 namespace orderly::commands {
 
@@ -95,7 +97,7 @@ struct CommandProcessor::Impl {
 
   // --- writer thread only ---
   ShopState state;
-  std::unordered_map<std::string, IdempotentResult> idempotency;
+  ShardedMap<std::unordered_map<std::string, IdempotentResult, StringHash, std::equal_to<>>> idempotency;
   bool rebuild_needed = false;
 
   // --- queue, protected by queue_mu ---

@@ -40,7 +40,7 @@ struct ProductState {
   int64_t available() const { return stock - reserved; }
 };
 
-using ProductMap = UuidMap<ProductState>;
+using ProductMap = BigUuidMap<ProductState>;
 
 // --- decide: validate and emit; no state is changed here ---
 // `existing` is null when no product has that id; `sku_taken` tells whether

@@ -32,7 +32,7 @@ struct ShopState {
   std::priority_queue<std::pair<TimestampUs, Uuid>, std::vector<std::pair<TimestampUs, Uuid>>, std::greater<>> expiries;
   CartMap carts;
   PaymentMap payments;
-  UuidMap<Uuid> open_payment_by_order;  // awaiting confirmation
+  BigUuidMap<Uuid> open_payment_by_order;  // awaiting confirmation
   UserMap users;
   std::unordered_map<std::string, Uuid> usernames;  // lower-case
   std::unordered_map<std::string, Uuid> emails;

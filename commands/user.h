@@ -40,7 +40,7 @@ struct UserState {
   UuidSet revoked_families;
 };
 
-using UserMap = UuidMap<UserState>;
+using UserMap = BigUuidMap<UserState>;
 
 // Validation and normalisation, also used by the API before hashing.
 Status validate_username(std::string_view username);

@@ -7,12 +7,18 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
+#include "core/sharded_map.h"
 #include "core/uuid.h"
 
 namespace orderly::commands {
 
 template <typename V>
 using UuidMap = absl::flat_hash_map<Uuid, V, UuidHash>;
+
+// For the maps that grow with the shop (orders, payments, users, ...):
+// sharded, so no single rehash pauses the writer (core/sharded_map.h).
+template <typename V>
+using BigUuidMap = ShardedMap<UuidMap<V>>;
 using UuidSet = absl::flat_hash_set<Uuid, UuidHash>;
 
 }  // namespace orderly::commands

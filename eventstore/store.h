@@ -47,6 +47,7 @@ struct StoreStats {
   uint64_t events = 0;       // events appended
   uint64_t bytes = 0;        // bytes of records written
   uint64_t sync_micros = 0;  // total time spent in fsync
+  uint64_t max_sync_micros = 0;  // the slowest fsync so far
 };
 
 using AppendResults = std::vector<Result<AppendResult>>;

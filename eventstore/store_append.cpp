@@ -418,11 +418,10 @@ void EventStore::Impl::run_syncer() {
       if (options.sync == SyncMode::kAlways) {
         const auto t0 = std::chrono::steady_clock::now();
         st = from_rocksdb(rocks.db->SyncWAL(), "syncing the log");
-        stat_sync_micros.fetch_add(
-            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                      std::chrono::steady_clock::now() - t0)
-                                      .count()),
-            std::memory_order_relaxed);
+        const auto us = static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+        stat_sync_micros.fetch_add(us, std::memory_order_relaxed);
+        if (us > stat_max_sync_micros.load(std::memory_order_relaxed)) stat_max_sync_micros.store(us);
         stat_syncs.fetch_add(1, std::memory_order_relaxed);
       }
       if (st.is_ok()) {

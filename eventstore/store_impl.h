@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/sharded_map.h"
+#include "core/string_hash.h"
 #include "eventstore/record.h"
 #include "eventstore/rocksdb_handle.h"
 #include "eventstore/store.h"
@@ -29,12 +31,6 @@ struct SyncTicket {
   AppendCallback done;
 };
 
-// Hashing for maps keyed by std::string that are searched with string_view,
-// so lookups on the hot path allocate nothing.
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 
 // What the writer knows of one stream.
 struct StreamState {
@@ -43,7 +39,9 @@ struct StreamState {
   uint32_t batch_slot = 0;   // its BatchStream in that commit
 };
 
-using StreamMap = std::unordered_map<std::string, StreamState, StringHash, std::equal_to<>>;
+// Sharded (core/sharded_map.h) so growing never pauses the writer for long;
+// std::unordered_map shards keep BatchStream's pointers stable.
+using StreamMap = ShardedMap<std::unordered_map<std::string, StreamState, StringHash, std::equal_to<>>>;
 
 // What one group commit has done to a stream so far.
 struct BatchStream {
@@ -68,7 +66,7 @@ struct EventStore::Impl {
   mutable std::mutex position_mu;
   mutable std::condition_variable position_cv;
   std::atomic<uint64_t> stat_commits{0}, stat_syncs{0}, stat_events{0}, stat_bytes{0},
-      stat_sync_micros{0};
+      stat_sync_micros{0}, stat_max_sync_micros{0};
 
   // --- the sync thread's queue, protected by sync_mu ---
   std::mutex sync_mu;

@@ -183,7 +183,7 @@ struct Ledger {
 
 }  // namespace
 
-TEST_CASE("property: random sequences on plain state; replay from scratch gives the same state") {
+TEST_CASE("property: random sequences on plain state, replay from scratch gives the same state") {
   const int sequences = scale(2000);
   std::mt19937_64 seeds(20261121);
   uint64_t commands_run = 0, accepted = 0;
@@ -222,7 +222,7 @@ TEST_CASE("property: random sequences on plain state; replay from scratch gives 
   CHECK(accepted > commands_run / 4);
 }
 
-TEST_CASE("property: random sequences through the processor and RocksDB; the log rebuilds the state") {
+TEST_CASE("property: random sequences through the processor and RocksDB, the log rebuilds the state") {
   const int sequences = scale(8);
   std::mt19937_64 seeds(777);
   for (int s = 0; s < sequences; ++s) {

@@ -49,7 +49,7 @@ TEST_CASE("user: admins change roles") {
   CHECK(h.run(ChangeRole{r.user_id, "root"}, h.as_admin()).code() == ErrorCode::kInvalidArgument);
 }
 
-TEST_CASE("user: refresh tokens rotate; reusing a rotated one revokes the whole family") {
+TEST_CASE("user: refresh tokens rotate, reusing a rotated one revokes the whole family") {
   Harness h;
   const RegisterUser r = reg("ada", "ada@example.com");
   REQUIRE(h.run(r, h.as(Uuid{})).is_ok());
@@ -67,7 +67,7 @@ TEST_CASE("user: refresh tokens rotate; reusing a rotated one revokes the whole 
   CHECK(h.run(RotateRefreshToken{r.user_id, t2, t3, "h3", week}, h.as(r.user_id)).code() == ErrorCode::kUnauthorized);
 }
 
-TEST_CASE("user: expired and revoked refresh tokens are refused; logout twice is fine") {
+TEST_CASE("user: expired and revoked refresh tokens are refused, logout twice is fine") {
   Harness h;
   const RegisterUser r = reg("ada", "ada@example.com");
   REQUIRE(h.run(r, h.as(Uuid{})).is_ok());
@@ -82,7 +82,7 @@ TEST_CASE("user: expired and revoked refresh tokens are refused; logout twice is
   CHECK(h.run(RevokeRefreshToken{r.user_id, t1}, h.as(new_id())).code() == ErrorCode::kNotFound);
 }
 
-TEST_CASE("notification: requested, failed with a reason, retried, sent; history counts attempts") {
+TEST_CASE("notification: requested, failed with a reason, retried, sent, history counts attempts") {
   Harness h;
   const Uuid n = new_id(), user = new_id();
   RequestNotification req{n, user, "email", "order_placed", "ada@example.com", 42};
