@@ -1,8 +1,10 @@
 #include "eventstore/rocksdb_handle.h"
 
 #include <rocksdb/cache.h>
+#include <rocksdb/rate_limiter.h>
 #include <rocksdb/table.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "eventstore/keys.h"
@@ -11,6 +13,8 @@
 namespace orderly::eventstore {
 
 namespace {
+
+constexpr long kDefaultFlushRateMb = 160;
 
 // The log is append-only with increasing keys and incompressible-ish
 // FlatBuffers values: no compression on the hot path, big memtables so flushes
@@ -99,6 +103,21 @@ Result<RocksDbHandle> open_rocksdb(const std::string& dir, OpenMode mode) {
   db_options.create_missing_column_families = !mode.read_only;
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
+  // Flushes and compactions write in small, paced slices: a 128 MB memtable
+  // flushed in one burst fills the device queue, and every WAL fsync (the
+  // latency of every acknowledged command) waits behind it. The pace
+  // (ORDERLY_FLUSH_RATE_MB, MB/s, 0 = unpaced) bounds how fast the log can
+  // be ingested for long, so it trades peak ingest for tail latency; see
+  // benchmarks/RESULTS.md for the measurements behind the default.
+  static const std::shared_ptr<rocksdb::RateLimiter> limiter = []() -> std::shared_ptr<rocksdb::RateLimiter> {
+    const char* env = std::getenv("ORDERLY_FLUSH_RATE_MB");
+    const long mb = env ? std::atol(env) : kDefaultFlushRateMb;
+    if (mb <= 0) return nullptr;
+    return std::shared_ptr<rocksdb::RateLimiter>(rocksdb::NewGenericRateLimiter(
+        static_cast<int64_t>(mb) << 20, /*refill_period_us=*/5'000, /*fairness=*/10,
+        rocksdb::RateLimiter::Mode::kWritesOnly));
+  }();
+  db_options.rate_limiter = limiter;
   db_options.keep_log_file_num = 5;
   db_options.max_manifest_file_size = 64 << 20;
 
