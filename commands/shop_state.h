@@ -5,6 +5,7 @@
 // Thread safety: none. Owned by the writer thread.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <queue>
 #include <string>
@@ -29,7 +30,9 @@ struct ShopState {
   OrderMap orders;
   // Pending orders by reservation expiry. Entries go stale when an order is
   // confirmed or cancelled first; whoever pops one checks the order.
-  std::priority_queue<std::pair<TimestampUs, Uuid>, std::vector<std::pair<TimestampUs, Uuid>>, std::greater<>> expiries;
+  // A deque underneath: it grows in chunks, where a vector would copy every
+  // pending order at each doubling (a pause on the writer's path).
+  std::priority_queue<std::pair<TimestampUs, Uuid>, std::deque<std::pair<TimestampUs, Uuid>>, std::greater<>> expiries;
   CartMap carts;
   PaymentMap payments;
   BigUuidMap<Uuid> open_payment_by_order;  // awaiting confirmation

@@ -1,6 +1,6 @@
-// `orderly serve`. So far it runs what exists: the event store, opened with
-// the configured durability, until SIGINT/SIGTERM. The HTTP/WS API, the
-// command pipeline and projections join it in issues 3 to 5.
+// `orderly serve`. So far it runs what exists: the event store and the
+// single-writer command pipeline (which also expires stale reservations),
+// until SIGINT/SIGTERM. The HTTP/WS API and projections join in issues 4-5.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -8,6 +8,7 @@
 
 #include "api/cli/commands.h"
 #include "api/cli/terminal.h"
+#include "commands/processor.h"
 #include "eventstore/store.h"
 
 namespace orderly::cli {
