@@ -153,6 +153,10 @@ void BM_PlaceOrderLatencyAtHalfLoad(benchmark::State& state) {
   state.counters["p99_ms"] = pct(0.99);
   state.counters["p999_ms"] = pct(0.999);
   state.counters["max_ms"] = latency_ms.back();
+  const auto ps = shop.processor->stats();
+  state.counters["max_decide_ms"] = static_cast<double>(ps.max_decide_us) / 1000.0;
+  state.counters["max_write_ms"] = static_cast<double>(ps.max_write_us) / 1000.0;
+  state.counters["max_slot_wait_ms"] = static_cast<double>(ps.max_slot_wait_us) / 1000.0;
   state.counters["max_fsync_ms"] = static_cast<double>(shop.store->stats().max_sync_micros) / 1000.0;
   state.counters["mean_fsync_ms"] = static_cast<double>(shop.store->stats().sync_micros) / 1000.0 /
                                     static_cast<double>(std::max<uint64_t>(1, shop.store->stats().syncs));

@@ -113,6 +113,13 @@ struct CommandProcessor::Impl {
 
   std::thread writer;
   std::atomic<uint64_t> stat_commands{0}, stat_accepted{0}, stat_batches{0}, stat_events{0}, stat_expired{0};
+  std::atomic<uint64_t> max_decide_us{0}, max_write_us{0}, max_slot_wait_us{0};
+
+  static void note_max(std::atomic<uint64_t>& max, std::chrono::steady_clock::time_point since) {
+    const auto us = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - since).count());
+    if (us > max.load(std::memory_order_relaxed)) max.store(us, std::memory_order_relaxed);
+  }
   uint64_t rebuilt_events = 0;
   double rebuild_seconds = 0;
 
@@ -221,13 +228,16 @@ void CommandProcessor::Impl::run() {
     const TimestampUs now = options.clock();
     const bool expiry_due = !state.expiries.empty() && state.expiries.top().first <= now;
     if (items.empty() && !expiry_due) continue;
+    const auto wait_start = std::chrono::steady_clock::now();
     Slot& slot = acquire_slot();
+    note_max(max_slot_wait_us, wait_start);
     process(items, slot);
   }
   wait_idle();
 }
 
 void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) {
+  const auto decide_start = std::chrono::steady_clock::now();
   slot.sink.clear();
   slot.entries.clear();
   slot.runs.clear();
@@ -350,8 +360,11 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
 
   stat_batches.fetch_add(1, std::memory_order_relaxed);
   stat_events.fetch_add(n_events, std::memory_order_relaxed);
+  note_max(max_decide_us, decide_start);
+  const auto write_start = std::chrono::steady_clock::now();
   AppendResults written = store.submit_batch(
       slot.requests, [this, &slot](AppendResults results) { complete(slot, std::move(results)); }, also_wait_for);
+  note_max(max_write_us, write_start);
   for (const Entry& e : slot.entries) {
     if (e.request < 0) continue;
     const auto& w = written[static_cast<size_t>(e.request)];
@@ -470,6 +483,9 @@ ProcessorStats CommandProcessor::stats() const {
     std::lock_guard lock(impl_->queue_mu);
     s.queue_depth = impl_->queue.size();
   }
+  s.max_decide_us = impl_->max_decide_us.load();
+  s.max_write_us = impl_->max_write_us.load();
+  s.max_slot_wait_us = impl_->max_slot_wait_us.load();
   s.rebuilt_events = impl_->rebuilt_events;
   s.rebuild_seconds = impl_->rebuild_seconds;
   return s;

@@ -57,6 +57,12 @@ struct ProcessorStats {
   size_t queue_depth = 0;
   uint64_t rebuilt_events = 0;  // folded at start
   double rebuild_seconds = 0;
+  // The slowest of each writer phase so far, in microseconds: deciding and
+  // folding a batch, writing it to the store (without sync), and waiting for
+  // a free batch slot (i.e. for the fsync two batches back).
+  uint64_t max_decide_us = 0;
+  uint64_t max_write_us = 0;
+  uint64_t max_slot_wait_us = 0;
 };
 
 class CommandProcessor {

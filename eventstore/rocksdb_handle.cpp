@@ -118,6 +118,19 @@ Result<RocksDbHandle> open_rocksdb(const std::string& dir, OpenMode mode) {
         rocksdb::RateLimiter::Mode::kWritesOnly));
   }();
   db_options.rate_limiter = limiter;
+  // Flushes and compactions run at the lowest CPU and I/O priority: on a
+  // small machine they otherwise take time slices from the single writer
+  // (measured: writer phases stalling 6-14 ms while the flush thread ran).
+  // Lowering a priority needs no privilege. Process-wide, done once.
+  static const bool lowered = [] {
+    rocksdb::Env* env = rocksdb::Env::Default();
+    for (auto pool : {rocksdb::Env::Priority::HIGH, rocksdb::Env::Priority::LOW}) {
+      env->LowerThreadPoolCPUPriority(pool, rocksdb::CpuPriority::kLow);
+      env->LowerThreadPoolIOPriority(pool);
+    }
+    return true;
+  }();
+  (void)lowered;
   db_options.keep_log_file_num = 5;
   db_options.max_manifest_file_size = 64 << 20;
 
