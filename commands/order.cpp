@@ -110,10 +110,12 @@ Status decide_place_order(const OrderState* existing, const ProductMap& products
 
 Status decide_change_order_status(const OrderState* o, const ChangeOrderStatus& c, const CommandMeta& meta,
                                   EventSink& out) {
+  // Strangers learn nothing, not even that the order exists; its owner is
+  // told that only admins may do this.
+  if (o == nullptr || !may_access(*o, meta)) return order_not_found(c.order_id);
   if (meta.role != Role::kAdmin && meta.role != Role::kEngine) {
-    return o == nullptr ? order_not_found(c.order_id) : Status::forbidden("only admins change an order's status");
+    return Status::forbidden("only admins change an order's status");
   }
-  if (o == nullptr) return order_not_found(c.order_id);
   ORDERLY_RETURN_IF_ERROR(check_transition(o->status, c.to));
   const std::string id = c.order_id.to_string();
   const std::string by = meta.actor.is_nil() ? std::string() : meta.actor.to_string();

@@ -3,12 +3,14 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "commands/decide.h"
+#include "core/digest.h"
 #include "core/sharded_map.h"
 #include "core/string_hash.h"
 
@@ -86,6 +88,12 @@ bool parse_command_id(std::string_view id, std::string_view* scope, uint64_t* fi
   return true;
 }
 
+uint64_t fingerprint_of(const Command& c, uint64_t request_fingerprint) {
+  uint64_t z = request_fingerprint ^ ((static_cast<uint64_t>(c.index()) + 1) * 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  return z ^ (z >> 31);
+}
+
 // Refusals that are still recorded: a refresh token's reuse revokes its family.
 bool keeps_events_when_refused(const Command& c) { return std::holds_alternative<RotateRefreshToken>(c); }
 
@@ -97,13 +105,14 @@ struct CommandProcessor::Impl {
 
   // --- writer thread only ---
   ShopState state;
+  Status failed;  // set once the store failed under us: every command gets it
   ShardedMap<std::unordered_map<std::string, IdempotentResult, StringHash, std::equal_to<>>> idempotency;
   bool rebuild_needed = false;
 
   // --- queue, protected by queue_mu ---
   std::mutex queue_mu;
   std::condition_variable queue_cv;
-  std::vector<QueueItem> queue;
+  std::deque<QueueItem> queue;
   bool stopping = false;
 
   // --- batch slots, `busy` protected by slot_mu ---
@@ -120,8 +129,8 @@ struct CommandProcessor::Impl {
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - since).count());
     if (us > max.load(std::memory_order_relaxed)) max.store(us, std::memory_order_relaxed);
   }
-  uint64_t rebuilt_events = 0;
-  double rebuild_seconds = 0;
+  std::atomic<uint64_t> rebuilt_events{0};
+  std::atomic<double> rebuild_seconds{0};
 
   Impl(eventstore::EventStore& s, ProcessorOptions o) : store(s), options(std::move(o)) {}
 
@@ -218,12 +227,17 @@ void CommandProcessor::Impl::run() {
       // of the log. Let the in-flight batch settle, then fold the log again.
       wait_idle();
       Status st = rebuild();
-      if (!st.is_ok()) {
-        for (auto& item : items) {
-          if (item.reply) item.reply(Status::io_error("the writer cannot rebuild its state: " + st.to_string()));
-        }
-        continue;
+      if (!st.is_ok()) failed = Status::io_error("the writer cannot rebuild its state: " + st.to_string());
+    }
+    if (!failed.is_ok()) {
+      // The store failed under the writer (a failed fsync, a lost disk): it
+      // answers every command with that, rather than decide on a state it
+      // cannot make durable. A restart recovers.
+      for (auto& item : items) {
+        if (item.reply) item.reply(failed);
+        if (item.inspected) item.inspected->set_value();
       }
+      continue;
     }
     const TimestampUs now = options.clock();
     const bool expiry_due = !state.expiries.empty() && state.expiries.top().first <= now;
@@ -271,7 +285,11 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
       if (meta.idempotency_key.size() > kMaxIdempotencyKey) {
         e.status = Status::invalid_field("Idempotency-Key", "must be at most 255 bytes");
       } else {
-        scope = meta.actor.to_string() + ":" + meta.idempotency_key;
+        // The key is digested so any key up to 255 bytes fits the store's
+        // command id; the command's type joins the fingerprint, so a key
+        // reused on another endpoint never returns that endpoint's answer.
+        scope = meta.actor.to_string() + ":" + digest128_hex(meta.idempotency_key);
+        meta.request_fingerprint = fingerprint_of(item.command, meta.request_fingerprint);
         const Status reused{ErrorCode::kIdempotencyKeyReused, "this Idempotency-Key was used with another request"};
         if (auto k = slot.keys.find(scope); k != slot.keys.end()) {  // the first is in this batch
           if (slot.entries[k->second].fingerprint != meta.request_fingerprint) {
@@ -362,18 +380,30 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
   stat_events.fetch_add(n_events, std::memory_order_relaxed);
   note_max(max_decide_us, decide_start);
   const auto write_start = std::chrono::steady_clock::now();
+  // All or nothing: later commands of the batch were decided on top of
+  // earlier ones, so a batch is never written in part.
   AppendResults written = store.submit_batch(
-      slot.requests, [this, &slot](AppendResults results) { complete(slot, std::move(results)); }, also_wait_for);
+      slot.requests, [this, &slot](AppendResults results) { complete(slot, std::move(results)); }, also_wait_for,
+      /*all_or_nothing=*/true);
   note_max(max_write_us, write_start);
   for (const Entry& e : slot.entries) {
     if (e.request < 0) continue;
     const auto& w = written[static_cast<size_t>(e.request)];
     if (!w.is_ok()) {
-      rebuild_needed = true;  // its events were folded in but are not in the log
-    } else if (!e.scope.empty()) {
+      // Nothing of the batch is in the log, but its events are folded in.
+      const ErrorCode code = w.status().code();
+      if (code == ErrorCode::kIOError || code == ErrorCode::kShuttingDown || code == ErrorCode::kCorruption) {
+        failed = w.status();
+      } else {
+        rebuild_needed = true;  // a refusal by the store is a bug here: fold the log again
+      }
+      break;
+    }
+    if (!e.scope.empty()) {
       idempotency[e.scope] = {e.fingerprint, w->first_position, w->last_position,
                               slot.sink.event(e.ev_begin).stream};
     }
+    state.position = std::max(state.position, w->last_position);
   }
 }
 
@@ -410,10 +440,10 @@ void CommandProcessor::Impl::complete(Slot& slot, AppendResults results) {
     }
     e.reply = nullptr;
   }
-  {
-    std::lock_guard lock(slot_mu);
-    slot.busy = false;
-  }
+  // Notify while holding the lock: once it is released with both slots idle,
+  // stop() may return and destroy this object.
+  std::lock_guard lock(slot_mu);
+  slot.busy = false;
   slot_cv.notify_all();
 }
 
@@ -431,17 +461,20 @@ Result<std::unique_ptr<CommandProcessor>> CommandProcessor::start(eventstore::Ev
 }
 
 void CommandProcessor::submit(Command command, CommandMeta meta, ReplyFn reply) {
+  Status refused;
   {
     std::lock_guard lock(impl_->queue_mu);
     if (impl_->stopping) {
-      reply(Status::shutting_down("the engine is shutting down"));
-      return;
+      refused = Status::shutting_down("the engine is shutting down");
+    } else if (impl_->queue.size() >= impl_->options.queue_capacity) {
+      refused = Status::overloaded("the command queue is full; retry shortly");
+    } else {
+      impl_->queue.push_back({std::move(command), std::move(meta), std::move(reply)});
     }
-    if (impl_->queue.size() >= impl_->options.queue_capacity) {
-      reply(Status::overloaded("the command queue is full; retry shortly"));
-      return;
-    }
-    impl_->queue.push_back({std::move(command), std::move(meta), std::move(reply)});
+  }
+  if (!refused.is_ok()) {
+    reply(refused);  // outside the lock: the callback may submit again
+    return;
   }
   impl_->queue_cv.notify_one();
 }
@@ -457,12 +490,12 @@ Result<CommandReply> CommandProcessor::execute(Command command, CommandMeta meta
   return submit(std::move(command), std::move(meta)).get();
 }
 
-void CommandProcessor::inspect(const std::function<void(const ShopState&)>& fn) {
+bool CommandProcessor::inspect(const std::function<void(const ShopState&)>& fn) {
   std::promise<void> done;
   auto future = done.get_future();
   {
     std::lock_guard lock(impl_->queue_mu);
-    if (impl_->stopping) return;
+    if (impl_->stopping) return false;
     QueueItem item{ClearCart{}, {}, {}};
     item.inspect = &fn;
     item.inspected = &done;
@@ -470,6 +503,7 @@ void CommandProcessor::inspect(const std::function<void(const ShopState&)>& fn) 
   }
   impl_->queue_cv.notify_one();
   future.wait();
+  return true;
 }
 
 ProcessorStats CommandProcessor::stats() const {
@@ -486,8 +520,8 @@ ProcessorStats CommandProcessor::stats() const {
   s.max_decide_us = impl_->max_decide_us.load();
   s.max_write_us = impl_->max_write_us.load();
   s.max_slot_wait_us = impl_->max_slot_wait_us.load();
-  s.rebuilt_events = impl_->rebuilt_events;
-  s.rebuild_seconds = impl_->rebuild_seconds;
+  s.rebuilt_events = impl_->rebuilt_events.load();
+  s.rebuild_seconds = impl_->rebuild_seconds.load();
   return s;
 }
 

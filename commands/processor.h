@@ -10,8 +10,13 @@
 // A full queue answers `overloaded` at once. Idempotency keys are scoped per
 // actor: a retry with the same key and request fingerprint answers the first
 // result (once that is durable) and appends nothing; the same key with another
-// fingerprint is `idempotency_key_reused`. Only commands that succeeded hold
-// their key (a refused command may be retried as is).
+// fingerprint (or on another kind of command) is `idempotency_key_reused`.
+// Only commands that succeeded hold their key (a refused command may be
+// retried as is). Anonymous callers (nil actor) share one scope: the API
+// must make their keys distinct (e.g. prefix a client identity).
+//
+// A batch is appended all or nothing. If the store fails under the writer
+// (I/O), every later command is answered with that failure until restart.
 //
 // Thread safety: submit/execute/stats from any thread. Replies run on the
 // store's sync thread (or the caller's, for immediate refusals): keep them short.
@@ -81,8 +86,10 @@ class CommandProcessor {
   Result<CommandReply> execute(Command command, CommandMeta meta);
 
   // Runs `fn` on the writer thread between batches, with the state as of the
-  // last decided command, and waits for it. For tests and admin tooling.
-  void inspect(const std::function<void(const ShopState&)>& fn);
+  // last decided command, and waits for it; false (fn not run) once stopping.
+  // For tests and admin tooling. Never call it from a reply callback: those
+  // run on the store's sync thread, which the writer may be waiting for.
+  bool inspect(const std::function<void(const ShopState&)>& fn);
 
   ProcessorStats stats() const;
 

@@ -83,8 +83,12 @@ class EventStore {
   // are durable (or have failed), in submission order, with the final
   // results. The bytes `requests` view must live until `done` runs. `done`
   // must not call back into the store's append functions or close().
+  //
+  // With `all_or_nothing`, one refused request refuses the whole batch and
+  // nothing of it is written: for a writer whose later requests were decided
+  // on top of earlier ones (commands/processor.cpp).
   AppendResults submit_batch(std::span<const AppendRequest> requests, AppendCallback done,
-                             uint64_t also_wait_for = 0);
+                             uint64_t also_wait_for = 0, bool all_or_nothing = false);
 
   // The position of the last committed event; 0 on an empty log.
   uint64_t last_position() const;

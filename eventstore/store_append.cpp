@@ -144,8 +144,8 @@ Status EventStore::Impl::recover_after_write_error() {
   return Status::ok();
 }
 
-AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests,
-                                       uint64_t* required) {
+AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, uint64_t* required,
+                                       bool all_or_nothing) {
   *required = 0;
   AppendResults results;
   results.reserve(requests.size());
@@ -300,6 +300,15 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests,
     results.emplace_back(std::move(r));
   }
 
+  if (all_or_nothing) {
+    for (const auto& r : results) {
+      if (r.is_ok()) continue;
+      // One refusal refuses the batch: drop everything built for it.
+      const Status refused(r.status().code(), "batch refused: " + r.status().message(), r.status().fields());
+      write_batch.Clear();
+      return fail_all(refused);
+    }
+  }
   const uint64_t appended = next_position - first_position;
   if (appended > 0) {
     flush_record();
@@ -457,10 +466,10 @@ void EventStore::Impl::stop_syncer() {
 }
 
 AppendResults EventStore::submit_batch(std::span<const AppendRequest> requests, AppendCallback done,
-                                       uint64_t also_wait_for) {
+                                       uint64_t also_wait_for, bool all_or_nothing) {
   std::lock_guard lock(impl_->commit_mu);
   SyncTicket ticket;
-  ticket.results = impl_->commit(requests, &ticket.required_position);
+  ticket.results = impl_->commit(requests, &ticket.required_position, all_or_nothing);
   ticket.required_position = std::max(ticket.required_position, also_wait_for);
   AppendResults written = ticket.results;
   ticket.done = std::move(done);

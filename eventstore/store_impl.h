@@ -100,7 +100,7 @@ struct EventStore::Impl {
   // Writes the batch to RocksDB without sync. Returns the results and sets
   // *required to the position that must be durable before they are given.
   // REQUIRES: commit_mu held.
-  AppendResults commit(std::span<const AppendRequest> requests, uint64_t* required);
+  AppendResults commit(std::span<const AppendRequest> requests, uint64_t* required, bool all_or_nothing = false);
   void enqueue_ticket(SyncTicket ticket);  // REQUIRES: commit_mu held (keeps tickets in order)
   void run_syncer();
   void stop_syncer();

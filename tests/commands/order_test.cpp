@@ -120,6 +120,9 @@ TEST_CASE("order: strangers get not_found, admins may act") {
   const Uuid owner = new_id(), stranger = new_id();
   const Uuid o = h.order(owner, {{p, 1}});
   CHECK(h.run(CancelOrder{o}, h.as(stranger)).code() == ErrorCode::kNotFound);
+  // The admin status endpoint tells a stranger no more than a made-up id does.
+  CHECK(h.run(ChangeOrderStatus{o, OrderStatus::kConfirmed}, h.as(stranger)).code() == ErrorCode::kNotFound);
+  CHECK(h.run(ChangeOrderStatus{o, OrderStatus::kConfirmed}, h.as(owner)).code() == ErrorCode::kForbidden);
   CHECK(h.run(CancelOrder{o}, h.as_admin()).is_ok());
 }
 

@@ -8,6 +8,7 @@
 #include "commands/processor.h"
 #include "tests/commands/harness.h"
 #include "tests/commands/state_diff.h"
+#include "tests/support/faulty_fs.h"
 #include "tests/support/temp_dir.h"
 
 using namespace orderly;
@@ -144,6 +145,29 @@ TEST_CASE("processor: idempotency keys answer the first result, also after a res
   CHECK(after->duplicate);
   CHECK(after->stream == first.stream);
   CHECK(e.processor->execute(place, keyed(7)).status().code() == ErrorCode::kIdempotencyKeyReused);
+}
+
+TEST_CASE("processor: long keys fit, and a key reused on another kind of command is refused") {
+  TempDir dir;
+  Engine e(dir.path());
+  const Uuid cup = create_product(*e.processor, 100, 10);
+  const Uuid user = new_id();
+  CommandMeta m = as(user);
+  m.idempotency_key = std::string(255, 'k');  // the longest allowed
+  m.request_fingerprint = 9;
+  PlaceOrder place;
+  place.order_id = new_id();
+  place.items = {{cup, 1}};
+  auto first = e.processor->execute(place, m);
+  REQUIRE_MESSAGE(first.is_ok(), first.status().to_string());
+  place.order_id = new_id();
+  auto again = e.processor->execute(place, m);
+  REQUIRE(again.is_ok());
+  CHECK(again->duplicate);
+  // Same key and body fingerprint, other endpoint: not the order's answer.
+  CHECK(e.processor->execute(AddToCart{cup, 1}, m).status().code() == ErrorCode::kIdempotencyKeyReused);
+  m.idempotency_key = std::string(256, 'k');
+  CHECK(e.processor->execute(place, m).status().code() == ErrorCode::kInvalidArgument);
 }
 
 TEST_CASE("processor: duplicates inside one batch get the first answer too") {
@@ -325,4 +349,32 @@ TEST_CASE("processor: pending orders past their time-to-live are cancelled by th
   REQUIRE(last.is_ok());
   REQUIRE(last->size() == 1);
   CHECK((*last)[0]->type() == EventType::kOrderCancelled);
+}
+
+TEST_CASE("processor: when the disk fails under the writer, it refuses every command until restart") {
+  TempDir dir;
+  FaultSwitches faults;
+  StoreOptions so;
+  so.env = make_faulty_env(faults);
+  auto store = std::move(EventStore::open(dir.path(), so).value());
+  auto processor = std::move(CommandProcessor::start(*store).value());
+  const Uuid cup = create_product(*processor, 100, 10);
+  faults.fail_wal_sync = true;
+  PlaceOrder place;
+  place.order_id = new_id();
+  place.items = {{cup, 1}};
+  auto lost = processor->execute(place, as(new_id()));
+  CHECK(lost.status().code() == ErrorCode::kIOError);  // never acknowledged
+  faults.fail_wal_sync = false;
+  for (int i = 0; i < 3; ++i) {
+    place.order_id = new_id();
+    CHECK(processor->execute(place, as(new_id())).status().code() == ErrorCode::kIOError);
+  }
+  processor->stop();
+  (void)store->close();
+  // After a restart the durable state is whole and the writer works again.
+  Engine e(dir.path());
+  CHECK(e.snapshot().products.at(cup).stock == 10);
+  place.order_id = new_id();
+  CHECK(e.processor->execute(place, as(new_id())).is_ok());
 }

@@ -166,6 +166,28 @@ TEST_CASE("append_batch: independent requests in one commit, later ones see earl
   CHECK(store->stats().syncs == 1);
 }
 
+TEST_CASE("submit_batch: all or nothing refuses the whole batch when one request fails") {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  auto one = orders(1);
+  const StreamWrite a[] = {{"order-a", ExpectedVersion::no_stream(), one.span()}};
+  const StreamWrite bad[] = {{"order-b", ExpectedVersion::exact(7), one.span()}};  // conflicts
+  const AppendRequest reqs[] = {{a, "", 0}, {bad, "", 0}};
+  auto written = store->submit_batch(reqs, nullptr, 0, /*all_or_nothing=*/true);
+  REQUIRE(written.size() == 2);
+  CHECK(written[0].status().code() == ErrorCode::kVersionConflict);
+  CHECK(written[0].status().message().find("batch refused") != std::string::npos);
+  CHECK(written[1].status().code() == ErrorCode::kVersionConflict);
+  REQUIRE(store->close().is_ok());
+  auto reopened = open_store(dir.path());
+  CHECK(reopened->last_position() == 0);  // nothing of it was written
+  CHECK(*reopened->stream_version("order-a") == 0);
+  // Without the flag the good request goes through alone.
+  auto partial = reopened->append_batch(reqs);
+  CHECK(partial[0].is_ok());
+  CHECK_FALSE(partial[1].is_ok());
+}
+
 TEST_CASE("append: events are invisible to readers until durable, submit_batch answers in order") {
   TempDir dir;
   auto store = open_store(dir.path());
