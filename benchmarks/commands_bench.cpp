@@ -6,9 +6,9 @@
 #include <malloc.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <random>
 #include <semaphore>
@@ -29,7 +29,9 @@ namespace {
 constexpr int kProducts = 10'000;
 constexpr int kUsers = 10'000;
 
-Uuid new_id() { return *Uuid::parse(new_uuid_v7()); }
+Uuid new_id() {
+  return *Uuid::parse(new_uuid_v7());
+}
 
 struct Shop {
   testing::TempDir dir;
@@ -57,8 +59,10 @@ struct Shop {
       products.push_back(c.product_id);
       done.push_back(processor->submit(c, admin));
     }
-    for (auto& f : done) (void)f.get();
-    for (int i = 0; i < kUsers; ++i) users.push_back(new_id());
+    for (auto& f : done)
+      (void)f.get();
+    for (int i = 0; i < kUsers; ++i)
+      users.push_back(new_id());
   }
   ~Shop() {
     processor->stop();
@@ -70,8 +74,10 @@ struct Shop {
     PlaceOrder c;
     c.order_id = new_id();
     size_t a = rng() % products.size(), b = rng() % products.size(), d = rng() % products.size();
-    while (b == a) b = rng() % products.size();
-    while (d == a || d == b) d = rng() % products.size();
+    while (b == a)
+      b = rng() % products.size();
+    while (d == a || d == b)
+      d = rng() % products.size();
     c.items = {{products[a], 1}, {products[b], 2}, {products[d], 1}};
     CommandMeta m;
     m.actor = users[rng() % users.size()];
@@ -89,7 +95,8 @@ void BM_PlaceOrderThroughput(benchmark::State& state) {
   std::mt19937_64 rng(1);
   std::vector<std::pair<Command, CommandMeta>> commands;
   commands.reserve(total);
-  for (int i = 0; i < total; ++i) commands.push_back(shop.order(rng));
+  for (int i = 0; i < total; ++i)
+    commands.push_back(shop.order(rng));
   std::counting_semaphore<> window(8192);
   std::atomic<int> failures{0};
   for (auto _ : state) {
@@ -97,35 +104,44 @@ void BM_PlaceOrderThroughput(benchmark::State& state) {
     for (auto& [c, m] : commands) {
       window.acquire();
       shop.processor->submit(std::move(c), m, [&](Result<CommandReply> r) {
-        if (!r.is_ok()) failures.fetch_add(1);
+        if (!r.is_ok())
+          failures.fetch_add(1);
         window.release();
       });
     }
-    for (int i = 0; i < 8192; ++i) window.acquire();  // all answered
-    for (int i = 0; i < 8192; ++i) window.release();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (int i = 0; i < 8192; ++i)
+      window.acquire();  // all answered
+    for (int i = 0; i < 8192; ++i)
+      window.release();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     g_max_orders_per_s = total / secs;
   }
-  if (failures.load()) state.SkipWithError("some orders failed");
+  if (failures.load())
+    state.SkipWithError("some orders failed");
   const auto stats = shop.processor->stats();
   state.SetItemsProcessed(static_cast<int64_t>(total) * state.iterations());
   state.counters["orders_per_batch"] =
       stats.batches ? static_cast<double>(stats.accepted) / static_cast<double>(stats.batches) : 0;
-  state.counters["events_per_fsync"] = static_cast<double>(shop.store->stats().events) /
-                                       static_cast<double>(std::max<uint64_t>(1, shop.store->stats().syncs));
+  state.counters["events_per_fsync"] =
+      static_cast<double>(shop.store->stats().events) /
+      static_cast<double>(std::max<uint64_t>(1, shop.store->stats().syncs));
 }
 
 // Open loop at a fixed rate (half the measured maximum): latency from submit
 // to durable answer.
 void BM_PlaceOrderLatencyAtHalfLoad(benchmark::State& state) {
   const char* fixed = std::getenv("ORDERLY_BENCH_RATE");  // orders/s, to compare runs
-  const double rate = fixed ? std::atof(fixed) : g_max_orders_per_s > 0 ? g_max_orders_per_s / 2 : 50'000;
+  const double rate = fixed                    ? std::atof(fixed)
+                      : g_max_orders_per_s > 0 ? g_max_orders_per_s / 2
+                                               : 50'000;
   const double seconds = 3.0;
   const int total = static_cast<int>(rate * seconds);
   Shop shop;
   std::mt19937_64 rng(2);
   std::vector<std::pair<Command, CommandMeta>> commands;
-  for (int i = 0; i < total; ++i) commands.push_back(shop.order(rng));
+  for (int i = 0; i < total; ++i)
+    commands.push_back(shop.order(rng));
   std::vector<double> latency_ms(total, -1);
   std::atomic<int> answered{0};
   for (auto _ : state) {
@@ -134,20 +150,26 @@ void BM_PlaceOrderLatencyAtHalfLoad(benchmark::State& state) {
       // Arrivals in 1 ms ticks (clients come in bursts; a finer pacing loop
       // would itself eat a core on this 2-core machine).
       const auto due = start + std::chrono::milliseconds(static_cast<int64_t>(i * 1e3 / rate));
-      if (std::chrono::steady_clock::now() < due) std::this_thread::sleep_until(due);
+      if (std::chrono::steady_clock::now() < due)
+        std::this_thread::sleep_until(due);
       const auto sent = std::chrono::steady_clock::now();
-      shop.processor->submit(std::move(commands[i].first), commands[i].second,
-                             [&, i, sent](Result<CommandReply> r) {
-                               latency_ms[i] = r.is_ok() ? std::chrono::duration<double, std::milli>(
-                                                               std::chrono::steady_clock::now() - sent).count()
-                                                         : 1e9;
-                               answered.fetch_add(1);
-                             });
+      shop.processor->submit(
+          std::move(commands[i].first), commands[i].second, [&, i, sent](Result<CommandReply> r) {
+            latency_ms[i] = r.is_ok() ? std::chrono::duration<double, std::milli>(
+                                            std::chrono::steady_clock::now() - sent)
+                                            .count()
+                                      : 1e9;
+            answered.fetch_add(1);
+          });
     }
-    while (answered.load() < total) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (answered.load() < total)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   std::sort(latency_ms.begin(), latency_ms.end());
-  auto pct = [&](double p) { return latency_ms[std::min<size_t>(latency_ms.size() - 1, static_cast<size_t>(p * latency_ms.size()))]; };
+  auto pct = [&](double p) {
+    return latency_ms[std::min<size_t>(latency_ms.size() - 1,
+                                       static_cast<size_t>(p * latency_ms.size()))];
+  };
   state.counters["rate_per_s"] = rate;
   state.counters["p50_ms"] = pct(0.50);
   state.counters["p99_ms"] = pct(0.99);
@@ -157,9 +179,11 @@ void BM_PlaceOrderLatencyAtHalfLoad(benchmark::State& state) {
   state.counters["max_decide_ms"] = static_cast<double>(ps.max_decide_us) / 1000.0;
   state.counters["max_write_ms"] = static_cast<double>(ps.max_write_us) / 1000.0;
   state.counters["max_slot_wait_ms"] = static_cast<double>(ps.max_slot_wait_us) / 1000.0;
-  state.counters["max_fsync_ms"] = static_cast<double>(shop.store->stats().max_sync_micros) / 1000.0;
-  state.counters["mean_fsync_ms"] = static_cast<double>(shop.store->stats().sync_micros) / 1000.0 /
-                                    static_cast<double>(std::max<uint64_t>(1, shop.store->stats().syncs));
+  state.counters["max_fsync_ms"] =
+      static_cast<double>(shop.store->stats().max_sync_micros) / 1000.0;
+  state.counters["mean_fsync_ms"] =
+      static_cast<double>(shop.store->stats().sync_micros) / 1000.0 /
+      static_cast<double>(std::max<uint64_t>(1, shop.store->stats().syncs));
   state.SetItemsProcessed(total);
 }
 
@@ -184,7 +208,8 @@ void BM_PlaceOrderRawAppend(benchmark::State& state) {
     c.price_cents = 100 + i;
     c.stock = kMaxStock;
     (void)decide(scratch, c, admin, sink);
-    apply(scratch, Aggregate::kProduct, c.product_id, EventType::kProductCreated, sink.payload(sink.size() - 1).data());
+    apply(scratch, Aggregate::kProduct, c.product_id, EventType::kProductCreated,
+          sink.payload(sink.size() - 1).data());
     products.push_back(c.product_id);
   }
   sink.clear();
@@ -201,7 +226,8 @@ void BM_PlaceOrderRawAppend(benchmark::State& state) {
   constexpr size_t kNames = 1 << 20;
   std::vector<std::string> names;
   names.reserve(kNames);
-  for (size_t i = 0; i < kNames; ++i) names.push_back("order-" + new_uuid_v7());
+  for (size_t i = 0; i < kNames; ++i)
+    names.push_back("order-" + new_uuid_v7());
   struct Slot {
     std::vector<NewEvent> events;
     std::vector<StreamWrite> writes;
@@ -229,7 +255,8 @@ void BM_PlaceOrderRawAppend(benchmark::State& state) {
     for (size_t i = 0; i < batch; ++i) {
       sl.events[i].type = EventType::kOrderPlaced;
       sl.events[i].payload = sink.payload(i);
-      sl.writes[i] = StreamWrite{names[n++ % kNames], ExpectedVersion::any(), std::span(&sl.events[i], 1)};
+      sl.writes[i] =
+          StreamWrite{names[n++ % kNames], ExpectedVersion::any(), std::span(&sl.events[i], 1)};
       sl.requests[i] = AppendRequest{std::span(&sl.writes[i], 1), {}, 0};
     }
     (void)store->submit_batch(sl.requests, [&](AppendResults) {
@@ -241,7 +268,8 @@ void BM_PlaceOrderRawAppend(benchmark::State& state) {
   std::unique_lock lock(mu);
   cv.wait(lock, [&] { return !slots[0].busy && !slots[1].busy; });
   state.SetItemsProcessed(static_cast<int64_t>(n));
-  state.counters["event_bytes"] = static_cast<double>(store->stats().bytes) / static_cast<double>(n);
+  state.counters["event_bytes"] =
+      static_cast<double>(store->stats().bytes) / static_cast<double>(n);
 }
 
 // Heap bytes per order held by the writer (ShopState) and by the whole
@@ -266,7 +294,8 @@ void BM_WriterStatePerOrder(benchmark::State& state) {
       c.stock = kMaxStock;
       sink.clear();
       (void)decide(s, c, admin, sink);
-      apply(s, Aggregate::kProduct, c.product_id, EventType::kProductCreated, sink.payload(0).data());
+      apply(s, Aggregate::kProduct, c.product_id, EventType::kProductCreated,
+            sink.payload(0).data());
       products.push_back(c.product_id);
     }
     std::mt19937_64 rng(4);
@@ -277,8 +306,10 @@ void BM_WriterStatePerOrder(benchmark::State& state) {
     for (int i = 0; i < kOrders; ++i) {
       PlaceOrder c;
       c.order_id = new_id();
-      c.items = {{products[rng() % 1000], 1}, {products[rng() % 1000], 1}, {products[rng() % 1000], 1}};
-      if (c.items[1].product_id == c.items[0].product_id || c.items[2].product_id == c.items[0].product_id ||
+      c.items = {
+          {products[rng() % 1000], 1}, {products[rng() % 1000], 1}, {products[rng() % 1000], 1}};
+      if (c.items[1].product_id == c.items[0].product_id ||
+          c.items[2].product_id == c.items[0].product_id ||
           c.items[2].product_id == c.items[1].product_id) {
         continue;
       }
@@ -289,7 +320,8 @@ void BM_WriterStatePerOrder(benchmark::State& state) {
       }
     }
     const size_t after = mallinfo2().uordblks;
-    state.counters["writer_bytes_per_order"] = static_cast<double>(after - before) / static_cast<double>(s.orders.size());
+    state.counters["writer_bytes_per_order"] =
+        static_cast<double>(after - before) / static_cast<double>(s.orders.size());
   }
   {
     // The whole engine: processor + store, sync off (memory, not speed).
@@ -303,7 +335,8 @@ void BM_WriterStatePerOrder(benchmark::State& state) {
       window.acquire();
       shop.processor->submit(std::move(c), m, [&](Result<CommandReply>) { window.release(); });
     }
-    for (int i = 0; i < 4096; ++i) window.acquire();
+    for (int i = 0; i < 4096; ++i)
+      window.acquire();
     const size_t after = mallinfo2().uordblks;
     state.counters["engine_bytes_per_order"] = static_cast<double>(after - before) / kOrders;
   }
@@ -320,13 +353,15 @@ void BM_RebuildPerMillionEvents(benchmark::State& state) {
     window.acquire();
     shop.processor->submit(std::move(c), m, [&](Result<CommandReply>) { window.release(); });
   }
-  for (int i = 0; i < 8192; ++i) window.acquire();
+  for (int i = 0; i < 8192; ++i)
+    window.acquire();
   uint64_t events = 0;
   std::vector<Result<ShopState>> kept;  // destroyed after timing: tearing down is not start-up
   kept.reserve(16);
   for (auto _ : state) {
     kept.push_back(rebuild_state(*shop.store, &events));
-    if (!kept.back().is_ok()) state.SkipWithError("rebuild failed");
+    if (!kept.back().is_ok())
+      state.SkipWithError("rebuild failed");
   }
   state.SetItemsProcessed(static_cast<int64_t>(events) * state.iterations());
   state.counters["events"] = static_cast<double>(events);
@@ -339,7 +374,10 @@ BENCHMARK(BM_PlaceOrderThroughput)
     ->Iterations(1)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_PlaceOrderLatencyAtHalfLoad)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PlaceOrderLatencyAtHalfLoad)
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PlaceOrderRawAppend)->Arg(4000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_WriterStatePerOrder)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RebuildPerMillionEvents)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -329,5 +329,3 @@ BENCHMARK(BM_OrderlyAppendConcurrent)
     ->Teardown(teardown_shared)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_OrderlyScan)->Arg(1000000)->UseRealTime()->Unit(benchmark::kMillisecond);
-
-

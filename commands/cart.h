@@ -25,13 +25,14 @@ using CartMap = BigUuidMap<CartState>;
 
 Status decide_add_to_cart(const CartState* cart, const ProductMap& products, const AddToCart& c,
                           const CommandMeta& meta, EventSink& out);
-Status decide_set_cart_quantity(const CartState* cart, const SetCartQuantity& c, const CommandMeta& meta,
-                                EventSink& out);
-Status decide_remove_from_cart(const CartState* cart, const RemoveFromCart& c, const CommandMeta& meta,
-                               EventSink& out);
+Status decide_set_cart_quantity(const CartState* cart, const SetCartQuantity& c,
+                                const CommandMeta& meta, EventSink& out);
+Status decide_remove_from_cart(const CartState* cart, const RemoveFromCart& c,
+                               const CommandMeta& meta, EventSink& out);
 Status decide_clear_cart(const CartState* cart, const CommandMeta& meta, EventSink& out);
-Status decide_checkout(const CartState* cart, const OrderState* existing_order, const ProductMap& products,
-                       const Checkout& c, const CommandMeta& meta, EventSink& out);
+Status decide_checkout(const CartState* cart, const OrderState* existing_order,
+                       const ProductMap& products, const Checkout& c, const CommandMeta& meta,
+                       EventSink& out);
 
 // evolve helpers (assign only)
 void set_line(CartState& cart, const Uuid& product, int64_t quantity);  // 0 removes

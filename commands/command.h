@@ -17,10 +17,10 @@ enum class Role : uint8_t { kCustomer, kAdmin, kEngine };
 
 // Who asks, when, and how to recognise a retry.
 struct CommandMeta {
-  Uuid actor;                    // the authenticated user (nil for the engine itself)
+  Uuid actor;  // the authenticated user (nil for the engine itself)
   Role role = Role::kCustomer;
-  TimestampUs now = 0;           // the caller's clock: deciders never read one
-  std::string idempotency_key;   // optional, scoped per actor
+  TimestampUs now = 0;               // the caller's clock: deciders never read one
+  std::string idempotency_key;       // optional, scoped per actor
   uint64_t request_fingerprint = 0;  // hash of the request body: same key + other body = error
 };
 
@@ -146,13 +146,13 @@ struct RetryNotification {
   Uuid notification_id;
 };
 
-using Command = std::variant<RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken,
-                             RevokeRefreshToken, CreateProduct, UpdateProduct, DiscontinueProduct,
-                             SetStock, AdjustStock, AddToCart, SetCartQuantity, RemoveFromCart,
-                             ClearCart, Checkout, PlaceOrder, ChangeOrderStatus, CancelOrder,
-                             ExpireOrder, CreatePayment, ConfirmPayment, RefundPayment,
-                             RequestNotification, RecordNotificationSent, RecordNotificationFailed,
-                             RetryNotification>;
+using Command =
+    std::variant<RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken,
+                 RevokeRefreshToken, CreateProduct, UpdateProduct, DiscontinueProduct, SetStock,
+                 AdjustStock, AddToCart, SetCartQuantity, RemoveFromCart, ClearCart, Checkout,
+                 PlaceOrder, ChangeOrderStatus, CancelOrder, ExpireOrder, CreatePayment,
+                 ConfirmPayment, RefundPayment, RequestNotification, RecordNotificationSent,
+                 RecordNotificationFailed, RetryNotification>;
 
 std::string_view order_status_name(OrderStatus s);
 std::optional<OrderStatus> parse_order_status(std::string_view s);

@@ -21,7 +21,9 @@ struct Decider {
     return decide_register_user(find_in(s.users, c.user_id), by_name != s.usernames.end(),
                                 by_email != s.emails.end(), c, meta, out);
   }
-  Status operator()(const ChangeRole& c) { return decide_change_role(find_in(s.users, c.user_id), c, meta, out); }
+  Status operator()(const ChangeRole& c) {
+    return decide_change_role(find_in(s.users, c.user_id), c, meta, out);
+  }
   Status operator()(const IssueRefreshToken& c) {
     return decide_issue_refresh_token(find_in(s.users, c.user_id), c, meta, out);
   }
@@ -32,7 +34,8 @@ struct Decider {
     return decide_revoke_refresh_token(find_in(s.users, c.user_id), c, meta, out);
   }
   Status operator()(const CreateProduct& c) {
-    return decide_create_product(find_in(s.products, c.product_id), s.skus.count(c.sku) > 0, c, meta, out);
+    return decide_create_product(find_in(s.products, c.product_id), s.skus.count(c.sku) > 0, c,
+                                 meta, out);
   }
   Status operator()(const UpdateProduct& c) {
     return decide_update_product(find_in(s.products, c.product_id), c, meta, out);
@@ -40,7 +43,9 @@ struct Decider {
   Status operator()(const DiscontinueProduct& c) {
     return decide_discontinue_product(find_in(s.products, c.product_id), c, meta, out);
   }
-  Status operator()(const SetStock& c) { return decide_set_stock(find_in(s.products, c.product_id), c, meta, out); }
+  Status operator()(const SetStock& c) {
+    return decide_set_stock(find_in(s.products, c.product_id), c, meta, out);
+  }
   Status operator()(const AdjustStock& c) {
     return decide_adjust_stock(find_in(s.products, c.product_id), c, meta, out);
   }
@@ -53,9 +58,12 @@ struct Decider {
   Status operator()(const RemoveFromCart& c) {
     return decide_remove_from_cart(find_in(s.carts, meta.actor), c, meta, out);
   }
-  Status operator()(const ClearCart&) { return decide_clear_cart(find_in(s.carts, meta.actor), meta, out); }
+  Status operator()(const ClearCart&) {
+    return decide_clear_cart(find_in(s.carts, meta.actor), meta, out);
+  }
   Status operator()(const Checkout& c) {
-    return decide_checkout(find_in(s.carts, meta.actor), find_in(s.orders, c.order_id), s.products, c, meta, out);
+    return decide_checkout(find_in(s.carts, meta.actor), find_in(s.orders, c.order_id), s.products,
+                           c, meta, out);
   }
   Status operator()(const PlaceOrder& c) {
     return decide_place_order(find_in(s.orders, c.order_id), s.products, c, meta, out);
@@ -63,8 +71,12 @@ struct Decider {
   Status operator()(const ChangeOrderStatus& c) {
     return decide_change_order_status(find_in(s.orders, c.order_id), c, meta, out);
   }
-  Status operator()(const CancelOrder& c) { return decide_cancel_order(find_in(s.orders, c.order_id), c, meta, out); }
-  Status operator()(const ExpireOrder& c) { return decide_expire_order(find_in(s.orders, c.order_id), c, meta, out); }
+  Status operator()(const CancelOrder& c) {
+    return decide_cancel_order(find_in(s.orders, c.order_id), c, meta, out);
+  }
+  Status operator()(const ExpireOrder& c) {
+    return decide_expire_order(find_in(s.orders, c.order_id), c, meta, out);
+  }
   Status operator()(const CreatePayment& c) {
     return decide_create_payment(find_in(s.payments, c.payment_id), find_in(s.orders, c.order_id),
                                  s.open_payment_by_order.count(c.order_id) > 0, c, meta, out);
@@ -101,7 +113,9 @@ std::optional<Uuid> next_expired_order(ShopState& s, TimestampUs now) {
     const auto [at, id] = s.expiries.top();
     s.expiries.pop();
     auto it = s.orders.find(id);
-    if (it != s.orders.end() && it->second.status == OrderStatus::kPending && it->second.expires_at == at) return id;
+    if (it != s.orders.end() && it->second.status == OrderStatus::kPending &&
+        it->second.expires_at == at)
+      return id;
   }
   return std::nullopt;
 }

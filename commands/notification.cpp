@@ -8,7 +8,8 @@ namespace orderly::commands {
 namespace {
 
 Status require_engine(const CommandMeta& meta) {
-  if (meta.role == Role::kEngine || meta.role == Role::kAdmin) return Status::ok();
+  if (meta.role == Role::kEngine || meta.role == Role::kAdmin)
+    return Status::ok();
   return Status::forbidden("only the notifiers record deliveries");
 }
 
@@ -21,7 +22,8 @@ Status notification_not_found(const Uuid& id) {
 Status decide_request_notification(const NotificationState* existing, const RequestNotification& c,
                                    const CommandMeta& meta, EventSink& out) {
   ORDERLY_RETURN_IF_ERROR(require_engine(meta));
-  if (existing != nullptr) return Status::already_exists("notification exists");
+  if (existing != nullptr)
+    return Status::already_exists("notification exists");
   if (c.channel != "email" && c.channel != "websocket") {
     return Status::invalid_field("channel", "must be email or websocket");
   }
@@ -30,50 +32,61 @@ Status decide_request_notification(const NotificationState* existing, const Requ
   out.emit(Aggregate::kNotification, c.notification_id, EventType::kNotificationRequested,
            [&](flatbuffers::FlatBufferBuilder& b) {
              return events::CreateNotificationRequestedDirect(
-                 b, c.notification_id.to_string().c_str(), c.user_id.to_string().c_str(), c.channel.c_str(),
-                 c.template_name.c_str(), c.recipient.c_str(), c.source_position);
+                 b, c.notification_id.to_string().c_str(), c.user_id.to_string().c_str(),
+                 c.channel.c_str(), c.template_name.c_str(), c.recipient.c_str(),
+                 c.source_position);
            });
   return Status::ok();
 }
 
-Status decide_record_sent(const NotificationState* n, const RecordNotificationSent& c, const CommandMeta& meta,
-                          EventSink& out) {
+Status decide_record_sent(const NotificationState* n, const RecordNotificationSent& c,
+                          const CommandMeta& meta, EventSink& out) {
   ORDERLY_RETURN_IF_ERROR(require_engine(meta));
-  if (n == nullptr) return notification_not_found(c.notification_id);
-  if (n->status == NotificationStatus::kSent) return Status::ok();  // a redelivery: already recorded
-  out.emit(Aggregate::kNotification, c.notification_id, EventType::kNotificationSent, [&](flatbuffers::FlatBufferBuilder& b) {
-    return events::CreateNotificationSentDirect(b, c.notification_id.to_string().c_str(), n->attempts + 1);
-  });
+  if (n == nullptr)
+    return notification_not_found(c.notification_id);
+  if (n->status == NotificationStatus::kSent)
+    return Status::ok();  // a redelivery: already recorded
+  out.emit(Aggregate::kNotification, c.notification_id, EventType::kNotificationSent,
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             return events::CreateNotificationSentDirect(b, c.notification_id.to_string().c_str(),
+                                                         n->attempts + 1);
+           });
   return Status::ok();
 }
 
-Status decide_record_failed(const NotificationState* n, const RecordNotificationFailed& c, const CommandMeta& meta,
-                            EventSink& out) {
+Status decide_record_failed(const NotificationState* n, const RecordNotificationFailed& c,
+                            const CommandMeta& meta, EventSink& out) {
   ORDERLY_RETURN_IF_ERROR(require_engine(meta));
-  if (n == nullptr) return notification_not_found(c.notification_id);
+  if (n == nullptr)
+    return notification_not_found(c.notification_id);
   if (n->status == NotificationStatus::kSent) {
     return Status::invalid_transition("notification was already sent (from sent to failed)");
   }
   ORDERLY_RETURN_IF_ERROR(require_text("error", c.error, 1, 1000));
-  out.emit(Aggregate::kNotification, c.notification_id, EventType::kNotificationFailed, [&](flatbuffers::FlatBufferBuilder& b) {
-    return events::CreateNotificationFailedDirect(b, c.notification_id.to_string().c_str(), n->attempts + 1,
-                                                  c.error.c_str(), c.will_retry);
-  });
+  out.emit(Aggregate::kNotification, c.notification_id, EventType::kNotificationFailed,
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             return events::CreateNotificationFailedDirect(b, c.notification_id.to_string().c_str(),
+                                                           n->attempts + 1, c.error.c_str(),
+                                                           c.will_retry);
+           });
   return Status::ok();
 }
 
-Status decide_retry_notification(const NotificationState* n, const RetryNotification& c, const CommandMeta& meta,
-                                 EventSink& out) {
-  if (meta.role != Role::kAdmin && meta.role != Role::kEngine) return Status::forbidden("only admins retry");
-  if (n == nullptr) return notification_not_found(c.notification_id);
+Status decide_retry_notification(const NotificationState* n, const RetryNotification& c,
+                                 const CommandMeta& meta, EventSink& out) {
+  if (meta.role != Role::kAdmin && meta.role != Role::kEngine)
+    return Status::forbidden("only admins retry");
+  if (n == nullptr)
+    return notification_not_found(c.notification_id);
   if (n->status != NotificationStatus::kFailed) {
-    return Status::invalid_transition("only failed notifications are retried (this one is " +
-                                      std::string(n->status == NotificationStatus::kSent ? "sent" : "pending") + ")");
+    return Status::invalid_transition(
+        "only failed notifications are retried (this one is " +
+        std::string(n->status == NotificationStatus::kSent ? "sent" : "pending") + ")");
   }
   out.emit(Aggregate::kNotification, c.notification_id, EventType::kNotificationRetryRequested,
            [&](flatbuffers::FlatBufferBuilder& b) {
-             return events::CreateNotificationRetryRequestedDirect(b, c.notification_id.to_string().c_str(),
-                                                                   meta.actor.to_string().c_str());
+             return events::CreateNotificationRetryRequestedDirect(
+                 b, c.notification_id.to_string().c_str(), meta.actor.to_string().c_str());
            });
   return Status::ok();
 }

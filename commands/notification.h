@@ -25,11 +25,11 @@ using NotificationMap = BigUuidMap<NotificationState>;
 
 Status decide_request_notification(const NotificationState* existing, const RequestNotification& c,
                                    const CommandMeta& meta, EventSink& out);
-Status decide_record_sent(const NotificationState* n, const RecordNotificationSent& c, const CommandMeta& meta,
-                          EventSink& out);
-Status decide_record_failed(const NotificationState* n, const RecordNotificationFailed& c, const CommandMeta& meta,
-                            EventSink& out);
-Status decide_retry_notification(const NotificationState* n, const RetryNotification& c, const CommandMeta& meta,
-                                 EventSink& out);
+Status decide_record_sent(const NotificationState* n, const RecordNotificationSent& c,
+                          const CommandMeta& meta, EventSink& out);
+Status decide_record_failed(const NotificationState* n, const RecordNotificationFailed& c,
+                            const CommandMeta& meta, EventSink& out);
+Status decide_retry_notification(const NotificationState* n, const RetryNotification& c,
+                                 const CommandMeta& meta, EventSink& out);
 
 }  // namespace orderly::commands

@@ -14,42 +14,51 @@ Status order_not_found(const Uuid& id) {
 }
 
 void emit_cancelled(EventSink& out, const Uuid& order_id, std::string_view reason, const Uuid* by) {
-  out.emit(Aggregate::kOrder, order_id, EventType::kOrderCancelled, [&](flatbuffers::FlatBufferBuilder& b) {
-    auto id = b.CreateString(order_id.to_string());
-    auto r = b.CreateString(reason.data(), reason.size());
-    auto who = by ? b.CreateString(by->to_string()) : 0;
-    return events::CreateOrderCancelled(b, id, r, who);
-  });
+  out.emit(Aggregate::kOrder, order_id, EventType::kOrderCancelled,
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             auto id = b.CreateString(order_id.to_string());
+             auto r = b.CreateString(reason.data(), reason.size());
+             auto who = by ? b.CreateString(by->to_string()) : 0;
+             return events::CreateOrderCancelled(b, id, r, who);
+           });
 }
 
 }  // namespace
 
 Status check_transition(OrderStatus from, OrderStatus to) {
   using S = OrderStatus;
-  const bool ok = (from == S::kPending && to == S::kConfirmed) || (from == S::kConfirmed && to == S::kShipped) ||
+  const bool ok = (from == S::kPending && to == S::kConfirmed) ||
+                  (from == S::kConfirmed && to == S::kShipped) ||
                   (from == S::kShipped && to == S::kDelivered) ||
                   ((from == S::kPending || from == S::kConfirmed) && to == S::kCancelled);
-  if (ok) return Status::ok();
+  if (ok)
+    return Status::ok();
   return {ErrorCode::kInvalidTransition,
           "an order cannot move from " + std::string(order_status_name(from)) + " to " +
               std::string(order_status_name(to)),
-          {{"status", "from " + std::string(order_status_name(from)) + " to " + std::string(order_status_name(to))}}};
+          {{"status", "from " + std::string(order_status_name(from)) + " to " +
+                          std::string(order_status_name(to))}}};
 }
 
 bool may_access(const OrderState& o, const CommandMeta& meta) {
   return meta.role == Role::kAdmin || meta.role == Role::kEngine || o.user_id == meta.actor;
 }
 
-Status decide_place_order(const OrderState* existing, const ProductMap& products, const PlaceOrder& c,
-                          const CommandMeta& meta, EventSink& out) {
-  if (meta.actor.is_nil()) return Status::unauthorized("placing an order needs a signed-in user");
-  if (existing != nullptr) return Status::already_exists("order " + c.order_id.to_string() + " exists");
-  if (c.items.empty()) return Status::invalid_field("items", "must hold at least one line");
+Status decide_place_order(const OrderState* existing, const ProductMap& products,
+                          const PlaceOrder& c, const CommandMeta& meta, EventSink& out) {
+  if (meta.actor.is_nil())
+    return Status::unauthorized("placing an order needs a signed-in user");
+  if (existing != nullptr)
+    return Status::already_exists("order " + c.order_id.to_string() + " exists");
+  if (c.items.empty())
+    return Status::invalid_field("items", "must hold at least one line");
   if (c.items.size() > kMaxOrderLines) {
-    return Status::invalid_field("items", "must hold at most " + std::to_string(kMaxOrderLines) + " lines");
+    return Status::invalid_field("items",
+                                 "must hold at most " + std::to_string(kMaxOrderLines) + " lines");
   }
   ORDERLY_RETURN_IF_ERROR(require_text("shipping_address", c.shipping_address, 0, 1000));
-  if (c.reservation_ttl_us <= 0) return Status::invalid_argument("reservation time-to-live must be positive");
+  if (c.reservation_ttl_us <= 0)
+    return Status::invalid_argument("reservation time-to-live must be positive");
 
   // Check every line before deciding, so the answer names every problem.
   std::vector<FieldError> invalid, short_lines;
@@ -58,7 +67,8 @@ Status decide_place_order(const OrderState* existing, const ProductMap& products
     const OrderItem& item = c.items[i];
     const std::string field = "items[" + std::to_string(i) + "]";
     if (item.quantity < 1 || item.quantity > kMaxLineQuantity) {
-      invalid.push_back({field + ".quantity", "must be between 1 and " + std::to_string(kMaxLineQuantity)});
+      invalid.push_back(
+          {field + ".quantity", "must be between 1 and " + std::to_string(kMaxLineQuantity)});
       continue;
     }
     if (!seen.insert(item.product_id).second) {
@@ -69,15 +79,21 @@ Status decide_place_order(const OrderState* existing, const ProductMap& products
     const ProductState* p = it == products.end() ? nullptr : &it->second;
     Status st = check_reservable(p, item.quantity);
     if (st.code() == ErrorCode::kInsufficientStock) {
-      short_lines.push_back({field + ".quantity", "asked for " + std::to_string(item.quantity) + ", " + st.message()});
+      short_lines.push_back({field + ".quantity",
+                             "asked for " + std::to_string(item.quantity) + ", " + st.message()});
     } else if (!st.is_ok()) {
-      invalid.push_back({field + ".product_id", "product " + item.product_id.to_string() + " " + st.message()});
+      invalid.push_back(
+          {field + ".product_id", "product " + item.product_id.to_string() + " " + st.message()});
     }
   }
-  if (!invalid.empty()) return {ErrorCode::kInvalidArgument, invalid.front().field + ": " + invalid.front().message, invalid};
+  if (!invalid.empty())
+    return {ErrorCode::kInvalidArgument, invalid.front().field + ": " + invalid.front().message,
+            invalid};
   if (!short_lines.empty()) {
-    return {ErrorCode::kInsufficientStock,
-            std::to_string(short_lines.size()) + " line(s) cannot be reserved; nothing was reserved", short_lines};
+    return {
+        ErrorCode::kInsufficientStock,
+        std::to_string(short_lines.size()) + " line(s) cannot be reserved; nothing was reserved",
+        short_lines};
   }
 
   // Snapshot names and prices; integer cents, checked for overflow.
@@ -90,29 +106,33 @@ Status decide_place_order(const OrderState* existing, const ProductMap& products
       return Status::invalid_field("items", "the order total is too large");
     }
   }
-  out.emit(Aggregate::kOrder, c.order_id, EventType::kOrderPlaced, [&](flatbuffers::FlatBufferBuilder& b) {
-    std::vector<flatbuffers::Offset<events::OrderLine>> lines;
-    lines.reserve(c.items.size());
-    for (const OrderItem& item : c.items) {
-      const ProductState& p = products.at(item.product_id);
-      lines.push_back(events::CreateOrderLine(b, b.CreateString(item.product_id.to_string()), b.CreateString(p.name),
-                                              p.price_cents, item.quantity, p.price_cents * item.quantity));
-    }
-    auto id = b.CreateString(c.order_id.to_string());
-    auto user = b.CreateString(meta.actor.to_string());
-    auto ls = b.CreateVector(lines);
-    auto currency = b.CreateString("USD");
-    auto address = c.shipping_address.empty() ? 0 : b.CreateString(c.shipping_address);
-    return events::CreateOrderPlaced(b, id, user, ls, total, currency, address, meta.now + c.reservation_ttl_us);
-  });
+  out.emit(Aggregate::kOrder, c.order_id, EventType::kOrderPlaced,
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             std::vector<flatbuffers::Offset<events::OrderLine>> lines;
+             lines.reserve(c.items.size());
+             for (const OrderItem& item : c.items) {
+               const ProductState& p = products.at(item.product_id);
+               lines.push_back(events::CreateOrderLine(
+                   b, b.CreateString(item.product_id.to_string()), b.CreateString(p.name),
+                   p.price_cents, item.quantity, p.price_cents * item.quantity));
+             }
+             auto id = b.CreateString(c.order_id.to_string());
+             auto user = b.CreateString(meta.actor.to_string());
+             auto ls = b.CreateVector(lines);
+             auto currency = b.CreateString("USD");
+             auto address = c.shipping_address.empty() ? 0 : b.CreateString(c.shipping_address);
+             return events::CreateOrderPlaced(b, id, user, ls, total, currency, address,
+                                              meta.now + c.reservation_ttl_us);
+           });
   return Status::ok();
 }
 
-Status decide_change_order_status(const OrderState* o, const ChangeOrderStatus& c, const CommandMeta& meta,
-                                  EventSink& out) {
+Status decide_change_order_status(const OrderState* o, const ChangeOrderStatus& c,
+                                  const CommandMeta& meta, EventSink& out) {
   // Strangers learn nothing, not even that the order exists; its owner is
   // told that only admins may do this.
-  if (o == nullptr || !may_access(*o, meta)) return order_not_found(c.order_id);
+  if (o == nullptr || !may_access(*o, meta))
+    return order_not_found(c.order_id);
   if (meta.role != Role::kAdmin && meta.role != Role::kEngine) {
     return Status::forbidden("only admins change an order's status");
   }
@@ -124,14 +144,18 @@ Status decide_change_order_status(const OrderState* o, const ChangeOrderStatus& 
       emit_order_confirmed(out, c.order_id, nullptr, meta.actor);
       break;
     case OrderStatus::kShipped:
-      out.emit(Aggregate::kOrder, c.order_id, EventType::kOrderShipped, [&](flatbuffers::FlatBufferBuilder& b) {
-        return events::CreateOrderShippedDirect(b, id.c_str(), by.empty() ? nullptr : by.c_str());
-      });
+      out.emit(Aggregate::kOrder, c.order_id, EventType::kOrderShipped,
+               [&](flatbuffers::FlatBufferBuilder& b) {
+                 return events::CreateOrderShippedDirect(b, id.c_str(),
+                                                         by.empty() ? nullptr : by.c_str());
+               });
       break;
     case OrderStatus::kDelivered:
-      out.emit(Aggregate::kOrder, c.order_id, EventType::kOrderDelivered, [&](flatbuffers::FlatBufferBuilder& b) {
-        return events::CreateOrderDeliveredDirect(b, id.c_str(), by.empty() ? nullptr : by.c_str());
-      });
+      out.emit(Aggregate::kOrder, c.order_id, EventType::kOrderDelivered,
+               [&](flatbuffers::FlatBufferBuilder& b) {
+                 return events::CreateOrderDeliveredDirect(b, id.c_str(),
+                                                           by.empty() ? nullptr : by.c_str());
+               });
       break;
     case OrderStatus::kCancelled:
       emit_cancelled(out, c.order_id, "admin", meta.actor.is_nil() ? nullptr : &meta.actor);
@@ -142,33 +166,41 @@ Status decide_change_order_status(const OrderState* o, const ChangeOrderStatus& 
   return Status::ok();
 }
 
-Status decide_cancel_order(const OrderState* o, const CancelOrder& c, const CommandMeta& meta, EventSink& out) {
-  if (o == nullptr || !may_access(*o, meta)) return order_not_found(c.order_id);
+Status decide_cancel_order(const OrderState* o, const CancelOrder& c, const CommandMeta& meta,
+                           EventSink& out) {
+  if (o == nullptr || !may_access(*o, meta))
+    return order_not_found(c.order_id);
   ORDERLY_RETURN_IF_ERROR(check_transition(o->status, OrderStatus::kCancelled));
   ORDERLY_RETURN_IF_ERROR(require_text("reason", c.reason, 1, 200));
   emit_cancelled(out, c.order_id, c.reason, meta.actor.is_nil() ? nullptr : &meta.actor);
   return Status::ok();
 }
 
-Status decide_expire_order(const OrderState* o, const ExpireOrder& c, const CommandMeta& meta, EventSink& out) {
-  if (meta.role != Role::kEngine) return Status::forbidden("only the engine expires reservations");
-  if (o == nullptr) return order_not_found(c.order_id);
+Status decide_expire_order(const OrderState* o, const ExpireOrder& c, const CommandMeta& meta,
+                           EventSink& out) {
+  if (meta.role != Role::kEngine)
+    return Status::forbidden("only the engine expires reservations");
+  if (o == nullptr)
+    return order_not_found(c.order_id);
   if (o->status != OrderStatus::kPending) {
     return Status::invalid_transition("order " + c.order_id.to_string() + " is " +
                                       std::string(order_status_name(o->status)) + ", not pending");
   }
-  if (meta.now < o->expires_at) return Status::invalid_argument("the reservation has not expired yet");
+  if (meta.now < o->expires_at)
+    return Status::invalid_argument("the reservation has not expired yet");
   emit_cancelled(out, c.order_id, "reservation_expired", nullptr);
   return Status::ok();
 }
 
-void emit_order_confirmed(EventSink& out, const Uuid& order_id, const Uuid* payment_id, const Uuid& by) {
-  out.emit(Aggregate::kOrder, order_id, EventType::kOrderConfirmed, [&](flatbuffers::FlatBufferBuilder& b) {
-    auto id = b.CreateString(order_id.to_string());
-    auto pay = payment_id ? b.CreateString(payment_id->to_string()) : 0;
-    auto who = by.is_nil() ? 0 : b.CreateString(by.to_string());
-    return events::CreateOrderConfirmed(b, id, pay, who);
-  });
+void emit_order_confirmed(EventSink& out, const Uuid& order_id, const Uuid* payment_id,
+                          const Uuid& by) {
+  out.emit(Aggregate::kOrder, order_id, EventType::kOrderConfirmed,
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             auto id = b.CreateString(order_id.to_string());
+             auto pay = payment_id ? b.CreateString(payment_id->to_string()) : 0;
+             auto who = by.is_nil() ? 0 : b.CreateString(by.to_string());
+             return events::CreateOrderConfirmed(b, id, pay, who);
+           });
 }
 
 void evolve_placed(OrderState& o, const events::OrderPlaced& e) {
@@ -180,11 +212,14 @@ void evolve_placed(OrderState& o, const events::OrderPlaced& e) {
   if (e.lines()) {
     o.lines.reserve(e.lines()->size());
     for (const auto* line : *e.lines()) {
-      o.lines.push_back({Uuid::parse(line->product_id()->string_view()).value_or(Uuid{}), line->quantity()});
+      o.lines.push_back(
+          {Uuid::parse(line->product_id()->string_view()).value_or(Uuid{}), line->quantity()});
     }
   }
 }
 
-void evolve_status(OrderState& o, OrderStatus to) { o.status = to; }
+void evolve_status(OrderState& o, OrderStatus to) {
+  o.status = to;
+}
 
 }  // namespace orderly::commands

@@ -45,15 +45,18 @@ Status check_transition(OrderStatus from, OrderStatus to);
 // The caller may act on this order: its owner, an admin or the engine.
 bool may_access(const OrderState& o, const CommandMeta& meta);
 
-Status decide_place_order(const OrderState* existing, const ProductMap& products, const PlaceOrder& c,
-                          const CommandMeta& meta, EventSink& out);
-Status decide_change_order_status(const OrderState* o, const ChangeOrderStatus& c, const CommandMeta& meta,
-                                  EventSink& out);
-Status decide_cancel_order(const OrderState* o, const CancelOrder& c, const CommandMeta& meta, EventSink& out);
-Status decide_expire_order(const OrderState* o, const ExpireOrder& c, const CommandMeta& meta, EventSink& out);
+Status decide_place_order(const OrderState* existing, const ProductMap& products,
+                          const PlaceOrder& c, const CommandMeta& meta, EventSink& out);
+Status decide_change_order_status(const OrderState* o, const ChangeOrderStatus& c,
+                                  const CommandMeta& meta, EventSink& out);
+Status decide_cancel_order(const OrderState* o, const CancelOrder& c, const CommandMeta& meta,
+                           EventSink& out);
+Status decide_expire_order(const OrderState* o, const ExpireOrder& c, const CommandMeta& meta,
+                           EventSink& out);
 
 // Confirmation's event, also emitted by a succeeded payment (payment.cpp).
-void emit_order_confirmed(EventSink& out, const Uuid& order_id, const Uuid* payment_id, const Uuid& by);
+void emit_order_confirmed(EventSink& out, const Uuid& order_id, const Uuid* payment_id,
+                          const Uuid& by);
 
 // evolve: the order's own state; the stock side is applied by ShopState
 // with reserve/commit_reservation/release/restock from product.h.

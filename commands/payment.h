@@ -31,10 +31,11 @@ struct PaymentState {
 
 using PaymentMap = BigUuidMap<PaymentState>;
 
-Status decide_create_payment(const PaymentState* existing, const OrderState* order, bool order_has_open_payment,
-                             const CreatePayment& c, const CommandMeta& meta, EventSink& out);
-Status decide_confirm_payment(const PaymentState* p, const OrderState* order, const ConfirmPayment& c,
-                              const CommandMeta& meta, EventSink& out);
+Status decide_create_payment(const PaymentState* existing, const OrderState* order,
+                             bool order_has_open_payment, const CreatePayment& c,
+                             const CommandMeta& meta, EventSink& out);
+Status decide_confirm_payment(const PaymentState* p, const OrderState* order,
+                              const ConfirmPayment& c, const CommandMeta& meta, EventSink& out);
 Status decide_refund_payment(const PaymentState* p, const RefundPayment& c, const CommandMeta& meta,
                              EventSink& out);
 

@@ -29,7 +29,7 @@ constexpr size_t kMaxIdempotencyKey = 255;
 struct QueueItem {
   Command command;
   CommandMeta meta;
-  ReplyFn reply;                                          // empty for the engine's own commands
+  ReplyFn reply;  // empty for the engine's own commands
   const std::function<void(const ShopState&)>* inspect = nullptr;  // or a state inspection
   std::promise<void>* inspected = nullptr;
 };
@@ -45,13 +45,13 @@ struct IdempotentResult {
 struct Entry {
   ReplyFn reply;
   Status status;
-  size_t ev_begin = 0, ev_end = 0;     // its events in the slot's sink
-  size_t run_begin = 0, run_end = 0;   // its stream writes
-  int request = -1;                    // its AppendRequest, when it has events
+  size_t ev_begin = 0, ev_end = 0;    // its events in the slot's sink
+  size_t run_begin = 0, run_end = 0;  // its stream writes
+  int request = -1;                   // its AppendRequest, when it has events
   bool duplicate = false;
-  int dup_of = -1;                     // the original, when it is in this batch
-  IdempotentResult earlier;            // the original, when it is in an earlier batch
-  std::string scope;                   // "<actor>:<key>" when accepted with a key
+  int dup_of = -1;           // the original, when it is in this batch
+  IdempotentResult earlier;  // the original, when it is in an earlier batch
+  std::string scope;         // "<actor>:<key>" when accepted with a key
   uint64_t fingerprint = 0;
 };
 
@@ -82,20 +82,24 @@ std::string command_id_of(const std::string& scope, uint64_t fingerprint) {
 // Splits "<scope>|<fingerprint hex>"; false for other command ids.
 bool parse_command_id(std::string_view id, std::string_view* scope, uint64_t* fingerprint) {
   const size_t bar = id.rfind('|');
-  if (bar == std::string_view::npos || id.size() - bar - 1 != 16) return false;
+  if (bar == std::string_view::npos || id.size() - bar - 1 != 16)
+    return false;
   *scope = id.substr(0, bar);
   *fingerprint = std::strtoull(std::string(id.substr(bar + 1)).c_str(), nullptr, 16);
   return true;
 }
 
 uint64_t fingerprint_of(const Command& c, uint64_t request_fingerprint) {
-  uint64_t z = request_fingerprint ^ ((static_cast<uint64_t>(c.index()) + 1) * 0x9E3779B97F4A7C15ull);
+  uint64_t z =
+      request_fingerprint ^ ((static_cast<uint64_t>(c.index()) + 1) * 0x9E3779B97F4A7C15ull);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   return z ^ (z >> 31);
 }
 
 // Refusals that are still recorded: a refresh token's reuse revokes its family.
-bool keeps_events_when_refused(const Command& c) { return std::holds_alternative<RotateRefreshToken>(c); }
+bool keeps_events_when_refused(const Command& c) {
+  return std::holds_alternative<RotateRefreshToken>(c);
+}
 
 }  // namespace
 
@@ -106,7 +110,8 @@ struct CommandProcessor::Impl {
   // --- writer thread only ---
   ShopState state;
   Status failed;  // set once the store failed under us: every command gets it
-  ShardedMap<std::unordered_map<std::string, IdempotentResult, StringHash, std::equal_to<>>> idempotency;
+  ShardedMap<std::unordered_map<std::string, IdempotentResult, StringHash, std::equal_to<>>>
+      idempotency;
   bool rebuild_needed = false;
 
   // --- queue, protected by queue_mu ---
@@ -121,13 +126,16 @@ struct CommandProcessor::Impl {
   Slot slots[2];
 
   std::thread writer;
-  std::atomic<uint64_t> stat_commands{0}, stat_accepted{0}, stat_batches{0}, stat_events{0}, stat_expired{0};
+  std::atomic<uint64_t> stat_commands{0}, stat_accepted{0}, stat_batches{0}, stat_events{0},
+      stat_expired{0};
   std::atomic<uint64_t> max_decide_us{0}, max_write_us{0}, max_slot_wait_us{0};
 
   static void note_max(std::atomic<uint64_t>& max, std::chrono::steady_clock::time_point since) {
-    const auto us = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - since).count());
-    if (us > max.load(std::memory_order_relaxed)) max.store(us, std::memory_order_relaxed);
+    const auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - since)
+                                              .count());
+    if (us > max.load(std::memory_order_relaxed))
+      max.store(us, std::memory_order_relaxed);
   }
   std::atomic<uint64_t> rebuilt_events{0};
   std::atomic<double> rebuild_seconds{0};
@@ -160,8 +168,10 @@ Result<ShopState> rebuild_state(const eventstore::EventStore& store, uint64_t* e
     ++n;
     return true;
   });
-  if (!st.is_ok()) return st;
-  if (events_folded) *events_folded = n;
+  if (!st.is_ok())
+    return st;
+  if (events_folded)
+    *events_folded = n;
   return state;
 }
 
@@ -215,33 +225,40 @@ void CommandProcessor::Impl::run() {
   while (true) {
     {
       std::unique_lock lock(queue_mu);
-      queue_cv.wait_for(lock, options.expiry_check_interval, [&] { return stopping || !queue.empty(); });
+      queue_cv.wait_for(lock, options.expiry_check_interval,
+                        [&] { return stopping || !queue.empty(); });
       const size_t n = std::min(queue.size(), options.max_batch);
       items.clear();
-      std::move(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n), std::back_inserter(items));
+      std::move(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n),
+                std::back_inserter(items));
       queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
-      if (stopping && items.empty()) break;
+      if (stopping && items.empty())
+        break;
     }
     if (rebuild_needed) {
       // A write failed after its events were folded in: the state is ahead
       // of the log. Let the in-flight batch settle, then fold the log again.
       wait_idle();
       Status st = rebuild();
-      if (!st.is_ok()) failed = Status::io_error("the writer cannot rebuild its state: " + st.to_string());
+      if (!st.is_ok())
+        failed = Status::io_error("the writer cannot rebuild its state: " + st.to_string());
     }
     if (!failed.is_ok()) {
       // The store failed under the writer (a failed fsync, a lost disk): it
       // answers every command with that, rather than decide on a state it
       // cannot make durable. A restart recovers.
       for (auto& item : items) {
-        if (item.reply) item.reply(failed);
-        if (item.inspected) item.inspected->set_value();
+        if (item.reply)
+          item.reply(failed);
+        if (item.inspected)
+          item.inspected->set_value();
       }
       continue;
     }
     const TimestampUs now = options.clock();
     const bool expiry_due = !state.expiries.empty() && state.expiries.top().first <= now;
-    if (items.empty() && !expiry_due) continue;
+    if (items.empty() && !expiry_due)
+      continue;
     const auto wait_start = std::chrono::steady_clock::now();
     Slot& slot = acquire_slot();
     note_max(max_slot_wait_us, wait_start);
@@ -277,7 +294,8 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
     Entry e;
     e.reply = std::move(item.reply);
     CommandMeta& meta = item.meta;
-    if (meta.now == 0) meta.now = now;
+    if (meta.now == 0)
+      meta.now = now;
     stat_commands.fetch_add(1, std::memory_order_relaxed);
 
     std::string scope;
@@ -290,7 +308,8 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
         // reused on another endpoint never returns that endpoint's answer.
         scope = meta.actor.to_string() + ":" + digest128_hex(meta.idempotency_key);
         meta.request_fingerprint = fingerprint_of(item.command, meta.request_fingerprint);
-        const Status reused{ErrorCode::kIdempotencyKeyReused, "this Idempotency-Key was used with another request"};
+        const Status reused{ErrorCode::kIdempotencyKeyReused,
+                            "this Idempotency-Key was used with another request"};
         if (auto k = slot.keys.find(scope); k != slot.keys.end()) {  // the first is in this batch
           if (slot.entries[k->second].fingerprint != meta.request_fingerprint) {
             e.status = reused;
@@ -298,7 +317,8 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
             e.duplicate = true;
             e.dup_of = static_cast<int>(k->second);
           }
-        } else if (auto it = idempotency.find(scope); it != idempotency.end()) {  // in an earlier one
+        } else if (auto it = idempotency.find(scope);
+                   it != idempotency.end()) {  // in an earlier one
           if (it->second.fingerprint != meta.request_fingerprint) {
             e.status = reused;
           } else {
@@ -317,7 +337,8 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
 
     const size_t before = slot.sink.size();
     e.status = decide(state, item.command, meta, slot.sink);
-    if (!e.status.is_ok() && !keeps_events_when_refused(item.command)) slot.sink.truncate(before);
+    if (!e.status.is_ok() && !keeps_events_when_refused(item.command))
+      slot.sink.truncate(before);
     e.ev_begin = before;
     e.ev_end = slot.sink.size();
     // Fold the events in now, so later commands of this batch see them, and
@@ -331,7 +352,8 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
       apply(state, ev.aggregate, ev.id, ev.type, slot.sink.payload(k).data());
     }
     e.run_end = slot.runs.size();
-    if (e.status.is_ok()) stat_accepted.fetch_add(1, std::memory_order_relaxed);
+    if (e.status.is_ok())
+      stat_accepted.fetch_add(1, std::memory_order_relaxed);
     if (e.status.is_ok() && e.ev_end > e.ev_begin && !scope.empty()) {
       e.scope = std::move(scope);
       e.fingerprint = meta.request_fingerprint;
@@ -354,18 +376,22 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
   slot.command_ids.reserve(slot.entries.size());
   const std::span<const NewEvent> all_events(slot.new_events);
   for (Entry& e : slot.entries) {
-    if (e.ev_end == e.ev_begin) continue;
+    if (e.ev_end == e.ev_begin)
+      continue;
     for (size_t r = e.run_begin; r < e.run_end; ++r) {
       const size_t first = slot.runs[r].first_event;
       const size_t last = r + 1 < e.run_end ? slot.runs[r + 1].first_event : e.ev_end;
-      slot.writes[r] = StreamWrite{slot.sink.event(first).stream, ExpectedVersion::exact(slot.runs[r].expected_version),
+      slot.writes[r] = StreamWrite{slot.sink.event(first).stream,
+                                   ExpectedVersion::exact(slot.runs[r].expected_version),
                                    all_events.subspan(first, last - first)};
     }
     std::string_view command_id;
-    if (!e.scope.empty()) command_id = slot.command_ids.emplace_back(command_id_of(e.scope, e.fingerprint));
+    if (!e.scope.empty())
+      command_id = slot.command_ids.emplace_back(command_id_of(e.scope, e.fingerprint));
     e.request = static_cast<int>(slot.requests.size());
-    slot.requests.push_back(AppendRequest{std::span<const StreamWrite>(slot.writes).subspan(e.run_begin, e.run_end - e.run_begin),
-                                          command_id, now});
+    slot.requests.push_back(AppendRequest{
+        std::span<const StreamWrite>(slot.writes).subspan(e.run_begin, e.run_end - e.run_begin),
+        command_id, now});
   }
 
   // Refusals that recorded nothing are answered now, not after the fsync.
@@ -383,16 +409,19 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
   // All or nothing: later commands of the batch were decided on top of
   // earlier ones, so a batch is never written in part.
   AppendResults written = store.submit_batch(
-      slot.requests, [this, &slot](AppendResults results) { complete(slot, std::move(results)); }, also_wait_for,
+      slot.requests, [this, &slot](AppendResults results) { complete(slot, std::move(results)); },
+      also_wait_for,
       /*all_or_nothing=*/true);
   note_max(max_write_us, write_start);
   for (const Entry& e : slot.entries) {
-    if (e.request < 0) continue;
+    if (e.request < 0)
+      continue;
     const auto& w = written[static_cast<size_t>(e.request)];
     if (!w.is_ok()) {
       // Nothing of the batch is in the log, but its events are folded in.
       const ErrorCode code = w.status().code();
-      if (code == ErrorCode::kIOError || code == ErrorCode::kShuttingDown || code == ErrorCode::kCorruption) {
+      if (code == ErrorCode::kIOError || code == ErrorCode::kShuttingDown ||
+          code == ErrorCode::kCorruption) {
         failed = w.status();
       } else {
         rebuild_needed = true;  // a refusal by the store is a bug here: fold the log again
@@ -411,7 +440,8 @@ void CommandProcessor::Impl::complete(Slot& slot, AppendResults results) {
   const uint64_t durable = store.last_position();
   for (size_t i = 0; i < slot.entries.size(); ++i) {
     Entry& e = slot.entries[i];
-    if (!e.reply) continue;
+    if (!e.reply)
+      continue;
     if (e.request >= 0) {
       const auto& r = results[static_cast<size_t>(e.request)];
       if (!r.is_ok()) {
@@ -419,13 +449,15 @@ void CommandProcessor::Impl::complete(Slot& slot, AppendResults results) {
       } else if (!e.status.is_ok()) {
         e.reply(e.status);  // refused, but what it recorded is durable
       } else {
-        e.reply(CommandReply{r->first_position, r->last_position, slot.sink.event(e.ev_begin).stream, false});
+        e.reply(CommandReply{r->first_position, r->last_position,
+                             slot.sink.event(e.ev_begin).stream, false});
       }
     } else if (e.duplicate && e.dup_of >= 0) {
       const Entry& first = slot.entries[static_cast<size_t>(e.dup_of)];
       const auto& r = results[static_cast<size_t>(first.request)];
       if (r.is_ok()) {
-        e.reply(CommandReply{r->first_position, r->last_position, slot.sink.event(first.ev_begin).stream, true});
+        e.reply(CommandReply{r->first_position, r->last_position,
+                             slot.sink.event(first.ev_begin).stream, true});
       } else {
         e.reply(r.status());
       }
@@ -449,7 +481,9 @@ void CommandProcessor::Impl::complete(Slot& slot, AppendResults results) {
 
 CommandProcessor::CommandProcessor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-CommandProcessor::~CommandProcessor() { stop(); }
+CommandProcessor::~CommandProcessor() {
+  stop();
+}
 
 Result<std::unique_ptr<CommandProcessor>> CommandProcessor::start(eventstore::EventStore& store,
                                                                   ProcessorOptions options) {
@@ -482,7 +516,8 @@ void CommandProcessor::submit(Command command, CommandMeta meta, ReplyFn reply) 
 std::future<Result<CommandReply>> CommandProcessor::submit(Command command, CommandMeta meta) {
   auto promise = std::make_shared<std::promise<Result<CommandReply>>>();
   auto future = promise->get_future();
-  submit(std::move(command), std::move(meta), [promise](Result<CommandReply> r) { promise->set_value(std::move(r)); });
+  submit(std::move(command), std::move(meta),
+         [promise](Result<CommandReply> r) { promise->set_value(std::move(r)); });
   return future;
 }
 
@@ -495,7 +530,8 @@ bool CommandProcessor::inspect(const std::function<void(const ShopState&)>& fn) 
   auto future = done.get_future();
   {
     std::lock_guard lock(impl_->queue_mu);
-    if (impl_->stopping) return false;
+    if (impl_->stopping)
+      return false;
     QueueItem item{ClearCart{}, {}, {}};
     item.inspect = &fn;
     item.inspected = &done;
@@ -526,13 +562,15 @@ ProcessorStats CommandProcessor::stats() const {
 }
 
 void CommandProcessor::stop() {
-  if (!impl_) return;
+  if (!impl_)
+    return;
   {
     std::lock_guard lock(impl_->queue_mu);
     impl_->stopping = true;
   }
   impl_->queue_cv.notify_one();
-  if (impl_->writer.joinable()) impl_->writer.join();
+  if (impl_->writer.joinable())
+    impl_->writer.join();
 }
 
 }  // namespace orderly::commands

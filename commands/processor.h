@@ -54,7 +54,7 @@ struct ProcessorOptions {
 };
 
 struct ProcessorStats {
-  uint64_t commands = 0;      // decided (accepted or refused)
+  uint64_t commands = 0;  // decided (accepted or refused)
   uint64_t accepted = 0;
   uint64_t batches = 0;
   uint64_t events = 0;
@@ -73,7 +73,8 @@ struct ProcessorStats {
 class CommandProcessor {
  public:
   // Rebuilds the writer state from the whole log, then starts the writer.
-  static Result<std::unique_ptr<CommandProcessor>> start(eventstore::EventStore& store, ProcessorOptions options = {});
+  static Result<std::unique_ptr<CommandProcessor>> start(eventstore::EventStore& store,
+                                                         ProcessorOptions options = {});
   ~CommandProcessor();
   CommandProcessor(const CommandProcessor&) = delete;
   CommandProcessor& operator=(const CommandProcessor&) = delete;
@@ -104,6 +105,7 @@ class CommandProcessor {
 };
 
 // Rebuilds a ShopState by folding the log from position 1 (what start() does).
-Result<ShopState> rebuild_state(const eventstore::EventStore& store, uint64_t* events_folded = nullptr);
+Result<ShopState> rebuild_state(const eventstore::EventStore& store,
+                                uint64_t* events_folded = nullptr);
 
 }  // namespace orderly::commands

@@ -51,7 +51,8 @@ Status decide_update_product(const ProductState* p, const UpdateProduct& c, cons
                              EventSink& out);
 Status decide_discontinue_product(const ProductState* p, const DiscontinueProduct& c,
                                   const CommandMeta& meta, EventSink& out);
-Status decide_set_stock(const ProductState* p, const SetStock& c, const CommandMeta& meta, EventSink& out);
+Status decide_set_stock(const ProductState* p, const SetStock& c, const CommandMeta& meta,
+                        EventSink& out);
 Status decide_adjust_stock(const ProductState* p, const AdjustStock& c, const CommandMeta& meta,
                            EventSink& out);
 

@@ -20,13 +20,16 @@ Uuid uuid_of(const flatbuffers::String* s) {
   return s ? Uuid::parse(s->string_view()).value_or(Uuid{}) : Uuid{};
 }
 
-std::string str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+std::string str(const flatbuffers::String* s) {
+  return s ? s->str() : std::string();
+}
 
 // The stock side of an order's moves (rules in product.h).
 void for_each_line(ShopState& s, const OrderState& o, void (*effect)(ProductState&, int64_t)) {
   for (const OrderItem& line : o.lines) {
     auto it = s.products.find(line.product_id);
-    if (it != s.products.end()) effect(it->second, line.quantity);
+    if (it != s.products.end())
+      effect(it->second, line.quantity);
   }
 }
 
@@ -48,8 +51,8 @@ void apply_user(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) 
       break;
     case EventType::kRefreshTokenIssued: {
       const auto* e = as<events::RefreshTokenIssued>(p);
-      u.tokens[uuid_of(e->token_id())] = {uuid_of(e->family_id()), str(e->token_hash()), e->expires_at_us(),
-                                          TokenStatus::kActive};
+      u.tokens[uuid_of(e->token_id())] = {uuid_of(e->family_id()), str(e->token_hash()),
+                                          e->expires_at_us(), TokenStatus::kActive};
       break;
     }
     case EventType::kRefreshTokenRotated: {
@@ -64,7 +67,8 @@ void apply_user(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) 
       break;
     }
     case EventType::kRefreshTokenRevoked:
-      if (auto it = u.tokens.find(uuid_of(as<events::RefreshTokenRevoked>(p)->token_id())); it != u.tokens.end()) {
+      if (auto it = u.tokens.find(uuid_of(as<events::RefreshTokenRevoked>(p)->token_id()));
+          it != u.tokens.end()) {
         it->second.status = TokenStatus::kRevoked;
       }
       break;
@@ -72,7 +76,8 @@ void apply_user(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) 
       const Uuid family = uuid_of(as<events::RefreshTokenFamilyRevoked>(p)->family_id());
       u.revoked_families.insert(family);
       for (auto& [tid, t] : u.tokens) {
-        if (t.family_id == family) t.status = TokenStatus::kRevoked;
+        if (t.family_id == family)
+          t.status = TokenStatus::kRevoked;
       }
       break;
     }
@@ -115,7 +120,8 @@ void apply_cart(ShopState& s, const Uuid& user, EventType type, const uint8_t* p
       const Uuid product = uuid_of(e->product_id());
       int64_t q = e->quantity();
       for (const auto& l : cart.lines) {
-        if (l.product_id == product) q += l.quantity;
+        if (l.product_id == product)
+          q += l.quantity;
       }
       set_line(cart, product, q);
       break;
@@ -221,21 +227,35 @@ void apply_notification(ShopState& s, const Uuid& id, EventType type, const uint
 
 }  // namespace
 
-void apply(ShopState& s, Aggregate aggregate, const Uuid& id, EventType type, const uint8_t* payload) {
+void apply(ShopState& s, Aggregate aggregate, const Uuid& id, EventType type,
+           const uint8_t* payload) {
   switch (aggregate) {
-    case Aggregate::kUser: apply_user(s, id, type, payload); break;
-    case Aggregate::kProduct: apply_product(s, id, type, payload); break;
-    case Aggregate::kCart: apply_cart(s, id, type, payload); break;
-    case Aggregate::kOrder: apply_order(s, id, type, payload); break;
-    case Aggregate::kPayment: apply_payment(s, id, type, payload); break;
-    case Aggregate::kNotification: apply_notification(s, id, type, payload); break;
+    case Aggregate::kUser:
+      apply_user(s, id, type, payload);
+      break;
+    case Aggregate::kProduct:
+      apply_product(s, id, type, payload);
+      break;
+    case Aggregate::kCart:
+      apply_cart(s, id, type, payload);
+      break;
+    case Aggregate::kOrder:
+      apply_order(s, id, type, payload);
+      break;
+    case Aggregate::kPayment:
+      apply_payment(s, id, type, payload);
+      break;
+    case Aggregate::kNotification:
+      apply_notification(s, id, type, payload);
+      break;
   }
 }
 
 void apply_logged(ShopState& s, const EventView& event) {
   Aggregate aggregate;
   Uuid id;
-  if (parse_stream_name(event.stream(), &aggregate, &id)) apply(s, aggregate, id, event.type(), event.payload().data());
+  if (parse_stream_name(event.stream(), &aggregate, &id))
+    apply(s, aggregate, id, event.type(), event.payload().data());
   s.position = event.position();
 }
 
@@ -245,12 +265,18 @@ uint32_t version_of(const ShopState& s, Aggregate aggregate, const Uuid& id) {
     return it == map.end() ? 0 : it->second.version;
   };
   switch (aggregate) {
-    case Aggregate::kUser: return find(s.users);
-    case Aggregate::kProduct: return find(s.products);
-    case Aggregate::kCart: return find(s.carts);
-    case Aggregate::kOrder: return find(s.orders);
-    case Aggregate::kPayment: return find(s.payments);
-    case Aggregate::kNotification: return find(s.notifications);
+    case Aggregate::kUser:
+      return find(s.users);
+    case Aggregate::kProduct:
+      return find(s.products);
+    case Aggregate::kCart:
+      return find(s.carts);
+    case Aggregate::kOrder:
+      return find(s.orders);
+    case Aggregate::kPayment:
+      return find(s.payments);
+    case Aggregate::kNotification:
+      return find(s.notifications);
   }
   return 0;
 }

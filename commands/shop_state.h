@@ -32,7 +32,9 @@ struct ShopState {
   // confirmed or cancelled first; whoever pops one checks the order.
   // A deque underneath: it grows in chunks, where a vector would copy every
   // pending order at each doubling (a pause on the writer's path).
-  std::priority_queue<std::pair<TimestampUs, Uuid>, std::deque<std::pair<TimestampUs, Uuid>>, std::greater<>> expiries;
+  std::priority_queue<std::pair<TimestampUs, Uuid>, std::deque<std::pair<TimestampUs, Uuid>>,
+                      std::greater<>>
+      expiries;
   CartMap carts;
   PaymentMap payments;
   BigUuidMap<Uuid> open_payment_by_order;  // awaiting confirmation
@@ -46,7 +48,8 @@ struct ShopState {
 // Folds one event into the state: the one evolve entry point, for events read
 // from the log and for events just decided. Assigns, never validates.
 // REQUIRES: `payload` is a verified (or self-built) FlatBuffer of `type`.
-void apply(ShopState& s, Aggregate aggregate, const Uuid& id, EventType type, const uint8_t* payload);
+void apply(ShopState& s, Aggregate aggregate, const Uuid& id, EventType type,
+           const uint8_t* payload);
 
 // apply() for an event from the log; events of streams the writer does not
 // own (e.g. analytics) are skipped.

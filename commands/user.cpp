@@ -8,7 +8,8 @@ namespace orderly::commands {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -19,7 +20,8 @@ std::string normalize_email(std::string_view email) {
 }
 
 Status validate_username(std::string_view u) {
-  if (u.size() < 3 || u.size() > 32) return Status::invalid_field("username", "must be 3 to 32 characters");
+  if (u.size() < 3 || u.size() > 32)
+    return Status::invalid_field("username", "must be 3 to 32 characters");
   for (char c : u) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') {
       return Status::invalid_field("username", "may only hold letters, digits, '_', '.' and '-'");
@@ -31,92 +33,125 @@ Status validate_username(std::string_view u) {
 Status validate_email(std::string_view e) {
   // Pragmatic RFC 5321 shape: local@domain.tld, no spaces, sane lengths.
   const auto at = e.find('@');
-  if (e.size() > 254 || at == std::string_view::npos || at == 0 || at > 64 || e.find('@', at + 1) != std::string_view::npos) {
+  if (e.size() > 254 || at == std::string_view::npos || at == 0 || at > 64 ||
+      e.find('@', at + 1) != std::string_view::npos) {
     return Status::invalid_field("email", "is not a valid email address");
   }
   const std::string_view domain = e.substr(at + 1);
   const auto dot = domain.rfind('.');
   if (domain.empty() || dot == std::string_view::npos || dot == 0 || dot + 2 > domain.size() ||
-      domain.find("..") != std::string_view::npos || domain.front() == '-' || domain.back() == '.') {
+      domain.find("..") != std::string_view::npos || domain.front() == '-' ||
+      domain.back() == '.') {
     return Status::invalid_field("email", "is not a valid email address");
   }
   for (char c : e) {
     const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f || c == '(' || c == ')' || c == '<' || c == '>' || c == ',' || c == ';' || c == ':' ||
-        c == '\\' || c == '"' || c == '[' || c == ']') {
+    if (u <= 0x20 || u >= 0x7f || c == '(' || c == ')' || c == '<' || c == '>' || c == ',' ||
+        c == ';' || c == ':' || c == '\\' || c == '"' || c == '[' || c == ']') {
       return Status::invalid_field("email", "is not a valid email address");
     }
-    if (std::isupper(u)) return Status::invalid_field("email", "must be lower-case (normalise it first)");
+    if (std::isupper(u))
+      return Status::invalid_field("email", "must be lower-case (normalise it first)");
   }
   return Status::ok();
 }
 
 namespace {
 
-Status user_not_found(const Uuid& id) { return Status::not_found("user " + id.to_string() + " does not exist"); }
+Status user_not_found(const Uuid& id) {
+  return Status::not_found("user " + id.to_string() + " does not exist");
+}
 
-bool is_admin(const CommandMeta& meta) { return meta.role == Role::kAdmin || meta.role == Role::kEngine; }
+bool is_admin(const CommandMeta& meta) {
+  return meta.role == Role::kAdmin || meta.role == Role::kEngine;
+}
 
 void emit_family_revoked(EventSink& out, const Uuid& user, const Uuid& family, const char* reason) {
-  out.emit(Aggregate::kUser, user, EventType::kRefreshTokenFamilyRevoked, [&](flatbuffers::FlatBufferBuilder& b) {
-    return events::CreateRefreshTokenFamilyRevokedDirect(b, user.to_string().c_str(), family.to_string().c_str(), reason);
-  });
+  out.emit(Aggregate::kUser, user, EventType::kRefreshTokenFamilyRevoked,
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             return events::CreateRefreshTokenFamilyRevokedDirect(
+                 b, user.to_string().c_str(), family.to_string().c_str(), reason);
+           });
 }
 
 }  // namespace
 
-Status decide_register_user(const UserState* existing, bool username_taken, bool email_taken, const RegisterUser& c,
-                            const CommandMeta& meta, EventSink& out) {
-  if (existing != nullptr) return Status::already_exists("user " + c.user_id.to_string() + " exists");
+Status decide_register_user(const UserState* existing, bool username_taken, bool email_taken,
+                            const RegisterUser& c, const CommandMeta& meta, EventSink& out) {
+  if (existing != nullptr)
+    return Status::already_exists("user " + c.user_id.to_string() + " exists");
   ORDERLY_RETURN_IF_ERROR(validate_username(c.username));
   ORDERLY_RETURN_IF_ERROR(validate_email(c.email));
   if (c.password_hash.rfind("$argon2id$", 0) != 0 || c.password_hash.size() > 256) {
     return Status::invalid_field("password", "must arrive hashed with argon2id");
   }
-  if (c.role != "customer" && c.role != "admin") return Status::invalid_field("role", "must be customer or admin");
-  if (c.role == "admin" && !is_admin(meta)) return Status::forbidden("only admins create admins");
+  if (c.role != "customer" && c.role != "admin")
+    return Status::invalid_field("role", "must be customer or admin");
+  if (c.role == "admin" && !is_admin(meta))
+    return Status::forbidden("only admins create admins");
   if (username_taken) {
-    return {ErrorCode::kAlreadyExists, "username " + c.username + " is taken", {{"username", "is already taken"}}};
+    return {ErrorCode::kAlreadyExists,
+            "username " + c.username + " is taken",
+            {{"username", "is already taken"}}};
   }
   if (email_taken) {
-    return {ErrorCode::kAlreadyExists, "email " + c.email + " is registered", {{"email", "is already registered"}}};
+    return {ErrorCode::kAlreadyExists,
+            "email " + c.email + " is registered",
+            {{"email", "is already registered"}}};
   }
-  out.emit(Aggregate::kUser, c.user_id, EventType::kUserRegistered, [&](flatbuffers::FlatBufferBuilder& b) {
-    return events::CreateUserRegisteredDirect(b, c.user_id.to_string().c_str(), c.username.c_str(), c.email.c_str(),
-                                              c.password_hash.c_str(), c.role.c_str());
-  });
+  out.emit(Aggregate::kUser, c.user_id, EventType::kUserRegistered,
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             return events::CreateUserRegisteredDirect(b, c.user_id.to_string().c_str(),
+                                                       c.username.c_str(), c.email.c_str(),
+                                                       c.password_hash.c_str(), c.role.c_str());
+           });
   return Status::ok();
 }
 
-Status decide_change_role(const UserState* u, const ChangeRole& c, const CommandMeta& meta, EventSink& out) {
-  if (!is_admin(meta)) return Status::forbidden("only admins change roles");
-  if (u == nullptr) return user_not_found(c.user_id);
-  if (c.role != "customer" && c.role != "admin") return Status::invalid_field("role", "must be customer or admin");
-  if (u->role == c.role) return Status::ok();  // already so: nothing to record
-  out.emit(Aggregate::kUser, c.user_id, EventType::kUserRoleChanged, [&](flatbuffers::FlatBufferBuilder& b) {
-    return events::CreateUserRoleChangedDirect(b, c.user_id.to_string().c_str(), c.role.c_str());
-  });
+Status decide_change_role(const UserState* u, const ChangeRole& c, const CommandMeta& meta,
+                          EventSink& out) {
+  if (!is_admin(meta))
+    return Status::forbidden("only admins change roles");
+  if (u == nullptr)
+    return user_not_found(c.user_id);
+  if (c.role != "customer" && c.role != "admin")
+    return Status::invalid_field("role", "must be customer or admin");
+  if (u->role == c.role)
+    return Status::ok();  // already so: nothing to record
+  out.emit(Aggregate::kUser, c.user_id, EventType::kUserRoleChanged,
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             return events::CreateUserRoleChangedDirect(b, c.user_id.to_string().c_str(),
+                                                        c.role.c_str());
+           });
   return Status::ok();
 }
 
-Status decide_issue_refresh_token(const UserState* u, const IssueRefreshToken& c, const CommandMeta& meta,
-                                  EventSink& out) {
-  if (u == nullptr) return user_not_found(c.user_id);
-  if (meta.actor != c.user_id && !is_admin(meta)) return user_not_found(c.user_id);
-  if (c.token_hash.empty() || c.expires_at <= meta.now) return Status::invalid_argument("bad refresh token");
-  if (u->tokens.count(c.token_id)) return Status::already_exists("refresh token id reused");
-  out.emit(Aggregate::kUser, c.user_id, EventType::kRefreshTokenIssued, [&](flatbuffers::FlatBufferBuilder& b) {
-    return events::CreateRefreshTokenIssuedDirect(b, c.user_id.to_string().c_str(), c.token_id.to_string().c_str(),
-                                                  c.family_id.to_string().c_str(), c.token_hash.c_str(), c.expires_at);
-  });
+Status decide_issue_refresh_token(const UserState* u, const IssueRefreshToken& c,
+                                  const CommandMeta& meta, EventSink& out) {
+  if (u == nullptr)
+    return user_not_found(c.user_id);
+  if (meta.actor != c.user_id && !is_admin(meta))
+    return user_not_found(c.user_id);
+  if (c.token_hash.empty() || c.expires_at <= meta.now)
+    return Status::invalid_argument("bad refresh token");
+  if (u->tokens.count(c.token_id))
+    return Status::already_exists("refresh token id reused");
+  out.emit(Aggregate::kUser, c.user_id, EventType::kRefreshTokenIssued,
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             return events::CreateRefreshTokenIssuedDirect(
+                 b, c.user_id.to_string().c_str(), c.token_id.to_string().c_str(),
+                 c.family_id.to_string().c_str(), c.token_hash.c_str(), c.expires_at);
+           });
   return Status::ok();
 }
 
-Status decide_rotate_refresh_token(const UserState* u, const RotateRefreshToken& c, const CommandMeta& meta,
-                                   EventSink& out) {
-  if (u == nullptr) return Status::unauthorized("invalid refresh token");
+Status decide_rotate_refresh_token(const UserState* u, const RotateRefreshToken& c,
+                                   const CommandMeta& meta, EventSink& out) {
+  if (u == nullptr)
+    return Status::unauthorized("invalid refresh token");
   auto it = u->tokens.find(c.old_token_id);
-  if (it == u->tokens.end()) return Status::unauthorized("invalid refresh token");
+  if (it == u->tokens.end())
+    return Status::unauthorized("invalid refresh token");
   const RefreshTokenState& t = it->second;
   if (u->revoked_families.count(t.family_id) || t.status == TokenStatus::kRevoked) {
     return Status::unauthorized("refresh token revoked");
@@ -126,26 +161,34 @@ Status decide_rotate_refresh_token(const UserState* u, const RotateRefreshToken&
     emit_family_revoked(out, c.user_id, t.family_id, "reuse_detected");
     return Status::unauthorized("refresh token reused: every session of this login is revoked");
   }
-  if (t.expires_at <= meta.now) return Status::unauthorized("refresh token expired");
-  if (c.new_token_hash.empty() || c.expires_at <= meta.now) return Status::invalid_argument("bad refresh token");
-  out.emit(Aggregate::kUser, c.user_id, EventType::kRefreshTokenRotated, [&](flatbuffers::FlatBufferBuilder& b) {
-    return events::CreateRefreshTokenRotatedDirect(b, c.user_id.to_string().c_str(), t.family_id.to_string().c_str(),
-                                                   c.old_token_id.to_string().c_str(),
-                                                   c.new_token_id.to_string().c_str(), c.new_token_hash.c_str(),
-                                                   c.expires_at);
-  });
+  if (t.expires_at <= meta.now)
+    return Status::unauthorized("refresh token expired");
+  if (c.new_token_hash.empty() || c.expires_at <= meta.now)
+    return Status::invalid_argument("bad refresh token");
+  out.emit(Aggregate::kUser, c.user_id, EventType::kRefreshTokenRotated,
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             return events::CreateRefreshTokenRotatedDirect(
+                 b, c.user_id.to_string().c_str(), t.family_id.to_string().c_str(),
+                 c.old_token_id.to_string().c_str(), c.new_token_id.to_string().c_str(),
+                 c.new_token_hash.c_str(), c.expires_at);
+           });
   return Status::ok();
 }
 
-Status decide_revoke_refresh_token(const UserState* u, const RevokeRefreshToken& c, const CommandMeta& meta,
-                                   EventSink& out) {
-  if (u == nullptr || (meta.actor != c.user_id && !is_admin(meta))) return user_not_found(c.user_id);
+Status decide_revoke_refresh_token(const UserState* u, const RevokeRefreshToken& c,
+                                   const CommandMeta& meta, EventSink& out) {
+  if (u == nullptr || (meta.actor != c.user_id && !is_admin(meta)))
+    return user_not_found(c.user_id);
   auto it = u->tokens.find(c.token_id);
-  if (it == u->tokens.end()) return Status::not_found("no such refresh token");
-  if (it->second.status == TokenStatus::kRevoked) return Status::ok();  // logging out twice is fine
-  out.emit(Aggregate::kUser, c.user_id, EventType::kRefreshTokenRevoked, [&](flatbuffers::FlatBufferBuilder& b) {
-    return events::CreateRefreshTokenRevokedDirect(b, c.user_id.to_string().c_str(), c.token_id.to_string().c_str());
-  });
+  if (it == u->tokens.end())
+    return Status::not_found("no such refresh token");
+  if (it->second.status == TokenStatus::kRevoked)
+    return Status::ok();  // logging out twice is fine
+  out.emit(Aggregate::kUser, c.user_id, EventType::kRefreshTokenRevoked,
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             return events::CreateRefreshTokenRevokedDirect(b, c.user_id.to_string().c_str(),
+                                                            c.token_id.to_string().c_str());
+           });
   return Status::ok();
 }
 

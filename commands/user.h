@@ -44,21 +44,22 @@ using UserMap = BigUuidMap<UserState>;
 
 // Validation and normalisation, also used by the API before hashing.
 Status validate_username(std::string_view username);
-Status validate_email(std::string_view email);   // expects it already lower-cased
+Status validate_email(std::string_view email);  // expects it already lower-cased
 std::string normalize_email(std::string_view email);
 std::string lower(std::string_view s);
 
 // `username_taken` / `email_taken`: another user holds them (case-insensitive).
-Status decide_register_user(const UserState* existing, bool username_taken, bool email_taken, const RegisterUser& c,
-                            const CommandMeta& meta, EventSink& out);
-Status decide_change_role(const UserState* u, const ChangeRole& c, const CommandMeta& meta, EventSink& out);
-Status decide_issue_refresh_token(const UserState* u, const IssueRefreshToken& c, const CommandMeta& meta,
-                                  EventSink& out);
+Status decide_register_user(const UserState* existing, bool username_taken, bool email_taken,
+                            const RegisterUser& c, const CommandMeta& meta, EventSink& out);
+Status decide_change_role(const UserState* u, const ChangeRole& c, const CommandMeta& meta,
+                          EventSink& out);
+Status decide_issue_refresh_token(const UserState* u, const IssueRefreshToken& c,
+                                  const CommandMeta& meta, EventSink& out);
 // May emit a family revocation AND return unauthorized: the processor
 // commits the events of a refused command when there are any (see decide.h).
-Status decide_rotate_refresh_token(const UserState* u, const RotateRefreshToken& c, const CommandMeta& meta,
-                                   EventSink& out);
-Status decide_revoke_refresh_token(const UserState* u, const RevokeRefreshToken& c, const CommandMeta& meta,
-                                   EventSink& out);
+Status decide_rotate_refresh_token(const UserState* u, const RotateRefreshToken& c,
+                                   const CommandMeta& meta, EventSink& out);
+Status decide_revoke_refresh_token(const UserState* u, const RevokeRefreshToken& c,
+                                   const CommandMeta& meta, EventSink& out);
 
 }  // namespace orderly::commands

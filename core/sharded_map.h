@@ -42,7 +42,9 @@ class ShardedMap {
     using pointer = std::conditional_t<Const, const value_type*, value_type*>;
 
     Iter() = default;
-    Iter(Owner* owner, size_t shard, Inner it) : owner_(owner), shard_(shard), it_(it) { skip_empty(); }
+    Iter(Owner* owner, size_t shard, Inner it) : owner_(owner), shard_(shard), it_(it) {
+      skip_empty();
+    }
     reference operator*() const { return *it_; }
     pointer operator->() const { return &*it_; }
     Iter& operator++() {
@@ -50,13 +52,18 @@ class ShardedMap {
       skip_empty();
       return *this;
     }
-    bool operator==(const Iter& o) const { return shard_ == o.shard_ && (shard_ == kShards || it_ == o.it_); }
-    operator Iter<true>() const { return Iter<true>(owner_, shard_, it_); }  // NOLINT: iterator -> const_iterator
+    bool operator==(const Iter& o) const {
+      return shard_ == o.shard_ && (shard_ == kShards || it_ == o.it_);
+    }
+    operator Iter<true>() const {
+      return Iter<true>(owner_, shard_, it_);
+    }  // NOLINT: iterator -> const_iterator
 
    private:
     void skip_empty() {
       while (shard_ < kShards && it_ == owner_->shards_[shard_].end()) {
-        if (++shard_ < kShards) it_ = owner_->shards_[shard_].begin();
+        if (++shard_ < kShards)
+          it_ = owner_->shards_[shard_].begin();
       }
     }
     Owner* owner_ = nullptr;
@@ -108,15 +115,18 @@ class ShardedMap {
 
   size_t size() const {
     size_t n = 0;
-    for (const auto& s : shards_) n += s.size();
+    for (const auto& s : shards_)
+      n += s.size();
     return n;
   }
   bool empty() const { return size() == 0; }
   void clear() {
-    for (auto& s : shards_) s.clear();
+    for (auto& s : shards_)
+      s.clear();
   }
   void reserve(size_t n) {
-    for (auto& s : shards_) s.reserve(n / kShards + 1);
+    for (auto& s : shards_)
+      s.reserve(n / kShards + 1);
   }
 
   bool operator==(const ShardedMap& o) const { return shards_ == o.shards_; }

@@ -69,7 +69,9 @@ class [[nodiscard]] Status {
   static Status overloaded(std::string m) { return {ErrorCode::kOverloaded, std::move(m)}; }
   static Status shutting_down(std::string m) { return {ErrorCode::kShuttingDown, std::move(m)}; }
   static Status internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
-  static Status invalid_transition(std::string m) { return {ErrorCode::kInvalidTransition, std::move(m)}; }
+  static Status invalid_transition(std::string m) {
+    return {ErrorCode::kInvalidTransition, std::move(m)};
+  }
   static Status unauthorized(std::string m) { return {ErrorCode::kUnauthorized, std::move(m)}; }
   static Status forbidden(std::string m) { return {ErrorCode::kForbidden, std::move(m)}; }
   // validation_failed naming one field.

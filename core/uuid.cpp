@@ -9,10 +9,14 @@ namespace {
 // Hex digit values, -1 for anything else: parsing is on the replay hot path.
 constexpr auto kHexValue = [] {
   std::array<int8_t, 256> t{};
-  for (auto& v : t) v = -1;
-  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = static_cast<int8_t>(c - '0');
-  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<size_t>(c)] = static_cast<int8_t>(c - 'a' + 10);
-  for (int c = 'A'; c <= 'F'; ++c) t[static_cast<size_t>(c)] = static_cast<int8_t>(c - 'A' + 10);
+  for (auto& v : t)
+    v = -1;
+  for (int c = '0'; c <= '9'; ++c)
+    t[static_cast<size_t>(c)] = static_cast<int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c)
+    t[static_cast<size_t>(c)] = static_cast<int8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c)
+    t[static_cast<size_t>(c)] = static_cast<int8_t>(c - 'A' + 10);
   return t;
 }();
 
@@ -30,12 +34,14 @@ inline bool hex_run(const char* p, int n, uint64_t& out) {
 }  // namespace
 
 std::optional<Uuid> Uuid::parse(std::string_view s) {
-  if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return std::nullopt;
+  if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
+    return std::nullopt;
   Uuid u;
   const char* p = s.data();
   const bool ok = hex_run(p, 8, u.hi) && hex_run(p + 9, 4, u.hi) && hex_run(p + 14, 4, u.hi) &&
                   hex_run(p + 19, 4, u.lo) && hex_run(p + 24, 12, u.lo);
-  if (!ok) return std::nullopt;
+  if (!ok)
+    return std::nullopt;
   return u;
 }
 
@@ -44,7 +50,8 @@ std::string Uuid::to_string() const {
   std::string out;
   out.reserve(36);
   for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) out.push_back('-');
+    if (i == 8 || i == 12 || i == 16 || i == 20)
+      out.push_back('-');
     const uint64_t half = i < 16 ? hi : lo;
     out.push_back(kHex[(half >> (60 - 4 * (i % 16))) & 0xf]);
   }

@@ -109,13 +109,15 @@ Result<RocksDbHandle> open_rocksdb(const std::string& dir, OpenMode mode) {
   // (ORDERLY_FLUSH_RATE_MB, MB/s, 0 = unpaced) bounds how fast the log can
   // be ingested for long, so it trades peak ingest for tail latency; see
   // benchmarks/RESULTS.md for the measurements behind the default.
-  static const std::shared_ptr<rocksdb::RateLimiter> limiter = []() -> std::shared_ptr<rocksdb::RateLimiter> {
+  static const std::shared_ptr<rocksdb::RateLimiter> limiter =
+      []() -> std::shared_ptr<rocksdb::RateLimiter> {
     const char* env = std::getenv("ORDERLY_FLUSH_RATE_MB");
     const long mb = env ? std::atol(env) : kDefaultFlushRateMb;
-    if (mb <= 0) return nullptr;
-    return std::shared_ptr<rocksdb::RateLimiter>(rocksdb::NewGenericRateLimiter(
-        static_cast<int64_t>(mb) << 20, /*refill_period_us=*/5'000, /*fairness=*/10,
-        rocksdb::RateLimiter::Mode::kWritesOnly));
+    if (mb <= 0)
+      return nullptr;
+    return std::shared_ptr<rocksdb::RateLimiter>(
+        rocksdb::NewGenericRateLimiter(static_cast<int64_t>(mb) << 20, /*refill_period_us=*/5'000,
+                                       /*fairness=*/10, rocksdb::RateLimiter::Mode::kWritesOnly));
   }();
   db_options.rate_limiter = limiter;
   // Flushes and compactions run at the lowest CPU and I/O priority: on a

@@ -219,8 +219,9 @@ Status EventStore::backup_to(const std::string& dir) {
 }
 
 StoreStats EventStore::stats() const {
-  return {impl_->stat_commits.load(), impl_->stat_syncs.load(), impl_->stat_events.load(),
-          impl_->stat_bytes.load(), impl_->stat_sync_micros.load(), impl_->stat_max_sync_micros.load()};
+  return {impl_->stat_commits.load(),     impl_->stat_syncs.load(),
+          impl_->stat_events.load(),      impl_->stat_bytes.load(),
+          impl_->stat_sync_micros.load(), impl_->stat_max_sync_micros.load()};
 }
 
 const std::string& EventStore::dir() const {

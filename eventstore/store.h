@@ -42,11 +42,11 @@ struct StoreOptions {
 };
 
 struct StoreStats {
-  uint64_t commits = 0;      // WriteBatches written
-  uint64_t syncs = 0;        // fsyncs of the WAL (each covers one or more commits)
-  uint64_t events = 0;       // events appended
-  uint64_t bytes = 0;        // bytes of records written
-  uint64_t sync_micros = 0;  // total time spent in fsync
+  uint64_t commits = 0;          // WriteBatches written
+  uint64_t syncs = 0;            // fsyncs of the WAL (each covers one or more commits)
+  uint64_t events = 0;           // events appended
+  uint64_t bytes = 0;            // bytes of records written
+  uint64_t sync_micros = 0;      // total time spent in fsync
   uint64_t max_sync_micros = 0;  // the slowest fsync so far
 };
 

@@ -302,9 +302,11 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
 
   if (all_or_nothing) {
     for (const auto& r : results) {
-      if (r.is_ok()) continue;
+      if (r.is_ok())
+        continue;
       // One refusal refuses the batch: drop everything built for it.
-      const Status refused(r.status().code(), "batch refused: " + r.status().message(), r.status().fields());
+      const Status refused(r.status().code(), "batch refused: " + r.status().message(),
+                           r.status().fields());
       write_batch.Clear();
       return fail_all(refused);
     }
@@ -427,10 +429,12 @@ void EventStore::Impl::run_syncer() {
       if (options.sync == SyncMode::kAlways) {
         const auto t0 = std::chrono::steady_clock::now();
         st = from_rocksdb(rocks.db->SyncWAL(), "syncing the log");
-        const auto us = static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+        const auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::steady_clock::now() - t0)
+                                                  .count());
         stat_sync_micros.fetch_add(us, std::memory_order_relaxed);
-        if (us > stat_max_sync_micros.load(std::memory_order_relaxed)) stat_max_sync_micros.store(us);
+        if (us > stat_max_sync_micros.load(std::memory_order_relaxed))
+          stat_max_sync_micros.store(us);
         stat_syncs.fetch_add(1, std::memory_order_relaxed);
       }
       if (st.is_ok()) {
@@ -475,7 +479,8 @@ AppendResults EventStore::submit_batch(std::span<const AppendRequest> requests, 
   ticket.done = std::move(done);
   if (impl_->closed || !impl_->syncer.joinable()) {
     // Nothing was written (closed, or a read-only store): answer at once.
-    if (ticket.done) ticket.done(std::move(ticket.results));
+    if (ticket.done)
+      ticket.done(std::move(ticket.results));
     return written;
   }
   impl_->enqueue_ticket(std::move(ticket));

@@ -31,7 +31,6 @@ struct SyncTicket {
   AppendCallback done;
 };
 
-
 // What the writer knows of one stream.
 struct StreamState {
   uint64_t version = 0;      // committed version (0 = no stream yet)
@@ -41,7 +40,8 @@ struct StreamState {
 
 // Sharded (core/sharded_map.h) so growing never pauses the writer for long;
 // std::unordered_map shards keep BatchStream's pointers stable.
-using StreamMap = ShardedMap<std::unordered_map<std::string, StreamState, StringHash, std::equal_to<>>>;
+using StreamMap =
+    ShardedMap<std::unordered_map<std::string, StreamState, StringHash, std::equal_to<>>>;
 
 // What one group commit has done to a stream so far.
 struct BatchStream {
@@ -100,7 +100,8 @@ struct EventStore::Impl {
   // Writes the batch to RocksDB without sync. Returns the results and sets
   // *required to the position that must be durable before they are given.
   // REQUIRES: commit_mu held.
-  AppendResults commit(std::span<const AppendRequest> requests, uint64_t* required, bool all_or_nothing = false);
+  AppendResults commit(std::span<const AppendRequest> requests, uint64_t* required,
+                       bool all_or_nothing = false);
   void enqueue_ticket(SyncTicket ticket);  // REQUIRES: commit_mu held (keeps tickets in order)
   void run_syncer();
   void stop_syncer();

@@ -69,15 +69,19 @@ TEST_CASE("payment: created for the order total, a good card confirms the order"
   Harness h;
   const Paid p = order_and_payment(h);
   CHECK(h.state.payments.at(p.payment).amount_cents == 2000);
-  CHECK(h.run(CreatePayment{new_id(), p.order}, h.as(p.user)).code() == ErrorCode::kInvalidTransition);
-  CHECK(h.run(ConfirmPayment{p.payment, "pm_card_ok"}, h.as(new_id())).code() == ErrorCode::kNotFound);
-  CHECK(h.run(ConfirmPayment{p.payment, "pm_bitcoin"}, h.as(p.user)).fields().at(0).field == "payment_method");
+  CHECK(h.run(CreatePayment{new_id(), p.order}, h.as(p.user)).code() ==
+        ErrorCode::kInvalidTransition);
+  CHECK(h.run(ConfirmPayment{p.payment, "pm_card_ok"}, h.as(new_id())).code() ==
+        ErrorCode::kNotFound);
+  CHECK(h.run(ConfirmPayment{p.payment, "pm_bitcoin"}, h.as(p.user)).fields().at(0).field ==
+        "payment_method");
   REQUIRE(h.run(ConfirmPayment{p.payment, "pm_card_ok"}, h.as(p.user)).is_ok());
   CHECK(h.emitted() == 2);  // PaymentSucceeded + OrderConfirmed
   CHECK(h.state.payments.at(p.payment).status == PaymentStatus::kSucceeded);
   CHECK(h.state.orders.at(p.order).status == OrderStatus::kConfirmed);
   CHECK(h.state.products.at(p.product).stock == 8);
-  CHECK(h.run(ConfirmPayment{p.payment, "pm_card_ok"}, h.as(p.user)).code() == ErrorCode::kInvalidTransition);
+  CHECK(h.run(ConfirmPayment{p.payment, "pm_card_ok"}, h.as(p.user)).code() ==
+        ErrorCode::kInvalidTransition);
 }
 
 TEST_CASE("payment: a declined card fails, the order stays pending, a new payment may follow") {
@@ -96,15 +100,18 @@ TEST_CASE("payment: an expired or cancelled order can no longer be paid") {
   Harness h;
   const Paid p = order_and_payment(h);
   REQUIRE(h.run(CancelOrder{p.order}, h.as(p.user)).is_ok());
-  CHECK(h.run(ConfirmPayment{p.payment, "pm_card_ok"}, h.as(p.user)).code() == ErrorCode::kInvalidTransition);
-  CHECK(h.run(CreatePayment{new_id(), p.order}, h.as(p.user)).code() == ErrorCode::kInvalidTransition);
+  CHECK(h.run(ConfirmPayment{p.payment, "pm_card_ok"}, h.as(p.user)).code() ==
+        ErrorCode::kInvalidTransition);
+  CHECK(h.run(CreatePayment{new_id(), p.order}, h.as(p.user)).code() ==
+        ErrorCode::kInvalidTransition);
   CHECK(h.run(CreatePayment{new_id(), p.order}, h.as(new_id())).code() == ErrorCode::kNotFound);
 }
 
 TEST_CASE("payment: refunds are partial or full, never more than captured, admins only") {
   Harness h;
   const Paid p = order_and_payment(h, 1000, 3);  // 3000 captured
-  CHECK(h.run(RefundPayment{p.payment, 100}, h.as_admin()).code() == ErrorCode::kInvalidTransition);  // not paid yet
+  CHECK(h.run(RefundPayment{p.payment, 100}, h.as_admin()).code() ==
+        ErrorCode::kInvalidTransition);  // not paid yet
   REQUIRE(h.run(ConfirmPayment{p.payment, "pm_card_ok"}, h.as(p.user)).is_ok());
   CHECK(h.run(RefundPayment{p.payment, 100}, h.as(p.user)).code() == ErrorCode::kForbidden);
   CHECK(h.run(RefundPayment{p.payment, 3001}, h.as_admin()).fields().at(0).field == "amount_cents");

@@ -9,7 +9,9 @@
 
 namespace orderly::testing {
 
-inline Uuid new_id() { return *Uuid::parse(new_uuid_v7()); }
+inline Uuid new_id() {
+  return *Uuid::parse(new_uuid_v7());
+}
 
 struct Harness {
   commands::ShopState state;
@@ -17,7 +19,8 @@ struct Harness {
   TimestampUs now = 1795255200000000;  // 2026-11-21T10:00:00Z
   Uuid admin = new_id();
 
-  commands::CommandMeta as(const Uuid& actor, commands::Role role = commands::Role::kCustomer) const {
+  commands::CommandMeta as(const Uuid& actor,
+                           commands::Role role = commands::Role::kCustomer) const {
     commands::CommandMeta m;
     m.actor = actor;
     m.role = role;
@@ -32,7 +35,8 @@ struct Harness {
   Status run(const commands::Command& c, const commands::CommandMeta& meta) {
     first_event = sink.size();
     Status st = commands::decide(state, c, meta, sink);
-    if (!st.is_ok() && !std::holds_alternative<commands::RotateRefreshToken>(c)) sink.truncate(first_event);
+    if (!st.is_ok() && !std::holds_alternative<commands::RotateRefreshToken>(c))
+      sink.truncate(first_event);
     for (size_t k = first_event; k < sink.size(); ++k) {
       const auto& e = sink.event(k);
       commands::apply(state, e.aggregate, e.id, e.type, sink.payload(k).data());
@@ -61,7 +65,8 @@ struct Harness {
     c.order_id = id;
     c.items = std::move(items);
     Status st = run(c, as(user));
-    if (out) *out = st;
+    if (out)
+      *out = st;
     return id;
   }
 

@@ -68,7 +68,8 @@ TEST_CASE("order: the largest possible order has an exact integer total") {
   // so it cannot overflow; the decider still checks every product and sum.
   Harness h;
   std::vector<OrderItem> items;
-  for (size_t i = 0; i < kMaxOrderLines; ++i) items.push_back({h.product(kMaxPriceCents, kMaxStock), kMaxLineQuantity});
+  for (size_t i = 0; i < kMaxOrderLines; ++i)
+    items.push_back({h.product(kMaxPriceCents, kMaxStock), kMaxLineQuantity});
   Status st;
   const Uuid o = h.order(new_id(), items, &st);
   REQUIRE(st.is_ok());
@@ -85,7 +86,8 @@ TEST_CASE("order: only the contract's moves, invalid_transition names from and t
   const Uuid o = h.order(user, {{p, 2}});
   CHECK(h.run(ChangeOrderStatus{o, OrderStatus::kShipped}, h.as_admin()).message() ==
         "an order cannot move from pending to shipped");
-  CHECK(h.run(ChangeOrderStatus{o, OrderStatus::kConfirmed}, h.as(user)).code() == ErrorCode::kForbidden);
+  CHECK(h.run(ChangeOrderStatus{o, OrderStatus::kConfirmed}, h.as(user)).code() ==
+        ErrorCode::kForbidden);
   REQUIRE(h.run(ChangeOrderStatus{o, OrderStatus::kConfirmed}, h.as_admin()).is_ok());
   CHECK(h.state.products.at(p).stock == 8);  // the reservation became a sale
   CHECK(h.state.products.at(p).reserved == 0);
@@ -94,7 +96,8 @@ TEST_CASE("order: only the contract's moves, invalid_transition names from and t
   CHECK(late.code() == ErrorCode::kInvalidTransition);
   CHECK(late.message() == "an order cannot move from shipped to cancelled");
   REQUIRE(h.run(ChangeOrderStatus{o, OrderStatus::kDelivered}, h.as_admin()).is_ok());
-  CHECK(h.run(ChangeOrderStatus{o, OrderStatus::kPending}, h.as_admin()).code() == ErrorCode::kInvalidTransition);
+  CHECK(h.run(ChangeOrderStatus{o, OrderStatus::kPending}, h.as_admin()).code() ==
+        ErrorCode::kInvalidTransition);
   CHECK(h.state.orders.at(o).version == 4);
 }
 
@@ -121,8 +124,10 @@ TEST_CASE("order: strangers get not_found, admins may act") {
   const Uuid o = h.order(owner, {{p, 1}});
   CHECK(h.run(CancelOrder{o}, h.as(stranger)).code() == ErrorCode::kNotFound);
   // The admin status endpoint tells a stranger no more than a made-up id does.
-  CHECK(h.run(ChangeOrderStatus{o, OrderStatus::kConfirmed}, h.as(stranger)).code() == ErrorCode::kNotFound);
-  CHECK(h.run(ChangeOrderStatus{o, OrderStatus::kConfirmed}, h.as(owner)).code() == ErrorCode::kForbidden);
+  CHECK(h.run(ChangeOrderStatus{o, OrderStatus::kConfirmed}, h.as(stranger)).code() ==
+        ErrorCode::kNotFound);
+  CHECK(h.run(ChangeOrderStatus{o, OrderStatus::kConfirmed}, h.as(owner)).code() ==
+        ErrorCode::kForbidden);
   CHECK(h.run(CancelOrder{o}, h.as_admin()).is_ok());
 }
 

@@ -30,9 +30,11 @@ struct Engine {
   }
   ~Engine() { close(); }
   void close() {
-    if (processor) processor->stop();
+    if (processor)
+      processor->stop();
     processor.reset();
-    if (store) REQUIRE(store->close().is_ok());
+    if (store)
+      REQUIRE(store->close().is_ok());
     store.reset();
   }
   ShopState snapshot() {
@@ -77,7 +79,7 @@ TEST_CASE("processor: a shop's day through the single writer, answers carry log 
   auto placed = e.processor->execute(place, as(user));
   REQUIRE_MESSAGE(placed.is_ok(), placed.status().to_string());
   CHECK(placed->stream == "order-" + place.order_id.to_string());
-  CHECK(placed->first_position == placed->last_position);  // one event
+  CHECK(placed->first_position == placed->last_position);    // one event
   CHECK(e.store->last_position() >= placed->last_position);  // durable when answered
 
   const Uuid payment = new_id();
@@ -165,7 +167,8 @@ TEST_CASE("processor: long keys fit, and a key reused on another kind of command
   REQUIRE(again.is_ok());
   CHECK(again->duplicate);
   // Same key and body fingerprint, other endpoint: not the order's answer.
-  CHECK(e.processor->execute(AddToCart{cup, 1}, m).status().code() == ErrorCode::kIdempotencyKeyReused);
+  CHECK(e.processor->execute(AddToCart{cup, 1}, m).status().code() ==
+        ErrorCode::kIdempotencyKeyReused);
   m.idempotency_key = std::string(256, 'k');
   CHECK(e.processor->execute(place, m).status().code() == ErrorCode::kInvalidArgument);
 }
@@ -190,8 +193,10 @@ TEST_CASE("processor: duplicates inside one batch get the first answer too") {
   for (auto& f : replies) {
     auto r = f.get();
     REQUIRE(r.is_ok());
-    if (!r->duplicate) ++originals;
-    if (stream.empty()) stream = r->stream;
+    if (!r->duplicate)
+      ++originals;
+    if (stream.empty())
+      stream = r->stream;
     CHECK(r->stream == stream);
   }
   CHECK(originals == 1);
@@ -243,7 +248,8 @@ TEST_CASE("processor: a full queue answers overloaded at once, then recovers") {
   }
   cv.notify_all();
   holder.join();
-  for (auto& f : accepted) CHECK(f.get().is_ok());
+  for (auto& f : accepted)
+    CHECK(f.get().is_ok());
   PlaceOrder later;
   later.order_id = new_id();
   later.items = {{cup, 1}};
@@ -275,7 +281,8 @@ TEST_CASE("processor: racing for the last units, exactly the available units are
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   CHECK(sold == kUnits);
   CHECK(short_stock == kThreads * kPerThread - kUnits);
   CHECK(other == 0);
@@ -295,13 +302,18 @@ TEST_CASE("processor: state after a restart equals the state before") {
       PlaceOrder place;
       place.order_id = new_id();
       place.items = {{a, 1 + i % 3}};
-      if (i % 4 == 0) place.items.push_back({b, 1});
+      if (i % 4 == 0)
+        place.items.push_back({b, 1});
       auto r = e.processor->execute(place, as(user));
-      if (!r.is_ok()) continue;
+      if (!r.is_ok())
+        continue;
       if (i % 3 == 0) {
         const Uuid pay = new_id();
         REQUIRE(e.processor->execute(CreatePayment{pay, place.order_id}, as(user)).is_ok());
-        REQUIRE(e.processor->execute(ConfirmPayment{pay, i % 2 ? "pm_card_ok" : "pm_card_declined"}, as(user)).is_ok());
+        REQUIRE(
+            e.processor
+                ->execute(ConfirmPayment{pay, i % 2 ? "pm_card_ok" : "pm_card_declined"}, as(user))
+                .is_ok());
       } else if (i % 5 == 0) {
         REQUIRE(e.processor->execute(CancelOrder{place.order_id}, as(user)).is_ok());
       }
@@ -331,13 +343,17 @@ TEST_CASE("processor: pending orders past their time-to-live are cancelled by th
   expires.items = {{cup, 3}};
   REQUIRE(e.processor->execute(stays, as(user)).is_ok());
   REQUIRE(e.processor->execute(expires, as(user)).is_ok());
-  REQUIRE(e.processor->execute(ChangeOrderStatus{stays.order_id, OrderStatus::kConfirmed}, as(kAdmin, Role::kAdmin)).is_ok());
+  REQUIRE(e.processor
+              ->execute(ChangeOrderStatus{stays.order_id, OrderStatus::kConfirmed},
+                        as(kAdmin, Role::kAdmin))
+              .is_ok());
   clock->fetch_add(15 * 60 * 1000000LL + 1);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   ShopState s;
   while (std::chrono::steady_clock::now() < deadline) {
     s = e.snapshot();
-    if (s.orders.at(expires.order_id).status == OrderStatus::kCancelled) break;
+    if (s.orders.at(expires.order_id).status == OrderStatus::kCancelled)
+      break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   CHECK(s.orders.at(expires.order_id).status == OrderStatus::kCancelled);
@@ -345,13 +361,15 @@ TEST_CASE("processor: pending orders past their time-to-live are cancelled by th
   CHECK(s.products.at(cup).reserved == 0);
   CHECK(s.products.at(cup).stock == 8);
   CHECK(e.processor->stats().expired_orders == 1);
-  auto last = e.store->read_stream("order-" + expires.order_id.to_string(), kEndOfLog, 1, Direction::kBackward);
+  auto last = e.store->read_stream("order-" + expires.order_id.to_string(), kEndOfLog, 1,
+                                   Direction::kBackward);
   REQUIRE(last.is_ok());
   REQUIRE(last->size() == 1);
   CHECK((*last)[0]->type() == EventType::kOrderCancelled);
 }
 
-TEST_CASE("processor: when the disk fails under the writer, it refuses every command until restart") {
+TEST_CASE(
+    "processor: when the disk fails under the writer, it refuses every command until restart") {
   TempDir dir;
   FaultSwitches faults;
   StoreOptions so;

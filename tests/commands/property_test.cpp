@@ -67,13 +67,15 @@ std::pair<Command, CommandMeta> random_command(Rng& rng, World& w, TimestampUs& 
     admin();
     return {c, m};
   }
-  if (w.users.size() < 3) w.users.push_back(new_id());
+  if (w.users.size() < 3)
+    w.users.push_back(new_id());
   const Uuid& user = pick(rng, w.users);
   if (r < 35) {  // place an order of 1-3 lines
     PlaceOrder c;
     c.order_id = new_id();
     const int lines = 1 + static_cast<int>(rng() % 3);
-    for (int i = 0; i < lines; ++i) c.items.push_back({pick(rng, w.products), 1 + static_cast<int64_t>(rng() % 4)});
+    for (int i = 0; i < lines; ++i)
+      c.items.push_back({pick(rng, w.products), 1 + static_cast<int64_t>(rng() % 4)});
     c.reservation_ttl_us = 60'000'000;
     w.orders.push_back(c.order_id);
     w.owner[c.order_id] = user;
@@ -112,14 +114,15 @@ std::pair<Command, CommandMeta> random_command(Rng& rng, World& w, TimestampUs& 
   }
   if (!w.orders.empty() && r < 84) {
     admin();
-    static constexpr OrderStatus kTo[] = {OrderStatus::kConfirmed, OrderStatus::kShipped, OrderStatus::kDelivered,
-                                          OrderStatus::kCancelled};
+    static constexpr OrderStatus kTo[] = {OrderStatus::kConfirmed, OrderStatus::kShipped,
+                                          OrderStatus::kDelivered, OrderStatus::kCancelled};
     return {ChangeOrderStatus{pick(rng, w.orders), kTo[rng() % 4]}, m};
   }
   if (!w.payments.empty() && r < 88) {
     admin();
     return {RefundPayment{pick(rng, w.payments),
-                          rng() % 2 ? std::optional<int64_t>(1 + static_cast<int64_t>(rng() % 5000)) : std::nullopt},
+                          rng() % 2 ? std::optional<int64_t>(1 + static_cast<int64_t>(rng() % 5000))
+                                    : std::nullopt},
             m};
   }
   if (r < 94) {
@@ -163,7 +166,8 @@ struct Ledger {
     for (const auto& [id, o] : s.orders) {
       if (o.status == OrderStatus::kConfirmed || o.status == OrderStatus::kShipped ||
           o.status == OrderStatus::kDelivered) {
-        for (const auto& l : o.lines) sold[l.product_id] += l.quantity;
+        for (const auto& l : o.lines)
+          sold[l.product_id] += l.quantity;
       }
     }
     for (const auto& [id, p] : s.products) {
@@ -176,7 +180,8 @@ struct Ledger {
     for (const auto& [id, pay] : s.payments) {
       REQUIRE(pay.refunded_cents >= 0);
       REQUIRE(pay.refunded_cents <= pay.amount_cents);  // refunds <= captured
-      if (pay.refunded_cents > 0) REQUIRE(pay.status == PaymentStatus::kSucceeded);
+      if (pay.refunded_cents > 0)
+        REQUIRE(pay.status == PaymentStatus::kSucceeded);
     }
   }
 };
@@ -199,7 +204,8 @@ TEST_CASE("property: random sequences on plain state, replay from scratch gives 
       auto [command, meta] = random_command(rng, w, h.now);
       meta.now = h.now;
       const size_t before = h.sink.size();
-      if (h.run(command, meta).is_ok()) ++accepted;
+      if (h.run(command, meta).is_ok())
+        ++accepted;
       ledger.record(h.sink, before);
       while (auto expired = next_expired_order(h.state, h.now)) {
         const size_t b = h.sink.size();
@@ -222,7 +228,8 @@ TEST_CASE("property: random sequences on plain state, replay from scratch gives 
   CHECK(accepted > commands_run / 4);
 }
 
-TEST_CASE("property: random sequences through the processor and RocksDB, the log rebuilds the state") {
+TEST_CASE(
+    "property: random sequences through the processor and RocksDB, the log rebuilds the state") {
   const int sequences = scale(8);
   std::mt19937_64 seeds(777);
   for (int s = 0; s < sequences; ++s) {
@@ -245,11 +252,13 @@ TEST_CASE("property: random sequences through the processor and RocksDB, the log
       meta.now = 0;  // the processor stamps it
       pending.push_back(processor->submit(std::move(command), meta));
       if (pending.size() >= 16) {  // keep several in flight: batches form
-        for (auto& f : pending) (void)f.get();
+        for (auto& f : pending)
+          (void)f.get();
         pending.clear();
       }
     }
-    for (auto& f : pending) (void)f.get();
+    for (auto& f : pending)
+      (void)f.get();
     ShopState live;
     processor->inspect([&](const ShopState& st) { live = st; });
     processor->stop();
@@ -259,22 +268,27 @@ TEST_CASE("property: random sequences through the processor and RocksDB, the log
     REQUIRE_MESSAGE(diff.empty(), diff);
     // The ledger from the log itself: stock ever added, and every order's sums.
     Ledger ledger;
-    REQUIRE(store->scan({}, [&](const EventView& ev) {
-                   commands::Aggregate agg;
-                   Uuid id;
-                   REQUIRE(parse_stream_name(ev.stream(), &agg, &id));
-                   if (ev.type() == EventType::kProductCreated) {
-                     ledger.added[id] += ev.as<events::ProductCreated>()->stock();
-                   } else if (ev.type() == EventType::kStockChanged) {
-                     ledger.added[id] += std::max<int64_t>(0, ev.as<events::StockChanged>()->delta());
-                   } else if (ev.type() == EventType::kOrderPlaced) {
-                     const auto* e = ev.as<events::OrderPlaced>();
-                     int64_t sum = 0;
-                     for (const auto* line : *e->lines()) sum += line->unit_price_cents() * line->quantity();
-                     REQUIRE(e->total_cents() == sum);
-                   }
-                   return true;
-                 }).is_ok());
+    REQUIRE(store
+                ->scan({},
+                       [&](const EventView& ev) {
+                         commands::Aggregate agg;
+                         Uuid id;
+                         REQUIRE(parse_stream_name(ev.stream(), &agg, &id));
+                         if (ev.type() == EventType::kProductCreated) {
+                           ledger.added[id] += ev.as<events::ProductCreated>()->stock();
+                         } else if (ev.type() == EventType::kStockChanged) {
+                           ledger.added[id] +=
+                               std::max<int64_t>(0, ev.as<events::StockChanged>()->delta());
+                         } else if (ev.type() == EventType::kOrderPlaced) {
+                           const auto* e = ev.as<events::OrderPlaced>();
+                           int64_t sum = 0;
+                           for (const auto* line : *e->lines())
+                             sum += line->unit_price_cents() * line->quantity();
+                           REQUIRE(e->total_cents() == sum);
+                         }
+                         return true;
+                       })
+                .is_ok());
     ledger.check(live);
     REQUIRE(store->close().is_ok());
     auto report = eventstore::verify_data_dir(dir.path());

@@ -22,11 +22,13 @@ TEST_CASE("user: registration validates, normalises and keeps names and emails u
   CHECK(taken.code() == ErrorCode::kAlreadyExists);
   CHECK(taken.fields().at(0).field == "username");
   CHECK(h.run(reg("bob", "ada@example.com"), h.as(Uuid{})).fields().at(0).field == "email");
-  for (const char* bad : {"ab", "has space", "semi;colon", "waytoolongusername_waytoolongusername"}) {
+  for (const char* bad :
+       {"ab", "has space", "semi;colon", "waytoolongusername_waytoolongusername"}) {
     CAPTURE(bad);
     CHECK(h.run(reg(bad, "x@example.com"), h.as(Uuid{})).fields().at(0).field == "username");
   }
-  for (const char* bad : {"plain", "@example.com", "a@b", "a@@b.com", "Upper@example.com", "a b@c.com", "a@.com"}) {
+  for (const char* bad :
+       {"plain", "@example.com", "a@b", "a@@b.com", "Upper@example.com", "a b@c.com", "a@.com"}) {
     CAPTURE(bad);
     CHECK(h.run(reg("carol", bad), h.as(Uuid{})).fields().at(0).field == "email");
   }
@@ -64,7 +66,8 @@ TEST_CASE("user: refresh tokens rotate, reusing a rotated one revokes the whole 
   CHECK(h.emitted() == 1);
   CHECK(h.type(0) == EventType::kRefreshTokenFamilyRevoked);
   CHECK(h.state.users.at(r.user_id).tokens.at(t2).status == TokenStatus::kRevoked);
-  CHECK(h.run(RotateRefreshToken{r.user_id, t2, t3, "h3", week}, h.as(r.user_id)).code() == ErrorCode::kUnauthorized);
+  CHECK(h.run(RotateRefreshToken{r.user_id, t2, t3, "h3", week}, h.as(r.user_id)).code() ==
+        ErrorCode::kUnauthorized);
 }
 
 TEST_CASE("user: expired and revoked refresh tokens are refused, logout twice is fine") {
@@ -72,10 +75,11 @@ TEST_CASE("user: expired and revoked refresh tokens are refused, logout twice is
   const RegisterUser r = reg("ada", "ada@example.com");
   REQUIRE(h.run(r, h.as(Uuid{})).is_ok());
   const Uuid t1 = new_id(), t2 = new_id();
-  REQUIRE(h.run(IssueRefreshToken{r.user_id, t1, new_id(), "h1", h.now + 1000}, h.as(r.user_id)).is_ok());
+  REQUIRE(h.run(IssueRefreshToken{r.user_id, t1, new_id(), "h1", h.now + 1000}, h.as(r.user_id))
+              .is_ok());
   h.now += 2000;
-  CHECK(h.run(RotateRefreshToken{r.user_id, t1, t2, "h2", h.now + 1000000}, h.as(r.user_id)).message() ==
-        "refresh token expired");
+  CHECK(h.run(RotateRefreshToken{r.user_id, t1, t2, "h2", h.now + 1000000}, h.as(r.user_id))
+            .message() == "refresh token expired");
   REQUIRE(h.run(RevokeRefreshToken{r.user_id, t1}, h.as(r.user_id)).is_ok());
   REQUIRE(h.run(RevokeRefreshToken{r.user_id, t1}, h.as(r.user_id)).is_ok());
   CHECK(h.emitted() == 0);
@@ -96,9 +100,11 @@ TEST_CASE("notification: requested, failed with a reason, retried, sent, history
   CHECK(h.run(RetryNotification{n}, h.as_admin()).code() == ErrorCode::kInvalidTransition);
   REQUIRE(h.run(RecordNotificationSent{n}, h.as_engine()).is_ok());
   CHECK(h.state.notifications.at(n).attempts == 2);
-  REQUIRE(h.run(RecordNotificationSent{n}, h.as_engine()).is_ok());  // redelivered: no second record
+  REQUIRE(
+      h.run(RecordNotificationSent{n}, h.as_engine()).is_ok());  // redelivered: no second record
   CHECK(h.emitted() == 0);
-  CHECK(h.run(RecordNotificationFailed{n, "late", false}, h.as_engine()).code() == ErrorCode::kInvalidTransition);
+  CHECK(h.run(RecordNotificationFailed{n, "late", false}, h.as_engine()).code() ==
+        ErrorCode::kInvalidTransition);
   RequestNotification bad = req;
   bad.notification_id = new_id();
   bad.channel = "pigeon";
