@@ -187,6 +187,29 @@ void BM_PlaceOrderLatencyAtHalfLoad(benchmark::State& state) {
   state.SetItemsProcessed(total);
 }
 
+// Creates `n` products straight on a scratch state (no store), for
+// benchmarks that need real payloads or a warm state.
+std::vector<Uuid> scratch_products(ShopState& s, int n) {
+  EventSink sink;
+  CommandMeta admin;
+  admin.role = Role::kAdmin;
+  std::vector<Uuid> products;
+  for (int i = 0; i < n; ++i) {
+    CreateProduct c;
+    c.product_id = new_id();
+    c.sku = "S" + std::to_string(i);
+    c.name = "Product " + std::to_string(i);
+    c.category = "c";
+    c.price_cents = 100 + i;
+    c.stock = kMaxStock;
+    sink.clear();
+    (void)decide(s, c, admin, sink);
+    apply(s, Aggregate::kProduct, c.product_id, EventType::kProductCreated, sink.payload(0).data());
+    products.push_back(c.product_id);
+  }
+  return products;
+}
+
 // The append limit for the same events: OrderPlaced payloads decided once,
 // then appended to fresh order streams with no deciding, pipelined like the
 // processor (two batches in flight), in batches of the size it forms.
@@ -195,24 +218,8 @@ void BM_PlaceOrderRawAppend(benchmark::State& state) {
   testing::TempDir dir;
   auto store = std::move(EventStore::open(dir.path()).value());
   ShopState scratch;
+  const std::vector<Uuid> products = scratch_products(scratch, 100);
   EventSink sink;
-  CommandMeta admin;
-  admin.role = Role::kAdmin;
-  std::vector<Uuid> products;
-  for (int i = 0; i < 100; ++i) {
-    CreateProduct c;
-    c.product_id = new_id();
-    c.sku = "S" + std::to_string(i);
-    c.name = "Product " + std::to_string(i);
-    c.category = "c";
-    c.price_cents = 100 + i;
-    c.stock = kMaxStock;
-    (void)decide(scratch, c, admin, sink);
-    apply(scratch, Aggregate::kProduct, c.product_id, EventType::kProductCreated,
-          sink.payload(sink.size() - 1).data());
-    products.push_back(c.product_id);
-  }
-  sink.clear();
   CommandMeta user;
   user.actor = new_id();
   user.now = now_us();
@@ -281,23 +288,7 @@ void BM_WriterStatePerOrder(benchmark::State& state) {
     // Writer state alone: fold OrderPlaced events into a ShopState.
     ShopState s;
     EventSink sink;
-    CommandMeta admin;
-    admin.role = Role::kAdmin;
-    std::vector<Uuid> products;
-    for (int i = 0; i < 1000; ++i) {
-      CreateProduct c;
-      c.product_id = new_id();
-      c.sku = "S" + std::to_string(i);
-      c.name = "Product " + std::to_string(i);
-      c.category = "c";
-      c.price_cents = 100;
-      c.stock = kMaxStock;
-      sink.clear();
-      (void)decide(s, c, admin, sink);
-      apply(s, Aggregate::kProduct, c.product_id, EventType::kProductCreated,
-            sink.payload(0).data());
-      products.push_back(c.product_id);
-    }
+    const std::vector<Uuid> products = scratch_products(s, 1000);
     std::mt19937_64 rng(4);
     CommandMeta user;
     user.now = now_us();

@@ -2,9 +2,9 @@
 //
 // Usernames are 3-32 characters of [A-Za-z0-9_.-], unique ignoring case;
 // emails are validated, stored lower-case and unique; passwords arrive hashed
-// (argon2id, by the API: hashing is slow and never runs on the writer) and
-// must be a libsodium argon2id string. New users are customers; only admins
-// (or the engine's bootstrap) make admins.
+// (argon2id, with commands/password.h on the request thread: hashing is slow
+// and never runs on the writer) and must be a libsodium argon2id string. New users are customers;
+// only admins (or the engine's bootstrap) make admins.
 //
 // Refresh tokens rotate: using a token issues its successor and retires it.
 // Presenting a retired token again means it leaked: the whole family is

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "commands/password.h"
 #include "tests/commands/harness.h"
 
 using namespace orderly;
@@ -109,4 +110,26 @@ TEST_CASE("notification: requested, failed with a reason, retried, sent, history
   bad.notification_id = new_id();
   bad.channel = "pigeon";
   CHECK(h.run(bad, h.as_engine()).fields().at(0).field == "channel");
+}
+
+TEST_CASE("password: at least 8 characters, argon2id hashes that verify only the right password") {
+  CHECK(validate_password("short7!").fields().at(0).field == "password");
+  CHECK(validate_password("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9")
+            .is_ok());  // 8 letters, 16 bytes
+  CHECK_FALSE(validate_password(std::string(1025, 'a')).is_ok());
+  CHECK_FALSE(validate_password("bad\x01password").is_ok());
+  auto hash = hash_password("correct horse battery");
+  REQUIRE(hash.is_ok());
+  CHECK(hash->rfind("$argon2id$", 0) == 0);
+  CHECK(verify_password(*hash, "correct horse battery"));
+  CHECK_FALSE(verify_password(*hash, "correct horse battery!"));
+  CHECK_FALSE(verify_password("$argon2i$nope", "correct horse battery"));
+  CHECK_FALSE(verify_password("", ""));
+  auto again = hash_password("correct horse battery");
+  REQUIRE(again.is_ok());
+  CHECK(*again != *hash);  // salted
+  // A real hash is accepted by registration.
+  Harness h;
+  RegisterUser r{new_id(), "ada", "ada@example.com", *hash, "customer"};
+  CHECK(h.run(r, h.as(Uuid{})).is_ok());
 }
