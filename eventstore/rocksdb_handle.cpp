@@ -146,9 +146,16 @@ Result<RocksDbHandle> open_rocksdb(const std::string& dir, OpenMode mode) {
 
   RocksDbHandle h;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      mode.read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &h.handles, &raw)
-                     : rocksdb::DB::Open(db_options, dir, families, &h.handles, &raw);
+  rocksdb::Status s;
+  if (mode.read_only && !mode.secondary_path.empty()) {
+    db_options.max_open_files = -1;  // required by secondary instances
+    s = rocksdb::DB::OpenAsSecondary(db_options, dir, mode.secondary_path, families, &h.handles,
+                                     &raw);
+  } else if (mode.read_only) {
+    s = rocksdb::DB::OpenForReadOnly(db_options, dir, families, &h.handles, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, dir, families, &h.handles, &raw);
+  }
   if (!s.ok())
     return from_rocksdb(s, "opening " + dir);
   h.db.reset(raw);

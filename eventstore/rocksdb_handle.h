@@ -31,7 +31,8 @@ struct RocksDbHandle {
 struct OpenMode {
   bool create_if_missing = true;
   bool read_only = false;
-  rocksdb::Env* env = nullptr;  // null = rocksdb::Env::Default()
+  rocksdb::Env* env = nullptr;      // null = rocksdb::Env::Default()
+  std::string secondary_path = {};  // with read_only: open as a secondary instance
 };
 
 // Opens `dir`, creating the column families and the format marker when new;

@@ -46,7 +46,8 @@ EventStore::~EventStore() {
 
 Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& dir,
                                                      const StoreOptions& options) {
-  auto rocks = open_rocksdb(dir, {options.create_if_missing, options.read_only, options.env.get()});
+  auto rocks = open_rocksdb(dir, {options.create_if_missing, options.read_only, options.env.get(),
+                                  options.secondary_path});
   if (!rocks)
     return rocks.status();
   auto impl = std::make_unique<Impl>();
@@ -216,6 +217,21 @@ Status EventStore::backup_to(const std::string& dir) {
   // log_size_for_flush = 0: flush the memtables first so the copy is SSTs
   // (hard links) and needs no WAL replay to be complete.
   return from_rocksdb(checkpoint->CreateCheckpoint(dir, 0), "backing up to " + dir);
+}
+
+Status EventStore::catch_up() {
+  if (impl_->options.secondary_path.empty())
+    return Status::ok();
+  ReadGuard guard(*impl_);
+  ORDERLY_RETURN_IF_ERROR(guard.status());
+  ORDERLY_RETURN_IF_ERROR(
+      from_rocksdb(impl_->rocks.db->TryCatchUpWithPrimary(), "following the primary"));
+  auto last = impl_->read_last_position();
+  if (!last)
+    return last.status();
+  if (*last > impl_->last_position.load())
+    impl_->publish_position(*last);
+  return Status::ok();
 }
 
 StoreStats EventStore::stats() const {

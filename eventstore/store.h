@@ -34,6 +34,9 @@ struct StoreOptions {
   // Opens without taking the directory lock and without writing: for verify,
   // replay and online backup beside a running server. Appends fail.
   bool read_only = false;
+  // With read_only: open as a RocksDB secondary instance keeping its own
+  // files here, so catch_up() can follow a running server's new events.
+  std::string secondary_path;
   // A record is closed when it reaches this size; bigger commits write several.
   size_t max_record_bytes = 1 << 20;
   // The environment RocksDB does its I/O through; null = the real one. Tests
@@ -121,6 +124,10 @@ class EventStore {
   // A consistent copy of the whole store into `dir` (which must not exist),
   // taken while appends go on (RocksDB checkpoint: hard links where possible).
   Status backup_to(const std::string& dir);
+
+  // For a secondary instance: reads what the primary has written since, and
+  // advances last_position(). A no-op for other stores.
+  Status catch_up();
 
   StoreStats stats() const;
   const std::string& dir() const;

@@ -2,7 +2,9 @@
 // that CLI11 stays in main.cpp. Each returns the process exit status.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace orderly::cli {
 
@@ -22,7 +24,30 @@ inline constexpr int kExitDamage = 1;   // verify found damage
 inline constexpr int kExitUsage = 2;    // bad arguments or configuration
 inline constexpr int kExitFailure = 3;  // the operation could not run
 
+struct ReplayOptions {
+  uint64_t from = 1;
+  uint64_t to = UINT64_MAX;
+  std::string stream;              // exact, or a prefix when it ends with '-'
+  std::vector<std::string> types;  // "order.placed", ...
+  std::string since, until;        // RFC 3339
+  bool follow = false;
+};
+
+struct InspectOptions {
+  std::string stream;
+  uint64_t at_version = 0;  // 0 = the latest
+  std::string at_time;      // RFC 3339; "" = no limit
+};
+
+struct CreateUserOptions {
+  std::string username, email, password_file;
+};
+
 int run_serve(const CommonOptions& common, const ServeOptions& serve);
+int run_replay(const CommonOptions& common, const ReplayOptions& replay);
+int run_inspect(const CommonOptions& common, const InspectOptions& inspect);
+int run_import_catalog(const CommonOptions& common, const std::string& file);
+int run_create_admin(const CommonOptions& common, const CreateUserOptions& user);
 int run_verify(const CommonOptions& common);
 int run_backup(const CommonOptions& common, const std::string& backup_dir);
 int run_restore(const CommonOptions& common, const std::string& backup_dir, bool force);

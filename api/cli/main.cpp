@@ -48,6 +48,47 @@ int main(int argc, char** argv) {
   restore_cmd->add_flag("--force", force,
                         "Replace an existing store (kept aside as <dir>.before-restore-<time>)");
 
+  ReplayOptions replay;
+  auto* replay_cmd =
+      app.add_subcommand("replay", "Print events as JSON lines, for audit and debugging");
+  add_common(replay_cmd);
+  replay_cmd->add_option("--from", replay.from, "First position");
+  replay_cmd->add_option("--to", replay.to, "Last position");
+  replay_cmd->add_option("--stream", replay.stream,
+                         "One stream (order-<id>), or a category ending in '-' (order-)");
+  replay_cmd->add_option("--type", replay.types, "Event type, e.g. order.placed (repeatable)");
+  replay_cmd->add_option("--since", replay.since, "Events at or after this RFC 3339 time");
+  replay_cmd->add_option("--until", replay.until, "Events at or before this RFC 3339 time");
+  replay_cmd->add_flag("--follow", replay.follow,
+                       "Keep printing new events (beside a running server too)");
+
+  InspectOptions inspect;
+  auto* inspect_cmd =
+      app.add_subcommand("inspect", "An aggregate's state at a version or time, with its events");
+  add_common(inspect_cmd);
+  inspect_cmd->add_option("STREAM", inspect.stream, "e.g. order-0192f0c1-...")->required();
+  auto* at_version =
+      inspect_cmd->add_option("--at-version", inspect.at_version, "As of this stream version");
+  inspect_cmd->add_option("--at-time", inspect.at_time, "As of this RFC 3339 time")
+      ->excludes(at_version);
+
+  std::string catalog_file;
+  auto* import_cmd = app.add_subcommand("import-catalog",
+                                        "Bulk-load products (a JSON array) through the commands");
+  add_common(import_cmd);
+  import_cmd->add_option("FILE", catalog_file, "JSON file")->required();
+
+  CreateUserOptions admin_user;
+  auto* admin_cmd = app.add_subcommand("admin", "Administration");
+  admin_cmd->require_subcommand(1);
+  auto* create_user_cmd = admin_cmd->add_subcommand("create-user", "Create an admin user");
+  add_common(create_user_cmd);
+  create_user_cmd->add_option("--username", admin_user.username)->required();
+  create_user_cmd->add_option("--email", admin_user.email)->required();
+  create_user_cmd
+      ->add_option("--password-file", admin_user.password_file, "A file holding the password")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -62,5 +103,13 @@ int main(int argc, char** argv) {
     return run_backup(common, backup_dir);
   if (*restore_cmd)
     return run_restore(common, backup_dir, force);
+  if (*replay_cmd)
+    return run_replay(common, replay);
+  if (*inspect_cmd)
+    return run_inspect(common, inspect);
+  if (*import_cmd)
+    return run_import_catalog(common, catalog_file);
+  if (*create_user_cmd)
+    return run_create_admin(common, admin_user);
   return kExitUsage;
 }

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "core/envelope.h"
+#include "core/event_json.h"
 #include "core/schemas/order_events_generated.h"
+#include "core/schemas/user_events_generated.h"
 #include "tests/support/sample_events.h"
 
 using namespace orderly;
@@ -17,7 +19,8 @@ struct Aligned {
   std::vector<uint64_t> words;
   size_t size;
   explicit Aligned(std::span<const uint8_t> b) : words((b.size() + 7) / 8), size(b.size()) {
-    if (!b.empty()) std::memcpy(words.data(), b.data(), b.size());
+    if (!b.empty())
+      std::memcpy(words.data(), b.data(), b.size());
   }
   std::span<const uint8_t> bytes() const {
     return {reinterpret_cast<const uint8_t*>(words.data()), size};
@@ -117,4 +120,33 @@ TEST_CASE("event type registry: names and ids agree both ways") {
   CHECK(is_known_event_type(60));
   CHECK_FALSE(is_known_event_type(0));
   CHECK_FALSE(is_known_event_type(59));
+}
+
+TEST_CASE("event JSON: envelope fields and the decoded payload, hashes redacted") {
+  const auto payload = testing::order_placed("order-42", "user-7", 2);
+  const Aligned a(build(payload));
+  auto ev = decode_event(a.bytes());
+  REQUIRE(ev.is_ok());
+  const std::string line = event_json_line(*ev);
+  CAPTURE(line);
+  CHECK(line.rfind(R"({"position":17,"stream":"order-42","version":3,"type":"order.placed",)", 0) ==
+        0);
+  CHECK(line.find(R"("time":"2026-11-21T10:00:00.123Z")") != std::string::npos);
+  CHECK(line.find(R"("command_id":"cmd-1")") != std::string::npos);
+  CHECK(line.find(R"("user_id": "user-7")") != std::string::npos);
+  CHECK(line.find(R"("unit_price_cents": 1999)") != std::string::npos);
+  CHECK(line.find('\n') == std::string::npos);  // one line per event
+
+  flatbuffers::FlatBufferBuilder fbb;
+  fbb.Finish(events::CreateUserRegisteredDirect(fbb, "u-1", "ada", "ada@example.com",
+                                                "$argon2id$secret", "customer"));
+  const std::vector<uint8_t> user(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+  const Aligned b(build(user, EventType::kUserRegistered));
+  auto reg = decode_event(b.bytes());
+  REQUIRE(reg.is_ok());
+  auto data = event_data_json(*reg);
+  REQUIRE(data.is_ok());
+  CHECK(data->find("secret") == std::string::npos);
+  CHECK(data->find(R"("password_hash":"[redacted]")") != std::string::npos);
+  CHECK(json_quote("a\"b\\\n\x01") == R"("a\"b\\\n\u0001")");
 }

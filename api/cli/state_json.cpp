@@ -1,0 +1,101 @@
+#include "api/cli/state_json.h"
+
+#include "commands/payment.h"
+#include "core/event_json.h"
+
+namespace orderly::cli {
+
+using namespace orderly::commands;
+
+namespace {
+
+std::string num(int64_t v) {
+  return std::to_string(v);
+}
+
+std::string items_json(const std::vector<OrderItem>& lines) {
+  std::string out = "[";
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i)
+      out += ",";
+    out += "{\"product_id\":" + json_quote(lines[i].product_id.to_string()) +
+           ",\"quantity\":" + num(lines[i].quantity) + "}";
+  }
+  return out + "]";
+}
+
+std::string_view notification_status(NotificationStatus s) {
+  return s == NotificationStatus::kSent     ? "sent"
+         : s == NotificationStatus::kFailed ? "failed"
+                                            : "pending";
+}
+
+}  // namespace
+
+std::string state_json(const ShopState& s, Aggregate aggregate, const Uuid& id) {
+  switch (aggregate) {
+    case Aggregate::kProduct: {
+      auto it = s.products.find(id);
+      if (it == s.products.end())
+        return "null";
+      const ProductState& p = it->second;
+      return "{\"name\":" + json_quote(p.name) + ",\"sku\":" + json_quote(p.sku) +
+             ",\"price_cents\":" + num(p.price_cents) + ",\"stock\":" + num(p.stock) +
+             ",\"reserved\":" + num(p.reserved) + ",\"available\":" + num(p.available()) +
+             ",\"status\":" + (p.discontinued ? "\"discontinued\"" : "\"active\"") + "}";
+    }
+    case Aggregate::kOrder: {
+      auto it = s.orders.find(id);
+      if (it == s.orders.end())
+        return "null";
+      const OrderState& o = it->second;
+      return "{\"user_id\":" + json_quote(o.user_id.to_string()) +
+             ",\"status\":" + json_quote(order_status_name(o.status)) +
+             ",\"total_cents\":" + num(o.total_cents) +
+             ",\"reservation_expires_at\":" + json_quote(format_rfc3339(o.expires_at)) +
+             ",\"items\":" + items_json(o.lines) + "}";
+    }
+    case Aggregate::kCart: {
+      auto it = s.carts.find(id);
+      if (it == s.carts.end())
+        return "null";
+      return "{\"items\":" + items_json(it->second.lines) + "}";
+    }
+    case Aggregate::kPayment: {
+      auto it = s.payments.find(id);
+      if (it == s.payments.end())
+        return "null";
+      const PaymentState& p = it->second;
+      return "{\"order_id\":" + json_quote(p.order_id.to_string()) +
+             ",\"user_id\":" + json_quote(p.user_id.to_string()) +
+             ",\"status\":" + json_quote(payment_status_name(p.status)) +
+             ",\"amount_cents\":" + num(p.amount_cents) +
+             ",\"refunded_cents\":" + num(p.refunded_cents) + "}";
+    }
+    case Aggregate::kUser: {
+      auto it = s.users.find(id);
+      if (it == s.users.end())
+        return "null";
+      const UserState& u = it->second;
+      size_t active = 0;
+      for (const auto& [tid, t] : u.tokens)
+        active += t.status == TokenStatus::kActive;
+      return "{\"username\":" + json_quote(u.username) + ",\"email\":" + json_quote(u.email) +
+             ",\"role\":" + json_quote(u.role) +
+             ",\"active_refresh_tokens\":" + std::to_string(active) +
+             ",\"revoked_token_families\":" + std::to_string(u.revoked_families.size()) + "}";
+    }
+    case Aggregate::kNotification: {
+      auto it = s.notifications.find(id);
+      if (it == s.notifications.end())
+        return "null";
+      const NotificationState& n = it->second;
+      return "{\"user_id\":" + json_quote(n.user_id.to_string()) +
+             ",\"status\":" + json_quote(notification_status(n.status)) +
+             ",\"attempts\":" + std::to_string(n.attempts) + "}";
+    }
+  }
+  return "null";
+}
+
+}  // namespace orderly::cli
