@@ -1,0 +1,386 @@
+#include "projections/catalog.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <map>
+
+#include "core/event_json.h"
+#include "core/schemas/order_events_generated.h"
+#include "core/schemas/product_events_generated.h"
+
+namespace orderly::projections {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string str(const flatbuffers::String* s) {
+  return s ? s->str() : std::string();
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool any_prefix(const std::vector<std::string>& words, const std::string& q) {
+  for (const auto& w : words) {
+    if (w.compare(0, q.size(), q) == 0)
+      return true;
+  }
+  return false;
+}
+
+std::string product_row(const CatalogProduct& p) {
+  return "{\"id\":" + json_quote(p.id) + ",\"sku\":" + json_quote(p.sku) +
+         ",\"name\":" + json_quote(p.name) + ",\"description\":" + json_quote(p.description) +
+         ",\"currency\":" + json_quote(p.currency) + ",\"category\":" + json_quote(p.category) +
+         ",\"price_cents\":" + std::to_string(p.price_cents) +
+         ",\"stock\":" + std::to_string(p.stock) + ",\"reserved\":" + std::to_string(p.reserved) +
+         ",\"discontinued\":" + (p.discontinued ? "true" : "false") +
+         ",\"created_at\":" + std::to_string(p.created_at) +
+         ",\"updated_at\":" + std::to_string(p.updated_at) +
+         ",\"version\":" + std::to_string(p.version) + "}";
+}
+
+}  // namespace
+
+std::vector<std::string> tokenize(std::string_view text) {
+  std::vector<std::string> words;
+  std::string w;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || u >= 0x80) {
+      w.push_back(static_cast<char>(std::tolower(u)));
+    } else if (!w.empty()) {
+      words.push_back(std::move(w));
+      w.clear();
+    }
+  }
+  if (!w.empty())
+    words.push_back(std::move(w));
+  return words;
+}
+
+void CatalogReadModel::index(Entry& e) {
+  e.name_words = tokenize(e.product.name);
+  e.category_words = tokenize(e.product.category);
+  e.description_words = tokenize(e.product.description);
+}
+
+void CatalogReadModel::apply(const EventView& ev) {
+  const bool product_stream = ev.stream().starts_with("product-");
+  auto product = [&](const flatbuffers::String* id) -> Entry* {
+    auto it = products_.find(str(id));
+    return it == products_.end() ? nullptr : &it->second;
+  };
+  auto stamp = [&](Entry& e) {
+    e.product.updated_at = ev.time_us();
+    if (product_stream)
+      e.product.version = ev.version();
+    touch_product(e.product.id);
+  };
+  switch (ev.type()) {
+    case EventType::kProductCreated: {
+      const auto* e = ev.as<events::ProductCreated>();
+      Entry entry;
+      CatalogProduct& p = entry.product;
+      p.id = str(e->product_id());
+      p.sku = str(e->sku());
+      p.name = str(e->name());
+      p.description = str(e->description());
+      p.currency = str(e->currency());
+      p.category = str(e->category());
+      p.price_cents = e->price_cents();
+      p.stock = e->stock();
+      p.created_at = ev.time_us();
+      index(entry);
+      Entry& stored = products_[p.id] = std::move(entry);
+      stamp(stored);
+      break;
+    }
+    case EventType::kProductUpdated: {
+      const auto* e = ev.as<events::ProductUpdated>();
+      if (Entry* p = product(e->product_id())) {
+        if (e->name())
+          p->product.name = e->name()->str();
+        if (e->description())
+          p->product.description = e->description()->str();
+        if (e->category())
+          p->product.category = e->category()->str();
+        index(*p);
+        stamp(*p);
+      }
+      break;
+    }
+    case EventType::kProductPriceChanged: {
+      const auto* e = ev.as<events::ProductPriceChanged>();
+      if (Entry* p = product(e->product_id())) {
+        p->product.price_cents = e->price_cents();
+        stamp(*p);
+      }
+      break;
+    }
+    case EventType::kProductDiscontinued:
+      if (Entry* p = product(ev.as<events::ProductDiscontinued>()->product_id())) {
+        p->product.discontinued = true;
+        stamp(*p);
+      }
+      break;
+    case EventType::kStockChanged: {
+      const auto* e = ev.as<events::StockChanged>();
+      if (Entry* p = product(e->product_id())) {
+        p->product.stock = e->stock();
+        stamp(*p);
+      }
+      break;
+    }
+    case EventType::kOrderPlaced: {
+      const auto* e = ev.as<events::OrderPlaced>();
+      OpenOrder order;
+      if (e->lines()) {
+        for (const auto* line : *e->lines()) {
+          order.lines.emplace_back(str(line->product_id()), line->quantity());
+          if (Entry* p = product(line->product_id())) {
+            p->product.reserved += line->quantity();
+            touch_product(p->product.id);
+          }
+        }
+      }
+      const std::string id = str(e->order_id());
+      orders_[id] = std::move(order);
+      touch_order(id);
+      break;
+    }
+    case EventType::kOrderConfirmed: {
+      const std::string id = str(ev.as<events::OrderConfirmed>()->order_id());
+      auto it = orders_.find(id);
+      if (it == orders_.end() || it->second.confirmed)
+        break;
+      for (const auto& [pid, qty] : it->second.lines) {
+        if (auto p = products_.find(pid); p != products_.end()) {
+          p->second.product.reserved -= qty;  // the reservation becomes a sale
+          p->second.product.stock -= qty;
+          touch_product(pid);
+        }
+      }
+      it->second.confirmed = true;
+      touch_order(id);
+      break;
+    }
+    case EventType::kOrderCancelled: {
+      const std::string id = str(ev.as<events::OrderCancelled>()->order_id());
+      auto it = orders_.find(id);
+      if (it == orders_.end())
+        break;
+      for (const auto& [pid, qty] : it->second.lines) {
+        if (auto p = products_.find(pid); p != products_.end()) {
+          if (it->second.confirmed) {
+            p->second.product.stock += qty;  // sold units come back
+          } else {
+            p->second.product.reserved -= qty;
+          }
+          touch_product(pid);
+        }
+      }
+      orders_.erase(it);
+      touch_order(id);
+      break;
+    }
+    case EventType::kOrderShipped: {
+      // Past shipping an order can no longer be cancelled: no stock effect left.
+      const std::string id = str(ev.as<events::OrderShipped>()->order_id());
+      if (orders_.erase(id))
+        touch_order(id);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+RowChanges CatalogReadModel::take_changes() {
+  RowChanges out;
+  out.reserve(dirty_.size());
+  for (const std::string& key : dirty_) {
+    const std::string id = key.substr(2);
+    if (key[0] == 'p') {
+      auto it = products_.find(id);
+      out.emplace_back(key, it == products_.end() ? std::nullopt
+                                                  : std::optional(product_row(it->second.product)));
+    } else {
+      auto it = orders_.find(id);
+      if (it == orders_.end()) {
+        out.emplace_back(key, std::nullopt);
+        continue;
+      }
+      std::string row = std::string("{\"confirmed\":") + (it->second.confirmed ? "true" : "false") +
+                        ",\"lines\":[";
+      for (size_t i = 0; i < it->second.lines.size(); ++i) {
+        if (i)
+          row += ",";
+        row += "[" + json_quote(it->second.lines[i].first) + "," +
+               std::to_string(it->second.lines[i].second) + "]";
+      }
+      out.emplace_back(key, row + "]}");
+    }
+  }
+  dirty_.clear();
+  return out;
+}
+
+Status CatalogReadModel::load_row(std::string_view key, std::string_view value) {
+  boost::system::error_code ec;
+  json::value v = json::parse(value, ec);
+  if (ec || !v.is_object() || key.size() < 3) {
+    return Status::corruption("catalog row " + std::string(key) +
+                              " is damaged; rebuild the read model");
+  }
+  const json::object& o = v.as_object();
+  try {
+    if (key[0] == 'p') {
+      Entry e;
+      CatalogProduct& p = e.product;
+      p.id = json::value_to<std::string>(o.at("id"));
+      p.sku = json::value_to<std::string>(o.at("sku"));
+      p.name = json::value_to<std::string>(o.at("name"));
+      p.description = json::value_to<std::string>(o.at("description"));
+      p.currency = json::value_to<std::string>(o.at("currency"));
+      p.category = json::value_to<std::string>(o.at("category"));
+      p.price_cents = o.at("price_cents").to_number<int64_t>();
+      p.stock = o.at("stock").to_number<int64_t>();
+      p.reserved = o.at("reserved").to_number<int64_t>();
+      p.discontinued = o.at("discontinued").as_bool();
+      p.created_at = o.at("created_at").to_number<int64_t>();
+      p.updated_at = o.at("updated_at").to_number<int64_t>();
+      p.version = o.at("version").to_number<uint64_t>();
+      index(e);
+      products_[p.id] = std::move(e);
+    } else {
+      OpenOrder order;
+      order.confirmed = o.at("confirmed").as_bool();
+      for (const auto& line : o.at("lines").as_array()) {
+        order.lines.emplace_back(json::value_to<std::string>(line.as_array().at(0)),
+                                 line.as_array().at(1).to_number<int64_t>());
+      }
+      orders_[std::string(key.substr(2))] = std::move(order);
+    }
+  } catch (const std::exception& e) {
+    return Status::corruption("catalog row " + std::string(key) + " is damaged (" + e.what() +
+                              "); rebuild it");
+  }
+  return Status::ok();
+}
+
+void CatalogReadModel::clear() {
+  products_.clear();
+  orders_.clear();
+  dirty_.clear();
+}
+
+std::optional<CatalogProduct> CatalogReadModel::get(std::string_view id) const {
+  std::shared_lock lock(mutex());
+  auto it = products_.find(std::string(id));
+  if (it == products_.end())
+    return std::nullopt;
+  return it->second.product;
+}
+
+CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
+  const std::vector<std::string> words = tokenize(q.q);
+  const std::string category = lower(q.category);
+  struct Hit {
+    const CatalogProduct* p;
+    int score;
+  };
+  std::vector<Hit> hits;
+  {
+    std::shared_lock lock(mutex());
+    hits.reserve(products_.size());
+    for (const auto& [id, e] : products_) {
+      const CatalogProduct& p = e.product;
+      if (p.discontinued)
+        continue;
+      if (!category.empty() && lower(p.category) != category)
+        continue;
+      if (q.min_price_cents && p.price_cents < *q.min_price_cents)
+        continue;
+      if (q.max_price_cents && p.price_cents > *q.max_price_cents)
+        continue;
+      int score = 0;
+      bool all = true;
+      for (const auto& w : words) {
+        const int s = any_prefix(e.name_words, w)          ? 3
+                      : any_prefix(e.category_words, w)    ? 2
+                      : any_prefix(e.description_words, w) ? 1
+                                                           : 0;
+        if (s == 0) {
+          all = false;
+          break;
+        }
+        score += s;
+      }
+      if (all)
+        hits.push_back({&p, score});
+    }
+    const std::string sort = !q.sort.empty() ? q.sort : words.empty() ? "-created_at" : "relevance";
+    auto by_name = [](const Hit& a, const Hit& b) {
+      return a.p->name != b.p->name ? a.p->name < b.p->name : a.p->id < b.p->id;
+    };
+    std::function<bool(const Hit&, const Hit&)> less;
+    if (sort == "price") {
+      less = [&](const Hit& a, const Hit& b) {
+        return a.p->price_cents != b.p->price_cents ? a.p->price_cents < b.p->price_cents
+                                                    : by_name(a, b);
+      };
+    } else if (sort == "-price") {
+      less = [&](const Hit& a, const Hit& b) {
+        return a.p->price_cents != b.p->price_cents ? a.p->price_cents > b.p->price_cents
+                                                    : by_name(a, b);
+      };
+    } else if (sort == "name") {
+      less = by_name;
+    } else if (sort == "relevance") {
+      less = [&](const Hit& a, const Hit& b) {
+        return a.score != b.score ? a.score > b.score : by_name(a, b);
+      };
+    } else {  // -created_at (ids are time-ordered, so they break ties in the same order)
+      less = [](const Hit& a, const Hit& b) {
+        return a.p->created_at != b.p->created_at ? a.p->created_at > b.p->created_at
+                                                  : a.p->id > b.p->id;
+      };
+    }
+    CatalogPage page;
+    page.page = std::max(1, q.page);
+    page.per_page = std::clamp(q.per_page, 1, 100);
+    page.total = hits.size();
+    const size_t begin = std::min(
+        hits.size(), static_cast<size_t>(page.page - 1) * static_cast<size_t>(page.per_page));
+    const size_t end = std::min(hits.size(), begin + static_cast<size_t>(page.per_page));
+    std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(),
+                      less);
+    for (size_t i = begin; i < end; ++i)
+      page.items.push_back(*hits[i].p);
+    return page;
+  }
+}
+
+std::vector<CategoryCount> CatalogReadModel::categories() const {
+  std::map<std::string, size_t> counts;
+  {
+    std::shared_lock lock(mutex());
+    for (const auto& [id, e] : products_) {
+      if (!e.product.discontinued)
+        ++counts[e.product.category];
+    }
+  }
+  std::vector<CategoryCount> out;
+  for (auto& [name, n] : counts)
+    out.push_back({name, n});
+  return out;
+}
+
+}  // namespace orderly::projections

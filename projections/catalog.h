@@ -1,0 +1,95 @@
+// The catalog read model: what GET /api/products, /api/products/{id} and
+// /api/categories answer from.
+//
+// Stock follows the product events and the order events that reserve,
+// sell and release it (commands/product.h), so `reserved` and `available`
+// are exact as of the model's position. Search is tokenised and
+// case-insensitive: every query word must prefix-match a word of the name,
+// category or description; name matches rank above category matches above
+// description matches.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/clock.h"
+#include "projections/projection.h"
+
+namespace orderly::projections {
+
+struct CatalogProduct {
+  std::string id, sku, name, description, currency, category;
+  int64_t price_cents = 0;
+  int64_t stock = 0;
+  int64_t reserved = 0;
+  bool discontinued = false;
+  TimestampUs created_at = 0;
+  TimestampUs updated_at = 0;
+  uint64_t version = 0;
+  int64_t available() const { return stock - reserved; }
+};
+
+struct CatalogQuery {
+  std::string category;  // exact, case-insensitive
+  std::optional<int64_t> min_price_cents, max_price_cents;
+  std::string q;     // search words
+  std::string sort;  // "price" | "-price" | "name" | "-created_at"; default: relevance with q, else
+                     // -created_at
+  int page = 1;
+  int per_page = 20;
+};
+
+struct CatalogPage {
+  std::vector<CatalogProduct> items;
+  size_t total = 0;
+  int page = 1;
+  int per_page = 20;
+};
+
+struct CategoryCount {
+  std::string name;
+  size_t product_count = 0;
+  bool operator==(const CategoryCount&) const = default;
+};
+
+// Splits into lower-case words of letters and digits (ASCII folded; other
+// UTF-8 bytes are kept as word characters).
+std::vector<std::string> tokenize(std::string_view text);
+
+class CatalogReadModel final : public Projection {
+ public:
+  std::string_view name() const override { return "catalog"; }
+  void apply(const EventView& event) override;
+  RowChanges take_changes() override;
+  Status load_row(std::string_view key, std::string_view value) override;
+  void clear() override;
+
+  // Queries (take the shared lock themselves). Discontinued products are
+  // found by id but not listed.
+  std::optional<CatalogProduct> get(std::string_view id) const;
+  CatalogPage list(const CatalogQuery& query) const;
+  std::vector<CategoryCount> categories() const;
+
+ private:
+  struct OpenOrder {  // an order whose stock effects are not over yet
+    bool confirmed = false;
+    std::vector<std::pair<std::string, int64_t>> lines;
+  };
+  struct Entry {
+    CatalogProduct product;
+    std::vector<std::string> name_words, category_words, description_words;
+  };
+  void index(Entry& e);
+  void touch_product(const std::string& id) { dirty_.insert("p/" + id); }
+  void touch_order(const std::string& id) { dirty_.insert("o/" + id); }
+
+  std::unordered_map<std::string, Entry> products_;
+  std::unordered_map<std::string, OpenOrder> orders_;
+  std::unordered_set<std::string> dirty_;
+};
+
+}  // namespace orderly::projections

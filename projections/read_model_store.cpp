@@ -1,0 +1,153 @@
+#include "projections/read_model_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "core/big_endian.h"
+
+namespace orderly::projections {
+
+namespace {
+
+// The checkpoint lives under a key that sorts before every row.
+constexpr std::string_view kCheckpointKey("\0checkpoint", 11);
+
+Status from_rocksdb(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok())
+    return Status::ok();
+  if (s.IsCorruption())
+    return Status::corruption(what + ": " + s.ToString());
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return Status::busy(what + ": " + s.ToString() +
+                        " (is another orderly process using this data directory?)");
+  }
+  return Status::io_error(what + ": " + s.ToString());
+}
+
+}  // namespace
+
+struct ReadModelStore::Impl {
+  std::unique_ptr<rocksdb::DB> db;
+  std::mutex mu;  // guards `families` (creating column families)
+  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families;
+
+  Result<rocksdb::ColumnFamilyHandle*> family(std::string_view model) {
+    std::lock_guard lock(mu);
+    if (auto it = families.find(model); it != families.end())
+      return it->second;
+    rocksdb::ColumnFamilyHandle* h = nullptr;
+    rocksdb::ColumnFamilyOptions o;
+    o.write_buffer_size = 32 << 20;
+    auto s = db->CreateColumnFamily(o, std::string(model), &h);
+    if (!s.ok())
+      return from_rocksdb(s, "creating read model " + std::string(model));
+    families.emplace(std::string(model), h);
+    return h;
+  }
+
+  ~Impl() {
+    for (auto& [name, h] : families)
+      db->DestroyColumnFamilyHandle(h);
+    if (db)
+      (void)db->Close();
+  }
+};
+
+ReadModelStore::ReadModelStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ReadModelStore::~ReadModelStore() = default;
+
+Result<std::unique_ptr<ReadModelStore>> ReadModelStore::open(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return Status::io_error("cannot create " + dir + ": " + ec.message());
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(options, dir, &names).ok())
+    names = {rocksdb::kDefaultColumnFamilyName};
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& n : names)
+    descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(options, dir, descriptors, &handles, &raw);
+  if (!s.ok())
+    return from_rocksdb(s, "opening read models at " + dir);
+  auto impl = std::make_unique<Impl>();
+  impl->db.reset(raw);
+  for (size_t i = 0; i < handles.size(); ++i)
+    impl->families.emplace(names[i], handles[i]);
+  return std::unique_ptr<ReadModelStore>(new ReadModelStore(std::move(impl)));
+}
+
+Result<uint64_t> ReadModelStore::checkpoint(std::string_view model) {
+  auto cf = impl_->family(model);
+  if (!cf)
+    return cf.status();
+  std::string value;
+  auto s = impl_->db->Get(rocksdb::ReadOptions(), *cf,
+                          rocksdb::Slice(kCheckpointKey.data(), kCheckpointKey.size()), &value);
+  if (s.IsNotFound())
+    return uint64_t{0};
+  if (!s.ok())
+    return from_rocksdb(s, "reading the checkpoint of " + std::string(model));
+  if (value.size() != 8)
+    return Status::corruption("checkpoint of read model " + std::string(model) + " is damaged");
+  return get_be64(value.data());
+}
+
+Status ReadModelStore::commit(std::string_view model, const RowChanges& rows, uint64_t checkpoint) {
+  auto cf = impl_->family(model);
+  if (!cf)
+    return cf.status();
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : rows) {
+    if (value) {
+      batch.Put(*cf, key, *value);
+    } else {
+      batch.Delete(*cf, key);
+    }
+  }
+  batch.Put(*cf, rocksdb::Slice(kCheckpointKey.data(), kCheckpointKey.size()),
+            be64_key(checkpoint));
+  // Not synced: a read model is derived, and a process crash keeps what the
+  // OS has; after a machine crash it resumes from an older checkpoint, which
+  // is still consistent with its rows.
+  return from_rocksdb(impl_->db->Write(rocksdb::WriteOptions(), &batch),
+                      "saving read model " + std::string(model));
+}
+
+Status ReadModelStore::scan(std::string_view model,
+                            const std::function<void(std::string_view, std::string_view)>& visit) {
+  auto cf = impl_->family(model);
+  if (!cf)
+    return cf.status();
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), *cf));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().ToStringView() == kCheckpointKey)
+      continue;
+    visit(it->key().ToStringView(), it->value().ToStringView());
+  }
+  return from_rocksdb(it->status(), "reading read model " + std::string(model));
+}
+
+Status ReadModelStore::drop(std::string_view model) {
+  auto cf = impl_->family(model);
+  if (!cf)
+    return cf.status();
+  // Everything from the smallest key (the checkpoint's NUL) up.
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), *cf));
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    batch.Delete(*cf, it->key());
+  return from_rocksdb(impl_->db->Write(rocksdb::WriteOptions(), &batch),
+                      "dropping read model " + std::string(model));
+}
+
+}  // namespace orderly::projections

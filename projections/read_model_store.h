@@ -1,0 +1,48 @@
+// Where read models keep their rows: a RocksDB of its own in
+// <data-dir>/readmodels (derived data, never mixed with the log), one
+// column family per read model. A read model's changed rows and its
+// checkpoint are written in one WriteBatch, so after a crash its rows are
+// exactly those of the checkpointed position: no event applied twice or
+// skipped.
+//
+// Thread safety: all methods are safe from any thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+
+namespace orderly::projections {
+
+// Changed rows of one step: a value, or nullopt to delete the row.
+using RowChanges = std::vector<std::pair<std::string, std::optional<std::string>>>;
+
+class ReadModelStore {
+ public:
+  static Result<std::unique_ptr<ReadModelStore>> open(const std::string& dir);
+  ~ReadModelStore();
+
+  // The position the read model has applied (0 = nothing yet).
+  Result<uint64_t> checkpoint(std::string_view model);
+  // Rows and checkpoint, atomically.
+  Status commit(std::string_view model, const RowChanges& rows, uint64_t checkpoint);
+  // Every stored row of the model, in key order.
+  Status scan(std::string_view model,
+              const std::function<void(std::string_view, std::string_view)>& visit);
+  // Drops all rows and the checkpoint of a model (a rebuild starts from 0).
+  Status drop(std::string_view model);
+
+  struct Impl;
+
+ private:
+  explicit ReadModelStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orderly::projections

@@ -1,0 +1,176 @@
+// The catalog read model, fed by the real writer's log.
+#include <doctest/doctest.h>
+
+#include "commands/processor.h"
+#include "projections/catalog.h"
+#include "projections/runner.h"
+#include "tests/support/temp_dir.h"
+
+using namespace orderly;
+using namespace orderly::commands;
+using namespace orderly::projections;
+using namespace orderly::testing;
+
+namespace {
+
+Uuid id_of(int n) {
+  char text[40];
+  std::snprintf(text, sizeof text, "0192f0c1-7e4a-7000-8000-%012d", n);
+  return *Uuid::parse(text);
+}
+
+struct Shop {
+  TempDir dir;
+  std::unique_ptr<eventstore::EventStore> store =
+      std::move(eventstore::EventStore::open(dir.sub("data")).value());
+  std::unique_ptr<CommandProcessor> writer = std::move(CommandProcessor::start(*store).value());
+  CommandMeta admin = [] {
+    CommandMeta m;
+    m.role = Role::kAdmin;
+    return m;
+  }();
+
+  Uuid product(int n, const std::string& name, const std::string& category, int64_t price,
+               int64_t stock, const std::string& description = "") {
+    CreateProduct c;
+    c.product_id = id_of(n);
+    c.sku = "SKU-" + std::to_string(n);
+    c.name = name;
+    c.category = category;
+    c.description = description;
+    c.price_cents = price;
+    c.stock = stock;
+    REQUIRE(writer->execute(c, admin).is_ok());
+    return c.product_id;
+  }
+
+  void fold(CatalogReadModel& model) {
+    auto rows = rebuild_rows(*store, model);
+    REQUIRE(rows.is_ok());
+  }
+};
+
+std::vector<std::string> names(const CatalogPage& page) {
+  std::vector<std::string> out;
+  for (const auto& p : page.items)
+    out.push_back(p.name);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("catalog: stock, reserved and available follow orders exactly as the writer does") {
+  Shop shop;
+  const Uuid cup = shop.product(1, "Espresso cup", "kitchen", 1299, 10);
+  CommandMeta user;
+  user.actor = id_of(900);
+  PlaceOrder a{id_of(100), {{cup, 3}}, "", 900'000'000};
+  PlaceOrder b{id_of(101), {{cup, 2}}, "", 900'000'000};
+  PlaceOrder c{id_of(102), {{cup, 1}}, "", 900'000'000};
+  REQUIRE(shop.writer->execute(a, user).is_ok());
+  REQUIRE(shop.writer->execute(b, user).is_ok());
+  REQUIRE(shop.writer->execute(c, user).is_ok());
+  REQUIRE(shop.writer->execute(ChangeOrderStatus{a.order_id, OrderStatus::kConfirmed}, shop.admin)
+              .is_ok());
+  REQUIRE(shop.writer->execute(CancelOrder{b.order_id}, user).is_ok());
+  REQUIRE(shop.writer->execute(ChangeOrderStatus{c.order_id, OrderStatus::kConfirmed}, shop.admin)
+              .is_ok());
+  REQUIRE(shop.writer->execute(CancelOrder{c.order_id}, user)
+              .is_ok());  // confirmed, then cancelled: restocked
+  REQUIRE(shop.writer->execute(AdjustStock{cup, 5}, shop.admin).is_ok());
+  CatalogReadModel model;
+  shop.fold(model);
+  auto p = model.get(cup.to_string());
+  REQUIRE(p.has_value());
+  ProductState truth;
+  shop.writer->inspect([&](const ShopState& s) { truth = s.products.at(cup); });
+  CHECK(p->stock == truth.stock);
+  CHECK(p->reserved == truth.reserved);
+  CHECK(p->stock == 12);  // 10 - 3 sold + 5 added
+  CHECK(p->reserved == 0);
+  CHECK(p->available() == 12);
+  CHECK(p->version == truth.version);  // product stream version: created + stock changed
+  CHECK(p->version == 2);
+}
+
+TEST_CASE("catalog: filters, ranked search, sorting, pagination edges, categories") {
+  Shop shop;
+  shop.product(1, "Espresso cup", "kitchen", 1299, 10, "Porcelain cup for espresso");
+  shop.product(2, "Moka pot", "kitchen", 3499, 5, "Stovetop coffee maker, makes espresso");
+  shop.product(3, "Garden hose", "garden", 2599, 3, "Twenty metres");
+  shop.product(4, "Coffee beans", "espresso", 899, 50, "Dark roast");
+  const Uuid gone = shop.product(5, "Old espresso machine", "kitchen", 9999, 1);
+  REQUIRE(shop.writer->execute(DiscontinueProduct{gone}, shop.admin).is_ok());
+  CatalogReadModel model;
+  shop.fold(model);
+
+  // Ranked: name match (cup) > category match (beans) > description match (pot).
+  CatalogQuery q;
+  q.q = "ESPRESSO";
+  CHECK(names(model.list(q)) ==
+        std::vector<std::string>{"Espresso cup", "Coffee beans", "Moka pot"});
+  q.q = "espr coff";  // every word must match, as a prefix
+  CHECK(names(model.list(q)) == std::vector<std::string>{"Coffee beans", "Moka pot"});
+  q.q = "teapot";
+  CHECK(model.list(q).total == 0);
+
+  CatalogQuery k;
+  k.category = "Kitchen";
+  k.sort = "price";
+  CHECK(names(model.list(k)) ==
+        std::vector<std::string>{"Espresso cup", "Moka pot"});  // discontinued not listed
+  CatalogQuery range;
+  range.min_price_cents = 900;
+  range.max_price_cents = 2599;
+  range.sort = "-price";
+  CHECK(names(model.list(range)) == std::vector<std::string>{"Garden hose", "Espresso cup"});
+  CatalogQuery newest;
+  CHECK(names(model.list(newest)).front() == "Coffee beans");  // -created_at by default
+
+  CatalogQuery paged;
+  paged.sort = "name";
+  paged.per_page = 2;
+  paged.page = 2;
+  auto p2 = model.list(paged);
+  CHECK(p2.total == 4);
+  CHECK(names(p2) == std::vector<std::string>{"Garden hose", "Moka pot"});
+  paged.page = 3;
+  CHECK(model.list(paged).items.empty());
+  paged.page = 0;
+  paged.per_page = 1000;  // clamped
+  CHECK(model.list(paged).page == 1);
+  CHECK(model.list(paged).per_page == 100);
+
+  CHECK(model.categories() ==
+        std::vector<CategoryCount>{{"espresso", 1}, {"garden", 1}, {"kitchen", 2}});
+  CHECK(model.get(gone.to_string())->discontinued);
+  CHECK_FALSE(model.get("nope").has_value());
+  CHECK(tokenize("Café-au-lait, 2x!") == std::vector<std::string>{"café", "au", "lait", "2x"});
+}
+
+TEST_CASE(
+    "catalog runner: persists rows with its checkpoint, restarts from them, read-your-writes") {
+  Shop shop;
+  const Uuid cup = shop.product(1, "Espresso cup", "kitchen", 1299, 10);
+  auto rows = std::move(ReadModelStore::open(shop.dir.sub("data/readmodels")).value());
+  {
+    CatalogReadModel model;
+    ProjectionRunner runner(*shop.store, *rows, {&model});
+    REQUIRE(runner.start().is_ok());
+    CommandMeta user;
+    user.actor = id_of(900);
+    auto placed = shop.writer->execute(PlaceOrder{id_of(100), {{cup, 4}}, "", 900'000'000}, user);
+    REQUIRE(placed.is_ok());
+    REQUIRE(runner.wait_for("catalog", placed->last_position, std::chrono::seconds(60)));
+    CHECK(model.get(cup.to_string())->reserved == 4);  // read your write
+    CHECK(runner.status().at(0).lag == 0);
+    runner.stop();
+    CHECK(*rows->checkpoint("catalog") == placed->last_position);
+  }
+  // A new instance resumes from the stored rows, without replaying the log.
+  CatalogReadModel again;
+  ProjectionRunner runner(*shop.store, *rows, {&again});
+  REQUIRE(runner.start().is_ok());
+  CHECK(again.get(cup.to_string())->reserved == 4);
+  CHECK(runner.position("catalog") == shop.store->last_position());
+}
