@@ -3,6 +3,8 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "projections/registry.h"
+
 namespace orderly::projections {
 
 struct ProjectionRunner::Model {
@@ -34,6 +36,11 @@ Status ProjectionRunner::start() {
     auto checkpoint = rows_.checkpoint(p.name());
     if (!checkpoint)
       return checkpoint.status();
+    if (*checkpoint == kIncompleteCheckpoint) {
+      // An interrupted rebuild left part of its rows: start over from 0.
+      ORDERLY_RETURN_IF_ERROR(rows_.drop(p.name()));
+      checkpoint = uint64_t{0};
+    }
     {
       std::unique_lock lock(p.mutex());
       p.clear();

@@ -39,6 +39,12 @@ struct InspectOptions {
   std::string at_time;      // RFC 3339; "" = no limit
 };
 
+struct RebuildOptions {
+  std::string model;  // "" with all = true
+  bool all = false;
+  bool verify = false;
+};
+
 struct CreateUserOptions {
   std::string username, email, password_file;
 };
@@ -46,6 +52,7 @@ struct CreateUserOptions {
 int run_serve(const CommonOptions& common, const ServeOptions& serve);
 int run_replay(const CommonOptions& common, const ReplayOptions& replay);
 int run_inspect(const CommonOptions& common, const InspectOptions& inspect);
+int run_rebuild(const CommonOptions& common, const RebuildOptions& rebuild);
 int run_import_catalog(const CommonOptions& common, const std::string& file);
 int run_create_admin(const CommonOptions& common, const CreateUserOptions& user);
 int run_verify(const CommonOptions& common);

@@ -72,6 +72,15 @@ int main(int argc, char** argv) {
   inspect_cmd->add_option("--at-time", inspect.at_time, "As of this RFC 3339 time")
       ->excludes(at_version);
 
+  RebuildOptions rebuild;
+  auto* rebuild_cmd = app.add_subcommand(
+      "rebuild", "Rebuild read models from the log (offline); --verify compares");
+  add_common(rebuild_cmd);
+  auto* model_opt = rebuild_cmd->add_option("NAME", rebuild.model, "A read model: catalog, orders");
+  rebuild_cmd->add_flag("--all", rebuild.all, "Every read model")->excludes(model_opt);
+  rebuild_cmd->add_flag("--verify", rebuild.verify,
+                        "Compare with the stored rows instead; exit 1 on a difference");
+
   std::string catalog_file;
   auto* import_cmd = app.add_subcommand("import-catalog",
                                         "Bulk-load products (a JSON array) through the commands");
@@ -107,6 +116,8 @@ int main(int argc, char** argv) {
     return run_replay(common, replay);
   if (*inspect_cmd)
     return run_inspect(common, inspect);
+  if (*rebuild_cmd)
+    return run_rebuild(common, rebuild);
   if (*import_cmd)
     return run_import_catalog(common, catalog_file);
   if (*create_user_cmd)

@@ -1,0 +1,23 @@
+#include "projections/registry.h"
+
+#include "projections/catalog.h"
+#include "projections/orders.h"
+
+namespace orderly::projections {
+
+std::vector<std::unique_ptr<Projection>> all_read_models() {
+  std::vector<std::unique_ptr<Projection>> out;
+  out.push_back(std::make_unique<CatalogReadModel>());
+  out.push_back(std::make_unique<OrdersReadModel>());
+  return out;
+}
+
+std::unique_ptr<Projection> make_read_model(std::string_view name) {
+  for (auto& m : all_read_models()) {
+    if (m->name() == name)
+      return std::move(m);
+  }
+  return nullptr;
+}
+
+}  // namespace orderly::projections

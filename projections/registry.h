@@ -1,0 +1,18 @@
+// Every read model the engine runs, by name.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "projections/projection.h"
+
+namespace orderly::projections {
+
+std::vector<std::unique_ptr<Projection>> all_read_models();
+std::unique_ptr<Projection> make_read_model(std::string_view name);  // null for an unknown name
+
+// A checkpoint meaning "rows are being rewritten": never a state to load.
+inline constexpr uint64_t kIncompleteCheckpoint = UINT64_MAX;
+
+}  // namespace orderly::projections
