@@ -1,7 +1,9 @@
 #include "projections/registry.h"
 
 #include "projections/catalog.h"
+#include "projections/notifications.h"
 #include "projections/orders.h"
+#include "projections/users.h"
 
 namespace orderly::projections {
 
@@ -9,6 +11,8 @@ std::vector<std::unique_ptr<Projection>> all_read_models() {
   std::vector<std::unique_ptr<Projection>> out;
   out.push_back(std::make_unique<CatalogReadModel>());
   out.push_back(std::make_unique<OrdersReadModel>());
+  out.push_back(std::make_unique<UsersReadModel>());
+  out.push_back(std::make_unique<NotificationsReadModel>());
   return out;
 }
 

@@ -50,7 +50,10 @@ int run_rebuild(const CommonOptions& common, const RebuildOptions& o) {
   } else if (auto m = projections::make_read_model(o.model)) {
     models.push_back(std::move(m));
   } else {
-    std::fprintf(stderr, "orderly rebuild: name a read model (catalog, orders) or pass --all\n");
+    std::string names;
+    for (const auto& m : projections::all_read_models())
+      names += (names.empty() ? "" : ", ") + std::string(m->name());
+    std::fprintf(stderr, "orderly rebuild: name a read model (%s) or pass --all\n", names.c_str());
     return kExitUsage;
   }
   eventstore::StoreOptions options;

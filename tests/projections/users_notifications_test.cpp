@@ -1,0 +1,80 @@
+#include <doctest/doctest.h>
+
+#include "commands/processor.h"
+#include "core/ids.h"
+#include "projections/notifications.h"
+#include "projections/runner.h"
+#include "projections/users.h"
+#include "tests/support/temp_dir.h"
+
+using namespace orderly;
+using namespace orderly::commands;
+using namespace orderly::projections;
+using namespace orderly::testing;
+
+namespace {
+Uuid fresh() {
+  return *Uuid::parse(new_uuid_v7());
+}
+const std::string kHash = "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$aGFzaA";
+}  // namespace
+
+TEST_CASE("users and notifications read models: lookups for login, history newest first") {
+  TempDir dir;
+  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
+  auto writer = std::move(CommandProcessor::start(*store).value());
+  CommandMeta engine;
+  engine.role = Role::kEngine;
+  const Uuid ada = fresh();
+  REQUIRE(writer->execute(RegisterUser{ada, "Ada.L", "ada@example.com", kHash, "customer"}, engine)
+              .is_ok());
+  REQUIRE(writer->execute(ChangeRole{ada, "admin"}, engine).is_ok());
+  const Uuid first = fresh(), second = fresh();
+  REQUIRE(
+      writer
+          ->execute(RequestNotification{first, ada, "email", "order_placed", "ada@example.com", 1},
+                    engine)
+          .is_ok());
+  REQUIRE(
+      writer->execute(RecordNotificationFailed{first, "connection refused", true}, engine).is_ok());
+  REQUIRE(
+      writer
+          ->execute(RequestNotification{second, ada, "websocket", "order_confirmed", "", 2}, engine)
+          .is_ok());
+  REQUIRE(writer->execute(RecordNotificationSent{second}, engine).is_ok());
+
+  auto rows = std::move(ReadModelStore::open(dir.sub("data/readmodels")).value());
+  UsersReadModel users;
+  NotificationsReadModel notes;
+  ProjectionRunner runner(*store, *rows, {&users, &notes});
+  REQUIRE(runner.start().is_ok());
+  REQUIRE(runner.wait_for("users", store->last_position(), std::chrono::seconds(60)));
+  REQUIRE(runner.wait_for("notifications", store->last_position(), std::chrono::seconds(60)));
+
+  auto by_email = users.find_by_email("ADA@example.com");
+  REQUIRE(by_email.has_value());
+  CHECK(by_email->id == ada.to_string());
+  CHECK(by_email->role == "admin");
+  CHECK(by_email->password_hash == kHash);
+  CHECK(users.find_by_username("ada.l")->email == "ada@example.com");
+  CHECK_FALSE(users.find_by_username("nobody").has_value());
+  CHECK(users.get(ada.to_string())->username == "Ada.L");
+
+  auto page = notes.list(ada.to_string(), 1, 20);
+  REQUIRE(page.total == 2);
+  CHECK(page.items[0].id == second.to_string());  // newest first
+  CHECK(page.items[0].status == "sent");
+  CHECK(page.items[0].attempts == 1);
+  CHECK(page.items[1].status == "failed");
+  CHECK(page.items[1].last_error == "connection refused");
+  CHECK(notes.list(fresh().to_string(), 1, 20).total == 0);
+  runner.stop();
+
+  // Both reload from their rows.
+  UsersReadModel users2;
+  NotificationsReadModel notes2;
+  ProjectionRunner again(*store, *rows, {&users2, &notes2});
+  REQUIRE(again.start().is_ok());
+  CHECK(users2.find_by_email("ada@example.com")->role == "admin");
+  CHECK(notes2.list(ada.to_string(), 1, 1).items.at(0).id == second.to_string());
+}
