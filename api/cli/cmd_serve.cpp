@@ -1,6 +1,6 @@
-// `orderly serve`. So far it runs what exists: the event store and the
-// single-writer command pipeline (which also expires stale reservations),
-// until SIGINT/SIGTERM. The HTTP/WS API and projections join in issues 4-5.
+// `orderly serve`. So far it runs what exists: the event store, the
+// single-writer command pipeline (which also expires stale reservations) and
+// the read models, until SIGINT/SIGTERM. The HTTP/WS API joins in issue 5.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +10,8 @@
 #include "api/cli/terminal.h"
 #include "commands/processor.h"
 #include "eventstore/store.h"
+#include "projections/registry.h"
+#include "projections/runner.h"
 
 namespace orderly::cli {
 
@@ -52,12 +54,41 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   }
   log->info("event store open at {} (sync={}), log position {}", common.data_dir,
             eventstore::sync_mode_name(*sync), (*store)->last_position());
-  log->warn("the HTTP API ({}) is not built yet: this build runs the event store only",
-            serve.http_address);
+  auto processor = commands::CommandProcessor::start(**store);
+  if (!processor) {
+    log->error("cannot rebuild the writer's state: {}", processor.status().to_string());
+    return kExitFailure;
+  }
+  const auto rebuilt = (*processor)->stats();
+  log->info("command pipeline running: {} events folded in {:.3f} s", rebuilt.rebuilt_events,
+            rebuilt.rebuild_seconds);
+  auto rows = projections::ReadModelStore::open(common.data_dir + "/readmodels");
+  if (!rows) {
+    log->error("cannot open the read models: {}", rows.status().to_string());
+    return kExitFailure;
+  }
+  auto models = projections::all_read_models();
+  std::vector<projections::Projection*> raw;
+  for (auto& m : models)
+    raw.push_back(m.get());
+  projections::ProjectionRunner runner(**store, **rows, raw);
+  if (Status st = runner.start(); !st.is_ok()) {
+    log->error("cannot start the read models: {} (try `orderly rebuild --all`)", st.to_string());
+    return kExitFailure;
+  }
+  for (const auto& m : runner.status()) {
+    log->info("read model {} at position {} ({} behind)", m.name, m.position, m.lag);
+  }
+  log->warn(
+      "the HTTP API ({}) is not built yet: nothing outside this process can send commands or "
+      "queries",
+      serve.http_address);
 
   int sig = 0;
   sigwait(&signals, &sig);
-  log->info("signal {} received, closing the event store", sig);
+  log->info("signal {} received: draining the command pipeline, stopping the read models", sig);
+  (*processor)->stop();  // every queued command answered, every batch durable
+  runner.stop();
   Status st = (*store)->close();
   if (!st.is_ok()) {
     log->error("close failed: {}", st.to_string());
