@@ -1,0 +1,169 @@
+// Read models: rebuild throughput over a log generated through the real
+// command path, query latency, and memory per order.
+//
+//   build/bin/orderly-microbench --benchmark_filter=ReadModel
+// ORDERLY_BENCH_ORDERS sets the number of orders in the log (default 1M).
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <random>
+#include <semaphore>
+
+#include "commands/processor.h"
+#include "core/ids.h"
+#include "projections/catalog.h"
+#include "projections/orders.h"
+#include "projections/registry.h"
+#include "projections/runner.h"
+#include "tests/support/temp_dir.h"
+
+using namespace orderly;
+using namespace orderly::commands;
+using namespace orderly::projections;
+
+namespace {
+
+Uuid fresh() { return *Uuid::parse(new_uuid_v7()); }
+
+// One generated log for all the read-model benchmarks of a run.
+struct GeneratedLog {
+  testing::TempDir dir;
+  std::unique_ptr<eventstore::EventStore> store;
+  std::vector<Uuid> products, users, orders;
+  uint64_t events = 0;
+  double generate_seconds = 0;
+
+  GeneratedLog() {
+    const char* env = std::getenv("ORDERLY_BENCH_ORDERS");
+    const int n_orders = env ? std::atoi(env) : 1'000'000;
+    eventstore::StoreOptions so;
+    so.sync = eventstore::SyncMode::kNone;  // generating, not measuring the append
+    store = std::move(eventstore::EventStore::open(dir.path(), so).value());
+    auto writer = std::move(CommandProcessor::start(*store).value());
+    const auto t0 = std::chrono::steady_clock::now();
+    CommandMeta admin;
+    admin.role = Role::kAdmin;
+    std::counting_semaphore<> window(8192);
+    auto submit = [&](Command c, const CommandMeta& m) {
+      window.acquire();
+      writer->submit(std::move(c), m, [&](Result<CommandReply>) { window.release(); });
+    };
+    static const char* kWords[] = {"espresso", "cup", "moka", "pot", "grinder", "kettle", "mug",   "filter",
+                                   "beans",    "tea", "jar",  "tin", "spoon",   "scale",  "press", "carafe"};
+    std::mt19937_64 rng(7);
+    for (int i = 0; i < 10'000; ++i) {
+      CreateProduct c;
+      c.product_id = fresh();
+      c.sku = "SKU-" + std::to_string(i);
+      c.name = std::string(kWords[rng() % 16]) + " " + kWords[rng() % 16] + " " + std::to_string(i);
+      c.description = std::string("A fine ") + kWords[rng() % 16] + " for the " + kWords[rng() % 16];
+      c.category = "category-" + std::to_string(i % 40);
+      c.price_cents = 100 + static_cast<int64_t>(rng() % 20000);
+      c.stock = kMaxStock;
+      products.push_back(c.product_id);
+      submit(std::move(c), admin);
+    }
+    for (int i = 0; i < 10'000; ++i) users.push_back(fresh());
+    for (int i = 0; i < n_orders; ++i) {
+      CommandMeta user;
+      user.actor = users[rng() % users.size()];
+      PlaceOrder p;
+      p.order_id = fresh();
+      p.items = {{products[rng() % products.size()], 1 + static_cast<int64_t>(rng() % 3)}};
+      orders.push_back(p.order_id);
+      const Uuid id = p.order_id;
+      submit(std::move(p), user);
+      if (i % 3 == 0) submit(ChangeOrderStatus{id, OrderStatus::kConfirmed}, admin);
+      if (i % 10 == 0) submit(CancelOrder{id}, user);
+    }
+    for (int i = 0; i < 8192; ++i) window.acquire();
+    writer->stop();
+    events = store->last_position();
+    generate_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+};
+
+GeneratedLog& log_once() {
+  static GeneratedLog log;
+  return log;
+}
+
+// Folding the whole log into one read model, and producing every row it would
+// store (what `orderly rebuild` does before writing).
+void BM_ReadModelRebuild(benchmark::State& state, const char* model_name) {
+  GeneratedLog& log = log_once();
+  uint64_t rows = 0;
+  for (auto _ : state) {
+    auto model = make_read_model(model_name);
+    auto built = rebuild_rows(*log.store, *model);
+    if (!built.is_ok()) state.SkipWithError("rebuild failed");
+    rows = built->size();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(log.events) * state.iterations());
+  state.counters["events"] = static_cast<double>(log.events);
+  state.counters["rows"] = static_cast<double>(rows);
+  state.counters["generate_events_per_s"] = static_cast<double>(log.events) / log.generate_seconds;
+}
+
+template <typename Query>
+void record_latency(benchmark::State& state, int n, Query&& query) {
+  std::vector<double> us(static_cast<size_t>(n));
+  for (auto _ : state) {
+    for (int i = 0; i < n; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      query(i);
+      us[static_cast<size_t>(i)] =
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    }
+  }
+  std::sort(us.begin(), us.end());
+  state.counters["p50_us"] = us[us.size() / 2];
+  state.counters["p99_us"] = us[us.size() * 99 / 100];
+  state.counters["max_us"] = us.back();
+  state.SetItemsProcessed(static_cast<int64_t>(n) * state.iterations());
+}
+
+// Queries against read models holding the whole generated log.
+void BM_ReadModelQueries(benchmark::State& state) {
+  GeneratedLog& log = log_once();
+  CatalogReadModel catalog;
+  OrdersReadModel orders;
+  malloc_trim(0);
+  const size_t before = mallinfo2().uordblks;
+  (void)rebuild_rows(*log.store, catalog);
+  (void)rebuild_rows(*log.store, orders);
+  const size_t after = mallinfo2().uordblks;
+  std::mt19937_64 rng(9);
+  static const char* kSearches[] = {"espresso", "moka pot", "cup 12", "grind", "kettle tea", "spoon 99"};
+  const int which = static_cast<int>(state.range(0));
+  if (which == 0) {
+    record_latency(state, 2000, [&](int i) {
+      CatalogQuery q;
+      q.q = kSearches[i % 6];
+      benchmark::DoNotOptimize(catalog.list(q).total);
+    });
+    state.SetLabel("catalog search over 10k products");
+  } else if (which == 1) {
+    record_latency(state, 20000, [&](int) {
+      benchmark::DoNotOptimize(orders.list(log.users[rng() % log.users.size()].to_string(), "", 1, 20).total);
+    });
+    state.SetLabel("a user's orders, page 1");
+  } else {
+    record_latency(state, 20000, [&](int) {
+      benchmark::DoNotOptimize(orders.get(log.orders[rng() % log.orders.size()].to_string()).has_value());
+    });
+    state.SetLabel("an order by id");
+  }
+  state.counters["read_model_mb"] = static_cast<double>(after - before) / (1 << 20);
+  state.counters["orders"] = static_cast<double>(log.orders.size());
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(BM_ReadModelRebuild, catalog, "catalog")->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ReadModelRebuild, orders, "orders")->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ReadModelRebuild, users, "users")->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ReadModelRebuild, notifications, "notifications")->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ReadModelQueries)->Arg(0)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kMillisecond);
