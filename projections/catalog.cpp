@@ -66,9 +66,27 @@ std::vector<std::string> tokenize(std::string_view text) {
 }
 
 void CatalogReadModel::index(Entry& e) {
+  unindex(e);
   e.name_words = tokenize(e.product.name);
   e.category_words = tokenize(e.product.category);
   e.description_words = tokenize(e.product.description);
+  for (const auto* words : {&e.name_words, &e.category_words, &e.description_words}) {
+    for (const auto& w : *words)
+      words_[w].insert(&e);
+  }
+}
+
+void CatalogReadModel::unindex(const Entry& e) {
+  for (const auto* words : {&e.name_words, &e.category_words, &e.description_words}) {
+    for (const auto& w : *words) {
+      auto it = words_.find(w);
+      if (it == words_.end())
+        continue;
+      it->second.erase(&e);
+      if (it->second.empty())
+        words_.erase(it);
+    }
+  }
 }
 
 void CatalogReadModel::apply(const EventView& ev) {
@@ -97,8 +115,9 @@ void CatalogReadModel::apply(const EventView& ev) {
       p.price_cents = e->price_cents();
       p.stock = e->stock();
       p.created_at = ev.time_us();
-      index(entry);
-      Entry& stored = products_[p.id] = std::move(entry);
+      const std::string id = p.id;
+      Entry& stored = products_[id] = std::move(entry);
+      index(stored);  // after it has its final address
       stamp(stored);
       break;
     }
@@ -257,8 +276,8 @@ Status CatalogReadModel::load_row(std::string_view key, std::string_view value) 
       p.created_at = o.at("created_at").to_number<int64_t>();
       p.updated_at = o.at("updated_at").to_number<int64_t>();
       p.version = o.at("version").to_number<uint64_t>();
-      index(e);
-      products_[p.id] = std::move(e);
+      const std::string id = p.id;
+      index(products_[id] = std::move(e));
     } else {
       OpenOrder order;
       order.confirmed = o.at("confirmed").as_bool();
@@ -277,6 +296,7 @@ Status CatalogReadModel::load_row(std::string_view key, std::string_view value) 
 
 void CatalogReadModel::clear() {
   products_.clear();
+  words_.clear();
   orders_.clear();
   dirty_.clear();
 }
@@ -299,8 +319,26 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
   std::vector<Hit> hits;
   {
     std::shared_lock lock(mutex());
-    hits.reserve(products_.size());
-    for (const auto& [id, e] : products_) {
+    // With words, only products holding a prefix of the first word are
+    // candidates (the index); without, every product.
+    std::vector<const Entry*> candidates;
+    if (!words.empty()) {
+      std::unordered_set<const Entry*> seen;
+      for (auto it = words_.lower_bound(words[0]);
+           it != words_.end() && it->first.starts_with(words[0]); ++it) {
+        for (const Entry* e : it->second) {
+          if (seen.insert(e).second)
+            candidates.push_back(e);
+        }
+      }
+    } else {
+      candidates.reserve(products_.size());
+      for (const auto& [id, e] : products_)
+        candidates.push_back(&e);
+    }
+    hits.reserve(candidates.size());
+    for (const Entry* entry : candidates) {
+      const Entry& e = *entry;
       const CatalogProduct& p = e.product;
       if (p.discontinued)
         continue;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -84,10 +85,15 @@ class CatalogReadModel final : public Projection {
     std::vector<std::string> name_words, category_words, description_words;
   };
   void index(Entry& e);
+  void unindex(const Entry& e);
   void touch_product(const std::string& id) { dirty_.insert("p/" + id); }
   void touch_order(const std::string& id) { dirty_.insert("o/" + id); }
 
   std::unordered_map<std::string, Entry> products_;
+  // Every word of every product -> the products holding it: a query word is
+  // a prefix range of this sorted map, so search never scans all products.
+  // Entries are map nodes, never erased while indexed: their addresses are stable.
+  std::map<std::string, std::unordered_set<const Entry*>, std::less<>> words_;
   std::unordered_map<std::string, OpenOrder> orders_;
   std::unordered_set<std::string> dirty_;
 };

@@ -64,12 +64,10 @@ void OrdersReadModel::index(const OrderRow& o) {
   by_seq_[o.seq] = o.id;
   by_user_[o.user_id].insert(o.seq);
   by_status_[o.status].insert(o.seq);
-  by_user_status_[{o.user_id, o.status}].insert(o.seq);
 }
 
 void OrdersReadModel::unindex(const OrderRow& o) {
   by_status_[o.status].erase(o.seq);
-  by_user_status_[{o.user_id, o.status}].erase(o.seq);
 }
 
 void OrdersReadModel::apply(const EventView& ev) {
@@ -182,7 +180,6 @@ void OrdersReadModel::clear() {
   by_seq_.clear();
   by_user_.clear();
   by_status_.clear();
-  by_user_status_.clear();
   next_seq_ = 1;
   dirty_.clear();
 }
@@ -205,7 +202,15 @@ OrderPage OrdersReadModel::list(std::string_view user_id, std::string_view statu
   std::set<uint64_t> all_seqs;
   const std::set<uint64_t>* seqs = nullptr;
   if (!user_id.empty() && !status.empty()) {
-    seqs = find(by_user_status_, std::pair<std::string, std::string>(user_id, status));
+    // A user's orders are few: filter them by status, newest first.
+    const std::set<uint64_t>* mine = find(by_user_, std::string(user_id));
+    if (mine != nullptr) {
+      for (uint64_t seq : *mine) {
+        if (orders_.at(by_seq_.at(seq)).status == status)
+          all_seqs.insert(seq);
+      }
+    }
+    seqs = &all_seqs;
   } else if (!user_id.empty()) {
     seqs = find(by_user_, std::string(user_id));
   } else if (!status.empty()) {

@@ -3,7 +3,8 @@
 //
 // An order is shown as placed (names and prices snapshotted) with its
 // current status. Lists are newest first; per-user and per-status indexes
-// keep every page O(offset + page) whatever the number of orders.
+// keep pages O(offset + page) whatever the number of orders (a user's list
+// with a status filter walks that user's orders only).
 #pragma once
 
 #include <cstdint>
@@ -70,7 +71,6 @@ class OrdersReadModel final : public Projection {
   std::map<uint64_t, std::string> by_seq_;                         // every order
   std::unordered_map<std::string, std::set<uint64_t>> by_user_;    // user -> seqs
   std::unordered_map<std::string, std::set<uint64_t>> by_status_;  // status -> seqs
-  std::map<std::pair<std::string, std::string>, std::set<uint64_t>> by_user_status_;
   uint64_t next_seq_ = 1;
   std::unordered_set<std::string> dirty_;
 };
