@@ -132,11 +132,18 @@ uint64_t ProjectionRunner::position(std::string_view model) const {
 std::vector<ModelStatus> ProjectionRunner::status() const {
   std::vector<ModelStatus> out;
   const uint64_t last = log_.last_position();
+  const TimestampUs now = now_us();
   for (const auto& m : models_) {
     ModelStatus s;
     s.name = std::string(m->projection->name());
     s.position = m->position.load();
     s.lag = last > s.position ? last - s.position : 0;
+    if (s.lag > 0) {
+      // The oldest event it has not applied: how stale its answers are.
+      if (auto next = log_.read_event(s.position + 1); next.is_ok()) {
+        s.lag_seconds = std::max(0.0, static_cast<double>(now - next->view().time_us()) / 1e6);
+      }
+    }
     std::lock_guard lock(m->mu);
     s.state = !m->failure.empty() ? "failed: " + m->failure : s.lag == 0 ? "live" : "catching_up";
     out.push_back(std::move(s));

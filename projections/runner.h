@@ -25,9 +25,10 @@ struct RunnerOptions {
 
 struct ModelStatus {
   std::string name;
-  uint64_t position = 0;  // applied and committed
-  uint64_t lag = 0;       // log positions behind
-  std::string state;      // "catching_up" | "live" | "failed: ..."
+  uint64_t position = 0;   // applied and committed
+  uint64_t lag = 0;        // log positions behind
+  double lag_seconds = 0;  // age of the oldest event not applied yet (0 when live)
+  std::string state;       // "catching_up" | "live" | "failed: ..."
 };
 
 class ProjectionRunner {

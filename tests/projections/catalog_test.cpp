@@ -164,13 +164,27 @@ TEST_CASE(
     REQUIRE(runner.wait_for("catalog", placed->last_position, std::chrono::seconds(60)));
     CHECK(model.get(cup.to_string())->reserved == 4);  // read your write
     CHECK(runner.status().at(0).lag == 0);
+    CHECK(runner.status().at(0).lag_seconds == 0);
+    CHECK(runner.status().at(0).state == "live");
     runner.stop();
     CHECK(*rows->checkpoint("catalog") == placed->last_position);
+  }
+  // Behind the log, it reports how far and how old its answers are.
+  {
+    auto later = shop.writer->execute(AdjustStock{cup, 1}, shop.admin);
+    REQUIRE(later.is_ok());
+    CatalogReadModel stale;
+    ProjectionRunner not_started(*shop.store, *rows, {&stale});
+    const auto st = not_started.status().at(0);  // never started: at position 0
+    CHECK(st.lag == shop.store->last_position());
+    CHECK(st.lag_seconds >= 0);
+    CHECK(st.state == "catching_up");
   }
   // A new instance resumes from the stored rows, without replaying the log.
   CatalogReadModel again;
   ProjectionRunner runner(*shop.store, *rows, {&again});
   REQUIRE(runner.start().is_ok());
   CHECK(again.get(cup.to_string())->reserved == 4);
-  CHECK(runner.position("catalog") == shop.store->last_position());
+  REQUIRE(runner.wait_for("catalog", shop.store->last_position(), std::chrono::seconds(60)));
+  CHECK(again.get(cup.to_string())->stock == 11);  // caught up on the stock change
 }
