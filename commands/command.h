@@ -146,13 +146,20 @@ struct RetryNotification {
   Uuid notification_id;
 };
 
+// --- analytics (recorded in batches: commands/analytics_recorder.h) ---
+struct RecordAnalytics {
+  Uuid batch_id;  // each batch is its own stream, analytics-<batch id>
+  std::vector<std::pair<Uuid, uint32_t>> product_views;
+  std::vector<std::pair<std::string, uint32_t>> searches;  // normalised query -> count
+};
+
 using Command =
     std::variant<RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken,
                  RevokeRefreshToken, CreateProduct, UpdateProduct, DiscontinueProduct, SetStock,
                  AdjustStock, AddToCart, SetCartQuantity, RemoveFromCart, ClearCart, Checkout,
                  PlaceOrder, ChangeOrderStatus, CancelOrder, ExpireOrder, CreatePayment,
                  ConfirmPayment, RefundPayment, RequestNotification, RecordNotificationSent,
-                 RecordNotificationFailed, RetryNotification>;
+                 RecordNotificationFailed, RetryNotification, RecordAnalytics>;
 
 std::string_view order_status_name(OrderStatus s);
 std::optional<OrderStatus> parse_order_status(std::string_view s);

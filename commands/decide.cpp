@@ -1,5 +1,7 @@
 #include "commands/decide.h"
 
+#include "commands/analytics.h"
+
 namespace orderly::commands {
 
 namespace {
@@ -97,6 +99,7 @@ struct Decider {
   Status operator()(const RecordNotificationFailed& c) {
     return decide_record_failed(find_in(s.notifications, c.notification_id), c, meta, out);
   }
+  Status operator()(const RecordAnalytics& c) { return decide_record_analytics(c, meta, out); }
   Status operator()(const RetryNotification& c) {
     return decide_retry_notification(find_in(s.notifications, c.notification_id), c, meta, out);
   }

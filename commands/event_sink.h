@@ -18,7 +18,15 @@
 namespace orderly::commands {
 
 // The aggregates; each owns the streams "<name>-<id>".
-enum class Aggregate : uint8_t { kUser, kProduct, kCart, kOrder, kPayment, kNotification };
+enum class Aggregate : uint8_t {
+  kUser,
+  kProduct,
+  kCart,
+  kOrder,
+  kPayment,
+  kNotification,
+  kAnalytics
+};
 std::string_view aggregate_name(Aggregate a);
 
 // "order-0192f0c1-..."

@@ -248,6 +248,8 @@ void apply(ShopState& s, Aggregate aggregate, const Uuid& id, EventType type,
     case Aggregate::kNotification:
       apply_notification(s, id, type, payload);
       break;
+    case Aggregate::kAnalytics:
+      break;  // counted by the stats read model; nothing to decide against
   }
 }
 
@@ -277,6 +279,8 @@ uint32_t version_of(const ShopState& s, Aggregate aggregate, const Uuid& id) {
       return find(s.payments);
     case Aggregate::kNotification:
       return find(s.notifications);
+    case Aggregate::kAnalytics:
+      return 0;  // every batch is a new stream
   }
   return 0;
 }

@@ -421,4 +421,21 @@ std::vector<CategoryCount> CatalogReadModel::categories() const {
   return out;
 }
 
+std::vector<CatalogProduct> CatalogReadModel::low_stock(int64_t threshold, size_t limit) const {
+  std::vector<CatalogProduct> out;
+  {
+    std::shared_lock lock(mutex());
+    for (const auto& [id, e] : products_) {
+      if (!e.product.discontinued && e.product.available() <= threshold)
+        out.push_back(e.product);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const CatalogProduct& a, const CatalogProduct& b) {
+    return a.available() != b.available() ? a.available() < b.available() : a.name < b.name;
+  });
+  if (out.size() > limit)
+    out.resize(limit);
+  return out;
+}
+
 }  // namespace orderly::projections

@@ -74,6 +74,9 @@ class CatalogReadModel final : public Projection {
   std::optional<CatalogProduct> get(std::string_view id) const;
   CatalogPage list(const CatalogQuery& query) const;
   std::vector<CategoryCount> categories() const;
+  // Active products with at most `threshold` available, fewest first (the
+  // dashboard's low stock).
+  std::vector<CatalogProduct> low_stock(int64_t threshold, size_t limit) const;
 
  private:
   struct OpenOrder {  // an order whose stock effects are not over yet

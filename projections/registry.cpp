@@ -3,6 +3,7 @@
 #include "projections/catalog.h"
 #include "projections/notifications.h"
 #include "projections/orders.h"
+#include "projections/stats.h"
 #include "projections/users.h"
 
 namespace orderly::projections {
@@ -13,6 +14,7 @@ std::vector<std::unique_ptr<Projection>> all_read_models() {
   out.push_back(std::make_unique<OrdersReadModel>());
   out.push_back(std::make_unique<UsersReadModel>());
   out.push_back(std::make_unique<NotificationsReadModel>());
+  out.push_back(std::make_unique<StatsReadModel>());
   return out;
 }
 

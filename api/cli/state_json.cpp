@@ -94,6 +94,8 @@ std::string state_json(const ShopState& s, Aggregate aggregate, const Uuid& id) 
              ",\"status\":" + json_quote(notification_status(n.status)) +
              ",\"attempts\":" + std::to_string(n.attempts) + "}";
     }
+    case Aggregate::kAnalytics:
+      return "null";  // a batch of counts: see its event
   }
   return "null";
 }

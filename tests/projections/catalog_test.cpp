@@ -144,6 +144,11 @@ TEST_CASE("catalog: filters, ranked search, sorting, pagination edges, categorie
   CHECK(model.categories() ==
         std::vector<CategoryCount>{{"espresso", 1}, {"garden", 1}, {"kitchen", 2}});
   CHECK(model.get(gone.to_string())->discontinued);
+  auto low = model.low_stock(5, 10);  // hose (3), pot (5); the discontinued machine is not listed
+  REQUIRE(low.size() == 2);
+  CHECK(low[0].name == "Garden hose");
+  CHECK(low[1].name == "Moka pot");
+  CHECK(model.low_stock(5, 1).size() == 1);
   CHECK_FALSE(model.get("nope").has_value());
   CHECK(tokenize("Café-au-lait, 2x!") == std::vector<std::string>{"café", "au", "lait", "2x"});
 }

@@ -1,0 +1,93 @@
+// The shop-wide statistics read model: GET /api/stats/dashboard answers from
+// it (low stock comes from the catalog model).
+//
+// Revenue counts orders once they are paid or confirmed (confirmed, shipped,
+// delivered), by the day they were placed (UTC), and leaves them if a
+// confirmed order is cancelled; refunds are subtracted from the total.
+// Views and searches come from the analytics batches in the log.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "projections/projection.h"
+
+namespace orderly::projections {
+
+struct DayRevenue {
+  std::string date;  // YYYY-MM-DD
+  int64_t revenue_cents = 0;
+  uint64_t orders = 0;  // placed that day
+};
+struct ProductSales {
+  std::string product_id, name;
+  int64_t units = 0, revenue_cents = 0;
+};
+struct CategorySales {
+  std::string category;
+  int64_t units = 0, revenue_cents = 0;
+};
+struct Counted {
+  std::string key, name;  // product id and name, or a search query
+  uint64_t count = 0;
+};
+
+struct Dashboard {
+  uint64_t orders_total = 0;
+  std::map<std::string, uint64_t> orders_by_status;
+  int64_t revenue_cents = 0;
+  int64_t average_order_cents = 0;         // revenue before refunds / paid orders
+  std::vector<DayRevenue> revenue_by_day;  // oldest first
+  std::vector<ProductSales> top_products;  // by units, then revenue
+  std::vector<CategorySales> top_categories;
+  std::vector<Counted> most_viewed;
+  std::vector<Counted> trending_searches;
+};
+
+class StatsReadModel final : public Projection {
+ public:
+  std::string_view name() const override { return "stats"; }
+  void apply(const EventView& event) override;
+  RowChanges take_changes() override;
+  Status load_row(std::string_view key, std::string_view value) override;
+  void clear() override;
+
+  Dashboard dashboard(size_t top = 10) const;
+
+ private:
+  enum OrderStep : uint8_t { kPending, kConfirmed, kShipped, kDelivered, kCancelled };
+  struct Line {
+    std::string product_id;
+    int64_t quantity = 0, line_total = 0;
+  };
+  struct Order {  // kept until its status can no longer change revenue
+    int64_t day = 0, total = 0;
+    uint8_t status = kPending;
+    std::vector<Line> lines;
+  };
+  struct Sales {
+    int64_t units = 0, revenue = 0;
+  };
+  struct Day {
+    int64_t revenue = 0;
+    uint64_t orders = 0;
+  };
+  void move_status(const std::string& id, uint8_t to);
+  void pay(const Order& o, int sign);
+
+  std::unordered_map<std::string, std::pair<std::string, std::string>>
+      products_;  // id -> name, category
+  std::unordered_map<std::string, Order> orders_;
+  std::map<int64_t, Day> days_;
+  std::unordered_map<std::string, Sales> sales_;  // by product
+  std::unordered_map<std::string, uint64_t> views_, searches_;
+  uint64_t orders_total_ = 0, by_status_[5] = {0, 0, 0, 0, 0}, paid_orders_ = 0;
+  int64_t paid_cents_ = 0, refunded_cents_ = 0;
+  std::unordered_set<std::string> dirty_;
+};
+
+}  // namespace orderly::projections

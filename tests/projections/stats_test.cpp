@@ -1,0 +1,128 @@
+// The dashboard numbers, from a known history through the real writer, with
+// views and searches recorded by the AnalyticsRecorder.
+#include <doctest/doctest.h>
+
+#include "commands/analytics.h"
+#include "commands/analytics_recorder.h"
+#include "commands/processor.h"
+#include "projections/runner.h"
+#include "projections/stats.h"
+#include "tests/support/temp_dir.h"
+
+using namespace orderly;
+using namespace orderly::commands;
+using namespace orderly::projections;
+using namespace orderly::testing;
+
+namespace {
+Uuid id_of(int n) {
+  char text[40];
+  std::snprintf(text, sizeof text, "0192f0c1-7e4a-7000-8000-%012d", n);
+  return *Uuid::parse(text);
+}
+}  // namespace
+
+TEST_CASE("stats: revenue, statuses, days, top products and categories, views and searches") {
+  TempDir dir;
+  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
+  auto writer = std::move(CommandProcessor::start(*store).value());
+  CommandMeta admin;
+  admin.role = Role::kAdmin;
+  auto product = [&](int n, const char* name, const char* category, int64_t price) {
+    CreateProduct c{id_of(n), "SKU-" + std::to_string(n), name, "", category, "USD", price, 100};
+    REQUIRE(writer->execute(c, admin).is_ok());
+    return c.product_id;
+  };
+  const Uuid cup = product(1, "Cup", "kitchen", 1000), pot = product(2, "Pot", "kitchen", 3000),
+             hose = product(3, "Hose", "garden", 2000);
+  CommandMeta ada;
+  ada.actor = id_of(500);
+  auto order = [&](int n, std::vector<OrderItem> items) {
+    REQUIRE(writer->execute(PlaceOrder{id_of(n), std::move(items), "", 900'000'000}, ada).is_ok());
+    return id_of(n);
+  };
+  const Uuid o1 = order(100, {{cup, 2}, {pot, 1}});  // 5000, paid below
+  const Uuid o2 = order(101, {{hose, 1}});           // 2000, confirmed then delivered
+  const Uuid o3 = order(102, {{cup, 1}});            // 1000, confirmed then cancelled
+  order(103, {{pot, 2}});                            // 6000, stays pending
+  const Uuid o5 = order(104, {{hose, 3}});           // 6000, cancelled while pending
+  const Uuid pay = id_of(200);
+  REQUIRE(writer->execute(CreatePayment{pay, o1}, ada).is_ok());
+  REQUIRE(writer->execute(ConfirmPayment{pay, "pm_card_ok"}, ada).is_ok());
+  REQUIRE(writer->execute(RefundPayment{pay, 500}, admin).is_ok());
+  for (auto to : {OrderStatus::kConfirmed, OrderStatus::kShipped, OrderStatus::kDelivered}) {
+    REQUIRE(writer->execute(ChangeOrderStatus{o2, to}, admin).is_ok());
+  }
+  REQUIRE(writer->execute(ChangeOrderStatus{o3, OrderStatus::kConfirmed}, admin).is_ok());
+  REQUIRE(writer->execute(CancelOrder{o3}, ada).is_ok());
+  REQUIRE(writer->execute(CancelOrder{o5}, ada).is_ok());
+  {
+    AnalyticsRecorder recorder(*writer, std::chrono::hours(1));  // flushed by hand below
+    for (int i = 0; i < 3; ++i)
+      recorder.product_viewed(pot);
+    recorder.product_viewed(cup);
+    recorder.searched("  Espresso   CUP ");
+    recorder.searched("espresso cup");
+    recorder.searched("hose");
+    REQUIRE(recorder.flush().is_ok());
+  }
+  CHECK(normalize_search("  Espresso   CUP ") == "espresso cup");
+
+  auto rows = std::move(ReadModelStore::open(dir.sub("data/readmodels")).value());
+  StatsReadModel stats;
+  ProjectionRunner runner(*store, *rows, {&stats});
+  REQUIRE(runner.start().is_ok());
+  REQUIRE(runner.wait_for("stats", store->last_position(), std::chrono::seconds(60)));
+  runner.stop();
+  auto check = [&](const StatsReadModel& model) {
+    const Dashboard d = model.dashboard();
+    CHECK(d.orders_total == 5);
+    CHECK(d.orders_by_status.at("pending") == 1);
+    CHECK(d.orders_by_status.at("confirmed") == 1);
+    CHECK(d.orders_by_status.at("delivered") == 1);
+    CHECK(d.orders_by_status.at("cancelled") == 2);
+    CHECK(d.revenue_cents == 5000 + 2000 - 500);  // paid orders minus the refund
+    CHECK(d.average_order_cents == 3500);
+    REQUIRE(d.revenue_by_day.size() == 1);
+    CHECK(d.revenue_by_day[0].orders == 5);
+    CHECK(d.revenue_by_day[0].revenue_cents == 7000);
+    REQUIRE(d.top_products.size() == 3);
+    CHECK(d.top_products[0].name == "Cup");  // 2 units
+    CHECK(d.top_products[0].units == 2);
+    REQUIRE(d.top_categories.size() == 2);
+    CHECK(d.top_categories[0].category == "kitchen");
+    CHECK(d.top_categories[0].revenue_cents == 5000);
+    REQUIRE(d.most_viewed.size() == 2);
+    CHECK(d.most_viewed[0].name == "Pot");
+    CHECK(d.most_viewed[0].count == 3);
+    REQUIRE(d.trending_searches.size() == 2);
+    CHECK(d.trending_searches[0].key == "espresso cup");
+    CHECK(d.trending_searches[0].count == 2);
+  };
+  check(stats);
+  // The same numbers after a restart from the stored rows.
+  StatsReadModel reloaded;
+  ProjectionRunner again(*store, *rows, {&reloaded});
+  REQUIRE(again.start().is_ok());
+  check(reloaded);
+}
+
+TEST_CASE("analytics: only the engine records, batches are validated") {
+  TempDir dir;
+  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
+  auto writer = std::move(CommandProcessor::start(*store).value());
+  CommandMeta user;
+  user.actor = id_of(1);
+  RecordAnalytics batch{id_of(2), {{id_of(3), 1}}, {}};
+  CHECK(writer->execute(batch, user).status().code() == ErrorCode::kForbidden);
+  CommandMeta engine;
+  engine.role = Role::kEngine;
+  CHECK(writer->execute(RecordAnalytics{id_of(4), {}, {}}, engine).status().code() ==
+        ErrorCode::kInvalidArgument);
+  CHECK(writer->execute(RecordAnalytics{id_of(5), {{id_of(3), 0}}, {}}, engine).status().code() ==
+        ErrorCode::kInvalidArgument);
+  CHECK(writer->execute(RecordAnalytics{id_of(6), {}, {{std::string(201, 'q'), 1}}}, engine)
+            .status()
+            .code() == ErrorCode::kInvalidArgument);
+  CHECK(writer->execute(batch, engine).is_ok());
+}
