@@ -26,14 +26,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool any_prefix(const std::vector<std::string>& words, const std::string& q) {
-  for (const auto& w : words) {
-    if (w.compare(0, q.size(), q) == 0)
-      return true;
-  }
-  return false;
-}
-
 std::string product_row(const CatalogProduct& p) {
   return "{\"id\":" + json_quote(p.id) + ",\"sku\":" + json_quote(p.sku) +
          ",\"name\":" + json_quote(p.name) + ",\"description\":" + json_quote(p.description) +
@@ -70,9 +62,11 @@ void CatalogReadModel::index(Entry& e) {
   e.name_words = tokenize(e.product.name);
   e.category_words = tokenize(e.product.category);
   e.description_words = tokenize(e.product.description);
-  for (const auto* words : {&e.name_words, &e.category_words, &e.description_words}) {
-    for (const auto& w : *words)
-      words_[w].insert(&e);
+  const std::vector<std::string>* fields[] = {&e.name_words, &e.category_words,
+                                              &e.description_words};
+  for (uint8_t f = 0; f < 3; ++f) {
+    for (const auto& w : *fields[f])
+      words_[w][&e] |= static_cast<uint8_t>(1u << f);
   }
 }
 
@@ -319,78 +313,65 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
   std::vector<Hit> hits;
   {
     std::shared_lock lock(mutex());
-    // With words, only products holding a prefix of the first word are
-    // candidates (the index); without, every product.
-    std::vector<const Entry*> candidates;
+    // With words: score straight from the index. A word's best field counts
+    // (name 3, category 2, description 1); every query word must match.
     if (!words.empty()) {
-      std::unordered_set<const Entry*> seen;
-      for (auto it = words_.lower_bound(words[0]);
-           it != words_.end() && it->first.starts_with(words[0]); ++it) {
-        for (const Entry* e : it->second) {
-          if (seen.insert(e).second)
-            candidates.push_back(e);
+      struct Score {
+        uint32_t matched = 0;  // bit i: query word i matched
+        int total = 0;
+      };
+      std::unordered_map<const Entry*, Score> scores;
+      for (size_t i = 0; i < words.size() && i < 32; ++i) {
+        std::unordered_map<const Entry*, int> best;
+        for (auto it = words_.lower_bound(words[i]);
+             it != words_.end() && it->first.starts_with(words[i]); ++it) {
+          for (const auto& [entry, fields] : it->second) {
+            if (i > 0 && !scores.count(entry))
+              continue;  // already out
+            const int weight = (fields & 1) ? 3 : (fields & 2) ? 2 : 1;
+            int& b = best[entry];
+            b = std::max(b, weight);
+          }
         }
+        for (const auto& [entry, weight] : best) {
+          Score& sc = scores[entry];
+          sc.matched |= 1u << i;
+          sc.total += weight;
+        }
+      }
+      const uint32_t all = words.size() >= 32 ? 0xffffffffu : (1u << words.size()) - 1;
+      hits.reserve(scores.size());
+      for (const auto& [entry, sc] : scores) {
+        const CatalogProduct& p = entry->product;
+        if (sc.matched != all || p.discontinued)
+          continue;
+        if (!category.empty() && lower(p.category) != category)
+          continue;
+        if (q.min_price_cents && p.price_cents < *q.min_price_cents)
+          continue;
+        if (q.max_price_cents && p.price_cents > *q.max_price_cents)
+          continue;
+        hits.push_back({&p, sc.total});
       }
     } else {
-      candidates.reserve(products_.size());
-      for (const auto& [id, e] : products_)
-        candidates.push_back(&e);
-    }
-    hits.reserve(candidates.size());
-    for (const Entry* entry : candidates) {
-      const Entry& e = *entry;
-      const CatalogProduct& p = e.product;
-      if (p.discontinued)
-        continue;
-      if (!category.empty() && lower(p.category) != category)
-        continue;
-      if (q.min_price_cents && p.price_cents < *q.min_price_cents)
-        continue;
-      if (q.max_price_cents && p.price_cents > *q.max_price_cents)
-        continue;
-      int score = 0;
-      bool all = true;
-      for (const auto& w : words) {
-        const int s = any_prefix(e.name_words, w)          ? 3
-                      : any_prefix(e.category_words, w)    ? 2
-                      : any_prefix(e.description_words, w) ? 1
-                                                           : 0;
-        if (s == 0) {
-          all = false;
-          break;
-        }
-        score += s;
+      hits.reserve(products_.size());
+      for (const auto& [id, e] : products_) {
+        const CatalogProduct& p = e.product;
+        if (p.discontinued)
+          continue;
+        if (!category.empty() && lower(p.category) != category)
+          continue;
+        if (q.min_price_cents && p.price_cents < *q.min_price_cents)
+          continue;
+        if (q.max_price_cents && p.price_cents > *q.max_price_cents)
+          continue;
+        hits.push_back({&p, 0});
       }
-      if (all)
-        hits.push_back({&p, score});
     }
     const std::string sort = !q.sort.empty() ? q.sort : words.empty() ? "-created_at" : "relevance";
     auto by_name = [](const Hit& a, const Hit& b) {
       return a.p->name != b.p->name ? a.p->name < b.p->name : a.p->id < b.p->id;
     };
-    std::function<bool(const Hit&, const Hit&)> less;
-    if (sort == "price") {
-      less = [&](const Hit& a, const Hit& b) {
-        return a.p->price_cents != b.p->price_cents ? a.p->price_cents < b.p->price_cents
-                                                    : by_name(a, b);
-      };
-    } else if (sort == "-price") {
-      less = [&](const Hit& a, const Hit& b) {
-        return a.p->price_cents != b.p->price_cents ? a.p->price_cents > b.p->price_cents
-                                                    : by_name(a, b);
-      };
-    } else if (sort == "name") {
-      less = by_name;
-    } else if (sort == "relevance") {
-      less = [&](const Hit& a, const Hit& b) {
-        return a.score != b.score ? a.score > b.score : by_name(a, b);
-      };
-    } else {  // -created_at (ids are time-ordered, so they break ties in the same order)
-      less = [](const Hit& a, const Hit& b) {
-        return a.p->created_at != b.p->created_at ? a.p->created_at > b.p->created_at
-                                                  : a.p->id > b.p->id;
-      };
-    }
     CatalogPage page;
     page.page = std::max(1, q.page);
     page.per_page = std::clamp(q.per_page, 1, 100);
@@ -398,8 +379,33 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
     const size_t begin = std::min(
         hits.size(), static_cast<size_t>(page.page - 1) * static_cast<size_t>(page.per_page));
     const size_t end = std::min(hits.size(), begin + static_cast<size_t>(page.per_page));
-    std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(),
-                      less);
+    // Concrete comparators (no std::function): the sort inlines them.
+    auto top = [&](auto less) {
+      std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(),
+                        less);
+    };
+    if (sort == "price") {
+      top([&](const Hit& a, const Hit& b) {
+        return a.p->price_cents != b.p->price_cents ? a.p->price_cents < b.p->price_cents
+                                                    : by_name(a, b);
+      });
+    } else if (sort == "-price") {
+      top([&](const Hit& a, const Hit& b) {
+        return a.p->price_cents != b.p->price_cents ? a.p->price_cents > b.p->price_cents
+                                                    : by_name(a, b);
+      });
+    } else if (sort == "name") {
+      top(by_name);
+    } else if (sort == "relevance") {
+      top([&](const Hit& a, const Hit& b) {
+        return a.score != b.score ? a.score > b.score : by_name(a, b);
+      });
+    } else {  // -created_at (ids are time-ordered, so they break ties in the same order)
+      top([](const Hit& a, const Hit& b) {
+        return a.p->created_at != b.p->created_at ? a.p->created_at > b.p->created_at
+                                                  : a.p->id > b.p->id;
+      });
+    }
     for (size_t i = begin; i < end; ++i)
       page.items.push_back(*hits[i].p);
     return page;

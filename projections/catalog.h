@@ -96,7 +96,9 @@ class CatalogReadModel final : public Projection {
   // Every word of every product -> the products holding it: a query word is
   // a prefix range of this sorted map, so search never scans all products.
   // Entries are map nodes, never erased while indexed: their addresses are stable.
-  std::map<std::string, std::unordered_set<const Entry*>, std::less<>> words_;
+  // The value says in which fields the word occurs (kInName | kInCategory |
+  // kInDescription), so a search scores products straight from the index.
+  std::map<std::string, std::unordered_map<const Entry*, uint8_t>, std::less<>> words_;
   std::unordered_map<std::string, OpenOrder> orders_;
   std::unordered_set<std::string> dirty_;
 };
