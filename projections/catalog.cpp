@@ -110,7 +110,14 @@ void CatalogReadModel::apply(const EventView& ev) {
       p.stock = e->stock();
       p.created_at = ev.time_us();
       const std::string id = p.id;
-      Entry& stored = products_[id] = std::move(entry);
+      auto [slot, fresh] = products_.try_emplace(id);
+      Entry& stored = slot->second;
+      const uint32_t n = fresh ? static_cast<uint32_t>(by_slot_.size()) : stored.slot;
+      unindex(stored);
+      stored = std::move(entry);
+      stored.slot = n;
+      if (fresh)
+        by_slot_.push_back(&stored);
       index(stored);  // after it has its final address
       stamp(stored);
       break;
@@ -271,7 +278,14 @@ Status CatalogReadModel::load_row(std::string_view key, std::string_view value) 
       p.updated_at = o.at("updated_at").to_number<int64_t>();
       p.version = o.at("version").to_number<uint64_t>();
       const std::string id = p.id;
-      index(products_[id] = std::move(e));
+      auto [slot, fresh] = products_.try_emplace(id);
+      const uint32_t n = fresh ? static_cast<uint32_t>(by_slot_.size()) : slot->second.slot;
+      unindex(slot->second);
+      slot->second = std::move(e);
+      slot->second.slot = n;
+      if (fresh)
+        by_slot_.push_back(&slot->second);
+      index(slot->second);
     } else {
       OpenOrder order;
       order.confirmed = o.at("confirmed").as_bool();
@@ -290,6 +304,7 @@ Status CatalogReadModel::load_row(std::string_view key, std::string_view value) 
 
 void CatalogReadModel::clear() {
   products_.clear();
+  by_slot_.clear();
   words_.clear();
   orders_.clear();
   dirty_.clear();
@@ -316,34 +331,50 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
     // With words: score straight from the index. A word's best field counts
     // (name 3, category 2, description 1); every query word must match.
     if (!words.empty()) {
-      struct Score {
-        uint32_t matched = 0;  // bit i: query word i matched
-        int total = 0;
-      };
-      std::unordered_map<const Entry*, Score> scores;
-      for (size_t i = 0; i < words.size() && i < 32; ++i) {
-        std::unordered_map<const Entry*, int> best;
+      // Per-thread scratch, indexed by product slot: a query allocates
+      // nothing, however fragmented the heap of a big engine is.
+      thread_local std::vector<uint32_t> matched;  // bit i: query word i matched
+      thread_local std::vector<int> total, best;
+      thread_local std::vector<uint32_t> seen, this_word;
+      if (matched.size() < by_slot_.size()) {
+        matched.resize(by_slot_.size());
+        total.resize(by_slot_.size());
+        best.resize(by_slot_.size());
+      }
+      seen.clear();
+      const size_t n_words = std::min<size_t>(words.size(), 32);
+      for (size_t i = 0; i < n_words; ++i) {
+        const uint32_t before = (1u << i) - 1;  // every earlier word matched
+        this_word.clear();
         for (auto it = words_.lower_bound(words[i]);
              it != words_.end() && it->first.starts_with(words[i]); ++it) {
           for (const auto& [entry, fields] : it->second) {
-            if (i > 0 && !scores.count(entry))
-              continue;  // already out
+            const uint32_t k = entry->slot;
+            if (matched[k] != before)
+              continue;
             const int weight = (fields & 1) ? 3 : (fields & 2) ? 2 : 1;
-            int& b = best[entry];
-            b = std::max(b, weight);
+            if (best[k] == 0)
+              this_word.push_back(k);
+            best[k] = std::max(best[k], weight);
           }
         }
-        for (const auto& [entry, weight] : best) {
-          Score& sc = scores[entry];
-          sc.matched |= 1u << i;
-          sc.total += weight;
+        for (uint32_t k : this_word) {
+          if (i == 0)
+            seen.push_back(k);
+          matched[k] |= 1u << i;
+          total[k] += best[k];
+          best[k] = 0;
         }
       }
-      const uint32_t all = words.size() >= 32 ? 0xffffffffu : (1u << words.size()) - 1;
-      hits.reserve(scores.size());
-      for (const auto& [entry, sc] : scores) {
-        const CatalogProduct& p = entry->product;
-        if (sc.matched != all || p.discontinued)
+      const uint32_t all = n_words == 32 ? 0xffffffffu : (1u << n_words) - 1;
+      hits.reserve(seen.size());
+      for (uint32_t k : seen) {
+        const CatalogProduct& p = by_slot_[k]->product;
+        const bool match = matched[k] == all;
+        const int score = total[k];
+        matched[k] = 0;
+        total[k] = 0;
+        if (!match || p.discontinued)
           continue;
         if (!category.empty() && lower(p.category) != category)
           continue;
@@ -351,7 +382,7 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
           continue;
         if (q.max_price_cents && p.price_cents > *q.max_price_cents)
           continue;
-        hits.push_back({&p, sc.total});
+        hits.push_back({&p, score});
       }
     } else {
       hits.reserve(products_.size());

@@ -84,6 +84,7 @@ class CatalogReadModel final : public Projection {
     std::vector<std::pair<std::string, int64_t>> lines;
   };
   struct Entry {
+    uint32_t slot = 0;  // dense number, for per-query scratch arrays
     CatalogProduct product;
     std::vector<std::string> name_words, category_words, description_words;
   };
@@ -93,6 +94,7 @@ class CatalogReadModel final : public Projection {
   void touch_order(const std::string& id) { dirty_.insert("o/" + id); }
 
   std::unordered_map<std::string, Entry> products_;
+  std::vector<const Entry*> by_slot_;  // products are never erased
   // Every word of every product -> the products holding it: a query word is
   // a prefix range of this sorted map, so search never scans all products.
   // Entries are map nodes, never erased while indexed: their addresses are stable.
