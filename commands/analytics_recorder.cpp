@@ -1,6 +1,7 @@
 #include "commands/analytics_recorder.h"
 
 #include "commands/analytics.h"
+#include "commands/validation.h"
 #include "core/ids.h"
 
 namespace orderly::commands {
@@ -26,46 +27,62 @@ void AnalyticsRecorder::product_viewed(const Uuid& product) {
 
 void AnalyticsRecorder::searched(std::string_view query) {
   std::string q = normalize_search(query);
-  if (q.empty())
+  if (q.size() > kMaxSearchBytes) {
+    // Cut at the limit, then drop a character the cut split in two.
+    size_t end = kMaxSearchBytes;
+    while (end > 0 && (static_cast<unsigned char>(q[end]) & 0xC0) == 0x80)
+      --end;
+    q.resize(end);
+  }
+  // A query that is not clean text (invalid UTF-8, control characters) is
+  // not counted: it would make the whole batch invalid.
+  if (q.empty() || !is_clean_text(q))
     return;
-  if (q.size() > kMaxSearchBytes)
-    q.resize(kMaxSearchBytes);  // (may cut a UTF-8 sequence: trimmed below)
-  while (!q.empty() && (static_cast<unsigned char>(q.back()) & 0xC0) == 0x80)
-    q.pop_back();
-  if (!q.empty() && static_cast<unsigned char>(q.back()) >= 0xC0)
-    q.pop_back();
   std::lock_guard lock(mu_);
   ++searches_[q];
 }
 
 Status AnalyticsRecorder::flush() {
-  RecordAnalytics batch;
+  std::vector<std::pair<Uuid, uint32_t>> views;
+  std::vector<std::pair<std::string, uint32_t>> searches;
   {
     std::lock_guard lock(mu_);
     if (views_.empty() && searches_.empty())
       return Status::ok();
-    batch.product_views.assign(views_.begin(), views_.end());
-    batch.searches.assign(searches_.begin(), searches_.end());
+    views.assign(views_.begin(), views_.end());
+    searches.assign(searches_.begin(), searches_.end());
     views_.clear();
     searches_.clear();
   }
-  if (batch.product_views.size() > kMaxAnalyticsEntries)
-    batch.product_views.resize(kMaxAnalyticsEntries);
-  if (batch.searches.size() > kMaxAnalyticsEntries)
-    batch.searches.resize(kMaxAnalyticsEntries);
-  batch.batch_id = *Uuid::parse(new_uuid_v7());
   CommandMeta engine;
   engine.role = Role::kEngine;
-  auto r = processor_.execute(batch, engine);
-  if (!r.is_ok() && r.status().code() == ErrorCode::kOverloaded) {
-    // Put the counts back: the next interval tries again.
-    std::lock_guard lock(mu_);
-    for (const auto& [p, n] : batch.product_views)
-      views_[p] += n;
-    for (const auto& [q, n] : batch.searches)
-      searches_[q] += n;
+  Status last;
+  // Batches of at most kMaxAnalyticsEntries of each kind.
+  for (size_t v = 0, s = 0; v < views.size() || s < searches.size();) {
+    RecordAnalytics batch;
+    batch.batch_id = *Uuid::parse(new_uuid_v7());
+    const size_t nv = std::min(kMaxAnalyticsEntries, views.size() - v);
+    const size_t ns = std::min(kMaxAnalyticsEntries, searches.size() - s);
+    batch.product_views.assign(views.begin() + static_cast<std::ptrdiff_t>(v),
+                               views.begin() + static_cast<std::ptrdiff_t>(v + nv));
+    batch.searches.assign(searches.begin() + static_cast<std::ptrdiff_t>(s),
+                          searches.begin() + static_cast<std::ptrdiff_t>(s + ns));
+    auto r = processor_.execute(batch, engine);
+    if (!r.is_ok()) {
+      last = r.status();
+      if (r.status().code() == ErrorCode::kOverloaded) {
+        // Put the counts back: the next interval tries again.
+        std::lock_guard lock(mu_);
+        for (const auto& [p, n] : batch.product_views)
+          views_[p] += n;
+        for (const auto& [q, n] : batch.searches)
+          searches_[q] += n;
+      }
+    }
+    v += nv;
+    s += ns;
   }
-  return r.status();
+  return last;
 }
 
 void AnalyticsRecorder::run() {

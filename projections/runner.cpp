@@ -31,13 +31,19 @@ ProjectionRunner::~ProjectionRunner() {
 }
 
 Status ProjectionRunner::start() {
+  for (const auto& m : models_) {
+    if (m->thread.joinable())
+      return Status::invalid_argument("the projection runner is already running");
+  }
   for (auto& m : models_) {
     Projection& p = *m->projection;
     auto checkpoint = rows_.checkpoint(p.name());
     if (!checkpoint)
       return checkpoint.status();
-    if (*checkpoint == kIncompleteCheckpoint) {
-      // An interrupted rebuild left part of its rows: start over from 0.
+    if (*checkpoint == kIncompleteCheckpoint || *checkpoint > log_.last_position()) {
+      // An interrupted rebuild left part of its rows, or the model is ahead of
+      // a log that lost its unsynced tail (--sync none and a power cut): its
+      // rows describe events that are gone. Start over from 0.
       ORDERLY_RETURN_IF_ERROR(rows_.drop(p.name()));
       checkpoint = uint64_t{0};
     }

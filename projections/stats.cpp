@@ -50,6 +50,11 @@ void StatsReadModel::move_status(const std::string& id, uint8_t to) {
   if (it == orders_.end())
     return;
   Order& o = it->second;
+  if (paid(o.status) && !paid(to)) {
+    // Its whole total leaves revenue, so its refunds must stop counting.
+    refunded_cents_ -= o.refunded;
+    o.refunded = 0;
+  }
   if (paid(o.status) != paid(to))
     pay(o, paid(to) ? +1 : -1);
   --by_status_[o.status];
@@ -113,10 +118,17 @@ void StatsReadModel::apply(const EventView& ev) {
     case EventType::kOrderCancelled:
       move_status(str(ev.as<events::OrderCancelled>()->order_id()), kCancelled);
       break;
-    case EventType::kPaymentRefunded:
-      refunded_cents_ += ev.as<events::PaymentRefunded>()->amount_cents();
+    case EventType::kPaymentRefunded: {
+      const auto* e = ev.as<events::PaymentRefunded>();
+      refunded_cents_ += e->amount_cents();
+      const std::string order_id = str(e->order_id());
+      if (auto it = orders_.find(order_id); it != orders_.end()) {
+        it->second.refunded += e->amount_cents();  // undone if the order leaves revenue
+        dirty_.insert("o/" + order_id);
+      }
       dirty_.insert("c");
       break;
+    }
     case EventType::kAnalyticsRecorded: {
       const auto* e = ev.as<events::AnalyticsRecorded>();
       if (e->product_views()) {
@@ -159,7 +171,9 @@ RowChanges StatsReadModel::take_changes() {
         }
         value = "{\"day\":" + std::to_string(it->second.day) +
                 ",\"total\":" + std::to_string(it->second.total) +
-                ",\"status\":" + std::to_string(it->second.status) + ",\"lines\":[" + lines + "]}";
+                ",\"status\":" + std::to_string(it->second.status) +
+                ",\"refunded\":" + std::to_string(it->second.refunded) + ",\"lines\":[" + lines +
+                "]}";
       }
     } else if (key.starts_with("d/")) {
       const Day& d = days_[std::stoll(rest)];
@@ -202,6 +216,7 @@ Status StatsReadModel::load_row(std::string_view key, std::string_view value) {
       order.day = o.at("day").to_number<int64_t>();
       order.total = o.at("total").to_number<int64_t>();
       order.status = o.at("status").to_number<uint8_t>();
+      order.refunded = o.at("refunded").to_number<int64_t>();
       for (const auto& l : o.at("lines").as_array()) {
         const auto& a = l.as_array();
         order.lines.push_back({json::value_to<std::string>(a.at(0)), a.at(1).to_number<int64_t>(),

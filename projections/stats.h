@@ -66,6 +66,7 @@ class StatsReadModel final : public Projection {
   };
   struct Order {  // kept until its status can no longer change revenue
     int64_t day = 0, total = 0;
+    int64_t refunded = 0;  // refunds of this order, counted in refunded_cents_
     uint8_t status = kPending;
     std::vector<Line> lines;
   };

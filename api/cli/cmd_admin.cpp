@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "api/cli/commands.h"
 #include "commands/password.h"
@@ -122,7 +123,7 @@ int run_import_catalog(const CommonOptions& common, const std::string& file) {
     return kExitFailure;
   }
   size_t created = 0, present = 0, invalid = 0;
-  std::vector<std::pair<size_t, std::future<Result<commands::CommandReply>>>> pending;
+  std::vector<std::pair<size_t, commands::CreateProduct>> pending;
   auto report = [&](size_t index, const Status& st) {
     std::fprintf(stderr, "[%zu] %s\n", index, st.to_string().c_str());
   };
@@ -161,10 +162,30 @@ int run_import_catalog(const CommonOptions& common, const std::string& file) {
       c.sku = "SKU-" + digest128_hex(c.name + "\n" + c.category).substr(0, 12);
     if (c.currency.empty())
       c.currency = "USD";
-    pending.emplace_back(i, engine->processor->submit(std::move(c), operator_meta()));
+    pending.emplace_back(i, std::move(c));
   }
-  for (auto& [i, f] : pending) {
-    auto r = f.get();
+  // At most 1,000 in flight, so a catalogue of any size never overflows the
+  // command queue; a full queue is retried, not reported as a bad product.
+  constexpr size_t kInFlight = 1000;
+  std::vector<Result<commands::CommandReply>> results;
+  results.reserve(pending.size());
+  for (size_t start = 0; start < pending.size(); start += kInFlight) {
+    const size_t end = std::min(pending.size(), start + kInFlight);
+    std::vector<std::future<Result<commands::CommandReply>>> futures;
+    for (size_t k = start; k < end; ++k)
+      futures.push_back(engine->processor->submit(pending[k].second, operator_meta()));
+    for (size_t k = start; k < end; ++k) {
+      auto r = futures[k - start].get();
+      while (!r.is_ok() && r.status().code() == ErrorCode::kOverloaded) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        r = engine->processor->execute(pending[k].second, operator_meta());
+      }
+      results.push_back(std::move(r));
+    }
+  }
+  for (size_t k = 0; k < pending.size(); ++k) {
+    const size_t i = pending[k].first;
+    auto& r = results[k];
     if (r.is_ok()) {
       ++created;
     } else if (r.status().code() == ErrorCode::kAlreadyExists) {

@@ -51,7 +51,7 @@ int run_inspect(const CommonOptions& common, const InspectOptions& o) {
   if (n == 0) {
     std::fprintf(stderr, "orderly inspect: %s has no events%s\n", o.stream.c_str(),
                  events->empty() ? "" : " at that point");
-    return kExitDamage;
+    return kExitFailure;  // not found: 1 is kept for damage
   }
   // As of a version: the log up to that event. As of a time, or now: the log
   // up to then, since other streams' events (orders) move a product's stock.
@@ -67,7 +67,7 @@ int run_inspect(const CommonOptions& common, const InspectOptions& o) {
   });
   if (!st.is_ok()) {
     std::fprintf(stderr, "orderly inspect: %s\n", st.to_string().c_str());
-    return kExitDamage;
+    return st.code() == ErrorCode::kCorruption ? kExitDamage : kExitFailure;
   }
   std::string out = "{\"stream\":" + json_quote(o.stream) +
                     ",\"version\":" + std::to_string((*events)[n - 1]->version()) +

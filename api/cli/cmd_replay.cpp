@@ -62,13 +62,17 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
   }
   auto opened = eventstore::EventStore::open(common.data_dir, options);
   if (!opened) {
+    std::error_code ec;
+    if (!secondary.empty())
+      std::filesystem::remove_all(secondary, ec);
     std::fprintf(stderr, "orderly replay: %s\n", opened.status().to_string().c_str());
     return kExitFailure;
   }
   auto& store = **opened;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  std::signal(SIGPIPE, SIG_IGN);  // `| head` closes the pipe: stop quietly
+  std::signal(SIGHUP, on_signal);  // a closed terminal still cleans up
+  std::signal(SIGPIPE, SIG_IGN);   // `| head` closes the pipe: stop quietly
 
   Progress progress("replaying");
   uint64_t seen = 0;
@@ -97,7 +101,8 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
     if (!st.is_ok() || write_failed || !o.follow || g_stop.load() ||
         q.from_position > q.to_position)
       break;
-    std::fflush(stdout);
+    if (std::fflush(stdout) != 0 || std::ferror(stdout))
+      break;  // the reader went away
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     if (Status c = store.catch_up(); !c.is_ok()) {
       st = c;

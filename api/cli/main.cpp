@@ -76,8 +76,8 @@ int main(int argc, char** argv) {
   auto* rebuild_cmd = app.add_subcommand(
       "rebuild", "Rebuild read models from the log (offline); --verify compares");
   add_common(rebuild_cmd);
-  auto* model_opt = rebuild_cmd->add_option("NAME", rebuild.model,
-                                            "A read model: catalog, orders, users, notifications, stats");
+  auto* model_opt = rebuild_cmd->add_option(
+      "NAME", rebuild.model, "A read model: catalog, orders, users, notifications, stats");
   rebuild_cmd->add_flag("--all", rebuild.all, "Every read model")->excludes(model_opt);
   rebuild_cmd->add_flag("--verify", rebuild.verify,
                         "Compare with the stored rows instead; exit 1 on a difference");

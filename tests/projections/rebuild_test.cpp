@@ -171,3 +171,28 @@ TEST_CASE("an interrupted rebuild is never loaded as a read model: the runner st
               .is_ok());
   CHECK_FALSE(garbage);
 }
+
+TEST_CASE(
+    "a read model ahead of the log (its lost unsynced tail) starts over instead of waiting "
+    "forever") {
+  TempDir dir;
+  const std::string data = dir.sub("data");
+  random_history(data, 100, 9);
+  auto store = std::move(eventstore::EventStore::open(data).value());
+  auto rows = std::move(ReadModelStore::open(data + "/readmodels").value());
+  const uint64_t end = store->last_position();
+  REQUIRE(rows->commit("orders", {{"o/phantom", std::string("{}")}}, end + 100).is_ok());
+  auto model = make_read_model("orders");
+  ProjectionRunner runner(*store, *rows, {model.get()});
+  REQUIRE(runner.start().is_ok());
+  REQUIRE(runner.wait_for("orders", end, std::chrono::seconds(60)));
+  CHECK(runner.position("orders") == end);
+  runner.stop();
+  bool phantom = false;
+  REQUIRE(rows->scan("orders",
+                     [&](std::string_view k, std::string_view) { phantom |= k == "o/phantom"; })
+              .is_ok());
+  CHECK_FALSE(phantom);
+  CHECK(runner.start().is_ok());
+  CHECK(runner.start().code() == ErrorCode::kInvalidArgument);  // already running
+}

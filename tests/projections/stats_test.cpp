@@ -64,6 +64,8 @@ TEST_CASE("stats: revenue, statuses, days, top products and categories, views an
     recorder.searched("  Espresso   CUP ");
     recorder.searched("espresso cup");
     recorder.searched("hose");
+    recorder.searched("bad\x01query");  // not counted, and does not sink the batch
+    recorder.searched("\xff\xfe");
     REQUIRE(recorder.flush().is_ok());
   }
   CHECK(normalize_search("  Espresso   CUP ") == "espresso cup");
@@ -98,6 +100,7 @@ TEST_CASE("stats: revenue, statuses, days, top products and categories, views an
     REQUIRE(d.trending_searches.size() == 2);
     CHECK(d.trending_searches[0].key == "espresso cup");
     CHECK(d.trending_searches[0].count == 2);
+    CHECK(d.trending_searches[1].key == "hose");
   };
   check(stats);
   // The same numbers after a restart from the stored rows.
@@ -125,4 +128,53 @@ TEST_CASE("analytics: only the engine records, batches are validated") {
             .status()
             .code() == ErrorCode::kInvalidArgument);
   CHECK(writer->execute(batch, engine).is_ok());
+}
+
+TEST_CASE("stats: a refunded order that is then cancelled leaves revenue once, not twice") {
+  TempDir dir;
+  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
+  auto writer = std::move(CommandProcessor::start(*store).value());
+  CommandMeta admin;
+  admin.role = Role::kAdmin;
+  CreateProduct c{id_of(1), "SKU-1", "Cup", "", "kitchen", "USD", 1000, 100};
+  REQUIRE(writer->execute(c, admin).is_ok());
+  CommandMeta ada;
+  ada.actor = id_of(500);
+  REQUIRE(
+      writer->execute(PlaceOrder{id_of(100), {{c.product_id, 3}}, "", 900'000'000}, ada).is_ok());
+  REQUIRE(
+      writer->execute(PlaceOrder{id_of(101), {{c.product_id, 1}}, "", 900'000'000}, ada).is_ok());
+  for (int o : {100, 101}) {
+    REQUIRE(writer->execute(CreatePayment{id_of(200 + o), id_of(o)}, ada).is_ok());
+    REQUIRE(writer->execute(ConfirmPayment{id_of(200 + o), "pm_card_ok"}, ada).is_ok());
+  }
+  REQUIRE(writer->execute(RefundPayment{id_of(300), std::nullopt}, admin)
+              .is_ok());  // order 100, in full
+  REQUIRE(writer->execute(CancelOrder{id_of(100)}, admin).is_ok());
+  REQUIRE(writer->execute(RefundPayment{id_of(301), 400}, admin).is_ok());  // order 101, partly
+  StatsReadModel stats;
+  auto rows = rebuild_rows(*store, stats);
+  REQUIRE(rows.is_ok());
+  CHECK(stats.dashboard().revenue_cents == 1000 - 400);
+}
+
+TEST_CASE(
+    "analytics recorder: accented queries keep their last character, long ones are cut cleanly") {
+  TempDir dir;
+  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
+  auto writer = std::move(CommandProcessor::start(*store).value());
+  {
+    AnalyticsRecorder recorder(*writer, std::chrono::hours(1));
+    recorder.searched("Café");
+    recorder.searched(std::string(199, 'a') + "\xc3\xa9");  // the cut would split the é
+    REQUIRE(recorder.flush().is_ok());
+  }
+  StatsReadModel stats;
+  REQUIRE(rebuild_rows(*store, stats).is_ok());
+  const auto searches = stats.dashboard().trending_searches;
+  REQUIRE(searches.size() == 2);
+  std::vector<std::string> keys{searches[0].key, searches[1].key};
+  std::sort(keys.begin(), keys.end());
+  CHECK(keys[0] == std::string(199, 'a'));
+  CHECK(keys[1] == "café");
 }
