@@ -157,11 +157,14 @@ std::vector<ModelStatus> ProjectionRunner::status() const {
   return out;
 }
 
-Result<RowChanges> rebuild_rows(const eventstore::EventStore& log, Projection& model) {
+Result<RowChanges> rebuild_rows(const eventstore::EventStore& log, Projection& model,
+                                const std::function<void(uint64_t)>& progress) {
   std::unique_lock lock(model.mutex());
   model.clear();
   Status st = log.scan({}, [&](const EventView& ev) {
     model.apply(ev);
+    if (progress && ev.position() % 65536 == 0)
+      progress(ev.position());
     return true;
   });
   if (!st.is_ok())

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -58,6 +59,8 @@ class ProjectionRunner {
 
 // Folds the whole log into `model` from scratch (offline rebuild), returning
 // every row it holds afterwards.
-Result<RowChanges> rebuild_rows(const eventstore::EventStore& log, Projection& model);
+// `progress(position)` is called now and then while folding.
+Result<RowChanges> rebuild_rows(const eventstore::EventStore& log, Projection& model,
+                                const std::function<void(uint64_t)>& progress = {});
 
 }  // namespace orderly::projections

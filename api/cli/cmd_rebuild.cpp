@@ -72,7 +72,10 @@ int run_rebuild(const CommonOptions& common, const RebuildOptions& o) {
   int status = kExitOk;
   for (auto& model : models) {
     const auto t0 = std::chrono::steady_clock::now();
-    auto rebuilt = projections::rebuild_rows(**log, *model);
+    Progress progress("rebuilding " + std::string(model->name()));
+    auto rebuilt =
+        projections::rebuild_rows(**log, *model, [&](uint64_t at) { progress.update(at, end); });
+    progress.finish();
     if (!rebuilt) {
       std::fprintf(stderr, "orderly rebuild: %.*s: %s\n", static_cast<int>(model->name().size()),
                    model->name().data(), rebuilt.status().to_string().c_str());
