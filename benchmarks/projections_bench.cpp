@@ -25,7 +25,9 @@ using namespace orderly::projections;
 
 namespace {
 
-Uuid fresh() { return *Uuid::parse(new_uuid_v7()); }
+Uuid fresh() {
+  return *Uuid::parse(new_uuid_v7());
+}
 
 // One generated log for all the read-model benchmarks of a run.
 struct GeneratedLog {
@@ -50,22 +52,25 @@ struct GeneratedLog {
       window.acquire();
       writer->submit(std::move(c), m, [&](Result<CommandReply>) { window.release(); });
     };
-    static const char* kWords[] = {"espresso", "cup", "moka", "pot", "grinder", "kettle", "mug",   "filter",
-                                   "beans",    "tea", "jar",  "tin", "spoon",   "scale",  "press", "carafe"};
+    static const char* kWords[] = {"espresso", "cup",    "moka",  "pot",   "grinder", "kettle",
+                                   "mug",      "filter", "beans", "tea",   "jar",     "tin",
+                                   "spoon",    "scale",  "press", "carafe"};
     std::mt19937_64 rng(7);
     for (int i = 0; i < 10'000; ++i) {
       CreateProduct c;
       c.product_id = fresh();
       c.sku = "SKU-" + std::to_string(i);
       c.name = std::string(kWords[rng() % 16]) + " " + kWords[rng() % 16] + " " + std::to_string(i);
-      c.description = std::string("A fine ") + kWords[rng() % 16] + " for the " + kWords[rng() % 16];
+      c.description =
+          std::string("A fine ") + kWords[rng() % 16] + " for the " + kWords[rng() % 16];
       c.category = "category-" + std::to_string(i % 40);
       c.price_cents = 100 + static_cast<int64_t>(rng() % 20000);
       c.stock = kMaxStock;
       products.push_back(c.product_id);
       submit(std::move(c), admin);
     }
-    for (int i = 0; i < 10'000; ++i) users.push_back(fresh());
+    for (int i = 0; i < 10'000; ++i)
+      users.push_back(fresh());
     for (int i = 0; i < n_orders; ++i) {
       CommandMeta user;
       user.actor = users[rng() % users.size()];
@@ -75,10 +80,13 @@ struct GeneratedLog {
       orders.push_back(p.order_id);
       const Uuid id = p.order_id;
       submit(std::move(p), user);
-      if (i % 3 == 0) submit(ChangeOrderStatus{id, OrderStatus::kConfirmed}, admin);
-      if (i % 10 == 0) submit(CancelOrder{id}, user);
+      if (i % 3 == 0)
+        submit(ChangeOrderStatus{id, OrderStatus::kConfirmed}, admin);
+      if (i % 10 == 0)
+        submit(CancelOrder{id}, user);
     }
-    for (int i = 0; i < 8192; ++i) window.acquire();
+    for (int i = 0; i < 8192; ++i)
+      window.acquire();
     writer->stop();
     events = store->last_position();
     generate_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -98,7 +106,8 @@ void BM_ReadModelRebuild(benchmark::State& state, const char* model_name) {
   for (auto _ : state) {
     auto model = make_read_model(model_name);
     auto built = rebuild_rows(*log.store, *model);
-    if (!built.is_ok()) state.SkipWithError("rebuild failed");
+    if (!built.is_ok())
+      state.SkipWithError("rebuild failed");
     rows = built->size();
   }
   state.SetItemsProcessed(static_cast<int64_t>(log.events) * state.iterations());
@@ -136,7 +145,8 @@ void BM_ReadModelQueries(benchmark::State& state) {
   (void)rebuild_rows(*log.store, orders);
   const size_t after = mallinfo2().uordblks;
   std::mt19937_64 rng(9);
-  static const char* kSearches[] = {"espresso", "moka pot", "cup 12", "grind", "kettle tea", "spoon 99"};
+  static const char* kSearches[] = {"espresso", "moka pot",   "cup 12",
+                                    "grind",    "kettle tea", "spoon 99"};
   const int which = static_cast<int>(state.range(0));
   if (which == 0) {
     record_latency(state, 2000, [&](int i) {
@@ -147,12 +157,14 @@ void BM_ReadModelQueries(benchmark::State& state) {
     state.SetLabel("catalog search over 10k products");
   } else if (which == 1) {
     record_latency(state, 20000, [&](int) {
-      benchmark::DoNotOptimize(orders.list(log.users[rng() % log.users.size()].to_string(), "", 1, 20).total);
+      benchmark::DoNotOptimize(
+          orders.list(log.users[rng() % log.users.size()].to_string(), "", 1, 20).total);
     });
     state.SetLabel("a user's orders, page 1");
   } else {
     record_latency(state, 20000, [&](int) {
-      benchmark::DoNotOptimize(orders.get(log.orders[rng() % log.orders.size()].to_string()).has_value());
+      benchmark::DoNotOptimize(
+          orders.get(log.orders[rng() % log.orders.size()].to_string()).has_value());
     });
     state.SetLabel("an order by id");
   }
@@ -162,8 +174,25 @@ void BM_ReadModelQueries(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_ReadModelRebuild, catalog, "catalog")->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ReadModelRebuild, orders, "orders")->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ReadModelRebuild, users, "users")->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ReadModelRebuild, notifications, "notifications")->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_ReadModelQueries)->Arg(0)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ReadModelRebuild, catalog, "catalog")
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_ReadModelRebuild, orders, "orders")
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_ReadModelRebuild, users, "users")
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_ReadModelRebuild, notifications, "notifications")
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_ReadModelQueries)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);

@@ -1,4 +1,5 @@
 #include "commands/decide.h"
+#include "core/text.h"
 
 #include "commands/analytics.h"
 
@@ -18,7 +19,7 @@ struct Decider {
   EventSink& out;
 
   Status operator()(const RegisterUser& c) {
-    auto by_name = s.usernames.find(lower(c.username));
+    auto by_name = s.usernames.find(ascii_lower(c.username));
     auto by_email = s.emails.find(c.email);
     return decide_register_user(find_in(s.users, c.user_id), by_name != s.usernames.end(),
                                 by_email != s.emails.end(), c, meta, out);

@@ -15,11 +15,15 @@ std::string_view aggregate_name(Aggregate a) {
 
 std::string stream_name(Aggregate aggregate, const Uuid& id) {
   std::string s;
-  s.reserve(aggregate_name(aggregate).size() + 37);
-  s.append(aggregate_name(aggregate));
-  s.push_back('-');
-  s.append(id.to_string());
+  assign_stream_name(s, aggregate, id);
   return s;
+}
+
+void assign_stream_name(std::string& out, Aggregate aggregate, const Uuid& id) {
+  out.clear();
+  out.append(aggregate_name(aggregate));
+  out.push_back('-');
+  out.append(id.to_string());
 }
 
 bool parse_stream_name(std::string_view stream, Aggregate* aggregate, Uuid* id) {
@@ -53,10 +57,7 @@ void EventSink::push(Aggregate aggregate, const Uuid& id, EventType type) {
   Event& e = events_[count_++];
   e.aggregate = aggregate;
   e.id = id;
-  e.stream.clear();
-  e.stream.append(aggregate_name(aggregate));
-  e.stream.push_back('-');
-  e.stream.append(id.to_string());
+  assign_stream_name(e.stream, aggregate, id);
   e.type = type;
   e.offset = offset;
   e.size = size;

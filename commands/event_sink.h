@@ -31,6 +31,8 @@ std::string_view aggregate_name(Aggregate a);
 
 // "order-0192f0c1-..."
 std::string stream_name(Aggregate aggregate, const Uuid& id);
+// The same, written into `out` (reusing its capacity).
+void assign_stream_name(std::string& out, Aggregate aggregate, const Uuid& id);
 // The inverse; false for a stream of no known aggregate.
 bool parse_stream_name(std::string_view stream, Aggregate* aggregate, Uuid* id);
 

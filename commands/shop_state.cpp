@@ -1,4 +1,5 @@
 #include "commands/shop_state.h"
+#include "core/text.h"
 
 #include "core/schemas/cart_events_generated.h"
 #include "core/schemas/notification_events_generated.h"
@@ -20,10 +21,6 @@ Uuid uuid_of(const flatbuffers::String* s) {
   return s ? Uuid::parse(s->string_view()).value_or(Uuid{}) : Uuid{};
 }
 
-std::string str(const flatbuffers::String* s) {
-  return s ? s->str() : std::string();
-}
-
 // The stock side of an order's moves (rules in product.h).
 void for_each_line(ShopState& s, const OrderState& o, void (*effect)(ProductState&, int64_t)) {
   for (const OrderItem& line : o.lines) {
@@ -39,19 +36,19 @@ void apply_user(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) 
   switch (type) {
     case EventType::kUserRegistered: {
       const auto* e = as<events::UserRegistered>(p);
-      u.username = str(e->username());
-      u.email = str(e->email());
-      u.role = str(e->role());
-      s.usernames[lower(u.username)] = id;
+      u.username = fb_string(e->username());
+      u.email = fb_string(e->email());
+      u.role = fb_string(e->role());
+      s.usernames[ascii_lower(u.username)] = id;
       s.emails[u.email] = id;
       break;
     }
     case EventType::kUserRoleChanged:
-      u.role = str(as<events::UserRoleChanged>(p)->role());
+      u.role = fb_string(as<events::UserRoleChanged>(p)->role());
       break;
     case EventType::kRefreshTokenIssued: {
       const auto* e = as<events::RefreshTokenIssued>(p);
-      u.tokens[uuid_of(e->token_id())] = {uuid_of(e->family_id()), str(e->token_hash()),
+      u.tokens[uuid_of(e->token_id())] = {uuid_of(e->family_id()), fb_string(e->token_hash()),
                                           e->expires_at_us(), TokenStatus::kActive};
       break;
     }
@@ -62,8 +59,8 @@ void apply_user(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) 
         it->second.status = TokenStatus::kRotated;
         it->second.token_hash.clear();  // never needed again
       }
-      u.tokens[uuid_of(e->new_token_id())] = {family, str(e->new_token_hash()), e->expires_at_us(),
-                                              TokenStatus::kActive};
+      u.tokens[uuid_of(e->new_token_id())] = {family, fb_string(e->new_token_hash()),
+                                              e->expires_at_us(), TokenStatus::kActive};
       break;
     }
     case EventType::kRefreshTokenRevoked:

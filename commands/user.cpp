@@ -1,4 +1,5 @@
 #include "commands/user.h"
+#include "core/text.h"
 
 #include <algorithm>
 
@@ -6,17 +7,10 @@
 
 namespace orderly::commands {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::string normalize_email(std::string_view email) {
   const auto b = email.find_first_not_of(" \t");
   const auto e = email.find_last_not_of(" \t");
-  return b == std::string_view::npos ? std::string() : lower(email.substr(b, e - b + 1));
+  return b == std::string_view::npos ? std::string() : ascii_lower(email.substr(b, e - b + 1));
 }
 
 Status validate_username(std::string_view u) {

@@ -46,7 +46,6 @@ using UserMap = BigUuidMap<UserState>;
 Status validate_username(std::string_view username);
 Status validate_email(std::string_view email);  // expects it already lower-cased
 std::string normalize_email(std::string_view email);
-std::string lower(std::string_view s);
 
 // `username_taken` / `email_taken`: another user holds them (case-insensitive).
 Status decide_register_user(const UserState* existing, bool username_taken, bool email_taken,

@@ -1,4 +1,5 @@
 #include "projections/catalog.h"
+#include "core/text.h"
 
 #include <boost/json.hpp>
 
@@ -14,17 +15,6 @@ namespace orderly::projections {
 namespace json = boost::json;
 
 namespace {
-
-std::string str(const flatbuffers::String* s) {
-  return s ? s->str() : std::string();
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string product_row(const CatalogProduct& p) {
   return "{\"id\":" + json_quote(p.id) + ",\"sku\":" + json_quote(p.sku) +
@@ -86,7 +76,7 @@ void CatalogReadModel::unindex(const Entry& e) {
 void CatalogReadModel::apply(const EventView& ev) {
   const bool product_stream = ev.stream().starts_with("product-");
   auto product = [&](const flatbuffers::String* id) -> Entry* {
-    auto it = products_.find(str(id));
+    auto it = products_.find(fb_string(id));
     return it == products_.end() ? nullptr : &it->second;
   };
   auto stamp = [&](Entry& e) {
@@ -100,12 +90,12 @@ void CatalogReadModel::apply(const EventView& ev) {
       const auto* e = ev.as<events::ProductCreated>();
       Entry entry;
       CatalogProduct& p = entry.product;
-      p.id = str(e->product_id());
-      p.sku = str(e->sku());
-      p.name = str(e->name());
-      p.description = str(e->description());
-      p.currency = str(e->currency());
-      p.category = str(e->category());
+      p.id = fb_string(e->product_id());
+      p.sku = fb_string(e->sku());
+      p.name = fb_string(e->name());
+      p.description = fb_string(e->description());
+      p.currency = fb_string(e->currency());
+      p.category = fb_string(e->category());
       p.price_cents = e->price_cents();
       p.stock = e->stock();
       p.created_at = ev.time_us();
@@ -163,20 +153,20 @@ void CatalogReadModel::apply(const EventView& ev) {
       OpenOrder order;
       if (e->lines()) {
         for (const auto* line : *e->lines()) {
-          order.lines.emplace_back(str(line->product_id()), line->quantity());
+          order.lines.emplace_back(fb_string(line->product_id()), line->quantity());
           if (Entry* p = product(line->product_id())) {
             p->product.reserved += line->quantity();
             touch_product(p->product.id);
           }
         }
       }
-      const std::string id = str(e->order_id());
+      const std::string id = fb_string(e->order_id());
       orders_[id] = std::move(order);
       touch_order(id);
       break;
     }
     case EventType::kOrderConfirmed: {
-      const std::string id = str(ev.as<events::OrderConfirmed>()->order_id());
+      const std::string id = fb_string(ev.as<events::OrderConfirmed>()->order_id());
       auto it = orders_.find(id);
       if (it == orders_.end() || it->second.confirmed)
         break;
@@ -192,7 +182,7 @@ void CatalogReadModel::apply(const EventView& ev) {
       break;
     }
     case EventType::kOrderCancelled: {
-      const std::string id = str(ev.as<events::OrderCancelled>()->order_id());
+      const std::string id = fb_string(ev.as<events::OrderCancelled>()->order_id());
       auto it = orders_.find(id);
       if (it == orders_.end())
         break;
@@ -212,7 +202,7 @@ void CatalogReadModel::apply(const EventView& ev) {
     }
     case EventType::kOrderShipped: {
       // Past shipping an order can no longer be cancelled: no stock effect left.
-      const std::string id = str(ev.as<events::OrderShipped>()->order_id());
+      const std::string id = fb_string(ev.as<events::OrderShipped>()->order_id());
       if (orders_.erase(id))
         touch_order(id);
       break;
@@ -320,7 +310,7 @@ std::optional<CatalogProduct> CatalogReadModel::get(std::string_view id) const {
 
 CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
   const std::vector<std::string> words = tokenize(q.q);
-  const std::string category = lower(q.category);
+  const std::string category = ascii_lower(q.category);
   struct Hit {
     const CatalogProduct* p;
     int score;
@@ -376,7 +366,7 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
         total[k] = 0;
         if (!match || p.discontinued)
           continue;
-        if (!category.empty() && lower(p.category) != category)
+        if (!category.empty() && ascii_lower(p.category) != category)
           continue;
         if (q.min_price_cents && p.price_cents < *q.min_price_cents)
           continue;
@@ -390,7 +380,7 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
         const CatalogProduct& p = e.product;
         if (p.discontinued)
           continue;
-        if (!category.empty() && lower(p.category) != category)
+        if (!category.empty() && ascii_lower(p.category) != category)
           continue;
         if (q.min_price_cents && p.price_cents < *q.min_price_cents)
           continue;

@@ -1,4 +1,5 @@
 #include "projections/notifications.h"
+#include "core/text.h"
 
 #include <boost/json.hpp>
 
@@ -11,15 +12,9 @@ namespace orderly::projections {
 
 namespace json = boost::json;
 
-namespace {
-std::string str(const flatbuffers::String* s) {
-  return s ? s->str() : std::string();
-}
-}  // namespace
-
 void NotificationsReadModel::apply(const EventView& ev) {
   auto update = [&](const flatbuffers::String* id, auto&& change) {
-    auto it = rows_.find(str(id));
+    auto it = rows_.find(fb_string(id));
     if (it == rows_.end())
       return;
     change(it->second);
@@ -30,10 +25,10 @@ void NotificationsReadModel::apply(const EventView& ev) {
     case EventType::kNotificationRequested: {
       const auto* e = ev.as<events::NotificationRequested>();
       NotificationRow n;
-      n.id = str(e->notification_id());
-      n.user_id = str(e->user_id());
-      n.channel = str(e->channel());
-      n.template_name = str(e->template_());
+      n.id = fb_string(e->notification_id());
+      n.user_id = fb_string(e->user_id());
+      n.channel = fb_string(e->channel());
+      n.template_name = fb_string(e->template_());
       n.status = "pending";
       n.created_at = n.updated_at = ev.time_us();
       by_user_[n.user_id][{n.created_at, n.id}] = true;
@@ -54,7 +49,7 @@ void NotificationsReadModel::apply(const EventView& ev) {
       update(e->notification_id(), [&](NotificationRow& n) {
         n.status = "failed";
         n.attempts = e->attempt();
-        n.last_error = str(e->error());
+        n.last_error = fb_string(e->error());
       });
       break;
     }

@@ -1,4 +1,5 @@
 #include "projections/orders.h"
+#include "core/text.h"
 
 #include <boost/json.hpp>
 
@@ -12,10 +13,6 @@ namespace orderly::projections {
 namespace json = boost::json;
 
 namespace {
-
-std::string str(const flatbuffers::String* s) {
-  return s ? s->str() : std::string();
-}
 
 std::string row_json(const OrderRow& o) {
   std::string items = "[";
@@ -72,7 +69,7 @@ void OrdersReadModel::unindex(const OrderRow& o) {
 
 void OrdersReadModel::apply(const EventView& ev) {
   auto status_change = [&](const flatbuffers::String* id, const char* status) {
-    auto it = orders_.find(str(id));
+    auto it = orders_.find(fb_string(id));
     if (it == orders_.end())
       return;
     OrderRow& o = it->second;
@@ -87,8 +84,8 @@ void OrdersReadModel::apply(const EventView& ev) {
     case EventType::kOrderPlaced: {
       const auto* e = ev.as<events::OrderPlaced>();
       OrderRow o;
-      o.id = str(e->order_id());
-      o.user_id = str(e->user_id());
+      o.id = fb_string(e->order_id());
+      o.user_id = fb_string(e->user_id());
       o.status = "pending";
       o.total_cents = e->total_cents();
       o.created_at = o.updated_at = ev.time_us();
@@ -96,8 +93,8 @@ void OrdersReadModel::apply(const EventView& ev) {
       o.seq = next_seq_++;
       if (e->lines()) {
         for (const auto* l : *e->lines()) {
-          o.items.push_back({str(l->product_id()), str(l->name()), l->unit_price_cents(),
-                             l->quantity(), l->line_total_cents()});
+          o.items.push_back({fb_string(l->product_id()), fb_string(l->name()),
+                             l->unit_price_cents(), l->quantity(), l->line_total_cents()});
         }
       }
       index(o);

@@ -8,25 +8,16 @@
 #include <mutex>
 
 #include "core/big_endian.h"
+#include "eventstore/rocksdb_status.h"
 
 namespace orderly::projections {
+
+using eventstore::from_rocksdb;
 
 namespace {
 
 // The checkpoint lives under a key that sorts before every row.
 constexpr std::string_view kCheckpointKey("\0checkpoint", 11);
-
-Status from_rocksdb(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok())
-    return Status::ok();
-  if (s.IsCorruption())
-    return Status::corruption(what + ": " + s.ToString());
-  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-    return Status::busy(what + ": " + s.ToString() +
-                        " (is another orderly process using this data directory?)");
-  }
-  return Status::io_error(what + ": " + s.ToString());
-}
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 #include "projections/stats.h"
+#include "core/text.h"
 
 #include <boost/json.hpp>
 
@@ -19,9 +20,6 @@ namespace {
 
 constexpr const char* kStatusNames[] = {"pending", "confirmed", "shipped", "delivered",
                                         "cancelled"};
-std::string str(const flatbuffers::String* s) {
-  return s ? s->str() : std::string();
-}
 int64_t day_of(TimestampUs t) {
   return t >= 0 ? t / 86'400'000'000LL : -((-t + 86'399'999'999LL) / 86'400'000'000LL);
 }
@@ -71,13 +69,13 @@ void StatsReadModel::apply(const EventView& ev) {
   switch (ev.type()) {
     case EventType::kProductCreated: {
       const auto* e = ev.as<events::ProductCreated>();
-      products_[str(e->product_id())] = {str(e->name()), str(e->category())};
-      dirty_.insert("p/" + str(e->product_id()));
+      products_[fb_string(e->product_id())] = {fb_string(e->name()), fb_string(e->category())};
+      dirty_.insert("p/" + fb_string(e->product_id()));
       break;
     }
     case EventType::kProductUpdated: {
       const auto* e = ev.as<events::ProductUpdated>();
-      auto it = products_.find(str(e->product_id()));
+      auto it = products_.find(fb_string(e->product_id()));
       if (it == products_.end())
         break;
       if (e->name())
@@ -94,34 +92,34 @@ void StatsReadModel::apply(const EventView& ev) {
       o.total = e->total_cents();
       if (e->lines()) {
         for (const auto* l : *e->lines())
-          o.lines.push_back({str(l->product_id()), l->quantity(), l->line_total_cents()});
+          o.lines.push_back({fb_string(l->product_id()), l->quantity(), l->line_total_cents()});
       }
       ++orders_total_;
       ++by_status_[kPending];
       ++days_[o.day].orders;
       dirty_.insert("d/" + std::to_string(o.day));
       dirty_.insert("c");
-      const std::string id = str(e->order_id());
+      const std::string id = fb_string(e->order_id());
       dirty_.insert("o/" + id);
       orders_[id] = std::move(o);
       break;
     }
     case EventType::kOrderConfirmed:
-      move_status(str(ev.as<events::OrderConfirmed>()->order_id()), kConfirmed);
+      move_status(fb_string(ev.as<events::OrderConfirmed>()->order_id()), kConfirmed);
       break;
     case EventType::kOrderShipped:
-      move_status(str(ev.as<events::OrderShipped>()->order_id()), kShipped);
+      move_status(fb_string(ev.as<events::OrderShipped>()->order_id()), kShipped);
       break;
     case EventType::kOrderDelivered:
-      move_status(str(ev.as<events::OrderDelivered>()->order_id()), kDelivered);
+      move_status(fb_string(ev.as<events::OrderDelivered>()->order_id()), kDelivered);
       break;
     case EventType::kOrderCancelled:
-      move_status(str(ev.as<events::OrderCancelled>()->order_id()), kCancelled);
+      move_status(fb_string(ev.as<events::OrderCancelled>()->order_id()), kCancelled);
       break;
     case EventType::kPaymentRefunded: {
       const auto* e = ev.as<events::PaymentRefunded>();
       refunded_cents_ += e->amount_cents();
-      const std::string order_id = str(e->order_id());
+      const std::string order_id = fb_string(e->order_id());
       if (auto it = orders_.find(order_id); it != orders_.end()) {
         it->second.refunded += e->amount_cents();  // undone if the order leaves revenue
         dirty_.insert("o/" + order_id);
@@ -133,14 +131,14 @@ void StatsReadModel::apply(const EventView& ev) {
       const auto* e = ev.as<events::AnalyticsRecorded>();
       if (e->product_views()) {
         for (const auto* v : *e->product_views()) {
-          views_[str(v->product_id())] += v->count();
-          dirty_.insert("v/" + str(v->product_id()));
+          views_[fb_string(v->product_id())] += v->count();
+          dirty_.insert("v/" + fb_string(v->product_id()));
         }
       }
       if (e->searches()) {
         for (const auto* s : *e->searches()) {
-          searches_[str(s->query())] += s->count();
-          dirty_.insert("s/" + str(s->query()));
+          searches_[fb_string(s->query())] += s->count();
+          dirty_.insert("s/" + fb_string(s->query()));
         }
       }
       break;

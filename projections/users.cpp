@@ -1,4 +1,5 @@
 #include "projections/users.h"
+#include "core/text.h"
 
 #include <boost/json.hpp>
 
@@ -9,35 +10,23 @@ namespace orderly::projections {
 
 namespace json = boost::json;
 
-namespace {
-std::string str(const flatbuffers::String* s) {
-  return s ? s->str() : std::string();
-}
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-}  // namespace
-
 void UsersReadModel::index(const UserRow& u) {
-  by_email_[lower(u.email)] = u.id;
-  by_username_[lower(u.username)] = u.id;
+  by_email_[ascii_lower(u.email)] = u.id;
+  by_username_[ascii_lower(u.username)] = u.id;
 }
 
 void UsersReadModel::apply(const EventView& ev) {
   if (ev.type() == EventType::kUserRegistered) {
     const auto* e = ev.as<events::UserRegistered>();
-    UserRow u{str(e->user_id()), str(e->username()),      str(e->email()),
-              str(e->role()),    str(e->password_hash()), ev.time_us()};
+    UserRow u{fb_string(e->user_id()), fb_string(e->username()),      fb_string(e->email()),
+              fb_string(e->role()),    fb_string(e->password_hash()), ev.time_us()};
     index(u);
     dirty_.insert(u.id);
     users_[u.id] = std::move(u);
   } else if (ev.type() == EventType::kUserRoleChanged) {
     const auto* e = ev.as<events::UserRoleChanged>();
-    if (auto it = users_.find(str(e->user_id())); it != users_.end()) {
-      it->second.role = str(e->role());
+    if (auto it = users_.find(fb_string(e->user_id())); it != users_.end()) {
+      it->second.role = fb_string(e->role());
       dirty_.insert(it->first);
     }
   }
@@ -96,7 +85,7 @@ std::optional<UserRow> UsersReadModel::get(std::string_view id) const {
 
 std::optional<UserRow> UsersReadModel::find_by_email(std::string_view email) const {
   std::shared_lock lock(mutex());
-  auto it = by_email_.find(lower(email));
+  auto it = by_email_.find(ascii_lower(email));
   if (it == by_email_.end())
     return std::nullopt;
   return users_.at(it->second);
@@ -104,7 +93,7 @@ std::optional<UserRow> UsersReadModel::find_by_email(std::string_view email) con
 
 std::optional<UserRow> UsersReadModel::find_by_username(std::string_view username) const {
   std::shared_lock lock(mutex());
-  auto it = by_username_.find(lower(username));
+  auto it = by_username_.find(ascii_lower(username));
   if (it == by_username_.end())
     return std::nullopt;
   return users_.at(it->second);
