@@ -393,12 +393,9 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
     auto by_name = [](const Hit& a, const Hit& b) {
       return a.p->name != b.p->name ? a.p->name < b.p->name : a.p->id < b.p->id;
     };
-    CatalogPage page;
-    page.page = std::max(1, q.page);
-    page.per_page = std::clamp(q.per_page, 1, 100);
+    CatalogPage page = CatalogPage::of(q.page, q.per_page);
     page.total = hits.size();
-    const size_t begin = std::min(
-        hits.size(), static_cast<size_t>(page.page - 1) * static_cast<size_t>(page.per_page));
+    const size_t begin = std::min(hits.size(), page.offset());
     const size_t end = std::min(hits.size(), begin + static_cast<size_t>(page.per_page));
     // Concrete comparators (no std::function): the sort inlines them.
     auto top = [&](auto less) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "projections/page.h"
 #include "projections/projection.h"
 
 namespace orderly::projections {
@@ -44,12 +45,7 @@ struct CatalogQuery {
   int per_page = 20;
 };
 
-struct CatalogPage {
-  std::vector<CatalogProduct> items;
-  size_t total = 0;
-  int page = 1;
-  int per_page = 20;
-};
+using CatalogPage = Page<CatalogProduct>;
 
 struct CategoryCount {
   std::string name;

@@ -121,22 +121,12 @@ std::optional<NotificationRow> NotificationsReadModel::get(std::string_view id) 
 NotificationPage NotificationsReadModel::list(std::string_view user_id, int page,
                                               int per_page) const {
   std::shared_lock lock(mutex());
-  NotificationPage out;
-  out.page = std::max(1, page);
-  out.per_page = std::clamp(per_page, 1, 100);
+  NotificationPage out = NotificationPage::of(page, per_page);
   auto it = by_user_.find(std::string(user_id));
   if (it == by_user_.end())
     return out;
-  out.total = it->second.size();
-  size_t skip = static_cast<size_t>(out.page - 1) * static_cast<size_t>(out.per_page);
-  for (auto r = it->second.rbegin();
-       r != it->second.rend() && out.items.size() < static_cast<size_t>(out.per_page); ++r) {
-    if (skip > 0) {
-      --skip;
-      continue;
-    }
-    out.items.push_back(rows_.at(r->first.second));
-  }
+  out.fill(it->second.rbegin(), it->second.rend(), it->second.size(),
+           [&](const auto& e) { return rows_.at(e.first.second); });
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "projections/page.h"
 #include "projections/projection.h"
 
 namespace orderly::projections {
@@ -21,11 +22,7 @@ struct NotificationRow {
   TimestampUs created_at = 0, updated_at = 0;
 };
 
-struct NotificationPage {
-  std::vector<NotificationRow> items;
-  size_t total = 0;
-  int page = 1, per_page = 20;
-};
+using NotificationPage = Page<NotificationRow>;
 
 class NotificationsReadModel final : public Projection {
  public:

@@ -34,27 +34,6 @@ std::string row_json(const OrderRow& o) {
          ",\"version\":" + std::to_string(o.version) + ",\"seq\":" + std::to_string(o.seq) + "}";
 }
 
-// Newest first: walk a seq set backwards, skipping to the page.
-template <typename Resolve>
-OrderPage page_of(const std::set<uint64_t>* seqs, int page, int per_page, Resolve&& resolve) {
-  OrderPage out;
-  out.page = std::max(1, page);
-  out.per_page = std::clamp(per_page, 1, 100);
-  if (seqs == nullptr)
-    return out;
-  out.total = seqs->size();
-  size_t skip = static_cast<size_t>(out.page - 1) * static_cast<size_t>(out.per_page);
-  for (auto it = seqs->rbegin();
-       it != seqs->rend() && out.items.size() < static_cast<size_t>(out.per_page); ++it) {
-    if (skip > 0) {
-      --skip;
-      continue;
-    }
-    out.items.push_back(resolve(*it));
-  }
-  return out;
-}
-
 }  // namespace
 
 void OrdersReadModel::index(const OrderRow& o) {
@@ -214,22 +193,17 @@ OrderPage OrdersReadModel::list(std::string_view user_id, std::string_view statu
     seqs = find(by_status_, std::string(status));
   } else {
     // Every order: by_seq_ is already in placement order.
-    OrderPage out;
-    out.page = std::max(1, page);
-    out.per_page = std::clamp(per_page, 1, 100);
-    out.total = by_seq_.size();
-    size_t skip = static_cast<size_t>(out.page - 1) * static_cast<size_t>(out.per_page);
-    for (auto it = by_seq_.rbegin();
-         it != by_seq_.rend() && out.items.size() < static_cast<size_t>(out.per_page); ++it) {
-      if (skip > 0) {
-        --skip;
-        continue;
-      }
-      out.items.push_back(orders_.at(it->second));
-    }
+    OrderPage out = OrderPage::of(page, per_page);
+    out.fill(by_seq_.rbegin(), by_seq_.rend(), by_seq_.size(),
+             [&](const auto& e) { return orders_.at(e.second); });
     return out;
   }
-  return page_of(seqs, page, per_page, [&](uint64_t seq) { return orders_.at(by_seq_.at(seq)); });
+  OrderPage out = OrderPage::of(page, per_page);
+  if (seqs != nullptr) {
+    out.fill(seqs->rbegin(), seqs->rend(), seqs->size(),
+             [&](uint64_t seq) { return orders_.at(by_seq_.at(seq)); });
+  }
+  return out;
 }
 
 OrderStats OrdersReadModel::stats(std::string_view user_id) const {

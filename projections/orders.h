@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "projections/page.h"
 #include "projections/projection.h"
 
 namespace orderly::projections {
@@ -36,11 +37,7 @@ struct OrderRow {
   uint64_t seq = 0;  // placement order, for newest-first lists
 };
 
-struct OrderPage {
-  std::vector<OrderRow> items;
-  size_t total = 0;
-  int page = 1, per_page = 20;
-};
+using OrderPage = Page<OrderRow>;
 
 struct OrderStats {
   size_t total_orders = 0;
