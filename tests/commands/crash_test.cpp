@@ -27,20 +27,11 @@ TEST_CASE("processor crash: SIGKILL loses no acknowledged order or confirmation"
   for (int run = 0; run < runs; ++run) {
     CAPTURE(run);
     {
-      ChildProcess child({ORDERLY_COMMANDS_CRASH_CHILD, data});
-      auto first = child.read_line(std::chrono::seconds(60));
-      REQUIRE_MESSAGE(first.has_value(), "the writer never acknowledged a command");
-      std::vector<std::string> lines{*first};
-      const auto kill_at =
-          std::chrono::steady_clock::now() + std::chrono::milliseconds(rng() % 300);
-      while (std::chrono::steady_clock::now() < kill_at) {
-        if (auto l = child.read_line(std::chrono::milliseconds(5)))
-          lines.push_back(*l);
-      }
-      child.kill_hard();
-      for (auto& l : child.drain_lines(std::chrono::seconds(5)))
-        lines.push_back(std::move(l));
-      CHECK(child.wait() == 128 + SIGKILL);
+      auto run = run_then_kill({ORDERLY_COMMANDS_CRASH_CHILD, data},
+                               std::chrono::milliseconds(rng() % 300));
+      REQUIRE_MESSAGE(!run.lines.empty(), "the writer never acknowledged a command");
+      CHECK(run.exit_status == 128 + SIGKILL);
+      const auto& lines = run.lines;
       for (const auto& l : lines) {
         const auto space = l.find(' ');
         REQUIRE(space != std::string::npos);

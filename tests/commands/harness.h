@@ -6,12 +6,9 @@
 #include "commands/decide.h"
 #include "commands/shop_state.h"
 #include "core/ids.h"
+#include "tests/support/ids.h"
 
 namespace orderly::testing {
-
-inline Uuid new_id() {
-  return *Uuid::parse(new_uuid_v7());
-}
 
 struct Harness {
   commands::ShopState state;

@@ -44,22 +44,12 @@ TEST_CASE("crash: SIGKILL during appends loses nothing acknowledged") {
     CAPTURE(run);
     std::vector<Ack> acks;
     {
-      ChildProcess child({ORDERLY_CRASH_CHILD, data, std::to_string(kThreads)});
-      // Wait for the child to be appending, then kill it at a random moment.
-      auto first = child.read_line(std::chrono::seconds(60));
-      REQUIRE_MESSAGE(first.has_value(), "the child never acknowledged an append");
-      std::vector<std::string> lines{*first};
-      const auto kill_at =
-          std::chrono::steady_clock::now() + std::chrono::milliseconds(rng() % 250);
-      while (std::chrono::steady_clock::now() < kill_at) {
-        if (auto l = child.read_line(std::chrono::milliseconds(5)))
-          lines.push_back(*l);
-      }
-      child.kill_hard();
-      // Lines already in the pipe were acknowledged before the kill.
-      for (auto& l : child.drain_lines(std::chrono::seconds(5)))
-        lines.push_back(std::move(l));
-      CHECK(child.wait() == 128 + SIGKILL);
+      // The child appends until it is killed at a random moment.
+      auto run = run_then_kill({ORDERLY_CRASH_CHILD, data, std::to_string(kThreads)},
+                               std::chrono::milliseconds(rng() % 250));
+      REQUIRE_MESSAGE(!run.lines.empty(), "the child never acknowledged an append");
+      CHECK(run.exit_status == 128 + SIGKILL);
+      const auto& lines = run.lines;
       for (const auto& l : lines) {
         std::istringstream in(l);
         Ack a{};

@@ -4,6 +4,7 @@
 #include "commands/processor.h"
 #include "projections/catalog.h"
 #include "projections/runner.h"
+#include "tests/support/ids.h"
 #include "tests/support/temp_dir.h"
 
 using namespace orderly;
@@ -12,12 +13,6 @@ using namespace orderly::projections;
 using namespace orderly::testing;
 
 namespace {
-
-Uuid id_of(int n) {
-  char text[40];
-  std::snprintf(text, sizeof text, "0192f0c1-7e4a-7000-8000-%012d", n);
-  return *Uuid::parse(text);
-}
 
 struct Shop {
   TempDir dir;
@@ -33,7 +28,7 @@ struct Shop {
   Uuid product(int n, const std::string& name, const std::string& category, int64_t price,
                int64_t stock, const std::string& description = "") {
     CreateProduct c;
-    c.product_id = id_of(n);
+    c.product_id = test_id(n);
     c.sku = "SKU-" + std::to_string(n);
     c.name = name;
     c.category = category;
@@ -63,10 +58,10 @@ TEST_CASE("catalog: stock, reserved and available follow orders exactly as the w
   Shop shop;
   const Uuid cup = shop.product(1, "Espresso cup", "kitchen", 1299, 10);
   CommandMeta user;
-  user.actor = id_of(900);
-  PlaceOrder a{id_of(100), {{cup, 3}}, "", 900'000'000};
-  PlaceOrder b{id_of(101), {{cup, 2}}, "", 900'000'000};
-  PlaceOrder c{id_of(102), {{cup, 1}}, "", 900'000'000};
+  user.actor = test_id(900);
+  PlaceOrder a{test_id(100), {{cup, 3}}, "", 900'000'000};
+  PlaceOrder b{test_id(101), {{cup, 2}}, "", 900'000'000};
+  PlaceOrder c{test_id(102), {{cup, 1}}, "", 900'000'000};
   REQUIRE(shop.writer->execute(a, user).is_ok());
   REQUIRE(shop.writer->execute(b, user).is_ok());
   REQUIRE(shop.writer->execute(c, user).is_ok());
@@ -163,8 +158,8 @@ TEST_CASE(
     ProjectionRunner runner(*shop.store, *rows, {&model});
     REQUIRE(runner.start().is_ok());
     CommandMeta user;
-    user.actor = id_of(900);
-    auto placed = shop.writer->execute(PlaceOrder{id_of(100), {{cup, 4}}, "", 900'000'000}, user);
+    user.actor = test_id(900);
+    auto placed = shop.writer->execute(PlaceOrder{test_id(100), {{cup, 4}}, "", 900'000'000}, user);
     REQUIRE(placed.is_ok());
     REQUIRE(runner.wait_for("catalog", placed->last_position, std::chrono::seconds(60)));
     CHECK(model.get(cup.to_string())->reserved == 4);  // read your write

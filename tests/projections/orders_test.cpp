@@ -4,6 +4,7 @@
 #include "commands/processor.h"
 #include "projections/orders.h"
 #include "projections/runner.h"
+#include "tests/support/ids.h"
 #include "tests/support/temp_dir.h"
 
 using namespace orderly;
@@ -12,12 +13,6 @@ using namespace orderly::projections;
 using namespace orderly::testing;
 
 namespace {
-
-Uuid id_of(int n) {
-  char text[40];
-  std::snprintf(text, sizeof text, "0192f0c1-7e4a-7000-8000-%012d", n);
-  return *Uuid::parse(text);
-}
 
 std::vector<std::string> ids(const OrderPage& page) {
   std::vector<std::string> out;
@@ -36,7 +31,7 @@ TEST_CASE(
   CommandMeta admin;
   admin.role = Role::kAdmin;
   CreateProduct cup;
-  cup.product_id = id_of(1);
+  cup.product_id = test_id(1);
   cup.sku = "CUP";
   cup.name = "Espresso cup";
   cup.category = "kitchen";
@@ -44,19 +39,20 @@ TEST_CASE(
   cup.stock = 100;
   REQUIRE(writer->execute(cup, admin).is_ok());
   CommandMeta ada, bob;
-  ada.actor = id_of(500);
-  bob.actor = id_of(600);
+  ada.actor = test_id(500);
+  bob.actor = test_id(600);
   for (int i = 0; i < 5; ++i) {
     REQUIRE(
-        writer->execute(PlaceOrder{id_of(100 + i), {{cup.product_id, i + 1}}, "", 900'000'000}, ada)
+        writer
+            ->execute(PlaceOrder{test_id(100 + i), {{cup.product_id, i + 1}}, "", 900'000'000}, ada)
             .is_ok());
   }
-  REQUIRE(
-      writer->execute(PlaceOrder{id_of(200), {{cup.product_id, 1}}, "", 900'000'000}, bob).is_ok());
-  REQUIRE(writer->execute(ChangeOrderStatus{id_of(101), OrderStatus::kConfirmed}, admin).is_ok());
-  REQUIRE(writer->execute(ChangeOrderStatus{id_of(103), OrderStatus::kConfirmed}, admin).is_ok());
-  REQUIRE(writer->execute(ChangeOrderStatus{id_of(103), OrderStatus::kShipped}, admin).is_ok());
-  REQUIRE(writer->execute(CancelOrder{id_of(104)}, ada).is_ok());
+  REQUIRE(writer->execute(PlaceOrder{test_id(200), {{cup.product_id, 1}}, "", 900'000'000}, bob)
+              .is_ok());
+  REQUIRE(writer->execute(ChangeOrderStatus{test_id(101), OrderStatus::kConfirmed}, admin).is_ok());
+  REQUIRE(writer->execute(ChangeOrderStatus{test_id(103), OrderStatus::kConfirmed}, admin).is_ok());
+  REQUIRE(writer->execute(ChangeOrderStatus{test_id(103), OrderStatus::kShipped}, admin).is_ok());
+  REQUIRE(writer->execute(CancelOrder{test_id(104)}, ada).is_ok());
 
   auto rows = std::move(ReadModelStore::open(dir.sub("data/readmodels")).value());
   {
@@ -66,23 +62,24 @@ TEST_CASE(
     REQUIRE(runner.wait_for("orders", store->last_position(), std::chrono::seconds(60)));
     runner.stop();
 
-    const std::string a = id_of(500).to_string();
+    const std::string a = test_id(500).to_string();
     auto mine = model.list(a, "", 1, 20);
     CHECK(mine.total == 5);
-    CHECK(ids(mine).front() == id_of(104).to_string());  // newest first
-    CHECK(ids(mine).back() == id_of(100).to_string());
+    CHECK(ids(mine).front() == test_id(104).to_string());  // newest first
+    CHECK(ids(mine).back() == test_id(100).to_string());
     CHECK(ids(model.list(a, "confirmed", 1, 20)) ==
-          std::vector<std::string>{id_of(101).to_string()});
+          std::vector<std::string>{test_id(101).to_string()});
     CHECK(model.list(a, "pending", 1, 20).total == 2);
     CHECK(model.list(a, "delivered", 1, 20).total == 0);
     auto page2 = model.list(a, "", 2, 2);
-    CHECK(ids(page2) == std::vector<std::string>{id_of(102).to_string(), id_of(101).to_string()});
+    CHECK(ids(page2) ==
+          std::vector<std::string>{test_id(102).to_string(), test_id(101).to_string()});
     CHECK(model.list(a, "", 4, 2).items.empty());
     CHECK(model.list("", "", 1, 100).total == 6);  // admins: everyone's
-    CHECK(ids(model.list("", "", 1, 1)) == std::vector<std::string>{id_of(200).to_string()});
+    CHECK(ids(model.list("", "", 1, 1)) == std::vector<std::string>{test_id(200).to_string()});
     CHECK(model.list("", "pending", 1, 100).total == 3);
 
-    auto o = model.get(id_of(103).to_string());
+    auto o = model.get(test_id(103).to_string());
     REQUIRE(o.has_value());
     CHECK(o->status == "shipped");
     CHECK(o->version == 3);
@@ -103,10 +100,10 @@ TEST_CASE(
   ProjectionRunner runner(*store, *rows, {&again});
   REQUIRE(runner.start().is_ok());
   auto placed =
-      writer->execute(PlaceOrder{id_of(105), {{cup.product_id, 1}}, "", 900'000'000}, ada);
+      writer->execute(PlaceOrder{test_id(105), {{cup.product_id, 1}}, "", 900'000'000}, ada);
   REQUIRE(placed.is_ok());
   REQUIRE(runner.wait_for("orders", placed->last_position, std::chrono::seconds(60)));
-  CHECK(ids(again.list(id_of(500).to_string(), "", 1, 1)) ==
-        std::vector<std::string>{id_of(105).to_string()});
-  CHECK(again.stats(id_of(500).to_string()).total_orders == 6);
+  CHECK(ids(again.list(test_id(500).to_string(), "", 1, 1)) ==
+        std::vector<std::string>{test_id(105).to_string()});
+  CHECK(again.stats(test_id(500).to_string()).total_orders == 6);
 }

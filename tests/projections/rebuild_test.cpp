@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "projections/registry.h"
 #include "projections/runner.h"
+#include "tests/support/ids.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -18,10 +19,6 @@ using namespace orderly::projections;
 using namespace orderly::testing;
 
 namespace {
-
-Uuid fresh() {
-  return *Uuid::parse(new_uuid_v7());
-}
 
 // A random shop history through the real writer, with the read models
 // following it live.
@@ -38,13 +35,13 @@ void random_history(const std::string& data, int commands, uint64_t seed) {
   std::mt19937_64 rng(seed);
   CommandMeta admin;
   admin.role = Role::kAdmin;
-  std::vector<Uuid> products, orders, users{fresh(), fresh(), fresh()};
+  std::vector<Uuid> products, orders, users{new_id(), new_id(), new_id()};
   std::unordered_map<Uuid, Uuid, UuidHash> owner;
   for (int i = 0; i < commands; ++i) {
     const int r = static_cast<int>(rng() % 100);
     if (products.size() < 3 || r < 8) {
       CreateProduct c;
-      c.product_id = fresh();
+      c.product_id = new_id();
       c.sku = "S" + std::to_string(rng());
       c.name = "Product " + std::to_string(products.size());
       c.category = rng() % 2 ? "kitchen" : "garden";
@@ -55,7 +52,7 @@ void random_history(const std::string& data, int commands, uint64_t seed) {
     } else if (r < 50) {
       CommandMeta user;
       user.actor = users[rng() % users.size()];
-      PlaceOrder p{fresh(),
+      PlaceOrder p{new_id(),
                    {{products[rng() % products.size()], 1 + static_cast<int64_t>(rng() % 3)}},
                    "",
                    900'000'000};

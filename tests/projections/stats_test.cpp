@@ -7,20 +7,13 @@
 #include "commands/processor.h"
 #include "projections/runner.h"
 #include "projections/stats.h"
+#include "tests/support/ids.h"
 #include "tests/support/temp_dir.h"
 
 using namespace orderly;
 using namespace orderly::commands;
 using namespace orderly::projections;
 using namespace orderly::testing;
-
-namespace {
-Uuid id_of(int n) {
-  char text[40];
-  std::snprintf(text, sizeof text, "0192f0c1-7e4a-7000-8000-%012d", n);
-  return *Uuid::parse(text);
-}
-}  // namespace
 
 TEST_CASE("stats: revenue, statuses, days, top products and categories, views and searches") {
   TempDir dir;
@@ -29,24 +22,25 @@ TEST_CASE("stats: revenue, statuses, days, top products and categories, views an
   CommandMeta admin;
   admin.role = Role::kAdmin;
   auto product = [&](int n, const char* name, const char* category, int64_t price) {
-    CreateProduct c{id_of(n), "SKU-" + std::to_string(n), name, "", category, "USD", price, 100};
+    CreateProduct c{test_id(n), "SKU-" + std::to_string(n), name, "", category, "USD", price, 100};
     REQUIRE(writer->execute(c, admin).is_ok());
     return c.product_id;
   };
   const Uuid cup = product(1, "Cup", "kitchen", 1000), pot = product(2, "Pot", "kitchen", 3000),
              hose = product(3, "Hose", "garden", 2000);
   CommandMeta ada;
-  ada.actor = id_of(500);
+  ada.actor = test_id(500);
   auto order = [&](int n, std::vector<OrderItem> items) {
-    REQUIRE(writer->execute(PlaceOrder{id_of(n), std::move(items), "", 900'000'000}, ada).is_ok());
-    return id_of(n);
+    REQUIRE(
+        writer->execute(PlaceOrder{test_id(n), std::move(items), "", 900'000'000}, ada).is_ok());
+    return test_id(n);
   };
   const Uuid o1 = order(100, {{cup, 2}, {pot, 1}});  // 5000, paid below
   const Uuid o2 = order(101, {{hose, 1}});           // 2000, confirmed then delivered
   const Uuid o3 = order(102, {{cup, 1}});            // 1000, confirmed then cancelled
   order(103, {{pot, 2}});                            // 6000, stays pending
   const Uuid o5 = order(104, {{hose, 3}});           // 6000, cancelled while pending
-  const Uuid pay = id_of(200);
+  const Uuid pay = test_id(200);
   REQUIRE(writer->execute(CreatePayment{pay, o1}, ada).is_ok());
   REQUIRE(writer->execute(ConfirmPayment{pay, "pm_card_ok"}, ada).is_ok());
   REQUIRE(writer->execute(RefundPayment{pay, 500}, admin).is_ok());
@@ -115,16 +109,17 @@ TEST_CASE("analytics: only the engine records, batches are validated") {
   auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
   auto writer = std::move(CommandProcessor::start(*store).value());
   CommandMeta user;
-  user.actor = id_of(1);
-  RecordAnalytics batch{id_of(2), {{id_of(3), 1}}, {}};
+  user.actor = test_id(1);
+  RecordAnalytics batch{test_id(2), {{test_id(3), 1}}, {}};
   CHECK(writer->execute(batch, user).status().code() == ErrorCode::kForbidden);
   CommandMeta engine;
   engine.role = Role::kEngine;
-  CHECK(writer->execute(RecordAnalytics{id_of(4), {}, {}}, engine).status().code() ==
+  CHECK(writer->execute(RecordAnalytics{test_id(4), {}, {}}, engine).status().code() ==
         ErrorCode::kInvalidArgument);
-  CHECK(writer->execute(RecordAnalytics{id_of(5), {{id_of(3), 0}}, {}}, engine).status().code() ==
-        ErrorCode::kInvalidArgument);
-  CHECK(writer->execute(RecordAnalytics{id_of(6), {}, {{std::string(201, 'q'), 1}}}, engine)
+  CHECK(
+      writer->execute(RecordAnalytics{test_id(5), {{test_id(3), 0}}, {}}, engine).status().code() ==
+      ErrorCode::kInvalidArgument);
+  CHECK(writer->execute(RecordAnalytics{test_id(6), {}, {{std::string(201, 'q'), 1}}}, engine)
             .status()
             .code() == ErrorCode::kInvalidArgument);
   CHECK(writer->execute(batch, engine).is_ok());
@@ -136,22 +131,22 @@ TEST_CASE("stats: a refunded order that is then cancelled leaves revenue once, n
   auto writer = std::move(CommandProcessor::start(*store).value());
   CommandMeta admin;
   admin.role = Role::kAdmin;
-  CreateProduct c{id_of(1), "SKU-1", "Cup", "", "kitchen", "USD", 1000, 100};
+  CreateProduct c{test_id(1), "SKU-1", "Cup", "", "kitchen", "USD", 1000, 100};
   REQUIRE(writer->execute(c, admin).is_ok());
   CommandMeta ada;
-  ada.actor = id_of(500);
+  ada.actor = test_id(500);
   REQUIRE(
-      writer->execute(PlaceOrder{id_of(100), {{c.product_id, 3}}, "", 900'000'000}, ada).is_ok());
+      writer->execute(PlaceOrder{test_id(100), {{c.product_id, 3}}, "", 900'000'000}, ada).is_ok());
   REQUIRE(
-      writer->execute(PlaceOrder{id_of(101), {{c.product_id, 1}}, "", 900'000'000}, ada).is_ok());
+      writer->execute(PlaceOrder{test_id(101), {{c.product_id, 1}}, "", 900'000'000}, ada).is_ok());
   for (int o : {100, 101}) {
-    REQUIRE(writer->execute(CreatePayment{id_of(200 + o), id_of(o)}, ada).is_ok());
-    REQUIRE(writer->execute(ConfirmPayment{id_of(200 + o), "pm_card_ok"}, ada).is_ok());
+    REQUIRE(writer->execute(CreatePayment{test_id(200 + o), test_id(o)}, ada).is_ok());
+    REQUIRE(writer->execute(ConfirmPayment{test_id(200 + o), "pm_card_ok"}, ada).is_ok());
   }
-  REQUIRE(writer->execute(RefundPayment{id_of(300), std::nullopt}, admin)
+  REQUIRE(writer->execute(RefundPayment{test_id(300), std::nullopt}, admin)
               .is_ok());  // order 100, in full
-  REQUIRE(writer->execute(CancelOrder{id_of(100)}, admin).is_ok());
-  REQUIRE(writer->execute(RefundPayment{id_of(301), 400}, admin).is_ok());  // order 101, partly
+  REQUIRE(writer->execute(CancelOrder{test_id(100)}, admin).is_ok());
+  REQUIRE(writer->execute(RefundPayment{test_id(301), 400}, admin).is_ok());  // order 101, partly
   StatsReadModel stats;
   auto rows = rebuild_rows(*store, stats);
   REQUIRE(rows.is_ok());

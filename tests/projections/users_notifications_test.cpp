@@ -5,6 +5,7 @@
 #include "projections/notifications.h"
 #include "projections/runner.h"
 #include "projections/users.h"
+#include "tests/support/ids.h"
 #include "tests/support/temp_dir.h"
 
 using namespace orderly;
@@ -13,9 +14,6 @@ using namespace orderly::projections;
 using namespace orderly::testing;
 
 namespace {
-Uuid fresh() {
-  return *Uuid::parse(new_uuid_v7());
-}
 const std::string kHash = "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$aGFzaA";
 }  // namespace
 
@@ -25,11 +23,11 @@ TEST_CASE("users and notifications read models: lookups for login, history newes
   auto writer = std::move(CommandProcessor::start(*store).value());
   CommandMeta engine;
   engine.role = Role::kEngine;
-  const Uuid ada = fresh();
+  const Uuid ada = new_id();
   REQUIRE(writer->execute(RegisterUser{ada, "Ada.L", "ada@example.com", kHash, "customer"}, engine)
               .is_ok());
   REQUIRE(writer->execute(ChangeRole{ada, "admin"}, engine).is_ok());
-  const Uuid first = fresh(), second = fresh();
+  const Uuid first = new_id(), second = new_id();
   REQUIRE(
       writer
           ->execute(RequestNotification{first, ada, "email", "order_placed", "ada@example.com", 1},
@@ -67,7 +65,7 @@ TEST_CASE("users and notifications read models: lookups for login, history newes
   CHECK(page.items[0].attempts == 1);
   CHECK(page.items[1].status == "failed");
   CHECK(page.items[1].last_error == "connection refused");
-  CHECK(notes.list(fresh().to_string(), 1, 20).total == 0);
+  CHECK(notes.list(new_id().to_string(), 1, 20).total == 0);
   runner.stop();
 
   // Both reload from their rows.

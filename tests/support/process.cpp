@@ -89,6 +89,28 @@ int ChildProcess::wait() {
   return status_;
 }
 
+KilledRun run_then_kill(const std::vector<std::string>& argv, std::chrono::milliseconds run_for,
+                        std::chrono::seconds startup) {
+  ChildProcess child(argv);
+  KilledRun out;
+  auto first = child.read_line(startup);
+  if (first) {
+    out.lines.push_back(std::move(*first));
+    const auto kill_at = std::chrono::steady_clock::now() + run_for;
+    while (std::chrono::steady_clock::now() < kill_at) {
+      if (auto l = child.read_line(std::chrono::milliseconds(5)))
+        out.lines.push_back(std::move(*l));
+    }
+  }
+  child.kill_hard();
+  if (first) {
+    for (auto& l : child.drain_lines(std::chrono::seconds(5)))
+      out.lines.push_back(std::move(l));
+  }
+  out.exit_status = child.wait();
+  return out;
+}
+
 RunResult run_command(const std::vector<std::string>& argv) {
   ChildProcess p(argv);
   std::string out;

@@ -35,6 +35,17 @@ class ChildProcess {
   int status_ = 0;
 };
 
+// Starts `argv`, waits (up to `startup`) for its first line, lets it run for
+// `run_for` more, kills it with SIGKILL, and returns every complete line it
+// printed: lines still in the pipe were written before the kill. `lines` is
+// empty when the first line never came.
+struct KilledRun {
+  std::vector<std::string> lines;
+  int exit_status = 0;
+};
+KilledRun run_then_kill(const std::vector<std::string>& argv, std::chrono::milliseconds run_for,
+                        std::chrono::seconds startup = std::chrono::seconds(60));
+
 // Runs a command to completion; returns its exit status and stdout.
 struct RunResult {
   int exit_code;
