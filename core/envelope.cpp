@@ -121,16 +121,21 @@ Result<EventView> decode_envelope_only(std::span<const uint8_t> bytes) {
   return EventView(env);
 }
 
-Result<EventView> decode_event(std::span<const uint8_t> bytes) {
-  const schema::Envelope* env = nullptr;
-  ORDERLY_RETURN_IF_ERROR(check_envelope(bytes, &env));
-  EventView view(env);
+Status verify_event_payload(const EventView& view) {
   const auto payload = view.payload();
   if (payload.empty() || reinterpret_cast<uintptr_t>(payload.data()) % kPayloadAlignment != 0 ||
       !verify_payload(view.type(), payload)) {
     return Status::corruption("payload of " + std::string(view.type_name()) + " at position " +
                               std::to_string(view.position()) + " fails verification");
   }
+  return Status::ok();
+}
+
+Result<EventView> decode_event(std::span<const uint8_t> bytes) {
+  const schema::Envelope* env = nullptr;
+  ORDERLY_RETURN_IF_ERROR(check_envelope(bytes, &env));
+  EventView view(env);
+  ORDERLY_RETURN_IF_ERROR(verify_event_payload(view));
   // Upcasting hook: when a type's schema version moves past 1, older payloads
   // are converted here before anyone reads them.
   return view;

@@ -73,6 +73,10 @@ class EventView {
 // record framing guarantees it; copy other bytes into aligned memory first).
 Result<EventView> decode_event(std::span<const uint8_t> bytes);
 
+// The second half of decode_event: verifies the payload of an envelope that
+// decode_envelope_only has already checked.
+Status verify_event_payload(const EventView& view);
+
 // Verifies only the envelope (not the payload): for hot paths that read
 // envelopes they wrote themselves, such as replays at open.
 Result<EventView> decode_envelope_only(std::span<const uint8_t> bytes);

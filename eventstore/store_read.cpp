@@ -168,10 +168,8 @@ Status EventStore::scan(const LogQuery& query,
         continue;
       }
       // Only events the caller will see pay for the payload check.
-      auto ev = decode_event(rec->entry(static_cast<uint32_t>(p - first)));
-      if (!ev)
-        return ev.status();
-      if (!visit(*ev) || ++visited >= q.limit)
+      ORDERLY_RETURN_IF_ERROR(verify_event_payload(*env));  // the envelope is already verified
+      if (!visit(*env) || ++visited >= q.limit)
         return Status::ok();
     }
     if (rec->last_position() >= q.to_position)
