@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/uuid.h"
+
 namespace orderly {
 
 // ASCII lower-case (other bytes unchanged): for case-insensitive keys.
@@ -16,6 +18,14 @@ inline std::string ascii_lower(std::string_view s) {
       c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
+}
+
+// A FlatBuffers id field as a binary Uuid; absent or malformed ids are nil
+// (the log only holds ids the writer produced, so nil means "none").
+inline Uuid fb_uuid(const flatbuffers::String* s) {
+  if (s == nullptr)
+    return {};
+  return Uuid::parse(s->string_view()).value_or(Uuid{});
 }
 
 // A FlatBuffers string field as std::string; absent fields are "".

@@ -46,16 +46,35 @@ std::optional<Uuid> Uuid::parse(std::string_view s) {
 }
 
 std::string Uuid::to_string() const {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20)
-      out.push_back('-');
-    const uint64_t half = i < 16 ? hi : lo;
-    out.push_back(kHex[(half >> (60 - 4 * (i % 16))) & 0xf]);
-  }
+  append_to(out);
   return out;
+}
+
+void Uuid::append_to(std::string& out) const {
+  // Two hex digits per byte from one table: ids are formatted millions of
+  // times per read-model rebuild.
+  static constexpr auto kPairs = [] {
+    constexpr char kHex[] = "0123456789abcdef";
+    std::array<char, 512> t{};
+    for (int b = 0; b < 256; ++b) {
+      t[static_cast<size_t>(2 * b)] = kHex[b >> 4];
+      t[static_cast<size_t>(2 * b + 1)] = kHex[b & 15];
+    }
+    return t;
+  }();
+  char buf[36];
+  char* p = buf;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10)
+      *p++ = '-';
+    const uint64_t half = i < 8 ? hi : lo;
+    const auto byte = static_cast<size_t>((half >> (56 - 8 * (i % 8))) & 0xff);
+    *p++ = kPairs[2 * byte];
+    *p++ = kPairs[2 * byte + 1];
+  }
+  out.append(buf, sizeof buf);
 }
 
 }  // namespace orderly

@@ -16,6 +16,7 @@ struct Uuid {
 
   static std::optional<Uuid> parse(std::string_view text);  // 8-4-4-4-12 hex
   std::string to_string() const;
+  void append_to(std::string& out) const;  // the 36 characters, appended
   bool is_nil() const { return hi == 0 && lo == 0; }
   auto operator<=>(const Uuid&) const = default;
 };

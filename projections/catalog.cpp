@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <map>
 
-#include "core/event_json.h"
+#include "core/json_writer.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/product_events_generated.h"
 
@@ -17,15 +17,23 @@ namespace json = boost::json;
 namespace {
 
 std::string product_row(const CatalogProduct& p) {
-  return "{\"id\":" + json_quote(p.id) + ",\"sku\":" + json_quote(p.sku) +
-         ",\"name\":" + json_quote(p.name) + ",\"description\":" + json_quote(p.description) +
-         ",\"currency\":" + json_quote(p.currency) + ",\"category\":" + json_quote(p.category) +
-         ",\"price_cents\":" + std::to_string(p.price_cents) +
-         ",\"stock\":" + std::to_string(p.stock) + ",\"reserved\":" + std::to_string(p.reserved) +
-         ",\"discontinued\":" + (p.discontinued ? "true" : "false") +
-         ",\"created_at\":" + std::to_string(p.created_at) +
-         ",\"updated_at\":" + std::to_string(p.updated_at) +
-         ",\"version\":" + std::to_string(p.version) + "}";
+  JsonWriter w;
+  w.begin_object()
+      .field("id", p.id)
+      .field("sku", p.sku)
+      .field("name", p.name)
+      .field("description", p.description)
+      .field("currency", p.currency)
+      .field("category", p.category)
+      .field("price_cents", p.price_cents)
+      .field("stock", p.stock)
+      .field("reserved", p.reserved)
+      .field("discontinued", p.discontinued)
+      .field("created_at", p.created_at)
+      .field("updated_at", p.updated_at)
+      .field("version", p.version)
+      .end_object();
+  return w.take();
 }
 
 }  // namespace
@@ -73,17 +81,26 @@ void CatalogReadModel::unindex(const Entry& e) {
   }
 }
 
+CatalogReadModel::Entry* CatalogReadModel::product(const Uuid& id) {
+  auto it = slot_of_.find(id);
+  return it == slot_of_.end() ? nullptr : by_slot_[it->second];
+}
+
+void CatalogReadModel::touch(Entry& e) {
+  if (!e.dirty) {
+    e.dirty = true;
+    dirty_products_.push_back(e.slot);
+  }
+}
+
 void CatalogReadModel::apply(const EventView& ev) {
   const bool product_stream = ev.stream().starts_with("product-");
-  auto product = [&](const flatbuffers::String* id) -> Entry* {
-    auto it = products_.find(fb_string(id));
-    return it == products_.end() ? nullptr : &it->second;
-  };
+  auto product_named = [&](const flatbuffers::String* id) { return product(fb_uuid(id)); };
   auto stamp = [&](Entry& e) {
     e.product.updated_at = ev.time_us();
     if (product_stream)
       e.product.version = ev.version();
-    touch_product(e.product.id);
+    touch(e);
   };
   switch (ev.type()) {
     case EventType::kProductCreated: {
@@ -104,17 +121,21 @@ void CatalogReadModel::apply(const EventView& ev) {
       Entry& stored = slot->second;
       const uint32_t n = fresh ? static_cast<uint32_t>(by_slot_.size()) : stored.slot;
       unindex(stored);
+      const bool listed = stored.dirty;
       stored = std::move(entry);
       stored.slot = n;
-      if (fresh)
+      stored.dirty = listed;
+      if (fresh) {
         by_slot_.push_back(&stored);
+        slot_of_[fb_uuid(e->product_id())] = n;
+      }
       index(stored);  // after it has its final address
       stamp(stored);
       break;
     }
     case EventType::kProductUpdated: {
       const auto* e = ev.as<events::ProductUpdated>();
-      if (Entry* p = product(e->product_id())) {
+      if (Entry* p = product_named(e->product_id())) {
         if (e->name())
           p->product.name = e->name()->str();
         if (e->description())
@@ -128,21 +149,21 @@ void CatalogReadModel::apply(const EventView& ev) {
     }
     case EventType::kProductPriceChanged: {
       const auto* e = ev.as<events::ProductPriceChanged>();
-      if (Entry* p = product(e->product_id())) {
+      if (Entry* p = product_named(e->product_id())) {
         p->product.price_cents = e->price_cents();
         stamp(*p);
       }
       break;
     }
     case EventType::kProductDiscontinued:
-      if (Entry* p = product(ev.as<events::ProductDiscontinued>()->product_id())) {
+      if (Entry* p = product_named(ev.as<events::ProductDiscontinued>()->product_id())) {
         p->product.discontinued = true;
         stamp(*p);
       }
       break;
     case EventType::kStockChanged: {
       const auto* e = ev.as<events::StockChanged>();
-      if (Entry* p = product(e->product_id())) {
+      if (Entry* p = product_named(e->product_id())) {
         p->product.stock = e->stock();
         stamp(*p);
       }
@@ -152,59 +173,61 @@ void CatalogReadModel::apply(const EventView& ev) {
       const auto* e = ev.as<events::OrderPlaced>();
       OpenOrder order;
       if (e->lines()) {
+        order.lines.reserve(e->lines()->size());
         for (const auto* line : *e->lines()) {
-          order.lines.emplace_back(fb_string(line->product_id()), line->quantity());
-          if (Entry* p = product(line->product_id())) {
+          const Uuid pid = fb_uuid(line->product_id());
+          order.lines.emplace_back(pid, line->quantity());
+          if (Entry* p = product(pid)) {
             p->product.reserved += line->quantity();
-            touch_product(p->product.id);
+            touch(*p);
           }
         }
       }
-      const std::string id = fb_string(e->order_id());
+      const Uuid id = fb_uuid(e->order_id());
       orders_[id] = std::move(order);
-      touch_order(id);
+      dirty_orders_.insert(id);
       break;
     }
     case EventType::kOrderConfirmed: {
-      const std::string id = fb_string(ev.as<events::OrderConfirmed>()->order_id());
+      const Uuid id = fb_uuid(ev.as<events::OrderConfirmed>()->order_id());
       auto it = orders_.find(id);
       if (it == orders_.end() || it->second.confirmed)
         break;
       for (const auto& [pid, qty] : it->second.lines) {
-        if (auto p = products_.find(pid); p != products_.end()) {
-          p->second.product.reserved -= qty;  // the reservation becomes a sale
-          p->second.product.stock -= qty;
-          touch_product(pid);
+        if (Entry* p = product(pid)) {
+          p->product.reserved -= qty;  // the reservation becomes a sale
+          p->product.stock -= qty;
+          touch(*p);
         }
       }
       it->second.confirmed = true;
-      touch_order(id);
+      dirty_orders_.insert(id);
       break;
     }
     case EventType::kOrderCancelled: {
-      const std::string id = fb_string(ev.as<events::OrderCancelled>()->order_id());
+      const Uuid id = fb_uuid(ev.as<events::OrderCancelled>()->order_id());
       auto it = orders_.find(id);
       if (it == orders_.end())
         break;
       for (const auto& [pid, qty] : it->second.lines) {
-        if (auto p = products_.find(pid); p != products_.end()) {
+        if (Entry* p = product(pid)) {
           if (it->second.confirmed) {
-            p->second.product.stock += qty;  // sold units come back
+            p->product.stock += qty;  // sold units come back
           } else {
-            p->second.product.reserved -= qty;
+            p->product.reserved -= qty;
           }
-          touch_product(pid);
+          touch(*p);
         }
       }
       orders_.erase(it);
-      touch_order(id);
+      dirty_orders_.insert(id);
       break;
     }
     case EventType::kOrderShipped: {
       // Past shipping an order can no longer be cancelled: no stock effect left.
-      const std::string id = fb_string(ev.as<events::OrderShipped>()->order_id());
+      const Uuid id = fb_uuid(ev.as<events::OrderShipped>()->order_id());
       if (orders_.erase(id))
-        touch_order(id);
+        dirty_orders_.insert(id);
       break;
     }
     default:
@@ -214,31 +237,29 @@ void CatalogReadModel::apply(const EventView& ev) {
 
 RowChanges CatalogReadModel::take_changes() {
   RowChanges out;
-  out.reserve(dirty_.size());
-  for (const std::string& key : dirty_) {
-    const std::string id = key.substr(2);
-    if (key[0] == 'p') {
-      auto it = products_.find(id);
-      out.emplace_back(key, it == products_.end() ? std::nullopt
-                                                  : std::optional(product_row(it->second.product)));
-    } else {
-      auto it = orders_.find(id);
-      if (it == orders_.end()) {
-        out.emplace_back(key, std::nullopt);
-        continue;
-      }
-      std::string row = std::string("{\"confirmed\":") + (it->second.confirmed ? "true" : "false") +
-                        ",\"lines\":[";
-      for (size_t i = 0; i < it->second.lines.size(); ++i) {
-        if (i)
-          row += ",";
-        row += "[" + json_quote(it->second.lines[i].first) + "," +
-               std::to_string(it->second.lines[i].second) + "]";
-      }
-      out.emplace_back(key, row + "]}");
-    }
+  out.reserve(dirty_products_.size() + dirty_orders_.size());
+  for (const uint32_t slot : dirty_products_) {
+    Entry& e = *by_slot_[slot];
+    e.dirty = false;
+    out.emplace_back("p/" + e.product.id, product_row(e.product));
   }
-  dirty_.clear();
+  for (const Uuid& id : dirty_orders_) {
+    std::string key = "o/";
+    id.append_to(key);
+    auto it = orders_.find(id);
+    if (it == orders_.end()) {
+      out.emplace_back(std::move(key), std::nullopt);
+      continue;
+    }
+    JsonWriter w(64 + 48 * it->second.lines.size());
+    w.begin_object().field("confirmed", it->second.confirmed).key("lines").begin_array();
+    for (const auto& [pid, qty] : it->second.lines)
+      w.begin_array().value(pid).value(qty).end_array();
+    w.end_array().end_object();
+    out.emplace_back(std::move(key), w.take());
+  }
+  dirty_products_.clear();
+  dirty_orders_.clear();
   return out;
 }
 
@@ -273,17 +294,24 @@ Status CatalogReadModel::load_row(std::string_view key, std::string_view value) 
       unindex(slot->second);
       slot->second = std::move(e);
       slot->second.slot = n;
-      if (fresh)
+      if (fresh) {
         by_slot_.push_back(&slot->second);
+        slot_of_[Uuid::parse(slot->first).value_or(Uuid{})] = n;
+      }
       index(slot->second);
     } else {
       OpenOrder order;
       order.confirmed = o.at("confirmed").as_bool();
       for (const auto& line : o.at("lines").as_array()) {
-        order.lines.emplace_back(json::value_to<std::string>(line.as_array().at(0)),
-                                 line.as_array().at(1).to_number<int64_t>());
+        const auto pid = Uuid::parse(json::value_to<std::string>(line.as_array().at(0)));
+        if (!pid)
+          throw std::invalid_argument("a line's product id is not a UUID");
+        order.lines.emplace_back(*pid, line.as_array().at(1).to_number<int64_t>());
       }
-      orders_[std::string(key.substr(2))] = std::move(order);
+      const auto id = Uuid::parse(key.substr(2));
+      if (!id)
+        throw std::invalid_argument("the key is not an order id");
+      orders_[*id] = std::move(order);
     }
   } catch (const std::exception& e) {
     return Status::corruption("catalog row " + std::string(key) + " is damaged (" + e.what() +
@@ -296,8 +324,10 @@ void CatalogReadModel::clear() {
   products_.clear();
   by_slot_.clear();
   words_.clear();
+  slot_of_.clear();
   orders_.clear();
-  dirty_.clear();
+  dirty_products_.clear();
+  dirty_orders_.clear();
 }
 
 std::optional<CatalogProduct> CatalogReadModel::get(std::string_view id) const {

@@ -9,15 +9,18 @@
 // description matches.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/uuid.h"
 #include "projections/page.h"
 #include "projections/projection.h"
 
@@ -77,28 +80,32 @@ class CatalogReadModel final : public Projection {
  private:
   struct OpenOrder {  // an order whose stock effects are not over yet
     bool confirmed = false;
-    std::vector<std::pair<std::string, int64_t>> lines;
+    std::vector<std::pair<Uuid, int64_t>> lines;  // product, quantity
   };
   struct Entry {
-    uint32_t slot = 0;  // dense number, for per-query scratch arrays
+    uint32_t slot = 0;   // dense number, for per-query scratch arrays
+    bool dirty = false;  // listed in dirty_products_ already
     CatalogProduct product;
     std::vector<std::string> name_words, category_words, description_words;
   };
   void index(Entry& e);
   void unindex(const Entry& e);
-  void touch_product(const std::string& id) { dirty_.insert("p/" + id); }
-  void touch_order(const std::string& id) { dirty_.insert("o/" + id); }
+  Entry* product(const Uuid& id);
+  void touch(Entry& e);
 
   std::unordered_map<std::string, Entry> products_;
-  std::vector<const Entry*> by_slot_;  // products are never erased
+  std::vector<Entry*> by_slot_;  // products are never erased
   // Every word of every product -> the products holding it: a query word is
   // a prefix range of this sorted map, so search never scans all products.
   // Entries are map nodes, never erased while indexed: their addresses are stable.
   // The value says in which fields the word occurs (kInName | kInCategory |
   // kInDescription), so a search scores products straight from the index.
   std::map<std::string, std::unordered_map<const Entry*, uint8_t>, std::less<>> words_;
-  std::unordered_map<std::string, OpenOrder> orders_;
-  std::unordered_set<std::string> dirty_;
+  // Order events name products by binary id: one flat lookup per line.
+  absl::flat_hash_map<Uuid, uint32_t, UuidHash> slot_of_;
+  absl::flat_hash_map<Uuid, OpenOrder, UuidHash> orders_;
+  std::vector<uint32_t> dirty_products_;  // slots
+  absl::flat_hash_set<Uuid, UuidHash> dirty_orders_;
 };
 
 }  // namespace orderly::projections

@@ -7,16 +7,17 @@
 // with a status filter walks that user's orders only).
 #pragma once
 
+#include <absl/container/btree_set.h>
+#include <absl/container/flat_hash_map.h>
 #include <cstdint>
-#include <map>
+
+#include <array>
 #include <optional>
-#include <set>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/uuid.h"
 #include "projections/page.h"
 #include "projections/projection.h"
 
@@ -61,15 +62,34 @@ class OrdersReadModel final : public Projection {
   OrderStats stats(std::string_view user_id) const;
 
  private:
-  void index(const OrderRow& o);
-  void unindex(const OrderRow& o);
+  // Held compactly (binary ids, a status byte) and turned into OrderRow only
+  // for the rows a query returns: a rebuild folds millions of these.
+  struct Line {
+    Uuid product_id;
+    std::string name;
+    int64_t unit_price_cents = 0, quantity = 0, line_total_cents = 0;
+  };
+  struct Stored {
+    Uuid id, user_id;  // nil id: a free slot
+    uint8_t status = 0;
+    bool dirty = false;  // listed in dirty_ already
+    int64_t total_cents = 0;
+    TimestampUs created_at = 0, updated_at = 0;
+    uint64_t version = 0;
+    std::vector<Line> lines;
+  };
+  Stored* find(const Uuid& id);
+  const Stored* find(const Uuid& id) const;
+  OrderRow row(const Stored& o, uint64_t seq) const;
+  void touch(uint64_t seq);
+  void add_to_user(const Uuid& user, uint64_t seq);
 
-  std::unordered_map<std::string, OrderRow> orders_;
-  std::map<uint64_t, std::string> by_seq_;                         // every order
-  std::unordered_map<std::string, std::set<uint64_t>> by_user_;    // user -> seqs
-  std::unordered_map<std::string, std::set<uint64_t>> by_status_;  // status -> seqs
-  uint64_t next_seq_ = 1;
-  std::unordered_set<std::string> dirty_;
+  std::vector<Stored> by_seq_;  // [seq - 1]: placement order, for newest-first lists
+  size_t count_ = 0;            // stored orders (slots with an id)
+  absl::flat_hash_map<Uuid, uint64_t, UuidHash> seq_of_;
+  absl::flat_hash_map<Uuid, std::vector<uint64_t>, UuidHash> by_user_;  // ascending seqs
+  std::array<absl::btree_set<uint64_t>, 5> by_status_;
+  std::vector<uint64_t> dirty_;  // seqs changed since take_changes
 };
 
 }  // namespace orderly::projections

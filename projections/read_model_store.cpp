@@ -132,13 +132,49 @@ Status ReadModelStore::drop(std::string_view model) {
   auto cf = impl_->family(model);
   if (!cf)
     return cf.status();
-  // Everything from the smallest key (the checkpoint's NUL) up.
   rocksdb::WriteBatch batch;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), *cf));
-  for (it->SeekToFirst(); it->Valid(); it->Next())
-    batch.Delete(*cf, it->key());
+  drop_all(batch, *cf);
   return from_rocksdb(impl_->db->Write(rocksdb::WriteOptions(), &batch),
                       "dropping read model " + std::string(model));
+}
+
+Status ReadModelStore::replace(std::string_view model, const RowChanges& rows,
+                               uint64_t checkpoint) {
+  auto cf = impl_->family(model);
+  if (!cf)
+    return cf.status();
+  const std::string what = "rewriting read model " + std::string(model);
+  // 1. Old rows gone and "incomplete" recorded, through the WAL: from here a
+  //    crash leaves a model that start() drops and rebuilds.
+  rocksdb::WriteBatch head;
+  drop_all(head, *cf);
+  head.Put(*cf, rocksdb::Slice(kCheckpointKey.data(), kCheckpointKey.size()),
+           be64_key(kIncomplete));
+  ORDERLY_RETURN_IF_ERROR(from_rocksdb(impl_->db->Write(rocksdb::WriteOptions(), &head), what));
+  // 2. The rows without the WAL (half the bytes written), then flushed to
+  //    table files: they are on disk before the checkpoint says so.
+  rocksdb::WriteOptions bulk;
+  bulk.disableWAL = true;
+  constexpr size_t kRowsPerBatch = 50'000;
+  for (size_t i = 0; i < rows.size(); i += kRowsPerBatch) {
+    rocksdb::WriteBatch batch;
+    for (size_t j = i; j < std::min(rows.size(), i + kRowsPerBatch); ++j) {
+      if (rows[j].second)
+        batch.Put(*cf, rows[j].first, *rows[j].second);
+    }
+    ORDERLY_RETURN_IF_ERROR(from_rocksdb(impl_->db->Write(bulk, &batch), what));
+  }
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  ORDERLY_RETURN_IF_ERROR(from_rocksdb(impl_->db->Flush(flush, *cf), what));
+  // 3. The model is complete.
+  return commit(model, {}, checkpoint);
+}
+
+void ReadModelStore::drop_all(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf) {
+  // Every key: row keys start with a printable prefix, the checkpoint's with NUL.
+  static const std::string kEnd(8, '\xff');
+  batch.DeleteRange(cf, rocksdb::Slice("", 0), kEnd);
 }
 
 }  // namespace orderly::projections

@@ -18,6 +18,11 @@
 
 #include "core/status.h"
 
+namespace rocksdb {
+class WriteBatch;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
 namespace orderly::projections {
 
 // Changed rows of one step: a value, or nullopt to delete the row.
@@ -37,11 +42,19 @@ class ReadModelStore {
               const std::function<void(std::string_view, std::string_view)>& visit);
   // Drops all rows and the checkpoint of a model (a rebuild starts from 0).
   Status drop(std::string_view model);
+  // Replaces every row of a model and sets its checkpoint: for a rebuilt
+  // model. Rows are bulk-written; until the final checkpoint is written the
+  // model is marked incomplete, so a crash half-way is seen at the next start.
+  Status replace(std::string_view model, const RowChanges& rows, uint64_t checkpoint);
+
+  // A checkpoint meaning "rows are being rewritten": never a state to load.
+  static constexpr uint64_t kIncomplete = UINT64_MAX;
 
   struct Impl;
 
  private:
   explicit ReadModelStore(std::unique_ptr<Impl> impl);
+  static void drop_all(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -157,22 +157,45 @@ std::vector<ModelStatus> ProjectionRunner::status() const {
   return out;
 }
 
-Result<RowChanges> rebuild_rows(const eventstore::EventStore& log, Projection& model,
-                                const std::function<void(uint64_t)>& progress) {
-  std::unique_lock lock(model.mutex());
-  model.clear();
+Result<std::vector<RowChanges>> rebuild_rows(const eventstore::EventStore& log,
+                                             const std::vector<Projection*>& models,
+                                             const std::function<void(uint64_t)>& progress) {
+  // One scan feeds every model: each event is read and verified once.
+  std::vector<std::unique_lock<std::shared_mutex>> locks;
+  for (Projection* m : models) {
+    locks.emplace_back(m->mutex());
+    m->clear();
+  }
   Status st = log.scan({}, [&](const EventView& ev) {
-    model.apply(ev);
+    for (Projection* m : models)
+      m->apply(ev);
     if (progress && ev.position() % 65536 == 0)
       progress(ev.position());
     return true;
   });
   if (!st.is_ok())
     return st;
-  RowChanges rows = model.take_changes();
-  std::erase_if(rows, [](const auto& r) { return !r.second.has_value(); });
-  std::sort(rows.begin(), rows.end());
-  return rows;
+  std::vector<RowChanges> out;
+  for (Projection* m : models) {
+    RowChanges rows = m->take_changes();
+    std::erase_if(rows, [](const auto& r) { return !r.second.has_value(); });
+    out.push_back(std::move(rows));
+  }
+  return out;
+}
+
+Result<RowChanges> rebuild_rows(const eventstore::EventStore& log, Projection& model,
+                                const std::function<void(uint64_t)>& progress) {
+  auto rows = rebuild_rows(log, std::vector<Projection*>{&model}, progress);
+  if (!rows)
+    return rows.status();
+  return std::move(rows->front());
+}
+
+void sort_rows(RowChanges& rows) {
+  // By key only: keys are unique, and comparing values would move nothing.
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
 }  // namespace orderly::projections

@@ -58,9 +58,19 @@ class ProjectionRunner {
 };
 
 // Folds the whole log into `model` from scratch (offline rebuild), returning
-// every row it holds afterwards.
+// every row it holds afterwards, in no particular order (sort_rows for
+// comparing with a stored model).
 // `progress(position)` is called now and then while folding.
 Result<RowChanges> rebuild_rows(const eventstore::EventStore& log, Projection& model,
                                 const std::function<void(uint64_t)>& progress = {});
+
+// The same for several models in one pass over the log: rows per model, in
+// the order given.
+Result<std::vector<RowChanges>> rebuild_rows(const eventstore::EventStore& log,
+                                             const std::vector<Projection*>& models,
+                                             const std::function<void(uint64_t)>& progress = {});
+
+// Rows in key order, as ReadModelStore::scan visits them.
+void sort_rows(RowChanges& rows);
 
 }  // namespace orderly::projections

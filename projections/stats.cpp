@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "core/clock.h"
-#include "core/event_json.h"
+#include "core/json_writer.h"
 #include "core/schemas/analytics_events_generated.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
@@ -33,17 +33,17 @@ void StatsReadModel::pay(const Order& o, int sign) {
   paid_cents_ += sign * o.total;
   paid_orders_ += sign;  // (unsigned wrap is undone by the matching +1)
   days_[o.day].revenue += sign * o.total;
-  dirty_.insert("d/" + std::to_string(o.day));
+  dirty_days_.insert(o.day);
   for (const Line& l : o.lines) {
     Sales& s = sales_[l.product_id];
     s.units += sign * l.quantity;
     s.revenue += sign * l.line_total;
-    dirty_.insert("ps/" + l.product_id);
+    dirty_sales_.insert(l.product_id);
   }
-  dirty_.insert("c");
+  counters_dirty_ = true;
 }
 
-void StatsReadModel::move_status(const std::string& id, uint8_t to) {
+void StatsReadModel::move_status(const Uuid& id, uint8_t to) {
   auto it = orders_.find(id);
   if (it == orders_.end())
     return;
@@ -58,8 +58,8 @@ void StatsReadModel::move_status(const std::string& id, uint8_t to) {
   --by_status_[o.status];
   ++by_status_[to];
   o.status = to;
-  dirty_.insert("c");
-  dirty_.insert("o/" + id);
+  counters_dirty_ = true;
+  dirty_orders_.insert(id);
   // Delivered and cancelled orders can no longer move revenue: let them go.
   if (to == kDelivered || to == kCancelled)
     orders_.erase(it);
@@ -69,20 +69,21 @@ void StatsReadModel::apply(const EventView& ev) {
   switch (ev.type()) {
     case EventType::kProductCreated: {
       const auto* e = ev.as<events::ProductCreated>();
-      products_[fb_string(e->product_id())] = {fb_string(e->name()), fb_string(e->category())};
-      dirty_.insert("p/" + fb_string(e->product_id()));
+      const Uuid id = fb_uuid(e->product_id());
+      products_[id] = {fb_string(e->name()), fb_string(e->category())};
+      dirty_products_.insert(id);
       break;
     }
     case EventType::kProductUpdated: {
       const auto* e = ev.as<events::ProductUpdated>();
-      auto it = products_.find(fb_string(e->product_id()));
+      auto it = products_.find(fb_uuid(e->product_id()));
       if (it == products_.end())
         break;
       if (e->name())
-        it->second.first = e->name()->str();
+        it->second.name = e->name()->str();
       if (e->category())
-        it->second.second = e->category()->str();
-      dirty_.insert("p/" + it->first);
+        it->second.category = e->category()->str();
+      dirty_products_.insert(it->first);
       break;
     }
     case EventType::kOrderPlaced: {
@@ -91,54 +92,56 @@ void StatsReadModel::apply(const EventView& ev) {
       o.day = day_of(ev.time_us());
       o.total = e->total_cents();
       if (e->lines()) {
+        o.lines.reserve(e->lines()->size());
         for (const auto* l : *e->lines())
-          o.lines.push_back({fb_string(l->product_id()), l->quantity(), l->line_total_cents()});
+          o.lines.push_back({fb_uuid(l->product_id()), l->quantity(), l->line_total_cents()});
       }
       ++orders_total_;
       ++by_status_[kPending];
       ++days_[o.day].orders;
-      dirty_.insert("d/" + std::to_string(o.day));
-      dirty_.insert("c");
-      const std::string id = fb_string(e->order_id());
-      dirty_.insert("o/" + id);
+      dirty_days_.insert(o.day);
+      counters_dirty_ = true;
+      const Uuid id = fb_uuid(e->order_id());
+      dirty_orders_.insert(id);
       orders_[id] = std::move(o);
       break;
     }
     case EventType::kOrderConfirmed:
-      move_status(fb_string(ev.as<events::OrderConfirmed>()->order_id()), kConfirmed);
+      move_status(fb_uuid(ev.as<events::OrderConfirmed>()->order_id()), kConfirmed);
       break;
     case EventType::kOrderShipped:
-      move_status(fb_string(ev.as<events::OrderShipped>()->order_id()), kShipped);
+      move_status(fb_uuid(ev.as<events::OrderShipped>()->order_id()), kShipped);
       break;
     case EventType::kOrderDelivered:
-      move_status(fb_string(ev.as<events::OrderDelivered>()->order_id()), kDelivered);
+      move_status(fb_uuid(ev.as<events::OrderDelivered>()->order_id()), kDelivered);
       break;
     case EventType::kOrderCancelled:
-      move_status(fb_string(ev.as<events::OrderCancelled>()->order_id()), kCancelled);
+      move_status(fb_uuid(ev.as<events::OrderCancelled>()->order_id()), kCancelled);
       break;
     case EventType::kPaymentRefunded: {
       const auto* e = ev.as<events::PaymentRefunded>();
       refunded_cents_ += e->amount_cents();
-      const std::string order_id = fb_string(e->order_id());
+      const Uuid order_id = fb_uuid(e->order_id());
       if (auto it = orders_.find(order_id); it != orders_.end()) {
         it->second.refunded += e->amount_cents();  // undone if the order leaves revenue
-        dirty_.insert("o/" + order_id);
+        dirty_orders_.insert(order_id);
       }
-      dirty_.insert("c");
+      counters_dirty_ = true;
       break;
     }
     case EventType::kAnalyticsRecorded: {
       const auto* e = ev.as<events::AnalyticsRecorded>();
       if (e->product_views()) {
         for (const auto* v : *e->product_views()) {
-          views_[fb_string(v->product_id())] += v->count();
-          dirty_.insert("v/" + fb_string(v->product_id()));
+          const Uuid id = fb_uuid(v->product_id());
+          views_[id] += v->count();
+          dirty_views_.insert(id);
         }
       }
       if (e->searches()) {
         for (const auto* s : *e->searches()) {
           searches_[fb_string(s->query())] += s->count();
-          dirty_.insert("s/" + fb_string(s->query()));
+          dirty_searches_.insert(fb_string(s->query()));
         }
       }
       break;
@@ -150,46 +153,74 @@ void StatsReadModel::apply(const EventView& ev) {
 
 RowChanges StatsReadModel::take_changes() {
   RowChanges out;
-  for (const std::string& key : dirty_) {
-    const std::string rest = key.substr(key.find('/') + 1);
-    std::optional<std::string> value;
-    if (key == "c") {
-      value = "{\"orders_total\":" + std::to_string(orders_total_) + ",\"by_status\":[" +
-              std::to_string(by_status_[0]) + "," + std::to_string(by_status_[1]) + "," +
-              std::to_string(by_status_[2]) + "," + std::to_string(by_status_[3]) + "," +
-              std::to_string(by_status_[4]) + "],\"paid_orders\":" + std::to_string(paid_orders_) +
-              ",\"paid_cents\":" + std::to_string(paid_cents_) +
-              ",\"refunded_cents\":" + std::to_string(refunded_cents_) + "}";
-    } else if (key.starts_with("o/")) {
-      if (auto it = orders_.find(rest); it != orders_.end()) {
-        std::string lines;
-        for (const Line& l : it->second.lines) {
-          lines += (lines.empty() ? "" : ",") + std::string("[") + json_quote(l.product_id) + "," +
-                   std::to_string(l.quantity) + "," + std::to_string(l.line_total) + "]";
-        }
-        value = "{\"day\":" + std::to_string(it->second.day) +
-                ",\"total\":" + std::to_string(it->second.total) +
-                ",\"status\":" + std::to_string(it->second.status) +
-                ",\"refunded\":" + std::to_string(it->second.refunded) + ",\"lines\":[" + lines +
-                "]}";
-      }
-    } else if (key.starts_with("d/")) {
-      const Day& d = days_[std::stoll(rest)];
-      value = "[" + std::to_string(d.revenue) + "," + std::to_string(d.orders) + "]";
-    } else if (key.starts_with("ps/")) {
-      const Sales& s = sales_[rest];
-      value = "[" + std::to_string(s.units) + "," + std::to_string(s.revenue) + "]";
-    } else if (key.starts_with("p/")) {
-      const auto& p = products_[rest];
-      value = "[" + json_quote(p.first) + "," + json_quote(p.second) + "]";
-    } else if (key.starts_with("v/")) {
-      value = std::to_string(views_[rest]);
-    } else if (key.starts_with("s/")) {
-      value = std::to_string(searches_[rest]);
-    }
-    out.emplace_back(key, std::move(value));
+  out.reserve(dirty_orders_.size() + dirty_days_.size() + dirty_sales_.size() +
+              dirty_products_.size() + dirty_views_.size() + dirty_searches_.size() + 1);
+  auto key = [](std::string_view prefix, const Uuid& id) {
+    std::string k(prefix);
+    id.append_to(k);
+    return k;
+  };
+  if (counters_dirty_) {
+    JsonWriter w;
+    w.begin_object().field("orders_total", orders_total_).key("by_status").begin_array();
+    for (uint64_t n : by_status_)
+      w.value(n);
+    w.end_array()
+        .field("paid_orders", paid_orders_)
+        .field("paid_cents", paid_cents_)
+        .field("refunded_cents", refunded_cents_)
+        .end_object();
+    out.emplace_back("c", w.take());
   }
-  dirty_.clear();
+  for (const Uuid& id : dirty_orders_) {
+    auto it = orders_.find(id);
+    if (it == orders_.end()) {
+      out.emplace_back(key("o/", id), std::nullopt);
+      continue;
+    }
+    const Order& o = it->second;
+    JsonWriter w(96 + 64 * o.lines.size());
+    w.begin_object()
+        .field("day", o.day)
+        .field("total", o.total)
+        .field("status", static_cast<int>(o.status))
+        .field("refunded", o.refunded)
+        .key("lines")
+        .begin_array();
+    for (const Line& l : o.lines)
+      w.begin_array().value(l.product_id).value(l.quantity).value(l.line_total).end_array();
+    w.end_array().end_object();
+    out.emplace_back(key("o/", id), w.take());
+  }
+  for (const int64_t day : dirty_days_) {
+    const Day& d = days_[day];
+    JsonWriter w(48);
+    w.begin_array().value(d.revenue).value(d.orders).end_array();
+    out.emplace_back("d/" + std::to_string(day), w.take());
+  }
+  for (const Uuid& id : dirty_sales_) {
+    const Sales& s = sales_[id];
+    JsonWriter w(48);
+    w.begin_array().value(s.units).value(s.revenue).end_array();
+    out.emplace_back(key("ps/", id), w.take());
+  }
+  for (const Uuid& id : dirty_products_) {
+    const Named& p = products_[id];
+    JsonWriter w;
+    w.begin_array().value(p.name).value(p.category).end_array();
+    out.emplace_back(key("p/", id), w.take());
+  }
+  for (const Uuid& id : dirty_views_)
+    out.emplace_back(key("v/", id), std::to_string(views_[id]));
+  for (const std::string& q : dirty_searches_)
+    out.emplace_back("s/" + q, std::to_string(searches_[q]));
+  counters_dirty_ = false;
+  dirty_orders_.clear();
+  dirty_days_.clear();
+  dirty_sales_.clear();
+  dirty_products_.clear();
+  dirty_views_.clear();
+  dirty_searches_.clear();
   return out;
 }
 
@@ -200,6 +231,12 @@ Status StatsReadModel::load_row(std::string_view key, std::string_view value) {
     return Status::corruption("stats row " + std::string(key) + " is damaged; rebuild it");
   try {
     const std::string rest(key.substr(key.find('/') + 1));
+    auto uuid = [](std::string_view text) {
+      const auto id = Uuid::parse(text);
+      if (!id)
+        throw std::invalid_argument("not a UUID: " + std::string(text));
+      return *id;
+    };
     if (key == "c") {
       const json::object& o = v.as_object();
       orders_total_ = o.at("orders_total").to_number<uint64_t>();
@@ -214,24 +251,26 @@ Status StatsReadModel::load_row(std::string_view key, std::string_view value) {
       order.day = o.at("day").to_number<int64_t>();
       order.total = o.at("total").to_number<int64_t>();
       order.status = o.at("status").to_number<uint8_t>();
+      if (order.status > kCancelled)
+        throw std::invalid_argument("unknown status");
       order.refunded = o.at("refunded").to_number<int64_t>();
       for (const auto& l : o.at("lines").as_array()) {
         const auto& a = l.as_array();
-        order.lines.push_back({json::value_to<std::string>(a.at(0)), a.at(1).to_number<int64_t>(),
-                               a.at(2).to_number<int64_t>()});
+        order.lines.push_back({uuid(json::value_to<std::string>(a.at(0))),
+                               a.at(1).to_number<int64_t>(), a.at(2).to_number<int64_t>()});
       }
-      orders_[rest] = std::move(order);
+      orders_[uuid(rest)] = std::move(order);
     } else if (key.starts_with("d/")) {
       days_[std::stoll(rest)] = {v.as_array().at(0).to_number<int64_t>(),
                                  v.as_array().at(1).to_number<uint64_t>()};
     } else if (key.starts_with("ps/")) {
-      sales_[rest] = {v.as_array().at(0).to_number<int64_t>(),
-                      v.as_array().at(1).to_number<int64_t>()};
+      sales_[uuid(rest)] = {v.as_array().at(0).to_number<int64_t>(),
+                            v.as_array().at(1).to_number<int64_t>()};
     } else if (key.starts_with("p/")) {
-      products_[rest] = {json::value_to<std::string>(v.as_array().at(0)),
-                         json::value_to<std::string>(v.as_array().at(1))};
+      products_[uuid(rest)] = {json::value_to<std::string>(v.as_array().at(0)),
+                               json::value_to<std::string>(v.as_array().at(1))};
     } else if (key.starts_with("v/")) {
-      views_[rest] = v.to_number<uint64_t>();
+      views_[uuid(rest)] = v.to_number<uint64_t>();
     } else if (key.starts_with("s/")) {
       searches_[rest] = v.to_number<uint64_t>();
     }
@@ -252,7 +291,7 @@ void StatsReadModel::clear() {
   orders_total_ = paid_orders_ = 0;
   std::fill(std::begin(by_status_), std::end(by_status_), 0);
   paid_cents_ = refunded_cents_ = 0;
-  dirty_.clear();
+  (void)take_changes();
 }
 
 Dashboard StatsReadModel::dashboard(size_t top) const {
@@ -267,17 +306,17 @@ Dashboard StatsReadModel::dashboard(size_t top) const {
     d.revenue_by_day.push_back(
         {format_rfc3339(day * 86'400'000'000LL).substr(0, 10), v.revenue, v.orders});
   }
-  auto name_of = [&](const std::string& id) {
+  auto name_of = [&](const Uuid& id) {
     auto it = products_.find(id);
-    return it == products_.end() ? std::string() : it->second.first;
+    return it == products_.end() ? std::string() : it->second.name;
   };
   std::map<std::string, Sales> categories;
   for (const auto& [id, s] : sales_) {
     if (s.units <= 0)
       continue;
-    d.top_products.push_back({id, name_of(id), s.units, s.revenue});
+    d.top_products.push_back({id.to_string(), name_of(id), s.units, s.revenue});
     auto p = products_.find(id);
-    Sales& c = categories[p == products_.end() ? std::string() : p->second.second];
+    Sales& c = categories[p == products_.end() ? std::string() : p->second.category];
     c.units += s.units;
     c.revenue += s.revenue;
   }
@@ -298,7 +337,7 @@ Dashboard StatsReadModel::dashboard(size_t top) const {
                                               : a.category < b.category;
   });
   for (const auto& [id, n] : views_)
-    d.most_viewed.push_back({id, name_of(id), n});
+    d.most_viewed.push_back({id.to_string(), name_of(id), n});
   cut(d.most_viewed, [](const Counted& a, const Counted& b) {
     return a.count != b.count ? a.count > b.count : a.key < b.key;
   });

@@ -7,13 +7,15 @@
 // Views and searches come from the analytics batches in the log.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
+#include "core/uuid.h"
 #include "projections/projection.h"
 
 namespace orderly::projections {
@@ -61,7 +63,7 @@ class StatsReadModel final : public Projection {
  private:
   enum OrderStep : uint8_t { kPending, kConfirmed, kShipped, kDelivered, kCancelled };
   struct Line {
-    std::string product_id;
+    Uuid product_id;
     int64_t quantity = 0, line_total = 0;
   };
   struct Order {  // kept until its status can no longer change revenue
@@ -77,18 +79,26 @@ class StatsReadModel final : public Projection {
     int64_t revenue = 0;
     uint64_t orders = 0;
   };
-  void move_status(const std::string& id, uint8_t to);
+  struct Named {
+    std::string name, category;
+  };
+  void move_status(const Uuid& id, uint8_t to);
   void pay(const Order& o, int sign);
 
-  std::unordered_map<std::string, std::pair<std::string, std::string>>
-      products_;  // id -> name, category
-  std::unordered_map<std::string, Order> orders_;
+  // Binary ids: order events are folded millions of times per rebuild.
+  absl::flat_hash_map<Uuid, Named, UuidHash> products_;
+  absl::flat_hash_map<Uuid, Order, UuidHash> orders_;
   std::map<int64_t, Day> days_;
-  std::unordered_map<std::string, Sales> sales_;  // by product
-  std::unordered_map<std::string, uint64_t> views_, searches_;
+  absl::flat_hash_map<Uuid, Sales, UuidHash> sales_;  // by product
+  absl::flat_hash_map<Uuid, uint64_t, UuidHash> views_;
+  absl::flat_hash_map<std::string, uint64_t> searches_;
   uint64_t orders_total_ = 0, by_status_[5] = {0, 0, 0, 0, 0}, paid_orders_ = 0;
   int64_t paid_cents_ = 0, refunded_cents_ = 0;
-  std::unordered_set<std::string> dirty_;
+  // What changed since take_changes, by row kind.
+  bool counters_dirty_ = false;
+  absl::flat_hash_set<Uuid, UuidHash> dirty_orders_, dirty_sales_, dirty_products_, dirty_views_;
+  absl::flat_hash_set<int64_t> dirty_days_;
+  absl::flat_hash_set<std::string> dirty_searches_;
 };
 
 }  // namespace orderly::projections

@@ -13,7 +13,6 @@ namespace orderly::cli {
 
 namespace {
 
-constexpr size_t kRowsPerCommit = 20'000;
 constexpr int kDifferencesShown = 5;
 
 // Returns the number of differences; prints the first few.
@@ -69,26 +68,33 @@ int run_rebuild(const CommonOptions& common, const RebuildOptions& o) {
     return kExitFailure;
   }
   const uint64_t end = (*log)->last_position();
+  // One pass over the log folds every model asked for.
+  std::vector<projections::Projection*> raw;
+  std::string names;
+  for (auto& m : models) {
+    raw.push_back(m.get());
+    names += (names.empty() ? "" : ", ") + std::string(m->name());
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  Progress progress("rebuilding " + names);
+  auto rebuilt =
+      projections::rebuild_rows(**log, raw, [&](uint64_t at) { progress.update(at, end); });
+  progress.finish();
+  if (!rebuilt) {
+    std::fprintf(stderr, "orderly rebuild: %s\n", rebuilt.status().to_string().c_str());
+    return rebuilt.status().code() == ErrorCode::kCorruption ? kExitDamage : kExitFailure;
+  }
   int status = kExitOk;
-  for (auto& model : models) {
-    const auto t0 = std::chrono::steady_clock::now();
-    Progress progress("rebuilding " + std::string(model->name()));
-    auto rebuilt =
-        projections::rebuild_rows(**log, *model, [&](uint64_t at) { progress.update(at, end); });
-    progress.finish();
-    if (!rebuilt) {
-      std::fprintf(stderr, "orderly rebuild: %.*s: %s\n", static_cast<int>(model->name().size()),
-                   model->name().data(), rebuilt.status().to_string().c_str());
-      return rebuilt.status().code() == ErrorCode::kCorruption ? kExitDamage : kExitFailure;
-    }
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (size_t i = 0; i < models.size(); ++i) {
+    const std::string_view name = models[i]->name();
+    const int n = static_cast<int>(name.size());
+    projections::RowChanges& fresh = (*rebuilt)[i];
     if (o.verify) {
       projections::RowChanges stored;
-      Status st = (*rows)->scan(model->name(), [&](std::string_view k, std::string_view v) {
+      Status st = (*rows)->scan(name, [&](std::string_view k, std::string_view v) {
         stored.emplace_back(std::string(k), std::string(v));
       });
-      auto checkpoint = (*rows)->checkpoint(model->name());
+      auto checkpoint = (*rows)->checkpoint(name);
       if (!st.is_ok() || !checkpoint) {
         std::fprintf(stderr, "orderly rebuild: %s\n",
                      (st.is_ok() ? checkpoint.status() : st).to_string().c_str());
@@ -98,35 +104,28 @@ int run_rebuild(const CommonOptions& common, const RebuildOptions& o) {
         std::printf(
             "%.*s: stored read model is at position %llu, the log at %llu: run it to the end "
             "first\n",
-            static_cast<int>(model->name().size()), model->name().data(),
-            static_cast<unsigned long long>(*checkpoint), static_cast<unsigned long long>(end));
+            n, name.data(), static_cast<unsigned long long>(*checkpoint),
+            static_cast<unsigned long long>(end));
         status = kExitDamage;
         continue;
       }
-      const size_t differences = compare(*rebuilt, stored, model->name());
-      std::printf("%.*s: %zu rows, %zu difference(s)\n", static_cast<int>(model->name().size()),
-                  model->name().data(), rebuilt->size(), differences);
+      projections::sort_rows(fresh);
+      const size_t differences = compare(fresh, stored, name);
+      std::printf("%.*s: %zu rows, %zu difference(s)\n", n, name.data(), fresh.size(), differences);
       if (differences > 0)
         status = kExitDamage;
       continue;
     }
-    // Rows are written in chunks under an "incomplete" checkpoint; only the
-    // last commit makes the model loadable again.
-    Status st = (*rows)->drop(model->name());
-    for (size_t i = 0; st.is_ok() && i < rebuilt->size(); i += kRowsPerCommit) {
-      projections::RowChanges chunk(rebuilt->begin() + static_cast<std::ptrdiff_t>(i),
-                                    rebuilt->begin() + static_cast<std::ptrdiff_t>(std::min(
-                                                           rebuilt->size(), i + kRowsPerCommit)));
-      st = (*rows)->commit(model->name(), chunk, projections::kIncompleteCheckpoint);
-    }
-    if (st.is_ok())
-      st = (*rows)->commit(model->name(), {}, end);
-    if (!st.is_ok()) {
+    if (Status st = (*rows)->replace(name, fresh, end); !st.is_ok()) {
       std::fprintf(stderr, "orderly rebuild: %s\n", st.to_string().c_str());
       return kExitFailure;
     }
-    std::printf("%.*s: rebuilt %zu rows from %llu events in %.2f s (%.0f events/s)\n",
-                static_cast<int>(model->name().size()), model->name().data(), rebuilt->size(),
+    std::printf("%.*s: rebuilt %zu rows\n", n, name.data(), fresh.size());
+  }
+  if (!o.verify) {
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("rebuilt from %llu events in %.2f s (%.0f events/s)\n",
                 static_cast<unsigned long long>(end), secs,
                 secs > 0 ? static_cast<double>(end) / secs : 0.0);
   }

@@ -105,6 +105,7 @@ TEST_CASE(
                   .is_ok());
       auto rebuilt = rebuild_rows(*store, *model);
       REQUIRE(rebuilt.is_ok());
+      sort_rows(*rebuilt);
       CAPTURE(model->name());
       REQUIRE(stored.size() == rebuilt->size());
       for (size_t i = 0; i < stored.size(); ++i)
