@@ -8,20 +8,64 @@
 namespace orderly::projections {
 
 struct ProjectionRunner::Model {
-  Projection* projection = nullptr;
+  std::string name;
+  mutable std::mutex slot_mu;  // guards `projection` (the instance queries read)
+  std::shared_ptr<Projection> projection;
+  // Held while a chunk is applied and committed, and while a rebuilt
+  // instance replaces the rows and is swapped in: one writer of the rows.
+  std::mutex step_mu;
   std::atomic<uint64_t> position{0};
   std::thread thread;
-  mutable std::mutex mu;  // guards `failure`; with cv, wakes read-your-writes waiters
+  mutable std::mutex mu;  // guards the strings below; with cv, wakes read-your-writes waiters
   mutable std::condition_variable cv;
   std::string failure;
+  std::string last_rebuild;
+  std::thread rebuild_thread;
+  std::atomic<bool> rebuilding{false};
+  std::atomic<uint64_t> rebuild_position{0};
+
+  std::shared_ptr<Projection> current() const {
+    std::lock_guard lock(slot_mu);
+    return projection;
+  }
+  bool failed() const {
+    std::lock_guard lock(mu);
+    return !failure.empty();
+  }
+  void fail(const Status& st) {
+    std::lock_guard lock(mu);
+    failure = st.to_string();
+  }
 };
+
+namespace {
+
+// A rebuilt model is swapped in once it is this close to the live one; the
+// last stretch is folded while the live one pauses.
+constexpr uint64_t kSwapGap = 4096;
+constexpr uint64_t kRebuildChunk = 65536;
+
+}  // namespace
+
+ProjectionRunner::ProjectionRunner(eventstore::EventStore& log, ReadModelStore& rows,
+                                   std::vector<std::shared_ptr<Projection>> models,
+                                   RunnerOptions options)
+    : log_(log), rows_(rows), options_(options), owned_(true) {
+  for (auto& p : models) {
+    auto m = std::make_unique<Model>();
+    m->name = std::string(p->name());
+    m->projection = std::move(p);
+    models_.push_back(std::move(m));
+  }
+}
 
 ProjectionRunner::ProjectionRunner(eventstore::EventStore& log, ReadModelStore& rows,
                                    std::vector<Projection*> models, RunnerOptions options)
     : log_(log), rows_(rows), options_(options) {
   for (Projection* p : models) {
     auto m = std::make_unique<Model>();
-    m->projection = p;
+    m->name = std::string(p->name());
+    m->projection = std::shared_ptr<Projection>(p, [](Projection*) {});  // not ours to free
     models_.push_back(std::move(m));
   }
 }
@@ -30,11 +74,17 @@ ProjectionRunner::~ProjectionRunner() {
   stop();
 }
 
-Status ProjectionRunner::start() {
+ProjectionRunner::Model* ProjectionRunner::find(std::string_view model) const {
   for (const auto& m : models_) {
-    if (m->thread.joinable())
-      return Status::invalid_argument("the projection runner is already running");
+    if (m->name == model)
+      return m.get();
   }
+  return nullptr;
+}
+
+Status ProjectionRunner::start() {
+  if (running_.load())
+    return Status::invalid_argument("the projection runner is already running");
   for (auto& m : models_) {
     Projection& p = *m->projection;
     auto checkpoint = rows_.checkpoint(p.name());
@@ -61,78 +111,167 @@ Status ProjectionRunner::start() {
     m->position.store(*checkpoint);
   }
   stopping_.store(false);
+  running_.store(true);
   for (auto& m : models_) {
     Model* model = m.get();
-    model->thread = std::thread([this, model] {
-      Projection& p = *model->projection;
-      while (!stopping_.load()) {
-        const uint64_t next = model->position.load() + 1;
-        const uint64_t last = log_.last_position();
-        if (next > last) {
-          log_.wait_for_position(next, options_.idle_wait);
-          continue;
-        }
-        eventstore::LogQuery q;
-        q.from_position = next;
-        q.to_position = std::min(last, next + options_.chunk - 1);
-        uint64_t applied = model->position.load();
-        Status st;
-        {
-          std::unique_lock lock(p.mutex());
-          st = log_.scan(q, [&](const EventView& ev) {
-            p.apply(ev);
-            applied = ev.position();
-            return true;
-          });
-        }
-        RowChanges changes;
-        {
-          std::unique_lock lock(p.mutex());
-          changes = p.take_changes();
-        }
-        if (st.is_ok())
-          st = rows_.commit(p.name(), changes, applied);
-        if (!st.is_ok()) {
-          std::lock_guard lock(model->mu);
-          model->failure = st.to_string();
-          break;  // its state is ahead of its rows: a restart reloads them
-        }
-        {
-          std::lock_guard lock(model->mu);
-          model->position.store(applied);
-        }
-        model->cv.notify_all();
-      }
-    });
+    model->thread = std::thread([this, model] { follow(*model); });
   }
   return Status::ok();
+}
+
+void ProjectionRunner::follow(Model& m) {
+  while (!stopping_.load()) {
+    const uint64_t next = m.position.load() + 1;
+    const uint64_t last = log_.last_position();
+    if (next > last) {
+      log_.wait_for_position(next, options_.idle_wait);
+      continue;
+    }
+    std::lock_guard step(m.step_mu);
+    if (m.failed())
+      break;  // (a failed swap: the stored rows are no longer this instance's)
+    Projection& p = *m.current();
+    eventstore::LogQuery q;
+    q.from_position = m.position.load() + 1;  // a swap may have moved it
+    q.to_position = std::min(last, q.from_position + options_.chunk - 1);
+    if (q.from_position > q.to_position)
+      continue;
+    uint64_t applied = m.position.load();
+    Status st;
+    {
+      std::unique_lock lock(p.mutex());
+      st = log_.scan(q, [&](const EventView& ev) {
+        p.apply(ev);
+        applied = ev.position();
+        return true;
+      });
+    }
+    RowChanges changes;
+    {
+      std::unique_lock lock(p.mutex());
+      changes = p.take_changes();
+    }
+    if (st.is_ok())
+      st = rows_.commit(p.name(), changes, applied);
+    if (!st.is_ok()) {
+      m.fail(st);
+      break;  // its state is ahead of its rows: a restart reloads them
+    }
+    {
+      std::lock_guard lock(m.mu);
+      m.position.store(applied);
+    }
+    m.cv.notify_all();
+  }
+}
+
+Status ProjectionRunner::rebuild(std::string_view model) {
+  Model* m = find(model);
+  if (m == nullptr)
+    return Status::not_found("no read model named " + std::string(model));
+  if (!owned_ || !running_.load()) {
+    return Status::invalid_argument(
+        "online rebuild needs a running runner that owns its models");
+  }
+  if (m->rebuilding.exchange(true))
+    return Status::busy("a rebuild of " + std::string(model) + " is already running");
+  if (m->rebuild_thread.joinable())
+    m->rebuild_thread.join();  // the previous one, finished
+  m->rebuild_position.store(0);
+  m->rebuild_thread = std::thread([this, m] { rebuild_in_background(*m); });
+  return Status::ok();
+}
+
+void ProjectionRunner::rebuild_in_background(Model& m) {
+  auto finish = [&](std::string outcome) {
+    std::lock_guard lock(m.mu);
+    m.last_rebuild = std::move(outcome);
+    m.rebuilding.store(false);
+  };
+  std::shared_ptr<Projection> fresh = make_read_model(m.name);
+  if (!fresh)
+    return finish("failed: no read model named " + m.name);
+  uint64_t folded = 0;
+  // `fresh` is seen by no query until the swap: its lock is only for form.
+  auto fold_to = [&](uint64_t to) -> Status {
+    if (to <= folded)
+      return Status::ok();
+    eventstore::LogQuery q;
+    q.from_position = folded + 1;
+    q.to_position = to;
+    std::unique_lock lock(fresh->mutex());
+    Status st = log_.scan(q, [&](const EventView& ev) {
+      fresh->apply(ev);
+      folded = ev.position();
+      return true;
+    });
+    m.rebuild_position.store(folded);
+    return st;
+  };
+  while (!stopping_.load()) {
+    const uint64_t live = m.position.load();
+    if (live > folded + kSwapGap) {
+      if (Status st = fold_to(std::min(live, folded + kRebuildChunk)); !st.is_ok())
+        return finish("failed: " + st.to_string());
+      continue;
+    }
+    // Close enough: pause the live model, fold the last stretch, write the
+    // rows and swap. Queries keep reading the old instance until the swap.
+    std::lock_guard step(m.step_mu);
+    if (m.failed())
+      return finish("failed: the live model has failed");
+    const uint64_t target = m.position.load();
+    if (Status st = fold_to(target); !st.is_ok())
+      return finish("failed: " + st.to_string());
+    RowChanges rows;
+    {
+      std::unique_lock lock(fresh->mutex());
+      rows = fresh->take_changes();
+    }
+    std::erase_if(rows, [](const auto& r) { return !r.second.has_value(); });
+    if (Status st = rows_.replace(m.name, rows, target); !st.is_ok()) {
+      // The stored rows are half replaced: neither instance matches them. The
+      // model stops here; a restart sees the incomplete mark and rebuilds.
+      m.fail(st);
+      return finish("failed: " + st.to_string());
+    }
+    {
+      std::lock_guard lock(m.slot_mu);
+      m.projection = std::move(fresh);
+    }
+    return finish("done");
+  }
+  finish("failed: stopped before it caught up");
 }
 
 void ProjectionRunner::stop() {
   stopping_.store(true);
   for (auto& m : models_) {
+    if (m->rebuild_thread.joinable())
+      m->rebuild_thread.join();
     if (m->thread.joinable())
       m->thread.join();
   }
+  running_.store(false);
 }
 
 bool ProjectionRunner::wait_for(std::string_view model, uint64_t position,
                                 std::chrono::milliseconds timeout) const {
-  for (const auto& m : models_) {
-    if (m->projection->name() != model)
-      continue;
-    std::unique_lock lock(m->mu);
-    return m->cv.wait_for(lock, timeout, [&] { return m->position.load() >= position; });
-  }
-  return false;
+  Model* m = find(model);
+  if (m == nullptr)
+    return false;
+  std::unique_lock lock(m->mu);
+  return m->cv.wait_for(lock, timeout, [&] { return m->position.load() >= position; });
 }
 
 uint64_t ProjectionRunner::position(std::string_view model) const {
-  for (const auto& m : models_) {
-    if (m->projection->name() == model)
-      return m->position.load();
-  }
-  return 0;
+  Model* m = find(model);
+  return m == nullptr ? 0 : m->position.load();
+}
+
+std::shared_ptr<const Projection> ProjectionRunner::current(std::string_view model) const {
+  Model* m = find(model);
+  return m == nullptr ? nullptr : m->current();
 }
 
 std::vector<ModelStatus> ProjectionRunner::status() const {
@@ -141,7 +280,7 @@ std::vector<ModelStatus> ProjectionRunner::status() const {
   const TimestampUs now = now_us();
   for (const auto& m : models_) {
     ModelStatus s;
-    s.name = std::string(m->projection->name());
+    s.name = m->name;
     s.position = m->position.load();
     s.lag = last > s.position ? last - s.position : 0;
     if (s.lag > 0) {
@@ -150,8 +289,14 @@ std::vector<ModelStatus> ProjectionRunner::status() const {
         s.lag_seconds = std::max(0.0, static_cast<double>(now - next->view().time_us()) / 1e6);
       }
     }
+    const bool rebuilding = m->rebuilding.load();
+    s.rebuild_position = rebuilding ? m->rebuild_position.load() : 0;
     std::lock_guard lock(m->mu);
-    s.state = !m->failure.empty() ? "failed: " + m->failure : s.lag == 0 ? "live" : "catching_up";
+    s.last_rebuild = m->last_rebuild;
+    s.state = !m->failure.empty() ? "failed: " + m->failure
+              : rebuilding        ? "rebuilding"
+              : s.lag == 0        ? "live"
+                                  : "catching_up";
     out.push_back(std::move(s));
   }
   return out;

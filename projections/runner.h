@@ -29,11 +29,19 @@ struct ModelStatus {
   uint64_t position = 0;   // applied and committed
   uint64_t lag = 0;        // log positions behind
   double lag_seconds = 0;  // age of the oldest event not applied yet (0 when live)
-  std::string state;       // "catching_up" | "live" | "failed: ..."
+  std::string state;       // "catching_up" | "live" | "rebuilding" | "failed: ..."
+  uint64_t rebuild_position = 0;  // how far a running online rebuild has folded
+  std::string last_rebuild;       // "" | "done" | "failed: ..."
 };
 
 class ProjectionRunner {
  public:
+  // The runner owns the models; queries reach them through current(), which
+  // an online rebuild swaps.
+  ProjectionRunner(eventstore::EventStore& log, ReadModelStore& rows,
+                   std::vector<std::shared_ptr<Projection>> models, RunnerOptions options = {});
+  // Models owned by the caller (tests, tools): they are never swapped out
+  // from under a caller that keeps a plain pointer, so rebuild() refuses.
   ProjectionRunner(eventstore::EventStore& log, ReadModelStore& rows,
                    std::vector<Projection*> models, RunnerOptions options = {});
   ~ProjectionRunner();
@@ -47,13 +55,35 @@ class ProjectionRunner {
   uint64_t position(std::string_view model) const;
   std::vector<ModelStatus> status() const;
 
+  // The model queries should read now (null for an unknown name). Holding
+  // the pointer keeps that instance alive across a swap.
+  std::shared_ptr<const Projection> current(std::string_view model) const;
+  template <typename T>
+  std::shared_ptr<const T> current_as(std::string_view model) const {
+    return std::dynamic_pointer_cast<const T>(current(model));
+  }
+
+  // Online rebuild: folds the log into a fresh instance of `model` on a
+  // thread of its own while the live one keeps following and answering;
+  // when it has caught up, its rows replace the stored ones and it is
+  // swapped in atomically. Returns at once (not_found: no such model;
+  // busy: a rebuild of it is running; invalid_argument: not running or
+  // caller-owned models).
+  Status rebuild(std::string_view model);
+
   struct Model;
 
  private:
   eventstore::EventStore& log_;
   ReadModelStore& rows_;
   RunnerOptions options_;
+  Model* find(std::string_view model) const;
+  void follow(Model& m);
+  void rebuild_in_background(Model& m);
+
   std::vector<std::unique_ptr<Model>> models_;
+  bool owned_ = false;
+  std::atomic<bool> running_{false};
   std::atomic<bool> stopping_{false};
 };
 

@@ -67,11 +67,10 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     log->error("cannot open the read models: {}", rows.status().to_string());
     return kExitFailure;
   }
-  auto models = projections::all_read_models();
-  std::vector<projections::Projection*> raw;
-  for (auto& m : models)
-    raw.push_back(m.get());
-  projections::ProjectionRunner runner(**store, **rows, raw);
+  std::vector<std::shared_ptr<projections::Projection>> models;
+  for (auto& m : projections::all_read_models())
+    models.push_back(std::move(m));
+  projections::ProjectionRunner runner(**store, **rows, std::move(models));
   if (Status st = runner.start(); !st.is_ok()) {
     log->error("cannot start the read models: {} (try `orderly rebuild --all`)", st.to_string());
     return kExitFailure;
