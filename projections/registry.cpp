@@ -1,6 +1,8 @@
 #include "projections/registry.h"
 
+#include "projections/carts.h"
 #include "projections/catalog.h"
+#include "projections/payments.h"
 #include "projections/notifications.h"
 #include "projections/orders.h"
 #include "projections/stats.h"
@@ -15,6 +17,8 @@ std::vector<std::unique_ptr<Projection>> all_read_models() {
   out.push_back(std::make_unique<UsersReadModel>());
   out.push_back(std::make_unique<NotificationsReadModel>());
   out.push_back(std::make_unique<StatsReadModel>());
+  out.push_back(std::make_unique<CartsReadModel>());
+  out.push_back(std::make_unique<PaymentsReadModel>());
   return out;
 }
 
