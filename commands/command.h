@@ -43,9 +43,11 @@ struct RotateRefreshToken {
   Uuid user_id, old_token_id, new_token_id;
   std::string new_token_hash;
   TimestampUs expires_at = 0;
+  std::string presented_hash;  // the hash of the token the client sent: must match
 };
 struct RevokeRefreshToken {
   Uuid user_id, token_id;
+  std::string presented_hash;  // when set, must match (logout with the token itself)
 };
 
 // --- catalog ---

@@ -56,8 +56,8 @@ void apply_user(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) 
       const auto* e = as<events::RefreshTokenRotated>(p);
       const Uuid family = uuid_of(e->family_id());
       if (auto it = u.tokens.find(uuid_of(e->old_token_id())); it != u.tokens.end()) {
+        // The hash stays: a reuse is only recognised from the real token.
         it->second.status = TokenStatus::kRotated;
-        it->second.token_hash.clear();  // never needed again
       }
       u.tokens[uuid_of(e->new_token_id())] = {family, fb_string(e->new_token_hash()),
                                               e->expires_at_us(), TokenStatus::kActive};

@@ -1,4 +1,6 @@
 #include "commands/user.h"
+
+#include <sodium.h>
 #include "core/text.h"
 
 #include <algorithm>
@@ -139,6 +141,15 @@ Status decide_issue_refresh_token(const UserState* u, const IssueRefreshToken& c
   return Status::ok();
 }
 
+namespace {
+
+bool same_hash(const std::string& stored, const std::string& presented) {
+  return stored.size() == presented.size() && !stored.empty() &&
+         sodium_memcmp(stored.data(), presented.data(), stored.size()) == 0;
+}
+
+}  // namespace
+
 Status decide_rotate_refresh_token(const UserState* u, const RotateRefreshToken& c,
                                    const CommandMeta& meta, EventSink& out) {
   if (u == nullptr)
@@ -147,6 +158,9 @@ Status decide_rotate_refresh_token(const UserState* u, const RotateRefreshToken&
   if (it == u->tokens.end())
     return Status::unauthorized("invalid refresh token");
   const RefreshTokenState& t = it->second;
+  // Only the holder of the token may use it (or set off reuse detection).
+  if (!same_hash(t.token_hash, c.presented_hash))
+    return Status::unauthorized("invalid refresh token");
   if (u->revoked_families.count(t.family_id) || t.status == TokenStatus::kRevoked) {
     return Status::unauthorized("refresh token revoked");
   }
@@ -174,8 +188,10 @@ Status decide_revoke_refresh_token(const UserState* u, const RevokeRefreshToken&
   if (u == nullptr || (meta.actor != c.user_id && !is_admin(meta)))
     return user_not_found(c.user_id);
   auto it = u->tokens.find(c.token_id);
-  if (it == u->tokens.end())
+  if (it == u->tokens.end() ||
+      (!c.presented_hash.empty() && !same_hash(it->second.token_hash, c.presented_hash))) {
     return Status::not_found("no such refresh token");
+  }
   if (it->second.status == TokenStatus::kRevoked)
     return Status::ok();  // logging out twice is fine
   out.emit(Aggregate::kUser, c.user_id, EventType::kRefreshTokenRevoked,

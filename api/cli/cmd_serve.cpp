@@ -1,14 +1,24 @@
-// `orderly serve`. So far it runs what exists: the event store, the
-// single-writer command pipeline (which also expires stale reservations) and
-// the read models, until SIGINT/SIGTERM. The HTTP/WS API joins in issue 5.
+// `orderly serve`: the event store, the single-writer command pipeline
+// (which also expires stale reservations), the read models and the HTTP API,
+// until SIGINT/SIGTERM; then a graceful stop that loses nothing acknowledged.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <csignal>
+#include <cstdio>
 
+#include <spdlog/pattern_formatter.h>
+#include "api/api.h"
+#include "api/auth/secret.h"
 #include "api/cli/commands.h"
+#include "api/cli/demo_catalog.h"
 #include "api/cli/terminal.h"
+#include "api/http/server.h"
+#include "api/rate_limiter.h"
+#include "commands/analytics_recorder.h"
 #include "commands/processor.h"
+#include "core/json_writer.h"
 #include "eventstore/store.h"
 #include "projections/registry.h"
 #include "projections/runner.h"
@@ -17,12 +27,30 @@ namespace orderly::cli {
 
 namespace {
 
+// %j: the message as the inside of a JSON string (quotes, backslashes and
+// control bytes escaped), so a path or a header a client sent cannot break
+// a JSON log line.
+class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    std::string quoted;
+    JsonWriter::append_quoted(quoted, std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(quoted.data() + 1, quoted.data() + quoted.size() - 1);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonEscapedMessage>();
+  }
+};
+
 std::shared_ptr<spdlog::logger> make_logger(const std::string& format) {
   auto logger = spdlog::stderr_color_mt("orderly");
   const bool json = format == "json" || (format.empty() && !stderr_is_terminal());
   if (json) {
-    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})",
-                        spdlog::pattern_time_type::utc);
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<JsonEscapedMessage>('j').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%j"})");
+    logger->set_formatter(std::move(formatter));
   } else {
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   }
@@ -31,11 +59,36 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& format) {
 
 }  // namespace
 
+std::optional<int64_t> parse_duration_us(std::string_view text) {
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || n <= 0)
+    return std::nullopt;
+  const std::string_view unit(p, static_cast<size_t>(text.data() + text.size() - p));
+  if (unit == "ms")
+    return n * 1000;
+  if (unit == "s")
+    return n * 1'000'000;
+  if (unit == "m")
+    return n * 60'000'000;
+  if (unit == "h")
+    return n * 3'600'000'000LL;
+  return std::nullopt;
+}
+
 int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   auto log = make_logger(common.log_format);
   auto sync = eventstore::parse_sync_mode(common.sync);
   if (!sync) {
     log->error("{}", sync.status().message());
+    return kExitUsage;
+  }
+  const auto ttl = parse_duration_us(serve.reservation_ttl);
+  const auto rate_ip = api::parse_rate(serve.rate_limit_ip);
+  const auto rate_user = api::parse_rate(serve.rate_limit_user);
+  if (!ttl || !rate_ip || !rate_user) {
+    log->error("{}", !ttl ? "--reservation-ttl must look like 15m, 30s, 2h or 500ms"
+                          : "--rate-limit-ip/--rate-limit-user must look like 100/s, 6000/m or 0");
     return kExitUsage;
   }
   // Block the signals before any thread starts so only sigwait sees them.
@@ -54,6 +107,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   }
   log->info("event store open at {} (sync={}), log position {}", common.data_dir,
             eventstore::sync_mode_name(*sync), (*store)->last_position());
+  const bool fresh_store = (*store)->last_position() == 0;
   auto processor = commands::CommandProcessor::start(**store);
   if (!processor) {
     log->error("cannot rebuild the writer's state: {}", processor.status().to_string());
@@ -78,15 +132,50 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   for (const auto& m : runner.status()) {
     log->info("read model {} at position {} ({} behind)", m.name, m.position, m.lag);
   }
-  log->warn(
-      "the HTTP API ({}) is not built yet: nothing outside this process can send commands or "
-      "queries",
-      serve.http_address);
+  if (fresh_store && !serve.no_demo) {
+    auto demo = create_demo_catalog(**processor);
+    if (!demo) {
+      log->error("cannot create the demo catalog: {}", demo.status().to_string());
+      return kExitFailure;
+    }
+    log->info("new data directory: created the demo catalog ({} products)", *demo);
+  }
+  auto secret = api::load_jwt_secret(serve.jwt_secret_file, common.data_dir);
+  if (!secret) {
+    log->error("{}", secret.status().to_string());
+    return serve.jwt_secret_file.empty() ? kExitFailure : kExitUsage;
+  }
+  auto analytics = std::make_unique<commands::AnalyticsRecorder>(**processor);
+  api::ApiOptions api_options;
+  api_options.reservation_ttl_us = *ttl;
+  api_options.rate_limit_ip = *rate_ip;
+  api_options.rate_limit_user = *rate_user;
+  api::Api http_api(**store, **processor, runner, *analytics, std::move(*secret), api_options, log);
+  api::ServerOptions server_options;
+  server_options.address = serve.http_address;
+  auto server = api::HttpServer::start(
+      server_options,
+      [&http_api](api::Request req, api::Respond respond) {
+        http_api.handle(std::move(req), std::move(respond));
+      },
+      &api::Api::error);
+  if (!server) {
+    log->error("{}", server.status().to_string());
+    return server.status().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  const std::string host = serve.http_address.substr(0, serve.http_address.rfind(':'));
+  const std::string url = "http://" + host + ":" + std::to_string((*server)->port());
+  log->info("HTTP API listening on {}", url);
+  // One line on stdout for people and scripts: where the API and its docs are.
+  std::printf("orderly listening on %s (API docs: %s/docs)\n", url.c_str(), url.c_str());
+  std::fflush(stdout);
 
   int sig = 0;
   sigwait(&signals, &sig);
-  log->info("signal {} received: draining the command pipeline, stopping the read models", sig);
-  (*processor)->stop();  // every queued command answered, every batch durable
+  log->info("signal {} received: finishing in-flight requests, draining the command pipeline", sig);
+  (*server)->stop(std::chrono::seconds(10));  // no new requests; answers in flight delivered
+  analytics.reset();                          // pending view/search counts recorded
+  (*processor)->stop();                       // every queued command answered, every batch durable
   runner.stop();
   Status st = (*store)->close();
   if (!st.is_ok()) {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace orderly::cli {
@@ -16,7 +18,15 @@ struct CommonOptions {
 
 struct ServeOptions {
   std::string http_address = "127.0.0.1:8080";
+  std::string jwt_secret_file;  // "" = <data-dir>/jwt.secret, generated once
+  std::string reservation_ttl = "15m";
+  std::string rate_limit_ip = "1000/s";
+  std::string rate_limit_user = "100/s";
+  bool no_demo = false;
 };
+
+// "15m", "30s", "2h", "500ms" -> microseconds; nullopt when malformed.
+std::optional<int64_t> parse_duration_us(std::string_view text);
 
 // Exit statuses shared by every subcommand.
 inline constexpr int kExitOk = 0;

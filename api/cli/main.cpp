@@ -31,6 +31,27 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--http-address", serve.http_address, "HTTP listen address")
       ->envname("ORDERLY_HTTP_ADDRESS")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--jwt-secret-file", serve.jwt_secret_file,
+                   "File holding the JWT signing secret (default: generated into the data dir)")
+      ->envname("ORDERLY_JWT_SECRET_FILE");
+  serve_cmd
+      ->add_option("--reservation-ttl", serve.reservation_ttl,
+                   "How long a pending order holds its stock (e.g. 15m, 30s)")
+      ->envname("ORDERLY_RESERVATION_TTL")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--rate-limit-ip", serve.rate_limit_ip,
+                   "Requests per client address (N/s, N/m; 0 = off; burst 2x)")
+      ->envname("ORDERLY_RATE_LIMIT_IP")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--rate-limit-user", serve.rate_limit_user,
+                   "Requests per authenticated user (N/s, N/m; 0 = off; burst 2x)")
+      ->envname("ORDERLY_RATE_LIMIT_USER")
+      ->capture_default_str();
+  serve_cmd->add_flag("--no-demo", serve.no_demo,
+                      "Do not create the demo catalog in a new data directory");
 
   auto* verify_cmd = app.add_subcommand(
       "verify", "Check the log: gapless positions, stream index agrees, every event decodes");

@@ -59,15 +59,21 @@ TEST_CASE("user: refresh tokens rotate, reusing a rotated one revokes the whole 
   const Uuid family = new_id(), t1 = new_id(), t2 = new_id(), t3 = new_id();
   const TimestampUs week = h.now + 7 * 86400 * 1000000LL;
   REQUIRE(h.run(IssueRefreshToken{r.user_id, t1, family, "h1", week}, h.as(r.user_id)).is_ok());
-  REQUIRE(h.run(RotateRefreshToken{r.user_id, t1, t2, "h2", week}, h.as(r.user_id)).is_ok());
+  REQUIRE(h.run(RotateRefreshToken{r.user_id, t1, t2, "h2", week, "h1"}, h.as(r.user_id)).is_ok());
   CHECK(h.state.users.at(r.user_id).tokens.at(t1).status == TokenStatus::kRotated);
+  // A forged token (right id, wrong secret) is refused and sets off nothing.
+  CHECK(
+      h.run(RotateRefreshToken{r.user_id, t1, t3, "h3", week, "forged"}, h.as(r.user_id)).code() ==
+      ErrorCode::kUnauthorized);
+  CHECK(h.emitted() == 0);
   // t1 again: stolen. The call is refused AND the family revocation is recorded.
-  const Status reuse = h.run(RotateRefreshToken{r.user_id, t1, t3, "h3", week}, h.as(r.user_id));
+  const Status reuse =
+      h.run(RotateRefreshToken{r.user_id, t1, t3, "h3", week, "h1"}, h.as(r.user_id));
   CHECK(reuse.code() == ErrorCode::kUnauthorized);
   CHECK(h.emitted() == 1);
   CHECK(h.type(0) == EventType::kRefreshTokenFamilyRevoked);
   CHECK(h.state.users.at(r.user_id).tokens.at(t2).status == TokenStatus::kRevoked);
-  CHECK(h.run(RotateRefreshToken{r.user_id, t2, t3, "h3", week}, h.as(r.user_id)).code() ==
+  CHECK(h.run(RotateRefreshToken{r.user_id, t2, t3, "h3", week, "h2"}, h.as(r.user_id)).code() ==
         ErrorCode::kUnauthorized);
 }
 
@@ -79,12 +85,13 @@ TEST_CASE("user: expired and revoked refresh tokens are refused, logout twice is
   REQUIRE(h.run(IssueRefreshToken{r.user_id, t1, new_id(), "h1", h.now + 1000}, h.as(r.user_id))
               .is_ok());
   h.now += 2000;
-  CHECK(h.run(RotateRefreshToken{r.user_id, t1, t2, "h2", h.now + 1000000}, h.as(r.user_id))
+  CHECK(h.run(RotateRefreshToken{r.user_id, t1, t2, "h2", h.now + 1000000, "h1"}, h.as(r.user_id))
             .message() == "refresh token expired");
-  REQUIRE(h.run(RevokeRefreshToken{r.user_id, t1}, h.as(r.user_id)).is_ok());
-  REQUIRE(h.run(RevokeRefreshToken{r.user_id, t1}, h.as(r.user_id)).is_ok());
+  REQUIRE(h.run(RevokeRefreshToken{r.user_id, t1, ""}, h.as(r.user_id)).is_ok());
+  REQUIRE(h.run(RevokeRefreshToken{r.user_id, t1, ""}, h.as(r.user_id)).is_ok());
   CHECK(h.emitted() == 0);
-  CHECK(h.run(RevokeRefreshToken{r.user_id, t1}, h.as(new_id())).code() == ErrorCode::kNotFound);
+  CHECK(h.run(RevokeRefreshToken{r.user_id, t1, ""}, h.as(new_id())).code() ==
+        ErrorCode::kNotFound);
 }
 
 TEST_CASE("notification: requested, failed with a reason, retried, sent, history counts attempts") {

@@ -1,0 +1,213 @@
+#include "api/api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+#include "api/auth/jwt.h"
+#include "api/context.h"
+#include "api/problem.h"
+#include "core/ids.h"
+
+namespace orderly::api {
+
+namespace {
+
+// The read model a query path reads, for X-Min-Position.
+std::string_view model_of(std::string_view path) {
+  if (path.starts_with("/api/products") || path.starts_with("/api/categories"))
+    return "catalog";
+  if (path.starts_with("/api/orders"))
+    return "orders";
+  if (path.starts_with("/api/cart"))
+    return "carts";
+  if (path.starts_with("/api/payments"))
+    return "payments";
+  if (path.starts_with("/api/notifications"))
+    return "notifications";
+  if (path.starts_with("/api/stats"))
+    return "stats";
+  if (path.starts_with("/api/auth"))
+    return "users";
+  return "";
+}
+
+// A client's X-Request-Id is echoed when it is short and printable;
+// otherwise the server makes one.
+std::string request_id_of(const Request& req) {
+  const std::string_view given = req.header("x-request-id");
+  if (!given.empty() && given.size() <= 128 &&
+      std::all_of(given.begin(), given.end(), [](char c) { return c > 32 && c < 127; })) {
+    return std::string(given);
+  }
+  return new_uuid_v7();
+}
+
+// A handler that throws (a bug) answers 500 and is logged; the server keeps going.
+void run_handler(Context& ctx, const Route& route, const CallPtr& call) {
+  try {
+    route.handler(call);
+  } catch (const std::exception& e) {
+    ctx.log->error("handler for {} {} threw: {}", route.method, route.pattern, e.what());
+    call->answer(problem(500, "internal", "the engine could not complete the request"));
+  }
+}
+
+}  // namespace
+
+Response with_position(Response r, uint64_t position) {
+  r.header("X-Log-Position", std::to_string(position));
+  return r;
+}
+
+std::string new_id_text() {
+  return new_uuid_v7();
+}
+
+Uuid new_id_value() {
+  return *Uuid::parse(new_uuid_v7());
+}
+
+std::optional<Uuid> parse_id(const CallPtr& call, std::string_view param) {
+  auto it = call->params.find(param);
+  const auto id = it == call->params.end() ? std::nullopt : Uuid::parse(it->second);
+  if (!id)
+    call->answer(problem(404, "not_found", "no such " + std::string(param)));
+  return id;
+}
+
+void Context::run(const CallPtr& call, commands::Command command, commands::CommandMeta meta,
+                  std::string read_model,
+                  std::function<void(const CallPtr&, const commands::CommandReply&)> then) {
+  processor.submit(std::move(command), std::move(meta),
+                   [this, call, read_model = std::move(read_model),
+                    then = std::move(then)](Result<commands::CommandReply> reply) mutable {
+                     if (!reply)
+                       return call->fail(reply.status());
+                     const commands::CommandReply r = *reply;
+                     // Read-your-writes for the answer itself: the body comes from the
+                     // read model once it has applied the command's events.
+                     waiter.when_applied(
+                         read_model, r.last_position, options.min_position_wait,
+                         [call, r, then = std::move(then)](bool) { then(call, r); });
+                   });
+}
+
+Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
+         projections::ProjectionRunner& runner, commands::AnalyticsRecorder& analytics,
+         std::string jwt_secret, ApiOptions options, std::shared_ptr<spdlog::logger> log)
+    : ctx_(std::make_unique<Context>(store, processor, runner, analytics, std::move(jwt_secret),
+                                     std::move(options), std::move(log))) {
+  add_auth_routes(*ctx_);
+  add_catalog_routes(*ctx_);
+  add_order_routes(*ctx_);
+  add_admin_routes(*ctx_);
+}
+
+Api::~Api() = default;
+
+Response Api::error(int status, std::string_view code, std::string_view detail) {
+  return problem(status, code, detail);
+}
+
+void Api::handle(Request request, Respond respond) {
+  Context& ctx = *ctx_;
+  auto call = std::make_shared<Call>();
+  call->request_id = request_id_of(request);
+  const auto started = std::chrono::steady_clock::now();
+  const Router::Match match = ctx.router.match(request.method, request.path);
+  const std::string route = match.route ? match.route->route_label : "unmatched";
+  call->respond = [&ctx, started, route, method = request.method, path = request.path,
+                   remote = request.remote_address, id = call->request_id,
+                   respond = std::move(respond),
+                   call_weak = std::weak_ptr<Call>(call)](Response r) {
+    r.header("X-Request-Id", id);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    ctx.metrics.record(route, method, r.status, secs);
+    std::string user;
+    if (auto c = call_weak.lock(); c && c->who)
+      user = c->who->user_id_text;
+    ctx.log->info("request {} {} {} {:.3f}ms id={} remote={} user={}", method, path, r.status,
+                  secs * 1000, id, remote, user.empty() ? "-" : user);
+    respond(std::move(r));
+  };
+  call->request = std::move(request);
+  const Request& req = call->request;
+
+  double retry = 0;
+  if (!ctx.ip_limiter.allow(req.remote_address, &retry)) {
+    Response r = problem(429, "rate_limited", "too many requests from this address");
+    r.headers.clear();
+    r.header("Retry-After", std::to_string(static_cast<int>(std::ceil(retry))));
+    return call->answer(std::move(r));
+  }
+  if (match.route == nullptr) {
+    if (!match.allow.empty()) {
+      Response r =
+          problem(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
+      r.header("Allow", match.allow);
+      return call->answer(std::move(r));
+    }
+    return call->answer(problem(404, "not_found", "no route " + req.path));
+  }
+  call->params = match.params;
+
+  // Authentication: a token that is present must be valid, whatever the route.
+  std::string_view auth = req.header("authorization");
+  if (!auth.empty()) {
+    if (!auth.starts_with("Bearer ") && !auth.starts_with("bearer "))
+      return call->answer(problem(401, "unauthorized", "use Authorization: Bearer <token>"));
+    auto claims = verify_jwt(auth.substr(7), ctx.jwt_secret, now_us() / 1'000'000);
+    if (!claims)
+      return call->fail(claims.status());
+    const auto id = Uuid::parse(claims->sub);
+    if (!id)
+      return call->answer(problem(401, "unauthorized", "the access token names no user"));
+    Principal who;
+    who.user_id = *id;
+    who.user_id_text = claims->sub;
+    who.role = claims->role == "admin" ? commands::Role::kAdmin : commands::Role::kCustomer;
+    call->who = who;
+  }
+  if (match.route->access != Access::kAnyone && !call->who)
+    return call->answer(problem(401, "unauthorized", "this route needs an access token"));
+  if (match.route->access == Access::kAdmin && !call->who->is_admin())
+    return call->answer(problem(403, "forbidden", "this route is for admins"));
+  if (call->who && !ctx.user_limiter.allow(call->who->user_id_text, &retry)) {
+    Response r = problem(429, "rate_limited", "too many requests from this user");
+    r.headers.clear();
+    r.header("Retry-After", std::to_string(static_cast<int>(std::ceil(retry))));
+    return call->answer(std::move(r));
+  }
+
+  // Read-your-writes: hold the query until its read model has caught up.
+  const std::string_view min_position = req.header("x-min-position");
+  if (!min_position.empty() && req.method == "GET") {
+    uint64_t position = 0;
+    auto [p, ec] =
+        std::from_chars(min_position.data(), min_position.data() + min_position.size(), position);
+    if (ec != std::errc() || p != min_position.data() + min_position.size()) {
+      return call->answer(
+          problem(400, "validation_failed", "X-Min-Position must be a log position (an integer)"));
+    }
+    std::string model(model_of(req.path));
+    if (!model.empty()) {
+      const Route* route = match.route;
+      ctx.waiter.when_applied(
+          model, position, ctx.options.min_position_wait,
+          [&ctx, call, route, position](bool applied) {
+            if (!applied) {
+              return call->answer(problem(503, "projection_lagging",
+                                          "the read model has not reached position " +
+                                              std::to_string(position) + " yet; retry"));
+            }
+            run_handler(ctx, *route, call);
+          });
+      return;
+    }
+  }
+  run_handler(ctx, *match.route, call);
+}
+
+}  // namespace orderly::api

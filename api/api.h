@@ -1,0 +1,50 @@
+// The HTTP command/query API of CONTRACT.md over the engine: requests become
+// commands for the single writer or queries of the read models. It holds no
+// business rule (those are in commands/); it authenticates, validates the
+// shape of input, maps JSON both ways, and answers problem+json on errors.
+//
+// Thread safety: handle() from any I/O thread.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+
+#include "api/http/message.h"
+#include "commands/analytics_recorder.h"
+#include "commands/processor.h"
+#include "eventstore/store.h"
+#include "projections/runner.h"
+
+namespace orderly::api {
+
+struct ApiOptions {
+  int64_t access_ttl_s = 15 * 60;
+  int64_t refresh_ttl_s = 7 * 24 * 3600;
+  TimestampUs reservation_ttl_us = 15 * 60 * 1'000'000LL;
+  std::chrono::milliseconds min_position_wait{2000};
+  uint64_t ready_max_lag = 10'000;  // positions a projection may trail for /ready
+  double rate_limit_ip = 1000;      // requests per second, 0 = off
+  double rate_limit_user = 100;
+  std::string version = "0.1.0";
+};
+
+class Api {
+ public:
+  Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
+      projections::ProjectionRunner& runner, commands::AnalyticsRecorder& analytics,
+      std::string jwt_secret, ApiOptions options, std::shared_ptr<spdlog::logger> log);
+  ~Api();
+
+  void handle(Request request, Respond respond);
+  // For refusals the HTTP server makes itself (413, 431, 400).
+  static Response error(int status, std::string_view code, std::string_view detail);
+
+  struct Context;
+
+ private:
+  std::unique_ptr<Context> ctx_;
+};
+
+}  // namespace orderly::api

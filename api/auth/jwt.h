@@ -1,0 +1,29 @@
+// JWT access tokens, HS256 only (RFC 7519 / 7515). Verification refuses
+// every other `alg` (none, RS256 confusion, ...), a wrong signature, a
+// token past `exp`, and anything that does not parse.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace orderly::api {
+
+struct AccessClaims {
+  std::string sub;           // user id
+  std::string role;          // "customer" | "admin"
+  int64_t iat = 0, exp = 0;  // seconds since the epoch
+};
+
+// `secret` is at least 32 bytes.
+std::string sign_jwt(const AccessClaims& claims, std::string_view secret);
+Result<AccessClaims> verify_jwt(std::string_view token, std::string_view secret, int64_t now_s);
+
+// Base64url without padding (RFC 4648 §5), as JWTs use it.
+std::string base64url(std::string_view bytes);
+std::optional<std::string> from_base64url(std::string_view text);
+
+}  // namespace orderly::api

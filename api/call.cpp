@@ -1,0 +1,113 @@
+#include "api/call.h"
+
+#include <boost/json.hpp>
+
+#include <charconv>
+
+#include "api/problem.h"
+#include "core/digest.h"
+
+namespace orderly::api {
+
+namespace json = boost::json;
+
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size())
+        return std::nullopt;
+      int v = 0;
+      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (ec != std::errc() || p != s.data() + i + 3)
+        return std::nullopt;
+      out.push_back(static_cast<char>(v));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> Call::query(std::string_view name) const {
+  std::string_view q = request.query;
+  while (!q.empty()) {
+    const size_t amp = q.find('&');
+    const std::string_view pair = q.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name)
+      return percent_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+    if (amp == std::string_view::npos)
+      break;
+    q.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+Result<std::optional<int64_t>> Call::query_int(std::string_view name) const {
+  auto v = query(name);
+  if (!v)
+    return std::optional<int64_t>();
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (v->empty() || ec != std::errc() || p != v->data() + v->size())
+    return Status::invalid_field(std::string(name), "must be an integer");
+  return std::optional<int64_t>(n);
+}
+
+std::optional<json::object> Call::json_body() const {
+  const std::string_view type = request.header("content-type");
+  const std::string_view media = type.substr(0, type.find(';'));
+  if (media != "application/json" &&
+      !(media.starts_with("application/") && media.ends_with("+json"))) {
+    answer(problem(415, "unsupported_media_type",
+                   "send the body as application/json (got " +
+                       (type.empty() ? std::string("no Content-Type") : std::string(type)) + ")"));
+    return std::nullopt;
+  }
+  json::stream_parser parser;
+  boost::system::error_code ec;
+  const size_t used = parser.write_some(request.body.data(), request.body.size(), ec);
+  if (!ec)
+    parser.finish(ec);
+  if (ec) {
+    answer(problem(400, "malformed_json",
+                   "the body is not valid JSON at byte " +
+                       std::to_string(ec ? used : request.body.size()) + ": " + ec.message()));
+    return std::nullopt;
+  }
+  json::value v = parser.release();
+  if (!v.is_object()) {
+    answer(problem(422, "validation_failed", "the body must be a JSON object"));
+    return std::nullopt;
+  }
+  return std::move(v.as_object());
+}
+
+commands::CommandMeta Call::meta() const {
+  commands::CommandMeta m;
+  if (who) {
+    m.actor = who->user_id;
+    m.role = who->role;
+  }
+  const std::string_view key = request.header("idempotency-key");
+  if (!key.empty()) {
+    // Anonymous callers share one scope in the writer: their keys are made
+    // distinct by the client address.
+    m.idempotency_key = who ? std::string(key) : request.remote_address + "/" + std::string(key);
+    const std::string fp = digest128_hex(request.method + " " + request.path + "\n" + request.body);
+    m.request_fingerprint = std::stoull(fp.substr(0, 16), nullptr, 16);
+  }
+  return m;
+}
+
+void Call::fail(const Status& st) const {
+  answer(problem_from(st));
+}
+
+}  // namespace orderly::api

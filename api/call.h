@@ -1,0 +1,50 @@
+// One API call as the route handlers see it: the request, its path
+// parameters, the authenticated caller (if any), and how to answer.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "api/http/message.h"
+#include "commands/command.h"
+#include "core/status.h"
+
+namespace orderly::api {
+
+struct Principal {
+  Uuid user_id;
+  std::string user_id_text;
+  commands::Role role = commands::Role::kCustomer;
+  bool is_admin() const { return role == commands::Role::kAdmin; }
+};
+
+struct Call {
+  Request request;
+  std::map<std::string, std::string, std::less<>> params;  // from the route pattern
+  std::optional<Principal> who;
+  std::string request_id;
+  Respond respond;
+
+  // A query-string parameter, percent-decoded (nullopt when absent).
+  std::optional<std::string> query(std::string_view name) const;
+  // An integer query parameter: nullopt when absent, an error when not a number.
+  Result<std::optional<int64_t>> query_int(std::string_view name) const;
+  // The JSON object body: 415 unsupported_media_type unless the content type
+  // is JSON, 400 malformed_json naming the byte offset, 422 when not an object.
+  // The failure is answered already when this returns nullopt.
+  std::optional<boost::json::object> json_body() const;
+  // The command metadata of this caller (actor, role, idempotency key and
+  // the body's fingerprint).
+  commands::CommandMeta meta() const;
+
+  void answer(Response r) const { respond(std::move(r)); }
+  void fail(const Status& st) const;
+};
+
+// Percent-decoding of a path or query component ('+' is a space in queries).
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
+
+}  // namespace orderly::api

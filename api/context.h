@@ -1,0 +1,97 @@
+// What the route handlers share: the engine's parts, the options, and the
+// helpers that turn a command into an answer (api/ internal).
+#pragma once
+
+#include <boost/json.hpp>
+
+#include "api/api.h"
+#include "api/metrics.h"
+#include "api/position_waiter.h"
+#include "api/rate_limiter.h"
+#include "api/router.h"
+
+namespace orderly::projections {
+struct CatalogProduct;
+struct OrderRow;
+struct UserRow;
+struct PaymentRow;
+}  // namespace orderly::projections
+
+namespace orderly::api {
+
+namespace json = boost::json;
+
+struct Api::Context {
+  eventstore::EventStore& store;
+  commands::CommandProcessor& processor;
+  projections::ProjectionRunner& runner;
+  commands::AnalyticsRecorder& analytics;
+  std::string jwt_secret;
+  ApiOptions options;
+  std::shared_ptr<spdlog::logger> log;
+  TimestampUs started_at = now_us();
+  Router router;
+  Metrics metrics;
+  RateLimiter ip_limiter, user_limiter;
+  PositionWaiter waiter;
+
+  Context(eventstore::EventStore& s, commands::CommandProcessor& p,
+          projections::ProjectionRunner& r, commands::AnalyticsRecorder& a, std::string secret,
+          ApiOptions o, std::shared_ptr<spdlog::logger> l)
+      : store(s),
+        processor(p),
+        runner(r),
+        analytics(a),
+        jwt_secret(std::move(secret)),
+        options(std::move(o)),
+        log(std::move(l)),
+        ip_limiter(options.rate_limit_ip),
+        user_limiter(options.rate_limit_user),
+        waiter(r) {}
+
+  // The read model queries should use now (swapped by online rebuilds).
+  template <typename T>
+  std::shared_ptr<const T> model(std::string_view name) const {
+    return runner.current_as<T>(name);
+  }
+
+  // Submits `command`; on success waits (bounded) until read model
+  // `read_model` has applied its events, then calls `then` on the waiter's
+  // thread with the reply (X-Log-Position is added to the answer). Errors
+  // are answered as problem+json.
+  void run(const CallPtr& call, commands::Command command, commands::CommandMeta meta,
+           std::string read_model,
+           std::function<void(const CallPtr&, const commands::CommandReply&)> then);
+};
+
+using Context = Api::Context;
+
+// JSON shapes of the contract.
+json::object product_json(const projections::CatalogProduct& p);
+json::object order_json(const projections::OrderRow& o);
+json::object user_json(const projections::UserRow& u);
+json::object payment_json(const projections::PaymentRow& p);
+template <typename Page, typename F>
+json::object page_json(const Page& page, F&& item) {
+  json::array items;
+  for (const auto& i : page.items)
+    items.push_back(item(i));
+  return {{"items", std::move(items)},
+          {"page", page.page},
+          {"per_page", page.per_page},
+          {"total", page.total}};
+}
+
+// Each file adds its routes.
+void add_auth_routes(Context& ctx);
+void add_catalog_routes(Context& ctx);
+void add_order_routes(Context& ctx);  // cart, orders, payments
+void add_admin_routes(Context& ctx);  // stats, notifications, events, projections, health
+
+// Helpers for handlers.
+Response with_position(Response r, uint64_t position);
+std::optional<Uuid> parse_id(const CallPtr& call, std::string_view param);  // answers 404 if bad
+std::string new_id_text();
+Uuid new_id_value();
+
+}  // namespace orderly::api

@@ -1,0 +1,255 @@
+// The only translation unit with Beast and Asio in the HTTP path (they cost
+// ~35 s per file to compile on this machine).
+#include "api/http/server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace orderly::api {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+struct HttpServer::Impl {
+  ServerOptions options;
+  Handler handler;
+  ErrorResponder errors;
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  std::atomic<size_t> connections{0};
+  std::atomic<size_t> in_flight{0};
+  std::atomic<bool> stopping{false};
+
+  void accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, HttpServer::Impl& server)
+      : stream_(std::move(socket)), server_(server) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec)
+      remote_ = ep.address().to_string();
+  }
+  ~Session() { server_.connections.fetch_sub(1); }
+
+  void start() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::read, shared_from_this()));
+  }
+
+ private:
+  void read() {
+    if (server_.stopping.load())
+      return close();
+    parser_.emplace();
+    parser_->body_limit(server_.options.body_limit);
+    parser_->header_limit(static_cast<uint32_t>(server_.options.header_limit));
+    // The whole request must arrive within the timeout: a slow-loris client
+    // that trickles bytes is cut off like an idle one.
+    stream_.expires_after(first_ ? server_.options.read_timeout : server_.options.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, size_t) {
+    first_ = false;
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::error::eof) {
+      return close();
+    }
+    if (ec == http::error::body_limit) {
+      return refuse(
+          413, "payload_too_large",
+          "the body is larger than " + std::to_string(server_.options.body_limit) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      return refuse(
+          431, "headers_too_large",
+          "the headers are larger than " + std::to_string(server_.options.header_limit) + " bytes");
+    }
+    if (ec) {
+      if (buffer_.size() == 0 && parser_->got_some() == false)
+        return close();
+      return refuse(400, "malformed_request", "the HTTP request does not parse: " + ec.message());
+    }
+    auto& msg = parser_->get();
+    Request req;
+    req.method = std::string(msg.method_string());
+    const std::string_view target = msg.target();
+    const size_t q = target.find('?');
+    req.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos)
+      req.query = std::string(target.substr(q + 1));
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      for (char& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    req.body = std::move(msg.body());
+    req.remote_address = remote_;
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+    stream_.expires_never();  // the handler may take a while (an fsync); the client waits
+    server_.in_flight.fetch_add(1);
+    auto self = shared_from_this();
+    server_.handler(std::move(req), [self](Response res) {
+      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+        self->server_.in_flight.fetch_sub(1);
+        self->write(std::move(res));
+      });
+    });
+  }
+
+  void refuse(int status, std::string_view code, const std::string& detail) {
+    Response res = server_.errors(status, code, detail);
+    res.close = true;
+    write(std::move(res));
+  }
+
+  void write(Response res) {
+    auto msg = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(res.status), version_ ? version_ : 11);
+    msg->set(http::field::server, "orderly");
+    if (!res.body.empty() || res.status != 204)
+      msg->set(http::field::content_type, res.content_type);
+    for (auto& [k, v] : res.headers)
+      msg->set(k, v);
+    msg->body() = std::move(res.body);
+    const bool keep = keep_alive_ && !res.close && !server_.stopping.load();
+    msg->keep_alive(keep);
+    msg->prepare_payload();
+    stream_.expires_after(server_.options.read_timeout);
+    http::async_write(stream_, *msg,
+                      [self = shared_from_this(), msg, keep](beast::error_code ec, size_t) {
+                        if (ec || !keep)
+                          return self->close();
+                        self->read();
+                      });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  HttpServer::Impl& server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string remote_;
+  bool keep_alive_ = true;
+  bool first_ = true;
+  unsigned version_ = 11;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (!stopping.load() && ec != net::error::operation_aborted)
+        accept();
+      return;
+    }
+    if (connections.fetch_add(1) >= options.max_connections) {
+      connections.fetch_sub(1);
+      beast::error_code ignored;
+      socket.close(ignored);  // over the limit: no resources for it at all
+    } else {
+      std::make_shared<Session>(std::move(socket), *this)->start();
+    }
+    accept();
+  });
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() {
+  stop(std::chrono::milliseconds(0));
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(ServerOptions options, Handler handler,
+                                                      ErrorResponder errors) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->handler = std::move(handler);
+  impl->errors = std::move(errors);
+  const size_t colon = options.address.rfind(':');
+  if (colon == std::string::npos)
+    return Status::invalid_argument("--http-address must be HOST:PORT, got " + options.address);
+  beast::error_code ec;
+  const auto host = net::ip::make_address(options.address.substr(0, colon), ec);
+  if (ec)
+    return Status::invalid_argument("--http-address: not an IP address: " + options.address);
+  int port = 0;
+  try {
+    port = std::stoi(options.address.substr(colon + 1));
+  } catch (...) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535)
+    return Status::invalid_argument("--http-address: bad port in " + options.address);
+  const tcp::endpoint endpoint(host, static_cast<uint16_t>(port));
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec)
+    impl->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec)
+    impl->acceptor.bind(endpoint, ec);
+  if (!ec)
+    impl->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    return Status::io_error("cannot listen on " + options.address + ": " + ec.message());
+  impl->accept();
+  for (int i = 0; i < std::max(1, options.threads); ++i)
+    impl->threads.emplace_back([raw = impl.get()] { raw->ioc.run(); });
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+uint16_t HttpServer::port() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+size_t HttpServer::connections() const {
+  return impl_->connections.load();
+}
+
+void HttpServer::stop(std::chrono::milliseconds grace) {
+  if (impl_->threads.empty())
+    return;
+  impl_->stopping.store(true);
+  net::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Let the last answers reach their sockets before the loop stops.
+  std::this_thread::sleep_for(std::chrono::milliseconds(grace.count() > 0 ? 50 : 0));
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace orderly::api

@@ -1,0 +1,47 @@
+// Read-your-writes without blocking an I/O thread: "run this once read
+// model M has applied position P, or say it could not within the deadline".
+// One thread checks the pending waits whenever a model moves (it polls
+// every millisecond while any wait is pending, and sleeps otherwise).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "projections/runner.h"
+
+namespace orderly::api {
+
+class PositionWaiter {
+ public:
+  explicit PositionWaiter(const projections::ProjectionRunner& runner);
+  ~PositionWaiter();
+
+  // `then(true)` once `model` has applied `position`, `then(false)` at the
+  // deadline; at once (on the caller's thread) when it already has.
+  void when_applied(std::string model, uint64_t position, std::chrono::milliseconds timeout,
+                    std::function<void(bool)> then);
+  size_t pending() const;
+
+ private:
+  struct Wait {
+    std::string model;
+    uint64_t position;
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(bool)> then;
+  };
+  void run();
+
+  const projections::ProjectionRunner& runner_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Wait> waits_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace orderly::api

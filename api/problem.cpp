@@ -1,0 +1,116 @@
+#include "api/problem.h"
+
+#include <boost/json.hpp>
+
+namespace orderly::api {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string_view title_of(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status >= 500 ? "Internal Server Error" : "Error";
+  }
+}
+
+}  // namespace
+
+int http_status_of(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk:
+      return 200;
+    case ErrorCode::kInvalidArgument:
+      return 422;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kVersionConflict:
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kInsufficientStock:
+    case ErrorCode::kInvalidTransition:
+      return 409;
+    case ErrorCode::kUnauthorized:
+      return 401;
+    case ErrorCode::kForbidden:
+      return 403;
+    case ErrorCode::kIdempotencyKeyReused:
+      return 422;
+    case ErrorCode::kOverloaded:
+    case ErrorCode::kShuttingDown:
+    case ErrorCode::kBusy:
+      return 503;
+    case ErrorCode::kCorruption:
+    case ErrorCode::kIOError:
+    case ErrorCode::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+Response problem(int status, std::string_view code, std::string_view detail,
+                 const std::vector<FieldError>& fields) {
+  json::object body{{"type", "https://orderly.dev/problems/" + std::string(code)},
+                    {"title", title_of(status)},
+                    {"status", status},
+                    {"code", code},
+                    {"detail", detail}};
+  if (!fields.empty()) {
+    json::array errors;
+    for (const auto& f : fields)
+      errors.push_back(json::object{{"field", f.field}, {"message", f.message}});
+    body["errors"] = std::move(errors);
+  }
+  Response r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  r.body = json::serialize(body);
+  if (status == 503 || status == 429)
+    r.header("Retry-After", "1");
+  return r;
+}
+
+Response problem_from(const Status& st) {
+  const int status = http_status_of(st.code());
+  std::string_view code = error_code_name(st.code());
+  if (st.code() == ErrorCode::kShuttingDown || st.code() == ErrorCode::kBusy)
+    code = "overloaded";
+  // Internal failures are logged with their detail; the client gets no
+  // paths or library messages.
+  const std::string detail =
+      status >= 500 && status != 503 ? "the engine could not complete the request" : st.message();
+  return problem(status, code, detail, st.fields());
+}
+
+Response json_response(int status, const json::value& body) {
+  Response r;
+  r.status = status;
+  r.body = json::serialize(body);
+  return r;
+}
+
+}  // namespace orderly::api

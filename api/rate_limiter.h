@@ -1,0 +1,36 @@
+// Token buckets per key (client address or user id): `rate` requests per
+// second with a burst of twice the rate, as CONTRACT.md configures them.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace orderly::api {
+
+class RateLimiter {
+ public:
+  explicit RateLimiter(double per_second) : rate_(per_second), burst_(2 * per_second) {}
+  bool enabled() const { return rate_ > 0; }
+  // True when `key` may make one more request now; otherwise the seconds
+  // until it may (for Retry-After) are in `retry_after`.
+  bool allow(const std::string& key, double* retry_after = nullptr);
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  double rate_, burst_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_;
+  std::chrono::steady_clock::time_point last_sweep_;
+};
+
+// "100/s", "6000/m", "0" (off) -> requests per second; nullopt when malformed.
+std::optional<double> parse_rate(std::string_view text);
+
+}  // namespace orderly::api

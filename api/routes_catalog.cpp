@@ -1,0 +1,197 @@
+// Products, categories and analytics events.
+#include "api/context.h"
+#include "api/fields.h"
+#include "api/problem.h"
+#include "projections/catalog.h"
+
+namespace orderly::api {
+
+namespace {
+
+using namespace commands;
+
+Response product_response(Context& ctx, const std::string& id, int status, uint64_t position) {
+  auto p = ctx.model<projections::CatalogReadModel>("catalog")->get(id);
+  if (!p) {
+    // The command is durable but the catalog has not applied it in time.
+    return with_position(json_response(202, json::object{{"id", id}, {"position", position}}),
+                         position);
+  }
+  return with_position(json_response(status, json::object{{"product", product_json(*p)}}),
+                       position);
+}
+
+void create_product(Context& ctx, const CallPtr& call) {
+  auto body = call->json_body();
+  if (!body)
+    return;
+  Fields f(*body);
+  f.only({"name", "description", "price_cents", "stock", "category", "sku", "currency"});
+  CreateProduct c;
+  c.product_id = new_id_value();
+  c.name = f.str("name", true, 200).value_or("");
+  c.description = f.str("description", false, 5000).value_or("");
+  c.category = f.str("category", true, 100).value_or("");
+  c.sku = f.str("sku", false, 64).value_or("");
+  if (c.sku.empty())
+    c.sku = "SKU-" + c.product_id.to_string().substr(0, 13);
+  c.currency = f.str("currency", false, 3).value_or("USD");
+  c.price_cents = f.integer("price_cents", true).value_or(0);
+  c.stock = f.integer("stock", true).value_or(0);
+  if (!f.ok())
+    return call->answer(problem(422, "validation_failed", "the product is not valid", f.errors()));
+  const std::string id = c.product_id.to_string();
+  ctx.run(call, c, call->meta(), "catalog", [&ctx, id](const CallPtr& call, const CommandReply& r) {
+    call->answer(product_response(ctx, id, 201, r.last_position));
+  });
+}
+
+void list_products(Context& ctx, const CallPtr& call) {
+  projections::CatalogQuery q;
+  auto page = call->query_int("page");
+  auto per_page = call->query_int("per_page");
+  auto min_price = call->query_int("min_price_cents");
+  auto max_price = call->query_int("max_price_cents");
+  for (auto* r : {&page, &per_page, &min_price, &max_price}) {
+    if (!*r)
+      return call->fail(r->status());
+  }
+  q.page = static_cast<int>(std::clamp<int64_t>(page->value_or(1), 1, 1'000'000));
+  q.per_page = static_cast<int>(std::clamp<int64_t>(per_page->value_or(20), 1, 100));
+  q.min_price_cents = *min_price;
+  q.max_price_cents = *max_price;
+  q.category = call->query("category").value_or("");
+  q.q = call->query("q").value_or("");
+  q.sort = call->query("sort").value_or("");
+  if (!q.sort.empty() && q.sort != "price" && q.sort != "-price" && q.sort != "name" &&
+      q.sort != "-created_at") {
+    return call->answer(problem(422, "validation_failed", "unknown sort",
+                                {{"sort", "must be price, -price, name or -created_at"}}));
+  }
+  if (q.q.size() > 200)
+    return call->answer(
+        problem(422, "validation_failed", "query too long", {{"q", "at most 200 bytes"}}));
+  if (!q.q.empty())
+    ctx.analytics.searched(q.q);
+  auto result = ctx.model<projections::CatalogReadModel>("catalog")->list(q);
+  call->answer(json_response(200, page_json(result, product_json)));
+}
+
+void get_product(Context& ctx, const CallPtr& call) {
+  const auto id = parse_id(call, "id");
+  if (!id)
+    return;
+  auto p = ctx.model<projections::CatalogReadModel>("catalog")->get(id->to_string());
+  if (!p)
+    return call->answer(problem(404, "not_found", "no such product"));
+  ctx.analytics.product_viewed(*id);
+  call->answer(json_response(200, json::object{{"product", product_json(*p)}}));
+}
+
+void patch_product(Context& ctx, const CallPtr& call) {
+  const auto id = parse_id(call, "id");
+  if (!id)
+    return;
+  auto body = call->json_body();
+  if (!body)
+    return;
+  Fields f(*body);
+  f.only({"name", "description", "price_cents", "category"});
+  UpdateProduct u;
+  u.product_id = *id;
+  u.name = f.str("name", false, 200);
+  u.description = f.str("description", false, 5000);
+  u.category = f.str("category", false, 100);
+  u.price_cents = f.integer("price_cents", false);
+  if (!f.ok())
+    return call->answer(problem(422, "validation_failed", "the change is not valid", f.errors()));
+  ctx.run(call, u, call->meta(), "catalog",
+          [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
+            call->answer(product_response(ctx, id, 200, r.last_position));
+          });
+}
+
+void delete_product(Context& ctx, const CallPtr& call) {
+  const auto id = parse_id(call, "id");
+  if (!id)
+    return;
+  ctx.run(call, DiscontinueProduct{*id}, call->meta(), "catalog",
+          [](const CallPtr& call, const CommandReply& r) {
+            Response res;
+            res.status = 204;
+            call->answer(with_position(std::move(res), r.last_position));
+          });
+}
+
+void put_stock(Context& ctx, const CallPtr& call) {
+  const auto id = parse_id(call, "id");
+  if (!id)
+    return;
+  auto body = call->json_body();
+  if (!body)
+    return;
+  Fields f(*body);
+  f.only({"stock", "delta"});
+  const auto stock = f.integer("stock", false);
+  const auto delta = f.integer("delta", false);
+  if (stock.has_value() == delta.has_value())
+    f.add("stock", "send exactly one of stock (absolute) or delta");
+  if (!f.ok())
+    return call->answer(
+        problem(422, "validation_failed", "the stock change is not valid", f.errors()));
+  Command c = stock ? Command(SetStock{*id, *stock}) : Command(AdjustStock{*id, *delta});
+  ctx.run(call, c, call->meta(), "catalog",
+          [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
+            call->answer(product_response(ctx, id, 200, r.last_position));
+          });
+}
+
+void categories(Context& ctx, const CallPtr& call) {
+  json::array items;
+  for (const auto& c : ctx.model<projections::CatalogReadModel>("catalog")->categories())
+    items.push_back(json::object{{"name", c.name}, {"product_count", c.product_count}});
+  call->answer(json_response(200, json::object{{"items", std::move(items)}}));
+}
+
+void analytics_event(Context& ctx, const CallPtr& call) {
+  auto body = call->json_body();
+  if (!body)
+    return;
+  Fields f(*body);
+  f.only({"type", "product_id", "query"});
+  const auto type = f.str("type", true, 32);
+  if (type == "product_view") {
+    if (auto id = f.id("product_id", true); id && f.ok())
+      ctx.analytics.product_viewed(*id);
+  } else if (type == "search") {
+    if (auto q = f.str("query", true, 200); q && f.ok())
+      ctx.analytics.searched(*q);
+  } else if (type) {
+    f.add("type", "must be product_view or search");
+  }
+  if (!f.ok())
+    return call->answer(problem(422, "validation_failed", "the event is not valid", f.errors()));
+  Response r;
+  r.status = 202;
+  r.body = R"({"status":"accepted"})";
+  call->answer(std::move(r));
+}
+
+}  // namespace
+
+void add_catalog_routes(Context& ctx) {
+  Router& r = ctx.router;
+  auto on = [&ctx](void (*fn)(Context&, const CallPtr&)) {
+    return [&ctx, fn](const CallPtr& c) { fn(ctx, c); };
+  };
+  r.add("POST", "/api/products", Access::kAdmin, on(create_product));
+  r.add("GET", "/api/products", Access::kAnyone, on(list_products));
+  r.add("GET", "/api/products/{id}", Access::kAnyone, on(get_product));
+  r.add("PATCH", "/api/products/{id}", Access::kAdmin, on(patch_product));
+  r.add("DELETE", "/api/products/{id}", Access::kAdmin, on(delete_product));
+  r.add("PUT", "/api/products/{id}/stock", Access::kAdmin, on(put_stock));
+  r.add("GET", "/api/categories", Access::kAnyone, on(categories));
+  r.add("POST", "/api/analytics/events", Access::kAnyone, on(analytics_event));
+}
+
+}  // namespace orderly::api
