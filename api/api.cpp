@@ -60,6 +60,13 @@ Response with_position(Response r, uint64_t position) {
   return r;
 }
 
+std::string created_id(const commands::CommandReply& reply, std::string_view prefix,
+                       const std::string& fallback) {
+  if (reply.stream.size() > prefix.size() && reply.stream.starts_with(prefix))
+    return reply.stream.substr(prefix.size());
+  return fallback;
+}
+
 std::string new_id_text() {
   return new_uuid_v7();
 }

@@ -92,6 +92,10 @@ void add_admin_routes(Context& ctx);  // stats, notifications, events, projectio
 Response with_position(Response r, uint64_t position);
 std::optional<Uuid> parse_id(const CallPtr& call, std::string_view param);  // answers 404 if bad
 std::string new_id_text();
+// The id a creating command made: from its reply's stream ("order-<id>"),
+// which for a retried command (same Idempotency-Key) is the first one's.
+std::string created_id(const commands::CommandReply& reply, std::string_view prefix,
+                       const std::string& fallback);
 Uuid new_id_value();
 
 }  // namespace orderly::api

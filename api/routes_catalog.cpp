@@ -42,7 +42,7 @@ void create_product(Context& ctx, const CallPtr& call) {
     return call->answer(problem(422, "validation_failed", "the product is not valid", f.errors()));
   const std::string id = c.product_id.to_string();
   ctx.run(call, c, call->meta(), "catalog", [&ctx, id](const CallPtr& call, const CommandReply& r) {
-    call->answer(product_response(ctx, id, 201, r.last_position));
+    call->answer(product_response(ctx, created_id(r, "product-", id), 201, r.last_position));
   });
 }
 

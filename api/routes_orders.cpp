@@ -126,10 +126,11 @@ void checkout(Context& ctx, const CallPtr& call) {
           problem(422, "validation_failed", "the checkout is not valid", f.errors()));
   }
   Checkout c{new_id_value(), address, ctx.options.reservation_ttl_us};
-  ctx.run(call, c, call->meta(), "orders",
-          [&ctx, id = c.order_id.to_string()](const CallPtr& call, const CommandReply& r) {
-            call->answer(order_response(ctx, call, id, 201, r.last_position));
-          });
+  ctx.run(
+      call, c, call->meta(), "orders",
+      [&ctx, id = c.order_id.to_string()](const CallPtr& call, const CommandReply& r) {
+        call->answer(order_response(ctx, call, created_id(r, "order-", id), 201, r.last_position));
+      });
 }
 
 void place_order(Context& ctx, const CallPtr& call) {
@@ -167,10 +168,11 @@ void place_order(Context& ctx, const CallPtr& call) {
   }
   if (!f.ok())
     return call->answer(problem(422, "validation_failed", "the order is not valid", f.errors()));
-  ctx.run(call, c, call->meta(), "orders",
-          [&ctx, id = c.order_id.to_string()](const CallPtr& call, const CommandReply& r) {
-            call->answer(order_response(ctx, call, id, 201, r.last_position));
-          });
+  ctx.run(
+      call, c, call->meta(), "orders",
+      [&ctx, id = c.order_id.to_string()](const CallPtr& call, const CommandReply& r) {
+        call->answer(order_response(ctx, call, created_id(r, "order-", id), 201, r.last_position));
+      });
 }
 
 void list_orders(Context& ctx, const CallPtr& call) {
@@ -281,7 +283,8 @@ void create_payment(Context& ctx, const CallPtr& call) {
   CreatePayment c{new_id_value(), *order};
   ctx.run(call, c, call->meta(), "payments",
           [&ctx, id = c.payment_id.to_string()](const CallPtr& call, const CommandReply& r) {
-            call->answer(payment_response(ctx, call, id, 201, r.last_position));
+            call->answer(
+                payment_response(ctx, call, created_id(r, "payment-", id), 201, r.last_position));
           });
 }
 

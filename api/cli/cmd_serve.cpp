@@ -107,7 +107,18 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   }
   log->info("event store open at {} (sync={}), log position {}", common.data_dir,
             eventstore::sync_mode_name(*sync), (*store)->last_position());
-  const bool fresh_store = (*store)->last_position() == 0;
+  // A shop with no products yet (a new data directory, perhaps with just its
+  // admin created) gets the demo catalog.
+  bool has_products = false;
+  {
+    eventstore::LogQuery q;
+    q.types = {EventType::kProductCreated};
+    q.limit = 1;
+    (void)(*store)->scan(q, [&](const EventView&) {
+      has_products = true;
+      return false;
+    });
+  }
   auto processor = commands::CommandProcessor::start(**store);
   if (!processor) {
     log->error("cannot rebuild the writer's state: {}", processor.status().to_string());
@@ -132,13 +143,13 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   for (const auto& m : runner.status()) {
     log->info("read model {} at position {} ({} behind)", m.name, m.position, m.lag);
   }
-  if (fresh_store && !serve.no_demo) {
+  if (!has_products && !serve.no_demo) {
     auto demo = create_demo_catalog(**processor);
     if (!demo) {
       log->error("cannot create the demo catalog: {}", demo.status().to_string());
       return kExitFailure;
     }
-    log->info("new data directory: created the demo catalog ({} products)", *demo);
+    log->info("no products yet: created the demo catalog ({} products)", *demo);
   }
   auto secret = api::load_jwt_secret(serve.jwt_secret_file, common.data_dir);
   if (!secret) {

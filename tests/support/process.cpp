@@ -78,6 +78,11 @@ void ChildProcess::kill_hard() {
     ::kill(pid_, SIGKILL);
 }
 
+void ChildProcess::terminate() {
+  if (!reaped_ && pid_ > 0)
+    ::kill(pid_, SIGTERM);
+}
+
 int ChildProcess::wait() {
   if (reaped_)
     return status_;

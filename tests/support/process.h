@@ -25,6 +25,7 @@ class ChildProcess {
   // Everything complete read so far without blocking for more than `timeout`.
   std::vector<std::string> drain_lines(std::chrono::milliseconds timeout);
   void kill_hard();  // SIGKILL
+  void terminate();  // SIGTERM: a graceful stop
   int wait();        // exit status (128+signal when killed)
 
  private:

@@ -1,0 +1,110 @@
+// A real `orderly serve` on a free loopback port for the API tests, with an
+// admin created beforehand; stopped with SIGTERM (or SIGKILL) by its PID.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/http_client.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace orderly::testing {
+
+namespace json = boost::json;
+
+struct Session {
+  std::string id, access_token, refresh_token;
+};
+
+class ServerUnderTest {
+ public:
+  explicit ServerUnderTest(std::vector<std::string> flags = {}) : flags_(std::move(flags)) {
+    data = dir.sub("data");
+    std::ofstream(dir.path() + "/admin.pw") << "admin-password-1";
+    auto made = run_command({ORDERLY_BINARY, "admin", "create-user", "--data-dir", data,
+                             "--username", "admin", "--email", "admin@example.com",
+                             "--password-file", dir.path() + "/admin.pw"});
+    if (made.exit_code != 0)
+      throw std::runtime_error("admin create-user failed: " + made.output);
+    start();
+  }
+  ~ServerUnderTest() { stop(); }
+
+  void start() {
+    std::vector<std::string> argv = {ORDERLY_BINARY,   "serve",       "--data-dir",   data,
+                                     "--http-address", "127.0.0.1:0", "--log-format", "json"};
+    argv.insert(argv.end(), flags_.begin(), flags_.end());
+    proc = std::make_unique<ChildProcess>(argv);
+    auto line = proc->read_line(std::chrono::seconds(120));
+    const std::string marker = "http://127.0.0.1:";
+    const size_t at = line ? line->find(marker) : std::string::npos;
+    if (at == std::string::npos)
+      throw std::runtime_error("orderly serve did not start");
+    port = static_cast<uint16_t>(std::stoi(line->substr(at + marker.size())));
+  }
+  // SIGTERM and wait: the exit status.
+  int stop() {
+    if (!proc)
+      return 0;
+    proc->terminate();
+    const int status = proc->wait();
+    proc.reset();
+    return status;
+  }
+  void kill() {
+    if (proc) {
+      proc->kill_hard();
+      proc->wait();
+      proc.reset();
+    }
+  }
+
+  HttpClient client() const { return HttpClient(port); }
+
+  Session login(const std::string& email, const std::string& password) const {
+    HttpClient c(port);
+    auto r = c.send("POST", "/api/auth/login", "",
+                    json::serialize(json::object{{"email", email}, {"password", password}}));
+    return session_of(r);
+  }
+  Session admin() const { return login("admin@example.com", "admin-password-1"); }
+  Session register_user(const std::string& name) const {
+    HttpClient c(port);
+    auto r = c.send("POST", "/api/auth/register", "",
+                    json::serialize(json::object{{"username", name},
+                                                 {"email", name + "@example.com"},
+                                                 {"password", "password-of-" + name}}));
+    return session_of(r);
+  }
+  static Session session_of(const HttpResult& r) {
+    if (r.status != 200 && r.status != 201)
+      throw std::runtime_error("no session: " + std::to_string(r.status) + " " + r.body);
+    const json::value v = r.json();
+    const auto& o = v.as_object();
+    return {json::value_to<std::string>(o.at("user").at("id")),
+            json::value_to<std::string>(o.at("access_token")),
+            json::value_to<std::string>(o.at("refresh_token"))};
+  }
+
+  TempDir dir;
+  std::string data;
+  std::unique_ptr<ChildProcess> proc;
+  uint16_t port = 0;
+
+ private:
+  std::vector<std::string> flags_;
+};
+
+inline std::string str(const json::value& v, std::string_view key) {
+  return json::value_to<std::string>(v.as_object().at(key));
+}
+inline int64_t num(const json::value& v, std::string_view key) {
+  return v.as_object().at(key).to_number<int64_t>();
+}
+
+}  // namespace orderly::testing

@@ -1,0 +1,125 @@
+// The tests' only Beast translation unit.
+#include "tests/support/http_client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include <optional>
+
+namespace orderly::testing {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+std::string HttpResult::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == name)
+      return v;
+  }
+  return {};
+}
+
+boost::json::value HttpResult::json() const {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  return ec ? boost::json::value() : v;
+}
+
+struct HttpClient::Impl {
+  uint16_t port;
+  net::io_context ioc;
+  std::optional<beast::tcp_stream> stream;
+
+  bool connect() {
+    stream.emplace(ioc);
+    beast::error_code ec;
+    stream->connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
+    if (ec)
+      stream.reset();
+    return !ec;
+  }
+};
+
+HttpClient::HttpClient(uint16_t port) : impl_(std::make_unique<Impl>()) {
+  impl_->port = port;
+}
+
+HttpClient::~HttpClient() = default;
+
+HttpResult HttpClient::request(const std::string& method, const std::string& target,
+                               const std::string& body,
+                               const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!impl_->stream && !impl_->connect())
+      return {};
+    http::request<http::string_body> req(http::string_to_verb(method), target, 11);
+    req.set(http::field::host, "127.0.0.1");
+    for (const auto& [k, v] : headers)
+      req.set(k, v);
+    req.body() = body;
+    req.prepare_payload();
+    beast::error_code ec;
+    impl_->stream->expires_after(std::chrono::seconds(60));
+    http::write(*impl_->stream, req, ec);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    if (!ec)
+      http::read(*impl_->stream, buffer, parser, ec);
+    if (ec) {
+      impl_->stream.reset();  // the server closed a kept-alive connection: once more
+      continue;
+    }
+    auto& res = parser.get();
+    HttpResult out;
+    out.status = static_cast<int>(res.result_int());
+    out.body = res.body();
+    for (const auto& f : res) {
+      std::string name(f.name_string());
+      for (char& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    if (!res.keep_alive())
+      impl_->stream.reset();
+    return out;
+  }
+  return {};
+}
+
+HttpResult HttpClient::send(const std::string& method, const std::string& target,
+                            const std::string& token, const std::string& json_body,
+                            std::vector<std::pair<std::string, std::string>> headers) {
+  if (!json_body.empty())
+    headers.emplace_back("Content-Type", "application/json");
+  if (!token.empty())
+    headers.emplace_back("Authorization", "Bearer " + token);
+  return request(method, target, json_body, headers);
+}
+
+std::string HttpClient::raw(uint16_t port, const std::string& bytes, int timeout_ms) {
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  beast::error_code ec;
+  stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
+  if (ec)
+    return {};
+  stream.expires_after(std::chrono::milliseconds(timeout_ms));
+  net::write(stream, net::buffer(bytes), ec);
+  std::string out;
+  char buf[4096];
+  while (true) {
+    const size_t n = stream.read_some(net::buffer(buf), ec);
+    out.append(buf, n);
+    if (ec)
+      break;
+  }
+  return out;
+}
+
+}  // namespace orderly::testing

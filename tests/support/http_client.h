@@ -1,0 +1,45 @@
+// A small blocking HTTP/1.1 client for the API tests (keep-alive, one
+// connection per client; reconnects when the server closed it).
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace orderly::testing {
+
+struct HttpResult {
+  int status = 0;  // 0: no answer (connection refused or closed)
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+
+  std::string header(std::string_view name) const;
+  boost::json::value json() const;  // null when the body is not JSON
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(uint16_t port);
+  ~HttpClient();
+
+  HttpResult request(const std::string& method, const std::string& target,
+                     const std::string& body = "",
+                     const std::vector<std::pair<std::string, std::string>>& headers = {});
+  // A JSON body with Content-Type: application/json, and a bearer token when given.
+  HttpResult send(const std::string& method, const std::string& target, const std::string& token,
+                  const std::string& json_body = "",
+                  std::vector<std::pair<std::string, std::string>> headers = {});
+  // Raw bytes, answer read until the server closes or `timeout_ms` (slow
+  // clients, malformed requests).
+  static std::string raw(uint16_t port, const std::string& bytes, int timeout_ms = 15000);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orderly::testing
