@@ -113,6 +113,13 @@ Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
 
 Api::~Api() = default;
 
+std::vector<std::pair<std::string, std::string>> Api::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Route& r : ctx_->router.routes())
+    out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 Response Api::error(int status, std::string_view code, std::string_view detail) {
   return problem(status, code, detail);
 }

@@ -38,6 +38,8 @@ class Api {
   ~Api();
 
   void handle(Request request, Respond respond);
+  // Every route as (METHOD, pattern), e.g. ("GET", "/api/orders/{id}").
+  std::vector<std::pair<std::string, std::string>> routes() const;
   // For refusals the HTTP server makes itself (413, 431, 400).
   static Response error(int status, std::string_view code, std::string_view detail);
 

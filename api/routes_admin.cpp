@@ -10,6 +10,9 @@
 #include "projections/notifications.h"
 #include "projections/stats.h"
 
+extern const char kEmbedded_openapi_json[];
+extern const char kEmbedded_docs_html[];
+
 namespace orderly::api {
 
 namespace {
@@ -252,6 +255,26 @@ void metrics(Context& ctx, const CallPtr& call) {
   call->answer(std::move(r));
 }
 
+void openapi(const CallPtr& call) {
+  Response r;
+  r.body = kEmbedded_openapi_json;
+  r.header("Cache-Control", "public, max-age=300");
+  call->answer(std::move(r));
+}
+
+void docs(const CallPtr& call) {
+  Response r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = kEmbedded_docs_html;
+  r.header("Cache-Control", "public, max-age=300");
+  // The page's own inline module and same-origin fetches only.
+  r.header("Content-Security-Policy",
+           "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+           "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'");
+  r.header("X-Content-Type-Options", "nosniff");
+  call->answer(std::move(r));
+}
+
 }  // namespace
 
 void add_admin_routes(Context& ctx) {
@@ -270,6 +293,8 @@ void add_admin_routes(Context& ctx) {
   r.add("GET", "/health", Access::kAnyone, on(health));
   r.add("GET", "/ready", Access::kAnyone, on(ready));
   r.add("GET", "/metrics", Access::kAnyone, on(metrics));
+  r.add("GET", "/api/openapi.json", Access::kAnyone, openapi);
+  r.add("GET", "/docs", Access::kAnyone, docs);
 }
 
 }  // namespace orderly::api

@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -138,10 +139,33 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(server_.options.read_timeout);
     http::async_write(stream_, *msg,
                       [self = shared_from_this(), msg, keep](beast::error_code ec, size_t) {
-                        if (ec || !keep)
+                        if (ec)
                           return self->close();
+                        if (!keep)
+                          return self->linger_close();
                         self->read();
                       });
+  }
+
+  // After an answer that ends the connection (e.g. 413 while the client is
+  // still sending its body): stop sending, then read and discard what the
+  // client still sends for a moment before closing. Closing at once with
+  // unread bytes makes the kernel send a reset, and the client may lose the
+  // answer before it reads it.
+  void linger_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    drain();
+  }
+  void drain() {
+    auto scratch = std::make_shared<std::array<char, 16384>>();
+    stream_.async_read_some(net::buffer(*scratch),
+                            [self = shared_from_this(), scratch](beast::error_code ec, size_t) {
+                              if (ec)
+                                return self->close();
+                              self->drain();
+                            });
   }
 
   void close() {

@@ -169,6 +169,13 @@ TEST_CASE("journey: register, browse, cart, checkout, pay, ship, deliver, stats,
         std::string::npos);
   CHECK(metrics.body.find("orderly_projection_lag{projection=\"orders\"}") != std::string::npos);
   CHECK(c.request("GET", "/ready").status == 200);
+  auto spec = c.request("GET", "/api/openapi.json");
+  CHECK(spec.status == 200);
+  CHECK(str(spec.json(), "openapi") == "3.1.0");
+  auto docs = c.request("GET", "/docs");
+  CHECK(docs.status == 200);
+  CHECK(docs.header("content-type").starts_with("text/html"));
+  CHECK(!docs.header("content-security-policy").empty());
 
   CHECK(server.stop() == 0);  // SIGTERM: a clean stop
 }

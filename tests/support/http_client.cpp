@@ -69,8 +69,14 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 << 20);
-    if (!ec)
-      http::read(*impl_->stream, buffer, parser, ec);
+    // Read even when the write failed: a server may answer (413) and stop
+    // reading before the body is all sent.
+    beast::error_code read_ec;
+    http::read(*impl_->stream, buffer, parser, read_ec);
+    if (!read_ec && parser.is_done())
+      ec = {};
+    else if (!ec)
+      ec = read_ec;
     if (ec) {
       impl_->stream.reset();  // the server closed a kept-alive connection: once more
       continue;
