@@ -113,6 +113,63 @@ Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
 
 Api::~Api() = default;
 
+namespace {
+
+// The caller of a WebSocket upgrade: token from ?access_token= (browsers
+// cannot set headers on a WebSocket) or Authorization.
+Result<Principal> ws_caller(const Context& ctx, const Request& req) {
+  Call probe;
+  probe.request = req;
+  std::string token = probe.query("access_token").value_or("");
+  const std::string_view auth = req.header("authorization");
+  if (token.empty() && (auth.starts_with("Bearer ") || auth.starts_with("bearer ")))
+    token = std::string(auth.substr(7));
+  if (token.empty())
+    return Status::unauthorized("send the access token as ?access_token= or Authorization");
+  auto claims = verify_jwt(token, ctx.jwt_secret, now_us() / 1'000'000);
+  if (!claims)
+    return claims.status();
+  const auto id = Uuid::parse(claims->sub);
+  if (!id)
+    return Status::unauthorized("the access token names no user");
+  Principal p;
+  p.user_id = *id;
+  p.user_id_text = claims->sub;
+  p.role = claims->role == "admin" ? commands::Role::kAdmin : commands::Role::kCustomer;
+  return p;
+}
+
+bool wants_all(const Request& req) {
+  Call probe;
+  probe.request = req;
+  return probe.query("scope").value_or("") == "all";
+}
+
+}  // namespace
+
+WsEndpoint Api::websocket_endpoint() {
+  WsEndpoint e;
+  e.path = "/ws/notifications";
+  Context* ctx = ctx_.get();
+  e.check = [ctx](const Request& req) -> std::optional<Response> {
+    auto who = ws_caller(*ctx, req);
+    if (!who)
+      return problem_from(who.status());
+    if (wants_all(req) && !who->is_admin())
+      return problem(403, "forbidden", "scope=all is for admins");
+    return std::nullopt;
+  };
+  e.open = [ctx](const Request& req, std::shared_ptr<WsSink> sink) {
+    auto who = ws_caller(*ctx, req);  // checked just before: valid
+    return ctx->hub.subscribe(who->user_id, wants_all(req), std::move(sink));
+  };
+  return e;
+}
+
+size_t Api::websocket_clients() const {
+  return ctx_->hub.clients();
+}
+
 std::vector<std::pair<std::string, std::string>> Api::routes() const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const Route& r : ctx_->router.routes())

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "api/http/message.h"
+#include "api/http/server.h"
 #include "commands/analytics_recorder.h"
 #include "commands/processor.h"
 #include "eventstore/store.h"
@@ -38,6 +39,10 @@ class Api {
   ~Api();
 
   void handle(Request request, Respond respond);
+  // GET /ws/notifications: the live feed of the caller's events.
+  WsEndpoint websocket_endpoint();
+  size_t websocket_clients() const;
+
   // Every route as (METHOD, pattern), e.g. ("GET", "/api/orders/{id}").
   std::vector<std::pair<std::string, std::string>> routes() const;
   // For refusals the HTTP server makes itself (413, 431, 400).

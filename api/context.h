@@ -4,11 +4,14 @@
 
 #include <boost/json.hpp>
 
+#include "projections/orders.h"
+
 #include "api/api.h"
 #include "api/metrics.h"
 #include "api/position_waiter.h"
 #include "api/rate_limiter.h"
 #include "api/router.h"
+#include "api/ws_hub.h"
 
 namespace orderly::projections {
 struct CatalogProduct;
@@ -34,6 +37,7 @@ struct Api::Context {
   Metrics metrics;
   RateLimiter ip_limiter, user_limiter;
   PositionWaiter waiter;
+  WsHub hub;
 
   Context(eventstore::EventStore& s, commands::CommandProcessor& p,
           projections::ProjectionRunner& r, commands::AnalyticsRecorder& a, std::string secret,
@@ -47,7 +51,11 @@ struct Api::Context {
         log(std::move(l)),
         ip_limiter(options.rate_limit_ip),
         user_limiter(options.rate_limit_user),
-        waiter(r) {}
+        waiter(r),
+        hub(s, [this](const Uuid& order) -> std::optional<Uuid> {
+          auto o = model<projections::OrdersReadModel>("orders")->get(order.to_string());
+          return o ? Uuid::parse(o->user_id) : std::nullopt;
+        }) {}
 
   // The read model queries should use now (swapped by online rebuilds).
   template <typename T>

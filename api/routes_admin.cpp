@@ -235,6 +235,8 @@ void metrics(Context& ctx, const CallPtr& call) {
         s.batches ? static_cast<double>(s.commands) / static_cast<double>(s.batches) : 0);
   gauge("orderly_fsync_wait_max_seconds", "Longest wait for a batch slot (the fsync).", "gauge",
         static_cast<double>(s.max_slot_wait_us) / 1e6);
+  gauge("orderly_websocket_clients", "Connected /ws/notifications clients.", "gauge",
+        static_cast<double>(ctx.hub.clients()));
   out +=
       "# HELP orderly_projection_lag Positions a read model trails the log.\n"
       "# TYPE orderly_projection_lag gauge\n";

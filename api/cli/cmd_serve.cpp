@@ -169,7 +169,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
       [&http_api](api::Request req, api::Respond respond) {
         http_api.handle(std::move(req), std::move(respond));
       },
-      &api::Api::error);
+      &api::Api::error, {http_api.websocket_endpoint()});
   if (!server) {
     log->error("{}", server.status().to_string());
     return server.status().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;

@@ -8,6 +8,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
 
 #include <array>
 #include <atomic>
@@ -31,11 +33,113 @@ struct HttpServer::Impl {
   std::atomic<size_t> connections{0};
   std::atomic<size_t> in_flight{0};
   std::atomic<bool> stopping{false};
+  std::vector<WsEndpoint> websockets;
+  std::atomic<size_t> ws_clients{0};
 
   void accept();
 };
 
 namespace {
+
+namespace websocket = beast::websocket;
+
+class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(beast::tcp_stream&& stream, HttpServer::Impl& server, size_t max_queued)
+      : ws_(std::move(stream)), server_(server), max_queued_(max_queued) {
+    server_.ws_clients.fetch_add(1);
+  }
+  ~WsSession() override { server_.ws_clients.fetch_sub(1); }
+
+  void accept(http::request<http::string_body> req, std::function<void()> on_close) {
+    on_close_ = std::move(on_close);
+    beast::get_lowest_layer(ws_).expires_never();
+    // Pings every idle interval; a peer that answers none is dropped.
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "orderly"); }));
+    ws_.read_message_max(64 << 10);
+    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
+      if (ec)
+        return self->finish();
+      self->open_ = true;
+      self->read();
+      self->flush();
+    });
+  }
+
+  void send(std::string text) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+      if (self->closed_)
+        return;
+      if (self->queue_.size() >= self->max_queued_) {
+        // Too slow to keep up: drop it rather than buffer without bound.
+        self->queue_.clear();
+        return self->do_close(websocket::close_code::policy_error, "too slow: messages dropped");
+      }
+      self->queue_.push_back(std::move(text));
+      self->flush();
+    });
+  }
+
+  void close(uint16_t code, std::string reason) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), code, reason] {
+      self->do_close(static_cast<websocket::close_code>(code), reason);
+    });
+  }
+
+ private:
+  void read() {
+    // Client messages are not commands here; reading keeps pings and the
+    // close handshake flowing.
+    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->in_.consume(self->in_.size());
+      if (ec)
+        return self->finish();
+      self->read();
+    });
+  }
+
+  void flush() {
+    if (!open_ || writing_ || queue_.empty() || closed_)
+      return;
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(net::buffer(queue_.front()),
+                    [self = shared_from_this()](beast::error_code ec, size_t) {
+                      self->writing_ = false;
+                      if (ec)
+                        return self->finish();
+                      self->queue_.pop_front();
+                      self->flush();
+                    });
+  }
+
+  void do_close(websocket::close_code code, const std::string& reason) {
+    if (closed_ || !open_)
+      return finish();
+    closed_ = true;
+    ws_.async_close(websocket::close_reason(code, reason),
+                    [self = shared_from_this()](beast::error_code) { self->finish(); });
+  }
+
+  void finish() {
+    closed_ = true;
+    if (on_close_) {
+      auto fn = std::move(on_close_);
+      on_close_ = nullptr;
+      fn();
+    }
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  HttpServer::Impl& server_;
+  size_t max_queued_;
+  beast::flat_buffer in_;
+  std::deque<std::string> queue_;
+  std::function<void()> on_close_;
+  bool open_ = false, writing_ = false, closed_ = false;
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -103,8 +207,21 @@ class Session : public std::enable_shared_from_this<Session> {
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       req.headers.emplace_back(std::move(name), std::string(field.value()));
     }
-    req.body = std::move(msg.body());
+    req.body = msg.body();
     req.remote_address = remote_;
+    if (websocket::is_upgrade(msg)) {
+      for (const WsEndpoint& endpoint : server_.websockets) {
+        if (endpoint.path != req.path)
+          continue;
+        if (auto refusal = endpoint.check(req)) {
+          keep_alive_ = false;
+          return write(std::move(*refusal));
+        }
+        auto ws = std::make_shared<WsSession>(std::move(stream_), server_, endpoint.max_queued);
+        ws->accept(parser_->release(), endpoint.open(req, ws));
+        return;
+      }
+    }
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
     stream_.expires_never();  // the handler may take a while (an fsync); the client waits
@@ -211,8 +328,10 @@ HttpServer::~HttpServer() {
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(ServerOptions options, Handler handler,
-                                                      ErrorResponder errors) {
+                                                      ErrorResponder errors,
+                                                      std::vector<WsEndpoint> websockets) {
   auto impl = std::make_unique<Impl>();
+  impl->websockets = std::move(websockets);
   impl->options = options;
   impl->handler = std::move(handler);
   impl->errors = std::move(errors);
@@ -251,6 +370,10 @@ uint16_t HttpServer::port() const {
   beast::error_code ec;
   auto ep = impl_->acceptor.local_endpoint(ec);
   return ec ? 0 : ep.port();
+}
+
+size_t HttpServer::websocket_clients() const {
+  return impl_->ws_clients.load();
 }
 
 size_t HttpServer::connections() const {

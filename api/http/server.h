@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "api/http/message.h"
 #include "core/status.h"
@@ -35,10 +37,32 @@ struct ServerOptions {
 using ErrorResponder =
     std::function<Response(int status, std::string_view code, std::string_view detail)>;
 
+// One WebSocket connection as the application sees it. send() queues a
+// text message; a connection whose queue is full (a client that cannot keep
+// up) is closed with 1008 instead of growing memory. Safe from any thread.
+class WsSink {
+ public:
+  virtual ~WsSink() = default;
+  virtual void send(std::string text) = 0;
+  virtual void close(uint16_t code, std::string reason) = 0;
+};
+
+// A WebSocket endpoint: `check` authorises the upgrade request (nullopt) or
+// refuses it with an HTTP answer (401, 403 ...); `open` then subscribes the
+// connection and returns what to run when it ends (unsubscribe).
+struct WsEndpoint {
+  std::string path;  // e.g. "/ws/notifications"
+  std::function<std::optional<Response>(const Request&)> check;
+  std::function<std::function<void()>(const Request&, std::shared_ptr<WsSink>)> open;
+  size_t max_queued = 256;  // messages waiting for a slow client
+};
+
 class HttpServer {
  public:
   static Result<std::unique_ptr<HttpServer>> start(ServerOptions options, Handler handler,
-                                                   ErrorResponder errors);
+                                                   ErrorResponder errors,
+                                                   std::vector<WsEndpoint> websockets = {});
+  size_t websocket_clients() const;
   ~HttpServer();
   uint16_t port() const;
   size_t connections() const;

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 
 #include <optional>
@@ -126,6 +127,68 @@ std::string HttpClient::raw(uint16_t port, const std::string& bytes, int timeout
       break;
   }
   return out;
+}
+
+namespace websocket = beast::websocket;
+
+struct WsClient::Impl {
+  net::io_context ioc;
+  std::optional<websocket::stream<beast::tcp_stream>> ws;
+};
+
+WsClient::WsClient(uint16_t port, const std::string& target,
+                   const std::vector<std::pair<std::string, std::string>>& headers)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->ws.emplace(impl_->ioc);
+  beast::error_code ec;
+  beast::get_lowest_layer(*impl_->ws).expires_after(std::chrono::seconds(30));
+  beast::get_lowest_layer(*impl_->ws)
+      .connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
+  if (ec)
+    return;
+  impl_->ws->set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
+    for (const auto& [k, v] : headers)
+      req.set(k, v);
+  }));
+  websocket::response_type res;
+  impl_->ws->handshake(res, "127.0.0.1", target, ec);
+  status_ = static_cast<int>(res.result_int());
+  if (ec && status_ == 101)
+    status_ = 0;
+}
+
+WsClient::~WsClient() {
+  if (impl_->ws && impl_->ws->is_open()) {
+    beast::error_code ec;
+    beast::get_lowest_layer(*impl_->ws).expires_after(std::chrono::seconds(2));
+    impl_->ws->close(websocket::close_code::normal, ec);
+  }
+}
+
+std::optional<std::string> WsClient::read(std::chrono::milliseconds timeout) {
+  if (status_ != 101)
+    return std::nullopt;
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  bool done = false;
+  impl_->ws->async_read(buffer, [&](beast::error_code e, size_t) {
+    ec = e;
+    done = true;
+  });
+  impl_->ioc.restart();
+  impl_->ioc.run_for(timeout);
+  if (!done) {
+    // Timed out: cancel the read (the connection stays usable for the test).
+    beast::get_lowest_layer(*impl_->ws).cancel();
+    impl_->ioc.restart();
+    impl_->ioc.run_for(std::chrono::seconds(5));
+    return std::nullopt;
+  }
+  if (ec) {
+    close_code_ = impl_->ws->reason().code;
+    return std::nullopt;
+  }
+  return beast::buffers_to_string(buffer.data());
 }
 
 }  // namespace orderly::testing

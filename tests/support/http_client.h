@@ -4,7 +4,9 @@
 
 #include <boost/json/value.hpp>
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +42,27 @@ class HttpClient {
 
  private:
   std::unique_ptr<Impl> impl_;
+};
+
+// A WebSocket client for the feed tests.
+class WsClient {
+ public:
+  // Connects and upgrades; `status` is 101 on success, else the HTTP answer's.
+  WsClient(uint16_t port, const std::string& target,
+           const std::vector<std::pair<std::string, std::string>>& headers = {});
+  ~WsClient();
+  int status() const { return status_; }
+  // The next text message, or nullopt on timeout or when the server closed
+  // (then close_code() says why).
+  std::optional<std::string> read(std::chrono::milliseconds timeout);
+  int close_code() const { return close_code_; }
+  // Stops reading for a while: the server's queue for us fills up.
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  int status_ = 0;
+  int close_code_ = 0;
 };
 
 }  // namespace orderly::testing

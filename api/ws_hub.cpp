@@ -1,0 +1,150 @@
+#include "api/ws_hub.h"
+
+#include "core/json_writer.h"
+#include "core/schemas/order_events_generated.h"
+#include "core/schemas/payment_events_generated.h"
+#include "core/text.h"
+
+namespace orderly::api {
+
+WsHub::WsHub(const eventstore::EventStore& log,
+             std::function<std::optional<Uuid>(const Uuid&)> owner)
+    : log_(log), owner_of_order_(std::move(owner)) {
+  position_.store(log_.last_position());  // live from now on: history is in the API
+  thread_ = std::thread([this] { run(); });
+}
+
+WsHub::~WsHub() {
+  stopping_.store(true);
+  thread_.join();
+}
+
+std::function<void()> WsHub::subscribe(const Uuid& user, bool all, std::shared_ptr<WsSink> sink) {
+  std::lock_guard lock(mu_);
+  const uint64_t id = next_id_++;
+  subscribers_[id] = {user, all, std::move(sink)};
+  return [this, id] {
+    std::lock_guard lock(mu_);
+    subscribers_.erase(id);
+  };
+}
+
+size_t WsHub::clients() const {
+  std::lock_guard lock(mu_);
+  return subscribers_.size();
+}
+
+WsHub::Message WsHub::message_for(const EventView& ev) {
+  Message m;
+  JsonWriter w;
+  w.begin_object();
+  auto order_owner = [&](const Uuid& order) {
+    if (auto it = order_owner_.find(order); it != order_owner_.end())
+      return it->second;
+    const Uuid owner = owner_of_order_(order).value_or(Uuid{});
+    if (!owner.is_nil())
+      order_owner_[order] = owner;
+    return owner;
+  };
+  auto status_change = [&](const flatbuffers::String* order, const char* status) {
+    const Uuid id = fb_uuid(order);
+    m.owner = order_owner(id);
+    w.field("type", "order.status_changed").field("order_id", id).field("status", status);
+  };
+  switch (ev.type()) {
+    case EventType::kOrderPlaced: {
+      const auto* e = ev.as<events::OrderPlaced>();
+      const Uuid id = fb_uuid(e->order_id());
+      m.owner = fb_uuid(e->user_id());
+      order_owner_[id] = m.owner;
+      w.field("type", "order.created")
+          .field("order_id", id)
+          .field("status", "pending")
+          .field("total_cents", e->total_cents());
+      break;
+    }
+    case EventType::kOrderConfirmed:
+      status_change(ev.as<events::OrderConfirmed>()->order_id(), "confirmed");
+      break;
+    case EventType::kOrderShipped:
+      status_change(ev.as<events::OrderShipped>()->order_id(), "shipped");
+      break;
+    case EventType::kOrderDelivered:
+      status_change(ev.as<events::OrderDelivered>()->order_id(), "delivered");
+      break;
+    case EventType::kOrderCancelled: {
+      const auto* e = ev.as<events::OrderCancelled>();
+      status_change(e->order_id(), "cancelled");
+      w.field("reason", fb_string(e->reason()));
+      break;
+    }
+    case EventType::kPaymentCreated: {
+      const auto* e = ev.as<events::PaymentCreated>();
+      m.owner = fb_uuid(e->user_id());
+      payment_owner_[fb_uuid(e->payment_id())] = m.owner;
+      w.field("type", "payment.created")
+          .field("payment_id", fb_uuid(e->payment_id()))
+          .field("order_id", fb_uuid(e->order_id()))
+          .field("status", "requires_confirmation");
+      break;
+    }
+    case EventType::kPaymentSucceeded:
+    case EventType::kPaymentFailed:
+    case EventType::kPaymentRefunded: {
+      const flatbuffers::String *payment = nullptr, *order = nullptr;
+      const char* status = "";
+      if (ev.type() == EventType::kPaymentSucceeded) {
+        payment = ev.as<events::PaymentSucceeded>()->payment_id();
+        order = ev.as<events::PaymentSucceeded>()->order_id();
+        status = "succeeded";
+      } else if (ev.type() == EventType::kPaymentFailed) {
+        payment = ev.as<events::PaymentFailed>()->payment_id();
+        order = ev.as<events::PaymentFailed>()->order_id();
+        status = "failed";
+      } else {
+        payment = ev.as<events::PaymentRefunded>()->payment_id();
+        order = ev.as<events::PaymentRefunded>()->order_id();
+        status = "refunded";
+      }
+      const Uuid pid = fb_uuid(payment), oid = fb_uuid(order);
+      auto it = payment_owner_.find(pid);
+      m.owner = it != payment_owner_.end() ? it->second : order_owner(oid);
+      w.field("type", std::string("payment.") + status)
+          .field("payment_id", pid)
+          .field("order_id", oid)
+          .field("status", status);
+      break;
+    }
+    default:
+      w.field("type", ev.type_name()).field("stream", ev.stream());
+      break;
+  }
+  w.field("position", ev.position()).field("time", format_rfc3339(ev.time_us())).end_object();
+  m.json = w.take();
+  return m;
+}
+
+void WsHub::run() {
+  while (!stopping_.load()) {
+    const uint64_t next = position_.load() + 1;
+    if (log_.last_position() < next) {
+      log_.wait_for_position(next, std::chrono::milliseconds(200));
+      continue;
+    }
+    eventstore::LogQuery q;
+    q.from_position = next;
+    q.limit = 1024;
+    (void)log_.scan(q, [&](const EventView& ev) {
+      Message m = message_for(ev);
+      std::lock_guard lock(mu_);
+      for (auto& [id, s] : subscribers_) {
+        if (s.all || (!m.owner.is_nil() && s.user == m.owner))
+          s.sink->send(m.json);
+      }
+      position_.store(ev.position());
+      return true;
+    });
+  }
+}
+
+}  // namespace orderly::api

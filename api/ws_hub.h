@@ -1,0 +1,61 @@
+// The live feed behind /ws/notifications: follows the log from where it
+// was when the server started and pushes one JSON message per event to the
+// WebSocket clients it concerns (the customer whose order or payment it
+// is; admins with ?scope=all get every event). Events for one user never
+// reach another.
+//
+// Thread safety: subscribe/unsubscribe from any thread.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "api/http/server.h"
+#include "eventstore/store.h"
+#include "projections/orders.h"
+
+namespace orderly::api {
+
+class WsHub {
+ public:
+  // `orders` resolves the owner of orders placed before the hub started.
+  WsHub(const eventstore::EventStore& log, std::function<std::optional<Uuid>(const Uuid&)> owner);
+  ~WsHub();
+
+  // Returns the unsubscribe.
+  std::function<void()> subscribe(const Uuid& user, bool all, std::shared_ptr<WsSink> sink);
+  size_t clients() const;
+  uint64_t position() const { return position_.load(); }
+
+  // The message an event makes for its owner, and the owner (nil: none).
+  struct Message {
+    Uuid owner;
+    std::string json;
+  };
+  Message message_for(const EventView& ev);
+
+ private:
+  void run();
+
+  const eventstore::EventStore& log_;
+  std::function<std::optional<Uuid>(const Uuid&)> owner_of_order_;
+  absl::flat_hash_map<Uuid, Uuid, UuidHash> order_owner_, payment_owner_;
+  mutable std::mutex mu_;
+  struct Subscriber {
+    Uuid user;
+    bool all;
+    std::shared_ptr<WsSink> sink;
+  };
+  std::unordered_map<uint64_t, Subscriber> subscribers_;
+  uint64_t next_id_ = 1;
+  std::atomic<uint64_t> position_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace orderly::api

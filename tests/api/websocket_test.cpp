@@ -1,0 +1,78 @@
+// /ws/notifications: authenticated, per-user pushes (never another user's),
+// admins' scope=all, refusals before the upgrade.
+#include <doctest/doctest.h>
+
+#include "tests/api/server.h"
+
+using namespace orderly::testing;
+
+namespace {
+
+// Reads messages until one has `type` (or the time is up).
+std::optional<json::value> wait_for(WsClient& ws, const std::string& type) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto m = ws.read(std::chrono::seconds(5));
+    if (!m)
+      continue;
+    auto v = json::parse(*m);
+    if (str(v, "type") == type)
+      return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("websocket: a customer sees their order change status live, and only theirs") {
+  ServerUnderTest server;
+  HttpClient c = server.client();
+  Session ada = server.register_user("ada");
+  Session bob = server.register_user("bob");
+  Session admin = server.admin();
+
+  WsClient none(server.port, "/ws/notifications");
+  CHECK(none.status() == 401);
+  WsClient forged(server.port, "/ws/notifications?access_token=nonsense");
+  CHECK(forged.status() == 401);
+  WsClient not_admin(server.port, "/ws/notifications?scope=all&access_token=" + ada.access_token);
+  CHECK(not_admin.status() == 403);
+
+  WsClient ada_ws(server.port, "/ws/notifications?access_token=" + ada.access_token);
+  REQUIRE(ada_ws.status() == 101);
+  WsClient bob_ws(server.port, "/ws/notifications",
+                  {{"Authorization", "Bearer " + bob.access_token}});
+  REQUIRE(bob_ws.status() == 101);
+  WsClient all_ws(server.port, "/ws/notifications?scope=all&access_token=" + admin.access_token);
+  REQUIRE(all_ws.status() == 101);
+
+  const std::string cup =
+      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
+          "id");
+  auto placed = c.send("POST", "/api/orders", ada.access_token,
+                       R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  REQUIRE(placed.status == 201);
+  const std::string order = str(placed.json().as_object().at("order"), "id");
+  auto created = wait_for(ada_ws, "order.created");
+  REQUIRE(created);
+  CHECK(str(*created, "order_id") == order);
+  CHECK(str(*created, "status") == "pending");
+  CHECK(num(*created, "position") > 0);
+
+  REQUIRE(c.send("PUT", "/api/orders/" + order + "/status", admin.access_token,
+                 R"({"status":"confirmed"})")
+              .status == 200);
+  auto changed = wait_for(ada_ws, "order.status_changed");
+  REQUIRE(changed);
+  CHECK(str(*changed, "status") == "confirmed");
+  CHECK(str(*changed, "order_id") == order);
+
+  auto metrics = c.request("GET", "/metrics");
+  const size_t at = metrics.body.find("\norderly_websocket_clients ");
+  REQUIRE(at != std::string::npos);
+  CHECK(metrics.body.substr(at + 1, 27) == "orderly_websocket_clients 3");
+
+  // The admin's scope=all feed saw both; Bob saw nothing of Ada's.
+  CHECK(wait_for(all_ws, "order.status_changed"));
+  CHECK_FALSE(bob_ws.read(std::chrono::milliseconds(500)).has_value());
+}
