@@ -206,6 +206,30 @@ void Api::handle(Request request, Respond respond) {
   call->request = std::move(request);
   const Request& req = call->request;
 
+  // CORS: answer preflights, and mark answers readable by allowed origins.
+  const std::string_view origin = req.header("origin");
+  const bool cors = !origin.empty() &&
+                    std::any_of(ctx.options.cors_origins.begin(), ctx.options.cors_origins.end(),
+                                [&](const std::string& o) { return o == "*" || o == origin; });
+  if (cors) {
+    auto inner = std::move(call->respond);
+    call->respond = [inner = std::move(inner), origin = std::string(origin)](Response r) {
+      r.header("Access-Control-Allow-Origin", origin);
+      r.header("Vary", "Origin");
+      r.header("Access-Control-Expose-Headers", "X-Request-Id, X-Log-Position, Retry-After");
+      inner(std::move(r));
+    };
+    if (req.method == "OPTIONS") {
+      Response r;
+      r.status = 204;
+      r.header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
+      r.header("Access-Control-Allow-Headers",
+               "Authorization, Content-Type, Idempotency-Key, X-Min-Position, X-Request-Id");
+      r.header("Access-Control-Max-Age", "600");
+      return call->answer(std::move(r));
+    }
+  }
+
   double retry = 0;
   if (!ctx.ip_limiter.allow(req.remote_address, &retry)) {
     Response r = problem(429, "rate_limited", "too many requests from this address");

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/http/message.h"
 #include "api/http/server.h"
@@ -29,6 +30,9 @@ struct ApiOptions {
   double rate_limit_ip = 1000;      // requests per second, 0 = off
   double rate_limit_user = 100;
   std::string version = "0.1.0";
+  // Origins allowed to call the API from a browser page ("*": any); empty:
+  // no CORS headers (same-origin pages only).
+  std::vector<std::string> cors_origins;
 };
 
 class Api {

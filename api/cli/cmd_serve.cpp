@@ -161,15 +161,15 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   api_options.reservation_ttl_us = *ttl;
   api_options.rate_limit_ip = *rate_ip;
   api_options.rate_limit_user = *rate_user;
+  api_options.cors_origins = serve.cors_origins;
   api::Api http_api(**store, **processor, runner, *analytics, std::move(*secret), api_options, log);
   api::ServerOptions server_options;
   server_options.address = serve.http_address;
-  auto server = api::HttpServer::start(
-      server_options,
-      [&http_api](api::Request req, api::Respond respond) {
-        http_api.handle(std::move(req), std::move(respond));
-      },
-      &api::Api::error, {http_api.websocket_endpoint()});
+  auto server = api::HttpServer::start(server_options,
+                                       [&http_api](api::Request req, api::Respond respond) {
+                                         http_api.handle(std::move(req), std::move(respond));
+                                       },
+                                       &api::Api::error, {http_api.websocket_endpoint()});
   if (!server) {
     log->error("{}", server.status().to_string());
     return server.status().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;

@@ -23,6 +23,7 @@ struct ServeOptions {
   std::string rate_limit_ip = "1000/s";
   std::string rate_limit_user = "100/s";
   bool no_demo = false;
+  std::vector<std::string> cors_origins;
 };
 
 // "15m", "30s", "2h", "500ms" -> microseconds; nullopt when malformed.

@@ -50,6 +50,11 @@ int main(int argc, char** argv) {
                    "Requests per authenticated user (N/s, N/m; 0 = off; burst 2x)")
       ->envname("ORDERLY_RATE_LIMIT_USER")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--cors-origin", serve.cors_origins,
+                   "An origin allowed to call the API from a browser (repeat; * for any)")
+      ->envname("ORDERLY_CORS_ORIGINS")
+      ->delimiter(',');
   serve_cmd->add_flag("--no-demo", serve.no_demo,
                       "Do not create the demo catalog in a new data directory");
 

@@ -166,8 +166,8 @@ TEST_CASE("errors: every contract code, as problem+json naming the problem") {
   CHECK(c.request("GET", "/health").status == 200);
 }
 
-TEST_CASE("limits: a flood is answered 429 with Retry-After, slow clients are cut off") {
-  ServerUnderTest server({"--rate-limit-ip", "20/s"});
+TEST_CASE("limits: a flood is answered 429 with Retry-After, slow clients are cut off, CORS") {
+  ServerUnderTest server({"--rate-limit-ip", "20/s", "--cors-origin", "https://shop.example"});
   HttpClient c = server.client();
   int ok = 0, limited = 0;
   std::string retry_after;
@@ -184,6 +184,20 @@ TEST_CASE("limits: a flood is answered 429 with Retry-After, slow clients are cu
   CHECK(ok >= 40);  // the burst (2x the rate) and what refilled meanwhile
   CHECK(limited > 0);
   CHECK(!retry_after.empty());
+
+  // CORS: the configured origin gets a preflight and readable answers; others nothing.
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // let the bucket refill
+  auto preflight =
+      c.request("OPTIONS", "/api/orders", "",
+                {{"Origin", "https://shop.example"}, {"Access-Control-Request-Method", "POST"}});
+  CHECK(preflight.status == 204);
+  CHECK(preflight.header("access-control-allow-origin") == "https://shop.example");
+  CHECK(preflight.header("access-control-allow-headers").find("Authorization") !=
+        std::string::npos);
+  auto allowed = c.request("GET", "/health", "", {{"Origin", "https://shop.example"}});
+  CHECK(allowed.header("access-control-allow-origin") == "https://shop.example");
+  auto other = c.request("GET", "/health", "", {{"Origin", "https://evil.example"}});
+  CHECK(other.header("access-control-allow-origin").empty());
 
   // A client that sends half a request and stops is disconnected by the
   // read timeout (10 s), well before this test's own 30 s limit.
