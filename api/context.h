@@ -11,6 +11,7 @@
 #include "api/position_waiter.h"
 #include "api/rate_limiter.h"
 #include "api/router.h"
+#include "api/worker_pool.h"
 #include "api/ws_hub.h"
 
 namespace orderly::projections {
@@ -38,6 +39,7 @@ struct Api::Context {
   RateLimiter ip_limiter, user_limiter;
   PositionWaiter waiter;
   WsHub hub;
+  WorkerPool password_workers{2, 256};  // argon2id off the I/O threads
 
   Context(eventstore::EventStore& s, commands::CommandProcessor& p,
           projections::ProjectionRunner& r, commands::AnalyticsRecorder& a, std::string secret,

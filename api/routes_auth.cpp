@@ -93,6 +93,9 @@ void start_session(Context& ctx, const CallPtr& call, int status, json::object u
           });
 }
 
+void finish_register(Context& ctx, const CallPtr& call, const std::string& username,
+                     const std::string& normalized, const std::string& password);
+
 void register_user(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
@@ -116,12 +119,22 @@ void register_user(Context& ctx, const CallPtr& call) {
     errors.push_back({"password", st.fields().empty() ? st.message() : st.fields()[0].message});
   if (!errors.empty())
     return call->answer(problem(422, "validation_failed", "the registration is not valid", errors));
-  auto hash = hash_password(*password);
+  const bool queued = ctx.password_workers.submit(
+      [&ctx, call, username = *username, normalized, password = *password] {
+        finish_register(ctx, call, username, normalized, password);
+      });
+  if (!queued)
+    call->answer(problem(503, "overloaded", "too many logins and registrations at once; retry"));
+}
+
+void finish_register(Context& ctx, const CallPtr& call, const std::string& username,
+                     const std::string& normalized, const std::string& password) {
+  auto hash = hash_password(password);
   if (!hash)
     return call->fail(hash.status());
   RegisterUser reg;
   reg.user_id = new_id_value();
-  reg.username = *username;
+  reg.username = username;
   reg.email = normalized;
   reg.password_hash = std::move(*hash);
   CommandMeta meta = call->meta();
@@ -151,10 +164,22 @@ void login(Context& ctx, const CallPtr& call) {
   auto users = ctx.model<projections::UsersReadModel>("users");
   auto user =
       email ? users->find_by_email(normalize_email(*email)) : users->find_by_username(*username);
-  // One answer for an unknown user and a wrong password: no account probing.
-  if (!user || !verify_password(user->password_hash, *password))
-    return call->answer(problem(401, "unauthorized", "wrong email, username or password"));
-  start_session(ctx, call, 200, user_json(*user), user->role);
+  const bool queued =
+      ctx.password_workers.submit([&ctx, call, user = std::move(user), password = *password] {
+        // One answer for an unknown user and a wrong password: no account
+        // probing (an unknown user costs a hash check too, so timing says nothing).
+        static const std::string kDummy = [] {
+          auto h = hash_password("timing-equaliser");
+          return h ? *h : std::string();
+        }();
+        const bool ok = user ? verify_password(user->password_hash, password)
+                             : (verify_password(kDummy, password), false);
+        if (!ok)
+          return call->answer(problem(401, "unauthorized", "wrong email, username or password"));
+        start_session(ctx, call, 200, user_json(*user), user->role);
+      });
+  if (!queued)
+    call->answer(problem(503, "overloaded", "too many logins and registrations at once; retry"));
 }
 
 void refresh(Context& ctx, const CallPtr& call) {

@@ -1,0 +1,31 @@
+// A few threads for slow CPU work a request needs (argon2id hashing takes
+// ~50 ms and 64 MiB): the I/O threads hand it over instead of stalling
+// every other connection. The queue is bounded; a full one refuses.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace orderly::api {
+
+class WorkerPool {
+ public:
+  WorkerPool(size_t threads, size_t max_queued);
+  ~WorkerPool();
+  // False (and `job` not run) when the queue is full or the pool stopping.
+  bool submit(std::function<void()> job);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  size_t max_queued_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace orderly::api
