@@ -54,6 +54,11 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
   void accept(http::request<http::string_body> req, std::function<void()> on_close) {
     on_close_ = std::move(on_close);
     beast::get_lowest_layer(ws_).expires_never();
+    // A bounded kernel buffer too: a client that stops reading fills it and
+    // then our queue, and is dropped, instead of parking megabytes per socket.
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().set_option(net::socket_base::send_buffer_size(64 << 10),
+                                                     ignored);
     // Pings every idle interval; a peer that answers none is dropped.
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.set_option(websocket::stream_base::decorator(
@@ -73,8 +78,9 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
       if (self->closed_)
         return;
       if (self->queue_.size() >= self->max_queued_) {
-        // Too slow to keep up: drop it rather than buffer without bound.
-        self->queue_.clear();
+        // Too slow to keep up: drop it rather than buffer without bound
+        // (keeping the message being written: its buffer is in use).
+        self->queue_.resize(self->writing_ ? 1 : 0);
         return self->do_close(websocket::close_code::policy_error, "too slow: messages dropped");
       }
       self->queue_.push_back(std::move(text));
@@ -111,6 +117,8 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
                       if (ec)
                         return self->finish();
                       self->queue_.pop_front();
+                      if (self->closed_)
+                        return self->send_close();
                       self->flush();
                     });
   }
@@ -119,7 +127,12 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
     if (closed_ || !open_)
       return finish();
     closed_ = true;
-    ws_.async_close(websocket::close_reason(code, reason),
+    close_reason_ = websocket::close_reason(code, reason);
+    if (!writing_)
+      send_close();  // else once the write in flight is done (one write at a time)
+  }
+  void send_close() {
+    ws_.async_close(close_reason_,
                     [self = shared_from_this()](beast::error_code) { self->finish(); });
   }
 
@@ -138,6 +151,7 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
   beast::flat_buffer in_;
   std::deque<std::string> queue_;
   std::function<void()> on_close_;
+  websocket::close_reason close_reason_;
   bool open_ = false, writing_ = false, closed_ = false;
 };
 

@@ -2,6 +2,8 @@
 // admins' scope=all, refusals before the upgrade.
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include "tests/api/server.h"
 
 using namespace orderly::testing;
@@ -75,4 +77,45 @@ TEST_CASE("websocket: a customer sees their order change status live, and only t
   // The admin's scope=all feed saw both; Bob saw nothing of Ada's.
   CHECK(wait_for(all_ws, "order.status_changed"));
   CHECK_FALSE(bob_ws.read(std::chrono::milliseconds(500)).has_value());
+}
+
+TEST_CASE("websocket: a client that stops reading is dropped with 1008, the server carries on") {
+  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  Session admin = server.admin();
+  Session ada = server.register_user("ada");
+  HttpClient c = server.client();
+  // Reads nothing while the shop is busy, through a tiny receive buffer.
+  WsClient slow(server.port, "/ws/notifications?scope=all&access_token=" + admin.access_token, {},
+                4096);
+  REQUIRE(slow.status() == 101);
+  const std::string cup =
+      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
+          "id");
+  REQUIRE(
+      c.send("PUT", "/api/products/" + cup + "/stock", admin.access_token, R"({"stock":1000000})")
+          .status == 200);
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&] {
+      HttpClient w(server.port);
+      for (int i = 0; i < 400; ++i) {
+        auto r = w.send("POST", "/api/orders", ada.access_token,
+                        R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+        CHECK(r.status == 201);
+      }
+    });
+  }
+  for (auto& t : writers)
+    t.join();
+  // Now read: what was buffered arrives, then the close frame.
+  int messages = 0;
+  while (slow.read(std::chrono::seconds(10)))
+    ++messages;
+  MESSAGE("messages read before the close: " << messages);
+  CHECK(slow.close_code() == 1008);
+  CHECK(messages < 1601);  // it did not get everything: it was cut off
+  // A fresh client still works.
+  WsClient fresh(server.port, "/ws/notifications?access_token=" + ada.access_token);
+  CHECK(fresh.status() == 101);
+  CHECK(c.request("GET", "/health").status == 200);
 }

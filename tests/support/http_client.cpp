@@ -137,10 +137,16 @@ struct WsClient::Impl {
 };
 
 WsClient::WsClient(uint16_t port, const std::string& target,
-                   const std::vector<std::pair<std::string, std::string>>& headers)
+                   const std::vector<std::pair<std::string, std::string>>& headers,
+                   int receive_buffer)
     : impl_(std::make_unique<Impl>()) {
   impl_->ws.emplace(impl_->ioc);
   beast::error_code ec;
+  if (receive_buffer > 0) {
+    auto& socket = beast::get_lowest_layer(*impl_->ws).socket();
+    socket.open(tcp::v4(), ec);
+    socket.set_option(net::socket_base::receive_buffer_size(receive_buffer), ec);
+  }
   beast::get_lowest_layer(*impl_->ws).expires_after(std::chrono::seconds(30));
   beast::get_lowest_layer(*impl_->ws)
       .connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);

@@ -48,8 +48,10 @@ class HttpClient {
 class WsClient {
  public:
   // Connects and upgrades; `status` is 101 on success, else the HTTP answer's.
+  // `receive_buffer` > 0 shrinks the socket's receive buffer (a slow client).
   WsClient(uint16_t port, const std::string& target,
-           const std::vector<std::pair<std::string, std::string>>& headers = {});
+           const std::vector<std::pair<std::string, std::string>>& headers = {},
+           int receive_buffer = 0);
   ~WsClient();
   int status() const { return status_; }
   // The next text message, or nullopt on timeout or when the server closed
