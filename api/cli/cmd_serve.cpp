@@ -119,7 +119,9 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
       return false;
     });
   }
-  auto processor = commands::CommandProcessor::start(**store);
+  commands::ProcessorOptions processor_options;
+  processor_options.queue_capacity = serve.queue_capacity;
+  auto processor = commands::CommandProcessor::start(**store, processor_options);
   if (!processor) {
     log->error("cannot rebuild the writer's state: {}", processor.status().to_string());
     return kExitFailure;

@@ -55,6 +55,12 @@ int main(int argc, char** argv) {
                    "An origin allowed to call the API from a browser (repeat; * for any)")
       ->envname("ORDERLY_CORS_ORIGINS")
       ->delimiter(',');
+  serve_cmd
+      ->add_option("--queue-capacity", serve.queue_capacity,
+                   "Commands that may wait for the writer; more are answered 503 overloaded")
+      ->envname("ORDERLY_QUEUE_CAPACITY")
+      ->check(CLI::Range(size_t{1}, size_t{10'000'000}))
+      ->capture_default_str();
   serve_cmd->add_flag("--no-demo", serve.no_demo,
                       "Do not create the demo catalog in a new data directory");
 

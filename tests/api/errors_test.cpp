@@ -2,6 +2,7 @@
 // customers and an admin, idempotent retries, limits and read-your-writes.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -206,4 +207,38 @@ TEST_CASE("limits: a flood is answered 429 with Retry-After, slow clients are cu
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   CHECK(answer.empty());
   CHECK(secs < 25);
+}
+
+TEST_CASE("overload: a full command queue answers 503 overloaded with Retry-After, then recovers") {
+  ServerUnderTest server(
+      {"--queue-capacity", "1", "--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  Session ada = server.register_user("ada");
+  HttpClient c = server.client();
+  const std::string cup = product_id(c, "espresso");
+  std::atomic<int> created{0}, overloaded{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 16; ++t) {
+    clients.emplace_back([&] {
+      HttpClient w(server.port);
+      for (int i = 0; i < 30; ++i) {
+        auto r = w.send("POST", "/api/orders", ada.access_token,
+                        R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+        if (r.status == 201)
+          ++created;
+        else if (r.status == 503 && code_of(r) == "overloaded" && !r.header("retry-after").empty())
+          ++overloaded;
+        else
+          ++other;
+      }
+    });
+  }
+  for (auto& t : clients)
+    t.join();
+  CHECK(created.load() > 0);
+  CHECK(overloaded.load() > 0);
+  CHECK(other.load() == 0);
+  // It recovers by itself: a lone request goes through.
+  auto after = c.send("POST", "/api/orders", ada.access_token,
+                      R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  CHECK(after.status == 201);
 }
