@@ -118,7 +118,7 @@ std::span<const uint8_t> EventView::payload() const {
 Result<EventView> decode_envelope_only(std::span<const uint8_t> bytes) {
   const schema::Envelope* env = nullptr;
   ORDERLY_RETURN_IF_ERROR(check_envelope(bytes, &env));
-  return EventView(env);
+  return EventView(env, bytes);
 }
 
 Status verify_event_payload(const EventView& view) {
@@ -134,7 +134,7 @@ Status verify_event_payload(const EventView& view) {
 Result<EventView> decode_event(std::span<const uint8_t> bytes) {
   const schema::Envelope* env = nullptr;
   ORDERLY_RETURN_IF_ERROR(check_envelope(bytes, &env));
-  EventView view(env);
+  EventView view(env, bytes);
   ORDERLY_RETURN_IF_ERROR(verify_event_payload(view));
   // Upcasting hook: when a type's schema version moves past 1, older payloads
   // are converted here before anyone reads them.

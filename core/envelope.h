@@ -44,7 +44,8 @@ void build_envelope(flatbuffers::FlatBufferBuilder& fbb, const EnvelopeFields& f
 class EventView {
  public:
   EventView() = default;
-  explicit EventView(const schema::Envelope* env) : env_(env) {}
+  EventView(const schema::Envelope* env, std::span<const uint8_t> bytes)
+      : env_(env), bytes_(bytes) {}
 
   uint64_t position() const;
   uint64_t version() const;
@@ -57,6 +58,8 @@ class EventView {
   std::string_view correlation_id() const;
   std::string_view causation_id() const;
   std::span<const uint8_t> payload() const;
+  // The whole envelope as stored (what the fan-out publishes).
+  std::span<const uint8_t> bytes() const { return bytes_; }
 
   // The payload as its generated table type, e.g. view.as<events::OrderPlaced>().
   // REQUIRES: T is the table that type() names.
@@ -67,6 +70,7 @@ class EventView {
 
  private:
   const schema::Envelope* env_ = nullptr;
+  std::span<const uint8_t> bytes_;
 };
 
 // Verifies envelope and payload. REQUIRES: data is 8-byte aligned (the log's
