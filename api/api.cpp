@@ -3,11 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <set>
 
 #include "api/auth/jwt.h"
 #include "api/context.h"
 #include "api/problem.h"
 #include "core/ids.h"
+#include "projections/users.h"
 
 namespace orderly::api {
 
@@ -96,7 +98,17 @@ void Context::run(const CallPtr& call, commands::Command command, commands::Comm
                      // read model once it has applied the command's events.
                      waiter.when_applied(
                          read_model, r.last_position, options.min_position_wait,
-                         [call, r, then = std::move(then)](bool) { then(call, r); });
+                         [call, r, then = std::move(then)](bool applied) {
+                           if (applied)
+                             return then(call, r);
+                           // Durable, but the read model is behind: say so
+                           // rather than answer with the state before it.
+                           Response res =
+                               json_response(202, json::object{{"status", "accepted"},
+                                                               {"position", r.last_position},
+                                                               {"stream", r.stream}});
+                           call->answer(with_position(std::move(res), r.last_position));
+                         });
                    });
 }
 
@@ -115,6 +127,20 @@ Api::~Api() = default;
 
 namespace {
 
+// The caller a valid token names, as the users read model knows them now:
+// a user who no longer exists is refused, and the role is the current one
+// (a demoted admin is a customer at once, not when the token expires).
+Result<Principal> principal_of(const Context& ctx, const Uuid& id, const std::string& text) {
+  auto user = ctx.model<projections::UsersReadModel>("users")->get(text);
+  if (!user)
+    return Status::unauthorized("the access token's user does not exist");
+  Principal p;
+  p.user_id = id;
+  p.user_id_text = text;
+  p.role = user->role == "admin" ? commands::Role::kAdmin : commands::Role::kCustomer;
+  return p;
+}
+
 // The caller of a WebSocket upgrade: token from ?access_token= (browsers
 // cannot set headers on a WebSocket) or Authorization.
 Result<Principal> ws_caller(const Context& ctx, const Request& req) {
@@ -132,11 +158,7 @@ Result<Principal> ws_caller(const Context& ctx, const Request& req) {
   const auto id = Uuid::parse(claims->sub);
   if (!id)
     return Status::unauthorized("the access token names no user");
-  Principal p;
-  p.user_id = *id;
-  p.user_id_text = claims->sub;
-  p.role = claims->role == "admin" ? commands::Role::kAdmin : commands::Role::kCustomer;
-  return p;
+  return principal_of(ctx, *id, claims->sub);
 }
 
 bool wants_all(const Request& req) {
@@ -159,11 +181,24 @@ WsEndpoint Api::websocket_endpoint() {
       return problem(403, "forbidden", "scope=all is for admins");
     return std::nullopt;
   };
-  e.open = [ctx](const Request& req, std::shared_ptr<WsSink> sink) {
-    auto who = ws_caller(*ctx, req);  // checked just before: valid
-    return ctx->hub.subscribe(who->user_id, wants_all(req), std::move(sink));
+  e.open = [ctx](const Request& req, std::shared_ptr<WsSink> sink) -> std::function<void()> {
+    auto who = ws_caller(*ctx, req);
+    if (!who) {  // expired between the check and now
+      sink->close(1008, "unauthorized");
+      return [] {};
+    }
+    return ctx->hub.subscribe(who->user_id, wants_all(req) && who->is_admin(), std::move(sink));
   };
   return e;
+}
+
+void Api::shutdown() {
+  ctx_->hub.close_all();
+  ctx_->password_workers.stop();
+}
+
+void Api::finish_waits() {
+  ctx_->waiter.stop();
 }
 
 size_t Api::websocket_clients() const {
@@ -188,7 +223,11 @@ void Api::handle(Request request, Respond respond) {
   const auto started = std::chrono::steady_clock::now();
   const Router::Match match = ctx.router.match(request.method, request.path);
   const std::string route = match.route ? match.route->route_label : "unmatched";
-  call->respond = [&ctx, started, route, method = request.method, path = request.path,
+  // Metric labels from a fixed set: a client's made-up methods add no series.
+  static const std::set<std::string, std::less<>> kMethods = {"GET",    "POST",    "PUT", "PATCH",
+                                                              "DELETE", "OPTIONS", "HEAD"};
+  const std::string method_label = kMethods.count(request.method) ? request.method : "OTHER";
+  call->respond = [&ctx, started, route, method = method_label, path = request.path,
                    remote = request.remote_address, id = call->request_id,
                    respond = std::move(respond),
                    call_weak = std::weak_ptr<Call>(call)](Response r) {
@@ -259,11 +298,10 @@ void Api::handle(Request request, Respond respond) {
     const auto id = Uuid::parse(claims->sub);
     if (!id)
       return call->answer(problem(401, "unauthorized", "the access token names no user"));
-    Principal who;
-    who.user_id = *id;
-    who.user_id_text = claims->sub;
-    who.role = claims->role == "admin" ? commands::Role::kAdmin : commands::Role::kCustomer;
-    call->who = who;
+    auto who = principal_of(ctx, *id, claims->sub);
+    if (!who)
+      return call->fail(who.status());
+    call->who = *who;
   }
   if (match.route->access != Access::kAnyone && !call->who)
     return call->answer(problem(401, "unauthorized", "this route needs an access token"));

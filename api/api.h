@@ -8,6 +8,7 @@
 
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ struct ApiOptions {
   // Origins allowed to call the API from a browser page ("*": any); empty:
   // no CORS headers (same-origin pages only).
   std::vector<std::string> cors_origins;
+  // More Prometheus text for /metrics (e.g. the fan-out's), appended as is.
+  std::function<std::string()> extra_metrics;
 };
 
 class Api {
@@ -43,6 +46,12 @@ class Api {
   ~Api();
 
   void handle(Request request, Respond respond);
+  // Before the HTTP server stops: closes WebSocket clients and finishes
+  // password work (later logins are refused with 503).
+  void shutdown();
+  // After the command pipeline has stopped, while the HTTP server object
+  // still exists: answers any read-your-writes wait still pending.
+  void finish_waits();
   // GET /ws/notifications: the live feed of the caller's events.
   WsEndpoint websocket_endpoint();
   size_t websocket_clients() const;

@@ -6,12 +6,17 @@ PositionWaiter::PositionWaiter(const projections::ProjectionRunner& runner)
     : runner_(runner), thread_([this] { run(); }) {}
 
 PositionWaiter::~PositionWaiter() {
+  stop();
+}
+
+void PositionWaiter::stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  if (thread_.joinable())
+    thread_.join();
 }
 
 void PositionWaiter::when_applied(std::string model, uint64_t position,
@@ -20,7 +25,11 @@ void PositionWaiter::when_applied(std::string model, uint64_t position,
   if (runner_.position(model) >= position)
     return then(true);
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    if (stopping_ || waits_.size() >= kMaxPending) {
+      lock.unlock();
+      return then(false);
+    }
     waits_.push_back(
         {std::move(model), position, std::chrono::steady_clock::now() + timeout, std::move(then)});
   }
@@ -54,7 +63,10 @@ void PositionWaiter::run() {
     lock.lock();
   }
   // Whoever still waits is told no, so every request is answered.
-  for (auto& w : waits_)
+  auto left = std::move(waits_);
+  waits_.clear();
+  lock.unlock();
+  for (auto& w : left)
     w.then(false);
 }
 

@@ -22,10 +22,15 @@ class PositionWaiter {
   ~PositionWaiter();
 
   // `then(true)` once `model` has applied `position`, `then(false)` at the
-  // deadline; at once (on the caller's thread) when it already has.
+  // deadline; at once (on the caller's thread) when it already has, when
+  // stopped, or when kMaxPending waits are pending already (a flood of
+  // far-future positions must not starve the others).
   void when_applied(std::string model, uint64_t position, std::chrono::milliseconds timeout,
                     std::function<void(bool)> then);
   size_t pending() const;
+  // Answers every pending wait (false) and from then on answers at once.
+  void stop();
+  static constexpr size_t kMaxPending = 10'000;
 
  private:
   struct Wait {

@@ -251,6 +251,8 @@ void metrics(Context& ctx, const CallPtr& call) {
     std::snprintf(buf, sizeof buf, "%.3f", p.lag_seconds);
     out += "orderly_projection_lag_seconds{projection=\"" + p.name + "\"} " + buf + "\n";
   }
+  if (ctx.options.extra_metrics)
+    out += ctx.options.extra_metrics();
   Response r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = std::move(out);

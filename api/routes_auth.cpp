@@ -145,8 +145,14 @@ void finish_register(Context& ctx, const CallPtr& call, const std::string& usern
                     {"role", "customer"},
                     {"created_at", format_rfc3339(now_us())}};
   ctx.run(call, reg, meta, "users",
-          [&ctx, user = std::move(user)](const CallPtr& call, const CommandReply&) {
-            start_session(ctx, call, 201, user, "customer");
+          [&ctx, user = std::move(user)](const CallPtr& call, const CommandReply& r) {
+            // A retry with the same Idempotency-Key answers for the user the
+            // first request registered.
+            const std::string id =
+                created_id(r, "user-", json::value_to<std::string>(user.at("id")));
+            auto stored = ctx.model<projections::UsersReadModel>("users")->get(id);
+            start_session(ctx, call, 201, stored ? user_json(*stored) : user,
+                          stored ? stored->role : "customer");
           });
 }
 

@@ -161,7 +161,11 @@ void analytics_event(Context& ctx, const CallPtr& call) {
   f.only({"type", "product_id", "query"});
   const auto type = f.str("type", true, 32);
   if (type == "product_view") {
-    if (auto id = f.id("product_id", true); id && f.ok())
+    auto id = f.id("product_id", true);
+    // Only products that exist count: made-up ids would grow the stats forever.
+    if (id && f.ok() && !ctx.model<projections::CatalogReadModel>("catalog")->get(id->to_string()))
+      f.add("product_id", "no such product");
+    if (id && f.ok())
       ctx.analytics.product_viewed(*id);
   } else if (type == "search") {
     if (auto q = f.str("query", true, 200); q && f.ok())

@@ -21,13 +21,19 @@ WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queu
 }
 
 WorkerPool::~WorkerPool() {
+  stop();
+}
+
+void WorkerPool::stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
-  for (auto& t : threads_)
-    t.join();
+  for (auto& t : threads_) {
+    if (t.joinable())
+      t.join();
+  }
 }
 
 bool WorkerPool::submit(std::function<void()> job) {

@@ -18,6 +18,8 @@ class WorkerPool {
   ~WorkerPool();
   // False (and `job` not run) when the queue is full or the pool stopping.
   bool submit(std::function<void()> job);
+  // Runs what is queued, then joins the threads; later submits are refused.
+  void stop();
 
  private:
   std::mutex mu_;

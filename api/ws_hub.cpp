@@ -29,6 +29,16 @@ std::function<void()> WsHub::subscribe(const Uuid& user, bool all, std::shared_p
   };
 }
 
+void WsHub::close_all() {
+  std::unordered_map<uint64_t, Subscriber> gone;
+  {
+    std::lock_guard lock(mu_);
+    gone.swap(subscribers_);
+  }
+  for (auto& [id, s] : gone)
+    s.sink->close(1001, "the server is shutting down");
+}
+
 size_t WsHub::clients() const {
   std::lock_guard lock(mu_);
   return subscribers_.size();

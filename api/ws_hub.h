@@ -30,6 +30,8 @@ class WsHub {
   // Returns the unsubscribe.
   std::function<void()> subscribe(const Uuid& user, bool all, std::shared_ptr<WsSink> sink);
   size_t clients() const;
+  // Closes every connection (1001 going away) and forgets them: at shutdown.
+  void close_all();
   uint64_t position() const { return position_.load(); }
 
   // The message an event makes for its owner, and the owner (nil: none).

@@ -14,6 +14,7 @@
 #include "api/cli/commands.h"
 #include "api/cli/demo_catalog.h"
 #include "api/cli/terminal.h"
+#include "api/fanout/nats_fanout.h"
 #include "api/http/server.h"
 #include "api/rate_limiter.h"
 #include "commands/analytics_recorder.h"
@@ -164,6 +165,31 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   api_options.rate_limit_ip = *rate_ip;
   api_options.rate_limit_user = *rate_user;
   api_options.cors_origins = serve.cors_origins;
+  std::unique_ptr<api::NatsFanout> fanout;
+  if (!serve.nats_url.empty()) {
+    api::NatsFanoutOptions fo;
+    fo.url = serve.nats_url;
+    fanout = std::make_unique<api::NatsFanout>(**store, **store, fo);
+    fanout->start();
+    log->info("publishing events to NATS JetStream at {} (stream ORDERLY)", serve.nats_url);
+    api_options.extra_metrics = [f = fanout.get(), s = store->get()] {
+      const auto st = f->stats();
+      const uint64_t last = s->last_position();
+      return "# HELP orderly_fanout_position Last log position JetStream acknowledged.\n"
+             "# TYPE orderly_fanout_position gauge\norderly_fanout_position " +
+             std::to_string(st.published_position) +
+             "\n# HELP orderly_fanout_lag Positions not yet acknowledged by JetStream.\n"
+             "# TYPE orderly_fanout_lag gauge\norderly_fanout_lag " +
+             std::to_string(last > st.published_position ? last - st.published_position : 0) +
+             "\n# HELP orderly_fanout_publish_errors_total Failed publishes (retried).\n"
+             "# TYPE orderly_fanout_publish_errors_total counter\n"
+             "orderly_fanout_publish_errors_total " +
+             std::to_string(st.publish_errors) +
+             "\n# HELP orderly_fanout_connected 1 while connected to NATS.\n"
+             "# TYPE orderly_fanout_connected gauge\norderly_fanout_connected " +
+             (st.connected ? "1" : "0") + "\n";
+    };
+  }
   api::Api http_api(**store, **processor, runner, *analytics, std::move(*secret), api_options, log);
   api::ServerOptions server_options;
   server_options.address = serve.http_address;
@@ -186,10 +212,14 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   int sig = 0;
   sigwait(&signals, &sig);
   log->info("signal {} received: finishing in-flight requests, draining the command pipeline", sig);
+  http_api.shutdown();                        // WebSocket clients told, waits answered
   (*server)->stop(std::chrono::seconds(10));  // no new requests; answers in flight delivered
   analytics.reset();                          // pending view/search counts recorded
-  (*processor)->stop();                       // every queued command answered, every batch durable
+  if (fanout)
+    fanout->stop();
+  (*processor)->stop();  // every queued command answered, every batch durable
   runner.stop();
+  http_api.finish_waits();  // the last answers, while the server object still exists
   Status st = (*store)->close();
   if (!st.is_ok()) {
     log->error("close failed: {}", st.to_string());

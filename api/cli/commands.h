@@ -23,6 +23,7 @@ struct ServeOptions {
   std::string rate_limit_ip = "1000/s";
   std::string rate_limit_user = "100/s";
   bool no_demo = false;
+  std::string nats_url;             // "" = events fan out in-process only
   size_t queue_capacity = 100'000;  // commands waiting for the writer; beyond: 503 overloaded
   std::vector<std::string> cors_origins;
 };

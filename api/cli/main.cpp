@@ -61,6 +61,10 @@ int main(int argc, char** argv) {
       ->envname("ORDERLY_QUEUE_CAPACITY")
       ->check(CLI::Range(size_t{1}, size_t{10'000'000}))
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--nats-url", serve.nats_url,
+                   "Publish every event to NATS JetStream (e.g. nats://127.0.0.1:4222)")
+      ->envname("ORDERLY_NATS_URL");
   serve_cmd->add_flag("--no-demo", serve.no_demo,
                       "Do not create the demo catalog in a new data directory");
 

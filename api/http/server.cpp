@@ -5,6 +5,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -24,17 +25,20 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 
 struct HttpServer::Impl {
+  // Declared before the io_context: sessions still queued in it when it is
+  // destroyed count themselves out of these on the way.
+  std::atomic<size_t> connections{0};  // HTTP and WebSocket
+  std::atomic<size_t> in_flight{0};
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> ws_clients{0};
   ServerOptions options;
   Handler handler;
   ErrorResponder errors;
+  std::vector<WsEndpoint> websockets;
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  net::steady_timer accept_retry{ioc};
   std::vector<std::thread> threads;
-  std::atomic<size_t> connections{0};
-  std::atomic<size_t> in_flight{0};
-  std::atomic<bool> stopping{false};
-  std::vector<WsEndpoint> websockets;
-  std::atomic<size_t> ws_clients{0};
 
   void accept();
 };
@@ -49,7 +53,10 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
       : ws_(std::move(stream)), server_(server), max_queued_(max_queued) {
     server_.ws_clients.fetch_add(1);
   }
-  ~WsSession() override { server_.ws_clients.fetch_sub(1); }
+  ~WsSession() override {
+    server_.ws_clients.fetch_sub(1);
+    server_.connections.fetch_sub(1);  // handed over by the HTTP session
+  }
 
   void accept(http::request<http::string_body> req, std::function<void()> on_close) {
     on_close_ = std::move(on_close);
@@ -164,7 +171,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ec)
       remote_ = ep.address().to_string();
   }
-  ~Session() { server_.connections.fetch_sub(1); }
+  ~Session() {
+    if (!handed_over_)
+      server_.connections.fetch_sub(1);
+  }
 
   void start() {
     net::dispatch(stream_.get_executor(),
@@ -231,6 +241,7 @@ class Session : public std::enable_shared_from_this<Session> {
           keep_alive_ = false;
           return write(std::move(*refusal));
         }
+        handed_over_ = true;  // the WebSocket keeps counting against max_connections
         auto ws = std::make_shared<WsSession>(std::move(stream_), server_, endpoint.max_queued);
         ws->accept(parser_->release(), endpoint.open(req, ws));
         return;
@@ -312,6 +323,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_;
   bool keep_alive_ = true;
   bool first_ = true;
+  bool handed_over_ = false;
   unsigned version_ = 11;
 };
 
@@ -320,8 +332,15 @@ class Session : public std::enable_shared_from_this<Session> {
 void HttpServer::Impl::accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
-      if (!stopping.load() && ec != net::error::operation_aborted)
-        accept();
+      if (stopping.load() || ec == net::error::operation_aborted)
+        return;
+      // Out of file descriptors (or similar): wait a little instead of
+      // spinning on a failing accept.
+      accept_retry.expires_after(std::chrono::milliseconds(100));
+      accept_retry.async_wait([this](beast::error_code e) {
+        if (!e && !stopping.load())
+          accept();
+      });
       return;
     }
     if (connections.fetch_add(1) >= options.max_connections) {

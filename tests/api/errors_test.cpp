@@ -80,6 +80,14 @@ TEST_CASE("errors: every contract code, as problem+json naming the problem") {
   auto expired = c.send("GET", "/api/orders", orderly::api::sign_jwt(old, secret));
   CHECK(expired.status == 401);
   CHECK(str(expired.json(), "detail").find("expired") != std::string::npos);
+  // A well-signed token for a user that does not exist; a customer's token
+  // claiming admin is still a customer (the role comes from the user).
+  orderly::api::AccessClaims ghost{"01937f4e-8c1a-7cc0-9a2b-3f5e6d7c8b9a", "admin", 1000,
+                                   4102444800};
+  CHECK(c.send("GET", "/api/orders", orderly::api::sign_jwt(ghost, secret)).status == 401);
+  orderly::api::AccessClaims promoted{ada.id, "admin", 1000, 4102444800};
+  CHECK(c.send("GET", "/api/stats/dashboard", orderly::api::sign_jwt(promoted, secret)).status ==
+        403);
   orderly::api::AccessClaims forged{ada.id, "admin", 1000, 4102444800};
   CHECK(c.send("GET", "/api/stats/dashboard",
                orderly::api::sign_jwt(forged, "another-secret-of-32-bytes-at-least"))
@@ -145,6 +153,23 @@ TEST_CASE("errors: every contract code, as problem+json naming the problem") {
   auto bobs_orders = c.send("GET", "/api/orders", bob.access_token, "",
                             {{"X-Min-Position", retry.header("x-log-position")}});
   CHECK(num(bobs_orders.json(), "total") == 1);
+
+  // A registration retried with the same key answers the same user.
+  const std::string reg =
+      R"({"username":"carol","email":"carol@example.com","password":"password-3"})";
+  auto reg1 = c.send("POST", "/api/auth/register", "", reg, {{"Idempotency-Key", "reg-1"}});
+  auto reg2 = c.send("POST", "/api/auth/register", "", reg, {{"Idempotency-Key", "reg-1"}});
+  REQUIRE(reg1.status == 201);
+  CHECK(reg2.status == 201);
+  CHECK(str(reg2.json().as_object().at("user"), "id") ==
+        str(reg1.json().as_object().at("user"), "id"));
+  // Views count only for products that exist.
+  CHECK(c.send("POST", "/api/analytics/events", "",
+               R"({"type":"product_view","product_id":"01937f4e-8c1a-7cc0-9a2b-3f5e6d7c8b9a"})")
+            .status == 422);
+  CHECK(c.send("POST", "/api/analytics/events", "",
+               R"({"type":"product_view","product_id":")" + desk + R"("})")
+            .status == 202);
 
   // 503 projection_lagging: a position the log will not reach in time.
   auto lagging = c.request("GET", "/api/products", "", {{"X-Min-Position", "999999999"}});
@@ -215,6 +240,10 @@ TEST_CASE("overload: a full command queue answers 503 overloaded with Retry-Afte
   Session ada = server.register_user("ada");
   HttpClient c = server.client();
   const std::string cup = product_id(c, "espresso");
+  Session admin = server.admin();
+  REQUIRE(
+      c.send("PUT", "/api/products/" + cup + "/stock", admin.access_token, R"({"stock":100000})")
+          .status == 200);
   std::atomic<int> created{0}, overloaded{0}, other{0};
   std::vector<std::thread> clients;
   for (int t = 0; t < 16; ++t) {

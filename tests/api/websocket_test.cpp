@@ -77,6 +77,12 @@ TEST_CASE("websocket: a customer sees their order change status live, and only t
   // The admin's scope=all feed saw both; Bob saw nothing of Ada's.
   CHECK(wait_for(all_ws, "order.status_changed"));
   CHECK_FALSE(bob_ws.read(std::chrono::milliseconds(500)).has_value());
+
+  // SIGTERM with feeds open: they are told (1001) and the server exits cleanly.
+  CHECK(server.stop() == 0);
+  while (ada_ws.read(std::chrono::seconds(5))) {
+  }
+  CHECK(ada_ws.close_code() == 1001);
 }
 
 TEST_CASE("websocket: a client that stops reading is dropped with 1008, the server carries on") {

@@ -52,7 +52,8 @@ RowChanges stored_rows(ReadModelStore& rows, std::string_view model) {
 
 }  // namespace
 
-TEST_CASE("online rebuild: queries answer throughout, the rebuilt model is swapped in, rows equal") {
+TEST_CASE(
+    "online rebuild: queries answer throughout, the rebuilt model is swapped in, rows equal") {
   TempDir dir;
   auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
   auto writer = std::move(CommandProcessor::start(*store).value());
@@ -71,7 +72,8 @@ TEST_CASE("online rebuild: queries answer throughout, the rebuilt model is swapp
   ada.actor = test_id(50);
   auto place = [&](int n) {
     for (int i = 0; i < n; ++i)
-      REQUIRE(writer->execute(PlaceOrder{new_id(), {{cup.product_id, 1}}, "", 900'000'000}, ada).is_ok());
+      REQUIRE(writer->execute(PlaceOrder{new_id(), {{cup.product_id, 1}}, "", 900'000'000}, ada)
+                  .is_ok());
   };
   place(3000);
 
