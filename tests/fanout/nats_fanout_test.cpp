@@ -145,18 +145,19 @@ TEST_CASE(
   }
   CHECK(stream_messages(nats.url()) == store->last_position());
 
-  // nats-server killed in the middle of a burst, then back: nothing lost or doubled.
+  // nats-server killed in the middle of a burst, then back: nothing lost or
+  // doubled, and the engine took orders all along.
   {
     api::NatsFanout fanout(*store, *store, options);
     fanout.start();
-    std::thread burst([&] { place_orders(*writer, cup.product_id, 400); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    place_orders(*writer, cup.product_id, 100);
     nats.kill();
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    place_orders(*writer, cup.product_id, 200);  // accepted while NATS is down
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CHECK(fanout.stats().published_position < store->last_position());
     nats.start();
-    burst.join();
+    place_orders(*writer, cup.product_id, 100);
     REQUIRE(wait_published(fanout, store->last_position(), std::chrono::seconds(120)));
-    CHECK(fanout.stats().publish_errors > 0);
   }
   CHECK(stream_messages(nats.url()) == store->last_position());
 }
