@@ -16,6 +16,7 @@
 #include "api/cli/terminal.h"
 #include "api/fanout/nats_fanout.h"
 #include "api/http/server.h"
+#include "api/notify/email_notifier.h"
 #include "api/rate_limiter.h"
 #include "commands/analytics_recorder.h"
 #include "commands/processor.h"
@@ -159,6 +160,17 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     log->error("{}", secret.status().to_string());
     return serve.jwt_secret_file.empty() ? kExitFailure : kExitUsage;
   }
+  api::EmailNotifierOptions mail;
+  mail.smtp_url = serve.smtp_url;
+  mail.outbox_dir = common.data_dir + "/outbox";
+  mail.mail_from = serve.mail_from;
+  api::EmailNotifier notifier(**store, **processor, runner, mail);
+  if (Status st = notifier.start(); !st.is_ok()) {
+    log->error("cannot start the email notifier: {}", st.to_string());
+    return kExitFailure;
+  }
+  log->info("emails go {}", serve.smtp_url.empty() ? "to " + mail.outbox_dir + " as .eml files"
+                                                   : "through " + serve.smtp_url);
   auto analytics = std::make_unique<commands::AnalyticsRecorder>(**processor);
   api::ApiOptions api_options;
   api_options.reservation_ttl_us = *ttl;
@@ -217,6 +229,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   analytics.reset();                          // pending view/search counts recorded
   if (fanout)
     fanout->stop();
+  notifier.stop();
   (*processor)->stop();  // every queued command answered, every batch durable
   runner.stop();
   http_api.finish_waits();  // the last answers, while the server object still exists

@@ -23,7 +23,9 @@ struct ServeOptions {
   std::string rate_limit_ip = "1000/s";
   std::string rate_limit_user = "100/s";
   bool no_demo = false;
-  std::string nats_url;             // "" = events fan out in-process only
+  std::string nats_url;  // "" = events fan out in-process only
+  std::string smtp_url;  // "" = emails are written to <data-dir>/outbox/ as .eml files
+  std::string mail_from = "orders@localhost";
   size_t queue_capacity = 100'000;  // commands waiting for the writer; beyond: 503 overloaded
   std::vector<std::string> cors_origins;
 };

@@ -65,6 +65,14 @@ int main(int argc, char** argv) {
       ->add_option("--nats-url", serve.nats_url,
                    "Publish every event to NATS JetStream (e.g. nats://127.0.0.1:4222)")
       ->envname("ORDERLY_NATS_URL");
+  serve_cmd
+      ->add_option("--smtp-url", serve.smtp_url,
+                   "Send emails through this SMTP server (e.g. smtp://127.0.0.1:2525); default: "
+                   ".eml files in <data-dir>/outbox/")
+      ->envname("ORDERLY_SMTP_URL");
+  serve_cmd->add_option("--mail-from", serve.mail_from, "The sender address of emails")
+      ->envname("ORDERLY_MAIL_FROM")
+      ->capture_default_str();
   serve_cmd->add_flag("--no-demo", serve.no_demo,
                       "Do not create the demo catalog in a new data directory");
 

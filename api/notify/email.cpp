@@ -1,0 +1,193 @@
+#include "api/notify/email.h"
+
+#include <curl/curl.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "core/clock.h"
+
+namespace orderly::api {
+
+extern const std::pair<std::string_view, std::string_view> kEmailTemplates[];
+extern const int kEmailTemplateCount;
+
+namespace {
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// {{name}} -> value; values named *_html are already HTML and go in as is.
+std::string fill(std::string_view text, const std::map<std::string, std::string>& vars, bool html) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t open = text.find("{{", i);
+    if (open == std::string_view::npos) {
+      out.append(text.substr(i));
+      break;
+    }
+    const size_t close = text.find("}}", open);
+    if (close == std::string_view::npos) {
+      out.append(text.substr(i));
+      break;
+    }
+    out.append(text.substr(i, open - i));
+    const std::string key(text.substr(open + 2, close - open - 2));
+    auto it = vars.find(key);
+    const std::string value = it == vars.end() ? "" : it->second;
+    out += html && !key.ends_with("_html") ? html_escape(value) : value;
+    i = close + 2;
+  }
+  return out;
+}
+
+// Header values stay on one line: no CR/LF from data into the headers.
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\r' || c == '\n')
+      c = ' ';
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<Email> render_email(const std::string& name,
+                           const std::map<std::string, std::string>& vars) {
+  for (int i = 0; i < kEmailTemplateCount; ++i) {
+    if (kEmailTemplates[i].first != name)
+      continue;
+    const std::string_view t = kEmailTemplates[i].second;
+    const size_t text_at = t.find("--- text\n");
+    const size_t html_at = t.find("--- html\n");
+    if (!t.starts_with("Subject: ") || text_at == std::string_view::npos ||
+        html_at == std::string_view::npos || html_at < text_at) {
+      return Status::internal("email template " + name + " is malformed");
+    }
+    Email e;
+    e.subject = one_line(fill(t.substr(9, t.find('\n') - 9), vars, false));
+    e.text = fill(t.substr(text_at + 9, html_at - text_at - 9), vars, false);
+    e.html = fill(t.substr(html_at + 9), vars, true);
+    return e;
+  }
+  return Status::not_found("no email template " + name);
+}
+
+std::string mime_message(const Email& e) {
+  const std::string boundary = "orderly-" + e.message_id.substr(1, 16);
+  std::string m;
+  m += "From: " + one_line(e.from) + "\r\n";
+  m += "To: " + one_line(e.to) + "\r\n";
+  m += "Subject: " + one_line(e.subject) + "\r\n";
+  m += "Message-ID: " + one_line(e.message_id) + "\r\n";
+  m += "Date: " + format_rfc3339(now_us()) + "\r\n";
+  m += "MIME-Version: 1.0\r\n";
+  m += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
+  auto part = [&](const char* type, const std::string& body) {
+    m += "--" + boundary + "\r\nContent-Type: " + type +
+         "; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+    // SMTP lines end in CRLF; a line of one "." would end the message (libcurl
+    // dot-stuffs, but keep the body in canonical form anyway).
+    for (size_t i = 0; i < body.size(); ++i) {
+      if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r'))
+        m += "\r\n";
+      else
+        m += body[i];
+    }
+    m += "\r\n";
+  };
+  part("text/plain", e.text);
+  part("text/html", e.html);
+  m += "--" + boundary + "--\r\n";
+  return m;
+}
+
+namespace {
+
+struct Upload {
+  std::string data;
+  size_t at = 0;
+};
+
+size_t read_upload(char* buffer, size_t size, size_t n, void* user) {
+  auto* u = static_cast<Upload*>(user);
+  const size_t chunk = std::min(size * n, u->data.size() - u->at);
+  std::memcpy(buffer, u->data.data() + u->at, chunk);
+  u->at += chunk;
+  return chunk;
+}
+
+}  // namespace
+
+Status send_smtp(const SmtpOptions& smtp, const Email& e) {
+  static std::once_flag init;
+  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr)
+    return Status::internal("libcurl could not start");
+  Upload upload{mime_message(e), 0};
+  curl_slist* rcpt = curl_slist_append(nullptr, ("<" + e.to + ">").c_str());
+  const std::string from = "<" + e.from + ">";
+  curl_easy_setopt(curl, CURLOPT_URL, smtp.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_upload);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, smtp.timeout_s);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  char error[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  const CURLcode rc = curl_easy_perform(curl);
+  curl_slist_free_all(rcpt);
+  curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) {
+    return Status::io_error(std::string("SMTP: ") + (error[0] ? error : curl_easy_strerror(rc)));
+  }
+  return Status::ok();
+}
+
+Status write_eml(const std::string& dir, const std::string& file_stem, const Email& e) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string path = dir + "/" + file_stem + ".eml";
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << mime_message(e);
+    out.flush();
+    if (!out)
+      return Status::io_error("cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec)
+    return Status::io_error("cannot rename " + tmp + ": " + ec.message());
+  return Status::ok();
+}
+
+}  // namespace orderly::api

@@ -1,0 +1,13 @@
+# Writes OUT (a .cpp) with every *.tmpl of DIR as {name, text} pairs.
+file(GLOB files ${DIR}/*.tmpl)
+list(SORT files)
+set(body "// Generated from ${DIR}; edit those files.\n#include <string_view>\n#include <utility>\nnamespace orderly::api {\nextern const std::pair<std::string_view, std::string_view> kEmailTemplates[];\nextern const int kEmailTemplateCount;\nconst std::pair<std::string_view, std::string_view> kEmailTemplates[] = {\n")
+set(count 0)
+foreach(f ${files})
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} content)
+  string(APPEND body "  {\"${name}\", R\"orderly_tmpl(${content})orderly_tmpl\"},\n")
+  math(EXPR count "${count}+1")
+endforeach()
+string(APPEND body "};\nconst int kEmailTemplateCount = ${count};\n}  // namespace orderly::api\n")
+file(WRITE ${OUT} "${body}")

@@ -1,0 +1,194 @@
+// The email notifier against a real SMTP server (Debian's aiosmtpd, writing
+// a Maildir): an order's journey produces exactly the expected emails; with
+// the SMTP server down the attempts are retried and recorded, and once it is
+// back every email arrives once. Without --smtp-url emails land in the outbox.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tests/api/server.h"
+#include "tests/support/free_port.h"
+
+using namespace orderly::testing;
+
+namespace {
+
+struct SmtpSink {
+  uint16_t port;
+  std::string maildir;
+  std::unique_ptr<ChildProcess> proc;
+
+  SmtpSink(uint16_t p, std::string dir) : port(p), maildir(std::move(dir)) {}
+  void start() {
+    proc = std::make_unique<ChildProcess>(std::vector<std::string>{
+        "/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(port), "-c",
+        "aiosmtpd.handlers.Mailbox", maildir});
+    REQUIRE(wait_for_listener(port, std::chrono::seconds(30)));
+  }
+  // Every message delivered so far, as text.
+  std::vector<std::string> messages() const {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(maildir + "/new", ec)) {
+      std::ifstream in(f.path());
+      std::stringstream ss;
+      ss << in.rdbuf();
+      out.push_back(ss.str());
+    }
+    return out;
+  }
+};
+
+std::vector<std::string> wait_for_messages(const std::function<std::vector<std::string>()>& list,
+                                           size_t n, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto m = list();
+    if (m.size() >= n)
+      return m;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return list();
+}
+
+size_t count_with(const std::vector<std::string>& messages, const std::string& needle) {
+  size_t n = 0;
+  for (const auto& m : messages)
+    n += m.find(needle) != std::string::npos;
+  return n;
+}
+
+std::string place_and_pay(HttpClient& c, const Session& user, const std::string& product) {
+  auto order = c.send("POST", "/api/orders", user.access_token,
+                      R"({"items":[{"product_id":")" + product + R"(","quantity":2}]})");
+  REQUIRE(order.status == 201);
+  const std::string id = str(order.json().as_object().at("order"), "id");
+  auto pay = c.send("POST", "/api/payments", user.access_token, R"({"order_id":")" + id + R"("})");
+  REQUIRE(pay.status == 201);
+  REQUIRE(c.send("POST",
+                 "/api/payments/" + str(pay.json().as_object().at("payment"), "id") + "/confirm",
+                 user.access_token, R"({"payment_method":"pm_card_ok"})")
+              .status == 200);
+  return id;
+}
+
+}  // namespace
+
+TEST_CASE("email: an order's journey sends exactly the expected emails, once each") {
+  TempDir mail;
+  SmtpSink smtp(free_port(), mail.sub("maildir"));
+  smtp.start();
+  ServerUnderTest server({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp.port),
+                          "--mail-from", "shop@example.com"});
+  HttpClient c = server.client();
+  Session ada = server.register_user("ada");
+  Session admin = server.admin();
+  const std::string cup =
+      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
+          "id");
+  const std::string order = place_and_pay(c, ada, cup);
+  REQUIRE(c.send("PUT", "/api/orders/" + order + "/status", admin.access_token,
+                 R"({"status":"shipped"})")
+              .status == 200);
+
+  // placed, payment succeeded, confirmed (by the payment), shipped.
+  auto messages = wait_for_messages([&] { return smtp.messages(); }, 4, std::chrono::seconds(60));
+  REQUIRE(messages.size() == 4);
+  CHECK(count_with(messages, "To: ada@example.com") == 4);
+  CHECK(count_with(messages, "From: shop@example.com") == 4);
+  const std::string ref = order.substr(0, 8);
+  CHECK(count_with(messages, "Subject: Order " + ref + " received: 25.00 USD") == 1);
+  CHECK(count_with(messages, "Subject: Payment of 25.00 USD received for order " + ref) == 1);
+  CHECK(count_with(messages, "Subject: Order " + ref + " confirmed") == 1);
+  CHECK(count_with(messages, "Subject: Order " + ref + " is on its way") == 1);
+  CHECK(count_with(messages, "2 x Espresso cup at 12.50 USD = 25.00 USD") == 4);
+  CHECK(count_with(messages, "Content-Type: text/html") == 4);
+
+  // The history says sent, one attempt each; nothing more arrives later.
+  auto history = c.send("GET", "/api/notifications", ada.access_token);
+  REQUIRE(history.status == 200);
+  CHECK(num(history.json(), "total") == 4);
+  const auto history_json = history.json();
+  for (const auto& n : history_json.as_object().at("items").as_array()) {
+    CHECK(str(n, "status") == "sent");
+    CHECK(num(n, "attempts") == 1);
+  }
+  // A restart does not send them again.
+  CHECK(server.stop() == 0);
+  server.start();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  CHECK(smtp.messages().size() == 4);
+}
+
+TEST_CASE("email: SMTP down, attempts retried and recorded, then each email delivered once") {
+  TempDir mail;
+  SmtpSink smtp(free_port(), mail.sub("maildir"));  // not started yet
+  ServerUnderTest server({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp.port)});
+  HttpClient c = server.client();
+  Session ada = server.register_user("ada");
+  const std::string cup =
+      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
+          "id");
+  auto order = c.send("POST", "/api/orders", ada.access_token,
+                      R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  REQUIRE(order.status == 201);
+  // Failed attempts are in the history, with the error.
+  bool failed = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!failed && std::chrono::steady_clock::now() < deadline) {
+    const auto h = c.send("GET", "/api/notifications", ada.access_token).json();
+    for (const auto& n : h.as_object().at("items").as_array()) {
+      failed |= str(n, "status") == "failed" && num(n, "attempts") >= 1 &&
+                !n.as_object().at("last_error").is_null();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(failed);
+  smtp.start();
+  auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, std::chrono::seconds(90));
+  REQUIRE(messages.size() == 1);
+  // Sent now, after more than one attempt; and only once.
+  bool sent = false;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!sent && std::chrono::steady_clock::now() < until) {
+    const auto h = c.send("GET", "/api/notifications", ada.access_token).json();
+    const auto& n = h.as_object().at("items").as_array().at(0);
+    sent = str(n, "status") == "sent" && num(n, "attempts") >= 2;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(sent);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CHECK(smtp.messages().size() == 1);
+}
+
+TEST_CASE("email: without --smtp-url the emails are .eml files in the outbox") {
+  ServerUnderTest server;
+  HttpClient c = server.client();
+  Session ada = server.register_user("ada");
+  const std::string cup =
+      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
+          "id");
+  REQUIRE(c.send("POST", "/api/orders", ada.access_token,
+                 R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})")
+              .status == 201);
+  auto files = wait_for_messages(
+      [&] {
+        std::vector<std::string> out;
+        std::error_code ec;
+        for (const auto& f : std::filesystem::directory_iterator(server.data + "/outbox", ec)) {
+          if (f.path().extension() == ".eml")
+            out.push_back(f.path().string());
+        }
+        return out;
+      },
+      1, std::chrono::seconds(60));
+  REQUIRE(files.size() == 1);
+  std::ifstream in(files[0]);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  CHECK(ss.str().find("To: ada@example.com") != std::string::npos);
+  CHECK(ss.str().find("Subject: Order ") != std::string::npos);
+}
