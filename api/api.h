@@ -36,6 +36,8 @@ struct ApiOptions {
   std::vector<std::string> cors_origins;
   // More Prometheus text for /metrics (e.g. the fan-out's), appended as is.
   std::function<std::string()> extra_metrics;
+  // The /ws/notifications feed reads the JetStream stream when set (else the log).
+  std::string nats_url;
 };
 
 class Api {

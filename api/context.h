@@ -54,10 +54,13 @@ struct Api::Context {
         ip_limiter(options.rate_limit_ip),
         user_limiter(options.rate_limit_user),
         waiter(r),
-        hub(s, [this](const Uuid& order) -> std::optional<Uuid> {
-          auto o = model<projections::OrdersReadModel>("orders")->get(order.to_string());
-          return o ? Uuid::parse(o->user_id) : std::nullopt;
-        }) {}
+        hub(
+            s,
+            [this](const Uuid& order) -> std::optional<Uuid> {
+              auto o = model<projections::OrdersReadModel>("orders")->get(order.to_string());
+              return o ? Uuid::parse(o->user_id) : std::nullopt;
+            },
+            options.nats_url) {}
 
   // The read model queries should use now (swapped by online rebuilds).
   template <typename T>

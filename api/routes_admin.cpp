@@ -237,6 +237,8 @@ void metrics(Context& ctx, const CallPtr& call) {
         static_cast<double>(s.max_slot_wait_us) / 1e6);
   gauge("orderly_websocket_clients", "Connected /ws/notifications clients.", "gauge",
         static_cast<double>(ctx.hub.clients()));
+  gauge("orderly_websocket_feed_from_nats", "1 when /ws/notifications reads JetStream.", "gauge",
+        ctx.hub.from_nats() ? 1 : 0);
   out +=
       "# HELP orderly_projection_lag Positions a read model trails the log.\n"
       "# TYPE orderly_projection_lag gauge\n";

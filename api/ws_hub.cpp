@@ -1,5 +1,10 @@
 #include "api/ws_hub.h"
 
+#include <nats/nats.h>
+
+#include <cstring>
+#include <vector>
+
 #include "core/json_writer.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
@@ -7,16 +12,84 @@
 
 namespace orderly::api {
 
+struct WsHub::Nats {
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  natsSubscription* sub = nullptr;
+  ~Nats() {
+    if (sub) {
+      natsSubscription_Unsubscribe(sub);
+      natsSubscription_Destroy(sub);
+    }
+    if (js)
+      jsCtx_Destroy(js);
+    if (nc) {
+      natsConnection_Close(nc);
+      natsConnection_Destroy(nc);
+    }
+  }
+};
+
 WsHub::WsHub(const eventstore::EventStore& log,
-             std::function<std::optional<Uuid>(const Uuid&)> owner)
-    : log_(log), owner_of_order_(std::move(owner)) {
+             std::function<std::optional<Uuid>(const Uuid&)> owner, std::string nats_url,
+             std::string subject_prefix)
+    : log_(log),
+      owner_of_order_(std::move(owner)),
+      nats_url_(std::move(nats_url)),
+      subject_prefix_(std::move(subject_prefix)) {
   position_.store(log_.last_position());  // live from now on: history is in the API
+  if (!nats_url_.empty() && start_nats())
+    return;
   thread_ = std::thread([this] { run(); });
 }
 
 WsHub::~WsHub() {
   stopping_.store(true);
-  thread_.join();
+  nats_.reset();  // unsubscribes: no callback runs after this
+  if (thread_.joinable())
+    thread_.join();
+}
+
+bool WsHub::start_nats() {
+  auto n = std::make_unique<Nats>();
+  if (natsConnection_ConnectTo(&n->nc, nats_url_.c_str()) != NATS_OK ||
+      natsConnection_JetStream(&n->js, n->nc, nullptr) != NATS_OK) {
+    return false;
+  }
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Ordered = true;  // gapless and in order, re-created by the library after a reconnect
+  so.Config.DeliverPolicy = js_DeliverNew;
+  const std::string subject = subject_prefix_ + ".>";
+  auto on_msg = [](natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+    auto* self = static_cast<WsHub*>(closure);
+    // The payload is the envelope: decode it from 8-byte aligned memory.
+    const int len = natsMsg_GetDataLength(msg);
+    std::vector<uint64_t> aligned((static_cast<size_t>(len) + 7) / 8);
+    std::memcpy(aligned.data(), natsMsg_GetData(msg), static_cast<size_t>(len));
+    auto view =
+        decode_event({reinterpret_cast<const uint8_t*>(aligned.data()), static_cast<size_t>(len)});
+    if (view.is_ok() && !self->stopping_.load())
+      self->dispatch(*view);
+    natsMsg_Destroy(msg);
+  };
+  if (js_Subscribe(&n->sub, n->js, subject.c_str(), on_msg, this, nullptr, &so, nullptr) !=
+      NATS_OK) {
+    return false;
+  }
+  nats_ = std::move(n);
+  return true;
+}
+
+void WsHub::dispatch(const EventView& ev) {
+  std::lock_guard order(dispatch_mu_);
+  Message m = message_for(ev);
+  std::lock_guard lock(mu_);
+  for (auto& [id, s] : subscribers_) {
+    if (s.all || (!m.owner.is_nil() && s.user == m.owner))
+      s.sink->send(m.json);
+  }
+  position_.store(ev.position());
 }
 
 std::function<void()> WsHub::subscribe(const Uuid& user, bool all, std::shared_ptr<WsSink> sink) {
@@ -145,13 +218,7 @@ void WsHub::run() {
     q.from_position = next;
     q.limit = 1024;
     (void)log_.scan(q, [&](const EventView& ev) {
-      Message m = message_for(ev);
-      std::lock_guard lock(mu_);
-      for (auto& [id, s] : subscribers_) {
-        if (s.all || (!m.owner.is_nil() && s.user == m.owner))
-          s.sink->send(m.json);
-      }
-      position_.store(ev.position());
+      dispatch(ev);
       return true;
     });
   }

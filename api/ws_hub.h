@@ -23,8 +23,13 @@ namespace orderly::api {
 
 class WsHub {
  public:
-  // `orders` resolves the owner of orders placed before the hub started.
-  WsHub(const eventstore::EventStore& log, std::function<std::optional<Uuid>(const Uuid&)> owner);
+  // `owner` resolves the owner of orders placed before the hub started.
+  // With `nats_url` the hub takes its events from the JetStream stream the
+  // fan-out fills (an ordered consumer, new messages only) instead of
+  // following the log itself; if NATS cannot be reached at start it falls
+  // back to the log.
+  WsHub(const eventstore::EventStore& log, std::function<std::optional<Uuid>(const Uuid&)> owner,
+        std::string nats_url = "", std::string subject_prefix = "orderly.events");
   ~WsHub();
 
   // Returns the unsubscribe.
@@ -33,6 +38,7 @@ class WsHub {
   // Closes every connection (1001 going away) and forgets them: at shutdown.
   void close_all();
   uint64_t position() const { return position_.load(); }
+  bool from_nats() const { return nats_ != nullptr; }
 
   // The message an event makes for its owner, and the owner (nil: none).
   struct Message {
@@ -43,6 +49,8 @@ class WsHub {
 
  private:
   void run();
+  bool start_nats();
+  void dispatch(const EventView& ev);
 
   const eventstore::EventStore& log_;
   std::function<std::optional<Uuid>(const Uuid&)> owner_of_order_;
@@ -58,6 +66,10 @@ class WsHub {
   std::atomic<uint64_t> position_{0};
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+  std::string nats_url_, subject_prefix_;
+  struct Nats;
+  std::unique_ptr<Nats> nats_;
+  std::mutex dispatch_mu_;  // message_for's owner maps: one event at a time
 };
 
 }  // namespace orderly::api

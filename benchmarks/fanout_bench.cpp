@@ -12,9 +12,9 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <semaphore>
 #include <thread>
+#include <unordered_map>
 
 #include "api/fanout/nats_fanout.h"
 #include "api/ws_hub.h"
@@ -38,9 +38,9 @@ struct FanoutWorld {
   int run = 0;
 
   FanoutWorld() {
-    nats = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
-        "/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p", std::to_string(port), "-sd",
-        dir.sub("nats")});
+    nats = std::make_unique<testing::ChildProcess>(
+        std::vector<std::string>{"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p",
+                                 std::to_string(port), "-sd", dir.sub("nats")});
     testing::wait_for_listener(port, std::chrono::seconds(30));
     eventstore::StoreOptions so;
     so.sync = eventstore::SyncMode::kNone;
@@ -63,8 +63,9 @@ struct FanoutWorld {
     user.actor = *Uuid::parse(new_uuid_v7());
     for (int i = 0; i < n; ++i) {
       window.acquire();
-      writer->submit(commands::PlaceOrder{*Uuid::parse(new_uuid_v7()), {{cup.product_id, 1}}, "", 900'000'000},
-                     user, [&](Result<commands::CommandReply>) { window.release(); });
+      writer->submit(
+          commands::PlaceOrder{*Uuid::parse(new_uuid_v7()), {{cup.product_id, 1}}, "", 900'000'000},
+          user, [&](Result<commands::CommandReply>) { window.release(); });
     }
     for (int i = 0; i < 4096; ++i)
       window.acquire();
@@ -220,15 +221,15 @@ void BM_CommandToWebSocket(benchmark::State& state) {
     for (int i = 0; i < total; ++i) {
       std::this_thread::sleep_until(start + std::chrono::microseconds(1'000'000LL * i / rate));
       ++outstanding;
-      writer->submit(commands::PlaceOrder{*Uuid::parse(new_uuid_v7()), {{cup.product_id, 1}}, "",
-                                          900'000'000},
-                     user, [&](Result<commands::CommandReply> r) {
-                       if (r) {
-                         std::lock_guard lock(mu);
-                         acked[r->last_position] = std::chrono::steady_clock::now();
-                       }
-                       --outstanding;
-                     });
+      writer->submit(
+          commands::PlaceOrder{*Uuid::parse(new_uuid_v7()), {{cup.product_id, 1}}, "", 900'000'000},
+          user, [&](Result<commands::CommandReply> r) {
+            if (r) {
+              std::lock_guard lock(mu);
+              acked[r->last_position] = std::chrono::steady_clock::now();
+            }
+            --outstanding;
+          });
     }
     while (outstanding.load() > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -248,7 +249,8 @@ void BM_CommandToWebSocket(benchmark::State& state) {
     for (const auto& [position, at] : acked) {
       auto it = sink->arrived.find(position);
       if (it != sink->arrived.end())
-        ms.push_back(std::max(0.0, std::chrono::duration<double, std::milli>(it->second - at).count()));
+        ms.push_back(
+            std::max(0.0, std::chrono::duration<double, std::milli>(it->second - at).count()));
     }
   }
   std::sort(ms.begin(), ms.end());
@@ -266,4 +268,9 @@ void BM_CommandToWebSocket(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_CommandToWebSocket)->Arg(1000)->Arg(10000)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CommandToWebSocket)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();

@@ -177,6 +177,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   api_options.rate_limit_ip = *rate_ip;
   api_options.rate_limit_user = *rate_user;
   api_options.cors_origins = serve.cors_origins;
+  api_options.nats_url = serve.nats_url;
   std::unique_ptr<api::NatsFanout> fanout;
   if (!serve.nats_url.empty()) {
     api::NatsFanoutOptions fo;

@@ -36,7 +36,7 @@ struct NatsFanoutOptions {
   std::string subject_prefix = "orderly.events";
   std::string checkpoint = "fanout-nats";
   uint64_t batch = 16384;  // events per checkpoint step (4 windows: few pipeline bubbles)
-  int64_t window = 4096;  // unacknowledged publishes in flight
+  int64_t window = 4096;   // unacknowledged publishes in flight
   uint64_t republish_margin = 10'000;
   std::chrono::milliseconds ack_wait{5000};
   std::chrono::milliseconds max_backoff{5000};

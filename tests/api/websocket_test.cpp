@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "tests/api/server.h"
+#include "tests/support/free_port.h"
 
 using namespace orderly::testing;
 
@@ -124,4 +125,30 @@ TEST_CASE("websocket: a client that stops reading is dropped with 1008, the serv
   WsClient fresh(server.port, "/ws/notifications?access_token=" + ada.access_token);
   CHECK(fresh.status() == 101);
   CHECK(c.request("GET", "/health").status == 200);
+}
+
+TEST_CASE("websocket: with --nats-url the feed comes through JetStream, and the fan-out reports") {
+  TempDir nats_dir;
+  const uint16_t nats_port = free_port();
+  ChildProcess nats({"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p",
+                     std::to_string(nats_port), "-sd", nats_dir.sub("nats")});
+  REQUIRE(wait_for_listener(nats_port, std::chrono::seconds(30)));
+  ServerUnderTest server({"--nats-url", "nats://127.0.0.1:" + std::to_string(nats_port)});
+  HttpClient c = server.client();
+  Session ada = server.register_user("ada");
+  WsClient ws(server.port, "/ws/notifications?access_token=" + ada.access_token);
+  REQUIRE(ws.status() == 101);
+  const std::string cup =
+      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
+          "id");
+  auto placed = c.send("POST", "/api/orders", ada.access_token,
+                       R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  REQUIRE(placed.status == 201);
+  auto created = wait_for(ws, "order.created");
+  REQUIRE(created);
+  CHECK(str(*created, "order_id") == str(placed.json().as_object().at("order"), "id"));
+  auto metrics = c.request("GET", "/metrics");
+  CHECK(metrics.body.find("orderly_fanout_connected 1") != std::string::npos);
+  CHECK(metrics.body.find("orderly_websocket_feed_from_nats 1") != std::string::npos);
+  CHECK(server.stop() == 0);
 }
