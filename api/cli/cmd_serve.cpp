@@ -164,6 +164,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   mail.smtp_url = serve.smtp_url;
   mail.outbox_dir = common.data_dir + "/outbox";
   mail.mail_from = serve.mail_from;
+  mail.nats_url = serve.nats_url;  // with NATS, emails are driven by a durable consumer
   api::EmailNotifier notifier(**store, **processor, runner, mail);
   if (Status st = notifier.start(); !st.is_ok()) {
     log->error("cannot start the email notifier: {}", st.to_string());

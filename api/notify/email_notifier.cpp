@@ -1,9 +1,11 @@
 #include "api/notify/email_notifier.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <nats/nats.h>
 
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -78,12 +80,19 @@ struct EmailNotifier::Impl {
   std::condition_variable cv;
   absl::flat_hash_map<Uuid, Pending, UuidHash> pending;
   bool stopping = false;
+  bool ready = false;  // the pending set has been rebuilt from the log
   uint64_t position = 0, sent = 0, failed_attempts = 0;
-  std::thread follower, sender;
+  std::thread follower, sender, nats_thread;
 
   Impl(eventstore::EventStore& l, commands::CommandProcessor& p,
        const projections::ProjectionRunner& m, EmailNotifierOptions o)
       : log(l), processor(p), models(m), options(std::move(o)) {}
+
+  void sleep_for(std::chrono::milliseconds d) {
+    const auto until = Clock::now() + d;
+    while (!is_stopping() && Clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 
   bool is_stopping() {
     std::lock_guard lock(mu);
@@ -177,10 +186,96 @@ struct EmailNotifier::Impl {
     });
   }
 
+  // Step 1 from NATS: a durable pull consumer, in stream order, each
+  // message acked once its request is recorded.
+  void consume_nats(uint64_t start_after) {
+    std::chrono::milliseconds backoff(100);
+    natsConnection* nc = nullptr;
+    jsCtx* js = nullptr;
+    natsSubscription* sub = nullptr;
+    auto drop = [&] {
+      if (sub)
+        natsSubscription_Destroy(sub);
+      if (js)
+        jsCtx_Destroy(js);
+      if (nc) {
+        natsConnection_Close(nc);
+        natsConnection_Destroy(nc);
+      }
+      sub = nullptr;
+      js = nullptr;
+      nc = nullptr;
+    };
+    while (!is_stopping()) {
+      if (sub == nullptr) {
+        natsOptions* no = nullptr;
+        natsOptions_Create(&no);
+        natsOptions_SetURL(no, options.nats_url.c_str());
+        natsOptions_SetMaxReconnect(no, -1);
+        natsOptions_SetReconnectWait(no, 200);
+        const bool ok = natsConnection_Connect(&nc, no) == NATS_OK;
+        natsOptions_Destroy(no);
+        jsSubOptions so;
+        jsSubOptions_Init(&so);
+        so.Stream = options.stream.c_str();
+        so.Config.AckPolicy = js_AckExplicit;
+        // A new durable starts after what the log follower has seen (stream
+        // sequence = log position: the fan-out publishes each position once).
+        so.Config.DeliverPolicy = js_DeliverByStartSequence;
+        so.Config.OptStartSeq = start_after + 1;
+        const std::string subject = options.subject_prefix + ".>";
+        if (!ok || natsConnection_JetStream(&js, nc, nullptr) != NATS_OK ||
+            js_PullSubscribe(&sub, js, subject.c_str(), options.durable.c_str(), nullptr, &so,
+                             nullptr) != NATS_OK) {
+          sub = nullptr;
+          drop();
+          sleep_for(backoff);
+          backoff = std::min(backoff * 2, options.max_backoff);
+          continue;
+        }
+        backoff = std::chrono::milliseconds(100);
+      }
+      natsMsgList list{};
+      const natsStatus s = natsSubscription_Fetch(&list, sub, 256, 500, nullptr);
+      if (s == NATS_TIMEOUT)
+        continue;
+      if (s != NATS_OK) {
+        sleep_for(backoff);  // NATS away: the library reconnects meanwhile
+        backoff = std::min(backoff * 2, options.max_backoff);
+        continue;
+      }
+      backoff = std::chrono::milliseconds(100);
+      for (int i = 0; i < list.Count && !is_stopping(); ++i) {
+        natsMsg* msg = list.Msgs[i];
+        const int len = natsMsg_GetDataLength(msg);
+        std::vector<uint64_t> aligned((static_cast<size_t>(len) + 7) / 8);
+        std::memcpy(aligned.data(), natsMsg_GetData(msg), static_cast<size_t>(len));
+        auto view = decode_event(
+            {reinterpret_cast<const uint8_t*>(aligned.data()), static_cast<size_t>(len)});
+        if (view.is_ok())
+          request(*view);
+        natsMsg_Ack(msg, nullptr);
+      }
+      natsMsgList_Destroy(&list);
+    }
+    drop();
+  }
+
   void follow() {
     auto saved = log.load_checkpoint(options.checkpoint);
     uint64_t at = saved ? *saved : 0;
-    rebuild_pending(at);
+    // The whole log's notification state first (not just up to the
+    // checkpoint: a "sent" after it must be known before the sender starts).
+    const uint64_t tracked_upto = log.last_position();
+    rebuild_pending(tracked_upto);
+    {
+      std::lock_guard lock(mu);
+      ready = true;
+    }
+    cv.notify_all();
+    const bool from_nats = !options.nats_url.empty();
+    if (from_nats)
+      nats_thread = std::thread([this, at] { consume_nats(at); });
     while (!is_stopping()) {
       if (log.last_position() <= at) {
         log.wait_for_position(at + 1, std::chrono::milliseconds(200));
@@ -191,8 +286,10 @@ struct EmailNotifier::Impl {
       q.limit = 256;
       std::vector<uint64_t> positions;
       Status st = log.scan(q, [&](const EventView& ev) {
-        track(ev);
-        request(ev);
+        if (ev.position() > tracked_upto)
+          track(ev);
+        if (!from_nats)
+          request(ev);
         at = ev.position();
         return !is_stopping();
       });
@@ -212,7 +309,8 @@ struct EmailNotifier::Impl {
     const EventView ev = source->view();
     const Trigger t = trigger_of(ev);
     std::map<std::string, std::string> vars;
-    vars["order_ref"] = t.order_id.to_string().substr(0, 8);
+    vars["order_ref"] =
+        t.order_id.to_string().substr(24);  // the random end: UUIDv7 starts with the time
     if (ev.type() == EventType::kOrderCancelled)
       vars["reason"] = fb_string(ev.as<events::OrderCancelled>()->reason());
     if (ev.type() == EventType::kPaymentSucceeded)
@@ -256,6 +354,7 @@ struct EmailNotifier::Impl {
 
   void send_loop() {
     std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return ready || stopping; });  // the pending set is complete
     while (!stopping) {
       // The next due notification.
       Uuid due;
@@ -329,6 +428,8 @@ void EmailNotifier::stop() {
     impl_->follower.join();
   if (impl_->sender.joinable())
     impl_->sender.join();
+  if (impl_->nats_thread.joinable())
+    impl_->nats_thread.join();
 }
 
 EmailNotifierStats EmailNotifier::stats() const {

@@ -13,6 +13,8 @@
 //      as an .eml, and records NotificationSent or NotificationFailed
 //      (with will_retry) through the command pipeline. Failures back off
 //      exponentially up to a cap, for at most `max_attempts` attempts.
+//   With `nats_url`, step 1 reads a durable JetStream consumer instead of
+//      the log (a redelivery after NATS restarts asks for the same id again).
 //   3. At start the pending set is rebuilt from the notification events in
 //      the log, so a restart neither forgets a failed email nor resends a
 //      sent one. (A crash between the SMTP server's acceptance and the
@@ -39,6 +41,14 @@ struct EmailNotifierOptions {
   std::chrono::milliseconds first_backoff{500};
   std::chrono::milliseconds max_backoff{60'000};
   std::string checkpoint = "notifier-email";
+  // With a NATS URL the order and payment events that cause emails come from
+  // a durable JetStream consumer (`durable`) on the fan-out's stream, acked
+  // once their notification request is recorded; notification state still
+  // follows the log.
+  std::string nats_url;
+  std::string stream = "ORDERLY";
+  std::string subject_prefix = "orderly.events";
+  std::string durable = "email-notifier";
 };
 
 struct EmailNotifierStats {
