@@ -213,7 +213,8 @@ std::vector<std::pair<std::string, std::string>> Api::routes() const {
 }
 
 Response Api::error(int status, std::string_view code, std::string_view detail) {
-  return problem(status, code, detail);
+  // Refused before any handler saw it, but still traceable.
+  return problem(status, code, detail).header("X-Request-Id", new_uuid_v7());
 }
 
 void Api::handle(Request request, Respond respond) {

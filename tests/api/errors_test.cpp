@@ -182,6 +182,7 @@ TEST_CASE("errors: every contract code, as problem+json naming the problem") {
                     R"({"name":")" + std::string(2 << 20, 'x') + R"("})");
   CHECK(big.status == 413);
   CHECK(code_of(big) == "payload_too_large");
+  CHECK(!big.header("x-request-id").empty());
   // 431 and a plain 400 for requests that are not HTTP.
   const std::string huge_header = HttpClient::raw(
       server.port,
