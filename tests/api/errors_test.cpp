@@ -189,6 +189,18 @@ TEST_CASE("errors: every contract code, as problem+json naming the problem") {
       "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 << 10, 'a') + "\r\n\r\n");
   CHECK(huge_header.starts_with("HTTP/1.1 431"));
   CHECK(HttpClient::raw(server.port, "NONSENSE\r\n\r\n").starts_with("HTTP/1.1 400"));
+  // Pipelining: two requests in one write, two answers in order.
+  const std::string both = HttpClient::raw(
+      server.port,
+      "GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: first\r\n\r\n"
+      "GET /nowhere HTTP/1.1\r\nHost: x\r\nX-Request-Id: second\r\nConnection: close\r\n\r\n");
+  const size_t first_at = both.find("X-Request-Id: first");
+  const size_t second_at = both.find("X-Request-Id: second");
+  CHECK(both.starts_with("HTTP/1.1 200"));
+  CHECK(both.find("HTTP/1.1 404") != std::string::npos);
+  CHECK(first_at != std::string::npos);
+  CHECK(second_at != std::string::npos);
+  CHECK(first_at < second_at);
   // The server is still fine.
   CHECK(c.request("GET", "/health").status == 200);
 }
