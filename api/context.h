@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "api/metrics.h"
 #include "api/position_waiter.h"
+#include "api/problem.h"
 #include "api/rate_limiter.h"
 #include "api/router.h"
 #include "api/worker_pool.h"
@@ -100,6 +101,18 @@ void add_auth_routes(Context& ctx);
 void add_catalog_routes(Context& ctx);
 void add_order_routes(Context& ctx);  // cart, orders, payments
 void add_admin_routes(Context& ctx);  // stats, notifications, events, projections, health
+
+// The answer to a command that made or changed a row: the row under `key`
+// (e.g. {"order": {...}}), or 202 with the id when the read model has not
+// applied the command in time. Both carry X-Log-Position.
+template <typename Row, typename ToJson>
+Response row_response(const std::optional<Row>& row, std::string_view key, ToJson&& to_json,
+                      const std::string& id, int status, uint64_t position) {
+  Response r = row ? json_response(status, json::object{{key, to_json(*row)}})
+                   : json_response(202, json::object{{"id", id}, {"position", position}});
+  r.header("X-Log-Position", std::to_string(position));
+  return r;
+}
 
 // Helpers for handlers.
 Response with_position(Response r, uint64_t position);

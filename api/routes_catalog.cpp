@@ -11,14 +11,8 @@ namespace {
 using namespace commands;
 
 Response product_response(Context& ctx, const std::string& id, int status, uint64_t position) {
-  auto p = ctx.model<projections::CatalogReadModel>("catalog")->get(id);
-  if (!p) {
-    // The command is durable but the catalog has not applied it in time.
-    return with_position(json_response(202, json::object{{"id", id}, {"position", position}}),
-                         position);
-  }
-  return with_position(json_response(status, json::object{{"product", product_json(*p)}}),
-                       position);
+  return row_response(ctx.model<projections::CatalogReadModel>("catalog")->get(id), "product",
+                      product_json, id, status, position);
 }
 
 void create_product(Context& ctx, const CallPtr& call) {

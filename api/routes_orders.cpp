@@ -53,12 +53,7 @@ std::optional<projections::OrderRow> visible_order(Context& ctx, const CallPtr& 
 
 Response order_response(Context& ctx, const CallPtr& call, const std::string& id, int status,
                         uint64_t position) {
-  auto o = visible_order(ctx, call, id);
-  if (!o) {
-    return with_position(json_response(202, json::object{{"id", id}, {"position", position}}),
-                         position);
-  }
-  return with_position(json_response(status, json::object{{"order", order_json(*o)}}), position);
+  return row_response(visible_order(ctx, call, id), "order", order_json, id, status, position);
 }
 
 void cart_add(Context& ctx, const CallPtr& call) {
@@ -262,13 +257,8 @@ std::optional<projections::PaymentRow> visible_payment(Context& ctx, const CallP
 
 Response payment_response(Context& ctx, const CallPtr& call, const std::string& id, int status,
                           uint64_t position) {
-  auto p = visible_payment(ctx, call, id);
-  if (!p) {
-    return with_position(json_response(202, json::object{{"id", id}, {"position", position}}),
-                         position);
-  }
-  return with_position(json_response(status, json::object{{"payment", payment_json(*p)}}),
-                       position);
+  return row_response(visible_payment(ctx, call, id), "payment", payment_json, id, status,
+                      position);
 }
 
 void create_payment(Context& ctx, const CallPtr& call) {
