@@ -18,7 +18,10 @@ struct WsHub::Nats {
   natsSubscription* sub = nullptr;
   ~Nats() {
     if (sub) {
-      natsSubscription_Unsubscribe(sub);
+      // Drain: no new messages, and the callback in progress (if any)
+      // finishes before the hub it points to goes away.
+      if (natsSubscription_Drain(sub) == NATS_OK)
+        natsSubscription_WaitForDrainCompletion(sub, 5000);
       natsSubscription_Destroy(sub);
     }
     if (js)
