@@ -2,9 +2,9 @@
 
 #include "projections/carts.h"
 #include "projections/catalog.h"
-#include "projections/payments.h"
 #include "projections/notifications.h"
 #include "projections/orders.h"
+#include "projections/payments.h"
 #include "projections/stats.h"
 #include "projections/users.h"
 

@@ -170,8 +170,7 @@ Status ProjectionRunner::rebuild(std::string_view model) {
   if (m == nullptr)
     return Status::not_found("no read model named " + std::string(model));
   if (!owned_ || !running_.load()) {
-    return Status::invalid_argument(
-        "online rebuild needs a running runner that owns its models");
+    return Status::invalid_argument("online rebuild needs a running runner that owns its models");
   }
   if (m->rebuilding.exchange(true))
     return Status::busy("a rebuild of " + std::string(model) + " is already running");

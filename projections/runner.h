@@ -26,10 +26,10 @@ struct RunnerOptions {
 
 struct ModelStatus {
   std::string name;
-  uint64_t position = 0;   // applied and committed
-  uint64_t lag = 0;        // log positions behind
-  double lag_seconds = 0;  // age of the oldest event not applied yet (0 when live)
-  std::string state;       // "catching_up" | "live" | "rebuilding" | "failed: ..."
+  uint64_t position = 0;          // applied and committed
+  uint64_t lag = 0;               // log positions behind
+  double lag_seconds = 0;         // age of the oldest event not applied yet (0 when live)
+  std::string state;              // "catching_up" | "live" | "rebuilding" | "failed: ..."
   uint64_t rebuild_position = 0;  // how far a running online rebuild has folded
   std::string last_rebuild;       // "" | "done" | "failed: ..."
 };
