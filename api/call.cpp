@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 #include "api/problem.h"
@@ -58,6 +59,19 @@ Result<std::optional<int64_t>> Call::query_int(std::string_view name) const {
   if (v->empty() || ec != std::errc() || p != v->data() + v->size())
     return Status::invalid_field(std::string(name), "must be an integer");
   return std::optional<int64_t>(n);
+}
+
+Result<Call::PageQuery> Call::page_query() const {
+  auto page = query_int("page");
+  if (!page)
+    return page.status();
+  auto per_page = query_int("per_page");
+  if (!per_page)
+    return per_page.status();
+  PageQuery q;
+  q.page = static_cast<int>(std::clamp<int64_t>(page->value_or(1), 1, 1'000'000));
+  q.per_page = static_cast<int>(std::clamp<int64_t>(per_page->value_or(20), 1, 100));
+  return q;
 }
 
 std::optional<json::object> Call::json_body() const {

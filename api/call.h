@@ -32,6 +32,12 @@ struct Call {
   std::optional<std::string> query(std::string_view name) const;
   // An integer query parameter: nullopt when absent, an error when not a number.
   Result<std::optional<int64_t>> query_int(std::string_view name) const;
+  // ?page (from 1, default 1) and ?per_page (1 to 100, default 20), brought
+  // within bounds; an error when either is not an integer.
+  struct PageQuery {
+    int page = 1, per_page = 20;
+  };
+  Result<PageQuery> page_query() const;
   // The JSON object body: 415 unsupported_media_type unless the content type
   // is JSON, 400 malformed_json naming the byte offset, 422 when not an object.
   // The failure is answered already when this returns nullopt.

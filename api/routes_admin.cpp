@@ -73,16 +73,11 @@ json::object notification_json(const projections::NotificationRow& n) {
 }
 
 void notifications(Context& ctx, const CallPtr& call) {
-  auto page = call->query_int("page");
-  auto per_page = call->query_int("per_page");
-  if (!page)
-    return call->fail(page.status());
-  if (!per_page)
-    return call->fail(per_page.status());
+  auto paging = call->page_query();
+  if (!paging)
+    return call->fail(paging.status());
   auto result = ctx.model<projections::NotificationsReadModel>("notifications")
-                    ->list(call->who->user_id_text,
-                           static_cast<int>(std::clamp<int64_t>(page->value_or(1), 1, 1'000'000)),
-                           static_cast<int>(std::clamp<int64_t>(per_page->value_or(20), 1, 100)));
+                    ->list(call->who->user_id_text, paging->page, paging->per_page);
   call->answer(json_response(200, page_json(result, notification_json)));
 }
 

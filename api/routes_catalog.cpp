@@ -42,16 +42,17 @@ void create_product(Context& ctx, const CallPtr& call) {
 
 void list_products(Context& ctx, const CallPtr& call) {
   projections::CatalogQuery q;
-  auto page = call->query_int("page");
-  auto per_page = call->query_int("per_page");
+  auto paging = call->page_query();
+  if (!paging)
+    return call->fail(paging.status());
   auto min_price = call->query_int("min_price_cents");
   auto max_price = call->query_int("max_price_cents");
-  for (auto* r : {&page, &per_page, &min_price, &max_price}) {
+  for (auto* r : {&min_price, &max_price}) {
     if (!*r)
       return call->fail(r->status());
   }
-  q.page = static_cast<int>(std::clamp<int64_t>(page->value_or(1), 1, 1'000'000));
-  q.per_page = static_cast<int>(std::clamp<int64_t>(per_page->value_or(20), 1, 100));
+  q.page = paging->page;
+  q.per_page = paging->per_page;
   q.min_price_cents = *min_price;
   q.max_price_cents = *max_price;
   q.category = call->query("category").value_or("");

@@ -171,12 +171,9 @@ void place_order(Context& ctx, const CallPtr& call) {
 }
 
 void list_orders(Context& ctx, const CallPtr& call) {
-  auto page = call->query_int("page");
-  auto per_page = call->query_int("per_page");
-  if (!page)
-    return call->fail(page.status());
-  if (!per_page)
-    return call->fail(per_page.status());
+  auto paging = call->page_query();
+  if (!paging)
+    return call->fail(paging.status());
   const std::string status = call->query("status").value_or("");
   if (!status.empty() && !parse_order_status(status)) {
     return call->answer(
@@ -186,9 +183,8 @@ void list_orders(Context& ctx, const CallPtr& call) {
   std::string user = call->who->user_id_text;
   if (call->who->is_admin())
     user = call->query("user_id").value_or("");  // admins: one user's, or everyone's
-  auto result = ctx.model<projections::OrdersReadModel>("orders")->list(
-      user, status, static_cast<int>(std::clamp<int64_t>(page->value_or(1), 1, 1'000'000)),
-      static_cast<int>(std::clamp<int64_t>(per_page->value_or(20), 1, 100)));
+  auto result = ctx.model<projections::OrdersReadModel>("orders")->list(user, status, paging->page,
+                                                                        paging->per_page);
   call->answer(json_response(200, page_json(result, order_json)));
 }
 
