@@ -2,7 +2,6 @@
 
 #include <nats/nats.h>
 
-#include <cstring>
 #include <vector>
 
 #include "core/json_writer.h"
@@ -66,12 +65,11 @@ bool WsHub::start_nats() {
   const std::string subject = subject_prefix_ + ".>";
   auto on_msg = [](natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
     auto* self = static_cast<WsHub*>(closure);
-    // The payload is the envelope: decode it from 8-byte aligned memory.
-    const int len = natsMsg_GetDataLength(msg);
-    std::vector<uint64_t> aligned((static_cast<size_t>(len) + 7) / 8);
-    std::memcpy(aligned.data(), natsMsg_GetData(msg), static_cast<size_t>(len));
-    auto view =
-        decode_event({reinterpret_cast<const uint8_t*>(aligned.data()), static_cast<size_t>(len)});
+    // The payload is the envelope.
+    std::vector<uint64_t> storage;
+    auto view = decode_event_copy({reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg)),
+                                   static_cast<size_t>(natsMsg_GetDataLength(msg))},
+                                  storage);
     if (view.is_ok() && !self->stopping_.load())
       self->dispatch(*view);
     natsMsg_Destroy(msg);

@@ -1,5 +1,7 @@
 #include "core/envelope.h"
 
+#include <cstring>
+
 #include <string>
 
 #include "core/schemas/envelope_generated.h"
@@ -139,6 +141,13 @@ Result<EventView> decode_event(std::span<const uint8_t> bytes) {
   // Upcasting hook: when a type's schema version moves past 1, older payloads
   // are converted here before anyone reads them.
   return view;
+}
+
+Result<EventView> decode_event_copy(std::span<const uint8_t> bytes,
+                                    std::vector<uint64_t>& storage) {
+  storage.assign((bytes.size() + 7) / 8, 0);
+  std::memcpy(storage.data(), bytes.data(), bytes.size());
+  return decode_event({reinterpret_cast<const uint8_t*>(storage.data()), bytes.size()});
 }
 
 }  // namespace orderly

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/event_type.h"
@@ -76,6 +77,11 @@ class EventView {
 // Verifies envelope and payload. REQUIRES: data is 8-byte aligned (the log's
 // record framing guarantees it; copy other bytes into aligned memory first).
 Result<EventView> decode_event(std::span<const uint8_t> bytes);
+
+// decode_event for bytes from elsewhere (a NATS message, a file), which may
+// sit at any address: they are copied into `storage` (8-byte aligned) first;
+// the view points into `storage`.
+Result<EventView> decode_event_copy(std::span<const uint8_t> bytes, std::vector<uint64_t>& storage);
 
 // The second half of decode_event: verifies the payload of an envelope that
 // decode_envelope_only has already checked.

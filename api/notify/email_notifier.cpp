@@ -5,7 +5,6 @@
 
 #include <condition_variable>
 #include <cstdio>
-#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -247,11 +246,10 @@ struct EmailNotifier::Impl {
       backoff = std::chrono::milliseconds(100);
       for (int i = 0; i < list.Count && !is_stopping(); ++i) {
         natsMsg* msg = list.Msgs[i];
-        const int len = natsMsg_GetDataLength(msg);
-        std::vector<uint64_t> aligned((static_cast<size_t>(len) + 7) / 8);
-        std::memcpy(aligned.data(), natsMsg_GetData(msg), static_cast<size_t>(len));
-        auto view = decode_event(
-            {reinterpret_cast<const uint8_t*>(aligned.data()), static_cast<size_t>(len)});
+        std::vector<uint64_t> storage;
+        auto view = decode_event_copy({reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg)),
+                                       static_cast<size_t>(natsMsg_GetDataLength(msg))},
+                                      storage);
         if (view.is_ok())
           request(*view);
         natsMsg_Ack(msg, nullptr);

@@ -123,11 +123,11 @@ TEST_CASE(
     CHECK(std::string(value) == "product-" + cup.product_id.to_string());
     REQUIRE(natsMsgHeader_Get(msg, "Orderly-Type", &value) == NATS_OK);
     CHECK(std::string(value) == "product.created");
-    // The payload is the envelope: it decodes (aligned copy) to position 1.
-    std::vector<uint64_t> aligned((natsMsg_GetDataLength(msg) + 7) / 8);
-    std::memcpy(aligned.data(), natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
-    auto view = decode_event({reinterpret_cast<const uint8_t*>(aligned.data()),
-                              static_cast<size_t>(natsMsg_GetDataLength(msg))});
+    // The payload is the envelope: it decodes to position 1.
+    std::vector<uint64_t> storage;
+    auto view = decode_event_copy({reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg)),
+                                   static_cast<size_t>(natsMsg_GetDataLength(msg))},
+                                  storage);
     REQUIRE(view.is_ok());
     CHECK(view->position() == 1);
     natsMsg_Destroy(msg);
