@@ -29,6 +29,21 @@ using namespace orderly;
 
 namespace {
 
+// One product with unlimited stock that the benchmarks order.
+commands::CreateProduct create_cup(commands::CommandProcessor& writer) {
+  commands::CommandMeta admin;
+  admin.role = commands::Role::kAdmin;
+  commands::CreateProduct cup;
+  cup.product_id = *Uuid::parse(new_uuid_v7());
+  cup.sku = "CUP";
+  cup.name = "Espresso cup";
+  cup.category = "kitchen";
+  cup.price_cents = 1250;
+  cup.stock = commands::kMaxStock;
+  (void)writer.execute(cup, admin);
+  return cup;
+}
+
 struct FanoutWorld {
   testing::TempDir dir;
   uint16_t port = testing::free_port();
@@ -46,16 +61,7 @@ struct FanoutWorld {
     so.sync = eventstore::SyncMode::kNone;
     store = std::move(eventstore::EventStore::open(dir.sub("data"), so).value());
     auto writer = std::move(commands::CommandProcessor::start(*store).value());
-    commands::CommandMeta admin;
-    admin.role = commands::Role::kAdmin;
-    commands::CreateProduct cup;
-    cup.product_id = *Uuid::parse(new_uuid_v7());
-    cup.sku = "CUP";
-    cup.name = "Espresso cup";
-    cup.category = "kitchen";
-    cup.price_cents = 1250;
-    cup.stock = commands::kMaxStock;
-    (void)writer->execute(cup, admin);
+    const commands::CreateProduct cup = create_cup(*writer);
     const char* env = std::getenv("ORDERLY_BENCH_FANOUT_ORDERS");
     const int n = env ? std::atoi(env) : 100'000;
     std::counting_semaphore<> window(4096);
@@ -197,16 +203,7 @@ void BM_CommandToWebSocket(benchmark::State& state) {
   testing::TempDir dir;
   auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());  // fsync on
   auto writer = std::move(commands::CommandProcessor::start(*store).value());
-  commands::CommandMeta admin;
-  admin.role = commands::Role::kAdmin;
-  commands::CreateProduct cup;
-  cup.product_id = *Uuid::parse(new_uuid_v7());
-  cup.sku = "CUP";
-  cup.name = "Espresso cup";
-  cup.category = "kitchen";
-  cup.price_cents = 1250;
-  cup.stock = commands::kMaxStock;
-  (void)writer->execute(cup, admin);
+  const commands::CreateProduct cup = create_cup(*writer);
   commands::CommandMeta user;
   user.actor = *Uuid::parse(new_uuid_v7());
   api::WsHub hub(*store, [](const Uuid&) { return std::nullopt; });
