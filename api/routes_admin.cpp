@@ -4,6 +4,7 @@
 
 #include "api/context.h"
 #include "api/fields.h"
+#include "api/inspect.h"
 #include "api/problem.h"
 #include "core/event_json.h"
 #include "projections/catalog.h"
@@ -130,29 +131,30 @@ void admin_stream(Context& ctx, const CallPtr& call) {
   auto at_version = call->query_int("at_version");
   if (!at_version)
     return call->fail(at_version.status());
-  TimestampUs until = INT64_MAX;
+  if (*at_version && **at_version < 1) {
+    return call->answer(problem(422, "validation_failed", "bad version",
+                                {{"at_version", "must be a stream version (from 1)"}}));
+  }
+  std::optional<TimestampUs> at_time;
   if (auto t = call->query("at_time")) {
-    auto parsed = parse_rfc3339(*t);
-    if (!parsed)
+    at_time = parse_rfc3339(*t);
+    if (!at_time)
       return call->answer(
           problem(422, "validation_failed", "bad time", {{"at_time", "must be RFC 3339"}}));
-    until = *parsed;
   }
-  auto events = ctx.store.read_stream(stream, 1, 100'000);
-  if (!events)
-    return call->fail(events.status());
-  json::array items;
-  for (const auto& e : *events) {
-    const EventView v = e.view();
-    if ((*at_version && v.version() > static_cast<uint64_t>(**at_version)) || v.time_us() > until)
-      break;
-    items.push_back(json::parse(event_json_line(v)));
+  // The aggregate's state then and the events that built it (as `orderly inspect`).
+  auto out = inspect_stream_json(ctx.store, stream, static_cast<uint64_t>(at_version->value_or(0)),
+                                 at_time);
+  if (!out) {
+    if (out.status().code() == ErrorCode::kInvalidArgument ||
+        out.status().code() == ErrorCode::kNotFound) {
+      return call->answer(problem(404, "not_found", out.status().message()));
+    }
+    return call->fail(out.status());
   }
-  if (items.empty())
-    return call->answer(problem(404, "not_found", "no stream " + stream + " (at that point)"));
-  const uint64_t version = items.back().as_object().at("version").to_number<uint64_t>();
-  call->answer(json_response(
-      200, json::object{{"stream", stream}, {"version", version}, {"events", std::move(items)}}));
+  Response r;
+  r.body = std::move(*out);
+  call->answer(std::move(r));
 }
 
 json::array projections_json(Context& ctx) {

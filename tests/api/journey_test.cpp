@@ -158,6 +158,17 @@ TEST_CASE("journey: register, browse, cart, checkout, pay, ship, deliver, stats,
             .status == 401);
 
   // Projections and metrics for operators.
+  // The audit view of the order: its state then, and the events that built it.
+  auto audit = c.send("GET", "/api/admin/streams/order-" + order_id, admin.access_token);
+  REQUIRE(audit.status == 200);
+  CHECK(str(audit.json().as_object().at("state"), "status") == "delivered");
+  CHECK(audit.json().as_object().at("events").as_array().size() >= 4);
+  auto then =
+      c.send("GET", "/api/admin/streams/order-" + order_id + "?at_version=1", admin.access_token);
+  REQUIRE(then.status == 200);
+  CHECK(str(then.json().as_object().at("state"), "status") == "pending");
+  CHECK(then.json().as_object().at("events").as_array().size() == 1);
+  CHECK(c.send("GET", "/api/admin/streams/nonsense", admin.access_token).status == 404);
   auto projections = c.send("GET", "/api/admin/projections", admin.access_token);
   REQUIRE(projections.status == 200);
   CHECK(projections.json().as_array().size() == 7);

@@ -1,9 +1,9 @@
-#include "api/cli/state_json.h"
+#include "api/inspect.h"
 
 #include "commands/payment.h"
 #include "core/event_json.h"
 
-namespace orderly::cli {
+namespace orderly::api {
 
 using namespace orderly::commands;
 
@@ -100,4 +100,52 @@ std::string state_json(const ShopState& s, Aggregate aggregate, const Uuid& id) 
   return "null";
 }
 
-}  // namespace orderly::cli
+Result<std::string> inspect_stream_json(const eventstore::EventStore& store,
+                                        std::string_view stream, uint64_t at_version,
+                                        std::optional<TimestampUs> at_time) {
+  commands::Aggregate aggregate;
+  Uuid id;
+  if (!commands::parse_stream_name(std::string(stream), &aggregate, &id)) {
+    return Status::invalid_argument(std::string(stream) +
+                                    " is not a stream of user, product, cart, order, payment or "
+                                    "notification");
+  }
+  auto events = store.read_stream(stream, 1, UINT64_MAX);
+  if (!events)
+    return events.status();
+  // The stream's events up to the version or time asked for.
+  size_t n = 0;
+  while (n < events->size() && (at_version == 0 || (*events)[n]->version() <= at_version) &&
+         (!at_time || (*events)[n]->time_us() <= *at_time)) {
+    ++n;
+  }
+  if (n == 0) {
+    return Status::not_found(std::string(stream) + " has no events" +
+                             (events->empty() ? "" : " at that point"));
+  }
+  // As of a version: the log up to that event. As of a time, or now: the log
+  // up to then, since other streams' events (orders) move a product's stock.
+  const uint64_t position = at_version != 0 ? (*events)[n - 1]->position() : store.last_position();
+  commands::ShopState state;
+  eventstore::LogQuery q;
+  q.to_position = position;
+  ORDERLY_RETURN_IF_ERROR(store.scan(q, [&](const EventView& ev) {
+    if (!at_time || ev.time_us() <= *at_time)
+      commands::apply_logged(state, ev);
+    return true;
+  }));
+  std::string out = "{\"stream\":" + json_quote(stream) +
+                    ",\"version\":" + std::to_string((*events)[n - 1]->version()) +
+                    ",\"position\":" + std::to_string((*events)[n - 1]->position()) +
+                    ",\"time\":" + json_quote(format_rfc3339((*events)[n - 1]->time_us())) +
+                    ",\"state\":" + state_json(state, aggregate, id) + ",\"events\":[";
+  for (size_t i = 0; i < n; ++i) {
+    if (i)
+      out += ",";
+    out += event_json_line((*events)[i].view());
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace orderly::api
