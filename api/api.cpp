@@ -121,6 +121,7 @@ Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
   add_catalog_routes(*ctx_);
   add_order_routes(*ctx_);
   add_admin_routes(*ctx_);
+  add_notifier_routes(*ctx_);
 }
 
 Api::~Api() = default;
@@ -195,6 +196,7 @@ WsEndpoint Api::websocket_endpoint() {
 void Api::shutdown() {
   ctx_->hub.close_all();
   ctx_->password_workers.stop();
+  ctx_->notifier_workers.stop();
 }
 
 void Api::finish_waits() {

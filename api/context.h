@@ -40,7 +40,8 @@ struct Api::Context {
   RateLimiter ip_limiter, user_limiter;
   PositionWaiter waiter;
   WsHub hub;
-  WorkerPool password_workers{2, 256};  // argon2id off the I/O threads
+  WorkerPool password_workers{2, 256};   // argon2id off the I/O threads
+  WorkerPool notifier_workers{2, 1024};  // routes_notifier.cpp: they wait for the pipeline
 
   Context(eventstore::EventStore& s, commands::CommandProcessor& p,
           projections::ProjectionRunner& r, commands::AnalyticsRecorder& a, std::string secret,
@@ -99,8 +100,9 @@ json::object page_json(const Page& page, F&& item) {
 // Each file adds its routes.
 void add_auth_routes(Context& ctx);
 void add_catalog_routes(Context& ctx);
-void add_order_routes(Context& ctx);  // cart, orders, payments
-void add_admin_routes(Context& ctx);  // stats, notifications, events, projections, health
+void add_order_routes(Context& ctx);     // cart, orders, payments
+void add_admin_routes(Context& ctx);     // stats, notifications, events, projections, health
+void add_notifier_routes(Context& ctx);  // what `orderly notify email` writes and reads through
 
 // The answer to a command that made or changed a row: the row under `key`
 // (e.g. {"order": {...}}), or 202 with the id when the read model has not

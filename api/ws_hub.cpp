@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "api/nats/jetstream.h"
 #include "core/json_writer.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
@@ -12,8 +13,7 @@
 namespace orderly::api {
 
 struct WsHub::Nats {
-  natsConnection* nc = nullptr;
-  jsCtx* js = nullptr;
+  std::unique_ptr<JetStreamLink> link;
   natsSubscription* sub = nullptr;
   ~Nats() {
     if (sub) {
@@ -23,41 +23,55 @@ struct WsHub::Nats {
         natsSubscription_WaitForDrainCompletion(sub, 5000);
       natsSubscription_Destroy(sub);
     }
-    if (js)
-      jsCtx_Destroy(js);
-    if (nc) {
-      natsConnection_Close(nc);
-      natsConnection_Destroy(nc);
-    }
   }
 };
 
 WsHub::WsHub(const eventstore::EventStore& log,
              std::function<std::optional<Uuid>(const Uuid&)> owner, std::string nats_url,
              std::string subject_prefix)
-    : log_(log),
+    : log_(&log),
       owner_of_order_(std::move(owner)),
       nats_url_(std::move(nats_url)),
       subject_prefix_(std::move(subject_prefix)) {
-  position_.store(log_.last_position());  // live from now on: history is in the API
+  position_.store(log_->last_position());  // live from now on: history is in the API
   if (!nats_url_.empty() && start_nats())
     return;
   thread_ = std::thread([this] { run(); });
 }
 
+WsHub::WsHub(std::function<std::optional<Uuid>(const Uuid&)> owner, std::string nats_url,
+             std::string subject_prefix)
+    : log_(nullptr),
+      owner_of_order_(std::move(owner)),
+      nats_url_(std::move(nats_url)),
+      subject_prefix_(std::move(subject_prefix)) {
+  thread_ = std::thread([this] { connect_loop(); });
+}
+
 WsHub::~WsHub() {
   stopping_.store(true);
-  nats_.reset();  // unsubscribes: no callback runs after this
   if (thread_.joinable())
     thread_.join();
+  std::lock_guard lock(nats_mu_);
+  nats_.reset();  // unsubscribes: no callback runs after this
+}
+
+void WsHub::connect_loop() {
+  std::chrono::milliseconds backoff(100);
+  while (!stopping_.load() && !start_nats()) {
+    const auto until = std::chrono::steady_clock::now() + backoff;
+    while (!stopping_.load() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
 }
 
 bool WsHub::start_nats() {
   auto n = std::make_unique<Nats>();
-  if (natsConnection_ConnectTo(&n->nc, nats_url_.c_str()) != NATS_OK ||
-      natsConnection_JetStream(&n->js, n->nc, nullptr) != NATS_OK) {
+  auto link = connect_jetstream(nats_url_);
+  if (!link)
     return false;
-  }
+  n->link = std::move(*link);
   jsSubOptions so;
   jsSubOptions_Init(&so);
   so.Ordered = true;  // gapless and in order, re-created by the library after a reconnect
@@ -74,10 +88,11 @@ bool WsHub::start_nats() {
       self->dispatch(*view);
     natsMsg_Destroy(msg);
   };
-  if (js_Subscribe(&n->sub, n->js, subject.c_str(), on_msg, this, nullptr, &so, nullptr) !=
+  if (js_Subscribe(&n->sub, n->link->js, subject.c_str(), on_msg, this, nullptr, &so, nullptr) !=
       NATS_OK) {
     return false;
   }
+  std::lock_guard lock(nats_mu_);
   nats_ = std::move(n);
   return true;
 }
@@ -211,14 +226,14 @@ WsHub::Message WsHub::message_for(const EventView& ev) {
 void WsHub::run() {
   while (!stopping_.load()) {
     const uint64_t next = position_.load() + 1;
-    if (log_.last_position() < next) {
-      log_.wait_for_position(next, std::chrono::milliseconds(200));
+    if (log_->last_position() < next) {
+      log_->wait_for_position(next, std::chrono::milliseconds(200));
       continue;
     }
     eventstore::LogQuery q;
     q.from_position = next;
     q.limit = 1024;
-    (void)log_.scan(q, [&](const EventView& ev) {
+    (void)log_->scan(q, [&](const EventView& ev) {
       dispatch(ev);
       return true;
     });

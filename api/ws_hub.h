@@ -30,6 +30,10 @@ class WsHub {
   // back to the log.
   WsHub(const eventstore::EventStore& log, std::function<std::optional<Uuid>(const Uuid&)> owner,
         std::string nats_url = "", std::string subject_prefix = "orderly.events");
+  // NATS only, for `orderly notify websocket` (no log at hand): connects in
+  // the background, retrying with backoff until NATS answers.
+  WsHub(std::function<std::optional<Uuid>(const Uuid&)> owner, std::string nats_url,
+        std::string subject_prefix = "orderly.events");
   ~WsHub();
 
   // Returns the unsubscribe.
@@ -38,7 +42,10 @@ class WsHub {
   // Closes every connection (1001 going away) and forgets them: at shutdown.
   void close_all();
   uint64_t position() const { return position_.load(); }
-  bool from_nats() const { return nats_ != nullptr; }
+  bool from_nats() const {
+    std::lock_guard lock(nats_mu_);
+    return nats_ != nullptr;
+  }
 
   // The message an event makes for its owner, and the owner (nil: none).
   struct Message {
@@ -49,10 +56,11 @@ class WsHub {
 
  private:
   void run();
+  void connect_loop();
   bool start_nats();
   void dispatch(const EventView& ev);
 
-  const eventstore::EventStore& log_;
+  const eventstore::EventStore* log_;  // null: NATS only
   std::function<std::optional<Uuid>(const Uuid&)> owner_of_order_;
   absl::flat_hash_map<Uuid, Uuid, UuidHash> order_owner_, payment_owner_;
   mutable std::mutex mu_;
@@ -68,7 +76,8 @@ class WsHub {
   std::thread thread_;
   std::string nats_url_, subject_prefix_;
   struct Nats;
-  std::unique_ptr<Nats> nats_;
+  std::unique_ptr<Nats> nats_;  // guarded by nats_mu_
+  mutable std::mutex nats_mu_;
   std::mutex dispatch_mu_;  // message_for's owner maps: one event at a time
 };
 

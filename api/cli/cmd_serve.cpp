@@ -1,18 +1,18 @@
 // `orderly serve`: the event store, the single-writer command pipeline
 // (which also expires stale reservations), the read models and the HTTP API,
 // until SIGINT/SIGTERM; then a graceful stop that loses nothing acknowledged.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <csignal>
 #include <cstdio>
 
-#include <spdlog/pattern_formatter.h>
 #include "api/api.h"
 #include "api/auth/secret.h"
 #include "api/cli/commands.h"
 #include "api/cli/demo_catalog.h"
+#include "api/cli/logger.h"
+#include "api/cli/notify_common.h"
 #include "api/cli/terminal.h"
 #include "api/fanout/nats_fanout.h"
 #include "api/http/server.h"
@@ -26,40 +26,6 @@
 #include "projections/runner.h"
 
 namespace orderly::cli {
-
-namespace {
-
-// %j: the message as the inside of a JSON string (quotes, backslashes and
-// control bytes escaped), so a path or a header a client sent cannot break
-// a JSON log line.
-class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
- public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&,
-              spdlog::memory_buf_t& dest) override {
-    std::string quoted;
-    JsonWriter::append_quoted(quoted, std::string_view(msg.payload.data(), msg.payload.size()));
-    dest.append(quoted.data() + 1, quoted.data() + quoted.size() - 1);
-  }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<JsonEscapedMessage>();
-  }
-};
-
-std::shared_ptr<spdlog::logger> make_logger(const std::string& format) {
-  auto logger = spdlog::stderr_color_mt("orderly");
-  const bool json = format == "json" || (format.empty() && !stderr_is_terminal());
-  if (json) {
-    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-    formatter->add_flag<JsonEscapedMessage>('j').set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%j"})");
-    logger->set_formatter(std::move(formatter));
-  } else {
-    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
-  }
-  return logger;
-}
-
-}  // namespace
 
 std::optional<int64_t> parse_duration_us(std::string_view text) {
   int64_t n = 0;
@@ -93,12 +59,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
                           : "--rate-limit-ip/--rate-limit-user must look like 100/s, 6000/m or 0");
     return kExitUsage;
   }
-  // Block the signals before any thread starts so only sigwait sees them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Before any thread starts, so only sigwait sees them.
+  sigset_t signals = block_stop_signals();
 
   eventstore::StoreOptions options;
   options.sync = *sync;
@@ -161,17 +123,24 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     return serve.jwt_secret_file.empty() ? kExitFailure : kExitUsage;
   }
   api::EmailNotifierOptions mail;
-  mail.smtp_url = serve.smtp_url;
-  mail.outbox_dir = common.data_dir + "/outbox";
-  mail.mail_from = serve.mail_from;
+  mail.delivery.smtp_url = serve.smtp_url;
+  mail.delivery.outbox_dir = common.data_dir + "/outbox";
+  mail.delivery.mail_from = serve.mail_from;
   mail.nats_url = serve.nats_url;  // with NATS, emails are driven by a durable consumer
-  api::EmailNotifier notifier(**store, **processor, runner, mail);
-  if (Status st = notifier.start(); !st.is_ok()) {
-    log->error("cannot start the email notifier: {}", st.to_string());
-    return kExitFailure;
+  std::unique_ptr<api::EmailNotifier> notifier;
+  if (serve.no_email_notifier) {
+    log->info(
+        "no email notifier in this process (--no-email-notifier): run `orderly notify email`");
+  } else {
+    notifier = std::make_unique<api::EmailNotifier>(**store, **processor, runner, mail);
+    if (Status st = notifier->start(); !st.is_ok()) {
+      log->error("cannot start the email notifier: {}", st.to_string());
+      return kExitFailure;
+    }
+    log->info("emails go {}", serve.smtp_url.empty()
+                                  ? "to " + mail.delivery.outbox_dir + " as .eml files"
+                                  : "through " + serve.smtp_url);
   }
-  log->info("emails go {}", serve.smtp_url.empty() ? "to " + mail.outbox_dir + " as .eml files"
-                                                   : "through " + serve.smtp_url);
   auto analytics = std::make_unique<commands::AnalyticsRecorder>(**processor);
   api::ApiOptions api_options;
   api_options.reservation_ttl_us = *ttl;
@@ -231,7 +200,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   analytics.reset();                          // pending view/search counts recorded
   if (fanout)
     fanout->stop();
-  notifier.stop();
+  if (notifier)
+    notifier->stop();
   (*processor)->stop();  // every queued command answered, every batch durable
   runner.stop();
   http_api.finish_waits();  // the last answers, while the server object still exists

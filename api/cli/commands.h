@@ -23,11 +23,21 @@ struct ServeOptions {
   std::string rate_limit_ip = "1000/s";
   std::string rate_limit_user = "100/s";
   bool no_demo = false;
-  std::string nats_url;  // "" = events fan out in-process only
-  std::string smtp_url;  // "" = emails are written to <data-dir>/outbox/ as .eml files
+  bool no_email_notifier = false;  // `orderly notify email` runs instead
+  std::string nats_url;            // "" = events fan out in-process only
+  std::string smtp_url;            // "" = emails are written to <data-dir>/outbox/ as .eml files
   std::string mail_from = "orders@localhost";
   size_t queue_capacity = 100'000;  // commands waiting for the writer; beyond: 503 overloaded
   std::vector<std::string> cors_origins;
+};
+
+// `orderly notify email|websocket`: a notifier as its own process.
+struct NotifyOptions {
+  std::string nats_url;                                  // required
+  std::string engine_url = "http://127.0.0.1:8080";      // the engine's HTTP API
+  std::string engine_email, engine_password_file;        // an admin account
+  std::string smtp_url, mail_from = "orders@localhost";  // email
+  std::string http_address = "127.0.0.1:8081";           // websocket
 };
 
 // "15m", "30s", "2h", "500ms" -> microseconds; nullopt when malformed.
@@ -65,6 +75,8 @@ struct CreateUserOptions {
 };
 
 int run_serve(const CommonOptions& common, const ServeOptions& serve);
+int run_notify_email(const CommonOptions& common, const NotifyOptions& notify);
+int run_notify_websocket(const CommonOptions& common, const NotifyOptions& notify);
 int run_replay(const CommonOptions& common, const ReplayOptions& replay);
 int run_inspect(const CommonOptions& common, const InspectOptions& inspect);
 int run_rebuild(const CommonOptions& common, const RebuildOptions& rebuild);

@@ -76,6 +76,47 @@ int main(int argc, char** argv) {
   serve_cmd->add_flag("--no-demo", serve.no_demo,
                       "Do not create the demo catalog in a new data directory");
 
+  serve_cmd->add_flag("--no-email-notifier", serve.no_email_notifier,
+                      "Send no emails from this process (run `orderly notify email` instead)");
+
+  NotifyOptions notify;
+  auto* notify_cmd =
+      app.add_subcommand("notify", "A notifier as its own process, consuming from NATS");
+  notify_cmd->require_subcommand(1);
+  auto add_notify_common = [&](CLI::App* cmd) {
+    add_common(cmd);
+    cmd->add_option("--nats-url", notify.nats_url, "NATS with the engine's JetStream stream")
+        ->envname("ORDERLY_NATS_URL")
+        ->required();
+    cmd->add_option("--engine-url", notify.engine_url, "The engine's HTTP API")
+        ->envname("ORDERLY_ENGINE_URL")
+        ->capture_default_str();
+    cmd->add_option("--engine-email", notify.engine_email,
+                    "The admin account the notifier logs in with")
+        ->envname("ORDERLY_ENGINE_EMAIL")
+        ->required();
+    cmd->add_option("--engine-password-file", notify.engine_password_file,
+                    "A file holding that account's password")
+        ->envname("ORDERLY_ENGINE_PASSWORD_FILE")
+        ->required();
+  };
+  auto* notify_email_cmd = notify_cmd->add_subcommand(
+      "email", "Send the order and payment emails (outbox: <data-dir>/outbox without --smtp-url)");
+  add_notify_common(notify_email_cmd);
+  notify_email_cmd
+      ->add_option("--smtp-url", notify.smtp_url,
+                   "SMTP server (e.g. smtp://127.0.0.1:2525); default: .eml files in the outbox")
+      ->envname("ORDERLY_SMTP_URL");
+  notify_email_cmd->add_option("--mail-from", notify.mail_from, "The sender address of emails")
+      ->envname("ORDERLY_MAIL_FROM")
+      ->capture_default_str();
+  auto* notify_ws_cmd =
+      notify_cmd->add_subcommand("websocket", "Serve /ws/notifications from NATS");
+  add_notify_common(notify_ws_cmd);
+  notify_ws_cmd->add_option("--http-address", notify.http_address, "Listen address")
+      ->envname("ORDERLY_NOTIFY_HTTP_ADDRESS")
+      ->capture_default_str();
+
   auto* verify_cmd = app.add_subcommand(
       "verify", "Check the log: gapless positions, stream index agrees, every event decodes");
   add_common(verify_cmd);
@@ -151,6 +192,10 @@ int main(int argc, char** argv) {
   }
   if (*serve_cmd)
     return run_serve(common, serve);
+  if (*notify_email_cmd)
+    return run_notify_email(common, notify);
+  if (*notify_ws_cmd)
+    return run_notify_websocket(common, notify);
   if (*verify_cmd)
     return run_verify(common);
   if (*backup_cmd)

@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "api/nats/jetstream.h"
 #include "core/clock.h"
 
 namespace orderly::api {
@@ -19,8 +20,8 @@ struct NatsFanout::Impl {
   std::atomic<bool> connected{false};
   std::atomic<uint64_t> batch_errors{0};  // failed acks of the batch in flight
 
-  natsConnection* nc = nullptr;
-  jsCtx* js = nullptr;
+  std::unique_ptr<JetStreamLink> link;
+  jsCtx* js = nullptr;  // link's, while connected
 
   Impl(const eventstore::EventStore& l, eventstore::EventStore& c, NatsFanoutOptions o)
       : log(l), checkpoints(c), options(std::move(o)) {}
@@ -35,45 +36,27 @@ struct NatsFanout::Impl {
   }
 
   void disconnect() {
-    if (js)
-      jsCtx_Destroy(js);
     js = nullptr;
-    if (nc) {
-      natsConnection_Close(nc);
-      natsConnection_Destroy(nc);
-    }
-    nc = nullptr;
+    link.reset();
     connected.store(false);
   }
 
   bool connect() {
-    natsOptions* opts = nullptr;
-    if (natsOptions_Create(&opts) != NATS_OK)
-      return false;
-    natsOptions_SetURL(opts, options.url.c_str());
-    natsOptions_SetMaxReconnect(opts, -1);  // the library reconnects by itself
-    natsOptions_SetReconnectWait(opts, 200);
-    natsOptions_SetTimeout(opts, 2000);
-    natsStatus s = natsConnection_Connect(&nc, opts);
-    natsOptions_Destroy(opts);
-    if (s != NATS_OK) {
-      nc = nullptr;
-      return false;
-    }
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.PublishAsync.MaxPending = options.window;
     jo.PublishAsync.AckHandler = &Impl::on_ack;
     jo.PublishAsync.AckHandlerClosure = this;
     jo.Wait = options.ack_wait.count();
-    if (natsConnection_JetStream(&js, nc, &jo) != NATS_OK) {
-      disconnect();
+    auto made = connect_jetstream(options.url, &jo);
+    if (!made)
       return false;
-    }
+    link = std::move(*made);
+    js = link->js;
     // The stream, created when missing.
     jsStreamInfo* info = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    s = js_GetStreamInfo(&info, js, options.stream.c_str(), nullptr, &jerr);
+    natsStatus s = js_GetStreamInfo(&info, js, options.stream.c_str(), nullptr, &jerr);
     if (s == NATS_NOT_FOUND) {
       jsStreamConfig cfg;
       jsStreamConfig_Init(&cfg);

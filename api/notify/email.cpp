@@ -143,9 +143,13 @@ size_t read_upload(char* buffer, size_t size, size_t n, void* user) {
 
 }  // namespace
 
-Status send_smtp(const SmtpOptions& smtp, const Email& e) {
+void curl_init_once() {
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+Status send_smtp(const SmtpOptions& smtp, const Email& e) {
+  curl_init_once();
   CURL* curl = curl_easy_init();
   if (curl == nullptr)
     return Status::internal("libcurl could not start");

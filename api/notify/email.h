@@ -26,6 +26,8 @@ struct SmtpOptions {
   long timeout_s = 15;
 };
 Status send_smtp(const SmtpOptions& smtp, const Email& email);
+// libcurl's global set-up, once per process, before any easy handle.
+void curl_init_once();
 // Writes <dir>/<file_stem>.eml atomically (temp file, then rename).
 Status write_eml(const std::string& dir, const std::string& file_stem, const Email& email);
 

@@ -1,54 +1,63 @@
-// The email notifier: turns order and payment events into emails, exactly
-// once in effect.
+// The email notifier inside `orderly serve`: turns order and payment events
+// into emails, exactly once in effect.
 //
-//   1. A follower reads the log from its checkpoint. For each order placed,
-//      confirmed, shipped, delivered or cancelled, and each payment that
-//      succeeded or was refunded, it records RequestNotification with an id
-//      derived from the event's position: a redelivered event asks for the
-//      same notification, which the writer refuses as already_exists.
-//   2. Every requested email notification (and every one an admin re-queues)
-//      is pending until the log shows it sent, or failed for good. A sender
-//      thread renders it from its template (order lines and totals from the
-//      read models), sends it over SMTP (libcurl) or writes it to the outbox
-//      as an .eml, and records NotificationSent or NotificationFailed
-//      (with will_retry) through the command pipeline. Failures back off
-//      exponentially up to a cap, for at most `max_attempts` attempts.
-//   With `nats_url`, step 1 reads a durable JetStream consumer instead of
-//      the log (a redelivery after NATS restarts asks for the same id again).
-//   3. At start the pending set is rebuilt from the notification events in
-//      the log, so a restart neither forgets a failed email nor resends a
-//      sent one. (A crash between the SMTP server's acceptance and the
-//      record of it resends that one email: SMTP has no idempotency key.)
+//   1. A follower reads the log from its checkpoint. For each event that
+//      mails someone (email_requests.h) it records RequestNotification
+//      through the command pipeline, with the recipient from the read
+//      models. With `nats_url` these events come from the durable JetStream
+//      consumer instead (a redelivery asks for the same id again).
+//   2. The pending set follows the notification events in the log, and an
+//      EmailSender (email_sender.h) delivers them, rendering from the read
+//      models and recording NotificationSent/NotificationFailed through the
+//      command pipeline.
+//   3. At start the pending set is rebuilt from the whole log before
+//      anything is sent, so a restart neither forgets a failed email nor
+//      resends a sent one. (A crash between the SMTP server's acceptance and
+//      the record of it resends that one email: SMTP has no idempotency key.)
+//
+// `orderly notify email` is the same notifier as its own process
+// (standalone_email.h).
 //
 // Thread safety: start/stop from one thread; stats() from any.
 #pragma once
 
-#include <chrono>
 #include <memory>
 #include <string>
 
+#include "api/notify/email_requests.h"
+#include "api/notify/email_sender.h"
 #include "commands/processor.h"
 #include "eventstore/store.h"
 #include "projections/runner.h"
 
 namespace orderly::api {
 
+// What the engine does for either notifier (the one here calls these
+// directly; `orderly notify email` through the admin API):
+
+// Records the email request for a domain event, with its recipient from the
+// read models (waiting up to 10 s for them to reach the event). `id` is nil
+// when the event mails nobody; `created` is false for a request recorded
+// before. Errors: the pipeline could not take it now (overloaded, stopping).
+struct EmailRequestOutcome {
+  Uuid id;
+  bool created = false;
+};
+Result<EmailRequestOutcome> request_email(const EventView& event,
+                                          const projections::ProjectionRunner& models,
+                                          commands::CommandProcessor& processor);
+
+// What the email caused by the event at `source_position` says: the
+// event's own facts, the order's lines and totals, the owner's name.
+Result<EmailFacts> email_facts(const eventstore::EventStore& log,
+                               const projections::ProjectionRunner& models,
+                               uint64_t source_position);
+
 struct EmailNotifierOptions {
-  std::string smtp_url;    // "" = write .eml files to outbox_dir
-  std::string outbox_dir;  // <data-dir>/outbox
-  std::string mail_from = "orders@localhost";
-  uint32_t max_attempts = 8;
-  std::chrono::milliseconds first_backoff{500};
-  std::chrono::milliseconds max_backoff{60'000};
+  EmailDeliveryOptions delivery;
   std::string checkpoint = "notifier-email";
-  // With a NATS URL the order and payment events that cause emails come from
-  // a durable JetStream consumer (`durable`) on the fan-out's stream, acked
-  // once their notification request is recorded; notification state still
-  // follows the log.
-  std::string nats_url;
-  std::string stream = "ORDERLY";
-  std::string subject_prefix = "orderly.events";
-  std::string durable = "email-notifier";
+  std::string nats_url;  // set: step 1 reads the durable consumer `triggers.durable`
+  TriggerConsumerOptions triggers;
 };
 
 struct EmailNotifierStats {
@@ -65,9 +74,6 @@ class EmailNotifier {
   Status start();
   void stop();
   EmailNotifierStats stats() const;
-
-  // The notification id for the email an event at `position` causes.
-  static Uuid notification_id(uint64_t position);
 
   struct Impl;
 

@@ -11,56 +11,11 @@
 #include <thread>
 
 #include "tests/api/server.h"
-#include "tests/support/free_port.h"
+#include "tests/support/services.h"
 
 using namespace orderly::testing;
 
 namespace {
-
-struct SmtpSink {
-  uint16_t port;
-  std::string maildir;
-  std::unique_ptr<ChildProcess> proc;
-
-  SmtpSink(uint16_t p, std::string dir) : port(p), maildir(std::move(dir)) {}
-  void start() {
-    proc = std::make_unique<ChildProcess>(std::vector<std::string>{
-        "/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(port), "-c",
-        "aiosmtpd.handlers.Mailbox", maildir});
-    REQUIRE(wait_for_listener(port, std::chrono::seconds(30)));
-  }
-  // Every message delivered so far, as text.
-  std::vector<std::string> messages() const {
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (const auto& f : std::filesystem::directory_iterator(maildir + "/new", ec)) {
-      std::ifstream in(f.path());
-      std::stringstream ss;
-      ss << in.rdbuf();
-      out.push_back(ss.str());
-    }
-    return out;
-  }
-};
-
-std::vector<std::string> wait_for_messages(const std::function<std::vector<std::string>()>& list,
-                                           size_t n, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto m = list();
-    if (m.size() >= n)
-      return m;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return list();
-}
-
-size_t count_with(const std::vector<std::string>& messages, const std::string& needle) {
-  size_t n = 0;
-  for (const auto& m : messages)
-    n += m.find(needle) != std::string::npos;
-  return n;
-}
 
 std::string place_and_pay(HttpClient& c, const Session& user, const std::string& product) {
   auto order = c.send("POST", "/api/orders", user.access_token,
@@ -80,10 +35,9 @@ std::string place_and_pay(HttpClient& c, const Session& user, const std::string&
 
 TEST_CASE("email: an order's journey sends exactly the expected emails, once each") {
   TempDir mail;
-  SmtpSink smtp(free_port(), mail.sub("maildir"));
+  SmtpSink smtp(mail.sub("maildir"));
   smtp.start();
-  ServerUnderTest server({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp.port),
-                          "--mail-from", "shop@example.com"});
+  ServerUnderTest server({"--smtp-url", smtp.url(), "--mail-from", "shop@example.com"});
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   Session admin = server.admin();
@@ -135,8 +89,8 @@ TEST_CASE("email: an order's journey sends exactly the expected emails, once eac
 
 TEST_CASE("email: SMTP down, attempts retried and recorded, then each email delivered once") {
   TempDir mail;
-  SmtpSink smtp(free_port(), mail.sub("maildir"));  // not started yet
-  ServerUnderTest server({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp.port)});
+  SmtpSink smtp(mail.sub("maildir"));  // not started yet
+  ServerUnderTest server({"--smtp-url", smtp.url()});
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   const std::string cup =
@@ -205,15 +159,10 @@ TEST_CASE("email: without --smtp-url the emails are .eml files in the outbox") {
 
 TEST_CASE("email: driven through NATS, nats-server killed mid-burst, every email once") {
   TempDir dirs;
-  const uint16_t nats_port = free_port();
-  auto nats = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p",
-                               std::to_string(nats_port), "-sd", dirs.sub("nats")});
-  REQUIRE(wait_for_listener(nats_port, std::chrono::seconds(30)));
-  SmtpSink smtp(free_port(), dirs.sub("maildir"));
+  NatsServer nats(dirs.sub("nats"));
+  SmtpSink smtp(dirs.sub("maildir"));
   smtp.start();
-  ServerUnderTest server({"--nats-url", "nats://127.0.0.1:" + std::to_string(nats_port),
-                          "--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp.port)});
+  ServerUnderTest server({"--nats-url", nats.url(), "--smtp-url", smtp.url()});
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   const std::string cup =
@@ -229,13 +178,9 @@ TEST_CASE("email: driven through NATS, nats-server killed mid-burst, every email
     }
   };
   place(10);
-  nats->kill_hard();
-  nats->wait();
+  nats.kill();
   place(10);  // the engine takes orders while NATS is down
-  nats = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p",
-                               std::to_string(nats_port), "-sd", dirs.sub("nats")});
-  REQUIRE(wait_for_listener(nats_port, std::chrono::seconds(30)));
+  nats.start();
   place(10);
   auto messages = wait_for_messages([&] { return smtp.messages(); }, 30, std::chrono::seconds(120));
   CHECK(messages.size() == 30);
@@ -247,4 +192,127 @@ TEST_CASE("email: driven through NATS, nats-server killed mid-burst, every email
   std::this_thread::sleep_for(std::chrono::seconds(2));
   CHECK(smtp.messages().size() == 30);
   CHECK(server.stop() == 0);
+}
+
+TEST_CASE(
+    "notify email: as its own process, the journey's emails once each, none again after a crash") {
+  TempDir dirs;
+  NatsServer nats(dirs.sub("nats"));
+  SmtpSink smtp(dirs.sub("maildir"));
+  smtp.start();
+  ServerUnderTest server({"--nats-url", nats.url(), "--no-email-notifier"});
+  NotifierUnderTest notifier(server, "email", nats.url(),
+                             {"--smtp-url", smtp.url(), "--mail-from", "shop@example.com"});
+  HttpClient c = server.client();
+  Session ada = server.register_user("ada");
+  Session admin = server.admin();
+  const std::string cup =
+      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
+          "id");
+  const std::string order = place_and_pay(c, ada, cup);
+  REQUIRE(c.send("PUT", "/api/orders/" + order + "/status", admin.access_token,
+                 R"({"status":"shipped"})")
+              .status == 200);
+  auto messages = wait_for_messages([&] { return smtp.messages(); }, 4, std::chrono::seconds(90));
+  REQUIRE(messages.size() == 4);
+  const std::string ref = order.substr(24);
+  CHECK(count_with(messages, "To: ada@example.com") == 4);
+  CHECK(count_with(messages, "From: shop@example.com") == 4);
+  CHECK(count_with(messages, "Subject: Order " + ref + " received: 25.00 USD") == 1);
+  CHECK(count_with(messages, "Subject: Payment of 25.00 USD received for order " + ref) == 1);
+  CHECK(count_with(messages, "Subject: Order " + ref + " confirmed") == 1);
+  CHECK(count_with(messages, "Subject: Order " + ref + " is on its way") == 1);
+  CHECK(count_with(messages, "2 x Espresso cup at 12.50 USD = 25.00 USD") == 4);
+  CHECK(count_with(messages, "Hello ada") == 4);
+
+  // The outcomes went through the engine's API: the history says sent.
+  auto all_sent = [&](size_t n) {
+    const auto h = c.send("GET", "/api/notifications", ada.access_token).json();
+    const auto& items = h.as_object().at("items").as_array();
+    return items.size() == n && std::all_of(items.begin(), items.end(), [](const auto& x) {
+             return str(x, "status") == "sent" && num(x, "attempts") == 1;
+           });
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!all_sent(4) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(all_sent(4));
+
+  // Killed; an order placed meanwhile is mailed once it is back, and
+  // nothing sent before is sent again.
+  notifier.kill();
+  auto late = c.send("POST", "/api/orders", ada.access_token,
+                     R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  REQUIRE(late.status == 201);
+  const std::string late_ref = str(late.json().as_object().at("order"), "id").substr(24);
+  notifier.start();
+  messages = wait_for_messages([&] { return smtp.messages(); }, 5, std::chrono::seconds(90));
+  CHECK(messages.size() == 5);
+  CHECK(count_with(messages, "Subject: Order " + late_ref + " received") == 1);
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!all_sent(5) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(all_sent(5));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  CHECK(smtp.messages().size() == 5);
+  CHECK(notifier.stop() == 0);
+  CHECK(server.stop() == 0);
+}
+
+TEST_CASE(
+    "notify email: as its own process, SMTP down, failures recorded through the API, then once") {
+  TempDir dirs;
+  NatsServer nats(dirs.sub("nats"));
+  SmtpSink smtp(dirs.sub("maildir"));  // not started yet
+  ServerUnderTest server({"--nats-url", nats.url(), "--no-email-notifier"});
+  NotifierUnderTest notifier(server, "email", nats.url(), {"--smtp-url", smtp.url()});
+  HttpClient c = server.client();
+  Session ada = server.register_user("ada");
+  const std::string cup =
+      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
+          "id");
+  REQUIRE(c.send("POST", "/api/orders", ada.access_token,
+                 R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})")
+              .status == 201);
+  bool failed = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!failed && std::chrono::steady_clock::now() < deadline) {
+    const auto h = c.send("GET", "/api/notifications", ada.access_token).json();
+    for (const auto& n : h.as_object().at("items").as_array()) {
+      failed |= str(n, "status") == "failed" && num(n, "attempts") >= 1 &&
+                !n.as_object().at("last_error").is_null();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(failed);
+  smtp.start();
+  auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, std::chrono::seconds(90));
+  REQUIRE(messages.size() == 1);
+  bool sent = false;
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!sent && std::chrono::steady_clock::now() < deadline) {
+    const auto h = c.send("GET", "/api/notifications", ada.access_token).json();
+    const auto& n = h.as_object().at("items").as_array().at(0);
+    sent = str(n, "status") == "sent" && num(n, "attempts") >= 2;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(sent);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CHECK(smtp.messages().size() == 1);
+}
+
+TEST_CASE("notify email: a wrong engine password is a clear error and exit status 2") {
+  TempDir dirs;
+  NatsServer nats(dirs.sub("nats"));
+  ServerUnderTest server({"--nats-url", nats.url(), "--no-email-notifier"});
+  std::ofstream(dirs.path() + "/wrong.pw") << "not-the-password";
+  // Through sh for the log on stderr (temporary paths have no spaces).
+  auto r = run_command({"/bin/sh", "-c",
+                        std::string(ORDERLY_BINARY) + " notify email --data-dir " + dirs.sub("n") +
+                            " --log-format json --nats-url " + nats.url() +
+                            " --engine-url http://127.0.0.1:" + std::to_string(server.port) +
+                            " --engine-email admin@example.com --engine-password-file " +
+                            dirs.path() + "/wrong.pw 2>&1"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("refused the login of admin@example.com") != std::string::npos);
 }

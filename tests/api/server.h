@@ -100,6 +100,66 @@ class ServerUnderTest {
   std::vector<std::string> flags_;
 };
 
+// `orderly notify email|websocket` beside a ServerUnderTest, logged in as
+// its admin; stopped with SIGTERM (or SIGKILL) by its PID.
+class NotifierUnderTest {
+ public:
+  NotifierUnderTest(const ServerUnderTest& server, std::string channel, std::string nats_url,
+                    std::vector<std::string> flags = {})
+      : channel_(std::move(channel)) {
+    argv_ = {ORDERLY_BINARY,
+             "notify",
+             channel_,
+             "--data-dir",
+             server.dir.path() + "/notifier-" + channel_,
+             "--log-format",
+             "json",
+             "--nats-url",
+             std::move(nats_url),
+             "--engine-url",
+             "http://127.0.0.1:" + std::to_string(server.port),
+             "--engine-email",
+             "admin@example.com",
+             "--engine-password-file",
+             server.dir.path() + "/admin.pw"};
+    argv_.insert(argv_.end(), flags.begin(), flags.end());
+    start();
+  }
+  ~NotifierUnderTest() { stop(); }
+
+  void start() {
+    proc = std::make_unique<ChildProcess>(argv_);
+    auto line = proc->read_line(std::chrono::seconds(120));
+    if (!line || line->find("orderly notify " + channel_) == std::string::npos)
+      throw std::runtime_error("orderly notify " + channel_ + " did not start");
+    const std::string marker = "http://127.0.0.1:";
+    if (const size_t at = line->find(marker); at != std::string::npos)
+      port = static_cast<uint16_t>(std::stoi(line->substr(at + marker.size())));
+  }
+  int stop() {
+    if (!proc)
+      return 0;
+    proc->terminate();
+    const int status = proc->wait();
+    proc.reset();
+    return status;
+  }
+  void kill() {
+    if (proc) {
+      proc->kill_hard();
+      proc->wait();
+      proc.reset();
+    }
+  }
+
+  std::unique_ptr<ChildProcess> proc;
+  uint16_t port = 0;  // websocket: where it listens
+
+ private:
+  std::string channel_;
+  std::vector<std::string> argv_;
+};
+
 inline std::string str(const json::value& v, std::string_view key) {
   return json::value_to<std::string>(v.as_object().at(key));
 }

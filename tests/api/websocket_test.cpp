@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "tests/api/server.h"
-#include "tests/support/free_port.h"
+#include "tests/support/services.h"
 
 using namespace orderly::testing;
 
@@ -129,11 +129,8 @@ TEST_CASE("websocket: a client that stops reading is dropped with 1008, the serv
 
 TEST_CASE("websocket: with --nats-url the feed comes through JetStream, and the fan-out reports") {
   TempDir nats_dir;
-  const uint16_t nats_port = free_port();
-  ChildProcess nats({"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p",
-                     std::to_string(nats_port), "-sd", nats_dir.sub("nats")});
-  REQUIRE(wait_for_listener(nats_port, std::chrono::seconds(30)));
-  ServerUnderTest server({"--nats-url", "nats://127.0.0.1:" + std::to_string(nats_port)});
+  NatsServer nats(nats_dir.sub("nats"));
+  ServerUnderTest server({"--nats-url", nats.url()});
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   WsClient ws(server.port, "/ws/notifications?access_token=" + ada.access_token);
@@ -151,4 +148,63 @@ TEST_CASE("websocket: with --nats-url the feed comes through JetStream, and the 
   CHECK(metrics.body.find("orderly_fanout_connected 1") != std::string::npos);
   CHECK(metrics.body.find("orderly_websocket_feed_from_nats 1") != std::string::npos);
   CHECK(server.stop() == 0);
+}
+
+TEST_CASE("notify websocket: as its own process, a customer's order changes reach them only") {
+  TempDir nats_dir;
+  NatsServer nats(nats_dir.sub("nats"));
+  ServerUnderTest server({"--nats-url", nats.url()});
+  NotifierUnderTest feed(server, "websocket", nats.url(), {"--http-address", "127.0.0.1:0"});
+  REQUIRE(feed.port != 0);
+  HttpClient c = server.client();
+  HttpClient feed_http(feed.port);
+  // Subscribed to JetStream once /health says ok.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (str(feed_http.request("GET", "/health").json(), "status") != "ok" &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(str(feed_http.request("GET", "/health").json(), "status") == "ok");
+  CHECK(feed_http.request("GET", "/api/orders").status == 404);
+
+  Session ada = server.register_user("ada");
+  Session bob = server.register_user("bob");
+  Session admin = server.admin();
+  // Tokens are checked by the engine: none, forged, and scope=all for a customer are refused.
+  CHECK(WsClient(feed.port, "/ws/notifications").status() == 401);
+  CHECK(WsClient(feed.port, "/ws/notifications?access_token=nonsense").status() == 401);
+  CHECK(WsClient(feed.port, "/ws/notifications?scope=all&access_token=" + ada.access_token)
+            .status() == 403);
+  WsClient ada_ws(feed.port, "/ws/notifications?access_token=" + ada.access_token);
+  REQUIRE(ada_ws.status() == 101);
+  WsClient bob_ws(feed.port, "/ws/notifications",
+                  {{"Authorization", "Bearer " + bob.access_token}});
+  REQUIRE(bob_ws.status() == 101);
+  WsClient all_ws(feed.port, "/ws/notifications?scope=all&access_token=" + admin.access_token);
+  REQUIRE(all_ws.status() == 101);
+
+  const std::string cup =
+      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
+          "id");
+  auto placed = c.send("POST", "/api/orders", ada.access_token,
+                       R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  REQUIRE(placed.status == 201);
+  const std::string order = str(placed.json().as_object().at("order"), "id");
+  auto created = wait_for(ada_ws, "order.created");
+  REQUIRE(created);
+  CHECK(str(*created, "order_id") == order);
+  REQUIRE(c.send("PUT", "/api/orders/" + order + "/status", admin.access_token,
+                 R"({"status":"confirmed"})")
+              .status == 200);
+  auto changed = wait_for(ada_ws, "order.status_changed");
+  REQUIRE(changed);
+  CHECK(str(*changed, "status") == "confirmed");
+  CHECK(wait_for(all_ws, "order.status_changed"));
+  CHECK_FALSE(bob_ws.read(std::chrono::milliseconds(500)).has_value());
+
+  // SIGTERM: clients are told (1001) and it exits cleanly.
+  CHECK(feed.stop() == 0);
+  while (ada_ws.read(std::chrono::seconds(5))) {
+  }
+  CHECK(ada_ws.close_code() == 1001);
 }

@@ -9,33 +9,15 @@
 
 #include "api/fanout/nats_fanout.h"
 #include "commands/processor.h"
-#include "tests/support/free_port.h"
 #include "tests/support/ids.h"
 #include "tests/support/process.h"
+#include "tests/support/services.h"
 #include "tests/support/temp_dir.h"
 
 using namespace orderly;
 using namespace orderly::testing;
 
 namespace {
-
-struct NatsServer {
-  uint16_t port = free_port();
-  std::string dir;
-  std::unique_ptr<ChildProcess> proc;
-
-  explicit NatsServer(std::string store_dir) : dir(std::move(store_dir)) { start(); }
-  void start() {
-    proc = std::make_unique<ChildProcess>(std::vector<std::string>{
-        "/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p", std::to_string(port), "-sd", dir});
-    REQUIRE(wait_for_listener(port, std::chrono::seconds(30)));
-  }
-  void kill() {
-    proc->kill_hard();
-    proc->wait();
-  }
-  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port); }
-};
 
 // Messages in the stream, as JetStream counts them.
 uint64_t stream_messages(const std::string& url) {

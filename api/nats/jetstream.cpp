@@ -1,0 +1,37 @@
+#include "api/nats/jetstream.h"
+
+namespace orderly::api {
+
+JetStreamLink::~JetStreamLink() {
+  if (js)
+    jsCtx_Destroy(js);
+  if (nc) {
+    natsConnection_Close(nc);
+    natsConnection_Destroy(nc);
+  }
+}
+
+Result<std::unique_ptr<JetStreamLink>> connect_jetstream(const std::string& url,
+                                                         jsOptions* js_options) {
+  auto link = std::make_unique<JetStreamLink>();
+  natsOptions* opts = nullptr;
+  if (natsOptions_Create(&opts) != NATS_OK)
+    return Status::internal("cannot create NATS options");
+  natsOptions_SetURL(opts, url.c_str());
+  natsOptions_SetMaxReconnect(opts, -1);
+  natsOptions_SetReconnectWait(opts, 200);
+  natsOptions_SetTimeout(opts, 2000);
+  const natsStatus s = natsConnection_Connect(&link->nc, opts);
+  natsOptions_Destroy(opts);
+  if (s != NATS_OK) {
+    link->nc = nullptr;
+    return Status::io_error("cannot connect to NATS at " + url + ": " + natsStatus_GetText(s));
+  }
+  if (natsConnection_JetStream(&link->js, link->nc, js_options) != NATS_OK) {
+    link->js = nullptr;
+    return Status::io_error("no JetStream at " + url);
+  }
+  return link;
+}
+
+}  // namespace orderly::api

@@ -1,0 +1,225 @@
+#include "api/notify/email_sender.h"
+
+#include <absl/container/flat_hash_map.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "core/schemas/notification_events_generated.h"
+#include "core/text.h"
+
+namespace orderly::api {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+}  // namespace
+
+std::string money(int64_t cents) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s%lld.%02lld USD", cents < 0 ? "-" : "",
+                static_cast<long long>(std::llabs(cents) / 100),
+                static_cast<long long>(std::llabs(cents) % 100));
+  return buf;
+}
+
+std::map<std::string, std::string> email_vars(const EmailFacts& f) {
+  std::map<std::string, std::string> vars;
+  vars["order_ref"] = f.order_id.to_string().substr(24);  // the random end: UUIDv7 starts with time
+  if (!f.reason.empty())
+    vars["reason"] = f.reason;
+  if (f.amount_cents)
+    vars["amount"] = money(*f.amount_cents);
+  if (!f.lines.empty()) {
+    std::string text, html = "<table>";
+    for (const auto& l : f.lines) {
+      text += "  " + std::to_string(l.quantity) + " x " + l.name + " at " +
+              money(l.unit_price_cents) + " = " + money(l.line_total_cents) + "\n";
+      html += "<tr><td>" + std::to_string(l.quantity) + " &times; </td><td>";
+      for (char c : l.name)
+        html += c == '<'   ? std::string("&lt;")
+                : c == '&' ? std::string("&amp;")
+                           : std::string(1, c);
+      html += "</td><td>" + money(l.line_total_cents) + "</td></tr>";
+    }
+    vars["lines_text"] = text;
+    vars["lines_html"] = html + "</table>";
+    vars["total"] = money(f.total_cents);
+  }
+  if (!f.username.empty())
+    vars["username"] = f.username;
+  return vars;
+}
+
+struct EmailSender::Impl {
+  EmailDeliveryOptions options;
+  EmailHooks hooks;
+
+  struct Pending {
+    PendingEmail email;
+    Clock::time_point next_at;
+    bool done = false;  // sent or given up, recorded: waiting for the events to say so
+  };
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  absl::flat_hash_map<Uuid, Pending, UuidHash> pending;
+  bool stopping = false;
+  bool ready = false;
+  uint64_t sent = 0, failed_attempts = 0;
+  std::thread sender;
+
+  Impl(EmailDeliveryOptions o, EmailHooks h) : options(std::move(o)), hooks(std::move(h)) {}
+
+  void track(const EventView& ev) {
+    std::lock_guard lock(mu);
+    switch (ev.type()) {
+      case EventType::kNotificationRequested: {
+        const auto* e = ev.as<events::NotificationRequested>();
+        if (fb_string(e->channel()) != "email")
+          break;
+        Pending& p = pending[fb_uuid(e->notification_id())];
+        p.email.recipient = fb_string(e->recipient());
+        p.email.template_name = fb_string(e->template_());
+        p.email.source_position = e->source_position();
+        p.next_at = Clock::now();
+        break;
+      }
+      case EventType::kNotificationRetryRequested: {
+        auto it =
+            pending.find(fb_uuid(ev.as<events::NotificationRetryRequested>()->notification_id()));
+        if (it != pending.end()) {
+          it->second.done = false;
+          it->second.next_at = Clock::now();
+        }
+        break;
+      }
+      case EventType::kNotificationSent:
+        pending.erase(fb_uuid(ev.as<events::NotificationSent>()->notification_id()));
+        break;
+      case EventType::kNotificationFailed: {
+        const auto* e = ev.as<events::NotificationFailed>();
+        auto it = pending.find(fb_uuid(e->notification_id()));
+        if (it == pending.end())
+          break;
+        it->second.email.attempts = e->attempt();
+        // Given up: kept (done) so an admin's retry can re-queue it.
+        if (!e->will_retry())
+          it->second.done = true;
+        break;
+      }
+      default:
+        return;
+    }
+    cv.notify_all();
+  }
+
+  Status deliver(const Uuid& id, const Email& email) {
+    if (options.smtp_url.empty())
+      return write_eml(options.outbox_dir, id.to_string(), email);
+    return send_smtp({options.smtp_url, 15}, email);
+  }
+
+  Result<Email> render(const Uuid& id, const PendingEmail& p) {
+    auto email = hooks.render(id, p);
+    if (!email)
+      return email;
+    email->from = options.mail_from;
+    email->to = p.recipient;
+    email->message_id = "<" + id.to_string() + "@orderly>";
+    return email;
+  }
+
+  void send_loop() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return ready || stopping; });  // the pending set is complete
+    while (!stopping) {
+      // The next due notification.
+      Uuid due;
+      PendingEmail job;
+      auto wake = Clock::now() + std::chrono::seconds(1);
+      for (auto& [id, p] : pending) {
+        if (p.done)
+          continue;
+        if (p.next_at <= Clock::now()) {
+          due = id;
+          job = p.email;
+          break;
+        }
+        wake = std::min(wake, p.next_at);
+      }
+      if (due.is_nil()) {
+        cv.wait_until(lock, wake);
+        continue;
+      }
+      pending[due].done = true;  // in flight: not picked again
+      lock.unlock();
+      auto email = render(due, job);
+      Status st = email ? deliver(due, *email) : email.status();
+      if (st.is_ok()) {
+        (void)hooks.record_sent(due);  // unrecorded: sent again later (SMTP has no idempotency key)
+        lock.lock();
+        ++sent;
+        continue;
+      }
+      const uint32_t attempt = job.attempts + 1;
+      const bool retry = attempt < options.max_attempts;
+      (void)hooks.record_failed(due, st.message().substr(0, 900), retry);
+      lock.lock();
+      ++failed_attempts;
+      if (auto it = pending.find(due); it != pending.end()) {
+        auto backoff = options.first_backoff * (1 << std::min<uint32_t>(attempt - 1, 16));
+        it->second.email.attempts = attempt;
+        it->second.next_at =
+            Clock::now() + std::min<std::chrono::milliseconds>(backoff, options.max_backoff);
+        it->second.done = !retry;
+      }
+    }
+  }
+};
+
+EmailSender::EmailSender(EmailDeliveryOptions options, EmailHooks hooks)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(hooks))) {}
+
+EmailSender::~EmailSender() {
+  stop();
+}
+
+void EmailSender::track(const EventView& event) {
+  impl_->track(event);
+}
+
+void EmailSender::mark_ready() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->ready = true;
+  }
+  impl_->cv.notify_all();
+}
+
+void EmailSender::start() {
+  if (!impl_->sender.joinable())
+    impl_->sender = std::thread([this] { impl_->send_loop(); });
+}
+
+void EmailSender::stop() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  if (impl_->sender.joinable())
+    impl_->sender.join();
+}
+
+EmailSenderStats EmailSender::stats() const {
+  std::lock_guard lock(impl_->mu);
+  EmailSenderStats s;
+  s.sent = impl_->sent;
+  s.failed_attempts = impl_->failed_attempts;
+  for (const auto& [id, p] : impl_->pending)
+    s.pending += p.done ? 0 : 1;
+  return s;
+}
+
+}  // namespace orderly::api

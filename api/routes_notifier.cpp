@@ -1,0 +1,138 @@
+// The admin routes a notifier running as its own process (`orderly notify
+// email`) writes and reads through, so the engine stays the single writer:
+//
+//   POST /api/admin/notifications              {"source_position": n}
+//        the email request for the event at n (201 recorded, 200 recorded
+//        before or nobody to mail: notification_id null)
+//   POST /api/admin/notifications/{id}/outcome {"status": "sent"} or
+//        {"status": "failed", "error": "...", "will_retry": true} -> 204
+//   GET  /api/admin/email-facts/{position}     what that email says
+//
+// The first two wait for the read models and the pipeline, so they run on a
+// worker thread, not on the I/O threads.
+#include <boost/json.hpp>
+
+#include "api/context.h"
+#include "api/fields.h"
+#include "api/notify/email_notifier.h"
+
+namespace orderly::api {
+
+namespace {
+
+using namespace commands;
+
+// Runs `job` off the I/O threads; a full queue is 503 overloaded.
+void off_io(Context& ctx, const CallPtr& call, std::function<void()> job) {
+  if (!ctx.notifier_workers.submit(std::move(job)))
+    call->fail(Status::overloaded("the notifier routes are busy; retry"));
+}
+
+void request_notification(Context& ctx, const CallPtr& call) {
+  auto body = call->json_body();
+  if (!body)
+    return;
+  Fields f(*body);
+  f.only({"source_position"});
+  const auto position = f.integer("source_position", true);
+  if (position && *position < 1)
+    f.add("source_position", "must be a log position (1 or more)");
+  if (!f.ok())
+    return call->answer(problem(422, "validation_failed", "the request is not valid", f.errors()));
+  off_io(ctx, call, [&ctx, call, at = static_cast<uint64_t>(*position)] {
+    auto source = ctx.store.read_event(at);
+    if (!source)
+      return call->fail(source.status().code() == ErrorCode::kNotFound
+                            ? Status::not_found("no event at position " + std::to_string(at))
+                            : source.status());
+    auto done = request_email(source->view(), ctx.runner, ctx.processor);
+    if (!done)
+      return call->fail(done.status());
+    call->answer(json_response(
+        done->created ? 201 : 200,
+        json::object{{"notification_id",
+                      done->id.is_nil() ? json::value(nullptr) : json::value(done->id.to_string())},
+                     {"created", done->created}}));
+  });
+}
+
+void record_outcome(Context& ctx, const CallPtr& call) {
+  const auto id = parse_id(call, "id");
+  if (!id)
+    return;
+  auto body = call->json_body();
+  if (!body)
+    return;
+  Fields f(*body);
+  f.only({"status", "error", "will_retry"});
+  const auto status = f.str("status", true, 16);
+  const auto error = f.str("error", false, 1000);
+  bool will_retry = false;
+  if (const auto* r = body->if_contains("will_retry")) {
+    if (r->is_bool())
+      will_retry = r->as_bool();
+    else
+      f.add("will_retry", "must be true or false");
+  }
+  if (status && *status != "sent" && *status != "failed")
+    f.add("status", "must be sent or failed");
+  if (status && *status == "failed" && (!error || error->empty()))
+    f.add("error", "is required when the status is failed");
+  if (!f.ok())
+    return call->answer(problem(422, "validation_failed", "the outcome is not valid", f.errors()));
+  Command command = *status == "sent" ? Command{RecordNotificationSent{*id}}
+                                      : Command{RecordNotificationFailed{*id, *error, will_retry}};
+  ctx.run(call, std::move(command), call->meta(), "notifications",
+          [](const CallPtr& call, const CommandReply& r) {
+            Response res;
+            res.status = 204;
+            call->answer(with_position(std::move(res), r.last_position));
+          });
+}
+
+void email_facts_route(Context& ctx, const CallPtr& call) {
+  const auto it = call->params.find("position");
+  const std::string_view text = it == call->params.end() ? "" : it->second;
+  uint64_t at = 0;
+  if (text.empty() || text.size() > 19 ||
+      text.find_first_not_of("0123456789") != std::string_view::npos ||
+      (at = std::stoull(std::string(text))) == 0) {
+    return call->answer(problem(404, "not_found", "a log position is a number from 1"));
+  }
+  off_io(ctx, call, [&ctx, call, at] {
+    auto facts = email_facts(ctx.store, ctx.runner, at);
+    if (!facts)
+      return call->fail(facts.status().code() == ErrorCode::kNotFound
+                            ? Status::not_found("no event at position " + std::to_string(at))
+                            : facts.status());
+    json::array lines;
+    for (const auto& l : facts->lines) {
+      lines.push_back(json::object{{"name", l.name},
+                                   {"quantity", l.quantity},
+                                   {"unit_price_cents", l.unit_price_cents},
+                                   {"line_total_cents", l.line_total_cents}});
+    }
+    call->answer(json_response(
+        200, json::object{{"order_id", facts->order_id.to_string()},
+                          {"reason", facts->reason},
+                          {"amount_cents", facts->amount_cents ? json::value(*facts->amount_cents)
+                                                               : json::value(nullptr)},
+                          {"lines", std::move(lines)},
+                          {"total_cents", facts->total_cents},
+                          {"username", facts->username}}));
+  });
+}
+
+}  // namespace
+
+void add_notifier_routes(Context& ctx) {
+  Router& r = ctx.router;
+  auto on = [&ctx](void (*f)(Context&, const CallPtr&)) {
+    return [&ctx, f](const CallPtr& c) { f(ctx, c); };
+  };
+  r.add("POST", "/api/admin/notifications", Access::kAdmin, on(request_notification));
+  r.add("POST", "/api/admin/notifications/{id}/outcome", Access::kAdmin, on(record_outcome));
+  r.add("GET", "/api/admin/email-facts/{position}", Access::kAdmin, on(email_facts_route));
+}
+
+}  // namespace orderly::api
