@@ -348,6 +348,11 @@ void HttpServer::Impl::accept() {
       beast::error_code ignored;
       socket.close(ignored);  // over the limit: no resources for it at all
     } else {
+      // Answers and WebSocket frames are small and written whole: without
+      // this, Nagle holds a frame back until the client's delayed ACK
+      // (about 40 ms on Linux), which was the p99 of live pushes.
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       std::make_shared<Session>(std::move(socket), *this)->start();
     }
     accept();
