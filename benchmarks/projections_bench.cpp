@@ -11,6 +11,7 @@
 #include <random>
 #include <semaphore>
 
+#include "benchmarks/shop_log.h"
 #include "commands/processor.h"
 #include "core/ids.h"
 #include "projections/catalog.h"
@@ -25,71 +26,22 @@ using namespace orderly::projections;
 
 namespace {
 
-Uuid fresh() {
-  return *Uuid::parse(new_uuid_v7());
-}
-
 // One generated log for all the read-model benchmarks of a run.
 struct GeneratedLog {
   testing::TempDir dir;
-  std::unique_ptr<eventstore::EventStore> store;
-  std::vector<Uuid> products, users, orders;
+  bench::ShopLog shop;
+  eventstore::EventStore* store = nullptr;
+  std::vector<Uuid>& users = shop.users;
+  std::vector<Uuid>& orders = shop.orders;
   uint64_t events = 0;
   double generate_seconds = 0;
 
   GeneratedLog() {
     const char* env = std::getenv("ORDERLY_BENCH_ORDERS");
-    const int n_orders = env ? std::atoi(env) : 1'000'000;
-    eventstore::StoreOptions so;
-    so.sync = eventstore::SyncMode::kNone;  // generating, not measuring the append
-    store = std::move(eventstore::EventStore::open(dir.path(), so).value());
-    auto writer = std::move(CommandProcessor::start(*store).value());
-    const auto t0 = std::chrono::steady_clock::now();
-    CommandMeta admin;
-    admin.role = Role::kAdmin;
-    std::counting_semaphore<> window(8192);
-    auto submit = [&](Command c, const CommandMeta& m) {
-      window.acquire();
-      writer->submit(std::move(c), m, [&](Result<CommandReply>) { window.release(); });
-    };
-    static const char* kWords[] = {"espresso", "cup",    "moka",  "pot",   "grinder", "kettle",
-                                   "mug",      "filter", "beans", "tea",   "jar",     "tin",
-                                   "spoon",    "scale",  "press", "carafe"};
-    std::mt19937_64 rng(7);
-    for (int i = 0; i < 10'000; ++i) {
-      CreateProduct c;
-      c.product_id = fresh();
-      c.sku = "SKU-" + std::to_string(i);
-      c.name = std::string(kWords[rng() % 16]) + " " + kWords[rng() % 16] + " " + std::to_string(i);
-      c.description =
-          std::string("A fine ") + kWords[rng() % 16] + " for the " + kWords[rng() % 16];
-      c.category = "category-" + std::to_string(i % 40);
-      c.price_cents = 100 + static_cast<int64_t>(rng() % 20000);
-      c.stock = kMaxStock;
-      products.push_back(c.product_id);
-      submit(std::move(c), admin);
-    }
-    for (int i = 0; i < 10'000; ++i)
-      users.push_back(fresh());
-    for (int i = 0; i < n_orders; ++i) {
-      CommandMeta user;
-      user.actor = users[rng() % users.size()];
-      PlaceOrder p;
-      p.order_id = fresh();
-      p.items = {{products[rng() % products.size()], 1 + static_cast<int64_t>(rng() % 3)}};
-      orders.push_back(p.order_id);
-      const Uuid id = p.order_id;
-      submit(std::move(p), user);
-      if (i % 3 == 0)
-        submit(ChangeOrderStatus{id, OrderStatus::kConfirmed}, admin);
-      if (i % 10 == 0)
-        submit(CancelOrder{id}, user);
-    }
-    for (int i = 0; i < 8192; ++i)
-      window.acquire();
-    writer->stop();
-    events = store->last_position();
-    generate_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    shop = bench::generate_shop_log(dir.path(), env ? std::atoi(env) : 1'000'000);
+    store = shop.store.get();
+    events = shop.events;
+    generate_seconds = shop.generate_seconds;
   }
 };
 

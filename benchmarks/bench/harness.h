@@ -1,0 +1,119 @@
+// orderly-bench: the whole-engine harness. Runs named scenarios against
+// Orderly and its peers on the same workload, checks each system's
+// invariants afterwards, and reports throughput, latency percentiles, CPU
+// per 1k commands and peak memory (README.md in benchmarks/ explains the
+// methodology).
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/uuid.h"
+
+namespace orderly::bench {
+
+// --- the workload, the same for every system ------------------------------
+
+struct Workload {
+  int products = 10'000;
+  int users = 1'000;
+  int64_t stock = 1'000'000'000;  // per product
+  int hot_products = 0;           // > 0: orders draw only from the first N products
+  uint64_t seed = 42;
+};
+
+struct OrderSpec {
+  Uuid order_id, user_id;
+  std::array<int, 3> products{};  // indexes into the catalog, distinct
+  std::array<int64_t, 3> quantities{};
+};
+
+// The catalog: ids and prices are a function of the seed and the index.
+Uuid product_id(const Workload& w, int index);
+int64_t price_cents(int index);
+Uuid user_id(const Workload& w, int index);
+OrderSpec make_order(const Workload& w, std::mt19937_64& rng);
+int64_t order_total(const OrderSpec& o);
+
+// --- what one placed order came to ----------------------------------------
+
+enum class Outcome { kAccepted, kRefused, kError };
+
+// A system under test: a fresh store per scenario.
+class System {
+ public:
+  virtual ~System() = default;
+  virtual std::string name() const = 0;               // orderly, raw-rocksdb, postgres, jetstream
+  virtual std::string variant() const { return ""; }  // e.g. "stored function"
+  virtual std::string durability() const = 0;         // "fsync", "ack before fsync"
+  // A fresh store holding the workload's catalog.
+  virtual Status prepare(const Workload& w) = 0;
+  // One durable PlaceOrder; called from `client` threads at once.
+  virtual Outcome place_order(int client, const OrderSpec& order) = 0;
+  // After the load: every acknowledged order present, no stock oversold,
+  // the money sums agree. An error names the first broken invariant.
+  virtual Status check(const Workload& w, const std::vector<OrderSpec>& accepted) = 0;
+  // CPU seconds used so far by everything doing this system's work (this
+  // process for in-process engines, plus server processes).
+  virtual double cpu_seconds() const = 0;
+  // Peak resident memory of the process(es) doing the work, in MiB.
+  virtual double peak_rss_mb() const = 0;
+  // Called before a measured run (resets peak counters where possible).
+  virtual void reset_peaks() {}
+  virtual void stop() {}
+};
+
+// --- measurements ----------------------------------------------------------
+
+struct Measurement {
+  std::string scenario, mode, system, variant, durability;
+  int clients = 0;
+  double seconds = 0, throughput_per_s = 0;
+  double p50_ms = 0, p95_ms = 0, p99_ms = 0, p999_ms = 0;
+  double cpu_s_per_1k = 0, peak_rss_mb = 0;
+  uint64_t accepted = 0, refused = 0, errors = 0;
+  bool invariants_ok = false;
+  std::string detail;  // the broken invariant, or a note
+};
+
+struct Latencies {
+  std::vector<float> us;
+  void add(std::chrono::steady_clock::duration d) {
+    us.push_back(std::chrono::duration<float, std::micro>(d).count());
+  }
+  // p in [0, 100]; sorts in place.
+  double percentile_ms(double p);
+};
+
+struct LoadOptions {
+  int clients = 16;
+  std::chrono::milliseconds duration{3000};
+  uint64_t max_orders = 2'000'000;
+};
+
+// Runs `clients` threads placing orders back to back (a closed loop) until
+// the time or the order budget is spent, then checks the invariants.
+Measurement run_place_orders(System& system, const Workload& w, const LoadOptions& load,
+                             const std::string& scenario);
+
+// --- helpers for systems ----------------------------------------------------
+
+// utime + stime of a process, in seconds (0 when it is gone).
+double cpu_seconds_of_pid(int pid);
+double cpu_seconds_of_self();
+// VmHWM of a process, MiB.
+double peak_rss_mb_of_pid(int pid);
+// Resets this process's VmHWM (Linux clear_refs).
+void reset_peak_rss_of_pid(int pid);
+uint16_t free_loopback_port();
+bool wait_for_port(uint16_t port, std::chrono::seconds timeout);
+std::string make_temp_dir(const std::string& prefix);
+
+}  // namespace orderly::bench

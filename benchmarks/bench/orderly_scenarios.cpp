@@ -1,0 +1,429 @@
+#include "benchmarks/bench/orderly_scenarios.h"
+
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "benchmarks/bench/orderly_http.h"
+#include "benchmarks/bench/sys_orderly.h"
+#include "benchmarks/shop_log.h"
+#include "commands/processor.h"
+#include "projections/catalog.h"
+#include "projections/orders.h"
+#include "projections/registry.h"
+#include "projections/runner.h"
+#include "tests/support/http_client.h"
+#include "tests/support/process.h"
+
+namespace orderly::bench {
+
+namespace json = boost::json;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+Measurement orderly_measurement(const std::string& scenario, const std::string& mode) {
+  Measurement m;
+  m.scenario = scenario;
+  m.mode = mode;
+  m.system = "orderly";
+  m.durability = "fsync";
+  return m;
+}
+
+// One generated shop per run, shared by rebuild and recovery: generating
+// millions of events through the commands is the slow part.
+struct SharedShop {
+  std::string dir;
+  ShopLog log;
+  bool rebuilt = false;  // read models written (rebuild ran)
+  double rebuild_seconds = 0;
+  uint64_t rows = 0;
+};
+
+SharedShop& shared_shop(const RunOptions& o) {
+  static SharedShop shop;
+  if (shop.dir.empty()) {
+    const uint64_t events = o.recovery_events ? o.recovery_events : o.quick ? 300'000 : 10'000'000;
+    // About 1.43 events per order in the generated shop.
+    const int orders = static_cast<int>(static_cast<double>(events) / 1.433);
+    shop.dir = make_temp_dir("orderly-bench-shop");
+    std::fprintf(stderr, "  generating a shop log of ~%llu events through the commands...\n",
+                 static_cast<unsigned long long>(events));
+    shop.log = generate_shop_log(shop.dir, orders);
+    std::fprintf(stderr, "  %llu events in %.1f s\n",
+                 static_cast<unsigned long long>(shop.log.events), shop.log.generate_seconds);
+  }
+  return shop;
+}
+
+// What `orderly rebuild --all` does: one pass, every model, rows written.
+Status rebuild_all(SharedShop& shop) {
+  auto rows = projections::ReadModelStore::open(shop.dir + "/readmodels");
+  if (!rows)
+    return rows.status();
+  auto models = projections::all_read_models();
+  std::vector<projections::Projection*> raw;
+  for (auto& m : models)
+    raw.push_back(m.get());
+  const auto t0 = Clock::now();
+  auto built = projections::rebuild_rows(*shop.log.store, raw);
+  if (!built)
+    return built.status();
+  shop.rows = 0;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    shop.rows += (*built)[i].size();
+    ORDERLY_RETURN_IF_ERROR((*rows)->replace(raw[i]->name(), (*built)[i], shop.log.events));
+  }
+  shop.rebuild_seconds = since(t0);
+  shop.rebuilt = true;
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<Measurement> orderly_rebuild(const RunOptions& o) {
+  SharedShop& shop = shared_shop(o);
+  ORDERLY_RETURN_IF_ERROR(rebuild_all(shop));
+  Measurement m = orderly_measurement("rebuild", "in-process");
+  m.variant = "all read models, rows written";
+  m.seconds = shop.rebuild_seconds;
+  m.throughput_per_s = static_cast<double>(shop.log.events) / shop.rebuild_seconds;
+  m.peak_rss_mb = peak_rss_mb_of_pid(getpid());
+  m.accepted = shop.log.events;
+  // The rebuilt orders model holds every generated order.
+  projections::OrdersReadModel orders;
+  auto rows = projections::ReadModelStore::open(shop.dir + "/readmodels");
+  if (!rows)
+    return rows.status();
+  Status st = (*rows)->scan(
+      "orders", [&](std::string_view k, std::string_view v) { (void)orders.load_row(k, v); });
+  const auto stats = orders.stats("");
+  m.invariants_ok = st.is_ok() && stats.total_orders == shop.log.orders.size();
+  m.detail = std::to_string(shop.log.events) + " events, " + std::to_string(shop.rows) + " rows";
+  if (!m.invariants_ok)
+    m.detail = "the rebuilt orders model holds " + std::to_string(stats.total_orders) + " of " +
+               std::to_string(shop.log.orders.size()) + " orders";
+  std::fprintf(stderr, "  orderly     rebuild: %.0f events/s (%.1f s)\n", m.throughput_per_s,
+               m.seconds);
+  return m;
+}
+
+Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o) {
+  SharedShop& shop = shared_shop(o);
+  if (!shop.rebuilt)
+    ORDERLY_RETURN_IF_ERROR(rebuild_all(shop));
+  shop.log.store.reset();  // closed: a restart
+  std::vector<Measurement> out;
+  const double events = static_cast<double>(shop.log.events);
+  {
+    Measurement m = orderly_measurement("recovery", "in-process");
+    m.variant = "writer state + read models";
+    reset_peak_rss_of_pid(getpid());
+    const auto t0 = Clock::now();
+    auto store = eventstore::EventStore::open(shop.dir, {});
+    if (!store)
+      return store.status();
+    auto writer = commands::CommandProcessor::start(**store);
+    if (!writer)
+      return writer.status();
+    auto rows = projections::ReadModelStore::open(shop.dir + "/readmodels");
+    if (!rows)
+      return rows.status();
+    std::vector<std::shared_ptr<projections::Projection>> models;
+    for (auto& mdl : projections::all_read_models())
+      models.push_back(std::move(mdl));
+    projections::ProjectionRunner runner(**store, **rows, std::move(models));
+    ORDERLY_RETURN_IF_ERROR(runner.start());
+    bool ready = false;
+    while (!ready && since(t0) < 600) {
+      ready = true;
+      for (const auto& s : runner.status())
+        ready &= s.lag == 0;
+      if (!ready)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    m.seconds = since(t0);
+    m.throughput_per_s = events / m.seconds;  // events recovered per second
+    m.p50_ms = m.p99_ms = m.p95_ms = m.p999_ms = m.seconds * 1000;
+    m.peak_rss_mb = peak_rss_mb_of_pid(getpid());
+    m.invariants_ok = ready && (*store)->last_position() == shop.log.events;
+    m.detail = std::to_string(shop.log.events) + " events, ready in " +
+               std::to_string(m.seconds).substr(0, 5) + " s";
+    runner.stop();
+    (*writer)->stop();
+    std::fprintf(stderr, "  orderly     recovery in-process: %.2f s to ready\n", m.seconds);
+    out.push_back(m);
+  }
+  if (o.http) {
+    Measurement m = orderly_measurement("recovery", "http");
+    m.variant = "orderly serve until /ready";
+    const auto t0 = Clock::now();
+    auto server = ServeProcess::start(o.orderly_binary, shop.dir, {"--no-demo"}, false);
+    if (!server)
+      return server.status();
+    testing::HttpClient c((*server)->port());
+    int status = 0;
+    while (status != 200 && since(t0) < 600) {
+      status = c.request("GET", "/ready").status;
+      if (status != 200)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    m.seconds = since(t0);
+    m.throughput_per_s = events / m.seconds;
+    m.p50_ms = m.p99_ms = m.p95_ms = m.p999_ms = m.seconds * 1000;
+    m.peak_rss_mb = peak_rss_mb_of_pid((*server)->pid());
+    auto health = c.request("GET", "/health").json();
+    m.invariants_ok =
+        status == 200 && health.at("log_position").to_number<uint64_t>() == shop.log.events;
+    m.detail = std::to_string(shop.log.events) + " events";
+    (*server)->stop();
+    std::fprintf(stderr, "  orderly     recovery as a process: %.2f s to /ready\n", m.seconds);
+    out.push_back(m);
+  }
+  return out;
+}
+
+Result<std::vector<Measurement>> orderly_mixed(const RunOptions& o) {
+  Measurement m = orderly_measurement("mixed", "in-process");
+  m.variant = "90% queries, 10% orders";
+  Workload w;
+  const std::string dir = make_temp_dir("orderly-bench-mixed");
+  {
+    auto store = eventstore::EventStore::open(dir, {});
+    if (!store)
+      return store.status();
+    auto writer = commands::CommandProcessor::start(**store);
+    if (!writer)
+      return writer.status();
+    ORDERLY_RETURN_IF_ERROR(create_catalog(**writer, w));
+    auto rows = projections::ReadModelStore::open(dir + "/readmodels");
+    if (!rows)
+      return rows.status();
+    std::vector<std::shared_ptr<projections::Projection>> models;
+    for (auto& mdl : projections::all_read_models())
+      models.push_back(std::move(mdl));
+    projections::ProjectionRunner runner(**store, **rows, std::move(models));
+    ORDERLY_RETURN_IF_ERROR(runner.start());
+    (void)runner.wait_for("catalog", (*store)->last_position(), std::chrono::minutes(2));
+    const int clients = 16;
+    const auto duration = std::chrono::milliseconds(o.quick ? 2000 : 6000);
+    std::mutex mu;
+    Latencies all;
+    std::vector<OrderSpec> accepted;
+    std::atomic<uint64_t> refused{0}, errors{0}, queries{0};
+    std::atomic<bool> stop{false};
+    reset_peak_rss_of_pid(getpid());
+    const double cpu0 = cpu_seconds_of_self();
+    const auto t0 = Clock::now();
+    std::vector<std::thread> threads;
+    for (int c = 0; c < clients; ++c) {
+      threads.emplace_back([&, c] {
+        std::mt19937_64 rng(1000 + static_cast<uint64_t>(c));
+        Latencies mine;
+        std::vector<OrderSpec> ok;
+        while (!stop.load(std::memory_order_relaxed)) {
+          const auto s = Clock::now();
+          const uint64_t dice = rng() % 100;
+          if (dice < 10) {
+            const OrderSpec spec = make_order(w, rng);
+            commands::PlaceOrder p;
+            p.order_id = spec.order_id;
+            for (size_t i = 0; i < 3; ++i)
+              p.items.push_back({product_id(w, spec.products[i]), spec.quantities[i]});
+            commands::CommandMeta meta;
+            meta.actor = spec.user_id;
+            auto r = (*writer)->execute(std::move(p), meta);
+            if (r)
+              ok.push_back(spec);
+            else if (r.status().code() == ErrorCode::kInsufficientStock)
+              refused.fetch_add(1);
+            else
+              errors.fetch_add(1);
+          } else if (dice < 40) {
+            projections::CatalogQuery q;
+            q.q = "kitchen " + std::to_string(rng() % 100);
+            (void)runner.current_as<projections::CatalogReadModel>("catalog")->list(q);
+            queries.fetch_add(1);
+          } else if (dice < 70) {
+            (void)runner.current_as<projections::CatalogReadModel>("catalog")->get(
+                product_id(w, static_cast<int>(rng() % 10'000)).to_string());
+            queries.fetch_add(1);
+          } else {
+            (void)runner.current_as<projections::OrdersReadModel>("orders")->list(
+                user_id(w, static_cast<int>(rng() % 1000)).to_string(), "", 1, 20);
+            queries.fetch_add(1);
+          }
+          mine.add(Clock::now() - s);
+        }
+        std::lock_guard lock(mu);
+        all.us.insert(all.us.end(), mine.us.begin(), mine.us.end());
+        accepted.insert(accepted.end(), ok.begin(), ok.end());
+      });
+    }
+    std::this_thread::sleep_for(duration);
+    stop.store(true);
+    for (auto& t : threads)
+      t.join();
+    m.seconds = since(t0);
+    const double ops = static_cast<double>(queries.load() + accepted.size() + refused.load());
+    m.throughput_per_s = ops / m.seconds;
+    m.clients = clients;
+    m.p50_ms = all.percentile_ms(50);
+    m.p95_ms = all.percentile_ms(95);
+    m.p99_ms = all.percentile_ms(99);
+    m.p999_ms = all.percentile_ms(99.9);
+    m.cpu_s_per_1k = (cpu_seconds_of_self() - cpu0) / ops * 1000;
+    m.peak_rss_mb = peak_rss_mb_of_pid(getpid());
+    m.accepted = accepted.size();
+    m.refused = refused.load();
+    m.errors = errors.load();
+    // Every acknowledged order is in the orders read model once it has
+    // caught up with the log.
+    const bool caught_up =
+        runner.wait_for("orders", (*store)->last_position(), std::chrono::minutes(1));
+    auto orders = runner.current_as<projections::OrdersReadModel>("orders");
+    size_t missing = 0;
+    for (const OrderSpec& spec : accepted)
+      missing += orders->get(spec.order_id.to_string()).has_value() ? 0 : 1;
+    m.invariants_ok = caught_up && missing == 0 && m.errors == 0;
+    m.detail = m.invariants_ok ? std::to_string(queries.load()) + " queries, " +
+                                     std::to_string(accepted.size()) + " orders"
+                               : std::to_string(missing) + " acknowledged orders not found";
+    runner.stop();
+    (*writer)->stop();
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::fprintf(stderr, "  orderly     mixed: %.0f ops/s p99 %.2f ms\n", m.throughput_per_s,
+               m.p99_ms);
+  return std::vector<Measurement>{m};
+}
+
+Result<std::vector<Measurement>> orderly_fanout(const RunOptions& o) {
+  Measurement m = orderly_measurement("fanout", "http");
+  m.variant = "order 201 -> WebSocket message, via NATS";
+  const std::string dir = make_temp_dir("orderly-bench-fanout");
+  const uint16_t nats_port = free_loopback_port();
+  testing::ChildProcess nats({"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p",
+                              std::to_string(nats_port), "-sd", dir + "/nats", "-l",
+                              dir + "/nats.log"});
+  if (!wait_for_port(nats_port, std::chrono::seconds(30)))
+    return Status::internal("nats-server did not start");
+  auto server = ServeProcess::start(o.orderly_binary, dir + "/data",
+                                    {"--nats-url", "nats://127.0.0.1:" + std::to_string(nats_port),
+                                     "--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  if (!server)
+    return server.status();
+  const uint16_t port = (*server)->port();
+  testing::HttpClient c(port);
+  auto reg = c.send("POST", "/api/auth/register", "",
+                    R"({"username":"fan","email":"fan@shop.test","password":"password-of-fan"})");
+  if (reg.status != 201)
+    return Status::internal("registering the user failed");
+  const std::string token = json::value_to<std::string>(reg.json().at("access_token"));
+  const std::string product = json::value_to<std::string>(
+      c.request("GET", "/api/products?per_page=1").json().at("items").at(0).at("id"));
+  auto admin = (*server)->admin_token();
+  if (!admin)
+    return admin.status();
+  (void)c.send("PUT", "/api/products/" + product + "/stock", *admin, R"({"stock":100000000})");
+  const int rate = 500, seconds = o.quick ? 3 : 8;
+  std::mutex mu;
+  std::map<std::string, Clock::time_point> acked, arrived;
+  std::atomic<bool> reading{true};
+  testing::WsClient ws(port, "/ws/notifications?access_token=" + token);
+  if (ws.status() != 101)
+    return Status::internal("the WebSocket upgrade failed");
+  std::thread reader([&] {
+    while (reading.load()) {
+      auto msg = ws.read(std::chrono::milliseconds(500));
+      if (!msg)
+        continue;
+      const auto now = Clock::now();
+      auto v = json::parse(*msg);
+      if (json::value_to<std::string>(v.at("type")) != "order.created")
+        continue;
+      std::lock_guard lock(mu);
+      arrived[json::value_to<std::string>(v.at("order_id"))] = now;
+    }
+  });
+  // Four paced senders (an fsync'd order takes a few ms over HTTP).
+  std::atomic<uint64_t> failed{0};
+  const auto t0 = Clock::now();
+  std::vector<std::thread> senders;
+  for (int s = 0; s < 4; ++s) {
+    senders.emplace_back([&, s] {
+      testing::HttpClient h(port);
+      const int mine = rate * seconds / 4;
+      for (int i = 0; i < mine; ++i) {
+        std::this_thread::sleep_until(
+            t0 + std::chrono::microseconds((1'000'000LL * (i * 4 + s)) / rate));
+        auto r = h.send("POST", "/api/orders", token,
+                        R"({"items":[{"product_id":")" + product + R"(","quantity":1}]})");
+        const auto now = Clock::now();
+        if (r.status != 201) {
+          failed.fetch_add(1);
+          continue;
+        }
+        std::lock_guard lock(mu);
+        acked[json::value_to<std::string>(r.json().at("order").at("id"))] = now;
+      }
+    });
+  }
+  for (auto& t : senders)
+    t.join();
+  m.seconds = since(t0);
+  // Late messages: up to 20 s.
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (Clock::now() < deadline) {
+    std::lock_guard lock(mu);
+    if (arrived.size() >= acked.size())
+      break;
+  }
+  reading.store(false);
+  reader.join();
+  Latencies lat;
+  size_t missing = 0;
+  for (const auto& [id, at] : acked) {
+    auto it = arrived.find(id);
+    if (it == arrived.end()) {
+      ++missing;
+      continue;
+    }
+    // A push can beat the HTTP answer to the client: that counts as 0.
+    lat.add(std::max(Clock::duration::zero(), it->second - at));
+  }
+  m.accepted = acked.size();
+  m.errors = failed.load();
+  m.throughput_per_s = static_cast<double>(acked.size()) / m.seconds;
+  m.p50_ms = lat.percentile_ms(50);
+  m.p95_ms = lat.percentile_ms(95);
+  m.p99_ms = lat.percentile_ms(99);
+  m.p999_ms = lat.percentile_ms(99.9);
+  m.peak_rss_mb = peak_rss_mb_of_pid((*server)->pid());
+  m.invariants_ok = missing == 0 && m.errors == 0;
+  m.detail = missing ? std::to_string(missing) + " orders never pushed"
+                     : std::to_string(rate) + " orders/s offered";
+  (*server)->stop();
+  nats.terminate();
+  nats.wait();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::fprintf(stderr, "  orderly     fanout: p50 %.2f ms p99 %.2f ms\n", m.p50_ms, m.p99_ms);
+  return std::vector<Measurement>{m};
+}
+
+}  // namespace orderly::bench

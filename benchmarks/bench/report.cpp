@@ -1,0 +1,175 @@
+#include "benchmarks/bench/report.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "core/clock.h"
+
+namespace orderly::bench {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string label(const Measurement& m) {
+  return m.variant.empty() ? m.system : m.system + " (" + m.variant + ")";
+}
+
+double round3(double v) {
+  return std::round(v * 1000) / 1000;
+}
+
+}  // namespace
+
+std::string machine_description() {
+  std::ifstream cpu("/proc/cpuinfo");
+  std::string line, model;
+  while (std::getline(cpu, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  std::ifstream mem("/proc/meminfo");
+  std::string memline;
+  std::getline(mem, memline);
+  const double gib = std::atof(memline.c_str() + 9) / 1024 / 1024;
+  utsname u{};
+  uname(&u);
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%ld cores, %s, %.0f GiB, Linux %s", sysconf(_SC_NPROCESSORS_ONLN),
+                model.c_str(), gib, u.release);
+  return buf;
+}
+
+std::vector<Ratio> ratios(const std::vector<Measurement>& all) {
+  std::vector<Ratio> out;
+  for (const auto& o : all) {
+    if (o.system != "orderly" || o.throughput_per_s <= 0)
+      continue;
+    for (const auto& p : all) {
+      if (p.system == "orderly" || p.scenario != o.scenario || p.mode != o.mode ||
+          p.throughput_per_s <= 0) {
+        continue;
+      }
+      Ratio r;
+      r.scenario = o.scenario;
+      r.mode = o.mode;
+      r.peer = label(p);
+      r.throughput = o.throughput_per_s / p.throughput_per_s;
+      r.p99 = o.p99_ms > 0 ? p.p99_ms / o.p99_ms : 0;
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+void print_table(const std::vector<Measurement>& all, const std::vector<Ratio>& rs) {
+  std::printf("\n%-12s %-10s %-40s %-16s %4s %11s %8s %8s %8s %8s %8s %8s %s\n", "scenario", "mode",
+              "system", "durability", "cli", "per s", "p50 ms", "p95 ms", "p99 ms", "p99.9 ms",
+              "cpu s/1k", "rss MB", "invariants");
+  for (const auto& m : all) {
+    std::printf("%-12s %-10s %-40s %-16s %4d %11.0f %8.2f %8.2f %8.2f %8.2f %8.3f %8.0f %s\n",
+                m.scenario.c_str(), m.mode.c_str(), label(m).c_str(), m.durability.c_str(),
+                m.clients, m.throughput_per_s, m.p50_ms, m.p95_ms, m.p99_ms, m.p999_ms,
+                m.cpu_s_per_1k, m.peak_rss_mb,
+                m.invariants_ok ? ("ok" + (m.detail.empty() ? "" : " (" + m.detail + ")")).c_str()
+                                : ("BROKEN: " + m.detail).c_str());
+  }
+  if (!rs.empty()) {
+    std::printf("\n%-12s %-10s %-40s %16s %18s\n", "scenario", "mode", "peer", "orderly/peer tput",
+                "peer/orderly p99");
+    for (const auto& r : rs) {
+      std::printf("%-12s %-10s %-40s %15.2fx %17.2fx\n", r.scenario.c_str(), r.mode.c_str(),
+                  r.peer.c_str(), r.throughput, r.p99);
+    }
+  }
+}
+
+std::string to_json(const std::vector<Measurement>& all, const std::vector<Ratio>& rs, bool quick) {
+  json::array scenarios;
+  for (const auto& m : all) {
+    scenarios.push_back(json::object{{"name", m.scenario},
+                                     {"mode", m.mode},
+                                     {"system", m.system},
+                                     {"variant", m.variant},
+                                     {"durability", m.durability},
+                                     {"clients", m.clients},
+                                     {"seconds", round3(m.seconds)},
+                                     {"throughput_per_s", round3(m.throughput_per_s)},
+                                     {"p50_ms", round3(m.p50_ms)},
+                                     {"p95_ms", round3(m.p95_ms)},
+                                     {"p99_ms", round3(m.p99_ms)},
+                                     {"p999_ms", round3(m.p999_ms)},
+                                     {"cpu_s_per_1k", round3(m.cpu_s_per_1k)},
+                                     {"peak_rss_mb", round3(m.peak_rss_mb)},
+                                     {"accepted", m.accepted},
+                                     {"refused", m.refused},
+                                     {"errors", m.errors},
+                                     {"invariants_ok", m.invariants_ok},
+                                     {"detail", m.detail}});
+  }
+  json::array ratio_list;
+  for (const auto& r : rs) {
+    ratio_list.push_back(json::object{{"scenario", r.scenario},
+                                      {"mode", r.mode},
+                                      {"peer", r.peer},
+                                      {"throughput_orderly_over_peer", round3(r.throughput)},
+                                      {"p99_peer_over_orderly", round3(r.p99)}});
+  }
+  return json::serialize(json::object{{"machine", machine_description()},
+                                      {"date", format_rfc3339(now_us())},
+                                      {"quick", quick},
+                                      {"scenarios", std::move(scenarios)},
+                                      {"ratios", std::move(ratio_list)}}) +
+         "\n";
+}
+
+std::vector<std::string> write_charts(const std::vector<Measurement>& all, const std::string& dir) {
+  std::vector<std::string> written;
+  std::set<std::pair<std::string, std::string>> groups;
+  for (const auto& m : all)
+    groups.insert({m.scenario, m.mode});
+  std::filesystem::create_directories(dir);
+  for (const auto& [scenario, mode] : groups) {
+    std::vector<const Measurement*> ms;
+    for (const auto& m : all) {
+      if (m.scenario == scenario && m.mode == mode)
+        ms.push_back(&m);
+    }
+    if (ms.size() < 2)
+      continue;
+    const std::string stem = dir + "/" + scenario + "-" + mode;
+    {
+      std::ofstream dat(stem + ".dat");
+      for (const auto* m : ms)
+        dat << '"' << label(*m) << "\" " << m->throughput_per_s << ' ' << m->p99_ms << '\n';
+    }
+    std::ofstream gp(stem + ".gp");
+    gp << "set terminal pngcairo size 1100,500 noenhanced\n"
+       << "set output '" << stem << ".png'\n"
+       << "set multiplot layout 1,2 title '" << scenario << " (" << mode << ")'\n"
+       << "set style data histograms\nset style fill solid 0.8\nset boxwidth 0.7\n"
+       << "set xtics rotate by -30 font ',8'\nset key off\nset grid ytics\nset yrange [0:*]\n"
+       << "set title 'throughput per s (higher is better)'\n"
+       << "plot '" << stem << ".dat' using 2:xtic(1) lc rgb '#3b7dd8'\n"
+       << "set title 'p99 latency, ms (lower is better)'\n"
+       << "plot '" << stem << ".dat' using 3:xtic(1) lc rgb '#d8703b'\n"
+       << "unset multiplot\n";
+    gp.close();
+    if (std::system(("gnuplot " + stem + ".gp >/dev/null 2>&1").c_str()) == 0)
+      written.push_back(stem + ".png");
+  }
+  return written;
+}
+
+}  // namespace orderly::bench

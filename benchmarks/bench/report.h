@@ -1,0 +1,26 @@
+// What a run prints and writes: the table, the ratios Orderly/peer, the
+// JSON file (CONTRACT.md's shape, plus variant, clients and the counts), and
+// one PNG chart per scenario (gnuplot).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "benchmarks/bench/harness.h"
+
+namespace orderly::bench {
+
+struct Ratio {
+  std::string scenario, mode, peer;
+  double throughput = 0;  // Orderly / peer
+  double p99 = 0;         // peer / Orderly (above 1: Orderly's tail is shorter)
+};
+
+std::string machine_description();
+std::vector<Ratio> ratios(const std::vector<Measurement>& all);
+void print_table(const std::vector<Measurement>& all, const std::vector<Ratio>& r);
+std::string to_json(const std::vector<Measurement>& all, const std::vector<Ratio>& r, bool quick);
+// One chart per scenario with more than one system; the files written.
+std::vector<std::string> write_charts(const std::vector<Measurement>& all, const std::string& dir);
+
+}  // namespace orderly::bench

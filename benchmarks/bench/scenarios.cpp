@@ -1,0 +1,161 @@
+#include "benchmarks/bench/scenarios.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "benchmarks/bench/orderly_http.h"
+#include "benchmarks/bench/orderly_scenarios.h"
+#include "benchmarks/bench/peers.h"
+#include "benchmarks/bench/sys_orderly.h"
+
+namespace orderly::bench {
+
+namespace {
+
+bool wants(const RunOptions& o, const std::string& system) {
+  return std::find(o.systems.begin(), o.systems.end(), system) != o.systems.end();
+}
+
+// Every system of the comparison, fresh per measurement.
+std::vector<std::function<std::unique_ptr<System>()>> place_order_systems(const RunOptions& o,
+                                                                          const Workload& w) {
+  std::vector<std::function<std::unique_ptr<System>()>> out;
+  if (wants(o, "orderly"))
+    out.push_back([] { return make_orderly_in_process(); });
+  std::vector<std::string> bytes;
+  if (wants(o, "raw-rocksdb") || wants(o, "postgres") || wants(o, "jetstream"))
+    bytes = capture_order_envelopes(w, 1000);
+  if (wants(o, "raw-rocksdb"))
+    out.push_back([bytes] { return make_raw_rocksdb(bytes); });
+  if (wants(o, "postgres")) {
+    out.push_back([bytes] { return make_postgres(bytes, false); });
+    out.push_back([bytes] { return make_postgres(bytes, true); });
+  }
+  if (wants(o, "jetstream")) {
+    out.push_back([bytes] { return make_jetstream(bytes, false); });
+    out.push_back([bytes] { return make_jetstream(bytes, true); });
+  }
+  return out;
+}
+
+// Each system at each client count; the best throughput with its
+// invariants intact is kept (a run that broke them is kept if nothing else).
+std::vector<Measurement> compare(const std::string& scenario, const RunOptions& o,
+                                 const Workload& w, const std::vector<int>& client_counts,
+                                 std::chrono::milliseconds duration) {
+  std::vector<Measurement> out;
+  for (const auto& make : place_order_systems(o, w)) {
+    std::optional<Measurement> best;
+    for (int clients : client_counts) {
+      auto system = make();
+      Status st = system->prepare(w);
+      if (!st.is_ok()) {
+        Measurement m;
+        m.scenario = scenario;
+        m.mode = "in-process";
+        m.system = system->name();
+        m.variant = system->variant();
+        m.durability = system->durability();
+        m.detail = "could not start: " + st.message();
+        std::fprintf(stderr, "  %s (%s): %s\n", m.system.c_str(), m.variant.c_str(),
+                     m.detail.c_str());
+        best = m;
+        break;
+      }
+      LoadOptions load;
+      load.clients = clients;
+      load.duration = duration;
+      Measurement m = run_place_orders(*system, w, load, scenario);
+      system->stop();
+      std::fprintf(stderr, "  %-11s %-18s %3d clients: %9.0f/s p99 %7.2f ms%s\n", m.system.c_str(),
+                   m.variant.c_str(), clients, m.throughput_per_s, m.p99_ms,
+                   m.invariants_ok ? "" : ("  INVARIANTS BROKEN: " + m.detail).c_str());
+      const bool better =
+          !best || (m.invariants_ok && !best->invariants_ok) ||
+          (m.invariants_ok == best->invariants_ok && m.throughput_per_s > best->throughput_per_s);
+      if (better)
+        best = m;
+    }
+    if (best)
+      out.push_back(*best);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<Measurement>> run_scenario(const std::string& name, const RunOptions& o) {
+  const auto duration = std::chrono::milliseconds(o.quick ? 2000 : 6000);
+  const std::vector<int> sweep = o.quick ? std::vector<int>{16} : std::vector<int>{1, 4, 16, 64};
+  std::vector<Measurement> out;
+  if (name == "place-order") {
+    Workload w;
+    if (o.in_process) {
+      auto m = compare(name, o, w, sweep, duration);
+      out.insert(out.end(), m.begin(), m.end());
+    }
+    if (o.http && wants(o, "orderly")) {
+      auto m = orderly_http_place_orders(name, o, w);
+      if (!m)
+        return m.status();
+      out.push_back(*m);
+    }
+    return out;
+  }
+  if (name == "hot-product") {
+    Workload w;
+    w.hot_products = 5;
+    w.stock = 20'000;
+    if (o.in_process) {
+      auto m = compare(name, o, w, o.quick ? std::vector<int>{16} : std::vector<int>{4, 16, 64},
+                       duration);
+      out.insert(out.end(), m.begin(), m.end());
+    }
+    if (o.http && wants(o, "orderly")) {
+      auto m = orderly_http_place_orders(name, o, w);
+      if (!m)
+        return m.status();
+      out.push_back(*m);
+    }
+    return out;
+  }
+  if (name == "rebuild") {
+    if (!wants(o, "orderly"))
+      return out;
+    auto m = orderly_rebuild(o);
+    if (!m)
+      return m.status();
+    out.push_back(*m);
+    return out;
+  }
+  if (name == "recovery") {
+    if (!wants(o, "orderly"))
+      return out;
+    auto m = orderly_recovery(o);
+    if (!m)
+      return m.status();
+    out.insert(out.end(), m->begin(), m->end());
+    return out;
+  }
+  if (name == "mixed") {
+    if (!wants(o, "orderly"))
+      return out;
+    auto m = orderly_mixed(o);
+    if (!m)
+      return m.status();
+    out.insert(out.end(), m->begin(), m->end());
+    return out;
+  }
+  if (name == "fanout") {
+    if (!wants(o, "orderly"))
+      return out;
+    auto m = orderly_fanout(o);
+    if (!m)
+      return m.status();
+    out.insert(out.end(), m->begin(), m->end());
+    return out;
+  }
+  return Status::invalid_argument("no scenario named " + name);
+}
+
+}  // namespace orderly::bench

@@ -1,0 +1,353 @@
+// What most shops would build: PostgreSQL with an events table (unique
+// (stream, version)), the stock checked and reserved in the same
+// transaction as the event is inserted, synchronous_commit=on, fsync on.
+// The server is Debian's PostgreSQL 15, started by the harness on loopback
+// in a temporary directory (as the postgres user when run as root, since
+// PostgreSQL refuses root) and stopped at the end.
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "benchmarks/bench/peers.h"
+
+namespace orderly::bench {
+
+namespace {
+
+constexpr const char* kBin = "/usr/lib/postgresql/15/bin";
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE products (
+  id uuid PRIMARY KEY,
+  price_cents bigint NOT NULL,
+  stock bigint NOT NULL,
+  reserved bigint NOT NULL DEFAULT 0,
+  CHECK (reserved <= stock));
+CREATE TABLE events (
+  position bigserial PRIMARY KEY,
+  stream text NOT NULL,
+  version int NOT NULL,
+  type text NOT NULL,
+  data bytea NOT NULL,
+  total_cents bigint,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (stream, version));
+CREATE FUNCTION place_order(p_order uuid, p_products uuid[], p_qty bigint[], p_data bytea)
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+  total bigint;
+BEGIN
+  -- Rows locked in id order: two orders never wait for each other in a cycle.
+  PERFORM 1 FROM products WHERE id = ANY(p_products) ORDER BY id FOR UPDATE;
+  IF EXISTS (SELECT 1 FROM products p JOIN unnest(p_products, p_qty) AS l(id, q) ON p.id = l.id
+             WHERE p.stock - p.reserved < l.q) THEN
+    RETURN false;
+  END IF;
+  UPDATE products p SET reserved = p.reserved + l.q
+    FROM unnest(p_products, p_qty) AS l(id, q) WHERE p.id = l.id;
+  SELECT sum(p.price_cents * l.q) INTO total
+    FROM products p JOIN unnest(p_products, p_qty) AS l(id, q) ON p.id = l.id;
+  INSERT INTO events (stream, version, type, data, total_cents)
+    VALUES ('order-' || p_order, 1, 'order.placed', p_data, total);
+  RETURN true;
+END $$;
+)sql";
+
+std::string uuid_array(const Workload& w, const OrderSpec& o) {
+  return "{" + product_id(w, o.products[0]).to_string() + "," +
+         product_id(w, o.products[1]).to_string() + "," + product_id(w, o.products[2]).to_string() +
+         "}";
+}
+
+std::string qty_array(const OrderSpec& o) {
+  return "{" + std::to_string(o.quantities[0]) + "," + std::to_string(o.quantities[1]) + "," +
+         std::to_string(o.quantities[2]) + "}";
+}
+
+// Runs a shell command (paths here have no spaces); true on exit status 0.
+bool sh(const std::string& cmd) {
+  return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+class Postgres final : public System {
+ public:
+  Postgres(std::vector<std::string> envelopes, bool stored_function)
+      : envelopes_(std::move(envelopes)), stored_function_(stored_function) {}
+  ~Postgres() override { stop(); }
+  std::string name() const override { return "postgres"; }
+  std::string variant() const override {
+    return stored_function_ ? "stored function" : "client transaction";
+  }
+  std::string durability() const override { return "fsync"; }
+
+  Status prepare(const Workload& w) override {
+    stop();
+    workload_ = w;
+    dir_ = make_temp_dir("orderly-bench-pg");
+    port_ = free_loopback_port();
+    const std::string as = getuid() == 0 ? "runuser -u postgres -- " : "";
+    if (getuid() == 0 && !sh("chown postgres " + dir_))
+      return Status::internal("cannot hand " + dir_ + " to the postgres user");
+    if (!sh(as + kBin + "/initdb -D " + dir_ + "/data -U bench -A trust -E UTF8 --no-sync"))
+      return Status::internal("initdb failed (is Debian's postgresql installed?)");
+    const std::string opts = "-c port=" + std::to_string(port_) +
+                             " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir_ +
+                             " -c fsync=on -c synchronous_commit=on -c max_connections=200"
+                             " -c shared_buffers=256MB -c wal_level=minimal -c max_wal_senders=0";
+    if (!sh(as + kBin + "/pg_ctl -D " + dir_ + "/data -l " + dir_ + "/log -w -o \"" + opts +
+            "\" start")) {
+      return Status::internal("PostgreSQL did not start (see " + dir_ + "/log)");
+    }
+    started_ = true;
+    PGconn* c = connect();
+    if (!c)
+      return Status::internal("cannot connect to PostgreSQL");
+    Status st = exec(c, kSchema);
+    // The catalog, in one statement.
+    if (st.is_ok()) {
+      std::string values;
+      for (int i = 0; i < w.products; ++i) {
+        values += (i ? ",('" : "('") + product_id(w, i).to_string() + "'," +
+                  std::to_string(price_cents(i)) + "," + std::to_string(w.stock) + ")";
+      }
+      st = exec(c, "INSERT INTO products (id, price_cents, stock) VALUES " + values);
+    }
+    PQfinish(c);
+    return st;
+  }
+
+  Outcome place_order(int client, const OrderSpec& o) override {
+    PGconn* c = conn(client);
+    if (!c)
+      return Outcome::kError;
+    const std::string& data = envelopes_[static_cast<size_t>(o.order_id.lo % envelopes_.size())];
+    const std::string order = o.order_id.to_string(), ids = uuid_array(workload_, o),
+                      qty = qty_array(o);
+    if (stored_function_) {
+      const char* values[] = {order.c_str(), ids.c_str(), qty.c_str(), data.data()};
+      const int lengths[] = {0, 0, 0, static_cast<int>(data.size())};
+      const int formats[] = {0, 0, 0, 1};
+      PGresult* r = PQexecParams(c, "SELECT place_order($1::uuid, $2::uuid[], $3::bigint[], $4)", 4,
+                                 nullptr, values, lengths, formats, 0);
+      Outcome out = Outcome::kError;
+      if (PQresultStatus(r) == PGRES_TUPLES_OK)
+        out = PQgetvalue(r, 0, 0)[0] == 't' ? Outcome::kAccepted : Outcome::kRefused;
+      PQclear(r);
+      return out;
+    }
+    // The same work from the client: five round trips.
+    if (!exec(c, "BEGIN").is_ok())
+      return Outcome::kError;
+    auto rollback = [&](Outcome out) {
+      (void)exec(c, "ROLLBACK");
+      return out;
+    };
+    const char* lock_values[] = {ids.c_str()};
+    PGresult* r = PQexecParams(c,
+                               "SELECT id, stock - reserved, price_cents FROM products "
+                               "WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
+                               1, nullptr, lock_values, nullptr, nullptr, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 3) {
+      PQclear(r);
+      return rollback(Outcome::kError);
+    }
+    int64_t total = 0;
+    bool enough = true;
+    for (int row = 0; row < 3; ++row) {
+      const std::string id = PQgetvalue(r, row, 0);
+      const int64_t available = std::atoll(PQgetvalue(r, row, 1));
+      const int64_t price = std::atoll(PQgetvalue(r, row, 2));
+      for (size_t i = 0; i < 3; ++i) {
+        if (product_id(workload_, o.products[i]).to_string() == id) {
+          enough &= available >= o.quantities[i];
+          total += price * o.quantities[i];
+        }
+      }
+    }
+    PQclear(r);
+    if (!enough)
+      return rollback(Outcome::kRefused);
+    const char* update_values[] = {ids.c_str(), qty.c_str()};
+    r = PQexecParams(c,
+                     "UPDATE products p SET reserved = p.reserved + l.q "
+                     "FROM unnest($1::uuid[], $2::bigint[]) AS l(id, q) WHERE p.id = l.id",
+                     2, nullptr, update_values, nullptr, nullptr, 0);
+    const bool updated = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!updated)
+      return rollback(Outcome::kError);
+    const std::string stream = "order-" + order, total_text = std::to_string(total);
+    const char* insert_values[] = {stream.c_str(), data.data(), total_text.c_str()};
+    const int lengths[] = {0, static_cast<int>(data.size()), 0};
+    const int formats[] = {0, 1, 0};
+    r = PQexecParams(c,
+                     "INSERT INTO events (stream, version, type, data, total_cents) "
+                     "VALUES ($1, 1, 'order.placed', $2, $3::bigint)",
+                     3, nullptr, insert_values, lengths, formats, 0);
+    const bool inserted = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!inserted)
+      return rollback(Outcome::kError);
+    return exec(c, "COMMIT").is_ok() ? Outcome::kAccepted : Outcome::kError;
+  }
+
+  Status check(const Workload& w, const std::vector<OrderSpec>& accepted) override {
+    PGconn* c = connect();
+    if (!c)
+      return Status::internal("cannot connect to PostgreSQL");
+    absl::flat_hash_map<std::string, int64_t> stored;
+    PGresult* r = PQexec(c, "SELECT stream, total_cents FROM events");
+    for (int i = 0; i < PQntuples(r); ++i)
+      stored[PQgetvalue(r, i, 0)] = std::atoll(PQgetvalue(r, i, 1));
+    PQclear(r);
+    absl::flat_hash_map<std::string, int64_t> expected_reserved;
+    Status st = Status::ok();
+    for (const OrderSpec& o : accepted) {
+      auto it = stored.find("order-" + o.order_id.to_string());
+      if (it == stored.end()) {
+        st = Status::internal("acknowledged order " + o.order_id.to_string() + " is missing");
+        break;
+      }
+      if (it->second != order_total(o)) {
+        st = Status::internal("order " + o.order_id.to_string() + " has the wrong total");
+        break;
+      }
+      for (size_t i = 0; i < 3; ++i)
+        expected_reserved[product_id(w, o.products[i]).to_string()] += o.quantities[i];
+    }
+    if (st.is_ok() && stored.size() != accepted.size())
+      st = Status::internal("the events table holds orders nobody was told about");
+    if (st.is_ok()) {
+      r = PQexec(c, "SELECT id, reserved, stock FROM products WHERE reserved > 0");
+      for (int i = 0; i < PQntuples(r) && st.is_ok(); ++i) {
+        const int64_t reserved = std::atoll(PQgetvalue(r, i, 1));
+        if (reserved > std::atoll(PQgetvalue(r, i, 2)))
+          st = Status::internal(std::string("product ") + PQgetvalue(r, i, 0) + " is oversold");
+        else if (reserved != expected_reserved[PQgetvalue(r, i, 0)])
+          st = Status::internal(std::string("product ") + PQgetvalue(r, i, 0) +
+                                " reserves other than its orders");
+      }
+      PQclear(r);
+    }
+    PQfinish(c);
+    return st;
+  }
+
+  double cpu_seconds() const override {
+    double s = cpu_seconds_of_self();
+    for (int pid : server_pids())
+      s += cpu_seconds_of_pid(pid);
+    return s;
+  }
+  double peak_rss_mb() const override {
+    // The postmaster and its backends (shared buffers are counted in each
+    // backend that touched them: an upper bound).
+    double mb = 0;
+    for (int pid : server_pids())
+      mb += peak_rss_mb_of_pid(pid);
+    return mb;
+  }
+
+  void stop() override {
+    {
+      std::lock_guard lock(mu_);
+      for (PGconn* c : conns_) {
+        if (c)
+          PQfinish(c);
+      }
+      conns_.clear();
+    }
+    if (started_) {
+      const std::string as = getuid() == 0 ? "runuser -u postgres -- " : "";
+      sh(as + kBin + "/pg_ctl -D " + dir_ + "/data -m fast -w stop");
+      started_ = false;
+    }
+    if (!dir_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+      dir_.clear();
+    }
+  }
+
+ private:
+  PGconn* connect() const {
+    const std::string info =
+        "host=127.0.0.1 port=" + std::to_string(port_) + " user=bench dbname=postgres";
+    PGconn* c = PQconnectdb(info.c_str());
+    if (PQstatus(c) != CONNECTION_OK) {
+      PQfinish(c);
+      return nullptr;
+    }
+    return c;
+  }
+
+  PGconn* conn(int client) {
+    std::lock_guard lock(mu_);
+    if (conns_.size() <= static_cast<size_t>(client))
+      conns_.resize(static_cast<size_t>(client) + 1, nullptr);
+    if (!conns_[static_cast<size_t>(client)])
+      conns_[static_cast<size_t>(client)] = connect();
+    return conns_[static_cast<size_t>(client)];
+  }
+
+  static Status exec(PGconn* c, const std::string& sql) {
+    PGresult* r = PQexec(c, sql.c_str());
+    const auto s = PQresultStatus(r);
+    Status st = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK
+                    ? Status::ok()
+                    : Status::internal(std::string("PostgreSQL: ") + PQerrorMessage(c));
+    PQclear(r);
+    return st;
+  }
+
+  // The postmaster (first line of postmaster.pid) and its children.
+  std::vector<int> server_pids() const {
+    std::vector<int> pids;
+    std::ifstream in(dir_ + "/data/postmaster.pid");
+    int master = 0;
+    if (!(in >> master) || master <= 0)
+      return pids;
+    pids.push_back(master);
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos)
+        continue;
+      std::ifstream stat(e.path() / "stat");
+      std::string line;
+      if (!std::getline(stat, line) || line.rfind(')') == std::string::npos)
+        continue;
+      std::istringstream rest(line.substr(line.rfind(')') + 2));
+      std::string state;
+      int ppid = 0;
+      rest >> state >> ppid;
+      if (ppid == master)
+        pids.push_back(std::atoi(name.c_str()));
+    }
+    return pids;
+  }
+
+  std::vector<std::string> envelopes_;
+  bool stored_function_;
+  Workload workload_;
+  std::string dir_;
+  uint16_t port_ = 0;
+  bool started_ = false;
+  std::mutex mu_;
+  std::vector<PGconn*> conns_;
+};
+
+}  // namespace
+
+std::unique_ptr<System> make_postgres(std::vector<std::string> envelopes, bool stored_function) {
+  return std::make_unique<Postgres>(std::move(envelopes), stored_function);
+}
+
+}  // namespace orderly::bench
