@@ -11,6 +11,7 @@ PACKAGES=(
   librocksdb-dev libnats-dev nats-server libflatbuffers-dev flatbuffers-compiler
   doctest-dev libbenchmark-dev libsodium-dev libcurl4-openssl-dev libssl-dev
   libspdlog-dev libcli11-dev libsimdjson-dev libabsl-dev wrk python3-aiosmtpd
+  postgresql libpq-dev gnuplot-nox
 )
 
 missing=()

@@ -78,7 +78,7 @@ void print_table(const std::vector<Measurement>& all, const std::vector<Ratio>& 
               "system", "durability", "cli", "per s", "p50 ms", "p95 ms", "p99 ms", "p99.9 ms",
               "cpu s/1k", "rss MB", "invariants");
   for (const auto& m : all) {
-    std::printf("%-12s %-10s %-40s %-16s %4d %11.0f %8.2f %8.2f %8.2f %8.2f %8.3f %8.0f %s\n",
+    std::printf("%-12s %-10s %-40s %-16s %4d %11.0f %8.3f %8.3f %8.3f %8.3f %8.3f %8.0f %s\n",
                 m.scenario.c_str(), m.mode.c_str(), label(m).c_str(), m.durability.c_str(),
                 m.clients, m.throughput_per_s, m.p50_ms, m.p95_ms, m.p99_ms, m.p999_ms,
                 m.cpu_s_per_1k, m.peak_rss_mb,

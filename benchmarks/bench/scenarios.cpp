@@ -84,7 +84,25 @@ std::vector<Measurement> compare(const std::string& scenario, const RunOptions& 
 
 }  // namespace
 
+namespace {
+Result<std::vector<Measurement>> run_scenario_unguarded(const std::string& name,
+                                                        const RunOptions& o);
+}  // namespace
+
 Result<std::vector<Measurement>> run_scenario(const std::string& name, const RunOptions& o) {
+  // An answer of unexpected shape (a JSON key missing) fails the scenario,
+  // not the run.
+  try {
+    return run_scenario_unguarded(name, o);
+  } catch (const std::exception& e) {
+    return Status::internal(std::string("unexpected answer: ") + e.what());
+  }
+}
+
+namespace {
+
+Result<std::vector<Measurement>> run_scenario_unguarded(const std::string& name,
+                                                        const RunOptions& o) {
   const auto duration = std::chrono::milliseconds(o.quick ? 2000 : 6000);
   const std::vector<int> sweep = o.quick ? std::vector<int>{16} : std::vector<int>{1, 4, 16, 64};
   std::vector<Measurement> out;
@@ -157,5 +175,7 @@ Result<std::vector<Measurement>> run_scenario(const std::string& name, const Run
   }
   return Status::invalid_argument("no scenario named " + name);
 }
+
+}  // namespace
 
 }  // namespace orderly::bench
