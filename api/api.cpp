@@ -142,30 +142,18 @@ Result<Principal> principal_of(const Context& ctx, const Uuid& id, const std::st
   return p;
 }
 
-// The caller of a WebSocket upgrade: token from ?access_token= (browsers
-// cannot set headers on a WebSocket) or Authorization.
+// The caller of a WebSocket upgrade.
 Result<Principal> ws_caller(const Context& ctx, const Request& req) {
-  Call probe;
-  probe.request = req;
-  std::string token = probe.query("access_token").value_or("");
-  const std::string_view auth = req.header("authorization");
-  if (token.empty() && (auth.starts_with("Bearer ") || auth.starts_with("bearer ")))
-    token = std::string(auth.substr(7));
-  if (token.empty())
-    return Status::unauthorized("send the access token as ?access_token= or Authorization");
-  auto claims = verify_jwt(token, ctx.jwt_secret, now_us() / 1'000'000);
+  auto token = websocket_token(req);
+  if (!token)
+    return token.status();
+  auto claims = verify_jwt(*token, ctx.jwt_secret, now_us() / 1'000'000);
   if (!claims)
     return claims.status();
   const auto id = Uuid::parse(claims->sub);
   if (!id)
     return Status::unauthorized("the access token names no user");
   return principal_of(ctx, *id, claims->sub);
-}
-
-bool wants_all(const Request& req) {
-  Call probe;
-  probe.request = req;
-  return probe.query("scope").value_or("") == "all";
 }
 
 }  // namespace
@@ -178,7 +166,7 @@ WsEndpoint Api::websocket_endpoint() {
     auto who = ws_caller(*ctx, req);
     if (!who)
       return problem_from(who.status());
-    if (wants_all(req) && !who->is_admin())
+    if (wants_all_events(req) && !who->is_admin())
       return problem(403, "forbidden", "scope=all is for admins");
     return std::nullopt;
   };
@@ -188,7 +176,8 @@ WsEndpoint Api::websocket_endpoint() {
       sink->close(1008, "unauthorized");
       return [] {};
     }
-    return ctx->hub.subscribe(who->user_id, wants_all(req) && who->is_admin(), std::move(sink));
+    return ctx->hub.subscribe(who->user_id, wants_all_events(req) && who->is_admin(),
+                              std::move(sink));
   };
   return e;
 }

@@ -120,6 +120,24 @@ commands::CommandMeta Call::meta() const {
   return m;
 }
 
+Result<std::string> websocket_token(const Request& req) {
+  Call probe;
+  probe.request = req;
+  std::string token = probe.query("access_token").value_or("");
+  const std::string_view auth = req.header("authorization");
+  if (token.empty() && (auth.starts_with("Bearer ") || auth.starts_with("bearer ")))
+    token = std::string(auth.substr(7));
+  if (token.empty())
+    return Status::unauthorized("send the access token as ?access_token= or Authorization");
+  return token;
+}
+
+bool wants_all_events(const Request& req) {
+  Call probe;
+  probe.request = req;
+  return probe.query("scope").value_or("") == "all";
+}
+
 void Call::fail(const Status& st) const {
   answer(problem_from(st));
 }

@@ -50,6 +50,13 @@ struct Call {
   void fail(const Status& st) const;
 };
 
+// A WebSocket upgrade's access token: ?access_token= (browsers cannot set
+// headers on a WebSocket) or Authorization: Bearer; unauthorized when
+// neither is there.
+Result<std::string> websocket_token(const Request& req);
+// ?scope=all: an admin asking for every event.
+bool wants_all_events(const Request& req);
+
 // Percent-decoding of a path or query component ('+' is a space in queries).
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
 

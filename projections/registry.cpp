@@ -22,6 +22,13 @@ std::vector<std::unique_ptr<Projection>> all_read_models() {
   return out;
 }
 
+std::vector<std::shared_ptr<Projection>> all_read_models_shared() {
+  std::vector<std::shared_ptr<Projection>> out;
+  for (auto& m : all_read_models())
+    out.push_back(std::move(m));
+  return out;
+}
+
 std::unique_ptr<Projection> make_read_model(std::string_view name) {
   for (auto& m : all_read_models()) {
     if (m->name() == name)

@@ -10,6 +10,9 @@
 namespace orderly::projections {
 
 std::vector<std::unique_ptr<Projection>> all_read_models();
+// The same, as a ProjectionRunner holds them (shared: queries keep the
+// instance they started with across an online rebuild's swap).
+std::vector<std::shared_ptr<Projection>> all_read_models_shared();
 std::unique_ptr<Projection> make_read_model(std::string_view name);  // null for an unknown name
 
 // A checkpoint meaning "rows are being rewritten": never a state to load.

@@ -30,15 +30,10 @@ struct Caller {
 
 // Who the request's token names, according to the engine.
 Result<Caller> caller_of(api::EngineClient& engine, const api::Request& req) {
-  api::Call probe;
-  probe.request = req;
-  std::string token = probe.query("access_token").value_or("");
-  const std::string_view auth = req.header("authorization");
-  if (token.empty() && (auth.starts_with("Bearer ") || auth.starts_with("bearer ")))
-    token = std::string(auth.substr(7));
-  if (token.empty())
-    return Status::unauthorized("send the access token as ?access_token= or Authorization");
-  auto r = engine.call_with_token(token, "GET", "/api/auth/me");
+  auto token = api::websocket_token(req);
+  if (!token)
+    return token.status();
+  auto r = engine.call_with_token(*token, "GET", "/api/auth/me");
   if (!r)
     return Status::busy("the engine cannot check the token now; retry");
   if (r->status == 401 || r->status == 404)
@@ -60,12 +55,6 @@ Result<Caller> caller_of(api::EngineClient& engine, const api::Request& req) {
   if (!uuid)
     return Status::unauthorized("the access token names no user");
   return Caller{*uuid, role->as_string() == "admin"};
-}
-
-bool wants_all(const api::Request& req) {
-  api::Call probe;
-  probe.request = req;
-  return probe.query("scope").value_or("") == "all";
 }
 
 }  // namespace
@@ -100,7 +89,7 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
     auto who = caller_of(api, req);
     if (!who)
       return api::problem_from(who.status());
-    if (wants_all(req) && !who->admin)
+    if (api::wants_all_events(req) && !who->admin)
       return api::problem(403, "forbidden", "scope=all is for admins");
     return std::nullopt;
   };
@@ -111,7 +100,7 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
       sink->close(1008, "unauthorized");
       return [] {};
     }
-    return hub.subscribe(who->user, wants_all(req) && who->admin, std::move(sink));
+    return hub.subscribe(who->user, api::wants_all_events(req) && who->admin, std::move(sink));
   };
   api::ServerOptions server_options;
   server_options.address = o.http_address;

@@ -98,10 +98,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     log->error("cannot open the read models: {}", rows.status().to_string());
     return kExitFailure;
   }
-  std::vector<std::shared_ptr<projections::Projection>> models;
-  for (auto& m : projections::all_read_models())
-    models.push_back(std::move(m));
-  projections::ProjectionRunner runner(**store, **rows, std::move(models));
+  projections::ProjectionRunner runner(**store, **rows, projections::all_read_models_shared());
   if (Status st = runner.start(); !st.is_ok()) {
     log->error("cannot start the read models: {} (try `orderly rebuild --all`)", st.to_string());
     return kExitFailure;

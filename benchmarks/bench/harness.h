@@ -112,8 +112,8 @@ double cpu_seconds_of_self();
 double peak_rss_mb_of_pid(int pid);
 // Resets this process's VmHWM (Linux clear_refs).
 void reset_peak_rss_of_pid(int pid);
-uint16_t free_loopback_port();
-bool wait_for_port(uint16_t port, std::chrono::seconds timeout);
+// Free loopback ports and waiting for a listener: tests/support/free_port.h
+// (testing::free_port, testing::wait_for_listener).
 std::string make_temp_dir(const std::string& prefix);
 
 }  // namespace orderly::bench

@@ -29,11 +29,13 @@ int run(const std::vector<std::string>& argv) {
   return testing::run_command(argv).exit_code;
 }
 
-// The Lua script wrk runs: POST /api/orders with three distinct products
-// and a random user's token; counts answers by status.
+// The Lua script wrk runs: of every 100 requests, `order_share` POST
+// /api/orders (three distinct products, a random user's token) and the
+// rest queries (catalog search, a product, the user's orders); answers are
+// counted by status.
 std::string wrk_script(const std::vector<std::string>& products,
-                       const std::vector<std::string>& tokens) {
-  std::string s = "local products = {";
+                       const std::vector<std::string>& tokens, int order_share) {
+  std::string s = "local order_share = " + std::to_string(order_share) + "\nlocal products = {";
   for (const auto& p : products)
     s += "\"" + p + "\",";
   s += "}\nlocal tokens = {";
@@ -45,10 +47,21 @@ function setup(thread)
   table.insert(threads, thread)
 end
 function init(args)
-    created, refused, other, other_status = 0, 0, 0, 0
+  created, refused, queried, other, other_status = 0, 0, 0, 0, 0
   math.randomseed(os.time() + math.floor(os.clock() * 1000000))
 end
 function request()
+  local token = tokens[math.random(#tokens)]
+  local dice = math.random(100)
+  if dice > order_share then
+    local kind = dice % 3
+    if kind == 0 then
+      return wrk.format("GET", "/api/products?q=product+" .. math.random(99))
+    elseif kind == 1 then
+      return wrk.format("GET", "/api/products/" .. products[math.random(#products)])
+    end
+    return wrk.format("GET", "/api/orders", {["Authorization"] = "Bearer " .. token})
+  end
   local a = math.random(#products)
   local b = a
   while b == a do b = math.random(#products) end
@@ -58,29 +71,31 @@ function request()
     '{"items":[{"product_id":"%s","quantity":%d},{"product_id":"%s","quantity":%d},{"product_id":"%s","quantity":%d}]}',
     products[a], math.random(3), products[b], math.random(3), products[c], math.random(3))
   return wrk.format("POST", "/api/orders", {
-    ["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]}, body)
+    ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
 end
 function response(status, headers, body)
   if status == 201 then created = created + 1
   elseif status == 409 then refused = refused + 1
-    else
+  elseif status == 200 then queried = queried + 1
+  else
     other = other + 1
     if other_status == 0 then other_status = status end
   end
 end
 function done(summary, latency, requests)
-    local c, r, o, os = 0, 0, 0, 0
+  local c, r, q, o, os = 0, 0, 0, 0, 0
   for _, t in ipairs(threads) do
-    c = c + t:get("created"); r = r + t:get("refused"); o = o + t:get("other")
+    c = c + t:get("created"); r = r + t:get("refused"); q = q + t:get("queried")
+    o = o + t:get("other")
     if t:get("other_status") ~= 0 then os = t:get("other_status") end
   end
   io.write(string.format(
-        'WRK {"created":%d,"refused":%d,"other":%d,"other_status":%d,"errors":%d,"duration_us":%d,' ..
-    '"p50_us":%d,"p95_us":%d,"p99_us":%d,"p999_us":%d}\n',
-        c, r, o, os, summary.errors.connect + summary.errors.read + summary.errors.write +
-    summary.errors.timeout, summary.duration, latency:percentile(50), latency:percentile(95),
-    latency:percentile(99), latency:percentile(99.9)))
+    'WRK {"created":%d,"refused":%d,"queried":%d,"other":%d,"other_status":%d,"errors":%d,' ..
+    '"duration_us":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,"p999_us":%d}\n',
+    c, r, q, o, os,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    latency:percentile(99.9)))
 end
 )lua";
   return s;
@@ -141,13 +156,13 @@ Result<std::string> ServeProcess::admin_token() const {
   return json::value_to<std::string>(r.json().at("access_token"));
 }
 
-Result<Measurement> orderly_http_place_orders(const std::string& scenario, const RunOptions& o,
-                                              const Workload& w) {
+Result<Measurement> orderly_http_load(const std::string& scenario, const RunOptions& o,
+                                      const Workload& w, int order_share) {
   Measurement m;
   m.scenario = scenario;
   m.mode = "http";
   m.system = "orderly";
-  m.variant = "wrk";
+  m.variant = order_share == 100 ? "wrk" : "wrk, 90% queries";
   m.durability = "fsync";
   const std::string dir = make_temp_dir("orderly-bench-http");
   const std::string data = dir + "/data";
@@ -211,7 +226,8 @@ Result<Measurement> orderly_http_place_orders(const std::string& scenario, const
       return Status::internal("registering a user failed: " + std::to_string(r.status));
     tokens.push_back(json::value_to<std::string>(r.json().at("access_token")));
   }
-  const std::string script = write_file(dir + "/orders.lua", wrk_script(products, tokens));
+  const std::string script =
+      write_file(dir + "/orders.lua", wrk_script(products, tokens, order_share));
   const double cpu0 = cpu_seconds_of_pid(serve.pid());
   reset_peak_rss_of_pid(serve.pid());
   const int seconds = o.quick ? 3 : 8;
@@ -230,7 +246,7 @@ Result<Measurement> orderly_http_place_orders(const std::string& scenario, const
   m.errors = static_cast<uint64_t>(num("other") + num("errors"));
   m.clients = 32;
   m.seconds = num("duration_us") / 1e6;
-  const double done = static_cast<double>(m.accepted + m.refused);
+  const double done = static_cast<double>(m.accepted + m.refused) + num("queried");
   m.throughput_per_s = done / m.seconds;
   m.p50_ms = num("p50_us") / 1000;
   m.p95_ms = num("p95_us") / 1000;

@@ -35,9 +35,11 @@ class ServeProcess {
   uint16_t port_ = 0;
 };
 
-// place-order / hot-product over HTTP: wrk with a Lua script posting
-// orders as many users, then the invariants checked through the API.
-Result<Measurement> orderly_http_place_orders(const std::string& scenario, const RunOptions& o,
-                                              const Workload& w);
+// A scenario over HTTP: wrk with a Lua script, `order_share` percent of
+// the requests posting orders as many users (place-order, hot-product:
+// 100; mixed: 10) and the rest queries; then the invariants checked
+// through the API.
+Result<Measurement> orderly_http_load(const std::string& scenario, const RunOptions& o,
+                                      const Workload& w, int order_share);
 
 }  // namespace orderly::bench

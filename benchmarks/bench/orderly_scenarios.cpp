@@ -1,4 +1,5 @@
 #include "benchmarks/bench/orderly_scenarios.h"
+#include "tests/support/free_port.h"
 
 #include <unistd.h>
 
@@ -142,10 +143,7 @@ Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o) {
     auto rows = projections::ReadModelStore::open(shop.dir + "/readmodels");
     if (!rows)
       return rows.status();
-    std::vector<std::shared_ptr<projections::Projection>> models;
-    for (auto& mdl : projections::all_read_models())
-      models.push_back(std::move(mdl));
-    projections::ProjectionRunner runner(**store, **rows, std::move(models));
+    projections::ProjectionRunner runner(**store, **rows, projections::all_read_models_shared());
     ORDERLY_RETURN_IF_ERROR(runner.start());
     bool ready = false;
     while (!ready && since(t0) < 600) {
@@ -212,10 +210,7 @@ Result<std::vector<Measurement>> orderly_mixed(const RunOptions& o) {
     auto rows = projections::ReadModelStore::open(dir + "/readmodels");
     if (!rows)
       return rows.status();
-    std::vector<std::shared_ptr<projections::Projection>> models;
-    for (auto& mdl : projections::all_read_models())
-      models.push_back(std::move(mdl));
-    projections::ProjectionRunner runner(**store, **rows, std::move(models));
+    projections::ProjectionRunner runner(**store, **rows, projections::all_read_models_shared());
     ORDERLY_RETURN_IF_ERROR(runner.start());
     (void)runner.wait_for("catalog", (*store)->last_position(), std::chrono::minutes(2));
     const int clients = 16;
@@ -316,11 +311,11 @@ Result<std::vector<Measurement>> orderly_fanout(const RunOptions& o) {
   Measurement m = orderly_measurement("fanout", "http");
   m.variant = "order 201 -> WebSocket message, via NATS";
   const std::string dir = make_temp_dir("orderly-bench-fanout");
-  const uint16_t nats_port = free_loopback_port();
+  const uint16_t nats_port = testing::free_port();
   testing::ChildProcess nats({"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p",
                               std::to_string(nats_port), "-sd", dir + "/nats", "-l",
                               dir + "/nats.log"});
-  if (!wait_for_port(nats_port, std::chrono::seconds(30)))
+  if (!testing::wait_for_listener(nats_port, std::chrono::seconds(30)))
     return Status::internal("nats-server did not start");
   auto server = ServeProcess::start(o.orderly_binary, dir + "/data",
                                     {"--nats-url", "nats://127.0.0.1:" + std::to_string(nats_port),

@@ -101,76 +101,60 @@ Result<std::vector<Measurement>> run_scenario(const std::string& name, const Run
 
 namespace {
 
+// Appends what a runner measured; its error ends the scenario.
+Status add(std::vector<Measurement>& out, Result<Measurement> m) {
+  if (!m)
+    return m.status();
+  out.push_back(std::move(*m));
+  return Status::ok();
+}
+Status add(std::vector<Measurement>& out, Result<std::vector<Measurement>> m) {
+  if (!m)
+    return m.status();
+  out.insert(out.end(), m->begin(), m->end());
+  return Status::ok();
+}
+
 Result<std::vector<Measurement>> run_scenario_unguarded(const std::string& name,
                                                         const RunOptions& o) {
   const auto duration = std::chrono::milliseconds(o.quick ? 2000 : 6000);
-  const std::vector<int> sweep = o.quick ? std::vector<int>{16} : std::vector<int>{1, 4, 16, 64};
   std::vector<Measurement> out;
-  if (name == "place-order") {
+  const bool orderly = wants(o, "orderly");
+  if (name == "place-order" || name == "hot-product") {
     Workload w;
-    if (o.in_process) {
-      auto m = compare(name, o, w, sweep, duration);
-      out.insert(out.end(), m.begin(), m.end());
+    std::vector<int> sweep = {1, 4, 16, 64};
+    if (name == "hot-product") {  // many orders racing for few products
+      w.hot_products = 5;
+      w.stock = 20'000;
+      sweep = {4, 16, 64};
     }
-    if (o.http && wants(o, "orderly")) {
-      auto m = orderly_http_place_orders(name, o, w);
-      if (!m)
-        return m.status();
-      out.push_back(*m);
-    }
+    if (o.quick)
+      sweep = {16};
+    if (o.in_process)
+      ORDERLY_RETURN_IF_ERROR(add(out, compare(name, o, w, sweep, duration)));
+    if (o.http && orderly)
+      ORDERLY_RETURN_IF_ERROR(add(out, orderly_http_load(name, o, w, 100)));
     return out;
   }
-  if (name == "hot-product") {
-    Workload w;
-    w.hot_products = 5;
-    w.stock = 20'000;
-    if (o.in_process) {
-      auto m = compare(name, o, w, o.quick ? std::vector<int>{16} : std::vector<int>{4, 16, 64},
-                       duration);
-      out.insert(out.end(), m.begin(), m.end());
-    }
-    if (o.http && wants(o, "orderly")) {
-      auto m = orderly_http_place_orders(name, o, w);
-      if (!m)
-        return m.status();
-      out.push_back(*m);
-    }
+  if (!orderly)  // the other scenarios have no peer (README.md)
+    return out;
+  if (name == "mixed") {
+    if (o.in_process)
+      ORDERLY_RETURN_IF_ERROR(add(out, orderly_mixed(o)));
+    if (o.http)
+      ORDERLY_RETURN_IF_ERROR(add(out, orderly_http_load(name, o, Workload{}, 10)));
     return out;
   }
   if (name == "rebuild") {
-    if (!wants(o, "orderly"))
-      return out;
-    auto m = orderly_rebuild(o);
-    if (!m)
-      return m.status();
-    out.push_back(*m);
+    ORDERLY_RETURN_IF_ERROR(add(out, orderly_rebuild(o)));
     return out;
   }
   if (name == "recovery") {
-    if (!wants(o, "orderly"))
-      return out;
-    auto m = orderly_recovery(o);
-    if (!m)
-      return m.status();
-    out.insert(out.end(), m->begin(), m->end());
-    return out;
-  }
-  if (name == "mixed") {
-    if (!wants(o, "orderly"))
-      return out;
-    auto m = orderly_mixed(o);
-    if (!m)
-      return m.status();
-    out.insert(out.end(), m->begin(), m->end());
+    ORDERLY_RETURN_IF_ERROR(add(out, orderly_recovery(o)));
     return out;
   }
   if (name == "fanout") {
-    if (!wants(o, "orderly"))
-      return out;
-    auto m = orderly_fanout(o);
-    if (!m)
-      return m.status();
-    out.insert(out.end(), m->begin(), m->end());
+    ORDERLY_RETURN_IF_ERROR(add(out, orderly_fanout(o)));
     return out;
   }
   return Status::invalid_argument("no scenario named " + name);

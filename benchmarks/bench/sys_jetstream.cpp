@@ -21,6 +21,7 @@
 #include <mutex>
 
 #include "benchmarks/bench/peers.h"
+#include "tests/support/free_port.h"
 
 namespace orderly::bench {
 
@@ -59,11 +60,11 @@ class JetStream final : public System {
     stop();
     workload_ = w;
     dir_ = make_temp_dir("orderly-bench-nats");
-    port_ = free_loopback_port();
+    port_ = testing::free_port();
     const std::string cmd = "/usr/sbin/nats-server -js -a 127.0.0.1 -p " + std::to_string(port_) +
                             " -sd " + dir_ + " -l " + dir_ + "/log -P " + dir_ + "/pid";
     if (std::system((cmd + " >/dev/null 2>&1 &").c_str()) != 0 ||
-        !wait_for_port(port_, std::chrono::seconds(30))) {
+        !testing::wait_for_listener(port_, std::chrono::seconds(30))) {
       return Status::internal("nats-server did not start");
     }
     auto admin = client(-1);

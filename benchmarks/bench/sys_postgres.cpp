@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include "benchmarks/bench/peers.h"
+#include "tests/support/free_port.h"
 
 namespace orderly::bench {
 
@@ -91,7 +92,7 @@ class Postgres final : public System {
     stop();
     workload_ = w;
     dir_ = make_temp_dir("orderly-bench-pg");
-    port_ = free_loopback_port();
+    port_ = testing::free_port();
     const std::string as = getuid() == 0 ? "runuser -u postgres -- " : "";
     if (getuid() == 0 && !sh("chown postgres " + dir_))
       return Status::internal("cannot hand " + dir_ + " to the postgres user");

@@ -20,10 +20,7 @@ TEST_CASE("openapi: every route is documented, every documented path is a route"
   auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
   auto processor = std::move(commands::CommandProcessor::start(*store).value());
   auto rows = std::move(projections::ReadModelStore::open(dir.sub("rows")).value());
-  std::vector<std::shared_ptr<projections::Projection>> models;
-  for (auto& m : projections::all_read_models())
-    models.push_back(std::move(m));
-  projections::ProjectionRunner runner(*store, *rows, std::move(models));
+  projections::ProjectionRunner runner(*store, *rows, projections::all_read_models_shared());
   commands::AnalyticsRecorder analytics(*processor);
   api::Api http(*store, *processor, runner, analytics, std::string(32, 'k'), {},
                 spdlog::default_logger());

@@ -80,10 +80,7 @@ TEST_CASE(
   // A damaged stored row: the stats model loads it, a rebuild removes it.
   REQUIRE(rows->commit("stats", {{"s/tampered", std::string("999")}}, 0).is_ok());
 
-  std::vector<std::shared_ptr<Projection>> models;
-  for (auto& m : all_read_models())
-    models.push_back(std::move(m));
-  ProjectionRunner runner(*store, *rows, std::move(models));
+  ProjectionRunner runner(*store, *rows, all_read_models_shared());
   CHECK(runner.rebuild("orders").code() == ErrorCode::kInvalidArgument);  // not running yet
   REQUIRE(runner.start().is_ok());
   REQUIRE(runner.wait_for("orders", store->last_position(), std::chrono::seconds(120)));
