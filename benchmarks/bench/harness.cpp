@@ -31,6 +31,32 @@ Uuid product_id(const Workload& w, int index) {
   return uuid_from("product:" + std::to_string(w.seed) + ":" + std::to_string(index));
 }
 
+namespace {
+constexpr const char* kWords[] = {"espresso", "cup",    "moka",  "pot",   "grinder", "kettle",
+                                  "mug",      "filter", "beans", "tea",   "jar",     "tin",
+                                  "spoon",    "scale",  "press", "carafe"};
+constexpr size_t kWordCount = sizeof kWords / sizeof kWords[0];
+}  // namespace
+
+std::string product_name(int index) {
+  const auto i = static_cast<size_t>(index);
+  return std::string(kWords[i % kWordCount]) + " " + kWords[(i / kWordCount) % kWordCount] + " " +
+         std::to_string(index);
+}
+
+std::string product_description(int index) {
+  const auto i = static_cast<size_t>(index);
+  return std::string("A fine ") + kWords[(i * 7) % kWordCount] + " for the " +
+         kWords[(i * 11) % kWordCount];
+}
+
+std::string search_words(std::mt19937_64& rng) {
+  std::string q = kWords[rng() % kWordCount];
+  if (rng() % 2 == 0)
+    q += std::string(" ") + kWords[rng() % kWordCount];
+  return q;
+}
+
 int64_t price_cents(int index) {
   return 100 + (static_cast<int64_t>(index) * 7919) % 20'000;
 }

@@ -37,6 +37,12 @@ struct OrderSpec {
 
 // The catalog: ids and prices are a function of the seed and the index.
 Uuid product_id(const Workload& w, int index);
+// "moka grinder 412": two words of a small shop vocabulary and the index,
+// so searches match a few hundred products, not all of them.
+std::string product_name(int index);
+std::string product_description(int index);
+// A search a shopper might type: one or two vocabulary words.
+std::string search_words(std::mt19937_64& rng);
 int64_t price_cents(int index);
 Uuid user_id(const Workload& w, int index);
 OrderSpec make_order(const Workload& w, std::mt19937_64& rng);

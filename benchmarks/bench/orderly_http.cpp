@@ -42,6 +42,8 @@ std::string wrk_script(const std::vector<std::string>& products,
   for (const auto& t : tokens)
     s += "\"" + t + "\",";
   s += R"lua(}
+local words = {"espresso", "cup", "moka", "pot", "grinder", "kettle", "mug", "filter", "beans",
+               "tea", "jar", "tin", "spoon", "scale", "press", "carafe"}
 local threads = {}
 function setup(thread)
   table.insert(threads, thread)
@@ -56,7 +58,7 @@ function request()
   if dice > order_share then
     local kind = dice % 3
     if kind == 0 then
-      return wrk.format("GET", "/api/products?q=product+" .. math.random(99))
+            return wrk.format("GET", "/api/products?q=" .. words[math.random(#words)] .. "+" .. words[math.random(#words)])
     elseif kind == 1 then
       return wrk.format("GET", "/api/products/" .. products[math.random(#products)])
     end
@@ -169,7 +171,8 @@ Result<Measurement> orderly_http_load(const std::string& scenario, const RunOpti
   // The catalog through the normal commands, before the server starts.
   json::array catalog;
   for (int i = 0; i < w.products; ++i) {
-    catalog.push_back(json::object{{"name", "Product " + std::to_string(i)},
+    catalog.push_back(json::object{{"name", product_name(i)},
+                                   {"description", product_description(i)},
                                    {"sku", "SKU-" + std::to_string(i)},
                                    {"category", "category-" + std::to_string(i % 40)},
                                    {"price_cents", price_cents(i)},

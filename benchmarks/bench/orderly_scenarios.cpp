@@ -249,7 +249,7 @@ Result<std::vector<Measurement>> orderly_mixed(const RunOptions& o) {
               errors.fetch_add(1);
           } else if (dice < 40) {
             projections::CatalogQuery q;
-            q.q = "kitchen " + std::to_string(rng() % 100);
+            q.q = search_words(rng);
             (void)runner.current_as<projections::CatalogReadModel>("catalog")->list(q);
             queries.fetch_add(1);
           } else if (dice < 70) {

@@ -27,8 +27,8 @@ Status create_catalog(CommandProcessor& writer, const Workload& w) {
     CreateProduct c;
     c.product_id = product_id(w, i);
     c.sku = "SKU-" + std::to_string(i);
-    c.name = "Product " + std::to_string(i);
-    c.description = "A fine thing for the kitchen, number " + std::to_string(i);
+    c.name = product_name(i);
+    c.description = product_description(i);
     c.category = "category-" + std::to_string(i % 40);
     c.price_cents = price_cents(i);
     c.stock = w.stock;
