@@ -52,6 +52,14 @@ struct SharedShop {
   bool rebuilt = false;  // read models written (rebuild ran)
   double rebuild_seconds = 0;
   uint64_t rows = 0;
+  ~SharedShop() {  // gigabytes at 10M events: gone with the run
+    log.store.reset();
+    if (dir.empty())
+      return;
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    std::filesystem::remove(dir + ".serve.log", ec);
+  }
 };
 
 SharedShop& shared_shop(const RunOptions& o) {

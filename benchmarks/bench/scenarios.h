@@ -21,8 +21,11 @@ struct RunOptions {
 Result<std::vector<Measurement>> run_scenario(const std::string& name, const RunOptions& o);
 
 inline const std::vector<std::string>& all_scenarios() {
-  static const std::vector<std::string> names = {"place-order", "mixed",  "hot-product",
-                                                 "rebuild",     "fanout", "recovery"};
+  // fanout before rebuild: the 10M-event log generated for rebuild and
+  // recovery keeps RocksDB compacting in the background for minutes, which
+  // starved the fan-out run of CPU on 2 cores.
+  static const std::vector<std::string> names = {"place-order", "mixed",   "hot-product",
+                                                 "fanout",      "rebuild", "recovery"};
   return names;
 }
 
