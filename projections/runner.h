@@ -78,6 +78,7 @@ class ProjectionRunner {
   ReadModelStore& rows_;
   RunnerOptions options_;
   Model* find(std::string_view model) const;
+  Status load(Model& m);  // its rows and checkpoint, at start
   void follow(Model& m);
   void rebuild_in_background(Model& m);
 

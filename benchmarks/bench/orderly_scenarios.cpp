@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -145,14 +146,16 @@ Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o) {
     auto store = eventstore::EventStore::open(shop.dir, {});
     if (!store)
       return store.status();
-    auto writer = commands::CommandProcessor::start(**store);
-    if (!writer)
-      return writer.status();
     auto rows = projections::ReadModelStore::open(shop.dir + "/readmodels");
     if (!rows)
       return rows.status();
     projections::ProjectionRunner runner(**store, **rows, projections::all_read_models_shared());
-    ORDERLY_RETURN_IF_ERROR(runner.start());
+    // As `orderly serve` does: the models load while the writer folds.
+    auto models_loaded = std::async(std::launch::async, [&runner] { return runner.start(); });
+    auto writer = commands::CommandProcessor::start(**store);
+    if (!writer)
+      return writer.status();
+    ORDERLY_RETURN_IF_ERROR(models_loaded.get());
     bool ready = false;
     while (!ready && since(t0) < 600) {
       ready = true;
