@@ -235,15 +235,19 @@ void CatalogReadModel::apply(const EventView& ev) {
   }
 }
 
-RowChanges CatalogReadModel::take_changes() {
+RowChanges CatalogReadModel::take_changes_chunk(size_t limit) {
   RowChanges out;
-  out.reserve(dirty_products_.size() + dirty_orders_.size());
+  out.reserve(dirty_products_.size() + std::min(dirty_orders_.size(), limit));
+  // Products (a few thousand) all in the first chunk; open orders by `limit`.
   for (const uint32_t slot : dirty_products_) {
     Entry& e = *by_slot_[slot];
     e.dirty = false;
     out.emplace_back("p/" + e.product.id, product_row(e.product));
   }
-  for (const Uuid& id : dirty_orders_) {
+  dirty_products_.clear();
+  for (auto at = dirty_orders_.begin(); at != dirty_orders_.end() && out.size() < limit;
+       dirty_orders_.erase(at++)) {
+    const Uuid& id = *at;
     std::string key = "o/";
     id.append_to(key);
     auto it = orders_.find(id);
@@ -258,8 +262,6 @@ RowChanges CatalogReadModel::take_changes() {
     w.end_array().end_object();
     out.emplace_back(std::move(key), w.take());
   }
-  dirty_products_.clear();
-  dirty_orders_.clear();
   return out;
 }
 

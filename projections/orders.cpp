@@ -117,10 +117,13 @@ void OrdersReadModel::apply(const EventView& ev) {
   }
 }
 
-RowChanges OrdersReadModel::take_changes() {
+RowChanges OrdersReadModel::take_changes_chunk(size_t limit) {
   RowChanges out;
-  out.reserve(dirty_.size() + 1);
-  for (const uint64_t seq : dirty_) {
+  out.reserve(std::min(dirty_.size(), limit) + 1);
+  const bool any = !dirty_.empty();
+  while (!dirty_.empty() && out.size() < limit) {
+    const uint64_t seq = dirty_.back();
+    dirty_.pop_back();
     Stored& o = by_seq_[seq - 1];
     o.dirty = false;
     JsonWriter w(256 + 128 * o.lines.size());
@@ -150,9 +153,8 @@ RowChanges OrdersReadModel::take_changes() {
     o.id.append_to(key);
     out.emplace_back(std::move(key), w.take());
   }
-  if (!dirty_.empty())
+  if (any && dirty_.empty())  // once, with the last chunk
     out.emplace_back("next_seq", std::to_string(by_seq_.size() + 1));
-  dirty_.clear();
   return out;
 }
 

@@ -51,7 +51,8 @@ class OrdersReadModel final : public Projection {
  public:
   std::string_view name() const override { return "orders"; }
   void apply(const EventView& event) override;
-  RowChanges take_changes() override;
+  RowChanges take_changes() override { return take_changes_chunk(SIZE_MAX); }
+  RowChanges take_changes_chunk(size_t limit) override;
   Status load_row(std::string_view key, std::string_view value) override;
   void clear() override;
 

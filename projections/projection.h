@@ -23,6 +23,13 @@ class Projection {
   // The rows changed since the last call, with their current values
   // (nullopt: deleted), each key once.
   virtual RowChanges take_changes() = 0;
+  // The same, at most about `limit` rows per call (each key once across the
+  // calls; empty when none are left), so a rebuilt model's millions of rows
+  // are written in bounded memory. Small models take them all at once.
+  virtual RowChanges take_changes_chunk(size_t limit) {
+    (void)limit;
+    return take_changes();
+  }
   // Restores one persisted row at start.
   virtual Status load_row(std::string_view key, std::string_view value) = 0;
   virtual void clear() = 0;

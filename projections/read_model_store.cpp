@@ -144,8 +144,9 @@ Status ReadModelStore::drop(std::string_view model) {
                       "dropping read model " + std::string(model));
 }
 
-Status ReadModelStore::replace(std::string_view model, const RowChanges& rows,
-                               uint64_t checkpoint) {
+Result<uint64_t> ReadModelStore::replace(std::string_view model,
+                                         const std::function<RowChanges()>& next_chunk,
+                                         uint64_t checkpoint) {
   auto cf = impl_->family(model);
   if (!cf)
     return cf.status();
@@ -161,12 +162,14 @@ Status ReadModelStore::replace(std::string_view model, const RowChanges& rows,
   //    table files: they are on disk before the checkpoint says so.
   rocksdb::WriteOptions bulk;
   bulk.disableWAL = true;
-  constexpr size_t kRowsPerBatch = 50'000;
-  for (size_t i = 0; i < rows.size(); i += kRowsPerBatch) {
+  uint64_t written = 0;
+  for (RowChanges rows = next_chunk(); !rows.empty(); rows = next_chunk()) {
     rocksdb::WriteBatch batch;
-    for (size_t j = i; j < std::min(rows.size(), i + kRowsPerBatch); ++j) {
-      if (rows[j].second)
-        batch.Put(*cf, rows[j].first, *rows[j].second);
+    for (const auto& [key, value] : rows) {
+      if (value) {
+        batch.Put(*cf, key, *value);
+        ++written;
+      }
     }
     ORDERLY_RETURN_IF_ERROR(from_rocksdb(impl_->db->Write(bulk, &batch), what));
   }
@@ -174,7 +177,8 @@ Status ReadModelStore::replace(std::string_view model, const RowChanges& rows,
   flush.wait = true;
   ORDERLY_RETURN_IF_ERROR(from_rocksdb(impl_->db->Flush(flush, *cf), what));
   // 3. The model is complete.
-  return commit(model, {}, checkpoint);
+  ORDERLY_RETURN_IF_ERROR(commit(model, {}, checkpoint));
+  return written;
 }
 
 void ReadModelStore::drop_all(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf) {

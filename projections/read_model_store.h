@@ -43,9 +43,12 @@ class ReadModelStore {
   // Drops all rows and the checkpoint of a model (a rebuild starts from 0).
   Status drop(std::string_view model);
   // Replaces every row of a model and sets its checkpoint: for a rebuilt
-  // model. Rows are bulk-written; until the final checkpoint is written the
-  // model is marked incomplete, so a crash half-way is seen at the next start.
-  Status replace(std::string_view model, const RowChanges& rows, uint64_t checkpoint);
+  // model. The rows come in chunks from `next_chunk` (an empty one ends
+  // them; deletions in it are skipped) and are bulk-written; until the final
+  // checkpoint is written the model is marked incomplete, so a crash
+  // half-way is seen at the next start. Returns the rows written.
+  Result<uint64_t> replace(std::string_view model, const std::function<RowChanges()>& next_chunk,
+                           uint64_t checkpoint);
 
   // A checkpoint meaning "rows are being rewritten": never a state to load.
   static constexpr uint64_t kIncomplete = UINT64_MAX;

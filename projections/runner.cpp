@@ -239,13 +239,14 @@ void ProjectionRunner::rebuild_in_background(Model& m) {
     const uint64_t target = m.position.load();
     if (Status st = fold_to(target); !st.is_ok())
       return finish("failed: " + st.to_string());
-    RowChanges rows;
-    {
-      std::unique_lock lock(fresh->mutex());
-      rows = fresh->take_changes();
-    }
-    std::erase_if(rows, [](const auto& r) { return !r.second.has_value(); });
-    if (Status st = rows_.replace(m.name, rows, target); !st.is_ok()) {
+    auto written = rows_.replace(
+        m.name,
+        [&fresh] {
+          std::unique_lock lock(fresh->mutex());
+          return fresh->take_changes_chunk(kRebuildRowsPerChunk);
+        },
+        target);
+    if (Status st = written.status(); !st.is_ok()) {
       // The stored rows are half replaced: neither instance matches them. The
       // model stops here; a restart sees the incomplete mark and rebuilds.
       m.fail(st);
@@ -318,31 +319,71 @@ std::vector<ModelStatus> ProjectionRunner::status() const {
   return out;
 }
 
-Result<std::vector<RowChanges>> rebuild_rows(const eventstore::EventStore& log,
-                                             const std::vector<Projection*>& models,
-                                             const std::function<void(uint64_t)>& progress) {
-  // One scan feeds every model: each event is read and verified once.
+namespace {
+
+// Every model cleared and folded from position 1 in one scan (each event is
+// read and verified once); the last position folded.
+Result<uint64_t> fold_from_scratch(const eventstore::EventStore& log,
+                                   const std::vector<Projection*>& models,
+                                   const std::function<void(uint64_t)>& progress) {
   std::vector<std::unique_lock<std::shared_mutex>> locks;
   for (Projection* m : models) {
     locks.emplace_back(m->mutex());
     m->clear();
   }
+  uint64_t last = 0;
   Status st = log.scan({}, [&](const EventView& ev) {
     for (Projection* m : models)
       m->apply(ev);
+    last = ev.position();
     if (progress && ev.position() % 65536 == 0)
       progress(ev.position());
     return true;
   });
   if (!st.is_ok())
     return st;
+  return last;
+}
+
+}  // namespace
+
+Result<std::vector<RowChanges>> rebuild_rows(const eventstore::EventStore& log,
+                                             const std::vector<Projection*>& models,
+                                             const std::function<void(uint64_t)>& progress) {
+  auto folded = fold_from_scratch(log, models, progress);
+  if (!folded)
+    return folded.status();
   std::vector<RowChanges> out;
   for (Projection* m : models) {
+    std::unique_lock lock(m->mutex());
     RowChanges rows = m->take_changes();
     std::erase_if(rows, [](const auto& r) { return !r.second.has_value(); });
     out.push_back(std::move(rows));
   }
   return out;
+}
+
+Result<std::vector<uint64_t>> rebuild_into(const eventstore::EventStore& log,
+                                           const std::vector<Projection*>& models,
+                                           ReadModelStore& store,
+                                           const std::function<void(uint64_t)>& progress) {
+  auto folded = fold_from_scratch(log, models, progress);
+  if (!folded)
+    return folded.status();
+  std::vector<uint64_t> written;
+  for (Projection* m : models) {
+    auto n = store.replace(
+        m->name(),
+        [m] {
+          std::unique_lock lock(m->mutex());
+          return m->take_changes_chunk(kRebuildRowsPerChunk);
+        },
+        *folded);
+    if (!n)
+      return n.status();
+    written.push_back(*n);
+  }
+  return written;
 }
 
 Result<RowChanges> rebuild_rows(const eventstore::EventStore& log, Projection& model,

@@ -101,6 +101,18 @@ Result<std::vector<RowChanges>> rebuild_rows(const eventstore::EventStore& log,
                                              const std::vector<Projection*>& models,
                                              const std::function<void(uint64_t)>& progress = {});
 
+// What `orderly rebuild` does: the models folded from the whole log in one
+// pass, then each one's rows written to `store` in chunks of bounded size
+// (ReadModelStore::replace), so memory holds the models, not their rows as
+// well. Returns the rows written per model, in the order given.
+Result<std::vector<uint64_t>> rebuild_into(const eventstore::EventStore& log,
+                                           const std::vector<Projection*>& models,
+                                           ReadModelStore& store,
+                                           const std::function<void(uint64_t)>& progress = {});
+
+// Rows per chunk when a rebuilt model is written.
+inline constexpr size_t kRebuildRowsPerChunk = 50'000;
+
 // Rows in key order, as ReadModelStore::scan visits them.
 void sort_rows(RowChanges& rows);
 

@@ -151,10 +151,12 @@ void StatsReadModel::apply(const EventView& ev) {
   }
 }
 
-RowChanges StatsReadModel::take_changes() {
+RowChanges StatsReadModel::take_changes_chunk(size_t limit) {
   RowChanges out;
-  out.reserve(dirty_orders_.size() + dirty_days_.size() + dirty_sales_.size() +
+  out.reserve(std::min(dirty_orders_.size(), limit) + dirty_days_.size() + dirty_sales_.size() +
               dirty_products_.size() + dirty_views_.size() + dirty_searches_.size() + 1);
+  // Every kind but orders is small (days, products, searches): all of them in
+  // the first chunk; orders (one row each) by `limit`.
   auto key = [](std::string_view prefix, const Uuid& id) {
     std::string k(prefix);
     id.append_to(k);
@@ -172,7 +174,9 @@ RowChanges StatsReadModel::take_changes() {
         .end_object();
     out.emplace_back("c", w.take());
   }
-  for (const Uuid& id : dirty_orders_) {
+  for (auto at = dirty_orders_.begin(); at != dirty_orders_.end() && out.size() < limit;
+       dirty_orders_.erase(at++)) {
+    const Uuid& id = *at;
     auto it = orders_.find(id);
     if (it == orders_.end()) {
       out.emplace_back(key("o/", id), std::nullopt);
@@ -215,7 +219,6 @@ RowChanges StatsReadModel::take_changes() {
   for (const std::string& q : dirty_searches_)
     out.emplace_back("s/" + q, std::to_string(searches_[q]));
   counters_dirty_ = false;
-  dirty_orders_.clear();
   dirty_days_.clear();
   dirty_sales_.clear();
   dirty_products_.clear();

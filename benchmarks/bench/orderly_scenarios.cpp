@@ -89,14 +89,12 @@ Status rebuild_all(SharedShop& shop) {
   for (auto& m : models)
     raw.push_back(m.get());
   const auto t0 = Clock::now();
-  auto built = projections::rebuild_rows(*shop.log.store, raw);
-  if (!built)
-    return built.status();
+  auto written = projections::rebuild_into(*shop.log.store, raw, **rows);
+  if (!written)
+    return written.status();
   shop.rows = 0;
-  for (size_t i = 0; i < raw.size(); ++i) {
-    shop.rows += (*built)[i].size();
-    ORDERLY_RETURN_IF_ERROR((*rows)->replace(raw[i]->name(), (*built)[i], shop.log.events));
-  }
+  for (uint64_t n : *written)
+    shop.rows += n;
   shop.rebuild_seconds = since(t0);
   shop.rebuilt = true;
   return Status::ok();
