@@ -115,6 +115,7 @@ int run_notify_email(const CommonOptions& common, const NotifyOptions& o) {
   // A new durable starts at the stream's first event: requests are
   // idempotent, so events an earlier notifier asked for ask for nothing new.
   triggers.start_after = 0;
+  triggers.on_error = [&log](const std::string& why) { log->warn("{}", why); };
   std::thread trigger_thread([&] {
     api::consume_email_triggers(
         triggers,

@@ -132,6 +132,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   mail.delivery.outbox_dir = common.data_dir + "/outbox";
   mail.delivery.mail_from = serve.mail_from;
   mail.nats_url = serve.nats_url;  // with NATS, emails are driven by a durable consumer
+  mail.triggers.on_error = [log](const std::string& why) { log->warn("email notifier: {}", why); };
   std::unique_ptr<api::EmailNotifier> notifier;
   if (serve.no_email_notifier) {
     log->info(

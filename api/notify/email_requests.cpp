@@ -62,17 +62,36 @@ void consume_email_triggers(const TriggerConsumerOptions& options,
   while (!stopping()) {
     if (sub == nullptr) {
       auto connected = connect_jetstream(options.nats_url);
-      jsSubOptions so;
-      jsSubOptions_Init(&so);
-      so.Stream = options.stream.c_str();
-      so.Config.AckPolicy = js_AckExplicit;
-      so.Config.DeliverPolicy = js_DeliverByStartSequence;
-      so.Config.OptStartSeq = options.start_after + 1;
-      const std::string subject = options.subject_prefix + ".>";
-      if (!connected ||
-          js_PullSubscribe(&sub, (*connected)->js, subject.c_str(), options.durable.c_str(),
-                           nullptr, &so, nullptr) != NATS_OK) {
+      natsStatus s = NATS_ERR;
+      if (connected) {
+        jsSubOptions so;
+        jsSubOptions_Init(&so);
+        so.Stream = options.stream.c_str();
+        // An existing durable is bound as it is: asking for another start
+        // sequence than the one it was made with would be refused every
+        // time (a restarted engine has moved its checkpoint since).
+        jsConsumerInfo* ci = nullptr;
+        if (js_GetConsumerInfo(&ci, (*connected)->js, options.stream.c_str(),
+                               options.durable.c_str(), nullptr, nullptr) == NATS_OK) {
+          jsConsumerInfo_Destroy(ci);
+          so.Consumer = options.durable.c_str();
+        } else {  // a new durable starts after what was already asked for
+          so.Config.AckPolicy = js_AckExplicit;
+          so.Config.DeliverPolicy = js_DeliverByStartSequence;
+          so.Config.OptStartSeq = options.start_after + 1;
+        }
+        const std::string subject = options.subject_prefix + ".>";
+        s = js_PullSubscribe(&sub, (*connected)->js, subject.c_str(), options.durable.c_str(),
+                             nullptr, &so, nullptr);
+      }
+      if (s != NATS_OK) {
         sub = nullptr;
+        if (options.on_error) {
+          options.on_error(connected ? std::string("cannot subscribe the durable consumer ") +
+                                           options.durable + ": " + natsStatus_GetText(s) + " (" +
+                                           nats_GetLastError(nullptr) + ")"
+                                     : connected.status().message());
+        }
         pause(backoff);
         grow();
         continue;

@@ -36,6 +36,8 @@ struct TriggerConsumerOptions {
   // (= log position: the fan-out publishes each position once).
   uint64_t start_after = 0;
   std::chrono::milliseconds max_backoff{60'000};
+  // Told why a (re)subscription failed before each retry; may be empty.
+  std::function<void(const std::string&)> on_error;
 };
 
 // Pulls from the durable consumer until `stopping()`, in stream order,
