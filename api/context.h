@@ -20,6 +20,7 @@ struct CatalogProduct;
 struct OrderRow;
 struct UserRow;
 struct PaymentRow;
+struct NotificationRow;
 }  // namespace orderly::projections
 
 namespace orderly::api {
@@ -117,6 +118,7 @@ Response row_response(const std::optional<Row>& row, std::string_view key, ToJso
 }
 
 // Helpers for handlers.
+json::object notification_json(const projections::NotificationRow& n);
 Response with_position(Response r, uint64_t position);
 std::optional<Uuid> parse_id(const CallPtr& call, std::string_view param);  // answers 404 if bad
 std::string new_id_text();

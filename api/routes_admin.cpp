@@ -16,6 +16,18 @@ extern const char kEmbedded_docs_html[];
 
 namespace orderly::api {
 
+json::object notification_json(const projections::NotificationRow& n) {
+  json::object o{
+      {"id", n.id},
+      {"channel", n.channel},
+      {"template", n.template_name},
+      {"status", n.status},
+      {"attempts", n.attempts},
+      {"last_error", n.last_error.empty() ? json::value(nullptr) : json::value(n.last_error)},
+      {"created_at", format_rfc3339(n.created_at)}};
+  return o;
+}
+
 namespace {
 
 using namespace commands;
@@ -59,18 +71,6 @@ void dashboard(Context& ctx, const CallPtr& call) {
                                                {"most_viewed", std::move(viewed)},
                                                {"trending_searches", std::move(searches)},
                                                {"low_stock", std::move(low)}}));
-}
-
-json::object notification_json(const projections::NotificationRow& n) {
-  json::object o{
-      {"id", n.id},
-      {"channel", n.channel},
-      {"template", n.template_name},
-      {"status", n.status},
-      {"attempts", n.attempts},
-      {"last_error", n.last_error.empty() ? json::value(nullptr) : json::value(n.last_error)},
-      {"created_at", format_rfc3339(n.created_at)}};
-  return o;
 }
 
 void notifications(Context& ctx, const CallPtr& call) {

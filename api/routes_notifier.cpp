@@ -6,6 +6,7 @@
 //        before or nobody to mail: notification_id null)
 //   POST /api/admin/notifications/{id}/outcome {"status": "sent"} or
 //        {"status": "failed", "error": "...", "will_retry": true} -> 204
+//   GET  /api/admin/notifications/{id}         one notification, as of the log's end
 //   GET  /api/admin/email-facts/{position}     what that email says
 //
 // The first two wait for the read models and the pipeline, so they run on a
@@ -15,6 +16,7 @@
 #include "api/context.h"
 #include "api/fields.h"
 #include "api/notify/email_notifier.h"
+#include "projections/notifications.h"
 
 namespace orderly::api {
 
@@ -90,6 +92,22 @@ void record_outcome(Context& ctx, const CallPtr& call) {
           });
 }
 
+// One notification as the log has it now: the notifications read model is
+// waited for (bounded) up to the log's current end first, so a notifier
+// that restarted before seeing its own "sent" record learns it here.
+void get_notification(Context& ctx, const CallPtr& call) {
+  const auto id = parse_id(call, "id");
+  if (!id)
+    return;
+  off_io(ctx, call, [&ctx, call, text = id->to_string()] {
+    (void)ctx.runner.wait_for("notifications", ctx.store.last_position(), std::chrono::seconds(5));
+    auto n = ctx.model<projections::NotificationsReadModel>("notifications")->get(text);
+    if (!n)
+      return call->answer(problem(404, "not_found", "no such notification"));
+    call->answer(json_response(200, json::object{{"notification", notification_json(*n)}}));
+  });
+}
+
 void email_facts_route(Context& ctx, const CallPtr& call) {
   const auto it = call->params.find("position");
   const std::string_view text = it == call->params.end() ? "" : it->second;
@@ -131,6 +149,7 @@ void add_notifier_routes(Context& ctx) {
     return [&ctx, f](const CallPtr& c) { f(ctx, c); };
   };
   r.add("POST", "/api/admin/notifications", Access::kAdmin, on(request_notification));
+  r.add("GET", "/api/admin/notifications/{id}", Access::kAdmin, on(get_notification));
   r.add("POST", "/api/admin/notifications/{id}/outcome", Access::kAdmin, on(record_outcome));
   r.add("GET", "/api/admin/email-facts/{position}", Access::kAdmin, on(email_facts_route));
 }

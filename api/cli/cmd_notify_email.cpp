@@ -96,6 +96,21 @@ int run_notify_email(const CommonOptions& common, const NotifyOptions& o) {
     return expect(api.call("POST", "/api/admin/notifications/" + id.to_string() + "/outcome", body),
                   204, "recording a failed attempt");
   };
+  hooks.still_pending = [&api](const Uuid& id) -> Result<bool> {
+    auto r = api.call("GET", "/api/admin/notifications/" + id.to_string());
+    if (!r)
+      return r.status();
+    if (r->status == 404)
+      return true;  // not in the read model yet: certainly not sent
+    ORDERLY_RETURN_IF_ERROR(expect(r, 200, "a notification's status"));
+    boost::system::error_code ec;
+    const json::value v = json::parse(r->body, ec);
+    const auto* n = !ec && v.is_object() ? v.as_object().if_contains("notification") : nullptr;
+    const auto* status = n && n->is_object() ? n->as_object().if_contains("status") : nullptr;
+    if (!status || !status->is_string())
+      return Status::io_error("a notification's status is missing");
+    return status->as_string() != "sent";
+  };
   api::EmailSender sender(delivery, hooks);
   sender.start();
 

@@ -108,6 +108,7 @@ struct EmailNotifier::Impl {
                       .execute(commands::RecordNotificationFailed{id, error, retry}, engine())
                       .status();
                 },
+                {},  // still_pending: the pending set follows the log itself
             }) {}
 
   bool request(const EventView& ev) {

@@ -59,7 +59,14 @@ struct EmailSender::Impl {
   struct Pending {
     PendingEmail email;
     Clock::time_point next_at;
-    bool done = false;  // sent or given up, recorded: waiting for the events to say so
+    bool in_flight = false;    // the sender has it now
+    bool sent = false;         // delivered: never again, whatever comes before its Sent event
+    bool given_up = false;     // out of attempts: waits for an admin's retry
+    bool retry_asked = false;  // a retry came while it was in flight
+    uint32_t budget_from = 0;  // attempts made before the last retry (each retry: a new budget)
+    bool due(Clock::time_point now) const {
+      return !in_flight && !sent && !given_up && next_at <= now;
+    }
   };
   mutable std::mutex mu;
   std::condition_variable cv;
@@ -88,9 +95,13 @@ struct EmailSender::Impl {
       case EventType::kNotificationRetryRequested: {
         auto it =
             pending.find(fb_uuid(ev.as<events::NotificationRetryRequested>()->notification_id()));
-        if (it != pending.end()) {
-          it->second.done = false;
-          it->second.next_at = Clock::now();
+        if (it != pending.end() && !it->second.sent) {
+          Pending& p = it->second;
+          p.given_up = false;
+          p.budget_from = p.email.attempts;
+          p.next_at = Clock::now();
+          if (p.in_flight)
+            p.retry_asked = true;  // applied when the attempt in flight ends
         }
         break;
       }
@@ -102,10 +113,10 @@ struct EmailSender::Impl {
         auto it = pending.find(fb_uuid(e->notification_id()));
         if (it == pending.end())
           break;
-        it->second.email.attempts = e->attempt();
-        // Given up: kept (done) so an admin's retry can re-queue it.
-        if (!e->will_retry())
-          it->second.done = true;
+        it->second.email.attempts = std::max(it->second.email.attempts, e->attempt());
+        // Given up: kept so an admin's retry can re-queue it.
+        if (!e->will_retry() && !it->second.in_flight)
+          it->second.given_up = true;
         break;
       }
       default:
@@ -138,41 +149,75 @@ struct EmailSender::Impl {
       Uuid due;
       PendingEmail job;
       auto wake = Clock::now() + std::chrono::seconds(1);
+      uint32_t budget_from = 0;
+      const auto now = Clock::now();
       for (auto& [id, p] : pending) {
-        if (p.done)
-          continue;
-        if (p.next_at <= Clock::now()) {
+        if (p.due(now)) {
           due = id;
           job = p.email;
+          budget_from = p.budget_from;
           break;
         }
-        wake = std::min(wake, p.next_at);
+        if (!p.in_flight && !p.sent && !p.given_up)
+          wake = std::min(wake, p.next_at);
       }
       if (due.is_nil()) {
         cv.wait_until(lock, wake);
         continue;
       }
-      pending[due].done = true;  // in flight: not picked again
+      pending[due].in_flight = true;
       lock.unlock();
+      // Known sent already (by an earlier run whose record we have not
+      // seen yet): nothing to do but wait for the record.
+      if (hooks.still_pending) {
+        auto open = hooks.still_pending(due);
+        if (open && !*open) {
+          lock.lock();
+          if (auto it = pending.find(due); it != pending.end()) {
+            it->second.in_flight = false;
+            it->second.sent = true;
+          }
+          continue;
+        }
+      }
       auto email = render(due, job);
       Status st = email ? deliver(due, *email) : email.status();
       if (st.is_ok()) {
         (void)hooks.record_sent(due);  // unrecorded: sent again later (SMTP has no idempotency key)
         lock.lock();
         ++sent;
+        if (auto it = pending.find(due); it != pending.end()) {
+          it->second.in_flight = false;
+          it->second.sent = true;
+        }
         continue;
       }
+      // The engine could not be asked (rendering needs it when alone): not
+      // the email's fault, so not an attempt; try again later.
+      const bool engine_away = !email && email.status().code() == ErrorCode::kIOError;
       const uint32_t attempt = job.attempts + 1;
-      const bool retry = attempt < options.max_attempts;
-      (void)hooks.record_failed(due, st.message().substr(0, 900), retry);
+      const bool retry = attempt - budget_from < options.max_attempts;
+      if (!engine_away)
+        (void)hooks.record_failed(due, st.message().substr(0, 900), retry);
       lock.lock();
-      ++failed_attempts;
+      if (!engine_away)
+        ++failed_attempts;
       if (auto it = pending.find(due); it != pending.end()) {
-        auto backoff = options.first_backoff * (1 << std::min<uint32_t>(attempt - 1, 16));
-        it->second.email.attempts = attempt;
-        it->second.next_at =
+        Pending& p = it->second;
+        p.in_flight = false;
+        const uint32_t n = engine_away ? 1 : attempt - budget_from;
+        auto backoff = options.first_backoff * (1 << std::min<uint32_t>(n - 1, 16));
+        p.next_at =
             Clock::now() + std::min<std::chrono::milliseconds>(backoff, options.max_backoff);
-        it->second.done = !retry;
+        if (!engine_away) {
+          p.email.attempts = std::max(p.email.attempts, attempt);
+          p.given_up = !retry;
+        }
+        if (p.retry_asked) {  // an admin asked during the attempt: go again now
+          p.retry_asked = false;
+          p.given_up = false;
+          p.next_at = Clock::now();
+        }
       }
     }
   }
@@ -218,7 +263,7 @@ EmailSenderStats EmailSender::stats() const {
   s.sent = impl_->sent;
   s.failed_attempts = impl_->failed_attempts;
   for (const auto& [id, p] : impl_->pending)
-    s.pending += p.done ? 0 : 1;
+    s.pending += p.sent || p.given_up ? 0 : 1;
   return s;
 }
 

@@ -48,6 +48,10 @@ struct EmailHooks {
   std::function<Result<Email>(const Uuid& id, const PendingEmail& pending)> render;
   std::function<Status(const Uuid& id)> record_sent;
   std::function<Status(const Uuid& id, const std::string& error, bool will_retry)> record_failed;
+  // Optional: asked just before a delivery; false when the notification is
+  // known to be sent already (its Sent event not seen here yet). A notifier
+  // that reads the events from elsewhere than the log may lag behind it.
+  std::function<Result<bool>(const Uuid& id)> still_pending;
 };
 
 struct EmailSenderStats {
