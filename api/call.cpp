@@ -129,6 +129,14 @@ Result<std::string> websocket_token(const Request& req) {
     token = std::string(auth.substr(7));
   if (token.empty())
     return Status::unauthorized("send the access token as ?access_token= or Authorization");
+  // A JWT is base64url parts and dots; anything else (a CR or LF above all,
+  // which a percent-decoded query can hold) is refused before it is passed on.
+  const bool jwt_alphabet = std::all_of(token.begin(), token.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
+  if (!jwt_alphabet || token.size() > 4096)
+    return Status::unauthorized("the access token is not a JWT");
   return token;
 }
 

@@ -8,6 +8,10 @@
 // through the admin API.
 #include <boost/json.hpp>
 
+#include <chrono>
+#include <mutex>
+#include <unordered_map>
+
 #include "api/api.h"
 #include "api/call.h"
 #include "api/cli/commands.h"
@@ -23,39 +27,43 @@ namespace json = boost::json;
 
 namespace {
 
-struct Caller {
-  Uuid user;
-  bool admin = false;
-};
+// Who tokens name, asked of the engine once and remembered for 30 s: an
+// upgrade is checked twice (before and at the switch), and pages reconnect,
+// so most checks never leave the process. Revoking a user reaches this
+// feed within those 30 s (the engine itself refuses at once).
+class TokenCheck {
+ public:
+  explicit TokenCheck(std::unique_ptr<api::EngineClient> engine) : engine_(std::move(engine)) {}
 
-// Who the request's token names, according to the engine.
-Result<Caller> caller_of(api::EngineClient& engine, const api::Request& req) {
-  auto token = api::websocket_token(req);
-  if (!token)
-    return token.status();
-  auto r = engine.call_with_token(*token, "GET", "/api/auth/me");
-  if (!r)
-    return Status::busy("the engine cannot check the token now; retry");
-  if (r->status == 401 || r->status == 404)
-    return Status::unauthorized("the engine refused the access token");
-  if (r->status != 200)
-    return Status::busy("the engine answered " + std::to_string(r->status) + "; retry");
-  boost::system::error_code ec;
-  const json::value v = json::parse(r->body, ec);
-  const json::object* user = nullptr;
-  if (!ec && v.is_object()) {
-    if (const auto* u = v.as_object().if_contains("user"); u && u->is_object())
-      user = &u->as_object();
+  Result<EngineUser> who(const api::Request& req) {
+    auto token = api::websocket_token(req);
+    if (!token)
+      return token.status();
+    const auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = known_.find(*token); it != known_.end() && it->second.until > now)
+        return it->second.user;
+    }
+    auto user = engine_user(*engine_, *token);
+    if (user) {
+      std::lock_guard lock(mu_);
+      if (known_.size() >= 10'000)
+        known_.clear();  // bounded: an attacker's tokens cannot grow it
+      known_[*token] = {*user, now + std::chrono::seconds(30)};
+    }
+    return user;
   }
-  const auto* id = user ? user->if_contains("id") : nullptr;
-  const auto* role = user ? user->if_contains("role") : nullptr;
-  if (!id || !id->is_string() || !role || !role->is_string())
-    return Status::busy("the engine's answer about the token is incomplete");
-  auto uuid = Uuid::parse(std::string(id->as_string()));
-  if (!uuid)
-    return Status::unauthorized("the access token names no user");
-  return Caller{*uuid, role->as_string() == "admin"};
-}
+
+ private:
+  struct Known {
+    EngineUser user;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::unique_ptr<api::EngineClient> engine_;  // its own connection, apart from the lookups
+  std::mutex mu_;
+  std::unordered_map<std::string, Known> known_;
+};
 
 }  // namespace
 
@@ -66,10 +74,12 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
   if (!engine)
     return engine.status().code() == ErrorCode::kShuttingDown ? kExitOk : kExitUsage;
   api::EngineClient& api = **engine;
+  TokenCheck tokens(std::make_unique<api::EngineClient>(api::EngineAccount{o.engine_url, "", ""}));
 
   api::WsHub hub(
       [&api](const Uuid& order) -> std::optional<Uuid> {
-        auto r = api.call("GET", "/api/orders/" + order.to_string());
+        // On the thread that pushes messages: one short try, never a stall.
+        auto r = api.call_once("GET", "/api/orders/" + order.to_string(), std::chrono::seconds(2));
         if (!r || r->status != 200)
           return std::nullopt;
         boost::system::error_code ec;
@@ -85,22 +95,22 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
 
   api::WsEndpoint ws;
   ws.path = "/ws/notifications";
-  ws.check = [&api](const api::Request& req) -> std::optional<api::Response> {
-    auto who = caller_of(api, req);
+  ws.check = [&tokens](const api::Request& req) -> std::optional<api::Response> {
+    auto who = tokens.who(req);
     if (!who)
       return api::problem_from(who.status());
     if (api::wants_all_events(req) && !who->admin)
       return api::problem(403, "forbidden", "scope=all is for admins");
     return std::nullopt;
   };
-  ws.open = [&api, &hub](const api::Request& req,
-                         std::shared_ptr<api::WsSink> sink) -> std::function<void()> {
-    auto who = caller_of(api, req);
+  ws.open = [&tokens, &hub](const api::Request& req,
+                            std::shared_ptr<api::WsSink> sink) -> std::function<void()> {
+    auto who = tokens.who(req);
     if (!who) {
       sink->close(1008, "unauthorized");
       return [] {};
     }
-    return hub.subscribe(who->user, api::wants_all_events(req) && who->admin, std::move(sink));
+    return hub.subscribe(who->id, api::wants_all_events(req) && who->admin, std::move(sink));
   };
   api::ServerOptions server_options;
   server_options.address = o.http_address;

@@ -10,6 +10,7 @@
 #include "api/cli/commands.h"
 #include "api/notify/engine_client.h"
 #include "core/status.h"
+#include "core/uuid.h"
 
 namespace orderly::cli {
 
@@ -17,10 +18,18 @@ namespace orderly::cli {
 // sigwait sees them. Call before starting any thread.
 sigset_t block_stop_signals();
 
+// Who an access token names, according to the engine (GET /api/auth/me).
+// Errors: unauthorized (refused), busy (the engine cannot say now).
+struct EngineUser {
+  Uuid id;
+  bool admin = false;
+};
+Result<EngineUser> engine_user(api::EngineClient& engine, const std::string& token);
+
 // Reads the password file and logs in to the engine, waiting (with backoff)
 // while the engine cannot be reached. Errors: invalid_argument (an
-// unreadable password file), unauthorized (refused), shutting_down (a stop
-// signal came while waiting).
+// unreadable password file), unauthorized (refused, or not an admin
+// account), shutting_down (a stop signal came while waiting).
 Result<std::unique_ptr<api::EngineClient>> connect_engine(const NotifyOptions& options,
                                                           const sigset_t& signals,
                                                           spdlog::logger& log);

@@ -38,7 +38,8 @@ struct EngineClient::Impl {
 
   // One request on the kept-alive handle. REQUIRES: mu held.
   Result<EngineReply> perform(std::string_view token, std::string_view method,
-                              std::string_view path, std::string_view body) {
+                              std::string_view path, std::string_view body,
+                              std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
     if (curl == nullptr)
       return Status::internal("libcurl could not make a handle");
     curl_easy_reset(curl);
@@ -61,8 +62,9 @@ struct EngineClient::Impl {
     }
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::min<int64_t>(timeout.count(), 5000)));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     const CURLcode rc = curl_easy_perform(curl);
     curl_slist_free_all(headers);
@@ -141,10 +143,31 @@ Result<EngineReply> EngineClient::call(std::string_view method, std::string_view
   return last;
 }
 
+Result<std::string> EngineClient::access_token() {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->access_token.empty())
+    ORDERLY_RETURN_IF_ERROR(impl_->login_locked());
+  return impl_->access_token;
+}
+
+Result<EngineReply> EngineClient::call_once(std::string_view method, std::string_view path,
+                                            std::chrono::milliseconds timeout) {
+  std::lock_guard lock(impl_->mu);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (impl_->access_token.empty())
+      ORDERLY_RETURN_IF_ERROR(impl_->login_locked());
+    auto r = impl_->perform(impl_->access_token, method, path, "", timeout);
+    if (!r || r->status != 401)
+      return r;
+    impl_->access_token.clear();  // expired: log in again, once
+  }
+  return Status::unauthorized("the engine refused the access token");
+}
+
 Result<EngineReply> EngineClient::call_with_token(std::string_view token, std::string_view method,
                                                   std::string_view path) {
   std::lock_guard lock(impl_->mu);
-  return impl_->perform(token, method, path, "");
+  return impl_->perform(token, method, path, "", std::chrono::seconds(5));
 }
 
 }  // namespace orderly::api

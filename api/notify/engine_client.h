@@ -7,6 +7,7 @@
 // on one connection, kept alive between calls).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,13 +35,20 @@ class EngineClient {
   // Logs in (done by call() when needed). Errors: unauthorized for a wrong
   // email or password, io_error while the engine cannot be reached.
   Status login();
+  // The current access token (logging in when there is none).
+  Result<std::string> access_token();
   // A request as the account. Transport failures and 503s are retried a few
   // times with backoff (about 10 s in all) before io_error is returned;
   // other answers, 4xx included, are returned as they are.
   Result<EngineReply> call(std::string_view method, std::string_view path,
                            std::string_view body = "");
-  // A request with someone else's access token, not retried: to ask the
-  // engine who a WebSocket client is (GET /api/auth/me).
+  // One attempt (after a 401, one more with a fresh login), answered or
+  // failed within `timeout`: for paths that must not stall, such as a
+  // lookup on the thread that pushes WebSocket messages.
+  Result<EngineReply> call_once(std::string_view method, std::string_view path,
+                                std::chrono::milliseconds timeout);
+  // A request with someone else's access token, not retried, at most 5 s:
+  // to ask the engine who a WebSocket client is (GET /api/auth/me).
   Result<EngineReply> call_with_token(std::string_view token, std::string_view method,
                                       std::string_view path);
 

@@ -310,7 +310,7 @@ TEST_CASE(
   CHECK(smtp.messages().size() == 1);
 }
 
-TEST_CASE("notify email: a wrong engine password is a clear error and exit status 2") {
+TEST_CASE("notify email: a wrong engine password or a customer account is a clear error, exit 2") {
   TempDir dirs;
   NatsServer nats(dirs.sub("nats"));
   ServerUnderTest server({"--nats-url", nats.url(), "--no-email-notifier"});
@@ -324,4 +324,15 @@ TEST_CASE("notify email: a wrong engine password is a clear error and exit statu
                             dirs.path() + "/wrong.pw 2>&1"});
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("refused the login of admin@example.com") != std::string::npos);
+  // A customer's account is refused at once too: it could not record anything.
+  (void)server.register_user("carol");
+  std::ofstream(dirs.path() + "/carol.pw") << "password-of-carol";
+  auto customer = run_command({"/bin/sh", "-c",
+                               std::string(ORDERLY_BINARY) + " notify email --data-dir " +
+                                   dirs.sub("n") + " --log-format json --nats-url " + nats.url() +
+                                   " --engine-url http://127.0.0.1:" + std::to_string(server.port) +
+                                   " --engine-email carol@example.com --engine-password-file " +
+                                   dirs.path() + "/carol.pw 2>&1"});
+  CHECK(customer.exit_code == 2);
+  CHECK(customer.output.find("carol@example.com is not an admin account") != std::string::npos);
 }

@@ -173,6 +173,10 @@ TEST_CASE("notify websocket: as its own process, a customer's order changes reac
   // Tokens are checked by the engine: none, forged, and scope=all for a customer are refused.
   CHECK(WsClient(feed.port, "/ws/notifications").status() == 401);
   CHECK(WsClient(feed.port, "/ws/notifications?access_token=nonsense").status() == 401);
+  // A token with a line break would be a header injected into the engine call.
+  CHECK(WsClient(feed.port,
+                 "/ws/notifications?access_token=" + ada.access_token + "%0D%0AX-Injected:%201")
+            .status() == 401);
   CHECK(WsClient(feed.port, "/ws/notifications?scope=all&access_token=" + ada.access_token)
             .status() == 403);
   WsClient ada_ws(feed.port, "/ws/notifications?access_token=" + ada.access_token);
