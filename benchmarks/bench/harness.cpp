@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -215,6 +216,13 @@ std::string make_temp_dir(const std::string& prefix) {
   if (::mkdtemp(tmpl.data()) == nullptr)
     return "";
   return tmpl;
+}
+
+ScratchDir::~ScratchDir() {
+  if (path_.empty())
+    return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace orderly::bench

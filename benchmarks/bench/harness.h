@@ -122,4 +122,18 @@ void reset_peak_rss_of_pid(int pid);
 // (testing::free_port, testing::wait_for_listener).
 std::string make_temp_dir(const std::string& prefix);
 
+// A temporary directory removed when the scope ends, early returns included.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& prefix) : path_(make_temp_dir(prefix)) {}
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+  bool ok() const { return !path_.empty(); }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace orderly::bench

@@ -76,7 +76,7 @@ function request()
     ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
 end
 function response(status, headers, body)
-  if status == 201 then created = created + 1
+    if status == 201 or status == 202 then created = created + 1  -- 202: stored, read model behind
   elseif status == 409 then refused = refused + 1
   elseif status == 200 then queried = queried + 1
   else
@@ -166,7 +166,10 @@ Result<Measurement> orderly_http_load(const std::string& scenario, const RunOpti
   m.system = "orderly";
   m.variant = order_share == 100 ? "wrk" : "wrk, 90% queries";
   m.durability = "fsync";
-  const std::string dir = make_temp_dir("orderly-bench-http");
+  const ScratchDir scratch("orderly-bench-http");
+  if (!scratch.ok())
+    return Status::io_error("cannot make a temporary directory");
+  const std::string& dir = scratch.path();
   const std::string data = dir + "/data";
   // The catalog through the normal commands, before the server starts.
   json::array catalog;
@@ -319,8 +322,6 @@ Result<Measurement> orderly_http_load(const std::string& scenario, const RunOpti
     m.detail = std::to_string(m.errors) + " failed requests (e.g. HTTP " +
                std::to_string(static_cast<int>(num("other_status"))) + ")";
   serve.stop();
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
   std::fprintf(stderr, "  orderly     http (wrk)          32 conns:   %9.0f/s p99 %7.2f ms%s\n",
                m.throughput_per_s, m.p99_ms,
                m.invariants_ok ? "" : ("  INVARIANTS BROKEN: " + m.detail).c_str());

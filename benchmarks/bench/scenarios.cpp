@@ -45,7 +45,7 @@ std::vector<Measurement> compare(const std::string& scenario, const RunOptions& 
                                  std::chrono::milliseconds duration) {
   std::vector<Measurement> out;
   for (const auto& make : place_order_systems(o, w)) {
-    std::optional<Measurement> best;
+    std::optional<Measurement> best, broken;
     for (int clients : client_counts) {
       auto system = make();
       Status st = system->prepare(w);
@@ -75,7 +75,13 @@ std::vector<Measurement> compare(const std::string& scenario, const RunOptions& 
           (m.invariants_ok == best->invariants_ok && m.throughput_per_s > best->throughput_per_s);
       if (better)
         best = m;
+      if (!m.invariants_ok && !broken)
+        broken = m;
     }
+    // A client count that broke an invariant is reported too, whatever the
+    // best run did: the run then fails (a fast wrong answer is no result).
+    if (broken && best && best->invariants_ok)
+      out.push_back(*broken);
     if (best)
       out.push_back(*best);
   }
