@@ -75,6 +75,8 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
       if (ec)
         return self->finish();
       self->open_ = true;
+      if (self->closed_)  // closed during the handshake: say so now
+        return self->send_close();
       self->read();
       self->flush();
     });
@@ -131,8 +133,13 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
   }
 
   void do_close(websocket::close_code code, const std::string& reason) {
-    if (closed_ || !open_)
+    if (closed_)
       return finish();
+    if (!open_) {  // the handshake is in flight: the close frame follows it
+      closed_ = true;
+      close_reason_ = websocket::close_reason(code, reason);
+      return;
+    }
     closed_ = true;
     close_reason_ = websocket::close_reason(code, reason);
     if (!writing_)
