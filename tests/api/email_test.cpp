@@ -31,6 +31,47 @@ std::string place_and_pay(HttpClient& c, const Session& user, const std::string&
   return id;
 }
 
+// With the SMTP server down (not started yet): an order's email fails and
+// the history shows the attempts and the error; once the server is up the
+// email arrives, once, and the history says sent.
+void check_smtp_outage(const ServerUnderTest& server, SmtpSink& smtp) {
+  HttpClient c = server.client();
+  Session ada = server.register_user("ada");
+  const std::string cup =
+      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
+          "id");
+  auto order = c.send("POST", "/api/orders", ada.access_token,
+                      R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  REQUIRE(order.status == 201);
+  // Failed attempts are in the history, with the error.
+  bool failed = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!failed && std::chrono::steady_clock::now() < deadline) {
+    const auto h = c.send("GET", "/api/notifications", ada.access_token).json();
+    for (const auto& n : h.as_object().at("items").as_array()) {
+      failed |= str(n, "status") == "failed" && num(n, "attempts") >= 1 &&
+                !n.as_object().at("last_error").is_null();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(failed);
+  smtp.start();
+  auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, std::chrono::seconds(90));
+  REQUIRE(messages.size() == 1);
+  // Sent now, after more than one attempt; and only once.
+  bool sent = false;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!sent && std::chrono::steady_clock::now() < until) {
+    const auto h = c.send("GET", "/api/notifications", ada.access_token).json();
+    const auto& n = h.as_object().at("items").as_array().at(0);
+    sent = str(n, "status") == "sent" && num(n, "attempts") >= 2;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(sent);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CHECK(smtp.messages().size() == 1);
+}
+
 }  // namespace
 
 TEST_CASE("email: an order's journey sends exactly the expected emails, once each") {
@@ -91,41 +132,7 @@ TEST_CASE("email: SMTP down, attempts retried and recorded, then each email deli
   TempDir mail;
   SmtpSink smtp(mail.sub("maildir"));  // not started yet
   ServerUnderTest server({"--smtp-url", smtp.url()});
-  HttpClient c = server.client();
-  Session ada = server.register_user("ada");
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
-  auto order = c.send("POST", "/api/orders", ada.access_token,
-                      R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
-  REQUIRE(order.status == 201);
-  // Failed attempts are in the history, with the error.
-  bool failed = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!failed && std::chrono::steady_clock::now() < deadline) {
-    const auto h = c.send("GET", "/api/notifications", ada.access_token).json();
-    for (const auto& n : h.as_object().at("items").as_array()) {
-      failed |= str(n, "status") == "failed" && num(n, "attempts") >= 1 &&
-                !n.as_object().at("last_error").is_null();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  REQUIRE(failed);
-  smtp.start();
-  auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, std::chrono::seconds(90));
-  REQUIRE(messages.size() == 1);
-  // Sent now, after more than one attempt; and only once.
-  bool sent = false;
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!sent && std::chrono::steady_clock::now() < until) {
-    const auto h = c.send("GET", "/api/notifications", ada.access_token).json();
-    const auto& n = h.as_object().at("items").as_array().at(0);
-    sent = str(n, "status") == "sent" && num(n, "attempts") >= 2;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  CHECK(sent);
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  CHECK(smtp.messages().size() == 1);
+  check_smtp_outage(server, smtp);
 }
 
 TEST_CASE("email: without --smtp-url the emails are .eml files in the outbox") {
@@ -275,39 +282,7 @@ TEST_CASE(
   SmtpSink smtp(dirs.sub("maildir"));  // not started yet
   ServerUnderTest server({"--nats-url", nats.url(), "--no-email-notifier"});
   NotifierUnderTest notifier(server, "email", nats.url(), {"--smtp-url", smtp.url()});
-  HttpClient c = server.client();
-  Session ada = server.register_user("ada");
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
-  REQUIRE(c.send("POST", "/api/orders", ada.access_token,
-                 R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})")
-              .status == 201);
-  bool failed = false;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!failed && std::chrono::steady_clock::now() < deadline) {
-    const auto h = c.send("GET", "/api/notifications", ada.access_token).json();
-    for (const auto& n : h.as_object().at("items").as_array()) {
-      failed |= str(n, "status") == "failed" && num(n, "attempts") >= 1 &&
-                !n.as_object().at("last_error").is_null();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  REQUIRE(failed);
-  smtp.start();
-  auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, std::chrono::seconds(90));
-  REQUIRE(messages.size() == 1);
-  bool sent = false;
-  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!sent && std::chrono::steady_clock::now() < deadline) {
-    const auto h = c.send("GET", "/api/notifications", ada.access_token).json();
-    const auto& n = h.as_object().at("items").as_array().at(0);
-    sent = str(n, "status") == "sent" && num(n, "attempts") >= 2;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  CHECK(sent);
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  CHECK(smtp.messages().size() == 1);
+  check_smtp_outage(server, smtp);
 }
 
 TEST_CASE("notify email: a wrong engine password or a customer account is a clear error, exit 2") {
