@@ -114,7 +114,7 @@ Measurement run_place_orders(System& system, const Workload& w, const LoadOption
   std::mutex mu;
   Latencies all;
   std::vector<OrderSpec> accepted;
-  std::atomic<uint64_t> issued{0}, refused{0}, errors{0};
+  std::atomic<uint64_t> issued{0}, refused{0}, errors{0}, queries{0};
   std::atomic<bool> stop{false};
   system.reset_peaks();
   const double cpu0 = system.cpu_seconds();
@@ -129,6 +129,16 @@ Measurement run_place_orders(System& system, const Workload& w, const LoadOption
       while (!stop.load(std::memory_order_relaxed)) {
         if (issued.fetch_add(1) >= load.max_orders)
           break;
+        if (load.query_percent > 0 && static_cast<int>(rng() % 100) < load.query_percent) {
+          const auto s = std::chrono::steady_clock::now();
+          const Outcome r = system.query(c, w, rng);
+          mine.add(std::chrono::steady_clock::now() - s);
+          if (r == Outcome::kError)
+            errors.fetch_add(1);
+          else
+            queries.fetch_add(1);
+          continue;
+        }
         const OrderSpec o = make_order(w, rng);
         const auto s = std::chrono::steady_clock::now();
         const Outcome r = system.place_order(c, o);
@@ -155,7 +165,8 @@ Measurement run_place_orders(System& system, const Workload& w, const LoadOption
   m.accepted = accepted.size();
   m.refused = refused.load();
   m.errors = errors.load();
-  const uint64_t done = m.accepted + m.refused;
+  m.queries = queries.load();
+  const uint64_t done = m.accepted + m.refused + m.queries;
   m.throughput_per_s = static_cast<double>(done) / m.seconds;
   m.p50_ms = all.percentile_ms(50);
   m.p95_ms = all.percentile_ms(95);

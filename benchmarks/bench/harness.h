@@ -63,6 +63,14 @@ class System {
   virtual Status prepare(const Workload& w) = 0;
   // One durable PlaceOrder; called from `client` threads at once.
   virtual Outcome place_order(int client, const OrderSpec& order) = 0;
+  // The mixed scenario's reads: one thing a shopper asks (a catalog search,
+  // a product, their orders), answered as the system answers it. Systems
+  // without queries (the byte stores) are left out of that scenario.
+  virtual bool has_queries() const { return false; }
+  virtual Outcome query(int client, const Workload& w, std::mt19937_64& rng) {
+    (void)client, (void)w, (void)rng;
+    return Outcome::kError;
+  }
   // After the load: every acknowledged order present, no stock oversold,
   // the money sums agree. An error names the first broken invariant.
   virtual Status check(const Workload& w, const std::vector<OrderSpec>& accepted) = 0;
@@ -84,7 +92,7 @@ struct Measurement {
   double seconds = 0, throughput_per_s = 0;
   double p50_ms = 0, p95_ms = 0, p99_ms = 0, p999_ms = 0;
   double cpu_s_per_1k = 0, peak_rss_mb = 0;
-  uint64_t accepted = 0, refused = 0, errors = 0;
+  uint64_t accepted = 0, refused = 0, errors = 0, queries = 0;
   bool invariants_ok = false;
   std::string detail;  // the broken invariant, or a note
 };
@@ -102,6 +110,7 @@ struct LoadOptions {
   int clients = 16;
   std::chrono::milliseconds duration{3000};
   uint64_t max_orders = 2'000'000;
+  int query_percent = 0;  // mixed: this share of the operations are queries
 };
 
 // Runs `clients` threads placing orders back to back (a closed loop) until

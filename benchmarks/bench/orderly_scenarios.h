@@ -1,5 +1,5 @@
-// The scenarios only Orderly runs (peers have no read models, feed or
-// recovery of the same kind to compare): rebuild, recovery, mixed, fanout.
+// The scenarios only Orderly runs (peers have no read-model rebuild, feed
+// or recovery of the same kind to compare): rebuild, recovery, fanout.
 #pragma once
 
 #include <vector>
@@ -14,8 +14,7 @@ Result<Measurement> orderly_rebuild(const RunOptions& o);
 // Start to ready over a log of N events: in-process (writer state and read
 // models loaded) and as `orderly serve` (until GET /ready answers 200).
 Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o);
-// 90% queries (search, a product, a user's orders), 10% orders, in-process.
-Result<std::vector<Measurement>> orderly_mixed(const RunOptions& o);
+
 // Order acknowledged over HTTP -> its WebSocket message, through NATS.
 Result<std::vector<Measurement>> orderly_fanout(const RunOptions& o);
 

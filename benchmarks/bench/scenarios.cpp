@@ -17,14 +17,24 @@ bool wants(const RunOptions& o, const std::string& system) {
 }
 
 // Every system of the comparison, fresh per measurement.
-std::vector<std::function<std::unique_ptr<System>()>> place_order_systems(const RunOptions& o,
-                                                                          const Workload& w) {
+// `with_queries`: only the systems that answer the shop's queries (mixed),
+// Orderly with its read models running.
+std::vector<std::function<std::unique_ptr<System>()>> systems_to_compare(const RunOptions& o,
+                                                                         const Workload& w,
+                                                                         bool with_queries) {
   std::vector<std::function<std::unique_ptr<System>()>> out;
   if (wants(o, "orderly"))
-    out.push_back([] { return make_orderly_in_process(); });
+    out.push_back([with_queries] { return make_orderly_in_process(with_queries); });
   std::vector<std::string> bytes;
   if (wants(o, "raw-rocksdb") || wants(o, "postgres") || wants(o, "jetstream"))
     bytes = capture_order_envelopes(w, 1000);
+  if (with_queries) {
+    if (wants(o, "postgres")) {
+      out.push_back([bytes] { return make_postgres(bytes, false); });
+      out.push_back([bytes] { return make_postgres(bytes, true); });
+    }
+    return out;
+  }
   if (wants(o, "raw-rocksdb"))
     out.push_back([bytes] { return make_raw_rocksdb(bytes); });
   if (wants(o, "postgres")) {
@@ -42,9 +52,9 @@ std::vector<std::function<std::unique_ptr<System>()>> place_order_systems(const 
 // invariants intact is kept (a run that broke them is kept if nothing else).
 std::vector<Measurement> compare(const std::string& scenario, const RunOptions& o,
                                  const Workload& w, const std::vector<int>& client_counts,
-                                 std::chrono::milliseconds duration) {
+                                 std::chrono::milliseconds duration, int query_percent = 0) {
   std::vector<Measurement> out;
-  for (const auto& make : place_order_systems(o, w)) {
+  for (const auto& make : systems_to_compare(o, w, query_percent > 0)) {
     std::optional<Measurement> best, broken;
     for (int clients : client_counts) {
       auto system = make();
@@ -65,6 +75,7 @@ std::vector<Measurement> compare(const std::string& scenario, const RunOptions& 
       LoadOptions load;
       load.clients = clients;
       load.duration = duration;
+      load.query_percent = query_percent;
       Measurement m = run_place_orders(*system, w, load, scenario);
       system->stop();
       std::fprintf(stderr, "  %-11s %-18s %3d clients: %9.0f/s p99 %7.2f ms%s\n", m.system.c_str(),
@@ -142,15 +153,19 @@ Result<std::vector<Measurement>> run_scenario_unguarded(const std::string& name,
       ORDERLY_RETURN_IF_ERROR(add(out, orderly_http_load(name, o, w, 100)));
     return out;
   }
-  if (!orderly)  // the other scenarios have no peer (README.md)
-    return out;
-  if (name == "mixed") {
-    if (o.in_process)
-      ORDERLY_RETURN_IF_ERROR(add(out, orderly_mixed(o)));
-    if (o.http)
+  if (name == "mixed") {  // 90% queries, 10% orders; PostgreSQL answers the same reads
+    if (o.in_process) {
+      ORDERLY_RETURN_IF_ERROR(
+          add(out,
+              compare(name, o, Workload{},
+                      o.quick ? std::vector<int>{16} : std::vector<int>{4, 16, 64}, duration, 90)));
+    }
+    if (o.http && orderly)
       ORDERLY_RETURN_IF_ERROR(add(out, orderly_http_load(name, o, Workload{}, 10)));
     return out;
   }
+  if (!orderly)  // the other scenarios have no peer (README.md)
+    return out;
   if (name == "rebuild") {
     ORDERLY_RETURN_IF_ERROR(add(out, orderly_rebuild(o)));
     return out;

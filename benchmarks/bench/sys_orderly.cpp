@@ -12,6 +12,10 @@
 #include "core/schemas/order_events_generated.h"
 #include "core/text.h"
 #include "eventstore/store.h"
+#include "projections/catalog.h"
+#include "projections/orders.h"
+#include "projections/registry.h"
+#include "projections/runner.h"
 
 namespace orderly::bench {
 
@@ -56,6 +60,7 @@ PlaceOrder to_command(const Workload& w, const OrderSpec& o) {
 
 class OrderlyInProcess final : public System {
  public:
+  explicit OrderlyInProcess(bool read_models) : read_models_(read_models) {}
   ~OrderlyInProcess() override { stop(); }
   std::string name() const override { return "orderly"; }
   std::string durability() const override { return "fsync"; }
@@ -72,7 +77,42 @@ class OrderlyInProcess final : public System {
       return writer.status();
     writer_ = std::move(*writer);
     workload_ = w;
-    return create_catalog(*writer_, w);
+    ORDERLY_RETURN_IF_ERROR(create_catalog(*writer_, w));
+    if (read_models_) {
+      auto rows = projections::ReadModelStore::open(dir_ + "/readmodels");
+      if (!rows)
+        return rows.status();
+      rows_ = std::move(*rows);
+      runner_ = std::make_unique<projections::ProjectionRunner>(
+          *store_, *rows_, projections::all_read_models_shared());
+      ORDERLY_RETURN_IF_ERROR(runner_->start());
+      if (!runner_->wait_for("catalog", store_->last_position(), std::chrono::minutes(2)))
+        return Status::internal("the catalog read model did not catch up");
+    }
+    return Status::ok();
+  }
+
+  bool has_queries() const override { return read_models_; }
+
+  // What the shop's pages ask, from the read models.
+  Outcome query(int, const Workload& w, std::mt19937_64& rng) override {
+    switch (rng() % 3) {
+      case 0: {
+        projections::CatalogQuery q;
+        q.q = search_words(rng);
+        (void)runner_->current_as<projections::CatalogReadModel>("catalog")->list(q);
+        break;
+      }
+      case 1:
+        (void)runner_->current_as<projections::CatalogReadModel>("catalog")->get(
+            product_id(w, static_cast<int>(rng() % static_cast<uint64_t>(w.products))).to_string());
+        break;
+      default:
+        (void)runner_->current_as<projections::OrdersReadModel>("orders")->list(
+            user_id(w, static_cast<int>(rng() % static_cast<uint64_t>(w.users))).to_string(), "", 1,
+            20);
+    }
+    return Outcome::kAccepted;
   }
 
   Outcome place_order(int, const OrderSpec& o) override {
@@ -126,9 +166,13 @@ class OrderlyInProcess final : public System {
   void reset_peaks() override { reset_peak_rss_of_pid(getpid()); }
 
   void stop() override {
+    if (runner_)
+      runner_->stop();
     if (writer_)
       writer_->stop();
+    runner_.reset();
     writer_.reset();
+    rows_.reset();
     store_.reset();
     if (!dir_.empty()) {
       std::error_code ec;
@@ -138,16 +182,19 @@ class OrderlyInProcess final : public System {
   }
 
  private:
+  bool read_models_;
   std::string dir_;
   Workload workload_;
   std::unique_ptr<eventstore::EventStore> store_;
   std::unique_ptr<CommandProcessor> writer_;
+  std::unique_ptr<projections::ReadModelStore> rows_;
+  std::unique_ptr<projections::ProjectionRunner> runner_;
 };
 
 }  // namespace
 
-std::unique_ptr<System> make_orderly_in_process() {
-  return std::make_unique<OrderlyInProcess>();
+std::unique_ptr<System> make_orderly_in_process(bool read_models) {
+  return std::make_unique<OrderlyInProcess>(read_models);
 }
 
 std::vector<std::string> capture_order_envelopes(const Workload& w, int n) {

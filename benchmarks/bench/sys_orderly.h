@@ -9,7 +9,9 @@
 
 namespace orderly::bench {
 
-std::unique_ptr<System> make_orderly_in_process();
+// `read_models`: the read models run too and answer queries (the mixed
+// scenario); place-order measures the writer alone.
+std::unique_ptr<System> make_orderly_in_process(bool read_models = false);
 
 // The workload's catalog through the real commands (CreateProduct, as an admin).
 Status create_catalog(commands::CommandProcessor& writer, const Workload& w);

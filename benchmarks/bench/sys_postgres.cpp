@@ -27,6 +27,7 @@ constexpr const char* kBin = "/usr/lib/postgresql/15/bin";
 constexpr const char* kSchema = R"sql(
 CREATE TABLE products (
   id uuid PRIMARY KEY,
+  name text NOT NULL,
   price_cents bigint NOT NULL,
   stock bigint NOT NULL,
   reserved bigint NOT NULL DEFAULT 0,
@@ -36,11 +37,15 @@ CREATE TABLE events (
   stream text NOT NULL,
   version int NOT NULL,
   type text NOT NULL,
-  data bytea NOT NULL,
+    data bytea NOT NULL,
+  user_id uuid,
   total_cents bigint,
   created_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (stream, version));
-CREATE FUNCTION place_order(p_order uuid, p_products uuid[], p_qty bigint[], p_data bytea)
+    UNIQUE (stream, version));
+-- What the shop's pages ask: a customer's orders, newest first.
+CREATE INDEX events_by_user ON events (user_id, position DESC);
+CREATE FUNCTION place_order(p_order uuid, p_user uuid, p_products uuid[], p_qty bigint[],
+                            p_data bytea)
 RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
   total bigint;
@@ -55,8 +60,8 @@ BEGIN
     FROM unnest(p_products, p_qty) AS l(id, q) WHERE p.id = l.id;
   SELECT sum(p.price_cents * l.q) INTO total
     FROM products p JOIN unnest(p_products, p_qty) AS l(id, q) ON p.id = l.id;
-  INSERT INTO events (stream, version, type, data, total_cents)
-    VALUES ('order-' || p_order, 1, 'order.placed', p_data, total);
+    INSERT INTO events (stream, version, type, data, user_id, total_cents)
+    VALUES ('order-' || p_order, 1, 'order.placed', p_data, p_user, total);
   RETURN true;
 END $$;
 )sql";
@@ -115,11 +120,14 @@ class Postgres final : public System {
     if (st.is_ok()) {
       std::string values;
       for (int i = 0; i < w.products; ++i) {
-        values += (i ? ",('" : "('") + product_id(w, i).to_string() + "'," +
-                  std::to_string(price_cents(i)) + "," + std::to_string(w.stock) + ")";
+        values += (i ? ",('" : "('") + product_id(w, i).to_string() + "','" + product_name(i) +
+                  "'," + std::to_string(price_cents(i)) + "," + std::to_string(w.stock) + ")";
       }
-      st = exec(c, "INSERT INTO products (id, price_cents, stock) VALUES " + values);
+      st = exec(c, "INSERT INTO products (id, name, price_cents, stock) VALUES " + values);
     }
+    // Searches by name: a trigram index when contrib's pg_trgm is there.
+    if (st.is_ok() && exec(c, "CREATE EXTENSION IF NOT EXISTS pg_trgm").is_ok())
+      st = exec(c, "CREATE INDEX products_name ON products USING gin (name gin_trgm_ops)");
     PQfinish(c);
     return st;
   }
@@ -129,14 +137,15 @@ class Postgres final : public System {
     if (!c)
       return Outcome::kError;
     const std::string& data = envelopes_[static_cast<size_t>(o.order_id.lo % envelopes_.size())];
-    const std::string order = o.order_id.to_string(), ids = uuid_array(workload_, o),
-                      qty = qty_array(o);
+    const std::string order = o.order_id.to_string(), user = o.user_id.to_string(),
+                      ids = uuid_array(workload_, o), qty = qty_array(o);
     if (stored_function_) {
-      const char* values[] = {order.c_str(), ids.c_str(), qty.c_str(), data.data()};
-      const int lengths[] = {0, 0, 0, static_cast<int>(data.size())};
-      const int formats[] = {0, 0, 0, 1};
-      PGresult* r = PQexecParams(c, "SELECT place_order($1::uuid, $2::uuid[], $3::bigint[], $4)", 4,
-                                 nullptr, values, lengths, formats, 0);
+      const char* values[] = {order.c_str(), user.c_str(), ids.c_str(), qty.c_str(), data.data()};
+      const int lengths[] = {0, 0, 0, 0, static_cast<int>(data.size())};
+      const int formats[] = {0, 0, 0, 0, 1};
+      PGresult* r =
+          PQexecParams(c, "SELECT place_order($1::uuid, $2::uuid, $3::uuid[], $4::bigint[], $5)", 5,
+                       nullptr, values, lengths, formats, 0);
       Outcome out = Outcome::kError;
       if (PQresultStatus(r) == PGRES_TUPLES_OK)
         out = PQgetvalue(r, 0, 0)[0] == 't' ? Outcome::kAccepted : Outcome::kRefused;
@@ -185,18 +194,64 @@ class Postgres final : public System {
     if (!updated)
       return rollback(Outcome::kError);
     const std::string stream = "order-" + order, total_text = std::to_string(total);
-    const char* insert_values[] = {stream.c_str(), data.data(), total_text.c_str()};
-    const int lengths[] = {0, static_cast<int>(data.size()), 0};
-    const int formats[] = {0, 1, 0};
+    const char* insert_values[] = {stream.c_str(), data.data(), user.c_str(), total_text.c_str()};
+    const int lengths[] = {0, static_cast<int>(data.size()), 0, 0};
+    const int formats[] = {0, 1, 0, 0};
     r = PQexecParams(c,
-                     "INSERT INTO events (stream, version, type, data, total_cents) "
-                     "VALUES ($1, 1, 'order.placed', $2, $3::bigint)",
-                     3, nullptr, insert_values, lengths, formats, 0);
+                     "INSERT INTO events (stream, version, type, data, user_id, total_cents) "
+                     "VALUES ($1, 1, 'order.placed', $2, $3::uuid, $4::bigint)",
+                     4, nullptr, insert_values, lengths, formats, 0);
     const bool inserted = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (!inserted)
       return rollback(Outcome::kError);
     return exec(c, "COMMIT").is_ok() ? Outcome::kAccepted : Outcome::kError;
+  }
+
+  bool has_queries() const override { return true; }
+
+  // The same three reads as Orderly's, in SQL: a search by name (trigram
+  // index), a product, a customer's latest orders (index on user, position).
+  Outcome query(int client, const Workload& w, std::mt19937_64& rng) override {
+    PGconn* c = conn(client);
+    if (!c)
+      return Outcome::kError;
+    PGresult* r = nullptr;
+    switch (rng() % 3) {
+      case 0: {
+        // The first word of the search (ILIKE per word would be the same work).
+        std::string words = search_words(rng);
+        const std::string like = "%" + words.substr(0, words.find(' ')) + "%";
+        const char* v[] = {like.c_str()};
+        r = PQexecParams(c,
+                         "SELECT id, name, price_cents, stock - reserved FROM products "
+                         "WHERE name ILIKE $1 ORDER BY name LIMIT 20",
+                         1, nullptr, v, nullptr, nullptr, 0);
+        break;
+      }
+      case 1: {
+        const std::string id =
+            product_id(w, static_cast<int>(rng() % static_cast<uint64_t>(w.products))).to_string();
+        const char* v[] = {id.c_str()};
+        r = PQexecParams(c,
+                         "SELECT id, name, price_cents, stock, reserved FROM products "
+                         "WHERE id = $1::uuid",
+                         1, nullptr, v, nullptr, nullptr, 0);
+        break;
+      }
+      default: {
+        const std::string user =
+            user_id(w, static_cast<int>(rng() % static_cast<uint64_t>(w.users))).to_string();
+        const char* v[] = {user.c_str()};
+        r = PQexecParams(c,
+                         "SELECT stream, total_cents, created_at FROM events "
+                         "WHERE user_id = $1::uuid ORDER BY position DESC LIMIT 20",
+                         1, nullptr, v, nullptr, nullptr, 0);
+      }
+    }
+    const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    return ok ? Outcome::kAccepted : Outcome::kError;
   }
 
   Status check(const Workload& w, const std::vector<OrderSpec>& accepted) override {
