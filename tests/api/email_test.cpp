@@ -72,6 +72,44 @@ void check_smtp_outage(const ServerUnderTest& server, SmtpSink& smtp) {
   CHECK(smtp.messages().size() == 1);
 }
 
+// Ada orders two cups, pays and the admin ships: the four emails that
+// journey causes (placed, payment succeeded, confirmed by the payment,
+// shipped) arrive within `timeout`, each once, to Ada, with the order's
+// lines, in text and HTML. Returns the order and the messages.
+struct Journey {
+  Session ada;
+  std::string cup, order;
+  std::vector<std::string> messages;
+};
+Journey check_journey_emails(const ServerUnderTest& server, SmtpSink& smtp,
+                             std::chrono::seconds timeout) {
+  Journey j;
+  HttpClient c = server.client();
+  j.ada = server.register_user("ada");
+  Session admin = server.admin();
+  j.cup =
+      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
+          "id");
+  j.order = place_and_pay(c, j.ada, j.cup);
+  REQUIRE(c.send("PUT", "/api/orders/" + j.order + "/status", admin.access_token,
+                 R"({"status":"shipped"})")
+              .status == 200);
+  j.messages = wait_for_messages([&] { return smtp.messages(); }, 4, timeout);
+  REQUIRE(j.messages.size() == 4);
+  const auto& m = j.messages;
+  const std::string ref = j.order.substr(24);
+  CHECK(count_with(m, "To: ada@example.com") == 4);
+  CHECK(count_with(m, "From: shop@example.com") == 4);
+  CHECK(count_with(m, "Subject: Order " + ref + " received: 25.00 USD") == 1);
+  CHECK(count_with(m, "Subject: Payment of 25.00 USD received for order " + ref) == 1);
+  CHECK(count_with(m, "Subject: Order " + ref + " confirmed") == 1);
+  CHECK(count_with(m, "Subject: Order " + ref + " is on its way") == 1);
+  CHECK(count_with(m, "2 x Espresso cup at 12.50 USD = 25.00 USD") == 4);
+  CHECK(count_with(m, "Content-Type: text/html") == 4);
+  CHECK(count_with(m, "Hello ada") == 4);
+  return j;
+}
+
 }  // namespace
 
 TEST_CASE("email: an order's journey sends exactly the expected emails, once each") {
@@ -79,29 +117,9 @@ TEST_CASE("email: an order's journey sends exactly the expected emails, once eac
   SmtpSink smtp(mail.sub("maildir"));
   smtp.start();
   ServerUnderTest server({"--smtp-url", smtp.url(), "--mail-from", "shop@example.com"});
+  const Journey j = check_journey_emails(server, smtp, std::chrono::seconds(60));
+  const Session& ada = j.ada;
   HttpClient c = server.client();
-  Session ada = server.register_user("ada");
-  Session admin = server.admin();
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
-  const std::string order = place_and_pay(c, ada, cup);
-  REQUIRE(c.send("PUT", "/api/orders/" + order + "/status", admin.access_token,
-                 R"({"status":"shipped"})")
-              .status == 200);
-
-  // placed, payment succeeded, confirmed (by the payment), shipped.
-  auto messages = wait_for_messages([&] { return smtp.messages(); }, 4, std::chrono::seconds(60));
-  REQUIRE(messages.size() == 4);
-  CHECK(count_with(messages, "To: ada@example.com") == 4);
-  CHECK(count_with(messages, "From: shop@example.com") == 4);
-  const std::string ref = order.substr(24);
-  CHECK(count_with(messages, "Subject: Order " + ref + " received: 25.00 USD") == 1);
-  CHECK(count_with(messages, "Subject: Payment of 25.00 USD received for order " + ref) == 1);
-  CHECK(count_with(messages, "Subject: Order " + ref + " confirmed") == 1);
-  CHECK(count_with(messages, "Subject: Order " + ref + " is on its way") == 1);
-  CHECK(count_with(messages, "2 x Espresso cup at 12.50 USD = 25.00 USD") == 4);
-  CHECK(count_with(messages, "Content-Type: text/html") == 4);
 
   // The history says sent, one attempt each (the record follows the SMTP
   // answer: wait for it); nothing more arrives later.
@@ -219,27 +237,11 @@ TEST_CASE(
   ServerUnderTest server({"--nats-url", nats.url(), "--no-email-notifier"});
   NotifierUnderTest notifier(server, "email", nats.url(),
                              {"--smtp-url", smtp.url(), "--mail-from", "shop@example.com"});
+  const Journey j = check_journey_emails(server, smtp, std::chrono::seconds(90));
+  const Session& ada = j.ada;
+  const std::string& cup = j.cup;
   HttpClient c = server.client();
-  Session ada = server.register_user("ada");
-  Session admin = server.admin();
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
-  const std::string order = place_and_pay(c, ada, cup);
-  REQUIRE(c.send("PUT", "/api/orders/" + order + "/status", admin.access_token,
-                 R"({"status":"shipped"})")
-              .status == 200);
-  auto messages = wait_for_messages([&] { return smtp.messages(); }, 4, std::chrono::seconds(90));
-  REQUIRE(messages.size() == 4);
-  const std::string ref = order.substr(24);
-  CHECK(count_with(messages, "To: ada@example.com") == 4);
-  CHECK(count_with(messages, "From: shop@example.com") == 4);
-  CHECK(count_with(messages, "Subject: Order " + ref + " received: 25.00 USD") == 1);
-  CHECK(count_with(messages, "Subject: Payment of 25.00 USD received for order " + ref) == 1);
-  CHECK(count_with(messages, "Subject: Order " + ref + " confirmed") == 1);
-  CHECK(count_with(messages, "Subject: Order " + ref + " is on its way") == 1);
-  CHECK(count_with(messages, "2 x Espresso cup at 12.50 USD = 25.00 USD") == 4);
-  CHECK(count_with(messages, "Hello ada") == 4);
+  std::vector<std::string> messages;
 
   // The outcomes went through the engine's API: the history says sent.
   auto all_sent = [&](size_t n) {

@@ -25,30 +25,33 @@ std::optional<json::value> wait_for(WsClient& ws, const std::string& type) {
   return std::nullopt;
 }
 
-}  // namespace
+// Refusals every feed gives (no token, a forged one, scope=all for a
+// customer), then Ada's, Bob's and the admin's feeds open on `port` (the
+// engine's or `orderly notify websocket`'s).
+struct Feeds {
+  WsClient ada, bob, all;
+  Feeds(uint16_t port, const Session& a, const Session& b, const Session& admin)
+      : ada(port, "/ws/notifications?access_token=" + a.access_token),
+        bob(port, "/ws/notifications", {{"Authorization", "Bearer " + b.access_token}}),
+        all(port, "/ws/notifications?scope=all&access_token=" + admin.access_token) {}
+};
+std::unique_ptr<Feeds> open_feeds(uint16_t port, const Session& ada, const Session& bob,
+                                  const Session& admin) {
+  CHECK(WsClient(port, "/ws/notifications").status() == 401);
+  CHECK(WsClient(port, "/ws/notifications?access_token=nonsense").status() == 401);
+  CHECK(WsClient(port, "/ws/notifications?scope=all&access_token=" + ada.access_token).status() ==
+        403);
+  auto feeds = std::make_unique<Feeds>(port, ada, bob, admin);
+  REQUIRE(feeds->ada.status() == 101);
+  REQUIRE(feeds->bob.status() == 101);
+  REQUIRE(feeds->all.status() == 101);
+  return feeds;
+}
 
-TEST_CASE("websocket: a customer sees their order change status live, and only theirs") {
-  ServerUnderTest server;
-  HttpClient c = server.client();
-  Session ada = server.register_user("ada");
-  Session bob = server.register_user("bob");
-  Session admin = server.admin();
-
-  WsClient none(server.port, "/ws/notifications");
-  CHECK(none.status() == 401);
-  WsClient forged(server.port, "/ws/notifications?access_token=nonsense");
-  CHECK(forged.status() == 401);
-  WsClient not_admin(server.port, "/ws/notifications?scope=all&access_token=" + ada.access_token);
-  CHECK(not_admin.status() == 403);
-
-  WsClient ada_ws(server.port, "/ws/notifications?access_token=" + ada.access_token);
-  REQUIRE(ada_ws.status() == 101);
-  WsClient bob_ws(server.port, "/ws/notifications",
-                  {{"Authorization", "Bearer " + bob.access_token}});
-  REQUIRE(bob_ws.status() == 101);
-  WsClient all_ws(server.port, "/ws/notifications?scope=all&access_token=" + admin.access_token);
-  REQUIRE(all_ws.status() == 101);
-
+// Ada orders a cup and the admin confirms it: her feed shows the order
+// created (pending, with its position), then confirmed. The order's id.
+std::string order_and_confirm(HttpClient& c, const Session& ada, const Session& admin,
+                              WsClient& ada_ws) {
   const std::string cup =
       str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
           "id");
@@ -61,7 +64,6 @@ TEST_CASE("websocket: a customer sees their order change status live, and only t
   CHECK(str(*created, "order_id") == order);
   CHECK(str(*created, "status") == "pending");
   CHECK(num(*created, "position") > 0);
-
   REQUIRE(c.send("PUT", "/api/orders/" + order + "/status", admin.access_token,
                  R"({"status":"confirmed"})")
               .status == 200);
@@ -69,6 +71,23 @@ TEST_CASE("websocket: a customer sees their order change status live, and only t
   REQUIRE(changed);
   CHECK(str(*changed, "status") == "confirmed");
   CHECK(str(*changed, "order_id") == order);
+  return order;
+}
+
+}  // namespace
+
+TEST_CASE("websocket: a customer sees their order change status live, and only theirs") {
+  ServerUnderTest server;
+  HttpClient c = server.client();
+  Session ada = server.register_user("ada");
+  Session bob = server.register_user("bob");
+  Session admin = server.admin();
+
+  auto feeds = open_feeds(server.port, ada, bob, admin);
+  WsClient& ada_ws = feeds->ada;
+  WsClient& bob_ws = feeds->bob;
+  WsClient& all_ws = feeds->all;
+  (void)order_and_confirm(c, ada, admin, ada_ws);
 
   auto metrics = c.request("GET", "/metrics");
   const size_t at = metrics.body.find("\norderly_websocket_clients ");
@@ -170,39 +189,17 @@ TEST_CASE("notify websocket: as its own process, a customer's order changes reac
   Session ada = server.register_user("ada");
   Session bob = server.register_user("bob");
   Session admin = server.admin();
-  // Tokens are checked by the engine: none, forged, and scope=all for a customer are refused.
-  CHECK(WsClient(feed.port, "/ws/notifications").status() == 401);
-  CHECK(WsClient(feed.port, "/ws/notifications?access_token=nonsense").status() == 401);
-  // A token with a line break would be a header injected into the engine call.
+  // Tokens are checked by the engine; a token with a line break would be a
+  // header injected into that call.
   CHECK(WsClient(feed.port,
                  "/ws/notifications?access_token=" + ada.access_token + "%0D%0AX-Injected:%201")
             .status() == 401);
-  CHECK(WsClient(feed.port, "/ws/notifications?scope=all&access_token=" + ada.access_token)
-            .status() == 403);
-  WsClient ada_ws(feed.port, "/ws/notifications?access_token=" + ada.access_token);
-  REQUIRE(ada_ws.status() == 101);
-  WsClient bob_ws(feed.port, "/ws/notifications",
-                  {{"Authorization", "Bearer " + bob.access_token}});
-  REQUIRE(bob_ws.status() == 101);
-  WsClient all_ws(feed.port, "/ws/notifications?scope=all&access_token=" + admin.access_token);
-  REQUIRE(all_ws.status() == 101);
+  auto feeds = open_feeds(feed.port, ada, bob, admin);
+  WsClient& ada_ws = feeds->ada;
+  WsClient& bob_ws = feeds->bob;
+  WsClient& all_ws = feeds->all;
+  (void)order_and_confirm(c, ada, admin, ada_ws);
 
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
-  auto placed = c.send("POST", "/api/orders", ada.access_token,
-                       R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
-  REQUIRE(placed.status == 201);
-  const std::string order = str(placed.json().as_object().at("order"), "id");
-  auto created = wait_for(ada_ws, "order.created");
-  REQUIRE(created);
-  CHECK(str(*created, "order_id") == order);
-  REQUIRE(c.send("PUT", "/api/orders/" + order + "/status", admin.access_token,
-                 R"({"status":"confirmed"})")
-              .status == 200);
-  auto changed = wait_for(ada_ws, "order.status_changed");
-  REQUIRE(changed);
-  CHECK(str(*changed, "status") == "confirmed");
   CHECK(wait_for(all_ws, "order.status_changed"));
   CHECK_FALSE(bob_ws.read(std::chrono::milliseconds(500)).has_value());
 
