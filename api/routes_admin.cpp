@@ -163,12 +163,15 @@ json::array projections_json(Context& ctx) {
     json::object o{{"name", s.name},
                    {"position", s.position},
                    {"lag", s.lag},
-                   {"lag_seconds", s.lag_seconds},
-                   {"state", s.state}};
+                                      {"lag_seconds", s.lag_seconds},
+                   {"state", s.state},
+                   {"snapshot_position", s.snapshot_position}};
     if (s.rebuild_position)
       o["rebuild_position"] = s.rebuild_position;
-    if (!s.last_rebuild.empty())
+        if (!s.last_rebuild.empty())
       o["last_rebuild"] = s.last_rebuild;
+    if (!s.snapshot_error.empty())
+      o["snapshot_error"] = s.snapshot_error;
     out.push_back(std::move(o));
   }
   return out;

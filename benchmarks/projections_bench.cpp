@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <future>
 #include <random>
 #include <semaphore>
 
@@ -50,8 +51,8 @@ GeneratedLog& log_once() {
   return log;
 }
 
-// Folding the whole log into one read model, and producing every row it would
-// store (what `orderly rebuild` does before writing).
+// Folding the whole log into one read model, and producing every row of it
+// (what `orderly rebuild --verify` compares).
 void BM_ReadModelRebuild(benchmark::State& state, const char* model_name) {
   GeneratedLog& log = log_once();
   uint64_t rows = 0;
@@ -74,14 +75,11 @@ void BM_ReadModelRebuild(benchmark::State& state, const char* model_name) {
   state.counters["generate_events_per_s"] = static_cast<double>(log.events) / log.generate_seconds;
 }
 
-// Every read model folded in one pass over the log; range(0) == 0: every
-// row then built in memory (what --verify compares); 1: written to a
-// read-model store in chunks (rebuild_into, what `orderly rebuild --all`
-// does).
+// What `orderly rebuild --all` does: every read model folded in one pass
+// over the log, then each saved as a snapshot (rebuild_into).
 void BM_ReadModelRebuildAll(benchmark::State& state) {
   GeneratedLog& log = log_once();
-  const bool write = state.range(0) == 1;
-  uint64_t rows = 0;
+  uint64_t bytes = 0;
   for (auto _ : state) {
     state.PauseTiming();
     testing::TempDir out;
@@ -91,36 +89,58 @@ void BM_ReadModelRebuildAll(benchmark::State& state) {
     for (auto& m : models)
       raw.push_back(m.get());
     state.ResumeTiming();
-    rows = 0;
-    if (write) {  // what `orderly rebuild --all` does: rows written in chunks
-      auto written = rebuild_into(*log.store, raw, *store);
-      if (!written.is_ok()) {
-        state.SkipWithError("rebuild failed");
-        break;
-      }
-      for (uint64_t n : *written)
-        rows += n;
-    } else {  // every row built in memory (what --verify compares)
-      auto built = rebuild_rows(*log.store, raw);
-      if (!built.is_ok()) {
-        state.SkipWithError("rebuild failed");
-        break;
-      }
-      for (const auto& r : *built)
-        rows += r.size();
-      state.PauseTiming();  // freeing is not rebuilding (see BM_ReadModelRebuild)
-      built = Status::ok();
-      state.ResumeTiming();
+    auto written = rebuild_into(*log.store, raw, *store);
+    if (!written.is_ok()) {
+      state.SkipWithError("rebuild failed");
+      break;
     }
-    state.PauseTiming();
+    bytes = 0;
+    for (uint64_t n : *written)
+      bytes += n;
+    state.PauseTiming();  // freeing is not rebuilding (see BM_ReadModelRebuild)
     models.clear();
     store.reset();
     state.ResumeTiming();
   }
   state.SetItemsProcessed(static_cast<int64_t>(log.events) * state.iterations());
   state.counters["events"] = static_cast<double>(log.events);
-  state.counters["rows"] = static_cast<double>(rows);
-  state.SetLabel(write ? "fold + rows + write" : "fold + rows");
+  state.counters["snapshot_mb"] = static_cast<double>(bytes) / 1e6;
+}
+
+// A restart's read-model half: every model's snapshot loaded, all at once
+// (what ProjectionRunner::start does).
+void BM_ReadModelLoadAll(benchmark::State& state) {
+  GeneratedLog& log = log_once();
+  testing::TempDir out;
+  auto store = std::move(ReadModelStore::open(out.path()).value());
+  {
+    auto models = all_read_models();
+    std::vector<Projection*> raw;
+    for (auto& m : models)
+      raw.push_back(m.get());
+    if (!rebuild_into(*log.store, raw, *store).is_ok()) {
+      state.SkipWithError("rebuild failed");
+      return;
+    }
+  }
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto models = all_read_models();
+    state.ResumeTiming();
+    std::vector<std::future<Result<uint64_t>>> loads;
+    for (auto& m : models)
+      loads.push_back(std::async(std::launch::async,
+                                 [&store, model = m.get()] { return load_model(*store, *model); }));
+    for (auto& l : loads) {
+      if (!l.get().is_ok())
+        state.SkipWithError("load failed");
+    }
+    state.PauseTiming();
+    models.clear();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(log.events) * state.iterations());
+  state.counters["events"] = static_cast<double>(log.events);
 }
 
 // Folding only (one model, or every model in one pass), no rows produced:
@@ -228,12 +248,8 @@ BENCHMARK_CAPTURE(BM_ReadModelRebuild, notifications, "notifications")
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK(BM_ReadModelRebuildAll)
-    ->Arg(0)
-    ->Arg(1)
-    ->Iterations(1)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_ReadModelRebuildAll)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ReadModelLoadAll)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_ReadModelFold, catalog, "catalog")
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "commands/decide.h"
+#include "commands/shop_state_snapshot.h"
+#include "core/binary_codec.h"
 #include "core/digest.h"
 #include "core/sharded_map.h"
 #include "core/string_hash.h"
@@ -139,10 +141,17 @@ struct CommandProcessor::Impl {
   }
   std::atomic<uint64_t> rebuilt_events{0};
   std::atomic<double> rebuild_seconds{0};
+  // Guarded by queue_mu (stats() reads them).
+  uint64_t snapshot_position = 0;  // of the writer snapshot loaded or saved last
+  std::string snapshot_note;       // why a stored one was not used ("" when it was)
 
   Impl(eventstore::EventStore& s, ProcessorOptions o) : store(s), options(std::move(o)) {}
 
   Status rebuild();
+  // The writer snapshot's state and idempotency keys, when one is stored and
+  // usable; returns its position (0: none, fold from the start).
+  uint64_t load_snapshot(std::string* note);
+  Status save_snapshot();  // after the writer thread has stopped
   void run();
   void process(std::vector<QueueItem>& items, Slot& slot);
   void complete(Slot& slot, AppendResults results);
@@ -177,11 +186,17 @@ Result<ShopState> rebuild_state(const eventstore::EventStore& store, uint64_t* e
 
 Status CommandProcessor::Impl::rebuild() {
   const auto t0 = std::chrono::steady_clock::now();
-  state = ShopState{};
-  presize(state, store.last_position());
-  idempotency.clear();
+  std::string note;
+  const uint64_t from = load_snapshot(&note);
+  if (from == 0) {
+    state = ShopState{};
+    presize(state, store.last_position());
+    idempotency.clear();
+  }
   uint64_t n = 0;
-  Status st = store.scan({}, [&](const EventView& ev) {
+  eventstore::LogQuery q;
+  q.from_position = from + 1;
+  Status st = store.scan(q, [&](const EventView& ev) {
     apply_logged(state, ev);
     std::string_view scope;
     uint64_t fingerprint = 0;
@@ -196,10 +211,87 @@ Status CommandProcessor::Impl::rebuild() {
     ++n;
     return true;
   });
+  {
+    std::lock_guard lock(queue_mu);  // stats() reads these
+    snapshot_position = from;
+    snapshot_note = std::move(note);
+  }
   rebuilt_events = n;
   rebuild_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rebuild_needed = false;
   return st;
+}
+
+uint64_t CommandProcessor::Impl::load_snapshot(std::string* note) {
+  if (options.snapshots == nullptr)
+    return 0;
+  auto stored = options.snapshots->load(kWriterSnapshot);
+  if (!stored || !*stored || (*stored)->position > store.last_position() ||
+      (*stored)->position == 0) {
+    // None, unreadable, or ahead of a log that lost its unsynced tail: the
+    // log is the truth, fold all of it. One ahead is dropped, or it would
+    // look valid again once new events pass its position.
+    if (stored && *stored)
+      (void)options.snapshots->drop(kWriterSnapshot);
+    if (!stored || (*stored && (*stored)->position > 0))
+      *note = stored ? "the writer snapshot is ahead of the log: folded from the start"
+                     : "the writer snapshot is unreadable (" + stored.status().to_string() +
+                           "): folded from the start";
+    return 0;
+  }
+  BinaryReader in((*stored)->bytes);
+  state = ShopState{};
+  idempotency.clear();
+  Status st = load_state(in, state);
+  if (st.is_ok()) {
+    const size_t keys = in.count(8 + 8 + 8 + 4 + 4);
+    for (size_t i = 0; i < keys && in.ok(); ++i) {
+      std::string scope(in.bytes());
+      IdempotentResult r;
+      r.fingerprint = in.u64();
+      r.first = in.u64();
+      r.last = in.u64();
+      r.stream = std::string(in.bytes());
+      idempotency[std::move(scope)] = std::move(r);
+    }
+    st = in.finish("the writer snapshot");
+  }
+  if (!st.is_ok() || state.position != (*stored)->position) {
+    *note = "the writer snapshot cannot be used (" +
+            (st.is_ok() ? std::string("its position disagrees") : st.to_string()) +
+            "): folded from the start";
+    state = ShopState{};
+    idempotency.clear();
+    return 0;
+  }
+  return (*stored)->position;
+}
+
+Status CommandProcessor::Impl::save_snapshot() {
+  // Only a state that is exactly the log's: not after a failed write (its
+  // events were folded in but are not in the log).
+  if (options.snapshots == nullptr || !failed.is_ok() || rebuild_needed)
+    return Status::ok();
+  // The writer is the log's only appender and has stopped: its state holds
+  // every event up to the log's end (some, like analytics, change nothing).
+  state.position = std::max(state.position, store.last_position());
+  if (state.position == snapshot_position)
+    return Status::ok();
+  BinaryWriter out;
+  save_state(state, out);
+  out.count(idempotency.size());
+  for (const auto& [scope, r] : idempotency) {
+    out.bytes(scope);
+    out.u64(r.fingerprint);
+    out.u64(r.first);
+    out.u64(r.last);
+    out.bytes(r.stream);
+  }
+  const std::string bytes = out.take();
+  ORDERLY_RETURN_IF_ERROR(options.snapshots->save(kWriterSnapshot, bytes, state.position));
+  std::lock_guard lock(queue_mu);
+  snapshot_position = state.position;
+  return Status::ok();
 }
 
 Slot& CommandProcessor::Impl::acquire_slot() {
@@ -558,6 +650,11 @@ ProcessorStats CommandProcessor::stats() const {
   s.max_slot_wait_us = impl_->max_slot_wait_us.load();
   s.rebuilt_events = impl_->rebuilt_events.load();
   s.rebuild_seconds = impl_->rebuild_seconds.load();
+  {
+    std::lock_guard lock(impl_->queue_mu);
+    s.snapshot_position = impl_->snapshot_position;
+    s.snapshot_note = impl_->snapshot_note;
+  }
   return s;
 }
 
@@ -569,8 +666,14 @@ void CommandProcessor::stop() {
     impl_->stopping = true;
   }
   impl_->queue_cv.notify_one();
-  if (impl_->writer.joinable())
-    impl_->writer.join();
+  if (!impl_->writer.joinable())
+    return;
+  impl_->writer.join();
+  // Saved once stopped, so the next start folds only what comes after.
+  if (Status st = impl_->save_snapshot(); !st.is_ok()) {
+    std::lock_guard lock(impl_->queue_mu);
+    impl_->snapshot_note = "saving the writer snapshot failed: " + st.to_string();
+  }
 }
 
 }  // namespace orderly::commands

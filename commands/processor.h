@@ -31,6 +31,7 @@
 #include "commands/command.h"
 #include "commands/shop_state.h"
 #include "core/status.h"
+#include "eventstore/snapshot_store.h"
 #include "eventstore/store.h"
 
 namespace orderly::commands {
@@ -51,7 +52,14 @@ struct ProcessorOptions {
   // that reservation expiry runs on. Tests replace it.
   std::function<TimestampUs()> clock = [] { return now_us(); };
   std::chrono::milliseconds expiry_check_interval{200};
+  // Where the writer keeps its state snapshot (null: none, fold the whole
+  // log at every start). Loaded at start (then only the log after it is
+  // folded) and saved at stop().
+  eventstore::SnapshotStore* snapshots = nullptr;
 };
+
+// The writer snapshot's name in its SnapshotStore.
+inline constexpr std::string_view kWriterSnapshot = "writer";
 
 struct ProcessorStats {
   uint64_t commands = 0;  // decided (accepted or refused)
@@ -60,8 +68,10 @@ struct ProcessorStats {
   uint64_t events = 0;
   uint64_t expired_orders = 0;
   size_t queue_depth = 0;
-  uint64_t rebuilt_events = 0;  // folded at start
+  uint64_t rebuilt_events = 0;  // folded at start (after the snapshot, if one was used)
   double rebuild_seconds = 0;
+  uint64_t snapshot_position = 0;  // of the writer snapshot loaded or saved last (0: none)
+  std::string snapshot_note;       // why a stored snapshot was not used, or failed to save
   // The slowest of each writer phase so far, in microseconds: deciding and
   // folding a batch, writing it to the store (without sync), and waiting for
   // a free batch slot (i.e. for the fsync two batches back).
@@ -72,7 +82,8 @@ struct ProcessorStats {
 
 class CommandProcessor {
  public:
-  // Rebuilds the writer state from the whole log, then starts the writer.
+  // Rebuilds the writer state (from its snapshot and the log after it, or
+  // from the whole log), then starts the writer.
   static Result<std::unique_ptr<CommandProcessor>> start(eventstore::EventStore& store,
                                                          ProcessorOptions options = {});
   ~CommandProcessor();

@@ -1,7 +1,5 @@
 #include "projections/carts.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 
 #include "core/json_writer.h"
@@ -10,11 +8,20 @@
 
 namespace orderly::projections {
 
-namespace json = boost::json;
+namespace {
+
+constexpr uint32_t kSnapshotFormat = 1;
+// The least a cart and a line take in a snapshot: bound the counts load()
+// accepts.
+constexpr size_t kCartBytes = 16 + 4;
+constexpr size_t kLineBytes = 16 + 8;
+
+}  // namespace
 
 void CartsReadModel::apply(const EventView& ev) {
   auto set = [&](const Uuid& user, const Uuid& product, int64_t quantity, bool add) {
-    Lines& lines = carts_[user];
+    auto cart = carts_.try_emplace(user).first;
+    Lines& lines = cart->second;
     auto it =
         std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.first == product; });
     const int64_t q = add ? quantity + (it == lines.end() ? 0 : it->second) : quantity;
@@ -26,7 +33,8 @@ void CartsReadModel::apply(const EventView& ev) {
     } else {
       lines.emplace_back(product, q);
     }
-    dirty_.insert(user);
+    if (lines.empty())  // an empty cart is no cart: not kept, not saved
+      carts_.erase(cart);
   };
   switch (ev.type()) {
     case EventType::kCartItemAdded: {
@@ -50,7 +58,6 @@ void CartsReadModel::apply(const EventView& ev) {
                             ? fb_uuid(ev.as<events::CartCleared>()->user_id())
                             : fb_uuid(ev.as<events::CartCheckedOut>()->user_id());
       carts_.erase(user);
-      dirty_.insert(user);
       break;
     }
     default:
@@ -58,55 +65,62 @@ void CartsReadModel::apply(const EventView& ev) {
   }
 }
 
-RowChanges CartsReadModel::take_changes() {
-  RowChanges out;
-  out.reserve(dirty_.size());
-  for (const Uuid& user : dirty_) {
+Rows CartsReadModel::rows() const {
+  Rows out;
+  out.reserve(carts_.size());
+  for (const auto& [user, lines] : carts_) {
     std::string key = "c/";
     user.append_to(key);
-    auto it = carts_.find(user);
-    if (it == carts_.end() || it->second.empty()) {
-      if (it != carts_.end())
-        carts_.erase(it);
-      out.emplace_back(std::move(key), std::nullopt);
-      continue;
-    }
     JsonWriter w;
     w.begin_array();
-    for (const auto& [product, quantity] : it->second)
+    for (const auto& [product, quantity] : lines)
       w.begin_array().value(product).value(quantity).end_array();
     w.end_array();
     out.emplace_back(std::move(key), w.take());
   }
-  dirty_.clear();
   return out;
 }
 
-Status CartsReadModel::load_row(std::string_view key, std::string_view value) {
-  boost::system::error_code ec;
-  json::value v = json::parse(value, ec);
-  const auto user = key.starts_with("c/") ? Uuid::parse(key.substr(2)) : std::nullopt;
-  if (ec || !v.is_array() || !user)
-    return Status::corruption("carts row " + std::string(key) + " is damaged; rebuild it");
-  try {
-    Lines lines;
-    for (const auto& l : v.as_array()) {
-      const auto product = Uuid::parse(json::value_to<std::string>(l.as_array().at(0)));
-      if (!product)
-        throw std::invalid_argument("a product id is not a UUID");
-      lines.emplace_back(*product, l.as_array().at(1).to_number<int64_t>());
+// Layout: format, then each cart: user, its lines in cart order (product,
+// quantity).
+void CartsReadModel::save(BinaryWriter& out) const {
+  out.u32(kSnapshotFormat);
+  out.count(carts_.size());
+  for (const auto& [user, lines] : carts_) {
+    out.uuid(user);
+    out.count(lines.size());
+    for (const auto& [product, quantity] : lines) {
+      out.uuid(product);
+      out.i64(quantity);
     }
-    carts_[*user] = std::move(lines);
-  } catch (const std::exception& e) {
-    return Status::corruption("carts row " + std::string(key) + " is damaged (" + e.what() +
-                              "); rebuild it");
   }
-  return Status::ok();
+}
+
+Status CartsReadModel::load(BinaryReader& in) {
+  clear();
+  if (in.u32() != kSnapshotFormat)
+    in.fail();
+  const size_t carts = in.count(kCartBytes);
+  carts_.reserve(carts);
+  for (size_t i = 0; i < carts && in.ok(); ++i) {
+    const Uuid user = in.uuid();
+    Lines lines(in.count(kLineBytes));
+    for (auto& [product, quantity] : lines) {
+      product = in.uuid();
+      quantity = in.i64();
+    }
+    // A user twice, or an empty cart, is not something save() writes.
+    if (lines.empty() || !carts_.try_emplace(user, std::move(lines)).second)
+      in.fail();
+  }
+  Status status = in.finish("snapshot of read model carts");
+  if (!status.is_ok())
+    clear();
+  return status;
 }
 
 void CartsReadModel::clear() {
   carts_.clear();
-  dirty_.clear();
 }
 
 std::vector<CartLine> CartsReadModel::cart(std::string_view user_id) const {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
 
 #include <string>
 #include <utility>
@@ -23,8 +22,9 @@ class CartsReadModel final : public Projection {
  public:
   std::string_view name() const override { return "carts"; }
   void apply(const EventView& event) override;
-  RowChanges take_changes() override;
-  Status load_row(std::string_view key, std::string_view value) override;
+  Rows rows() const override;
+  void save(BinaryWriter& out) const override;
+  Status load(BinaryReader& in) override;
   void clear() override;
 
   // The user's lines in the order they were first added (empty: no cart).
@@ -32,8 +32,7 @@ class CartsReadModel final : public Projection {
 
  private:
   using Lines = std::vector<std::pair<Uuid, int64_t>>;
-  absl::flat_hash_map<Uuid, Lines, UuidHash> carts_;
-  absl::flat_hash_set<Uuid, UuidHash> dirty_;
+  absl::flat_hash_map<Uuid, Lines, UuidHash> carts_;  // no empty carts
 };
 
 }  // namespace orderly::projections

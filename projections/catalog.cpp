@@ -1,8 +1,6 @@
 #include "projections/catalog.h"
 #include "core/text.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <map>
 
@@ -12,9 +10,15 @@
 
 namespace orderly::projections {
 
-namespace json = boost::json;
-
 namespace {
+
+constexpr uint32_t kSnapshotFormat = 1;
+// The least a snapshot element takes, for BinaryReader::count: a product is
+// six strings (4-byte lengths), six 8-byte numbers and a flag; an order is
+// its id, a flag and a line count; a line is a product id and a quantity.
+constexpr size_t kProductBytes = 6 * 4 + 6 * 8 + 1;
+constexpr size_t kOrderBytes = 16 + 1 + 4;
+constexpr size_t kLineBytes = 16 + 8;
 
 std::string product_row(const CatalogProduct& p) {
   JsonWriter w;
@@ -34,6 +38,46 @@ std::string product_row(const CatalogProduct& p) {
       .field("version", p.version)
       .end_object();
   return w.take();
+}
+
+std::string order_key(const Uuid& id) {
+  std::string key = "o/";
+  id.append_to(key);
+  return key;
+}
+
+void save_product(BinaryWriter& out, const CatalogProduct& p) {
+  out.bytes(p.id);
+  out.bytes(p.sku);
+  out.bytes(p.name);
+  out.bytes(p.description);
+  out.bytes(p.currency);
+  out.bytes(p.category);
+  out.i64(p.price_cents);
+  out.i64(p.stock);
+  out.i64(p.reserved);
+  out.boolean(p.discontinued);
+  out.i64(p.created_at);
+  out.i64(p.updated_at);
+  out.u64(p.version);
+}
+
+CatalogProduct load_product(BinaryReader& in) {
+  CatalogProduct p;
+  p.id = in.bytes();
+  p.sku = in.bytes();
+  p.name = in.bytes();
+  p.description = in.bytes();
+  p.currency = in.bytes();
+  p.category = in.bytes();
+  p.price_cents = in.i64();
+  p.stock = in.i64();
+  p.reserved = in.i64();
+  p.discontinued = in.boolean();
+  p.created_at = in.i64();
+  p.updated_at = in.i64();
+  p.version = in.u64();
+  return p;
 }
 
 }  // namespace
@@ -86,13 +130,6 @@ CatalogReadModel::Entry* CatalogReadModel::product(const Uuid& id) {
   return it == slot_of_.end() ? nullptr : by_slot_[it->second];
 }
 
-void CatalogReadModel::touch(Entry& e) {
-  if (!e.dirty) {
-    e.dirty = true;
-    dirty_products_.push_back(e.slot);
-  }
-}
-
 void CatalogReadModel::apply(const EventView& ev) {
   const bool product_stream = ev.stream().starts_with("product-");
   auto product_named = [&](const flatbuffers::String* id) { return product(fb_uuid(id)); };
@@ -100,7 +137,6 @@ void CatalogReadModel::apply(const EventView& ev) {
     e.product.updated_at = ev.time_us();
     if (product_stream)
       e.product.version = ev.version();
-    touch(e);
   };
   switch (ev.type()) {
     case EventType::kProductCreated: {
@@ -121,10 +157,8 @@ void CatalogReadModel::apply(const EventView& ev) {
       Entry& stored = slot->second;
       const uint32_t n = fresh ? static_cast<uint32_t>(by_slot_.size()) : stored.slot;
       unindex(stored);
-      const bool listed = stored.dirty;
       stored = std::move(entry);
       stored.slot = n;
-      stored.dirty = listed;
       if (fresh) {
         by_slot_.push_back(&stored);
         slot_of_[fb_uuid(e->product_id())] = n;
@@ -177,15 +211,11 @@ void CatalogReadModel::apply(const EventView& ev) {
         for (const auto* line : *e->lines()) {
           const Uuid pid = fb_uuid(line->product_id());
           order.lines.emplace_back(pid, line->quantity());
-          if (Entry* p = product(pid)) {
+          if (Entry* p = product(pid))
             p->product.reserved += line->quantity();
-            touch(*p);
-          }
         }
       }
-      const Uuid id = fb_uuid(e->order_id());
-      orders_[id] = std::move(order);
-      dirty_orders_.insert(id);
+      orders_[fb_uuid(e->order_id())] = std::move(order);
       break;
     }
     case EventType::kOrderConfirmed: {
@@ -197,11 +227,9 @@ void CatalogReadModel::apply(const EventView& ev) {
         if (Entry* p = product(pid)) {
           p->product.reserved -= qty;  // the reservation becomes a sale
           p->product.stock -= qty;
-          touch(*p);
         }
       }
       it->second.confirmed = true;
-      dirty_orders_.insert(id);
       break;
     }
     case EventType::kOrderCancelled: {
@@ -216,18 +244,14 @@ void CatalogReadModel::apply(const EventView& ev) {
           } else {
             p->product.reserved -= qty;
           }
-          touch(*p);
         }
       }
       orders_.erase(it);
-      dirty_orders_.insert(id);
       break;
     }
     case EventType::kOrderShipped: {
       // Past shipping an order can no longer be cancelled: no stock effect left.
-      const Uuid id = fb_uuid(ev.as<events::OrderShipped>()->order_id());
-      if (orders_.erase(id))
-        dirty_orders_.insert(id);
+      orders_.erase(fb_uuid(ev.as<events::OrderShipped>()->order_id()));
       break;
     }
     default:
@@ -235,91 +259,111 @@ void CatalogReadModel::apply(const EventView& ev) {
   }
 }
 
-RowChanges CatalogReadModel::take_changes_chunk(size_t limit) {
-  RowChanges out;
-  out.reserve(dirty_products_.size() + std::min(dirty_orders_.size(), limit));
-  // Products (a few thousand) all in the first chunk; open orders by `limit`.
-  for (const uint32_t slot : dirty_products_) {
-    Entry& e = *by_slot_[slot];
-    e.dirty = false;
-    out.emplace_back("p/" + e.product.id, product_row(e.product));
-  }
-  dirty_products_.clear();
-  for (auto at = dirty_orders_.begin(); at != dirty_orders_.end() && out.size() < limit;
-       dirty_orders_.erase(at++)) {
-    const Uuid& id = *at;
-    std::string key = "o/";
-    id.append_to(key);
-    auto it = orders_.find(id);
-    if (it == orders_.end()) {
-      out.emplace_back(std::move(key), std::nullopt);
-      continue;
-    }
-    JsonWriter w(64 + 48 * it->second.lines.size());
-    w.begin_object().field("confirmed", it->second.confirmed).key("lines").begin_array();
-    for (const auto& [pid, qty] : it->second.lines)
+Rows CatalogReadModel::rows() const {
+  Rows out;
+  out.reserve(by_slot_.size() + orders_.size());
+  for (const Entry* e : by_slot_)
+    out.emplace_back("p/" + e->product.id, product_row(e->product));
+  for (const auto& [id, order] : orders_) {
+    JsonWriter w(64 + 48 * order.lines.size());
+    w.begin_object().field("confirmed", order.confirmed).key("lines").begin_array();
+    for (const auto& [pid, qty] : order.lines)
       w.begin_array().value(pid).value(qty).end_array();
     w.end_array().end_object();
-    out.emplace_back(std::move(key), w.take());
+    out.emplace_back(order_key(id), w.take());
   }
   return out;
 }
 
-Status CatalogReadModel::load_row(std::string_view key, std::string_view value) {
-  boost::system::error_code ec;
-  json::value v = json::parse(value, ec);
-  if (ec || !v.is_object() || key.size() < 3) {
-    return Status::corruption("catalog row " + std::string(key) +
-                              " is damaged; rebuild the read model");
+// Layout: format; products in slot order; open orders, each with its lines.
+// The word index and slot_of_ are derived: load rebuilds them.
+void CatalogReadModel::save(BinaryWriter& out) const {
+  // One allocation for the millions of open orders: sizing it is a pass
+  // over their headers, far cheaper than regrowing the output.
+  size_t bytes = 4 + 4 + 4 + kOrderBytes * orders_.size();
+  for (const Entry* e : by_slot_) {
+    const CatalogProduct& p = e->product;
+    bytes += kProductBytes + p.id.size() + p.sku.size() + p.name.size() + p.description.size() +
+             p.currency.size() + p.category.size();
   }
-  const json::object& o = v.as_object();
-  try {
-    if (key[0] == 'p') {
-      Entry e;
-      CatalogProduct& p = e.product;
-      p.id = json::value_to<std::string>(o.at("id"));
-      p.sku = json::value_to<std::string>(o.at("sku"));
-      p.name = json::value_to<std::string>(o.at("name"));
-      p.description = json::value_to<std::string>(o.at("description"));
-      p.currency = json::value_to<std::string>(o.at("currency"));
-      p.category = json::value_to<std::string>(o.at("category"));
-      p.price_cents = o.at("price_cents").to_number<int64_t>();
-      p.stock = o.at("stock").to_number<int64_t>();
-      p.reserved = o.at("reserved").to_number<int64_t>();
-      p.discontinued = o.at("discontinued").as_bool();
-      p.created_at = o.at("created_at").to_number<int64_t>();
-      p.updated_at = o.at("updated_at").to_number<int64_t>();
-      p.version = o.at("version").to_number<uint64_t>();
-      const std::string id = p.id;
-      auto [slot, fresh] = products_.try_emplace(id);
-      const uint32_t n = fresh ? static_cast<uint32_t>(by_slot_.size()) : slot->second.slot;
-      unindex(slot->second);
-      slot->second = std::move(e);
-      slot->second.slot = n;
-      if (fresh) {
-        by_slot_.push_back(&slot->second);
-        slot_of_[Uuid::parse(slot->first).value_or(Uuid{})] = n;
-      }
-      index(slot->second);
-    } else {
-      OpenOrder order;
-      order.confirmed = o.at("confirmed").as_bool();
-      for (const auto& line : o.at("lines").as_array()) {
-        const auto pid = Uuid::parse(json::value_to<std::string>(line.as_array().at(0)));
-        if (!pid)
-          throw std::invalid_argument("a line's product id is not a UUID");
-        order.lines.emplace_back(*pid, line.as_array().at(1).to_number<int64_t>());
-      }
-      const auto id = Uuid::parse(key.substr(2));
-      if (!id)
-        throw std::invalid_argument("the key is not an order id");
-      orders_[*id] = std::move(order);
+  for (const auto& [id, order] : orders_)
+    bytes += kLineBytes * order.lines.size();
+  out.reserve(out.size() + bytes);
+
+  out.u32(kSnapshotFormat);
+  out.count(by_slot_.size());
+  for (const Entry* e : by_slot_)
+    save_product(out, e->product);
+  out.count(orders_.size());
+  for (const auto& [id, order] : orders_) {
+    out.uuid(id);
+    out.boolean(order.confirmed);
+    out.count(order.lines.size());
+    for (const auto& [pid, qty] : order.lines) {
+      out.uuid(pid);
+      out.i64(qty);
     }
-  } catch (const std::exception& e) {
-    return Status::corruption("catalog row " + std::string(key) + " is damaged (" + e.what() +
-                              "); rebuild it");
   }
-  return Status::ok();
+}
+
+Status CatalogReadModel::load(BinaryReader& in) {
+  clear();
+  if (in.u32() != kSnapshotFormat || !load_products(in) || !load_orders(in))
+    in.fail();
+  Status status = in.finish("snapshot of read model catalog");
+  if (!status)
+    clear();  // never half a state
+  return status;
+}
+
+bool CatalogReadModel::add_product(CatalogProduct p) {
+  const auto [at, fresh] = products_.try_emplace(p.id);
+  if (!fresh)
+    return false;
+  Entry& e = at->second;
+  e.slot = static_cast<uint32_t>(by_slot_.size());
+  e.product = std::move(p);
+  by_slot_.push_back(&e);
+  // The binary id as ProductCreated computes it (fb_uuid); in slot order, a
+  // later product sharing it (malformed ids are all nil) takes it over, as
+  // in the fold.
+  slot_of_[Uuid::parse(e.product.id).value_or(Uuid{})] = e.slot;
+  index(e);  // the entry is at its final address
+  return true;
+}
+
+bool CatalogReadModel::load_products(BinaryReader& in) {
+  const size_t n = in.count(kProductBytes);
+  products_.reserve(n);
+  by_slot_.reserve(n);
+  slot_of_.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    CatalogProduct p = load_product(in);
+    if (!in.ok() || !add_product(std::move(p)))
+      return false;  // damaged, or an id twice
+  }
+  return in.ok();
+}
+
+bool CatalogReadModel::load_orders(BinaryReader& in) {
+  const size_t n = in.count(kOrderBytes);
+  orders_.reserve(n);
+  for (size_t i = 0; i < n && in.ok(); ++i) {
+    // Read straight into the map's slot: no temporary order to move.
+    const auto [at, fresh] = orders_.try_emplace(in.uuid());
+    if (!fresh)
+      return false;  // an order twice
+    OpenOrder& order = at->second;
+    order.confirmed = in.boolean();
+    const size_t lines = in.count(kLineBytes);
+    order.lines.reserve(lines);
+    for (size_t j = 0; j < lines; ++j) {
+      const Uuid pid = in.uuid();  // sequenced: argument order is unspecified
+      const int64_t qty = in.i64();
+      order.lines.emplace_back(pid, qty);
+    }
+  }
+  return in.ok();
 }
 
 void CatalogReadModel::clear() {
@@ -328,8 +372,6 @@ void CatalogReadModel::clear() {
   words_.clear();
   slot_of_.clear();
   orders_.clear();
-  dirty_products_.clear();
-  dirty_orders_.clear();
 }
 
 std::optional<CatalogProduct> CatalogReadModel::get(std::string_view id) const {

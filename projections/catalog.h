@@ -10,7 +10,6 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
 
 #include <cstdint>
 #include <map>
@@ -64,9 +63,9 @@ class CatalogReadModel final : public Projection {
  public:
   std::string_view name() const override { return "catalog"; }
   void apply(const EventView& event) override;
-  RowChanges take_changes() override { return take_changes_chunk(SIZE_MAX); }
-  RowChanges take_changes_chunk(size_t limit) override;
-  Status load_row(std::string_view key, std::string_view value) override;
+  Rows rows() const override;
+  void save(BinaryWriter& out) const override;
+  Status load(BinaryReader& in) override;
   void clear() override;
 
   // Queries (take the shared lock themselves). Discontinued products are
@@ -84,15 +83,18 @@ class CatalogReadModel final : public Projection {
     std::vector<std::pair<Uuid, int64_t>> lines;  // product, quantity
   };
   struct Entry {
-    uint32_t slot = 0;   // dense number, for per-query scratch arrays
-    bool dirty = false;  // listed in dirty_products_ already
+    uint32_t slot = 0;  // dense number, for per-query scratch arrays
     CatalogProduct product;
     std::vector<std::string> name_words, category_words, description_words;
   };
   void index(Entry& e);
   void unindex(const Entry& e);
   Entry* product(const Uuid& id);
-  void touch(Entry& e);
+  // Adds a product under the next slot (load: the snapshot lists them in
+  // slot order). False when its id is already there.
+  bool add_product(CatalogProduct p);
+  bool load_products(BinaryReader& in);
+  bool load_orders(BinaryReader& in);
 
   std::unordered_map<std::string, Entry> products_;
   std::vector<Entry*> by_slot_;  // products are never erased
@@ -105,8 +107,6 @@ class CatalogReadModel final : public Projection {
   // Order events name products by binary id: one flat lookup per line.
   absl::flat_hash_map<Uuid, uint32_t, UuidHash> slot_of_;
   absl::flat_hash_map<Uuid, OpenOrder, UuidHash> orders_;
-  std::vector<uint32_t> dirty_products_;  // slots
-  absl::flat_hash_set<Uuid, UuidHash> dirty_orders_;
 };
 
 }  // namespace orderly::projections

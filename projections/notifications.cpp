@@ -1,16 +1,29 @@
 #include "projections/notifications.h"
 #include "core/text.h"
 
-#include <boost/json.hpp>
-
-#include <algorithm>
-
 #include "core/event_json.h"
 #include "core/schemas/notification_events_generated.h"
 
 namespace orderly::projections {
 
-namespace json = boost::json;
+namespace {
+
+constexpr uint32_t kSnapshotFormat = 1;
+// The fewest bytes each saved element takes, for BinaryReader::count.
+constexpr size_t kRowBytes = 6 * 4 + 4 + 8 + 8;  // six strings, attempts, two times
+constexpr size_t kUserBytes = 4 + 4;             // user id, entry count
+constexpr size_t kEntryBytes = 8 + 4;            // created_at, id
+
+std::string notification_json(const NotificationRow& n) {
+  return "{\"id\":" + json_quote(n.id) + ",\"user_id\":" + json_quote(n.user_id) +
+         ",\"channel\":" + json_quote(n.channel) + ",\"template\":" + json_quote(n.template_name) +
+         ",\"status\":" + json_quote(n.status) + ",\"attempts\":" + std::to_string(n.attempts) +
+         ",\"last_error\":" + json_quote(n.last_error) +
+         ",\"created_at\":" + std::to_string(n.created_at) +
+         ",\"updated_at\":" + std::to_string(n.updated_at) + "}";
+}
+
+}  // namespace
 
 void NotificationsReadModel::apply(const EventView& ev) {
   auto update = [&](const flatbuffers::String* id, auto&& change) {
@@ -19,7 +32,6 @@ void NotificationsReadModel::apply(const EventView& ev) {
       return;
     change(it->second);
     it->second.updated_at = ev.time_us();
-    dirty_.insert(it->first);
   };
   switch (ev.type()) {
     case EventType::kNotificationRequested: {
@@ -32,7 +44,6 @@ void NotificationsReadModel::apply(const EventView& ev) {
       n.status = "pending";
       n.created_at = n.updated_at = ev.time_us();
       by_user_[n.user_id][{n.created_at, n.id}] = true;
-      dirty_.insert(n.id);
       rows_[n.id] = std::move(n);
       break;
     }
@@ -62,57 +73,127 @@ void NotificationsReadModel::apply(const EventView& ev) {
   }
 }
 
-RowChanges NotificationsReadModel::take_changes() {
-  RowChanges out;
-  for (const auto& id : dirty_) {
-    const NotificationRow& n = rows_.at(id);
-    out.emplace_back(
-        "n/" + id,
-        "{\"id\":" + json_quote(n.id) + ",\"user_id\":" + json_quote(n.user_id) + ",\"channel\":" +
-            json_quote(n.channel) + ",\"template\":" + json_quote(n.template_name) +
-            ",\"status\":" + json_quote(n.status) + ",\"attempts\":" + std::to_string(n.attempts) +
-            ",\"last_error\":" + json_quote(n.last_error) + ",\"created_at\":" +
-            std::to_string(n.created_at) + ",\"updated_at\":" + std::to_string(n.updated_at) + "}");
-  }
-  dirty_.clear();
+Rows NotificationsReadModel::rows() const {
+  Rows out;
+  out.reserve(rows_.size());
+  for (const auto& [id, n] : rows_)
+    out.emplace_back("n/" + id, notification_json(n));
   return out;
 }
 
-Status NotificationsReadModel::load_row(std::string_view key, std::string_view value) {
-  boost::system::error_code ec;
-  json::value v = json::parse(value, ec);
-  if (ec || !v.is_object())
-    return Status::corruption("notifications row " + std::string(key) + " is damaged");
-  try {
-    const json::object& o = v.as_object();
-    NotificationRow n;
-    n.id = json::value_to<std::string>(o.at("id"));
-    n.user_id = json::value_to<std::string>(o.at("user_id"));
-    n.channel = json::value_to<std::string>(o.at("channel"));
-    n.template_name = json::value_to<std::string>(o.at("template"));
-    n.status = json::value_to<std::string>(o.at("status"));
-    n.attempts = o.at("attempts").to_number<uint32_t>();
-    n.last_error = json::value_to<std::string>(o.at("last_error"));
-    n.created_at = o.at("created_at").to_number<int64_t>();
-    n.updated_at = o.at("updated_at").to_number<int64_t>();
-    by_user_[n.user_id][{n.created_at, n.id}] = true;
-    rows_[n.id] = std::move(n);
-  } catch (const std::exception& e) {
-    return Status::corruption("notifications row " + std::string(key) + " is damaged (" + e.what() +
-                              ")");
+// Snapshot layout: format, the notifications (their fields in
+// NotificationRow order), then whether by_user_ is rebuilt from them; if
+// not, by_user_ as is.
+void NotificationsReadModel::save(BinaryWriter& out) const {
+  out.u32(kSnapshotFormat);
+  out.count(rows_.size());
+  for (const auto& [id, n] : rows_) {
+    out.bytes(n.id);
+    out.bytes(n.user_id);
+    out.bytes(n.channel);
+    out.bytes(n.template_name);
+    out.bytes(n.status);
+    out.bytes(n.last_error);
+    out.u32(n.attempts);
+    out.i64(n.created_at);
+    out.i64(n.updated_at);
   }
-  return Status::ok();
+  const bool rebuildable = by_user_rebuildable();
+  out.boolean(rebuildable);
+  if (!rebuildable)
+    save_by_user(out);
+}
+
+// Whether by_user_ holds exactly one entry per notification, its own: it
+// does unless a notification id was requested twice (the first request's
+// entry stays), which the writer refuses but a log could still hold. Every
+// entry naming a notification that would give it, as many entries as
+// notifications, means one each (a notification gives a single entry).
+bool NotificationsReadModel::by_user_rebuildable() const {
+  size_t entries = 0;
+  for (const auto& [user, list] : by_user_) {
+    for (const auto& [entry, unused] : list) {
+      auto it = rows_.find(entry.second);
+      if (it == rows_.end() || it->second.user_id != user || it->second.created_at != entry.first)
+        return false;
+    }
+    entries += list.size();
+  }
+  return entries == rows_.size();
+}
+
+void NotificationsReadModel::save_by_user(BinaryWriter& out) const {
+  out.count(by_user_.size());
+  for (const auto& [user, list] : by_user_) {
+    out.bytes(user);
+    out.count(list.size());
+    for (const auto& [entry, unused] : list) {
+      out.i64(entry.first);
+      out.bytes(entry.second);
+    }
+  }
+}
+
+Status NotificationsReadModel::load(BinaryReader& in) {
+  clear();
+  if (in.u32() != kSnapshotFormat)
+    in.fail();
+  const size_t n = in.count(kRowBytes);
+  rows_.reserve(n);
+  for (size_t i = 0; i < n && in.ok(); ++i) {
+    auto [it, fresh] = rows_.try_emplace(std::string(in.bytes()));
+    if (!fresh)
+      in.fail();  // a notification twice: damage
+    NotificationRow& row = it->second;
+    row.id = it->first;
+    row.user_id = in.bytes();
+    row.channel = in.bytes();
+    row.template_name = in.bytes();
+    row.status = in.bytes();
+    row.last_error = in.bytes();
+    row.attempts = in.u32();
+    row.created_at = in.i64();
+    row.updated_at = in.i64();
+  }
+  if (in.boolean()) {
+    for (const auto& [id, row] : rows_)
+      by_user_[row.user_id].try_emplace({row.created_at, id}, true);
+  } else {
+    load_by_user(in);
+  }
+  Status status = in.finish("snapshot of read model notifications");
+  if (!status.is_ok())
+    clear();
+  return status;
+}
+
+void NotificationsReadModel::load_by_user(BinaryReader& in) {
+  const size_t users = in.count(kUserBytes);
+  by_user_.reserve(users);
+  for (size_t i = 0; i < users && in.ok(); ++i) {
+    auto [it, fresh] = by_user_.try_emplace(std::string(in.bytes()));
+    if (!fresh)
+      in.fail();
+    const size_t entries = in.count(kEntryBytes);
+    for (size_t j = 0; j < entries && in.ok(); ++j) {
+      const TimestampUs created_at = in.i64();
+      const std::string_view id = in.bytes();
+      // list() reads rows_ by the id: it must be there.
+      if (!rows_.contains(id) ||
+          !it->second.try_emplace({created_at, std::string(id)}, true).second)
+        in.fail();
+    }
+  }
 }
 
 void NotificationsReadModel::clear() {
   rows_.clear();
   by_user_.clear();
-  dirty_.clear();
 }
 
 std::optional<NotificationRow> NotificationsReadModel::get(std::string_view id) const {
   std::shared_lock lock(mutex());
-  auto it = rows_.find(std::string(id));
+  auto it = rows_.find(id);
   if (it == rows_.end())
     return std::nullopt;
   return it->second;
@@ -122,7 +203,7 @@ NotificationPage NotificationsReadModel::list(std::string_view user_id, int page
                                               int per_page) const {
   std::shared_lock lock(mutex());
   NotificationPage out = NotificationPage::of(page, per_page);
-  auto it = by_user_.find(std::string(user_id));
+  auto it = by_user_.find(user_id);
   if (it == by_user_.end())
     return out;
   out.fill(it->second.rbegin(), it->second.rend(), it->second.size(),

@@ -1,8 +1,6 @@
 #include "projections/orders.h"
 #include "core/text.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 
 #include "core/json_writer.h"
@@ -10,9 +8,13 @@
 
 namespace orderly::projections {
 
-namespace json = boost::json;
-
 namespace {
+
+constexpr uint32_t kSnapshotFormat = 1;
+// The least an order and a line take in a snapshot (ids, numbers, counts,
+// an empty name): bounds the counts load() accepts.
+constexpr size_t kOrderBytes = 16 + 16 + 1 + 4 * 8 + 4;
+constexpr size_t kLineBytes = 16 + 4 + 3 * 8;
 
 enum OrderStep : uint8_t { kPending, kConfirmed, kShipped, kDelivered, kCancelled };
 constexpr std::string_view kStatusNames[] = {"pending", "confirmed", "shipped", "delivered",
@@ -37,14 +39,6 @@ const OrdersReadModel::Stored* OrdersReadModel::find(const Uuid& id) const {
   return const_cast<OrdersReadModel*>(this)->find(id);
 }
 
-void OrdersReadModel::touch(uint64_t seq) {
-  Stored& o = by_seq_[seq - 1];
-  if (!o.dirty) {
-    o.dirty = true;
-    dirty_.push_back(seq);
-  }
-}
-
 void OrdersReadModel::add_to_user(const Uuid& user, uint64_t seq) {
   std::vector<uint64_t>& seqs = by_user_[user];
   if (seqs.empty() || seqs.back() < seq) {
@@ -52,6 +46,18 @@ void OrdersReadModel::add_to_user(const Uuid& user, uint64_t seq) {
   } else {
     seqs.insert(std::upper_bound(seqs.begin(), seqs.end(), seq), seq);
   }
+}
+
+void OrdersReadModel::remove_from_user(const Uuid& user, uint64_t seq) {
+  auto it = by_user_.find(user);
+  if (it == by_user_.end())
+    return;
+  std::vector<uint64_t>& seqs = it->second;
+  auto at = std::lower_bound(seqs.begin(), seqs.end(), seq);
+  if (at != seqs.end() && *at == seq)
+    seqs.erase(at);
+  if (seqs.empty())
+    by_user_.erase(it);
 }
 
 void OrdersReadModel::apply(const EventView& ev) {
@@ -65,23 +71,29 @@ void OrdersReadModel::apply(const EventView& ev) {
     o.updated_at = ev.time_us();
     o.version = ev.version();
     by_status_[status].insert(it->second);
-    touch(it->second);
   };
   switch (ev.type()) {
     case EventType::kOrderPlaced: {
       const auto* e = ev.as<events::OrderPlaced>();
       const Uuid id = fb_uuid(e->order_id());
+      const Uuid user = fb_uuid(e->user_id());
       auto [it, fresh] = seq_of_.try_emplace(id, by_seq_.size() + 1);
+      const uint64_t seq = it->second;
       if (fresh) {
         by_seq_.emplace_back();
         ++count_;
-      } else {
-        by_status_[by_seq_[it->second - 1].status].erase(it->second);  // placed again: replace
+        add_to_user(user, seq);
+      } else {  // placed again: replace, and move it if another user placed it
+        const Stored& old = by_seq_[seq - 1];
+        by_status_[old.status].erase(seq);
+        if (old.user_id != user) {
+          remove_from_user(old.user_id, seq);
+          add_to_user(user, seq);
+        }
       }
-      const uint64_t seq = it->second;
       Stored& o = by_seq_[seq - 1];
       o.id = id;
-      o.user_id = fb_uuid(e->user_id());
+      o.user_id = user;
       o.status = kPending;
       o.total_cents = e->total_cents();
       o.created_at = o.updated_at = ev.time_us();
@@ -94,10 +106,7 @@ void OrdersReadModel::apply(const EventView& ev) {
                              l->quantity(), l->line_total_cents()});
         }
       }
-      if (fresh)
-        add_to_user(o.user_id, seq);
       by_status_[kPending].insert(seq);
-      touch(seq);
       break;
     }
     case EventType::kOrderConfirmed:
@@ -117,97 +126,143 @@ void OrdersReadModel::apply(const EventView& ev) {
   }
 }
 
-RowChanges OrdersReadModel::take_changes_chunk(size_t limit) {
-  RowChanges out;
-  out.reserve(std::min(dirty_.size(), limit) + 1);
-  const bool any = !dirty_.empty();
-  while (!dirty_.empty() && out.size() < limit) {
-    const uint64_t seq = dirty_.back();
-    dirty_.pop_back();
-    Stored& o = by_seq_[seq - 1];
-    o.dirty = false;
-    JsonWriter w(256 + 128 * o.lines.size());
+std::string OrdersReadModel::json(const Stored& o, uint64_t seq) {
+  JsonWriter w(256 + 128 * o.lines.size());
+  w.begin_object()
+      .field("id", o.id)
+      .field("user_id", o.user_id)
+      .field("status", kStatusNames[o.status])
+      .key("items")
+      .begin_array();
+  for (const Line& l : o.lines) {
     w.begin_object()
-        .field("id", o.id)
-        .field("user_id", o.user_id)
-        .field("status", kStatusNames[o.status])
-        .key("items")
-        .begin_array();
-    for (const Line& l : o.lines) {
-      w.begin_object()
-          .field("product_id", l.product_id)
-          .field("name", l.name)
-          .field("unit_price_cents", l.unit_price_cents)
-          .field("quantity", l.quantity)
-          .field("line_total_cents", l.line_total_cents)
-          .end_object();
-    }
-    w.end_array()
-        .field("total_cents", o.total_cents)
-        .field("created_at", o.created_at)
-        .field("updated_at", o.updated_at)
-        .field("version", o.version)
-        .field("seq", seq)
+        .field("product_id", l.product_id)
+        .field("name", l.name)
+        .field("unit_price_cents", l.unit_price_cents)
+        .field("quantity", l.quantity)
+        .field("line_total_cents", l.line_total_cents)
         .end_object();
+  }
+  w.end_array()
+      .field("total_cents", o.total_cents)
+      .field("created_at", o.created_at)
+      .field("updated_at", o.updated_at)
+      .field("version", o.version)
+      .field("seq", seq)
+      .end_object();
+  return w.take();
+}
+
+Rows OrdersReadModel::rows() const {
+  Rows out;
+  out.reserve(by_seq_.size() + 1);
+  for (uint64_t seq = 1; seq <= by_seq_.size(); ++seq) {
+    const Stored& o = by_seq_[seq - 1];
     std::string key = "o/";
     o.id.append_to(key);
-    out.emplace_back(std::move(key), w.take());
+    out.emplace_back(std::move(key), json(o, seq));
   }
-  if (any && dirty_.empty())  // once, with the last chunk
+  if (!by_seq_.empty())
     out.emplace_back("next_seq", std::to_string(by_seq_.size() + 1));
   return out;
 }
 
-Status OrdersReadModel::load_row(std::string_view key, std::string_view value) {
-  if (key == "next_seq") {
-    const uint64_t next = std::strtoull(std::string(value).c_str(), nullptr, 10);
-    if (next == 0 || next - 1 < by_seq_.size())
-      return Status::corruption("orders row next_seq is damaged; rebuild the read model");
-    by_seq_.resize(next - 1);  // the slots of rows still to load
-    return Status::ok();
+// Layout: format, the number of users (a reserve hint), then every slot in
+// seq order (the seq is the position): id, user, status, total, created,
+// updated, version, lines (product, name, unit price, quantity, line total).
+// The indexes are derived: load() rebuilds them in one pass.
+void OrdersReadModel::save(BinaryWriter& out) const {
+  out.reserve(out.size() + saved_size());  // one allocation: growing copies it all
+  out.u32(kSnapshotFormat);
+  out.count(by_user_.size());
+  out.count(by_seq_.size());
+  for (const Stored& o : by_seq_)
+    save_order(out, o);
+}
+
+size_t OrdersReadModel::saved_size() const {
+  size_t n = 3 * 4 + by_seq_.size() * kOrderBytes;
+  for (const Stored& o : by_seq_) {
+    for (const Line& l : o.lines)
+      n += kLineBytes + l.name.size();
   }
-  auto damaged = [&](const std::string& why) {
-    return Status::corruption("orders row " + std::string(key) + " is damaged (" + why +
-                              "); rebuild the read model");
-  };
-  boost::system::error_code ec;
-  json::value v = json::parse(value, ec);
-  if (ec || !v.is_object() || !key.starts_with("o/"))
-    return damaged("not an order row");
-  try {
-    const json::object& r = v.as_object();
-    Stored o;
-    const auto id = Uuid::parse(json::value_to<std::string>(r.at("id")));
-    const auto user = Uuid::parse(json::value_to<std::string>(r.at("user_id")));
-    const auto status = status_of(json::value_to<std::string>(r.at("status")));
-    const uint64_t seq = r.at("seq").to_number<uint64_t>();
-    // next_seq sorts before every "o/" row, so the slots exist already.
-    if (!id || id->is_nil() || !user || !status || seq == 0 || seq > by_seq_.size())
-      return damaged("bad id, user, status or seq");
-    o.id = *id;
-    o.user_id = *user;
-    o.status = *status;
-    o.total_cents = r.at("total_cents").to_number<int64_t>();
-    o.created_at = r.at("created_at").to_number<int64_t>();
-    o.updated_at = r.at("updated_at").to_number<int64_t>();
-    o.version = r.at("version").to_number<uint64_t>();
-    for (const auto& item : r.at("items").as_array()) {
-      const json::object& l = item.as_object();
-      o.lines.push_back(
-          {Uuid::parse(json::value_to<std::string>(l.at("product_id"))).value_or(Uuid{}),
-           json::value_to<std::string>(l.at("name")), l.at("unit_price_cents").to_number<int64_t>(),
-           l.at("quantity").to_number<int64_t>(), l.at("line_total_cents").to_number<int64_t>()});
-    }
-    if (!by_seq_[seq - 1].id.is_nil() || !seq_of_.try_emplace(o.id, seq).second)
-      return damaged("a second row for the same order or seq");
-    add_to_user(o.user_id, seq);
-    by_status_[o.status].insert(seq);
-    by_seq_[seq - 1] = std::move(o);
-    ++count_;
-  } catch (const std::exception& e) {
-    return damaged(e.what());
+  return n;
+}
+
+void OrdersReadModel::save_order(BinaryWriter& out, const Stored& o) {
+  out.uuid(o.id);
+  out.uuid(o.user_id);
+  out.u8(o.status);
+  out.i64(o.total_cents);
+  out.i64(o.created_at);
+  out.i64(o.updated_at);
+  out.u64(o.version);
+  out.count(o.lines.size());
+  for (const Line& l : o.lines) {
+    out.uuid(l.product_id);
+    out.bytes(l.name);
+    out.i64(l.unit_price_cents);
+    out.i64(l.quantity);
+    out.i64(l.line_total_cents);
   }
-  return Status::ok();
+}
+
+Status OrdersReadModel::load(BinaryReader& in) {
+  clear();
+  if (in.u32() != kSnapshotFormat)
+    in.fail();
+  const size_t users = in.count(0);
+  // Every slot holds an order: apply() never leaves one free, so a slot
+  // with a nil id is an order placed with an unparsable id, as folded.
+  by_seq_.resize(in.count(kOrderBytes));
+  for (Stored& o : by_seq_) {
+    if (!load_order(in, o))
+      break;
+  }
+  if (!in.ok() || users > by_seq_.size() || !index_all(users))
+    in.fail();
+  Status status = in.finish("snapshot of read model orders");
+  if (!status.is_ok())
+    clear();
+  return status;
+}
+
+bool OrdersReadModel::load_order(BinaryReader& in, Stored& o) {
+  o.id = in.uuid();
+  o.user_id = in.uuid();
+  o.status = in.u8();
+  if (o.status >= std::size(kStatusNames))
+    in.fail();
+  o.total_cents = in.i64();
+  o.created_at = in.i64();
+  o.updated_at = in.i64();
+  o.version = in.u64();
+  o.lines.resize(in.count(kLineBytes));
+  for (Line& l : o.lines) {
+    l.product_id = in.uuid();
+    l.name = in.bytes();
+    l.unit_price_cents = in.i64();
+    l.quantity = in.i64();
+    l.line_total_cents = in.i64();
+  }
+  return in.ok();
+}
+
+bool OrdersReadModel::index_all(size_t users) {
+  seq_of_.reserve(by_seq_.size());
+  by_user_.reserve(users);
+  constexpr uint64_t kAhead = 8;  // random slots of a big table: halves the time
+  for (uint64_t seq = 1; seq <= by_seq_.size(); ++seq) {
+    if (seq + kAhead <= by_seq_.size())
+      seq_of_.prefetch(by_seq_[seq + kAhead - 1].id);
+    const Stored& o = by_seq_[seq - 1];
+    if (!seq_of_.try_emplace(o.id, seq).second)
+      return false;
+    by_user_[o.user_id].push_back(seq);  // seqs ascend: the lists stay sorted
+    by_status_[o.status].insert(by_status_[o.status].end(), seq);  // appends in O(1)
+  }
+  count_ = by_seq_.size();
+  return true;
 }
 
 void OrdersReadModel::clear() {
@@ -217,7 +272,6 @@ void OrdersReadModel::clear() {
   by_user_.clear();
   for (auto& s : by_status_)
     s.clear();
-  dirty_.clear();
 }
 
 OrderRow OrdersReadModel::row(const Stored& o, uint64_t seq) const {
@@ -286,8 +340,8 @@ OrderPage OrdersReadModel::list(std::string_view user_id, std::string_view statu
     const auto& seqs = by_status_[*wanted];
     out.fill(seqs.rbegin(), seqs.rend(), seqs.size(), resolve);
   } else {
-    // Every order: slots are in placement order (a free slot only while
-    // loading a damaged store, skipped).
+    // Every order: slots are in placement order (a nil id, an order placed
+    // with an unparsable id, is skipped).
     std::vector<uint64_t> newest;
     const size_t want = out.offset() + static_cast<size_t>(out.per_page);
     for (uint64_t seq = by_seq_.size(); seq >= 1 && newest.size() < want; --seq) {

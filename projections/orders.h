@@ -51,9 +51,9 @@ class OrdersReadModel final : public Projection {
  public:
   std::string_view name() const override { return "orders"; }
   void apply(const EventView& event) override;
-  RowChanges take_changes() override { return take_changes_chunk(SIZE_MAX); }
-  RowChanges take_changes_chunk(size_t limit) override;
-  Status load_row(std::string_view key, std::string_view value) override;
+  Rows rows() const override;
+  void save(BinaryWriter& out) const override;
+  Status load(BinaryReader& in) override;
   void clear() override;
 
   std::optional<OrderRow> get(std::string_view id) const;
@@ -71,9 +71,8 @@ class OrdersReadModel final : public Projection {
     int64_t unit_price_cents = 0, quantity = 0, line_total_cents = 0;
   };
   struct Stored {
-    Uuid id, user_id;  // nil id: a free slot
+    Uuid id, user_id;  // nil id: placed with an unparsable id (not listed)
     uint8_t status = 0;
-    bool dirty = false;  // listed in dirty_ already
     int64_t total_cents = 0;
     TimestampUs created_at = 0, updated_at = 0;
     uint64_t version = 0;
@@ -82,15 +81,21 @@ class OrdersReadModel final : public Projection {
   Stored* find(const Uuid& id);
   const Stored* find(const Uuid& id) const;
   OrderRow row(const Stored& o, uint64_t seq) const;
-  void touch(uint64_t seq);
   void add_to_user(const Uuid& user, uint64_t seq);
+  void remove_from_user(const Uuid& user, uint64_t seq);
+  size_t saved_size() const;  // the bytes save() writes
+  static void save_order(BinaryWriter& out, const Stored& o);
+  static bool load_order(BinaryReader& in, Stored& o);
+  static std::string json(const Stored& o, uint64_t seq);
+  // Rebuilds seq_of_, by_user_, by_status_ and count_ from by_seq_ (about
+  // `users` users). False when two slots have the same id.
+  bool index_all(size_t users);
 
   std::vector<Stored> by_seq_;  // [seq - 1]: placement order, for newest-first lists
-  size_t count_ = 0;            // stored orders (slots with an id)
+  size_t count_ = 0;            // stored orders: every slot
   absl::flat_hash_map<Uuid, uint64_t, UuidHash> seq_of_;
   absl::flat_hash_map<Uuid, std::vector<uint64_t>, UuidHash> by_user_;  // ascending seqs
   std::array<absl::btree_set<uint64_t>, 5> by_status_;
-  std::vector<uint64_t> dirty_;  // seqs changed since take_changes
 };
 
 }  // namespace orderly::projections

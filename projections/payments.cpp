@@ -1,6 +1,6 @@
 #include "projections/payments.h"
 
-#include <boost/json.hpp>
+#include <iterator>
 
 #include "core/json_writer.h"
 #include "core/schemas/payment_events_generated.h"
@@ -8,7 +8,24 @@
 
 namespace orderly::projections {
 
-namespace json = boost::json;
+namespace {
+
+constexpr uint32_t kSnapshotFormat = 1;
+// The statuses apply() sets, saved as their index.
+constexpr std::string_view kStatuses[] = {"requires_confirmation", "succeeded", "failed",
+                                          "refunded", "partially_refunded"};
+// The least a payment takes in a snapshot (key, six empty strings, status,
+// four numbers): bounds the count load() accepts.
+constexpr size_t kPaymentBytes = 16 + 6 * 4 + 1 + 4 * 8;
+
+uint8_t status_index(std::string_view status) {
+  uint8_t i = 0;
+  while (i < std::size(kStatuses) && kStatuses[i] != status)
+    ++i;
+  return i;  // one past the names for another status: load() refuses it
+}
+
+}  // namespace
 
 void PaymentsReadModel::apply(const EventView& ev) {
   auto touch = [&](const flatbuffers::String* id) -> PaymentRow* {
@@ -17,7 +34,6 @@ void PaymentsReadModel::apply(const EventView& ev) {
     if (it == payments_.end())
       return nullptr;
     it->second.updated_at = ev.time_us();
-    dirty_.insert(uuid);
     return &it->second;
   };
   switch (ev.type()) {
@@ -32,7 +48,6 @@ void PaymentsReadModel::apply(const EventView& ev) {
       p.amount_cents = e->amount_cents();
       p.status = "requires_confirmation";
       p.created_at = p.updated_at = ev.time_us();
-      dirty_.insert(id);
       break;
     }
     case EventType::kPaymentSucceeded: {
@@ -65,11 +80,10 @@ void PaymentsReadModel::apply(const EventView& ev) {
   }
 }
 
-RowChanges PaymentsReadModel::take_changes() {
-  RowChanges out;
-  out.reserve(dirty_.size());
-  for (const Uuid& id : dirty_) {
-    const PaymentRow& p = payments_.at(id);
+Rows PaymentsReadModel::rows() const {
+  Rows out;
+  out.reserve(payments_.size());
+  for (const auto& [id, p] : payments_) {
     JsonWriter w;
     w.begin_object()
         .field("id", p.id)
@@ -86,42 +100,60 @@ RowChanges PaymentsReadModel::take_changes() {
         .end_object();
     out.emplace_back("p/" + p.id, w.take());
   }
-  dirty_.clear();
   return out;
 }
 
-Status PaymentsReadModel::load_row(std::string_view key, std::string_view value) {
-  boost::system::error_code ec;
-  json::value v = json::parse(value, ec);
-  const auto id = key.starts_with("p/") ? Uuid::parse(key.substr(2)) : std::nullopt;
-  if (ec || !v.is_object() || !id)
-    return Status::corruption("payments row " + std::string(key) + " is damaged; rebuild it");
-  try {
-    const json::object& o = v.as_object();
-    PaymentRow p;
-    auto str = [&](const char* k) { return json::value_to<std::string>(o.at(k)); };
-    p.id = str("id");
-    p.order_id = str("order_id");
-    p.user_id = str("user_id");
-    p.currency = str("currency");
-    p.payment_method = str("payment_method");
-    p.failure_reason = str("failure_reason");
-    p.status = str("status");
-    p.amount_cents = o.at("amount_cents").to_number<int64_t>();
-    p.refunded_cents = o.at("refunded_cents").to_number<int64_t>();
-    p.created_at = o.at("created_at").to_number<int64_t>();
-    p.updated_at = o.at("updated_at").to_number<int64_t>();
-    payments_[*id] = std::move(p);
-  } catch (const std::exception& e) {
-    return Status::corruption("payments row " + std::string(key) + " is damaged (" + e.what() +
-                              "); rebuild it");
+// Layout: format, then each payment: its key (the parsed id), the strings
+// as the events gave them, the status as an index in kStatuses, amount,
+// refunded, created, updated.
+void PaymentsReadModel::save(BinaryWriter& out) const {
+  out.u32(kSnapshotFormat);
+  out.count(payments_.size());
+  for (const auto& [id, p] : payments_) {
+    out.uuid(id);
+    for (const std::string* s :
+         {&p.id, &p.order_id, &p.user_id, &p.currency, &p.payment_method, &p.failure_reason})
+      out.bytes(*s);
+    out.u8(status_index(p.status));
+    out.i64(p.amount_cents);
+    out.i64(p.refunded_cents);
+    out.i64(p.created_at);
+    out.i64(p.updated_at);
   }
-  return Status::ok();
+}
+
+Status PaymentsReadModel::load(BinaryReader& in) {
+  clear();
+  if (in.u32() != kSnapshotFormat)
+    in.fail();
+  const size_t n = in.count(kPaymentBytes);
+  payments_.reserve(n);
+  for (size_t i = 0; i < n && in.ok(); ++i) {
+    const Uuid id = in.uuid();
+    PaymentRow p;
+    for (std::string* s :
+         {&p.id, &p.order_id, &p.user_id, &p.currency, &p.payment_method, &p.failure_reason})
+      *s = in.bytes();
+    const uint8_t status = in.u8();
+    if (status >= std::size(kStatuses))
+      in.fail();
+    else
+      p.status = kStatuses[status];
+    p.amount_cents = in.i64();
+    p.refunded_cents = in.i64();
+    p.created_at = in.i64();
+    p.updated_at = in.i64();
+    if (!payments_.try_emplace(id, std::move(p)).second)
+      in.fail();
+  }
+  Status status = in.finish("snapshot of read model payments");
+  if (!status.is_ok())
+    clear();
+  return status;
 }
 
 void PaymentsReadModel::clear() {
   payments_.clear();
-  dirty_.clear();
 }
 
 std::optional<PaymentRow> PaymentsReadModel::get(std::string_view id) const {

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
 
 #include <optional>
 #include <string>
@@ -24,15 +23,15 @@ class PaymentsReadModel final : public Projection {
  public:
   std::string_view name() const override { return "payments"; }
   void apply(const EventView& event) override;
-  RowChanges take_changes() override;
-  Status load_row(std::string_view key, std::string_view value) override;
+  Rows rows() const override;
+  void save(BinaryWriter& out) const override;
+  Status load(BinaryReader& in) override;
   void clear() override;
 
   std::optional<PaymentRow> get(std::string_view id) const;
 
  private:
   absl::flat_hash_map<Uuid, PaymentRow, UuidHash> payments_;
-  absl::flat_hash_set<Uuid, UuidHash> dirty_;
 };
 
 }  // namespace orderly::projections

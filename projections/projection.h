@@ -1,18 +1,28 @@
-// A read model: folds events into in-memory state that queries read, and
-// hands the runner the rows it changed so they persist with the checkpoint.
+// A read model: folds events into in-memory state that queries read.
 //
-// Thread safety: apply/take_changes/load_row/clear run on the runner's thread
-// under mutex() held exclusively; queries hold it shared.
+// It is persisted as a snapshot (save/load) together with the position it
+// has applied (ReadModelStore), and resumes by folding the log after that
+// position. rows() renders the same state as readable rows, to compare two
+// instances (`orderly rebuild --verify`, tests); it is not how it is stored.
+//
+// Thread safety: apply/load/clear run on the runner's thread under mutex()
+// held exclusively; queries, rows() and save() hold it shared.
 #pragma once
 
 #include <shared_mutex>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "core/binary_codec.h"
 #include "core/envelope.h"
 #include "core/status.h"
-#include "projections/read_model_store.h"
 
 namespace orderly::projections {
+
+// A model's state as rows: key -> JSON value.
+using Rows = std::vector<std::pair<std::string, std::string>>;
 
 class Projection {
  public:
@@ -20,18 +30,15 @@ class Projection {
   virtual std::string_view name() const = 0;
   // Folds one event. Assigns only: the log has already decided.
   virtual void apply(const EventView& event) = 0;
-  // The rows changed since the last call, with their current values
-  // (nullopt: deleted), each key once.
-  virtual RowChanges take_changes() = 0;
-  // The same, at most about `limit` rows per call (each key once across the
-  // calls; empty when none are left), so a rebuilt model's millions of rows
-  // are written in bounded memory. Small models take them all at once.
-  virtual RowChanges take_changes_chunk(size_t limit) {
-    (void)limit;
-    return take_changes();
-  }
-  // Restores one persisted row at start.
-  virtual Status load_row(std::string_view key, std::string_view value) = 0;
+  // Every row of the state, in no particular order (sort_rows to compare).
+  virtual Rows rows() const = 0;
+  // The whole state, in the model's own binary format. The first thing
+  // written is the model's format version, which load() checks.
+  virtual void save(BinaryWriter& out) const = 0;
+  // Replaces the state with a saved one. A damaged snapshot, or one of
+  // another format version, is refused (corruption) and leaves the model
+  // cleared: the runner then folds it from the start of the log.
+  virtual Status load(BinaryReader& in) = 0;
   virtual void clear() = 0;
 
   std::shared_mutex& mutex() const { return mutex_; }
@@ -39,5 +46,8 @@ class Projection {
  private:
   mutable std::shared_mutex mutex_;
 };
+
+// Rows in key order.
+void sort_rows(Rows& rows);
 
 }  // namespace orderly::projections

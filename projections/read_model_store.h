@@ -1,64 +1,27 @@
-// Where read models keep their rows: a RocksDB of its own in
-// <data-dir>/readmodels (derived data, never mixed with the log), one
-// column family per read model. A read model's changed rows and its
-// checkpoint are written in one WriteBatch, so after a crash its rows are
-// exactly those of the checkpointed position: no event applied twice or
-// skipped.
-//
-// Thread safety: all methods are safe from any thread.
+// Where read models are kept: one snapshot each (eventstore/snapshot_store.h)
+// in <data-dir>/readmodels, derived data never mixed with the log. A model's
+// snapshot and the position it reflects are saved atomically, and a loaded
+// model resumes by folding the log after that position: after a crash no
+// event is applied twice or skipped.
 #pragma once
 
-#include <functional>
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
+#include <cstdint>
 
-#include "core/status.h"
-
-namespace rocksdb {
-class WriteBatch;
-class ColumnFamilyHandle;
-}  // namespace rocksdb
+#include "eventstore/snapshot_store.h"
+#include "projections/projection.h"
 
 namespace orderly::projections {
 
-// Changed rows of one step: a value, or nullopt to delete the row.
-using RowChanges = std::vector<std::pair<std::string, std::optional<std::string>>>;
+using ReadModelStore = eventstore::SnapshotStore;
 
-class ReadModelStore {
- public:
-  static Result<std::unique_ptr<ReadModelStore>> open(const std::string& dir);
-  ~ReadModelStore();
+// Serialises `model` (holding its lock shared) and saves it as of `position`.
+// Returns the bytes saved.
+Result<uint64_t> save_model(ReadModelStore& store, const Projection& model, uint64_t position);
 
-  // The position the read model has applied (0 = nothing yet).
-  Result<uint64_t> checkpoint(std::string_view model);
-  // Rows and checkpoint, atomically.
-  Status commit(std::string_view model, const RowChanges& rows, uint64_t checkpoint);
-  // Every stored row of the model, in key order.
-  Status scan(std::string_view model,
-              const std::function<void(std::string_view, std::string_view)>& visit);
-  // Drops all rows and the checkpoint of a model (a rebuild starts from 0).
-  Status drop(std::string_view model);
-  // Replaces every row of a model and sets its checkpoint: for a rebuilt
-  // model. The rows come in chunks from `next_chunk` (an empty one ends
-  // them; deletions in it are skipped) and are bulk-written; until the final
-  // checkpoint is written the model is marked incomplete, so a crash
-  // half-way is seen at the next start. Returns the rows written.
-  Result<uint64_t> replace(std::string_view model, const std::function<RowChanges()>& next_chunk,
-                           uint64_t checkpoint);
-
-  // A checkpoint meaning "rows are being rewritten": never a state to load.
-  static constexpr uint64_t kIncomplete = UINT64_MAX;
-
-  struct Impl;
-
- private:
-  explicit ReadModelStore(std::unique_ptr<Impl> impl);
-  static void drop_all(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf);
-  std::unique_ptr<Impl> impl_;
-};
+// Replaces `model`'s state with its stored snapshot (holding its lock
+// exclusively) and returns the snapshot's position; 0 with the model
+// cleared when none is stored. A damaged snapshot, or one of an older
+// format, is corruption; the model is then cleared.
+Result<uint64_t> load_model(ReadModelStore& store, Projection& model);
 
 }  // namespace orderly::projections

@@ -15,7 +15,4 @@ std::vector<std::unique_ptr<Projection>> all_read_models();
 std::vector<std::shared_ptr<Projection>> all_read_models_shared();
 std::unique_ptr<Projection> make_read_model(std::string_view name);  // null for an unknown name
 
-// A checkpoint meaning "rows are being rewritten": never a state to load.
-inline constexpr uint64_t kIncompleteCheckpoint = ReadModelStore::kIncomplete;
-
 }  // namespace orderly::projections

@@ -1,8 +1,7 @@
 #include "projections/runner.h"
 
-#include <future>
-
 #include <condition_variable>
+#include <future>
 #include <mutex>
 
 #include "projections/registry.h"
@@ -25,6 +24,13 @@ struct ProjectionRunner::Model {
   std::thread rebuild_thread;
   std::atomic<bool> rebuilding{false};
   std::atomic<uint64_t> rebuild_position{0};
+  // Snapshots: the position of the last one saved, and the save in flight
+  // (written on a thread of its own so the model keeps following). Used by
+  // the follow thread, the rebuild's swap and stop(), under step_mu.
+  std::atomic<uint64_t> snapshot_position{0};
+  std::chrono::steady_clock::time_point snapshot_time{};
+  std::future<Status> saving;
+  std::string snapshot_error;  // guarded by mu
 
   std::shared_ptr<Projection> current() const {
     std::lock_guard lock(slot_mu);
@@ -73,7 +79,7 @@ ProjectionRunner::ProjectionRunner(eventstore::EventStore& log, ReadModelStore& 
 }
 
 ProjectionRunner::~ProjectionRunner() {
-  stop();
+  (void)stop();
 }
 
 ProjectionRunner::Model* ProjectionRunner::find(std::string_view model) const {
@@ -111,28 +117,25 @@ Status ProjectionRunner::start() {
 
 Status ProjectionRunner::load(Model& m) {
   Projection& p = *m.projection;
-  auto checkpoint = rows_.checkpoint(p.name());
-  if (!checkpoint)
-    return checkpoint.status();
-  if (*checkpoint == kIncompleteCheckpoint || *checkpoint > log_.last_position()) {
-    // An interrupted rebuild left part of its rows, or the model is ahead of
-    // a log that lost its unsynced tail (--sync none and a power cut): its
-    // rows describe events that are gone. Start over from 0.
+  auto position = load_model(rows_, p);
+  if (!position && position.status().code() != ErrorCode::kCorruption)
+    return position.status();
+  if (!position || *position > log_.last_position()) {
+    // Damaged or of an older format, or ahead of a log that lost its
+    // unsynced tail (--sync none and a power cut): it describes events that
+    // are not there. The model is cleared: fold the log from the start.
+    std::lock_guard lock(m.mu);
+    m.last_rebuild =
+        position ? "snapshot ahead of the log: folded from the start"
+                 : "snapshot unusable (" + position.status().message() + "): folded from the start";
     ORDERLY_RETURN_IF_ERROR(rows_.drop(p.name()));
-    checkpoint = uint64_t{0};
-  }
-  {
-    std::unique_lock lock(p.mutex());
+    std::unique_lock model_lock(p.mutex());
     p.clear();
-    Status bad;
-    ORDERLY_RETURN_IF_ERROR(rows_.scan(p.name(), [&](std::string_view k, std::string_view v) {
-      if (bad.is_ok())
-        bad = p.load_row(k, v);
-    }));
-    ORDERLY_RETURN_IF_ERROR(bad);
-    (void)p.take_changes();  // loading is not a change
+    position = uint64_t{0};
   }
-  m.position.store(*checkpoint);
+  m.position.store(*position);
+  m.snapshot_position.store(*position);
+  m.snapshot_time = std::chrono::steady_clock::now();
   return Status::ok();
 }
 
@@ -163,23 +166,69 @@ void ProjectionRunner::follow(Model& m) {
         return true;
       });
     }
-    RowChanges changes;
-    {
-      std::unique_lock lock(p.mutex());
-      changes = p.take_changes();
-    }
-    if (st.is_ok())
-      st = rows_.commit(p.name(), changes, applied);
     if (!st.is_ok()) {
       m.fail(st);
-      break;  // its state is ahead of its rows: a restart reloads them
+      break;  // the log could not be read: a restart loads the snapshot again
     }
     {
       std::lock_guard lock(m.mu);
       m.position.store(applied);
     }
     m.cv.notify_all();
+    snapshot_if_due(m);
   }
+}
+
+void ProjectionRunner::snapshot_if_due(Model& m) {
+  const uint64_t at = m.position.load();
+  if (at < m.snapshot_position.load() + options_.snapshot_every)
+    return;
+  if (std::chrono::steady_clock::now() - m.snapshot_time < options_.snapshot_interval)
+    return;
+  if (m.saving.valid()) {
+    if (m.saving.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+      return;  // the last one is still being written
+    (void)m.saving.get();
+  }
+  // Serialised here, under the model's shared lock (queries go on; the next
+  // chunk waits), and written to disk on a thread of its own.
+  auto bytes = std::make_shared<std::string>();
+  {
+    BinaryWriter out;
+    std::shared_lock lock(m.current()->mutex());
+    m.current()->save(out);
+    *bytes = out.take();
+  }
+  m.snapshot_time = std::chrono::steady_clock::now();
+  m.saving = std::async(std::launch::async, [this, &m, bytes, at] {
+    Status st = rows_.save(m.name, *bytes, at);
+    std::lock_guard lock(m.mu);
+    if (st.is_ok()) {
+      m.snapshot_position.store(at);
+      m.snapshot_error.clear();
+    } else {
+      // Not fatal: the older snapshot is intact; a restart folds more.
+      m.snapshot_error = st.to_string();
+    }
+    return st;
+  });
+}
+
+Status ProjectionRunner::snapshot_now(Model& m) {
+  if (m.saving.valid())
+    (void)m.saving.get();
+  const uint64_t at = m.position.load();
+  if (at == m.snapshot_position.load())
+    return Status::ok();
+  auto saved = save_model(rows_, *m.current(), at);
+  std::lock_guard lock(m.mu);
+  if (!saved) {
+    m.snapshot_error = saved.status().to_string();
+    return saved.status();
+  }
+  m.snapshot_position.store(at);
+  m.snapshot_error.clear();
+  return Status::ok();
 }
 
 Status ProjectionRunner::rebuild(std::string_view model) {
@@ -210,17 +259,9 @@ void ProjectionRunner::rebuild_in_background(Model& m) {
   uint64_t folded = 0;
   // `fresh` is seen by no query until the swap: its lock is only for form.
   auto fold_to = [&](uint64_t to) -> Status {
-    if (to <= folded)
-      return Status::ok();
-    eventstore::LogQuery q;
-    q.from_position = folded + 1;
-    q.to_position = to;
-    std::unique_lock lock(fresh->mutex());
-    Status st = log_.scan(q, [&](const EventView& ev) {
-      fresh->apply(ev);
-      folded = ev.position();
-      return true;
-    });
+    Status st = fold_range(log_, *fresh, folded, to);
+    if (st.is_ok())
+      folded = std::max(folded, to);  // positions are gapless
     m.rebuild_position.store(folded);
     return st;
   };
@@ -239,19 +280,21 @@ void ProjectionRunner::rebuild_in_background(Model& m) {
     const uint64_t target = m.position.load();
     if (Status st = fold_to(target); !st.is_ok())
       return finish("failed: " + st.to_string());
-    auto written = rows_.replace(
-        m.name,
-        [&fresh] {
-          std::unique_lock lock(fresh->mutex());
-          return fresh->take_changes_chunk(kRebuildRowsPerChunk);
-        },
-        target);
-    if (Status st = written.status(); !st.is_ok()) {
-      // The stored rows are half replaced: neither instance matches them. The
-      // model stops here; a restart sees the incomplete mark and rebuilds.
-      m.fail(st);
-      return finish("failed: " + st.to_string());
+    // Saved before the swap: a restart loads the rebuilt state. A save in
+    // flight of the live instance finishes first, so it cannot land after.
+    if (m.saving.valid())
+      (void)m.saving.get();
+    if (auto saved = save_model(rows_, *fresh, target); !saved) {
+      // The stored snapshot is still the live instance's older one (saves
+      // are atomic): the live model goes on as it was.
+      return finish("failed: " + saved.status().to_string());
     }
+    {
+      std::lock_guard lock(m.mu);
+      m.snapshot_position.store(target);
+      m.snapshot_error.clear();
+    }
+    m.snapshot_time = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(m.slot_mu);
       m.projection = std::move(fresh);
@@ -261,7 +304,7 @@ void ProjectionRunner::rebuild_in_background(Model& m) {
   finish("failed: stopped before it caught up");
 }
 
-void ProjectionRunner::stop() {
+Status ProjectionRunner::stop() {
   stopping_.store(true);
   for (auto& m : models_) {
     if (m->rebuild_thread.joinable())
@@ -269,7 +312,25 @@ void ProjectionRunner::stop() {
     if (m->thread.joinable())
       m->thread.join();
   }
-  running_.store(false);
+  if (!running_.exchange(false))
+    return Status::ok();
+  // Every model saved where it stopped, all at once (each its own lock), so
+  // the next start folds nothing.
+  std::vector<std::future<Status>> saves;
+  for (auto& m : models_) {
+    if (!m->failed())
+      saves.push_back(std::async(std::launch::async, [this, model = m.get()] {
+        std::lock_guard step(model->step_mu);
+        return snapshot_now(*model);
+      }));
+  }
+  Status first_error;
+  for (auto& s : saves) {
+    Status st = s.get();
+    if (first_error.is_ok())
+      first_error = st;
+  }
+  return first_error;
 }
 
 bool ProjectionRunner::wait_for(std::string_view model, uint64_t position,
@@ -299,6 +360,7 @@ std::vector<ModelStatus> ProjectionRunner::status() const {
     ModelStatus s;
     s.name = m->name;
     s.position = m->position.load();
+    s.snapshot_position = m->snapshot_position.load();
     s.lag = last > s.position ? last - s.position : 0;
     if (s.lag > 0) {
       // The oldest event it has not applied: how stale its answers are.
@@ -310,6 +372,7 @@ std::vector<ModelStatus> ProjectionRunner::status() const {
     s.rebuild_position = rebuilding ? m->rebuild_position.load() : 0;
     std::lock_guard lock(m->mu);
     s.last_rebuild = m->last_rebuild;
+    s.snapshot_error = m->snapshot_error;
     s.state = !m->failure.empty() ? "failed: " + m->failure
               : rebuilding        ? "rebuilding"
               : s.lag == 0        ? "live"
@@ -319,10 +382,6 @@ std::vector<ModelStatus> ProjectionRunner::status() const {
   return out;
 }
 
-namespace {
-
-// Every model cleared and folded from position 1 in one scan (each event is
-// read and verified once); the last position folded.
 Result<uint64_t> fold_from_scratch(const eventstore::EventStore& log,
                                    const std::vector<Projection*>& models,
                                    const std::function<void(uint64_t)>& progress) {
@@ -345,22 +404,27 @@ Result<uint64_t> fold_from_scratch(const eventstore::EventStore& log,
   return last;
 }
 
-}  // namespace
+Status fold_range(const eventstore::EventStore& log, Projection& model, uint64_t from,
+                  uint64_t to) {
+  if (to <= from)
+    return Status::ok();
+  eventstore::LogQuery q;
+  q.from_position = from + 1;
+  q.to_position = to;
+  std::unique_lock lock(model.mutex());
+  return log.scan(q, [&](const EventView& ev) {
+    model.apply(ev);
+    return true;
+  });
+}
 
-Result<std::vector<RowChanges>> rebuild_rows(const eventstore::EventStore& log,
-                                             const std::vector<Projection*>& models,
-                                             const std::function<void(uint64_t)>& progress) {
-  auto folded = fold_from_scratch(log, models, progress);
+Result<Rows> rebuild_rows(const eventstore::EventStore& log, Projection& model,
+                          const std::function<void(uint64_t)>& progress) {
+  auto folded = fold_from_scratch(log, {&model}, progress);
   if (!folded)
     return folded.status();
-  std::vector<RowChanges> out;
-  for (Projection* m : models) {
-    std::unique_lock lock(m->mutex());
-    RowChanges rows = m->take_changes();
-    std::erase_if(rows, [](const auto& r) { return !r.second.has_value(); });
-    out.push_back(std::move(rows));
-  }
-  return out;
+  std::shared_lock lock(model.mutex());
+  return model.rows();
 }
 
 Result<std::vector<uint64_t>> rebuild_into(const eventstore::EventStore& log,
@@ -372,32 +436,12 @@ Result<std::vector<uint64_t>> rebuild_into(const eventstore::EventStore& log,
     return folded.status();
   std::vector<uint64_t> written;
   for (Projection* m : models) {
-    auto n = store.replace(
-        m->name(),
-        [m] {
-          std::unique_lock lock(m->mutex());
-          return m->take_changes_chunk(kRebuildRowsPerChunk);
-        },
-        *folded);
+    auto n = save_model(store, *m, *folded);
     if (!n)
       return n.status();
     written.push_back(*n);
   }
   return written;
-}
-
-Result<RowChanges> rebuild_rows(const eventstore::EventStore& log, Projection& model,
-                                const std::function<void(uint64_t)>& progress) {
-  auto rows = rebuild_rows(log, std::vector<Projection*>{&model}, progress);
-  if (!rows)
-    return rows.status();
-  return std::move(rows->front());
-}
-
-void sort_rows(RowChanges& rows) {
-  // By key only: keys are unique, and comparing values would move nothing.
-  std::sort(rows.begin(), rows.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
 }  // namespace orderly::projections

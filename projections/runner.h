@@ -1,6 +1,8 @@
-// Runs read models: each follows the log from its checkpoint on its own
-// thread, applies events in order in short chunks, and commits the chunk's
-// changed rows with the new checkpoint in one WriteBatch.
+// Runs read models: each loads its snapshot, then follows the log from the
+// snapshot's position on its own thread, applying events in order in short
+// chunks. A model is snapshotted again now and then (every `snapshot_every`
+// events, at most once per `snapshot_interval`) and when the runner stops,
+// so a restart folds only what came after the last snapshot.
 //
 // Thread safety: every method from any thread.
 #pragma once
@@ -22,16 +24,20 @@ namespace orderly::projections {
 struct RunnerOptions {
   uint64_t chunk = 256;  // events per lock and commit: queries never wait long
   std::chrono::milliseconds idle_wait{200};
+  uint64_t snapshot_every = 500'000;
+  std::chrono::milliseconds snapshot_interval{30'000};
 };
 
 struct ModelStatus {
   std::string name;
-  uint64_t position = 0;          // applied and committed
-  uint64_t lag = 0;               // log positions behind
-  double lag_seconds = 0;         // age of the oldest event not applied yet (0 when live)
-  std::string state;              // "catching_up" | "live" | "rebuilding" | "failed: ..."
-  uint64_t rebuild_position = 0;  // how far a running online rebuild has folded
-  std::string last_rebuild;       // "" | "done" | "failed: ..."
+  uint64_t position = 0;           // applied (what queries see)
+  uint64_t snapshot_position = 0;  // saved: a restart folds from here
+  std::string snapshot_error;      // the last save's failure ("" when it worked)
+  uint64_t lag = 0;                // log positions behind
+  double lag_seconds = 0;          // age of the oldest event not applied yet (0 when live)
+  std::string state;               // "catching_up" | "live" | "rebuilding" | "failed: ..."
+  uint64_t rebuild_position = 0;   // how far a running online rebuild has folded
+  std::string last_rebuild;        // "" | "done" | "failed: ..."
 };
 
 class ProjectionRunner {
@@ -46,9 +52,12 @@ class ProjectionRunner {
                    std::vector<Projection*> models, RunnerOptions options = {});
   ~ProjectionRunner();
 
-  // Loads every model's rows and checkpoint, then starts following.
+  // Loads every model's snapshot, then starts following. A snapshot that
+  // cannot be used (damaged, another format, ahead of the log) is dropped
+  // and that model folds the log from the start.
   Status start();
-  void stop();
+  // Stops following and saves every model that moved since its snapshot.
+  Status stop();
 
   // Waits until `model` has applied `position` (read-your-writes).
   bool wait_for(std::string_view model, uint64_t position, std::chrono::milliseconds timeout) const;
@@ -78,8 +87,10 @@ class ProjectionRunner {
   ReadModelStore& rows_;
   RunnerOptions options_;
   Model* find(std::string_view model) const;
-  Status load(Model& m);  // its rows and checkpoint, at start
+  Status load(Model& m);  // its snapshot, at start
   void follow(Model& m);
+  void snapshot_if_due(Model& m);
+  Status snapshot_now(Model& m);  // waits for the one in flight, then saves
   void rebuild_in_background(Model& m);
 
   std::vector<std::unique_ptr<Model>> models_;
@@ -88,32 +99,27 @@ class ProjectionRunner {
   std::atomic<bool> stopping_{false};
 };
 
-// Folds the whole log into `model` from scratch (offline rebuild), returning
-// every row it holds afterwards, in no particular order (sort_rows for
-// comparing with a stored model).
+// Clears the models and folds the whole log into them in one pass (each
+// event read and verified once); returns the last position folded.
 // `progress(position)` is called now and then while folding.
-Result<RowChanges> rebuild_rows(const eventstore::EventStore& log, Projection& model,
-                                const std::function<void(uint64_t)>& progress = {});
+Result<uint64_t> fold_from_scratch(const eventstore::EventStore& log,
+                                   const std::vector<Projection*>& models,
+                                   const std::function<void(uint64_t)>& progress = {});
 
-// The same for several models in one pass over the log: rows per model, in
-// the order given.
-Result<std::vector<RowChanges>> rebuild_rows(const eventstore::EventStore& log,
-                                             const std::vector<Projection*>& models,
-                                             const std::function<void(uint64_t)>& progress = {});
+// Folds the log after `from` up to `to` into `model` (resuming a loaded one).
+Status fold_range(const eventstore::EventStore& log, Projection& model, uint64_t from, uint64_t to);
+
+// Folds the whole log into `model` from scratch and returns every row it
+// holds afterwards, in no particular order (sort_rows to compare).
+Result<Rows> rebuild_rows(const eventstore::EventStore& log, Projection& model,
+                          const std::function<void(uint64_t)>& progress = {});
 
 // What `orderly rebuild` does: the models folded from the whole log in one
-// pass, then each one's rows written to `store` in chunks of bounded size
-// (ReadModelStore::replace), so memory holds the models, not their rows as
-// well. Returns the rows written per model, in the order given.
+// pass, then each one saved to `store` as of the log's end. Returns the
+// snapshot bytes per model, in the order given.
 Result<std::vector<uint64_t>> rebuild_into(const eventstore::EventStore& log,
                                            const std::vector<Projection*>& models,
                                            ReadModelStore& store,
                                            const std::function<void(uint64_t)>& progress = {});
-
-// Rows per chunk when a rebuilt model is written.
-inline constexpr size_t kRebuildRowsPerChunk = 50'000;
-
-// Rows in key order, as ReadModelStore::scan visits them.
-void sort_rows(RowChanges& rows);
 
 }  // namespace orderly::projections

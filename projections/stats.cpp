@@ -1,8 +1,6 @@
 #include "projections/stats.h"
 #include "core/text.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 
 #include "core/clock.h"
@@ -14,9 +12,17 @@
 
 namespace orderly::projections {
 
-namespace json = boost::json;
-
 namespace {
+
+constexpr uint32_t kSnapshotFormat = 1;
+// The fewest bytes each saved element takes, for BinaryReader::count.
+constexpr size_t kOrderBytes = 16 + 8 + 8 + 8 + 1 + 4;  // id, day, total, refunded, status, lines
+constexpr size_t kLineBytes = 16 + 8 + 8;
+constexpr size_t kProductBytes = 16 + 4 + 4;
+constexpr size_t kDayBytes = 8 + 8 + 8;
+constexpr size_t kSalesBytes = 16 + 8 + 8;
+constexpr size_t kViewBytes = 16 + 8;
+constexpr size_t kSearchBytes = 4 + 8;
 
 constexpr const char* kStatusNames[] = {"pending", "confirmed", "shipped", "delivered",
                                         "cancelled"};
@@ -33,14 +39,11 @@ void StatsReadModel::pay(const Order& o, int sign) {
   paid_cents_ += sign * o.total;
   paid_orders_ += sign;  // (unsigned wrap is undone by the matching +1)
   days_[o.day].revenue += sign * o.total;
-  dirty_days_.insert(o.day);
   for (const Line& l : o.lines) {
     Sales& s = sales_[l.product_id];
     s.units += sign * l.quantity;
     s.revenue += sign * l.line_total;
-    dirty_sales_.insert(l.product_id);
   }
-  counters_dirty_ = true;
 }
 
 void StatsReadModel::move_status(const Uuid& id, uint8_t to) {
@@ -58,8 +61,6 @@ void StatsReadModel::move_status(const Uuid& id, uint8_t to) {
   --by_status_[o.status];
   ++by_status_[to];
   o.status = to;
-  counters_dirty_ = true;
-  dirty_orders_.insert(id);
   // Delivered and cancelled orders can no longer move revenue: let them go.
   if (to == kDelivered || to == kCancelled)
     orders_.erase(it);
@@ -69,9 +70,7 @@ void StatsReadModel::apply(const EventView& ev) {
   switch (ev.type()) {
     case EventType::kProductCreated: {
       const auto* e = ev.as<events::ProductCreated>();
-      const Uuid id = fb_uuid(e->product_id());
-      products_[id] = {fb_string(e->name()), fb_string(e->category())};
-      dirty_products_.insert(id);
+      products_[fb_uuid(e->product_id())] = {fb_string(e->name()), fb_string(e->category())};
       break;
     }
     case EventType::kProductUpdated: {
@@ -83,7 +82,6 @@ void StatsReadModel::apply(const EventView& ev) {
         it->second.name = e->name()->str();
       if (e->category())
         it->second.category = e->category()->str();
-      dirty_products_.insert(it->first);
       break;
     }
     case EventType::kOrderPlaced: {
@@ -99,11 +97,7 @@ void StatsReadModel::apply(const EventView& ev) {
       ++orders_total_;
       ++by_status_[kPending];
       ++days_[o.day].orders;
-      dirty_days_.insert(o.day);
-      counters_dirty_ = true;
-      const Uuid id = fb_uuid(e->order_id());
-      dirty_orders_.insert(id);
-      orders_[id] = std::move(o);
+      orders_[fb_uuid(e->order_id())] = std::move(o);
       break;
     }
     case EventType::kOrderConfirmed:
@@ -121,28 +115,19 @@ void StatsReadModel::apply(const EventView& ev) {
     case EventType::kPaymentRefunded: {
       const auto* e = ev.as<events::PaymentRefunded>();
       refunded_cents_ += e->amount_cents();
-      const Uuid order_id = fb_uuid(e->order_id());
-      if (auto it = orders_.find(order_id); it != orders_.end()) {
+      if (auto it = orders_.find(fb_uuid(e->order_id())); it != orders_.end())
         it->second.refunded += e->amount_cents();  // undone if the order leaves revenue
-        dirty_orders_.insert(order_id);
-      }
-      counters_dirty_ = true;
       break;
     }
     case EventType::kAnalyticsRecorded: {
       const auto* e = ev.as<events::AnalyticsRecorded>();
       if (e->product_views()) {
-        for (const auto* v : *e->product_views()) {
-          const Uuid id = fb_uuid(v->product_id());
-          views_[id] += v->count();
-          dirty_views_.insert(id);
-        }
+        for (const auto* v : *e->product_views())
+          views_[fb_uuid(v->product_id())] += v->count();
       }
       if (e->searches()) {
-        for (const auto* s : *e->searches()) {
+        for (const auto* s : *e->searches())
           searches_[fb_string(s->query())] += s->count();
-          dirty_searches_.insert(fb_string(s->query()));
-        }
       }
       break;
     }
@@ -151,38 +136,26 @@ void StatsReadModel::apply(const EventView& ev) {
   }
 }
 
-RowChanges StatsReadModel::take_changes_chunk(size_t limit) {
-  RowChanges out;
-  out.reserve(std::min(dirty_orders_.size(), limit) + dirty_days_.size() + dirty_sales_.size() +
-              dirty_products_.size() + dirty_views_.size() + dirty_searches_.size() + 1);
-  // Every kind but orders is small (days, products, searches): all of them in
-  // the first chunk; orders (one row each) by `limit`.
+Rows StatsReadModel::rows() const {
+  Rows out;
+  out.reserve(1 + orders_.size() + days_.size() + sales_.size() + products_.size() + views_.size() +
+              searches_.size());
   auto key = [](std::string_view prefix, const Uuid& id) {
     std::string k(prefix);
     id.append_to(k);
     return k;
   };
-  if (counters_dirty_) {
-    JsonWriter w;
-    w.begin_object().field("orders_total", orders_total_).key("by_status").begin_array();
-    for (uint64_t n : by_status_)
-      w.value(n);
-    w.end_array()
-        .field("paid_orders", paid_orders_)
-        .field("paid_cents", paid_cents_)
-        .field("refunded_cents", refunded_cents_)
-        .end_object();
-    out.emplace_back("c", w.take());
-  }
-  for (auto at = dirty_orders_.begin(); at != dirty_orders_.end() && out.size() < limit;
-       dirty_orders_.erase(at++)) {
-    const Uuid& id = *at;
-    auto it = orders_.find(id);
-    if (it == orders_.end()) {
-      out.emplace_back(key("o/", id), std::nullopt);
-      continue;
-    }
-    const Order& o = it->second;
+  JsonWriter c;
+  c.begin_object().field("orders_total", orders_total_).key("by_status").begin_array();
+  for (uint64_t n : by_status_)
+    c.value(n);
+  c.end_array()
+      .field("paid_orders", paid_orders_)
+      .field("paid_cents", paid_cents_)
+      .field("refunded_cents", refunded_cents_)
+      .end_object();
+  out.emplace_back("c", c.take());
+  for (const auto& [id, o] : orders_) {
     JsonWriter w(96 + 64 * o.lines.size());
     w.begin_object()
         .field("day", o.day)
@@ -196,92 +169,191 @@ RowChanges StatsReadModel::take_changes_chunk(size_t limit) {
     w.end_array().end_object();
     out.emplace_back(key("o/", id), w.take());
   }
-  for (const int64_t day : dirty_days_) {
-    const Day& d = days_[day];
+  for (const auto& [day, d] : days_) {
     JsonWriter w(48);
     w.begin_array().value(d.revenue).value(d.orders).end_array();
     out.emplace_back("d/" + std::to_string(day), w.take());
   }
-  for (const Uuid& id : dirty_sales_) {
-    const Sales& s = sales_[id];
+  for (const auto& [id, s] : sales_) {
     JsonWriter w(48);
     w.begin_array().value(s.units).value(s.revenue).end_array();
     out.emplace_back(key("ps/", id), w.take());
   }
-  for (const Uuid& id : dirty_products_) {
-    const Named& p = products_[id];
+  for (const auto& [id, p] : products_) {
     JsonWriter w;
     w.begin_array().value(p.name).value(p.category).end_array();
     out.emplace_back(key("p/", id), w.take());
   }
-  for (const Uuid& id : dirty_views_)
-    out.emplace_back(key("v/", id), std::to_string(views_[id]));
-  for (const std::string& q : dirty_searches_)
-    out.emplace_back("s/" + q, std::to_string(searches_[q]));
-  counters_dirty_ = false;
-  dirty_days_.clear();
-  dirty_sales_.clear();
-  dirty_products_.clear();
-  dirty_views_.clear();
-  dirty_searches_.clear();
+  for (const auto& [id, n] : views_)
+    out.emplace_back(key("v/", id), std::to_string(n));
+  for (const auto& [q, n] : searches_)
+    out.emplace_back("s/" + q, std::to_string(n));
   return out;
 }
 
-Status StatsReadModel::load_row(std::string_view key, std::string_view value) {
-  boost::system::error_code ec;
-  json::value v = json::parse(value, ec);
-  if (ec)
-    return Status::corruption("stats row " + std::string(key) + " is damaged; rebuild it");
-  try {
-    const std::string rest(key.substr(key.find('/') + 1));
-    auto uuid = [](std::string_view text) {
-      const auto id = Uuid::parse(text);
-      if (!id)
-        throw std::invalid_argument("not a UUID: " + std::string(text));
-      return *id;
-    };
-    if (key == "c") {
-      const json::object& o = v.as_object();
-      orders_total_ = o.at("orders_total").to_number<uint64_t>();
-      for (size_t i = 0; i < 5; ++i)
-        by_status_[i] = o.at("by_status").as_array().at(i).to_number<uint64_t>();
-      paid_orders_ = o.at("paid_orders").to_number<uint64_t>();
-      paid_cents_ = o.at("paid_cents").to_number<int64_t>();
-      refunded_cents_ = o.at("refunded_cents").to_number<int64_t>();
-    } else if (key.starts_with("o/")) {
-      const json::object& o = v.as_object();
-      Order order;
-      order.day = o.at("day").to_number<int64_t>();
-      order.total = o.at("total").to_number<int64_t>();
-      order.status = o.at("status").to_number<uint8_t>();
-      if (order.status > kCancelled)
-        throw std::invalid_argument("unknown status");
-      order.refunded = o.at("refunded").to_number<int64_t>();
-      for (const auto& l : o.at("lines").as_array()) {
-        const auto& a = l.as_array();
-        order.lines.push_back({uuid(json::value_to<std::string>(a.at(0))),
-                               a.at(1).to_number<int64_t>(), a.at(2).to_number<int64_t>()});
-      }
-      orders_[uuid(rest)] = std::move(order);
-    } else if (key.starts_with("d/")) {
-      days_[std::stoll(rest)] = {v.as_array().at(0).to_number<int64_t>(),
-                                 v.as_array().at(1).to_number<uint64_t>()};
-    } else if (key.starts_with("ps/")) {
-      sales_[uuid(rest)] = {v.as_array().at(0).to_number<int64_t>(),
-                            v.as_array().at(1).to_number<int64_t>()};
-    } else if (key.starts_with("p/")) {
-      products_[uuid(rest)] = {json::value_to<std::string>(v.as_array().at(0)),
-                               json::value_to<std::string>(v.as_array().at(1))};
-    } else if (key.starts_with("v/")) {
-      views_[uuid(rest)] = v.to_number<uint64_t>();
-    } else if (key.starts_with("s/")) {
-      searches_[rest] = v.to_number<uint64_t>();
+// Snapshot layout (all fixed width, see core/binary_codec.h):
+//   format, counters, orders (the bulk: millions), then the small tables
+//   products, days (ascending), sales, views, searches.
+void StatsReadModel::save(BinaryWriter& out) const {
+  size_t lines = 0;
+  for (const auto& [id, o] : orders_)
+    lines += o.lines.size();
+  out.reserve(out.size() + 128 + orders_.size() * kOrderBytes + lines * kLineBytes +
+              products_.size() * 64 + days_.size() * kDayBytes + sales_.size() * kSalesBytes +
+              views_.size() * kViewBytes + searches_.size() * 32);
+  out.u32(kSnapshotFormat);
+  save_counters(out);
+  save_orders(out);
+  save_tables(out);
+}
+
+void StatsReadModel::save_counters(BinaryWriter& out) const {
+  out.u64(orders_total_);
+  for (uint64_t n : by_status_)
+    out.u64(n);
+  out.u64(paid_orders_);
+  out.i64(paid_cents_);
+  out.i64(refunded_cents_);
+}
+
+void StatsReadModel::save_orders(BinaryWriter& out) const {
+  out.count(orders_.size());
+  for (const auto& [id, o] : orders_) {
+    out.uuid(id);
+    out.i64(o.day);
+    out.i64(o.total);
+    out.i64(o.refunded);
+    out.u8(o.status);
+    out.count(o.lines.size());
+    for (const Line& l : o.lines) {
+      out.uuid(l.product_id);
+      out.i64(l.quantity);
+      out.i64(l.line_total);
     }
-  } catch (const std::exception& e) {
-    return Status::corruption("stats row " + std::string(key) + " is damaged (" + e.what() +
-                              "); rebuild it");
   }
-  return Status::ok();
+}
+
+void StatsReadModel::save_tables(BinaryWriter& out) const {
+  out.count(products_.size());
+  for (const auto& [id, p] : products_) {
+    out.uuid(id);
+    out.bytes(p.name);
+    out.bytes(p.category);
+  }
+  out.count(days_.size());
+  for (const auto& [day, d] : days_) {
+    out.i64(day);
+    out.i64(d.revenue);
+    out.u64(d.orders);
+  }
+  out.count(sales_.size());
+  for (const auto& [id, s] : sales_) {
+    out.uuid(id);
+    out.i64(s.units);
+    out.i64(s.revenue);
+  }
+  out.count(views_.size());
+  for (const auto& [id, n] : views_) {
+    out.uuid(id);
+    out.u64(n);
+  }
+  out.count(searches_.size());
+  for (const auto& [q, n] : searches_) {
+    out.bytes(q);
+    out.u64(n);
+  }
+}
+
+Status StatsReadModel::load(BinaryReader& in) {
+  clear();
+  if (in.u32() != kSnapshotFormat)
+    in.fail();
+  load_counters(in);
+  load_orders(in);
+  load_tables(in);
+  Status status = in.finish("snapshot of read model stats");
+  if (!status.is_ok())
+    clear();
+  return status;
+}
+
+void StatsReadModel::load_counters(BinaryReader& in) {
+  orders_total_ = in.u64();
+  for (uint64_t& n : by_status_)
+    n = in.u64();
+  paid_orders_ = in.u64();
+  paid_cents_ = in.i64();
+  refunded_cents_ = in.i64();
+}
+
+void StatsReadModel::load_orders(BinaryReader& in) {
+  const size_t n = in.count(kOrderBytes);
+  orders_.reserve(n);
+  for (size_t i = 0; i < n && in.ok(); ++i) {
+    const Uuid id = in.uuid();
+    Order o;
+    o.day = in.i64();
+    o.total = in.i64();
+    o.refunded = in.i64();
+    o.status = in.u8();
+    // Delivered and cancelled orders are let go (move_status): never kept.
+    if (o.status > kShipped)
+      in.fail();
+    const size_t lines = in.count(kLineBytes);
+    o.lines.reserve(lines);
+    for (size_t j = 0; j < lines; ++j) {
+      Line& l = o.lines.emplace_back();
+      l.product_id = in.uuid();
+      l.quantity = in.i64();
+      l.line_total = in.i64();
+    }
+    if (!orders_.try_emplace(id, std::move(o)).second)
+      in.fail();  // an order twice: damage
+  }
+}
+
+void StatsReadModel::load_tables(BinaryReader& in) {
+  const size_t products = in.count(kProductBytes);
+  products_.reserve(products);
+  for (size_t i = 0; i < products && in.ok(); ++i) {
+    const Uuid id = in.uuid();
+    const std::string_view name = in.bytes();
+    const std::string_view category = in.bytes();
+    if (!products_.try_emplace(id, Named{std::string(name), std::string(category)}).second)
+      in.fail();
+  }
+  // Saved in ascending order, so each day goes at the end of the map.
+  const size_t days = in.count(kDayBytes);
+  for (size_t i = 0; i < days && in.ok(); ++i) {
+    const int64_t day = in.i64();
+    if (!days_.empty() && day <= days_.rbegin()->first)
+      in.fail();
+    Day& d = days_.emplace_hint(days_.end(), day, Day{})->second;
+    d.revenue = in.i64();
+    d.orders = in.u64();
+  }
+  const size_t sales = in.count(kSalesBytes);
+  sales_.reserve(sales);
+  for (size_t i = 0; i < sales && in.ok(); ++i) {
+    const Uuid id = in.uuid();
+    const int64_t units = in.i64();
+    if (!sales_.try_emplace(id, Sales{units, in.i64()}).second)
+      in.fail();
+  }
+  const size_t views = in.count(kViewBytes);
+  views_.reserve(views);
+  for (size_t i = 0; i < views && in.ok(); ++i) {
+    const Uuid id = in.uuid();
+    if (!views_.try_emplace(id, in.u64()).second)
+      in.fail();
+  }
+  const size_t searches = in.count(kSearchBytes);
+  searches_.reserve(searches);
+  for (size_t i = 0; i < searches && in.ok(); ++i) {
+    const std::string_view q = in.bytes();
+    if (!searches_.try_emplace(std::string(q), in.u64()).second)
+      in.fail();
+  }
 }
 
 void StatsReadModel::clear() {
@@ -294,7 +366,6 @@ void StatsReadModel::clear() {
   orders_total_ = paid_orders_ = 0;
   std::fill(std::begin(by_status_), std::end(by_status_), 0);
   paid_cents_ = refunded_cents_ = 0;
-  (void)take_changes();
 }
 
 Dashboard StatsReadModel::dashboard(size_t top) const {

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
 
 #include <cstdint>
 #include <map>
@@ -54,9 +53,9 @@ class StatsReadModel final : public Projection {
  public:
   std::string_view name() const override { return "stats"; }
   void apply(const EventView& event) override;
-  RowChanges take_changes() override { return take_changes_chunk(SIZE_MAX); }
-  RowChanges take_changes_chunk(size_t limit) override;
-  Status load_row(std::string_view key, std::string_view value) override;
+  Rows rows() const override;
+  void save(BinaryWriter& out) const override;
+  Status load(BinaryReader& in) override;
   void clear() override;
 
   Dashboard dashboard(size_t top = 10) const;
@@ -85,6 +84,13 @@ class StatsReadModel final : public Projection {
   };
   void move_status(const Uuid& id, uint8_t to);
   void pay(const Order& o, int sign);
+  // One snapshot section each, in the order save() writes them.
+  void save_counters(BinaryWriter& out) const;
+  void save_orders(BinaryWriter& out) const;
+  void save_tables(BinaryWriter& out) const;
+  void load_counters(BinaryReader& in);
+  void load_orders(BinaryReader& in);
+  void load_tables(BinaryReader& in);
 
   // Binary ids: order events are folded millions of times per rebuild.
   absl::flat_hash_map<Uuid, Named, UuidHash> products_;
@@ -95,11 +101,6 @@ class StatsReadModel final : public Projection {
   absl::flat_hash_map<std::string, uint64_t> searches_;
   uint64_t orders_total_ = 0, by_status_[5] = {0, 0, 0, 0, 0}, paid_orders_ = 0;
   int64_t paid_cents_ = 0, refunded_cents_ = 0;
-  // What changed since take_changes, by row kind.
-  bool counters_dirty_ = false;
-  absl::flat_hash_set<Uuid, UuidHash> dirty_orders_, dirty_sales_, dirty_products_, dirty_views_;
-  absl::flat_hash_set<int64_t> dirty_days_;
-  absl::flat_hash_set<std::string> dirty_searches_;
 };
 
 }  // namespace orderly::projections

@@ -4,12 +4,14 @@
 // it (the API maps rows to its own shapes).
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
+#include <functional>
 #include <optional>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "core/clock.h"
+#include "core/string_hash.h"
 #include "projections/projection.h"
 
 namespace orderly::projections {
@@ -23,8 +25,9 @@ class UsersReadModel final : public Projection {
  public:
   std::string_view name() const override { return "users"; }
   void apply(const EventView& event) override;
-  RowChanges take_changes() override;
-  Status load_row(std::string_view key, std::string_view value) override;
+  Rows rows() const override;
+  void save(BinaryWriter& out) const override;
+  Status load(BinaryReader& in) override;
   void clear() override;
 
   std::optional<UserRow> get(std::string_view id) const;
@@ -33,10 +36,17 @@ class UsersReadModel final : public Projection {
   size_t size() const;
 
  private:
+  // Searched with string_view: no key copy per lookup.
+  template <typename V>
+  using StringMap = absl::flat_hash_map<std::string, V, StringHash, std::equal_to<>>;
+  using Index = StringMap<std::string>;  // lower-case email or username -> id
+
   void index(const UserRow& u);
-  std::unordered_map<std::string, UserRow> users_;
-  std::unordered_map<std::string, std::string> by_email_, by_username_;  // lower-case -> id
-  std::unordered_set<std::string> dirty_;
+  bool indexes_rebuildable() const;
+  void load_index(BinaryReader& in, Index& index);
+
+  StringMap<UserRow> users_;
+  Index by_email_, by_username_;
 };
 
 }  // namespace orderly::projections

@@ -23,7 +23,8 @@ namespace {
 // The store and the writer, opened for an operator command.
 struct Engine {
   std::unique_ptr<eventstore::EventStore> store;
-  std::unique_ptr<commands::CommandProcessor> processor;
+  std::unique_ptr<eventstore::SnapshotStore> snapshots;   // the writer's, as `serve` keeps it
+  std::unique_ptr<commands::CommandProcessor> processor;  // declared last: stops first
 };
 
 Result<Engine> open_engine(const CommonOptions& common) {
@@ -40,10 +41,16 @@ Result<Engine> open_engine(const CommonOptions& common) {
     }
     return store.status();
   }
-  auto processor = commands::CommandProcessor::start(**store);
+  auto snapshots = eventstore::SnapshotStore::open(common.data_dir + "/snapshots");
+  if (!snapshots)
+    return snapshots.status();
+  commands::ProcessorOptions processor_options;
+  processor_options.snapshots = snapshots->get();
+  auto processor = commands::CommandProcessor::start(**store, processor_options);
   if (!processor)
     return processor.status();
-  return Engine{std::move(store).value(), std::move(processor).value()};
+  return Engine{std::move(store).value(), std::move(snapshots).value(),
+                std::move(processor).value()};
 }
 
 commands::CommandMeta operator_meta() {

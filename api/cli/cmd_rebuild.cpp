@@ -1,6 +1,7 @@
 // `orderly rebuild [NAME | --all] [--verify]`: folds the whole log into fresh
-// read models. With --verify nothing is written: the result is compared with
-// the stored rows and the first differences are printed.
+// read models and saves them. With --verify nothing is written: the result is
+// compared, row by row, with what the engine would serve (each stored
+// snapshot, resumed to the log's end), and the first differences are printed.
 #include <chrono>
 #include <cstdio>
 
@@ -16,7 +17,7 @@ namespace {
 constexpr int kDifferencesShown = 5;
 
 // Returns the number of differences; prints the first few.
-size_t compare(const projections::RowChanges& rebuilt, const projections::RowChanges& stored,
+size_t compare(const projections::Rows& rebuilt, const projections::Rows& stored,
                std::string_view model) {
   size_t i = 0, j = 0, differences = 0;
   auto show = [&](const std::string& what) {
@@ -30,8 +31,8 @@ size_t compare(const projections::RowChanges& rebuilt, const projections::RowCha
       show("row " + stored[j++].first + " is stored but the log does not produce it");
     } else {
       if (rebuilt[i].second != stored[j].second) {
-        show("row " + rebuilt[i].first + " differs: stored " + stored[j].second.value_or("") +
-             ", from the log " + rebuilt[i].second.value_or(""));
+        show("row " + rebuilt[i].first + " differs: stored " + stored[j].second +
+             ", from the log " + rebuilt[i].second);
       }
       ++i;
       ++j;
@@ -79,7 +80,7 @@ int run_rebuild(const CommonOptions& common, const RebuildOptions& o) {
   Progress progress("rebuilding " + names);
   auto on_progress = [&](uint64_t at) { progress.update(at, end); };
   if (!o.verify) {
-    // Folded in one pass, each model's rows then written in bounded chunks.
+    // Folded in one pass, then each model saved.
     auto written = projections::rebuild_into(**log, raw, **rows, on_progress);
     progress.finish();
     if (!written) {
@@ -88,8 +89,8 @@ int run_rebuild(const CommonOptions& common, const RebuildOptions& o) {
     }
     for (size_t i = 0; i < models.size(); ++i) {
       const std::string_view name = models[i]->name();
-      std::printf("%.*s: rebuilt %llu rows\n", static_cast<int>(name.size()), name.data(),
-                  static_cast<unsigned long long>((*written)[i]));
+      std::printf("%.*s: rebuilt (%.1f MB snapshot)\n", static_cast<int>(name.size()), name.data(),
+                  static_cast<double>((*written)[i]) / 1e6);
     }
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -98,38 +99,38 @@ int run_rebuild(const CommonOptions& common, const RebuildOptions& o) {
                 secs > 0 ? static_cast<double>(end) / secs : 0.0);
     return kExitOk;
   }
-  auto rebuilt = projections::rebuild_rows(**log, raw, on_progress);
+  auto folded = projections::fold_from_scratch(**log, raw, on_progress);
   progress.finish();
-  if (!rebuilt) {
-    std::fprintf(stderr, "orderly rebuild: %s\n", rebuilt.status().to_string().c_str());
-    return rebuilt.status().code() == ErrorCode::kCorruption ? kExitDamage : kExitFailure;
+  if (!folded) {
+    std::fprintf(stderr, "orderly rebuild: %s\n", folded.status().to_string().c_str());
+    return folded.status().code() == ErrorCode::kCorruption ? kExitDamage : kExitFailure;
   }
-  // --verify: every model compared with its stored rows.
+  // --verify: every model compared with its stored snapshot, resumed to the
+  // same position the way `serve` resumes it.
   int status = kExitOk;
   for (size_t i = 0; i < models.size(); ++i) {
     const std::string_view name = models[i]->name();
     const int n = static_cast<int>(name.size());
-    projections::RowChanges& fresh = (*rebuilt)[i];
-    projections::RowChanges stored;
-    Status st = (*rows)->scan(name, [&](std::string_view k, std::string_view v) {
-      stored.emplace_back(std::string(k), std::string(v));
-    });
-    auto checkpoint = (*rows)->checkpoint(name);
-    if (!st.is_ok() || !checkpoint) {
-      std::fprintf(stderr, "orderly rebuild: %s\n",
-                   (st.is_ok() ? checkpoint.status() : st).to_string().c_str());
+    auto stored_model = projections::make_read_model(name);
+    auto at = projections::load_model(**rows, *stored_model);
+    if (!at && at.status().code() != ErrorCode::kCorruption) {
+      std::fprintf(stderr, "orderly rebuild: %s\n", at.status().to_string().c_str());
       return kExitFailure;
     }
-    if (*checkpoint != end) {
-      std::printf(
-          "%.*s: stored read model is at position %llu, the log at %llu: run it to the end "
-          "first\n",
-          n, name.data(), static_cast<unsigned long long>(*checkpoint),
-          static_cast<unsigned long long>(end));
+    if (!at || *at > *folded) {
+      std::printf("%.*s: the stored snapshot cannot be used: %s\n", n, name.data(),
+                  at ? "it is ahead of the log" : at.status().to_string().c_str());
       status = kExitDamage;
       continue;
     }
+    if (Status st = projections::fold_range(**log, *stored_model, *at, *folded); !st.is_ok()) {
+      std::fprintf(stderr, "orderly rebuild: %s\n", st.to_string().c_str());
+      return st.code() == ErrorCode::kCorruption ? kExitDamage : kExitFailure;
+    }
+    projections::Rows fresh = models[i]->rows();
+    projections::Rows stored = stored_model->rows();
     projections::sort_rows(fresh);
+    projections::sort_rows(stored);
     const size_t differences = compare(fresh, stored, name);
     std::printf("%.*s: %zu rows, %zu difference(s)\n", n, name.data(), fresh.size(), differences);
     if (differences > 0)

@@ -89,21 +89,29 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     log->error("cannot open the read models: {}", rows.status().to_string());
     return kExitFailure;
   }
+  auto snapshots = eventstore::SnapshotStore::open(common.data_dir + "/snapshots");
+  if (!snapshots) {
+    log->error("cannot open the writer's snapshots: {}", snapshots.status().to_string());
+    return kExitFailure;
+  }
   projections::ProjectionRunner runner(**store, **rows, projections::all_read_models_shared());
-  // The read models load their rows while the writer folds the log: a
+  // The read models load their snapshots while the writer loads its own: a
   // restart takes the longer of the two, not their sum.
   const auto loading_started = std::chrono::steady_clock::now();
   auto models_loaded = std::async(std::launch::async, [&runner] { return runner.start(); });
   commands::ProcessorOptions processor_options;
   processor_options.queue_capacity = serve.queue_capacity;
+  processor_options.snapshots = snapshots->get();
   auto processor = commands::CommandProcessor::start(**store, processor_options);
   if (!processor) {
     log->error("cannot rebuild the writer's state: {}", processor.status().to_string());
     return kExitFailure;
   }
   const auto rebuilt = (*processor)->stats();
-  log->info("command pipeline running: {} events folded in {:.3f} s", rebuilt.rebuilt_events,
-            rebuilt.rebuild_seconds);
+  if (!rebuilt.snapshot_note.empty())
+    log->warn("{}", rebuilt.snapshot_note);
+  log->info("command pipeline running: snapshot at position {}, then {} events folded in {:.3f} s",
+            rebuilt.snapshot_position, rebuilt.rebuilt_events, rebuilt.rebuild_seconds);
   if (Status st = models_loaded.get(); !st.is_ok()) {
     log->error("cannot start the read models: {} (try `orderly rebuild --all`)", st.to_string());
     return kExitFailure;
@@ -113,6 +121,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - loading_started).count());
   for (const auto& m : runner.status()) {
     log->info("read model {} at position {} ({} behind)", m.name, m.position, m.lag);
+    if (!m.last_rebuild.empty())
+      log->warn("read model {}: {}", m.name, m.last_rebuild);
   }
   if (!has_products && !serve.no_demo) {
     auto demo = create_demo_catalog(**processor);
@@ -208,8 +218,12 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     fanout->stop();
   if (notifier)
     notifier->stop();
-  (*processor)->stop();  // every queued command answered, every batch durable
-  runner.stop();
+  (*processor)->stop();  // every queued command answered, every batch durable; its snapshot saved
+  if (const auto stopped = (*processor)->stats(); !stopped.snapshot_note.empty())
+    log->warn("{}", stopped.snapshot_note);
+  if (Status saved = runner.stop(); !saved.is_ok())  // read models saved where they stopped
+    log->warn("saving the read models' snapshots: {} (the next start folds more)",
+              saved.to_string());
   http_api.finish_waits();  // the last answers, while the server object still exists
   Status st = (*store)->close();
   if (!st.is_ok()) {

@@ -167,7 +167,7 @@ class OrderlyInProcess final : public System {
 
   void stop() override {
     if (runner_)
-      runner_->stop();
+      (void)runner_->stop();
     if (writer_)
       writer_->stop();
     runner_.reset();

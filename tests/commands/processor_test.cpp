@@ -20,10 +20,18 @@ namespace {
 
 struct Engine {
   std::unique_ptr<EventStore> store;
+  std::unique_ptr<SnapshotStore> snapshots;
   std::unique_ptr<CommandProcessor> processor;
 
-  explicit Engine(const std::string& dir, ProcessorOptions options = {}) {
+  // With `use_snapshots`, the writer keeps its snapshot in <dir>/snapshots,
+  // as `orderly serve` does.
+  explicit Engine(const std::string& dir, ProcessorOptions options = {},
+                  bool use_snapshots = false) {
     store = std::move(EventStore::open(dir).value());
+    if (use_snapshots) {
+      snapshots = std::move(SnapshotStore::open(dir + "/snapshots").value());
+      options.snapshots = snapshots.get();
+    }
     auto p = CommandProcessor::start(*store, std::move(options));
     REQUIRE_MESSAGE(p.is_ok(), p.status().to_string());
     processor = std::move(p).value();
@@ -33,6 +41,7 @@ struct Engine {
     if (processor)
       processor->stop();
     processor.reset();
+    snapshots.reset();
     if (store)
       REQUIRE(store->close().is_ok());
     store.reset();
@@ -99,54 +108,59 @@ TEST_CASE("processor: a shop's day through the single writer, answers carry log 
 }
 
 TEST_CASE("processor: idempotency keys answer the first result, also after a restart") {
-  TempDir dir;
-  const Uuid user = new_id();
-  Uuid cup;
-  CommandReply first;
-  auto keyed = [&](uint64_t fingerprint) {
-    CommandMeta m = as(user);
-    m.idempotency_key = "order-attempt-1";
-    m.request_fingerprint = fingerprint;
-    return m;
-  };
-  {
-    Engine e(dir.path());
-    cup = create_product(*e.processor, 100, 10);
+  for (bool snapshots : {false, true}) {
+    CAPTURE(snapshots);
+    TempDir dir;
+    const Uuid user = new_id();
+    Uuid cup;
+    CommandReply first;
+    auto keyed = [&](uint64_t fingerprint) {
+      CommandMeta m = as(user);
+      m.idempotency_key = "order-attempt-1";
+      m.request_fingerprint = fingerprint;
+      return m;
+    };
+    {
+      Engine e(dir.path(), {}, snapshots);
+      cup = create_product(*e.processor, 100, 10);
+      PlaceOrder place;
+      place.order_id = new_id();
+      place.items = {{cup, 1}};
+      auto r = e.processor->execute(place, keyed(42));
+      REQUIRE(r.is_ok());
+      first = *r;
+      const uint64_t end = e.store->last_position();
+      // The retry carries a new order id (the API makes one per request): it
+      // still gets the first order back, and nothing is appended.
+      place.order_id = new_id();
+      auto again = e.processor->execute(place, keyed(42));
+      REQUIRE(again.is_ok());
+      CHECK(again->duplicate);
+      CHECK(again->stream == first.stream);
+      CHECK(again->last_position == first.last_position);
+      CHECK(e.store->last_position() == end);
+      auto reused = e.processor->execute(place, keyed(43));
+      CHECK(reused.status().code() == ErrorCode::kIdempotencyKeyReused);
+      // Another user's identical key is another key.
+      CommandMeta other = keyed(42);
+      other.actor = new_id();
+      place.order_id = new_id();
+      auto theirs = e.processor->execute(place, other);
+      REQUIRE(theirs.is_ok());
+      CHECK_FALSE(theirs->duplicate);
+    }
+    Engine e(dir.path(), {}, snapshots);
+    CHECK(e.processor->stats().snapshot_position == (snapshots ? e.store->last_position() : 0));
     PlaceOrder place;
     place.order_id = new_id();
     place.items = {{cup, 1}};
-    auto r = e.processor->execute(place, keyed(42));
-    REQUIRE(r.is_ok());
-    first = *r;
-    const uint64_t end = e.store->last_position();
-    // The retry carries a new order id (the API makes one per request): it
-    // still gets the first order back, and nothing is appended.
-    place.order_id = new_id();
-    auto again = e.processor->execute(place, keyed(42));
-    REQUIRE(again.is_ok());
-    CHECK(again->duplicate);
-    CHECK(again->stream == first.stream);
-    CHECK(again->last_position == first.last_position);
-    CHECK(e.store->last_position() == end);
-    auto reused = e.processor->execute(place, keyed(43));
-    CHECK(reused.status().code() == ErrorCode::kIdempotencyKeyReused);
-    // Another user's identical key is another key.
-    CommandMeta other = keyed(42);
-    other.actor = new_id();
-    place.order_id = new_id();
-    auto theirs = e.processor->execute(place, other);
-    REQUIRE(theirs.is_ok());
-    CHECK_FALSE(theirs->duplicate);
+    auto after = e.processor->execute(place, keyed(42));
+    REQUIRE(after.is_ok());
+    CHECK(after->duplicate);
+    CHECK(after->stream == first.stream);
+    CHECK(e.processor->execute(place, keyed(7)).status().code() ==
+          ErrorCode::kIdempotencyKeyReused);
   }
-  Engine e(dir.path());
-  PlaceOrder place;
-  place.order_id = new_id();
-  place.items = {{cup, 1}};
-  auto after = e.processor->execute(place, keyed(42));
-  REQUIRE(after.is_ok());
-  CHECK(after->duplicate);
-  CHECK(after->stream == first.stream);
-  CHECK(e.processor->execute(place, keyed(7)).status().code() == ErrorCode::kIdempotencyKeyReused);
 }
 
 TEST_CASE("processor: long keys fit, and a key reused on another kind of command is refused") {
@@ -292,39 +306,82 @@ TEST_CASE("processor: racing for the last units, exactly the available units are
 }
 
 TEST_CASE("processor: state after a restart equals the state before") {
+  for (bool snapshots : {false, true}) {
+    CAPTURE(snapshots);
+    TempDir dir;
+    ShopState before;
+    {
+      Engine e(dir.path(), {}, snapshots);
+      const Uuid a = create_product(*e.processor, 100, 50),
+                 b = create_product(*e.processor, 250, 5);
+      for (int i = 0; i < 30; ++i) {
+        const Uuid user = new_id();
+        PlaceOrder place;
+        place.order_id = new_id();
+        place.items = {{a, 1 + i % 3}};
+        if (i % 4 == 0)
+          place.items.push_back({b, 1});
+        auto r = e.processor->execute(place, as(user));
+        if (!r.is_ok())
+          continue;
+        if (i % 3 == 0) {
+          const Uuid pay = new_id();
+          REQUIRE(e.processor->execute(CreatePayment{pay, place.order_id}, as(user)).is_ok());
+          REQUIRE(e.processor
+                      ->execute(ConfirmPayment{pay, i % 2 ? "pm_card_ok" : "pm_card_declined"},
+                                as(user))
+                      .is_ok());
+        } else if (i % 5 == 0) {
+          REQUIRE(e.processor->execute(CancelOrder{place.order_id}, as(user)).is_ok());
+        }
+      }
+      REQUIRE(e.processor->execute(AdjustStock{a, 7}, as(kAdmin, Role::kAdmin)).is_ok());
+      before = e.snapshot();
+    }
+    Engine e(dir.path(), {}, snapshots);
+    const ShopState after = e.snapshot();
+    CHECK(diff_states(before, after) == "");
+    const ProcessorStats st = e.processor->stats();
+    CHECK(st.snapshot_note == "");
+    if (snapshots) {  // loaded, nothing left to fold
+      CHECK(st.snapshot_position == e.store->last_position());
+      CHECK(st.rebuilt_events == 0);
+    } else {
+      CHECK(st.rebuilt_events > 0);
+    }
+  }
+}
+
+TEST_CASE(
+    "processor: a writer snapshot that is damaged or ahead of the log is not used: the whole log "
+    "is folded") {
   TempDir dir;
   ShopState before;
+  uint64_t end = 0;
   {
-    Engine e(dir.path());
-    const Uuid a = create_product(*e.processor, 100, 50), b = create_product(*e.processor, 250, 5);
-    for (int i = 0; i < 30; ++i) {
-      const Uuid user = new_id();
-      PlaceOrder place;
-      place.order_id = new_id();
-      place.items = {{a, 1 + i % 3}};
-      if (i % 4 == 0)
-        place.items.push_back({b, 1});
-      auto r = e.processor->execute(place, as(user));
-      if (!r.is_ok())
-        continue;
-      if (i % 3 == 0) {
-        const Uuid pay = new_id();
-        REQUIRE(e.processor->execute(CreatePayment{pay, place.order_id}, as(user)).is_ok());
-        REQUIRE(
-            e.processor
-                ->execute(ConfirmPayment{pay, i % 2 ? "pm_card_ok" : "pm_card_declined"}, as(user))
-                .is_ok());
-      } else if (i % 5 == 0) {
-        REQUIRE(e.processor->execute(CancelOrder{place.order_id}, as(user)).is_ok());
-      }
-    }
-    REQUIRE(e.processor->execute(AdjustStock{a, 7}, as(kAdmin, Role::kAdmin)).is_ok());
+    Engine e(dir.path(), {}, true);
+    const Uuid cup = create_product(*e.processor, 100, 50);
+    for (int i = 0; i < 10; ++i)
+      REQUIRE(e.processor->execute(PlaceOrder{new_id(), {{cup, 1}}, "", 900'000'000}, as(new_id()))
+                  .is_ok());
     before = e.snapshot();
+    end = e.store->last_position();
   }
-  Engine e(dir.path());
-  const ShopState after = e.snapshot();
-  CHECK(diff_states(before, after) == "");
-  CHECK(e.processor->stats().rebuilt_events > 0);
+  SUBCASE("damaged") {
+    auto snaps = std::move(SnapshotStore::open(dir.path() + "/snapshots").value());
+    REQUIRE(snaps->save(kWriterSnapshot, "not a writer snapshot", end).is_ok());
+  }
+  SUBCASE("ahead of the log (its unsynced tail lost)") {
+    auto snaps = std::move(SnapshotStore::open(dir.path() + "/snapshots").value());
+    auto stored = std::move(snaps->load(kWriterSnapshot).value());
+    REQUIRE(stored.has_value());
+    REQUIRE(snaps->save(kWriterSnapshot, stored->bytes, end + 5).is_ok());
+  }
+  Engine e(dir.path(), {}, true);
+  const ProcessorStats st = e.processor->stats();
+  CHECK(st.snapshot_note.find("folded from the start") != std::string::npos);
+  CHECK(st.rebuilt_events == end);
+  CHECK(diff_states(before, e.snapshot()) == "");
 }
 
 TEST_CASE("processor: pending orders past their time-to-live are cancelled by the engine") {

@@ -77,12 +77,58 @@ inline std::string diff_states(const commands::ShopState& a, const commands::Sho
       return "user " + id.to_string() + " differs";
     }
   }
+  for (const auto& [id, u] : a.users) {
+    const auto& v = b.users.find(id)->second;
+    if (u.username != v.username || u.revoked_families != v.revoked_families)
+      return "user " + id.to_string() + " differs";
+    for (const auto& [token, t] : u.tokens) {
+      auto it = v.tokens.find(token);
+      if (it == v.tokens.end() || it->second.family_id != t.family_id ||
+          it->second.token_hash != t.token_hash || it->second.expires_at != t.expires_at ||
+          it->second.status != t.status)
+        return "refresh token " + token.to_string() + " differs";
+    }
+  }
   if (size_diff("notifications", a.notifications.size(), b.notifications.size()))
     return out.str();
+  for (const auto& [id, n] : a.notifications) {
+    auto it = b.notifications.find(id);
+    if (it == b.notifications.end() || it->second.user_id != n.user_id ||
+        it->second.attempts != n.attempts || it->second.version != n.version ||
+        it->second.status != n.status)
+      return "notification " + id.to_string() + " differs";
+  }
   if (size_diff("open payments", a.open_payment_by_order.size(), b.open_payment_by_order.size()))
     return out.str();
+  for (const auto& [order, payment] : a.open_payment_by_order) {
+    auto it = b.open_payment_by_order.find(order);
+    if (it == b.open_payment_by_order.end() || it->second != payment)
+      return "open payment of order " + order.to_string() + " differs";
+  }
+  for (const auto& [id, c] : a.carts) {
+    const auto& lines = b.carts.find(id)->second.lines;
+    for (size_t i = 0; i < c.lines.size(); ++i) {
+      if (c.lines[i].product_id != lines[i].product_id || c.lines[i].quantity != lines[i].quantity)
+        return "cart " + id.to_string() + " lines differ";
+    }
+  }
+
   if (a.skus != b.skus || a.usernames != b.usernames || a.emails != b.emails)
     return "an index differs";
+  return "";
+}
+
+// The expiry queues, entry by entry in pop order, stale entries included.
+// Not part of diff_states: a refolded state keeps entries the live writer
+// has already popped. A snapshot, though, keeps them exactly.
+inline std::string diff_expiries(const commands::ShopState& a, const commands::ShopState& b) {
+  auto ea = a.expiries, eb = b.expiries;
+  if (ea.size() != eb.size())
+    return "expiries: " + std::to_string(ea.size()) + " vs " + std::to_string(eb.size());
+  for (; !ea.empty(); ea.pop(), eb.pop()) {
+    if (ea.top() != eb.top())
+      return "expiry queues differ";
+  }
   return "";
 }
 

@@ -149,7 +149,7 @@ TEST_CASE("catalog: filters, ranked search, sorting, pagination edges, categorie
 }
 
 TEST_CASE(
-    "catalog runner: persists rows with its checkpoint, restarts from them, read-your-writes") {
+    "catalog runner: saves its snapshot with its position, restarts from it, read-your-writes") {
   Shop shop;
   const Uuid cup = shop.product(1, "Espresso cup", "kitchen", 1299, 10);
   auto rows = std::move(ReadModelStore::open(shop.dir.sub("data/readmodels")).value());
@@ -166,8 +166,8 @@ TEST_CASE(
     CHECK(runner.status().at(0).lag == 0);
     CHECK(runner.status().at(0).lag_seconds == 0);
     CHECK(runner.status().at(0).state == "live");
-    runner.stop();
-    CHECK(*rows->checkpoint("catalog") == placed->last_position);
+    REQUIRE(runner.stop().is_ok());
+    CHECK(*rows->position("catalog") == placed->last_position);
   }
   // Behind the log, it reports how far and how old its answers are.
   {
@@ -180,7 +180,7 @@ TEST_CASE(
     CHECK(st.lag_seconds >= 0);
     CHECK(st.state == "catching_up");
   }
-  // A new instance resumes from the stored rows, without replaying the log.
+  // A new instance resumes from the stored snapshot, without replaying the log.
   CatalogReadModel again;
   ProjectionRunner runner(*shop.store, *rows, {&again});
   REQUIRE(runner.start().is_ok());

@@ -60,7 +60,7 @@ TEST_CASE(
     ProjectionRunner runner(*store, *rows, {&model});
     REQUIRE(runner.start().is_ok());
     REQUIRE(runner.wait_for("orders", store->last_position(), std::chrono::seconds(60)));
-    runner.stop();
+    REQUIRE(runner.stop().is_ok());
 
     const std::string a = test_id(500).to_string();
     auto mine = model.list(a, "", 1, 20);

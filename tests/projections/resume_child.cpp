@@ -19,7 +19,10 @@ int main(int argc, char** argv) {
     return 3;
   projections::CatalogReadModel model;
   projections::RunnerOptions ro;
-  ro.chunk = 64;  // many commits, so a kill lands between and inside them
+  ro.chunk = 64;
+  // Many snapshots, so a kill lands between them and inside their saves.
+  ro.snapshot_every = 256;
+  ro.snapshot_interval = std::chrono::milliseconds(0);
   projections::ProjectionRunner runner(**store, **rows, {&model}, ro);
   if (!runner.start().is_ok())
     return 4;

@@ -69,7 +69,7 @@ TEST_CASE("stats: revenue, statuses, days, top products and categories, views an
   ProjectionRunner runner(*store, *rows, {&stats});
   REQUIRE(runner.start().is_ok());
   REQUIRE(runner.wait_for("stats", store->last_position(), std::chrono::seconds(60)));
-  runner.stop();
+  REQUIRE(runner.stop().is_ok());
   auto check = [&](const StatsReadModel& model) {
     const Dashboard d = model.dashboard();
     CHECK(d.orders_total == 5);

@@ -66,7 +66,7 @@ TEST_CASE("users and notifications read models: lookups for login, history newes
   CHECK(page.items[1].status == "failed");
   CHECK(page.items[1].last_error == "connection refused");
   CHECK(notes.list(new_id().to_string(), 1, 20).total == 0);
-  runner.stop();
+  REQUIRE(runner.stop().is_ok());
 
   // Both reload from their rows.
   UsersReadModel users2;

@@ -1,0 +1,148 @@
+// A small binary encoding for snapshots (the writer's state, read models):
+// fixed-width little-endian integers, length-prefixed byte strings and
+// 16-byte ids, written in one pass into one string and read back in place.
+//
+// Snapshots are bytes from disk: BinaryReader never reads past its input,
+// refuses counts that could not fit in what is left (so a damaged count never
+// reserves gigabytes), and after the first failure returns zeros and stays
+// failed; the caller checks ok() once at the end.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "core/uuid.h"
+
+namespace orderly {
+
+class BinaryWriter {
+ public:
+  void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void boolean(bool v) { u8(v ? 1 : 0); }
+  void u32(uint32_t v) { fixed(v); }
+  void u64(uint64_t v) { fixed(v); }
+  void i64(int64_t v) { fixed(static_cast<uint64_t>(v)); }
+  void bytes(std::string_view v) {
+    u32(static_cast<uint32_t>(v.size()));
+    out_.append(v);
+  }
+  void uuid(const Uuid& v) {
+    u64(v.hi);
+    u64(v.lo);
+  }
+  // A container's element count (read back with BinaryReader::count).
+  void count(size_t n) { u32(static_cast<uint32_t>(n)); }
+
+  size_t size() const { return out_.size(); }
+  void reserve(size_t n) { out_.reserve(n); }
+  std::string take() { return std::move(out_); }
+
+ private:
+  template <typename T>
+  void fixed(T v) {
+    char b[sizeof(T)];
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(b, &v, sizeof(T));  // one store: snapshots are hundreds of MB
+    } else {
+      for (size_t i = 0; i < sizeof(T); ++i) {
+        b[i] = static_cast<char>(v & 0xff);
+        v = static_cast<T>(v >> 8);
+      }
+    }
+    out_.append(b, sizeof(T));
+  }
+  std::string out_;
+};
+
+class BinaryReader {
+ public:
+  explicit BinaryReader(std::string_view in) : in_(in) {}
+
+  uint8_t u8() { return take(1) ? static_cast<uint8_t>(in_[pos_ - 1]) : 0; }
+  bool boolean() {
+    const uint8_t v = u8();
+    if (v > 1)
+      fail();
+    return v == 1;
+  }
+  uint32_t u32() { return static_cast<uint32_t>(fixed(4)); }
+  uint64_t u64() { return fixed(8); }
+  int64_t i64() { return static_cast<int64_t>(fixed(8)); }
+  // A view into the input: valid as long as the input is.
+  std::string_view bytes() {
+    const uint32_t n = u32();
+    if (!take(n))
+      return {};
+    return in_.substr(pos_ - n, n);
+  }
+  Uuid uuid() {
+    Uuid v;
+    v.hi = u64();
+    v.lo = u64();
+    return v;
+  }
+  // An element count written by BinaryWriter::count. Each element takes at
+  // least `min_bytes` bytes, so a count that cannot fit in what is left is
+  // damage: it fails the reader and returns 0 (safe to reserve() with).
+  size_t count(size_t min_bytes) {
+    const uint32_t n = u32();
+    if (min_bytes > 0 && n > remaining() / min_bytes) {
+      fail();
+      return 0;
+    }
+    return n;
+  }
+
+  bool ok() const { return ok_; }
+  bool at_end() const { return pos_ == in_.size(); }
+  size_t remaining() const { return in_.size() - pos_; }
+  void fail() {
+    ok_ = false;
+    pos_ = in_.size();
+  }
+  // ok, or corruption naming `what` (e.g. "snapshot of read model orders").
+  // Also fails when bytes are left over: a snapshot is read whole.
+  Status finish(std::string_view what) const {
+    if (ok_ && at_end())
+      return Status::ok();
+    return Status::corruption(std::string(what) + " is damaged or of another format");
+  }
+
+ private:
+  bool take(size_t n) {
+    if (!ok_ || n > remaining()) {
+      fail();
+      return false;
+    }
+    pos_ += n;
+    return true;
+  }
+  uint64_t fixed(size_t width) {
+    if (!take(width))
+      return 0;
+    const char* p = in_.data() + pos_ - width;
+    if constexpr (std::endian::native == std::endian::little) {
+      if (width == 8) {
+        uint64_t v;
+        std::memcpy(&v, p, 8);
+        return v;
+      }
+      uint32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    uint64_t v = 0;
+    for (size_t i = width; i-- > 0;)
+      v = (v << 8) | static_cast<uint8_t>(p[i]);
+    return v;
+  }
+  std::string_view in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+}  // namespace orderly
