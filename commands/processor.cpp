@@ -141,6 +141,7 @@ struct CommandProcessor::Impl {
   }
   std::atomic<uint64_t> rebuilt_events{0};
   std::atomic<double> rebuild_seconds{0};
+  std::atomic<double> snapshot_load_seconds{0};
   // Guarded by queue_mu (stats() reads them).
   uint64_t snapshot_position = 0;  // of the writer snapshot loaded or saved last
   std::string snapshot_note;       // why a stored one was not used ("" when it was)
@@ -188,6 +189,8 @@ Status CommandProcessor::Impl::rebuild() {
   const auto t0 = std::chrono::steady_clock::now();
   std::string note;
   const uint64_t from = load_snapshot(&note);
+  snapshot_load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (from == 0) {
     state = ShopState{};
     presize(state, store.last_position());
@@ -650,6 +653,7 @@ ProcessorStats CommandProcessor::stats() const {
   s.max_slot_wait_us = impl_->max_slot_wait_us.load();
   s.rebuilt_events = impl_->rebuilt_events.load();
   s.rebuild_seconds = impl_->rebuild_seconds.load();
+  s.snapshot_load_seconds = impl_->snapshot_load_seconds.load();
   {
     std::lock_guard lock(impl_->queue_mu);
     s.snapshot_position = impl_->snapshot_position;

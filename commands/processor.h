@@ -68,10 +68,11 @@ struct ProcessorStats {
   uint64_t events = 0;
   uint64_t expired_orders = 0;
   size_t queue_depth = 0;
-  uint64_t rebuilt_events = 0;  // folded at start (after the snapshot, if one was used)
-  double rebuild_seconds = 0;
-  uint64_t snapshot_position = 0;  // of the writer snapshot loaded or saved last (0: none)
-  std::string snapshot_note;       // why a stored snapshot was not used, or failed to save
+  uint64_t rebuilt_events = 0;       // folded at start (after the snapshot, if one was used)
+  double rebuild_seconds = 0;        // loading the snapshot and folding the rest
+  double snapshot_load_seconds = 0;  // of which loading the snapshot
+  uint64_t snapshot_position = 0;    // of the writer snapshot loaded or saved last (0: none)
+  std::string snapshot_note;         // why a stored snapshot was not used, or failed to save
   // The slowest of each writer phase so far, in microseconds: deciding and
   // folding a batch, writing it to the store (without sync), and waiting for
   // a free batch slot (i.e. for the fsync two batches back).

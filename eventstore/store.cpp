@@ -94,6 +94,16 @@ Status EventStore::close() {
     // With sync=none, a clean close still leaves everything on disk. (After a
     // failed fsync there is nothing trustworthy left to flush.)
     st = from_rocksdb(impl_->rocks.db->FlushWAL(true), "flushing the WAL");
+    // The memtables to table files: otherwise the next open replays up to
+    // half a gigabyte of WAL (measured: 4.2 s of a 5.5 s restart at 3M
+    // events). A clean stop pays it once instead.
+    if (st.is_ok()) {
+      rocksdb::FlushOptions flush;
+      flush.wait = true;
+      flush.allow_write_stall = true;
+      st = from_rocksdb(impl_->rocks.db->Flush(flush, impl_->rocks.handles),
+                        "flushing the memtables");
+    }
   }
   Status closed = impl_->rocks.close();
   impl_->position_cv.notify_all();

@@ -1,4 +1,5 @@
 // EventStore: the append path. One group commit = one WriteBatch = one fsync.
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -107,6 +108,11 @@ BatchStream& EventStore::Impl::touch(std::string_view stream) {
 
 Status EventStore::Impl::load_streams() {
   streams.clear();
+  // Sized once from RocksDB's estimate: millions of streams (one per order)
+  // would otherwise rehash every shard many times over while loading.
+  uint64_t estimate = 0;
+  if (rocks.db->GetIntProperty(rocks.streams, "rocksdb.estimate-num-keys", &estimate))
+    streams.reserve(static_cast<size_t>(std::min<uint64_t>(estimate, uint64_t{1} << 28)));
   std::unique_ptr<rocksdb::Iterator> it(
       rocks.db->NewIterator(rocksdb::ReadOptions(), rocks.streams));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {

@@ -31,6 +31,7 @@ struct ProjectionRunner::Model {
   std::chrono::steady_clock::time_point snapshot_time{};
   std::future<Status> saving;
   std::string snapshot_error;  // guarded by mu
+  double load_seconds = 0;     // of its snapshot at start (written before the threads start)
 
   std::shared_ptr<Projection> current() const {
     std::lock_guard lock(slot_mu);
@@ -117,6 +118,7 @@ Status ProjectionRunner::start() {
 
 Status ProjectionRunner::load(Model& m) {
   Projection& p = *m.projection;
+  const auto t0 = std::chrono::steady_clock::now();
   auto position = load_model(rows_, p);
   if (!position && position.status().code() != ErrorCode::kCorruption)
     return position.status();
@@ -136,6 +138,7 @@ Status ProjectionRunner::load(Model& m) {
   m.position.store(*position);
   m.snapshot_position.store(*position);
   m.snapshot_time = std::chrono::steady_clock::now();
+  m.load_seconds = std::chrono::duration<double>(m.snapshot_time - t0).count();
   return Status::ok();
 }
 
@@ -373,6 +376,7 @@ std::vector<ModelStatus> ProjectionRunner::status() const {
     std::lock_guard lock(m->mu);
     s.last_rebuild = m->last_rebuild;
     s.snapshot_error = m->snapshot_error;
+    s.load_seconds = m->load_seconds;
     s.state = !m->failure.empty() ? "failed: " + m->failure
               : rebuilding        ? "rebuilding"
               : s.lag == 0        ? "live"

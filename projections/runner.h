@@ -33,6 +33,7 @@ struct ModelStatus {
   uint64_t position = 0;           // applied (what queries see)
   uint64_t snapshot_position = 0;  // saved: a restart folds from here
   std::string snapshot_error;      // the last save's failure ("" when it worked)
+  double load_seconds = 0;         // loading its snapshot at start
   uint64_t lag = 0;                // log positions behind
   double lag_seconds = 0;          // age of the oldest event not applied yet (0 when live)
   std::string state;               // "catching_up" | "live" | "rebuilding" | "failed: ..."

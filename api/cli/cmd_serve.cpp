@@ -110,8 +110,11 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   const auto rebuilt = (*processor)->stats();
   if (!rebuilt.snapshot_note.empty())
     log->warn("{}", rebuilt.snapshot_note);
-  log->info("command pipeline running: snapshot at position {}, then {} events folded in {:.3f} s",
-            rebuilt.snapshot_position, rebuilt.rebuilt_events, rebuilt.rebuild_seconds);
+  log->info(
+      "command pipeline running: snapshot at position {} loaded in {:.3f} s, then {} events "
+      "folded ({:.3f} s in all)",
+      rebuilt.snapshot_position, rebuilt.snapshot_load_seconds, rebuilt.rebuilt_events,
+      rebuilt.rebuild_seconds);
   if (Status st = models_loaded.get(); !st.is_ok()) {
     log->error("cannot start the read models: {} (try `orderly rebuild --all`)", st.to_string());
     return kExitFailure;
@@ -120,7 +123,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
       "read models loaded in {:.3f} s",
       std::chrono::duration<double>(std::chrono::steady_clock::now() - loading_started).count());
   for (const auto& m : runner.status()) {
-    log->info("read model {} at position {} ({} behind)", m.name, m.position, m.lag);
+    log->info("read model {} at position {} ({} behind), snapshot loaded in {:.3f} s", m.name,
+              m.position, m.lag, m.load_seconds);
     if (!m.last_rebuild.empty())
       log->warn("read model {}: {}", m.name, m.last_rebuild);
   }
