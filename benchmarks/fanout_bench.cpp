@@ -25,6 +25,7 @@
 #include "api/fanout/nats_fanout.h"
 #include "api/http/server.h"
 #include "api/ws_hub.h"
+#include "benchmarks/ws_probe.h"
 #include "commands/processor.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -200,22 +201,7 @@ BENCHMARK(BM_FanoutJetStream)->Iterations(3)->Unit(benchmark::kMillisecond)->Use
 namespace {
 
 using TimePoint = std::chrono::steady_clock::time_point;
-
-class RecordingSink final : public api::WsSink {
- public:
-  void send(std::string text) override {
-    const auto at = std::chrono::steady_clock::now();
-    const size_t p = text.find("\"position\":");
-    if (p == std::string::npos)
-      return;
-    const uint64_t position = std::strtoull(text.c_str() + p + 11, nullptr, 10);
-    std::lock_guard lock(mu);
-    arrived[position] = at;
-  }
-  void close(uint16_t, std::string) override {}
-  std::mutex mu;
-  std::unordered_map<uint64_t, TimePoint> arrived;
-};
+using bench::RecordingSink;
 
 // Acknowledgement -> arrival per position, as p50/p99/max counters (a
 // message that arrived before its reply counts as 0), named with `prefix`;
