@@ -94,7 +94,12 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     log->error("cannot open the writer's snapshots: {}", snapshots.status().to_string());
     return kExitFailure;
   }
-  projections::ProjectionRunner runner(**store, **rows, projections::all_read_models_shared());
+  projections::RunnerOptions runner_options;
+  runner_options.snapshot_every = serve.snapshot_every;
+  runner_options.snapshot_interval =
+      std::chrono::milliseconds(static_cast<int64_t>(serve.snapshot_interval_s * 1000));
+  projections::ProjectionRunner runner(**store, **rows, projections::all_read_models_shared(),
+                                       runner_options);
   // The read models load their snapshots while the writer loads its own: a
   // restart takes the longer of the two, not their sum.
   const auto loading_started = std::chrono::steady_clock::now();

@@ -27,7 +27,9 @@ struct ServeOptions {
   std::string nats_url;            // "" = events fan out in-process only
   std::string smtp_url;            // "" = emails are written to <data-dir>/outbox/ as .eml files
   std::string mail_from = "orders@localhost";
-  size_t queue_capacity = 100'000;  // commands waiting for the writer; beyond: 503 overloaded
+  size_t queue_capacity = 100'000;    // commands waiting for the writer; beyond: 503 overloaded
+  uint64_t snapshot_every = 500'000;  // events between a read model's snapshots
+  double snapshot_interval_s = 30;    // and at least this long between them
   std::vector<std::string> cors_origins;
 };
 

@@ -62,6 +62,19 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(size_t{1}, size_t{10'000'000}))
       ->capture_default_str();
   serve_cmd
+      ->add_option("--snapshot-every", serve.snapshot_every,
+                   "Events between two snapshots of a read model (also saved at stop): a restart "
+                   "after a crash folds about this many at most")
+      ->envname("ORDERLY_SNAPSHOT_EVERY")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--snapshot-interval", serve.snapshot_interval_s,
+                   "Seconds at least between two snapshots of a read model")
+      ->envname("ORDERLY_SNAPSHOT_INTERVAL")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--nats-url", serve.nats_url,
                    "Publish every event to NATS JetStream (e.g. nats://127.0.0.1:4222)")
       ->envname("ORDERLY_NATS_URL");

@@ -3,6 +3,7 @@
 #include "api/http/server.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -36,6 +37,10 @@ struct HttpServer::Impl {
   ErrorResponder errors;
   std::vector<WsEndpoint> websockets;
   net::io_context ioc;
+  // Keeps the I/O threads running while a request is with its handler (no
+  // socket operation pending): once the acceptor is closed at stop(), run()
+  // would return and the answers still to come would never be written.
+  net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
   tcp::acceptor acceptor{ioc};
   net::steady_timer accept_retry{ioc};
   std::vector<std::thread> threads;

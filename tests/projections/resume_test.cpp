@@ -2,6 +2,7 @@
 // uninterrupted run.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <random>
 #include <shared_mutex>
@@ -64,10 +65,15 @@ TEST_CASE("projection kill-and-resume: SIGKILL mid-way, resume equals a clean re
     log_end = std::move(eventstore::EventStore::open(data, ro).value())->last_position();
   }
   bool mid_way = false;
-  for (int round = 0; round < 3; ++round) {
+  // At least 3 kills, until one lands between the first snapshot and the
+  // end. The wait before a kill adapts to the machine's speed (a sanitizer
+  // build or a busy machine folds many times slower): longer while no
+  // snapshot was saved yet, shorter once a run got to the end.
+  int wait_ms = 8;
+  for (int round = 0; round < 12 && (round < 3 || !mid_way); ++round) {
     ChildProcess child({ORDERLY_RESUME_CHILD, data, rows_dir});
     REQUIRE(child.read_line(std::chrono::seconds(60)).has_value());
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 15));
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms / 2 + rng() % wait_ms));
     child.kill_hard();
     CHECK(child.wait() == 128 + SIGKILL);
     auto rows = std::move(ReadModelStore::open(rows_dir).value());
@@ -75,6 +81,10 @@ TEST_CASE("projection kill-and-resume: SIGKILL mid-way, resume equals a clean re
     MESSAGE("round " << round << ": killed with its snapshot at " << killed_at << " of "
                      << log_end);
     mid_way = mid_way || (killed_at > 0 && killed_at < log_end);
+    if (killed_at == 0)
+      wait_ms = std::min(wait_ms * 2, 4000);
+    else if (killed_at == log_end)
+      wait_ms = std::max(wait_ms / 2, 2);
   }
   CHECK_MESSAGE(mid_way, "no kill landed while the model was catching up");
   eventstore::StoreOptions ro;
