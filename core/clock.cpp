@@ -49,13 +49,21 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
   return true;
 }
 
+// a / b rounded toward negative infinity, for any a (no negation that
+// could overflow at INT64_MIN). REQUIRES: b > 0.
+int64_t floor_div(int64_t a, int64_t b) {
+  const int64_t q = a / b;
+  return a % b < 0 ? q - 1 : q;
+}
+
 }  // namespace
 
+// Any int64 renders (a damaged envelope's time is printed by replay too).
 std::string format_rfc3339(TimestampUs t) {
-  int64_t ms = t >= 0 ? t / 1000 : -((-t + 999) / 1000);
-  int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+  const int64_t ms = floor_div(t, 1000);
+  const int64_t secs = floor_div(ms, 1000);
   const int millis = static_cast<int>(ms - secs * 1000);
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  const int64_t days = floor_div(secs, 86400);
   const int64_t sod = secs - days * 86400;
   int64_t y;
   unsigned m, d;

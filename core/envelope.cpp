@@ -146,7 +146,8 @@ Result<EventView> decode_event(std::span<const uint8_t> bytes) {
 Result<EventView> decode_event_copy(std::span<const uint8_t> bytes,
                                     std::vector<uint64_t>& storage) {
   storage.assign((bytes.size() + 7) / 8, 0);
-  std::memcpy(storage.data(), bytes.data(), bytes.size());
+  if (!bytes.empty())  // memcpy's pointers must not be null, even for 0 bytes
+    std::memcpy(storage.data(), bytes.data(), bytes.size());
   return decode_event({reinterpret_cast<const uint8_t*>(storage.data()), bytes.size()});
 }
 

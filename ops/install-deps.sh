@@ -12,6 +12,7 @@ PACKAGES=(
   doctest-dev libbenchmark-dev libsodium-dev libcurl4-openssl-dev libssl-dev
   libspdlog-dev libcli11-dev libsimdjson-dev libabsl-dev wrk python3-aiosmtpd
   postgresql libpq-dev gnuplot-nox
+  clang libclang-rt-14-dev
 )
 
 missing=()

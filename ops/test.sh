@@ -6,3 +6,6 @@ cd "$(dirname "$0")/.."
 ops/install-deps.sh
 ops/build.sh
 ctest --test-dir build --output-on-failure --timeout 900 -j2
+# The libFuzzer targets (tests/fuzz, a clang build of its own in ./build-fuzz):
+# every seed and past crash replayed, then a 15 s run of each target.
+ops/fuzz.sh test

@@ -143,7 +143,9 @@ Status PaymentsReadModel::load(BinaryReader& in) {
     p.refunded_cents = in.i64();
     p.created_at = in.i64();
     p.updated_at = in.i64();
-    if (!payments_.try_emplace(id, std::move(p)).second)
+    // The key is the id's binary form (nil for a malformed one, as apply()
+    // keys it): a row whose text names another payment is damage.
+    if (Uuid::parse(p.id).value_or(Uuid{}) != id || !payments_.try_emplace(id, std::move(p)).second)
       in.fail();
   }
   Status status = in.finish("snapshot of read model payments");
