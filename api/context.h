@@ -74,7 +74,8 @@ struct Api::Context {
   // Submits `command`; on success waits (bounded) until read model
   // `read_model` has applied its events, then calls `then` on the waiter's
   // thread with the reply (X-Log-Position is added to the answer). Errors
-  // are answered as problem+json.
+  // are answered as problem+json. An empty `read_model`: no wait, for
+  // answers built from the command alone.
   void run(const CallPtr& call, commands::Command command, commands::CommandMeta meta,
            std::string read_model,
            std::function<void(const CallPtr&, const commands::CommandReply&)> then);

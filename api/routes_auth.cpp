@@ -85,7 +85,9 @@ void start_session(Context& ctx, const CallPtr& call, int status, json::object u
   CommandMeta meta;
   meta.actor = *id;
   meta.role = role == "admin" ? Role::kAdmin : Role::kCustomer;
-  ctx.run(call, issue, meta, "users",
+  // No read-model wait: the answer is the new tokens, built here. Answering
+  // 202 without them when the users model lags would lose the session.
+  ctx.run(call, issue, meta, "",
           [&ctx, user = std::move(user), role, refresh, status](const CallPtr& call,
                                                                 const CommandReply& r) {
             call->answer(with_position(
@@ -208,7 +210,10 @@ void refresh(Context& ctx, const CallPtr& call) {
                             old->hash};
   CommandMeta meta;
   meta.actor = old->user_id;
-  ctx.run(call, rotate, meta, "users",
+  // No read-model wait (see start_session): a lost answer here would make
+  // the client's retry with the old token look like reuse and revoke the
+  // whole family.
+  ctx.run(call, rotate, meta, "",
           [&ctx, user = *user, fresh](const CallPtr& call, const CommandReply& r) {
             call->answer(with_position(
                 json_response(200, session_json(ctx, user_json(user), user.role, fresh)),

@@ -86,6 +86,9 @@ Result<AccessClaims> verify_jwt(std::string_view token, std::string_view secret,
     c.exp = o.at("exp").to_number<int64_t>();
     if (c.exp <= now_s)
       return bad("the access token has expired");
+    // RFC 7519 4.1.5: never accepted before its not-before time.
+    if (o.contains("nbf") && o.at("nbf").to_number<int64_t>() > now_s)
+      return bad("the access token is not valid yet");
     if (c.role != "customer" && c.role != "admin")
       return bad("the access token's role is unknown");
     return c;

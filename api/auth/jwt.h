@@ -1,6 +1,6 @@
 // JWT access tokens, HS256 only (RFC 7519 / 7515). Verification refuses
 // every other `alg` (none, RS256 confusion, ...), a wrong signature, a
-// token past `exp`, and anything that does not parse.
+// token past `exp` or before `nbf`, and anything that does not parse.
 #pragma once
 
 #include <cstdint>

@@ -200,9 +200,25 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_.options.body_limit);
     parser_->header_limit(static_cast<uint32_t>(server_.options.header_limit));
-    // The whole request must arrive within the timeout: a slow-loris client
-    // that trickles bytes is cut off like an idle one.
-    stream_.expires_after(first_ ? server_.options.read_timeout : server_.options.idle_timeout);
+    if (first_ || buffer_.size() > 0)
+      return read_request();
+    // Between keep-alive requests the connection may idle for the idle
+    // timeout; once the next request's first bytes arrive, the rest of it
+    // is held to the request timeout like a first request.
+    stream_.expires_after(server_.options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec)
+                                return self->on_read(ec, 0);
+                              self->read_request();
+                            });
+  }
+
+  // The whole request must arrive within the timeout: a slow-loris client
+  // that trickles bytes is cut off like an idle one.
+  void read_request() {
+    stream_.expires_after(server_.options.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }

@@ -1,0 +1,336 @@
+#include "tests/security/route_table.h"
+
+#include <atomic>
+
+#include "core/ids.h"
+
+namespace orderly::testing {
+
+namespace {
+
+Probe at(std::string target, std::string body = "") {
+  return {std::move(target), std::move(body)};
+}
+
+std::string quoted(const std::string& s) {
+  return "\"" + s + "\"";
+}
+
+std::vector<Operation> build() {
+  const Who anyone = Who::kAnyone, user = Who::kUser, admin = Who::kAdmin;
+  const Foreign na = Foreign::kNotApplicable, not_found = Foreign::kNotFound,
+                own = Foreign::kOwnData;
+  static std::atomic<int> registrations{0};
+  return {
+      // Auth. Anonymous probes succeed: the credentials are A's own.
+      {"POST",
+       "/api/auth/register",
+       anyone,
+       na,
+       {201},
+       [](const Ids&) {
+         const std::string name = "probe" + std::to_string(++registrations);
+         return at("/api/auth/register", R"({"username":")" + name + R"(","email":")" + name +
+                                             R"(@example.com","password":"probe-password-1"})");
+       }},
+      {"POST",
+       "/api/auth/login",
+       anyone,
+       na,
+       {200},
+       [](const Ids& i) {
+         return at("/api/auth/login",
+                   R"({"email":")" + i.email + R"(","password":")" + i.password + R"("})");
+       }},
+      {"POST",
+       "/api/auth/refresh",
+       anyone,
+       na,
+       {200},
+       [](const Ids& i) {
+         return at("/api/auth/refresh", R"({"refresh_token":")" + i.spare_refresh_token + R"("})");
+       }},
+      {"POST",
+       "/api/auth/logout",
+       user,
+       not_found,
+       {},
+       [](const Ids& i) {
+         return at("/api/auth/logout", R"({"refresh_token":")" + i.refresh_token + R"("})");
+       }},
+      {"GET", "/api/auth/me", user, own, {}, [](const Ids&) { return at("/api/auth/me"); }},
+
+      // Catalog.
+      {"POST",
+       "/api/products",
+       admin,
+       na,
+       {},
+       [](const Ids&) {
+         return at(
+             "/api/products",
+             R"({"name":"Probe","description":"x","price_cents":100,"stock":1,"category":"probe"})");
+       }},
+      {"GET", "/api/products", anyone, na, {200}, [](const Ids&) { return at("/api/products"); }},
+      {"GET",
+       "/api/products/{id}",
+       anyone,
+       na,
+       {200},
+       [](const Ids& i) { return at("/api/products/" + i.product); }},
+      {"PATCH",
+       "/api/products/{id}",
+       admin,
+       na,
+       {},
+       [](const Ids& i) { return at("/api/products/" + i.product, R"({"price_cents":1})"); }},
+      {"DELETE",
+       "/api/products/{id}",
+       admin,
+       na,
+       {},
+       [](const Ids& i) { return at("/api/products/" + i.product); }},
+      {"PUT",
+       "/api/products/{id}/stock",
+       admin,
+       na,
+       {},
+       [](const Ids& i) { return at("/api/products/" + i.product + "/stock", R"({"stock":0})"); }},
+      {"GET",
+       "/api/categories",
+       anyone,
+       na,
+       {200},
+       [](const Ids&) { return at("/api/categories"); }},
+
+      // The cart: always the caller's own; a product id in the path names a
+      // line of the caller's cart.
+      {"GET", "/api/cart", user, own, {}, [](const Ids&) { return at("/api/cart"); }},
+      {"DELETE", "/api/cart", user, own, {}, [](const Ids&) { return at("/api/cart"); }},
+      {"POST",
+       "/api/cart/items",
+       user,
+       own,
+       {},
+       [](const Ids& i) {
+         return at("/api/cart/items", R"({"product_id":")" + i.product + R"(","quantity":1})");
+       }},
+      {"PUT",
+       "/api/cart/items/{product_id}",
+       user,
+       own,
+       {},
+       [](const Ids& i) { return at("/api/cart/items/" + i.product, R"({"quantity":0})"); }},
+      {"DELETE",
+       "/api/cart/items/{product_id}",
+       user,
+       own,
+       {},
+       [](const Ids& i) { return at("/api/cart/items/" + i.product); }},
+      {"POST",
+       "/api/cart/checkout",
+       user,
+       own,
+       {},
+       [](const Ids&) { return at("/api/cart/checkout"); }},
+
+      // Orders. A customer asking for another user's list gets their own.
+      {"POST",
+       "/api/orders",
+       user,
+       own,
+       {},
+       [](const Ids& i) {
+         return at("/api/orders",
+                   R"({"items":[{"product_id":")" + i.product + R"(","quantity":1}]})");
+       }},
+      {"GET",
+       "/api/orders",
+       user,
+       own,
+       {},
+       [](const Ids& i) { return at("/api/orders?user_id=" + i.user); }},
+      {"GET",
+       "/api/orders/stats",
+       user,
+       own,
+       {},
+       [](const Ids& i) { return at("/api/orders/stats?user_id=" + i.user); }},
+      {"GET",
+       "/api/orders/{id}",
+       user,
+       not_found,
+       {},
+       [](const Ids& i) { return at("/api/orders/" + i.pending_order); }},
+      {"POST",
+       "/api/orders/{id}/cancel",
+       user,
+       not_found,
+       {},
+       [](const Ids& i) { return at("/api/orders/" + i.pending_order + "/cancel"); }},
+      {"PUT",
+       "/api/orders/{id}/status",
+       admin,
+       na,
+       {},
+       [](const Ids& i) {
+         return at("/api/orders/" + i.pending_order + "/status", R"({"status":"cancelled"})");
+       }},
+
+      // Payments.
+      {"POST",
+       "/api/payments",
+       user,
+       not_found,
+       {},
+       [](const Ids& i) {
+         return at("/api/payments", R"({"order_id":)" + quoted(i.pending_order) + "}");
+       }},
+      {"POST",
+       "/api/payments/{id}/confirm",
+       user,
+       not_found,
+       {},
+       [](const Ids& i) {
+         return at("/api/payments/" + i.pending_payment + "/confirm",
+                   R"({"payment_method":"pm_card_ok"})");
+       }},
+      {"POST",
+       "/api/payments/{id}/refund",
+       admin,
+       na,
+       {},
+       [](const Ids& i) { return at("/api/payments/" + i.paid_payment + "/refund", "{}"); }},
+      {"GET",
+       "/api/payments/{id}",
+       user,
+       not_found,
+       {},
+       [](const Ids& i) { return at("/api/payments/" + i.paid_payment); }},
+
+      // Notifications, analytics, stats.
+      {"GET",
+       "/api/notifications",
+       user,
+       own,
+       {},
+       [](const Ids& i) { return at("/api/notifications?user_id=" + i.user); }},
+      {"POST",
+       "/api/notifications/{id}/retry",
+       admin,
+       na,
+       {},
+       [](const Ids& i) { return at("/api/notifications/" + i.notification + "/retry"); }},
+      {"POST",
+       "/api/analytics/events",
+       anyone,
+       na,
+       {202},
+       [](const Ids&) {
+         return at("/api/analytics/events", R"({"type":"search","query":"probe"})");
+       }},
+      {"GET",
+       "/api/stats/dashboard",
+       admin,
+       na,
+       {},
+       [](const Ids&) { return at("/api/stats/dashboard"); }},
+
+      // The audit views and projections.
+      {"GET",
+       "/api/admin/events",
+       admin,
+       na,
+       {},
+       [](const Ids& i) { return at("/api/admin/events?stream=user-" + i.user); }},
+      {"GET",
+       "/api/admin/streams/{stream}",
+       admin,
+       na,
+       {},
+       [](const Ids& i) { return at("/api/admin/streams/user-" + i.user); }},
+      {"GET",
+       "/api/admin/projections",
+       admin,
+       na,
+       {},
+       [](const Ids&) { return at("/api/admin/projections"); }},
+      {"POST",
+       "/api/admin/projections/{name}/rebuild",
+       admin,
+       na,
+       {},
+       [](const Ids& i) { return at("/api/admin/projections/" + i.projection + "/rebuild"); }},
+
+      // Operations and documents.
+      {"GET", "/health", anyone, na, {200}, [](const Ids&) { return at("/health"); }},
+      {"GET", "/ready", anyone, na, {200, 503}, [](const Ids&) { return at("/ready"); }},
+      {"GET", "/metrics", anyone, na, {200}, [](const Ids&) { return at("/metrics"); }},
+      {"GET",
+       "/api/openapi.json",
+       anyone,
+       na,
+       {200},
+       [](const Ids&) { return at("/api/openapi.json"); }},
+      {"GET", "/docs", anyone, na, {200}, [](const Ids&) { return at("/docs"); }},
+
+      // The routes the standalone notifiers write and read through.
+      {"POST",
+       "/api/admin/notifications",
+       admin,
+       na,
+       {},
+       [](const Ids& i) {
+         return at("/api/admin/notifications",
+                   R"({"source_position":)" + std::to_string(i.order_position) + "}");
+       }},
+      {"POST",
+       "/api/admin/notifications/{id}/outcome",
+       admin,
+       na,
+       {},
+       [](const Ids& i) {
+         return at("/api/admin/notifications/" + i.notification + "/outcome",
+                   R"({"status":"failed","error":"probe","will_retry":false})");
+       }},
+      {"GET",
+       "/api/admin/email-facts/{position}",
+       admin,
+       na,
+       {},
+       [](const Ids& i) {
+         return at("/api/admin/email-facts/" + std::to_string(i.order_position));
+       }},
+      {"GET",
+       "/api/admin/notifications/{id}",
+       admin,
+       na,
+       {},
+       [](const Ids& i) { return at("/api/admin/notifications/" + i.notification); }},
+  };
+}
+
+}  // namespace
+
+Ids nonexistent_ids() {
+  Ids i;
+  i.user = new_uuid_v7();
+  i.email = "nobody@example.com";
+  i.password = "not-a-password";
+  i.pending_order = i.paid_order = new_uuid_v7();
+  i.pending_payment = i.paid_payment = new_uuid_v7();
+  i.product = new_uuid_v7();
+  i.notification = new_uuid_v7();
+  i.refresh_token = i.spare_refresh_token =
+      i.user + "." + new_uuid_v7() + ".bm90LWEtcmVhbC1yZWZyZXNoLXRva2VuLXNlY3JldA";
+  i.projection = "no-such-model";
+  i.order_position = 999'999'999;
+  return i;
+}
+
+const std::vector<Operation>& operations() {
+  static const std::vector<Operation> table = build();
+  return table;
+}
+
+}  // namespace orderly::testing
