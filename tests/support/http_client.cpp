@@ -134,6 +134,13 @@ namespace websocket = beast::websocket;
 struct WsClient::Impl {
   net::io_context ioc;
   std::optional<websocket::stream<beast::tcp_stream>> ws;
+  // A read that timed out stays in flight and the next read() waits on it:
+  // cancelling it would fail the stream (Beast closes a WebSocket on any
+  // error of a read, cancellation included).
+  bool reading = false;
+  bool done = false;
+  beast::error_code ec;
+  beast::flat_buffer buffer;
 };
 
 WsClient::WsClient(uint16_t port, const std::string& target,
@@ -161,40 +168,45 @@ WsClient::WsClient(uint16_t port, const std::string& target,
   status_ = static_cast<int>(res.result_int());
   if (ec && status_ == 101)
     status_ = 0;
+  // Reads have their own timeouts: the connect's expiry must not cut them
+  // (an expired tcp_stream times out its next operation at once).
+  beast::get_lowest_layer(*impl_->ws).expires_never();
 }
 
 WsClient::~WsClient() {
   if (impl_->ws && impl_->ws->is_open()) {
-    beast::error_code ec;
+    // Closed asynchronously: a read may still be in flight (see read()),
+    // and it ends when the server's close frame arrives.
     beast::get_lowest_layer(*impl_->ws).expires_after(std::chrono::seconds(2));
-    impl_->ws->close(websocket::close_code::normal, ec);
+    impl_->ws->async_close(websocket::close_code::normal, [](beast::error_code) {});
+    impl_->ioc.restart();
+    impl_->ioc.run_for(std::chrono::seconds(3));
   }
 }
 
 std::optional<std::string> WsClient::read(std::chrono::milliseconds timeout) {
   if (status_ != 101)
     return std::nullopt;
-  beast::flat_buffer buffer;
-  beast::error_code ec;
-  bool done = false;
-  impl_->ws->async_read(buffer, [&](beast::error_code e, size_t) {
-    ec = e;
-    done = true;
-  });
-  impl_->ioc.restart();
-  impl_->ioc.run_for(timeout);
-  if (!done) {
-    // Timed out: cancel the read (the connection stays usable for the test).
-    beast::get_lowest_layer(*impl_->ws).cancel();
-    impl_->ioc.restart();
-    impl_->ioc.run_for(std::chrono::seconds(5));
+  Impl& s = *impl_;
+  if (!s.reading) {
+    s.buffer.clear();
+    s.done = false;
+    s.reading = true;
+    s.ws->async_read(s.buffer, [&s](beast::error_code e, size_t) {
+      s.ec = e;
+      s.done = true;
+    });
+  }
+  s.ioc.restart();
+  s.ioc.run_for(timeout);
+  if (!s.done)
+    return std::nullopt;  // still in flight: the next read() goes on waiting for it
+  s.reading = false;
+  if (s.ec) {
+    close_code_ = s.ws->reason().code;
     return std::nullopt;
   }
-  if (ec) {
-    close_code_ = impl_->ws->reason().code;
-    return std::nullopt;
-  }
-  return beast::buffers_to_string(buffer.data());
+  return beast::buffers_to_string(s.buffer.data());
 }
 
 }  // namespace orderly::testing

@@ -1,0 +1,215 @@
+// What the fault tests share: a nats-server that can be frozen (SIGSTOP)
+// as well as killed, a server's log kept out of the test's output, waiting
+// on a condition, a process's resident memory, and placing or cancelling an
+// order with everything the answer says.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/api/server.h"
+#include "tests/support/free_port.h"
+#include "tests/support/process.h"
+
+namespace orderly::testing {
+
+// `nats-server -js` on a free loopback port with its own store, which can be
+// killed and restarted on the same port and store, or frozen and thawed.
+class FaultyNats {
+ public:
+  explicit FaultyNats(std::string store_dir) : dir_(std::move(store_dir)) { start(); }
+  ~FaultyNats() { thaw(); }  // a frozen process ignores everything but SIGKILL: thaw first
+  void start() {
+    proc_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p",
+                                 std::to_string(port_), "-sd", dir_});
+    if (!wait_for_listener(port_, std::chrono::seconds(30)))
+      throw std::runtime_error("nats-server did not start");
+  }
+  void kill() {
+    thaw();
+    proc_->kill_hard();
+    proc_->wait();
+  }
+  // SIGSTOP: the process keeps its sockets open and answers nothing, as a
+  // server stuck in a long pause or behind a partition would.
+  void freeze() {
+    ::kill(proc_->pid(), SIGSTOP);
+    frozen_ = true;
+  }
+  void thaw() {
+    if (frozen_ && proc_)
+      ::kill(proc_->pid(), SIGCONT);
+    frozen_ = false;
+  }
+  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  uint16_t port_ = free_port();
+  std::string dir_;
+  std::unique_ptr<ChildProcess> proc_;
+  bool frozen_ = false;
+};
+
+// While alive, this process's stderr goes to `path`: processes started
+// meanwhile (a server logging every request) write there, not to the test's
+// output.
+class StderrToFile {
+ public:
+  explicit StderrToFile(const std::string& path) {
+    saved_ = ::dup(STDERR_FILENO);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, STDERR_FILENO);
+    ::close(fd);
+  }
+  ~StderrToFile() {
+    ::dup2(saved_, STDERR_FILENO);
+    ::close(saved_);
+  }
+  StderrToFile(const StderrToFile&) = delete;
+  StderrToFile& operator=(const StderrToFile&) = delete;
+
+ private:
+  int saved_ = -1;
+};
+
+// Polls `done` every 50 ms until it holds or the time is up; its last answer.
+inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done())
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+// VmRSS of a process in KiB (0 when it is gone).
+inline long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+// How many files a directory holds (a Maildir's new/ while mail arrives):
+// cheaper to poll than reading every message.
+inline size_t files_in(const std::string& dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+inline bool process_alive(pid_t pid) {
+  return ::kill(pid, 0) == 0;
+}
+
+inline double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// One order command's answer: 201 with the order, or 202 (durable, the read
+// model behind) with its stream; `position` is the log position of its event.
+struct OrderAnswer {
+  int status = 0;
+  std::string id;  // "" unless acknowledged
+  uint64_t position = 0;
+  double ms = 0;
+  std::string code;  // problem+json code of a refusal
+  bool acknowledged() const { return (status == 201 || status == 202 || status == 200); }
+};
+
+inline OrderAnswer read_order_answer(const HttpResult& r, double ms) {
+  OrderAnswer a;
+  a.status = r.status;
+  a.ms = ms;
+  const json::value v = r.json();
+  if (!v.is_object())
+    return a;
+  const auto& o = v.as_object();
+  if (o.contains("code") && o.at("code").is_string())
+    a.code = json::value_to<std::string>(o.at("code"));
+  if (!a.acknowledged())
+    return a;
+  if (o.contains("order")) {
+    a.id = str(o.at("order"), "id");
+  } else if (o.contains(
+                 "stream")) {  // 202: {"status":"accepted","position":n,"stream":"order-<id>"}
+    const std::string stream = str(v, "stream");
+    if (stream.rfind("order-", 0) == 0)
+      a.id = stream.substr(6);
+  }
+  const std::string pos = r.header("x-log-position");
+  if (!pos.empty())
+    a.position = std::stoull(pos);
+  return a;
+}
+
+inline OrderAnswer place_order(HttpClient& c, const std::string& token, const std::string& product,
+                               const std::string& shipping_address = "",
+                               const std::string& idempotency_key = "") {
+  std::string body = R"({"items":[{"product_id":")" + product + R"(","quantity":1}])";
+  if (!shipping_address.empty())
+    body += R"(,"shipping_address":")" + shipping_address + "\"";
+  body += "}";
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!idempotency_key.empty())
+    headers.emplace_back("Idempotency-Key", idempotency_key);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = c.send("POST", "/api/orders", token, body, headers);
+  return read_order_answer(r, ms_since(t0));
+}
+
+inline OrderAnswer cancel_order(HttpClient& c, const std::string& token, const std::string& order) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = c.send("POST", "/api/orders/" + order + "/cancel", token);
+  OrderAnswer a = read_order_answer(r, ms_since(t0));
+  if (a.acknowledged() && a.id.empty())
+    a.id = order;
+  return a;
+}
+
+// The demo catalog's espresso cup, restocked by the admin so that no load
+// in these tests runs out of it.
+inline std::string restocked_cup(const ServerUnderTest& server, int64_t stock = 1'000'000) {
+  HttpClient c = server.client();
+  const std::string cup =
+      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
+          "id");
+  auto r = c.send("PUT", "/api/products/" + cup + "/stock", server.admin().access_token,
+                  R"({"stock":)" + std::to_string(stock) + "}");
+  if (r.status != 200)
+    throw std::runtime_error("restocking failed: " + r.body);
+  return cup;
+}
+
+// The p-th percentile (0-100) of `v` (sorted in place); 0 when empty.
+inline double percentile(std::vector<double>& v, double p) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  const size_t at = std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * v.size()));
+  return v[at];
+}
+
+}  // namespace orderly::testing
