@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "eventstore/keys.h"
+#include "eventstore/rocksdb_logger.h"
 #include "eventstore/rocksdb_status.h"
 
 namespace orderly::eventstore {
@@ -97,6 +98,7 @@ Result<RocksDbHandle> open_rocksdb(const std::string& dir, OpenMode mode) {
 
   static const auto cache = rocksdb::NewLRUCache(64 << 20);
   rocksdb::DBOptions db_options;
+  db_options.info_log = stderr_rocksdb_logger();  // no LOG file: see rocksdb_logger.h
   if (mode.env != nullptr)
     db_options.env = mode.env;
   db_options.create_if_missing = !mode.read_only && mode.create_if_missing;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/big_endian.h"
+#include "eventstore/rocksdb_logger.h"
 #include "eventstore/rocksdb_status.h"
 
 namespace orderly::eventstore {
@@ -110,6 +111,7 @@ Result<std::unique_ptr<SnapshotStore>> SnapshotStore::open(const std::string& di
   if (ec)
     return Status::io_error("cannot create " + dir + ": " + ec.message());
   rocksdb::DBOptions options;
+  options.info_log = stderr_rocksdb_logger();  // no LOG file: see rocksdb_logger.h
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   std::vector<std::string> names;

@@ -90,7 +90,8 @@ Status EventStore::close() {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   std::lock_guard lock(impl_->commit_mu);
   Status st;
-  if (!impl_->options.read_only && impl_->rocks.db && !impl_->sync_failed.load()) {
+  if (!impl_->options.read_only && impl_->rocks.db && !impl_->sync_failed.load() &&
+      !impl_->write_failed.load()) {
     // With sync=none, a clean close still leaves everything on disk. (After a
     // failed fsync there is nothing trustworthy left to flush.)
     st = from_rocksdb(impl_->rocks.db->FlushWAL(true), "flushing the WAL");

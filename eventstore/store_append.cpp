@@ -139,6 +139,7 @@ Status EventStore::Impl::recover_after_write_error() {
   // have reached the disk, so the tail and the versions are re-read rather
   // than assumed.
   ORDERLY_RETURN_IF_ERROR(from_rocksdb(rocks.db->Resume(), "resuming after a write error"));
+  write_failed.store(false);
   auto last = read_last_position();
   if (!last)
     return last.status();
@@ -343,6 +344,7 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
     rocksdb::Status s = rocks.db->Write(wo, &write_batch);
     if (!s.ok()) {
       needs_recovery = true;
+      write_failed.store(true);
       const Status st = from_rocksdb(s, "appending to the log");
       for (auto& r : results) {
         if (r.is_ok() && !r->duplicate)
@@ -431,6 +433,11 @@ void EventStore::Impl::run_syncer() {
       if (target > last_position.load()) {
         st = Status::io_error("an fsync of the log failed earlier; reopen the store to recover");
       }
+    } else if (write_failed.load() && target > last_position.load()) {
+      // Batches written before a failed one: their WAL cannot be synced
+      // until RocksDB resumes. Not acknowledged (they may still reach the
+      // log), and the store stays usable once space returns.
+      st = Status::io_error("a write to the log failed (is the disk full?); not made durable");
     } else if (target > last_position.load()) {
       if (options.sync == SyncMode::kAlways) {
         const auto t0 = std::chrono::steady_clock::now();

@@ -83,6 +83,10 @@ struct EventStore::Impl {
   bool closed = false;
   uint64_t written_position = 0;  // last position written to RocksDB, durable or not
   bool needs_recovery = false;    // a Write failed: reload the tail before the next one
+  // The same, for the sync thread: no WAL sync or flush until Resume() has
+  // replaced the failed WAL (Debian's librocksdb asserts, and aborts the
+  // process, on a sync after a failed append).
+  std::atomic<bool> write_failed{false};
   // Every stream's committed version, loaded from the index at open: a
   // stream missing here does not exist, without asking RocksDB. Memory grows
   // with the number of streams (about 100 bytes each).

@@ -151,13 +151,9 @@ TEST_CASE("faults disk: a full disk refuses commands clearly, loses nothing, rec
   REQUIRE(!fill.refused.empty());
 
   // Every refusal that was answered is clear: problem+json with a stable
-  // code. Known gap: Debian's librocksdb 7.8 is built with assertions, and
-  // once its info LOG (in the data directory) failed a write it aborts the
-  // process on the next log line (WritableFileWriter
-  // AssertFalseAndGetStatusForPrevError): sometimes at the first ENOSPC,
-  // otherwise within a minute (the recovery thread logs every 5 s) or at
-  // the stop. Nothing acknowledged is lost either way (checked below), but
-  // until that is fixed a dead engine is reported here as a warning.
+  // code. (Debian's librocksdb is built with assertions and used to abort
+  // the process here, from its info LOG file and from a WAL sync after the
+  // failed append; both are avoided now, see eventstore/rocksdb_logger.h.)
   const std::set<std::string> codes = {"io_error", "insufficient_storage"};
   for (const auto& r : fill.refused) {
     if (r.status == 0)
@@ -167,10 +163,12 @@ TEST_CASE("faults disk: a full disk refuses commands clearly, loses nothing, rec
     CHECK((r.status == 500 || r.status == 507));
     CHECK(codes.count(r.code) == 1);
   }
-  WARN(fill.unanswered == 0);
+  CHECK(fill.unanswered == 0);
   HttpClient c = server.client();
+  // RocksDB's info log goes to stderr (eventstore/rocksdb_logger.h) and no
+  // WAL sync follows a failed append: the engine stays up on a full disk.
   const bool alive = c.request("GET", "/health").status == 200;
-  WARN(alive);
+  CHECK(alive);
   if (alive) {
     auto refusal = c.send("POST", "/api/orders", ada.access_token,
                           R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
@@ -206,7 +204,9 @@ TEST_CASE("faults disk: a full disk refuses commands clearly, loses nothing, rec
   // Stopped (SIGTERM), checked offline, restarted.
   const int stopped = server.stop();
   MESSAGE("SIGTERM after the full disk: exit status " << stopped);
-  WARN(stopped == 0);  // known: Debian's librocksdb may abort on a full disk (see RELIABILITY.md)
+  // Known: the close reports the earlier write error (exit 3, not 0); the
+  // data directory is checked below.
+  CHECK((stopped == 0 || stopped == 3));
   const auto verify = run_command({ORDERLY_BINARY, "verify", "--data-dir", data});
   CAPTURE(verify.output);
   CHECK(verify.exit_code == 0);
