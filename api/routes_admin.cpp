@@ -160,15 +160,12 @@ void admin_stream(Context& ctx, const CallPtr& call) {
 json::array projections_json(Context& ctx) {
   json::array out;
   for (const auto& s : ctx.runner.status()) {
-    json::object o{{"name", s.name},
-                   {"position", s.position},
-                   {"lag", s.lag},
-                                      {"lag_seconds", s.lag_seconds},
-                   {"state", s.state},
-                   {"snapshot_position", s.snapshot_position}};
+    json::object o{{"name", s.name},   {"position", s.position},
+                   {"lag", s.lag},     {"lag_seconds", s.lag_seconds},
+                   {"state", s.state}, {"snapshot_position", s.snapshot_position}};
     if (s.rebuild_position)
       o["rebuild_position"] = s.rebuild_position;
-        if (!s.last_rebuild.empty())
+    if (!s.last_rebuild.empty())
       o["last_rebuild"] = s.last_rebuild;
     if (!s.snapshot_error.empty())
       o["snapshot_error"] = s.snapshot_error;
@@ -204,11 +201,16 @@ void ready(Context& ctx, const CallPtr& call) {
       behind.push_back(s.name);
   }
   const auto stats = ctx.processor.stats();
-  json::object body{{"ready", behind.empty()},
+  // A writer that refuses every command (its log failed under it) is not
+  // ready, however current the read models are.
+  const bool ready = behind.empty() && stats.failure.empty();
+  json::object body{{"ready", ready},
                     {"log_position", ctx.store.last_position()},
                     {"projections", projections_json(ctx)},
                     {"queue_depth", stats.queue_depth}};
-  call->answer(json_response(behind.empty() ? 200 : 503, body));
+  if (!stats.failure.empty())
+    body["writer"] = stats.failure;
+  call->answer(json_response(ready ? 200 : 503, body));
 }
 
 void metrics(Context& ctx, const CallPtr& call) {

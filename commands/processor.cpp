@@ -112,6 +112,11 @@ struct CommandProcessor::Impl {
   // --- writer thread only ---
   ShopState state;
   Status failed;  // set once the store failed under us: every command gets it
+  void fail(Status st) {
+    std::lock_guard lock(queue_mu);  // stats() reads the text
+    failure = st.to_string();
+    failed = std::move(st);
+  }
   ShardedMap<std::unordered_map<std::string, IdempotentResult, StringHash, std::equal_to<>>>
       idempotency;
   bool rebuild_needed = false;
@@ -145,6 +150,7 @@ struct CommandProcessor::Impl {
   // Guarded by queue_mu (stats() reads them).
   uint64_t snapshot_position = 0;  // of the writer snapshot loaded or saved last
   std::string snapshot_note;       // why a stored one was not used ("" when it was)
+  std::string failure;             // `failed`, as text ("" while the writer works)
 
   Impl(eventstore::EventStore& s, ProcessorOptions o) : store(s), options(std::move(o)) {}
 
@@ -336,7 +342,7 @@ void CommandProcessor::Impl::run() {
       wait_idle();
       Status st = rebuild();
       if (!st.is_ok())
-        failed = Status::io_error("the writer cannot rebuild its state: " + st.to_string());
+        fail(Status::io_error("the writer cannot rebuild its state: " + st.to_string()));
     }
     if (!failed.is_ok()) {
       // The store failed under the writer (a failed fsync, a lost disk): it
@@ -517,7 +523,7 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
       const ErrorCode code = w.status().code();
       if (code == ErrorCode::kIOError || code == ErrorCode::kShuttingDown ||
           code == ErrorCode::kCorruption) {
-        failed = w.status();
+        fail(w.status());
       } else {
         rebuild_needed = true;  // a refusal by the store is a bug here: fold the log again
       }
@@ -658,6 +664,7 @@ ProcessorStats CommandProcessor::stats() const {
     std::lock_guard lock(impl_->queue_mu);
     s.snapshot_position = impl_->snapshot_position;
     s.snapshot_note = impl_->snapshot_note;
+    s.failure = impl_->failure;
   }
   return s;
 }

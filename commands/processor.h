@@ -73,6 +73,9 @@ struct ProcessorStats {
   double snapshot_load_seconds = 0;  // of which loading the snapshot
   uint64_t snapshot_position = 0;    // of the writer snapshot loaded or saved last (0: none)
   std::string snapshot_note;         // why a stored snapshot was not used, or failed to save
+  // Why the writer refuses every command until a restart (a failed write or
+  // fsync of the log, e.g. a full disk); "" while it works.
+  std::string failure;
   // The slowest of each writer phase so far, in microseconds: deciding and
   // folding a batch, writing it to the store (without sync), and waiting for
   // a free batch slot (i.e. for the fsync two batches back).

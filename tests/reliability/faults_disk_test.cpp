@@ -169,6 +169,10 @@ TEST_CASE("faults disk: a full disk refuses commands clearly, loses nothing, rec
   // WAL sync follows a failed append: the engine stays up on a full disk.
   const bool alive = c.request("GET", "/health").status == 200;
   CHECK(alive);
+  // ...but not ready: its writer refuses every command until a restart.
+  auto ready = c.request("GET", "/ready");
+  CHECK(ready.status == 503);
+  CHECK(ready.body.find("\"writer\"") != std::string::npos);
   if (alive) {
     auto refusal = c.send("POST", "/api/orders", ada.access_token,
                           R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
