@@ -35,23 +35,12 @@
 #include "tests/support/temp_dir.h"
 
 using namespace orderly;
+using bench::Acks;
+using bench::create_cup;
+using bench::place_orders_at_rate;
+using bench::RecordingSink;
 
 namespace {
-
-// One product with unlimited stock that the benchmarks order.
-commands::CreateProduct create_cup(commands::CommandProcessor& writer) {
-  commands::CommandMeta admin;
-  admin.role = commands::Role::kAdmin;
-  commands::CreateProduct cup;
-  cup.product_id = *Uuid::parse(new_uuid_v7());
-  cup.sku = "CUP";
-  cup.name = "Espresso cup";
-  cup.category = "kitchen";
-  cup.price_cents = 1250;
-  cup.stock = commands::kMaxStock;
-  (void)writer.execute(cup, admin);
-  return cup;
-}
 
 // A nats-server with JetStream on a free loopback port, its storage and log
 // in a temporary directory (the log keeps its banner out of the benchmark's
@@ -201,7 +190,6 @@ BENCHMARK(BM_FanoutJetStream)->Iterations(3)->Unit(benchmark::kMillisecond)->Use
 namespace {
 
 using TimePoint = std::chrono::steady_clock::time_point;
-using bench::RecordingSink;
 
 // Acknowledgement -> arrival per position, as p50/p99/max counters (a
 // message that arrived before its reply counts as 0), named with `prefix`;
@@ -236,42 +224,6 @@ size_t report_latencies(benchmark::State& state,
   return missing;
 }
 
-// The acknowledgements of the commands place_orders_at_rate submits: reply
-// time by the command's last log position (written on the store's sync
-// thread, which answers the commands).
-struct Acks {
-  std::mutex mu;
-  std::unordered_map<uint64_t, TimePoint> at;
-  std::atomic<int> outstanding{0};
-  std::atomic<int> failed{0};
-};
-
-// PlaceOrder (one cup) for `user` at `rate` commands per second for 3 s,
-// then waits until every command has answered.
-void place_orders_at_rate(commands::CommandProcessor& writer, const commands::CreateProduct& cup,
-                          const commands::CommandMeta& user, int rate, Acks& acks) {
-  const auto start = std::chrono::steady_clock::now();
-  const int total = rate * 3;
-  for (int i = 0; i < total; ++i) {
-    std::this_thread::sleep_until(start + std::chrono::microseconds(1'000'000LL * i / rate));
-    ++acks.outstanding;
-    writer.submit(
-        commands::PlaceOrder{*Uuid::parse(new_uuid_v7()), {{cup.product_id, 1}}, "", 900'000'000},
-        user, [&acks](Result<commands::CommandReply> r) {
-          if (r) {
-            const auto now = std::chrono::steady_clock::now();
-            std::lock_guard lock(acks.mu);
-            acks.at[r->last_position] = now;
-          } else {
-            ++acks.failed;
-          }
-          --acks.outstanding;
-        });
-  }
-  while (acks.outstanding.load() > 0)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-}
-
 void BM_CommandToWebSocket(benchmark::State& state) {
   const int rate = static_cast<int>(state.range(0));
   testing::TempDir dir;
@@ -285,7 +237,7 @@ void BM_CommandToWebSocket(benchmark::State& state) {
   auto unsubscribe = hub.subscribe(user.actor, false, sink);
   Acks acks;
   for (auto _ : state) {
-    place_orders_at_rate(*writer, cup, user, rate, acks);
+    place_orders_at_rate(*writer, cup, user, rate, 3, acks);
     const uint64_t last = store->last_position();
     while (true) {
       {
@@ -441,7 +393,7 @@ void BM_CommandToWebSocketOverNats(benchmark::State& state) {
 
   size_t expected = 0;
   for (auto _ : state) {
-    place_orders_at_rate(*writer, cup, user, rate, acks);
+    place_orders_at_rate(*writer, cup, user, rate, 3, acks);
     {
       std::lock_guard lock(acks.mu);
       expected = acks.at.size();

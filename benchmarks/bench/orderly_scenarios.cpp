@@ -257,61 +257,32 @@ Result<Measurement> orderly_fanout_in_process(const RunOptions& o) {
   const ScratchDir scratch("orderly-bench-fanout-in-process");
   if (!scratch.ok())
     return Status::io_error("cannot make a temporary directory");
+  Acks acks;  // outlives the writer, whose replies write it
   auto store = eventstore::EventStore::open(scratch.path() + "/data", {});
   if (!store)
     return store.status();
   auto writer = commands::CommandProcessor::start(**store);
   if (!writer)
     return writer.status();
-  commands::CommandMeta admin;
-  admin.role = commands::Role::kAdmin;
-  commands::CreateProduct cup;
-  cup.product_id = *Uuid::parse(new_uuid_v7());
-  cup.sku = "FANOUT-CUP";
-  cup.name = "Espresso cup";
-  cup.category = "kitchen";
-  cup.price_cents = 1250;
-  cup.stock = 100'000'000;
-  ORDERLY_RETURN_IF_ERROR((*writer)->execute(cup, admin).status());
+  const commands::CreateProduct cup = create_cup(**writer);
   commands::CommandMeta user;
   user.actor = *Uuid::parse(new_uuid_v7());
   api::WsHub hub(**store, [](const Uuid&) { return std::nullopt; });
   auto sink = std::make_shared<RecordingSink>();
   auto unsubscribe = hub.subscribe(user.actor, false, sink);
-  std::mutex mu;
-  std::unordered_map<uint64_t, Clock::time_point> acked;  // by the order's log position
-  std::atomic<int> outstanding{0};
-  std::atomic<uint64_t> failed{0};
-  const int total = rate * seconds;
   const auto t0 = Clock::now();
-  for (int i = 0; i < total; ++i) {
-    std::this_thread::sleep_until(t0 + std::chrono::microseconds(1'000'000LL * i / rate));
-    ++outstanding;
-    (*writer)->submit(
-        commands::PlaceOrder{*Uuid::parse(new_uuid_v7()), {{cup.product_id, 1}}, "", 900'000'000},
-        user, [&](Result<commands::CommandReply> r) {
-          if (r) {
-            const auto now = Clock::now();
-            std::lock_guard lock(mu);
-            acked[r->last_position] = now;
-          } else {
-            failed.fetch_add(1);
-          }
-          --outstanding;
-        });
-  }
-  while (outstanding.load() > 0)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  place_orders_at_rate(**writer, cup, user, rate, seconds, acks);
   m.seconds = since(t0);
   const auto deadline = Clock::now() + std::chrono::seconds(20);
-  while (sink->count() < acked.size() && Clock::now() < deadline)
+  while (sink->count() < acks.at.size() && Clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   unsubscribe();
   Latencies lat;
   size_t missing = 0;
   {
+    std::lock_guard lock_acks(acks.mu);
     std::lock_guard lock(sink->mu);
-    for (const auto& [position, at] : acked) {
+    for (const auto& [position, at] : acks.at) {
       auto it = sink->arrived.find(position);
       if (it == sink->arrived.end()) {
         ++missing;
@@ -320,9 +291,9 @@ Result<Measurement> orderly_fanout_in_process(const RunOptions& o) {
       lat.add(std::max(Clock::duration::zero(), it->second - at));
     }
   }
-  m.accepted = acked.size();
-  m.errors = failed.load();
-  m.throughput_per_s = static_cast<double>(acked.size()) / m.seconds;
+  m.accepted = acks.at.size();
+  m.errors = acks.failed.load();
+  m.throughput_per_s = static_cast<double>(acks.at.size()) / m.seconds;
   m.p50_ms = lat.percentile_ms(50);
   m.p95_ms = lat.percentile_ms(95);
   m.p99_ms = lat.percentile_ms(99);
@@ -330,7 +301,7 @@ Result<Measurement> orderly_fanout_in_process(const RunOptions& o) {
   m.peak_rss_mb = peak_rss_mb_of_pid(getpid());
   m.invariants_ok = missing == 0 && m.errors == 0;
   m.detail = missing ? std::to_string(missing) + " orders never pushed"
-                     : std::to_string(acked.size()) + " orders, each pushed once";
+                     : std::to_string(acks.at.size()) + " orders, each pushed once";
   (*writer)->stop();
   std::fprintf(stderr, "  orderly     fanout in-process: p50 %.3f ms p99 %.3f ms\n", m.p50_ms,
                m.p99_ms);
