@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -128,9 +129,15 @@ std::string mime_message(const Email& e) {
 
 namespace {
 
+using SteadyClock = std::chrono::steady_clock;
+
 struct Upload {
   std::string data;
   size_t at = 0;
+  const SmtpOptions* options = nullptr;
+  SteadyClock::time_point started, handed_over, stop_seen;
+  bool done = false;  // the last byte was handed to libcurl
+  bool given_up_before_sent = false, cut_by_stop = false;
 };
 
 size_t read_upload(char* buffer, size_t size, size_t n, void* user) {
@@ -138,7 +145,32 @@ size_t read_upload(char* buffer, size_t size, size_t n, void* user) {
   const size_t chunk = std::min(size * n, u->data.size() - u->at);
   std::memcpy(buffer, u->data.data() + u->at, chunk);
   u->at += chunk;
+  if (chunk == 0 && !u->done) {
+    u->done = true;
+    u->handed_over = SteadyClock::now();
+  }
   return chunk;
+}
+
+// libcurl has one timeout for every server reply; this callback, which it
+// calls about once a second while it waits, gives the phases before the
+// message is handed over their own, shorter one. Non-zero aborts.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* u = static_cast<Upload*>(user);
+  const auto now = SteadyClock::now();
+  if (!u->done && now - u->started > std::chrono::seconds(u->options->send_timeout_s)) {
+    u->given_up_before_sent = true;
+    return 1;
+  }
+  if (u->options->stopping != nullptr && u->options->stopping->load()) {
+    if (!u->done)
+      return u->cut_by_stop = true;
+    if (u->stop_seen == SteadyClock::time_point{})
+      u->stop_seen = now;
+    if (now - u->stop_seen > std::chrono::seconds(u->options->stop_grace_s))
+      return u->cut_by_stop = true;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -153,7 +185,9 @@ Status send_smtp(const SmtpOptions& smtp, const Email& e) {
   CURL* curl = curl_easy_init();
   if (curl == nullptr)
     return Status::internal("libcurl could not start");
-  Upload upload{mime_message(e), 0};
+  Upload upload;
+  upload.data = mime_message(e);
+  upload.options = &smtp;
   curl_slist* rcpt = curl_slist_append(nullptr, ("<" + e.to + ">").c_str());
   const std::string from = "<" + e.from + ">";
   curl_easy_setopt(curl, CURLOPT_URL, smtp.url.c_str());
@@ -162,14 +196,27 @@ Status send_smtp(const SmtpOptions& smtp, const Email& e) {
   curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_upload);
   curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
   curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, smtp.timeout_s);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, smtp.connect_timeout_s);
+  curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, smtp.final_reply_timeout_s);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, smtp.send_timeout_s + smtp.final_reply_timeout_s);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &upload);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   char error[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  upload.started = SteadyClock::now();
   const CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(rcpt);
   curl_easy_cleanup(curl);
+  if (rc == CURLE_ABORTED_BY_CALLBACK && upload.given_up_before_sent) {
+    return Status::io_error("SMTP: timed out: the message was not handed over within " +
+                            std::to_string(smtp.send_timeout_s) + " s");
+  }
+  if (rc == CURLE_ABORTED_BY_CALLBACK && upload.cut_by_stop) {
+    return Status::shutting_down(upload.done ? "SMTP: stopped while waiting for the final reply"
+                                             : "SMTP: stopped before the message was handed over");
+  }
   if (rc != CURLE_OK) {
     return Status::io_error(std::string("SMTP: ") + (error[0] ? error : curl_easy_strerror(rc)));
   }

@@ -4,6 +4,7 @@
 // or an .eml file in an outbox directory when no SMTP server is configured.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <string>
 
@@ -21,9 +22,21 @@ Result<Email> render_email(const std::string& name, const std::map<std::string, 
 // The RFC 5322 message: headers and a multipart/alternative body.
 std::string mime_message(const Email& email);
 
+// Timeouts follow what a delivered email must never be: sent twice. Until
+// the whole message is handed over, a slow server is given up on quickly
+// (nothing was delivered, a retry is safe). Once it is, the final reply is
+// waited for as long as RFC 5321 4.5.3.2.6 asks (10 minutes): a server
+// slow to commit has the message, and giving up would send it again.
 struct SmtpOptions {
-  std::string url;  // smtp://127.0.0.1:2525
-  long timeout_s = 15;
+  std::string url;             // smtp://127.0.0.1:2525
+  long connect_timeout_s = 5;  // TCP connect, greeting and EHLO
+  long send_timeout_s = 15;    // from the start until the message is handed over
+  long final_reply_timeout_s = 600;
+  // Set when the notifier stops: an attempt that has not handed the message
+  // over ends at once; one waiting for the final reply waits `stop_grace_s`
+  // more (an answer cut short here may be sent again after the restart).
+  const std::atomic<bool>* stopping = nullptr;
+  long stop_grace_s = 10;
 };
 Status send_smtp(const SmtpOptions& smtp, const Email& email);
 // libcurl's global set-up, once per process, before any easy handle.

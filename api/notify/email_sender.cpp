@@ -2,6 +2,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -72,6 +73,7 @@ struct EmailSender::Impl {
   std::condition_variable cv;
   absl::flat_hash_map<Uuid, Pending, UuidHash> pending;
   bool stopping = false;
+  std::atomic<bool> stop_flag{false};  // stopping, for an SMTP attempt in flight
   bool ready = false;
   uint64_t sent = 0, failed_attempts = 0;
   std::thread sender;
@@ -128,7 +130,10 @@ struct EmailSender::Impl {
   Status deliver(const Uuid& id, const Email& email) {
     if (options.smtp_url.empty())
       return write_eml(options.outbox_dir, id.to_string(), email);
-    return send_smtp({options.smtp_url, 15}, email);
+    SmtpOptions smtp;
+    smtp.url = options.smtp_url;
+    smtp.stopping = &stop_flag;
+    return send_smtp(smtp, email);
   }
 
   Result<Email> render(const Uuid& id, const PendingEmail& p) {
@@ -192,9 +197,11 @@ struct EmailSender::Impl {
         }
         continue;
       }
-      // The engine could not be asked (rendering needs it when alone): not
-      // the email's fault, so not an attempt; try again later.
-      const bool engine_away = !email && email.status().code() == ErrorCode::kIOError;
+      // The engine could not be asked (rendering needs it when alone), or
+      // the notifier stops mid-attempt: not the email's fault, so not an
+      // attempt; try again later.
+      const bool engine_away = (!email && email.status().code() == ErrorCode::kIOError) ||
+                               st.code() == ErrorCode::kShuttingDown;
       const uint32_t attempt = job.attempts + 1;
       const bool retry = attempt - budget_from < options.max_attempts;
       if (!engine_away)
@@ -252,6 +259,7 @@ void EmailSender::stop() {
     std::lock_guard lock(impl_->mu);
     impl_->stopping = true;
   }
+  impl_->stop_flag.store(true);
   impl_->cv.notify_all();
   if (impl_->sender.joinable())
     impl_->sender.join();
