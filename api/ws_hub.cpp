@@ -4,27 +4,12 @@
 
 #include <vector>
 
-#include "api/nats/jetstream.h"
 #include "core/json_writer.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
 #include "core/text.h"
 
 namespace orderly::api {
-
-struct WsHub::Nats {
-  std::unique_ptr<JetStreamLink> link;
-  natsSubscription* sub = nullptr;
-  ~Nats() {
-    if (sub) {
-      // Drain: no new messages, and the callback in progress (if any)
-      // finishes before the hub it points to goes away.
-      if (natsSubscription_Drain(sub) == NATS_OK)
-        natsSubscription_WaitForDrainCompletion(sub, 5000);
-      natsSubscription_Destroy(sub);
-    }
-  }
-};
 
 WsHub::WsHub(const eventstore::EventStore& log,
              std::function<std::optional<Uuid>(const Uuid&)> owner, std::string nats_url,
@@ -34,8 +19,13 @@ WsHub::WsHub(const eventstore::EventStore& log,
       nats_url_(std::move(nats_url)),
       subject_prefix_(std::move(subject_prefix)) {
   position_.store(log_->last_position());  // live from now on: history is in the API
-  if (!nats_url_.empty() && start_nats())
-    return;
+  if (!nats_url_.empty()) {
+    auto follower = make_follower();
+    if (follower->try_start()) {
+      follower_ = std::move(follower);
+      return;
+    }
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -45,56 +35,33 @@ WsHub::WsHub(std::function<std::optional<Uuid>(const Uuid&)> owner, std::string 
       owner_of_order_(std::move(owner)),
       nats_url_(std::move(nats_url)),
       subject_prefix_(std::move(subject_prefix)) {
-  thread_ = std::thread([this] { connect_loop(); });
+  follower_ = make_follower();
+  follower_->start();  // retries in the background until NATS answers
 }
 
 WsHub::~WsHub() {
   stopping_.store(true);
   if (thread_.joinable())
     thread_.join();
-  std::lock_guard lock(nats_mu_);
-  nats_.reset();  // unsubscribes: no callback runs after this
+  if (follower_)
+    follower_->stop();  // no callback runs after this
 }
 
-void WsHub::connect_loop() {
-  std::chrono::milliseconds backoff(100);
-  while (!stopping_.load() && !start_nats()) {
-    const auto until = std::chrono::steady_clock::now() + backoff;
-    while (!stopping_.load() && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-  }
-}
-
-bool WsHub::start_nats() {
-  auto n = std::make_unique<Nats>();
-  auto link = connect_jetstream(nats_url_);
-  if (!link)
-    return false;
-  n->link = std::move(*link);
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Ordered = true;  // gapless and in order, re-created by the library after a reconnect
-  so.Config.DeliverPolicy = js_DeliverNew;
-  const std::string subject = subject_prefix_ + ".>";
-  auto on_msg = [](natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
-    auto* self = static_cast<WsHub*>(closure);
+std::unique_ptr<StreamFollower> WsHub::make_follower() {
+  FollowOptions o;
+  o.url = nats_url_;
+  o.subject = subject_prefix_ + ".>";
+  o.from_first = false;  // live from now on: history is in the API
+  o.on_message = [this](const natsMsg* msg, uint64_t) {
     // The payload is the envelope.
     std::vector<uint64_t> storage;
     auto view = decode_event_copy({reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg)),
                                    static_cast<size_t>(natsMsg_GetDataLength(msg))},
                                   storage);
-    if (view.is_ok() && !self->stopping_.load())
-      self->dispatch(*view);
-    natsMsg_Destroy(msg);
+    if (view.is_ok() && !stopping_.load())
+      dispatch(*view);
   };
-  if (js_Subscribe(&n->sub, n->link->js, subject.c_str(), on_msg, this, nullptr, &so, nullptr) !=
-      NATS_OK) {
-    return false;
-  }
-  std::lock_guard lock(nats_mu_);
-  nats_ = std::move(n);
-  return true;
+  return std::make_unique<StreamFollower>(std::move(o));
 }
 
 void WsHub::dispatch(const EventView& ev) {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "api/http/server.h"
+#include "api/nats/stream_follower.h"
 #include "eventstore/store.h"
 #include "projections/orders.h"
 
@@ -25,9 +26,9 @@ class WsHub {
  public:
   // `owner` resolves the owner of orders placed before the hub started.
   // With `nats_url` the hub takes its events from the JetStream stream the
-  // fan-out fills (an ordered consumer, new messages only) instead of
-  // following the log itself; if NATS cannot be reached at start it falls
-  // back to the log.
+  // fan-out fills (new messages only, gapless across NATS restarts: see
+  // api/nats/stream_follower.h) instead of following the log itself; if
+  // NATS cannot be reached at start it falls back to the log.
   WsHub(const eventstore::EventStore& log, std::function<std::optional<Uuid>(const Uuid&)> owner,
         std::string nats_url = "", std::string subject_prefix = "orderly.events");
   // NATS only, for `orderly notify websocket` (no log at hand): connects in
@@ -42,10 +43,7 @@ class WsHub {
   // Closes every connection (1001 going away) and forgets them: at shutdown.
   void close_all();
   uint64_t position() const { return position_.load(); }
-  bool from_nats() const {
-    std::lock_guard lock(nats_mu_);
-    return nats_ != nullptr;
-  }
+  bool from_nats() const { return follower_ && follower_->subscribed(); }
 
   // The message an event makes for its owner, and the owner (nil: none).
   struct Message {
@@ -56,8 +54,7 @@ class WsHub {
 
  private:
   void run();
-  void connect_loop();
-  bool start_nats();
+  std::unique_ptr<StreamFollower> make_follower();
   void dispatch(const EventView& ev);
 
   const eventstore::EventStore* log_;  // null: NATS only
@@ -75,9 +72,8 @@ class WsHub {
   std::atomic<bool> stopping_{false};
   std::thread thread_;
   std::string nats_url_, subject_prefix_;
-  struct Nats;
-  std::unique_ptr<Nats> nats_;  // guarded by nats_mu_
-  mutable std::mutex nats_mu_;
+  // Set in the constructors, before any other thread can look.
+  std::unique_ptr<StreamFollower> follower_;
   std::mutex dispatch_mu_;  // message_for's owner maps: one event at a time
 };
 

@@ -1,14 +1,14 @@
 // The notification events (requested, sent, failed, retry requested) read
 // from the JetStream stream from its first message, for a notifier that has
 // no log at hand (`orderly notify email`): it rebuilds its pending set from
-// them, then follows new ones. An ordered consumer: gapless and in order,
-// re-created by the library after NATS restarts.
+// them, then follows new ones, gapless and in order, across NATS restarts
+// (api/nats/stream_follower.h).
 //
 // `on_caught_up` runs once, when every notification event that was in the
 // stream at subscription time has been handed to `on_event` (at once for an
 // empty stream): from then on the pending set is complete.
 //
-// Thread safety: callbacks run on one NATS thread, one at a time.
+// Thread safety: callbacks run on the follower's thread, one at a time.
 #pragma once
 
 #include <functional>

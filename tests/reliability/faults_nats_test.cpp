@@ -318,13 +318,12 @@ TEST_CASE("faults nats: frozen under load, standalone notifiers, every email onc
   run_nats_fault(Fault::kFrozen, Notifiers::kStandalone);
 }
 
-// KNOWN BUG, skipped so CI stays green (run it with --no-skip): in CI on
-// 2026-11-21 the standalone `orderly notify email` aborted with "double
-// free or corruption" after nats-server was killed and restarted (4 runs
-// by hand had passed). Suspect: the NATS.c ordered push consumer of
-// api/notify/notification_feed.cpp being reset across the server restart.
-// See tests/RELIABILITY.md.
-TEST_CASE("faults nats: killed and restarted under load, standalone notifiers, every email once" *
-          doctest::skip()) {
+// In CI on 2026-11-21 the standalone `orderly notify email` aborted here
+// with "double free or corruption" after nats-server was killed and
+// restarted; the suspect was NATS.c's ordered consumer being reset by the
+// library. Both followers of the stream (the notification feed and the
+// WebSocket hub) now use a consumer of their own, re-made after errors
+// (api/nats/stream_follower.h). See tests/RELIABILITY.md.
+TEST_CASE("faults nats: killed and restarted under load, standalone notifiers, every email once") {
   run_nats_fault(Fault::kKilled, Notifiers::kStandalone);
 }

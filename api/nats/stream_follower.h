@@ -1,0 +1,63 @@
+// Follows a JetStream subject in stream order, gapless, from the stream's
+// first message or from the newest: what NATS.c's ordered consumer
+// promises, with a consumer of our own. It is an ephemeral pull consumer
+// (no acks, removed by the server a minute after we stop asking), re-made
+// from the last stream sequence handed over after any error: NATS killed
+// and restarted, the consumer lost, a sequence gap. The library's own
+// ordered-consumer reset was the suspect of a double free in `orderly
+// notify email` after a NATS restart (issue 8); this path has no reset of
+// the library's to trust.
+//
+// Messages are handed over on the follower's own thread, one at a time, in
+// stream order, each once (a re-made consumer may repeat what was handed
+// over: those are skipped by sequence).
+//
+// Thread safety: start/stop from one thread; subscribed() from any.
+#pragma once
+
+#include <nats/nats.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace orderly::api {
+
+struct FollowOptions {
+  std::string url;
+  std::string subject;            // e.g. orderly.events.notification.>
+  bool from_first = true;         // false: only what is published after start()
+  uint64_t idle_check_ms = 5000;  // how often an idle follower checks its consumer
+  // A message's payload and stream sequence.
+  std::function<void(const natsMsg* msg, uint64_t stream_sequence)> on_message;
+  // Optional: once, when everything the stream held at the first
+  // subscription has been handed over (at once for none).
+  std::function<void()> on_caught_up;
+  // Optional: why a (re)subscription failed, for the log.
+  std::function<void(const std::string&)> on_error;
+};
+
+class StreamFollower {
+ public:
+  explicit StreamFollower(FollowOptions options);
+  ~StreamFollower();
+  // Connects in the background, retrying with backoff until NATS and the
+  // stream are there.
+  void start();
+  // The first subscription made here and now; only when it is made does
+  // the follower go on in the background (true). For a caller that has
+  // somewhere else to turn when NATS is not there.
+  bool try_start();
+  // Returns once no message is being handed over, and none will be.
+  void stop();
+  bool subscribed() const;
+  // The stream sequence of the last message handed over (0: none).
+  uint64_t last_sequence() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orderly::api
