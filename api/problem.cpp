@@ -34,6 +34,8 @@ std::string_view title_of(int status) {
       return "Request Header Fields Too Large";
     case 503:
       return "Service Unavailable";
+    case 507:
+      return "Insufficient Storage";
     default:
       return status >= 500 ? "Internal Server Error" : "Error";
   }
@@ -64,6 +66,8 @@ int http_status_of(ErrorCode code) {
     case ErrorCode::kShuttingDown:
     case ErrorCode::kBusy:
       return 503;
+    case ErrorCode::kInsufficientStorage:
+      return 507;
     case ErrorCode::kCorruption:
     case ErrorCode::kIOError:
     case ErrorCode::kInternal:
@@ -102,7 +106,9 @@ Response problem_from(const Status& st) {
   // Internal failures are logged with their detail; the client gets no
   // paths or library messages.
   const std::string detail =
-      status >= 500 && status != 503 ? "the engine could not complete the request" : st.message();
+      status == 507 ? "the engine's disk is full: nothing was recorded; retry once space is freed"
+      : status >= 500 && status != 503 ? "the engine could not complete the request"
+                                       : st.message();
   return problem(status, code, detail, st.fields());
 }
 

@@ -117,6 +117,13 @@ struct CommandProcessor::Impl {
     failure = st.to_string();
     failed = std::move(st);
   }
+  std::chrono::steady_clock::time_point next_recovery_try;
+  // At most once a second while failed: the store made writable again (a
+  // full disk has room again), then the state folded anew from the log,
+  // which holds neither the failed batch whose events were folded in, nor
+  // lacks batches written before it (their callers heard an ambiguous
+  // io_error). A failed fsync never recovers in-process (see the store).
+  void try_to_recover();
   ShardedMap<std::unordered_map<std::string, IdempotentResult, StringHash, std::equal_to<>>>
       idempotency;
   bool rebuild_needed = false;
@@ -229,6 +236,22 @@ Status CommandProcessor::Impl::rebuild() {
   rebuild_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rebuild_needed = false;
   return st;
+}
+
+void CommandProcessor::Impl::try_to_recover() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_recovery_try)
+    return;
+  next_recovery_try = now + std::chrono::seconds(1);
+  wait_idle();  // the failed batch's callback has run
+  Status st = store.resume_writes();
+  if (st.is_ok())
+    st = rebuild();
+  if (!st.is_ok())
+    return;  // still failed: commands keep getting the first failure
+  std::lock_guard lock(queue_mu);
+  failure.clear();
+  failed = Status::ok();
 }
 
 uint64_t CommandProcessor::Impl::load_snapshot(std::string* note) {
@@ -344,10 +367,12 @@ void CommandProcessor::Impl::run() {
       if (!st.is_ok())
         fail(Status::io_error("the writer cannot rebuild its state: " + st.to_string()));
     }
+    if (!failed.is_ok())
+      try_to_recover();
     if (!failed.is_ok()) {
-      // The store failed under the writer (a failed fsync, a lost disk): it
+      // The store failed under the writer (a full disk, a failed fsync): it
       // answers every command with that, rather than decide on a state it
-      // cannot make durable. A restart recovers.
+      // cannot make durable, until try_to_recover() succeeds.
       for (auto& item : items) {
         if (item.reply)
           item.reply(failed);
@@ -521,8 +546,8 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
     if (!w.is_ok()) {
       // Nothing of the batch is in the log, but its events are folded in.
       const ErrorCode code = w.status().code();
-      if (code == ErrorCode::kIOError || code == ErrorCode::kShuttingDown ||
-          code == ErrorCode::kCorruption) {
+      if (code == ErrorCode::kIOError || code == ErrorCode::kInsufficientStorage ||
+          code == ErrorCode::kShuttingDown || code == ErrorCode::kCorruption) {
         fail(w.status());
       } else {
         rebuild_needed = true;  // a refusal by the store is a bug here: fold the log again

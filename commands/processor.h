@@ -16,7 +16,9 @@
 // must make their keys distinct (e.g. prefix a client identity).
 //
 // A batch is appended all or nothing. If the store fails under the writer
-// (I/O), every later command is answered with that failure until restart.
+// (I/O), every later command is answered with that failure until the store
+// can write again (a full disk with room again: tried every second, then the
+// state is folded anew from the log); after a failed fsync, until restart.
 //
 // Thread safety: submit/execute/stats from any thread. Replies run on the
 // store's sync thread (or the caller's, for immediate refusals): keep them short.

@@ -18,6 +18,8 @@ std::string_view error_code_name(ErrorCode code) {
       return "corruption";
     case ErrorCode::kIOError:
       return "io_error";
+    case ErrorCode::kInsufficientStorage:
+      return "insufficient_storage";
     case ErrorCode::kBusy:
       return "busy";
     case ErrorCode::kOverloaded:

@@ -18,16 +18,17 @@ namespace orderly {
 
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,  // validation_failed
-  kNotFound,         // not_found
-  kVersionConflict,  // version_conflict
-  kAlreadyExists,    // already_exists
-  kCorruption,       // corruption: bytes on disk or on the wire are damaged
-  kIOError,          // io_error: the disk or the OS said no
-  kBusy,             // busy: e.g. the data directory is locked by another process
-  kOverloaded,       // overloaded
-  kShuttingDown,     // shutting_down
-  kInternal,         // internal
+  kInvalidArgument,      // validation_failed
+  kNotFound,             // not_found
+  kVersionConflict,      // version_conflict
+  kAlreadyExists,        // already_exists
+  kCorruption,           // corruption: bytes on disk or on the wire are damaged
+  kIOError,              // io_error: the disk or the OS said no
+  kInsufficientStorage,  // insufficient_storage: the disk is full (commands resume with space)
+  kBusy,                 // busy: e.g. the data directory is locked by another process
+  kOverloaded,           // overloaded
+  kShuttingDown,         // shutting_down
+  kInternal,             // internal
   // Business rule codes (CONTRACT.md).
   kInsufficientStock,     // insufficient_stock
   kInvalidTransition,     // invalid_transition
@@ -65,6 +66,9 @@ class [[nodiscard]] Status {
   static Status already_exists(std::string m) { return {ErrorCode::kAlreadyExists, std::move(m)}; }
   static Status corruption(std::string m) { return {ErrorCode::kCorruption, std::move(m)}; }
   static Status io_error(std::string m) { return {ErrorCode::kIOError, std::move(m)}; }
+  static Status insufficient_storage(std::string m) {
+    return {ErrorCode::kInsufficientStorage, std::move(m)};
+  }
   static Status busy(std::string m) { return {ErrorCode::kBusy, std::move(m)}; }
   static Status overloaded(std::string m) { return {ErrorCode::kOverloaded, std::move(m)}; }
   static Status shutting_down(std::string m) { return {ErrorCode::kShuttingDown, std::move(m)}; }

@@ -21,6 +21,8 @@ inline Status from_rocksdb(const rocksdb::Status& s, const std::string& context)
     return Status::invalid_argument(msg);
   if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut())
     return Status::busy(msg);
+  if (s.IsNoSpace())
+    return Status::insufficient_storage(msg);
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
     return Status::busy(msg + " (is another orderly process using this data directory?)");
   }

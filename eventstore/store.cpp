@@ -126,7 +126,9 @@ bool EventStore::wait_for_position(uint64_t position, std::chrono::milliseconds 
 void EventStore::Impl::publish_position(uint64_t position) {
   {
     std::lock_guard lock(position_mu);
-    last_position.store(position);
+    // Never backwards: the sync thread and resume_writes() both publish.
+    if (position > last_position.load())
+      last_position.store(position);
   }
   position_cv.notify_all();
 }

@@ -93,6 +93,15 @@ class EventStore {
   AppendResults submit_batch(std::span<const AppendRequest> requests, AppendCallback done,
                              uint64_t also_wait_for = 0, bool all_or_nothing = false);
 
+  // After appends failed with io_error because a write to the log failed
+  // (a full disk): makes the store writable again if the cause is gone,
+  // with every batch written before the failure durable and visible. Ok at
+  // once when no write failed. A failed fsync cannot be recovered from in
+  // this process (its pages may be lost): io_error until reopened. Appends
+  // also try this by themselves; a writer that must re-read the log before
+  // deciding again calls it first.
+  Status resume_writes();
+
   // The position of the last committed event; 0 on an empty log.
   uint64_t last_position() const;
   // Waits until last_position() >= position or the timeout passes; returns

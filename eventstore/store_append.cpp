@@ -139,14 +139,24 @@ Status EventStore::Impl::recover_after_write_error() {
   // have reached the disk, so the tail and the versions are re-read rather
   // than assumed.
   ORDERLY_RETURN_IF_ERROR(from_rocksdb(rocks.db->Resume(), "resuming after a write error"));
+  // Batches written before the failed one are in the memtables, their WAL
+  // never synced (their callers were told so: an ambiguous io_error). Into
+  // table files with them, so that everything in the log is durable again.
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  flush.allow_write_stall = true;
+  ORDERLY_RETURN_IF_ERROR(
+      from_rocksdb(rocks.db->Flush(flush, rocks.handles), "flushing after a write error"));
   write_failed.store(false);
   auto last = read_last_position();
   if (!last)
     return last.status();
   ORDERLY_RETURN_IF_ERROR(load_streams());
   // A failed Write never reaches the memtable, so this normally equals
-  // written_position; the sync thread still owns publishing it as durable.
+  // written_position. All of it is durable now (flushed above): readers see
+  // it, and the writer can fold it (CommandProcessor re-reads the log).
   written_position = *last;
+  publish_position(*last);
   needs_recovery = false;
   return Status::ok();
 }
@@ -480,6 +490,17 @@ void EventStore::Impl::stop_syncer() {
   sync_cv.notify_one();
   if (syncer.joinable())
     syncer.join();
+}
+
+Status EventStore::resume_writes() {
+  std::lock_guard lock(impl_->commit_mu);
+  if (impl_->closed)
+    return Status::shutting_down("the event store is closed");
+  if (impl_->sync_failed.load())
+    return Status::io_error("an fsync of the log failed earlier; reopen the store to recover");
+  if (!impl_->needs_recovery)
+    return Status::ok();
+  return impl_->recover_after_write_error();
 }
 
 AppendResults EventStore::submit_batch(std::span<const AppendRequest> requests, AppendCallback done,
