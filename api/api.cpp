@@ -124,6 +124,7 @@ Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
   add_order_routes(*ctx_);
   add_admin_routes(*ctx_);
   add_notifier_routes(*ctx_);
+  add_web_routes(*ctx_);
 }
 
 Api::~Api() = default;

@@ -105,6 +105,7 @@ void add_catalog_routes(Context& ctx);
 void add_order_routes(Context& ctx);     // cart, orders, payments
 void add_admin_routes(Context& ctx);     // stats, notifications, events, projections, health
 void add_notifier_routes(Context& ctx);  // what `orderly notify email` writes and reads through
+void add_web_routes(Context& ctx);       // the shop's web pages at / (api/web/)
 
 // The answer to a command that made or changed a row: the row under `key`
 // (e.g. {"order": {...}}), or 202 with the id when the read model has not

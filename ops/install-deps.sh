@@ -13,7 +13,14 @@ PACKAGES=(
   libspdlog-dev libcli11-dev libsimdjson-dev libabsl-dev wrk python3-aiosmtpd
   postgresql libpq-dev gnuplot-nox
   clang libclang-rt-14-dev
+  chromium nodejs
 )
+# The web pages' browser tests (tests/e2e) run playwright-core from npm with
+# Node. Debian's `npm` package conflicts with a NodeSource `nodejs` (which
+# ships npm itself), so it is only asked for when there is no npm at all.
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,0 +1,343 @@
+// The shop's web pages in a real browser (headless Chromium driven by
+// playwright-core) against a real `orderly serve`:
+//   a customer registers, searches, fills the cart, is told plainly that a
+//   line is short of stock, checks out, pays, and sees the order's badge
+//   change live when an admin (a second browser context) ships it; the
+//   admin's dashboard shows the new revenue, the event stream and the audit
+//   trail show the order's events; a second order is cancelled.
+// A declined card, a read-model rebuild and product management are
+// exercised on the way. Screenshots of the main pages go to
+// tests/e2e/screenshots/.
+//
+// Usage: node shop.test.mjs path/to/orderly   (or ORDERLY_BINARY=...)
+import {existsSync, mkdirSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {chromium} from 'playwright-core';
+import {startServer, ADMIN} from './lib/server.mjs';
+import {call, loginToken} from './lib/api.mjs';
+import {until, expectText, check, TIMEOUT} from './lib/wait.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const binary = process.argv[2] || process.env.ORDERLY_BINARY;
+const CHROMIUM = process.env.ORDERLY_CHROMIUM || '/usr/bin/chromium';
+const SHOTS = join(here, 'screenshots');
+
+// price_cents and stock chosen so the sums below are easy to check.
+const CATALOG = [
+  {name: 'Ceramic mug', category: 'kitchen', price_cents: 1450, stock: 40, description: 'Stoneware mug, 350 ml, glazed in sea green'},
+  {name: 'Linen napkins', category: 'kitchen', price_cents: 900, stock: 60, description: 'Set of four washed linen napkins'},
+  {name: 'Walnut tray', category: 'home', price_cents: 5200, stock: 2, description: 'Solid walnut serving tray, oiled'},
+  {name: 'Brass candle holder', category: 'home', price_cents: 2400, stock: 15, description: 'Turned brass, fits standard dinner candles'},
+  {name: 'Wool blanket', category: 'home', price_cents: 11900, stock: 8, description: 'Lambswool blanket, 140 x 200 cm'},
+  {name: 'Garden trowel', category: 'garden', price_cents: 1750, stock: 30, description: 'Stainless steel trowel with an ash handle'},
+  {name: 'Herb planter', category: 'garden', price_cents: 3100, stock: 12, description: 'Three-pocket terracotta planter for a windowsill'},
+  {name: 'Dot-grid notebook', category: 'stationery', price_cents: 1300, stock: 100, description: 'A5, 192 pages, lay-flat binding'},
+  {name: 'Gel pen set', category: 'stationery', price_cents: 650, stock: 4, description: 'Six fine gel pens in muted colours'},
+];
+
+const pages = [];  // screenshotted when the test fails
+const problems = [];  // console errors, page errors, CSP reports, tokens in URLs
+function watch(page, who) {
+  pages.push([who, page]);
+  page.on('console', (m) => {
+    // The browser logs every 4xx answer; the pages show those themselves
+    // (the test checks the messages), so only other errors count.
+    // A WebSocket refused at the upgrade (a stale token, renewed and retried
+    // by the page) is logged the same way.
+    const expected = /Failed to load resource: the server responded with a status of 4\d\d|WebSocket connection to .* failed: (Error during WebSocket handshake: Unexpected response code: 401|HTTP Authentication failed)/;
+    if (m.type() === 'error' && !expected.test(m.text())) {
+      problems.push(`${who} console: ${m.text()}`);
+    }
+  });
+  page.on('pageerror', (e) => problems.push(`${who} page error: ${e.message}`));
+  page.on('request', (r) => {
+    const url = r.url();
+    // The WebSocket's query is the one place a token may travel in a URL.
+    if (!url.startsWith('ws') && /access_token|refresh_token|eyJ[A-Za-z0-9_-]{10,}/.test(url)) problems.push(`${who} token in URL: ${url}`);
+  });
+}
+
+async function shot(page, name, options = {}) {
+  await page.screenshot({path: join(SHOTS, `${name}.png`), ...options});
+}
+
+const step = (text) => console.log(`[e2e ${new Date().toISOString().slice(11, 23)}] ${text}`);
+
+async function main() {
+  if (!binary || !existsSync(binary)) throw new Error(`usage: node shop.test.mjs path/to/orderly (got ${binary})`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run ops/install-deps.sh (Debian package chromium)`);
+  mkdirSync(SHOTS, {recursive: true});
+  const started = Date.now();
+  const server = await startServer(binary);
+  const stopOnSignal = (sig) => {
+    server.killNow();
+    console.error(`e2e: ${sig}, server stopped`);
+    process.exit(130);
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  let browser = null;
+  try {
+    step(`orderly serve on ${server.url} (pid ${server.pid})`);
+    const base = server.url;
+
+    // The page is served with its security headers.
+    const index = await fetch(`${base}/`);
+    check(index.status === 200 && index.headers.get('content-type').startsWith('text/html'), 'GET / is an HTML page');
+    const csp = index.headers.get('content-security-policy') || '';
+    check(csp.includes("default-src 'self'") && csp.includes("frame-ancestors 'none'") && !csp.includes('unsafe-inline'), `a strict CSP (${csp})`);
+    check(index.headers.get('x-content-type-options') === 'nosniff', 'nosniff');
+    const etag = index.headers.get('etag');
+    check((await fetch(`${base}/`, {headers: {'If-None-Match': etag}})).status === 304, 'If-None-Match answers 304');
+    check((await fetch(`${base}/web/app.js`)).headers.get('content-type').startsWith('text/javascript'), 'modules are text/javascript');
+    check((await fetch(`${base}/web/missing.js`)).status === 404, 'an unknown page file is 404');
+
+    // The catalog, created through the API as an admin.
+    const adminToken = await loginToken(base, ADMIN.email, ADMIN.password);
+    const products = {};
+    for (const p of CATALOG) products[p.name] = (await call(base, 'POST', '/api/products', {token: adminToken, body: p})).product;
+    step(`seeded ${CATALOG.length} products`);
+
+    browser = await chromium.launch({executablePath: CHROMIUM, headless: true});
+    const shopper = await browser.newContext({viewport: {width: 1280, height: 900}});
+    const page = await shopper.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    watch(page, 'customer');
+
+    // Storefront.
+    await page.goto(`${base}/`);
+    await page.getByRole('heading', {name: 'Find something good'}).waitFor();
+    await until('the product grid', async () => (await page.locator('.product-card').count()) === CATALOG.length);
+    await shot(page, 'storefront');
+
+    // Register; the session survives a reload.
+    await page.getByRole('link', {name: 'Register'}).click();
+    await page.getByLabel('Username').fill('ada');
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', {name: 'Create account'}).click();
+    await expectText(page.locator('.form-message'), 'at least 8 characters', 'the password rule, in plain words');
+    await page.getByLabel('Password').fill('ada-password-1');
+    await page.getByRole('button', {name: 'Create account'}).click();
+    await page.locator('.nav-user', {hasText: 'ada'}).waitFor();
+    await page.reload();
+    await page.locator('.nav-user', {hasText: 'ada'}).waitFor();
+    await until('the live feed to connect', async () => (await page.locator('.live-dot.live-live').count()) === 1);
+    step('registered, session kept across a reload, live feed connected');
+
+    // Silent refresh: an access token about to expire is renewed, and the
+    // rotated refresh token is the one kept.
+    const stored = () => page.evaluate(() => JSON.parse(localStorage.getItem('orderly.session')));
+    const edit = (change) => page.evaluate((c) => {
+      const s = JSON.parse(localStorage.getItem('orderly.session'));
+      Object.assign(s, c === 'expiring' ? {expires_at: Date.now() + 1000} : {access_token: 'not-a-valid-token'});
+      localStorage.setItem('orderly.session', JSON.stringify(s));
+    }, change);
+    const first = await stored();
+    await edit('expiring');
+    await page.reload();
+    await until('the silent refresh', async () => (await stored()).refresh_token !== first.refresh_token);
+    // A refused access token (401): one refresh, then the call goes through.
+    const second = await stored();
+    await edit('refused');
+    await page.reload();
+    await until('the refresh after a 401', async () => (await stored()).refresh_token !== second.refresh_token);
+    await page.locator('.nav-user', {hasText: 'ada'}).waitFor();
+    await until('the live feed to reconnect', async () => (await page.locator('.live-dot.live-live').count()) === 1);
+    step('silent refresh before expiry and after a 401');
+
+    // Search, category filter and sort.
+    await page.getByLabel('Search').fill('mug');
+    await until('the search for "mug"', async () => {
+      const names = await page.locator('.product-name').allInnerTexts();
+      return names.length === 1 && names[0] === 'Ceramic mug';
+    });
+    await page.getByLabel('Search').fill('');
+    await page.getByLabel('Category').selectOption('home');
+    await page.getByLabel('Sort by').selectOption('-price');
+    await until('home products, dearest first', async () => {
+      const names = await page.locator('.product-name').allInnerTexts();
+      return names.join('|') === 'Wool blanket|Walnut tray|Brass candle holder';
+    });
+    step('search, category and sort work');
+
+    // Fill the cart from product pages.
+    const addFromProductPage = async (name, quantity) => {
+      await page.goto(`${base}/#/product/${products[name].id}`);
+      await page.getByRole('heading', {name}).waitFor();
+      await page.getByLabel('Quantity').fill(String(quantity));
+      await page.getByRole('button', {name: 'Add to cart'}).click();
+      await page.locator('.toast', {hasText: `${quantity} × ${name} added`}).waitFor();
+    };
+    await addFromProductPage('Ceramic mug', 3);
+    await shot(page, 'product');
+    await addFromProductPage('Linen napkins', 2);
+    await addFromProductPage('Walnut tray', 5);  // only 2 in stock
+    await expectText(page.locator('.nav .count'), '10', 'the cart count in the header');
+
+    // Checkout refuses the short line, saying which and why.
+    await page.getByRole('link', {name: /^Cart/}).click();
+    await page.getByRole('heading', {name: 'Your cart'}).waitFor();
+    await expectText(page.locator('dd.total'), '$321.50', 'the cart total (3 × 14.50 + 2 × 9.00 + 5 × 52.00)');
+    await page.getByRole('button', {name: 'Check out'}).click();
+    const refusal = page.locator('.form-message');
+    await expectText(refusal, 'There is not enough stock for your order', 'the stock refusal in plain words');
+    await expectText(refusal, 'Walnut tray: asked for 5, only 2 available', 'the short line named');
+    await shot(page, 'cart-error');
+    step('ordering more than the stock shows the message');
+
+    await page.getByRole('button', {name: 'Remove Walnut tray'}).click();
+    await expectText(page.locator('dd.total'), '$61.50', 'the total without the tray');
+    await shot(page, 'cart');
+    await page.getByRole('button', {name: 'Check out'}).click();
+
+    // Pay with the test card that succeeds.
+    await page.getByRole('heading', {name: /^Pay for order/}).waitFor();
+    await page.getByLabel(/Test card that succeeds/).check();
+    await shot(page, 'payment');
+    await page.getByRole('button', {name: 'Pay $61.50'}).click();
+    await page.getByRole('heading', {name: 'Your orders'}).waitFor();
+    const card = page.locator('.order-card').first();
+    await expectText(card.locator('.badge'), 'Confirmed', 'the paid order confirmed');
+    const orderId = await card.getAttribute('data-order-id');
+    check(orderId && orderId.length > 10, 'the order card names its order');
+    await card.getByRole('button', {name: 'Show items'}).click();
+    await expectText(card.locator('.order-lines'), 'Ceramic mug', 'the expanded lines');
+    step(`order ${orderId} placed and paid`);
+
+    // The admin ships it from a second browser context; the customer's page
+    // (not reloaded: the marker survives) shows the new badge and a toast.
+    await page.evaluate(() => { window.__notReloaded = true; });
+    const office = await browser.newContext({viewport: {width: 1440, height: 1000}});
+    const admin = await office.newPage();
+    admin.setDefaultTimeout(TIMEOUT);
+    watch(admin, 'admin');
+    await admin.goto(`${base}/#/login`);
+    await admin.getByLabel('Email or username').fill(ADMIN.email);
+    await admin.getByLabel('Password').fill(ADMIN.password);
+    await admin.getByRole('button', {name: 'Log in'}).click();
+    await admin.locator('.nav-user', {hasText: ADMIN.username}).waitFor();
+    await admin.goto(`${base}/#/admin/orders`);
+    const row = admin.locator(`tr[data-order-id="${orderId}"]`);
+    await expectText(row.locator('.badge'), 'Confirmed', 'the order in the admin list');
+    await shot(admin, 'admin-orders');
+    await row.getByRole('button', {name: /^Ship order/}).click();
+    await expectText(row.locator('.badge'), 'Shipped', 'the admin list after shipping');
+
+    await expectText(page.locator(`.order-card[data-order-id="${orderId}"] .badge`), 'Shipped', 'the live badge on the customer page');
+    await page.locator('.toast', {hasText: 'is now shipped'}).waitFor();
+    check(await page.evaluate(() => window.__notReloaded === true), 'the badge changed without a reload');
+    await shot(page, 'orders');
+    step('the customer saw the shipment live');
+
+    // The dashboard shows the revenue.
+    await admin.goto(`${base}/#/admin`);
+    const revenue = admin.locator('.kpi', {hasText: 'Revenue'});
+    await expectText(revenue, '$61.50', 'the revenue on the dashboard');
+    await expectText(admin.locator('.panel', {hasText: 'Top products'}), 'Ceramic mug', 'the top product');
+    await expectText(admin.locator('.panel', {hasText: 'Low stock'}), 'Walnut tray', 'the low-stock list');
+    await expectText(admin.locator('.panel', {hasText: 'Trending searches'}), 'mug', 'the search counted');
+    await admin.locator('.chart .bar').last().waitFor();  // today's; quiet days are empty
+    await shot(admin, 'dashboard', {fullPage: true});
+    await admin.getByRole('button', {name: 'Rebuild catalog'}).click();
+    await admin.locator('.toast', {hasText: 'Rebuilding catalog'}).waitFor();
+    step('the dashboard shows the revenue; a read model rebuild started');
+
+    // The live event stream shows new events as they happen, filterable.
+    await admin.goto(`${base}/#/admin/events`);
+    await admin.locator('.event').first().waitFor();
+    await page.goto(`${base}/#/product/${products['Gel pen set'].id}`);
+    await page.getByLabel('Quantity').fill('1');
+    await page.getByRole('button', {name: 'Add to cart'}).click();
+    await admin.locator('.event[data-type="cart.item_added"]').first().waitFor();
+    await admin.getByLabel('Type').selectOption('order.shipped');
+    await until('the type filter', async () => {
+      const types = await admin.locator('.event').evaluateAll((els) => els.map((e) => e.dataset.type));
+      return types.length >= 1 && types.every((t) => t === 'order.shipped');
+    });
+    await admin.getByLabel('Type').selectOption('');
+    await shot(admin, 'events');
+
+    // The audit view of the order.
+    await admin.goto(`${base}/#/admin/audit?stream=order-${orderId}`);
+    const timeline = admin.locator('.timeline');
+    await expectText(timeline, 'order.placed', 'the audit trail');
+    await expectText(timeline, 'order.confirmed', 'the audit trail');
+    await expectText(timeline, 'order.shipped', 'the audit trail');
+    await shot(admin, 'audit');
+    step('event stream and audit view');
+
+    // Product management: create through the form, change the stock, discontinue.
+    await admin.goto(`${base}/#/admin/products`);
+    await admin.getByRole('button', {name: '+ New product'}).click();
+    const dialog = admin.getByRole('dialog', {name: 'New product'});
+    await dialog.getByLabel('Name').fill('Oak cutting board');
+    await dialog.getByLabel('Description').fill('End-grain oak, 40 x 25 cm');
+    await dialog.getByLabel('Price ($)').fill('12.3.4');
+    await dialog.getByLabel('Category').fill('kitchen');
+    await dialog.getByRole('button', {name: 'Create product'}).click();
+    await expectText(dialog.locator('.form-message'), 'amount in dollars', 'the price check');
+    await dialog.getByLabel('Price ($)').fill('39.90');
+    await dialog.getByLabel('Stock', {exact: true}).fill('6');
+    await dialog.getByRole('button', {name: 'Create product'}).click();
+    const board = admin.locator('tr', {hasText: 'Oak cutting board'});
+    await expectText(board, '$39.90', 'the new product in the table');
+    await shot(admin, 'admin-products');
+    await board.getByRole('button', {name: 'Stock of Oak cutting board'}).click();
+    const stockDialog = admin.getByRole('dialog', {name: 'Update stock'});
+    await stockDialog.getByLabel('Units').fill('9');
+    await stockDialog.getByRole('button', {name: 'Update stock'}).click();
+    await until('the new stock', async () => (await board.locator('td.num').nth(1).innerText()) === '9');
+    admin.once('dialog', (d) => d.accept());
+    await board.getByRole('button', {name: 'Discontinue Oak cutting board'}).click();
+    await until('the discontinued product to leave the catalog', async () => (await admin.locator('tr', {hasText: 'Oak cutting board'}).count()) === 0);
+    step('product created, restocked and discontinued');
+
+    // A second order, cancelled by the customer while pending.
+    await page.goto(`${base}/#/cart`);
+    await page.getByRole('button', {name: 'Check out'}).click();
+    await page.getByRole('heading', {name: /^Pay for order/}).waitFor();
+    await page.getByLabel(/Test card that is declined/).check();
+    await page.getByRole('button', {name: /^Pay /}).click();
+    await expectText(page.locator('.form-message'), 'The card was declined', 'the declined card in plain words');
+    await page.goto(`${base}/#/orders`);
+    const pending = page.locator('.order-card', {has: page.locator('.badge', {hasText: 'Pending payment'})});
+    await pending.waitFor();
+    page.once('dialog', (d) => d.accept());
+    await pending.getByRole('button', {name: 'Cancel order'}).click();
+    await page.locator('.toast', {hasText: 'was cancelled'}).waitFor();
+    await until('the cancelled badge', async () => (await page.locator('.order-card .badge', {hasText: 'Cancelled'}).count()) === 1);
+    step('a pending order cancelled');
+
+    // The storefront on a phone.
+    const phone = await browser.newContext({viewport: {width: 390, height: 844}, isMobile: true, hasTouch: true});
+    const mobile = await phone.newPage();
+    watch(mobile, 'phone');
+    await mobile.goto(`${base}/`);
+    await until('the grid on a phone', async () => (await mobile.locator('.product-card').count()) > 0);
+    const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 0, `no sideways scrolling on a phone (${overflow}px too wide)`);
+    await shot(mobile, 'storefront-phone');
+
+    // Logout ends the session for good.
+    await page.getByRole('button', {name: 'Log out'}).click();
+    await page.getByRole('link', {name: 'Log in'}).waitFor();
+    check(await page.evaluate(() => localStorage.getItem('orderly.session') === null), 'logout forgets the tokens');
+
+    check(problems.length === 0, `no console errors, CSP violations or tokens in URLs:\n  ${problems.join('\n  ')}`);
+    step(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${SHOTS}`);
+  } catch (err) {
+    for (const [who, p] of pages) await shot(p, `failure-${who}`, {fullPage: true}).catch(() => {});
+    console.error(`server log (last 4 kB):\n${server.log().slice(-4096)}`);
+    throw err;
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    await server.stop();
+  }
+}
+
+main().then(() => process.exit(0), (err) => {
+  console.error(`e2e FAILED: ${err.stack || err}`);
+  process.exit(1);
+});
