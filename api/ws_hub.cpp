@@ -58,7 +58,9 @@ std::unique_ptr<StreamFollower> WsHub::make_follower() {
     auto view = decode_event_copy({reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg)),
                                    static_cast<size_t>(natsMsg_GetDataLength(msg))},
                                   storage);
-    if (view.is_ok() && !stopping_.load())
+    // Positions only grow: one not past the last pushed is a repeat (a
+    // stream that NATS made anew, followed again from an earlier point).
+    if (view.is_ok() && !stopping_.load() && view->position() > position_.load())
       dispatch(*view);
   };
   return std::make_unique<StreamFollower>(std::move(o));

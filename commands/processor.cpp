@@ -247,8 +247,13 @@ void CommandProcessor::Impl::try_to_recover() {
   Status st = store.resume_writes();
   if (st.is_ok())
     st = rebuild();
-  if (!st.is_ok())
-    return;  // still failed: commands keep getting the first failure
+  if (!st.is_ok()) {
+    // Still failed. Commands get the newest reason, unless RocksDB is just
+    // busy resuming by itself (the disk-full answer stays meanwhile).
+    if (st.code() != ErrorCode::kBusy)
+      fail(st);
+    return;
+  }
   std::lock_guard lock(queue_mu);
   failure.clear();
   failed = Status::ok();
@@ -546,11 +551,13 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
     if (!w.is_ok()) {
       // Nothing of the batch is in the log, but its events are folded in.
       const ErrorCode code = w.status().code();
-      if (code == ErrorCode::kIOError || code == ErrorCode::kInsufficientStorage ||
-          code == ErrorCode::kShuttingDown || code == ErrorCode::kCorruption) {
-        fail(w.status());
-      } else {
+      if (code == ErrorCode::kVersionConflict || code == ErrorCode::kInvalidArgument) {
         rebuild_needed = true;  // a refusal by the store is a bug here: fold the log again
+      } else {
+        // The store could not write (a full disk, I/O, still resuming):
+        // batches before this one may be written but not yet visible, so
+        // only try_to_recover(), which makes them so, may fold the log.
+        fail(w.status());
       }
       break;
     }

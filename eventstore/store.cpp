@@ -89,6 +89,7 @@ Status EventStore::close() {
   while (impl_->active_readers.load() > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   std::lock_guard lock(impl_->commit_mu);
+  std::lock_guard wal(impl_->wal_mu);
   Status st;
   if (!impl_->options.read_only && impl_->rocks.db && !impl_->sync_failed.load() &&
       !impl_->write_failed.load()) {
@@ -216,9 +217,16 @@ Status EventStore::save_checkpoint(std::string_view name, uint64_t position, boo
   // would group it with an append, a hand-off ThreadSanitizer cannot see
   // inside Debian's uninstrumented librocksdb.
   std::lock_guard lock(impl_->commit_mu);
-  return from_rocksdb(impl_->rocks.db->Put(wo, impl_->rocks.checkpoints,
-                                           rocksdb::Slice(name.data(), name.size()), value),
-                      "saving checkpoint " + std::string(name));
+  std::lock_guard wal(impl_->wal_mu);
+  const rocksdb::Status s = impl_->rocks.db->Put(wo, impl_->rocks.checkpoints,
+                                                 rocksdb::Slice(name.data(), name.size()), value);
+  if (!s.ok() && !s.IsInvalidArgument()) {
+    // The same WAL as the appends: no sync until RocksDB resumes, and the
+    // next append resumes it first (a full disk often fails here first).
+    impl_->write_failed.store(true);
+    impl_->needs_recovery = true;
+  }
+  return from_rocksdb(s, "saving checkpoint " + std::string(name));
 }
 
 Status EventStore::backup_to(const std::string& dir) {

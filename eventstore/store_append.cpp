@@ -138,16 +138,20 @@ Status EventStore::Impl::recover_after_write_error() {
   // Resume() retries once the cause is gone. The failed batch may or may not
   // have reached the disk, so the tail and the versions are re-read rather
   // than assumed.
-  ORDERLY_RETURN_IF_ERROR(from_rocksdb(rocks.db->Resume(), "resuming after a write error"));
-  // Batches written before the failed one are in the memtables, their WAL
-  // never synced (their callers were told so: an ambiguous io_error). Into
-  // table files with them, so that everything in the log is durable again.
-  rocksdb::FlushOptions flush;
-  flush.wait = true;
-  flush.allow_write_stall = true;
-  ORDERLY_RETURN_IF_ERROR(
-      from_rocksdb(rocks.db->Flush(flush, rocks.handles), "flushing after a write error"));
-  write_failed.store(false);
+  {
+    std::lock_guard wal(wal_mu);
+    ORDERLY_RETURN_IF_ERROR(from_rocksdb(rocks.db->Resume(), "resuming after a write error"));
+    // Batches written before the failed one are in the memtables, their WAL
+    // never synced (their callers were told so: an ambiguous io_error). Into
+    // table files with them, so that everything in the log is durable
+    // again. (Resume flushes too, after a WAL error; this makes it certain.)
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    flush.allow_write_stall = true;
+    ORDERLY_RETURN_IF_ERROR(
+        from_rocksdb(rocks.db->Flush(flush, rocks.handles), "flushing after a write error"));
+    write_failed.store(false);
+  }
   auto last = read_last_position();
   if (!last)
     return last.status();
@@ -351,10 +355,15 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
     // thread advances.
     rocksdb::WriteOptions wo;
     wo.sync = false;
-    rocksdb::Status s = rocks.db->Write(wo, &write_batch);
+    rocksdb::Status s;
+    {
+      std::lock_guard wal(wal_mu);
+      s = rocks.db->Write(wo, &write_batch);
+      if (!s.ok())
+        write_failed.store(true);
+    }
     if (!s.ok()) {
       needs_recovery = true;
-      write_failed.store(true);
       const Status st = from_rocksdb(s, "appending to the log");
       for (auto& r : results) {
         if (r.is_ok() && !r->duplicate)
@@ -436,6 +445,7 @@ void EventStore::Impl::run_syncer() {
     for (const SyncTicket& t : round)
       target = std::max(target, t.required_position);
     Status st;
+    std::unique_lock wal(wal_mu);
     if (sync_failed.load()) {
       // After a failed fsync, a later one may "succeed" although the failed
       // pages were dropped (Linux forgets the error): never acknowledge or
@@ -466,6 +476,7 @@ void EventStore::Impl::run_syncer() {
         sync_failed.store(true);
       }
     }
+    wal.unlock();
     for (SyncTicket& t : round) {
       if (!st.is_ok()) {
         for (auto& r : t.results) {

@@ -87,6 +87,12 @@ struct EventStore::Impl {
   // replaced the failed WAL (Debian's librocksdb asserts, and aborts the
   // process, on a sync after a failed append).
   std::atomic<bool> write_failed{false};
+  // Held across every RocksDB write of this store and across each WAL
+  // sync or flush: a sync must not start between a write failing and
+  // write_failed being set (Debian's librocksdb asserts on it). A write
+  // takes tens of microseconds; the fsync does not wait on building the
+  // next batch, only on its write.
+  std::mutex wal_mu;
   // Every stream's committed version, loaded from the index at open: a
   // stream missing here does not exist, without asking RocksDB. Memory grows
   // with the number of streams (about 100 bytes each).

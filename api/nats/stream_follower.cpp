@@ -31,6 +31,7 @@ struct StreamFollower::Impl {
   natsSubscription* sub = nullptr;
   uint64_t last_consumer = 0;  // the consumer sequence of the last message fetched
   bool positioned = false;     // where to start is known (the first subscription was made)
+  std::string stream;          // the stream's name, learnt at the first subscription
   bool caught_up = false;
 
   explicit Impl(FollowOptions options) : o(std::move(options)) {}
@@ -73,6 +74,21 @@ struct StreamFollower::Impl {
     so.Config.AckPolicy = js_AckNone;
     so.Config.InactiveThreshold = kInactiveThresholdNs;
     so.Config.MemoryStorage = true;  // lost with a NATS restart: re-made from last_stream
+    if (positioned && !stream.empty()) {
+      // A stream now shorter than what was handed over was made anew, or
+      // lost its tail (an unclean NATS stop): follow it from its end, or
+      // every new message would look like a repeat.
+      jsStreamInfo* si = nullptr;
+      if (js_GetStreamInfo(&si, link->js, stream.c_str(), nullptr, nullptr) == NATS_OK) {
+        if (si->State.LastSeq < last_stream.load()) {
+          error("stream " + stream + " ends at " + std::to_string(si->State.LastSeq) +
+                ", before the " + std::to_string(last_stream.load()) +
+                " already handed over: following it from there");
+          last_stream.store(si->State.LastSeq);
+        }
+        jsStreamInfo_Destroy(si);
+      }
+    }
     if (positioned) {
       so.Config.DeliverPolicy = js_DeliverByStartSequence;
       so.Config.OptStartSeq = last_stream.load() + 1;
@@ -96,6 +112,8 @@ struct StreamFollower::Impl {
     }
     if (!positioned) {
       positioned = true;
+      if (ci->Stream != nullptr)
+        stream = ci->Stream;
       // Starting at the newest: what the stream held is behind us. (From
       // the first message, last_stream stays 0: the re-made consumer then
       // starts at the first message still there.)

@@ -12,7 +12,10 @@
 // stream order, each once (a re-made consumer may repeat what was handed
 // over: those are skipped by sequence).
 //
-// Thread safety: start/stop from one thread; subscribed() from any.
+// Thread safety: start/stop from one thread; subscribed() from any. The
+// callbacks run on the follower's thread, except during try_start(), on the
+// caller's. stop() takes up to a fetch (1 s), plus the consumer's deletion
+// (up to 5 s while NATS is away).
 #pragma once
 
 #include <nats/nats.h>

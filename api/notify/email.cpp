@@ -135,21 +135,36 @@ struct Upload {
   std::string data;
   size_t at = 0;
   const SmtpOptions* options = nullptr;
-  SteadyClock::time_point started, handed_over, stop_seen;
+  SteadyClock::time_point started, stop_seen, accepted_at;
   bool done = false;  // the last byte was handed to libcurl
+  // The server's first reply after that: the reply to the message itself.
+  bool final_reply_seen = false, accepted = false;
   bool given_up_before_sent = false, cut_by_stop = false;
 };
+
+// How long QUIT may take once the message was accepted: its answer changes
+// nothing, and the outcome must be recorded soon.
+constexpr auto kQuitTimeout = std::chrono::seconds(10);
 
 size_t read_upload(char* buffer, size_t size, size_t n, void* user) {
   auto* u = static_cast<Upload*>(user);
   const size_t chunk = std::min(size * n, u->data.size() - u->at);
   std::memcpy(buffer, u->data.data() + u->at, chunk);
   u->at += chunk;
-  if (chunk == 0 && !u->done) {
+  if (chunk == 0)
     u->done = true;
-    u->handed_over = SteadyClock::now();
-  }
   return chunk;
+}
+
+// libcurl hands every SMTP reply line here (as "headers").
+size_t on_reply(char* line, size_t size, size_t n, void* user) {
+  auto* u = static_cast<Upload*>(user);
+  if (u->done && !u->final_reply_seen && size * n >= 3) {
+    u->final_reply_seen = true;
+    u->accepted = line[0] == '2';
+    u->accepted_at = SteadyClock::now();
+  }
+  return size * n;
 }
 
 // libcurl has one timeout for every server reply; this callback, which it
@@ -158,6 +173,8 @@ size_t read_upload(char* buffer, size_t size, size_t n, void* user) {
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto* u = static_cast<Upload*>(user);
   const auto now = SteadyClock::now();
+  if (u->accepted)  // delivered: only QUIT is left
+    return now - u->accepted_at > kQuitTimeout ? 1 : 0;
   if (!u->done && now - u->started > std::chrono::seconds(u->options->send_timeout_s)) {
     u->given_up_before_sent = true;
     return 1;
@@ -202,6 +219,12 @@ Status send_smtp(const SmtpOptions& smtp, const Email& e) {
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &upload);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_reply);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &upload);
+  // QUIT inside curl_easy_perform, where on_progress bounds it, rather than
+  // in curl_easy_cleanup, which would wait for it as long as for the reply
+  // to the message (10 minutes), before the delivery is recorded.
+  curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   char error[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
@@ -209,6 +232,8 @@ Status send_smtp(const SmtpOptions& smtp, const Email& e) {
   const CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(rcpt);
   curl_easy_cleanup(curl);
+  if (upload.accepted)
+    return Status::ok();  // whatever became of QUIT: the server took the message
   if (rc == CURLE_ABORTED_BY_CALLBACK && upload.given_up_before_sent) {
     return Status::io_error("SMTP: timed out: the message was not handed over within " +
                             std::to_string(smtp.send_timeout_s) + " s");

@@ -34,9 +34,11 @@ struct SmtpOptions {
   long final_reply_timeout_s = 600;
   // Set when the notifier stops: an attempt that has not handed the message
   // over ends at once; one waiting for the final reply waits `stop_grace_s`
-  // more (an answer cut short here may be sent again after the restart).
+  // more, well inside a service manager's usual stop timeout (90 s). One
+  // still unanswered then is the only case sent again after the restart
+  // (the server may have it): a stop never waits 10 minutes.
   const std::atomic<bool>* stopping = nullptr;
-  long stop_grace_s = 10;
+  long stop_grace_s = 30;
 };
 Status send_smtp(const SmtpOptions& smtp, const Email& email);
 // libcurl's global set-up, once per process, before any easy handle.

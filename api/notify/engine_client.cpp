@@ -134,7 +134,8 @@ Result<EngineReply> EngineClient::call(std::string_view method, std::string_view
       last = Status::unauthorized("the engine refused the access token");
       continue;
     }
-    if (r->status == 503 || r->status == 429) {
+    // Overloaded, rate limited, or its disk full: each passes by itself.
+    if (r->status == 503 || r->status == 429 || r->status == 507) {
       last = Status::io_error("the engine answered " + std::to_string(r->status));
       continue;
     }

@@ -97,7 +97,7 @@ TEST_CASE("fault: a full disk fails the append clearly and loses nothing acknowl
     faults.fail_wal_append = true;
     auto full = store->append("order-2", ExpectedVersion::no_stream(), one.span(), "cmd-2");
     REQUIRE_FALSE(full.is_ok());
-    CHECK(full.status().code() == ErrorCode::kIOError);
+    CHECK(full.status().code() == ErrorCode::kInsufficientStorage);  // 507 at the API
     CHECK(full.status().message().find("No space") != std::string::npos);
     faults.fail_wal_append = false;
     // Space is back: RocksDB recovers by itself (Resume() says busy while it

@@ -14,6 +14,7 @@ Each connection reads MODE_FILE once, when it is accepted:
                server slow to commit what it received)
     drop       takes the whole message after DATA, then closes the
                connection without the final reply and stores nothing
+    mute       a plain server that never answers QUIT (nor closes)
 
 A message is stored only while its client is still connected, so a client
 that gave up (timed out) before the final reply never gets it stored: the
@@ -94,6 +95,9 @@ async def session(reader, writer):
             elif verb in (b"RSET", b"NOOP"):
                 await reply("250 OK")
             elif verb == b"QUIT":
+                if kind == "mute":
+                    await reader.read()  # until the client gives up and closes
+                    return
                 await reply("221 bye")
                 return
             elif verb == b"DATA":

@@ -283,3 +283,33 @@ TEST_CASE("faults smtp: a final reply later than the send timeout is waited for,
   CHECK(n.attempts == 1);
   CHECK(smtp.connections() == 1);
 }
+
+// A server that takes the message (250) but never answers QUIT: the email
+// is recorded as sent within seconds, once, and the notifier does not hang
+// on the goodbye (it used to wait in curl_easy_cleanup for as long as for
+// the reply to the message, 10 minutes, before recording the delivery).
+TEST_CASE("faults smtp: a server that never answers QUIT, sent once and recorded soon") {
+  TempDir dir;
+  FaultySmtp smtp(dir);
+  smtp.start("mute");
+  ServerUnderTest server({"--smtp-url", smtp.url()});
+  HttpClient c = server.client();
+  const Session ada = server.register_user("ada");
+  (void)order_cup(c, ada, restocked_cup(server));
+  REQUIRE(wait_until([&] { return smtp.count("delivered") >= 1; }, std::chrono::seconds(60)));
+  const auto delivered_at = std::chrono::steady_clock::now();
+  REQUIRE(
+      wait_until([&] { return history(c, ada).at(0).status == "sent"; }, std::chrono::seconds(60)));
+  const auto recorded_after = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - delivered_at);
+  const NotificationState n = history(c, ada).at(0);
+  MESSAGE("recorded as sent " << recorded_after.count() << " ms after the server took it, "
+                              << n.attempts << " attempt(s)");
+  CHECK(recorded_after < std::chrono::seconds(30));  // QUIT is given 10 s
+  CHECK(n.attempts == 1);
+  CHECK(smtp.count("delivered", n.id) == 1);
+  // A second email goes out too: the sender is not stuck on the first.
+  (void)order_cup(c, ada, restocked_cup(server));
+  REQUIRE(wait_until([&] { return smtp.count("delivered") >= 2; }, std::chrono::seconds(60)));
+  CHECK(server.stop() == 0);
+}
