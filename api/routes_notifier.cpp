@@ -110,7 +110,10 @@ void get_notification(Context& ctx, const CallPtr& call) {
 
 void email_facts_route(Context& ctx, const CallPtr& call) {
   const auto it = call->params.find("position");
-  const std::string_view text = it == call->params.end() ? "" : it->second;
+  // (Both arms string_view: `? "" : it->second` would make a temporary
+  // std::string that dies before the checks below read it; ASan found it.)
+  const std::string_view text =
+      it == call->params.end() ? std::string_view() : std::string_view(it->second);
   uint64_t at = 0;
   if (text.empty() || text.size() > 19 ||
       text.find_first_not_of("0123456789") != std::string_view::npos ||

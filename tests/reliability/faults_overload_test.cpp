@@ -112,8 +112,15 @@ Figures flood_orders(ServerUnderTest& server) {
   // Refused at once, not after waiting in line: well under a second even on
   // this 2-core machine shared with 300 sockets.
   CHECK(refusal_p99 < 1000);
-  // Bounded memory: 300 connections and a queue of 4 hold little.
-  CHECK(peak_kib.load() - baseline_kib < 128 * 1024);
+  // Bounded memory: 300 connections and a queue of 4 hold little. (Under
+  // AddressSanitizer freed memory sits in its 256 MiB quarantine and every
+  // allocation carries redzones and shadow: measured 390-420 MiB there.)
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr int64_t kGrowthBoundKib = 640 * 1024;
+#else
+  constexpr int64_t kGrowthBoundKib = 128 * 1024;
+#endif
+  CHECK(peak_kib.load() - baseline_kib < kGrowthBoundKib);
 
   // The same process answers normally now: a lone order goes through, the
   // queue drains, /ready says so.

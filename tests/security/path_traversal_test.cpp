@@ -1,5 +1,6 @@
 // Path traversal against a real `orderly serve`. The engine serves no files
-// from disk (/docs and /api/openapi.json are compiled in), and these tests
+// from disk (/docs, /api/openapi.json and the web pages at / and /web/{file}
+// are compiled in), and these tests
 // hold it to that: dot segments plain, percent-encoded, double-encoded and
 // overlong, backslashes, NUL bytes and encoded slashes, in file-like routes
 // and in path parameters, never answer with a file from the machine or the
@@ -16,7 +17,7 @@ namespace {
 // What the server may answer a hostile path with: a refusal, or one of the
 // documents it serves, byte for byte.
 struct Served {
-  std::string docs, spec, secret, passwd;
+  std::string docs, spec, page, secret, passwd;
 
   void check(const std::string& target, const std::optional<RawResponse>& r) const {
     CAPTURE(target);
@@ -24,7 +25,7 @@ struct Served {
     CAPTURE(r->status);
     CHECK(r->status < 500);
     if (r->status == 200)
-      CHECK((r->body == docs || r->body == spec));
+      CHECK((r->body == docs || r->body == spec || r->body == page));
     else
       CHECK(r->header("content-type") == "application/problem+json");
     CHECK(r->body.find(secret) == std::string::npos);
@@ -82,13 +83,37 @@ const char* const kTargets[] = {
     "*",
 };
 
+// The one route that names a file: each of these is a 404, never a file.
+const char* const kWebTargets[] = {
+    "/web/../../../../etc/passwd",
+    "/web/..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "/web/%2e%2e%2fjwt.secret",
+    "/web/.%2e/.%2e/jwt.secret",
+    "/web/%252e%252e%252fjwt.secret",
+    "/web/..%5cjwt.secret",
+    "/web/..\\..\\jwt.secret",
+    "/web/app.js%00",
+    "/web/app.js%00.html",
+    "/web/app.js/../../jwt.secret",
+    "/web/app.js%2f..%2f..%2fjwt.secret",
+    "/web/.env",
+    "/web/.",
+    "/web/..",
+    "/web/%2e%2e",
+    "/web/jwt.secret",
+    "/web/embed_web.cmake",
+    "/web/index.html%c0%af..%c0%afjwt.secret",
+    "/web/%2fetc%2fpasswd",
+};
+
 }  // namespace
 
 TEST_CASE("path traversal: no dot segment, encoding or NUL in a path reaches a file") {
   ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
   HttpClient c = server.client();
   Served served{c.request("GET", "/docs").body, c.request("GET", "/api/openapi.json").body,
-                read_text_file(server.data + "/jwt.secret"), read_text_file("/etc/passwd")};
+                c.request("GET", "/").body, read_text_file(server.data + "/jwt.secret"),
+                read_text_file("/etc/passwd")};
   REQUIRE(served.secret.size() >= 32);
   REQUIRE(!served.docs.empty());
 
@@ -102,6 +127,14 @@ TEST_CASE("path traversal: no dot segment, encoding or NUL in a path reaches a f
       ++tried;
     }
   }
+  for (const std::string target : kWebTargets) {
+    auto r = raw_exchange(server.port,
+                          "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    served.check("GET " + target, r);
+    CHECK(r->status != 200);
+    ++tried;
+  }
+  CHECK(c.request("GET", "/web/app.js").status == 200);  // the route itself works
   // Raw control bytes in the request line do not even parse.
   for (const std::string& target :
        {std::string("/docs\0", 6), std::string("/docs\0/../../etc/passwd", 23),

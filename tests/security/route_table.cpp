@@ -273,6 +273,9 @@ std::vector<Operation> build() {
        {200},
        [](const Ids&) { return at("/api/openapi.json"); }},
       {"GET", "/docs", anyone, na, {200}, [](const Ids&) { return at("/docs"); }},
+      // The web pages (api/web), compiled in.
+      {"GET", "/", anyone, na, {200}, [](const Ids&) { return at("/"); }},
+      {"GET", "/web/{file}", anyone, na, {200}, [](const Ids&) { return at("/web/app.js"); }},
 
       // The routes the standalone notifiers write and read through.
       {"POST",
