@@ -1,6 +1,7 @@
 // `orderly`: the one binary. Parses the command line (CLI11) and hands plain
 // option structs to the subcommands in cmd_*.cpp.
 #include <CLI/CLI.hpp>
+#include <csignal>
 
 #include "api/cli/commands.h"
 
@@ -203,6 +204,11 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  // A peer that closed its socket (nats-server killed, a client gone) is an
+  // error to handle where the write fails, never a reason to die: NATS.c
+  // writes without MSG_NOSIGNAL, and SIGPIPE's default ends the process
+  // silently (the standalone notifiers did, when nats-server was killed).
+  std::signal(SIGPIPE, SIG_IGN);
   if (*serve_cmd)
     return run_serve(common, serve);
   if (*notify_email_cmd)

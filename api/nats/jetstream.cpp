@@ -11,6 +11,14 @@ JetStreamLink::~JetStreamLink() {
   }
 }
 
+std::string nats_error(std::string_view what, natsStatus s) {
+  const char* last = nats_GetLastError(nullptr);
+  std::string text = std::string(what) + ": " + natsStatus_GetText(s);
+  if (last != nullptr && *last != '\0')
+    text += std::string(" (") + last + ")";
+  return text;
+}
+
 Result<std::unique_ptr<JetStreamLink>> connect_jetstream(const std::string& url,
                                                          jsOptions* js_options) {
   auto link = std::make_unique<JetStreamLink>();

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 
@@ -21,6 +22,10 @@ struct JetStreamLink {
   JetStreamLink& operator=(const JetStreamLink&) = delete;
   ~JetStreamLink();
 };
+
+// "<what>: <status text> (<the library's last error>)". (nats_GetLastError
+// returns null when there is none: never concatenated as it is.)
+std::string nats_error(std::string_view what, natsStatus s);
 
 // `js_options` may be null (the library's defaults).
 Result<std::unique_ptr<JetStreamLink>> connect_jetstream(const std::string& url,

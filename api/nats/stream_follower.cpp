@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "api/nats/jetstream.h"
+#include "api/nats/pull_consumer.h"
 
 namespace orderly::api {
 
@@ -15,10 +16,6 @@ constexpr int64_t kInactiveThresholdNs = 60'000'000'000;
 constexpr int kBatch = 256;
 constexpr int64_t kFetchWaitMs = 1000;
 
-std::string nats_error(const char* what, natsStatus s) {
-  return std::string(what) + ": " + natsStatus_GetText(s) + " (" + nats_GetLastError(nullptr) + ")";
-}
-
 }  // namespace
 
 struct StreamFollower::Impl {
@@ -28,10 +25,10 @@ struct StreamFollower::Impl {
   std::thread thread;
   // The follower thread's alone once it runs.
   std::unique_ptr<JetStreamLink> link;
-  natsSubscription* sub = nullptr;
+  std::unique_ptr<PullConsumer> consumer;
+  std::vector<PulledMessage> batch;
   uint64_t last_consumer = 0;  // the consumer sequence of the last message fetched
   bool positioned = false;     // where to start is known (the first subscription was made)
-  std::string stream;          // the stream's name, learnt at the first subscription
   bool caught_up = false;
 
   explicit Impl(FollowOptions options) : o(std::move(options)) {}
@@ -49,12 +46,13 @@ struct StreamFollower::Impl {
       o.on_caught_up();
   }
 
-  void drop_sub() {
-    if (sub) {
-      natsSubscription_Unsubscribe(sub);  // deletes the consumer when NATS is there
-      natsSubscription_Destroy(sub);
-      sub = nullptr;
+  void drop_consumer() {
+    if (consumer && link &&
+        natsConnection_Status(link->nc) == NATS_CONN_STATUS_CONNECTED) {  // else it times out
+      (void)js_DeleteConsumer(link->js, o.stream.c_str(), consumer->consumer().c_str(), nullptr,
+                              nullptr);
     }
+    consumer.reset();
     has_sub.store(false);
   }
 
@@ -69,19 +67,14 @@ struct StreamFollower::Impl {
       }
       link = std::move(*connected);
     }
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Config.AckPolicy = js_AckNone;
-    so.Config.InactiveThreshold = kInactiveThresholdNs;
-    so.Config.MemoryStorage = true;  // lost with a NATS restart: re-made from last_stream
-    if (positioned && !stream.empty()) {
+    if (positioned) {
       // A stream now shorter than what was handed over was made anew, or
       // lost its tail (an unclean NATS stop): follow it from its end, or
       // every new message would look like a repeat.
       jsStreamInfo* si = nullptr;
-      if (js_GetStreamInfo(&si, link->js, stream.c_str(), nullptr, nullptr) == NATS_OK) {
+      if (js_GetStreamInfo(&si, link->js, o.stream.c_str(), nullptr, nullptr) == NATS_OK) {
         if (si->State.LastSeq < last_stream.load()) {
-          error("stream " + stream + " ends at " + std::to_string(si->State.LastSeq) +
+          error("stream " + o.stream + " ends at " + std::to_string(si->State.LastSeq) +
                 ", before the " + std::to_string(last_stream.load()) +
                 " already handed over: following it from there");
           last_stream.store(si->State.LastSeq);
@@ -89,31 +82,40 @@ struct StreamFollower::Impl {
         jsStreamInfo_Destroy(si);
       }
     }
+    jsConsumerConfig cfg;
+    jsConsumerConfig_Init(&cfg);
+    cfg.FilterSubject = o.subject.c_str();
+    cfg.AckPolicy = js_AckNone;
+    cfg.InactiveThreshold = kInactiveThresholdNs;
+    cfg.MemoryStorage = true;  // lost with a NATS restart: re-made from last_stream
     if (positioned) {
-      so.Config.DeliverPolicy = js_DeliverByStartSequence;
-      so.Config.OptStartSeq = last_stream.load() + 1;
+      cfg.DeliverPolicy = js_DeliverByStartSequence;
+      cfg.OptStartSeq = last_stream.load() + 1;
     } else {
-      so.Config.DeliverPolicy = o.from_first ? js_DeliverAll : js_DeliverNew;
+      cfg.DeliverPolicy = o.from_first ? js_DeliverAll : js_DeliverNew;
     }
-    natsSubscription* s = nullptr;
-    natsStatus st =
-        js_PullSubscribe(&s, link->js, o.subject.c_str(), nullptr, nullptr, &so, nullptr);
-    if (st != NATS_OK) {
-      error(nats_error(("cannot follow " + o.subject).c_str(), st));
+    auto name = add_consumer(link->js, o.stream, cfg);
+    if (!name) {
+      error("cannot follow " + o.subject + ": " + name.status().to_string());
       return false;
     }
     jsConsumerInfo* ci = nullptr;
-    st = natsSubscription_GetConsumerInfo(&ci, s, nullptr, nullptr);
+    const natsStatus st =
+        js_GetConsumerInfo(&ci, link->js, o.stream.c_str(), name->c_str(), nullptr, nullptr);
     if (st != NATS_OK) {
-      natsSubscription_Unsubscribe(s);
-      natsSubscription_Destroy(s);
+      (void)js_DeleteConsumer(link->js, o.stream.c_str(), name->c_str(), nullptr, nullptr);
       error(nats_error("cannot read the new consumer", st));
+      return false;
+    }
+    auto opened = PullConsumer::open(link->nc, o.stream, *name);
+    if (!opened) {
+      jsConsumerInfo_Destroy(ci);
+      (void)js_DeleteConsumer(link->js, o.stream.c_str(), name->c_str(), nullptr, nullptr);
+      error(opened.status().to_string());
       return false;
     }
     if (!positioned) {
       positioned = true;
-      if (ci->Stream != nullptr)
-        stream = ci->Stream;
       // Starting at the newest: what the stream held is behind us. (From
       // the first message, last_stream stays 0: the re-made consumer then
       // starts at the first message still there.)
@@ -124,21 +126,22 @@ struct StreamFollower::Impl {
     }
     jsConsumerInfo_Destroy(ci);
     last_consumer = 0;
-    sub = s;
+    consumer = std::move(*opened);
     has_sub.store(true);
     return true;
   }
 
   // An idle follower asks after its consumer: one lost with a NATS restart
-  // would otherwise leave every fetch timing out.
+  // would otherwise leave every fetch empty.
   void check_consumer() {
     jsConsumerInfo* ci = nullptr;
-    const natsStatus st = natsSubscription_GetConsumerInfo(&ci, sub, nullptr, nullptr);
+    const natsStatus st = js_GetConsumerInfo(&ci, link->js, o.stream.c_str(),
+                                             consumer->consumer().c_str(), nullptr, nullptr);
     if (st == NATS_TIMEOUT || st == NATS_CONNECTION_CLOSED || st == NATS_CONNECTION_DISCONNECTED)
       return;  // NATS away: the library reconnects, ask again later
     if (st != NATS_OK) {
       error(nats_error("the consumer is gone, making it again", st));
-      drop_sub();
+      drop_consumer();
       return;
     }
     if (ci->NumPending == 0)
@@ -147,26 +150,20 @@ struct StreamFollower::Impl {
   }
 
   // Hands over one batch; false when the consumer must be made again.
-  bool hand_over(natsMsgList& list) {
-    for (int i = 0; i < list.Count && !stopping.load(); ++i) {
-      natsMsg* msg = list.Msgs[i];
-      jsMsgMetaData* meta = nullptr;
-      if (natsMsg_GetMetaData(&meta, msg) != NATS_OK)
-        return false;
-      const uint64_t consumer_seq = meta->Sequence.Consumer;
-      const uint64_t stream_seq = meta->Sequence.Stream;
-      const uint64_t pending = meta->NumPending;
-      jsMsgMetaData_Destroy(meta);
-      if (consumer_seq != last_consumer + 1) {
+  bool hand_over() {
+    for (const PulledMessage& m : batch) {
+      if (stopping.load())
+        break;
+      if (m.consumer_sequence != last_consumer + 1) {
         error("a gap in the consumer's sequence: making it again");
         return false;  // re-made from last_stream: nothing skipped
       }
-      last_consumer = consumer_seq;
-      if (stream_seq > last_stream.load()) {
-        o.on_message(msg, stream_seq);
-        last_stream.store(stream_seq);
+      last_consumer = m.consumer_sequence;
+      if (m.stream_sequence > last_stream.load()) {
+        o.on_message(m.msg, m.stream_sequence);
+        last_stream.store(m.stream_sequence);
       }
-      if (pending == 0)
+      if (m.pending == 0)
         mark_caught_up();
     }
     return true;
@@ -183,7 +180,7 @@ struct StreamFollower::Impl {
     auto grow = [&] { backoff = std::min(backoff * 2, std::chrono::milliseconds(5000)); };
     int64_t idle_ms = 0;
     while (!stopping.load()) {
-      if (sub == nullptr) {
+      if (consumer == nullptr) {
         if (!subscribe()) {
           pause(backoff);
           grow();
@@ -192,9 +189,16 @@ struct StreamFollower::Impl {
         backoff = std::chrono::milliseconds(100);
         idle_ms = 0;
       }
-      natsMsgList list{};
-      const natsStatus st = natsSubscription_Fetch(&list, sub, kBatch, kFetchWaitMs, nullptr);
-      if (st == NATS_TIMEOUT) {
+      const Status st = consumer->fetch(kBatch, std::chrono::milliseconds(kFetchWaitMs), batch);
+      if (!st.is_ok()) {
+        destroy_pulled(batch);
+        error("fetch failed, making the consumer again: " + st.to_string());
+        drop_consumer();
+        pause(backoff);
+        grow();
+        continue;
+      }
+      if (batch.empty()) {
         idle_ms += kFetchWaitMs;
         if (idle_ms >= static_cast<int64_t>(o.idle_check_ms)) {
           idle_ms = 0;
@@ -202,20 +206,14 @@ struct StreamFollower::Impl {
         }
         continue;
       }
-      if (st != NATS_OK) {
-        error(nats_error("fetch failed, making the consumer again", st));
-        drop_sub();
-        pause(backoff);
-        grow();
-        continue;
-      }
       idle_ms = 0;
-      const bool in_order = hand_over(list);
-      natsMsgList_Destroy(&list);
+      const bool in_order = hand_over();
+      destroy_pulled(batch);
       if (!in_order)
-        drop_sub();
+        drop_consumer();
     }
-    drop_sub();
+    destroy_pulled(batch);
+    drop_consumer();
     link.reset();
   }
 };

@@ -1,12 +1,12 @@
 // Follows a JetStream subject in stream order, gapless, from the stream's
 // first message or from the newest: what NATS.c's ordered consumer
 // promises, with a consumer of our own. It is an ephemeral pull consumer
-// (no acks, removed by the server a minute after we stop asking), re-made
-// from the last stream sequence handed over after any error: NATS killed
-// and restarted, the consumer lost, a sequence gap. The library's own
-// ordered-consumer reset was the suspect of a double free in `orderly
-// notify email` after a NATS restart (issue 8); this path has no reset of
-// the library's to trust.
+// (no acks, removed by the server a minute after we stop asking), read with
+// plain NATS (api/nats/pull_consumer.h), and re-made from the last stream
+// sequence handed over after any error: NATS killed and restarted, the
+// consumer lost, a sequence gap. In `orderly notify email` NATS.c's own
+// ordered consumer, then its Fetch, were caught corrupting the heap after a
+// NATS restart (issue 8): this path uses neither.
 //
 // Messages are handed over on the follower's own thread, one at a time, in
 // stream order, each once (a re-made consumer may repeat what was handed
@@ -28,9 +28,10 @@ namespace orderly::api {
 
 struct FollowOptions {
   std::string url;
-  std::string subject;            // e.g. orderly.events.notification.>
-  bool from_first = true;         // false: only what is published after start()
-  uint64_t idle_check_ms = 5000;  // how often an idle follower checks its consumer
+  std::string stream = "ORDERLY";  // the JetStream stream holding `subject`
+  std::string subject;             // e.g. orderly.events.notification.>
+  bool from_first = true;          // false: only what is published after start()
+  uint64_t idle_check_ms = 5000;   // how often an idle follower checks its consumer
   // A message's payload and stream sequence.
   std::function<void(const natsMsg* msg, uint64_t stream_sequence)> on_message;
   // Optional: once, when everything the stream held at the first

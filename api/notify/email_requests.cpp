@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "api/nats/jetstream.h"
+#include "api/nats/pull_consumer.h"
 #include "core/digest.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
@@ -52,77 +53,92 @@ void consume_email_triggers(const TriggerConsumerOptions& options,
   std::chrono::milliseconds backoff(100);
   auto grow = [&] { backoff = std::min(backoff * 2, options.max_backoff); };
   std::unique_ptr<JetStreamLink> link;
-  natsSubscription* sub = nullptr;
-  auto drop = [&] {
-    if (sub)
-      natsSubscription_Destroy(sub);
-    sub = nullptr;
-    link.reset();
-  };
+  std::unique_ptr<PullConsumer> consumer;
+  std::vector<PulledMessage> batch;
   while (!stopping()) {
-    if (sub == nullptr) {
-      auto connected = connect_jetstream(options.nats_url);
-      natsStatus s = NATS_ERR;
-      if (connected) {
-        jsSubOptions so;
-        jsSubOptions_Init(&so);
-        so.Stream = options.stream.c_str();
-        // An existing durable is bound as it is: asking for another start
+    if (consumer == nullptr) {
+      Status st = Status::ok();
+      if (link == nullptr) {
+        auto connected = connect_jetstream(options.nats_url);
+        if (connected)
+          link = std::move(*connected);
+        else
+          st = connected.status();
+      }
+      if (st.is_ok()) {
+        // An existing durable is used as it is: asking for another start
         // sequence than the one it was made with would be refused every
         // time (a restarted engine has moved its checkpoint since).
         jsConsumerInfo* ci = nullptr;
-        if (js_GetConsumerInfo(&ci, (*connected)->js, options.stream.c_str(),
-                               options.durable.c_str(), nullptr, nullptr) == NATS_OK) {
+        const natsStatus found = js_GetConsumerInfo(&ci, link->js, options.stream.c_str(),
+                                                    options.durable.c_str(), nullptr, nullptr);
+        if (found == NATS_OK) {
           jsConsumerInfo_Destroy(ci);
-          so.Consumer = options.durable.c_str();
         } else {  // a new durable starts after what was already asked for
-          so.Config.AckPolicy = js_AckExplicit;
-          so.Config.DeliverPolicy = js_DeliverByStartSequence;
-          so.Config.OptStartSeq = options.start_after + 1;
+          jsConsumerConfig cfg;
+          jsConsumerConfig_Init(&cfg);
+          cfg.Durable = options.durable.c_str();
+          const std::string filter = options.subject_prefix + ".>";
+          cfg.FilterSubject = filter.c_str();
+          cfg.AckPolicy = js_AckExplicit;
+          cfg.DeliverPolicy = js_DeliverByStartSequence;
+          cfg.OptStartSeq = options.start_after + 1;
+          auto made = add_consumer(link->js, options.stream, cfg);
+          if (!made)
+            st = made.status();
         }
-        const std::string subject = options.subject_prefix + ".>";
-        s = js_PullSubscribe(&sub, (*connected)->js, subject.c_str(), options.durable.c_str(),
-                             nullptr, &so, nullptr);
+        if (st.is_ok()) {
+          auto opened = PullConsumer::open(link->nc, options.stream, options.durable);
+          if (opened)
+            consumer = std::move(*opened);
+          else
+            st = opened.status();
+        }
       }
-      if (s != NATS_OK) {
-        sub = nullptr;
-        if (options.on_error) {
-          options.on_error(connected ? std::string("cannot subscribe the durable consumer ") +
-                                           options.durable + ": " + natsStatus_GetText(s) + " (" +
-                                           nats_GetLastError(nullptr) + ")"
-                                     : connected.status().message());
-        }
+      if (!st.is_ok()) {
+        if (options.on_error)
+          options.on_error("cannot read the durable consumer " + options.durable + ": " +
+                           st.to_string());
         pause(backoff);
         grow();
         continue;
       }
-      link = std::move(*connected);
       backoff = std::chrono::milliseconds(100);
     }
-    natsMsgList list{};
-    const natsStatus s = natsSubscription_Fetch(&list, sub, 256, 500, nullptr);
-    if (s == NATS_TIMEOUT)
+    Status st = consumer->fetch(256, std::chrono::milliseconds(500), batch);
+    if (!st.is_ok() && st.code() == ErrorCode::kNotFound) {
+      if (options.on_error)
+        options.on_error(st.to_string());
+      consumer.reset();  // made again (or found again) on the next turn
+      pause(backoff);
+      grow();
       continue;
-    if (s != NATS_OK) {
+    }
+    if (!st.is_ok()) {
       pause(backoff);  // NATS away: the library reconnects meanwhile
       grow();
       continue;
     }
+    if (batch.empty())
+      continue;
     backoff = std::chrono::milliseconds(100);
-    for (int i = 0; i < list.Count && !stopping(); ++i) {
-      natsMsg* msg = list.Msgs[i];
+    for (const PulledMessage& m : batch) {
+      if (stopping())
+        break;  // unacknowledged: redelivered to the next notifier
       std::vector<uint64_t> storage;
-      auto view = decode_event_copy({reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg)),
-                                     static_cast<size_t>(natsMsg_GetDataLength(msg))},
+      auto view = decode_event_copy({reinterpret_cast<const uint8_t*>(natsMsg_GetData(m.msg)),
+                                     static_cast<size_t>(natsMsg_GetDataLength(m.msg))},
                                     storage);
       if (!view.is_ok() || request(*view))
-        natsMsg_Ack(msg, nullptr);  // an undecodable payload would never decode: dropped
+        (void)consumer->ack(m);  // an undecodable payload would never decode: dropped
       else
-        natsMsg_NakWithDelay(msg, 1000, nullptr);
+        (void)consumer->nak(m, std::chrono::seconds(1));
     }
-    natsMsgList_Destroy(&list);
+    destroy_pulled(batch);
   }
-  drop();
+  destroy_pulled(batch);
+  consumer.reset();
+  link.reset();
 }
 
 }  // namespace orderly::api
