@@ -17,6 +17,14 @@ using namespace orderly::testing;
 
 namespace {
 
+// Built with AddressSanitizer or ThreadSanitizer (ops/sanitize.sh): the
+// server under test is too, and its time and memory bounds are wider.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 constexpr size_t kConnections = 300;
 constexpr size_t kUsers = 10;
 
@@ -110,17 +118,14 @@ Figures flood_orders(ServerUnderTest& server) {
   CHECK(result.unfinished == 0);
   CHECK(f.refusals_without_retry_after == 0);
   // Refused at once, not after waiting in line: well under a second even on
-  // this 2-core machine shared with 300 sockets.
-  CHECK(refusal_p99 < 1000);
+  // this 2-core machine shared with 300 sockets (a sanitizer build is 5 to
+  // 15 times slower: TSan measured 2.2-3.2 s there).
+  CHECK(refusal_p99 < (kSanitized ? 8000 : 1000));
   // Bounded memory: 300 connections and a queue of 4 hold little. (Under
   // AddressSanitizer freed memory sits in its 256 MiB quarantine and every
-  // allocation carries redzones and shadow: measured 390-420 MiB there.)
-#if defined(__SANITIZE_ADDRESS__)
-  constexpr int64_t kGrowthBoundKib = 640 * 1024;
-#else
-  constexpr int64_t kGrowthBoundKib = 128 * 1024;
-#endif
-  CHECK(peak_kib.load() - baseline_kib < kGrowthBoundKib);
+  // allocation carries redzones and shadow: measured 390-420 MiB there;
+  // ThreadSanitizer's shadow: 280-290 MiB.)
+  CHECK(peak_kib.load() - baseline_kib < (kSanitized ? 640 : 128) * 1024);
 
   // The same process answers normally now: a lone order goes through, the
   // queue drains, /ready says so.
