@@ -214,11 +214,10 @@ TEST_CASE("faults disk: a full disk refuses commands clearly, loses nothing, rec
   const auto space_back = std::chrono::steady_clock::now();
   CHECK(wait_until([&] { return c.request("GET", "/ready").status == 200; },
                    std::chrono::seconds(60)));
-  MESSAGE("ready again "
-          << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                   space_back)
-                 .count()
-          << " ms after space returned");
+  MESSAGE("ready again " << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - space_back)
+                                .count()
+                         << " ms after space returned");
   for (int i = 0; i < 20; ++i) {
     OrderAnswer a = place_order(c, ada.access_token, cup);
     CHECK(a.status == 201);
@@ -261,8 +260,8 @@ TEST_CASE("faults disk: a full disk refuses commands clearly, loses nothing, rec
   // the log (written before the failed batch, its fsync never made: the
   // answer said so, and a retry with its Idempotency-Key tells): never more
   // orders than commands sent.
-  CHECK(total <= static_cast<int64_t>(fill.acknowledged.size() + fill.refused.size() +
-                                      fill.unanswered));
+  CHECK(total <=
+        static_cast<int64_t>(fill.acknowledged.size() + fill.refused.size() + fill.unanswered));
   CHECK(num(p, "reserved") == total);
 
   // And it takes commands again.

@@ -136,7 +136,7 @@ std::vector<json::value> notification_history(HttpClient& http, const Session& s
 
 void run_nats_fault(Fault fault, Notifiers notifiers) {
   TempDir dirs;
-  FaultyNats nats(dirs.sub("nats"));
+  NatsServer nats(dirs.sub("nats"));
   SmtpSink smtp(dirs.sub("maildir"));
   smtp.start();
   std::vector<std::string> flags = {"--nats-url", nats.url(),          "--rate-limit-ip",

@@ -1,7 +1,7 @@
-// What the fault tests share: a nats-server that can be frozen (SIGSTOP)
-// as well as killed, a server's log kept out of the test's output, waiting
-// on a condition, a process's resident memory, and placing or cancelling an
-// order with everything the answer says.
+// What the fault tests share: a server's log kept out of the test's output,
+// waiting on a condition, a process's resident memory, and placing or
+// cancelling an order with everything the answer says. (The nats-server
+// they freeze and kill is tests/support/services.h's NatsServer.)
 #pragma once
 
 #include <fcntl.h>
@@ -23,46 +23,9 @@
 #include "tests/api/server.h"
 #include "tests/support/free_port.h"
 #include "tests/support/process.h"
+#include "tests/support/services.h"
 
 namespace orderly::testing {
-
-// `nats-server -js` on a free loopback port with its own store, which can be
-// killed and restarted on the same port and store, or frozen and thawed.
-class FaultyNats {
- public:
-  explicit FaultyNats(std::string store_dir) : dir_(std::move(store_dir)) { start(); }
-  ~FaultyNats() { thaw(); }  // a frozen process ignores everything but SIGKILL: thaw first
-  void start() {
-    proc_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p",
-                                 std::to_string(port_), "-sd", dir_});
-    if (!wait_for_listener(port_, std::chrono::seconds(30)))
-      throw std::runtime_error("nats-server did not start");
-  }
-  void kill() {
-    thaw();
-    proc_->kill_hard();
-    proc_->wait();
-  }
-  // SIGSTOP: the process keeps its sockets open and answers nothing, as a
-  // server stuck in a long pause or behind a partition would.
-  void freeze() {
-    ::kill(proc_->pid(), SIGSTOP);
-    frozen_ = true;
-  }
-  void thaw() {
-    if (frozen_ && proc_)
-      ::kill(proc_->pid(), SIGCONT);
-    frozen_ = false;
-  }
-  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  uint16_t port_ = free_port();
-  std::string dir_;
-  std::unique_ptr<ChildProcess> proc_;
-  bool frozen_ = false;
-};
 
 // While alive, this process's stderr goes to `path`: processes started
 // meanwhile (a server logging every request) write there, not to the test's

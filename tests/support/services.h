@@ -3,6 +3,8 @@
 // directory, and Debian's aiosmtpd writing what it receives to a Maildir.
 #pragma once
 
+#include <signal.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -19,9 +21,14 @@
 
 namespace orderly::testing {
 
+// `nats-server -js` on a free loopback port with its own store, which can be
+// killed and restarted on the same port and store, or frozen and thawed.
 class NatsServer {
  public:
   explicit NatsServer(std::string store_dir) : dir_(std::move(store_dir)) { start(); }
+  ~NatsServer() { thaw(); }  // a frozen process ignores everything but SIGKILL: thaw first
+  NatsServer(const NatsServer&) = delete;
+  NatsServer& operator=(const NatsServer&) = delete;
   // (Re)starts on the same port and store.
   void start() {
     proc_ = std::make_unique<ChildProcess>(
@@ -31,8 +38,20 @@ class NatsServer {
       throw std::runtime_error("nats-server did not start");
   }
   void kill() {
+    thaw();
     proc_->kill_hard();
     proc_->wait();
+  }
+  // SIGSTOP: the process keeps its sockets open and answers nothing, as a
+  // server stuck in a long pause or behind a partition would.
+  void freeze() {
+    ::kill(proc_->pid(), SIGSTOP);
+    frozen_ = true;
+  }
+  void thaw() {
+    if (frozen_ && proc_)
+      ::kill(proc_->pid(), SIGCONT);
+    frozen_ = false;
   }
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
 
@@ -40,6 +59,7 @@ class NatsServer {
   uint16_t port_ = free_port();
   std::string dir_;
   std::unique_ptr<ChildProcess> proc_;
+  bool frozen_ = false;
 };
 
 class SmtpSink {
