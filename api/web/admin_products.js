@@ -51,19 +51,28 @@ function productDialog(product, onSaved) {
       body.stock = stock;
       if (v('p-sku')) body.sku = v('p-sku');
     }
-    save.disabled = true;
-    try {
-      const answer = editing ? await patch(`/api/products/${encodeURIComponent(p.id)}`, body) : await post('/api/products', body, {headers: {'Idempotency-Key': idempotencyKey()}});
-      dialog.close();
-      toast(editing ? `${body.name} saved.` : `${body.name} created.`, {kind: 'success'});
-      onSaved(answer);
-    } catch (err) {
-      formMessage(message, err);
-      save.disabled = false;
-    }
+    await sendFromDialog({dialog, save, message, onSaved,
+      request: () => editing ? patch(`/api/products/${encodeURIComponent(p.id)}`, body) : post('/api/products', body, {headers: {'Idempotency-Key': idempotencyKey()}}),
+      done: editing ? `${body.name} saved.` : `${body.name} created.`});
   });
   document.body.append(dialog);
   dialog.showModal();
+}
+
+// Sends a dialog's request: on success the dialog closes with a toast and
+// `onSaved` gets the answer; on an error the form shows it in plain words
+// and the button works again.
+async function sendFromDialog({dialog, save, message, request, done, onSaved}) {
+  save.disabled = true;
+  try {
+    const answer = await request();
+    dialog.close();
+    toast(done, {kind: 'success'});
+    onSaved(answer);
+  } catch (err) {
+    formMessage(message, err);
+    save.disabled = false;
+  }
 }
 
 function stockDialog(product, onSaved) {
@@ -84,16 +93,9 @@ function stockDialog(product, onSaved) {
     e.preventDefault();
     const n = Number(amount.value);
     if (!Number.isInteger(n) || (mode.value === 'stock' && n < 0)) return formMessage(message, {message: 'Enter a whole number of units (the stock cannot be negative).'});
-    save.disabled = true;
-    try {
-      const answer = await put(`/api/products/${encodeURIComponent(product.id)}/stock`, {[mode.value]: n});
-      dialog.close();
-      toast(`Stock of ${product.name} updated.`, {kind: 'success'});
-      onSaved(answer);
-    } catch (err) {
-      formMessage(message, err);
-      save.disabled = false;
-    }
+    await sendFromDialog({dialog, save, message, onSaved,
+      request: () => put(`/api/products/${encodeURIComponent(product.id)}/stock`, {[mode.value]: n}),
+      done: `Stock of ${product.name} updated.`});
   });
   document.body.append(dialog);
   dialog.showModal();
