@@ -27,6 +27,7 @@ using eventstore::NewEvent;
 using eventstore::StreamWrite;
 
 constexpr size_t kMaxIdempotencyKey = 255;
+constexpr size_t kMaxExpiriesPerBatch = 1024;
 
 struct QueueItem {
   Command command;
@@ -142,6 +143,7 @@ struct CommandProcessor::Impl {
   std::thread writer;
   std::atomic<uint64_t> stat_commands{0}, stat_accepted{0}, stat_batches{0}, stat_events{0},
       stat_expired{0};
+  bool expiries_left = false;  // the last batch stopped at kMaxExpiriesPerBatch
   std::atomic<uint64_t> max_decide_us{0}, max_write_us{0}, max_slot_wait_us{0};
 
   static void note_max(std::atomic<uint64_t>& max, std::chrono::steady_clock::time_point since) {
@@ -354,8 +356,9 @@ void CommandProcessor::Impl::run() {
   while (true) {
     {
       std::unique_lock lock(queue_mu);
-      queue_cv.wait_for(lock, options.expiry_check_interval,
-                        [&] { return stopping || !queue.empty(); });
+      if (!expiries_left)  // else more reservations are due now: no wait
+        queue_cv.wait_for(lock, options.expiry_check_interval,
+                          [&] { return stopping || !queue.empty(); });
       const size_t n = std::min(queue.size(), options.max_batch);
       items.clear();
       std::move(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n),
@@ -410,9 +413,16 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
   CommandMeta engine;
   engine.role = Role::kEngine;
   engine.now = now;
-  while (auto id = next_expired_order(state, now)) {
+  // At most kMaxExpiriesPerBatch per batch: after a long stop millions may be
+  // due, and one giant batch would hold every client's command behind them.
+  expiries_left = false;
+  for (size_t n = 0; n < kMaxExpiriesPerBatch; ++n) {
+    auto id = next_expired_order(state, now);
+    if (!id)
+      break;
     items.push_back({ExpireOrder{*id}, engine, {}});
     stat_expired.fetch_add(1, std::memory_order_relaxed);
+    expiries_left = n + 1 == kMaxExpiriesPerBatch;
   }
 
   uint64_t also_wait_for = 0;

@@ -33,4 +33,9 @@ inline std::string fb_string(const flatbuffers::String* s) {
   return s ? s->str() : std::string();
 }
 
+// The same without a copy: valid as long as the event is.
+inline std::string_view fb_view(const flatbuffers::String* s) {
+  return s ? s->string_view() : std::string_view();
+}
+
 }  // namespace orderly

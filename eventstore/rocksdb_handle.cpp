@@ -1,6 +1,7 @@
 #include "eventstore/rocksdb_handle.h"
 
 #include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/rate_limiter.h>
 #include <rocksdb/table.h>
 
@@ -43,6 +44,9 @@ rocksdb::ColumnFamilyOptions index_family_options(const std::shared_ptr<rocksdb:
   o.level_compaction_dynamic_level_bytes = true;
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = cache;
+  // Whole-key bloom filters: the writer's point reads (is this command id
+  // known? does this stream exist?) mostly ask for keys that are not there.
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   return o;
 }

@@ -60,10 +60,6 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& dir,
   impl->last_position.store(*last);
   impl->written_position = *last;
   if (!options.read_only) {
-    {
-      std::lock_guard lock(impl->commit_mu);
-      ORDERLY_RETURN_IF_ERROR(impl->load_streams());
-    }
     Impl* raw = impl.get();
     impl->syncer = std::thread([raw] { raw->run_syncer(); });
   }

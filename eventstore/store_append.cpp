@@ -87,10 +87,15 @@ struct Tentative {
 
 }  // namespace
 
-BatchStream& EventStore::Impl::touch(std::string_view stream) {
+Result<BatchStream*> EventStore::Impl::touch(std::string_view stream) {
   auto it = streams.find(stream);
-  if (it == streams.end())
-    it = streams.emplace(std::string(stream), StreamState{}).first;
+  if (it == streams.end()) {
+    // Not written since the store opened: its version is in the index.
+    auto version = indexed_stream_version(stream);
+    if (!version)
+      return version.status();
+    it = streams.emplace(std::string(stream), StreamState{*version}).first;
+  }
   StreamState& st = it->second;
   if (st.batch_epoch != batch_epoch) {
     st.batch_epoch = batch_epoch;
@@ -103,34 +108,22 @@ BatchStream& EventStore::Impl::touch(std::string_view stream) {
     bs.first_new_version = 0;
     bs.runs.clear();
   }
-  return batch_streams[st.batch_slot];
+  return &batch_streams[st.batch_slot];
 }
 
-Status EventStore::Impl::load_streams() {
-  streams.clear();
-  // Sized once from RocksDB's estimate: millions of streams (one per order)
-  // would otherwise rehash every shard many times over while loading.
-  uint64_t estimate = 0;
-  if (rocks.db->GetIntProperty(rocks.streams, "rocksdb.estimate-num-keys", &estimate))
-    streams.reserve(static_cast<size_t>(std::min<uint64_t>(estimate, uint64_t{1} << 28)));
-  std::unique_ptr<rocksdb::Iterator> it(
-      rocks.db->NewIterator(rocksdb::ReadOptions(), rocks.streams));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    std::string_view name;
-    uint64_t first_version = 0;
-    const std::string_view value = it->value().ToStringView();
-    if (!parse_stream_key(it->key().ToStringView(), &name, &first_version) || value.empty() ||
-        value.size() % kIndexRunSize != 0) {
-      return Status::corruption("damaged stream index chunk; run `orderly verify`");
-    }
-    uint64_t n = 0;
-    for (size_t i = 0; i < value.size() / kIndexRunSize; ++i)
-      n += index_run_at(value, i).count;
-    // Chunks of one stream come in version order: the last one wins.
-    auto [pos, inserted] = streams.try_emplace(std::string(name));
-    pos->second.version = first_version + n - 1;
-  }
-  return from_rocksdb(it->status(), "loading the stream index");
+Result<uint64_t> EventStore::Impl::indexed_stream_version(std::string_view stream) const {
+  // Every stream's first index chunk is keyed at version 1. A point read
+  // answers "no such stream" (every new order) from the bloom filters,
+  // mostly without reading a table block; only an existing stream pays for
+  // the seek to its last chunk.
+  std::string first_chunk;
+  auto s =
+      rocks.db->Get(rocksdb::ReadOptions(), rocks.streams, stream_key(stream, 1), &first_chunk);
+  if (s.IsNotFound())
+    return uint64_t{0};
+  if (!s.ok())
+    return from_rocksdb(s, "reading the stream index");
+  return read_stream_version(stream);
 }
 
 Status EventStore::Impl::recover_after_write_error() {
@@ -155,7 +148,8 @@ Status EventStore::Impl::recover_after_write_error() {
   auto last = read_last_position();
   if (!last)
     return last.status();
-  ORDERLY_RETURN_IF_ERROR(load_streams());
+  // Versions are read from the index again as streams are touched.
+  streams.clear();
   // A failed Write never reaches the memtable, so this normally equals
   // written_position. All of it is durable now (flushed above): readers see
   // it, and the writer can fold it (CommandProcessor re-reads the log).
@@ -262,8 +256,14 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
           break;
         }
       }
-      if (!found)
-        current = touch(w.stream).version;
+      if (!found) {
+        auto bs = touch(w.stream);
+        if (!bs) {
+          conflict = bs.status();
+          break;
+        }
+        current = (*bs)->version;
+      }
       if (!satisfies(w.expected, current)) {
         conflict = Status::version_conflict(
             "stream " + std::string(w.stream) + ": expected " + describe(w.expected) + ", actual " +
@@ -285,7 +285,7 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
     const TimestampUs time = req.time_us != 0 ? req.time_us : batch_time;
     for (size_t wi = 0; wi < req.writes.size(); ++wi) {
       const StreamWrite& w = req.writes[wi];
-      BatchStream& bs = touch(w.stream);
+      BatchStream& bs = **touch(w.stream);  // touched by the check above: no read, no error
       bs.version = bases[wi];
       for (const NewEvent& e : w.events) {
         const uint64_t version = ++bs.version;

@@ -93,9 +93,10 @@ struct EventStore::Impl {
   // takes tens of microseconds; the fsync does not wait on building the
   // next batch, only on its write.
   std::mutex wal_mu;
-  // Every stream's committed version, loaded from the index at open: a
-  // stream missing here does not exist, without asking RocksDB. Memory grows
-  // with the number of streams (about 100 bytes each).
+  // The committed version of every stream written or checked since open;
+  // the others are read from the index on first touch
+  // (indexed_stream_version), so opening costs nothing per stream. Memory
+  // grows with the streams touched (about 100 bytes each).
   StreamMap streams;
   uint64_t batch_epoch = 0;
   std::vector<BatchStream> batch_streams;  // [0, batch_stream_count) in use; reused
@@ -116,9 +117,10 @@ struct EventStore::Impl {
   void run_syncer();
   void stop_syncer();
   // The stream's BatchStream in the current commit, created on first touch.
-  BatchStream& touch(std::string_view stream);  // REQUIRES: commit_mu held
-  Status load_streams();                        // REQUIRES: commit_mu held
-  Status recover_after_write_error();           // REQUIRES: commit_mu held
+  Result<BatchStream*> touch(std::string_view stream);  // REQUIRES: commit_mu held
+  // The version the stream index holds for a stream not in `streams`.
+  Result<uint64_t> indexed_stream_version(std::string_view stream) const;
+  Status recover_after_write_error();  // REQUIRES: commit_mu held
 
   // The last position as stored on disk (last record's key + count - 1).
   Result<uint64_t> read_last_position() const;

@@ -10,11 +10,8 @@ namespace orderly::projections {
 
 namespace {
 
-constexpr uint32_t kSnapshotFormat = 1;
-// The least an order and a line take in a snapshot (ids, numbers, counts,
-// an empty name): bounds the counts load() accepts.
-constexpr size_t kOrderBytes = 16 + 16 + 1 + 4 * 8 + 4;
-constexpr size_t kLineBytes = 16 + 4 + 3 * 8;
+// 2: orders and lines as record arrays, names interned.
+constexpr uint32_t kSnapshotFormat = 2;
 
 enum OrderStep : uint8_t { kPending, kConfirmed, kShipped, kDelivered, kCancelled };
 constexpr std::string_view kStatusNames[] = {"pending", "confirmed", "shipped", "delivered",
@@ -29,6 +26,14 @@ std::optional<uint8_t> status_of(std::string_view name) {
 }
 
 }  // namespace
+
+uint32_t OrdersReadModel::intern(std::string_view name) {
+  if (auto it = name_ids_.find(name); it != name_ids_.end())
+    return it->second;
+  const auto id = static_cast<uint32_t>(names_.size());
+  name_ids_.emplace(names_.emplace_back(name), id);
+  return id;
+}
 
 OrdersReadModel::Stored* OrdersReadModel::find(const Uuid& id) {
   auto it = seq_of_.find(id);
@@ -69,7 +74,7 @@ void OrdersReadModel::apply(const EventView& ev) {
     by_status_[o.status].erase(it->second);
     o.status = status;
     o.updated_at = ev.time_us();
-    o.version = ev.version();
+    o.version = static_cast<uint32_t>(ev.version());
     by_status_[status].insert(it->second);
   };
   switch (ev.type()) {
@@ -97,13 +102,15 @@ void OrdersReadModel::apply(const EventView& ev) {
       o.status = kPending;
       o.total_cents = e->total_cents();
       o.created_at = o.updated_at = ev.time_us();
-      o.version = ev.version();
-      o.lines.clear();
+      o.version = static_cast<uint32_t>(ev.version());
+      // Placed again: the new lines go at the end, the old ones stay unused.
+      o.first_line = static_cast<uint32_t>(lines_.size());
+      o.line_count = 0;
       if (e->lines()) {
-        o.lines.reserve(e->lines()->size());
         for (const auto* l : *e->lines()) {
-          o.lines.push_back({fb_uuid(l->product_id()), fb_string(l->name()), l->unit_price_cents(),
-                             l->quantity(), l->line_total_cents()});
+          lines_.push_back({fb_uuid(l->product_id()), l->unit_price_cents(), l->quantity(),
+                            l->line_total_cents(), intern(fb_view(l->name()))});
+          ++o.line_count;
         }
       }
       by_status_[kPending].insert(seq);
@@ -126,18 +133,18 @@ void OrdersReadModel::apply(const EventView& ev) {
   }
 }
 
-std::string OrdersReadModel::json(const Stored& o, uint64_t seq) {
-  JsonWriter w(256 + 128 * o.lines.size());
+std::string OrdersReadModel::json(const Stored& o, uint64_t seq) const {
+  JsonWriter w(256 + 128 * o.line_count);
   w.begin_object()
       .field("id", o.id)
       .field("user_id", o.user_id)
       .field("status", kStatusNames[o.status])
       .key("items")
       .begin_array();
-  for (const Line& l : o.lines) {
+  for (const Line& l : lines_of(o)) {
     w.begin_object()
         .field("product_id", l.product_id)
-        .field("name", l.name)
+        .field("name", names_[l.name])
         .field("unit_price_cents", l.unit_price_cents)
         .field("quantity", l.quantity)
         .field("line_total_cents", l.line_total_cents)
@@ -147,7 +154,7 @@ std::string OrdersReadModel::json(const Stored& o, uint64_t seq) {
       .field("total_cents", o.total_cents)
       .field("created_at", o.created_at)
       .field("updated_at", o.updated_at)
-      .field("version", o.version)
+      .field("version", uint64_t{o.version})
       .field("seq", seq)
       .end_object();
   return w.take();
@@ -167,44 +174,21 @@ Rows OrdersReadModel::rows() const {
   return out;
 }
 
-// Layout: format, the number of users (a reserve hint), then every slot in
-// seq order (the seq is the position): id, user, status, total, created,
-// updated, version, lines (product, name, unit price, quantity, line total).
-// The indexes are derived: load() rebuilds them in one pass.
+// Layout: format, the number of users (a reserve hint), the line names,
+// then the orders in seq order (the seq is the position) and all lines, each
+// array as its records' bytes. The indexes are derived: load() rebuilds them.
 void OrdersReadModel::save(BinaryWriter& out) const {
-  out.reserve(out.size() + saved_size());  // one allocation: growing copies it all
+  size_t bytes = 64 + by_seq_.size() * sizeof(Stored) + lines_.size() * sizeof(Line);
+  for (const std::string& n : names_)
+    bytes += 4 + n.size();
+  out.reserve(out.size() + bytes);  // one allocation: growing copies it all
   out.u32(kSnapshotFormat);
   out.count(by_user_.size());
-  out.count(by_seq_.size());
-  for (const Stored& o : by_seq_)
-    save_order(out, o);
-}
-
-size_t OrdersReadModel::saved_size() const {
-  size_t n = 3 * 4 + by_seq_.size() * kOrderBytes;
-  for (const Stored& o : by_seq_) {
-    for (const Line& l : o.lines)
-      n += kLineBytes + l.name.size();
-  }
-  return n;
-}
-
-void OrdersReadModel::save_order(BinaryWriter& out, const Stored& o) {
-  out.uuid(o.id);
-  out.uuid(o.user_id);
-  out.u8(o.status);
-  out.i64(o.total_cents);
-  out.i64(o.created_at);
-  out.i64(o.updated_at);
-  out.u64(o.version);
-  out.count(o.lines.size());
-  for (const Line& l : o.lines) {
-    out.uuid(l.product_id);
-    out.bytes(l.name);
-    out.i64(l.unit_price_cents);
-    out.i64(l.quantity);
-    out.i64(l.line_total_cents);
-  }
+  out.count(names_.size());
+  for (const std::string& n : names_)
+    out.bytes(n);
+  out.pod_array(std::span<const Stored>(by_seq_));
+  out.pod_array(std::span<const Line>(lines_));
 }
 
 Status OrdersReadModel::load(BinaryReader& in) {
@@ -212,12 +196,28 @@ Status OrdersReadModel::load(BinaryReader& in) {
   if (in.u32() != kSnapshotFormat)
     in.fail();
   const size_t users = in.count(0);
+  const size_t names = in.count(4);
+  for (size_t i = 0; i < names && in.ok(); ++i)
+    intern(in.bytes());
+  if (names_.size() != names)  // a name twice: damage
+    in.fail();
   // Every slot holds an order: apply() never leaves one free, so a slot
   // with a nil id is an order placed with an unparsable id, as folded.
-  by_seq_.resize(in.count(kOrderBytes));
-  for (Stored& o : by_seq_) {
-    if (!load_order(in, o))
+  in.pod_array(by_seq_);
+  in.pod_array(lines_);
+  // The bytes are from disk: every index they hold must point in range.
+  for (const Stored& o : by_seq_) {
+    if (o.status >= std::size(kStatusNames) || o.first_line > lines_.size() ||
+        o.line_count > lines_.size() - o.first_line) {
+      in.fail();
       break;
+    }
+  }
+  for (const Line& l : lines_) {
+    if (l.name >= names_.size()) {
+      in.fail();
+      break;
+    }
   }
   if (!in.ok() || users > by_seq_.size() || !index_all(users))
     in.fail();
@@ -225,27 +225,6 @@ Status OrdersReadModel::load(BinaryReader& in) {
   if (!status.is_ok())
     clear();
   return status;
-}
-
-bool OrdersReadModel::load_order(BinaryReader& in, Stored& o) {
-  o.id = in.uuid();
-  o.user_id = in.uuid();
-  o.status = in.u8();
-  if (o.status >= std::size(kStatusNames))
-    in.fail();
-  o.total_cents = in.i64();
-  o.created_at = in.i64();
-  o.updated_at = in.i64();
-  o.version = in.u64();
-  o.lines.resize(in.count(kLineBytes));
-  for (Line& l : o.lines) {
-    l.product_id = in.uuid();
-    l.name = in.bytes();
-    l.unit_price_cents = in.i64();
-    l.quantity = in.i64();
-    l.line_total_cents = in.i64();
-  }
-  return in.ok();
 }
 
 bool OrdersReadModel::index_all(size_t users) {
@@ -267,6 +246,9 @@ bool OrdersReadModel::index_all(size_t users) {
 
 void OrdersReadModel::clear() {
   by_seq_.clear();
+  lines_.clear();
+  name_ids_.clear();
+  names_.clear();
   count_ = 0;
   seq_of_.clear();
   by_user_.clear();
@@ -279,10 +261,10 @@ OrderRow OrdersReadModel::row(const Stored& o, uint64_t seq) const {
   r.id = o.id.to_string();
   r.user_id = o.user_id.to_string();
   r.status = kStatusNames[o.status];
-  r.items.reserve(o.lines.size());
-  for (const Line& l : o.lines) {
-    r.items.push_back(
-        {l.product_id.to_string(), l.name, l.unit_price_cents, l.quantity, l.line_total_cents});
+  r.items.reserve(o.line_count);
+  for (const Line& l : lines_of(o)) {
+    r.items.push_back({l.product_id.to_string(), names_[l.name], l.unit_price_cents, l.quantity,
+                       l.line_total_cents});
   }
   r.total_cents = o.total_cents;
   r.created_at = o.created_at;

@@ -12,7 +12,9 @@
 #include <cstdint>
 
 #include <array>
+#include <deque>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -63,36 +65,44 @@ class OrdersReadModel final : public Projection {
   OrderStats stats(std::string_view user_id) const;
 
  private:
-  // Held compactly (binary ids, a status byte) and turned into OrderRow only
-  // for the rows a query returns: a rebuild folds millions of these.
+  // Held compactly and turned into OrderRow only for the rows a query
+  // returns: a rebuild folds millions of these. Orders and lines are plain
+  // records in two arrays (no allocation per order, and a snapshot loads
+  // them as one copy each); line names are interned.
   struct Line {
     Uuid product_id;
-    std::string name;
     int64_t unit_price_cents = 0, quantity = 0, line_total_cents = 0;
+    uint32_t name = 0;    // in names_
+    uint32_t unused = 0;  // (explicit padding: records are saved as bytes)
   };
   struct Stored {
     Uuid id, user_id;  // nil id: placed with an unparsable id (not listed)
-    uint8_t status = 0;
     int64_t total_cents = 0;
     TimestampUs created_at = 0, updated_at = 0;
-    uint64_t version = 0;
-    std::vector<Line> lines;
+    uint32_t version = 0;                     // of the order's stream: a handful of events
+    uint32_t first_line = 0, line_count = 0;  // lines_[first_line, + line_count)
+    uint8_t status = 0;
+    uint8_t unused[3] = {};
   };
   Stored* find(const Uuid& id);
   const Stored* find(const Uuid& id) const;
   OrderRow row(const Stored& o, uint64_t seq) const;
+  std::span<const Line> lines_of(const Stored& o) const {
+    return {lines_.data() + o.first_line, o.line_count};
+  }
+  std::string json(const Stored& o, uint64_t seq) const;
+  uint32_t intern(std::string_view name);
   void add_to_user(const Uuid& user, uint64_t seq);
   void remove_from_user(const Uuid& user, uint64_t seq);
-  size_t saved_size() const;  // the bytes save() writes
-  static void save_order(BinaryWriter& out, const Stored& o);
-  static bool load_order(BinaryReader& in, Stored& o);
-  static std::string json(const Stored& o, uint64_t seq);
   // Rebuilds seq_of_, by_user_, by_status_ and count_ from by_seq_ (about
   // `users` users). False when two slots have the same id.
   bool index_all(size_t users);
 
-  std::vector<Stored> by_seq_;  // [seq - 1]: placement order, for newest-first lists
-  size_t count_ = 0;            // stored orders: every slot
+  std::vector<Stored> by_seq_;     // [seq - 1]: placement order, for newest-first lists
+  std::vector<Line> lines_;        // every order's lines, in placement order
+  std::deque<std::string> names_;  // stable: name_ids_ views them
+  absl::flat_hash_map<std::string_view, uint32_t> name_ids_;
+  size_t count_ = 0;  // stored orders: every slot
   absl::flat_hash_map<Uuid, uint64_t, UuidHash> seq_of_;
   absl::flat_hash_map<Uuid, std::vector<uint64_t>, UuidHash> by_user_;  // ascending seqs
   std::array<absl::btree_set<uint64_t>, 5> by_status_;

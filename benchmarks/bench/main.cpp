@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   app.add_option("--out", out_dir, "Directory for the charts (PNG)")->capture_default_str();
   app.add_option("--recovery-events", o.recovery_events,
                  "Events in the log for rebuild and recovery (default 10M, quick 300k)");
+  app.add_option("--shop-dir", o.shop_dir,
+                 "Keep the generated log of rebuild and recovery in this directory, and reuse "
+                 "it when it is already there (to measure a change without regenerating)");
   std::string binary;
   app.add_option("--orderly-binary", binary, "The orderly binary (default: next to this one)");
   CLI11_PARSE(app, argc, argv);

@@ -52,13 +52,15 @@ Measurement orderly_measurement(const std::string& scenario, const std::string& 
 struct SharedShop {
   std::string dir;
   ShopLog log;
+  uint64_t orders = 0;
+  bool keep = false;     // --shop-dir: the user's directory, left in place
   bool rebuilt = false;  // read models written (rebuild ran)
   double rebuild_seconds = 0;
   uint64_t snapshot_bytes = 0;
   bool writer_saved = false;  // the writer snapshot of a clean stop (recovery)
   ~SharedShop() {             // gigabytes at 10M events: gone with the run
     log.store.reset();
-    if (dir.empty())
+    if (dir.empty() || keep)
       return;
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
@@ -68,16 +70,41 @@ struct SharedShop {
 
 SharedShop& shared_shop(const RunOptions& o) {
   static SharedShop shop;
-  if (shop.dir.empty()) {
-    const uint64_t events = o.recovery_events ? o.recovery_events : o.quick ? 300'000 : 10'000'000;
-    // About 1.43 events per order in the generated shop.
-    const int orders = static_cast<int>(static_cast<double>(events) / 1.433);
-    shop.dir = make_temp_dir("orderly-bench-shop");
-    std::fprintf(stderr, "  generating a shop log of ~%llu events through the commands...\n",
-                 static_cast<unsigned long long>(events));
-    shop.log = generate_shop_log(shop.dir, orders);
-    std::fprintf(stderr, "  %llu events in %.1f s\n",
-                 static_cast<unsigned long long>(shop.log.events), shop.log.generate_seconds);
+  if (!shop.dir.empty())
+    return shop;
+  shop.keep = !o.shop_dir.empty();
+  shop.dir = shop.keep ? o.shop_dir : make_temp_dir("orderly-bench-shop");
+  const std::string counts = shop.dir + "/bench-shop.txt";  // "events orders" of a kept log
+  if (std::FILE* f = shop.keep ? std::fopen(counts.c_str(), "r") : nullptr) {
+    unsigned long long events = 0, orders = 0;
+    const bool read = std::fscanf(f, "%llu %llu", &events, &orders) == 2;
+    std::fclose(f);
+    auto store = eventstore::EventStore::open(shop.dir, {});
+    if (read && store && (*store)->last_position() == events) {
+      shop.log.dir = shop.dir;
+      shop.log.store = std::move(*store);
+      shop.log.events = events;
+      shop.orders = orders;
+      std::fprintf(stderr, "  reusing the shop log in %s: %llu events\n", shop.dir.c_str(), events);
+      return shop;
+    }
+    std::fprintf(stderr, "orderly-bench: %s does not hold the log %s describes\n", shop.dir.c_str(),
+                 counts.c_str());
+    std::exit(2);
+  }
+  const uint64_t events = o.recovery_events ? o.recovery_events : o.quick ? 300'000 : 10'000'000;
+  // About 1.43 events per order in the generated shop.
+  const int orders = static_cast<int>(static_cast<double>(events) / 1.433);
+  std::fprintf(stderr, "  generating a shop log of ~%llu events through the commands...\n",
+               static_cast<unsigned long long>(events));
+  shop.log = generate_shop_log(shop.dir, orders);
+  shop.orders = shop.log.orders.size();
+  std::fprintf(stderr, "  %llu events in %.1f s\n",
+               static_cast<unsigned long long>(shop.log.events), shop.log.generate_seconds);
+  if (std::FILE* f = shop.keep ? std::fopen(counts.c_str(), "w") : nullptr) {
+    std::fprintf(f, "%llu %llu\n", static_cast<unsigned long long>(shop.log.events),
+                 static_cast<unsigned long long>(shop.orders));
+    std::fclose(f);
   }
   return shop;
 }
@@ -124,13 +151,12 @@ Result<Measurement> orderly_rebuild(const RunOptions& o) {
     return rows.status();
   auto loaded = projections::load_model(**rows, orders);
   const size_t stored = orders.list("", "", 1, 1).total;
-  m.invariants_ok =
-      loaded.is_ok() && *loaded == shop.log.events && stored == shop.log.orders.size();
+  m.invariants_ok = loaded.is_ok() && *loaded == shop.log.events && stored == shop.orders;
   m.detail = std::to_string(shop.log.events) + " events, " +
              std::to_string(shop.snapshot_bytes / 1'000'000) + " MB of snapshots";
   if (!m.invariants_ok)
     m.detail = "the rebuilt orders model holds " + std::to_string(stored) + " of " +
-               std::to_string(shop.log.orders.size()) + " orders";
+               std::to_string(shop.orders) + " orders";
   std::fprintf(stderr, "  orderly     rebuild: %.0f events/s (%.1f s)\n", m.throughput_per_s,
                m.seconds);
   return m;

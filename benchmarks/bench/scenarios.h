@@ -15,6 +15,7 @@ struct RunOptions {
   bool in_process = true, http = true;
   std::string orderly_binary;    // for the HTTP mode and recovery
   uint64_t recovery_events = 0;  // 0: 10M (full) or 200k (quick)
+  std::string shop_dir;          // keep the rebuild/recovery log here, reuse it when present
 };
 
 // Runs one scenario by name; unknown names are an error.
