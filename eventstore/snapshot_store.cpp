@@ -1,102 +1,159 @@
 #include "eventstore/snapshot_store.h"
 
+#include <fcntl.h>
 #include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <map>
 #include <mutex>
 #include <vector>
 
 #include "core/big_endian.h"
+#include "eventstore/crc32c.h"
 #include "eventstore/rocksdb_logger.h"
 #include "eventstore/rocksdb_status.h"
 
 namespace orderly::eventstore {
 
-// Layout of one column family:
-//   "\0head"                 -> position, generation, chunk count, byte count (be64 each)
-//   "\1" gen(be64) idx(be64) -> the bytes of chunk idx of that generation
-// save() writes generation head+1 beside the current one, makes it durable,
-// then switches the head and drops the older generations in one WriteBatch.
-// Anything else in the family (an unfinished generation after a crash, rows
-// of the older row-per-key format) is removed by the next save().
+// The head of a snapshot, in the RocksDB's default column family:
+//   "head/" + name -> position, generation, byte count (be64 each), CRC-32C (le32)
+// save() writes <name>.<generation + 1>.snap beside the current file, makes
+// it durable, then switches the head (through the WAL, synced) and deletes
+// the other files of that name. A file no head names (a save cut short) is
+// deleted by the next save of that name.
+// (Before, snapshots were 4 MiB chunks in one column family per name; such
+// families are dropped at open, and their models fold the log once.)
 
 namespace {
 
-constexpr std::string_view kHeadKey("\0head", 5);
-constexpr size_t kChunkBytes = 4 << 20;
-
-std::string chunk_key(uint64_t generation, uint64_t index) {
-  std::string k(17, '\0');
-  k[0] = '\1';
-  put_be64(k.data() + 1, generation);
-  put_be64(k.data() + 9, index);
-  return k;
-}
+constexpr size_t kHeadBytes = 8 + 8 + 8 + 4;
 
 struct Head {
-  uint64_t position = 0, generation = 0, chunks = 0, bytes = 0;
+  uint64_t position = 0, generation = 0, bytes = 0;
+  uint32_t crc = 0;
 };
 
+std::string head_key(std::string_view name) {
+  return "head/" + std::string(name);
+}
+
 std::string encode(const Head& h) {
-  std::string v(32, '\0');
+  std::string v(kHeadBytes, '\0');
   put_be64(v.data(), h.position);
   put_be64(v.data() + 8, h.generation);
-  put_be64(v.data() + 16, h.chunks);
-  put_be64(v.data() + 24, h.bytes);
+  put_be64(v.data() + 16, h.bytes);
+  put_le32(v.data() + 24, h.crc);
   return v;
 }
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64)
+    return false;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+      return false;
+  }
+  return true;
+}
+
+Status errno_status(int err, const std::string& what) {
+  const std::string m = what + ": " + std::strerror(err);
+  return err == ENOSPC || err == EDQUOT ? Status::insufficient_storage(m) : Status::io_error(m);
+}
+
+// Writes `bytes` to `path` and makes the file and its name durable.
+Status write_durably(const std::string& dir, const std::string& path, std::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return errno_status(errno, "creating " + path);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n =
+        ::write(fd, bytes.data() + done, std::min<size_t>(bytes.size() - done, 64 << 20));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      ::close(fd);
+      ::unlink(path.c_str());
+      return errno_status(err, "writing " + path);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fdatasync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(path.c_str());
+    return errno_status(err, "syncing " + path);
+  }
+  ::close(fd);
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return errno_status(errno, "opening " + dir);
+  const int synced = ::fsync(dfd);
+  const int err = errno;
+  ::close(dfd);
+  return synced == 0 ? Status::ok() : errno_status(err, "syncing " + dir);
+}
+
+// A read-only, private mapping of a whole file, unmapped with its last owner.
+struct Mapping {
+  void* data = nullptr;
+  size_t size = 0;
+  ~Mapping() {
+    if (data != nullptr)
+      ::munmap(data, size);
+  }
+};
 
 }  // namespace
 
 struct SnapshotStore::Impl {
+  std::string dir;
   std::unique_ptr<rocksdb::DB> db;
-  std::mutex mu;  // guards `families`
-  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families;
-  // One save at a time: RocksDB would group concurrent writes anyway, and
-  // its leader reading the others' batches is a hand-off ThreadSanitizer
-  // cannot see inside Debian's uninstrumented librocksdb.
+  // One save or drop at a time: each reads the head it replaces.
   std::mutex write_mu;
 
-  static rocksdb::ColumnFamilyOptions family_options() {
-    rocksdb::ColumnFamilyOptions o;
-    o.write_buffer_size = 64 << 20;
-    // Snapshots are read whole at start: raw bytes, no decompression.
-    o.compression = rocksdb::kNoCompression;
-    return o;
+  std::string file(std::string_view name, uint64_t generation) const {
+    return dir + "/" + std::string(name) + "." + std::to_string(generation) + ".snap";
   }
 
-  Result<rocksdb::ColumnFamilyHandle*> family(std::string_view name) {
-    std::lock_guard lock(mu);
-    if (auto it = families.find(name); it != families.end())
-      return it->second;
-    rocksdb::ColumnFamilyHandle* h = nullptr;
-    auto s = db->CreateColumnFamily(family_options(), std::string(name), &h);
-    if (!s.ok())
-      return from_rocksdb(s, "creating snapshot " + std::string(name));
-    families.emplace(std::string(name), h);
-    return h;
-  }
-
-  Result<std::optional<Head>> head(rocksdb::ColumnFamilyHandle* cf, std::string_view name) {
+  Result<std::optional<Head>> head(std::string_view name) {
     std::string value;
-    auto s = db->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(kHeadKey.data(), kHeadKey.size()),
-                     &value);
+    auto s = db->Get(rocksdb::ReadOptions(), head_key(name), &value);
     if (s.IsNotFound())
       return std::optional<Head>();
     if (!s.ok())
       return from_rocksdb(s, "reading snapshot " + std::string(name));
-    if (value.size() != 32)
+    if (value.size() != kHeadBytes)
       return Status::corruption("the head of snapshot " + std::string(name) + " is damaged");
     Head h{get_be64(value.data()), get_be64(value.data() + 8), get_be64(value.data() + 16),
-           get_be64(value.data() + 24)};
+           get_le32(value.data() + 24)};
     return std::optional<Head>(h);
   }
 
+  // Deletes the files of `name` other than generation `keep` (0: all).
+  void remove_files(std::string_view name, uint64_t keep) {
+    const std::string prefix = std::string(name) + ".";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      const std::string f = entry.path().filename().string();
+      if (!f.starts_with(prefix) || !f.ends_with(".snap"))
+        continue;
+      const std::string gen = f.substr(prefix.size(), f.size() - prefix.size() - 5);
+      if (gen.empty() || gen.find_first_not_of("0123456789") != std::string::npos)
+        continue;  // another name's file ("orders" vs "orders.x")
+      if (keep == 0 || gen != std::to_string(keep))
+        std::filesystem::remove(entry.path(), ec);
+    }
+  }
+
   ~Impl() {
-    for (auto& [name, h] : families)
-      db->DestroyColumnFamilyHandle(h);
     if (db)
       (void)db->Close();
   }
@@ -119,115 +176,107 @@ Result<std::unique_ptr<SnapshotStore>> SnapshotStore::open(const std::string& di
     names = {rocksdb::kDefaultColumnFamilyName};
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const auto& n : names)
-    descriptors.emplace_back(n, Impl::family_options());
+    descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(options, dir, descriptors, &handles, &raw);
   if (!s.ok())
     return from_rocksdb(s, "opening snapshots at " + dir);
   auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
   impl->db.reset(raw);
-  for (size_t i = 0; i < handles.size(); ++i)
-    impl->families.emplace(names[i], handles[i]);
+  // Families other than the default hold snapshots of the older chunked
+  // format: dropped, their models fold the log instead.
+  for (size_t i = 0; i < handles.size(); ++i) {
+    if (names[i] != rocksdb::kDefaultColumnFamilyName)
+      (void)raw->DropColumnFamily(handles[i]);
+    (void)raw->DestroyColumnFamilyHandle(handles[i]);
+  }
   return std::unique_ptr<SnapshotStore>(new SnapshotStore(std::move(impl)));
 }
 
 Result<uint64_t> SnapshotStore::position(std::string_view name) {
-  auto cf = impl_->family(name);
-  if (!cf)
-    return cf.status();
-  auto head = impl_->head(*cf, name);
+  auto head = impl_->head(name);
   if (!head)
     return head.status();
   return *head ? (*head)->position : 0;
 }
 
 Result<std::optional<Snapshot>> SnapshotStore::load(std::string_view name) {
-  auto cf = impl_->family(name);
-  if (!cf)
-    return cf.status();
-  auto head = impl_->head(*cf, name);
+  auto head = impl_->head(name);
   if (!head)
     return head.status();
   if (!*head)
     return std::optional<Snapshot>();
   const Head& h = **head;
   const std::string what = "snapshot " + std::string(name);
-  if (h.bytes > (uint64_t{1} << 40) || h.chunks != (h.bytes + kChunkBytes - 1) / kChunkBytes)
-    return Status::corruption("the head of " + what + " is damaged");
   Snapshot out;
   out.position = h.position;
-  out.bytes.reserve(h.bytes);
-  rocksdb::ReadOptions ro;
-  ro.fill_cache = false;  // read once
-  const std::string first = chunk_key(h.generation, 0);
-  const std::string end = chunk_key(h.generation, h.chunks);
-  rocksdb::Slice upper(end);
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, *cf));
-  uint64_t index = 0;
-  for (it->Seek(first); it->Valid(); it->Next(), ++index) {
-    if (it->key().ToStringView() != chunk_key(h.generation, index))
-      return Status::corruption(what + " misses chunk " + std::to_string(index));
-    out.bytes.append(it->value().data(), it->value().size());
+  if (h.bytes > 0) {
+    const std::string path = impl_->file(name, h.generation);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return Status::corruption(what + " misses its file " + path + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != h.bytes) {
+      ::close(fd);
+      return Status::corruption(what + " is incomplete: " + path + " is not " +
+                                std::to_string(h.bytes) + " bytes");
+    }
+    // MAP_POPULATE: the pages are mapped in one go, not faulted one by one.
+    void* data = ::mmap(nullptr, h.bytes, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    ::close(fd);
+    if (data == MAP_FAILED)
+      return Status::io_error("mapping " + path + ": " + std::strerror(errno));
+    auto mapping = std::make_shared<Mapping>();
+    mapping->data = data;
+    mapping->size = h.bytes;
+    out.bytes = std::string_view(static_cast<const char*>(data), h.bytes);
+    out.keep = std::move(mapping);
   }
-  ORDERLY_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading " + what));
-  if (index != h.chunks || out.bytes.size() != h.bytes)
-    return Status::corruption(what + " is incomplete");
+  if (crc32c(out.bytes) != h.crc)
+    return Status::corruption(what + " is damaged (checksum mismatch)");
   return std::optional<Snapshot>(std::move(out));
 }
 
 Status SnapshotStore::save(std::string_view name, std::string_view bytes, uint64_t position) {
-  auto cf = impl_->family(name);
-  if (!cf)
-    return cf.status();
+  if (!valid_name(name))
+    return Status::invalid_argument("snapshot name '" + std::string(name) + "' is not allowed");
   const std::string what = "saving snapshot " + std::string(name);
   std::lock_guard lock(impl_->write_mu);
-  auto old = impl_->head(*cf, name);
+  auto old = impl_->head(name);
   if (!old)
     return old.status();
   Head h;
   h.position = position;
   h.generation = *old ? (*old)->generation + 1 : 1;
   h.bytes = bytes.size();
-  h.chunks = (bytes.size() + kChunkBytes - 1) / kChunkBytes;
-  // 1. The new generation, beside the current one, without the WAL (half
-  //    the bytes written), then flushed to table files: on disk before the
-  //    head names it. Leftovers of an unfinished save go first.
-  rocksdb::WriteOptions bulk;
-  bulk.disableWAL = true;
-  {
-    rocksdb::WriteBatch clean;
-    clean.DeleteRange(*cf, chunk_key(h.generation, 0), std::string(17, '\xff'));
-    ORDERLY_RETURN_IF_ERROR(from_rocksdb(impl_->db->Write(bulk, &clean), what));
+  h.crc = crc32c(bytes);
+  // 1. The new file beside the current one, durable before a head names it.
+  ORDERLY_RETURN_IF_ERROR(write_durably(impl_->dir, impl_->file(name, h.generation), bytes));
+  // 2. The switch, through the synced WAL.
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  auto s = impl_->db->Put(synced, head_key(name), encode(h));
+  if (!s.ok()) {
+    std::error_code ec;
+    std::filesystem::remove(impl_->file(name, h.generation), ec);
+    return from_rocksdb(s, what);
   }
-  for (uint64_t i = 0; i < h.chunks; ++i) {
-    rocksdb::WriteBatch batch;
-    batch.Put(*cf, chunk_key(h.generation, i),
-              rocksdb::Slice(bytes.substr(i * kChunkBytes, kChunkBytes)));
-    ORDERLY_RETURN_IF_ERROR(from_rocksdb(impl_->db->Write(bulk, &batch), what));
-  }
-  rocksdb::FlushOptions flush;
-  flush.wait = true;
-  ORDERLY_RETURN_IF_ERROR(from_rocksdb(impl_->db->Flush(flush, *cf), what));
-  // 2. The switch, through the WAL: the new head, and the older generations
-  //    (and anything of an older format, sorting before the head) dropped.
-  rocksdb::WriteBatch flip;
-  flip.DeleteRange(*cf, rocksdb::Slice("", 0), rocksdb::Slice(kHeadKey.data(), kHeadKey.size()));
-  flip.DeleteRange(*cf, chunk_key(0, 0), chunk_key(h.generation, 0));
-  flip.Put(*cf, rocksdb::Slice(kHeadKey.data(), kHeadKey.size()), encode(h));
-  return from_rocksdb(impl_->db->Write(rocksdb::WriteOptions(), &flip), what);
+  // 3. The older files (and any left by a save cut short) go.
+  impl_->remove_files(name, h.generation);
+  return Status::ok();
 }
 
 Status SnapshotStore::drop(std::string_view name) {
-  auto cf = impl_->family(name);
-  if (!cf)
-    return cf.status();
   std::lock_guard lock(impl_->write_mu);
-  rocksdb::WriteBatch batch;
-  batch.DeleteRange(*cf, rocksdb::Slice("", 0), std::string(17, '\xff'));
-  return from_rocksdb(impl_->db->Write(rocksdb::WriteOptions(), &batch),
-                      "dropping snapshot " + std::string(name));
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  ORDERLY_RETURN_IF_ERROR(from_rocksdb(impl_->db->Delete(synced, head_key(name)),
+                                       "dropping snapshot " + std::string(name)));
+  if (valid_name(name))
+    impl_->remove_files(name, 0);
+  return Status::ok();
 }
 
 }  // namespace orderly::eventstore

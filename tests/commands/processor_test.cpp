@@ -373,9 +373,11 @@ TEST_CASE(
   }
   SUBCASE("ahead of the log (its unsynced tail lost)") {
     auto snaps = std::move(SnapshotStore::open(dir.path() + "/snapshots").value());
-    auto stored = std::move(snaps->load(kWriterSnapshot).value());
-    REQUIRE(stored.has_value());
-    REQUIRE(snaps->save(kWriterSnapshot, stored->bytes, end + 5).is_ok());
+    auto loaded = snaps->load(kWriterSnapshot);
+    REQUIRE(loaded.is_ok());
+    REQUIRE(loaded->has_value());
+    const std::string bytes((*loaded)->bytes);
+    REQUIRE(snaps->save(kWriterSnapshot, bytes, end + 5).is_ok());
   }
   Engine e(dir.path(), {}, true);
   const ProcessorStats st = e.processor->stats();

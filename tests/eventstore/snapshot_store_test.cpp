@@ -2,6 +2,9 @@
 // reopening, of any size.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "eventstore/snapshot_store.h"
@@ -63,4 +66,61 @@ TEST_CASE("snapshot store: a second process cannot open it while it is in use") 
   auto store = std::move(SnapshotStore::open(dir.path()).value());
   auto second = SnapshotStore::open(dir.path());
   CHECK(second.status().code() == ErrorCode::kBusy);
+}
+
+namespace {
+
+std::vector<std::string> snap_files(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() == ".snap")
+      out.push_back(e.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("snapshot store: a damaged, cut or missing file is refused as corruption") {
+  TempDir dir;
+  const std::string bytes = random_bytes(100'000, 2);
+  auto store = std::move(SnapshotStore::open(dir.path()).value());
+  REQUIRE(store->save("orders", bytes, 50).is_ok());
+  REQUIRE(snap_files(dir.path()) == std::vector<std::string>{"orders.1.snap"});
+  const std::string file = dir.path() + "/orders.1.snap";
+  SUBCASE("one flipped byte") {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(77'777);
+    f.put(static_cast<char>(bytes[77'777] ^ 0x10));
+  }
+  SUBCASE("cut short") {
+    std::filesystem::resize_file(file, bytes.size() - 1);
+  }
+  SUBCASE("gone") {
+    std::filesystem::remove(file);
+  }
+  auto got = store->load("orders");
+  CHECK(got.status().code() == ErrorCode::kCorruption);
+  // Its position is still known; a new save replaces it whole.
+  CHECK(*store->position("orders") == 50);
+  REQUIRE(store->save("orders", "fresh", 60).is_ok());
+  CHECK(std::move(store->load("orders").value())->bytes == "fresh");
+}
+
+TEST_CASE("snapshot store: files no head names are removed by the next save, names are checked") {
+  TempDir dir;
+  auto store = std::move(SnapshotStore::open(dir.path()).value());
+  REQUIRE(store->save("stats", "one", 1).is_ok());
+  // A save cut short after writing its file, before switching the head.
+  { std::ofstream(dir.path() + "/stats.5.snap") << "half of a snapshot"; }
+  CHECK(std::move(store->load("stats").value())->bytes == "one");
+  REQUIRE(store->save("stats-extra", "other", 1).is_ok());
+  REQUIRE(store->save("stats", "three", 3).is_ok());
+  CHECK(std::move(store->load("stats").value())->bytes == "three");
+  CHECK(snap_files(dir.path()) == std::vector<std::string>{"stats-extra.1.snap", "stats.2.snap"});
+  for (const char* bad : {"", "../x", "a/b", "a.b", "with space"})
+    CHECK(store->save(bad, "x", 1).code() == ErrorCode::kInvalidArgument);
+  REQUIRE(store->drop("stats").is_ok());
+  CHECK(snap_files(dir.path()) == std::vector<std::string>{"stats-extra.1.snap"});
 }
