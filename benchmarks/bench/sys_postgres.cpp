@@ -105,7 +105,7 @@ class Postgres final : public System {
       return Status::internal("initdb failed (is Debian's postgresql installed?)");
     const std::string opts = "-c port=" + std::to_string(port_) +
                              " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir_ +
-                             " -c fsync=on -c synchronous_commit=on -c max_connections=200"
+                             " -c fsync=on -c synchronous_commit=on -c max_connections=300"
                              " -c shared_buffers=256MB -c wal_level=minimal -c max_wal_senders=0";
     if (!sh(as + kBin + "/pg_ctl -D " + dir_ + "/data -l " + dir_ + "/log -w -o \"" + opts +
             "\" start")) {
