@@ -14,9 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <span>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "core/envelope.h"
@@ -128,18 +126,6 @@ class EventStore {
   // close the store.
   Status scan(const LogQuery& query, const std::function<bool(const EventView&)>& visit) const;
 
-  // The matching events of one stored record (a writer's batch: up to
-  // thousands of events), with the bytes they point into: a batch may be
-  // kept, and handed to other threads, after the call.
-  struct EventBatch {
-    std::shared_ptr<const void> keep;
-    std::vector<EventView> events;
-  };
-  // scan() a record at a time, for folds spread over threads
-  // (projections::fold_from_scratch).
-  Status scan_batches(const LogQuery& query,
-                      const std::function<bool(std::shared_ptr<const EventBatch>)>& visit) const;
-
   // Durable checkpoints, per subscriber name (0 when never saved).
   Result<uint64_t> load_checkpoint(std::string_view name) const;
   Status save_checkpoint(std::string_view name, uint64_t position, bool sync = false);
@@ -165,12 +151,6 @@ class EventStore {
   struct Impl;
 
  private:
-  // The scan loop: `hold` copies a record's bytes into memory that outlives
-  // the views (aligned), `visit` gets each record's matching events.
-  Status scan_records(const LogQuery& query,
-                      const std::function<std::string_view(std::string_view)>& hold,
-                      const std::function<bool(std::span<const EventView>)>& visit) const;
-
   explicit EventStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

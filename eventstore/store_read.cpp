@@ -125,39 +125,6 @@ Result<std::vector<RecordedEvent>> EventStore::read_stream(std::string_view stre
 
 Status EventStore::scan(const LogQuery& query,
                         const std::function<bool(const EventView&)>& visit) const {
-  AlignedBuffer buf;  // one buffer, reused record after record
-  return scan_records(
-      query, [&](std::string_view record) { return buf.assign(record); },
-      [&](std::span<const EventView> events) {
-        for (const EventView& ev : events) {
-          if (!visit(ev))
-            return false;
-        }
-        return true;
-      });
-}
-
-Status EventStore::scan_batches(
-    const LogQuery& query,
-    const std::function<bool(std::shared_ptr<const EventBatch>)>& visit) const {
-  std::shared_ptr<AlignedBuffer> buf;
-  return scan_records(
-      query,
-      [&](std::string_view record) {
-        buf = std::make_shared<AlignedBuffer>();  // its own: the batch keeps it
-        return buf->assign(record);
-      },
-      [&](std::span<const EventView> events) {
-        auto batch = std::make_shared<EventBatch>();
-        batch->keep = buf;
-        batch->events.assign(events.begin(), events.end());
-        return visit(std::move(batch));
-      });
-}
-
-Status EventStore::scan_records(
-    const LogQuery& query, const std::function<std::string_view(std::string_view)>& hold,
-    const std::function<bool(std::span<const EventView>)>& visit) const {
   ReadGuard guard(*impl_);
   ORDERLY_RETURN_IF_ERROR(guard.status());
   LogQuery q = query;
@@ -175,27 +142,24 @@ Status EventStore::scan_records(
   if (!it->Valid())
     it->SeekToFirst();
 
-  std::vector<EventView> batch;
+  AlignedBuffer buf;
   uint64_t visited = 0;
   for (; it->Valid(); it->Next()) {
     if (it->key().size() != 8)
       return Status::corruption("log key is not 8 bytes");
     const uint64_t first = get_be64(it->key().data());
-    auto rec = RecordView::parse(hold(it->value().ToStringView()), first);
+    auto rec = RecordView::parse(buf.assign(it->value().ToStringView()), first);
     if (!rec)
       return rec.status();
     const uint64_t begin = std::max(first, q.from_position);
     const uint64_t end = std::min(rec->last_position(), q.to_position);
-    batch.clear();
-    // Damage is reported after the record's events before it are visited.
-    auto damaged = [&](Status st) { return !batch.empty() && !visit(batch) ? Status::ok() : st; };
-    for (uint64_t p = begin; p <= end && p >= first && visited < q.limit; ++p) {
+    for (uint64_t p = begin; p <= end && p >= first; ++p) {
       auto env = decode_envelope_only(rec->entry(static_cast<uint32_t>(p - first)));
       if (!env)
-        return damaged(env.status());
+        return env.status();
       if (env->position() != p) {
-        return damaged(Status::corruption("event stored at position " + std::to_string(p) +
-                                          " says it is at " + std::to_string(env->position())));
+        return Status::corruption("event stored at position " + std::to_string(p) +
+                                  " says it is at " + std::to_string(env->position()));
       }
       if (!q.stream_prefix.empty() && !env->stream().starts_with(q.stream_prefix))
         continue;
@@ -203,16 +167,12 @@ Status EventStore::scan_records(
           std::find(q.types.begin(), q.types.end(), env->type()) == q.types.end()) {
         continue;
       }
-      // Only events the caller will see pay for the payload check (the
-      // envelope is already verified).
-      if (Status st = verify_event_payload(*env); !st.is_ok())
-        return damaged(st);
-      batch.push_back(*env);
-      ++visited;
+      // Only events the caller will see pay for the payload check.
+      ORDERLY_RETURN_IF_ERROR(verify_event_payload(*env));  // the envelope is already verified
+      if (!visit(*env) || ++visited >= q.limit)
+        return Status::ok();
     }
-    if (!batch.empty() && !visit(batch))
-      return Status::ok();
-    if (visited >= q.limit || rec->last_position() >= q.to_position)
+    if (rec->last_position() >= q.to_position)
       break;
   }
   return from_rocksdb(it->status(), "scanning the log");

@@ -1,10 +1,8 @@
 #include "projections/runner.h"
 
 #include <condition_variable>
-#include <deque>
 #include <future>
 #include <mutex>
-#include <thread>
 
 #include "projections/registry.h"
 
@@ -388,110 +386,14 @@ std::vector<ModelStatus> ProjectionRunner::status() const {
   return out;
 }
 
-namespace {
-
-// One scan; every record's events go to a queue per model, and up to
-// `threads` workers fold them, each model by one worker at a time, in log
-// order. Whichever worker is free takes the model with the most queued, so
-// the work spreads over the threads whatever each model costs.
-Result<uint64_t> fold_on_threads(const eventstore::EventStore& log,
-                                 const std::vector<Projection*>& models,
-                                 const std::function<void(uint64_t)>& progress, unsigned threads) {
-  using Batch = std::shared_ptr<const eventstore::EventStore::EventBatch>;
-  struct Lane {
-    Projection* model = nullptr;
-    std::deque<Batch> queue;
-    bool busy = false;
-  };
-  constexpr size_t kMaxQueued = 16;  // batches per model: bounds the memory held
-  std::vector<Lane> lanes(models.size());
-  for (size_t i = 0; i < models.size(); ++i)
-    lanes[i].model = models[i];
-  std::mutex mu;
-  std::condition_variable cv;
-  bool scanned = false;
-  auto work = [&] {
-    std::unique_lock lock(mu);
-    while (true) {
-      Lane* pick = nullptr;
-      bool queued = false;
-      for (Lane& l : lanes) {
-        queued |= !l.queue.empty();
-        if (!l.busy && !l.queue.empty() && (!pick || l.queue.size() > pick->queue.size()))
-          pick = &l;
-      }
-      if (pick == nullptr) {
-        if (scanned && !queued)
-          return;
-        cv.wait(lock);
-        continue;
-      }
-      Batch batch = std::move(pick->queue.front());
-      pick->queue.pop_front();
-      pick->busy = true;
-      lock.unlock();
-      for (const EventView& ev : batch->events)
-        pick->model->apply(ev);
-      batch.reset();
-      lock.lock();
-      pick->busy = false;
-      cv.notify_all();
-    }
-  };
-  std::vector<std::thread> workers;
-  for (unsigned i = 0; i < std::min<size_t>(threads, models.size()); ++i)
-    workers.emplace_back(work);
-  uint64_t last = 0, reported = 0;
-  Status st = log.scan_batches({}, [&](Batch batch) {
-    last = batch->events.back().position();
-    {
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] {
-        for (const Lane& l : lanes) {
-          if (l.queue.size() >= kMaxQueued)
-            return false;
-        }
-        return true;
-      });
-      for (Lane& l : lanes)
-        l.queue.push_back(batch);
-    }
-    cv.notify_all();
-    if (progress && last / 65536 != reported / 65536) {
-      progress(last);
-      reported = last;
-    }
-    return true;
-  });
-  {
-    std::lock_guard lock(mu);
-    scanned = true;
-    if (!st.is_ok()) {  // the models are cleared by the caller's next use
-      for (Lane& l : lanes)
-        l.queue.clear();
-    }
-  }
-  cv.notify_all();
-  for (auto& w : workers)
-    w.join();
-  if (!st.is_ok())
-    return st;
-  return last;
-}
-
-}  // namespace
-
 Result<uint64_t> fold_from_scratch(const eventstore::EventStore& log,
                                    const std::vector<Projection*>& models,
-                                   const std::function<void(uint64_t)>& progress,
-                                   unsigned threads) {
+                                   const std::function<void(uint64_t)>& progress) {
   std::vector<std::unique_lock<std::shared_mutex>> locks;
   for (Projection* m : models) {
     locks.emplace_back(m->mutex());
     m->clear();
   }
-  if (threads > 1 && models.size() > 1)
-    return fold_on_threads(log, models, progress, threads);
   uint64_t last = 0;
   Status st = log.scan({}, [&](const EventView& ev) {
     for (Projection* m : models)
@@ -532,9 +434,8 @@ Result<Rows> rebuild_rows(const eventstore::EventStore& log, Projection& model,
 Result<std::vector<uint64_t>> rebuild_into(const eventstore::EventStore& log,
                                            const std::vector<Projection*>& models,
                                            ReadModelStore& store,
-                                           const std::function<void(uint64_t)>& progress,
-                                           unsigned threads) {
-  auto folded = fold_from_scratch(log, models, progress, threads);
+                                           const std::function<void(uint64_t)>& progress) {
+  auto folded = fold_from_scratch(log, models, progress);
   if (!folded)
     return folded.status();
   std::vector<uint64_t> written;

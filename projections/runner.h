@@ -102,13 +102,10 @@ class ProjectionRunner {
 
 // Clears the models and folds the whole log into them in one pass (each
 // event read and verified once); returns the last position folded.
-// `progress(position)` is called now and then while folding. With
-// `threads` > 1 the models are folded on up to that many threads, each
-// model by one thread at a time in log order (the same result).
+// `progress(position)` is called now and then while folding.
 Result<uint64_t> fold_from_scratch(const eventstore::EventStore& log,
                                    const std::vector<Projection*>& models,
-                                   const std::function<void(uint64_t)>& progress = {},
-                                   unsigned threads = 1);
+                                   const std::function<void(uint64_t)>& progress = {});
 
 // Folds the log after `from` up to `to` into `model` (resuming a loaded one).
 Status fold_range(const eventstore::EventStore& log, Projection& model, uint64_t from, uint64_t to);
@@ -124,7 +121,6 @@ Result<Rows> rebuild_rows(const eventstore::EventStore& log, Projection& model,
 Result<std::vector<uint64_t>> rebuild_into(const eventstore::EventStore& log,
                                            const std::vector<Projection*>& models,
                                            ReadModelStore& store,
-                                           const std::function<void(uint64_t)>& progress = {},
-                                           unsigned threads = 1);
+                                           const std::function<void(uint64_t)>& progress = {});
 
 }  // namespace orderly::projections

@@ -4,7 +4,6 @@
 // snapshot, resumed to the log's end), and the first differences are printed.
 #include <chrono>
 #include <cstdio>
-#include <thread>
 
 #include "api/cli/commands.h"
 #include "api/cli/terminal.h"
@@ -77,14 +76,12 @@ int run_rebuild(const CommonOptions& common, const RebuildOptions& o) {
     raw.push_back(m.get());
     names += (names.empty() ? "" : ", ") + std::string(m->name());
   }
-  const unsigned threads =
-      o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   const auto t0 = std::chrono::steady_clock::now();
   Progress progress("rebuilding " + names);
   auto on_progress = [&](uint64_t at) { progress.update(at, end); };
   if (!o.verify) {
     // Folded in one pass, then each model saved.
-    auto written = projections::rebuild_into(**log, raw, **rows, on_progress, threads);
+    auto written = projections::rebuild_into(**log, raw, **rows, on_progress);
     progress.finish();
     if (!written) {
       std::fprintf(stderr, "orderly rebuild: %s\n", written.status().to_string().c_str());
@@ -97,9 +94,9 @@ int run_rebuild(const CommonOptions& common, const RebuildOptions& o) {
     }
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("rebuilt from %llu events in %.2f s (%.0f events/s, %u thread%s)\n",
+    std::printf("rebuilt from %llu events in %.2f s (%.0f events/s)\n",
                 static_cast<unsigned long long>(end), secs,
-                secs > 0 ? static_cast<double>(end) / secs : 0.0, threads, threads == 1 ? "" : "s");
+                secs > 0 ? static_cast<double>(end) / secs : 0.0);
     // The process ends here. Freeing the folded models (millions of
     // entries) would keep the operator waiting seconds for nothing: the
     // memory goes back to the system at exit anyway. Held from a static, so
@@ -108,7 +105,7 @@ int run_rebuild(const CommonOptions& common, const RebuildOptions& o) {
     kept->swap(models);
     return kExitOk;
   }
-  auto folded = projections::fold_from_scratch(**log, raw, on_progress, threads);
+  auto folded = projections::fold_from_scratch(**log, raw, on_progress);
   progress.finish();
   if (!folded) {
     std::fprintf(stderr, "orderly rebuild: %s\n", folded.status().to_string().c_str());

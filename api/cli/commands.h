@@ -70,7 +70,6 @@ struct RebuildOptions {
   std::string model;  // "" with all = true
   bool all = false;
   bool verify = false;
-  unsigned threads = 0;  // 0: one per core
 };
 
 struct CreateUserOptions {

@@ -178,10 +178,6 @@ int main(int argc, char** argv) {
   auto* model_opt = rebuild_cmd->add_option(
       "NAME", rebuild.model, "A read model: catalog, orders, users, notifications, stats");
   rebuild_cmd->add_flag("--all", rebuild.all, "Every read model")->excludes(model_opt);
-  rebuild_cmd
-      ->add_option("--threads", rebuild.threads,
-                   "Threads folding the models, each model on one (default: one per core)")
-      ->check(CLI::Range(0u, 256u));
   rebuild_cmd->add_flag("--verify", rebuild.verify,
                         "Compare with the stored rows instead; exit 1 on a difference");
 

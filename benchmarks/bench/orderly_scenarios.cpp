@@ -109,9 +109,8 @@ SharedShop& shared_shop(const RunOptions& o) {
   return shop;
 }
 
-// What `orderly rebuild --all --threads N` does: every model folded, on
-// `threads` threads (1: one pass on one core), snapshots saved.
-Status rebuild_all(SharedShop& shop, unsigned threads = 1) {
+// What `orderly rebuild --all` does: one pass, every model, snapshots saved.
+Status rebuild_all(SharedShop& shop) {
   auto rows = projections::ReadModelStore::open(shop.dir + "/readmodels");
   if (!rows)
     return rows.status();
@@ -120,7 +119,7 @@ Status rebuild_all(SharedShop& shop, unsigned threads = 1) {
   for (auto& m : models)
     raw.push_back(m.get());
   const auto t0 = Clock::now();
-  auto written = projections::rebuild_into(*shop.log.store, raw, **rows, {}, threads);
+  auto written = projections::rebuild_into(*shop.log.store, raw, **rows);
   if (!written)
     return written.status();
   shop.snapshot_bytes = 0;
@@ -133,44 +132,34 @@ Status rebuild_all(SharedShop& shop, unsigned threads = 1) {
 
 }  // namespace
 
-Result<std::vector<Measurement>> orderly_rebuild(const RunOptions& o) {
+Result<Measurement> orderly_rebuild(const RunOptions& o) {
   SharedShop& shop = shared_shop(o);
   if (!shop.log.store)
     return Status::invalid_argument("run rebuild before recovery (recovery closes the log)");
-  std::vector<Measurement> out;
-  // One core (what the target is about), then every core.
-  std::vector<unsigned> thread_counts = {1};
-  if (const unsigned cores = std::thread::hardware_concurrency(); cores > 1)
-    thread_counts.push_back(cores);
-  for (unsigned threads : thread_counts) {
-    reset_peak_rss_of_pid(getpid());  // the rebuild's own peak, not the generator's
-    ORDERLY_RETURN_IF_ERROR(rebuild_all(shop, threads));
-    Measurement m = orderly_measurement("rebuild", "in-process");
-    m.variant = "all read models, snapshots saved, " + std::to_string(threads) +
-                (threads == 1 ? " thread" : " threads");
-    m.clients = static_cast<int>(threads);
-    m.seconds = shop.rebuild_seconds;
-    m.throughput_per_s = static_cast<double>(shop.log.events) / shop.rebuild_seconds;
-    m.peak_rss_mb = peak_rss_mb_of_pid(getpid());
-    m.accepted = shop.log.events;
-    // The rebuilt orders model holds every generated order.
-    projections::OrdersReadModel orders;
-    auto rows = projections::ReadModelStore::open(shop.dir + "/readmodels");
-    if (!rows)
-      return rows.status();
-    auto loaded = projections::load_model(**rows, orders);
-    const size_t stored = orders.list("", "", 1, 1).total;
-    m.invariants_ok = loaded.is_ok() && *loaded == shop.log.events && stored == shop.orders;
-    m.detail = std::to_string(shop.log.events) + " events, " +
-               std::to_string(shop.snapshot_bytes / 1'000'000) + " MB of snapshots";
-    if (!m.invariants_ok)
-      m.detail = "the rebuilt orders model holds " + std::to_string(stored) + " of " +
-                 std::to_string(shop.orders) + " orders";
-    std::fprintf(stderr, "  orderly     rebuild on %u thread(s): %.0f events/s (%.1f s)\n", threads,
-                 m.throughput_per_s, m.seconds);
-    out.push_back(m);
-  }
-  return out;
+  reset_peak_rss_of_pid(getpid());  // the rebuild's own peak, not the generator's
+  ORDERLY_RETURN_IF_ERROR(rebuild_all(shop));
+  Measurement m = orderly_measurement("rebuild", "in-process");
+  m.variant = "all read models, snapshots saved";
+  m.seconds = shop.rebuild_seconds;
+  m.throughput_per_s = static_cast<double>(shop.log.events) / shop.rebuild_seconds;
+  m.peak_rss_mb = peak_rss_mb_of_pid(getpid());
+  m.accepted = shop.log.events;
+  // The rebuilt orders model holds every generated order.
+  projections::OrdersReadModel orders;
+  auto rows = projections::ReadModelStore::open(shop.dir + "/readmodels");
+  if (!rows)
+    return rows.status();
+  auto loaded = projections::load_model(**rows, orders);
+  const size_t stored = orders.list("", "", 1, 1).total;
+  m.invariants_ok = loaded.is_ok() && *loaded == shop.log.events && stored == shop.orders;
+  m.detail = std::to_string(shop.log.events) + " events, " +
+             std::to_string(shop.snapshot_bytes / 1'000'000) + " MB of snapshots";
+  if (!m.invariants_ok)
+    m.detail = "the rebuilt orders model holds " + std::to_string(stored) + " of " +
+               std::to_string(shop.orders) + " orders";
+  std::fprintf(stderr, "  orderly     rebuild: %.0f events/s (%.1f s)\n", m.throughput_per_s,
+               m.seconds);
+  return m;
 }
 
 Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o) {

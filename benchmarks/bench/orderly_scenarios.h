@@ -10,7 +10,7 @@
 namespace orderly::bench {
 
 // All read models rebuilt from a generated log and written, in events/s.
-Result<std::vector<Measurement>> orderly_rebuild(const RunOptions& o);
+Result<Measurement> orderly_rebuild(const RunOptions& o);
 // Start to ready over a log of N events: in-process (writer state and read
 // models loaded) and as `orderly serve` (until GET /ready answers 200).
 Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o);
