@@ -49,7 +49,8 @@ class BinaryWriter {
   void pod_array(std::span<const T> records) {
     static_assert(is_pod_record<T>, "a pod_array record must be trivially copyable, unpadded");
     u64(records.size());
-    out_.append(reinterpret_cast<const char*>(records.data()), records.size_bytes());
+    if (!records.empty())
+      out_.append(reinterpret_cast<const char*>(records.data()), records.size_bytes());
   }
 
   template <typename T>
@@ -129,7 +130,8 @@ class BinaryReader {
       return;
     }
     out.resize(n);
-    std::memcpy(out.data(), in_.data() + pos_, n * sizeof(T));
+    if (n > 0)  // (an empty vector's data() may be null: no memcpy from it)
+      std::memcpy(out.data(), in_.data() + pos_, n * sizeof(T));
     pos_ += n * sizeof(T);
   }
 

@@ -123,6 +123,8 @@ struct SnapshotStore::Impl {
     return dir + "/" + std::string(name) + "." + std::to_string(generation) + ".snap";
   }
 
+  Result<std::optional<Snapshot>> load_once(std::string_view name);
+
   Result<std::optional<Head>> head(std::string_view name) {
     std::string value;
     auto s = db->Get(rocksdb::ReadOptions(), head_key(name), &value);
@@ -203,7 +205,17 @@ Result<uint64_t> SnapshotStore::position(std::string_view name) {
 }
 
 Result<std::optional<Snapshot>> SnapshotStore::load(std::string_view name) {
-  auto head = impl_->head(name);
+  // A save may replace the file between reading the head and opening it:
+  // then the head names a newer file, read once more.
+  for (int attempt = 0;; ++attempt) {
+    auto loaded = impl_->load_once(name);
+    if (loaded.is_ok() || loaded.status().code() != ErrorCode::kNotFound || attempt == 1)
+      return loaded;
+  }
+}
+
+Result<std::optional<Snapshot>> SnapshotStore::Impl::load_once(std::string_view name) {
+  auto head = this->head(name);
   if (!head)
     return head.status();
   if (!*head)
@@ -213,10 +225,17 @@ Result<std::optional<Snapshot>> SnapshotStore::load(std::string_view name) {
   Snapshot out;
   out.position = h.position;
   if (h.bytes > 0) {
-    const std::string path = impl_->file(name, h.generation);
+    const std::string path = file(name, h.generation);
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-      return Status::corruption(what + " misses its file " + path + ": " + std::strerror(errno));
+    if (fd < 0) {
+      const std::string m = what + " misses its file " + path + ": " + std::strerror(errno);
+      if (errno != ENOENT)
+        return Status::io_error(m);
+      // Replaced meanwhile (load() reads the head again), or lost: damage.
+      auto now = this->head(name);
+      const bool replaced = now && *now && (*now)->generation != h.generation;
+      return replaced ? Status::not_found(m) : Status::corruption(m);
+    }
     struct stat st {};
     if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != h.bytes) {
       ::close(fd);

@@ -14,8 +14,8 @@ OfflineChecks run_offline_checks(const std::string& data_dir) {
       run_command({ORDERLY_BINARY, "rebuild", "--all", "--verify", "--data-dir", data_dir});
   out.verify_exit = verify.exit_code;
   out.rebuild_exit = rebuild.exit_code;
-  out.output =
-      "$ orderly verify\n" + verify.output + "$ orderly rebuild --all --verify\n" + rebuild.output;
+  out.output = "$ orderly verify\n" + verify.output + "$ orderly rebuild --all --verify\n" +
+               rebuild.output + "(exit " + std::to_string(rebuild.exit_code) + ")\n";
   std::istringstream lines(rebuild.output);
   for (std::string line; std::getline(lines, line);) {
     if (line.find("difference(s)") != std::string::npos) {
