@@ -415,15 +415,15 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
   engine.now = now;
   // At most kMaxExpiriesPerBatch per batch: after a long stop millions may be
   // due, and one giant batch would hold every client's command behind them.
-  expiries_left = false;
-  for (size_t n = 0; n < kMaxExpiriesPerBatch; ++n) {
+  size_t expired = 0;
+  for (; expired < kMaxExpiriesPerBatch; ++expired) {
     auto id = next_expired_order(state, now);
     if (!id)
       break;
     items.push_back({ExpireOrder{*id}, engine, {}});
-    stat_expired.fetch_add(1, std::memory_order_relaxed);
-    expiries_left = n + 1 == kMaxExpiriesPerBatch;
   }
+  stat_expired.fetch_add(expired, std::memory_order_relaxed);
+  expiries_left = expired == kMaxExpiriesPerBatch;
 
   uint64_t also_wait_for = 0;
   for (QueueItem& item : items) {

@@ -116,14 +116,13 @@ struct Mapping {
 struct SnapshotStore::Impl {
   std::string dir;
   std::unique_ptr<rocksdb::DB> db;
-  // One save or drop at a time: each reads the head it replaces.
+  // One save or drop at a time (each reads the head it replaces); a load
+  // holds it while it reads a head and opens the file it names.
   std::mutex write_mu;
 
   std::string file(std::string_view name, uint64_t generation) const {
     return dir + "/" + std::string(name) + "." + std::to_string(generation) + ".snap";
   }
-
-  Result<std::optional<Snapshot>> load_once(std::string_view name);
 
   Result<std::optional<Head>> head(std::string_view name) {
     std::string value;
@@ -205,37 +204,30 @@ Result<uint64_t> SnapshotStore::position(std::string_view name) {
 }
 
 Result<std::optional<Snapshot>> SnapshotStore::load(std::string_view name) {
-  // A save may replace the file between reading the head and opening it:
-  // then the head names a newer file, read once more.
-  for (int attempt = 0;; ++attempt) {
-    auto loaded = impl_->load_once(name);
-    if (loaded.is_ok() || loaded.status().code() != ErrorCode::kNotFound || attempt == 1)
-      return loaded;
-  }
-}
-
-Result<std::optional<Snapshot>> SnapshotStore::Impl::load_once(std::string_view name) {
-  auto head = this->head(name);
-  if (!head)
-    return head.status();
-  if (!*head)
-    return std::optional<Snapshot>();
-  const Head& h = **head;
   const std::string what = "snapshot " + std::string(name);
+  Head h;
+  std::string path;
+  int fd = -1;
+  {
+    // The head and its file are taken together: a save replacing both (and
+    // deleting this file) waits. An open file outlives its deletion.
+    std::lock_guard lock(impl_->write_mu);
+    auto head = impl_->head(name);
+    if (!head)
+      return head.status();
+    if (!*head)
+      return std::optional<Snapshot>();
+    h = **head;
+    path = impl_->file(name, h.generation);
+    if (h.bytes > 0 && (fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC)) < 0) {
+      const int err = errno;
+      const std::string m = what + " misses its file " + path + ": " + std::strerror(err);
+      return err == ENOENT ? Status::corruption(m) : Status::io_error(m);
+    }
+  }
   Snapshot out;
   out.position = h.position;
-  if (h.bytes > 0) {
-    const std::string path = file(name, h.generation);
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      const std::string m = what + " misses its file " + path + ": " + std::strerror(errno);
-      if (errno != ENOENT)
-        return Status::io_error(m);
-      // Replaced meanwhile (load() reads the head again), or lost: damage.
-      auto now = this->head(name);
-      const bool replaced = now && *now && (*now)->generation != h.generation;
-      return replaced ? Status::not_found(m) : Status::corruption(m);
-    }
+  if (fd >= 0) {
     struct stat st {};
     if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != h.bytes) {
       ::close(fd);
