@@ -12,13 +12,11 @@ namespace orderly::projections {
 
 namespace {
 
-constexpr uint32_t kSnapshotFormat = 1;
-// The least a snapshot element takes, for BinaryReader::count: a product is
-// six strings (4-byte lengths), six 8-byte numbers and a flag; an order is
-// its id, a flag and a line count; a line is a product id and a quantity.
+// 2: order records and lines as record arrays.
+constexpr uint32_t kSnapshotFormat = 2;
+// The least a saved product takes, for BinaryReader::count: six strings
+// (4-byte lengths), six 8-byte numbers and a flag.
 constexpr size_t kProductBytes = 6 * 4 + 6 * 8 + 1;
-constexpr size_t kOrderBytes = 16 + 1 + 4;
-constexpr size_t kLineBytes = 16 + 8;
 
 std::string product_row(const CatalogProduct& p) {
   JsonWriter w;
@@ -205,53 +203,71 @@ void CatalogReadModel::apply(const EventView& ev) {
     }
     case EventType::kOrderPlaced: {
       const auto* e = ev.as<events::OrderPlaced>();
-      OpenOrder order;
+      const Uuid id = fb_uuid(e->order_id());
+      uint32_t number = order_numbers_.find(id);
+      if (number == OrderIndex::kNone) {
+        number = static_cast<uint32_t>(orders_.size());
+        orders_.emplace_back();
+        order_numbers_.insert(id, number);
+      }
+      // Placed again while open: the new lines replace the old ones (whose
+      // records stay behind until compaction), as a new placement.
+      OpenOrder& order = orders_[number];
+      order.id = id;
+      order.confirmed = 0;
+      order.first_line = static_cast<uint32_t>(order_lines_.size());
+      order.line_count = 0;
       if (e->lines()) {
-        order.lines.reserve(e->lines()->size());
         for (const auto* line : *e->lines()) {
-          const Uuid pid = fb_uuid(line->product_id());
-          order.lines.emplace_back(pid, line->quantity());
-          if (Entry* p = product(pid))
-            p->product.reserved += line->quantity();
+          // A product the catalog does not know reserved nothing here, so
+          // there is nothing to sell or release later either.
+          auto slot = slot_of_.find(fb_uuid(line->product_id()));
+          if (slot == slot_of_.end())
+            continue;
+          by_slot_[slot->second]->product.reserved += line->quantity();
+          order_lines_.push_back({slot->second, 0, line->quantity()});
+          ++order.line_count;
         }
       }
-      orders_[fb_uuid(e->order_id())] = std::move(order);
       break;
     }
     case EventType::kOrderConfirmed: {
-      const Uuid id = fb_uuid(ev.as<events::OrderConfirmed>()->order_id());
-      auto it = orders_.find(id);
-      if (it == orders_.end() || it->second.confirmed)
+      const uint32_t number =
+          order_numbers_.find(fb_uuid(ev.as<events::OrderConfirmed>()->order_id()));
+      if (number == OrderIndex::kNone || orders_[number].confirmed)
         break;
-      for (const auto& [pid, qty] : it->second.lines) {
-        if (Entry* p = product(pid)) {
-          p->product.reserved -= qty;  // the reservation becomes a sale
-          p->product.stock -= qty;
-        }
+      OpenOrder& order = orders_[number];
+      for (const OrderLine& line : lines_of(order)) {
+        CatalogProduct& p = by_slot_[line.product_slot]->product;
+        p.reserved -= line.quantity;  // the reservation becomes a sale
+        p.stock -= line.quantity;
       }
-      it->second.confirmed = true;
+      order.confirmed = 1;
       break;
     }
     case EventType::kOrderCancelled: {
-      const Uuid id = fb_uuid(ev.as<events::OrderCancelled>()->order_id());
-      auto it = orders_.find(id);
-      if (it == orders_.end())
+      const uint32_t number =
+          order_numbers_.find(fb_uuid(ev.as<events::OrderCancelled>()->order_id()));
+      if (number == OrderIndex::kNone)
         break;
-      for (const auto& [pid, qty] : it->second.lines) {
-        if (Entry* p = product(pid)) {
-          if (it->second.confirmed) {
-            p->product.stock += qty;  // sold units come back
-          } else {
-            p->product.reserved -= qty;
-          }
+      const OpenOrder& order = orders_[number];
+      for (const OrderLine& line : lines_of(order)) {
+        CatalogProduct& p = by_slot_[line.product_slot]->product;
+        if (order.confirmed) {
+          p.stock += line.quantity;  // sold units come back
+        } else {
+          p.reserved -= line.quantity;
         }
       }
-      orders_.erase(it);
+      close_order(number);
       break;
     }
     case EventType::kOrderShipped: {
       // Past shipping an order can no longer be cancelled: no stock effect left.
-      orders_.erase(fb_uuid(ev.as<events::OrderShipped>()->order_id()));
+      const uint32_t number =
+          order_numbers_.find(fb_uuid(ev.as<events::OrderShipped>()->order_id()));
+      if (number != OrderIndex::kNone)
+        close_order(number);
       break;
     }
     default:
@@ -259,51 +275,72 @@ void CatalogReadModel::apply(const EventView& ev) {
   }
 }
 
+void CatalogReadModel::close_order(uint32_t number) {
+  OpenOrder& order = orders_[number];
+  order_numbers_.erase(order.id);
+  order.open = 0;
+  if (++closed_orders_ >= 65536 && closed_orders_ * 2 >= orders_.size())
+    compact_orders();
+}
+
+void CatalogReadModel::compact_orders() {
+  std::vector<OpenOrder> orders;
+  std::vector<OrderLine> lines;
+  orders.reserve(orders_.size() - closed_orders_);
+  order_numbers_.clear();
+  for (const OpenOrder& o : orders_) {
+    if (!o.open)
+      continue;
+    OpenOrder& kept = orders.emplace_back(o);
+    kept.first_line = static_cast<uint32_t>(lines.size());
+    const auto span = lines_of(o);
+    lines.insert(lines.end(), span.begin(), span.end());
+    order_numbers_.insert(o.id, static_cast<uint32_t>(orders.size() - 1));
+  }
+  orders_ = std::move(orders);
+  order_lines_ = std::move(lines);
+  closed_orders_ = 0;
+}
+
 Rows CatalogReadModel::rows() const {
   Rows out;
-  out.reserve(by_slot_.size() + orders_.size());
+  out.reserve(by_slot_.size() + order_numbers_.size());
   for (const Entry* e : by_slot_)
     out.emplace_back("p/" + e->product.id, product_row(e->product));
-  for (const auto& [id, order] : orders_) {
-    JsonWriter w(64 + 48 * order.lines.size());
-    w.begin_object().field("confirmed", order.confirmed).key("lines").begin_array();
-    for (const auto& [pid, qty] : order.lines)
-      w.begin_array().value(pid).value(qty).end_array();
+  for (const OpenOrder& order : orders_) {
+    if (!order.open)
+      continue;
+    JsonWriter w(64 + 48 * order.line_count);
+    w.begin_object().field("confirmed", order.confirmed != 0).key("lines").begin_array();
+    for (const OrderLine& line : lines_of(order))
+      w.begin_array()
+          .value(by_slot_[line.product_slot]->product.id)
+          .value(line.quantity)
+          .end_array();
     w.end_array().end_object();
-    out.emplace_back(order_key(id), w.take());
+    out.emplace_back(order_key(order.id), w.take());
   }
   return out;
 }
 
-// Layout: format; products in slot order; open orders, each with its lines.
-// The word index and slot_of_ are derived: load rebuilds them.
+// Layout: format; products in slot order; then the order records and their
+// lines, each array as its records' bytes (closed records included: fewer
+// than half, see close_order). The word index, slot_of_ and the order index
+// are derived: load rebuilds them.
 void CatalogReadModel::save(BinaryWriter& out) const {
-  // One allocation for the millions of open orders: sizing it is a pass
-  // over their headers, far cheaper than regrowing the output.
-  size_t bytes = 4 + 4 + 4 + kOrderBytes * orders_.size();
+  size_t bytes = 64 + orders_.size() * sizeof(OpenOrder) + order_lines_.size() * sizeof(OrderLine);
   for (const Entry* e : by_slot_) {
     const CatalogProduct& p = e->product;
     bytes += kProductBytes + p.id.size() + p.sku.size() + p.name.size() + p.description.size() +
              p.currency.size() + p.category.size();
   }
-  for (const auto& [id, order] : orders_)
-    bytes += kLineBytes * order.lines.size();
-  out.reserve(out.size() + bytes);
-
+  out.reserve(out.size() + bytes);  // one allocation: growing copies it all
   out.u32(kSnapshotFormat);
   out.count(by_slot_.size());
   for (const Entry* e : by_slot_)
     save_product(out, e->product);
-  out.count(orders_.size());
-  for (const auto& [id, order] : orders_) {
-    out.uuid(id);
-    out.boolean(order.confirmed);
-    out.count(order.lines.size());
-    for (const auto& [pid, qty] : order.lines) {
-      out.uuid(pid);
-      out.i64(qty);
-    }
-  }
+  out.pod_array(std::span<const OpenOrder>(orders_));
+  out.pod_array(std::span<const OrderLine>(order_lines_));
 }
 
 Status CatalogReadModel::load(BinaryReader& in) {
@@ -346,24 +383,27 @@ bool CatalogReadModel::load_products(BinaryReader& in) {
 }
 
 bool CatalogReadModel::load_orders(BinaryReader& in) {
-  const size_t n = in.count(kOrderBytes);
-  orders_.reserve(n);
-  for (size_t i = 0; i < n && in.ok(); ++i) {
-    // Read straight into the map's slot: no temporary order to move.
-    const auto [at, fresh] = orders_.try_emplace(in.uuid());
-    if (!fresh)
-      return false;  // an order twice
-    OpenOrder& order = at->second;
-    order.confirmed = in.boolean();
-    const size_t lines = in.count(kLineBytes);
-    order.lines.reserve(lines);
-    for (size_t j = 0; j < lines; ++j) {
-      const Uuid pid = in.uuid();  // sequenced: argument order is unspecified
-      const int64_t qty = in.i64();
-      order.lines.emplace_back(pid, qty);
-    }
+  in.pod_array(orders_);
+  in.pod_array(order_lines_);
+  if (!in.ok())
+    return false;
+  // The records are bytes from disk: every field is checked before use.
+  for (const OrderLine& line : order_lines_) {
+    if (line.product_slot >= by_slot_.size())
+      return false;
   }
-  return in.ok();
+  order_numbers_.reserve(orders_.size());
+  for (size_t i = 0; i < orders_.size(); ++i) {
+    const OpenOrder& o = orders_[i];
+    if (o.open > 1 || o.confirmed > 1 ||
+        uint64_t{o.first_line} + o.line_count > order_lines_.size())
+      return false;
+    if (!o.open)
+      ++closed_orders_;
+    else if (!order_numbers_.insert(o.id, static_cast<uint32_t>(i)))
+      return false;  // an order twice
+  }
+  return orders_.size() < OrderIndex::kNone;
 }
 
 void CatalogReadModel::clear() {
@@ -372,6 +412,9 @@ void CatalogReadModel::clear() {
   words_.clear();
   slot_of_.clear();
   orders_.clear();
+  order_lines_.clear();
+  closed_orders_ = 0;
+  order_numbers_.clear();
 }
 
 std::optional<CatalogProduct> CatalogReadModel::get(std::string_view id) const {

@@ -14,12 +14,14 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/uuid.h"
+#include "projections/order_index.h"
 #include "projections/page.h"
 #include "projections/projection.h"
 
@@ -78,9 +80,20 @@ class CatalogReadModel final : public Projection {
   std::vector<CatalogProduct> low_stock(int64_t threshold, size_t limit) const;
 
  private:
-  struct OpenOrder {  // an order whose stock effects are not over yet
-    bool confirmed = false;
-    std::vector<std::pair<Uuid, int64_t>> lines;  // product, quantity
+  // An order whose stock effects are not over yet, as a plain record (a
+  // rebuild folds millions: no allocation per order, and the snapshot is
+  // the records' bytes). Its lines name products by slot.
+  struct OpenOrder {
+    Uuid id;
+    uint32_t first_line = 0, line_count = 0;  // order_lines_[first_line, + line_count)
+    uint8_t confirmed = 0;
+    uint8_t open = 1;  // 0: cancelled or shipped, its record waits for compact_orders()
+    uint8_t unused[6] = {};
+  };
+  struct OrderLine {
+    uint32_t product_slot = 0;
+    uint32_t unused = 0;
+    int64_t quantity = 0;
   };
   struct Entry {
     uint32_t slot = 0;  // dense number, for per-query scratch arrays
@@ -95,6 +108,12 @@ class CatalogReadModel final : public Projection {
   bool add_product(CatalogProduct p);
   bool load_products(BinaryReader& in);
   bool load_orders(BinaryReader& in);
+  std::span<const OrderLine> lines_of(const OpenOrder& o) const {
+    return {order_lines_.data() + o.first_line, o.line_count};
+  }
+  void close_order(uint32_t number);
+  // Drops closed records (and their lines) once they are half of all.
+  void compact_orders();
 
   std::unordered_map<std::string, Entry> products_;
   std::vector<Entry*> by_slot_;  // products are never erased
@@ -106,7 +125,10 @@ class CatalogReadModel final : public Projection {
   std::map<std::string, std::unordered_map<const Entry*, uint8_t>, std::less<>> words_;
   // Order events name products by binary id: one flat lookup per line.
   absl::flat_hash_map<Uuid, uint32_t, UuidHash> slot_of_;
-  absl::flat_hash_map<Uuid, OpenOrder, UuidHash> orders_;
+  std::vector<OpenOrder> orders_;  // in placement order, closed ones included
+  std::vector<OrderLine> order_lines_;
+  size_t closed_orders_ = 0;
+  OrderIndex order_numbers_;  // open order id -> its index in orders_
 };
 
 }  // namespace orderly::projections

@@ -36,8 +36,8 @@ uint32_t OrdersReadModel::intern(std::string_view name) {
 }
 
 OrdersReadModel::Stored* OrdersReadModel::find(const Uuid& id) {
-  auto it = seq_of_.find(id);
-  return it == seq_of_.end() ? nullptr : &by_seq_[it->second - 1];
+  const uint32_t i = seq_of_.find(id);
+  return i == OrderIndex::kNone ? nullptr : &by_seq_[i];
 }
 
 const OrdersReadModel::Stored* OrdersReadModel::find(const Uuid& id) const {
@@ -67,23 +67,29 @@ void OrdersReadModel::remove_from_user(const Uuid& user, uint64_t seq) {
 
 void OrdersReadModel::apply(const EventView& ev) {
   auto status_change = [&](const flatbuffers::String* id, uint8_t status) {
-    auto it = seq_of_.find(fb_uuid(id));
-    if (it == seq_of_.end())
+    const uint32_t i = seq_of_.find(fb_uuid(id));
+    if (i == OrderIndex::kNone)
       return;
-    Stored& o = by_seq_[it->second - 1];
-    by_status_[o.status].erase(it->second);
+    Stored& o = by_seq_[i];
+    const uint64_t seq = uint64_t{i} + 1;
+    by_status_[o.status].erase(seq);
     o.status = status;
     o.updated_at = ev.time_us();
     o.version = static_cast<uint32_t>(ev.version());
-    by_status_[status].insert(it->second);
+    by_status_[status].insert(seq);
   };
   switch (ev.type()) {
     case EventType::kOrderPlaced: {
       const auto* e = ev.as<events::OrderPlaced>();
       const Uuid id = fb_uuid(e->order_id());
       const Uuid user = fb_uuid(e->user_id());
-      auto [it, fresh] = seq_of_.try_emplace(id, by_seq_.size() + 1);
-      const uint64_t seq = it->second;
+      uint32_t i = seq_of_.find(id);
+      const bool fresh = i == OrderIndex::kNone;
+      if (fresh) {
+        i = static_cast<uint32_t>(by_seq_.size());
+        seq_of_.insert(id, i);
+      }
+      const uint64_t seq = uint64_t{i} + 1;
       if (fresh) {
         by_seq_.emplace_back();
         ++count_;
@@ -228,14 +234,14 @@ Status OrdersReadModel::load(BinaryReader& in) {
 }
 
 bool OrdersReadModel::index_all(size_t users) {
+  if (by_seq_.size() >= OrderIndex::kNone)
+    return false;
   seq_of_.reserve(by_seq_.size());
   by_user_.reserve(users);
-  constexpr uint64_t kAhead = 8;  // random slots of a big table: halves the time
   for (uint64_t seq = 1; seq <= by_seq_.size(); ++seq) {
-    if (seq + kAhead <= by_seq_.size())
-      seq_of_.prefetch(by_seq_[seq + kAhead - 1].id);
     const Stored& o = by_seq_[seq - 1];
-    if (!seq_of_.try_emplace(o.id, seq).second)
+    // Placement order is nearly id order (UUIDv7): mostly appends.
+    if (!seq_of_.insert(o.id, static_cast<uint32_t>(seq - 1)))
       return false;
     by_user_[o.user_id].push_back(seq);  // seqs ascend: the lists stay sorted
     by_status_[o.status].insert(by_status_[o.status].end(), seq);  // appends in O(1)
@@ -279,10 +285,10 @@ std::optional<OrderRow> OrdersReadModel::get(std::string_view id) const {
   if (!uuid)
     return std::nullopt;
   std::shared_lock lock(mutex());
-  auto it = seq_of_.find(*uuid);
-  if (it == seq_of_.end())
+  const uint32_t i = seq_of_.find(*uuid);
+  if (i == OrderIndex::kNone)
     return std::nullopt;
-  return row(by_seq_[it->second - 1], it->second);
+  return row(by_seq_[i], uint64_t{i} + 1);
 }
 
 OrderPage OrdersReadModel::list(std::string_view user_id, std::string_view status, int page,

@@ -20,6 +20,7 @@
 
 #include "core/clock.h"
 #include "core/uuid.h"
+#include "projections/order_index.h"
 #include "projections/page.h"
 #include "projections/projection.h"
 
@@ -102,8 +103,8 @@ class OrdersReadModel final : public Projection {
   std::vector<Line> lines_;        // every order's lines, in placement order
   std::deque<std::string> names_;  // stable: name_ids_ views them
   absl::flat_hash_map<std::string_view, uint32_t> name_ids_;
-  size_t count_ = 0;  // stored orders: every slot
-  absl::flat_hash_map<Uuid, uint64_t, UuidHash> seq_of_;
+  size_t count_ = 0;                                                    // stored orders: every slot
+  OrderIndex seq_of_;                                                   // id -> seq - 1
   absl::flat_hash_map<Uuid, std::vector<uint64_t>, UuidHash> by_user_;  // ascending seqs
   std::array<absl::btree_set<uint64_t>, 5> by_status_;
 };

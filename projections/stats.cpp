@@ -14,10 +14,9 @@ namespace orderly::projections {
 
 namespace {
 
-constexpr uint32_t kSnapshotFormat = 1;
+// 2: orders and their lines as record arrays.
+constexpr uint32_t kSnapshotFormat = 2;
 // The fewest bytes each saved element takes, for BinaryReader::count.
-constexpr size_t kOrderBytes = 16 + 8 + 8 + 8 + 1 + 4;  // id, day, total, refunded, status, lines
-constexpr size_t kLineBytes = 16 + 8 + 8;
 constexpr size_t kProductBytes = 16 + 4 + 4;
 constexpr size_t kDayBytes = 8 + 8 + 8;
 constexpr size_t kSalesBytes = 16 + 8 + 8;
@@ -39,7 +38,7 @@ void StatsReadModel::pay(const Order& o, int sign) {
   paid_cents_ += sign * o.total;
   paid_orders_ += sign;  // (unsigned wrap is undone by the matching +1)
   days_[o.day].revenue += sign * o.total;
-  for (const Line& l : o.lines) {
+  for (const Line& l : lines_of(o)) {
     Sales& s = sales_[l.product_id];
     s.units += sign * l.quantity;
     s.revenue += sign * l.line_total;
@@ -47,10 +46,10 @@ void StatsReadModel::pay(const Order& o, int sign) {
 }
 
 void StatsReadModel::move_status(const Uuid& id, uint8_t to) {
-  auto it = orders_.find(id);
-  if (it == orders_.end())
+  const uint32_t number = order_numbers_.find(id);
+  if (number == OrderIndex::kNone)
     return;
-  Order& o = it->second;
+  Order& o = orders_[number];
   if (paid(o.status) && !paid(to)) {
     // Its whole total leaves revenue, so its refunds must stop counting.
     refunded_cents_ -= o.refunded;
@@ -62,8 +61,31 @@ void StatsReadModel::move_status(const Uuid& id, uint8_t to) {
   ++by_status_[to];
   o.status = to;
   // Delivered and cancelled orders can no longer move revenue: let them go.
-  if (to == kDelivered || to == kCancelled)
-    orders_.erase(it);
+  if (to == kDelivered || to == kCancelled) {
+    order_numbers_.erase(id);
+    o.kept = 0;
+    if (++let_go_ >= 65536 && let_go_ * 2 >= orders_.size())
+      compact_orders();
+  }
+}
+
+void StatsReadModel::compact_orders() {
+  std::vector<Order> orders;
+  std::vector<Line> lines;
+  orders.reserve(orders_.size() - let_go_);
+  order_numbers_.clear();
+  for (const Order& o : orders_) {
+    if (!o.kept)
+      continue;
+    Order& kept = orders.emplace_back(o);
+    kept.first_line = static_cast<uint32_t>(lines.size());
+    const auto span = lines_of(o);
+    lines.insert(lines.end(), span.begin(), span.end());
+    order_numbers_.insert(o.id, static_cast<uint32_t>(orders.size() - 1));
+  }
+  orders_ = std::move(orders);
+  order_lines_ = std::move(lines);
+  let_go_ = 0;
 }
 
 void StatsReadModel::apply(const EventView& ev) {
@@ -86,18 +108,29 @@ void StatsReadModel::apply(const EventView& ev) {
     }
     case EventType::kOrderPlaced: {
       const auto* e = ev.as<events::OrderPlaced>();
-      Order o;
+      const Uuid id = fb_uuid(e->order_id());
+      uint32_t number = order_numbers_.find(id);
+      if (number == OrderIndex::kNone) {
+        number = static_cast<uint32_t>(orders_.size());
+        orders_.emplace_back();
+        order_numbers_.insert(id, number);
+      }
+      // Placed again while kept: counted as a new placement, its record
+      // replaced (the old lines stay behind until compaction).
+      Order& o = orders_[number];
+      o = Order{};
+      o.id = id;
       o.day = day_of(ev.time_us());
       o.total = e->total_cents();
+      o.first_line = static_cast<uint32_t>(order_lines_.size());
       if (e->lines()) {
-        o.lines.reserve(e->lines()->size());
         for (const auto* l : *e->lines())
-          o.lines.push_back({fb_uuid(l->product_id()), l->quantity(), l->line_total_cents()});
+          order_lines_.push_back({fb_uuid(l->product_id()), l->quantity(), l->line_total_cents()});
+        o.line_count = static_cast<uint32_t>(e->lines()->size());
       }
       ++orders_total_;
       ++by_status_[kPending];
       ++days_[o.day].orders;
-      orders_[fb_uuid(e->order_id())] = std::move(o);
       break;
     }
     case EventType::kOrderConfirmed:
@@ -115,8 +148,8 @@ void StatsReadModel::apply(const EventView& ev) {
     case EventType::kPaymentRefunded: {
       const auto* e = ev.as<events::PaymentRefunded>();
       refunded_cents_ += e->amount_cents();
-      if (auto it = orders_.find(fb_uuid(e->order_id())); it != orders_.end())
-        it->second.refunded += e->amount_cents();  // undone if the order leaves revenue
+      if (const uint32_t n = order_numbers_.find(fb_uuid(e->order_id())); n != OrderIndex::kNone)
+        orders_[n].refunded += e->amount_cents();  // undone if the order leaves revenue
       break;
     }
     case EventType::kAnalyticsRecorded: {
@@ -138,8 +171,8 @@ void StatsReadModel::apply(const EventView& ev) {
 
 Rows StatsReadModel::rows() const {
   Rows out;
-  out.reserve(1 + orders_.size() + days_.size() + sales_.size() + products_.size() + views_.size() +
-              searches_.size());
+  out.reserve(1 + order_numbers_.size() + days_.size() + sales_.size() + products_.size() +
+              views_.size() + searches_.size());
   auto key = [](std::string_view prefix, const Uuid& id) {
     std::string k(prefix);
     id.append_to(k);
@@ -155,8 +188,10 @@ Rows StatsReadModel::rows() const {
       .field("refunded_cents", refunded_cents_)
       .end_object();
   out.emplace_back("c", c.take());
-  for (const auto& [id, o] : orders_) {
-    JsonWriter w(96 + 64 * o.lines.size());
+  for (const Order& o : orders_) {
+    if (!o.kept)
+      continue;
+    JsonWriter w(96 + 64 * o.line_count);
     w.begin_object()
         .field("day", o.day)
         .field("total", o.total)
@@ -164,10 +199,10 @@ Rows StatsReadModel::rows() const {
         .field("refunded", o.refunded)
         .key("lines")
         .begin_array();
-    for (const Line& l : o.lines)
+    for (const Line& l : lines_of(o))
       w.begin_array().value(l.product_id).value(l.quantity).value(l.line_total).end_array();
     w.end_array().end_object();
-    out.emplace_back(key("o/", id), w.take());
+    out.emplace_back(key("o/", o.id), w.take());
   }
   for (const auto& [day, d] : days_) {
     JsonWriter w(48);
@@ -195,12 +230,10 @@ Rows StatsReadModel::rows() const {
 //   format, counters, orders (the bulk: millions), then the small tables
 //   products, days (ascending), sales, views, searches.
 void StatsReadModel::save(BinaryWriter& out) const {
-  size_t lines = 0;
-  for (const auto& [id, o] : orders_)
-    lines += o.lines.size();
-  out.reserve(out.size() + 128 + orders_.size() * kOrderBytes + lines * kLineBytes +
-              products_.size() * 64 + days_.size() * kDayBytes + sales_.size() * kSalesBytes +
-              views_.size() * kViewBytes + searches_.size() * 32);
+  out.reserve(out.size() + 128 + orders_.size() * sizeof(Order) +
+              order_lines_.size() * sizeof(Line) + products_.size() * 64 +
+              days_.size() * kDayBytes + sales_.size() * kSalesBytes + views_.size() * kViewBytes +
+              searches_.size() * 32);
   out.u32(kSnapshotFormat);
   save_counters(out);
   save_orders(out);
@@ -216,21 +249,11 @@ void StatsReadModel::save_counters(BinaryWriter& out) const {
   out.i64(refunded_cents_);
 }
 
+// The records as they are, let-go ones included (fewer than half, see
+// move_status); the index is derived: load rebuilds it.
 void StatsReadModel::save_orders(BinaryWriter& out) const {
-  out.count(orders_.size());
-  for (const auto& [id, o] : orders_) {
-    out.uuid(id);
-    out.i64(o.day);
-    out.i64(o.total);
-    out.i64(o.refunded);
-    out.u8(o.status);
-    out.count(o.lines.size());
-    for (const Line& l : o.lines) {
-      out.uuid(l.product_id);
-      out.i64(l.quantity);
-      out.i64(l.line_total);
-    }
-  }
+  out.pod_array(std::span<const Order>(orders_));
+  out.pod_array(std::span<const Line>(order_lines_));
 }
 
 void StatsReadModel::save_tables(BinaryWriter& out) const {
@@ -287,28 +310,23 @@ void StatsReadModel::load_counters(BinaryReader& in) {
 }
 
 void StatsReadModel::load_orders(BinaryReader& in) {
-  const size_t n = in.count(kOrderBytes);
-  orders_.reserve(n);
-  for (size_t i = 0; i < n && in.ok(); ++i) {
-    const Uuid id = in.uuid();
-    Order o;
-    o.day = in.i64();
-    o.total = in.i64();
-    o.refunded = in.i64();
-    o.status = in.u8();
+  in.pod_array(orders_);
+  in.pod_array(order_lines_);
+  if (!in.ok())
+    return;
+  // The records are bytes from disk: every field is checked before use.
+  order_numbers_.reserve(orders_.size());
+  for (size_t i = 0; i < orders_.size() && in.ok(); ++i) {
+    const Order& o = orders_[i];
     // Delivered and cancelled orders are let go (move_status): never kept.
-    if (o.status > kShipped)
+    if (o.kept > 1 || (o.kept && o.status > kShipped) ||
+        uint64_t{o.first_line} + o.line_count > order_lines_.size() || i >= OrderIndex::kNone) {
       in.fail();
-    const size_t lines = in.count(kLineBytes);
-    o.lines.reserve(lines);
-    for (size_t j = 0; j < lines; ++j) {
-      Line& l = o.lines.emplace_back();
-      l.product_id = in.uuid();
-      l.quantity = in.i64();
-      l.line_total = in.i64();
+    } else if (!o.kept) {
+      ++let_go_;
+    } else if (!order_numbers_.insert(o.id, static_cast<uint32_t>(i))) {
+      in.fail();  // an order twice
     }
-    if (!orders_.try_emplace(id, std::move(o)).second)
-      in.fail();  // an order twice: damage
   }
 }
 
@@ -359,6 +377,9 @@ void StatsReadModel::load_tables(BinaryReader& in) {
 void StatsReadModel::clear() {
   products_.clear();
   orders_.clear();
+  order_lines_.clear();
+  let_go_ = 0;
+  order_numbers_.clear();
   days_.clear();
   sales_.clear();
   views_.clear();

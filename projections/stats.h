@@ -11,10 +11,12 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "core/uuid.h"
+#include "projections/order_index.h"
 #include "projections/projection.h"
 
 namespace orderly::projections {
@@ -62,15 +64,20 @@ class StatsReadModel final : public Projection {
 
  private:
   enum OrderStep : uint8_t { kPending, kConfirmed, kShipped, kDelivered, kCancelled };
+  // Orders and their lines are plain records in two arrays (a rebuild folds
+  // millions: no allocation per order, and the snapshot is their bytes).
   struct Line {
     Uuid product_id;
     int64_t quantity = 0, line_total = 0;
   };
   struct Order {  // kept until its status can no longer change revenue
+    Uuid id;
     int64_t day = 0, total = 0;
-    int64_t refunded = 0;  // refunds of this order, counted in refunded_cents_
+    int64_t refunded = 0;                     // refunds of this order, counted in refunded_cents_
+    uint32_t first_line = 0, line_count = 0;  // order_lines_[first_line, + line_count)
     uint8_t status = kPending;
-    std::vector<Line> lines;
+    uint8_t kept = 1;  // 0: delivered or cancelled, its record waits for compact_orders()
+    uint8_t unused[6] = {};
   };
   struct Sales {
     int64_t units = 0, revenue = 0;
@@ -82,8 +89,13 @@ class StatsReadModel final : public Projection {
   struct Named {
     std::string name, category;
   };
+  std::span<const Line> lines_of(const Order& o) const {
+    return {order_lines_.data() + o.first_line, o.line_count};
+  }
   void move_status(const Uuid& id, uint8_t to);
   void pay(const Order& o, int sign);
+  // Drops records no longer kept (and their lines) once they are half of all.
+  void compact_orders();
   // One snapshot section each, in the order save() writes them.
   void save_counters(BinaryWriter& out) const;
   void save_orders(BinaryWriter& out) const;
@@ -94,7 +106,10 @@ class StatsReadModel final : public Projection {
 
   // Binary ids: order events are folded millions of times per rebuild.
   absl::flat_hash_map<Uuid, Named, UuidHash> products_;
-  absl::flat_hash_map<Uuid, Order, UuidHash> orders_;
+  std::vector<Order> orders_;  // in placement order, let-go ones included
+  std::vector<Line> order_lines_;
+  size_t let_go_ = 0;         // records no longer kept
+  OrderIndex order_numbers_;  // kept order id -> its index in orders_
   std::map<int64_t, Day> days_;
   absl::flat_hash_map<Uuid, Sales, UuidHash> sales_;  // by product
   absl::flat_hash_map<Uuid, uint64_t, UuidHash> views_;
