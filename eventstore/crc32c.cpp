@@ -45,16 +45,20 @@ __attribute__((target("sse4.2"))) uint32_t crc32c_sse42(uint32_t crc, const unsi
 
 }  // namespace
 
-uint32_t crc32c(std::string_view bytes) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  uint32_t crc = 0xffffffff;
+uint32_t crc32c_extend(uint32_t crc, std::string_view more) {
+  const auto* p = reinterpret_cast<const unsigned char*>(more.data());
+  crc = ~crc;
 #if defined(__x86_64__)
   static const bool hardware = __builtin_cpu_supports("sse4.2");
-  crc = hardware ? crc32c_sse42(crc, p, bytes.size()) : crc32c_portable(crc, p, bytes.size());
+  crc = hardware ? crc32c_sse42(crc, p, more.size()) : crc32c_portable(crc, p, more.size());
 #else
-  crc = crc32c_portable(crc, p, bytes.size());
+  crc = crc32c_portable(crc, p, more.size());
 #endif
   return ~crc;
+}
+
+uint32_t crc32c(std::string_view bytes) {
+  return crc32c_extend(0, bytes);
 }
 
 }  // namespace orderly::eventstore

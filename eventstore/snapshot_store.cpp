@@ -67,23 +67,26 @@ Status errno_status(int err, const std::string& what) {
 }
 
 // Writes `bytes` to `path` and makes the file and its name durable.
-Status write_durably(const std::string& dir, const std::string& path, std::string_view bytes) {
+Status write_durably(const std::string& dir, const std::string& path,
+                     std::span<const std::string_view> pieces) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return errno_status(errno, "creating " + path);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n =
-        ::write(fd, bytes.data() + done, std::min<size_t>(bytes.size() - done, 64 << 20));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : EIO;
-      ::close(fd);
-      ::unlink(path.c_str());
-      return errno_status(err, "writing " + path);
+  for (const std::string_view bytes : pieces) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n =
+          ::write(fd, bytes.data() + done, std::min<size_t>(bytes.size() - done, 64 << 20));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0) {
+        const int err = n < 0 ? errno : EIO;
+        ::close(fd);
+        ::unlink(path.c_str());
+        return errno_status(err, "writing " + path);
+      }
+      done += static_cast<size_t>(n);
     }
-    done += static_cast<size_t>(n);
   }
   if (::fdatasync(fd) != 0) {
     const int err = errno;
@@ -251,6 +254,11 @@ Result<std::optional<Snapshot>> SnapshotStore::load(std::string_view name) {
 }
 
 Status SnapshotStore::save(std::string_view name, std::string_view bytes, uint64_t position) {
+  return save(name, std::span<const std::string_view>(&bytes, 1), position);
+}
+
+Status SnapshotStore::save(std::string_view name, std::span<const std::string_view> pieces,
+                           uint64_t position) {
   if (!valid_name(name))
     return Status::invalid_argument("snapshot name '" + std::string(name) + "' is not allowed");
   const std::string what = "saving snapshot " + std::string(name);
@@ -261,10 +269,14 @@ Status SnapshotStore::save(std::string_view name, std::string_view bytes, uint64
   Head h;
   h.position = position;
   h.generation = *old ? (*old)->generation + 1 : 1;
-  h.bytes = bytes.size();
-  h.crc = crc32c(bytes);
+  h.bytes = 0;
+  h.crc = 0;
+  for (const std::string_view piece : pieces) {
+    h.bytes += piece.size();
+    h.crc = crc32c_extend(h.crc, piece);
+  }
   // 1. The new file beside the current one, durable before a head names it.
-  ORDERLY_RETURN_IF_ERROR(write_durably(impl_->dir, impl_->file(name, h.generation), bytes));
+  ORDERLY_RETURN_IF_ERROR(write_durably(impl_->dir, impl_->file(name, h.generation), pieces));
   // 2. The switch, through the synced WAL.
   rocksdb::WriteOptions synced;
   synced.sync = true;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,9 @@ class SnapshotStore {
   // Replaces the snapshot of `name` (letters, digits, '_' and '-'),
   // atomically (see above).
   Status save(std::string_view name, std::string_view bytes, uint64_t position);
+  // The same, for a snapshot given as consecutive pieces (written as they
+  // are: no copy of hundreds of megabytes into one string first).
+  Status save(std::string_view name, std::span<const std::string_view> pieces, uint64_t position);
   // Removes it: the next load() finds none.
   Status drop(std::string_view name);
 

@@ -406,6 +406,12 @@ bool CatalogReadModel::load_orders(BinaryReader& in) {
   return orders_.size() < OrderIndex::kNone;
 }
 
+void CatalogReadModel::expect_events(uint64_t events) {
+  orders_.reserve(events);  // an order is at least one event
+  order_lines_.reserve(events);
+  order_numbers_.reserve(events);
+}
+
 void CatalogReadModel::clear() {
   products_.clear();
   by_slot_.clear();

@@ -69,6 +69,7 @@ class CatalogReadModel final : public Projection {
   void save(BinaryWriter& out) const override;
   Status load(BinaryReader& in) override;
   void clear() override;
+  void expect_events(uint64_t events) override;
 
   // Queries (take the shared lock themselves). Discontinued products are
   // found by id but not listed.

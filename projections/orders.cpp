@@ -250,6 +250,12 @@ bool OrdersReadModel::index_all(size_t users) {
   return true;
 }
 
+void OrdersReadModel::expect_events(uint64_t events) {
+  by_seq_.reserve(events);  // an order is at least one event
+  lines_.reserve(events);
+  seq_of_.reserve(events);
+}
+
 void OrdersReadModel::clear() {
   by_seq_.clear();
   lines_.clear();

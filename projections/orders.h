@@ -58,6 +58,7 @@ class OrdersReadModel final : public Projection {
   void save(BinaryWriter& out) const override;
   Status load(BinaryReader& in) override;
   void clear() override;
+  void expect_events(uint64_t events) override;
 
   std::optional<OrderRow> get(std::string_view id) const;
   // A user's orders (empty user_id: everyone's, for admins), newest first,

@@ -40,6 +40,11 @@ class Projection {
   // cleared: the runner then folds it from the start of the log.
   virtual Status load(BinaryReader& in) = 0;
   virtual void clear() = 0;
+  // A hint before a fold from scratch over about `events` events: models
+  // holding a record per order size their arrays once (address space only,
+  // untouched pages cost nothing) instead of growing them, which copies
+  // everything and faults each page in twice.
+  virtual void expect_events(uint64_t /*events*/) {}
 
   std::shared_mutex& mutex() const { return mutex_; }
 

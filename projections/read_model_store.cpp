@@ -6,14 +6,14 @@
 namespace orderly::projections {
 
 Result<uint64_t> save_model(ReadModelStore& store, const Projection& model, uint64_t position) {
-  BinaryWriter out;
-  {
-    std::shared_lock lock(model.mutex());
-    model.save(out);
-  }
-  const std::string bytes = out.take();
-  ORDERLY_RETURN_IF_ERROR(store.save(model.name(), bytes, position));
-  return uint64_t{bytes.size()};
+  // The big record arrays are written from the model itself, under its
+  // shared lock: queries go on, folding waits (the runner's periodic
+  // snapshots copy instead, see ProjectionRunner).
+  BinaryWriter out = BinaryWriter::borrowing();
+  std::shared_lock lock(model.mutex());
+  model.save(out);
+  ORDERLY_RETURN_IF_ERROR(store.save(model.name(), out.pieces(), position));
+  return uint64_t{out.size()};
 }
 
 Result<uint64_t> load_model(ReadModelStore& store, Projection& model) {

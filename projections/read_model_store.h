@@ -14,7 +14,8 @@ namespace orderly::projections {
 
 using ReadModelStore = eventstore::SnapshotStore;
 
-// Serialises `model` (holding its lock shared) and saves it as of `position`.
+// Serialises `model` and saves it as of `position`, holding its lock shared
+// until the snapshot is written (its record arrays are written in place).
 // Returns the bytes saved.
 Result<uint64_t> save_model(ReadModelStore& store, const Projection& model, uint64_t position);
 

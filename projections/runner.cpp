@@ -390,9 +390,11 @@ Result<uint64_t> fold_from_scratch(const eventstore::EventStore& log,
                                    const std::vector<Projection*>& models,
                                    const std::function<void(uint64_t)>& progress) {
   std::vector<std::unique_lock<std::shared_mutex>> locks;
+  const uint64_t expected = log.last_position();
   for (Projection* m : models) {
     locks.emplace_back(m->mutex());
     m->clear();
+    m->expect_events(expected);
   }
   uint64_t last = 0;
   Status st = log.scan({}, [&](const EventView& ev) {

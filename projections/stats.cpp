@@ -374,6 +374,12 @@ void StatsReadModel::load_tables(BinaryReader& in) {
   }
 }
 
+void StatsReadModel::expect_events(uint64_t events) {
+  orders_.reserve(events);  // an order is at least one event
+  order_lines_.reserve(events);
+  order_numbers_.reserve(events);
+}
+
 void StatsReadModel::clear() {
   products_.clear();
   orders_.clear();

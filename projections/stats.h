@@ -59,6 +59,7 @@ class StatsReadModel final : public Projection {
   void save(BinaryWriter& out) const override;
   Status load(BinaryReader& in) override;
   void clear() override;
+  void expect_events(uint64_t events) override;
 
   Dashboard dashboard(size_t top = 10) const;
 
