@@ -21,6 +21,10 @@ struct Uuid {
   auto operator<=>(const Uuid&) const = default;
 };
 
+// The scalar parser of the 32 digits (no dash checks), for tests comparing
+// it with the vector one Uuid::parse uses where the CPU has it.
+bool parse_uuid_portable_for_testing(std::string_view text, Uuid& out);
+
 struct UuidHash {
   size_t operator()(const Uuid& u) const {
     // UUIDv7's high bits are a timestamp: mix both halves.

@@ -123,6 +123,13 @@ void CatalogReadModel::unindex(const Entry& e) {
   }
 }
 
+CatalogProduct CatalogReadModel::with_stock(const Entry& e) const {
+  CatalogProduct p = e.product;
+  p.stock = stock_[e.slot].stock;
+  p.reserved = stock_[e.slot].reserved;
+  return p;
+}
+
 CatalogReadModel::Entry* CatalogReadModel::product(const Uuid& id) {
   auto it = slot_of_.find(id);
   return it == slot_of_.end() ? nullptr : by_slot_[it->second];
@@ -159,8 +166,10 @@ void CatalogReadModel::apply(const EventView& ev) {
       stored.slot = n;
       if (fresh) {
         by_slot_.push_back(&stored);
+        stock_.emplace_back();
         slot_of_[fb_uuid(e->product_id())] = n;
       }
+      stock_[n] = {e->stock(), 0};
       index(stored);  // after it has its final address
       stamp(stored);
       break;
@@ -196,7 +205,7 @@ void CatalogReadModel::apply(const EventView& ev) {
     case EventType::kStockChanged: {
       const auto* e = ev.as<events::StockChanged>();
       if (Entry* p = product_named(e->product_id())) {
-        p->product.stock = e->stock();
+        stock_[p->slot].stock = e->stock();
         stamp(*p);
       }
       break;
@@ -224,7 +233,7 @@ void CatalogReadModel::apply(const EventView& ev) {
           auto slot = slot_of_.find(fb_uuid(line->product_id()));
           if (slot == slot_of_.end())
             continue;
-          by_slot_[slot->second]->product.reserved += line->quantity();
+          stock_[slot->second].reserved += line->quantity();
           order_lines_.push_back({slot->second, 0, line->quantity()});
           ++order.line_count;
         }
@@ -238,9 +247,9 @@ void CatalogReadModel::apply(const EventView& ev) {
         break;
       OpenOrder& order = orders_[number];
       for (const OrderLine& line : lines_of(order)) {
-        CatalogProduct& p = by_slot_[line.product_slot]->product;
-        p.reserved -= line.quantity;  // the reservation becomes a sale
-        p.stock -= line.quantity;
+        StockLevel& level = stock_[line.product_slot];
+        level.reserved -= line.quantity;  // the reservation becomes a sale
+        level.stock -= line.quantity;
       }
       order.confirmed = 1;
       break;
@@ -252,11 +261,11 @@ void CatalogReadModel::apply(const EventView& ev) {
         break;
       const OpenOrder& order = orders_[number];
       for (const OrderLine& line : lines_of(order)) {
-        CatalogProduct& p = by_slot_[line.product_slot]->product;
+        StockLevel& level = stock_[line.product_slot];
         if (order.confirmed) {
-          p.stock += line.quantity;  // sold units come back
+          level.stock += line.quantity;  // sold units come back
         } else {
-          p.reserved -= line.quantity;
+          level.reserved -= line.quantity;
         }
       }
       close_order(number);
@@ -306,7 +315,7 @@ Rows CatalogReadModel::rows() const {
   Rows out;
   out.reserve(by_slot_.size() + order_numbers_.size());
   for (const Entry* e : by_slot_)
-    out.emplace_back("p/" + e->product.id, product_row(e->product));
+    out.emplace_back("p/" + e->product.id, product_row(with_stock(*e)));
   for (const OpenOrder& order : orders_) {
     if (!order.open)
       continue;
@@ -338,7 +347,7 @@ void CatalogReadModel::save(BinaryWriter& out) const {
   out.u32(kSnapshotFormat);
   out.count(by_slot_.size());
   for (const Entry* e : by_slot_)
-    save_product(out, e->product);
+    save_product(out, with_stock(*e));
   out.pod_array(std::span<const OpenOrder>(orders_));
   out.pod_array(std::span<const OrderLine>(order_lines_));
 }
@@ -359,6 +368,7 @@ bool CatalogReadModel::add_product(CatalogProduct p) {
     return false;
   Entry& e = at->second;
   e.slot = static_cast<uint32_t>(by_slot_.size());
+  stock_.push_back({p.stock, p.reserved});
   e.product = std::move(p);
   by_slot_.push_back(&e);
   // The binary id as ProductCreated computes it (fb_uuid); in slot order, a
@@ -417,6 +427,7 @@ void CatalogReadModel::clear() {
   by_slot_.clear();
   words_.clear();
   slot_of_.clear();
+  stock_.clear();
   orders_.clear();
   order_lines_.clear();
   closed_orders_ = 0;
@@ -428,7 +439,7 @@ std::optional<CatalogProduct> CatalogReadModel::get(std::string_view id) const {
   auto it = products_.find(std::string(id));
   if (it == products_.end())
     return std::nullopt;
-  return it->second.product;
+  return with_stock(it->second);
 }
 
 CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
@@ -437,6 +448,7 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
   struct Hit {
     const CatalogProduct* p;
     int score;
+    uint32_t slot;
   };
   std::vector<Hit> hits;
   {
@@ -495,7 +507,7 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
           continue;
         if (q.max_price_cents && p.price_cents > *q.max_price_cents)
           continue;
-        hits.push_back({&p, score});
+        hits.push_back({&p, score, k});
       }
     } else {
       hits.reserve(products_.size());
@@ -509,7 +521,7 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
           continue;
         if (q.max_price_cents && p.price_cents > *q.max_price_cents)
           continue;
-        hits.push_back({&p, 0});
+        hits.push_back({&p, 0, e.slot});
       }
     }
     const std::string sort = !q.sort.empty() ? q.sort : words.empty() ? "-created_at" : "relevance";
@@ -548,7 +560,7 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
       });
     }
     for (size_t i = begin; i < end; ++i)
-      page.items.push_back(*hits[i].p);
+      page.items.push_back(with_stock(*by_slot_[hits[i].slot]));
     return page;
   }
 }
@@ -573,8 +585,8 @@ std::vector<CatalogProduct> CatalogReadModel::low_stock(int64_t threshold, size_
   {
     std::shared_lock lock(mutex());
     for (const auto& [id, e] : products_) {
-      if (!e.product.discontinued && e.product.available() <= threshold)
-        out.push_back(e.product);
+      if (!e.product.discontinued && stock_[e.slot].stock - stock_[e.slot].reserved <= threshold)
+        out.push_back(with_stock(e));
     }
   }
   std::sort(out.begin(), out.end(), [](const CatalogProduct& a, const CatalogProduct& b) {

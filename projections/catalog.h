@@ -96,14 +96,19 @@ class CatalogReadModel final : public Projection {
     uint32_t unused = 0;
     int64_t quantity = 0;
   };
+  struct StockLevel {
+    int64_t stock = 0, reserved = 0;
+  };
   struct Entry {
-    uint32_t slot = 0;  // dense number, for per-query scratch arrays
-    CatalogProduct product;
+    uint32_t slot = 0;       // dense number, for per-query scratch arrays
+    CatalogProduct product;  // its stock and reserved are in stock_[slot]
     std::vector<std::string> name_words, category_words, description_words;
   };
   void index(Entry& e);
   void unindex(const Entry& e);
   Entry* product(const Uuid& id);
+  // The product as queries and snapshots show it: with its stock levels.
+  CatalogProduct with_stock(const Entry& e) const;
   // Adds a product under the next slot (load: the snapshot lists them in
   // slot order). False when its id is already there.
   bool add_product(CatalogProduct p);
@@ -118,6 +123,9 @@ class CatalogReadModel final : public Projection {
 
   std::unordered_map<std::string, Entry> products_;
   std::vector<Entry*> by_slot_;  // products are never erased
+  // Stock levels by slot, apart from the entries: every order event touches
+  // them, and 16 bytes a product stay in cache where whole entries do not.
+  std::vector<StockLevel> stock_;
   // Every word of every product -> the products holding it: a query word is
   // a prefix range of this sorted map, so search never scans all products.
   // Entries are map nodes, never erased while indexed: their addresses are stable.
