@@ -72,11 +72,13 @@ void OrdersReadModel::apply(const EventView& ev) {
       return;
     Stored& o = by_seq_[i];
     const uint64_t seq = uint64_t{i} + 1;
-    by_status_[o.status].erase(seq);
+    if (!lists_deferred_) {
+      by_status_[o.status].erase(seq);
+      by_status_[status].insert(seq);
+    }
     o.status = status;
     o.updated_at = ev.time_us();
     o.version = static_cast<uint32_t>(ev.version());
-    by_status_[status].insert(seq);
   };
   switch (ev.type()) {
     case EventType::kOrderPlaced: {
@@ -93,8 +95,10 @@ void OrdersReadModel::apply(const EventView& ev) {
       if (fresh) {
         by_seq_.emplace_back();
         ++count_;
-        add_to_user(user, seq);
-      } else {  // placed again: replace, and move it if another user placed it
+        if (!lists_deferred_)
+          add_to_user(user, seq);
+      } else if (!lists_deferred_) {  // placed again: replace, and move it if another user placed
+                                      // it
         const Stored& old = by_seq_[seq - 1];
         by_status_[old.status].erase(seq);
         if (old.user_id != user) {
@@ -119,7 +123,8 @@ void OrdersReadModel::apply(const EventView& ev) {
           ++o.line_count;
         }
       }
-      by_status_[kPending].insert(seq);
+      if (!lists_deferred_)
+        by_status_[kPending].insert(seq);
       break;
     }
     case EventType::kOrderConfirmed:
@@ -239,21 +244,42 @@ bool OrdersReadModel::index_all(size_t users) {
   seq_of_.reserve(by_seq_.size());
   by_user_.reserve(users);
   for (uint64_t seq = 1; seq <= by_seq_.size(); ++seq) {
-    const Stored& o = by_seq_[seq - 1];
     // Placement order is nearly id order (UUIDv7): mostly appends.
-    if (!seq_of_.insert(o.id, static_cast<uint32_t>(seq - 1)))
+    if (!seq_of_.insert(by_seq_[seq - 1].id, static_cast<uint32_t>(seq - 1)))
       return false;
+  }
+  count_ = by_seq_.size();
+  index_users_and_statuses(users);
+  return true;
+}
+
+void OrdersReadModel::index_users_and_statuses(size_t users) {
+  by_user_.clear();
+  by_user_.reserve(users);
+  for (auto& s : by_status_)
+    s.clear();
+  for (uint64_t seq = 1; seq <= by_seq_.size(); ++seq) {
+    const Stored& o = by_seq_[seq - 1];
     by_user_[o.user_id].push_back(seq);  // seqs ascend: the lists stay sorted
     by_status_[o.status].insert(by_status_[o.status].end(), seq);  // appends in O(1)
   }
-  count_ = by_seq_.size();
-  return true;
 }
 
 void OrdersReadModel::expect_events(uint64_t events) {
   by_seq_.reserve(events);  // an order is at least one event
   lines_.reserve(events);
   seq_of_.reserve(events);
+  // Nobody queries a model folding from scratch: its per-user and
+  // per-status lists are built once at the end, in one pass over the
+  // records, rather than updated at random for every event.
+  lists_deferred_ = true;
+}
+
+void OrdersReadModel::finish_fold() {
+  if (!lists_deferred_)
+    return;
+  lists_deferred_ = false;
+  index_users_and_statuses(0);
 }
 
 void OrdersReadModel::clear() {
@@ -262,6 +288,7 @@ void OrdersReadModel::clear() {
   name_ids_.clear();
   names_.clear();
   count_ = 0;
+  lists_deferred_ = false;
   seq_of_.clear();
   by_user_.clear();
   for (auto& s : by_status_)

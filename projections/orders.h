@@ -59,6 +59,7 @@ class OrdersReadModel final : public Projection {
   Status load(BinaryReader& in) override;
   void clear() override;
   void expect_events(uint64_t events) override;
+  void finish_fold() override;
 
   std::optional<OrderRow> get(std::string_view id) const;
   // A user's orders (empty user_id: everyone's, for admins), newest first,
@@ -99,6 +100,8 @@ class OrdersReadModel final : public Projection {
   // Rebuilds seq_of_, by_user_, by_status_ and count_ from by_seq_ (about
   // `users` users). False when two slots have the same id.
   bool index_all(size_t users);
+  // by_user_ and by_status_ from by_seq_ (about `users` users).
+  void index_users_and_statuses(size_t users);
 
   std::vector<Stored> by_seq_;     // [seq - 1]: placement order, for newest-first lists
   std::vector<Line> lines_;        // every order's lines, in placement order
@@ -108,6 +111,7 @@ class OrdersReadModel final : public Projection {
   OrderIndex seq_of_;                                                   // id -> seq - 1
   absl::flat_hash_map<Uuid, std::vector<uint64_t>, UuidHash> by_user_;  // ascending seqs
   std::array<absl::btree_set<uint64_t>, 5> by_status_;
+  bool lists_deferred_ = false;  // folding from scratch: see expect_events
 };
 
 }  // namespace orderly::projections

@@ -45,6 +45,9 @@ class Projection {
   // untouched pages cost nothing) instead of growing them, which copies
   // everything and faults each page in twice.
   virtual void expect_events(uint64_t /*events*/) {}
+  // Called when that fold has applied its last event: a model that put off
+  // building derived indexes (nobody queries it meanwhile) builds them now.
+  virtual void finish_fold() {}
 
   std::shared_mutex& mutex() const { return mutex_; }
 

@@ -405,6 +405,8 @@ Result<uint64_t> fold_from_scratch(const eventstore::EventStore& log,
       progress(ev.position());
     return true;
   });
+  for (Projection* m : models)
+    m->finish_fold();
   if (!st.is_ok())
     return st;
   return last;
