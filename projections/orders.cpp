@@ -27,14 +27,6 @@ std::optional<uint8_t> status_of(std::string_view name) {
 
 }  // namespace
 
-uint32_t OrdersReadModel::intern(std::string_view name) {
-  if (auto it = name_ids_.find(name); it != name_ids_.end())
-    return it->second;
-  const auto id = static_cast<uint32_t>(names_.size());
-  name_ids_.emplace(names_.emplace_back(name), id);
-  return id;
-}
-
 OrdersReadModel::Stored* OrdersReadModel::find(const Uuid& id) {
   const uint32_t i = seq_of_.find(id);
   return i == OrderIndex::kNone ? nullptr : &by_seq_[i];
@@ -119,7 +111,7 @@ void OrdersReadModel::apply(const EventView& ev) {
       if (e->lines()) {
         for (const auto* l : *e->lines()) {
           lines_.push_back({fb_uuid(l->product_id()), l->unit_price_cents(), l->quantity(),
-                            l->line_total_cents(), intern(fb_view(l->name()))});
+                            l->line_total_cents(), names_.intern(fb_view(l->name()))});
           ++o.line_count;
         }
       }
@@ -190,14 +182,14 @@ Rows OrdersReadModel::rows() const {
 // array as its records' bytes. The indexes are derived: load() rebuilds them.
 void OrdersReadModel::save(BinaryWriter& out) const {
   size_t bytes = 64 + by_seq_.size() * sizeof(Stored) + lines_.size() * sizeof(Line);
-  for (const std::string& n : names_)
-    bytes += 4 + n.size();
+  for (uint32_t i = 0; i < names_.size(); ++i)
+    bytes += 4 + names_[i].size();
   out.reserve(out.size() + bytes);  // one allocation: growing copies it all
   out.u32(kSnapshotFormat);
   out.count(by_user_.size());
   out.count(names_.size());
-  for (const std::string& n : names_)
-    out.bytes(n);
+  for (uint32_t i = 0; i < names_.size(); ++i)
+    out.bytes(names_[i]);
   out.pod_array(std::span<const Stored>(by_seq_));
   out.pod_array(std::span<const Line>(lines_));
 }
@@ -209,7 +201,7 @@ Status OrdersReadModel::load(BinaryReader& in) {
   const size_t users = in.count(0);
   const size_t names = in.count(4);
   for (size_t i = 0; i < names && in.ok(); ++i)
-    intern(in.bytes());
+    names_.intern(in.bytes());
   if (names_.size() != names)  // a name twice: damage
     in.fail();
   // Every slot holds an order: apply() never leaves one free, so a slot
@@ -285,7 +277,6 @@ void OrdersReadModel::finish_fold() {
 void OrdersReadModel::clear() {
   by_seq_.clear();
   lines_.clear();
-  name_ids_.clear();
   names_.clear();
   count_ = 0;
   lists_deferred_ = false;
@@ -302,8 +293,8 @@ OrderRow OrdersReadModel::row(const Stored& o, uint64_t seq) const {
   r.status = kStatusNames[o.status];
   r.items.reserve(o.line_count);
   for (const Line& l : lines_of(o)) {
-    r.items.push_back({l.product_id.to_string(), names_[l.name], l.unit_price_cents, l.quantity,
-                       l.line_total_cents});
+    r.items.push_back({l.product_id.to_string(), std::string(names_[l.name]), l.unit_price_cents,
+                       l.quantity, l.line_total_cents});
   }
   r.total_cents = o.total_cents;
   r.created_at = o.created_at;

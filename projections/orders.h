@@ -12,7 +12,6 @@
 #include <cstdint>
 
 #include <array>
-#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,6 +19,7 @@
 
 #include "core/clock.h"
 #include "core/uuid.h"
+#include "projections/name_pool.h"
 #include "projections/order_index.h"
 #include "projections/page.h"
 #include "projections/projection.h"
@@ -94,7 +94,6 @@ class OrdersReadModel final : public Projection {
     return {lines_.data() + o.first_line, o.line_count};
   }
   std::string json(const Stored& o, uint64_t seq) const;
-  uint32_t intern(std::string_view name);
   void add_to_user(const Uuid& user, uint64_t seq);
   void remove_from_user(const Uuid& user, uint64_t seq);
   // Rebuilds seq_of_, by_user_, by_status_ and count_ from by_seq_ (about
@@ -103,10 +102,9 @@ class OrdersReadModel final : public Projection {
   // by_user_ and by_status_ from by_seq_ (about `users` users).
   void index_users_and_statuses(size_t users);
 
-  std::vector<Stored> by_seq_;     // [seq - 1]: placement order, for newest-first lists
-  std::vector<Line> lines_;        // every order's lines, in placement order
-  std::deque<std::string> names_;  // stable: name_ids_ views them
-  absl::flat_hash_map<std::string_view, uint32_t> name_ids_;
+  std::vector<Stored> by_seq_;  // [seq - 1]: placement order, for newest-first lists
+  std::vector<Line> lines_;     // every order's lines, in placement order
+  NamePool names_;
   size_t count_ = 0;                                                    // stored orders: every slot
   OrderIndex seq_of_;                                                   // id -> seq - 1
   absl::flat_hash_map<Uuid, std::vector<uint64_t>, UuidHash> by_user_;  // ascending seqs
