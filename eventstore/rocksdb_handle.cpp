@@ -139,6 +139,12 @@ Result<RocksDbHandle> open_rocksdb(const std::string& dir, OpenMode mode) {
     return true;
   }();
   (void)lowered;
+  // A read-only open is a command line scanning the log (rebuild, replay,
+  // verify): table files are mapped rather than read, so the scan uses
+  // the page cache's bytes in place instead of copying each block twice
+  // (read into a buffer, then into the block). Table files never change
+  // once written, and a read-only open writes none.
+  db_options.allow_mmap_reads = mode.read_only;
   db_options.keep_log_file_num = 5;
   db_options.max_manifest_file_size = 64 << 20;
 
