@@ -32,6 +32,15 @@ bool paid(uint8_t status) {
   return status == 1 || status == 2 || status == 3;
 }
 
+// The `top` best of `items` by `better`, best first.
+template <typename T, typename Better>
+std::vector<T> best_of(std::vector<T> items, size_t top, Better better) {
+  const auto n = static_cast<std::ptrdiff_t>(std::min(top, items.size()));
+  std::partial_sort(items.begin(), items.begin() + n, items.end(), better);
+  items.resize(static_cast<size_t>(n));
+  return items;
+}
+
 }  // namespace
 
 void StatsReadModel::pay(const Order& o, int sign) {
@@ -411,42 +420,56 @@ Dashboard StatsReadModel::dashboard(size_t top) const {
     auto it = products_.find(id);
     return it == products_.end() ? std::string() : it->second.name;
   };
-  std::map<std::string, Sales> categories;
-  for (const auto& [id, s] : sales_) {
-    if (s.units <= 0)
+  // Rankings over every product or query are partial sorts of pointers:
+  // only the `top` shown are copied into strings (a shop has thousands of
+  // products, and the dashboard is asked for often). Ties go by id or
+  // query; an id's text sorts as the id does.
+  using SalesEntry = std::pair<const Uuid, Sales>;
+  std::vector<const SalesEntry*> sold;
+  absl::flat_hash_map<std::string_view, Sales> categories;
+  for (const auto& entry : sales_) {
+    if (entry.second.units <= 0)
       continue;
-    d.top_products.push_back({id.to_string(), name_of(id), s.units, s.revenue});
-    auto p = products_.find(id);
-    Sales& c = categories[p == products_.end() ? std::string() : p->second.category];
-    c.units += s.units;
-    c.revenue += s.revenue;
+    sold.push_back(&entry);
+    auto p = products_.find(entry.first);
+    Sales& c = categories[p == products_.end() ? std::string_view() : p->second.category];
+    c.units += entry.second.units;
+    c.revenue += entry.second.revenue;
   }
-  auto cut = [top](auto& v, auto less) {
-    std::sort(v.begin(), v.end(), less);
-    if (v.size() > top)
-      v.resize(top);
-  };
-  cut(d.top_products, [](const ProductSales& a, const ProductSales& b) {
-    return a.units != b.units                   ? a.units > b.units
-           : a.revenue_cents != b.revenue_cents ? a.revenue_cents > b.revenue_cents
-                                                : a.product_id < b.product_id;
-  });
-  for (const auto& [name, s] : categories)
-    d.top_categories.push_back({name, s.units, s.revenue});
-  cut(d.top_categories, [](const CategorySales& a, const CategorySales& b) {
-    return a.revenue_cents != b.revenue_cents ? a.revenue_cents > b.revenue_cents
-                                              : a.category < b.category;
-  });
-  for (const auto& [id, n] : views_)
-    d.most_viewed.push_back({id.to_string(), name_of(id), n});
-  cut(d.most_viewed, [](const Counted& a, const Counted& b) {
-    return a.count != b.count ? a.count > b.count : a.key < b.key;
-  });
-  for (const auto& [q, n] : searches_)
-    d.trending_searches.push_back({q, "", n});
-  cut(d.trending_searches, [](const Counted& a, const Counted& b) {
-    return a.count != b.count ? a.count > b.count : a.key < b.key;
-  });
+  for (const SalesEntry* e : best_of(std::move(sold), top, [](const auto*a, const auto*b) {
+         const Sales &x = a->second, &y = b->second;
+         return x.units != y.units       ? x.units > y.units
+                : x.revenue != y.revenue ? x.revenue > y.revenue
+                                         : a->first < b->first;
+       })) {
+    d.top_products.push_back(
+        {e->first.to_string(), name_of(e->first), e->second.units, e->second.revenue});
+  }
+  std::vector<const std::pair<const std::string_view, Sales>*> by_category;
+  for (const auto& entry : categories)
+    by_category.push_back(&entry);
+  for (const auto* e : best_of(std::move(by_category), top, [](const auto*a, const auto*b) {
+         return a->second.revenue != b->second.revenue ? a->second.revenue > b->second.revenue
+                                                       : a->first < b->first;
+       })) {
+    d.top_categories.push_back({std::string(e->first), e->second.units, e->second.revenue});
+  }
+  std::vector<const std::pair<const Uuid, uint64_t>*> viewed;
+  for (const auto& entry : views_)
+    viewed.push_back(&entry);
+  for (const auto* e : best_of(std::move(viewed), top, [](const auto*a, const auto*b) {
+         return a->second != b->second ? a->second > b->second : a->first < b->first;
+       })) {
+    d.most_viewed.push_back({e->first.to_string(), name_of(e->first), e->second});
+  }
+  std::vector<const std::pair<const std::string, uint64_t>*> searched;
+  for (const auto& entry : searches_)
+    searched.push_back(&entry);
+  for (const auto* e : best_of(std::move(searched), top, [](const auto*a, const auto*b) {
+         return a->second != b->second ? a->second > b->second : a->first < b->first;
+       })) {
+    d.trending_searches.push_back({e->first, "", e->second});
+  }
   return d;
 }
 

@@ -109,17 +109,23 @@ SharedShop& shared_shop(const RunOptions& o) {
   return shop;
 }
 
-// What `orderly rebuild --all` does: one pass, every model, snapshots saved.
+// What `orderly rebuild --all` does: the log opened read-only (its table
+// files mapped), one pass, every model, snapshots saved.
 Status rebuild_all(SharedShop& shop) {
   auto rows = projections::ReadModelStore::open(shop.dir + "/readmodels");
   if (!rows)
     return rows.status();
+  eventstore::StoreOptions read_only;
+  read_only.read_only = true;
+  auto log = eventstore::EventStore::open(shop.dir, read_only);
+  if (!log)
+    return log.status();
   auto models = projections::all_read_models();
   std::vector<projections::Projection*> raw;
   for (auto& m : models)
     raw.push_back(m.get());
   const auto t0 = Clock::now();
-  auto written = projections::rebuild_into(*shop.log.store, raw, **rows);
+  auto written = projections::rebuild_into(**log, raw, **rows);
   if (!written)
     return written.status();
   shop.snapshot_bytes = 0;
