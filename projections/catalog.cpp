@@ -130,9 +130,53 @@ CatalogProduct CatalogReadModel::with_stock(const Entry& e) const {
   return p;
 }
 
+uint32_t CatalogReadModel::slot_of(const Uuid& id) const {
+  if (slot_table_.empty())
+    return kNoSlot;
+  const size_t mask = slot_table_.size() - 1;
+  for (size_t i = UuidHash{}(id)&mask;; i = (i + 1) & mask) {
+    const uint32_t entry = slot_table_[i];
+    if (entry == 0)
+      return kNoSlot;
+    if (stock_[entry - 1].id == id)
+      return entry - 1;
+  }
+}
+
+void CatalogReadModel::name_slot(const Uuid& id, uint32_t slot) {
+  stock_[slot].id = id;
+  if ((named_ + 1) * 2 <= slot_table_.size()) {
+    insert_slot(slot);
+    return;
+  }
+  // Grown (at most half full), then filled again in slot order: where two
+  // slots share an id the later one wins, as it did when it was named.
+  slot_table_.assign(std::max<size_t>(64, slot_table_.size() * 2), 0);
+  named_ = 0;
+  for (uint32_t s = 0; s < stock_.size(); ++s)
+    insert_slot(s);  // (every slot is named as soon as it is made)
+}
+
+void CatalogReadModel::insert_slot(uint32_t slot) {
+  const Uuid& id = stock_[slot].id;
+  const size_t mask = slot_table_.size() - 1;
+  for (size_t i = UuidHash{}(id)&mask;; i = (i + 1) & mask) {
+    uint32_t& entry = slot_table_[i];
+    if (entry == 0) {
+      entry = slot + 1;
+      ++named_;
+      return;
+    }
+    if (stock_[entry - 1].id == id) {
+      entry = slot + 1;  // taken over
+      return;
+    }
+  }
+}
+
 CatalogReadModel::Entry* CatalogReadModel::product(const Uuid& id) {
-  auto it = slot_of_.find(id);
-  return it == slot_of_.end() ? nullptr : by_slot_[it->second];
+  const uint32_t slot = slot_of(id);
+  return slot == kNoSlot ? nullptr : by_slot_[slot];
 }
 
 void CatalogReadModel::apply(const EventView& ev) {
@@ -167,9 +211,10 @@ void CatalogReadModel::apply(const EventView& ev) {
       if (fresh) {
         by_slot_.push_back(&stored);
         stock_.emplace_back();
-        slot_of_[fb_uuid(e->product_id())] = n;
+        name_slot(fb_uuid(e->product_id()), n);
       }
-      stock_[n] = {e->stock(), 0};
+      stock_[n].stock = e->stock();
+      stock_[n].reserved = 0;
       index(stored);  // after it has its final address
       stamp(stored);
       break;
@@ -230,11 +275,11 @@ void CatalogReadModel::apply(const EventView& ev) {
         for (const auto* line : *e->lines()) {
           // A product the catalog does not know reserved nothing here, so
           // there is nothing to sell or release later either.
-          auto slot = slot_of_.find(fb_uuid(line->product_id()));
-          if (slot == slot_of_.end())
+          const uint32_t slot = slot_of(fb_uuid(line->product_id()));
+          if (slot == kNoSlot)
             continue;
-          stock_[slot->second].reserved += line->quantity();
-          order_lines_.push_back({slot->second, 0, line->quantity()});
+          stock_[slot].reserved += line->quantity();
+          order_lines_.push_back({slot, 0, line->quantity()});
           ++order.line_count;
         }
       }
@@ -334,7 +379,7 @@ Rows CatalogReadModel::rows() const {
 
 // Layout: format; products in slot order; then the order records and their
 // lines, each array as its records' bytes (closed records included: fewer
-// than half, see close_order). The word index, slot_of_ and the order index
+// than half, see close_order). The word index, the slot table and the order index
 // are derived: load rebuilds them.
 void CatalogReadModel::save(BinaryWriter& out) const {
   size_t bytes = 64 + orders_.size() * sizeof(OpenOrder) + order_lines_.size() * sizeof(OrderLine);
@@ -368,13 +413,13 @@ bool CatalogReadModel::add_product(CatalogProduct p) {
     return false;
   Entry& e = at->second;
   e.slot = static_cast<uint32_t>(by_slot_.size());
-  stock_.push_back({p.stock, p.reserved});
+  stock_.push_back({Uuid{}, p.stock, p.reserved});
   e.product = std::move(p);
   by_slot_.push_back(&e);
   // The binary id as ProductCreated computes it (fb_uuid); in slot order, a
   // later product sharing it (malformed ids are all nil) takes it over, as
   // in the fold.
-  slot_of_[Uuid::parse(e.product.id).value_or(Uuid{})] = e.slot;
+  name_slot(Uuid::parse(e.product.id).value_or(Uuid{}), e.slot);
   index(e);  // the entry is at its final address
   return true;
 }
@@ -383,7 +428,6 @@ bool CatalogReadModel::load_products(BinaryReader& in) {
   const size_t n = in.count(kProductBytes);
   products_.reserve(n);
   by_slot_.reserve(n);
-  slot_of_.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     CatalogProduct p = load_product(in);
     if (!in.ok() || !add_product(std::move(p)))
@@ -426,7 +470,8 @@ void CatalogReadModel::clear() {
   products_.clear();
   by_slot_.clear();
   words_.clear();
-  slot_of_.clear();
+  slot_table_.clear();
+  named_ = 0;
   stock_.clear();
   orders_.clear();
   order_lines_.clear();
