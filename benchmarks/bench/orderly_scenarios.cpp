@@ -58,6 +58,7 @@ struct SharedShop {
   double rebuild_seconds = 0;
   uint64_t snapshot_bytes = 0;
   bool writer_saved = false;  // the writer snapshot of a clean stop (recovery)
+  bool recovered = false;     // recovery has run (and appended to the log)
   ~SharedShop() {             // gigabytes at 10M events: gone with the run
     log.store.reset();
     if (dir.empty() || keep)
@@ -110,8 +111,11 @@ SharedShop& shared_shop(const RunOptions& o) {
 }
 
 // What `orderly rebuild --all` does: the log opened read-only (its table
-// files mapped), one pass, every model, snapshots saved.
+// files mapped), one pass, every model, snapshots saved. The log is at rest,
+// as the command line finds it: the generator's store is closed first, so
+// no flush or compaction of the log just written runs beside the rebuild.
 Status rebuild_all(SharedShop& shop) {
+  shop.log.store.reset();
   auto rows = projections::ReadModelStore::open(shop.dir + "/readmodels");
   if (!rows)
     return rows.status();
@@ -140,8 +144,8 @@ Status rebuild_all(SharedShop& shop) {
 
 Result<Measurement> orderly_rebuild(const RunOptions& o) {
   SharedShop& shop = shared_shop(o);
-  if (!shop.log.store)
-    return Status::invalid_argument("run rebuild before recovery (recovery closes the log)");
+  if (shop.recovered)
+    return Status::invalid_argument("run rebuild before recovery (recovery changes the log)");
   reset_peak_rss_of_pid(getpid());  // the rebuild's own peak, not the generator's
   ORDERLY_RETURN_IF_ERROR(rebuild_all(shop));
   Measurement m = orderly_measurement("rebuild", "in-process");
@@ -180,6 +184,12 @@ Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o) {
       return snapshots.status();
     commands::ProcessorOptions po;
     po.snapshots = snapshots->get();
+    if (!shop.log.store) {  // (closed by the rebuild)
+      auto store = eventstore::EventStore::open(shop.dir, {});
+      if (!store)
+        return store.status();
+      shop.log.store = std::move(*store);
+    }
     auto writer = commands::CommandProcessor::start(*shop.log.store, po);
     if (!writer)
       return writer.status();
@@ -189,6 +199,7 @@ Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o) {
     shop.writer_saved = true;
   }
   shop.log.store.reset();  // closed: a restart
+  shop.recovered = true;
   std::vector<Measurement> out;
   const double events = static_cast<double>(shop.log.events);
   {
