@@ -257,20 +257,9 @@ void CatalogReadModel::apply(const EventView& ev) {
     }
     case EventType::kOrderPlaced: {
       const auto* e = ev.as<events::OrderPlaced>();
-      const Uuid id = fb_uuid(e->order_id());
-      uint32_t number = order_numbers_.find(id);
-      if (number == OrderIndex::kNone) {
-        number = static_cast<uint32_t>(orders_.size());
-        orders_.emplace_back();
-        order_numbers_.insert(id, number);
-      }
-      // Placed again while open: the new lines replace the old ones (whose
-      // records stay behind until compaction), as a new placement.
-      OpenOrder& order = orders_[number];
-      order.id = id;
-      order.confirmed = 0;
-      order.first_line = static_cast<uint32_t>(order_lines_.size());
-      order.line_count = 0;
+      // Placed again while open: the new lines replace the old ones, as a
+      // new placement.
+      OpenOrder& order = orders_.place(fb_uuid(e->order_id()));
       if (e->lines()) {
         for (const auto* line : *e->lines()) {
           // A product the catalog does not know reserved nothing here, so
@@ -279,49 +268,42 @@ void CatalogReadModel::apply(const EventView& ev) {
           if (slot == kNoSlot)
             continue;
           stock_[slot].reserved += line->quantity();
-          order_lines_.push_back({slot, 0, line->quantity()});
-          ++order.line_count;
+          orders_.add_line(order, {slot, 0, line->quantity()});
         }
       }
       break;
     }
     case EventType::kOrderConfirmed: {
-      const uint32_t number =
-          order_numbers_.find(fb_uuid(ev.as<events::OrderConfirmed>()->order_id()));
-      if (number == OrderIndex::kNone || orders_[number].confirmed)
+      OpenOrder* order = orders_.find(fb_uuid(ev.as<events::OrderConfirmed>()->order_id()));
+      if (order == nullptr || order->confirmed)
         break;
-      OpenOrder& order = orders_[number];
-      for (const OrderLine& line : lines_of(order)) {
+      for (const OrderLine& line : orders_.lines_of(*order)) {
         StockLevel& level = stock_[line.product_slot];
         level.reserved -= line.quantity;  // the reservation becomes a sale
         level.stock -= line.quantity;
       }
-      order.confirmed = 1;
+      order->confirmed = 1;
       break;
     }
     case EventType::kOrderCancelled: {
-      const uint32_t number =
-          order_numbers_.find(fb_uuid(ev.as<events::OrderCancelled>()->order_id()));
-      if (number == OrderIndex::kNone)
+      OpenOrder* order = orders_.find(fb_uuid(ev.as<events::OrderCancelled>()->order_id()));
+      if (order == nullptr)
         break;
-      const OpenOrder& order = orders_[number];
-      for (const OrderLine& line : lines_of(order)) {
+      for (const OrderLine& line : orders_.lines_of(*order)) {
         StockLevel& level = stock_[line.product_slot];
-        if (order.confirmed) {
+        if (order->confirmed) {
           level.stock += line.quantity;  // sold units come back
         } else {
           level.reserved -= line.quantity;
         }
       }
-      close_order(number);
+      orders_.close(*order);
       break;
     }
     case EventType::kOrderShipped: {
       // Past shipping an order can no longer be cancelled: no stock effect left.
-      const uint32_t number =
-          order_numbers_.find(fb_uuid(ev.as<events::OrderShipped>()->order_id()));
-      if (number != OrderIndex::kNone)
-        close_order(number);
+      if (OpenOrder* order = orders_.find(fb_uuid(ev.as<events::OrderShipped>()->order_id())))
+        orders_.close(*order);
       break;
     }
     default:
@@ -329,51 +311,22 @@ void CatalogReadModel::apply(const EventView& ev) {
   }
 }
 
-void CatalogReadModel::close_order(uint32_t number) {
-  OpenOrder& order = orders_[number];
-  order_numbers_.erase(order.id);
-  order.open = 0;
-  if (++closed_orders_ >= 65536 && closed_orders_ * 2 >= orders_.size())
-    compact_orders();
-}
-
-void CatalogReadModel::compact_orders() {
-  std::vector<OpenOrder> orders;
-  std::vector<OrderLine> lines;
-  orders.reserve(orders_.size() - closed_orders_);
-  order_numbers_.clear();
-  for (const OpenOrder& o : orders_) {
-    if (!o.open)
-      continue;
-    OpenOrder& kept = orders.emplace_back(o);
-    kept.first_line = static_cast<uint32_t>(lines.size());
-    const auto span = lines_of(o);
-    lines.insert(lines.end(), span.begin(), span.end());
-    order_numbers_.insert(o.id, static_cast<uint32_t>(orders.size() - 1));
-  }
-  orders_ = std::move(orders);
-  order_lines_ = std::move(lines);
-  closed_orders_ = 0;
-}
-
 Rows CatalogReadModel::rows() const {
   Rows out;
-  out.reserve(by_slot_.size() + order_numbers_.size());
+  out.reserve(by_slot_.size() + orders_.live());
   for (const Entry* e : by_slot_)
     out.emplace_back("p/" + e->product.id, product_row(with_stock(*e)));
-  for (const OpenOrder& order : orders_) {
-    if (!order.open)
-      continue;
+  orders_.for_each_live([&](const OpenOrder& order) {
     JsonWriter w(64 + 48 * order.line_count);
     w.begin_object().field("confirmed", order.confirmed != 0).key("lines").begin_array();
-    for (const OrderLine& line : lines_of(order))
+    for (const OrderLine& line : orders_.lines_of(order))
       w.begin_array()
           .value(by_slot_[line.product_slot]->product.id)
           .value(line.quantity)
           .end_array();
     w.end_array().end_object();
     out.emplace_back(order_key(order.id), w.take());
-  }
+  });
   return out;
 }
 
@@ -382,7 +335,7 @@ Rows CatalogReadModel::rows() const {
 // than half, see close_order). The word index, the slot table and the order index
 // are derived: load rebuilds them.
 void CatalogReadModel::save(BinaryWriter& out) const {
-  size_t bytes = 64 + orders_.size() * sizeof(OpenOrder) + order_lines_.size() * sizeof(OrderLine);
+  size_t bytes = 64 + orders_.saved_bytes();
   for (const Entry* e : by_slot_) {
     const CatalogProduct& p = e->product;
     bytes += kProductBytes + p.id.size() + p.sku.size() + p.name.size() + p.description.size() +
@@ -393,8 +346,7 @@ void CatalogReadModel::save(BinaryWriter& out) const {
   out.count(by_slot_.size());
   for (const Entry* e : by_slot_)
     save_product(out, with_stock(*e));
-  out.pod_array(std::span<const OpenOrder>(orders_));
-  out.pod_array(std::span<const OrderLine>(order_lines_));
+  orders_.save(out);
 }
 
 Status CatalogReadModel::load(BinaryReader& in) {
@@ -437,33 +389,22 @@ bool CatalogReadModel::load_products(BinaryReader& in) {
 }
 
 bool CatalogReadModel::load_orders(BinaryReader& in) {
-  in.pod_array(orders_);
-  in.pod_array(order_lines_);
-  if (!in.ok())
+  if (!orders_.load(in))
     return false;
-  // The records are bytes from disk: every field is checked before use.
-  for (const OrderLine& line : order_lines_) {
+  // The records are bytes from disk: the catalog's own fields too.
+  for (const OrderLine& line : orders_.lines()) {
     if (line.product_slot >= by_slot_.size())
       return false;
   }
-  order_numbers_.reserve(orders_.size());
-  for (size_t i = 0; i < orders_.size(); ++i) {
-    const OpenOrder& o = orders_[i];
-    if (o.open > 1 || o.confirmed > 1 ||
-        uint64_t{o.first_line} + o.line_count > order_lines_.size())
+  for (const OpenOrder& o : orders_.records()) {
+    if (o.confirmed > 1)
       return false;
-    if (!o.open)
-      ++closed_orders_;
-    else if (!order_numbers_.insert(o.id, static_cast<uint32_t>(i)))
-      return false;  // an order twice
   }
-  return orders_.size() < OrderIndex::kNone;
+  return true;
 }
 
 void CatalogReadModel::expect_events(uint64_t events) {
   orders_.reserve(events);  // an order is at least one event
-  order_lines_.reserve(events);
-  order_numbers_.reserve(events);
 }
 
 void CatalogReadModel::clear() {
@@ -474,9 +415,6 @@ void CatalogReadModel::clear() {
   named_ = 0;
   stock_.clear();
   orders_.clear();
-  order_lines_.clear();
-  closed_orders_ = 0;
-  order_numbers_.clear();
 }
 
 std::optional<CatalogProduct> CatalogReadModel::get(std::string_view id) const {

@@ -14,14 +14,13 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/uuid.h"
-#include "projections/order_index.h"
+#include "projections/order_records.h"
 #include "projections/page.h"
 #include "projections/projection.h"
 
@@ -86,9 +85,9 @@ class CatalogReadModel final : public Projection {
   // the records' bytes). Its lines name products by slot.
   struct OpenOrder {
     Uuid id;
-    uint32_t first_line = 0, line_count = 0;  // order_lines_[first_line, + line_count)
+    uint32_t first_line = 0, line_count = 0;  // see OrderRecords
     uint8_t confirmed = 0;
-    uint8_t open = 1;  // 0: cancelled or shipped, its record waits for compact_orders()
+    uint8_t live = 1;  // 0: cancelled or shipped
     uint8_t unused[6] = {};
   };
   struct OrderLine {
@@ -122,12 +121,6 @@ class CatalogReadModel final : public Projection {
   bool add_product(CatalogProduct p);
   bool load_products(BinaryReader& in);
   bool load_orders(BinaryReader& in);
-  std::span<const OrderLine> lines_of(const OpenOrder& o) const {
-    return {order_lines_.data() + o.first_line, o.line_count};
-  }
-  void close_order(uint32_t number);
-  // Drops closed records (and their lines) once they are half of all.
-  void compact_orders();
 
   std::unordered_map<std::string, Entry> products_;
   std::vector<Entry*> by_slot_;  // products are never erased
@@ -145,11 +138,8 @@ class CatalogReadModel final : public Projection {
   // stock_[slot], the line the event updates anyway. At 4 bytes an entry the
   // table stays in cache where a map of 24-byte entries did not.
   std::vector<uint32_t> slot_table_;
-  size_t named_ = 0;               // entries in slot_table_
-  std::vector<OpenOrder> orders_;  // in placement order, closed ones included
-  std::vector<OrderLine> order_lines_;
-  size_t closed_orders_ = 0;
-  OrderIndex order_numbers_;  // open order id -> its index in orders_
+  size_t named_ = 0;                           // entries in slot_table_
+  OrderRecords<OpenOrder, OrderLine> orders_;  // open orders
 };
 
 }  // namespace orderly::projections

@@ -47,7 +47,7 @@ void StatsReadModel::pay(const Order& o, int sign) {
   paid_cents_ += sign * o.total;
   paid_orders_ += sign;  // (unsigned wrap is undone by the matching +1)
   days_[o.day].revenue += sign * o.total;
-  for (const Line& l : lines_of(o)) {
+  for (const Line& l : orders_.lines_of(o)) {
     Sales& s = sales_[l.product_id];
     s.units += sign * l.quantity;
     s.revenue += sign * l.line_total;
@@ -55,10 +55,10 @@ void StatsReadModel::pay(const Order& o, int sign) {
 }
 
 void StatsReadModel::move_status(const Uuid& id, uint8_t to) {
-  const uint32_t number = order_numbers_.find(id);
-  if (number == OrderIndex::kNone)
+  Order* found = orders_.find(id);
+  if (found == nullptr)
     return;
-  Order& o = orders_[number];
+  Order& o = *found;
   if (paid(o.status) && !paid(to)) {
     // Its whole total leaves revenue, so its refunds must stop counting.
     refunded_cents_ -= o.refunded;
@@ -70,31 +70,8 @@ void StatsReadModel::move_status(const Uuid& id, uint8_t to) {
   ++by_status_[to];
   o.status = to;
   // Delivered and cancelled orders can no longer move revenue: let them go.
-  if (to == kDelivered || to == kCancelled) {
-    order_numbers_.erase(id);
-    o.kept = 0;
-    if (++let_go_ >= 65536 && let_go_ * 2 >= orders_.size())
-      compact_orders();
-  }
-}
-
-void StatsReadModel::compact_orders() {
-  std::vector<Order> orders;
-  std::vector<Line> lines;
-  orders.reserve(orders_.size() - let_go_);
-  order_numbers_.clear();
-  for (const Order& o : orders_) {
-    if (!o.kept)
-      continue;
-    Order& kept = orders.emplace_back(o);
-    kept.first_line = static_cast<uint32_t>(lines.size());
-    const auto span = lines_of(o);
-    lines.insert(lines.end(), span.begin(), span.end());
-    order_numbers_.insert(o.id, static_cast<uint32_t>(orders.size() - 1));
-  }
-  orders_ = std::move(orders);
-  order_lines_ = std::move(lines);
-  let_go_ = 0;
+  if (to == kDelivered || to == kCancelled)
+    orders_.close(o);
 }
 
 void StatsReadModel::apply(const EventView& ev) {
@@ -117,25 +94,14 @@ void StatsReadModel::apply(const EventView& ev) {
     }
     case EventType::kOrderPlaced: {
       const auto* e = ev.as<events::OrderPlaced>();
-      const Uuid id = fb_uuid(e->order_id());
-      uint32_t number = order_numbers_.find(id);
-      if (number == OrderIndex::kNone) {
-        number = static_cast<uint32_t>(orders_.size());
-        orders_.emplace_back();
-        order_numbers_.insert(id, number);
-      }
-      // Placed again while kept: counted as a new placement, its record
-      // replaced (the old lines stay behind until compaction).
-      Order& o = orders_[number];
-      o = Order{};
-      o.id = id;
+      // Placed again while live: counted as a new placement, its record
+      // replaced.
+      Order& o = orders_.place(fb_uuid(e->order_id()));
       o.day = day_of(ev.time_us());
       o.total = e->total_cents();
-      o.first_line = static_cast<uint32_t>(order_lines_.size());
       if (e->lines()) {
         for (const auto* l : *e->lines())
-          order_lines_.push_back({fb_uuid(l->product_id()), l->quantity(), l->line_total_cents()});
-        o.line_count = static_cast<uint32_t>(e->lines()->size());
+          orders_.add_line(o, {fb_uuid(l->product_id()), l->quantity(), l->line_total_cents()});
       }
       ++orders_total_;
       ++by_status_[kPending];
@@ -157,8 +123,8 @@ void StatsReadModel::apply(const EventView& ev) {
     case EventType::kPaymentRefunded: {
       const auto* e = ev.as<events::PaymentRefunded>();
       refunded_cents_ += e->amount_cents();
-      if (const uint32_t n = order_numbers_.find(fb_uuid(e->order_id())); n != OrderIndex::kNone)
-        orders_[n].refunded += e->amount_cents();  // undone if the order leaves revenue
+      if (Order* o = orders_.find(fb_uuid(e->order_id())))
+        o->refunded += e->amount_cents();  // undone if the order leaves revenue
       break;
     }
     case EventType::kAnalyticsRecorded: {
@@ -180,8 +146,8 @@ void StatsReadModel::apply(const EventView& ev) {
 
 Rows StatsReadModel::rows() const {
   Rows out;
-  out.reserve(1 + order_numbers_.size() + days_.size() + sales_.size() + products_.size() +
-              views_.size() + searches_.size());
+  out.reserve(1 + orders_.live() + days_.size() + sales_.size() + products_.size() + views_.size() +
+              searches_.size());
   auto key = [](std::string_view prefix, const Uuid& id) {
     std::string k(prefix);
     id.append_to(k);
@@ -197,9 +163,7 @@ Rows StatsReadModel::rows() const {
       .field("refunded_cents", refunded_cents_)
       .end_object();
   out.emplace_back("c", c.take());
-  for (const Order& o : orders_) {
-    if (!o.kept)
-      continue;
+  orders_.for_each_live([&](const Order& o) {
     JsonWriter w(96 + 64 * o.line_count);
     w.begin_object()
         .field("day", o.day)
@@ -208,11 +172,11 @@ Rows StatsReadModel::rows() const {
         .field("refunded", o.refunded)
         .key("lines")
         .begin_array();
-    for (const Line& l : lines_of(o))
+    for (const Line& l : orders_.lines_of(o))
       w.begin_array().value(l.product_id).value(l.quantity).value(l.line_total).end_array();
     w.end_array().end_object();
     out.emplace_back(key("o/", o.id), w.take());
-  }
+  });
   for (const auto& [day, d] : days_) {
     JsonWriter w(48);
     w.begin_array().value(d.revenue).value(d.orders).end_array();
@@ -239,8 +203,7 @@ Rows StatsReadModel::rows() const {
 //   format, counters, orders (the bulk: millions), then the small tables
 //   products, days (ascending), sales, views, searches.
 void StatsReadModel::save(BinaryWriter& out) const {
-  out.reserve(out.size() + 128 + orders_.size() * sizeof(Order) +
-              order_lines_.size() * sizeof(Line) + products_.size() * 64 +
+  out.reserve(out.size() + 128 + orders_.saved_bytes() + products_.size() * 64 +
               days_.size() * kDayBytes + sales_.size() * kSalesBytes + views_.size() * kViewBytes +
               searches_.size() * 32);
   out.u32(kSnapshotFormat);
@@ -258,11 +221,9 @@ void StatsReadModel::save_counters(BinaryWriter& out) const {
   out.i64(refunded_cents_);
 }
 
-// The records as they are, let-go ones included (fewer than half, see
-// move_status); the index is derived: load rebuilds it.
+// See OrderRecords::save: the index is derived, load rebuilds it.
 void StatsReadModel::save_orders(BinaryWriter& out) const {
-  out.pod_array(std::span<const Order>(orders_));
-  out.pod_array(std::span<const Line>(order_lines_));
+  orders_.save(out);
 }
 
 void StatsReadModel::save_tables(BinaryWriter& out) const {
@@ -319,23 +280,14 @@ void StatsReadModel::load_counters(BinaryReader& in) {
 }
 
 void StatsReadModel::load_orders(BinaryReader& in) {
-  in.pod_array(orders_);
-  in.pod_array(order_lines_);
-  if (!in.ok())
+  if (!orders_.load(in)) {
+    in.fail();
     return;
-  // The records are bytes from disk: every field is checked before use.
-  order_numbers_.reserve(orders_.size());
-  for (size_t i = 0; i < orders_.size() && in.ok(); ++i) {
-    const Order& o = orders_[i];
-    // Delivered and cancelled orders are let go (move_status): never kept.
-    if (o.kept > 1 || (o.kept && o.status > kShipped) ||
-        uint64_t{o.first_line} + o.line_count > order_lines_.size() || i >= OrderIndex::kNone) {
+  }
+  // Delivered and cancelled orders are let go (move_status): never live.
+  for (const Order& o : orders_.records()) {
+    if (o.live && o.status > kShipped)
       in.fail();
-    } else if (!o.kept) {
-      ++let_go_;
-    } else if (!order_numbers_.insert(o.id, static_cast<uint32_t>(i))) {
-      in.fail();  // an order twice
-    }
   }
 }
 
@@ -385,16 +337,11 @@ void StatsReadModel::load_tables(BinaryReader& in) {
 
 void StatsReadModel::expect_events(uint64_t events) {
   orders_.reserve(events);  // an order is at least one event
-  order_lines_.reserve(events);
-  order_numbers_.reserve(events);
 }
 
 void StatsReadModel::clear() {
   products_.clear();
   orders_.clear();
-  order_lines_.clear();
-  let_go_ = 0;
-  order_numbers_.clear();
   days_.clear();
   sales_.clear();
   views_.clear();

@@ -11,12 +11,11 @@
 
 #include <cstdint>
 #include <map>
-#include <span>
 #include <string>
 #include <vector>
 
 #include "core/uuid.h"
-#include "projections/order_index.h"
+#include "projections/order_records.h"
 #include "projections/projection.h"
 
 namespace orderly::projections {
@@ -75,9 +74,9 @@ class StatsReadModel final : public Projection {
     Uuid id;
     int64_t day = 0, total = 0;
     int64_t refunded = 0;                     // refunds of this order, counted in refunded_cents_
-    uint32_t first_line = 0, line_count = 0;  // order_lines_[first_line, + line_count)
+    uint32_t first_line = 0, line_count = 0;  // see OrderRecords
     uint8_t status = kPending;
-    uint8_t kept = 1;  // 0: delivered or cancelled, its record waits for compact_orders()
+    uint8_t live = 1;  // 0: delivered or cancelled, let go
     uint8_t unused[6] = {};
   };
   struct Sales {
@@ -90,13 +89,8 @@ class StatsReadModel final : public Projection {
   struct Named {
     std::string name, category;
   };
-  std::span<const Line> lines_of(const Order& o) const {
-    return {order_lines_.data() + o.first_line, o.line_count};
-  }
   void move_status(const Uuid& id, uint8_t to);
   void pay(const Order& o, int sign);
-  // Drops records no longer kept (and their lines) once they are half of all.
-  void compact_orders();
   // One snapshot section each, in the order save() writes them.
   void save_counters(BinaryWriter& out) const;
   void save_orders(BinaryWriter& out) const;
@@ -107,10 +101,7 @@ class StatsReadModel final : public Projection {
 
   // Binary ids: order events are folded millions of times per rebuild.
   absl::flat_hash_map<Uuid, Named, UuidHash> products_;
-  std::vector<Order> orders_;  // in placement order, let-go ones included
-  std::vector<Line> order_lines_;
-  size_t let_go_ = 0;         // records no longer kept
-  OrderIndex order_numbers_;  // kept order id -> its index in orders_
+  OrderRecords<Order, Line> orders_;  // until they can no longer move revenue
   std::map<int64_t, Day> days_;
   absl::flat_hash_map<Uuid, Sales, UuidHash> sales_;  // by product
   absl::flat_hash_map<Uuid, uint64_t, UuidHash> views_;
