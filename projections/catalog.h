@@ -125,7 +125,7 @@ class CatalogReadModel final : public Projection {
   std::unordered_map<std::string, Entry> products_;
   std::vector<Entry*> by_slot_;  // products are never erased
   // Stock levels by slot, apart from the entries: every order event touches
-  // them, and 16 bytes a product stay in cache where whole entries do not.
+  // them, and 32 bytes a product stay in cache where whole entries do not.
   std::vector<StockLevel> stock_;
   // Every word of every product -> the products holding it: a query word is
   // a prefix range of this sorted map, so search never scans all products.
