@@ -31,6 +31,7 @@ struct ApiOptions {
   double rate_limit_ip = 1000;      // requests per second, 0 = off
   double rate_limit_user = 100;
   std::string version = "0.1.0";
+  std::string currency = "USD";  // the shop's one currency (carts show it)
   // Origins allowed to call the API from a browser page ("*": any); empty:
   // no CORS headers (same-origin pages only).
   std::vector<std::string> cors_origins;

@@ -64,6 +64,7 @@ void dashboard(Context& ctx, const CallPtr& call) {
   call->answer(json_response(200, json::object{{"orders_total", d.orders_total},
                                                {"orders_by_status", std::move(by_status)},
                                                {"revenue_cents", d.revenue_cents},
+                                               {"refunded_cents", d.refunded_cents},
                                                {"average_order_cents", d.average_order_cents},
                                                {"revenue_by_day", std::move(days)},
                                                {"top_products", std::move(products)},

@@ -29,6 +29,12 @@ struct RegisterUser {
   Uuid user_id;
   std::string username, email, password_hash;  // hashed (argon2id) before it gets here
   std::string role = "customer";
+  // The first session's refresh token, issued in the same decision (empty
+  // hash: none), so that a retried registration appends nothing and can
+  // answer the first session again.
+  Uuid session_token_id{}, session_family_id{};
+  std::string session_token_hash{};
+  TimestampUs session_expires_at = 0;
 };
 struct ChangeRole {
   Uuid user_id;
@@ -53,7 +59,8 @@ struct RevokeRefreshToken {
 // --- catalog ---
 struct CreateProduct {
   Uuid product_id;
-  std::string sku, name, description, category, currency = "USD";
+  std::string sku, name, description, category;
+  std::string currency;  // empty: the shop's (ProcessorOptions::currency)
   int64_t price_cents = 0;
   int64_t stock = 0;
 };

@@ -99,11 +99,6 @@ uint64_t fingerprint_of(const Command& c, uint64_t request_fingerprint) {
   return z ^ (z >> 31);
 }
 
-// Refusals that are still recorded: a refresh token's reuse revokes its family.
-bool keeps_events_when_refused(const Command& c) {
-  return std::holds_alternative<RotateRefreshToken>(c);
-}
-
 }  // namespace
 
 struct CommandProcessor::Impl {
@@ -211,6 +206,7 @@ Status CommandProcessor::Impl::rebuild() {
     presize(state, store.last_position());
     idempotency.clear();
   }
+  state.currency = options.currency;  // configuration: neither folded nor snapshotted
   uint64_t n = 0;
   eventstore::LogQuery q;
   q.from_position = from + 1;
@@ -478,7 +474,7 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
 
     const size_t before = slot.sink.size();
     e.status = decide(state, item.command, meta, slot.sink);
-    if (!e.status.is_ok() && !keeps_events_when_refused(item.command))
+    if (!e.status.is_ok() && !keeps_events_when_refused(item.command, e.status))
       slot.sink.truncate(before);
     e.ev_begin = before;
     e.ev_end = slot.sink.size();

@@ -34,6 +34,7 @@ namespace orderly {
   X(42, CartItemRemoved, "cart.item_removed")                             \
   X(43, CartCleared, "cart.cleared")                                      \
   X(44, CartCheckedOut, "cart.checked_out")                               \
+  X(45, CartItemPriceChanged, "cart.item_price_changed")                  \
   X(60, OrderPlaced, "order.placed")                                      \
   X(61, OrderConfirmed, "order.confirmed")                                \
   X(62, OrderShipped, "order.shipped")                                    \

@@ -106,6 +106,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   auto models_loaded = std::async(std::launch::async, [&runner] { return runner.start(); });
   commands::ProcessorOptions processor_options;
   processor_options.queue_capacity = serve.queue_capacity;
+  processor_options.currency = common.currency;
   processor_options.snapshots = snapshots->get();
   auto processor = commands::CommandProcessor::start(**store, processor_options);
   if (!processor) {
@@ -169,6 +170,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   auto analytics = std::make_unique<commands::AnalyticsRecorder>(**processor);
   api::ApiOptions api_options;
   api_options.reservation_ttl_us = *ttl;
+  api_options.currency = common.currency;
   api_options.rate_limit_ip = *rate_ip;
   api_options.rate_limit_user = *rate_user;
   api_options.cors_origins = serve.cors_origins;

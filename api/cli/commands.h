@@ -14,6 +14,7 @@ struct CommonOptions {
   std::string data_dir = "./data";
   std::string sync = "always";
   std::string log_format;  // "" = text on a terminal, json otherwise
+  std::string currency = "USD";  // the shop's one currency (ISO 4217)
 };
 
 struct ServeOptions {

@@ -1,6 +1,7 @@
 // `orderly`: the one binary. Parses the command line (CLI11) and hands plain
 // option structs to the subcommands in cmd_*.cpp.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 
 #include "api/cli/commands.h"
@@ -24,6 +25,18 @@ int main(int argc, char** argv) {
     cmd->add_option("--log-format", common.log_format, "text or json (default: text on a terminal)")
         ->envname("ORDERLY_LOG_FORMAT")
         ->check(CLI::IsMember({"text", "json"}));
+    cmd->add_option("--currency", common.currency,
+                    "The shop's one currency (ISO 4217): products in another are refused")
+        ->envname("ORDERLY_CURRENCY")
+        ->check(
+            [](const std::string& c) {
+              const bool ok = c.size() == 3 && std::all_of(c.begin(), c.end(), [](char ch) {
+                                return ch >= 'A' && ch <= 'Z';
+                              });
+              return ok ? std::string() : "must be three capital letters such as USD or EUR";
+            },
+            "CURRENCY")
+        ->capture_default_str();
   };
 
   ServeOptions serve;
