@@ -128,7 +128,7 @@ TEST_CASE("email TLS: required against a server without STARTTLS fails, nothing 
   CHECK(smtp.messages().empty());
 }
 
-TEST_CASE("email TLS: off sends in clear even where STARTTLS is offered; opportunistic upgrades") {
+TEST_CASE("email TLS: off sends in clear even where STARTTLS is offered, opportunistic upgrades") {
   TempDir dir;
   TestPki pki(dir.sub("pki"));
   TlsSmtpSink smtp(dir.sub("smtp"), Mode::kStartTlsOptional, &pki);

@@ -68,7 +68,7 @@ int64_t checked_revenue(const json::value& d) {
 
 }  // namespace
 
-TEST_CASE("money: cancelling a paid order refunds it in the same commit; revenue stays true") {
+TEST_CASE("money: cancelling a paid order refunds it in the same commit, revenue stays true") {
   ServerUnderTest server({"--no-demo"});
   HttpClient c = server.client();
   Session admin = server.admin();
@@ -194,7 +194,7 @@ TEST_CASE("currency: one per deployment, refused otherwise, carried by orders an
   CHECK(bad.exit_code != 0);
 }
 
-TEST_CASE("cart: never more than available; keeps the price a line was added at") {
+TEST_CASE("cart: never more than available, keeps the price a line was added at") {
   ServerUnderTest server({"--no-demo"});
   HttpClient c = server.client();
   Session admin = server.admin();

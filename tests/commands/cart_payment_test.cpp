@@ -57,7 +57,7 @@ TEST_CASE("cart: checkout with a short line reserves nothing and keeps the cart"
   CHECK(h.state.products.at(pot).reserved == 0);
 }
 
-TEST_CASE("cart: a line keeps its price; checkout after a change is refused once, then goes") {
+TEST_CASE("cart: a line keeps its price, checkout after a change is refused once, then goes") {
   Harness h;
   const Uuid cup = h.product(1000, 10);
   const Uuid user = new_id();
