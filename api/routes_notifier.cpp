@@ -1,8 +1,8 @@
 // The notification history as users and admins read it:
 //
 //   GET  /api/notifications       ?status&channel&user_id&page&per_page
-//        newest first; a customer's own (user_id: only their own, else
-//        403), everyone's for an admin
+//        newest first; a customer's own (another user_id matches none of
+//        them: an empty page), everyone's for an admin
 //   GET  /api/notifications/{id}  {notification}: its owner or an admin;
 //        404 for anyone else, as for an id that does not exist (no probing)
 //
@@ -79,18 +79,22 @@ void list_notifications(Context& ctx, const CallPtr& call) {
     errors.push_back({"user_id", "must be a user id"});
   if (!errors.empty())
     return call->answer(problem(422, "validation_failed", "the filters are not valid", errors));
+  std::string user_text = user.value_or("");
   if (!call->who->is_admin()) {
-    // A customer's history is their own: naming another user is refused,
-    // whether or not that user exists.
-    if (user && *Uuid::parse(*user) != call->who->user_id)
-      return call->answer(problem(403, "forbidden", "customers read their own notifications"));
-    user = call->who->user_id_text;
+    // A customer's list is their own history, which the filters narrow:
+    // another user's id matches nothing of it (an empty page, the same
+    // whether or not that user exists).
+    if (user && *Uuid::parse(*user) != call->who->user_id) {
+      return call->answer(json_response(
+          200, page_json(projections::NotificationPage::of(paging->page, paging->per_page),
+                         notification_json)));
+    }
+    user_text = call->who->user_id_text;
   } else if (user) {
-    user = Uuid::parse(*user)->to_string();  // the canonical spelling
+    user_text = Uuid::parse(*user)->to_string();  // the canonical spelling
   }
   // (The filter holds views: of these strings, alive until the answer.)
-  const std::string user_text = user.value_or(""), status_text = status.value_or(""),
-                    channel_text = channel.value_or("");
+  const std::string status_text = status.value_or(""), channel_text = channel.value_or("");
   const projections::NotificationFilter filter{user_text, status_text, channel_text};
   auto result = ctx.model<projections::NotificationsReadModel>("notifications")
                     ->list(filter, paging->page, paging->per_page);
