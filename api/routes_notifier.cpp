@@ -16,6 +16,9 @@
 //   POST /api/admin/notifications/{id}/outcome {"status": "sent"} or
 //        {"status": "failed", "error": "...", "will_retry": true} -> 204
 //   GET  /api/admin/notifications/{id}         one notification, as of the log's end
+//   POST /api/admin/notifications/websocket-pushes  {"pushes": [...]} -> 204
+//        what became of the pushes of `orderly notify websocket`
+//        (api/notify/ws_push_json.h), recorded as one event
 //   GET  /api/admin/email-facts/{position}     what that email says
 //
 // The first two wait for the read models and the pipeline, so they run on a
@@ -27,6 +30,8 @@
 #include "api/context.h"
 #include "api/fields.h"
 #include "api/notify/email_notifier.h"
+#include "api/notify/ws_push_json.h"
+#include "core/ids.h"
 #include "projections/notifications.h"
 
 namespace orderly::api {
@@ -195,6 +200,27 @@ void get_notification(Context& ctx, const CallPtr& call) {
   });
 }
 
+void record_websocket_pushes(Context& ctx, const CallPtr& call) {
+  auto body = call->json_body();
+  if (!body)
+    return;
+  RecordWebSocketPushes batch;
+  batch.batch_id = new_id_value();
+  std::vector<FieldError> errors;
+  read_ws_pushes(*body, batch, errors);
+  if (!errors.empty())
+    return call->answer(problem(422, "validation_failed", "the pushes are not valid", errors));
+  for (WebSocketPushOutcome& p : batch.pushes) {
+    if (p.notification_id.is_nil())
+      p.notification_id = *Uuid::parse(new_uuid_v7(p.pushed_at));
+  }
+  ctx.run(call, std::move(batch), call->meta(), "", [](const CallPtr& call, const CommandReply& r) {
+    Response res;
+    res.status = 204;
+    call->answer(with_position(std::move(res), r.last_position));
+  });
+}
+
 void email_facts_route(Context& ctx, const CallPtr& call) {
   const auto it = call->params.find("position");
   // (Both arms string_view: `? "" : it->second` would make a temporary
@@ -243,6 +269,8 @@ void add_notifier_routes(Context& ctx) {
   r.add("POST", "/api/admin/notifications", Access::kAdmin, on(request_notification));
   r.add("GET", "/api/admin/notifications/{id}", Access::kAdmin, on(get_notification));
   r.add("POST", "/api/admin/notifications/{id}/outcome", Access::kAdmin, on(record_outcome));
+  r.add("POST", "/api/admin/notifications/websocket-pushes", Access::kAdmin,
+        on(record_websocket_pushes));
   r.add("GET", "/api/admin/email-facts/{position}", Access::kAdmin, on(email_facts_route));
 }
 

@@ -58,7 +58,7 @@ Status WebSocketPushRecorder::flush() {
   }
   Status last;
   for (size_t at = 0; at < taken.size();) {
-    const size_t n = std::min(kMaxPushesPerBatch, taken.size() - at);
+    const size_t n = std::min(max_batch_, taken.size() - at);
     RecordWebSocketPushes batch;
     batch.batch_id = *Uuid::parse(new_uuid_v7());
     batch.pushes.assign(

@@ -42,8 +42,8 @@ class WebSocketPushRecorder {
 
   // One outcome; a nil notification_id gets a new one.
   void record(WebSocketPushOutcome outcome);
-  // Submits what is pending now, in batches of at most kMaxPushesPerBatch,
-  // and waits until they are recorded.
+  // Submits what is pending now, in batches of at most `max_batch`, and
+  // waits until they are recorded.
   Status flush();
   // Flushes what is pending and ends the background thread; outcomes
   // recorded later are lost (counted). Idempotent.

@@ -303,3 +303,46 @@ TEST_CASE("notifications: pushes to a client that cannot keep up are recorded as
   CHECK(total_of(c.send("GET", "/api/notifications?status=dropped", admin.access_token)) ==
         total_of(dropped));
 }
+
+TEST_CASE("notifications: pushes of `orderly notify websocket` are recorded in the engine's log") {
+  TempDir nats_dir;
+  NatsServer nats(nats_dir.sub("nats"));
+  ServerUnderTest server({"--nats-url", nats.url()});
+  NotifierUnderTest feed(server, "websocket", nats.url(), {"--http-address", "127.0.0.1:0"});
+  REQUIRE(feed.port != 0);
+  HttpClient c = server.client();
+  HttpClient feed_http(feed.port);
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (str(feed_http.request("GET", "/health").json(), "status") != "ok" &&
+         Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(str(feed_http.request("GET", "/health").json(), "status") == "ok");
+  Session ada = server.register_user("ada");
+  // Ada's feed is the notifier's; nobody listens to the engine's own.
+  WsClient ws(feed.port, "/ws/notifications?access_token=" + ada.access_token);
+  REQUIRE(ws.status() == 101);
+  place_order(c, ada, cup_of(c));
+  REQUIRE(read_until(ws, "order.created"));
+  auto pushes = poll(c, "/api/notifications?channel=websocket", ada.access_token,
+                     [](const HttpResult& r) { return total_of(r) >= 1; });
+  REQUIRE(total_of(pushes) == 1);
+  const json::value n = items_of(pushes)[0];
+  CHECK(str(n, "template") == "order.created");
+  CHECK(str(n, "status") == "sent");
+  CHECK(str(n, "user_id") == ada.id);
+  // Malformed batches are refused with every field named; customers may not post them.
+  Session admin = server.admin();
+  auto bad = c.send("POST", "/api/admin/notifications/websocket-pushes", admin.access_token,
+                    R"({"pushes":[{"user_id":"x","type":"","source_position":0,)"
+                    R"("pushed_at":"yesterday","status":"lost"}]})");
+  CHECK(bad.status == 422);
+  const std::string body = bad.body;
+  for (const char* field : {"pushes[0].user_id", "pushes[0].type", "pushes[0].source_position",
+                            "pushes[0].pushed_at", "pushes[0].status"}) {
+    CHECK_MESSAGE(body.find(field) != std::string::npos, field);
+  }
+  CHECK(c.send("POST", "/api/admin/notifications/websocket-pushes", ada.access_token,
+               R"({"pushes":[]})")
+            .status == 403);
+}
