@@ -46,8 +46,9 @@ using WsDone = std::function<void(WsDelivery, std::string_view reason)>;
 // One WebSocket connection as the application sees it. send() queues a
 // text message; a connection whose queue is full (a client that cannot keep
 // up) is closed with 1008 instead of growing memory. `done`, when given, is
-// called exactly once with the message's fate, on a thread of the server
-// (keep it short: a mutex and an append). Safe from any thread.
+// called once with the message's fate, on a thread of the server (keep it
+// short: a mutex and an append); not at all for a message whose send is
+// still queued when the server itself is destroyed. Safe from any thread.
 class WsSink {
  public:
   virtual ~WsSink() = default;

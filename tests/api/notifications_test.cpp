@@ -241,6 +241,11 @@ TEST_CASE("notifications: WebSocket pushes are recorded as sent, kept across res
   auto verify =
       run_command({ORDERLY_BINARY, "rebuild", "--all", "--verify", "--data-dir", server.data});
   CHECK_MESSAGE(verify.exit_code == 0, verify.output);
+  auto replay = run_command({ORDERLY_BINARY, "replay", "--type",
+                             "notification.websocket_pushes_recorded", "--data-dir", server.data});
+  CHECK(replay.exit_code == 0);
+  CHECK_MESSAGE(replay.output.find("\"order.status_changed\"") != std::string::npos, replay.output);
+  CHECK(run_command({ORDERLY_BINARY, "verify", "--data-dir", server.data}).exit_code == 0);
   server.start();
   HttpClient again = server.client();
   Session ada2 = server.login("ada@example.com", "password-of-ada");
