@@ -58,29 +58,34 @@ Status WebSocketPushRecorder::flush() {
   }
   Status last;
   for (size_t at = 0; at < taken.size();) {
+    const auto first = taken.begin() + static_cast<std::ptrdiff_t>(at);
     const size_t n = std::min(max_batch_, taken.size() - at);
     RecordWebSocketPushes batch;
     batch.batch_id = *Uuid::parse(new_uuid_v7());
-    batch.pushes.assign(
-        std::make_move_iterator(taken.begin() + static_cast<std::ptrdiff_t>(at)),
-        std::make_move_iterator(taken.begin() + static_cast<std::ptrdiff_t>(at + n)));
-    Status st = submit_(batch);
-    if (!st.is_ok()) {
-      last = st;
-      std::lock_guard lock(mu_);
-      if (st.code() == ErrorCode::kOverloaded && !stopping_) {
-        // Put them back in front: the next interval tries again (bounded
-        // by max_pending: what does not fit is lost).
-        const size_t room = max_pending_ > pending_.size() ? max_pending_ - pending_.size() : 0;
-        const size_t keep = std::min(room, batch.pushes.size());
-        pending_.insert(
-            pending_.begin(), std::make_move_iterator(batch.pushes.begin()),
-            std::make_move_iterator(batch.pushes.begin() + static_cast<std::ptrdiff_t>(keep)));
-        lost_ += batch.pushes.size() - keep;
-      } else {
-        lost_ += batch.pushes.size();  // refused for good (or shutting down)
-      }
+    batch.pushes.assign(std::make_move_iterator(first),
+                        std::make_move_iterator(first + static_cast<std::ptrdiff_t>(n)));
+    const Status st = submit_(batch);
+    if (st.is_ok()) {
+      at += n;
+      continue;
     }
+    std::lock_guard lock(mu_);
+    if (st.code() == ErrorCode::kOverloaded && !stopping_) {
+      // This batch and those after it go back in front, in order: the next
+      // interval tries again (bounded by max_pending: what does not fit is
+      // lost).
+      std::vector<WebSocketPushOutcome> back = std::move(batch.pushes);
+      back.insert(back.end(), std::make_move_iterator(first + static_cast<std::ptrdiff_t>(n)),
+                  std::make_move_iterator(taken.end()));
+      const size_t room = max_pending_ > pending_.size() ? max_pending_ - pending_.size() : 0;
+      const size_t keep = std::min(room, back.size());
+      pending_.insert(pending_.begin(), std::make_move_iterator(back.begin()),
+                      std::make_move_iterator(back.begin() + static_cast<std::ptrdiff_t>(keep)));
+      lost_ += back.size() - keep;
+      return st;
+    }
+    lost_ += n;  // refused for good (or shutting down)
+    last = st;
     at += n;
   }
   return last;
