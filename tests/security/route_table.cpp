@@ -316,6 +316,17 @@ std::vector<Operation> build() {
        na,
        {},
        [](const Ids& i) { return at("/api/admin/notifications/" + i.notification); }},
+      {"POST",
+       "/api/admin/notifications/websocket-pushes",
+       admin,
+       na,
+       {},
+       [](const Ids& i) {
+         return at("/api/admin/notifications/websocket-pushes",
+                   R"({"pushes":[{"user_id":")" + i.user +
+                       R"(","type":"order.created","source_position":1,)"
+                       R"("pushed_at":"2026-01-01T00:00:00.000Z","status":"sent"}]})");
+       }},
   };
 }
 
