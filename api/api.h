@@ -52,6 +52,9 @@ class Api {
   // Before the HTTP server stops: closes WebSocket clients and finishes
   // password work (later logins are refused with 503).
   void shutdown();
+  // After the HTTP server has stopped, before the command pipeline does:
+  // records what became of the last WebSocket pushes.
+  void stop_recording();
   // After the command pipeline has stopped, while the HTTP server object
   // still exists: answers any read-your-writes wait still pending.
   void finish_waits();

@@ -154,6 +154,20 @@ struct RecordNotificationFailed {
 struct RetryNotification {
   Uuid notification_id;
 };
+// What became of WebSocket pushes, recorded in batches by the engine
+// (commands/ws_push_recorder.h): one event for the whole batch.
+struct WebSocketPushOutcome {
+  Uuid notification_id, user_id;
+  std::string type;  // the pushed message's type, e.g. "order.created"
+  uint64_t source_position = 0;
+  TimestampUs pushed_at = 0;
+  bool dropped = false;
+  std::string reason;  // why it was dropped
+};
+struct RecordWebSocketPushes {
+  Uuid batch_id;  // the stream notification-<batch id>
+  std::vector<WebSocketPushOutcome> pushes;
+};
 
 // --- analytics (recorded in batches: commands/analytics_recorder.h) ---
 struct RecordAnalytics {
@@ -162,13 +176,13 @@ struct RecordAnalytics {
   std::vector<std::pair<std::string, uint32_t>> searches;  // normalised query -> count
 };
 
-using Command =
-    std::variant<RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken,
-                 RevokeRefreshToken, CreateProduct, UpdateProduct, DiscontinueProduct, SetStock,
-                 AdjustStock, AddToCart, SetCartQuantity, RemoveFromCart, ClearCart, Checkout,
-                 PlaceOrder, ChangeOrderStatus, CancelOrder, ExpireOrder, CreatePayment,
-                 ConfirmPayment, RefundPayment, RequestNotification, RecordNotificationSent,
-                 RecordNotificationFailed, RetryNotification, RecordAnalytics>;
+using Command = std::variant<RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken,
+                             RevokeRefreshToken, CreateProduct, UpdateProduct, DiscontinueProduct,
+                             SetStock, AdjustStock, AddToCart, SetCartQuantity, RemoveFromCart,
+                             ClearCart, Checkout, PlaceOrder, ChangeOrderStatus, CancelOrder,
+                             ExpireOrder, CreatePayment, ConfirmPayment, RefundPayment,
+                             RequestNotification, RecordNotificationSent, RecordNotificationFailed,
+                             RetryNotification, RecordAnalytics, RecordWebSocketPushes>;
 
 std::string_view order_status_name(OrderStatus s);
 std::optional<OrderStatus> parse_order_status(std::string_view s);

@@ -113,6 +113,9 @@ struct Decider {
   Status operator()(const RetryNotification& c) {
     return decide_retry_notification(find_in(s.notifications, c.notification_id), c, meta, out);
   }
+  Status operator()(const RecordWebSocketPushes& c) {
+    return decide_record_websocket_pushes(c, meta, out);
+  }
 };
 
 }  // namespace

@@ -48,7 +48,8 @@ namespace orderly {
   X(101, NotificationSent, "notification.sent")                           \
   X(102, NotificationFailed, "notification.failed")                       \
   X(103, NotificationRetryRequested, "notification.retry_requested")      \
-  X(120, AnalyticsRecorded, "analytics.recorded")
+  X(120, AnalyticsRecorded, "analytics.recorded")                         \
+  X(104, WebSocketPushesRecorded, "notification.websocket_pushes_recorded")
 
 enum class EventType : uint16_t {
 #define ORDERLY_X(id, table, name) k##table = id,

@@ -232,6 +232,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   log->info("signal {} received: finishing in-flight requests, draining the command pipeline", sig);
   http_api.shutdown();                        // WebSocket clients told, waits answered
   (*server)->stop(std::chrono::seconds(10));  // no new requests; answers in flight delivered
+  http_api.stop_recording();                  // the last WebSocket push outcomes recorded
   analytics.reset();                          // pending view/search counts recorded
   if (fanout)
     fanout->stop();
