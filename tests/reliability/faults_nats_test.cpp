@@ -118,11 +118,12 @@ void follow_feed(Customer& c, std::atomic<bool>& stop) {
   }
 }
 
-// Every notification of the customer's history, through the pages.
+// Every email of the customer's history (WebSocket pushes are recorded too), through the pages.
 std::vector<json::value> notification_history(HttpClient& http, const Session& s) {
   std::vector<json::value> out;
   for (int page = 1; page < 1000; ++page) {
-    auto r = http.send("GET", "/api/notifications?per_page=100&page=" + std::to_string(page),
+    auto r = http.send("GET",
+                       "/api/notifications?channel=email&per_page=100&page=" + std::to_string(page),
                        s.access_token);
     if (r.status != 200)
       break;

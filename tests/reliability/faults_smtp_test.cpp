@@ -73,7 +73,8 @@ struct NotificationState {
 
 std::vector<NotificationState> history(HttpClient& c, const Session& user) {
   std::vector<NotificationState> out;
-  const json::value v = c.send("GET", "/api/notifications?per_page=100", user.access_token).json();
+  const json::value v =
+      c.send("GET", "/api/notifications?channel=email&per_page=100", user.access_token).json();
   for (const auto& n : v.as_object().at("items").as_array()) {
     const auto& o = n.as_object();
     out.push_back({str(n, "id"), str(n, "status"),
