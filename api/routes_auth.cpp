@@ -90,8 +90,10 @@ void start_session(Context& ctx, const CallPtr& call, int status, json::object u
   ctx.run(call, issue, meta, "",
           [&ctx, user = std::move(user), role, refresh, status](const CallPtr& call,
                                                                 const CommandReply& r) {
-            call->answer(with_position(
-                json_response(status, session_json(ctx, user, role, refresh)), r.last_position));
+            Response res = json_response(status, session_json(ctx, user, role, refresh));
+            if (status == 201)  // registered: the new account is the caller's own
+              res.header("Location", "/api/auth/me");
+            call->answer(with_position(std::move(res), r.last_position));
           });
 }
 
