@@ -34,17 +34,6 @@ std::string_view model_of(std::string_view path) {
   return "";
 }
 
-// A client's X-Request-Id is echoed when it is short and printable;
-// otherwise the server makes one.
-std::string request_id_of(const Request& req) {
-  const std::string_view given = req.header("x-request-id");
-  if (!given.empty() && given.size() <= 128 &&
-      std::all_of(given.begin(), given.end(), [](char c) { return c > 32 && c < 127; })) {
-    return std::string(given);
-  }
-  return new_uuid_v7();
-}
-
 // A handler that throws (a bug) answers 500 and is logged; the server keeps going.
 void run_handler(Context& ctx, const Route& route, const CallPtr& call) {
   try {
@@ -159,13 +148,6 @@ Result<Principal> ws_caller(const Context& ctx, const Request& req) {
   return principal_of(ctx, *id, claims->sub);
 }
 
-// Whether an upgrade brought a token at all (?access_token= or Authorization).
-bool ws_token_sent(const Request& req) {
-  Call probe;
-  probe.request = req;
-  return !probe.query("access_token").value_or("").empty() || !req.header("authorization").empty();
-}
-
 }  // namespace
 
 WsEndpoint Api::websocket_endpoint() {
@@ -178,7 +160,7 @@ WsEndpoint Api::websocket_endpoint() {
     if (!who) {
       refusal = problem_from(who.status());
       // Refused with a token in hand (a bad or expired one), or for want of one.
-      add_challenge(*refusal, ws_token_sent(req));
+      add_challenge(*refusal, websocket_token_sent(req));
     } else if (wants_all_events(req) && !who->is_admin()) {
       refusal = problem(403, "forbidden", "scope=all is for admins");
     }

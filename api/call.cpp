@@ -8,6 +8,7 @@
 
 #include "api/problem.h"
 #include "core/digest.h"
+#include "core/ids.h"
 
 namespace orderly::api {
 
@@ -100,6 +101,15 @@ Result<std::optional<uint32_t>> Call::if_match() const {
   return std::optional<uint32_t>(version);
 }
 
+std::string request_id_of(const Request& req) {
+  const std::string_view given = req.header("x-request-id");
+  if (!given.empty() && given.size() <= 128 &&
+      std::all_of(given.begin(), given.end(), [](char c) { return c > 32 && c < 127; })) {
+    return std::string(given);
+  }
+  return new_uuid_v7();
+}
+
 std::string etag_of(uint64_t version) {
   return "\"" + std::to_string(version) + "\"";
 }
@@ -179,6 +189,12 @@ Result<std::string> websocket_token(const Request& req) {
   if (!jwt_alphabet || token.size() > 4096)
     return Status::unauthorized("the access token is not a JWT");
   return token;
+}
+
+bool websocket_token_sent(const Request& req) {
+  Call probe;
+  probe.request = req;
+  return !probe.query("access_token").value_or("").empty() || !req.header("authorization").empty();
 }
 
 bool wants_all_events(const Request& req) {

@@ -57,6 +57,10 @@ struct Call {
   void fail(const Status& st) const;
 };
 
+// The X-Request-Id of an answer to `req`: the client's, echoed when it is
+// short and printable; otherwise a new one.
+std::string request_id_of(const Request& req);
+
 // The ETag of an aggregate at a stream version: "\"<version>\"" (strong).
 std::string etag_of(uint64_t version);
 
@@ -64,6 +68,9 @@ std::string etag_of(uint64_t version);
 // headers on a WebSocket) or Authorization: Bearer; unauthorized when
 // neither is there.
 Result<std::string> websocket_token(const Request& req);
+// Whether an upgrade brought a token at all (valid or not): a refusal then
+// says invalid_token (see add_challenge).
+bool websocket_token_sent(const Request& req);
 // ?scope=all: an admin asking for every event.
 bool wants_all_events(const Request& req);
 

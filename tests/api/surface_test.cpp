@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "tests/api/server.h"
+#include "tests/support/services.h"
 
 using namespace orderly::testing;
 
@@ -207,6 +208,27 @@ TEST_CASE("surface: the WebSocket's 101 carries X-Request-Id, echoed when sent")
   const std::string made = upgrade(server.port, target, "");
   REQUIRE(made.starts_with("HTTP/1.1 101"));
   CHECK(made.find("X-Request-Id: ") != std::string::npos);
+}
+
+TEST_CASE("surface: `orderly notify websocket` answers the same headers") {
+  TempDir nats_dir;
+  NatsServer nats(nats_dir.sub("nats"));
+  ServerUnderTest server({"--nats-url", nats.url()});
+  NotifierUnderTest feed(server, "websocket", nats.url(), {"--http-address", "127.0.0.1:0"});
+  REQUIRE(feed.port != 0);
+  Session ada = server.register_user("ada");
+
+  const std::string ok = upgrade(feed.port, "/ws/notifications?access_token=" + ada.access_token,
+                                 "X-Request-Id: trace-feed-1\r\n");
+  INFO(ok);
+  CHECK(ok.starts_with("HTTP/1.1 101"));
+  CHECK(ok.find("X-Request-Id: trace-feed-1\r\n") != std::string::npos);
+  const std::string refused = upgrade(feed.port, "/ws/notifications?access_token=nonsense", "");
+  CHECK(refused.starts_with("HTTP/1.1 401"));
+  CHECK(refused.find("WWW-Authenticate: Bearer error=\"invalid_token\"") != std::string::npos);
+  CHECK(refused.find("X-Request-Id: ") != std::string::npos);
+  HttpClient feed_http(feed.port);
+  CHECK(!feed_http.request("GET", "/health").header("x-request-id").empty());
 }
 
 TEST_CASE("surface: /health names the service and the time") {
