@@ -187,6 +187,10 @@ void Api::shutdown() {
   ctx_->notifier_workers.stop();
 }
 
+void Api::stop_recording() {
+  ctx_->pushes->stop();
+}
+
 void Api::finish_waits() {
   ctx_->waiter.stop();
 }

@@ -31,6 +31,7 @@ struct ApiOptions {
   double rate_limit_ip = 1000;      // requests per second, 0 = off
   double rate_limit_user = 100;
   std::string version = "0.1.0";
+  std::string currency = "USD";  // the shop's one currency (carts show it)
   // Origins allowed to call the API from a browser page ("*": any); empty:
   // no CORS headers (same-origin pages only).
   std::vector<std::string> cors_origins;
@@ -51,6 +52,9 @@ class Api {
   // Before the HTTP server stops: closes WebSocket clients and finishes
   // password work (later logins are refused with 503).
   void shutdown();
+  // After the HTTP server has stopped, before the command pipeline does:
+  // records what became of the last WebSocket pushes.
+  void stop_recording();
   // After the command pipeline has stopped, while the HTTP server object
   // still exists: answers any read-your-writes wait still pending.
   void finish_waits();

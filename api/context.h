@@ -41,6 +41,9 @@ struct Api::Context {
   RateLimiter ip_limiter, user_limiter;
   PositionWaiter waiter;
   WsHub hub;
+  // What became of each push to the user an event concerns (api/ws_hub.h),
+  // recorded as one event a second.
+  std::shared_ptr<commands::WebSocketPushRecorder> pushes;
   WorkerPool password_workers{2, 256};   // argon2id off the I/O threads
   WorkerPool notifier_workers{2, 1024};  // routes_notifier.cpp: they wait for the pipeline
 
@@ -63,7 +66,11 @@ struct Api::Context {
               auto o = model<projections::OrdersReadModel>("orders")->get(order.to_string());
               return o ? Uuid::parse(o->user_id) : std::nullopt;
             },
-            options.nats_url) {}
+            options.nats_url),
+        pushes(std::make_shared<commands::WebSocketPushRecorder>(
+            commands::WebSocketPushRecorder::through(p))) {
+    hub.record_pushes(pushes);
+  }
 
   // The read model queries should use now (swapped by online rebuilds).
   template <typename T>

@@ -40,8 +40,9 @@ std::string state_json(const ShopState& s, Aggregate aggregate, const Uuid& id) 
         return "null";
       const ProductState& p = it->second;
       return "{\"name\":" + json_quote(p.name) + ",\"sku\":" + json_quote(p.sku) +
-             ",\"price_cents\":" + num(p.price_cents) + ",\"stock\":" + num(p.stock) +
-             ",\"reserved\":" + num(p.reserved) + ",\"available\":" + num(p.available()) +
+             ",\"currency\":" + json_quote(p.currency) + ",\"price_cents\":" + num(p.price_cents) +
+             ",\"stock\":" + num(p.stock) + ",\"reserved\":" + num(p.reserved) +
+             ",\"available\":" + num(p.available()) +
              ",\"status\":" + (p.discontinued ? "\"discontinued\"" : "\"active\"") + "}";
     }
     case Aggregate::kOrder: {
@@ -51,6 +52,8 @@ std::string state_json(const ShopState& s, Aggregate aggregate, const Uuid& id) 
       const OrderState& o = it->second;
       return "{\"user_id\":" + json_quote(o.user_id.to_string()) +
              ",\"status\":" + json_quote(order_status_name(o.status)) +
+             (o.paid_by.is_nil() ? std::string()
+                                 : ",\"paid_by\":" + json_quote(o.paid_by.to_string())) +
              ",\"total_cents\":" + num(o.total_cents) +
              ",\"reservation_expires_at\":" + json_quote(format_rfc3339(o.expires_at)) +
              ",\"items\":" + items_json(o.lines) + "}";
@@ -59,7 +62,15 @@ std::string state_json(const ShopState& s, Aggregate aggregate, const Uuid& id) 
       auto it = s.carts.find(id);
       if (it == s.carts.end())
         return "null";
-      return "{\"items\":" + items_json(it->second.lines) + "}";
+      std::string items = "[";
+      for (const CartLine& l : it->second.lines) {
+        if (items.size() > 1)
+          items += ",";
+        items += "{\"product_id\":" + json_quote(l.product_id.to_string()) +
+                 ",\"quantity\":" + num(l.quantity) +
+                 ",\"unit_price_cents\":" + num(l.unit_price_cents) + "}";
+      }
+      return "{\"items\":" + items + "]}";
     }
     case Aggregate::kPayment: {
       auto it = s.payments.find(id);

@@ -60,6 +60,7 @@ int http_status_of(ErrorCode code) {
     case ErrorCode::kAlreadyExists:
     case ErrorCode::kInsufficientStock:
     case ErrorCode::kInvalidTransition:
+    case ErrorCode::kPriceChanged:
       return 409;
     case ErrorCode::kUnauthorized:
       return 401;

@@ -1,5 +1,6 @@
-// Stats, notifications, the audit views of the log, projections, and the
-// operational endpoints (/health, /ready, /metrics).
+// Stats, notification retries, the audit views of the log, projections,
+// and the operational endpoints (/health, /ready, /metrics). Reading
+// notifications: routes_notifier.cpp.
 #include <boost/json.hpp>
 
 #include "api/context.h"
@@ -15,18 +16,6 @@ extern const char kEmbedded_openapi_json[];
 extern const char kEmbedded_docs_html[];
 
 namespace orderly::api {
-
-json::object notification_json(const projections::NotificationRow& n) {
-  json::object o{
-      {"id", n.id},
-      {"channel", n.channel},
-      {"template", n.template_name},
-      {"status", n.status},
-      {"attempts", n.attempts},
-      {"last_error", n.last_error.empty() ? json::value(nullptr) : json::value(n.last_error)},
-      {"created_at", format_rfc3339(n.created_at)}};
-  return o;
-}
 
 namespace {
 
@@ -64,6 +53,7 @@ void dashboard(Context& ctx, const CallPtr& call) {
   call->answer(json_response(200, json::object{{"orders_total", d.orders_total},
                                                {"orders_by_status", std::move(by_status)},
                                                {"revenue_cents", d.revenue_cents},
+                                               {"refunded_cents", d.refunded_cents},
                                                {"average_order_cents", d.average_order_cents},
                                                {"revenue_by_day", std::move(days)},
                                                {"top_products", std::move(products)},
@@ -71,15 +61,6 @@ void dashboard(Context& ctx, const CallPtr& call) {
                                                {"most_viewed", std::move(viewed)},
                                                {"trending_searches", std::move(searches)},
                                                {"low_stock", std::move(low)}}));
-}
-
-void notifications(Context& ctx, const CallPtr& call) {
-  auto paging = call->page_query();
-  if (!paging)
-    return call->fail(paging.status());
-  auto result = ctx.model<projections::NotificationsReadModel>("notifications")
-                    ->list(call->who->user_id_text, paging->page, paging->per_page);
-  call->answer(json_response(200, page_json(result, notification_json)));
 }
 
 void retry_notification(Context& ctx, const CallPtr& call) {
@@ -293,7 +274,6 @@ void add_admin_routes(Context& ctx) {
     return [&ctx, fn](const CallPtr& c) { fn(ctx, c); };
   };
   r.add("GET", "/api/stats/dashboard", Access::kAdmin, on(dashboard));
-  r.add("GET", "/api/notifications", Access::kUser, on(notifications));
   r.add("POST", "/api/notifications/{id}/retry", Access::kAdmin, on(retry_notification));
   r.add("GET", "/api/admin/events", Access::kAdmin, on(admin_events));
   r.add("GET", "/api/admin/streams/{stream}", Access::kAdmin, on(admin_stream));

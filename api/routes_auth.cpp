@@ -11,6 +11,9 @@
 #include "commands/password.h"
 #include "commands/user.h"
 #include "core/digest.h"
+#include "core/schemas/user_events_generated.h"
+#include "core/text.h"
+#include "eventstore/store.h"
 #include "projections/users.h"
 
 namespace orderly::api {
@@ -62,11 +65,11 @@ std::optional<std::string> string_field(const json::object& o, std::string_view 
 
 // {user, access_token, refresh_token, token_type, expires_in}
 json::object session_json(Context& ctx, const json::object& user, const std::string& role,
-                          const RefreshToken& refresh) {
+                          const RefreshToken& refresh, int64_t issued_at_s = now_us() / 1'000'000) {
   AccessClaims c;
   c.sub = refresh.user_id.to_string();
   c.role = role;
-  c.iat = now_us() / 1'000'000;
+  c.iat = issued_at_s;
   c.exp = c.iat + ctx.options.access_ttl_s;
   return {{"user", user},
           {"access_token", sign_jwt(c, ctx.jwt_secret)},
@@ -90,10 +93,8 @@ void start_session(Context& ctx, const CallPtr& call, int status, json::object u
   ctx.run(call, issue, meta, "",
           [&ctx, user = std::move(user), role, refresh, status](const CallPtr& call,
                                                                 const CommandReply& r) {
-            Response res = json_response(status, session_json(ctx, user, role, refresh));
-            if (status == 201)  // registered: the new account is the caller's own
-              res.header("Location", "/api/auth/me");
-            call->answer(with_position(std::move(res), r.last_position));
+            call->answer(with_position(
+                json_response(status, session_json(ctx, user, role, refresh)), r.last_position));
           });
 }
 
@@ -121,6 +122,8 @@ void register_user(Context& ctx, const CallPtr& call) {
     errors.push_back({"password", "is required (a string)"});
   else if (Status st = validate_password(*password); !st.is_ok())
     errors.push_back({"password", st.fields().empty() ? st.message() : st.fields()[0].message});
+  if (const auto key = call->request.header("idempotency-key"); key.size() > 255)
+    errors.push_back({"Idempotency-Key", "must be at most 255 bytes"});
   if (!errors.empty())
     return call->answer(problem(422, "validation_failed", "the registration is not valid", errors));
   const bool queued = ctx.password_workers.submit(
@@ -131,33 +134,90 @@ void register_user(Context& ctx, const CallPtr& call) {
     call->answer(problem(503, "overloaded", "too many logins and registrations at once; retry"));
 }
 
+// The registration's first refresh token secret is derived from the server
+// key and the token's id, so that a retried registration (same
+// Idempotency-Key and body) answers the very same session without storing
+// the secret anywhere: the log keeps only its digest, as for every token.
+// Whoever holds the key can sign access tokens anyway; this adds no power.
+std::string registration_refresh_secret(std::string_view key, const Uuid& token_id) {
+  static constexpr std::string_view kDomain = "orderly/registration-refresh-token/v1|";
+  const std::string message = std::string(kDomain) + token_id.to_string();
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(message.data()),
+                                message.size());
+  crypto_auth_hmacsha256_final(&st, mac);
+  return base64url(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac));
+}
+
+// Anonymous callers share the processor's key space (nil actor): the key is
+// scoped by the account the request asks for, so two clients that happen to
+// pick the same key never meet, while a client's own retry does.
+std::string anonymous_idempotency_scope(std::string_view key, std::string_view email) {
+  return digest128_hex(key) + ":register:" + digest128_hex(email);
+}
+
+// The registration's session as its events in the log say it: the first
+// answer and every retry's are built the same way, so they are the same.
+void answer_registration(Context& ctx, const CallPtr& call, const CommandReply& r) {
+  Uuid user_id, token_id;
+  TimestampUs registered_at = 0;
+  eventstore::LogQuery q;
+  q.from_position = r.first_position;
+  q.to_position = r.last_position;
+  Status st = ctx.store.scan(q, [&](const EventView& ev) {
+    if (ev.type() == EventType::kUserRegistered) {
+      registered_at = ev.time_us();
+      user_id = Uuid::parse(fb_string(ev.as<events::UserRegistered>()->user_id())).value_or(Uuid{});
+    } else if (ev.type() == EventType::kRefreshTokenIssued) {
+      token_id =
+          Uuid::parse(fb_string(ev.as<events::RefreshTokenIssued>()->token_id())).value_or(Uuid{});
+    }
+    return true;
+  });
+  auto stored = ctx.model<projections::UsersReadModel>("users")->get(user_id.to_string());
+  if (!st.is_ok() || user_id.is_nil() || token_id.is_nil() || !stored)
+    return call->fail(st.is_ok() ? Status::internal("the registration could not be read back")
+                                 : st);
+  RefreshToken refresh;
+  refresh.user_id = user_id;
+  refresh.token_id = token_id;
+  refresh.text = user_id.to_string() + "." + token_id.to_string() + "." +
+                 registration_refresh_secret(ctx.jwt_secret, token_id);
+  Response res = json_response(
+      201, session_json(ctx, user_json(*stored), stored->role, refresh, registered_at / 1'000'000));
+  res.header("Location", "/api/auth/me");  // the new account is the caller's own
+  call->answer(with_position(std::move(res), r.last_position));
+}
+
 void finish_register(Context& ctx, const CallPtr& call, const std::string& username,
                      const std::string& normalized, const std::string& password) {
   auto hash = hash_password(password);
   if (!hash)
     return call->fail(hash.status());
+  const TimestampUs now = now_us();
   RegisterUser reg;
   reg.user_id = new_id_value();
   reg.username = username;
   reg.email = normalized;
   reg.password_hash = std::move(*hash);
+  reg.session_token_id = new_id_value();
+  reg.session_family_id = new_id_value();
+  reg.session_token_hash =
+      token_hash(registration_refresh_secret(ctx.jwt_secret, reg.session_token_id));
+  reg.session_expires_at = now + ctx.options.refresh_ttl_s * 1'000'000;
   CommandMeta meta = call->meta();
   meta.actor = Uuid{};  // registering is anonymous
-  json::object user{{"id", reg.user_id.to_string()},
-                    {"username", reg.username},
-                    {"email", reg.email},
-                    {"role", "customer"},
-                    {"created_at", format_rfc3339(now_us())}};
-  ctx.run(call, reg, meta, "users",
-          [&ctx, user = std::move(user)](const CallPtr& call, const CommandReply& r) {
-            // A retry with the same Idempotency-Key answers for the user the
-            // first request registered.
-            const std::string id =
-                created_id(r, "user-", json::value_to<std::string>(user.at("id")));
-            auto stored = ctx.model<projections::UsersReadModel>("users")->get(id);
-            start_session(ctx, call, 201, stored ? user_json(*stored) : user,
-                          stored ? stored->role : "customer");
-          });
+  meta.now = now;
+  // Not by client address (Call::meta's default for anonymous calls): a
+  // retry may come from another address, and clients behind one address
+  // would collide.
+  if (const auto key = call->request.header("idempotency-key"); !key.empty())
+    meta.idempotency_key = anonymous_idempotency_scope(key, normalized);
+  ctx.run(call, reg, meta, "users", [&ctx](const CallPtr& call, const CommandReply& r) {
+    answer_registration(ctx, call, r);
+  });
 }
 
 void login(Context& ctx, const CallPtr& call) {

@@ -36,7 +36,7 @@ void create_product(Context& ctx, const CallPtr& call) {
   c.sku = f.str("sku", false, 64).value_or("");
   if (c.sku.empty())
     c.sku = "SKU-" + c.product_id.to_string().substr(0, 13);
-  c.currency = f.str("currency", false, 3).value_or("USD");
+  c.currency = f.str("currency", false, 3).value_or("");  // "": the shop's (--currency)
   c.price_cents = f.integer("price_cents", true).value_or(0);
   c.stock = f.integer("stock", true).value_or(0);
   if (!f.ok())

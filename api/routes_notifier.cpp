@@ -1,5 +1,14 @@
-// The admin routes a notifier running as its own process (`orderly notify
-// email`) writes and reads through, so the engine stays the single writer:
+// The notification history as users and admins read it:
+//
+//   GET  /api/notifications       ?status&channel&user_id&page&per_page
+//        newest first; a customer's own (another user_id matches none of
+//        them: an empty page), everyone's for an admin
+//   GET  /api/notifications/{id}  {notification}: its owner or an admin;
+//        404 for anyone else, as for an id that does not exist (no probing)
+//
+// and the admin routes a notifier running as its own process (`orderly
+// notify email`) writes and reads through, so the engine stays the single
+// writer:
 //
 //   POST /api/admin/notifications              {"source_position": n}
 //        the email request for the event at n (201 recorded, 200 recorded
@@ -7,22 +16,105 @@
 //   POST /api/admin/notifications/{id}/outcome {"status": "sent"} or
 //        {"status": "failed", "error": "...", "will_retry": true} -> 204
 //   GET  /api/admin/notifications/{id}         one notification, as of the log's end
+//   POST /api/admin/notifications/websocket-pushes  {"pushes": [...]} -> 204
+//        what became of the pushes of `orderly notify websocket`
+//        (api/notify/ws_push_json.h), recorded as one event
 //   GET  /api/admin/email-facts/{position}     what that email says
 //
 // The first two wait for the read models and the pipeline, so they run on a
 // worker thread, not on the I/O threads.
+#include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 
 #include "api/context.h"
 #include "api/fields.h"
 #include "api/notify/email_notifier.h"
+#include "api/notify/ws_push_json.h"
+#include "core/ids.h"
 #include "projections/notifications.h"
 
 namespace orderly::api {
 
+json::object notification_json(const projections::NotificationRow& n) {
+  json::object o{
+      {"id", n.id},
+      {"user_id", n.user_id},
+      {"channel", n.channel},
+      {"template", n.template_name},
+      {"status", n.status},
+      {"attempts", n.attempts},
+      {"last_error", n.last_error.empty() ? json::value(nullptr) : json::value(n.last_error)},
+      {"created_at", format_rfc3339(n.created_at)},
+      {"updated_at", format_rfc3339(n.updated_at)}};
+  return o;
+}
+
 namespace {
 
 using namespace commands;
+
+constexpr std::array<std::string_view, 4> kStatuses = {"pending", "sent", "failed", "dropped"};
+constexpr std::array<std::string_view, 2> kChannels = {"email", "websocket"};
+
+// ?name= when absent (nullopt), one of `allowed`, or a problem naming it.
+template <size_t N>
+std::optional<std::string> one_of(const CallPtr& call, std::string_view name,
+                                  const std::array<std::string_view, N>& allowed,
+                                  std::vector<FieldError>& errors) {
+  auto v = call->query(name);
+  if (!v || std::find(allowed.begin(), allowed.end(), *v) != allowed.end())
+    return v;
+  std::string list;
+  for (size_t i = 0; i < N; ++i)
+    list += (i == 0 ? "" : i + 1 == N ? " or " : ", ") + std::string(allowed[i]);
+  errors.push_back({std::string(name), "must be " + list});
+  return std::nullopt;
+}
+
+void list_notifications(Context& ctx, const CallPtr& call) {
+  auto paging = call->page_query();
+  if (!paging)
+    return call->fail(paging.status());
+  std::vector<FieldError> errors;
+  const auto status = one_of(call, "status", kStatuses, errors);
+  const auto channel = one_of(call, "channel", kChannels, errors);
+  auto user = call->query("user_id");
+  if (user && !Uuid::parse(*user))
+    errors.push_back({"user_id", "must be a user id"});
+  if (!errors.empty())
+    return call->answer(problem(422, "validation_failed", "the filters are not valid", errors));
+  std::string user_text = user.value_or("");
+  if (!call->who->is_admin()) {
+    // A customer's list is their own history, which the filters narrow:
+    // another user's id matches nothing of it (an empty page, the same
+    // whether or not that user exists).
+    if (user && *Uuid::parse(*user) != call->who->user_id) {
+      return call->answer(json_response(
+          200, page_json(projections::NotificationPage::of(paging->page, paging->per_page),
+                         notification_json)));
+    }
+    user_text = call->who->user_id_text;
+  } else if (user) {
+    user_text = Uuid::parse(*user)->to_string();  // the canonical spelling
+  }
+  // (The filter holds views: of these strings, alive until the answer.)
+  const std::string status_text = status.value_or(""), channel_text = channel.value_or("");
+  const projections::NotificationFilter filter{user_text, status_text, channel_text};
+  auto result = ctx.model<projections::NotificationsReadModel>("notifications")
+                    ->list(filter, paging->page, paging->per_page);
+  call->answer(json_response(200, page_json(result, notification_json)));
+}
+
+void show_notification(Context& ctx, const CallPtr& call) {
+  const auto id = parse_id(call, "id");
+  if (!id)
+    return;
+  auto n = ctx.model<projections::NotificationsReadModel>("notifications")->get(id->to_string());
+  if (!n || (!call->who->is_admin() && n->user_id != call->who->user_id_text))
+    return call->answer(problem(404, "not_found", "no such notification"));
+  call->answer(json_response(200, json::object{{"notification", notification_json(*n)}}));
+}
 
 // Runs `job` off the I/O threads; a full queue is 503 overloaded.
 void off_io(Context& ctx, const CallPtr& call, std::function<void()> job) {
@@ -111,6 +203,27 @@ void get_notification(Context& ctx, const CallPtr& call) {
   });
 }
 
+void record_websocket_pushes(Context& ctx, const CallPtr& call) {
+  auto body = call->json_body();
+  if (!body)
+    return;
+  RecordWebSocketPushes batch;
+  batch.batch_id = new_id_value();
+  std::vector<FieldError> errors;
+  read_ws_pushes(*body, batch, errors);
+  if (!errors.empty())
+    return call->answer(problem(422, "validation_failed", "the pushes are not valid", errors));
+  for (WebSocketPushOutcome& p : batch.pushes) {
+    if (p.notification_id.is_nil())
+      p.notification_id = *Uuid::parse(new_uuid_v7(p.pushed_at));
+  }
+  ctx.run(call, std::move(batch), call->meta(), "", [](const CallPtr& call, const CommandReply& r) {
+    Response res;
+    res.status = 204;
+    call->answer(with_position(std::move(res), r.last_position));
+  });
+}
+
 void email_facts_route(Context& ctx, const CallPtr& call) {
   const auto it = call->params.find("position");
   // (Both arms string_view: `? "" : it->second` would make a temporary
@@ -154,9 +267,13 @@ void add_notifier_routes(Context& ctx) {
   auto on = [&ctx](void (*f)(Context&, const CallPtr&)) {
     return [&ctx, f](const CallPtr& c) { f(ctx, c); };
   };
+  r.add("GET", "/api/notifications", Access::kUser, on(list_notifications));
+  r.add("GET", "/api/notifications/{id}", Access::kUser, on(show_notification));
   r.add("POST", "/api/admin/notifications", Access::kAdmin, on(request_notification));
   r.add("GET", "/api/admin/notifications/{id}", Access::kAdmin, on(get_notification));
   r.add("POST", "/api/admin/notifications/{id}/outcome", Access::kAdmin, on(record_outcome));
+  r.add("POST", "/api/admin/notifications/websocket-pushes", Access::kAdmin,
+        on(record_websocket_pushes));
   r.add("GET", "/api/admin/email-facts/{position}", Access::kAdmin, on(email_facts_route));
 }
 

@@ -19,22 +19,27 @@ Response no_content(uint64_t position) {
   return with_position(std::move(r), position);
 }
 
-// The cart with current names and prices from the catalog.
+// The cart: each line at the price it was added at, with the catalog's
+// current name and price beside it (a line whose price changed since is
+// flagged; checkout refuses it once with price_changed and takes the new one).
 json::object cart_json(Context& ctx, const std::string& user) {
   auto catalog = ctx.model<projections::CatalogReadModel>("catalog");
   json::array items;
   int64_t total = 0;
   for (const auto& line : ctx.model<projections::CartsReadModel>("carts")->cart(user)) {
     auto p = catalog->get(line.product_id);
-    const int64_t price = p ? p->price_cents : 0;
+    const int64_t current = p ? p->price_cents : 0;
+    const int64_t price = line.unit_price_cents >= 0 ? line.unit_price_cents : current;
     items.push_back(json::object{{"product_id", line.product_id},
                                  {"name", p ? p->name : ""},
                                  {"unit_price_cents", price},
+                                 {"current_unit_price_cents", current},
+                                 {"price_changed", p && price != current},
                                  {"quantity", line.quantity},
                                  {"line_total_cents", price * line.quantity}});
     total += price * line.quantity;
   }
-  return {{"items", std::move(items)}, {"total_cents", total}};
+  return {{"items", std::move(items)}, {"total_cents", total}, {"currency", ctx.options.currency}};
 }
 
 void answer_cart(Context& ctx, const CallPtr& call, uint64_t position) {

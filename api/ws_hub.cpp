@@ -69,12 +69,35 @@ std::unique_ptr<StreamFollower> WsHub::make_follower() {
 void WsHub::dispatch(const EventView& ev) {
   std::lock_guard order(dispatch_mu_);
   Message m = message_for(ev);
+  const TimestampUs pushed_at = now_us();
   std::lock_guard lock(mu_);
   for (auto& [id, s] : subscribers_) {
-    if (s.all || (!m.owner.is_nil() && s.user == m.owner))
+    const bool theirs = !m.owner.is_nil() && s.user == m.owner;
+    if (!s.all && !theirs)
+      continue;
+    if (!theirs || !recorder_) {  // an admin's view of others' events: not recorded
       s.sink->send(m.json);
+      continue;
+    }
+    s.sink->send(m.json, [recorder = recorder_, user = m.owner, type = m.type,
+                          position = ev.position(), pushed_at](WsDelivery d, std::string_view why) {
+      commands::WebSocketPushOutcome o;
+      o.user_id = user;
+      o.type = type;
+      o.source_position = position;
+      o.pushed_at = pushed_at;
+      o.dropped = d == WsDelivery::kDropped;
+      if (o.dropped)
+        o.reason = why;
+      recorder->record(std::move(o));
+    });
   }
   position_.store(ev.position());
+}
+
+void WsHub::record_pushes(std::shared_ptr<commands::WebSocketPushRecorder> recorder) {
+  std::lock_guard lock(mu_);
+  recorder_ = std::move(recorder);
 }
 
 std::function<void()> WsHub::subscribe(const Uuid& user, bool all, std::shared_ptr<WsSink> sink) {
@@ -117,7 +140,8 @@ WsHub::Message WsHub::message_for(const EventView& ev) {
   auto status_change = [&](const flatbuffers::String* order, const char* status) {
     const Uuid id = fb_uuid(order);
     m.owner = order_owner(id);
-    w.field("type", "order.status_changed").field("order_id", id).field("status", status);
+    m.type = "order.status_changed";
+    w.field("type", m.type).field("order_id", id).field("status", status);
   };
   switch (ev.type()) {
     case EventType::kOrderPlaced: {
@@ -125,7 +149,8 @@ WsHub::Message WsHub::message_for(const EventView& ev) {
       const Uuid id = fb_uuid(e->order_id());
       m.owner = fb_uuid(e->user_id());
       order_owner_[id] = m.owner;
-      w.field("type", "order.created")
+      m.type = "order.created";
+      w.field("type", m.type)
           .field("order_id", id)
           .field("status", "pending")
           .field("total_cents", e->total_cents());
@@ -150,7 +175,8 @@ WsHub::Message WsHub::message_for(const EventView& ev) {
       const auto* e = ev.as<events::PaymentCreated>();
       m.owner = fb_uuid(e->user_id());
       payment_owner_[fb_uuid(e->payment_id())] = m.owner;
-      w.field("type", "payment.created")
+      m.type = "payment.created";
+      w.field("type", m.type)
           .field("payment_id", fb_uuid(e->payment_id()))
           .field("order_id", fb_uuid(e->order_id()))
           .field("status", "requires_confirmation");
@@ -177,14 +203,16 @@ WsHub::Message WsHub::message_for(const EventView& ev) {
       const Uuid pid = fb_uuid(payment), oid = fb_uuid(order);
       auto it = payment_owner_.find(pid);
       m.owner = it != payment_owner_.end() ? it->second : order_owner(oid);
-      w.field("type", std::string("payment.") + status)
+      m.type = std::string("payment.") + status;
+      w.field("type", m.type)
           .field("payment_id", pid)
           .field("order_id", oid)
           .field("status", status);
       break;
     }
     default:
-      w.field("type", ev.type_name()).field("stream", ev.stream());
+      m.type = ev.type_name();
+      w.field("type", m.type).field("stream", ev.stream());
       break;
   }
   w.field("position", ev.position()).field("time", format_rfc3339(ev.time_us())).end_object();

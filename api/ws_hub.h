@@ -4,6 +4,17 @@
 // is; admins with ?scope=all get every event). Events for one user never
 // reach another.
 //
+// Recorded pushes (record_pushes): each message pushed to a connection of
+// the user the event concerns is a notification of channel "websocket",
+// recorded sent once written to the socket or dropped (queue full,
+// connection gone). Pushes an admin's ?scope=all feed receives for events
+// that are not theirs are NOT recorded: that feed is monitoring, not a
+// message to the admin, and it would turn every event of the shop into one
+// more notification row per watching admin (a read model that grows with
+// the whole log, times the admins). This rule also keeps the recording
+// from feeding itself: a batch of outcomes concerns nobody, so pushing it
+// to ?scope=all feeds records nothing.
+//
 // Thread safety: subscribe/unsubscribe from any thread.
 #pragma once
 
@@ -17,6 +28,7 @@
 
 #include "api/http/server.h"
 #include "api/nats/stream_follower.h"
+#include "commands/ws_push_recorder.h"
 #include "eventstore/store.h"
 #include "projections/orders.h"
 
@@ -43,11 +55,15 @@ class WsHub {
   // Closes every connection (1001 going away) and forgets them: at shutdown.
   void close_all();
   uint64_t position() const { return position_.load(); }
+  // From now on, what becomes of each push to the user an event concerns
+  // goes to `recorder` (null: nothing is recorded).
+  void record_pushes(std::shared_ptr<commands::WebSocketPushRecorder> recorder);
   bool from_nats() const { return follower_ && follower_->subscribed(); }
 
   // The message an event makes for its owner, and the owner (nil: none).
   struct Message {
     Uuid owner;
+    std::string type;  // the "type" in json
     std::string json;
   };
   Message message_for(const EventView& ev);
@@ -66,7 +82,8 @@ class WsHub {
     bool all;
     std::shared_ptr<WsSink> sink;
   };
-  std::unordered_map<uint64_t, Subscriber> subscribers_;
+  std::unordered_map<uint64_t, Subscriber> subscribers_;       // guarded by mu_
+  std::shared_ptr<commands::WebSocketPushRecorder> recorder_;  // guarded by mu_
   uint64_t next_id_ = 1;
   std::atomic<uint64_t> position_{0};
   std::atomic<bool> stopping_{false};

@@ -22,8 +22,11 @@ namespace orderly::bench {
 class RecordingSink final : public api::WsSink {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
-  void send(std::string text) override {
+  using api::WsSink::send;
+  void send(std::string text, api::WsDone done) override {
     const auto at = std::chrono::steady_clock::now();
+    if (done)
+      done(api::WsDelivery::kWritten, {});  // "written" here is "arrived"
     const size_t p = text.find("\"position\":");
     if (p == std::string::npos)
       return;

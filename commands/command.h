@@ -35,6 +35,12 @@ struct RegisterUser {
   Uuid user_id;
   std::string username, email, password_hash;  // hashed (argon2id) before it gets here
   std::string role = "customer";
+  // The first session's refresh token, issued in the same decision (empty
+  // hash: none), so that a retried registration appends nothing and can
+  // answer the first session again.
+  Uuid session_token_id{}, session_family_id{};
+  std::string session_token_hash{};
+  TimestampUs session_expires_at = 0;
 };
 struct ChangeRole {
   Uuid user_id;
@@ -59,7 +65,8 @@ struct RevokeRefreshToken {
 // --- catalog ---
 struct CreateProduct {
   Uuid product_id;
-  std::string sku, name, description, category, currency = "USD";
+  std::string sku, name, description, category;
+  std::string currency;  // empty: the shop's (ProcessorOptions::currency)
   int64_t price_cents = 0;
   int64_t stock = 0;
 };
@@ -153,6 +160,20 @@ struct RecordNotificationFailed {
 struct RetryNotification {
   Uuid notification_id;
 };
+// What became of WebSocket pushes, recorded in batches by the engine
+// (commands/ws_push_recorder.h): one event for the whole batch.
+struct WebSocketPushOutcome {
+  Uuid notification_id, user_id;
+  std::string type;  // the pushed message's type, e.g. "order.created"
+  uint64_t source_position = 0;
+  TimestampUs pushed_at = 0;
+  bool dropped = false;
+  std::string reason;  // why it was dropped
+};
+struct RecordWebSocketPushes {
+  Uuid batch_id;  // the stream notification-<batch id>
+  std::vector<WebSocketPushOutcome> pushes;
+};
 
 // --- analytics (recorded in batches: commands/analytics_recorder.h) ---
 struct RecordAnalytics {
@@ -161,13 +182,13 @@ struct RecordAnalytics {
   std::vector<std::pair<std::string, uint32_t>> searches;  // normalised query -> count
 };
 
-using Command =
-    std::variant<RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken,
-                 RevokeRefreshToken, CreateProduct, UpdateProduct, DiscontinueProduct, SetStock,
-                 AdjustStock, AddToCart, SetCartQuantity, RemoveFromCart, ClearCart, Checkout,
-                 PlaceOrder, ChangeOrderStatus, CancelOrder, ExpireOrder, CreatePayment,
-                 ConfirmPayment, RefundPayment, RequestNotification, RecordNotificationSent,
-                 RecordNotificationFailed, RetryNotification, RecordAnalytics>;
+using Command = std::variant<RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken,
+                             RevokeRefreshToken, CreateProduct, UpdateProduct, DiscontinueProduct,
+                             SetStock, AdjustStock, AddToCart, SetCartQuantity, RemoveFromCart,
+                             ClearCart, Checkout, PlaceOrder, ChangeOrderStatus, CancelOrder,
+                             ExpireOrder, CreatePayment, ConfirmPayment, RefundPayment,
+                             RequestNotification, RecordNotificationSent, RecordNotificationFailed,
+                             RetryNotification, RecordAnalytics, RecordWebSocketPushes>;
 
 std::string_view order_status_name(OrderStatus s);
 std::optional<OrderStatus> parse_order_status(std::string_view s);

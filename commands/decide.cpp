@@ -18,6 +18,11 @@ struct Decider {
   const CommandMeta& meta;
   EventSink& out;
 
+  // The payment that confirmed the order, if any.
+  const PaymentState* paid_by(const OrderState* o) const {
+    return o == nullptr || o->paid_by.is_nil() ? nullptr : find_in(s.payments, o->paid_by);
+  }
+
   Status operator()(const RegisterUser& c) {
     auto by_name = s.usernames.find(ascii_lower(c.username));
     auto by_email = s.emails.find(c.email);
@@ -37,8 +42,8 @@ struct Decider {
     return decide_revoke_refresh_token(find_in(s.users, c.user_id), c, meta, out);
   }
   Status operator()(const CreateProduct& c) {
-    return decide_create_product(find_in(s.products, c.product_id), s.skus.count(c.sku) > 0, c,
-                                 meta, out);
+    return decide_create_product(find_in(s.products, c.product_id), s.skus.count(c.sku) > 0,
+                                 s.currency, c, meta, out);
   }
   Status operator()(const UpdateProduct& c) {
     return decide_update_product(find_in(s.products, c.product_id), c, meta, out);
@@ -56,7 +61,7 @@ struct Decider {
     return decide_add_to_cart(find_in(s.carts, meta.actor), s.products, c, meta, out);
   }
   Status operator()(const SetCartQuantity& c) {
-    return decide_set_cart_quantity(find_in(s.carts, meta.actor), c, meta, out);
+    return decide_set_cart_quantity(find_in(s.carts, meta.actor), s.products, c, meta, out);
   }
   Status operator()(const RemoveFromCart& c) {
     return decide_remove_from_cart(find_in(s.carts, meta.actor), c, meta, out);
@@ -66,30 +71,34 @@ struct Decider {
   }
   Status operator()(const Checkout& c) {
     return decide_checkout(find_in(s.carts, meta.actor), find_in(s.orders, c.order_id), s.products,
-                           c, meta, out);
+                           s.currency, c, meta, out);
   }
   Status operator()(const PlaceOrder& c) {
-    return decide_place_order(find_in(s.orders, c.order_id), s.products, c, meta, out);
+    return decide_place_order(find_in(s.orders, c.order_id), s.products, s.currency, c, meta, out);
   }
   Status operator()(const ChangeOrderStatus& c) {
-    return decide_change_order_status(find_in(s.orders, c.order_id), c, meta, out);
+    const OrderState* o = find_in(s.orders, c.order_id);
+    return decide_change_order_status(o, paid_by(o), c, meta, out);
   }
   Status operator()(const CancelOrder& c) {
-    return decide_cancel_order(find_in(s.orders, c.order_id), c, meta, out);
+    const OrderState* o = find_in(s.orders, c.order_id);
+    return decide_cancel_order(o, paid_by(o), c, meta, out);
   }
   Status operator()(const ExpireOrder& c) {
     return decide_expire_order(find_in(s.orders, c.order_id), c, meta, out);
   }
   Status operator()(const CreatePayment& c) {
     return decide_create_payment(find_in(s.payments, c.payment_id), find_in(s.orders, c.order_id),
-                                 s.open_payment_by_order.count(c.order_id) > 0, c, meta, out);
+                                 s.open_payment_by_order.count(c.order_id) > 0, s.currency, c, meta,
+                                 out);
   }
   Status operator()(const ConfirmPayment& c) {
     const PaymentState* p = find_in(s.payments, c.payment_id);
     return decide_confirm_payment(p, p ? find_in(s.orders, p->order_id) : nullptr, c, meta, out);
   }
   Status operator()(const RefundPayment& c) {
-    return decide_refund_payment(find_in(s.payments, c.payment_id), c, meta, out);
+    const PaymentState* p = find_in(s.payments, c.payment_id);
+    return decide_refund_payment(p, p ? find_in(s.orders, p->order_id) : nullptr, c, meta, out);
   }
   Status operator()(const RequestNotification& c) {
     return decide_request_notification(find_in(s.notifications, c.notification_id), c, meta, out);
@@ -104,12 +113,20 @@ struct Decider {
   Status operator()(const RetryNotification& c) {
     return decide_retry_notification(find_in(s.notifications, c.notification_id), c, meta, out);
   }
+  Status operator()(const RecordWebSocketPushes& c) {
+    return decide_record_websocket_pushes(c, meta, out);
+  }
 };
 
 }  // namespace
 
 Status decide(const ShopState& s, const Command& command, const CommandMeta& meta, EventSink& out) {
   return std::visit(Decider{s, meta, out}, command);
+}
+
+bool keeps_events_when_refused(const Command& command, const Status& refusal) {
+  return std::holds_alternative<RotateRefreshToken>(command) ||
+         (std::holds_alternative<Checkout>(command) && refusal.code() == ErrorCode::kPriceChanged);
 }
 
 std::optional<Uuid> next_expired_order(ShopState& s, TimestampUs now) {

@@ -15,6 +15,11 @@ namespace orderly::commands {
 
 Status decide(const ShopState& s, const Command& command, const CommandMeta& meta, EventSink& out);
 
+// The refusals whose events are still recorded: a refresh token's reuse
+// revokes its family; a checkout refused for changed prices puts the new
+// prices in the cart.
+bool keeps_events_when_refused(const Command& command, const Status& refusal);
+
 // The first order id whose reservation expired by `now`, dropping stale
 // queue entries; nullopt when none. (It mutates only the queue.)
 std::optional<Uuid> next_expired_order(ShopState& s, TimestampUs now);

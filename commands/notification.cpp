@@ -91,4 +91,31 @@ Status decide_retry_notification(const NotificationState* n, const RetryNotifica
   return Status::ok();
 }
 
+Status decide_record_websocket_pushes(const RecordWebSocketPushes& c, const CommandMeta& meta,
+                                      EventSink& out) {
+  ORDERLY_RETURN_IF_ERROR(require_engine(meta));
+  if (c.pushes.empty())
+    return Status::invalid_field("pushes", "an empty batch");
+  if (c.pushes.size() > kMaxPushesPerBatch)
+    return Status::invalid_field("pushes", "a batch holds at most 10000 pushes");
+  for (const WebSocketPushOutcome& p : c.pushes) {
+    if (p.notification_id.is_nil() || p.user_id.is_nil())
+      return Status::invalid_field("pushes", "every push names its notification and user");
+    ORDERLY_RETURN_IF_ERROR(require_text("pushes.type", p.type, 1, 100));
+    ORDERLY_RETURN_IF_ERROR(require_text("pushes.reason", p.reason, 0, 200));
+  }
+  out.emit(Aggregate::kNotification, c.batch_id, EventType::kWebSocketPushesRecorded,
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             std::vector<flatbuffers::Offset<events::WebSocketPush>> pushes;
+             pushes.reserve(c.pushes.size());
+             for (const WebSocketPushOutcome& p : c.pushes) {
+               pushes.push_back(events::CreateWebSocketPushDirect(
+                   b, p.notification_id.to_string().c_str(), p.user_id.to_string().c_str(),
+                   p.type.c_str(), p.source_position, p.pushed_at, p.dropped, p.reason.c_str()));
+             }
+             return events::CreateWebSocketPushesRecordedDirect(b, &pushes);
+           });
+  return Status::ok();
+}
+
 }  // namespace orderly::commands

@@ -32,4 +32,13 @@ Status decide_record_failed(const NotificationState* n, const RecordNotification
 Status decide_retry_notification(const NotificationState* n, const RetryNotification& c,
                                  const CommandMeta& meta, EventSink& out);
 
+// A batch of WebSocket push outcomes: the engine's only (or an admin's: the
+// `orderly notify websocket` process records through the engine's admin
+// routes). Each batch is a new stream holding one event; the pushes are
+// not aggregates of their own (nothing is decided against them later: a
+// dropped push is not retried, the client reads its history instead).
+inline constexpr size_t kMaxPushesPerBatch = 10'000;
+Status decide_record_websocket_pushes(const RecordWebSocketPushes& c, const CommandMeta& meta,
+                                      EventSink& out);
+
 }  // namespace orderly::commands

@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "commands/payment.h"
 #include "commands/validation.h"
 #include "core/schemas/order_events_generated.h"
 
@@ -11,6 +12,18 @@ namespace {
 
 Status order_not_found(const Uuid& id) {
   return Status::not_found("order " + id.to_string() + " does not exist");
+}
+
+// The money side of a cancellation: what is left of the payment that
+// confirmed the order goes back, recorded after the OrderCancelled (so
+// readers see the order leave revenue first, then the refund that goes
+// with it: payment.h).
+void refund_cancelled_order(EventSink& out, const OrderState& o, const PaymentState* paid_by) {
+  if (paid_by == nullptr || paid_by->status != PaymentStatus::kSucceeded)
+    return;
+  const int64_t left = paid_by->amount_cents - paid_by->refunded_cents;
+  if (left > 0)
+    emit_refund(out, o.paid_by, *paid_by, left, kRefundOrderCancelled, o.placed_at);
 }
 
 void emit_cancelled(EventSink& out, const Uuid& order_id, std::string_view reason, const Uuid* by) {
@@ -45,7 +58,8 @@ bool may_access(const OrderState& o, const CommandMeta& meta) {
 }
 
 Status decide_place_order(const OrderState* existing, const ProductMap& products,
-                          const PlaceOrder& c, const CommandMeta& meta, EventSink& out) {
+                          std::string_view currency, const PlaceOrder& c, const CommandMeta& meta,
+                          EventSink& out) {
   if (meta.actor.is_nil())
     return Status::unauthorized("placing an order needs a signed-in user");
   if (existing != nullptr)
@@ -77,6 +91,12 @@ Status decide_place_order(const OrderState* existing, const ProductMap& products
     }
     auto it = products.find(item.product_id);
     const ProductState* p = it == products.end() ? nullptr : &it->second;
+    if (p != nullptr && p->currency != currency) {
+      invalid.push_back({field + ".product_id",
+                         "product " + item.product_id.to_string() + " is priced in " + p->currency +
+                             "; this shop sells in " + std::string(currency)});
+      continue;
+    }
     Status st = check_reservable(p, item.quantity);
     if (st.code() == ErrorCode::kInsufficientStock) {
       short_lines.push_back({field + ".quantity",
@@ -119,16 +139,17 @@ Status decide_place_order(const OrderState* existing, const ProductMap& products
              auto id = b.CreateString(c.order_id.to_string());
              auto user = b.CreateString(meta.actor.to_string());
              auto ls = b.CreateVector(lines);
-             auto currency = b.CreateString("USD");
+             auto cur = b.CreateString(currency.data(), currency.size());
              auto address = c.shipping_address.empty() ? 0 : b.CreateString(c.shipping_address);
-             return events::CreateOrderPlaced(b, id, user, ls, total, currency, address,
-                                              meta.now + c.reservation_ttl_us);
+             return events::CreateOrderPlaced(b, id, user, ls, total, cur, address,
+                                              meta.now + c.reservation_ttl_us, meta.now);
            });
   return Status::ok();
 }
 
-Status decide_change_order_status(const OrderState* o, const ChangeOrderStatus& c,
-                                  const CommandMeta& meta, EventSink& out) {
+Status decide_change_order_status(const OrderState* o, const PaymentState* paid_by,
+                                  const ChangeOrderStatus& c, const CommandMeta& meta,
+                                  EventSink& out) {
   // Strangers learn nothing, not even that the order exists; its owner is
   // told that only admins may do this.
   if (o == nullptr || !may_access(*o, meta))
@@ -159,6 +180,7 @@ Status decide_change_order_status(const OrderState* o, const ChangeOrderStatus& 
       break;
     case OrderStatus::kCancelled:
       emit_cancelled(out, c.order_id, "admin", meta.actor.is_nil() ? nullptr : &meta.actor);
+      refund_cancelled_order(out, *o, paid_by);
       break;
     case OrderStatus::kPending:
       break;  // check_transition refused it
@@ -166,13 +188,14 @@ Status decide_change_order_status(const OrderState* o, const ChangeOrderStatus& 
   return Status::ok();
 }
 
-Status decide_cancel_order(const OrderState* o, const CancelOrder& c, const CommandMeta& meta,
-                           EventSink& out) {
+Status decide_cancel_order(const OrderState* o, const PaymentState* paid_by, const CancelOrder& c,
+                           const CommandMeta& meta, EventSink& out) {
   if (o == nullptr || !may_access(*o, meta))
     return order_not_found(c.order_id);
   ORDERLY_RETURN_IF_ERROR(check_transition(o->status, OrderStatus::kCancelled));
   ORDERLY_RETURN_IF_ERROR(require_text("reason", c.reason, 1, 200));
   emit_cancelled(out, c.order_id, c.reason, meta.actor.is_nil() ? nullptr : &meta.actor);
+  refund_cancelled_order(out, *o, paid_by);
   return Status::ok();
 }
 
@@ -205,8 +228,10 @@ void emit_order_confirmed(EventSink& out, const Uuid& order_id, const Uuid* paym
 
 void evolve_placed(OrderState& o, const events::OrderPlaced& e) {
   o.user_id = e.user_id() ? Uuid::parse(e.user_id()->string_view()).value_or(Uuid{}) : Uuid{};
+  o.paid_by = Uuid{};
   o.total_cents = e.total_cents();
   o.expires_at = e.reservation_expires_at_us();
+  o.placed_at = e.placed_at_us();
   o.status = OrderStatus::kPending;
   o.lines.clear();
   if (e.lines()) {

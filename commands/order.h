@@ -6,8 +6,10 @@
 // (insufficient_stock naming each short line); names and prices are
 // snapshotted; totals are integer cents with overflow checks. A pending order
 // older than its reservation time-to-live is cancelled by the engine
-// ("reservation_expired"). Customers see and cancel only their own orders:
-// anyone else's is not_found. Stock effects: see product.h.
+// ("reservation_expired"). Cancelling a paid (confirmed) order refunds its
+// payment in the same atomic commit: no cancelled order keeps money. Every
+// price is in the shop's one currency (ShopState::currency). Customers see and cancel only their
+// own orders: anyone else's is not_found. Stock effects: see product.h.
 #pragma once
 
 #include <cstdint>
@@ -25,14 +27,18 @@ struct OrderPlaced;
 
 namespace orderly::commands {
 
+struct PaymentState;
+
 inline constexpr size_t kMaxOrderLines = 100;
 inline constexpr int64_t kMaxLineQuantity = 10'000;
 
 // Only what decisions need; the read model keeps names and prices.
 struct OrderState {
   Uuid user_id;
+  Uuid paid_by;  // the succeeded payment that confirmed it (nil: none)
   int64_t total_cents = 0;
   TimestampUs expires_at = 0;
+  TimestampUs placed_at = 0;  // 0 for orders placed before events carried it
   std::vector<OrderItem> lines;
   uint32_t version = 0;
   OrderStatus status = OrderStatus::kPending;
@@ -45,12 +51,18 @@ Status check_transition(OrderStatus from, OrderStatus to);
 // The caller may act on this order: its owner, an admin or the engine.
 bool may_access(const OrderState& o, const CommandMeta& meta);
 
+// `currency` is the shop's: a product priced in another is refused.
 Status decide_place_order(const OrderState* existing, const ProductMap& products,
-                          const PlaceOrder& c, const CommandMeta& meta, EventSink& out);
-Status decide_change_order_status(const OrderState* o, const ChangeOrderStatus& c,
-                                  const CommandMeta& meta, EventSink& out);
-Status decide_cancel_order(const OrderState* o, const CancelOrder& c, const CommandMeta& meta,
-                           EventSink& out);
+                          std::string_view currency, const PlaceOrder& c, const CommandMeta& meta,
+                          EventSink& out);
+Status decide_change_order_status(const OrderState* o, const PaymentState* paid_by,
+                                  const ChangeOrderStatus& c, const CommandMeta& meta,
+                                  EventSink& out);
+// Cancelling an order that a payment confirmed also refunds what is left of
+// that payment, in the same commit (payment.h): `paid_by` is that payment's
+// state, null when the order was not paid.
+Status decide_cancel_order(const OrderState* o, const PaymentState* paid_by, const CancelOrder& c,
+                           const CommandMeta& meta, EventSink& out);
 Status decide_expire_order(const OrderState* o, const ExpireOrder& c, const CommandMeta& meta,
                            EventSink& out);
 

@@ -32,8 +32,8 @@ std::string_view payment_status_name(PaymentStatus s) {
 }
 
 Status decide_create_payment(const PaymentState* existing, const OrderState* order,
-                             bool order_has_open_payment, const CreatePayment& c,
-                             const CommandMeta& meta, EventSink& out) {
+                             bool order_has_open_payment, std::string_view currency,
+                             const CreatePayment& c, const CommandMeta& meta, EventSink& out) {
   if (order == nullptr || order->user_id != meta.actor) {  // only the owner pays
     return Status::not_found("order " + c.order_id.to_string() + " does not exist");
   }
@@ -52,7 +52,7 @@ Status decide_create_payment(const PaymentState* existing, const OrderState* ord
            [&](flatbuffers::FlatBufferBuilder& b) {
              return events::CreatePaymentCreatedDirect(
                  b, c.payment_id.to_string().c_str(), c.order_id.to_string().c_str(),
-                 meta.actor.to_string().c_str(), order->total_cents, "USD");
+                 meta.actor.to_string().c_str(), order->total_cents, std::string(currency).c_str());
            });
   return Status::ok();
 }
@@ -93,8 +93,8 @@ Status decide_confirm_payment(const PaymentState* p, const OrderState* order,
   return Status::ok();
 }
 
-Status decide_refund_payment(const PaymentState* p, const RefundPayment& c, const CommandMeta& meta,
-                             EventSink& out) {
+Status decide_refund_payment(const PaymentState* p, const OrderState* order, const RefundPayment& c,
+                             const CommandMeta& meta, EventSink& out) {
   if (!is_admin(meta)) {
     return p == nullptr || !owns(*p, meta) ? payment_not_found(c.payment_id)
                                            : Status::forbidden("only admins issue refunds");
@@ -113,13 +113,20 @@ Status decide_refund_payment(const PaymentState* p, const RefundPayment& c, cons
     return Status::invalid_field("amount_cents", "must be between 1 and " + std::to_string(left) +
                                                      " (captured minus refunded)");
   }
-  out.emit(Aggregate::kPayment, c.payment_id, EventType::kPaymentRefunded,
-           [&](flatbuffers::FlatBufferBuilder& b) {
-             return events::CreatePaymentRefundedDirect(b, c.payment_id.to_string().c_str(),
-                                                        p->order_id.to_string().c_str(), amount,
-                                                        p->refunded_cents + amount);
-           });
+  const bool cancelled = order != nullptr && order->status == OrderStatus::kCancelled;
+  emit_refund(out, c.payment_id, *p, amount, cancelled ? kRefundOrderCancelled : kRefundAdmin,
+              order ? order->placed_at : 0);
   return Status::ok();
+}
+
+void emit_refund(EventSink& out, const Uuid& payment_id, const PaymentState& p, int64_t amount,
+                 std::string_view reason, TimestampUs order_placed_at) {
+  out.emit(Aggregate::kPayment, payment_id, EventType::kPaymentRefunded,
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             return events::CreatePaymentRefundedDirect(
+                 b, payment_id.to_string().c_str(), p.order_id.to_string().c_str(), amount,
+                 p.refunded_cents + amount, std::string(reason).c_str(), order_placed_at);
+           });
 }
 
 }  // namespace orderly::commands

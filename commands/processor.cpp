@@ -131,11 +131,6 @@ Status check_expected_version(const ShopState& state, const Command& c, uint32_t
   return stale_version(stream_name(target->first, target->second), expected, current);
 }
 
-// Refusals that are still recorded: a refresh token's reuse revokes its family.
-bool keeps_events_when_refused(const Command& c) {
-  return std::holds_alternative<RotateRefreshToken>(c);
-}
-
 }  // namespace
 
 struct CommandProcessor::Impl {
@@ -243,6 +238,7 @@ Status CommandProcessor::Impl::rebuild() {
     presize(state, store.last_position());
     idempotency.clear();
   }
+  state.currency = options.currency;  // configuration: neither folded nor snapshotted
   uint64_t n = 0;
   eventstore::LogQuery q;
   q.from_position = from + 1;
@@ -520,7 +516,7 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
 
     const size_t before = slot.sink.size();
     e.status = decide(state, item.command, meta, slot.sink);
-    if (!e.status.is_ok() && !keeps_events_when_refused(item.command))
+    if (!e.status.is_ok() && !keeps_events_when_refused(item.command, e.status))
       slot.sink.truncate(before);
     e.ev_begin = before;
     e.ev_end = slot.sink.size();

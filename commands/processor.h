@@ -60,6 +60,9 @@ struct ProcessorOptions {
   // log at every start). Loaded at start (then only the log after it is
   // folded) and saved at stop().
   eventstore::SnapshotStore* snapshots = nullptr;
+  // The shop's one currency (ISO 4217): products in another are refused,
+  // orders and payments carry it (--currency).
+  std::string currency = "USD";
 };
 
 // The writer snapshot's name in its SnapshotStore.

@@ -47,7 +47,8 @@ void emit_stock_changed(EventSink& out, const Uuid& id, int64_t stock, int64_t d
 
 }  // namespace
 
-Status decide_create_product(const ProductState* existing, bool sku_taken, const CreateProduct& c,
+Status decide_create_product(const ProductState* existing, bool sku_taken,
+                             std::string_view shop_currency, const CreateProduct& c,
                              const CommandMeta& meta, EventSink& out) {
   ORDERLY_RETURN_IF_ERROR(require_admin(meta));
   if (existing != nullptr)
@@ -56,7 +57,12 @@ Status decide_create_product(const ProductState* existing, bool sku_taken, const
   ORDERLY_RETURN_IF_ERROR(require_text("description", c.description, 0, 5000));
   ORDERLY_RETURN_IF_ERROR(require_text("category", c.category, 1, 100));
   ORDERLY_RETURN_IF_ERROR(require_text("sku", c.sku, 1, 64));
-  ORDERLY_RETURN_IF_ERROR(require_currency(c.currency));
+  const std::string_view currency = c.currency.empty() ? shop_currency : c.currency;
+  ORDERLY_RETURN_IF_ERROR(require_currency(currency));
+  if (currency != shop_currency) {
+    return Status::invalid_field(
+        "currency", "must be " + std::string(shop_currency) + ": this shop sells in one currency");
+  }
   ORDERLY_RETURN_IF_ERROR(require_range("price_cents", c.price_cents, 0, kMaxPriceCents));
   ORDERLY_RETURN_IF_ERROR(require_range("stock", c.stock, 0, kMaxStock));
   if (sku_taken) {
@@ -68,8 +74,8 @@ Status decide_create_product(const ProductState* existing, bool sku_taken, const
            [&](flatbuffers::FlatBufferBuilder& b) {
              return events::CreateProductCreatedDirect(
                  b, c.product_id.to_string().c_str(), c.sku.c_str(), c.name.c_str(),
-                 c.description.c_str(), c.price_cents, c.currency.c_str(), c.category.c_str(),
-                 c.stock);
+                 c.description.c_str(), c.price_cents, std::string(currency).c_str(),
+                 c.category.c_str(), c.stock);
            });
   return Status::ok();
 }
@@ -165,6 +171,7 @@ Status check_reservable(const ProductState* p, int64_t quantity) {
 void evolve(ProductState& p, const events::ProductCreated& e) {
   p.name = e.name() ? e.name()->str() : "";
   p.sku = e.sku() ? e.sku()->str() : "";
+  p.currency = e.currency() ? e.currency()->str() : "";
   p.price_cents = e.price_cents();
   p.stock = e.stock();
   p.reserved = 0;

@@ -31,6 +31,7 @@ inline constexpr int64_t kMaxPriceCents = 100'000'000'000;  // one billion in ma
 struct ProductState {
   std::string name;  // snapshotted into orders, with the price
   std::string sku;
+  std::string currency;  // orders refuse a product in another than the shop's
   int64_t price_cents = 0;
   int64_t stock = 0;
   int64_t reserved = 0;
@@ -45,7 +46,9 @@ using ProductMap = BigUuidMap<ProductState>;
 // --- decide: validate and emit; no state is changed here ---
 // `existing` is null when no product has that id; `sku_taken` tells whether
 // another product already uses the command's SKU.
-Status decide_create_product(const ProductState* existing, bool sku_taken, const CreateProduct& c,
+// An empty `currency` in the command means the shop's; another is refused.
+Status decide_create_product(const ProductState* existing, bool sku_taken,
+                             std::string_view shop_currency, const CreateProduct& c,
                              const CommandMeta& meta, EventSink& out);
 Status decide_update_product(const ProductState* p, const UpdateProduct& c, const CommandMeta& meta,
                              EventSink& out);

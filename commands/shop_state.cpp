@@ -120,17 +120,22 @@ void apply_cart(ShopState& s, const Uuid& user, EventType type, const uint8_t* p
         if (l.product_id == product)
           q += l.quantity;
       }
-      set_line(cart, product, q);
+      set_line(cart, product, q, e->unit_price_cents());
       break;
     }
     case EventType::kCartItemQuantityChanged: {
       const auto* e = as<events::CartItemQuantityChanged>(p);
-      set_line(cart, uuid_of(e->product_id()), e->quantity());
+      set_line(cart, uuid_of(e->product_id()), e->quantity(), kUnknownPrice);
       break;
     }
     case EventType::kCartItemRemoved:
-      set_line(cart, uuid_of(as<events::CartItemRemoved>(p)->product_id()), 0);
+      set_line(cart, uuid_of(as<events::CartItemRemoved>(p)->product_id()), 0, kUnknownPrice);
       break;
+    case EventType::kCartItemPriceChanged: {
+      const auto* e = as<events::CartItemPriceChanged>(p);
+      set_line_price(cart, uuid_of(e->product_id()), e->unit_price_cents());
+      break;
+    }
     case EventType::kCartCleared:
     case EventType::kCartCheckedOut:
       cart.lines.clear();
@@ -150,6 +155,7 @@ void apply_order(ShopState& s, const Uuid& id, EventType type, const uint8_t* p)
       s.expiries.emplace(o.expires_at, id);
       break;
     case EventType::kOrderConfirmed:
+      o.paid_by = uuid_of(as<events::OrderConfirmed>(p)->payment_id());
       for_each_line(s, o, commit_reservation);
       evolve_status(o, OrderStatus::kConfirmed);
       break;
@@ -199,6 +205,10 @@ void apply_payment(ShopState& s, const Uuid& id, EventType type, const uint8_t* 
 }
 
 void apply_notification(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) {
+  // A batch of WebSocket push outcomes is a stream of one event that no
+  // command decides against: no state (else one entry a second, forever).
+  if (type == EventType::kWebSocketPushesRecorded)
+    return;
   NotificationState& n = s.notifications[id];
   ++n.version;
   switch (type) {

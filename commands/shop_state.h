@@ -25,6 +25,9 @@
 namespace orderly::commands {
 
 struct ShopState {
+  // The shop's one currency (configuration, not folded from the log: set
+  // before the first apply; --currency).
+  std::string currency = "USD";
   ProductMap products;
   std::unordered_map<std::string, Uuid> skus;
   OrderMap orders;

@@ -24,8 +24,9 @@ constexpr size_t kExpiryMin = kU64 + kUuid;
 constexpr size_t kIndexEntryMin = kBytes + kUuid;  // skus, usernames, emails
 constexpr size_t kUuidPairMin = kUuid + kUuid;     // open_payment_by_order
 constexpr size_t kTokenMin = kUuid + kUuid + kBytes + kU64 + kU8;
-constexpr size_t kProductMin = kUuid + 2 * kBytes + 4 * kU64 + kU8;
-constexpr size_t kOrderMin = kUuid + kUuid + 2 * kU64 + kCount + kU32 + kU8;
+constexpr size_t kCartLineMin = kUuid + 2 * kU64;
+constexpr size_t kProductMin = kUuid + 3 * kBytes + 4 * kU64 + kU8;
+constexpr size_t kOrderMin = kUuid + 2 * kUuid + 3 * kU64 + kCount + kU32 + kU8;
 constexpr size_t kCartMin = kUuid + kCount + kU32;
 constexpr size_t kPaymentMin = kUuid + 2 * kUuid + 2 * kU64 + kU32 + kU8;
 constexpr size_t kUserMin = kUuid + 3 * kBytes + kU32 + 2 * kCount;
@@ -97,6 +98,25 @@ void get_lines(BinaryReader& in, std::vector<OrderItem>& lines) {
     OrderItem& l = lines.emplace_back();
     l.product_id = in.uuid();
     l.quantity = in.i64();
+  }
+}
+
+void put_cart_lines(BinaryWriter& out, const std::vector<CartLine>& lines) {
+  out.count(lines.size());
+  for (const CartLine& l : lines) {
+    out.uuid(l.product_id);
+    out.i64(l.quantity);
+    out.i64(l.unit_price_cents);
+  }
+}
+void get_cart_lines(BinaryReader& in, std::vector<CartLine>& lines) {
+  const size_t n = in.count(kCartLineMin);
+  lines.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    CartLine& l = lines.emplace_back();
+    l.product_id = in.uuid();
+    l.quantity = in.i64();
+    l.unit_price_cents = in.i64();
   }
 }
 
@@ -190,6 +210,7 @@ void get_expiries(BinaryReader& in, ExpiryQueue& queue) {
 void put_product(BinaryWriter& out, const ProductState& p) {
   out.bytes(p.name);
   out.bytes(p.sku);
+  out.bytes(p.currency);
   out.i64(p.price_cents);
   out.i64(p.stock);
   out.i64(p.reserved);
@@ -199,6 +220,7 @@ void put_product(BinaryWriter& out, const ProductState& p) {
 void get_product(BinaryReader& in, ProductState& p) {
   p.name = in.bytes();
   p.sku = in.bytes();
+  p.currency = in.bytes();
   p.price_cents = in.i64();
   p.stock = in.i64();
   p.reserved = in.i64();
@@ -208,27 +230,31 @@ void get_product(BinaryReader& in, ProductState& p) {
 
 void put_order(BinaryWriter& out, const OrderState& o) {
   out.uuid(o.user_id);
+  out.uuid(o.paid_by);
   out.i64(o.total_cents);
   out.i64(o.expires_at);
+  out.i64(o.placed_at);
   put_lines(out, o.lines);
   out.u32(o.version);
   put_enum(out, o.status);
 }
 void get_order(BinaryReader& in, OrderState& o) {
   o.user_id = in.uuid();
+  o.paid_by = in.uuid();
   o.total_cents = in.i64();
   o.expires_at = in.i64();
+  o.placed_at = in.i64();
   get_lines(in, o.lines);
   o.version = in.u32();
   o.status = get_enum(in, OrderStatus::kCancelled);
 }
 
 void put_cart(BinaryWriter& out, const CartState& c) {
-  put_lines(out, c.lines);
+  put_cart_lines(out, c.lines);
   out.u32(c.version);
 }
 void get_cart(BinaryReader& in, CartState& c) {
-  get_lines(in, c.lines);
+  get_cart_lines(in, c.lines);
   c.version = in.u32();
 }
 

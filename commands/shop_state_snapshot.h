@@ -7,7 +7,7 @@
 // again from the aggregates, and the expiry queue with its stale entries
 // (which ones are left depends on when the writer popped them, not on the log).
 //
-// Layout (format 1), in order: u32 format, u64 position, then each part as
+// Layout (format 2), in order: u32 format, u64 position, then each part as
 // an element count followed by its elements: products, skus, orders,
 // expiries (the heap array as is), carts, payments, open_payment_by_order,
 // users (each with its tokens and revoked families), usernames, emails,
@@ -24,7 +24,8 @@ namespace orderly::commands {
 
 // Bump on any layout change: an older snapshot is then refused, and the
 // writer folds the whole log as it did before snapshots.
-inline constexpr uint32_t kSnapshotFormat = 1;
+// 2: product currency, order paid_by and placed_at, cart line prices.
+inline constexpr uint32_t kSnapshotFormat = 2;
 
 // Saves the whole writer state (every map, index, the expiry queue and
 // `position`).

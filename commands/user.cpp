@@ -95,12 +95,25 @@ Status decide_register_user(const UserState* existing, bool username_taken, bool
             "email " + c.email + " is registered",
             {{"email", "is already registered"}}};
   }
+  const bool session = !c.session_token_hash.empty();
+  if (session && (c.session_expires_at <= meta.now || c.session_token_id.is_nil() ||
+                  c.session_family_id.is_nil()))
+    return Status::invalid_argument("bad refresh token");
   out.emit(Aggregate::kUser, c.user_id, EventType::kUserRegistered,
            [&](flatbuffers::FlatBufferBuilder& b) {
              return events::CreateUserRegisteredDirect(b, c.user_id.to_string().c_str(),
                                                        c.username.c_str(), c.email.c_str(),
                                                        c.password_hash.c_str(), c.role.c_str());
            });
+  if (session) {
+    out.emit(Aggregate::kUser, c.user_id, EventType::kRefreshTokenIssued,
+             [&](flatbuffers::FlatBufferBuilder& b) {
+               return events::CreateRefreshTokenIssuedDirect(
+                   b, c.user_id.to_string().c_str(), c.session_token_id.to_string().c_str(),
+                   c.session_family_id.to_string().c_str(), c.session_token_hash.c_str(),
+                   c.session_expires_at);
+             });
+  }
   return Status::ok();
 }
 

@@ -34,6 +34,7 @@ namespace orderly {
   X(42, CartItemRemoved, "cart.item_removed")                             \
   X(43, CartCleared, "cart.cleared")                                      \
   X(44, CartCheckedOut, "cart.checked_out")                               \
+  X(45, CartItemPriceChanged, "cart.item_price_changed")                  \
   X(60, OrderPlaced, "order.placed")                                      \
   X(61, OrderConfirmed, "order.confirmed")                                \
   X(62, OrderShipped, "order.shipped")                                    \
@@ -47,7 +48,8 @@ namespace orderly {
   X(101, NotificationSent, "notification.sent")                           \
   X(102, NotificationFailed, "notification.failed")                       \
   X(103, NotificationRetryRequested, "notification.retry_requested")      \
-  X(120, AnalyticsRecorded, "analytics.recorded")
+  X(120, AnalyticsRecorded, "analytics.recorded")                         \
+  X(104, WebSocketPushesRecorded, "notification.websocket_pushes_recorded")
 
 enum class EventType : uint16_t {
 #define ORDERLY_X(id, table, name) k##table = id,

@@ -38,6 +38,8 @@ std::string_view error_code_name(ErrorCode code) {
       return "forbidden";
     case ErrorCode::kIdempotencyKeyReused:
       return "idempotency_key_reused";
+    case ErrorCode::kPriceChanged:
+      return "price_changed";
   }
   return "internal";
 }

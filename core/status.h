@@ -35,6 +35,7 @@ enum class ErrorCode {
   kUnauthorized,          // unauthorized
   kForbidden,             // forbidden
   kIdempotencyKeyReused,  // idempotency_key_reused
+  kPriceChanged,          // price_changed: a cart line's price moved since it was added
 };
 
 // One named problem inside a validation or stock error:

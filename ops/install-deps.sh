@@ -10,7 +10,7 @@ PACKAGES=(
   libboost-program-options1.81-dev libboost-thread1.81-dev libboost-context1.81-dev
   librocksdb-dev libnats-dev nats-server libflatbuffers-dev flatbuffers-compiler
   doctest-dev libbenchmark-dev libsodium-dev libcurl4-openssl-dev libssl-dev
-  libspdlog-dev libcli11-dev libsimdjson-dev libabsl-dev wrk python3-aiosmtpd
+  libspdlog-dev libcli11-dev libsimdjson-dev libabsl-dev wrk python3-aiosmtpd openssl
   postgresql libpq-dev gnuplot-nox
   clang libclang-rt-14-dev
   chromium nodejs

@@ -10,28 +10,32 @@ namespace orderly::projections {
 
 namespace {
 
-constexpr uint32_t kSnapshotFormat = 1;
+// 2: lines keep their price.
+constexpr uint32_t kSnapshotFormat = 2;
 // The least a cart and a line take in a snapshot: bound the counts load()
 // accepts.
 constexpr size_t kCartBytes = 16 + 4;
-constexpr size_t kLineBytes = 16 + 8;
+constexpr size_t kLineBytes = 16 + 8 + 8;
 
 }  // namespace
 
 void CartsReadModel::apply(const EventView& ev) {
-  auto set = [&](const Uuid& user, const Uuid& product, int64_t quantity, bool add) {
+  // A negative price keeps the line's.
+  auto set = [&](const Uuid& user, const Uuid& product, int64_t quantity, bool add, int64_t price) {
     auto cart = carts_.try_emplace(user).first;
     Lines& lines = cart->second;
-    auto it =
-        std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.first == product; });
-    const int64_t q = add ? quantity + (it == lines.end() ? 0 : it->second) : quantity;
+    auto it = std::find_if(lines.begin(), lines.end(),
+                           [&](const Line& l) { return l.product == product; });
+    const int64_t q = add ? quantity + (it == lines.end() ? 0 : it->quantity) : quantity;
     if (q <= 0) {
       if (it != lines.end())
         lines.erase(it);
     } else if (it != lines.end()) {
-      it->second = q;
+      it->quantity = q;
+      if (price >= 0)
+        it->unit_price_cents = price;
     } else {
-      lines.emplace_back(product, q);
+      lines.push_back({product, q, price});
     }
     if (lines.empty())  // an empty cart is no cart: not kept, not saved
       carts_.erase(cart);
@@ -39,17 +43,29 @@ void CartsReadModel::apply(const EventView& ev) {
   switch (ev.type()) {
     case EventType::kCartItemAdded: {
       const auto* e = ev.as<events::CartItemAdded>();
-      set(fb_uuid(e->user_id()), fb_uuid(e->product_id()), e->quantity(), true);
+      set(fb_uuid(e->user_id()), fb_uuid(e->product_id()), e->quantity(), true,
+          e->unit_price_cents());
       break;
     }
     case EventType::kCartItemQuantityChanged: {
       const auto* e = ev.as<events::CartItemQuantityChanged>();
-      set(fb_uuid(e->user_id()), fb_uuid(e->product_id()), e->quantity(), false);
+      set(fb_uuid(e->user_id()), fb_uuid(e->product_id()), e->quantity(), false, -1);
       break;
     }
     case EventType::kCartItemRemoved: {
       const auto* e = ev.as<events::CartItemRemoved>();
-      set(fb_uuid(e->user_id()), fb_uuid(e->product_id()), 0, false);
+      set(fb_uuid(e->user_id()), fb_uuid(e->product_id()), 0, false, -1);
+      break;
+    }
+    case EventType::kCartItemPriceChanged: {
+      const auto* e = ev.as<events::CartItemPriceChanged>();
+      auto cart = carts_.find(fb_uuid(e->user_id()));
+      if (cart == carts_.end())
+        break;
+      for (Line& l : cart->second) {
+        if (l.product == fb_uuid(e->product_id()))
+          l.unit_price_cents = e->unit_price_cents();
+      }
       break;
     }
     case EventType::kCartCleared:
@@ -73,8 +89,8 @@ Rows CartsReadModel::rows() const {
     user.append_to(key);
     JsonWriter w;
     w.begin_array();
-    for (const auto& [product, quantity] : lines)
-      w.begin_array().value(product).value(quantity).end_array();
+    for (const Line& l : lines)
+      w.begin_array().value(l.product).value(l.quantity).value(l.unit_price_cents).end_array();
     w.end_array();
     out.emplace_back(std::move(key), w.take());
   }
@@ -82,16 +98,17 @@ Rows CartsReadModel::rows() const {
 }
 
 // Layout: format, then each cart: user, its lines in cart order (product,
-// quantity).
+// quantity, unit price).
 void CartsReadModel::save(BinaryWriter& out) const {
   out.u32(kSnapshotFormat);
   out.count(carts_.size());
   for (const auto& [user, lines] : carts_) {
     out.uuid(user);
     out.count(lines.size());
-    for (const auto& [product, quantity] : lines) {
-      out.uuid(product);
-      out.i64(quantity);
+    for (const Line& l : lines) {
+      out.uuid(l.product);
+      out.i64(l.quantity);
+      out.i64(l.unit_price_cents);
     }
   }
 }
@@ -105,9 +122,10 @@ Status CartsReadModel::load(BinaryReader& in) {
   for (size_t i = 0; i < carts && in.ok(); ++i) {
     const Uuid user = in.uuid();
     Lines lines(in.count(kLineBytes));
-    for (auto& [product, quantity] : lines) {
-      product = in.uuid();
-      quantity = in.i64();
+    for (Line& l : lines) {
+      l.product = in.uuid();
+      l.quantity = in.i64();
+      l.unit_price_cents = in.i64();
     }
     // A user twice, or an empty cart, is not something save() writes.
     if (lines.empty() || !carts_.try_emplace(user, std::move(lines)).second)
@@ -132,8 +150,8 @@ std::vector<CartLine> CartsReadModel::cart(std::string_view user_id) const {
   auto it = carts_.find(*user);
   if (it == carts_.end())
     return out;
-  for (const auto& [product, quantity] : it->second)
-    out.push_back({product.to_string(), quantity});
+  for (const Line& l : it->second)
+    out.push_back({l.product.to_string(), l.quantity, l.unit_price_cents});
   return out;
 }
 

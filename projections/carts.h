@@ -1,5 +1,7 @@
-// The carts read model: GET /api/cart answers from it (names and current
-// prices are joined from the catalog at query time, as a shop shows them).
+// The carts read model: GET /api/cart answers from it. Each line keeps the
+// unit price it was added at (the price the customer agreed to); names and
+// current prices are joined from the catalog at query time, so the cart can
+// show a price that changed since.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -16,6 +18,7 @@ namespace orderly::projections {
 struct CartLine {
   std::string product_id;
   int64_t quantity = 0;
+  int64_t unit_price_cents = -1;  // when added; -1: added before carts kept prices
 };
 
 class CartsReadModel final : public Projection {
@@ -31,7 +34,11 @@ class CartsReadModel final : public Projection {
   std::vector<CartLine> cart(std::string_view user_id) const;
 
  private:
-  using Lines = std::vector<std::pair<Uuid, int64_t>>;
+  struct Line {
+    Uuid product;
+    int64_t quantity = 0, unit_price_cents = -1;
+  };
+  using Lines = std::vector<Line>;
   absl::flat_hash_map<Uuid, Lines, UuidHash> carts_;  // no empty carts
 };
 

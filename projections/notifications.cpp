@@ -25,6 +25,39 @@ std::string notification_json(const NotificationRow& n) {
 
 }  // namespace
 
+// A notification id seen twice (refused by the writer, but a log could
+// hold it): the later row replaces the earlier, and the user's list keeps
+// both entries (see by_user_rebuildable).
+void NotificationsReadModel::add_row(NotificationRow n) {
+  by_user_[n.user_id][{n.created_at, n.id}] = true;
+  auto [it, fresh] = rows_.try_emplace(n.id);
+  if (!fresh)
+    unindex(it->second);
+  it->second = std::move(n);
+  index(it->second);
+}
+
+void NotificationsReadModel::index(const NotificationRow& n) {
+  by_kind_[{n.channel, n.status}].emplace(n.created_at, n.id);
+}
+
+void NotificationsReadModel::unindex(const NotificationRow& n) {
+  auto it = by_kind_.find(std::pair{n.channel, n.status});
+  if (it == by_kind_.end())
+    return;
+  it->second.erase(Key{n.created_at, n.id});
+  if (it->second.empty())
+    by_kind_.erase(it);
+}
+
+void NotificationsReadModel::set_status(NotificationRow& n, std::string_view status) {
+  if (n.status == status)
+    return;
+  unindex(n);
+  n.status = status;
+  index(n);
+}
+
 void NotificationsReadModel::apply(const EventView& ev) {
   auto update = [&](const flatbuffers::String* id, auto&& change) {
     auto it = rows_.find(fb_string(id));
@@ -43,14 +76,13 @@ void NotificationsReadModel::apply(const EventView& ev) {
       n.template_name = fb_string(e->template_());
       n.status = "pending";
       n.created_at = n.updated_at = ev.time_us();
-      by_user_[n.user_id][{n.created_at, n.id}] = true;
-      rows_[n.id] = std::move(n);
+      add_row(std::move(n));
       break;
     }
     case EventType::kNotificationSent: {
       const auto* e = ev.as<events::NotificationSent>();
       update(e->notification_id(), [&](NotificationRow& n) {
-        n.status = "sent";
+        set_status(n, "sent");
         n.attempts = e->attempt();
       });
       break;
@@ -58,7 +90,7 @@ void NotificationsReadModel::apply(const EventView& ev) {
     case EventType::kNotificationFailed: {
       const auto* e = ev.as<events::NotificationFailed>();
       update(e->notification_id(), [&](NotificationRow& n) {
-        n.status = "failed";
+        set_status(n, "failed");
         n.attempts = e->attempt();
         n.last_error = fb_string(e->error());
       });
@@ -66,8 +98,30 @@ void NotificationsReadModel::apply(const EventView& ev) {
     }
     case EventType::kNotificationRetryRequested:
       update(ev.as<events::NotificationRetryRequested>()->notification_id(),
-             [](NotificationRow& n) { n.status = "pending"; });
+             [&](NotificationRow& n) { set_status(n, "pending"); });
       break;
+    case EventType::kWebSocketPushesRecorded: {
+      // One row per push: created when it was queued for the client,
+      // updated when its batch was recorded. Written is "sent", with one
+      // attempt; a dropped push is never retried.
+      const auto* pushes = ev.as<events::WebSocketPushesRecorded>()->pushes();
+      if (pushes == nullptr)
+        break;
+      for (const events::WebSocketPush* p : *pushes) {
+        NotificationRow n;
+        n.id = fb_string(p->notification_id());
+        n.user_id = fb_string(p->user_id());
+        n.channel = "websocket";
+        n.template_name = fb_string(p->type());
+        n.status = p->dropped() ? "dropped" : "sent";
+        n.attempts = 1;
+        n.last_error = fb_string(p->reason());
+        n.created_at = p->pushed_at_us();
+        n.updated_at = ev.time_us();
+        add_row(std::move(n));
+      }
+      break;
+    }
     default:
       break;
   }
@@ -161,6 +215,8 @@ Status NotificationsReadModel::load(BinaryReader& in) {
   } else {
     load_by_user(in);
   }
+  for (const auto& [id, row] : rows_)
+    index(row);
   Status status = in.finish("snapshot of read model notifications");
   if (!status.is_ok())
     clear();
@@ -189,6 +245,7 @@ void NotificationsReadModel::load_by_user(BinaryReader& in) {
 void NotificationsReadModel::clear() {
   rows_.clear();
   by_user_.clear();
+  by_kind_.clear();
 }
 
 std::optional<NotificationRow> NotificationsReadModel::get(std::string_view id) const {
@@ -199,15 +256,66 @@ std::optional<NotificationRow> NotificationsReadModel::get(std::string_view id) 
   return it->second;
 }
 
-NotificationPage NotificationsReadModel::list(std::string_view user_id, int page,
+NotificationPage NotificationsReadModel::list(const NotificationFilter& filter, int page,
                                               int per_page) const {
   std::shared_lock lock(mutex());
+  if (filter.user_id.empty())
+    return list_all(filter, page, per_page);
   NotificationPage out = NotificationPage::of(page, per_page);
-  auto it = by_user_.find(user_id);
+  auto it = by_user_.find(filter.user_id);
   if (it == by_user_.end())
     return out;
-  out.fill(it->second.rbegin(), it->second.rend(), it->second.size(),
-           [&](const auto& e) { return rows_.at(e.first.second); });
+  const UserNotifications& list = it->second;
+  if (filter.status.empty() && filter.channel.empty()) {
+    out.fill(list.rbegin(), list.rend(), list.size(),
+             [&](const auto& e) { return rows_.at(e.first.second); });
+    return out;
+  }
+  // One user's rows, filtered: a walk over that user's history.
+  size_t skip = out.offset();
+  for (auto e = list.rbegin(); e != list.rend(); ++e) {
+    const NotificationRow& n = rows_.at(e->first.second);
+    if ((!filter.status.empty() && n.status != filter.status) ||
+        (!filter.channel.empty() && n.channel != filter.channel))
+      continue;
+    ++out.total;
+    if (skip > 0)
+      --skip;
+    else if (out.items.size() < static_cast<size_t>(out.per_page))
+      out.items.push_back(n);
+  }
+  return out;
+}
+
+// Everyone's: the (channel, status) sets that match, merged newest first.
+// REQUIRES: the shared lock is held.
+NotificationPage NotificationsReadModel::list_all(const NotificationFilter& filter, int page,
+                                                  int per_page) const {
+  NotificationPage out = NotificationPage::of(page, per_page);
+  using It = std::set<Key>::const_reverse_iterator;
+  std::vector<std::pair<It, It>> heads;
+  for (const auto& [kind, keys] : by_kind_) {
+    if ((!filter.channel.empty() && kind.first != filter.channel) ||
+        (!filter.status.empty() && kind.second != filter.status))
+      continue;
+    heads.emplace_back(keys.rbegin(), keys.rend());
+    out.total += keys.size();
+  }
+  size_t skip = out.offset();
+  while (out.items.size() < static_cast<size_t>(out.per_page)) {
+    std::pair<It, It>* newest = nullptr;
+    for (auto& h : heads) {
+      if (h.first != h.second && (newest == nullptr || *newest->first < *h.first))
+        newest = &h;
+    }
+    if (newest == nullptr)
+      break;
+    const Key& key = *newest->first++;
+    if (skip > 0)
+      --skip;
+    else
+      out.items.push_back(rows_.at(key.second));
+  }
   return out;
 }
 

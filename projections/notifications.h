@@ -1,5 +1,7 @@
-// The notifications read model: GET /api/notifications, a user's history of
-// messages with their delivery status, attempts and last error.
+// The notifications read model: GET /api/notifications, the history of
+// messages (email, and WebSocket pushes: commands/ws_push_recorder.h) with
+// their delivery status, attempts and last error; a user's own, or
+// everyone's filtered by status and channel (admins).
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -7,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -18,13 +21,18 @@
 namespace orderly::projections {
 
 struct NotificationRow {
-  std::string id, user_id, channel, template_name, status,
-      last_error;  // status: pending | sent | failed
+  // status: pending | sent | failed (email); sent | dropped (websocket)
+  std::string id, user_id, channel, template_name, status, last_error;
   uint32_t attempts = 0;
   TimestampUs created_at = 0, updated_at = 0;
 };
 
 using NotificationPage = Page<NotificationRow>;
+
+// What a list shows; an empty field matches any value.
+struct NotificationFilter {
+  std::string_view user_id, status, channel;
+};
 
 class NotificationsReadModel final : public Projection {
  public:
@@ -36,14 +44,24 @@ class NotificationsReadModel final : public Projection {
   void clear() override;
 
   std::optional<NotificationRow> get(std::string_view id) const;
-  NotificationPage list(std::string_view user_id, int page, int per_page) const;  // newest first
+  // Newest first (created_at, then id).
+  NotificationPage list(const NotificationFilter& filter, int page, int per_page) const;
+  NotificationPage list(std::string_view user_id, int page, int per_page) const {
+    return list(NotificationFilter{user_id, {}, {}}, page, per_page);
+  }
 
  private:
   // Searched with string_view: no key copy per lookup.
   template <typename V>
   using StringMap = absl::flat_hash_map<std::string, V, StringHash, std::equal_to<>>;
-  using UserNotifications = std::map<std::pair<TimestampUs, std::string>, bool>;
+  using Key = std::pair<TimestampUs, std::string>;  // created_at, id
+  using UserNotifications = std::map<Key, bool>;
 
+  void add_row(NotificationRow n);
+  void index(const NotificationRow& n);
+  void unindex(const NotificationRow& n);
+  void set_status(NotificationRow& n, std::string_view status);
+  NotificationPage list_all(const NotificationFilter& filter, int page, int per_page) const;
   bool by_user_rebuildable() const;
   void save_by_user(BinaryWriter& out) const;
   void load_by_user(BinaryReader& in);
@@ -51,6 +69,9 @@ class NotificationsReadModel final : public Projection {
   StringMap<NotificationRow> rows_;
   // user -> (created_at, id), for newest-first pages
   StringMap<UserNotifications> by_user_;
+  // (channel, status) -> (created_at, id): everyone's, for the admins'
+  // filtered pages. Derived from rows_ (not in the snapshot).
+  std::map<std::pair<std::string, std::string>, std::set<Key>, std::less<>> by_kind_;
 };
 
 }  // namespace orderly::projections

@@ -5,15 +5,17 @@
 
 #include "core/json_writer.h"
 #include "core/schemas/order_events_generated.h"
+#include "core/schemas/payment_events_generated.h"
 
 namespace orderly::projections {
 
 namespace {
 
-// 2: orders and lines as record arrays, names interned.
-// 3: and the shipping addresses (an order record names its own). A
+// 2: orders and lines as record arrays, names interned. 3: refunds per order.
+// 4: and the shipping addresses (an order record names its own). A
 //    snapshot of another format is refused: the model is folded anew.
-constexpr uint32_t kSnapshotFormat = 3;
+constexpr uint32_t kSnapshotFormat = 4;
+constexpr size_t kRefundBytes = 16 + 8;
 
 enum OrderStep : uint8_t { kPending, kConfirmed, kShipped, kDelivered, kCancelled };
 constexpr std::string_view kStatusNames[] = {"pending", "confirmed", "shipped", "delivered",
@@ -138,6 +140,14 @@ void OrdersReadModel::apply(const EventView& ev) {
     case EventType::kOrderCancelled:
       status_change(ev.as<events::OrderCancelled>()->order_id(), kCancelled);
       break;
+    case EventType::kPaymentRefunded: {
+      // Few orders are refunded: a side table, not a field of every order.
+      const auto* e = ev.as<events::PaymentRefunded>();
+      const Uuid order = fb_uuid(e->order_id());
+      if (find(order) != nullptr)
+        refunded_[order] += e->amount_cents();
+      break;
+    }
     default:
       break;
   }
@@ -182,13 +192,18 @@ Rows OrdersReadModel::rows() const {
   }
   if (!by_seq_.empty())
     out.emplace_back("next_seq", std::to_string(by_seq_.size() + 1));
+  for (const auto& [id, cents] : refunded_) {
+    std::string key = "r/";
+    id.append_to(key);
+    out.emplace_back(std::move(key), std::to_string(cents));
+  }
   return out;
 }
 
 // Layout: format, the number of users (a reserve hint), the line names,
 // then the orders in seq order (the seq is the position), all lines and all
-// shipping addresses, each array as its records' bytes. The indexes are
-// derived: load() rebuilds them.
+// shipping addresses, each array as its records' bytes, then the refunds.
+// The indexes are derived: load() rebuilds them.
 void OrdersReadModel::save(BinaryWriter& out) const {
   size_t bytes =
       64 + by_seq_.size() * sizeof(Stored) + lines_.size() * sizeof(Line) + addresses_.size();
@@ -203,6 +218,11 @@ void OrdersReadModel::save(BinaryWriter& out) const {
   out.pod_array(std::span<const Stored>(by_seq_));
   out.pod_array(std::span<const Line>(lines_));
   out.pod_array(std::span<const char>(addresses_));
+  out.count(refunded_.size());
+  for (const auto& [id, cents] : refunded_) {
+    out.uuid(id);
+    out.i64(cents);
+  }
 }
 
 Status OrdersReadModel::load(BinaryReader& in) {
@@ -237,6 +257,16 @@ Status OrdersReadModel::load(BinaryReader& in) {
   }
   if (!in.ok() || users > by_seq_.size() || !index_all(users))
     in.fail();
+  const size_t refunds = in.count(kRefundBytes);
+  for (size_t i = 0; i < refunds && in.ok(); ++i) {
+    const Uuid id = in.uuid();
+    const int64_t cents = in.i64();
+    const Stored* o = find(id);
+    // Refunds of orders it has, never more than their total, each once.
+    if (o == nullptr || cents <= 0 || cents > o->total_cents ||
+        !refunded_.emplace(id, cents).second)
+      in.fail();
+  }
   Status status = in.finish("snapshot of read model orders");
   if (!status.is_ok())
     clear();
@@ -288,6 +318,7 @@ void OrdersReadModel::finish_fold() {
 }
 
 void OrdersReadModel::clear() {
+  refunded_.clear();
   by_seq_.clear();
   lines_.clear();
   addresses_.clear();
@@ -396,8 +427,10 @@ OrderStats OrdersReadModel::stats(std::string_view user_id) const {
     const Stored& o = by_seq_[seq - 1];
     ++s.total_orders;
     ++*counts[o.status];
-    if (o.status == kConfirmed || o.status == kShipped || o.status == kDelivered)
-      s.total_spent_cents += o.total_cents;
+    if (o.status == kConfirmed || o.status == kShipped || o.status == kDelivered) {
+      auto r = refunded_.find(o.id);
+      s.total_spent_cents += o.total_cents - (r == refunded_.end() ? 0 : r->second);
+    }
   }
   return s;
 }

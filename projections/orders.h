@@ -46,7 +46,7 @@ using OrderPage = Page<OrderRow>;
 
 struct OrderStats {
   size_t total_orders = 0;
-  int64_t total_spent_cents = 0;  // confirmed, shipped and delivered orders
+  int64_t total_spent_cents = 0;  // confirmed, shipped and delivered orders, net of refunds
   size_t pending_orders = 0, confirmed_orders = 0, shipped_orders = 0, completed_orders = 0,
          cancelled_orders = 0;
 };
@@ -118,6 +118,7 @@ class OrdersReadModel final : public Projection {
   absl::flat_hash_map<Uuid, std::vector<uint64_t>, UuidHash> by_user_;  // ascending seqs
   std::array<absl::btree_set<uint64_t>, 5> by_status_;
   bool lists_deferred_ = false;  // folding from scratch: see expect_events
+  absl::flat_hash_map<Uuid, int64_t, UuidHash> refunded_;  // refunded cents by order (few)
 };
 
 }  // namespace orderly::projections

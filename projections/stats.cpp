@@ -14,8 +14,9 @@ namespace orderly::projections {
 
 namespace {
 
-// 2: orders and their lines as record arrays.
-constexpr uint32_t kSnapshotFormat = 2;
+// 2: orders and their lines as record arrays. 3: a day's revenue is net of
+// the refunds of its orders (same layout, other numbers: older ones refused).
+constexpr uint32_t kSnapshotFormat = 3;
 // The fewest bytes each saved element takes, for BinaryReader::count.
 constexpr size_t kProductBytes = 16 + 4 + 4;
 constexpr size_t kDayBytes = 8 + 8 + 8;
@@ -62,6 +63,7 @@ void StatsReadModel::move_status(const Uuid& id, uint8_t to) {
   if (paid(o.status) && !paid(to)) {
     // Its whole total leaves revenue, so its refunds must stop counting.
     refunded_cents_ -= o.refunded;
+    days_[o.day].revenue += o.refunded;
     o.refunded = 0;
   }
   if (paid(o.status) != paid(to))
@@ -72,6 +74,34 @@ void StatsReadModel::move_status(const Uuid& id, uint8_t to) {
   // Delivered and cancelled orders can no longer move revenue: let them go.
   if (to == kDelivered || to == kCancelled)
     orders_.close(o);
+}
+
+// Revenue is captured minus refunded, per day of placement, so the total is
+// the sum of the days and never negative (an order's refunds never exceed
+// its total). A cancelled order left revenue whole when it was cancelled:
+// the refund that goes with it (reason "order_cancelled", recorded after the
+// OrderCancelled) changes nothing here.
+void StatsReadModel::refund(const EventView& ev) {
+  const auto* e = ev.as<events::PaymentRefunded>();
+  const std::string_view reason = e->reason() ? e->reason()->string_view() : std::string_view();
+  if (reason == "order_cancelled")
+    return;
+  const int64_t amount = e->amount_cents();
+  int64_t day = 0;
+  if (Order* o = orders_.find(fb_uuid(e->order_id()))) {
+    if (!paid(o->status))
+      return;               // not in revenue (the writer refunds only paid orders)
+    o->refunded += amount;  // undone if the order leaves revenue
+    day = o->day;
+  } else if (e->order_placed_at_us() != 0) {
+    day = day_of(e->order_placed_at_us());  // delivered: its record is let go
+  } else {
+    // An event from before refunds named their order's day: the refund's
+    // own day keeps the total equal to the sum of the days.
+    day = day_of(ev.time_us());
+  }
+  refunded_cents_ += amount;
+  days_[day].revenue -= amount;
 }
 
 void StatsReadModel::apply(const EventView& ev) {
@@ -97,7 +127,9 @@ void StatsReadModel::apply(const EventView& ev) {
       // Placed again while live: counted as a new placement, its record
       // replaced.
       Order& o = orders_.place(fb_uuid(e->order_id()));
-      o.day = day_of(ev.time_us());
+      // The decision's clock when the event has it: refunds name the same
+      // instant (PaymentRefunded.order_placed_at_us), so land on the same day.
+      o.day = day_of(e->placed_at_us() != 0 ? e->placed_at_us() : ev.time_us());
       o.total = e->total_cents();
       if (e->lines()) {
         for (const auto* l : *e->lines())
@@ -120,13 +152,9 @@ void StatsReadModel::apply(const EventView& ev) {
     case EventType::kOrderCancelled:
       move_status(fb_uuid(ev.as<events::OrderCancelled>()->order_id()), kCancelled);
       break;
-    case EventType::kPaymentRefunded: {
-      const auto* e = ev.as<events::PaymentRefunded>();
-      refunded_cents_ += e->amount_cents();
-      if (Order* o = orders_.find(fb_uuid(e->order_id())))
-        o->refunded += e->amount_cents();  // undone if the order leaves revenue
+    case EventType::kPaymentRefunded:
+      refund(ev);
       break;
-    }
     case EventType::kAnalyticsRecorded: {
       const auto* e = ev.as<events::AnalyticsRecorded>();
       if (e->product_views()) {
@@ -358,6 +386,7 @@ Dashboard StatsReadModel::dashboard(size_t top) const {
   for (size_t i = 0; i < 5; ++i)
     d.orders_by_status[kStatusNames[i]] = by_status_[i];
   d.revenue_cents = paid_cents_ - refunded_cents_;
+  d.refunded_cents = refunded_cents_;
   d.average_order_cents = paid_orders_ ? paid_cents_ / static_cast<int64_t>(paid_orders_) : 0;
   for (const auto& [day, v] : days_) {
     d.revenue_by_day.push_back(

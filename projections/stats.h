@@ -3,7 +3,9 @@
 //
 // Revenue counts orders once they are paid or confirmed (confirmed, shipped,
 // delivered), by the day they were placed (UTC), and leaves them if a
-// confirmed order is cancelled; refunds are subtracted from the total.
+// confirmed order is cancelled; refunds of orders that count are subtracted
+// from their order's day. So revenue_cents = captured - refunded = the sum
+// of revenue_by_day, and never negative.
 // Views and searches come from the analytics batches in the log.
 #pragma once
 
@@ -41,7 +43,8 @@ struct Counted {
 struct Dashboard {
   uint64_t orders_total = 0;
   std::map<std::string, uint64_t> orders_by_status;
-  int64_t revenue_cents = 0;
+  int64_t revenue_cents = 0;               // captured minus refunded
+  int64_t refunded_cents = 0;              // refunds of orders that count in revenue
   int64_t average_order_cents = 0;         // revenue before refunds / paid orders
   std::vector<DayRevenue> revenue_by_day;  // oldest first
   std::vector<ProductSales> top_products;  // by units, then revenue
@@ -90,6 +93,7 @@ class StatsReadModel final : public Projection {
     std::string name, category;
   };
   void move_status(const Uuid& id, uint8_t to);
+  void refund(const EventView& ev);
   void pay(const Order& o, int sign);
   // One snapshot section each, in the order save() writes them.
   void save_counters(BinaryWriter& out) const;

@@ -46,6 +46,7 @@ Result<Engine> open_engine(const CommonOptions& common) {
     return snapshots.status();
   commands::ProcessorOptions processor_options;
   processor_options.snapshots = snapshots->get();
+  processor_options.currency = common.currency;
   auto processor = commands::CommandProcessor::start(**store, processor_options);
   if (!processor)
     return processor.status();
@@ -167,8 +168,6 @@ int run_import_catalog(const CommonOptions& common, const std::string& file) {
     // the same file twice finds the product instead of creating it again.
     if (c.sku.empty())
       c.sku = "SKU-" + digest128_hex(c.name + "\n" + c.category).substr(0, 12);
-    if (c.currency.empty())
-      c.currency = "USD";
     pending.emplace_back(i, std::move(c));
   }
   // At most 1,000 in flight, so a catalogue of any size never overflows the

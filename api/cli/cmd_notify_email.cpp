@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include "api/cli/commands.h"
+#include "api/cli/email_options.h"
 #include "api/cli/logger.h"
 #include "api/cli/notify_common.h"
 #include "api/notify/email_requests.h"
@@ -66,24 +67,28 @@ Status expect(const Result<api::EngineReply>& r, long status, std::string_view w
 
 int run_notify_email(const CommonOptions& common, const NotifyOptions& o) {
   auto log = make_logger(common.log_format);
+  auto delivery_options =
+      email_delivery_options({o.smtp_url, o.smtp_tls, o.smtp_ca_file, o.mail_from, o.public_url},
+                             common.data_dir + "/outbox", o.engine_url);
+  if (!delivery_options) {
+    log->error("{}", delivery_options.status().message());
+    return kExitUsage;
+  }
   sigset_t signals = block_stop_signals();
   auto engine = connect_engine(o, signals, *log);
   if (!engine)
     return engine.status().code() == ErrorCode::kShuttingDown ? kExitOk : kExitUsage;
   api::EngineClient& api = **engine;
 
-  api::EmailDeliveryOptions delivery;
-  delivery.smtp_url = o.smtp_url;
-  delivery.outbox_dir = common.data_dir + "/outbox";
-  delivery.mail_from = o.mail_from;
+  const api::EmailDeliveryOptions delivery = *delivery_options;
   api::EmailHooks hooks;
-  hooks.render = [&api](const Uuid&, const api::PendingEmail& p) -> Result<api::Email> {
+  hooks.render = [&api, &delivery](const Uuid&, const api::PendingEmail& p) -> Result<api::Email> {
     auto r = api.call("GET", "/api/admin/email-facts/" + std::to_string(p.source_position));
     ORDERLY_RETURN_IF_ERROR(expect(r, 200, "email facts"));
     auto facts = parse_facts(r->body);
     if (!facts)
       return facts.status();
-    return api::render_email(p.template_name, api::email_vars(*facts));
+    return api::render_email(p.template_name, api::email_vars(*facts, delivery.public_url));
   };
   hooks.record_sent = [&api](const Uuid& id) {
     return expect(api.call("POST", "/api/admin/notifications/" + id.to_string() + "/outcome",
@@ -149,7 +154,7 @@ int run_notify_email(const CommonOptions& common, const NotifyOptions& o) {
         [&] { return stopping.load(); });
   });
   log->info("email notifier running: NATS {}, engine {}, emails {}", o.nats_url, o.engine_url,
-            o.smtp_url.empty() ? "to " + delivery.outbox_dir : "through " + o.smtp_url);
+            describe_delivery(delivery));
   std::printf("orderly notify email running (NATS %s, engine %s)\n", o.nats_url.c_str(),
               o.engine_url.c_str());
   std::fflush(stdout);

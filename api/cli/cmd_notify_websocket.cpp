@@ -5,7 +5,9 @@
 // token is checked by asking the engine who it is (GET /api/auth/me), so a
 // deleted user or a demoted admin is refused exactly as by the engine;
 // orders placed before this process started are attributed to their owner
-// through the admin API.
+// through the admin API. What became of each push to the user an event
+// concerns is recorded in the engine's log like the engine's own pushes
+// (POST /api/admin/notifications/websocket-pushes, about once a second).
 #include <boost/json.hpp>
 
 #include <chrono>
@@ -18,6 +20,7 @@
 #include "api/cli/logger.h"
 #include "api/cli/notify_common.h"
 #include "api/http/server.h"
+#include "api/notify/ws_push_json.h"
 #include "api/problem.h"
 #include "api/ws_hub.h"
 
@@ -93,6 +96,27 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
       },
       o.nats_url);
 
+  // The push outcomes go to the engine on a connection of their own: a slow
+  // answer never holds up the owner lookups above. While the engine cannot
+  // be reached they wait (bounded) for the next interval.
+  auto recording = connect_engine(o, signals, *log);
+  if (!recording)
+    return recording.status().code() == ErrorCode::kShuttingDown ? kExitOk : kExitUsage;
+  auto pushes = std::make_shared<commands::WebSocketPushRecorder>(
+      [engine = recording->get(), log](const commands::RecordWebSocketPushes& batch) -> Status {
+        auto r = engine->call("POST", "/api/admin/notifications/websocket-pushes",
+                              api::ws_pushes_json(batch));
+        if (!r || r->status == 503 || r->status == 429)
+          return Status::overloaded("the engine cannot record pushes now");
+        if (r->status == 204)
+          return Status::ok();
+        log->warn("the engine refused {} WebSocket push records: {} {}", batch.pushes.size(),
+                  r->status, r->body);
+        return Status::internal("push records refused");
+      },
+      std::chrono::seconds(1), api::kMaxPushesPerRequest);
+  hub.record_pushes(pushes);
+
   api::WsEndpoint ws;
   ws.path = "/ws/notifications";
   ws.check = [&tokens](const api::Request& req) -> std::optional<api::Response> {
@@ -149,6 +173,9 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
   log->info("signal {} received: closing WebSocket connections", sig);
   hub.close_all();
   (*server)->stop(std::chrono::seconds(5));
+  pushes->stop();  // the last outcomes recorded
+  if (const uint64_t lost = pushes->lost(); lost > 0)
+    log->warn("{} WebSocket push outcomes could not be recorded", lost);
   return kExitOk;
 }
 

@@ -12,6 +12,7 @@
 #include "api/auth/secret.h"
 #include "api/cli/commands.h"
 #include "api/cli/demo_catalog.h"
+#include "api/cli/email_options.h"
 #include "api/cli/logger.h"
 #include "api/cli/notify_common.h"
 #include "api/cli/terminal.h"
@@ -60,6 +61,13 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
                           : "--rate-limit-ip/--rate-limit-user must look like 100/s, 6000/m or 0");
     return kExitUsage;
   }
+  const EmailFlags email_flags{serve.smtp_url, serve.smtp_tls, serve.smtp_ca_file, serve.mail_from,
+                               serve.public_url};
+  // Checked now; the default public URL is known once the API listens.
+  if (auto checked = email_delivery_options(email_flags, "", "http://127.0.0.1"); !checked) {
+    log->error("{}", checked.status().message());
+    return kExitUsage;
+  }
   // Before any thread starts, so only sigwait sees them.
   sigset_t signals = block_stop_signals();
 
@@ -106,6 +114,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   auto models_loaded = std::async(std::launch::async, [&runner] { return runner.start(); });
   commands::ProcessorOptions processor_options;
   processor_options.queue_capacity = serve.queue_capacity;
+  processor_options.currency = common.currency;
   processor_options.snapshots = snapshots->get();
   auto processor = commands::CommandProcessor::start(**store, processor_options);
   if (!processor) {
@@ -146,29 +155,10 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     log->error("{}", secret.status().to_string());
     return serve.jwt_secret_file.empty() ? kExitFailure : kExitUsage;
   }
-  api::EmailNotifierOptions mail;
-  mail.delivery.smtp_url = serve.smtp_url;
-  mail.delivery.outbox_dir = common.data_dir + "/outbox";
-  mail.delivery.mail_from = serve.mail_from;
-  mail.nats_url = serve.nats_url;  // with NATS, emails are driven by a durable consumer
-  mail.triggers.on_error = [log](const std::string& why) { log->warn("email notifier: {}", why); };
-  std::unique_ptr<api::EmailNotifier> notifier;
-  if (serve.no_email_notifier) {
-    log->info(
-        "no email notifier in this process (--no-email-notifier): run `orderly notify email`");
-  } else {
-    notifier = std::make_unique<api::EmailNotifier>(**store, **processor, runner, mail);
-    if (Status st = notifier->start(); !st.is_ok()) {
-      log->error("cannot start the email notifier: {}", st.to_string());
-      return kExitFailure;
-    }
-    log->info("emails go {}", serve.smtp_url.empty()
-                                  ? "to " + mail.delivery.outbox_dir + " as .eml files"
-                                  : "through " + serve.smtp_url);
-  }
   auto analytics = std::make_unique<commands::AnalyticsRecorder>(**processor);
   api::ApiOptions api_options;
   api_options.reservation_ttl_us = *ttl;
+  api_options.currency = common.currency;
   api_options.rate_limit_ip = *rate_ip;
   api_options.rate_limit_user = *rate_user;
   api_options.cors_origins = serve.cors_origins;
@@ -213,6 +203,26 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   const std::string host = serve.http_address.substr(0, serve.http_address.rfind(':'));
   const std::string url = "http://" + host + ":" + std::to_string((*server)->port());
   log->info("HTTP API listening on {}", url);
+  // The email notifier starts here, where the default public URL (the
+  // address the API listens on, its port now known) is.
+  api::EmailNotifierOptions mail;
+  mail.delivery = *email_delivery_options(email_flags, common.data_dir + "/outbox", url);
+  if (serve.public_url.empty() && (host == "0.0.0.0" || host == "[::]" || host.empty()))
+    log->warn("emails link to {}, which no browser can open: set --public-url", url);
+  mail.nats_url = serve.nats_url;  // with NATS, emails are driven by a durable consumer
+  mail.triggers.on_error = [log](const std::string& why) { log->warn("email notifier: {}", why); };
+  std::unique_ptr<api::EmailNotifier> notifier;
+  if (serve.no_email_notifier) {
+    log->info(
+        "no email notifier in this process (--no-email-notifier): run `orderly notify email`");
+  } else {
+    notifier = std::make_unique<api::EmailNotifier>(**store, **processor, runner, mail);
+    if (Status st = notifier->start(); !st.is_ok()) {
+      log->error("cannot start the email notifier: {}", st.to_string());
+      return kExitFailure;
+    }
+    log->info("emails go {}", describe_delivery(mail.delivery));
+  }
   // One line on stdout for people and scripts: where the API and its docs are.
   std::printf("orderly listening on %s (API docs: %s/docs)\n", url.c_str(), url.c_str());
   std::fflush(stdout);
@@ -222,6 +232,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   log->info("signal {} received: finishing in-flight requests, draining the command pipeline", sig);
   http_api.shutdown();                        // WebSocket clients told, waits answered
   (*server)->stop(std::chrono::seconds(10));  // no new requests; answers in flight delivered
+  http_api.stop_recording();                  // the last WebSocket push outcomes recorded
   analytics.reset();                          // pending view/search counts recorded
   if (fanout)
     fanout->stop();

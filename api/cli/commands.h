@@ -14,6 +14,7 @@ struct CommonOptions {
   std::string data_dir = "./data";
   std::string sync = "always";
   std::string log_format;  // "" = text on a terminal, json otherwise
+  std::string currency = "USD";  // the shop's one currency (ISO 4217)
 };
 
 struct ServeOptions {
@@ -27,6 +28,9 @@ struct ServeOptions {
   std::string nats_url;            // "" = events fan out in-process only
   std::string smtp_url;            // "" = emails are written to <data-dir>/outbox/ as .eml files
   std::string mail_from = "orders@localhost";
+  std::string smtp_tls = "opportunistic";  // STARTTLS: required | opportunistic | off
+  std::string smtp_ca_file;                // "" = the system's CAs
+  std::string public_url;                  // "" = http://<http-address>, for links in emails
   size_t queue_capacity = 100'000;    // commands waiting for the writer; beyond: 503 overloaded
   uint64_t snapshot_every = 500'000;  // events between a read model's snapshots
   double snapshot_interval_s = 30;    // and at least this long between them
@@ -39,6 +43,8 @@ struct NotifyOptions {
   std::string engine_url = "http://127.0.0.1:8080";      // the engine's HTTP API
   std::string engine_email, engine_password_file;        // an admin account
   std::string smtp_url, mail_from = "orders@localhost";  // email
+  std::string smtp_tls = "opportunistic", smtp_ca_file;  // email
+  std::string public_url;                                // email; "" = engine_url
   std::string http_address = "127.0.0.1:8081";           // websocket
 };
 

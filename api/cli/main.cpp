@@ -1,6 +1,7 @@
 // `orderly`: the one binary. Parses the command line (CLI11) and hands plain
 // option structs to the subcommands in cmd_*.cpp.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 
 #include "api/cli/commands.h"
@@ -24,6 +25,18 @@ int main(int argc, char** argv) {
     cmd->add_option("--log-format", common.log_format, "text or json (default: text on a terminal)")
         ->envname("ORDERLY_LOG_FORMAT")
         ->check(CLI::IsMember({"text", "json"}));
+    cmd->add_option("--currency", common.currency,
+                    "The shop's one currency (ISO 4217): products in another are refused")
+        ->envname("ORDERLY_CURRENCY")
+        ->check(
+            [](const std::string& c) {
+              const bool ok = c.size() == 3 && std::all_of(c.begin(), c.end(), [](char ch) {
+                                return ch >= 'A' && ch <= 'Z';
+                              });
+              return ok ? std::string() : "must be three capital letters such as USD or EUR";
+            },
+            "CURRENCY")
+        ->capture_default_str();
   };
 
   ServeOptions serve;
@@ -80,13 +93,38 @@ int main(int argc, char** argv) {
                    "Publish every event to NATS JetStream (e.g. nats://127.0.0.1:4222)")
       ->envname("ORDERLY_NATS_URL");
   serve_cmd
-      ->add_option("--smtp-url", serve.smtp_url,
-                   "Send emails through this SMTP server (e.g. smtp://127.0.0.1:2525); default: "
-                   ".eml files in <data-dir>/outbox/")
+      ->add_option(
+          "--smtp-url", serve.smtp_url,
+          "Send emails through this SMTP server (smtp://host:port, or smtps://host:port for "
+          "implicit TLS); default: "
+          ".eml files in <data-dir>/outbox/")
       ->envname("ORDERLY_SMTP_URL");
   serve_cmd->add_option("--mail-from", serve.mail_from, "The sender address of emails")
       ->envname("ORDERLY_MAIL_FROM")
       ->capture_default_str();
+  // The email flags beyond --smtp-url and --mail-from, alike for `serve` and
+  // `notify email`.
+  auto add_email_flags = [](CLI::App* cmd, std::string& smtp_tls, std::string& ca_file,
+                            std::string& public_url, const char* public_url_default) {
+    cmd->add_option("--smtp-tls", smtp_tls,
+                    "STARTTLS on smtp:// URLs: opportunistic (when the server offers it), required "
+                    "(never send in clear) or off; smtps:// URLs are always TLS. The server's "
+                    "certificate is always verified when TLS is used")
+        ->envname("ORDERLY_SMTP_TLS")
+        ->check(CLI::IsMember({"required", "opportunistic", "off"}))
+        ->capture_default_str();
+    cmd->add_option("--smtp-ca-file", ca_file,
+                    "PEM file of the CA(s) that verify the SMTP server's certificate (default: "
+                    "the system's CAs)")
+        ->envname("ORDERLY_SMTP_CA_FILE");
+    cmd->add_option("--public-url", public_url,
+                    std::string("Where the shop's pages are, for the links in emails (e.g. "
+                                "https://shop.example.com); default: ") +
+                        public_url_default)
+        ->envname("ORDERLY_PUBLIC_URL");
+  };
+  add_email_flags(serve_cmd, serve.smtp_tls, serve.smtp_ca_file, serve.public_url,
+                  "http://<http-address>");
   serve_cmd->add_flag("--no-demo", serve.no_demo,
                       "Do not create the demo catalog in a new data directory");
 
@@ -119,11 +157,14 @@ int main(int argc, char** argv) {
   add_notify_common(notify_email_cmd);
   notify_email_cmd
       ->add_option("--smtp-url", notify.smtp_url,
-                   "SMTP server (e.g. smtp://127.0.0.1:2525); default: .eml files in the outbox")
+                   "SMTP server (smtp://host:port, or smtps:// for implicit TLS); default: .eml "
+                   "files in the outbox")
       ->envname("ORDERLY_SMTP_URL");
   notify_email_cmd->add_option("--mail-from", notify.mail_from, "The sender address of emails")
       ->envname("ORDERLY_MAIL_FROM")
       ->capture_default_str();
+  add_email_flags(notify_email_cmd, notify.smtp_tls, notify.smtp_ca_file, notify.public_url,
+                  "the --engine-url");
   auto* notify_ws_cmd =
       notify_cmd->add_subcommand("websocket", "Serve /ws/notifications from NATS");
   add_notify_common(notify_ws_cmd);

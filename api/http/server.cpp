@@ -59,6 +59,8 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
     server_.ws_clients.fetch_add(1);
   }
   ~WsSession() override {
+    for (Queued& q : queue_)  // never written: the connection ended first
+      dropped(q, "the connection closed before it was written");
     server_.ws_clients.fetch_sub(1);
     server_.connections.fetch_sub(1);  // handed over by the HTTP session
   }
@@ -92,17 +94,24 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
     });
   }
 
-  void send(std::string text) override {
-    net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+  using WsSink::send;
+  void send(std::string text, WsDone done) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(),
+                                   q = Queued{std::move(text), std::move(done)}]() mutable {
       if (self->closed_)
-        return;
+        return dropped(q, "the connection was closed");
       if (self->queue_.size() >= self->max_queued_) {
         // Too slow to keep up: drop it rather than buffer without bound
         // (keeping the message being written: its buffer is in use).
-        self->queue_.resize(self->writing_ ? 1 : 0);
+        constexpr std::string_view kFull = "the client's queue was full";
+        const size_t keep = self->writing_ ? 1 : 0;
+        for (size_t i = keep; i < self->queue_.size(); ++i)
+          dropped(self->queue_[i], kFull);
+        self->queue_.resize(keep);
+        dropped(q, kFull);
         return self->do_close(websocket::close_code::policy_error, "too slow: messages dropped");
       }
-      self->queue_.push_back(std::move(text));
+      self->queue_.push_back(std::move(q));
       self->flush();
     });
   }
@@ -130,11 +139,13 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
       return;
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(net::buffer(queue_.front()),
+    ws_.async_write(net::buffer(queue_.front().text),
                     [self = shared_from_this()](beast::error_code ec, size_t) {
                       self->writing_ = false;
                       if (ec)
-                        return self->finish();
+                        return self->finish();  // the destructor reports what is queued
+                      if (auto& done = self->queue_.front().done)
+                        done(WsDelivery::kWritten, {});
                       self->queue_.pop_front();
                       if (self->closed_)
                         return self->send_close();
@@ -169,11 +180,23 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
     }
   }
 
+  struct Queued {
+    std::string text;
+    WsDone done;  // may be empty
+  };
+  static void dropped(Queued& q, std::string_view reason) {
+    if (q.done) {
+      auto done = std::move(q.done);
+      q.done = nullptr;
+      done(WsDelivery::kDropped, reason);
+    }
+  }
+
   websocket::stream<beast::tcp_stream> ws_;
   HttpServer::Impl& server_;
   size_t max_queued_;
   beast::flat_buffer in_;
-  std::deque<std::string> queue_;
+  std::deque<Queued> queue_;
   std::function<void()> on_close_;
   websocket::close_reason close_reason_;
   bool open_ = false, writing_ = false, closed_ = false;

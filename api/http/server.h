@@ -37,13 +37,23 @@ struct ServerOptions {
 using ErrorResponder =
     std::function<Response(int status, std::string_view code, std::string_view detail)>;
 
+// What became of one message given to WsSink::send: written to the socket
+// whole, or dropped (the client's queue was full, or the connection closed
+// or failed first), with the reason.
+enum class WsDelivery : uint8_t { kWritten, kDropped };
+using WsDone = std::function<void(WsDelivery, std::string_view reason)>;
+
 // One WebSocket connection as the application sees it. send() queues a
 // text message; a connection whose queue is full (a client that cannot keep
-// up) is closed with 1008 instead of growing memory. Safe from any thread.
+// up) is closed with 1008 instead of growing memory. `done`, when given, is
+// called once with the message's fate, on a thread of the server (keep it
+// short: a mutex and an append); not at all for a message whose send is
+// still queued when the server itself is destroyed. Safe from any thread.
 class WsSink {
  public:
   virtual ~WsSink() = default;
-  virtual void send(std::string text) = 0;
+  virtual void send(std::string text, WsDone done) = 0;
+  void send(std::string text) { send(std::move(text), nullptr); }
   virtual void close(uint16_t code, std::string reason) = 0;
 };
 

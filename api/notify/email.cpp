@@ -9,6 +9,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "api/notify/rfc5322.h"
 #include "core/clock.h"
 
 namespace orderly::api {
@@ -66,7 +67,7 @@ std::string fill(std::string_view text, const std::map<std::string, std::string>
   return out;
 }
 
-// Header values stay on one line: no CR/LF from data into the headers.
+// The subject stays on one line (header_field makes it a clean header).
 std::string one_line(std::string s) {
   for (char& c : s) {
     if (c == '\r' || c == '\n')
@@ -99,26 +100,28 @@ Result<Email> render_email(const std::string& name,
 }
 
 std::string mime_message(const Email& e) {
-  const std::string boundary = "orderly-" + e.message_id.substr(1, 16);
+  // The message id's local part (a UUID: hex and dashes) names the boundary,
+  // which must not occur in the parts: they are 7bit text or
+  // quoted-printable, and neither has "--orderly-" followed by that id.
+  const size_t at = e.message_id.find('@');
+  const std::string local =
+      at == std::string::npos || at < 1 ? "message" : e.message_id.substr(1, at - 1);
+  const std::string boundary = "orderly-" + local;
   std::string m;
-  m += "From: " + one_line(e.from) + "\r\n";
-  m += "To: " + one_line(e.to) + "\r\n";
-  m += "Subject: " + one_line(e.subject) + "\r\n";
-  m += "Message-ID: " + one_line(e.message_id) + "\r\n";
-  m += "Date: " + format_rfc3339(now_us()) + "\r\n";
+  m += header_field("From", e.from);
+  m += header_field("To", e.to);
+  m += header_field("Subject", e.subject);
+  m += header_field("Message-ID", e.message_id);
+  m += header_field("Date", rfc5322_date(e.date_us != 0 ? e.date_us : now_us()));
   m += "MIME-Version: 1.0\r\n";
   m += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
-  auto part = [&](const char* type, const std::string& body) {
+  auto part = [&](const char* type, const std::string& text) {
+    const EncodedBody body = encode_body(text);
     m += "--" + boundary + "\r\nContent-Type: " + type +
-         "; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
-    // SMTP lines end in CRLF; a line of one "." would end the message (libcurl
-    // dot-stuffs, but keep the body in canonical form anyway).
-    for (size_t i = 0; i < body.size(); ++i) {
-      if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r'))
-        m += "\r\n";
-      else
-        m += body[i];
-    }
+         "; charset=utf-8\r\nContent-Transfer-Encoding: " + body.transfer_encoding + "\r\n\r\n";
+    // Lines end in CRLF; a line of one "." would end the message on the
+    // wire, which libcurl prevents by dot-stuffing.
+    m += body.text;
     m += "\r\n";
   };
   part("text/plain", e.text);
@@ -208,6 +211,7 @@ Status send_smtp(const SmtpOptions& smtp, const Email& e) {
   curl_slist* rcpt = curl_slist_append(nullptr, ("<" + e.to + ">").c_str());
   const std::string from = "<" + e.from + ">";
   curl_easy_setopt(curl, CURLOPT_URL, smtp.url.c_str());
+  apply_smtp_tls(curl, smtp.tls, smtp.ca_file);
   curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
   curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
   curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_upload);
@@ -242,9 +246,8 @@ Status send_smtp(const SmtpOptions& smtp, const Email& e) {
     return Status::shutting_down(upload.done ? "SMTP: stopped while waiting for the final reply"
                                              : "SMTP: stopped before the message was handed over");
   }
-  if (rc != CURLE_OK) {
-    return Status::io_error(std::string("SMTP: ") + (error[0] ? error : curl_easy_strerror(rc)));
-  }
+  if (rc != CURLE_OK)
+    return Status::io_error(smtp_tls_error(rc, error, smtp.tls, smtp.ca_file));
   return Status::ok();
 }
 

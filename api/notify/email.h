@@ -8,18 +8,22 @@
 #include <map>
 #include <string>
 
+#include "api/notify/smtp_tls.h"
 #include "core/status.h"
 
 namespace orderly::api {
 
 struct Email {
   std::string from, to, subject, text, html;
-  std::string message_id;  // <notification id@orderly>: the same email keeps its id
+  std::string message_id;  // <notification id@mail domain>: the same email keeps its id
+  int64_t date_us = 0;     // the Date header's time; 0 = when the message is made
 };
 
 // Fills template `name`; fails for an unknown template.
 Result<Email> render_email(const std::string& name, const std::map<std::string, std::string>& vars);
-// The RFC 5322 message: headers and a multipart/alternative body.
+// The RFC 5322 message: headers (an RFC 5322 Date, non-ASCII values as
+// RFC 2047 encoded words) and a multipart/alternative body, each part 7bit
+// or quoted-printable (rfc5322.h).
 std::string mime_message(const Email& email);
 
 // Timeouts follow what a delivered email must never be: sent twice. Until
@@ -28,7 +32,9 @@ std::string mime_message(const Email& email);
 // waited for as long as RFC 5321 4.5.3.2.6 asks (10 minutes): a server
 // slow to commit has the message, and giving up would send it again.
 struct SmtpOptions {
-  std::string url;             // smtp://127.0.0.1:2525
+  std::string url;  // smtp://127.0.0.1:2525 or smtps://mail.example.com:465
+  SmtpTls tls = SmtpTls::kOpportunistic;
+  std::string ca_file;         // "" = the system's CAs
   long connect_timeout_s = 5;  // TCP connect, greeting and EHLO
   long send_timeout_s = 15;    // from the start until the message is handed over
   long final_reply_timeout_s = 600;

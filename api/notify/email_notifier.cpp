@@ -179,7 +179,7 @@ struct EmailNotifier::Impl {
     auto facts = email_facts(log, models, p.source_position);
     if (!facts)
       return facts.status();
-    return render_email(p.template_name, email_vars(*facts));
+    return render_email(p.template_name, email_vars(*facts, options.delivery.public_url));
   }
 };
 

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/notify/rfc5322.h"
 #include "core/schemas/notification_events_generated.h"
 #include "core/text.h"
 
@@ -25,15 +26,27 @@ std::string money(int64_t cents) {
   return buf;
 }
 
-std::map<std::string, std::string> email_vars(const EmailFacts& f) {
+std::string order_label(const Uuid& order_id) {
+  // The random end: a UUIDv7 starts with the time, alike for orders placed together.
+  std::string label = "#" + order_id.to_string().substr(28);
+  for (char& c : label)
+    c = c >= 'a' && c <= 'f' ? static_cast<char>(c - 'a' + 'A') : c;
+  return label;
+}
+
+std::map<std::string, std::string> email_vars(const EmailFacts& f, const std::string& public_url) {
   std::map<std::string, std::string> vars;
-  vars["order_ref"] = f.order_id.to_string().substr(24);  // the random end: UUIDv7 starts with time
+  vars["order_ref"] = order_label(f.order_id);
+  std::string base = public_url;
+  while (!base.empty() && base.back() == '/')
+    base.pop_back();
+  vars["order_url"] = base + "/#/orders/" + f.order_id.to_string();
   if (!f.reason.empty())
     vars["reason"] = f.reason;
   if (f.amount_cents)
     vars["amount"] = money(*f.amount_cents);
   if (!f.lines.empty()) {
-    std::string text, html = "<table>";
+    std::string text, html = "<table>\n";
     for (const auto& l : f.lines) {
       text += "  " + std::to_string(l.quantity) + " x " + l.name + " at " +
               money(l.unit_price_cents) + " = " + money(l.line_total_cents) + "\n";
@@ -42,7 +55,7 @@ std::map<std::string, std::string> email_vars(const EmailFacts& f) {
         html += c == '<'   ? std::string("&lt;")
                 : c == '&' ? std::string("&amp;")
                            : std::string(1, c);
-      html += "</td><td>" + money(l.line_total_cents) + "</td></tr>";
+      html += "</td><td>" + money(l.line_total_cents) + "</td></tr>\n";  // short lines
     }
     vars["lines_text"] = text;
     vars["lines_html"] = html + "</table>";
@@ -132,6 +145,8 @@ struct EmailSender::Impl {
       return write_eml(options.outbox_dir, id.to_string(), email);
     SmtpOptions smtp;
     smtp.url = options.smtp_url;
+    smtp.tls = options.smtp_tls;
+    smtp.ca_file = options.smtp_ca_file;
     smtp.stopping = &stop_flag;
     return send_smtp(smtp, email);
   }
@@ -142,7 +157,7 @@ struct EmailSender::Impl {
       return email;
     email->from = options.mail_from;
     email->to = p.recipient;
-    email->message_id = "<" + id.to_string() + "@orderly>";
+    email->message_id = rfc5322_message_id(id.to_string(), options.mail_from);
     return email;
   }
 

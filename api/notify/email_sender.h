@@ -28,9 +28,13 @@
 namespace orderly::api {
 
 struct EmailDeliveryOptions {
-  std::string smtp_url;    // "" = write .eml files to outbox_dir
-  std::string outbox_dir;  // <data-dir>/outbox
+  std::string smtp_url;  // "" = write .eml files to outbox_dir
+  SmtpTls smtp_tls = SmtpTls::kOpportunistic;
+  std::string smtp_ca_file;  // "" = the system's CAs
+  std::string outbox_dir;    // <data-dir>/outbox
   std::string mail_from = "orders@localhost";
+  // Where the shop's pages are, for the links in emails ("https://shop.example.com").
+  std::string public_url;
   uint32_t max_attempts = 8;
   std::chrono::milliseconds first_backoff{500};
   std::chrono::milliseconds max_backoff{60'000};
@@ -93,7 +97,13 @@ struct EmailFacts {
   int64_t total_cents = 0;
   std::string username;
 };
-// The template variables for those facts.
-std::map<std::string, std::string> email_vars(const EmailFacts& facts);
+// The template variables for those facts: `order_ref` names the order as
+// the web pages do ("#" and the id's last 8 hex digits, upper case: shortId
+// in api/web/dom.js), `order_url` links to its page (<public_url>/#/orders/<id>,
+// the route in api/web/app.js).
+std::map<std::string, std::string> email_vars(const EmailFacts& facts,
+                                              const std::string& public_url);
+// "#0A1B2C3D" for an order id, as the web pages show it.
+std::string order_label(const Uuid& order_id);
 
 }  // namespace orderly::api

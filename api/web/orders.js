@@ -111,3 +111,23 @@ export async function ordersView(main, {query: params}) {
   await load();
   return () => window.removeEventListener('orderly:live', onLive);
 }
+
+// #/orders/<id>: one order with its items shown; the order emails link here.
+export async function orderView(main, {params}) {
+  const holder = h('section', {'aria-label': 'Order'});
+  clear(main).append(heading(`Order #${shortId(params.id)}`), h('p', {}, h('a', {href: '#/orders'}, 'All your orders')), holder);
+  const load = async () => {
+    clear(holder).append(loading('Loading the order…'));
+    try {
+      const o = (await get(`/api/orders/${encodeURIComponent(params.id)}`)).order;
+      clear(holder).append(h('ul', {class: 'order-list'}, orderCard(o, {expanded: true, onChanged: () => load()})));
+    } catch (err) {
+      clear(holder).append(errorBox(err, load));
+    }
+  };
+  // A status change pushed by the engine shows at once.
+  const onLive = (e) => { if (e.detail.order_id === params.id) load(); };
+  window.addEventListener('orderly:live', onLive);
+  await load();
+  return () => window.removeEventListener('orderly:live', onLive);
+}

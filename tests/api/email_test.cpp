@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/api/server.h"
+#include "tests/support/order_label.h"
 #include "tests/support/services.h"
 
 using namespace orderly::testing;
@@ -97,7 +98,7 @@ Journey check_journey_emails(const ServerUnderTest& server, SmtpSink& smtp,
   j.messages = wait_for_messages([&] { return smtp.messages(); }, 4, timeout);
   REQUIRE(j.messages.size() == 4);
   const auto& m = j.messages;
-  const std::string ref = j.order.substr(24);
+  const std::string ref = order_label(j.order);
   CHECK(count_with(m, "To: ada@example.com") == 4);
   CHECK(count_with(m, "From: shop@example.com") == 4);
   CHECK(count_with(m, "Subject: Order " + ref + " received: 25.00 USD") == 1);
@@ -200,7 +201,7 @@ TEST_CASE("email: driven through NATS, nats-server killed mid-burst, every email
       auto r = h.send("POST", "/api/orders", ada.access_token,
                       R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
       REQUIRE(r.status == 201);
-      refs.push_back(str(r.json().as_object().at("order"), "id").substr(24));
+      refs.push_back(order_label(str(r.json().as_object().at("order"), "id")));
     }
   };
   place(10);
@@ -262,7 +263,7 @@ TEST_CASE(
   auto late = c.send("POST", "/api/orders", ada.access_token,
                      R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
   REQUIRE(late.status == 201);
-  const std::string late_ref = str(late.json().as_object().at("order"), "id").substr(24);
+  const std::string late_ref = order_label(str(late.json().as_object().at("order"), "id"));
   notifier.start();
   messages = wait_for_messages([&] { return smtp.messages(); }, 5, std::chrono::seconds(90));
   CHECK(messages.size() == 5);

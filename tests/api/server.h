@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -17,6 +18,14 @@ namespace orderly::testing {
 
 namespace json = boost::json;
 
+// The `orderly` under test: ORDERLY_TEST_BINARY when set (to run these
+// tests against another build, e.g. to see a new test fail on the old
+// code), else the one built beside the tests.
+inline std::string orderly_binary() {
+  const char* other = std::getenv("ORDERLY_TEST_BINARY");
+  return other && *other ? other : ORDERLY_BINARY;
+}
+
 struct Session {
   std::string id, access_token, refresh_token;
 };
@@ -26,7 +35,7 @@ class ServerUnderTest {
   explicit ServerUnderTest(std::vector<std::string> flags = {}) : flags_(std::move(flags)) {
     data = dir.sub("data");
     std::ofstream(dir.path() + "/admin.pw") << "admin-password-1";
-    auto made = run_command({ORDERLY_BINARY, "admin", "create-user", "--data-dir", data,
+    auto made = run_command({orderly_binary(), "admin", "create-user", "--data-dir", data,
                              "--username", "admin", "--email", "admin@example.com",
                              "--password-file", dir.path() + "/admin.pw"});
     if (made.exit_code != 0)
@@ -36,7 +45,7 @@ class ServerUnderTest {
   ~ServerUnderTest() { stop(); }
 
   void start() {
-    std::vector<std::string> argv = {ORDERLY_BINARY,   "serve",       "--data-dir",   data,
+    std::vector<std::string> argv = {orderly_binary(), "serve",       "--data-dir",   data,
                                      "--http-address", "127.0.0.1:0", "--log-format", "json"};
     argv.insert(argv.end(), flags_.begin(), flags_.end());
     proc = std::make_unique<ChildProcess>(argv);
@@ -107,7 +116,7 @@ class NotifierUnderTest {
   NotifierUnderTest(const ServerUnderTest& server, std::string channel, std::string nats_url,
                     std::vector<std::string> flags = {})
       : channel_(std::move(channel)) {
-    argv_ = {ORDERLY_BINARY,
+    argv_ = {orderly_binary(),
              "notify",
              channel_,
              "--data-dir",

@@ -40,14 +40,48 @@ TEST_CASE("cart: add merges, set and remove, clear, checkout places the order an
 
 TEST_CASE("cart: checkout with a short line reserves nothing and keeps the cart") {
   Harness h;
-  const Uuid pot = h.product(2500, 1);
+  const Uuid pot = h.product(2500, 2);
   const Uuid user = new_id();
+  // More than available is refused when added, naming the line.
+  Status too_many = h.run(AddToCart{pot, 3}, h.as(user));
+  CHECK(too_many.code() == ErrorCode::kInsufficientStock);
+  REQUIRE(too_many.fields().size() == 1);
+  CHECK(too_many.fields()[0].field == "quantity");
   REQUIRE(h.run(AddToCart{pot, 2}, h.as(user)).is_ok());
+  // Stock moves before checkout: the order still decides.
+  REQUIRE(h.run(AdjustStock{pot, -1}, h.as_admin()).is_ok());
   Checkout c;
   c.order_id = new_id();
   CHECK(h.run(c, h.as(user)).code() == ErrorCode::kInsufficientStock);
   CHECK(h.state.carts.at(user).lines.size() == 1);
   CHECK(h.state.products.at(pot).reserved == 0);
+}
+
+TEST_CASE("cart: a line keeps its price, checkout after a change is refused once, then goes") {
+  Harness h;
+  const Uuid cup = h.product(1000, 10);
+  const Uuid user = new_id();
+  REQUIRE(h.run(AddToCart{cup, 2}, h.as(user)).is_ok());
+  CHECK(h.state.carts.at(user).lines[0].unit_price_cents == 1000);
+  UpdateProduct price;
+  price.product_id = cup;
+  price.price_cents = 1500;
+  REQUIRE(h.run(price, h.as_admin()).is_ok());
+  CHECK(h.state.carts.at(user).lines[0].unit_price_cents == 1000);
+  Checkout c;
+  c.order_id = new_id();
+  Status refused = h.run(c, h.as(user));
+  CHECK(refused.code() == ErrorCode::kPriceChanged);
+  REQUIRE(refused.fields().size() == 1);
+  CHECK(refused.fields()[0].field == "items[0].unit_price_cents");
+  // The refusal is recorded: the cart takes the new price; nothing reserved.
+  REQUIRE(h.emitted() == 1);
+  CHECK(h.type(0) == EventType::kCartItemPriceChanged);
+  CHECK(h.state.carts.at(user).lines[0].unit_price_cents == 1500);
+  CHECK(h.state.products.at(cup).reserved == 0);
+  c.order_id = new_id();
+  REQUIRE(h.run(c, h.as(user)).is_ok());
+  CHECK(h.state.orders.at(c.order_id).total_cents == 3000);
 }
 
 namespace {

@@ -32,7 +32,7 @@ struct Harness {
   Status run(const commands::Command& c, const commands::CommandMeta& meta) {
     first_event = sink.size();
     Status st = commands::decide(state, c, meta, sink);
-    if (!st.is_ok() && !std::holds_alternative<commands::RotateRefreshToken>(c))
+    if (!st.is_ok() && !commands::keeps_events_when_refused(c, st))
       sink.truncate(first_event);
     for (size_t k = first_event; k < sink.size(); ++k) {
       const auto& e = sink.event(k);

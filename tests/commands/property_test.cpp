@@ -14,6 +14,7 @@
 #include "core/schemas/payment_events_generated.h"
 #include "core/schemas/product_events_generated.h"
 #include "eventstore/verify.h"
+#include "projections/stats.h"
 #include "tests/commands/harness.h"
 #include "tests/commands/state_diff.h"
 #include "tests/support/temp_dir.h"
@@ -126,6 +127,13 @@ std::pair<Command, CommandMeta> random_command(Rng& rng, World& w, TimestampUs& 
                                     : std::nullopt},
             m};
   }
+  if (r < 91) {  // a price change: carts holding the product see price_changed
+    admin();
+    UpdateProduct c;
+    c.product_id = pick(rng, w.products);
+    c.price_cents = static_cast<int64_t>(rng() % 10000);
+    return {c, m};
+  }
   if (r < 94) {
     admin();
     return {AdjustStock{pick(rng, w.products), static_cast<int64_t>(rng() % 11) - 5}, m};
@@ -184,6 +192,32 @@ struct Ledger {
       if (pay.refunded_cents > 0)
         REQUIRE(pay.status == PaymentStatus::kSucceeded);
     }
+    // No cancelled order keeps money: the payment that confirmed it is
+    // refunded in full; and revenue (captured minus refunded over the orders
+    // that count) is never negative, order by order.
+    for (const auto& [id, o] : s.orders) {
+      if (o.paid_by.is_nil())
+        continue;
+      const PaymentState& pay = s.payments.at(o.paid_by);
+      REQUIRE(pay.status == PaymentStatus::kSucceeded);
+      if (o.status == OrderStatus::kCancelled)
+        REQUIRE(pay.refunded_cents == pay.amount_cents);
+    }
+    REQUIRE(revenue(s) >= 0);
+  }
+
+  // Captured minus refunded over confirmed, shipped and delivered orders.
+  static int64_t revenue(const ShopState& s) {
+    int64_t total = 0;
+    for (const auto& [id, o] : s.orders) {
+      if (o.status != OrderStatus::kConfirmed && o.status != OrderStatus::kShipped &&
+          o.status != OrderStatus::kDelivered)
+        continue;
+      const int64_t refunded = o.paid_by.is_nil() ? 0 : s.payments.at(o.paid_by).refunded_cents;
+      REQUIRE(refunded <= o.total_cents);
+      total += o.total_cents - refunded;
+    }
+    return total;
   }
 };
 
@@ -304,6 +338,24 @@ TEST_CASE(
                        })
                 .is_ok());
     ledger.check(live);
+    // The statistics agree: revenue is captured minus refunded, the sum of
+    // its days, never negative.
+    projections::StatsReadModel stats;
+    REQUIRE(store
+                ->scan({},
+                       [&](const EventView& ev) {
+                         stats.apply(ev);
+                         return true;
+                       })
+                .is_ok());
+    const projections::Dashboard d = stats.dashboard();
+    int64_t by_day = 0;
+    for (const auto& day : d.revenue_by_day) {
+      REQUIRE(day.revenue_cents >= 0);
+      by_day += day.revenue_cents;
+    }
+    REQUIRE(d.revenue_cents == by_day);
+    REQUIRE(d.revenue_cents == Ledger::revenue(live));
     REQUIRE(store->close().is_ok());
     auto report = eventstore::verify_data_dir(dir.path());
     REQUIRE(report.is_ok());

@@ -25,7 +25,7 @@ inline std::string diff_states(const commands::ShopState& a, const commands::Sho
     const auto& q = it->second;
     if (p.name != q.name || p.price_cents != q.price_cents || p.stock != q.stock ||
         p.reserved != q.reserved || p.version != q.version || p.discontinued != q.discontinued ||
-        p.sku != q.sku) {
+        p.sku != q.sku || p.currency != q.currency) {
       out << "product " << id.to_string() << ": stock " << p.stock << "/" << q.stock << " reserved "
           << p.reserved << "/" << q.reserved << " version " << p.version << "/" << q.version;
       return out.str();
@@ -44,7 +44,8 @@ inline std::string diff_states(const commands::ShopState& a, const commands::Sho
                     o.lines[i].quantity == q.lines[i].quantity;
     }
     if (o.user_id != q.user_id || o.status != q.status || o.total_cents != q.total_cents ||
-        o.version != q.version || o.expires_at != q.expires_at || !lines_equal) {
+        o.version != q.version || o.expires_at != q.expires_at || o.paid_by != q.paid_by ||
+        o.placed_at != q.placed_at || !lines_equal) {
       return "order " + id.to_string() + " differs";
     }
   }
@@ -108,7 +109,9 @@ inline std::string diff_states(const commands::ShopState& a, const commands::Sho
   for (const auto& [id, c] : a.carts) {
     const auto& lines = b.carts.find(id)->second.lines;
     for (size_t i = 0; i < c.lines.size(); ++i) {
-      if (c.lines[i].product_id != lines[i].product_id || c.lines[i].quantity != lines[i].quantity)
+      if (c.lines[i].product_id != lines[i].product_id ||
+          c.lines[i].quantity != lines[i].quantity ||
+          c.lines[i].unit_price_cents != lines[i].unit_price_cents)
         return "cart " + id.to_string() + " lines differ";
     }
   }

@@ -231,6 +231,14 @@ async function main() {
     await shot(page, 'orders');
     step('the customer saw the shipment live');
 
+    // The order's own page, where the order emails link (#/orders/<id>).
+    await page.goto(`${base}/#/orders/${orderId}`);
+    await page.getByRole('heading', {name: `Order #${orderId.slice(-8).toUpperCase()}`, level: 1}).waitFor();
+    await expectText(page.locator('.order-card .badge'), 'Shipped', 'the order page\'s badge');
+    await expectText(page.locator('.order-card .order-lines'), 'Ceramic mug', 'the order page shows its lines');
+    check(await page.locator('.order-card').count() === 1, 'the order page shows one order');
+    step('the order page an email links to shows the order');
+
     // The dashboard shows the revenue.
     await admin.goto(`${base}/#/admin`);
     const revenue = admin.locator('.kpi', {hasText: 'Revenue'});

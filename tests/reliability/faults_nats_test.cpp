@@ -16,6 +16,7 @@
 #include <set>
 
 #include "tests/reliability/faults_support.h"
+#include "tests/support/order_label.h"
 #include "tests/support/services.h"
 
 using namespace orderly::testing;
@@ -85,9 +86,9 @@ void run_customer(uint16_t port, Customer& c, const std::string& cup, std::atomi
   while (!stop.load()) {
     const OrderAnswer placed = place_order(http, c.session.access_token, cup);
     if (note(placed)) {
-      c.placed.push_back(placed.id.substr(24));
+      c.placed.push_back(order_label(placed.id));
       if (++n % 4 == 0 && note(cancel_order(http, c.session.access_token, placed.id)))
-        c.cancelled.push_back(placed.id.substr(24));
+        c.cancelled.push_back(order_label(placed.id));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(60));
   }

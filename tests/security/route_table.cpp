@@ -215,6 +215,12 @@ std::vector<Operation> build() {
        own,
        {},
        [](const Ids& i) { return at("/api/notifications?user_id=" + i.user); }},
+      {"GET",
+       "/api/notifications/{id}",
+       user,
+       not_found,
+       {},
+       [](const Ids& i) { return at("/api/notifications/" + i.notification); }},
       {"POST",
        "/api/notifications/{id}/retry",
        admin,
@@ -310,6 +316,17 @@ std::vector<Operation> build() {
        na,
        {},
        [](const Ids& i) { return at("/api/admin/notifications/" + i.notification); }},
+      {"POST",
+       "/api/admin/notifications/websocket-pushes",
+       admin,
+       na,
+       {},
+       [](const Ids& i) {
+         return at("/api/admin/notifications/websocket-pushes",
+                   R"({"pushes":[{"user_id":")" + i.user +
+                       R"(","type":"order.created","source_position":1,)"
+                       R"("pushed_at":"2026-01-01T00:00:00.000Z","status":"sent"}]})");
+       }},
   };
 }
 

@@ -1,0 +1,127 @@
+#include "commands/ws_push_recorder.h"
+
+#include <algorithm>
+
+#include "commands/notification.h"
+#include "commands/processor.h"
+#include "core/ids.h"
+
+namespace orderly::commands {
+
+WebSocketPushRecorder::Submit WebSocketPushRecorder::through(CommandProcessor& processor) {
+  return [&processor](const RecordWebSocketPushes& batch) -> Status {
+    CommandMeta engine;
+    engine.role = Role::kEngine;
+    engine.now = now_us();
+    auto r = processor.execute(batch, engine);
+    return r.is_ok() ? Status::ok() : r.status();
+  };
+}
+
+WebSocketPushRecorder::WebSocketPushRecorder(Submit submit, std::chrono::milliseconds interval,
+                                             size_t max_batch, size_t max_pending)
+    : submit_(std::move(submit)),
+      interval_(interval),
+      max_batch_(std::clamp<size_t>(max_batch, 1, kMaxPushesPerBatch)),
+      max_pending_(std::max(max_pending, max_batch_)),
+      thread_([this] { run(); }) {}
+
+WebSocketPushRecorder::~WebSocketPushRecorder() {
+  stop();
+}
+
+void WebSocketPushRecorder::record(WebSocketPushOutcome outcome) {
+  if (outcome.pushed_at == 0)
+    outcome.pushed_at = now_us();
+  if (outcome.notification_id.is_nil())
+    outcome.notification_id = *Uuid::parse(new_uuid_v7(outcome.pushed_at));
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || pending_.size() >= max_pending_) {
+      ++lost_;
+      return;
+    }
+    pending_.push_back(std::move(outcome));
+    wake = pending_.size() == max_batch_;
+  }
+  if (wake)
+    cv_.notify_one();
+}
+
+Status WebSocketPushRecorder::flush() {
+  std::lock_guard one_at_a_time(flush_mu_);
+  std::vector<WebSocketPushOutcome> taken;
+  {
+    std::lock_guard lock(mu_);
+    taken.swap(pending_);
+  }
+  Status last;
+  for (size_t at = 0; at < taken.size();) {
+    const auto first = taken.begin() + static_cast<std::ptrdiff_t>(at);
+    const size_t n = std::min(max_batch_, taken.size() - at);
+    RecordWebSocketPushes batch;
+    batch.batch_id = *Uuid::parse(new_uuid_v7());
+    batch.pushes.assign(std::make_move_iterator(first),
+                        std::make_move_iterator(first + static_cast<std::ptrdiff_t>(n)));
+    const Status st = submit_(batch);
+    if (st.is_ok()) {
+      at += n;
+      continue;
+    }
+    std::lock_guard lock(mu_);
+    if (st.code() == ErrorCode::kOverloaded && !stopping_) {
+      // This batch and those after it go back in front, in order: the next
+      // interval tries again (bounded by max_pending: what does not fit is
+      // lost).
+      std::vector<WebSocketPushOutcome> back = std::move(batch.pushes);
+      back.insert(back.end(), std::make_move_iterator(first + static_cast<std::ptrdiff_t>(n)),
+                  std::make_move_iterator(taken.end()));
+      const size_t room = max_pending_ > pending_.size() ? max_pending_ - pending_.size() : 0;
+      const size_t keep = std::min(room, back.size());
+      pending_.insert(pending_.begin(), std::make_move_iterator(back.begin()),
+                      std::make_move_iterator(back.begin() + static_cast<std::ptrdiff_t>(keep)));
+      lost_ += back.size() - keep;
+      return st;
+    }
+    lost_ += n;  // refused for good (or shutting down)
+    last = st;
+    at += n;
+  }
+  return last;
+}
+
+void WebSocketPushRecorder::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_)
+      return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  (void)flush();
+}
+
+uint64_t WebSocketPushRecorder::lost() const {
+  std::lock_guard lock(mu_);
+  return lost_;
+}
+
+void WebSocketPushRecorder::run() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, interval_, [&] { return stopping_ || pending_.size() >= max_batch_; });
+    if (stopping_)
+      break;
+    if (pending_.empty())
+      continue;
+    lock.unlock();
+    const Status st = flush();
+    lock.lock();
+    if (!st.is_ok())  // back off a whole interval, even with a full batch waiting
+      cv_.wait_for(lock, interval_, [&] { return stopping_; });
+  }
+}
+
+}  // namespace orderly::commands
