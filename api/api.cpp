@@ -34,17 +34,6 @@ std::string_view model_of(std::string_view path) {
   return "";
 }
 
-// A client's X-Request-Id is echoed when it is short and printable;
-// otherwise the server makes one.
-std::string request_id_of(const Request& req) {
-  const std::string_view given = req.header("x-request-id");
-  if (!given.empty() && given.size() <= 128 &&
-      std::all_of(given.begin(), given.end(), [](char c) { return c > 32 && c < 127; })) {
-    return std::string(given);
-  }
-  return new_uuid_v7();
-}
-
 // A handler that throws (a bug) answers 500 and is logged; the server keeps going.
 void run_handler(Context& ctx, const Route& route, const CallPtr& call) {
   try {
@@ -167,12 +156,19 @@ WsEndpoint Api::websocket_endpoint() {
   Context* ctx = ctx_.get();
   e.check = [ctx](const Request& req) -> std::optional<Response> {
     auto who = ws_caller(*ctx, req);
-    if (!who)
-      return problem_from(who.status());
-    if (wants_all_events(req) && !who->is_admin())
-      return problem(403, "forbidden", "scope=all is for admins");
-    return std::nullopt;
+    std::optional<Response> refusal;
+    if (!who) {
+      refusal = problem_from(who.status());
+      // Refused with a token in hand (a bad or expired one), or for want of one.
+      add_challenge(*refusal, websocket_token_sent(req));
+    } else if (wants_all_events(req) && !who->is_admin()) {
+      refusal = problem(403, "forbidden", "scope=all is for admins");
+    }
+    if (refusal)
+      refusal->header("X-Request-Id", request_id_of(req));
+    return refusal;
   };
+  e.request_id = [](const Request& req) { return request_id_of(req); };
   e.open = [ctx](const Request& req, std::shared_ptr<WsSink> sink) -> std::function<void()> {
     auto who = ws_caller(*ctx, req);
     if (!who) {  // expired between the check and now
@@ -226,16 +222,22 @@ void Api::handle(Request request, Respond respond) {
   static const std::set<std::string, std::less<>> kMethods = {"GET",    "POST",    "PUT", "PATCH",
                                                               "DELETE", "OPTIONS", "HEAD"};
   const std::string method_label = kMethods.count(request.method) ? request.method : "OTHER";
+  const std::string_view auth_header = request.header("authorization");
+  const bool bearer_sent = auth_header.starts_with("Bearer ") || auth_header.starts_with("bearer ");
   call->respond = [&ctx, started, route, method = method_label, path = request.path,
-                   remote = request.remote_address, id = call->request_id,
+                   remote = request.remote_address, id = call->request_id, bearer_sent,
                    respond = std::move(respond),
                    call_weak = std::weak_ptr<Call>(call)](Response r) {
     r.header("X-Request-Id", id);
+    // Every 401 names the scheme, here where all answers pass: a bearer
+    // token was refused when one was sent and names no caller.
+    auto c = call_weak.lock();
+    add_challenge(r, bearer_sent && !(c && c->who));
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ctx.metrics.record(route, method, r.status, secs);
     std::string user;
-    if (auto c = call_weak.lock(); c && c->who)
+    if (c && c->who)
       user = c->who->user_id_text;
     ctx.log->info("request {} {} {} {:.3f}ms id={} remote={} user={}", method, path, r.status,
                   secs * 1000, id, remote, user.empty() ? "-" : user);
@@ -254,7 +256,8 @@ void Api::handle(Request request, Respond respond) {
     call->respond = [inner = std::move(inner), origin = std::string(origin)](Response r) {
       r.header("Access-Control-Allow-Origin", origin);
       r.header("Vary", "Origin");
-      r.header("Access-Control-Expose-Headers", "X-Request-Id, X-Log-Position, Retry-After");
+      r.header("Access-Control-Expose-Headers",
+               "X-Request-Id, X-Log-Position, Retry-After, ETag, Location, WWW-Authenticate");
       inner(std::move(r));
     };
     if (req.method == "OPTIONS") {
@@ -262,7 +265,8 @@ void Api::handle(Request request, Respond respond) {
       r.status = 204;
       r.header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
       r.header("Access-Control-Allow-Headers",
-               "Authorization, Content-Type, Idempotency-Key, X-Min-Position, X-Request-Id");
+               "Authorization, Content-Type, Idempotency-Key, If-Match, X-Min-Position, "
+               "X-Request-Id");
       r.header("Access-Control-Max-Age", "600");
       return call->answer(std::move(r));
     }

@@ -8,6 +8,7 @@
 
 #include "api/problem.h"
 #include "core/digest.h"
+#include "core/ids.h"
 
 namespace orderly::api {
 
@@ -77,6 +78,42 @@ Result<Call::PageQuery> Call::page_query() const {
   return q;
 }
 
+Result<std::optional<uint32_t>> Call::if_match() const {
+  const bool sent = std::any_of(request.headers.begin(), request.headers.end(),
+                                [](const auto& h) { return h.first == "if-match"; });
+  if (!sent)
+    return std::optional<uint32_t>();
+  std::string_view v = request.header("if-match");
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+    v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+    v.remove_suffix(1);
+  if (v == "*")
+    return std::optional<uint32_t>();
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
+    v = v.substr(1, v.size() - 2);
+  uint32_t version = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+  if (v.empty() || ec != std::errc() || p != v.data() + v.size()) {
+    return Status::invalid_field(
+        "If-Match", "must be one version as this API's ETag (\"3\"), a bare number (3) or *");
+  }
+  return std::optional<uint32_t>(version);
+}
+
+std::string request_id_of(const Request& req) {
+  const std::string_view given = req.header("x-request-id");
+  if (!given.empty() && given.size() <= 128 &&
+      std::all_of(given.begin(), given.end(), [](char c) { return c > 32 && c < 127; })) {
+    return std::string(given);
+  }
+  return new_uuid_v7();
+}
+
+std::string etag_of(uint64_t version) {
+  return "\"" + std::to_string(version) + "\"";
+}
+
 std::optional<json::object> Call::json_body() const {
   const std::string_view type = request.header("content-type");
   const std::string_view media = type.substr(0, type.find(';'));
@@ -123,6 +160,17 @@ commands::CommandMeta Call::meta() const {
   return m;
 }
 
+std::optional<commands::CommandMeta> Call::meta_with_if_match() const {
+  auto expected = if_match();
+  if (!expected) {
+    fail(expected.status());
+    return std::nullopt;
+  }
+  commands::CommandMeta m = meta();
+  m.expected_version = *expected;
+  return m;
+}
+
 Result<std::string> websocket_token(const Request& req) {
   Call probe;
   probe.request = req;
@@ -141,6 +189,12 @@ Result<std::string> websocket_token(const Request& req) {
   if (!jwt_alphabet || token.size() > 4096)
     return Status::unauthorized("the access token is not a JWT");
   return token;
+}
+
+bool websocket_token_sent(const Request& req) {
+  Call probe;
+  probe.request = req;
+  return !probe.query("access_token").value_or("").empty() || !req.header("authorization").empty();
 }
 
 bool wants_all_events(const Request& req) {

@@ -38,6 +38,10 @@ struct Call {
     int page = 1, per_page = 20;
   };
   Result<PageQuery> page_query() const;
+  // If-Match as a stream version: nullopt when absent or "*" (any), the
+  // version for "\"3\"" (the ETag this API sends) or a bare 3; 422
+  // validation_failed for anything else (weak tags and lists included).
+  Result<std::optional<uint32_t>> if_match() const;
   // The JSON object body: 415 unsupported_media_type unless the content type
   // is JSON, 400 malformed_json naming the byte offset, 422 when not an object.
   // The failure is answered already when this returns nullopt.
@@ -45,15 +49,28 @@ struct Call {
   // The command metadata of this caller (actor, role, idempotency key and
   // the body's fingerprint).
   commands::CommandMeta meta() const;
+  // meta() with If-Match as its expected version, for the commands that
+  // honour it; a malformed If-Match is answered (422) and gives nullopt.
+  std::optional<commands::CommandMeta> meta_with_if_match() const;
 
   void answer(Response r) const { respond(std::move(r)); }
   void fail(const Status& st) const;
 };
 
+// The X-Request-Id of an answer to `req`: the client's, echoed when it is
+// short and printable; otherwise a new one.
+std::string request_id_of(const Request& req);
+
+// The ETag of an aggregate at a stream version: "\"<version>\"" (strong).
+std::string etag_of(uint64_t version);
+
 // A WebSocket upgrade's access token: ?access_token= (browsers cannot set
 // headers on a WebSocket) or Authorization: Bearer; unauthorized when
 // neither is there.
 Result<std::string> websocket_token(const Request& req);
+// Whether an upgrade brought a token at all (valid or not): a refusal then
+// says invalid_token (see add_challenge).
+bool websocket_token_sent(const Request& req);
 // ?scope=all: an admin asking for every event.
 bool wants_all_events(const Request& req);
 

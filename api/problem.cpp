@@ -2,6 +2,11 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cctype>
+
+#include "commands/processor.h"
+
 namespace orderly::api {
 
 namespace json = boost::json;
@@ -77,8 +82,10 @@ int http_status_of(ErrorCode code) {
   return 500;
 }
 
-Response problem(int status, std::string_view code, std::string_view detail,
-                 const std::vector<FieldError>& fields) {
+namespace {
+
+json::object problem_body(int status, std::string_view code, std::string_view detail,
+                          const std::vector<FieldError>& fields) {
   json::object body{{"type", "https://orderly.dev/problems/" + std::string(code)},
                     {"title", title_of(status)},
                     {"status", status},
@@ -90,6 +97,10 @@ Response problem(int status, std::string_view code, std::string_view detail,
       errors.push_back(json::object{{"field", f.field}, {"message", f.message}});
     body["errors"] = std::move(errors);
   }
+  return body;
+}
+
+Response problem_response(int status, const json::object& body) {
   Response r;
   r.status = status;
   r.content_type = "application/problem+json";
@@ -97,6 +108,13 @@ Response problem(int status, std::string_view code, std::string_view detail,
   if (status == 503 || status == 429)
     r.header("Retry-After", "1");
   return r;
+}
+
+}  // namespace
+
+Response problem(int status, std::string_view code, std::string_view detail,
+                 const std::vector<FieldError>& fields) {
+  return problem_response(status, problem_body(status, code, detail, fields));
 }
 
 Response problem_from(const Status& st) {
@@ -110,6 +128,13 @@ Response problem_from(const Status& st) {
       status == 507 ? "the engine's disk is full: nothing was recorded; retry once space is freed"
       : status >= 500 && status != 503 ? "the engine could not complete the request"
                                        : st.message();
+  if (const auto current = commands::current_version_of(st)) {
+    // A stale If-Match: the version to read again is a member of its own,
+    // not a field of the request.
+    json::object body = problem_body(status, code, detail, {});
+    body["current_version"] = *current;
+    return problem_response(status, body);
+  }
   return problem(status, code, detail, st.fields());
 }
 
@@ -118,6 +143,18 @@ Response json_response(int status, const json::value& body) {
   r.status = status;
   r.body = json::serialize(body);
   return r;
+}
+
+void add_challenge(Response& r, bool token_refused) {
+  if (r.status != 401)
+    return;
+  for (const auto& [name, value] : r.headers) {
+    if (name.size() == 16 &&
+        std::equal(name.begin(), name.end(), "www-authenticate",
+                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+      return;
+  }
+  r.header("WWW-Authenticate", token_refused ? R"(Bearer error="invalid_token")" : "Bearer");
 }
 
 }  // namespace orderly::api

@@ -170,7 +170,9 @@ void rebuild(Context& ctx, const CallPtr& call) {
 void health(Context& ctx, const CallPtr& call) {
   call->answer(
       json_response(200, json::object{{"status", "ok"},
+                                      {"service", "orderly"},
                                       {"version", ctx.options.version},
+                                      {"time", format_rfc3339(now_us())},
                                       {"log_position", ctx.store.last_position()},
                                       {"uptime_s", (now_us() - ctx.started_at) / 1'000'000}}));
 }

@@ -185,9 +185,10 @@ void answer_registration(Context& ctx, const CallPtr& call, const CommandReply& 
   refresh.token_id = token_id;
   refresh.text = user_id.to_string() + "." + token_id.to_string() + "." +
                  registration_refresh_secret(ctx.jwt_secret, token_id);
-  call->answer(with_position(json_response(201, session_json(ctx, user_json(*stored), stored->role,
-                                                             refresh, registered_at / 1'000'000)),
-                             r.last_position));
+  Response res = json_response(
+      201, session_json(ctx, user_json(*stored), stored->role, refresh, registered_at / 1'000'000));
+  res.header("Location", "/api/auth/me");  // the new account is the caller's own
+  call->answer(with_position(std::move(res), r.last_position));
 }
 
 void finish_register(Context& ctx, const CallPtr& call, const std::string& username,

@@ -10,9 +10,16 @@ namespace {
 
 using namespace commands;
 
+// The product as the read model has it now, with its version as ETag (and
+// where it lives, when it was just made).
 Response product_response(Context& ctx, const std::string& id, int status, uint64_t position) {
-  return row_response(ctx.model<projections::CatalogReadModel>("catalog")->get(id), "product",
-                      product_json, id, status, position);
+  const auto product = ctx.model<projections::CatalogReadModel>("catalog")->get(id);
+  Response r = row_response(product, "product", product_json, id, status, position);
+  if (product)
+    r.header("ETag", etag_of(product->version));
+  if (status == 201)
+    r.header("Location", "/api/products/" + id);
+  return r;
 }
 
 void create_product(Context& ctx, const CallPtr& call) {
@@ -80,7 +87,8 @@ void get_product(Context& ctx, const CallPtr& call) {
   if (!p)
     return call->answer(problem(404, "not_found", "no such product"));
   ctx.analytics.product_viewed(*id);
-  call->answer(json_response(200, json::object{{"product", product_json(*p)}}));
+  call->answer(json_response(200, json::object{{"product", product_json(*p)}})
+                   .header("ETag", etag_of(p->version)));
 }
 
 void patch_product(Context& ctx, const CallPtr& call) {
@@ -100,7 +108,10 @@ void patch_product(Context& ctx, const CallPtr& call) {
   u.price_cents = f.integer("price_cents", false);
   if (!f.ok())
     return call->answer(problem(422, "validation_failed", "the change is not valid", f.errors()));
-  ctx.run(call, u, call->meta(), "catalog",
+  auto meta = call->meta_with_if_match();
+  if (!meta)
+    return;
+  ctx.run(call, u, *meta, "catalog",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
             call->answer(product_response(ctx, id, 200, r.last_position));
           });
@@ -110,10 +121,15 @@ void delete_product(Context& ctx, const CallPtr& call) {
   const auto id = parse_id(call, "id");
   if (!id)
     return;
-  ctx.run(call, DiscontinueProduct{*id}, call->meta(), "catalog",
-          [](const CallPtr& call, const CommandReply& r) {
+  auto meta = call->meta_with_if_match();
+  if (!meta)
+    return;
+  ctx.run(call, DiscontinueProduct{*id}, *meta, "catalog",
+          [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
             Response res;
             res.status = 204;
+            if (auto p = ctx.model<projections::CatalogReadModel>("catalog")->get(id))
+              res.header("ETag", etag_of(p->version));
             call->answer(with_position(std::move(res), r.last_position));
           });
 }
@@ -135,7 +151,10 @@ void put_stock(Context& ctx, const CallPtr& call) {
     return call->answer(
         problem(422, "validation_failed", "the stock change is not valid", f.errors()));
   Command c = stock ? Command(SetStock{*id, *stock}) : Command(AdjustStock{*id, *delta});
-  ctx.run(call, c, call->meta(), "catalog",
+  auto meta = call->meta_with_if_match();
+  if (!meta)
+    return;
+  ctx.run(call, c, *meta, "catalog",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
             call->answer(product_response(ctx, id, 200, r.last_position));
           });

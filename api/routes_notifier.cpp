@@ -142,11 +142,14 @@ void request_notification(Context& ctx, const CallPtr& call) {
     auto done = request_email(source->view(), ctx.runner, ctx.processor);
     if (!done)
       return call->fail(done.status());
-    call->answer(json_response(
+    Response res = json_response(
         done->created ? 201 : 200,
         json::object{{"notification_id",
                       done->id.is_nil() ? json::value(nullptr) : json::value(done->id.to_string())},
-                     {"created", done->created}}));
+                     {"created", done->created}});
+    if (done->created)
+      res.header("Location", "/api/admin/notifications/" + done->id.to_string());
+    call->answer(std::move(res));
   });
 }
 

@@ -56,9 +56,17 @@ std::optional<projections::OrderRow> visible_order(Context& ctx, const CallPtr& 
   return o;
 }
 
+// The order as the read model has it now, with its version as ETag (and
+// where it lives, when it was just placed).
 Response order_response(Context& ctx, const CallPtr& call, const std::string& id, int status,
                         uint64_t position) {
-  return row_response(visible_order(ctx, call, id), "order", order_json, id, status, position);
+  const auto order = visible_order(ctx, call, id);
+  Response r = row_response(order, "order", order_json, id, status, position);
+  if (order)
+    r.header("ETag", etag_of(order->version));
+  if (status == 201)
+    r.header("Location", "/api/orders/" + id);
+  return r;
 }
 
 void cart_add(Context& ctx, const CallPtr& call) {
@@ -200,7 +208,8 @@ void get_order(Context& ctx, const CallPtr& call) {
   auto o = visible_order(ctx, call, id->to_string());
   if (!o)
     return call->answer(problem(404, "not_found", "no such order"));
-  call->answer(json_response(200, json::object{{"order", order_json(*o)}}));
+  call->answer(json_response(200, json::object{{"order", order_json(*o)}})
+                   .header("ETag", etag_of(o->version)));
 }
 
 void cancel_order(Context& ctx, const CallPtr& call) {
@@ -209,9 +218,11 @@ void cancel_order(Context& ctx, const CallPtr& call) {
     return;
   if (!visible_order(ctx, call, id->to_string()))
     return call->answer(problem(404, "not_found", "no such order"));
-  ctx.run(call, CancelOrder{*id, call->who->is_admin() ? "admin" : "customer_request"},
-          call->meta(), "orders",
-          [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
+  auto meta = call->meta_with_if_match();
+  if (!meta)
+    return;
+  ctx.run(call, CancelOrder{*id, call->who->is_admin() ? "admin" : "customer_request"}, *meta,
+          "orders", [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
             call->answer(order_response(ctx, call, id, 200, r.last_position));
           });
 }
@@ -231,7 +242,10 @@ void set_order_status(Context& ctx, const CallPtr& call) {
     f.add("status", "must be pending, confirmed, shipped, delivered or cancelled");
   if (!f.ok())
     return call->answer(problem(422, "validation_failed", "the status is not valid", f.errors()));
-  ctx.run(call, ChangeOrderStatus{*id, *status}, call->meta(), "orders",
+  auto meta = call->meta_with_if_match();
+  if (!meta)
+    return;
+  ctx.run(call, ChangeOrderStatus{*id, *status}, *meta, "orders",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
             call->answer(order_response(ctx, call, id, 200, r.last_position));
           });
@@ -258,8 +272,11 @@ std::optional<projections::PaymentRow> visible_payment(Context& ctx, const CallP
 
 Response payment_response(Context& ctx, const CallPtr& call, const std::string& id, int status,
                           uint64_t position) {
-  return row_response(visible_payment(ctx, call, id), "payment", payment_json, id, status,
-                      position);
+  Response r =
+      row_response(visible_payment(ctx, call, id), "payment", payment_json, id, status, position);
+  if (status == 201)
+    r.header("Location", "/api/payments/" + id);
+  return r;
 }
 
 void create_payment(Context& ctx, const CallPtr& call) {

@@ -37,6 +37,8 @@ json::object order_json(const projections::OrderRow& o) {
           {"user_id", o.user_id},
           {"status", o.status},
           {"items", std::move(items)},
+          {"shipping_address",
+           o.shipping_address ? json::value(*o.shipping_address) : json::value(nullptr)},
           {"total_cents", o.total_cents},
           {"created_at", format_rfc3339(o.created_at)},
           {"updated_at", format_rfc3339(o.updated_at)},

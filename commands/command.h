@@ -22,6 +22,12 @@ struct CommandMeta {
   TimestampUs now = 0;               // the caller's clock: deciders never read one
   std::string idempotency_key;       // optional, scoped per actor
   uint64_t request_fingerprint = 0;  // hash of the request body: same key + other body = error
+  // If-Match: the stream version the caller last saw of the aggregate the
+  // command changes. The writer refuses the command (version_conflict,
+  // nothing appended) when the aggregate is at another version when it is
+  // decided. Unset: any version. Only commands that change one existing
+  // aggregate take it (see CommandProcessor).
+  std::optional<uint32_t> expected_version;
 };
 
 // --- users ---

@@ -3,9 +3,11 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -97,6 +99,36 @@ uint64_t fingerprint_of(const Command& c, uint64_t request_fingerprint) {
       request_fingerprint ^ ((static_cast<uint64_t>(c.index()) + 1) * 0x9E3779B97F4A7C15ull);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   return z ^ (z >> 31);
+}
+
+// The one existing aggregate a command changes, for If-Match; nullopt for
+// commands that take none (they create, or touch several aggregates).
+std::optional<std::pair<Aggregate, Uuid>> if_match_target(const Command& c) {
+  return std::visit(
+      [](const auto& cmd) -> std::optional<std::pair<Aggregate, Uuid>> {
+        using T = std::decay_t<decltype(cmd)>;
+        if constexpr (std::is_same_v<T, UpdateProduct> || std::is_same_v<T, DiscontinueProduct> ||
+                      std::is_same_v<T, SetStock> || std::is_same_v<T, AdjustStock>) {
+          return std::pair{Aggregate::kProduct, cmd.product_id};
+        } else if constexpr (std::is_same_v<T, ChangeOrderStatus> ||
+                             std::is_same_v<T, CancelOrder>) {
+          return std::pair{Aggregate::kOrder, cmd.order_id};
+        } else {
+          return std::nullopt;
+        }
+      },
+      c);
+}
+
+// OK when the command may be decided as to its If-Match (see processor.h).
+Status check_expected_version(const ShopState& state, const Command& c, uint32_t expected) {
+  const auto target = if_match_target(c);
+  if (!target)
+    return Status::invalid_field("If-Match", "this request takes no If-Match");
+  const uint32_t current = version_of(state, target->first, target->second);
+  if (current == 0 || current == expected)
+    return Status::ok();  // no such aggregate: the command says not_found
+  return stale_version(stream_name(target->first, target->second), expected, current);
 }
 
 }  // namespace
@@ -472,6 +504,16 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
       }
     }
 
+    if (meta.expected_version) {
+      // Against the state every earlier command (of this batch too) left.
+      e.status = check_expected_version(state, item.command, *meta.expected_version);
+      if (!e.status.is_ok()) {
+        e.ev_begin = e.ev_end = slot.sink.size();
+        slot.entries.push_back(std::move(e));
+        continue;
+      }
+    }
+
     const size_t before = slot.sink.size();
     e.status = decide(state, item.command, meta, slot.sink);
     if (!e.status.is_ok() && !keeps_events_when_refused(item.command, e.status))
@@ -658,6 +700,24 @@ std::future<Result<CommandReply>> CommandProcessor::submit(Command command, Comm
   submit(std::move(command), std::move(meta),
          [promise](Result<CommandReply> r) { promise->set_value(std::move(r)); });
   return future;
+}
+
+Status stale_version(std::string_view stream, uint32_t expected, uint32_t current) {
+  return Status(ErrorCode::kVersionConflict,
+                std::string(stream) + " is at version " + std::to_string(current) + ", not " +
+                    std::to_string(expected) +
+                    " (If-Match): nothing was changed; read it again and retry",
+                {{"current_version", std::to_string(current)}});
+}
+
+std::optional<uint32_t> current_version_of(const Status& status) {
+  if (status.code() != ErrorCode::kVersionConflict)
+    return std::nullopt;
+  for (const FieldError& f : status.fields()) {
+    if (f.field == "current_version")
+      return static_cast<uint32_t>(std::strtoul(f.message.c_str(), nullptr, 10));
+  }
+  return std::nullopt;
 }
 
 Result<CommandReply> CommandProcessor::execute(Command command, CommandMeta meta) {

@@ -28,7 +28,9 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "commands/command.h"
 #include "commands/shop_state.h"
@@ -123,6 +125,18 @@ class CommandProcessor {
   explicit CommandProcessor(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// If-Match (CommandMeta::expected_version) is checked by the writer against
+// its state just before the command is decided, so no other command can
+// slip in between: a product's changes (UpdateProduct, DiscontinueProduct,
+// SetStock, AdjustStock) and an order's status changes (ChangeOrderStatus,
+// CancelOrder) take it; other commands given one are refused as invalid.
+// An aggregate that does not exist is left to the command (not_found).
+//
+// The refusal is version_conflict naming the current version, which
+// current_version_of() reads back (the API's problem member).
+Status stale_version(std::string_view stream, uint32_t expected, uint32_t current);
+std::optional<uint32_t> current_version_of(const Status& status);
 
 // Rebuilds a ShopState by folding the log from position 1 (what start() does).
 Result<ShopState> rebuild_state(const eventstore::EventStore& store,

@@ -12,7 +12,9 @@ namespace orderly::projections {
 namespace {
 
 // 2: orders and lines as record arrays, names interned. 3: refunds per order.
-constexpr uint32_t kSnapshotFormat = 3;
+// 4: and the shipping addresses (an order record names its own). A
+//    snapshot of another format is refused: the model is folded anew.
+constexpr uint32_t kSnapshotFormat = 4;
 constexpr size_t kRefundBytes = 16 + 8;
 
 enum OrderStep : uint8_t { kPending, kConfirmed, kShipped, kDelivered, kCancelled };
@@ -117,6 +119,11 @@ void OrdersReadModel::apply(const EventView& ev) {
           ++o.line_count;
         }
       }
+      // Placed again: the new address goes at the end too.
+      const std::string_view address = fb_view(e->shipping_address());
+      o.address_at = addresses_.size();
+      o.address_size = static_cast<uint32_t>(address.size());
+      addresses_.insert(addresses_.end(), address.begin(), address.end());
       if (!lists_deferred_)
         by_status_[kPending].insert(seq);
       break;
@@ -164,6 +171,7 @@ std::string OrdersReadModel::json(const Stored& o, uint64_t seq) const {
         .end_object();
   }
   w.end_array()
+      .field("shipping_address", address_of(o))
       .field("total_cents", o.total_cents)
       .field("created_at", o.created_at)
       .field("updated_at", o.updated_at)
@@ -193,10 +201,12 @@ Rows OrdersReadModel::rows() const {
 }
 
 // Layout: format, the number of users (a reserve hint), the line names,
-// then the orders in seq order (the seq is the position) and all lines, each
-// array as its records' bytes. The indexes are derived: load() rebuilds them.
+// then the orders in seq order (the seq is the position), all lines and all
+// shipping addresses, each array as its records' bytes, then the refunds.
+// The indexes are derived: load() rebuilds them.
 void OrdersReadModel::save(BinaryWriter& out) const {
-  size_t bytes = 64 + by_seq_.size() * sizeof(Stored) + lines_.size() * sizeof(Line);
+  size_t bytes =
+      64 + by_seq_.size() * sizeof(Stored) + lines_.size() * sizeof(Line) + addresses_.size();
   for (uint32_t i = 0; i < names_.size(); ++i)
     bytes += 4 + names_[i].size();
   out.reserve(out.size() + bytes);  // one allocation: growing copies it all
@@ -207,6 +217,7 @@ void OrdersReadModel::save(BinaryWriter& out) const {
     out.bytes(names_[i]);
   out.pod_array(std::span<const Stored>(by_seq_));
   out.pod_array(std::span<const Line>(lines_));
+  out.pod_array(std::span<const char>(addresses_));
   out.count(refunded_.size());
   for (const auto& [id, cents] : refunded_) {
     out.uuid(id);
@@ -228,10 +239,12 @@ Status OrdersReadModel::load(BinaryReader& in) {
   // with a nil id is an order placed with an unparsable id, as folded.
   in.pod_array(by_seq_);
   in.pod_array(lines_);
+  in.pod_array(addresses_);
   // The bytes are from disk: every index they hold must point in range.
   for (const Stored& o : by_seq_) {
     if (o.status >= std::size(kStatusNames) || o.first_line > lines_.size() ||
-        o.line_count > lines_.size() - o.first_line) {
+        o.line_count > lines_.size() - o.first_line || o.address_at > addresses_.size() ||
+        o.address_size > addresses_.size() - o.address_at) {
       in.fail();
       break;
     }
@@ -308,6 +321,7 @@ void OrdersReadModel::clear() {
   refunded_.clear();
   by_seq_.clear();
   lines_.clear();
+  addresses_.clear();
   names_.clear();
   count_ = 0;
   lists_deferred_ = false;
@@ -327,6 +341,8 @@ OrderRow OrdersReadModel::row(const Stored& o, uint64_t seq) const {
     r.items.push_back({l.product_id.to_string(), std::string(names_[l.name]), l.unit_price_cents,
                        l.quantity, l.line_total_cents});
   }
+  if (o.address_size > 0)
+    r.shipping_address = std::string(address_of(o));
   r.total_cents = o.total_cents;
   r.created_at = o.created_at;
   r.updated_at = o.updated_at;

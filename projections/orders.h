@@ -35,6 +35,7 @@ struct OrderRow {
   std::string id, user_id,
       status;  // "pending" | "confirmed" | "shipped" | "delivered" | "cancelled"
   std::vector<OrderLineRow> items;
+  std::optional<std::string> shipping_address;  // as placed; nullopt: none given
   int64_t total_cents = 0;
   TimestampUs created_at = 0, updated_at = 0;
   uint64_t version = 0;
@@ -86,12 +87,18 @@ class OrdersReadModel final : public Projection {
     uint32_t first_line = 0, line_count = 0;  // lines_[first_line, + line_count)
     uint8_t status = 0;
     uint8_t unused[3] = {};
+    uint64_t address_at = 0;  // the shipping address: addresses_[address_at, + address_size)
+    uint32_t address_size = 0;
+    uint32_t unused2 = 0;
   };
   Stored* find(const Uuid& id);
   const Stored* find(const Uuid& id) const;
   OrderRow row(const Stored& o, uint64_t seq) const;
   std::span<const Line> lines_of(const Stored& o) const {
     return {lines_.data() + o.first_line, o.line_count};
+  }
+  std::string_view address_of(const Stored& o) const {
+    return {addresses_.data() + o.address_at, o.address_size};
   }
   std::string json(const Stored& o, uint64_t seq) const;
   void add_to_user(const Uuid& user, uint64_t seq);
@@ -102,8 +109,9 @@ class OrdersReadModel final : public Projection {
   // by_user_ and by_status_ from by_seq_ (about `users` users).
   void index_users_and_statuses(size_t users);
 
-  std::vector<Stored> by_seq_;  // [seq - 1]: placement order, for newest-first lists
-  std::vector<Line> lines_;     // every order's lines, in placement order
+  std::vector<Stored> by_seq_;   // [seq - 1]: placement order, for newest-first lists
+  std::vector<Line> lines_;      // every order's lines, in placement order
+  std::vector<char> addresses_;  // every order's shipping address, back to back
   NamePool names_;
   size_t count_ = 0;                                                    // stored orders: every slot
   OrderIndex seq_of_;                                                   // id -> seq - 1

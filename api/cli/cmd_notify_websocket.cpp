@@ -121,12 +121,19 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
   ws.path = "/ws/notifications";
   ws.check = [&tokens](const api::Request& req) -> std::optional<api::Response> {
     auto who = tokens.who(req);
-    if (!who)
-      return api::problem_from(who.status());
-    if (api::wants_all_events(req) && !who->admin)
-      return api::problem(403, "forbidden", "scope=all is for admins");
-    return std::nullopt;
+    std::optional<api::Response> refusal;
+    if (!who) {
+      refusal = api::problem_from(who.status());
+      // The engine refused the token (or there was none): as the engine says it.
+      api::add_challenge(*refusal, api::websocket_token_sent(req));
+    } else if (api::wants_all_events(req) && !who->admin) {
+      refusal = api::problem(403, "forbidden", "scope=all is for admins");
+    }
+    if (refusal)
+      refusal->header("X-Request-Id", api::request_id_of(req));
+    return refusal;
   };
+  ws.request_id = api::request_id_of;
   ws.open = [&tokens, &hub](const api::Request& req,
                             std::shared_ptr<api::WsSink> sink) -> std::function<void()> {
     auto who = tokens.who(req);
@@ -141,14 +148,14 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
   auto server = api::HttpServer::start(
       server_options,
       [&hub](api::Request req, api::Respond respond) {
-        if (req.method == "GET" && req.path == "/health") {
-          respond(api::json_response(200,
+        api::Response r =
+            req.method == "GET" && req.path == "/health"
+                ? api::json_response(200,
                                      json::object{{"status", hub.from_nats() ? "ok" : "connecting"},
                                                   {"clients", hub.clients()},
-                                                  {"position", hub.position()}}));
-          return;
-        }
-        respond(api::problem(404, "not_found", "this process serves /ws/notifications only"));
+                                                  {"position", hub.position()}})
+                : api::problem(404, "not_found", "this process serves /ws/notifications only");
+        respond(std::move(r.header("X-Request-Id", api::request_id_of(req))));
       },
       &api::Api::error, {ws});
   if (!server) {

@@ -65,7 +65,8 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
     server_.connections.fetch_sub(1);  // handed over by the HTTP session
   }
 
-  void accept(http::request<http::string_body> req, std::function<void()> on_close) {
+  void accept(http::request<http::string_body> req, std::function<void()> on_close,
+              std::string request_id) {
     on_close_ = std::move(on_close);
     beast::get_lowest_layer(ws_).expires_never();
     // A bounded kernel buffer too: a client that stops reading fills it and
@@ -76,7 +77,11 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
     // Pings every idle interval; a peer that answers none is dropped.
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "orderly"); }));
+        [id = std::move(request_id)](websocket::response_type& res) {
+          res.set(http::field::server, "orderly");
+          if (!id.empty())
+            res.set("X-Request-Id", id);
+        }));
     ws_.read_message_max(64 << 10);
     ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
       if (ec)
@@ -293,8 +298,9 @@ class Session : public std::enable_shared_from_this<Session> {
           return write(std::move(*refusal));
         }
         handed_over_ = true;  // the WebSocket keeps counting against max_connections
+        std::string request_id = endpoint.request_id ? endpoint.request_id(req) : "";
         auto ws = std::make_shared<WsSession>(std::move(stream_), server_, endpoint.max_queued);
-        ws->accept(parser_->release(), endpoint.open(req, ws));
+        ws->accept(parser_->release(), endpoint.open(req, ws), std::move(request_id));
         return;
       }
     }

@@ -65,6 +65,9 @@ struct WsEndpoint {
   std::function<std::optional<Response>(const Request&)> check;
   std::function<std::function<void()>(const Request&, std::shared_ptr<WsSink>)> open;
   size_t max_queued = 256;  // messages waiting for a slow client
+  // The X-Request-Id of the 101 answer (the client's, echoed, or a new
+  // one), as every other answer carries; none when unset.
+  std::function<std::string(const Request&)> request_id;
 };
 
 class HttpServer {
