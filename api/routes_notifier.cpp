@@ -256,6 +256,7 @@ void email_facts_route(Context& ctx, const CallPtr& call) {
                                                                : json::value(nullptr)},
                           {"lines", std::move(lines)},
                           {"total_cents", facts->total_cents},
+                          {"currency", facts->currency},
                           {"username", facts->username}}));
   });
 }

@@ -37,6 +37,7 @@ json::object order_json(const projections::OrderRow& o) {
           {"user_id", o.user_id},
           {"status", o.status},
           {"items", std::move(items)},
+          {"currency", o.currency},
           {"shipping_address",
            o.shipping_address ? json::value(*o.shipping_address) : json::value(nullptr)},
           {"total_cents", o.total_cents},

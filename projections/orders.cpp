@@ -12,9 +12,15 @@ namespace orderly::projections {
 namespace {
 
 // 2: orders and lines as record arrays, names interned. 3: refunds per order.
-// 4: and the shipping addresses (an order record names its own). A
-//    snapshot of another format is refused: the model is folded anew.
-constexpr uint32_t kSnapshotFormat = 4;
+// 4: and the shipping addresses (an order record names its own). 5: and
+//    its currency. A snapshot of another format is refused: the model is
+//    folded anew.
+constexpr uint32_t kSnapshotFormat = 5;
+
+bool valid_currency(const char (&c)[3]) {
+  const bool none = c[0] == 0 && c[1] == 0 && c[2] == 0;
+  return none || std::all_of(c, c + 3, [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+}
 constexpr size_t kRefundBytes = 16 + 8;
 
 enum OrderStep : uint8_t { kPending, kConfirmed, kShipped, kDelivered, kCancelled };
@@ -119,6 +125,12 @@ void OrdersReadModel::apply(const EventView& ev) {
           ++o.line_count;
         }
       }
+      const std::string_view currency = fb_view(e->currency());
+      std::fill(std::begin(o.currency), std::end(o.currency), 0);
+      if (currency.size() == 3)
+        std::copy(currency.begin(), currency.end(), o.currency);
+      if (!valid_currency(o.currency))  // a verified event may still hold odd text
+        std::fill(std::begin(o.currency), std::end(o.currency), 0);
       // Placed again: the new address goes at the end too.
       const std::string_view address = fb_view(e->shipping_address());
       o.address_at = addresses_.size();
@@ -172,6 +184,7 @@ std::string OrdersReadModel::json(const Stored& o, uint64_t seq) const {
   }
   w.end_array()
       .field("shipping_address", address_of(o))
+      .field("currency", std::string_view(o.currency, o.currency[0] ? 3 : 0))
       .field("total_cents", o.total_cents)
       .field("created_at", o.created_at)
       .field("updated_at", o.updated_at)
@@ -244,7 +257,7 @@ Status OrdersReadModel::load(BinaryReader& in) {
   for (const Stored& o : by_seq_) {
     if (o.status >= std::size(kStatusNames) || o.first_line > lines_.size() ||
         o.line_count > lines_.size() - o.first_line || o.address_at > addresses_.size() ||
-        o.address_size > addresses_.size() - o.address_at) {
+        o.address_size > addresses_.size() - o.address_at || !valid_currency(o.currency)) {
       in.fail();
       break;
     }
@@ -343,6 +356,8 @@ OrderRow OrdersReadModel::row(const Stored& o, uint64_t seq) const {
   }
   if (o.address_size > 0)
     r.shipping_address = std::string(address_of(o));
+  if (o.currency[0] != 0)
+    r.currency.assign(o.currency, 3);
   r.total_cents = o.total_cents;
   r.created_at = o.created_at;
   r.updated_at = o.updated_at;

@@ -36,6 +36,7 @@ struct OrderRow {
       status;  // "pending" | "confirmed" | "shipped" | "delivered" | "cancelled"
   std::vector<OrderLineRow> items;
   std::optional<std::string> shipping_address;  // as placed; nullopt: none given
+  std::string currency;                         // as placed; the shop's one currency
   int64_t total_cents = 0;
   TimestampUs created_at = 0, updated_at = 0;
   uint64_t version = 0;
@@ -86,7 +87,7 @@ class OrdersReadModel final : public Projection {
     uint32_t version = 0;                     // of the order's stream: a handful of events
     uint32_t first_line = 0, line_count = 0;  // lines_[first_line, + line_count)
     uint8_t status = 0;
-    uint8_t unused[3] = {};
+    char currency[3] = {};    // ISO 4217, as placed ("USD"); zeros when the event had none
     uint64_t address_at = 0;  // the shipping address: addresses_[address_at, + address_size)
     uint32_t address_size = 0;
     uint32_t unused2 = 0;

@@ -47,6 +47,8 @@ Result<api::EmailFacts> parse_facts(const std::string& body) {
                          line.at("line_total_cents").to_number<int64_t>()});
     }
     f.total_cents = o.at("total_cents").to_number<int64_t>();
+    if (const auto* c = o.if_contains("currency"); c && c->is_string())
+      f.currency = json::value_to<std::string>(*c);
     f.username = json::value_to<std::string>(o.at("username"));
     return f;
   } catch (const std::exception& e) {

@@ -73,6 +73,7 @@ Result<EmailFacts> email_facts(const eventstore::EventStore& log,
     for (const auto& l : o->items)
       facts.lines.push_back({l.name, l.quantity, l.unit_price_cents, l.line_total_cents});
     facts.total_cents = o->total_cents;
+    facts.currency = o->currency;
     auto users = models.current_as<projections::UsersReadModel>("users");
     if (auto u = users ? users->get(o->user_id) : std::nullopt)
       facts.username = u->username;

@@ -18,11 +18,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 }  // namespace
 
-std::string money(int64_t cents) {
+std::string money(int64_t cents, std::string_view currency) {
+  if (currency.size() != 3)
+    currency = "USD";
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%s%lld.%02lld USD", cents < 0 ? "-" : "",
+  std::snprintf(buf, sizeof buf, "%s%lld.%02lld %.3s", cents < 0 ? "-" : "",
                 static_cast<long long>(std::llabs(cents) / 100),
-                static_cast<long long>(std::llabs(cents) % 100));
+                static_cast<long long>(std::llabs(cents) % 100), currency.data());
   return buf;
 }
 
@@ -44,22 +46,23 @@ std::map<std::string, std::string> email_vars(const EmailFacts& f, const std::st
   if (!f.reason.empty())
     vars["reason"] = f.reason;
   if (f.amount_cents)
-    vars["amount"] = money(*f.amount_cents);
+    vars["amount"] = money(*f.amount_cents, f.currency);
   if (!f.lines.empty()) {
     std::string text, html = "<table>\n";
     for (const auto& l : f.lines) {
       text += "  " + std::to_string(l.quantity) + " x " + l.name + " at " +
-              money(l.unit_price_cents) + " = " + money(l.line_total_cents) + "\n";
+              money(l.unit_price_cents, f.currency) + " = " +
+              money(l.line_total_cents, f.currency) + "\n";
       html += "<tr><td>" + std::to_string(l.quantity) + " &times; </td><td>";
       for (char c : l.name)
         html += c == '<'   ? std::string("&lt;")
                 : c == '&' ? std::string("&amp;")
                            : std::string(1, c);
-      html += "</td><td>" + money(l.line_total_cents) + "</td></tr>\n";  // short lines
+      html += "</td><td>" + money(l.line_total_cents, f.currency) + "</td></tr>\n";  // short lines
     }
     vars["lines_text"] = text;
     vars["lines_html"] = html + "</table>";
-    vars["total"] = money(f.total_cents);
+    vars["total"] = money(f.total_cents, f.currency);
   }
   if (!f.username.empty())
     vars["username"] = f.username;

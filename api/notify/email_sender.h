@@ -81,8 +81,8 @@ class EmailSender {
   std::unique_ptr<Impl> impl_;
 };
 
-// "12.50 USD" for 1250.
-std::string money(int64_t cents);
+// "12.50 USD" for 1250 in USD (the currency of the order; USD when unknown).
+std::string money(int64_t cents, std::string_view currency = "USD");
 
 // What an email says, from wherever the facts come from.
 struct EmailFacts {
@@ -95,6 +95,7 @@ struct EmailFacts {
   };
   std::vector<Line> lines;  // empty: the order is unknown
   int64_t total_cents = 0;
+  std::string currency;  // the order's ("" when unknown: USD, as before currencies were kept)
   std::string username;
 };
 // The template variables for those facts: `order_ref` names the order as

@@ -4,6 +4,11 @@
 // line was added at) and idempotent registration.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
 #include "tests/api/server.h"
 
 using namespace orderly::testing;
@@ -177,6 +182,8 @@ TEST_CASE("currency: one per deployment, refused otherwise, carried by orders an
   CHECK(str(cart.json(), "currency") == "EUR");
 
   const std::string order = place_order(c, ada, mug, 1);
+  auto shown = c.send("GET", "/api/orders/" + order, ada.access_token);
+  CHECK(str(obj(shown.json(), "order"), "currency") == "EUR");
   auto created =
       c.send("POST", "/api/payments", ada.access_token, R"({"order_id":")" + order + R"("})");
   REQUIRE(created.status == 201);
@@ -187,6 +194,19 @@ TEST_CASE("currency: one per deployment, refused otherwise, carried by orders an
   const auto& items = log.as_object().at("items").as_array();
   REQUIRE(items.size() == 1);
   CHECK(str(items[0].as_object().at("data"), "currency") == "EUR");
+
+  // The order's email prices it in the shop's currency (outbox: no SMTP).
+  bool euros = false;
+  for (int i = 0; i < 600 && !euros; ++i) {
+    for (const auto& f : std::filesystem::directory_iterator(server.data + "/outbox")) {
+      std::ifstream in(f.path());
+      const std::string text((std::istreambuf_iterator<char>(in)), {});
+      euros = euros || text.find("5.00 EUR") != std::string::npos;
+    }
+    if (!euros)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(euros);
 
   // A malformed currency does not start the server.
   auto bad = run_command({orderly_binary(), "serve", "--data-dir", server.dir.path() + "/other",
