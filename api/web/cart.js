@@ -31,7 +31,10 @@ function lineRow(line, onChange, busy) {
   });
   return h('tr', {},
     h('th', {scope: 'row'}, h('a', {href: `#/product/${encodeURIComponent(line.product_id)}`}, line.name)),
-    h('td', {class: 'num'}, money(line.unit_price_cents)),
+    // The line keeps the price it was added at; a change since is shown,
+    // and checkout asks once before charging the new one.
+    h('td', {class: 'num'}, money(line.unit_price_cents),
+      line.price_changed ? h('small', {class: 'price-note'}, ` (now ${money(line.current_unit_price_cents)})`) : ''),
     h('td', {}, h('label', {for: id, class: 'sr-only'}, `Quantity of ${line.name}`), qty),
     h('td', {class: 'num'}, money(line.line_total_cents)),
     h('td', {}, h('button', {class: 'btn btn-ghost btn-sm', type: 'button', disabled: busy, 'aria-label': `Remove ${line.name}`,
@@ -85,6 +88,15 @@ export async function cartView(main) {
         busy = false;
         pay.disabled = false;
         pay.textContent = 'Check out';
+        if (err.code === 'price_changed') {
+          // The cart now holds the new prices: show them before the next try.
+          try {
+            cart = await loadCart();
+          } catch {
+            // keep the cart shown; the message says what changed
+          }
+          render();
+        }
         formMessage(message, describeLineErrors(err, lines));
         message.focus();
       }

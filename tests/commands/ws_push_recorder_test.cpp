@@ -114,7 +114,7 @@ TEST_CASE("push recorder: refused as overloaded, the pushes wait for the next in
   CHECK(log.batches.front().pushes.front().source_position == 1);
 }
 
-TEST_CASE("push recorder: bounded while the pipeline refuses; stop flushes, later ones are lost") {
+TEST_CASE("push recorder: bounded while the pipeline refuses, stop flushes, later ones are lost") {
   FakeLog log;
   log.refuse = 1'000'000;
   WebSocketPushRecorder recorder(log.submit(), std::chrono::hours(1), 10, 30);

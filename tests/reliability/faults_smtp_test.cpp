@@ -51,7 +51,7 @@ class FaultySmtp {
     std::string what, ident, mode;
     size_t n = 0;
     while (in >> what >> ident >> mode) {
-      n += what == outcome && (id.empty() || ident == "<" + id + "@orderly>") &&
+      n += what == outcome && (id.empty() || ident == "<" + id + "@localhost>") &&
            (kind.empty() || mode == kind);
     }
     return n;
@@ -174,7 +174,7 @@ TEST_CASE(
   std::this_thread::sleep_for(std::chrono::seconds(2));
   CHECK(smtp.delivered() == 2);
   CHECK(smtp.count("delivered", sent.id) == 1);
-  CHECK(count_with(smtp.messages(), "Message-ID: <" + sent.id + "@orderly>") == 1);
+  CHECK(count_with(smtp.messages(), "Message-ID: <" + sent.id + "@localhost>") == 1);
   for (const auto& n : history(again, ada)) {
     if (n.id == sent.id)
       CHECK(n.attempts == sent.attempts);
@@ -254,7 +254,7 @@ TEST_CASE(
   CHECK(smtp.delivered() == 3);
   CHECK(smtp.count("delivered") == 3);
   for (const auto& id : ids)
-    CHECK(count_with(smtp.messages(), "Message-ID: <" + id + "@orderly>") == 1);
+    CHECK(count_with(smtp.messages(), "Message-ID: <" + id + "@localhost>") == 1);
   CHECK(notifier.stop() == 0);
   CHECK(server.stop() == 0);
 }

@@ -318,10 +318,22 @@ class AuditRun {
         continue;
       }
       const std::string status = string_field(*row, "status");
+      // Cancelling a paid order refunds its payment in the same commit:
+      // a succeeded payment of an order that is cancelled now is refunded
+      // in full (whether or not that cancellation was answered).
+      auto order = rows_.find(p->order_id);
+      const bool cancelled =
+          order != rows_.end() && string_field(order->second, "status") == "cancelled";
+      const std::string expected =
+          p->status == "succeeded" && cancelled ? std::string("refunded") : p->status;
       if (string_field(*row, "order_id") != p->order_id ||
           int_field(*row, "amount_cents") != p->amount_cents) {
         fail(out_.mismatches, "payment " + p->id + " differs: " + json::serialize(*row));
-      } else if (p->status != "requires_confirmation" && status != p->status) {
+      } else if (expected == "refunded" &&
+                 (status != "refunded" || int_field(*row, "refunded_cents") != p->amount_cents)) {
+        fail(out_.lost, "payment " + p->id + " of cancelled order " + p->order_id +
+                            " is not refunded in full: " + json::serialize(*row));
+      } else if (p->status != "requires_confirmation" && status != expected) {
         fail(out_.lost,
              "payment " + p->id + " was acknowledged " + p->status + " but is " + status);
       } else if (p->status == "requires_confirmation" && !p->confirm_in_doubt &&
