@@ -138,17 +138,36 @@ void register_user(Context& ctx, const CallPtr& call) {
 // key and the token's id, so that a retried registration (same
 // Idempotency-Key and body) answers the very same session without storing
 // the secret anywhere: the log keeps only its digest, as for every token.
-// Whoever holds the key can sign access tokens anyway; this adds no power.
-std::string registration_refresh_secret(std::string_view key, const Uuid& token_id) {
-  static constexpr std::string_view kDomain = "orderly/registration-refresh-token/v1|";
-  const std::string message = std::string(kDomain) + token_id.to_string();
+// The price (SECURITY.md, known limits): whoever steals the key can compute
+// these secrets for registration sessions not yet rotated, and they outlive
+// a change of the key.
+std::string hmac_sha256(std::string_view key, std::string_view domain, std::string_view message) {
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(domain.data()),
+                                domain.size());
   crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(message.data()),
                                 message.size());
   crypto_auth_hmacsha256_final(&st, mac);
-  return base64url(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac));
+  return std::string(reinterpret_cast<const char*>(mac), sizeof mac);
+}
+
+std::string registration_refresh_secret(std::string_view key, const Uuid& token_id) {
+  return base64url(
+      hmac_sha256(key, "orderly/registration-refresh-token/v1|", token_id.to_string()));
+}
+
+// The registration's request fingerprint (what tells a retry from another
+// request with the same key), keyed: the body holds the password, and the
+// fingerprint is written into the log's command ids, where an unkeyed hash
+// would let a reader of the log guess the password offline at hash speed.
+uint64_t registration_fingerprint(std::string_view key, std::string_view body) {
+  const std::string mac = hmac_sha256(key, "orderly/registration-fingerprint/v1|", body);
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i)
+    v = (v << 8) | static_cast<unsigned char>(mac[i]);
+  return v;
 }
 
 // Anonymous callers share the processor's key space (nil actor): the key is
@@ -213,8 +232,10 @@ void finish_register(Context& ctx, const CallPtr& call, const std::string& usern
   // Not by client address (Call::meta's default for anonymous calls): a
   // retry may come from another address, and clients behind one address
   // would collide.
-  if (const auto key = call->request.header("idempotency-key"); !key.empty())
+  if (const auto key = call->request.header("idempotency-key"); !key.empty()) {
     meta.idempotency_key = anonymous_idempotency_scope(key, normalized);
+    meta.request_fingerprint = registration_fingerprint(ctx.jwt_secret, call->request.body);
+  }
   ctx.run(call, reg, meta, "users", [&ctx](const CallPtr& call, const CommandReply& r) {
     answer_registration(ctx, call, r);
   });

@@ -90,8 +90,11 @@ Status decide_set_cart_quantity(const CartState* cart, const ProductMap& product
     return decide_remove_from_cart(cart, RemoveFromCart{c.product_id}, meta, out);
   // Fewer is always allowed (it only gives back); more must be available.
   auto it = products.find(c.product_id);
-  if (it != products.end() && c.quantity > line->quantity)
+  if (it != products.end() && c.quantity > line->quantity) {
+    if (it->second.discontinued)
+      return Status::invalid_field("product_id", "is discontinued");
     ORDERLY_RETURN_IF_ERROR(check_available(it->second, c.quantity));
+  }
   emit_quantity(out, meta, c.product_id, c.quantity);
   return Status::ok();
 }

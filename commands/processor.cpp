@@ -39,12 +39,32 @@ struct QueueItem {
   std::promise<void>* inspected = nullptr;
 };
 
-// The first answer to an idempotency key (a command that appended events).
+// The first answer to an idempotency key (a command that appended events):
+// its positions, or the refusal it was when a refused command still
+// recorded events (keeps_events_when_refused), so that a retry is refused
+// the same way instead of going through on what the refusal recorded.
 struct IdempotentResult {
   uint64_t fingerprint = 0;
   uint64_t first = 0, last = 0;
   std::string stream;
+  Status refusal;
 };
+
+// A refusal's answer again, from the event it recorded (after a restart the
+// key is known from the log, not the words of the first answer).
+Status refusal_recorded_by(EventType type) {
+  switch (type) {
+    case EventType::kCartItemPriceChanged:
+      return {ErrorCode::kPriceChanged,
+              "this checkout was refused: prices changed since the items were added, and the "
+              "cart now shows the new prices; check out again (with a new Idempotency-Key) to "
+              "accept them"};
+    case EventType::kRefreshTokenFamilyRevoked:
+      return Status::unauthorized("refresh token reused: its sessions were revoked");
+    default:
+      return Status::ok();
+  }
+}
 
 // One command's place in a batch.
 struct Entry {
@@ -249,10 +269,12 @@ Status CommandProcessor::Impl::rebuild() {
     if (!ev.command_id().empty() && parse_command_id(ev.command_id(), &scope, &fingerprint)) {
       auto [it, fresh] = idempotency.try_emplace(std::string(scope));
       if (fresh) {
-        it->second = {fingerprint, ev.position(), ev.position(), std::string(ev.stream())};
+        it->second = {fingerprint, ev.position(), ev.position(), std::string(ev.stream()), {}};
       } else {
         it->second.last = ev.position();
       }
+      if (Status refusal = refusal_recorded_by(ev.type()); !refusal.is_ok())
+        it->second.refusal = std::move(refusal);
     }
     ++n;
     return true;
@@ -311,7 +333,7 @@ uint64_t CommandProcessor::Impl::load_snapshot(std::string* note) {
   idempotency.clear();
   Status st = load_state(in, state);
   if (st.is_ok()) {
-    const size_t keys = in.count(8 + 8 + 8 + 4 + 4);
+    const size_t keys = in.count(4 + 8 + 8 + 8 + 4 + 1 + 4);
     for (size_t i = 0; i < keys && in.ok(); ++i) {
       std::string scope(in.bytes());
       IdempotentResult r;
@@ -319,6 +341,10 @@ uint64_t CommandProcessor::Impl::load_snapshot(std::string* note) {
       r.first = in.u64();
       r.last = in.u64();
       r.stream = std::string(in.bytes());
+      const uint8_t code = in.u8();
+      std::string message(in.bytes());
+      if (code != 0)
+        r.refusal = Status(static_cast<ErrorCode>(code), std::move(message));
       idempotency[std::move(scope)] = std::move(r);
     }
     st = in.finish("the writer snapshot");
@@ -353,6 +379,8 @@ Status CommandProcessor::Impl::save_snapshot() {
     out.u64(r.first);
     out.u64(r.last);
     out.bytes(r.stream);
+    out.u8(static_cast<uint8_t>(r.refusal.code()));
+    out.bytes(r.refusal.message());
   }
   const std::string bytes = out.take();
   ORDERLY_RETURN_IF_ERROR(options.snapshots->save(kWriterSnapshot, bytes, state.position));
@@ -533,7 +561,9 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
     e.run_end = slot.runs.size();
     if (e.status.is_ok())
       stat_accepted.fetch_add(1, std::memory_order_relaxed);
-    if (e.status.is_ok() && e.ev_end > e.ev_begin && !scope.empty()) {
+    // A command that recorded events holds its key: accepted, or refused
+    // with events kept (a retry is then refused the same way).
+    if (e.ev_end > e.ev_begin && !scope.empty()) {
       e.scope = std::move(scope);
       e.fingerprint = meta.request_fingerprint;
       slot.keys[e.scope] = slot.entries.size();
@@ -611,7 +641,7 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
     }
     if (!e.scope.empty()) {
       idempotency[e.scope] = {e.fingerprint, w->first_position, w->last_position,
-                              slot.sink.event(e.ev_begin).stream};
+                              slot.sink.event(e.ev_begin).stream, e.status};
     }
     state.position = std::max(state.position, w->last_position);
   }
@@ -636,14 +666,18 @@ void CommandProcessor::Impl::complete(Slot& slot, AppendResults results) {
     } else if (e.duplicate && e.dup_of >= 0) {
       const Entry& first = slot.entries[static_cast<size_t>(e.dup_of)];
       const auto& r = results[static_cast<size_t>(first.request)];
-      if (r.is_ok()) {
+      if (r.is_ok() && !first.status.is_ok()) {
+        e.reply(first.status);  // refused the same way
+      } else if (r.is_ok()) {
         e.reply(CommandReply{r->first_position, r->last_position,
                              slot.sink.event(first.ev_begin).stream, true});
       } else {
         e.reply(r.status());
       }
     } else if (e.duplicate) {
-      if (durable >= e.earlier.last) {
+      if (durable >= e.earlier.last && !e.earlier.refusal.is_ok()) {
+        e.reply(e.earlier.refusal);  // refused the same way
+      } else if (durable >= e.earlier.last) {
         e.reply(CommandReply{e.earlier.first, e.earlier.last, e.earlier.stream, true});
       } else {
         e.reply(Status::io_error("the first command with this key did not become durable"));

@@ -11,8 +11,11 @@
 // actor: a retry with the same key and request fingerprint answers the first
 // result (once that is durable) and appends nothing; the same key with another
 // fingerprint (or on another kind of command) is `idempotency_key_reused`.
-// Only commands that succeeded hold their key (a refused command may be
-// retried as is). Anonymous callers (nil actor) share one scope: the API
+// Only commands that recorded events hold their key: those that succeeded,
+// and refusals that still record (a checkout refused with price_changed
+// records the new prices: its retry is refused the same way, not placed at
+// prices the customer was never shown). Other refused commands may be
+// retried as is. Anonymous callers (nil actor) share one scope: the API
 // must make their keys distinct (e.g. prefix a client identity).
 //
 // A batch is appended all or nothing. If the store fails under the writer

@@ -16,7 +16,8 @@ namespace {
 
 // 2: orders and their lines as record arrays. 3: a day's revenue is net of
 // the refunds of its orders (same layout, other numbers: older ones refused).
-constexpr uint32_t kSnapshotFormat = 3;
+// 4: and the cancelled paid orders of old logs.
+constexpr uint32_t kSnapshotFormat = 4;
 // The fewest bytes each saved element takes, for BinaryReader::count.
 constexpr size_t kProductBytes = 16 + 4 + 4;
 constexpr size_t kDayBytes = 8 + 8 + 8;
@@ -65,6 +66,8 @@ void StatsReadModel::move_status(const Uuid& id, uint8_t to) {
     refunded_cents_ -= o.refunded;
     days_[o.day].revenue += o.refunded;
     o.refunded = 0;
+    if (o.legacy && to == kCancelled)
+      cancelled_paid_.insert(o.id);
   }
   if (paid(o.status) != paid(to))
     pay(o, paid(to) ? +1 : -1);
@@ -84,7 +87,8 @@ void StatsReadModel::move_status(const Uuid& id, uint8_t to) {
 void StatsReadModel::refund(const EventView& ev) {
   const auto* e = ev.as<events::PaymentRefunded>();
   const std::string_view reason = e->reason() ? e->reason()->string_view() : std::string_view();
-  if (reason == "order_cancelled")
+  if (reason == "order_cancelled" ||
+      (reason.empty() && cancelled_paid_.contains(fb_uuid(e->order_id()))))
     return;
   const int64_t amount = e->amount_cents();
   int64_t day = 0;
@@ -130,6 +134,7 @@ void StatsReadModel::apply(const EventView& ev) {
       // The decision's clock when the event has it: refunds name the same
       // instant (PaymentRefunded.order_placed_at_us), so land on the same day.
       o.day = day_of(e->placed_at_us() != 0 ? e->placed_at_us() : ev.time_us());
+      o.legacy = e->placed_at_us() == 0;
       o.total = e->total_cents();
       if (e->lines()) {
         for (const auto* l : *e->lines())
@@ -224,6 +229,8 @@ Rows StatsReadModel::rows() const {
     out.emplace_back(key("v/", id), std::to_string(n));
   for (const auto& [q, n] : searches_)
     out.emplace_back("s/" + q, std::to_string(n));
+  for (const Uuid& id : cancelled_paid_)
+    out.emplace_back(key("x/", id), "1");
   return out;
 }
 
@@ -283,6 +290,9 @@ void StatsReadModel::save_tables(BinaryWriter& out) const {
     out.bytes(q);
     out.u64(n);
   }
+  out.count(cancelled_paid_.size());
+  for (const Uuid& id : cancelled_paid_)
+    out.uuid(id);
 }
 
 Status StatsReadModel::load(BinaryReader& in) {
@@ -361,6 +371,12 @@ void StatsReadModel::load_tables(BinaryReader& in) {
     if (!searches_.try_emplace(std::string(q), in.u64()).second)
       in.fail();
   }
+  const size_t cancelled = in.count(16);
+  cancelled_paid_.reserve(cancelled);
+  for (size_t i = 0; i < cancelled && in.ok(); ++i) {
+    if (!cancelled_paid_.insert(in.uuid()).second)
+      in.fail();
+  }
 }
 
 void StatsReadModel::expect_events(uint64_t events) {
@@ -374,6 +390,7 @@ void StatsReadModel::clear() {
   sales_.clear();
   views_.clear();
   searches_.clear();
+  cancelled_paid_.clear();
   orders_total_ = paid_orders_ = 0;
   std::fill(std::begin(by_status_), std::end(by_status_), 0);
   paid_cents_ = refunded_cents_ = 0;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 
 #include <cstdint>
 #include <map>
@@ -79,8 +80,9 @@ class StatsReadModel final : public Projection {
     int64_t refunded = 0;                     // refunds of this order, counted in refunded_cents_
     uint32_t first_line = 0, line_count = 0;  // see OrderRecords
     uint8_t status = kPending;
-    uint8_t live = 1;  // 0: delivered or cancelled, let go
-    uint8_t unused[6] = {};
+    uint8_t live = 1;    // 0: delivered or cancelled, let go
+    uint8_t legacy = 0;  // placed before events carried placed_at (see cancelled_paid_)
+    uint8_t unused[5] = {};
   };
   struct Sales {
     int64_t units = 0, revenue = 0;
@@ -110,6 +112,10 @@ class StatsReadModel final : public Projection {
   absl::flat_hash_map<Uuid, Sales, UuidHash> sales_;  // by product
   absl::flat_hash_map<Uuid, uint64_t, UuidHash> views_;
   absl::flat_hash_map<std::string, uint64_t> searches_;
+  // Paid orders placed before refunds named their reason, since cancelled:
+  // a refund of theirs from that time (no reason) must not be subtracted
+  // again. Orders placed since never enter it.
+  absl::flat_hash_set<Uuid, UuidHash> cancelled_paid_;
   uint64_t orders_total_ = 0, by_status_[5] = {0, 0, 0, 0, 0}, paid_orders_ = 0;
   int64_t paid_cents_ = 0, refunded_cents_ = 0;
 };

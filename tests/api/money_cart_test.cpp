@@ -259,7 +259,8 @@ TEST_CASE("cart: never more than available, keeps the price a line was added at"
   CHECK(!lines[1].as_object().at("price_changed").as_bool());
   CHECK(num(cart.json(), "total_cents") == 3 * 1000 + 5000);
 
-  auto refused = c.send("POST", "/api/cart/checkout", ada.access_token);
+  auto refused =
+      c.send("POST", "/api/cart/checkout", ada.access_token, "", {{"Idempotency-Key", "co-1"}});
   CHECK(refused.status == 409);
   CHECK(str(refused.json(), "code") == "price_changed");
   const json::value problem = refused.json();
@@ -279,7 +280,33 @@ TEST_CASE("cart: never more than available, keeps the price a line was added at"
   CHECK(num(updated.json().as_object().at("items").as_array()[0], "unit_price_cents") == 1200);
   CHECK(num(updated.json(), "total_cents") == 3 * 1200 + 5000);
 
-  auto placed = c.send("POST", "/api/cart/checkout", ada.access_token);
+  // A retry of the refused request (same key) is refused the same way: it
+  // never places the order at prices the customer was not shown; also after
+  // a restart, when the key is known from the log.
+  auto retried =
+      c.send("POST", "/api/cart/checkout", ada.access_token, "", {{"Idempotency-Key", "co-1"}});
+  CHECK(retried.status == 409);
+  CHECK(str(retried.json(), "code") == "price_changed");
+  server.stop();
+  server.start();
+  HttpClient after = server.client();
+  ada.access_token = server.login("ada@example.com", "password-of-ada").access_token;
+  auto after_restart =
+      after.send("POST", "/api/cart/checkout", ada.access_token, "", {{"Idempotency-Key", "co-1"}});
+  CHECK(after_restart.status == 409);
+  CHECK(str(after_restart.json(), "code") == "price_changed");
+  // After a crash too (no writer snapshot: the key comes from the log).
+  server.kill();
+  server.start();
+  HttpClient again = server.client();
+  ada.access_token = server.login("ada@example.com", "password-of-ada").access_token;
+  auto after_crash =
+      again.send("POST", "/api/cart/checkout", ada.access_token, "", {{"Idempotency-Key", "co-1"}});
+  CHECK(after_crash.status == 409);
+  CHECK(str(after_crash.json(), "code") == "price_changed");
+
+  auto placed =
+      again.send("POST", "/api/cart/checkout", ada.access_token, "", {{"Idempotency-Key", "co-2"}});
   REQUIRE_MESSAGE(placed.status == 201, placed.body);
   CHECK(num(obj(placed.json(), "order"), "total_cents") == 3 * 1200 + 5000);
 }
@@ -312,9 +339,10 @@ TEST_CASE("register: a retry with the same Idempotency-Key answers the first res
 
   // Another client that happens to pick the same key registers its own
   // account; the same key for the same account with another body is refused.
-  auto other = c.send("POST", "/api/auth/register", "",
-                      R"({"username":"cyd","email":"cyd@example.com","password":"password-of-cyd"})",
-                      {{"Idempotency-Key", "k-1"}});
+  auto other =
+      c.send("POST", "/api/auth/register", "",
+             R"({"username":"cyd","email":"cyd@example.com","password":"password-of-cyd"})",
+             {{"Idempotency-Key", "k-1"}});
   CHECK_MESSAGE(other.status == 201, other.body);
   auto reused = c.send("POST", "/api/auth/register", "",
                        R"({"username":"bea","email":"bea@example.com","password":"another-pass"})",
