@@ -2,6 +2,16 @@
 // Authorization header (never in a URL), one refresh attempt on a 401, and
 // every problem+json answer turned into an error with a message in plain words.
 import {accessToken, refreshSession, endSession} from './session.js';
+import {setShopCurrency} from './format.js';
+
+// Answers that carry the shop's currency: a cart, a product, an order, a page of them.
+function noteCurrency(data) {
+  if (!data || typeof data !== 'object') return;
+  const first = Array.isArray(data.items) ? data.items[0] : null;
+  for (const c of [data.currency, data.product && data.product.currency, data.order && data.order.currency, first && first.currency]) {
+    if (c) return setShopCurrency(c);
+  }
+}
 
 export class ApiError extends Error {
   constructor(status, problem, message) {
@@ -96,6 +106,7 @@ export async function request(method, path, {body, auth = true, headers = {}} = 
     if (res.status === 401 && auth && accessToken()) endSession('Your session has ended. Please log in again.');
     throw new ApiError(res.status, data, plainMessage(res.status, data));
   }
+  noteCurrency(data);
   return data;
 }
 

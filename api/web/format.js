@@ -4,7 +4,14 @@
 
 const SYMBOLS = {USD: '$', EUR: '€', GBP: '£'};
 
-export function money(cents, currency = 'USD') {
+// The shop sells in one currency (the engine's --currency). The pages learn
+// it from the first answer that names it (api.js) and price everything in it.
+let shopCurrency = 'USD';
+export function setShopCurrency(code) {
+  if (typeof code === 'string' && /^[A-Z]{3}$/.test(code)) shopCurrency = code;
+}
+
+export function money(cents, currency = shopCurrency) {
   if (!Number.isInteger(cents)) return '—';
   const negative = cents < 0;
   const abs = Math.abs(cents);
