@@ -163,6 +163,11 @@ WsEndpoint Api::websocket_endpoint() {
       add_challenge(*refusal, websocket_token_sent(req));
     } else if (wants_all_events(req) && !who->is_admin()) {
       refusal = problem(403, "forbidden", "scope=all is for admins");
+    } else if (ctx->hub.clients_of(who->user_id) >= WsHub::kMaxClientsPerUser) {
+      refusal = problem(429, "rate_limited",
+                        "at most " + std::to_string(WsHub::kMaxClientsPerUser) +
+                            " WebSocket connections per user: close one first");
+      refusal->header("Retry-After", "5");
     }
     if (refusal)
       refusal->header("X-Request-Id", request_id_of(req));

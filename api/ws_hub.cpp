@@ -101,13 +101,31 @@ void WsHub::record_pushes(std::shared_ptr<commands::WebSocketPushRecorder> recor
 }
 
 std::function<void()> WsHub::subscribe(const Uuid& user, bool all, std::shared_ptr<WsSink> sink) {
+  {
+    std::unique_lock lock(mu_);
+    size_t same_user = 0;
+    for (const auto& [id, s] : subscribers_)
+      same_user += s.user == user;
+    if (same_user >= kMaxClientsPerUser) {
+      lock.unlock();
+      sink->close(1013, "too many connections for this user");
+      return [] {};
+    }
+    const uint64_t id = next_id_++;
+    subscribers_[id] = {user, all, std::move(sink)};
+    return [this, id] {
+      std::lock_guard lock(mu_);
+      subscribers_.erase(id);
+    };
+  }
+}
+
+size_t WsHub::clients_of(const Uuid& user) const {
   std::lock_guard lock(mu_);
-  const uint64_t id = next_id_++;
-  subscribers_[id] = {user, all, std::move(sink)};
-  return [this, id] {
-    std::lock_guard lock(mu_);
-    subscribers_.erase(id);
-  };
+  size_t n = 0;
+  for (const auto& [id, s] : subscribers_)
+    n += s.user == user;
+  return n;
 }
 
 void WsHub::close_all() {

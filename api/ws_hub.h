@@ -49,9 +49,15 @@ class WsHub {
         std::string subject_prefix = "orderly.events");
   ~WsHub();
 
-  // Returns the unsubscribe.
+  // At most this many connections per user: each one's pushes are recorded
+  // (record_pushes), so one customer's sockets must not multiply the log.
+  static constexpr size_t kMaxClientsPerUser = 16;
+
+  // Returns the unsubscribe. A user's connection beyond kMaxClientsPerUser
+  // is closed at once (1013, try again later).
   std::function<void()> subscribe(const Uuid& user, bool all, std::shared_ptr<WsSink> sink);
   size_t clients() const;
+  size_t clients_of(const Uuid& user) const;
   // Closes every connection (1001 going away) and forgets them: at shutdown.
   void close_all();
   uint64_t position() const { return position_.load(); }

@@ -114,7 +114,7 @@ struct Decider {
     return decide_retry_notification(find_in(s.notifications, c.notification_id), c, meta, out);
   }
   Status operator()(const RecordWebSocketPushes& c) {
-    return decide_record_websocket_pushes(c, meta, out);
+    return decide_record_websocket_pushes(c, s.notifications, meta, out);
   }
 };
 

@@ -91,16 +91,24 @@ Status decide_retry_notification(const NotificationState* n, const RetryNotifica
   return Status::ok();
 }
 
-Status decide_record_websocket_pushes(const RecordWebSocketPushes& c, const CommandMeta& meta,
+Status decide_record_websocket_pushes(const RecordWebSocketPushes& c,
+                                      const NotificationMap& notifications, const CommandMeta& meta,
                                       EventSink& out) {
   ORDERLY_RETURN_IF_ERROR(require_engine(meta));
   if (c.pushes.empty())
     return Status::invalid_field("pushes", "an empty batch");
   if (c.pushes.size() > kMaxPushesPerBatch)
     return Status::invalid_field("pushes", "a batch holds at most 10000 pushes");
+  UuidSet ids;
   for (const WebSocketPushOutcome& p : c.pushes) {
     if (p.notification_id.is_nil() || p.user_id.is_nil())
       return Status::invalid_field("pushes", "every push names its notification and user");
+    // A push never takes another notification's id (nor twice in a batch).
+    if (notifications.find(p.notification_id) != notifications.end() ||
+        !ids.insert(p.notification_id).second) {
+      return Status::invalid_field("pushes.notification_id",
+                                   p.notification_id.to_string() + " is already used");
+    }
     ORDERLY_RETURN_IF_ERROR(require_text("pushes.type", p.type, 1, 100));
     ORDERLY_RETURN_IF_ERROR(require_text("pushes.reason", p.reason, 0, 200));
   }

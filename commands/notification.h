@@ -38,7 +38,8 @@ Status decide_retry_notification(const NotificationState* n, const RetryNotifica
 // not aggregates of their own (nothing is decided against them later: a
 // dropped push is not retried, the client reads its history instead).
 inline constexpr size_t kMaxPushesPerBatch = 10'000;
-Status decide_record_websocket_pushes(const RecordWebSocketPushes& c, const CommandMeta& meta,
+Status decide_record_websocket_pushes(const RecordWebSocketPushes& c,
+                                      const NotificationMap& notifications, const CommandMeta& meta,
                                       EventSink& out);
 
 }  // namespace orderly::commands

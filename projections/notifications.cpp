@@ -108,6 +108,10 @@ void NotificationsReadModel::apply(const EventView& ev) {
       if (pushes == nullptr)
         break;
       for (const events::WebSocketPush* p : *pushes) {
+        // An id already shown stays as it is: a push never takes over
+        // another notification (another user's, or an email's).
+        if (rows_.contains(fb_string(p->notification_id())))
+          continue;
         NotificationRow n;
         n.id = fb_string(p->notification_id());
         n.user_id = fb_string(p->user_id());

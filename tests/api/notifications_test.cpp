@@ -6,6 +6,7 @@
 // kept across a restart and agreed on by `orderly rebuild --verify`.
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -350,4 +351,32 @@ TEST_CASE("notifications: pushes of `orderly notify websocket` are recorded in t
   CHECK(c.send("POST", "/api/admin/notifications/websocket-pushes", ada.access_token,
                R"({"pushes":[]})")
             .status == 403);
+}
+
+TEST_CASE("notifications: one user's WebSockets are capped, so their recorded pushes are too") {
+  // Every connection's pushes are recorded: without a cap, one customer's
+  // thousands of sockets would write thousands of rows per event.
+  ServerUnderTest server({"--no-demo"});
+  Session ada = server.register_user("ada");
+  Session bob = server.register_user("bob");
+  const std::string target = "/ws/notifications?access_token=" + ada.access_token;
+  std::vector<std::unique_ptr<WsClient>> open;
+  for (int i = 0; i < 16; ++i) {
+    open.push_back(std::make_unique<WsClient>(server.port, target));
+    REQUIRE(open.back()->status() == 101);
+  }
+  WsClient one_more(server.port, target);
+  CHECK(one_more.status() == 429);
+  // Another user is not affected; a closed socket frees its place.
+  WsClient bobs(server.port, "/ws/notifications?access_token=" + bob.access_token);
+  CHECK(bobs.status() == 101);
+  open.pop_back();
+  bool again = false;
+  for (int i = 0; i < 100 && !again; ++i) {
+    WsClient retry(server.port, target);
+    again = retry.status() == 101;
+    if (!again)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(again);
 }
