@@ -116,13 +116,16 @@ void add_web_routes(Context& ctx);       // the shop's web pages at / (api/web/)
 
 // The answer to a command that made or changed a row: the row under `key`
 // (e.g. {"order": {...}}), or 202 with the id when the read model has not
-// applied the command in time. Both carry X-Log-Position.
+// applied the command in time. Both carry X-Log-Position, and a creation
+// (`status` 201) names the new resource, at `path`, in Location.
 template <typename Row, typename ToJson>
 Response row_response(const std::optional<Row>& row, std::string_view key, ToJson&& to_json,
-                      const std::string& id, int status, uint64_t position) {
+                      const std::string& id, int status, uint64_t position, std::string_view path) {
   Response r = row ? json_response(status, json::object{{key, to_json(*row)}})
                    : json_response(202, json::object{{"id", id}, {"position", position}});
   r.header("X-Log-Position", std::to_string(position));
+  if (status == 201)
+    r.header("Location", std::string(path));
   return r;
 }
 

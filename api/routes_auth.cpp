@@ -141,21 +141,9 @@ void register_user(Context& ctx, const CallPtr& call) {
 // The price (SECURITY.md, known limits): whoever steals the key can compute
 // these secrets for registration sessions not yet rotated, and they outlive
 // a change of the key.
-std::string hmac_sha256(std::string_view key, std::string_view domain, std::string_view message) {
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(domain.data()),
-                                domain.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(message.data()),
-                                message.size());
-  crypto_auth_hmacsha256_final(&st, mac);
-  return std::string(reinterpret_cast<const char*>(mac), sizeof mac);
-}
-
 std::string registration_refresh_secret(std::string_view key, const Uuid& token_id) {
   return base64url(
-      hmac_sha256(key, "orderly/registration-refresh-token/v1|", token_id.to_string()));
+      hmac_sha256("orderly/registration-refresh-token/v1|" + token_id.to_string(), key));
 }
 
 // The registration's request fingerprint (what tells a retry from another
@@ -163,7 +151,8 @@ std::string registration_refresh_secret(std::string_view key, const Uuid& token_
 // fingerprint is written into the log's command ids, where an unkeyed hash
 // would let a reader of the log guess the password offline at hash speed.
 uint64_t registration_fingerprint(std::string_view key, std::string_view body) {
-  const std::string mac = hmac_sha256(key, "orderly/registration-fingerprint/v1|", body);
+  const std::string mac =
+      hmac_sha256("orderly/registration-fingerprint/v1|" + std::string(body), key);
   uint64_t v = 0;
   for (size_t i = 0; i < 8; ++i)
     v = (v << 8) | static_cast<unsigned char>(mac[i]);

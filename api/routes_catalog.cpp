@@ -14,11 +14,10 @@ using namespace commands;
 // where it lives, when it was just made).
 Response product_response(Context& ctx, const std::string& id, int status, uint64_t position) {
   const auto product = ctx.model<projections::CatalogReadModel>("catalog")->get(id);
-  Response r = row_response(product, "product", product_json, id, status, position);
+  Response r =
+      row_response(product, "product", product_json, id, status, position, "/api/products/" + id);
   if (product)
     r.header("ETag", etag_of(product->version));
-  if (status == 201)
-    r.header("Location", "/api/products/" + id);
   return r;
 }
 

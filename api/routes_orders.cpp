@@ -61,11 +61,9 @@ std::optional<projections::OrderRow> visible_order(Context& ctx, const CallPtr& 
 Response order_response(Context& ctx, const CallPtr& call, const std::string& id, int status,
                         uint64_t position) {
   const auto order = visible_order(ctx, call, id);
-  Response r = row_response(order, "order", order_json, id, status, position);
+  Response r = row_response(order, "order", order_json, id, status, position, "/api/orders/" + id);
   if (order)
     r.header("ETag", etag_of(order->version));
-  if (status == 201)
-    r.header("Location", "/api/orders/" + id);
   return r;
 }
 
@@ -272,11 +270,8 @@ std::optional<projections::PaymentRow> visible_payment(Context& ctx, const CallP
 
 Response payment_response(Context& ctx, const CallPtr& call, const std::string& id, int status,
                           uint64_t position) {
-  Response r =
-      row_response(visible_payment(ctx, call, id), "payment", payment_json, id, status, position);
-  if (status == 201)
-    r.header("Location", "/api/payments/" + id);
-  return r;
+  return row_response(visible_payment(ctx, call, id), "payment", payment_json, id, status, position,
+                      "/api/payments/" + id);
 }
 
 void create_payment(Context& ctx, const CallPtr& call) {

@@ -2,6 +2,7 @@
 
 #include "commands/validation.h"
 #include "core/schemas/product_events_generated.h"
+#include "core/text.h"
 
 namespace orderly::commands {
 
@@ -20,9 +21,7 @@ Status require_product(const ProductState* p, const Uuid& id) {
 }
 
 Status require_currency(std::string_view c) {
-  if (c.size() != 3 || !std::isupper(static_cast<unsigned char>(c[0])) ||
-      !std::isupper(static_cast<unsigned char>(c[1])) ||
-      !std::isupper(static_cast<unsigned char>(c[2]))) {
+  if (!is_currency_code(c)) {
     return Status::invalid_field("currency", "must be a three-letter ISO 4217 code such as USD");
   }
   return Status::ok();

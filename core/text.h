@@ -20,6 +20,12 @@ inline std::string ascii_lower(std::string_view s) {
   return out;
 }
 
+// Three capital letters, as an ISO 4217 code is written ("USD").
+inline bool is_currency_code(std::string_view c) {
+  return c.size() == 3 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' && c[2] >= 'A' &&
+         c[2] <= 'Z';
+}
+
 // A FlatBuffers id field as a binary Uuid; absent or malformed ids are nil
 // (the log only holds ids the writer produced, so nil means "none").
 inline Uuid fb_uuid(const flatbuffers::String* s) {

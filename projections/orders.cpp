@@ -17,9 +17,10 @@ namespace {
 //    folded anew.
 constexpr uint32_t kSnapshotFormat = 5;
 
+// A record's currency: three capitals, or three zeros (none).
 bool valid_currency(const char (&c)[3]) {
   const bool none = c[0] == 0 && c[1] == 0 && c[2] == 0;
-  return none || std::all_of(c, c + 3, [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+  return none || is_currency_code(std::string_view(c, 3));
 }
 constexpr size_t kRefundBytes = 16 + 8;
 
@@ -125,12 +126,11 @@ void OrdersReadModel::apply(const EventView& ev) {
           ++o.line_count;
         }
       }
+      // A verified event may still hold odd text: only a code is kept.
       const std::string_view currency = fb_view(e->currency());
       std::fill(std::begin(o.currency), std::end(o.currency), 0);
-      if (currency.size() == 3)
+      if (is_currency_code(currency))
         std::copy(currency.begin(), currency.end(), o.currency);
-      if (!valid_currency(o.currency))  // a verified event may still hold odd text
-        std::fill(std::begin(o.currency), std::end(o.currency), 0);
       // Placed again: the new address goes at the end too.
       const std::string_view address = fb_view(e->shipping_address());
       o.address_at = addresses_.size();

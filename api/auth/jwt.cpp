@@ -29,9 +29,7 @@ std::optional<std::string> from_base64url(std::string_view text) {
   return out;
 }
 
-namespace {
-
-std::string hmac(std::string_view data, std::string_view secret) {
+std::string hmac_sha256(std::string_view data, std::string_view secret) {
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(secret.data()),
@@ -42,13 +40,11 @@ std::string hmac(std::string_view data, std::string_view secret) {
   return std::string(reinterpret_cast<const char*>(mac), sizeof mac);
 }
 
-}  // namespace
-
 std::string sign_jwt(const AccessClaims& c, std::string_view secret) {
   static const std::string kHeader = base64url(R"({"alg":"HS256","typ":"JWT"})");
   json::object payload{{"sub", c.sub}, {"role", c.role}, {"iat", c.iat}, {"exp", c.exp}};
   std::string signing_input = kHeader + "." + base64url(json::serialize(payload));
-  return signing_input + "." + base64url(hmac(signing_input, secret));
+  return signing_input + "." + base64url(hmac_sha256(signing_input, secret));
 }
 
 Result<AccessClaims> verify_jwt(std::string_view token, std::string_view secret, int64_t now_s) {
@@ -69,7 +65,7 @@ Result<AccessClaims> verify_jwt(std::string_view token, std::string_view secret,
       h.as_object().at("alg") != "HS256") {
     return bad("the access token's algorithm is not HS256");
   }
-  const std::string expected = hmac(token.substr(0, b), secret);
+  const std::string expected = hmac_sha256(token.substr(0, b), secret);
   if (signature->size() != expected.size() ||
       sodium_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
     return bad("the access token's signature is wrong");

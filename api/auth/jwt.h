@@ -22,6 +22,9 @@ struct AccessClaims {
 std::string sign_jwt(const AccessClaims& claims, std::string_view secret);
 Result<AccessClaims> verify_jwt(std::string_view token, std::string_view secret, int64_t now_s);
 
+// HMAC-SHA256 of `data` under `secret` (libsodium): the 32 raw bytes.
+std::string hmac_sha256(std::string_view data, std::string_view secret);
+
 // Base64url without padding (RFC 4648 §5), as JWTs use it.
 std::string base64url(std::string_view bytes);
 std::optional<std::string> from_base64url(std::string_view text);

@@ -13,7 +13,7 @@ namespace orderly::cli {
 struct CommonOptions {
   std::string data_dir = "./data";
   std::string sync = "always";
-  std::string log_format;  // "" = text on a terminal, json otherwise
+  std::string log_format;        // "" = text on a terminal, json otherwise
   std::string currency = "USD";  // the shop's one currency (ISO 4217)
 };
 

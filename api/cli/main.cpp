@@ -1,10 +1,10 @@
 // `orderly`: the one binary. Parses the command line (CLI11) and hands plain
 // option structs to the subcommands in cmd_*.cpp.
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <csignal>
 
 #include "api/cli/commands.h"
+#include "core/text.h"
 
 int main(int argc, char** argv) {
   using namespace orderly::cli;
@@ -30,10 +30,9 @@ int main(int argc, char** argv) {
         ->envname("ORDERLY_CURRENCY")
         ->check(
             [](const std::string& c) {
-              const bool ok = c.size() == 3 && std::all_of(c.begin(), c.end(), [](char ch) {
-                                return ch >= 'A' && ch <= 'Z';
-                              });
-              return ok ? std::string() : "must be three capital letters such as USD or EUR";
+              return orderly::is_currency_code(c)
+                         ? std::string()
+                         : "must be three capital letters such as USD or EUR";
             },
             "CURRENCY")
         ->capture_default_str();

@@ -283,30 +283,26 @@ TEST_CASE("cart: never more than available, keeps the price a line was added at"
   // A retry of the refused request (same key) is refused the same way: it
   // never places the order at prices the customer was not shown; also after
   // a restart, when the key is known from the log.
-  auto retried =
-      c.send("POST", "/api/cart/checkout", ada.access_token, "", {{"Idempotency-Key", "co-1"}});
-  CHECK(retried.status == 409);
-  CHECK(str(retried.json(), "code") == "price_changed");
+  auto checkout = [&](const std::string& key) {
+    HttpClient client = server.client();  // the port changes with each start
+    return client.send("POST", "/api/cart/checkout", ada.access_token, "",
+                       {{"Idempotency-Key", key}});
+  };
+  auto refused_again = [&](const char* when) {
+    CAPTURE(when);
+    auto r = checkout("co-1");
+    CHECK(r.status == 409);
+    CHECK(str(r.json(), "code") == "price_changed");
+  };
+  refused_again("at once");
   server.stop();
   server.start();
-  HttpClient after = server.client();
-  ada.access_token = server.login("ada@example.com", "password-of-ada").access_token;
-  auto after_restart =
-      after.send("POST", "/api/cart/checkout", ada.access_token, "", {{"Idempotency-Key", "co-1"}});
-  CHECK(after_restart.status == 409);
-  CHECK(str(after_restart.json(), "code") == "price_changed");
-  // After a crash too (no writer snapshot: the key comes from the log).
+  refused_again("after a clean restart (the writer snapshot)");
   server.kill();
   server.start();
-  HttpClient again = server.client();
-  ada.access_token = server.login("ada@example.com", "password-of-ada").access_token;
-  auto after_crash =
-      again.send("POST", "/api/cart/checkout", ada.access_token, "", {{"Idempotency-Key", "co-1"}});
-  CHECK(after_crash.status == 409);
-  CHECK(str(after_crash.json(), "code") == "price_changed");
+  refused_again("after a crash (no writer snapshot: the key comes from the log)");
 
-  auto placed =
-      again.send("POST", "/api/cart/checkout", ada.access_token, "", {{"Idempotency-Key", "co-2"}});
+  auto placed = checkout("co-2");
   REQUIRE_MESSAGE(placed.status == 201, placed.body);
   CHECK(num(obj(placed.json(), "order"), "total_cents") == 3 * 1200 + 5000);
 }
