@@ -11,20 +11,13 @@
 #include <vector>
 
 #include "tests/support/http_client.h"
+#include "tests/support/orderly_binary.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace orderly::testing {
 
 namespace json = boost::json;
-
-// The `orderly` under test: ORDERLY_TEST_BINARY when set (to run these
-// tests against another build, e.g. to see a new test fail on the old
-// code), else the one built beside the tests.
-inline std::string orderly_binary() {
-  const char* other = std::getenv("ORDERLY_TEST_BINARY");
-  return other && *other ? other : ORDERLY_BINARY;
-}
 
 struct Session {
   std::string id, access_token, refresh_token;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "tests/support/http_client.h"
+#include "tests/support/orderly_binary.h"
 
 namespace orderly::testing {
 
@@ -14,7 +15,7 @@ RestartableServer::RestartableServer(std::vector<std::string> serve_flags)
   const std::string password_file = dir_.sub("admin.pw");
   std::ofstream(password_file) << kAdminPassword;
   auto made =
-      run_command({ORDERLY_BINARY, "admin", "create-user", "--data-dir", data_, "--username",
+      run_command({orderly_binary(), "admin", "create-user", "--data-dir", data_, "--username",
                    "admin", "--email", kAdminEmail, "--password-file", password_file});
   if (made.exit_code != 0)
     throw std::runtime_error("admin create-user failed: " + made.output);
@@ -30,7 +31,7 @@ void RestartableServer::start() {
   // listening line) ours, and SIGKILL for it if the test dies first.
   const std::string shell = "exec setpriv --pdeathsig KILL \"$@\" 2>>'" + log_ + "'";
   std::vector<std::string> argv = {"/bin/sh",        "-c",          shell,          "sh",
-                                   ORDERLY_BINARY,   "serve",       "--data-dir",   data_,
+                                   orderly_binary(), "serve",       "--data-dir",   data_,
                                    "--http-address", "127.0.0.1:0", "--log-format", "json"};
   argv.insert(argv.end(), flags_.begin(), flags_.end());
   proc_ = std::make_unique<ChildProcess>(argv);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/orderly_binary.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -30,13 +31,13 @@ class LoggedServer {
     log = dir.sub("server.log");
     std::ofstream(dir.sub("admin.pw")) << admin_password;
     auto made = run_command(with_stderr_to(
-        log, {ORDERLY_BINARY, "admin", "create-user", "--data-dir", data, "--username", "admin",
+        log, {orderly_binary(), "admin", "create-user", "--data-dir", data, "--username", "admin",
               "--email", "admin@example.com", "--password-file", dir.sub("admin.pw")}));
     stdout_lines.push_back(made.output);
     if (made.exit_code != 0)
       throw std::runtime_error("admin create-user failed: " + made.output);
     proc = std::make_unique<ChildProcess>(
-        with_stderr_to(log, {ORDERLY_BINARY, "serve", "--data-dir", data, "--http-address",
+        with_stderr_to(log, {orderly_binary(), "serve", "--data-dir", data, "--http-address",
                              "127.0.0.1:0", "--log-format", "json"}));
     auto line = proc->read_line(std::chrono::seconds(120));
     const std::string marker = "http://127.0.0.1:";
