@@ -505,10 +505,16 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
         // reused on another endpoint never returns that endpoint's answer.
         scope = meta.actor.to_string() + ":" + digest128_hex(meta.idempotency_key);
         meta.request_fingerprint = fingerprint_of(item.command, meta.request_fingerprint);
+        const uint64_t legacy = meta.legacy_request_fingerprint == 0
+                                    ? meta.request_fingerprint
+                                    : fingerprint_of(item.command, meta.legacy_request_fingerprint);
+        auto same_request = [&](uint64_t recorded) {
+          return recorded == meta.request_fingerprint || recorded == legacy;
+        };
         const Status reused{ErrorCode::kIdempotencyKeyReused,
                             "this Idempotency-Key was used with another request"};
         if (auto k = slot.keys.find(scope); k != slot.keys.end()) {  // the first is in this batch
-          if (slot.entries[k->second].fingerprint != meta.request_fingerprint) {
+          if (!same_request(slot.entries[k->second].fingerprint)) {
             e.status = reused;
           } else {
             e.duplicate = true;
@@ -516,7 +522,7 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
           }
         } else if (auto it = idempotency.find(scope);
                    it != idempotency.end()) {  // in an earlier one
-          if (it->second.fingerprint != meta.request_fingerprint) {
+          if (!same_request(it->second.fingerprint)) {
             e.status = reused;
           } else {
             e.duplicate = true;

@@ -8,9 +8,10 @@
 // N+1 (at most two in flight).
 //
 // A full queue answers `overloaded` at once. Idempotency keys are scoped per
-// actor: a retry with the same key and request fingerprint answers the first
-// result (once that is durable) and appends nothing; the same key with another
-// fingerprint (or on another kind of command) is `idempotency_key_reused`.
+// actor: a retry with the same key and request fingerprint (or the legacy
+// one: see CommandMeta) answers the first result (once that is durable) and
+// appends nothing; the same key with another fingerprint (or on another kind
+// of command) is `idempotency_key_reused`.
 // Only commands that recorded events hold their key: those that succeeded,
 // and refusals that still record (a checkout refused with price_changed
 // records the new prices: its retry is refused the same way, not placed at
