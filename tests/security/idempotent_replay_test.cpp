@@ -80,7 +80,7 @@ TEST_CASE(
   REQUIRE(order_status(*cp, rita, order, confirmed.header("x-log-position")) == "confirmed");
 
   int64_t placed_orders = 1;
-  auto replays_answer_first = [&](const char* when) {
+  auto replays_answer_first = [&](const std::string& when) {
     CAPTURE(when);
     // The same bytes, then the same meaning spelt differently: the first answer.
     check_same_answer(first, cp->send("POST", "/api/orders", rita.access_token, body, order_key));
