@@ -276,6 +276,7 @@ TEST_CASE("faults smtp: a final reply later than the send timeout is waited for,
   ServerUnderTest server({"--smtp-url", smtp.url()});
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
+  const Session admin = server.admin();
   (void)order_cup(c, ada, restocked_cup(server));
   REQUIRE(wait_until([&] { return smtp.count("delivered") >= 1; }, std::chrono::seconds(90)));
   smtp.set_mode("ok");
@@ -300,6 +301,7 @@ TEST_CASE("faults smtp: a server that never answers QUIT, sent once and recorded
   ServerUnderTest server({"--smtp-url", smtp.url()});
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
+  const Session admin = server.admin();
   (void)order_cup(c, ada, restocked_cup(server));
   REQUIRE(wait_until([&] { return smtp.count("delivered") >= 1; }, std::chrono::seconds(60)));
   const auto delivered_at = std::chrono::steady_clock::now();
