@@ -157,3 +157,27 @@ TEST_CASE("idempotent replay: a retried product creation answers the product as 
   cp = std::make_unique<HttpClient>(server.port);
   check_same_answer(first, cp->send("POST", "/api/products", admin.access_token, respelt, key));
 }
+
+TEST_CASE(
+    "idempotent replay: a registration retried with its JSON re-spelt answers the first session") {
+  ServerUnderTest server;
+  auto cp = std::make_unique<HttpClient>(server.port);
+  const Headers key = {{"Idempotency-Key", "reg-respelt-1"}};
+  const std::string body =
+      R"({"username":"respelt","email":"respelt@example.com","password":"respelt-password-1"})";
+  const std::string respelt =
+      "{\n  \"password\": \"respelt-password-1\",\n  \"email\": \"respelt@example.com\",\n  "
+      "\"username\": \"respelt\"\n}";
+  const HttpResult first = cp->send("POST", "/api/auth/register", "", body, key);
+  REQUIRE(first.status == 201);
+  check_same_answer(first, cp->send("POST", "/api/auth/register", "", respelt, key));
+  // Another password is another request.
+  const std::string other =
+      R"({"username":"respelt","email":"respelt@example.com","password":"another-password-2"})";
+  CHECK(is_problem(cp->send("POST", "/api/auth/register", "", other, key), 422,
+                   "idempotency_key_reused"));
+  server.stop();
+  server.start();
+  cp = std::make_unique<HttpClient>(server.port);
+  check_same_answer(first, cp->send("POST", "/api/auth/register", "", respelt, key));
+}
