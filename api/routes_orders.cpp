@@ -59,15 +59,18 @@ std::optional<projections::OrderRow> visible_order(Context& ctx, const CallPtr& 
 
 // The row a command's answer shows: the read model's, or for a retry (same
 // Idempotency-Key) the one the first answer showed, folded from the log
-// (api/folded_row.h). The caller must be allowed to see it either way.
-template <typename Model, typename Row>
+// (api/folded_row.h); folded too when `moved_on` says the read model's row
+// already holds later commands' changes. The caller must be allowed to see
+// it either way.
+template <typename Model, typename Row, typename MovedOn>
 Result<std::optional<Row>> row_as_answered(Context& ctx, const CallPtr& call,
                                            std::string_view model, const std::string& stream,
-                                           const std::string& id, const CommandReply& reply) {
+                                           const std::string& id, const CommandReply& reply,
+                                           MovedOn&& moved_on) {
   std::optional<Row> row;
-  if (!reply.duplicate) {
+  if (!reply.duplicate)
     row = ctx.model<Model>(model)->get(id);
-  } else {
+  if (reply.duplicate || (row && moved_on(*row))) {
     auto folded = fold_stream_until<Model>(ctx.store, stream, reply.last_position);
     if (!folded)
       return folded.status();
@@ -82,8 +85,14 @@ Result<std::optional<Row>> row_as_answered(Context& ctx, const CallPtr& call,
 // ETag (and where it lives, when it was just placed).
 void answer_order(Context& ctx, const CallPtr& call, const std::string& id, int status,
                   const CommandReply& reply) {
+  const std::string stream = "order-" + id;
+  // Another command changed the order between this one's commit and this
+  // read: answer the order as this command left it, as a retry would.
+  auto moved_on = [&](const projections::OrderRow& o) {
+    return reply.stream == stream && reply.stream_version != 0 && o.version > reply.stream_version;
+  };
   auto order = row_as_answered<projections::OrdersReadModel, projections::OrderRow>(
-      ctx, call, "orders", "order-" + id, id, reply);
+      ctx, call, "orders", stream, id, reply, moved_on);
   if (!order)
     return call->fail(order.status());
   Response r = row_response(*order, "order", order_json, id, status, reply.last_position,
@@ -295,8 +304,10 @@ std::optional<projections::PaymentRow> visible_payment(Context& ctx, const CallP
 // The payment the command left (see row_as_answered).
 void answer_payment(Context& ctx, const CallPtr& call, const std::string& id, int status,
                     const CommandReply& reply) {
+  // (A payment row holds no version: only a retry is folded.)
   auto payment = row_as_answered<projections::PaymentsReadModel, projections::PaymentRow>(
-      ctx, call, "payments", "payment-" + id, id, reply);
+      ctx, call, "payments", "payment-" + id, id, reply,
+      [](const projections::PaymentRow&) { return false; });
   if (!payment)
     return call->fail(payment.status());
   call->answer(row_response(*payment, "payment", payment_json, id, status, reply.last_position,

@@ -48,7 +48,11 @@ struct CommandReply {
   uint64_t first_position = 0;  // 0 when the command appended nothing
   uint64_t last_position = 0;   // its last event's position: X-Log-Position
   std::string stream;           // the stream of its first event, e.g. "order-<id>"
-  bool duplicate = false;       // answered from an earlier command with the same key
+  // The version `stream` is at after the command (0: not known, as for a
+  // duplicate): an answer read later from a read model can tell whether the
+  // row already holds what later commands did to it.
+  uint64_t stream_version = 0;
+  bool duplicate = false;  // answered from an earlier command with the same key
 };
 
 using ReplyFn = std::function<void(Result<CommandReply>)>;

@@ -505,3 +505,33 @@ TEST_CASE("processor: a key recorded with a legacy fingerprint still answers its
   CHECK(replayed->duplicate);
   CHECK(replayed->stream == placed->stream);
 }
+
+TEST_CASE("processor: a reply names the version its first stream is at after the command") {
+  TempDir dir;
+  Engine e(dir.path());
+  const Uuid user = new_id();
+  const Uuid cup = create_product(*e.processor, 100, 10);
+  PlaceOrder place;
+  place.order_id = new_id();
+  place.items = {{cup, 1}};
+  auto placed = e.processor->execute(place, as(user));
+  REQUIRE(placed.is_ok());
+  CHECK(placed->stream == "order-" + place.order_id.to_string());
+  CHECK(placed->stream_version == 1);
+  auto cancelled = e.processor->execute(CancelOrder{place.order_id, "customer_request"}, as(user));
+  REQUIRE(cancelled.is_ok());
+  CHECK(cancelled->stream == placed->stream);
+  CHECK(cancelled->stream_version == 2);
+  CHECK(cancelled->stream_version ==
+        *e.store->stream_version("order-" + place.order_id.to_string()));
+  // A retry does not know it (its answer is folded from the log instead).
+  CommandMeta keyed = as(user);
+  keyed.idempotency_key = "version-1";
+  place.order_id = new_id();
+  REQUIRE(e.processor->execute(place, keyed).is_ok());
+  place.order_id = new_id();
+  auto again = e.processor->execute(place, keyed);
+  REQUIRE(again.is_ok());
+  CHECK(again->duplicate);
+  CHECK(again->stream_version == 0);
+}
