@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "api/canonical_json.h"
 #include "api/problem.h"
 #include "core/digest.h"
 #include "core/ids.h"
@@ -143,6 +144,13 @@ std::optional<json::object> Call::json_body() const {
   return std::move(v.as_object());
 }
 
+namespace {
+// The first 64 bits of the text's 128-bit digest.
+uint64_t fingerprint64(const std::string& text) {
+  return std::stoull(digest128_hex(text).substr(0, 16), nullptr, 16);
+}
+}  // namespace
+
 commands::CommandMeta Call::meta() const {
   commands::CommandMeta m;
   if (who) {
@@ -154,8 +162,14 @@ commands::CommandMeta Call::meta() const {
     // Anonymous callers share one scope in the writer: their keys are made
     // distinct by the client address.
     m.idempotency_key = who ? std::string(key) : request.remote_address + "/" + std::string(key);
-    const std::string fp = digest128_hex(request.method + " " + request.path + "\n" + request.body);
-    m.request_fingerprint = std::stoull(fp.substr(0, 16), nullptr, 16);
+    // The body's meaning, not its spelling: a retry re-serialised with other
+    // whitespace or key order is the same request. Logs written before hold
+    // the bytes' hash: kept as the legacy fingerprint, so their keys still
+    // answer the same retry.
+    const std::string head = request.method + " " + request.path + "\n";
+    const auto canonical = canonical_json(request.body);
+    m.request_fingerprint = fingerprint64(head + canonical.value_or(request.body));
+    m.legacy_request_fingerprint = fingerprint64(head + request.body);
   }
   return m;
 }

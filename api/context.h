@@ -130,7 +130,11 @@ Response row_response(const std::optional<Row>& row, std::string_view key, ToJso
 }
 
 // Helpers for handlers.
-json::object notification_json(const projections::NotificationRow& n);
+// Who reads a notification: its customer gets a plain reason for a failed
+// delivery (last_error_code and a sentence), staff the transport's detail.
+enum class Audience { kCustomer, kStaff };
+json::object notification_json(const projections::NotificationRow& n, Audience audience);
+Audience audience_of(const Call& call);  // staff: an admin
 Response with_position(Response r, uint64_t position);
 std::optional<Uuid> parse_id(const CallPtr& call, std::string_view param);  // answers 404 if bad
 std::string new_id_text();

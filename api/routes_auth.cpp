@@ -6,7 +6,9 @@
 #include <sodium.h>
 
 #include "api/auth/jwt.h"
+#include "api/canonical_json.h"
 #include "api/context.h"
+#include "api/folded_row.h"
 #include "api/problem.h"
 #include "commands/password.h"
 #include "commands/user.h"
@@ -184,7 +186,15 @@ void answer_registration(Context& ctx, const CallPtr& call, const CommandReply& 
     }
     return true;
   });
-  auto stored = ctx.model<projections::UsersReadModel>("users")->get(user_id.to_string());
+  // The user as registered (api/folded_row.h), not as the read model has
+  // them now: a retry answers what the first answer said.
+  auto folded = user_id.is_nil() ? Result<std::unique_ptr<projections::UsersReadModel>>(
+                                       Status::internal("no user in the registration"))
+                                 : fold_stream_until<projections::UsersReadModel>(
+                                       ctx.store, "user-" + user_id.to_string(), r.last_position);
+  if (st.is_ok() && !folded)
+    st = folded.status();
+  const auto stored = folded ? (*folded)->get(user_id.to_string()) : std::nullopt;
   if (!st.is_ok() || user_id.is_nil() || token_id.is_nil() || !stored)
     return call->fail(st.is_ok() ? Status::internal("the registration could not be read back")
                                  : st);
@@ -223,7 +233,12 @@ void finish_register(Context& ctx, const CallPtr& call, const std::string& usern
   // would collide.
   if (const auto key = call->request.header("idempotency-key"); !key.empty()) {
     meta.idempotency_key = anonymous_idempotency_scope(key, normalized);
-    meta.request_fingerprint = registration_fingerprint(ctx.jwt_secret, call->request.body);
+    // Canonical JSON (api/canonical_json.h), with the bytes' fingerprint of
+    // logs written before as the legacy one.
+    const std::string_view body = call->request.body;
+    meta.request_fingerprint =
+        registration_fingerprint(ctx.jwt_secret, canonical_json(body).value_or(std::string(body)));
+    meta.legacy_request_fingerprint = registration_fingerprint(ctx.jwt_secret, body);
   }
   ctx.run(call, reg, meta, "users", [&ctx](const CallPtr& call, const CommandReply& r) {
     answer_registration(ctx, call, r);

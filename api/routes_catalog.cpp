@@ -1,6 +1,7 @@
 // Products, categories and analytics events.
 #include "api/context.h"
 #include "api/fields.h"
+#include "api/folded_row.h"
 #include "api/problem.h"
 #include "projections/catalog.h"
 
@@ -19,6 +20,28 @@ Response product_response(Context& ctx, const std::string& id, int status, uint6
   if (product)
     r.header("ETag", etag_of(product->version));
   return r;
+}
+
+// A new product's answer: the read model's row, or for a retry (same
+// Idempotency-Key) the product as created, folded from the log
+// (api/folded_row.h), so that the retry gets the first answer again.
+// (Changes of a product answer its current row, retried or not: its
+// reserved units come from orders' events, which a fold of its stream
+// does not see.)
+void answer_created_product(Context& ctx, const CallPtr& call, const std::string& id,
+                            const CommandReply& reply) {
+  if (!reply.duplicate)
+    return call->answer(product_response(ctx, id, 201, reply.last_position));
+  auto folded = fold_stream_until<projections::CatalogReadModel>(ctx.store, "product-" + id,
+                                                                 reply.last_position);
+  if (!folded)
+    return call->fail(folded.status());
+  const auto product = (*folded)->get(id);
+  Response r = row_response(product, "product", product_json, id, 201, reply.last_position,
+                            "/api/products/" + id);
+  if (product)
+    r.header("ETag", etag_of(product->version));
+  call->answer(std::move(r));
 }
 
 void create_product(Context& ctx, const CallPtr& call) {
@@ -42,7 +65,7 @@ void create_product(Context& ctx, const CallPtr& call) {
     return call->answer(problem(422, "validation_failed", "the product is not valid", f.errors()));
   const std::string id = c.product_id.to_string();
   ctx.run(call, c, call->meta(), "catalog", [&ctx, id](const CallPtr& call, const CommandReply& r) {
-    call->answer(product_response(ctx, created_id(r, "product-", id), 201, r.last_position));
+    answer_created_product(ctx, call, created_id(r, "product-", id), r);
   });
 }
 

@@ -36,18 +36,44 @@
 
 namespace orderly::api {
 
-json::object notification_json(const projections::NotificationRow& n) {
-  json::object o{
-      {"id", n.id},
-      {"user_id", n.user_id},
-      {"channel", n.channel},
-      {"template", n.template_name},
-      {"status", n.status},
-      {"attempts", n.attempts},
-      {"last_error", n.last_error.empty() ? json::value(nullptr) : json::value(n.last_error)},
-      {"created_at", format_rfc3339(n.created_at)},
-      {"updated_at", format_rfc3339(n.updated_at)}};
+namespace {
+
+// What a customer is told of a failed delivery: a stable code and a plain
+// sentence. The transport's own words (SMTP host and port, the mail
+// library's message, a socket's error) are for staff: they describe the
+// shop's infrastructure, not the customer's email.
+std::pair<std::string_view, std::string_view> plain_reason(const projections::NotificationRow& n) {
+  if (n.channel == "websocket")
+    return {"push_not_delivered", "the live update could not be delivered to an open connection"};
+  if (n.status == "sent")
+    return {"delivery_failed", "an attempt to deliver the email failed; it was delivered later"};
+  return {"delivery_failed", "the email could not be delivered yet; delivery is retried"};
+}
+
+}  // namespace
+
+json::object notification_json(const projections::NotificationRow& n, Audience audience) {
+  json::value error = nullptr, code = nullptr;
+  if (!n.last_error.empty()) {
+    const auto [plain_code, sentence] = plain_reason(n);
+    code = plain_code;
+    error = audience == Audience::kStaff ? json::value(n.last_error) : json::value(sentence);
+  }
+  json::object o{{"id", n.id},
+                 {"user_id", n.user_id},
+                 {"channel", n.channel},
+                 {"template", n.template_name},
+                 {"status", n.status},
+                 {"attempts", n.attempts},
+                 {"last_error", std::move(error)},
+                 {"last_error_code", std::move(code)},
+                 {"created_at", format_rfc3339(n.created_at)},
+                 {"updated_at", format_rfc3339(n.updated_at)}};
   return o;
+}
+
+Audience audience_of(const Call& call) {
+  return call.who && call.who->is_admin() ? Audience::kStaff : Audience::kCustomer;
 }
 
 namespace {
@@ -92,7 +118,7 @@ void list_notifications(Context& ctx, const CallPtr& call) {
     if (user && *Uuid::parse(*user) != call->who->user_id) {
       return call->answer(json_response(
           200, page_json(projections::NotificationPage::of(paging->page, paging->per_page),
-                         notification_json)));
+                         [](const auto& n) { return notification_json(n, Audience::kCustomer); })));
     }
     user_text = call->who->user_id_text;
   } else if (user) {
@@ -103,7 +129,10 @@ void list_notifications(Context& ctx, const CallPtr& call) {
   const projections::NotificationFilter filter{user_text, status_text, channel_text};
   auto result = ctx.model<projections::NotificationsReadModel>("notifications")
                     ->list(filter, paging->page, paging->per_page);
-  call->answer(json_response(200, page_json(result, notification_json)));
+  const Audience audience = audience_of(*call);
+  call->answer(json_response(200, page_json(result, [audience](const auto& n) {
+                               return notification_json(n, audience);
+                             })));
 }
 
 void show_notification(Context& ctx, const CallPtr& call) {
@@ -113,7 +142,8 @@ void show_notification(Context& ctx, const CallPtr& call) {
   auto n = ctx.model<projections::NotificationsReadModel>("notifications")->get(id->to_string());
   if (!n || (!call->who->is_admin() && n->user_id != call->who->user_id_text))
     return call->answer(problem(404, "not_found", "no such notification"));
-  call->answer(json_response(200, json::object{{"notification", notification_json(*n)}}));
+  call->answer(json_response(
+      200, json::object{{"notification", notification_json(*n, audience_of(*call))}}));
 }
 
 // Runs `job` off the I/O threads; a full queue is 503 overloaded.
@@ -199,7 +229,8 @@ void get_notification(Context& ctx, const CallPtr& call) {
     auto n = ctx.model<projections::NotificationsReadModel>("notifications")->get(text);
     if (!n)
       return call->answer(problem(404, "not_found", "no such notification"));
-    call->answer(json_response(200, json::object{{"notification", notification_json(*n)}}));
+    call->answer(json_response(
+        200, json::object{{"notification", notification_json(*n, Audience::kStaff)}}));
   });
 }
 

@@ -1,6 +1,7 @@
 // The cart, orders and payments.
 #include "api/context.h"
 #include "api/fields.h"
+#include "api/folded_row.h"
 #include "api/problem.h"
 #include "projections/carts.h"
 #include "projections/catalog.h"
@@ -56,15 +57,49 @@ std::optional<projections::OrderRow> visible_order(Context& ctx, const CallPtr& 
   return o;
 }
 
-// The order as the read model has it now, with its version as ETag (and
-// where it lives, when it was just placed).
-Response order_response(Context& ctx, const CallPtr& call, const std::string& id, int status,
-                        uint64_t position) {
-  const auto order = visible_order(ctx, call, id);
-  Response r = row_response(order, "order", order_json, id, status, position, "/api/orders/" + id);
-  if (order)
-    r.header("ETag", etag_of(order->version));
-  return r;
+// The row a command's answer shows: the read model's, or for a retry (same
+// Idempotency-Key) the one the first answer showed, folded from the log
+// (api/folded_row.h); folded too when `moved_on` says the read model's row
+// already holds later commands' changes. The caller must be allowed to see
+// it either way.
+template <typename Model, typename Row, typename MovedOn>
+Result<std::optional<Row>> row_as_answered(Context& ctx, const CallPtr& call,
+                                           std::string_view model, const std::string& stream,
+                                           const std::string& id, const CommandReply& reply,
+                                           MovedOn&& moved_on) {
+  std::optional<Row> row;
+  if (!reply.duplicate)
+    row = ctx.model<Model>(model)->get(id);
+  if (reply.duplicate || (row && moved_on(*row))) {
+    auto folded = fold_stream_until<Model>(ctx.store, stream, reply.last_position);
+    if (!folded)
+      return folded.status();
+    row = (*folded)->get(id);
+  }
+  if (row && !call->who->is_admin() && row->user_id != call->who->user_id_text)
+    row.reset();  // 404, not 403: foreign ids are not confirmed to exist
+  return row;
+}
+
+// The order the command left (see row_as_answered), with its version as
+// ETag (and where it lives, when it was just placed).
+void answer_order(Context& ctx, const CallPtr& call, const std::string& id, int status,
+                  const CommandReply& reply) {
+  const std::string stream = "order-" + id;
+  // Another command changed the order between this one's commit and this
+  // read: answer the order as this command left it, as a retry would.
+  auto moved_on = [&](const projections::OrderRow& o) {
+    return reply.stream == stream && reply.stream_version != 0 && o.version > reply.stream_version;
+  };
+  auto order = row_as_answered<projections::OrdersReadModel, projections::OrderRow>(
+      ctx, call, "orders", stream, id, reply, moved_on);
+  if (!order)
+    return call->fail(order.status());
+  Response r = row_response(*order, "order", order_json, id, status, reply.last_position,
+                            "/api/orders/" + id);
+  if (*order)
+    r.header("ETag", etag_of((*order)->version));
+  call->answer(std::move(r));
 }
 
 void cart_add(Context& ctx, const CallPtr& call) {
@@ -132,11 +167,10 @@ void checkout(Context& ctx, const CallPtr& call) {
           problem(422, "validation_failed", "the checkout is not valid", f.errors()));
   }
   Checkout c{new_id_value(), address, ctx.options.reservation_ttl_us};
-  ctx.run(
-      call, c, call->meta(), "orders",
-      [&ctx, id = c.order_id.to_string()](const CallPtr& call, const CommandReply& r) {
-        call->answer(order_response(ctx, call, created_id(r, "order-", id), 201, r.last_position));
-      });
+  ctx.run(call, c, call->meta(), "orders",
+          [&ctx, id = c.order_id.to_string()](const CallPtr& call, const CommandReply& r) {
+            answer_order(ctx, call, created_id(r, "order-", id), 201, r);
+          });
 }
 
 void place_order(Context& ctx, const CallPtr& call) {
@@ -174,11 +208,10 @@ void place_order(Context& ctx, const CallPtr& call) {
   }
   if (!f.ok())
     return call->answer(problem(422, "validation_failed", "the order is not valid", f.errors()));
-  ctx.run(
-      call, c, call->meta(), "orders",
-      [&ctx, id = c.order_id.to_string()](const CallPtr& call, const CommandReply& r) {
-        call->answer(order_response(ctx, call, created_id(r, "order-", id), 201, r.last_position));
-      });
+  ctx.run(call, c, call->meta(), "orders",
+          [&ctx, id = c.order_id.to_string()](const CallPtr& call, const CommandReply& r) {
+            answer_order(ctx, call, created_id(r, "order-", id), 201, r);
+          });
 }
 
 void list_orders(Context& ctx, const CallPtr& call) {
@@ -221,7 +254,7 @@ void cancel_order(Context& ctx, const CallPtr& call) {
     return;
   ctx.run(call, CancelOrder{*id, call->who->is_admin() ? "admin" : "customer_request"}, *meta,
           "orders", [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
-            call->answer(order_response(ctx, call, id, 200, r.last_position));
+            answer_order(ctx, call, id, 200, r);
           });
 }
 
@@ -245,7 +278,7 @@ void set_order_status(Context& ctx, const CallPtr& call) {
     return;
   ctx.run(call, ChangeOrderStatus{*id, *status}, *meta, "orders",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
-            call->answer(order_response(ctx, call, id, 200, r.last_position));
+            answer_order(ctx, call, id, 200, r);
           });
 }
 
@@ -268,10 +301,17 @@ std::optional<projections::PaymentRow> visible_payment(Context& ctx, const CallP
   return p;
 }
 
-Response payment_response(Context& ctx, const CallPtr& call, const std::string& id, int status,
-                          uint64_t position) {
-  return row_response(visible_payment(ctx, call, id), "payment", payment_json, id, status, position,
-                      "/api/payments/" + id);
+// The payment the command left (see row_as_answered).
+void answer_payment(Context& ctx, const CallPtr& call, const std::string& id, int status,
+                    const CommandReply& reply) {
+  // (A payment row holds no version: only a retry is folded.)
+  auto payment = row_as_answered<projections::PaymentsReadModel, projections::PaymentRow>(
+      ctx, call, "payments", "payment-" + id, id, reply,
+      [](const projections::PaymentRow&) { return false; });
+  if (!payment)
+    return call->fail(payment.status());
+  call->answer(row_response(*payment, "payment", payment_json, id, status, reply.last_position,
+                            "/api/payments/" + id));
 }
 
 void create_payment(Context& ctx, const CallPtr& call) {
@@ -286,8 +326,7 @@ void create_payment(Context& ctx, const CallPtr& call) {
   CreatePayment c{new_id_value(), *order};
   ctx.run(call, c, call->meta(), "payments",
           [&ctx, id = c.payment_id.to_string()](const CallPtr& call, const CommandReply& r) {
-            call->answer(
-                payment_response(ctx, call, created_id(r, "payment-", id), 201, r.last_position));
+            answer_payment(ctx, call, created_id(r, "payment-", id), 201, r);
           });
 }
 
@@ -306,7 +345,7 @@ void confirm_payment(Context& ctx, const CallPtr& call) {
         problem(422, "validation_failed", "the confirmation is not valid", f.errors()));
   ctx.run(call, ConfirmPayment{*id, *method}, call->meta(), "payments",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
-            call->answer(payment_response(ctx, call, id, 200, r.last_position));
+            answer_payment(ctx, call, id, 200, r);
           });
 }
 
@@ -327,7 +366,7 @@ void refund_payment(Context& ctx, const CallPtr& call) {
   }
   ctx.run(call, RefundPayment{*id, amount}, call->meta(), "payments",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
-            call->answer(payment_response(ctx, call, id, 200, r.last_position));
+            answer_payment(ctx, call, id, 200, r);
           });
 }
 

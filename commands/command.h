@@ -21,7 +21,11 @@ struct CommandMeta {
   Role role = Role::kCustomer;
   TimestampUs now = 0;               // the caller's clock: deciders never read one
   std::string idempotency_key;       // optional, scoped per actor
-  uint64_t request_fingerprint = 0;  // hash of the request body: same key + other body = error
+  uint64_t request_fingerprint = 0;  // hash of the request's meaning: same key + other = error
+  // The hash of the body's bytes as logs written before fingerprints hashed
+  // canonical JSON hold them (0: none): a retry matching either is a replay,
+  // so keys recorded before the upgrade keep working.
+  uint64_t legacy_request_fingerprint = 0;
   // If-Match: the stream version the caller last saw of the aggregate the
   // command changes. The writer refuses the command (version_conflict,
   // nothing appended) when the aggregate is at another version when it is

@@ -1,5 +1,6 @@
 #include "commands/processor.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -112,6 +113,18 @@ bool parse_command_id(std::string_view id, std::string_view* scope, uint64_t* fi
   *scope = id.substr(0, bar);
   *fingerprint = std::strtoull(std::string(id.substr(bar + 1)).c_str(), nullptr, 16);
   return true;
+}
+
+// The version of the entry's first stream after its append: the highest
+// the store reports for the entry's writes to that stream.
+uint64_t version_after(const Slot& slot, const Entry& e, const eventstore::AppendResult& r) {
+  const std::string_view first = slot.sink.event(e.ev_begin).stream;
+  uint64_t version = 0;
+  for (size_t k = 0; k < r.stream_versions.size() && e.run_begin + k < e.run_end; ++k) {
+    if (slot.writes[e.run_begin + k].stream == first)
+      version = std::max(version, r.stream_versions[k]);
+  }
+  return version;
 }
 
 uint64_t fingerprint_of(const Command& c, uint64_t request_fingerprint) {
@@ -505,10 +518,16 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
         // reused on another endpoint never returns that endpoint's answer.
         scope = meta.actor.to_string() + ":" + digest128_hex(meta.idempotency_key);
         meta.request_fingerprint = fingerprint_of(item.command, meta.request_fingerprint);
+        const uint64_t legacy = meta.legacy_request_fingerprint == 0
+                                    ? meta.request_fingerprint
+                                    : fingerprint_of(item.command, meta.legacy_request_fingerprint);
+        auto same_request = [&](uint64_t recorded) {
+          return recorded == meta.request_fingerprint || recorded == legacy;
+        };
         const Status reused{ErrorCode::kIdempotencyKeyReused,
                             "this Idempotency-Key was used with another request"};
         if (auto k = slot.keys.find(scope); k != slot.keys.end()) {  // the first is in this batch
-          if (slot.entries[k->second].fingerprint != meta.request_fingerprint) {
+          if (!same_request(slot.entries[k->second].fingerprint)) {
             e.status = reused;
           } else {
             e.duplicate = true;
@@ -516,7 +535,7 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
           }
         } else if (auto it = idempotency.find(scope);
                    it != idempotency.end()) {  // in an earlier one
-          if (it->second.fingerprint != meta.request_fingerprint) {
+          if (!same_request(it->second.fingerprint)) {
             e.status = reused;
           } else {
             e.duplicate = true;
@@ -661,7 +680,8 @@ void CommandProcessor::Impl::complete(Slot& slot, AppendResults results) {
         e.reply(e.status);  // refused, but what it recorded is durable
       } else {
         e.reply(CommandReply{r->first_position, r->last_position,
-                             slot.sink.event(e.ev_begin).stream, false});
+                             slot.sink.event(e.ev_begin).stream, version_after(slot, e, *r),
+                             false});
       }
     } else if (e.duplicate && e.dup_of >= 0) {
       const Entry& first = slot.entries[static_cast<size_t>(e.dup_of)];
@@ -670,7 +690,7 @@ void CommandProcessor::Impl::complete(Slot& slot, AppendResults results) {
         e.reply(first.status);  // refused the same way
       } else if (r.is_ok()) {
         e.reply(CommandReply{r->first_position, r->last_position,
-                             slot.sink.event(first.ev_begin).stream, true});
+                             slot.sink.event(first.ev_begin).stream, 0, true});
       } else {
         e.reply(r.status());
       }
@@ -678,12 +698,12 @@ void CommandProcessor::Impl::complete(Slot& slot, AppendResults results) {
       if (durable >= e.earlier.last && !e.earlier.refusal.is_ok()) {
         e.reply(e.earlier.refusal);  // refused the same way
       } else if (durable >= e.earlier.last) {
-        e.reply(CommandReply{e.earlier.first, e.earlier.last, e.earlier.stream, true});
+        e.reply(CommandReply{e.earlier.first, e.earlier.last, e.earlier.stream, 0, true});
       } else {
         e.reply(Status::io_error("the first command with this key did not become durable"));
       }
     } else {
-      e.reply(CommandReply{0, durable, {}, false});  // accepted, nothing to record
+      e.reply(CommandReply{0, durable, {}, 0, false});  // accepted, nothing to record
     }
     e.reply = nullptr;
   }

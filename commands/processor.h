@@ -8,9 +8,10 @@
 // N+1 (at most two in flight).
 //
 // A full queue answers `overloaded` at once. Idempotency keys are scoped per
-// actor: a retry with the same key and request fingerprint answers the first
-// result (once that is durable) and appends nothing; the same key with another
-// fingerprint (or on another kind of command) is `idempotency_key_reused`.
+// actor: a retry with the same key and request fingerprint (or the legacy
+// one: see CommandMeta) answers the first result (once that is durable) and
+// appends nothing; the same key with another fingerprint (or on another kind
+// of command) is `idempotency_key_reused`.
 // Only commands that recorded events hold their key: those that succeeded,
 // and refusals that still record (a checkout refused with price_changed
 // records the new prices: its retry is refused the same way, not placed at
@@ -47,7 +48,11 @@ struct CommandReply {
   uint64_t first_position = 0;  // 0 when the command appended nothing
   uint64_t last_position = 0;   // its last event's position: X-Log-Position
   std::string stream;           // the stream of its first event, e.g. "order-<id>"
-  bool duplicate = false;       // answered from an earlier command with the same key
+  // The version `stream` is at after the command (0: not known, as for a
+  // duplicate): an answer read later from a read model can tell whether the
+  // row already holds what later commands did to it.
+  uint64_t stream_version = 0;
+  bool duplicate = false;  // answered from an earlier command with the same key
 };
 
 using ReplyFn = std::function<void(Result<CommandReply>)>;

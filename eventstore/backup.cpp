@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/clock.h"
+#include "eventstore/owner_only.h"
 #include "eventstore/rocksdb_handle.h"
 #include "eventstore/rocksdb_status.h"
 #include "eventstore/store.h"
@@ -113,7 +114,11 @@ Status backup_data_dir(const std::string& data_dir, const std::string& backup_di
   } else {
     return store.status();
   }
-  return check_backup(backup_dir);
+  ORDERLY_RETURN_IF_ERROR(check_backup(backup_dir));
+  // A backup holds what the data directory holds: its owner's only. (Its
+  // files may be hard links to the live ones, which this tightens too.)
+  auto restricted = restrict_to_owner(backup_dir);
+  return restricted ? Status::ok() : restricted.status();
 }
 
 Status restore_data_dir(const std::string& backup_dir, const std::string& data_dir, bool force) {
@@ -153,6 +158,10 @@ Status restore_data_dir(const std::string& backup_dir, const std::string& data_d
   fs::rename(staging, target, ec);
   if (ec)
     return Status::io_error("moving the restored copy into place: " + ec.message());
+  // A backup copied with looser modes (by hand, another tool) is not let
+  // loose in the data directory.
+  if (auto restricted = restrict_to_owner(target.string()); !restricted)
+    return restricted.status();
   ORDERLY_RETURN_IF_ERROR(fsync_path(target.parent_path(), true));  // the renames themselves
   // Opening once replays any WAL in the copy and proves the result opens.
   StoreOptions options;

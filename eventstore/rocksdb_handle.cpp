@@ -98,6 +98,12 @@ Result<RocksDbHandle> open_rocksdb(const std::string& dir, OpenMode mode) {
     std::filesystem::create_directories(dir, ec);
     if (ec)
       return Status::io_error("cannot create " + dir + ": " + ec.message());
+    // The log holds password hashes and personal data: its owner's only,
+    // whatever the umask (eventstore/owner_only.h).
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+    if (ec)
+      return Status::io_error("cannot restrict " + dir + " to its owner: " + ec.message());
   }
 
   static const auto cache = rocksdb::NewLRUCache(64 << 20);

@@ -23,6 +23,7 @@
 #include "commands/analytics_recorder.h"
 #include "commands/processor.h"
 #include "core/json_writer.h"
+#include "eventstore/owner_only.h"
 #include "eventstore/store.h"
 #include "projections/registry.h"
 #include "projections/runner.h"
@@ -71,6 +72,17 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   // Before any thread starts, so only sigwait sees them.
   sigset_t signals = block_stop_signals();
 
+  // A data directory made before (or by hand) under a looser umask: its
+  // owner's only from now on (eventstore/owner_only.h), and said so.
+  if (auto tightened = eventstore::restrict_to_owner(common.data_dir); !tightened) {
+    log->error("{}", tightened.status().to_string());
+    return kExitFailure;
+  } else if (*tightened > 0) {
+    log->warn(
+        "{} files and directories under {} were readable by group or others: restricted "
+        "to the owner (directories 0700, files 0600)",
+        *tightened, common.data_dir);
+  }
   eventstore::StoreOptions options;
   options.sync = *sync;
   auto store = eventstore::EventStore::open(common.data_dir, options);

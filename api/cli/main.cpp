@@ -1,6 +1,8 @@
 // `orderly`: the one binary. Parses the command line (CLI11) and hands plain
 // option structs to the subcommands in cmd_*.cpp.
+#include <sys/stat.h>
 #include <CLI/CLI.hpp>
+
 #include <csignal>
 
 #include "api/cli/commands.h"
@@ -8,6 +10,10 @@
 
 int main(int argc, char** argv) {
   using namespace orderly::cli;
+  // Everything any subcommand creates (the log, snapshots, read models, the
+  // generated JWT secret, the outbox, backups) is its owner's only: the log
+  // holds password hashes and personal data. Before anything is created.
+  ::umask(077);
   CLI::App app{"Orderly: an event-sourced order engine"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "orderly 0.1.0");

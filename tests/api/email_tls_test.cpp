@@ -35,12 +35,16 @@ std::string place_order(const ServerUnderTest& server, const Session& user) {
   return str(order.json().as_object().at("order"), "id");
 }
 
-// The user's first notification once it has failed at least once: its last_error.
+// The user's first notification once it has failed at least once: its
+// last_error as an admin sees it (the transport's detail; the customer
+// gets a plain sentence).
 std::string first_failure(const ServerUnderTest& server, const Session& user) {
   HttpClient c = server.client();
+  const Session admin = server.admin();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
-    const auto h = c.send("GET", "/api/notifications", user.access_token).json();
+    const auto h =
+        c.send("GET", "/api/notifications?user_id=" + user.id, admin.access_token).json();
     for (const auto& n : h.as_object().at("items").as_array()) {
       const auto& error = n.as_object().at("last_error");
       if (str(n, "status") == "failed" && error.is_string())

@@ -455,3 +455,83 @@ TEST_CASE(
   place.order_id = new_id();
   CHECK(e.processor->execute(place, as(new_id())).is_ok());
 }
+
+TEST_CASE("processor: a key recorded with a legacy fingerprint still answers its retry") {
+  // Logs written before fingerprints hashed canonical JSON hold the hash of
+  // the body's bytes: the API sends that as the legacy fingerprint, and a
+  // retry matching either is the same request, also after a restart.
+  TempDir dir;
+  const Uuid user = new_id();
+  Uuid cup;
+  auto keyed = [&](uint64_t fingerprint, uint64_t legacy) {
+    CommandMeta m = as(user);
+    m.idempotency_key = "order-before-upgrade";
+    m.request_fingerprint = fingerprint;
+    m.legacy_request_fingerprint = legacy;
+    return m;
+  };
+  PlaceOrder place;
+  CommandReply first;
+  {
+    Engine e(dir.path(), {}, false);
+    cup = create_product(*e.processor, 100, 10);
+    place.order_id = new_id();
+    place.items = {{cup, 1}};
+    auto r = e.processor->execute(place, keyed(1111, 0));  // as the old code recorded it
+    REQUIRE(r.is_ok());
+    first = *r;
+  }
+  Engine e(dir.path(), {}, false);
+  const uint64_t end = e.store->last_position();
+  place.order_id = new_id();
+  auto again = e.processor->execute(place, keyed(2222, 1111));  // canonical, legacy
+  REQUIRE(again.is_ok());
+  CHECK(again->duplicate);
+  CHECK(again->stream == first.stream);
+  CHECK(e.store->last_position() == end);
+  CHECK(e.processor->execute(place, keyed(3333, 4444)).status().code() ==
+        ErrorCode::kIdempotencyKeyReused);
+  // A new key recorded with the canonical fingerprint is matched by it.
+  CommandMeta fresh = keyed(5555, 6666);
+  fresh.idempotency_key = "order-after-upgrade";
+  place.order_id = new_id();
+  auto placed = e.processor->execute(place, fresh);
+  REQUIRE(placed.is_ok());
+  CommandMeta retry = keyed(5555, 7777);
+  retry.idempotency_key = "order-after-upgrade";
+  place.order_id = new_id();
+  auto replayed = e.processor->execute(place, retry);
+  REQUIRE(replayed.is_ok());
+  CHECK(replayed->duplicate);
+  CHECK(replayed->stream == placed->stream);
+}
+
+TEST_CASE("processor: a reply names the version its first stream is at after the command") {
+  TempDir dir;
+  Engine e(dir.path());
+  const Uuid user = new_id();
+  const Uuid cup = create_product(*e.processor, 100, 10);
+  PlaceOrder place;
+  place.order_id = new_id();
+  place.items = {{cup, 1}};
+  auto placed = e.processor->execute(place, as(user));
+  REQUIRE(placed.is_ok());
+  CHECK(placed->stream == "order-" + place.order_id.to_string());
+  CHECK(placed->stream_version == 1);
+  auto cancelled = e.processor->execute(CancelOrder{place.order_id, "customer_request"}, as(user));
+  REQUIRE(cancelled.is_ok());
+  CHECK(cancelled->stream == placed->stream);
+  CHECK(cancelled->stream_version == 2);
+  CHECK(cancelled->stream_version ==
+        *e.store->stream_version("order-" + place.order_id.to_string()));
+  // A retry does not know it (its answer is folded from the log instead).
+  CommandMeta keyed = as(user);
+  keyed.idempotency_key = "version-1";
+  place.order_id = new_id();
+  REQUIRE(e.processor->execute(place, keyed).is_ok());
+  place.order_id = new_id();
+  auto again = e.processor->execute(place, keyed);
+  REQUIRE(again.is_ok());
+  CHECK(again->duplicate);
+  CHECK(again->stream_version == 0);
+}

@@ -71,10 +71,14 @@ struct NotificationState {
   int64_t attempts = 0;
 };
 
-std::vector<NotificationState> history(HttpClient& c, const Session& user) {
+// `user`'s email notifications as `staff` (an admin) sees them: last_error
+// is the transport's detail for staff only (customers get a plain sentence).
+std::vector<NotificationState> history(HttpClient& c, const Session& user, const Session& staff) {
   std::vector<NotificationState> out;
   const json::value v =
-      c.send("GET", "/api/notifications?channel=email&per_page=100", user.access_token).json();
+      c.send("GET", "/api/notifications?channel=email&per_page=100&user_id=" + user.id,
+             staff.access_token)
+          .json();
   for (const auto& n : v.as_object().at("items").as_array()) {
     const auto& o = n.as_object();
     out.push_back({str(n, "id"), str(n, "status"),
@@ -128,11 +132,11 @@ TEST_CASE(
   // The first attempt timed out: recorded as failed, with the error.
   REQUIRE(wait_until(
       [&] {
-        auto h = history(c, ada);
+        auto h = history(c, ada, admin);
         return h.size() == 1 && h[0].status == "failed" && h[0].attempts >= 1;
       },
       std::chrono::seconds(90)));
-  const NotificationState failed = history(c, ada).at(0);
+  const NotificationState failed = history(c, ada, admin).at(0);
   CAPTURE(failed.last_error);
   CHECK(failed.last_error.find("timed out") != std::string::npos);
 
@@ -146,9 +150,9 @@ TEST_CASE(
   // Slow but in time (1.5 s a reply, about 11 s in all): delivered, once.
   smtp.set_mode("slow 1.5");
   REQUIRE(wait_until([&] { return smtp.delivered() == 1; }, std::chrono::seconds(120)));
-  REQUIRE(
-      wait_until([&] { return history(c, ada).at(0).status == "sent"; }, std::chrono::seconds(60)));
-  const NotificationState sent = history(c, ada).at(0);
+  REQUIRE(wait_until([&] { return history(c, ada, admin).at(0).status == "sent"; },
+                     std::chrono::seconds(60)));
+  const NotificationState sent = history(c, ada, admin).at(0);
   const auto failures = recorded_failures(c, admin)[sent.id];
   MESSAGE("attempts " << sent.attempts << ": " << failures.size()
                       << " recorded failures; server connections " << smtp.connections()
@@ -175,7 +179,7 @@ TEST_CASE(
   CHECK(smtp.delivered() == 2);
   CHECK(smtp.count("delivered", sent.id) == 1);
   CHECK(count_with(smtp.messages(), "Message-ID: <" + sent.id + "@localhost>") == 1);
-  for (const auto& n : history(again, ada)) {
+  for (const auto& n : history(again, ada, admin)) {
     if (n.id == sent.id)
       CHECK(n.attempts == sent.attempts);
   }
@@ -198,11 +202,11 @@ TEST_CASE(
   // Refused: both failed, with the connection error.
   REQUIRE(wait_until(
       [&] {
-        auto h = history(c, ada);
+        auto h = history(c, ada, admin);
         return h.size() == 2 && h[0].attempts >= 1 && h[1].attempts >= 1;
       },
       std::chrono::seconds(90)));
-  for (const auto& n : history(c, ada)) {
+  for (const auto& n : history(c, ada, admin)) {
     CAPTURE(n.last_error);
     CHECK(n.status == "failed");
     CHECK(n.last_error.find("connect to") != std::string::npos);  // "Failed to connect to ..."
@@ -212,7 +216,7 @@ TEST_CASE(
   // twice for each email, then it behaves.
   smtp.start("drop");
   std::vector<std::string> ids;
-  for (const auto& n : history(c, ada))
+  for (const auto& n : history(c, ada, admin))
     ids.push_back(n.id);
   REQUIRE(wait_until(
       [&] { return smtp.count("dropped", ids[0]) >= 2 && smtp.count("dropped", ids[1]) >= 2; },
@@ -221,7 +225,7 @@ TEST_CASE(
   REQUIRE(wait_until([&] { return smtp.delivered() == 2; }, std::chrono::seconds(120)));
   REQUIRE(wait_until(
       [&] {
-        auto h = history(c, ada);
+        auto h = history(c, ada, admin);
         return h[0].status == "sent" && h[1].status == "sent";
       },
       std::chrono::seconds(60)));
@@ -229,7 +233,7 @@ TEST_CASE(
   // Every attempt recorded: one failure per refused connection and per
   // dropped message, then the delivery; each email stored once.
   const auto failures = recorded_failures(c, admin);
-  for (const auto& n : history(c, ada)) {
+  for (const auto& n : history(c, ada, admin)) {
     CAPTURE(n.id);
     const auto& errors = failures.at(n.id);
     const size_t refused = count_containing(errors, "connect to");
@@ -272,13 +276,14 @@ TEST_CASE("faults smtp: a final reply later than the send timeout is waited for,
   ServerUnderTest server({"--smtp-url", smtp.url()});
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
+  const Session admin = server.admin();
   (void)order_cup(c, ada, restocked_cup(server));
   REQUIRE(wait_until([&] { return smtp.count("delivered") >= 1; }, std::chrono::seconds(90)));
   smtp.set_mode("ok");
-  REQUIRE(
-      wait_until([&] { return history(c, ada).at(0).status == "sent"; }, std::chrono::seconds(90)));
+  REQUIRE(wait_until([&] { return history(c, ada, admin).at(0).status == "sent"; },
+                     std::chrono::seconds(90)));
   std::this_thread::sleep_for(std::chrono::seconds(2));
-  const NotificationState n = history(c, ada).at(0);
+  const NotificationState n = history(c, ada, admin).at(0);
   MESSAGE("attempts " << n.attempts << ", delivered " << smtp.count("delivered", n.id) << " times");
   CHECK(smtp.count("delivered", n.id) == 1);
   CHECK(n.attempts == 1);
@@ -296,14 +301,15 @@ TEST_CASE("faults smtp: a server that never answers QUIT, sent once and recorded
   ServerUnderTest server({"--smtp-url", smtp.url()});
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
+  const Session admin = server.admin();
   (void)order_cup(c, ada, restocked_cup(server));
   REQUIRE(wait_until([&] { return smtp.count("delivered") >= 1; }, std::chrono::seconds(60)));
   const auto delivered_at = std::chrono::steady_clock::now();
-  REQUIRE(
-      wait_until([&] { return history(c, ada).at(0).status == "sent"; }, std::chrono::seconds(60)));
+  REQUIRE(wait_until([&] { return history(c, ada, admin).at(0).status == "sent"; },
+                     std::chrono::seconds(60)));
   const auto recorded_after = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - delivered_at);
-  const NotificationState n = history(c, ada).at(0);
+  const NotificationState n = history(c, ada, admin).at(0);
   MESSAGE("recorded as sent " << recorded_after.count() << " ms after the server took it, "
                               << n.attempts << " attempt(s)");
   CHECK(recorded_after < std::chrono::seconds(30));  // QUIT is given 10 s

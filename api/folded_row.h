@@ -1,0 +1,45 @@
+// A read-model row as a command's first answer showed it, read back from
+// the log: the events of the row's stream up to the command's last
+// position, folded into a fresh instance of the read model.
+//
+// A retried command (same Idempotency-Key and request) answers from this,
+// so its answer is the first one again, not the row as it is now (an order
+// paid since the first answer stays "pending" in the retry's answer), also
+// after a restart: the processor knows the first command's positions from
+// the log. Exact for rows built from their own stream's events only (an
+// order, a payment, a user as registered, a product as created); a
+// product's reserved units come from orders' events, which this does not
+// read.
+#pragma once
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "eventstore/store.h"
+
+namespace orderly::api {
+
+// REQUIRES: `Model` is a projections::Projection with a default constructor.
+template <typename Model>
+Result<std::unique_ptr<Model>> fold_stream_until(const eventstore::EventStore& store,
+                                                 const std::string& stream,
+                                                 uint64_t last_position) {
+  constexpr uint64_t kPage = 64;
+  auto model = std::make_unique<Model>();
+  for (uint64_t version = 1;; version += kPage) {
+    auto events = store.read_stream(stream, version, kPage);
+    if (!events)
+      return events.status();
+    for (const auto& ev : *events) {
+      if (ev->position() > last_position)
+        return model;
+      model->apply(ev.view());
+    }
+    if (events->size() < kPage)
+      return model;
+  }
+}
+
+}  // namespace orderly::api
