@@ -116,7 +116,13 @@ std::string etag_of(uint64_t version) {
 
 std::optional<json::object> Call::json_body() const {
   const std::string_view type = request.header("content-type");
-  const std::string_view media = type.substr(0, type.find(';'));
+  // Media types compare case-insensitively (RFC 9110 §8.3.1):
+  // "Application/JSON; Charset=UTF-8" is JSON.
+  std::string media(type.substr(0, type.find(';')));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t'))
+    media.pop_back();
+  for (char& c : media)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (media != "application/json" &&
       !(media.starts_with("application/") && media.ends_with("+json"))) {
     answer(problem(415, "unsupported_media_type",
