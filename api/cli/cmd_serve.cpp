@@ -61,6 +61,11 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
                           : "--rate-limit-ip/--rate-limit-user must look like 100/s, 6000/m or 0");
     return kExitUsage;
   }
+  auto trusted_proxies = api::TrustedProxies::parse(serve.trusted_proxies);
+  if (!trusted_proxies) {
+    log->error("{}", trusted_proxies.status().message());
+    return kExitUsage;
+  }
   const EmailFlags email_flags{serve.smtp_url, serve.smtp_tls, serve.smtp_ca_file, serve.mail_from,
                                serve.public_url};
   // Checked now; the default public URL is known once the API listens.
@@ -196,6 +201,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   server_options.max_websockets_per_address = serve.max_websockets_per_address;
   server_options.body_bytes_in_flight = serve.max_body_bytes_in_flight;
   server_options.body_limit = api_options.body_limit;
+  server_options.trusted_proxies = *trusted_proxies;
   auto server = api::HttpServer::start(
       server_options,
       [&http_api](api::Request req, api::Respond respond) {

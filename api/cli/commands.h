@@ -41,6 +41,7 @@ struct ServeOptions {
   size_t max_connections_per_address = 512;
   size_t max_websockets_per_address = 128;
   size_t max_body_bytes_in_flight = 64 << 20;  // request bodies held at once
+  std::vector<std::string> trusted_proxies;    // CIDRs whose X-Forwarded-For is believed
 };
 
 // `orderly notify email|websocket`: a notifier as its own process.

@@ -95,6 +95,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(size_t{1} << 20, size_t{1} << 40))
       ->capture_default_str();
   serve_cmd
+      ->add_option("--trusted-proxy", serve.trusted_proxies,
+                   "A reverse proxy's address or CIDR (repeat, or comma-separated; IPv4 or IPv6): "
+                   "only from these is Forwarded / X-Forwarded-For believed for the client address")
+      ->envname("ORDERLY_TRUSTED_PROXY")
+      ->delimiter(',');
+  serve_cmd
       ->add_option("--queue-capacity", serve.queue_capacity,
                    "Commands that may wait for the writer; more are answered 503 overloaded")
       ->envname("ORDERLY_QUEUE_CAPACITY")

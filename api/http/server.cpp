@@ -424,7 +424,7 @@ class Session : public std::enable_shared_from_this<Session> {
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       req.headers.emplace_back(std::move(name), std::string(field.value()));
     }
-    req.remote_address = remote_;
+    req.remote_address = server_.options.trusted_proxies.client_of(remote_, req.headers);
     return req;
   }
 

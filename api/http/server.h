@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "api/http/message.h"
+#include "api/http/trusted_proxies.h"
 #include "core/status.h"
 
 namespace orderly::api {
@@ -44,6 +45,10 @@ struct ServerOptions {
   // health check, one more customer). Default: a tenth.
   std::optional<size_t> reserved_connections;
   size_t body_bytes_in_flight = 64 << 20;  // request bodies held at once, all connections
+  // Peers whose Forwarded / X-Forwarded-For name the client in
+  // Request::remote_address (rate limits, logs, idempotency scopes);
+  // connection caps count the peer itself.
+  TrustedProxies trusted_proxies;
 };
 
 // Answers for requests the server refuses before any handler sees them

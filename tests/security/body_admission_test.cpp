@@ -76,7 +76,7 @@ TEST_CASE(
   const bool returned = eventually(
       [&] {
         after = rss_mib(pid);
-        return after - baseline < 40;
+        return after - baseline < 20;
       },
       30s);
   MESSAGE("RSS " << after << " MiB after they closed");

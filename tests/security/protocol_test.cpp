@@ -142,3 +142,61 @@ TEST_CASE("protocol: an absolute-form target is served from its path") {
   REQUIRE(health);
   CHECK(health->status == 200);
 }
+
+namespace {
+
+// GET /health from `source` with these extra header lines: the status.
+int health_from(uint16_t port, const std::string& source, const std::string& headers) {
+  RawConnection c(port, source);
+  if (!c.send("GET /health HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n"))
+    return 0;
+  auto r = c.read_response(30s);
+  return r ? r->status : 0;
+}
+
+// Requests until the first 429 (at most `max`): how many were served.
+int served_until_limited(uint16_t port, const std::string& source, const std::string& headers,
+                         int max = 40) {
+  for (int i = 0; i < max; ++i) {
+    if (health_from(port, source, headers) == 429)
+      return i;
+  }
+  return max;
+}
+
+}  // namespace
+
+TEST_CASE("protocol: X-Forwarded-For from a peer that is no trusted proxy is ignored") {
+  // 2 a second, a burst of 4: a made-up forwarded address per request
+  // must not make a new bucket.
+  ServerUnderTest server({"--rate-limit-ip", "2/s"});
+  int served = 0;
+  for (int i = 0; i < 20; ++i) {
+    const std::string spoof = "203.0.113." + std::to_string(i + 1);
+    served +=
+        health_from(server.port, "127.0.0.1",
+                    "X-Forwarded-For: " + spoof + "\r\nForwarded: for=" + spoof + "\r\n") == 200;
+  }
+  CHECK(served <= 6);
+}
+
+TEST_CASE("protocol: behind a trusted proxy, each forwarded client has its own rate limit") {
+  ServerUnderTest server(
+      {"--rate-limit-ip", "2/s", "--trusted-proxy", "127.0.0.1/32,::1", "--rate-limit-user", "0"});
+  // One forwarded client uses up its bucket ...
+  const int first =
+      served_until_limited(server.port, "127.0.0.1", "X-Forwarded-For: 198.51.100.1\r\n");
+  CHECK(first >= 4);
+  CHECK(first <= 6);
+  // ... another, through the same proxy, has its own.
+  CHECK(health_from(server.port, "127.0.0.1", "X-Forwarded-For: 198.51.100.2\r\n") == 200);
+  CHECK(health_from(server.port, "127.0.0.1", "Forwarded: for=\"198.51.100.3:4711\"\r\n") == 200);
+  // What a client wrote itself, left of the proxy's entry, is not taken.
+  CHECK(health_from(server.port, "127.0.0.1", "X-Forwarded-For: 203.0.113.9, 198.51.100.1\r\n") ==
+        429);
+  // A peer that is no trusted proxy is its own client, whatever it says.
+  const int untrusted =
+      served_until_limited(server.port, "127.0.0.2", "X-Forwarded-For: 198.51.100.4\r\n");
+  CHECK(untrusted <= 6);
+  CHECK(health_from(server.port, "127.0.0.2", "X-Forwarded-For: 198.51.100.5\r\n") == 429);
+}
