@@ -330,9 +330,25 @@ class Session : public std::enable_shared_from_this<Session> {
     body_limit_ = limit;
     pending_ = std::move(req);
     pending_respond_ = std::move(respond);
+    // A small body usually came with its head: parsed from the buffer at
+    // once, without another trip through the I/O loop.
+    if (length && buffer_.size() >= *length)
+      return on_body(parse_buffered_body(), 0);
     stream_.expires_at(deadline_);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_body, shared_from_this()));
+  }
+
+  // REQUIRES: the whole body (of a known length) is in buffer_.
+  beast::error_code parse_buffered_body() {
+    beast::error_code ec;
+    while (!ec && !parser_->is_done()) {
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (used == 0 && !ec)
+        ec = http::error::need_more;  // cannot happen with the body in hand; never spin
+    }
+    return ec;
   }
 
   void on_body(beast::error_code ec, size_t) {
