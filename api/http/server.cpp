@@ -290,6 +290,9 @@ class Session : public std::enable_shared_from_this<Session> {
       req.method = "GET";
     }
     const bool body_pending = !parser_->is_done();
+    // Read now: the application may take the head's fields away.
+    const bool expects_continue =
+        body_pending && version_ >= 11 && beast::iequals(msg[http::field::expect], "100-continue");
     server_.in_flight.fetch_add(1);  // until the answer is posted back, or given up
     Respond respond = [self = shared_from_this()](Response res) {
       net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
@@ -335,6 +338,23 @@ class Session : public std::enable_shared_from_this<Session> {
     if (length && buffer_.size() >= *length)
       return on_body(parse_buffered_body(), 0);
     stream_.expires_at(deadline_);
+    // A client that waits for leave to send its body (Expect: 100-continue,
+    // RFC 9110 §10.1.1) gets it now that the request is admitted; one that
+    // is refused got its answer instead and never sent the body.
+    if (expects_continue) {
+      auto go_on =
+          std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
+      return http::async_write(stream_, *go_on,
+                               [self = shared_from_this(), go_on](beast::error_code ec, size_t) {
+                                 if (ec)
+                                   return self->on_body(ec, 0);
+                                 self->read_body();
+                               });
+    }
+    read_body();
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_body, shared_from_this()));
   }

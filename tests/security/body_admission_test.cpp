@@ -171,3 +171,28 @@ TEST_CASE("body admission: bodies in flight share one budget, refused 503 past i
   conns.clear();
   CHECK(server.client().request("GET", "/health").status == 200);
 }
+
+TEST_CASE("body admission: Expect 100-continue is answered once the request is admitted") {
+  ServerUnderTest server;
+  const std::string body = R"({"type":"search","query":"espresso"})";
+  // Admitted: 100 Continue, then the body, then the answer.
+  RawConnection admitted(server.port);
+  std::string head = post_head("/api/analytics/events", body.size());
+  head.insert(head.size() - 2, "Expect: 100-continue\r\n");
+  REQUIRE(admitted.send(head));
+  auto go_on = admitted.read_response(5s);  // before: nothing until the body came
+  REQUIRE(go_on);
+  CHECK(go_on->status == 100);
+  REQUIRE(admitted.send(body));
+  auto answer = admitted.read_response(30s);
+  REQUIRE(answer);
+  CHECK(answer->status == 202);
+  // Refused: the final answer at once, and no 100 before it.
+  RawConnection refused(server.port);
+  std::string admin_head = post_head("/api/products", 2000);
+  admin_head.insert(admin_head.size() - 2, "Expect: 100-continue\r\n");
+  REQUIRE(refused.send(admin_head));
+  auto no = refused.read_response(5s);
+  REQUIRE(no);
+  CHECK(no->status == 401);
+}
