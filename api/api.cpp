@@ -44,6 +44,24 @@ void run_handler(Context& ctx, const Route& route, const CallPtr& call) {
   }
 }
 
+// 429 rate_limited with Retry-After in whole seconds.
+Response rate_limited(std::string_view detail, double retry_after_s) {
+  Response r = problem(429, "rate_limited", detail);
+  r.headers.clear();
+  r.header("Retry-After", std::to_string(static_cast<int>(std::ceil(retry_after_s))));
+  return r;
+}
+
+// How large a body a route takes. A customer's JSON (an order of 100 lines,
+// a cart line, a login) is a few KiB: the small limit keeps what anonymous
+// and customer requests can make the server hold small. Admins (checked
+// before the body is read) may send up to the server's limit (bulk
+// notifier records, long product descriptions).
+size_t body_limit_of(const Route& route, const ApiOptions& options) {
+  return route.access == Access::kAdmin ? options.body_limit
+                                        : std::min(options.json_body_limit, options.body_limit);
+}
+
 }  // namespace
 
 Response with_position(Response r, uint64_t position) {
@@ -155,9 +173,19 @@ WsEndpoint Api::websocket_endpoint() {
   e.path = "/ws/notifications";
   Context* ctx = ctx_.get();
   e.check = [ctx](const Request& req) -> std::optional<Response> {
+    // An upgrade is a request like any other to the rate limits: the
+    // address's before anything, the user's once the token names them.
+    double retry = 0;
+    if (!ctx->ip_limiter.allow(req.remote_address, &retry)) {
+      Response r = rate_limited("too many requests from this address", retry);
+      r.header("X-Request-Id", request_id_of(req));
+      return r;
+    }
     auto who = ws_caller(*ctx, req);
     std::optional<Response> refusal;
-    if (!who) {
+    if (who && !ctx->user_limiter.allow(who->user_id_text, &retry)) {
+      refusal = rate_limited("too many requests from this user", retry);
+    } else if (!who) {
       refusal = problem_from(who.status());
       // Refused with a token in hand (a bad or expired one), or for want of one.
       add_challenge(*refusal, websocket_token_sent(req));
@@ -216,7 +244,7 @@ Response Api::error(int status, std::string_view code, std::string_view detail) 
   return problem(status, code, detail).header("X-Request-Id", new_uuid_v7());
 }
 
-void Api::handle(Request request, Respond respond) {
+std::optional<size_t> Api::admit(Request& request, Respond respond) {
   Context& ctx = *ctx_;
   auto call = std::make_shared<Call>();
   call->request_id = request_id_of(request);
@@ -273,54 +301,86 @@ void Api::handle(Request request, Respond respond) {
                "Authorization, Content-Type, Idempotency-Key, If-Match, X-Min-Position, "
                "X-Request-Id");
       r.header("Access-Control-Max-Age", "600");
-      return call->answer(std::move(r));
+      call->answer(std::move(r));
+      return std::nullopt;
     }
   }
 
+  // Every refusal below is answered now, before the body is read.
+  auto refuse = [&call](Response r) -> std::optional<size_t> {
+    call->answer(std::move(r));
+    return std::nullopt;
+  };
   double retry = 0;
-  if (!ctx.ip_limiter.allow(req.remote_address, &retry)) {
-    Response r = problem(429, "rate_limited", "too many requests from this address");
-    r.headers.clear();
-    r.header("Retry-After", std::to_string(static_cast<int>(std::ceil(retry))));
-    return call->answer(std::move(r));
-  }
+  if (!ctx.ip_limiter.allow(req.remote_address, &retry))
+    return refuse(rate_limited("too many requests from this address", retry));
   if (match.route == nullptr) {
     if (!match.allow.empty()) {
       Response r =
           problem(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
       r.header("Allow", match.allow);
-      return call->answer(std::move(r));
+      return refuse(std::move(r));
     }
-    return call->answer(problem(404, "not_found", "no route " + req.path));
+    return refuse(problem(404, "not_found", "no route " + req.path));
   }
   call->params = match.params;
+  call->route = match.route;
 
   // Authentication: a token that is present must be valid, whatever the route.
   std::string_view auth = req.header("authorization");
   if (!auth.empty()) {
     if (!auth.starts_with("Bearer ") && !auth.starts_with("bearer "))
-      return call->answer(problem(401, "unauthorized", "use Authorization: Bearer <token>"));
+      return refuse(problem(401, "unauthorized", "use Authorization: Bearer <token>"));
     auto claims = verify_jwt(auth.substr(7), ctx.jwt_secret, now_us() / 1'000'000);
     if (!claims)
-      return call->fail(claims.status());
+      return refuse(problem_from(claims.status()));
     const auto id = Uuid::parse(claims->sub);
     if (!id)
-      return call->answer(problem(401, "unauthorized", "the access token names no user"));
+      return refuse(problem(401, "unauthorized", "the access token names no user"));
     auto who = principal_of(ctx, *id, claims->sub);
     if (!who)
-      return call->fail(who.status());
+      return refuse(problem_from(who.status()));
     call->who = *who;
   }
   if (match.route->access != Access::kAnyone && !call->who)
-    return call->answer(problem(401, "unauthorized", "this route needs an access token"));
+    return refuse(problem(401, "unauthorized", "this route needs an access token"));
   if (match.route->access == Access::kAdmin && !call->who->is_admin())
-    return call->answer(problem(403, "forbidden", "this route is for admins"));
-  if (call->who && !ctx.user_limiter.allow(call->who->user_id_text, &retry)) {
-    Response r = problem(429, "rate_limited", "too many requests from this user");
-    r.headers.clear();
-    r.header("Retry-After", std::to_string(static_cast<int>(std::ceil(retry))));
-    return call->answer(std::move(r));
+    return refuse(problem(403, "forbidden", "this route is for admins"));
+  if (call->who && !ctx.user_limiter.allow(call->who->user_id_text, &retry))
+    return refuse(rate_limited("too many requests from this user", retry));
+
+  // The body this route may bring, refused by its announced length now.
+  const size_t limit = body_limit_of(*match.route, ctx.options);
+  const std::string_view length = req.header("content-length");
+  uint64_t announced = 0;
+  const auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), announced);
+  if (!length.empty() && ec == std::errc() && end == length.data() + length.size() &&
+      announced > limit) {
+    return refuse(problem(413, "payload_too_large",
+                          "the body is larger than " + std::to_string(limit) + " bytes"));
   }
+  request.admitted = call;
+  return limit;
+}
+
+void Api::handle(Request request, Respond respond) {
+  Context& ctx = *ctx_;
+  if (!request.admitted) {
+    // No admission step ran (a server without one): admit now, body in hand.
+    const auto limit = admit(request, std::move(respond));
+    if (!limit)
+      return;
+    auto call = std::static_pointer_cast<Call>(request.admitted);
+    if (call->request.body.size() > *limit) {
+      return call->answer(problem(413, "payload_too_large",
+                                  "the body is larger than " + std::to_string(*limit) + " bytes"));
+    }
+  }
+  const auto call = std::static_pointer_cast<Call>(std::move(request.admitted));
+  if (!request.body.empty())
+    call->request.body = std::move(request.body);
+  const Request& req = call->request;
+  const Route* route = call->route;
 
   // Read-your-writes: hold the query until its read model has caught up.
   const std::string_view min_position = req.header("x-min-position");
@@ -334,7 +394,6 @@ void Api::handle(Request request, Respond respond) {
     }
     std::string model(model_of(req.path));
     if (!model.empty()) {
-      const Route* route = match.route;
       ctx.waiter.when_applied(
           model, position, ctx.options.min_position_wait,
           [&ctx, call, route, position](bool applied) {
@@ -348,7 +407,7 @@ void Api::handle(Request request, Respond respond) {
       return;
     }
   }
-  run_handler(ctx, *match.route, call);
+  run_handler(ctx, *route, call);
 }
 
 }  // namespace orderly::api

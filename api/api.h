@@ -30,6 +30,10 @@ struct ApiOptions {
   uint64_t ready_max_lag = 10'000;  // positions a projection may trail for /ready
   double rate_limit_ip = 1000;      // requests per second, 0 = off
   double rate_limit_user = 100;
+  // Request bodies: at most json_body_limit bytes on the routes of anyone
+  // and of customers, body_limit on admin routes (see body_limit_of).
+  size_t body_limit = 1 << 20;
+  size_t json_body_limit = 64 << 10;
   std::string version = "0.1.0";
   std::string currency = "USD";  // the shop's one currency (carts show it)
   // Origins allowed to call the API from a browser page ("*": any); empty:
@@ -48,6 +52,13 @@ class Api {
       std::string jwt_secret, ApiOptions options, std::shared_ptr<spdlog::logger> log);
   ~Api();
 
+  // The HTTP server's admission step (message.h's Admit), on a request's
+  // head before its body is read: CORS preflight, the address's rate limit,
+  // the route, the caller's token and role, the user's rate limit and the
+  // route's body limit. What it found travels in head.admitted to handle().
+  std::optional<size_t> admit(Request& head, Respond respond);
+  // A whole request. Without head.admitted (no admission step ran), it is
+  // admitted here first, with `respond`.
   void handle(Request request, Respond respond);
   // Before the HTTP server stops: closes WebSocket clients and finishes
   // password work (later logins are refused with 503).

@@ -117,9 +117,21 @@ std::string etag_of(uint64_t version) {
 
 std::optional<json::object> Call::json_body() const {
   const std::string_view type = request.header("content-type");
-  const std::string_view media = type.substr(0, type.find(';'));
-  if (media != "application/json" &&
-      !(media.starts_with("application/") && media.ends_with("+json"))) {
+  // Media types compare case-insensitively (RFC 9110 §8.3.1):
+  // "Application/JSON; Charset=UTF-8" is JSON.
+  std::string_view media = type.substr(0, type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t'))
+    media.remove_suffix(1);
+  auto iequals = [](std::string_view a, std::string_view lower) {
+    return a.size() == lower.size() &&
+           std::equal(a.begin(), a.end(), lower.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == y;
+           });
+  };
+  const bool is_json = iequals(media, "application/json") ||
+                       (media.size() >= 17 && iequals(media.substr(0, 12), "application/") &&
+                        iequals(media.substr(media.size() - 5), "+json"));
+  if (!is_json) {
     answer(problem(415, "unsupported_media_type",
                    "send the body as application/json (got " +
                        (type.empty() ? std::string("no Content-Type") : std::string(type)) + ")"));

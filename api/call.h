@@ -21,8 +21,11 @@ struct Principal {
   bool is_admin() const { return role == commands::Role::kAdmin; }
 };
 
+struct Route;
+
 struct Call {
   Request request;
+  const Route* route = nullptr;                            // the route matched at admission
   std::map<std::string, std::string, std::less<>> params;  // from the route pattern
   std::optional<Principal> who;
   std::string request_id;

@@ -62,6 +62,11 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
                           : "--rate-limit-ip/--rate-limit-user must look like 100/s, 6000/m or 0");
     return kExitUsage;
   }
+  auto trusted_proxies = api::TrustedProxies::parse(serve.trusted_proxies);
+  if (!trusted_proxies) {
+    log->error("{}", trusted_proxies.status().message());
+    return kExitUsage;
+  }
   const EmailFlags email_flags{serve.smtp_url, serve.smtp_tls, serve.smtp_ca_file, serve.mail_from,
                                serve.public_url};
   // Checked now; the default public URL is known once the API listens.
@@ -203,11 +208,21 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   api::Api http_api(**store, **processor, runner, *analytics, std::move(*secret), api_options, log);
   api::ServerOptions server_options;
   server_options.address = serve.http_address;
-  auto server = api::HttpServer::start(server_options,
-                                       [&http_api](api::Request req, api::Respond respond) {
-                                         http_api.handle(std::move(req), std::move(respond));
-                                       },
-                                       &api::Api::error, {http_api.websocket_endpoint()});
+  server_options.max_connections = serve.max_connections;
+  server_options.max_connections_per_address = serve.max_connections_per_address;
+  server_options.max_websockets_per_address = serve.max_websockets_per_address;
+  server_options.body_bytes_in_flight = serve.max_body_bytes_in_flight;
+  server_options.body_limit = api_options.body_limit;
+  server_options.trusted_proxies = *trusted_proxies;
+  auto server = api::HttpServer::start(
+      server_options,
+      [&http_api](api::Request req, api::Respond respond) {
+        http_api.handle(std::move(req), std::move(respond));
+      },
+      &api::Api::error, {http_api.websocket_endpoint()},
+      [&http_api](api::Request& head, api::Respond respond) {
+        return http_api.admit(head, std::move(respond));
+      });
   if (!server) {
     log->error("{}", server.status().to_string());
     return server.status().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;

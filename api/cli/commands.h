@@ -35,6 +35,13 @@ struct ServeOptions {
   uint64_t snapshot_every = 500'000;  // events between a read model's snapshots
   double snapshot_interval_s = 30;    // and at least this long between them
   std::vector<std::string> cors_origins;
+  // Connections: all addresses together, one client address, WebSockets of
+  // one address (api/http/connection_ledger.h).
+  size_t max_connections = 10'000;
+  size_t max_connections_per_address = 512;
+  size_t max_websockets_per_address = 128;
+  size_t max_body_bytes_in_flight = 64 << 20;  // request bodies held at once
+  std::vector<std::string> trusted_proxies;    // CIDRs whose X-Forwarded-For is believed
 };
 
 // `orderly notify email|websocket`: a notifier as its own process.

@@ -75,6 +75,38 @@ int main(int argc, char** argv) {
       ->envname("ORDERLY_CORS_ORIGINS")
       ->delimiter(',');
   serve_cmd
+      ->add_option("--max-connections", serve.max_connections,
+                   "Connections (HTTP and WebSocket) held at once; a tenth of them is kept for "
+                   "addresses that hold few")
+      ->envname("ORDERLY_MAX_CONNECTIONS")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--max-connections-per-address", serve.max_connections_per_address,
+                   "Connections one client address may hold; more are closed at once")
+      ->envname("ORDERLY_MAX_CONNECTIONS_PER_ADDRESS")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--max-websockets-per-address", serve.max_websockets_per_address,
+                   "WebSocket connections one client address may hold; more are refused 429")
+      ->envname("ORDERLY_MAX_WEBSOCKETS_PER_ADDRESS")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--max-body-bytes-in-flight", serve.max_body_bytes_in_flight,
+                   "Request-body bytes held at once, all connections; a request that would pass "
+                   "it is refused 503 overloaded")
+      ->envname("ORDERLY_MAX_BODY_BYTES_IN_FLIGHT")
+      ->check(CLI::Range(size_t{1} << 20, size_t{1} << 40))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--trusted-proxy", serve.trusted_proxies,
+                   "A reverse proxy's address or CIDR (repeat, or comma-separated; IPv4 or IPv6): "
+                   "only from these is Forwarded / X-Forwarded-For believed for the client address")
+      ->envname("ORDERLY_TRUSTED_PROXY")
+      ->delimiter(',');
+  serve_cmd
       ->add_option("--queue-capacity", serve.queue_capacity,
                    "Commands that may wait for the writer; more are answered 503 overloaded")
       ->envname("ORDERLY_QUEUE_CAPACITY")

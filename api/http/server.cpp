@@ -2,6 +2,11 @@
 // ~35 s per file to compile on this machine).
 #include "api/http/server.h"
 
+#include "api/http/body_budget.h"
+#include "api/http/connection_ledger.h"
+#include "api/http/http_date.h"
+#include "api/http/request_head.h"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -26,14 +31,23 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 
 struct HttpServer::Impl {
+  explicit Impl(const ServerOptions& o)
+      : options(o),
+        ledger(ConnectionLimits{o.max_connections, o.max_connections_per_address,
+                                o.max_websockets_per_address,
+                                o.reserved_connections.value_or(o.max_connections / 10)}),
+        budget(o.body_bytes_in_flight) {}
+
+  ServerOptions options;
   // Declared before the io_context: sessions still queued in it when it is
   // destroyed count themselves out of these on the way.
-  std::atomic<size_t> connections{0};  // HTTP and WebSocket
+  ConnectionLedger ledger;  // HTTP and WebSocket connections, per address
+  BodyBudget budget;        // request bodies held at once
   std::atomic<size_t> in_flight{0};
   std::atomic<bool> stopping{false};
   std::atomic<size_t> ws_clients{0};
-  ServerOptions options;
   Handler handler;
+  Admit admit;
   ErrorResponder errors;
   std::vector<WsEndpoint> websockets;
   net::io_context ioc;
@@ -54,15 +68,22 @@ namespace websocket = beast::websocket;
 
 class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(beast::tcp_stream&& stream, HttpServer::Impl& server, size_t max_queued)
-      : ws_(std::move(stream)), server_(server), max_queued_(max_queued) {
+  // Takes over the HTTP session's connection and its place in the ledger
+  // (one connection and one WebSocket of `remote`).
+  WsSession(beast::tcp_stream&& stream, HttpServer::Impl& server, size_t max_queued,
+            std::string remote)
+      : ws_(std::move(stream)),
+        server_(server),
+        max_queued_(max_queued),
+        remote_(std::move(remote)) {
     server_.ws_clients.fetch_add(1);
   }
   ~WsSession() override {
     for (Queued& q : queue_)  // never written: the connection ended first
       dropped(q, "the connection closed before it was written");
     server_.ws_clients.fetch_sub(1);
-    server_.connections.fetch_sub(1);  // handed over by the HTTP session
+    server_.ledger.close_websocket(remote_);
+    server_.ledger.close(remote_);
   }
 
   void accept(http::request<http::string_body> req, std::function<void()> on_close,
@@ -195,6 +216,7 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
   websocket::stream<beast::tcp_stream> ws_;
   HttpServer::Impl& server_;
   size_t max_queued_;
+  std::string remote_;
   beast::flat_buffer in_;
   std::deque<Queued> queue_;
   std::function<void()> on_close_;
@@ -204,16 +226,12 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, HttpServer::Impl& server)
-      : stream_(std::move(socket)), server_(server) {
-    beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
-    if (!ec)
-      remote_ = ep.address().to_string();
-  }
+  Session(tcp::socket&& socket, HttpServer::Impl& server, std::string remote)
+      : stream_(std::move(socket)), server_(server), remote_(std::move(remote)) {}
   ~Session() {
+    release_body();
     if (!handed_over_)
-      server_.connections.fetch_sub(1);
+      server_.ledger.close(remote_);
   }
 
   void start() {
@@ -228,8 +246,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_.options.body_limit);
     parser_->header_limit(static_cast<uint32_t>(server_.options.header_limit));
+    body_limit_ = server_.options.body_limit;
     if (first_ || buffer_.size() > 0)
-      return read_request();
+      return read_head();
     // Between keep-alive requests the connection may idle for the idle
     // timeout; once the next request's first bytes arrive, the rest of it
     // is held to the request timeout like a first request.
@@ -238,83 +257,231 @@ class Session : public std::enable_shared_from_this<Session> {
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->buffer_.commit(n);
                               if (ec)
-                                return self->on_read(ec, 0);
-                              self->read_request();
+                                return self->on_failure(ec);
+                              self->read_head();
                             });
   }
 
-  // The whole request must arrive within the timeout: a slow-loris client
-  // that trickles bytes is cut off like an idle one.
-  void read_request() {
-    stream_.expires_after(server_.options.read_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  // The whole request, head and body, must arrive within the timeout: a
+  // slow-loris client that trickles bytes is cut off like an idle one.
+  void read_head() {
+    deadline_ = std::chrono::steady_clock::now() + server_.options.read_timeout;
+    stream_.expires_at(deadline_);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_head, shared_from_this()));
   }
 
-  void on_read(beast::error_code ec, size_t) {
+  void on_head(beast::error_code ec, size_t) {
     first_ = false;
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
-        ec == net::error::eof) {
-      return close();
-    }
-    if (ec == http::error::body_limit) {
-      return refuse(
-          413, "payload_too_large",
-          "the body is larger than " + std::to_string(server_.options.body_limit) + " bytes");
-    }
-    if (ec == http::error::header_limit) {
-      return refuse(
-          431, "headers_too_large",
-          "the headers are larger than " + std::to_string(server_.options.header_limit) + " bytes");
-    }
-    if (ec) {
-      if (buffer_.size() == 0 && parser_->got_some() == false)
-        return close();
-      return refuse(400, "malformed_request", "the HTTP request does not parse: " + ec.message());
-    }
+    head_only_ = false;
+    if (ec)
+      return on_failure(ec);
     auto& msg = parser_->get();
+    version_ = msg.version();
+    Request req = request_head(msg);
+    if (auto bad = framing_error(req, msg.version()))
+      return refuse(400, "malformed_request", *bad);
+    if (websocket::is_upgrade(msg) && upgrade(req))
+      return;
+    keep_alive_ = msg.keep_alive();
+    // HEAD is answered as GET would be, without the body (RFC 9110 §9.3.2).
+    if (msg.method() == http::verb::head) {
+      head_only_ = true;
+      req.method = "GET";
+    }
+    const bool body_pending = !parser_->is_done();
+    // Read now: the application may take the head's fields away.
+    const bool expects_continue =
+        body_pending && version_ >= 11 && beast::iequals(msg[http::field::expect], "100-continue");
+    server_.in_flight.fetch_add(1);  // until the answer is posted back, or given up
+    Respond respond = [self = shared_from_this()](Response res) {
+      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+        self->server_.in_flight.fetch_sub(1);
+        self->release_body();
+        self->write(std::move(res));
+      });
+    };
+    size_t limit = server_.options.body_limit;
+    if (server_.admit) {
+      const auto admitted = server_.admit(req, std::move(respond));
+      respond = nullptr;  // the application holds it now
+      if (!admitted) {
+        // Refused, the answer is on its way: a body still coming is never
+        // read, so the connection cannot carry another request.
+        if (body_pending)
+          keep_alive_ = false;
+        return;
+      }
+      limit = std::min(limit, *admitted);
+    }
+    if (!body_pending)
+      return deliver(std::move(req), std::move(respond));
+    const auto length = parser_->content_length();
+    if (length && *length > limit) {
+      return give_up(413, "payload_too_large",
+                     "the body is larger than " + std::to_string(limit) + " bytes");
+    }
+    // The bytes are counted before any is read: Beast reserves a body of
+    // Content-Length at once.
+    const size_t reserve = length ? static_cast<size_t>(*length) : limit;
+    if (!server_.budget.try_reserve(reserve)) {
+      return give_up(503, "overloaded",
+                     "the server holds too many request bodies at once; retry shortly");
+    }
+    reserved_ = reserve;
+    parser_->body_limit(limit);
+    body_limit_ = limit;
+    pending_ = std::move(req);
+    pending_respond_ = std::move(respond);
+    // A small body usually came with its head: parsed from the buffer at
+    // once, without another trip through the I/O loop.
+    if (length && buffer_.size() >= *length)
+      return on_body(parse_buffered_body(), 0);
+    stream_.expires_at(deadline_);
+    // A client that waits for leave to send its body (Expect: 100-continue,
+    // RFC 9110 §10.1.1) gets it now that the request is admitted; one that
+    // is refused got its answer instead and never sent the body.
+    if (expects_continue) {
+      auto go_on =
+          std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
+      return http::async_write(stream_, *go_on,
+                               [self = shared_from_this(), go_on](beast::error_code ec, size_t) {
+                                 if (ec)
+                                   return self->on_body(ec, 0);
+                                 self->read_body();
+                               });
+    }
+    read_body();
+  }
+
+  void read_body() {
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_body, shared_from_this()));
+  }
+
+  // REQUIRES: the whole body (of a known length) is in buffer_.
+  beast::error_code parse_buffered_body() {
+    beast::error_code ec;
+    while (!ec && !parser_->is_done()) {
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (used == 0 && !ec)
+        ec = http::error::need_more;  // cannot happen with the body in hand; never spin
+    }
+    return ec;
+  }
+
+  void on_body(beast::error_code ec, size_t) {
+    // Taken out of the session at once: the admitted request holds its
+    // Respond, which holds this session.
+    Request req = std::move(*pending_);
+    pending_.reset();
+    Respond respond = std::move(pending_respond_);
+    pending_respond_ = nullptr;
+    if (ec) {
+      server_.in_flight.fetch_sub(1);
+      release_body();
+      return on_failure(ec);
+    }
+    req.body = std::move(parser_->get().body());
+    deliver(std::move(req), std::move(respond));
+  }
+
+  void deliver(Request req, Respond respond) {
+    parser_.reset();
+    // A large request leaves a large read buffer behind: give it back
+    // rather than keep it for the life of an idle connection.
+    if (buffer_.size() == 0 && buffer_.capacity() > kKeptBuffer)
+      buffer_.shrink_to_fit();
+    stream_.expires_never();  // the handler may take a while (an fsync); the client waits
+    server_.handler(std::move(req), std::move(respond));
+  }
+
+  // An admitted request that will not reach its handler after all.
+  void give_up(int status, std::string_view code, const std::string& detail) {
+    server_.in_flight.fetch_sub(1);
+    release_body();
+    Response res = server_.errors(status, code, detail);
+    if (status == 503)
+      res.header("Retry-After", "1");
+    res.close = true;
+    write(std::move(res));
+  }
+
+  void release_body() {
+    server_.budget.release(reserved_);
+    reserved_ = 0;
+  }
+
+  // A WebSocket upgrade to one of the endpoints: refused with an HTTP
+  // answer, or handed over (true). False when no endpoint has this path.
+  bool upgrade(const Request& req) {
+    for (const WsEndpoint& endpoint : server_.websockets) {
+      if (endpoint.path != req.path)
+        continue;
+      keep_alive_ = false;  // an upgrade refused closes its connection
+      if (!server_.ledger.open_websocket(remote_)) {
+        Response refusal =
+            server_.errors(429, "rate_limited",
+                           "at most " + std::to_string(server_.options.max_websockets_per_address) +
+                               " WebSocket connections per client address: close one first");
+        refusal.header("Retry-After", "5");
+        write(std::move(refusal));
+        return true;
+      }
+      if (auto refusal = endpoint.check(req)) {
+        server_.ledger.close_websocket(remote_);
+        write(std::move(*refusal));
+        return true;
+      }
+      handed_over_ = true;  // the WebSocket keeps its place in the ledger
+      std::string request_id = endpoint.request_id ? endpoint.request_id(req) : "";
+      auto ws =
+          std::make_shared<WsSession>(std::move(stream_), server_, endpoint.max_queued, remote_);
+      ws->accept(parser_->release(), endpoint.open(req, ws), std::move(request_id));
+      return true;
+    }
+    return false;
+  }
+
+  // The request's head as the application sees it (no body yet).
+  Request request_head(const http::request<http::string_body>& msg) const {
     Request req;
     req.method = std::string(msg.method_string());
-    const std::string_view target = msg.target();
+    const std::string_view target = origin_form(msg.target());
     const size_t q = target.find('?');
     req.path = std::string(target.substr(0, q));
     if (q != std::string_view::npos)
       req.query = std::string(target.substr(q + 1));
+    req.headers.reserve(static_cast<size_t>(std::distance(msg.begin(), msg.end())));
     for (const auto& field : msg) {
       std::string name(field.name_string());
       for (char& c : name)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       req.headers.emplace_back(std::move(name), std::string(field.value()));
     }
-    req.body = msg.body();
-    req.remote_address = remote_;
-    if (websocket::is_upgrade(msg)) {
-      for (const WsEndpoint& endpoint : server_.websockets) {
-        if (endpoint.path != req.path)
-          continue;
-        if (auto refusal = endpoint.check(req)) {
-          keep_alive_ = false;
-          return write(std::move(*refusal));
-        }
-        handed_over_ = true;  // the WebSocket keeps counting against max_connections
-        std::string request_id = endpoint.request_id ? endpoint.request_id(req) : "";
-        auto ws = std::make_shared<WsSession>(std::move(stream_), server_, endpoint.max_queued);
-        ws->accept(parser_->release(), endpoint.open(req, ws), std::move(request_id));
-        return;
-      }
+    req.remote_address = server_.options.trusted_proxies.client_of(remote_, req.headers);
+    return req;
+  }
+
+  void on_failure(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::error::eof) {
+      return close();
     }
-    keep_alive_ = msg.keep_alive();
-    version_ = msg.version();
-    stream_.expires_never();  // the handler may take a while (an fsync); the client waits
-    server_.in_flight.fetch_add(1);
-    auto self = shared_from_this();
-    server_.handler(std::move(req), [self](Response res) {
-      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
-        self->server_.in_flight.fetch_sub(1);
-        self->write(std::move(res));
-      });
-    });
+    if (ec == http::error::body_limit) {
+      return refuse(413, "payload_too_large",
+                    "the body is larger than " + std::to_string(body_limit_) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      return refuse(
+          431, "headers_too_large",
+          "the headers are larger than " + std::to_string(server_.options.header_limit) + " bytes");
+    }
+    if (buffer_.size() == 0 && (!parser_ || !parser_->got_some()))
+      return close();
+    return refuse(400, "malformed_request", "the HTTP request does not parse: " + ec.message());
   }
 
   void refuse(int status, std::string_view code, const std::string& detail) {
@@ -324,17 +491,42 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(Response res) {
+    const bool keep = keep_alive_ && !res.close && !server_.stopping.load();
+    if (head_only_)
+      return send(head_of(std::move(res), keep));
     auto msg = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(res.status), version_ ? version_ : 11);
-    msg->set(http::field::server, "orderly");
-    if (!res.body.empty() || res.status != 204)
-      msg->set(http::field::content_type, res.content_type);
-    for (auto& [k, v] : res.headers)
-      msg->set(k, v);
+    set_fields(*msg, res);
     msg->body() = std::move(res.body);
-    const bool keep = keep_alive_ && !res.close && !server_.stopping.load();
     msg->keep_alive(keep);
     msg->prepare_payload();
+    send(std::move(msg));
+  }
+
+  // The answer to HEAD: GET's headers, its Content-Length included, and no body.
+  std::shared_ptr<http::response<http::empty_body>> head_of(Response res, bool keep) const {
+    auto msg = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(res.status), version_ ? version_ : 11);
+    set_fields(*msg, res);
+    msg->keep_alive(keep);
+    if (res.status != 204 && res.status != 304)
+      msg->content_length(res.body.size());
+    return msg;
+  }
+
+  template <typename Message>
+  static void set_fields(Message& msg, const Response& res) {
+    msg.set(http::field::server, "orderly");
+    msg.set(http::field::date, http_date_now());
+    if (!res.body.empty() || res.status != 204)
+      msg.set(http::field::content_type, res.content_type);
+    for (const auto& [k, v] : res.headers)
+      msg.set(k, v);
+  }
+
+  template <typename Message>
+  void send(std::shared_ptr<Message> msg) {
+    const bool keep = msg->keep_alive();
     stream_.expires_after(server_.options.read_timeout);
     http::async_write(stream_, *msg,
                       [self = shared_from_this(), msg, keep](beast::error_code ec, size_t) {
@@ -355,6 +547,8 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.expires_after(std::chrono::seconds(2));
+    buffer_.clear();
+    buffer_.shrink_to_fit();
     drain();
   }
   void drain() {
@@ -373,16 +567,39 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.close();
   }
 
+  // A read buffer larger than this is given back between requests.
+  static constexpr size_t kKeptBuffer = 16 << 10;
+
   beast::tcp_stream stream_;
   HttpServer::Impl& server_;
+  std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::string remote_;
+  std::chrono::steady_clock::time_point deadline_;  // of the request being read
+  // An admitted request whose body is being read, and its answer's way.
+  std::optional<Request> pending_;
+  Respond pending_respond_;
+  size_t reserved_ = 0;  // of the body budget, by the request in flight
+  size_t body_limit_ = 0;
   bool keep_alive_ = true;
   bool first_ = true;
   bool handed_over_ = false;
+  bool head_only_ = false;
   unsigned version_ = 11;
 };
+
+// The peer's address as text, an IPv4 client of a dual-stack socket as
+// IPv4 ("::ffff:1.2.3.4" is 1.2.3.4): the key of per-address limits.
+std::string address_of(const tcp::socket& socket) {
+  beast::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  if (ec)
+    return "";
+  const auto address = ep.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    return net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6()).to_string();
+  return address.to_string();
+}
 
 }  // namespace
 
@@ -400,17 +617,17 @@ void HttpServer::Impl::accept() {
       });
       return;
     }
-    if (connections.fetch_add(1) >= options.max_connections) {
-      connections.fetch_sub(1);
+    std::string remote = address_of(socket);
+    if (!ledger.open(remote)) {
       beast::error_code ignored;
-      socket.close(ignored);  // over the limit: no resources for it at all
+      socket.close(ignored);  // over a limit: no resources for it at all
     } else {
       // Answers and WebSocket frames are small and written whole: without
       // this, Nagle holds a frame back until the client's delayed ACK
       // (about 40 ms on Linux), which was the p99 of live pushes.
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<Session>(std::move(socket), *this)->start();
+      std::make_shared<Session>(std::move(socket), *this, std::move(remote))->start();
     }
     accept();
   });
@@ -424,11 +641,12 @@ HttpServer::~HttpServer() {
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(ServerOptions options, Handler handler,
                                                       ErrorResponder errors,
-                                                      std::vector<WsEndpoint> websockets) {
-  auto impl = std::make_unique<Impl>();
+                                                      std::vector<WsEndpoint> websockets,
+                                                      Admit admit) {
+  auto impl = std::make_unique<Impl>(options);
   impl->websockets = std::move(websockets);
-  impl->options = options;
   impl->handler = std::move(handler);
+  impl->admit = std::move(admit);
   impl->errors = std::move(errors);
   const size_t colon = options.address.rfind(':');
   if (colon == std::string::npos)
@@ -472,7 +690,7 @@ size_t HttpServer::websocket_clients() const {
 }
 
 size_t HttpServer::connections() const {
-  return impl_->connections.load();
+  return impl_->ledger.total();
 }
 
 void HttpServer::stop(std::chrono::milliseconds grace) {

@@ -2,11 +2,19 @@
 // requests answered in order, a few I/O threads, and the limits a public
 // endpoint needs. Everything else (routing, auth, JSON) is the Handler's.
 //
-// Limits and their answers: a body over `body_limit` is 413
-// payload_too_large, headers over `header_limit` 431, a request line or
-// headers that do not parse 400, a client slower than `read_timeout` for a
-// whole request (slow loris) is disconnected, and past `max_connections`
-// new connections are closed at once.
+// Limits and their answers: a body over `body_limit` (or over what the
+// admission step allows for its route) is 413 payload_too_large, headers
+// over `header_limit` 431, a request line or headers that do not parse 400
+// (so is framing that two HTTP parsers could read differently: any
+// Transfer-Encoding but a plain `chunked`, and a missing or repeated Host
+// on HTTP/1.1), a body that would pass `body_bytes_in_flight` 503
+// overloaded, a client slower than `read_timeout` for a whole request
+// (slow loris) is disconnected, and past `max_connections` (or the
+// address's share of them, see connection_ledger.h) new connections are
+// closed at once.
+//
+// A request's head is read first and handed to the admission step (Admit):
+// a request refused there never has its body read.
 #pragma once
 
 #include <chrono>
@@ -18,6 +26,7 @@
 #include <vector>
 
 #include "api/http/message.h"
+#include "api/http/trusted_proxies.h"
 #include "core/status.h"
 
 namespace orderly::api {
@@ -30,6 +39,16 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};  // between keep-alive requests
   size_t max_connections = 10'000;
+  size_t max_connections_per_address = 512;
+  size_t max_websockets_per_address = 128;
+  // Of max_connections, kept for addresses that hold few connections (a
+  // health check, one more customer). Default: a tenth.
+  std::optional<size_t> reserved_connections;
+  size_t body_bytes_in_flight = 64 << 20;  // request bodies held at once, all connections
+  // Peers whose Forwarded / X-Forwarded-For name the client in
+  // Request::remote_address (rate limits, logs, idempotency scopes);
+  // connection caps count the peer itself.
+  TrustedProxies trusted_proxies;
 };
 
 // Answers for requests the server refuses before any handler sees them
@@ -72,9 +91,12 @@ struct WsEndpoint {
 
 class HttpServer {
  public:
+  // `admit`, when given, decides on each request's head before its body is
+  // read (message.h); without it every request may bring `body_limit` bytes.
   static Result<std::unique_ptr<HttpServer>> start(ServerOptions options, Handler handler,
                                                    ErrorResponder errors,
-                                                   std::vector<WsEndpoint> websockets = {});
+                                                   std::vector<WsEndpoint> websockets = {},
+                                                   Admit admit = {});
   size_t websocket_clients() const;
   ~HttpServer();
   uint16_t port() const;

@@ -1,0 +1,56 @@
+// Who holds the server's connections: a count per client address, so that
+// one address cannot take the whole of `max_connections` (idle sockets or
+// WebSockets held open) and keep everyone else out.
+//
+// The last `reserve` connections of the global limit go only to addresses
+// that hold few connections (fewer than `kGuestConnections`): a flood from
+// many addresses still leaves room for a health check, a load balancer's
+// probe or one more customer.
+//
+// Thread safety: every member from any thread.
+#pragma once
+
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace orderly::api {
+
+struct ConnectionLimits {
+  size_t max_connections = 10'000;  // HTTP and WebSocket, all addresses
+  size_t per_address = 512;         // connections one client address may hold
+  size_t websockets_per_address = 128;
+  size_t reserve = 1'000;  // of max_connections, kept for addresses holding few
+};
+
+class ConnectionLedger {
+ public:
+  // An address holding fewer than this may take a reserved connection.
+  static constexpr size_t kGuestConnections = 4;
+
+  explicit ConnectionLedger(ConnectionLimits limits) : limits_(limits) {}
+
+  // Counts one more connection of `address`; false (and nothing counted)
+  // when that would pass a limit.
+  bool open(const std::string& address);
+  void close(const std::string& address);
+  // One of `address`'s connections becomes a WebSocket; false (nothing
+  // counted) when the address holds its share of WebSockets already.
+  bool open_websocket(const std::string& address);
+  void close_websocket(const std::string& address);
+
+  size_t total() const;
+  size_t websockets() const;
+
+ private:
+  struct Held {
+    size_t connections = 0, websockets = 0;
+  };
+  const ConnectionLimits limits_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Held> by_address_;  // only addresses holding some
+  size_t total_ = 0, websockets_ = 0;
+};
+
+}  // namespace orderly::api
