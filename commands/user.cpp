@@ -251,11 +251,16 @@ void prune_families(UserState& u, TimestampUs now, const Uuid& keep) {
   }
 }
 
-// A revoked family needs no retired tokens: any of them is refused anyway.
-void drop_retired(UserState& u, RefreshFamilyState& f) {
-  for (const Uuid& t : f.rotated)
-    u.tokens.erase(t);
-  f.rotated.clear();
+// A revoked family keeps its remembered tokens, all revoked (bounded:
+// kRememberedRotations + 1), until it expires: logging out with any of them
+// again is fine, and none of them works.
+void revoke_all(UserState& u, const RefreshFamilyState& f) {
+  for (const Uuid& t : f.rotated) {
+    if (auto it = u.tokens.find(t); it != u.tokens.end())
+      it->second.status = TokenStatus::kRevoked;
+  }
+  if (auto it = u.tokens.find(f.current); it != u.tokens.end())
+    it->second.status = TokenStatus::kRevoked;
 }
 
 }  // namespace
@@ -296,7 +301,7 @@ void evolve_token_revoked(UserState& u, const Uuid& token) {
   auto f = u.families.find(it->second.family_id);
   if (f != u.families.end() && f->second.current == token) {
     f->second.revoked = true;  // its newest token is gone: the session is over
-    drop_retired(u, f->second);
+    revoke_all(u, f->second);
   }
 }
 
@@ -305,9 +310,7 @@ void evolve_family_revoked(UserState& u, const Uuid& family) {
   if (f == u.families.end())
     return;
   f->second.revoked = true;
-  drop_retired(u, f->second);
-  if (auto t = u.tokens.find(f->second.current); t != u.tokens.end())
-    t->second.status = TokenStatus::kRevoked;
+  revoke_all(u, f->second);
 }
 
 }  // namespace orderly::commands

@@ -57,8 +57,9 @@ struct UserState {
   uint32_t version = 0;
   // The families' remembered tokens: memory stays bounded by the sessions
   // a user has, not by how often they refresh. A family goes when it
-  // expires (forgotten at the user's next token event after that), and a
-  // revoked one keeps only its newest token (logging out twice is fine).
+  // expires (forgotten at the user's next token event after that); a
+  // revoked one keeps its remembered tokens, revoked, until then (logging
+  // out twice is fine).
   UuidMap<RefreshTokenState> tokens;
   UuidMap<RefreshFamilyState> families;
 };

@@ -19,7 +19,7 @@ struct AccessClaims {
   // The session: the refresh-token family the token was issued with (""
   // in tokens issued before issue 19). A WebSocket opened with the token
   // is closed when that session ends (api/ws_hub.h).
-  std::string sid;
+  std::string sid = {};  // (a default: aggregate inits without it stay warning-free)
 };
 
 // `secret` is at least 32 bytes.

@@ -69,18 +69,24 @@ TEST_CASE("refresh family: many rotations keep the newest token and a bounded fe
   CHECK(h.type(0) == EventType::kRefreshTokenFamilyRevoked);
   const UserState& after = h.state.users.at(ada);
   CHECK(after.families.at(c.family).revoked);
-  CHECK(after.tokens.size() == 1);  // the newest, revoked: logging out again is fine
-  CHECK(after.tokens.at(c.tokens.back()).status == TokenStatus::kRevoked);
+  CHECK(after.tokens.size() == 1 + kRememberedRotations);  // still bounded, all revoked
+  for (const auto& [id, t] : after.tokens)
+    CHECK(t.status == TokenStatus::kRevoked);
+  // Logging out again with any of them is fine, and none of them works.
   CHECK(h.run(RevokeRefreshToken{ada, c.tokens.back(), "h200"}, h.as(ada)).is_ok());
+  CHECK(h.run(RevokeRefreshToken{ada, c.tokens[recent], "h" + std::to_string(recent)}, h.as(ada))
+            .is_ok());
 }
 
-TEST_CASE("refresh family: logout drops the retired tokens, expired families are forgotten") {
+TEST_CASE("refresh family: logout ends the family, expired families are forgotten") {
   Harness h;
   const Uuid ada = register_ada(h);
   const Chain a = rotate_many(h, ada, 3);
   REQUIRE(h.run(RevokeRefreshToken{ada, a.tokens.back(), "h3"}, h.as(ada)).is_ok());
   CHECK(h.state.users.at(ada).families.at(a.family).revoked);
-  CHECK(h.state.users.at(ada).tokens.size() == 1);
+  CHECK(h.state.users.at(ada).tokens.size() == 4);
+  CHECK(h.run(RotateRefreshToken{ada, a.tokens[2], new_id(), "x", h.now + kDay, "h2"}, h.as(ada))
+            .code() == ErrorCode::kUnauthorized);
   const Chain b = rotate_many(h, ada, 2);
   CHECK(h.state.users.at(ada).families.size() == 2);
   // Eight days on, a new login: both families have expired and go.
