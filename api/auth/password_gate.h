@@ -40,7 +40,7 @@ namespace orderly::api {
 
 // The numbers of PasswordGate (see above).
 struct PasswordLimits {
-  size_t per_address = 4;
+  size_t per_address = 8;
   size_t per_account = 4;
   uint32_t free_failures = 5;
   uint32_t alarm = 20;
