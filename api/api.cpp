@@ -152,8 +152,10 @@ Result<Principal> principal_of(const Context& ctx, const Uuid& id, const std::st
   return p;
 }
 
-// The caller of a WebSocket upgrade.
-Result<Principal> ws_caller(const Context& ctx, const Request& req) {
+// The caller of a WebSocket upgrade (and, when asked, the token's claims:
+// the connection lives no longer than they do).
+Result<Principal> ws_caller(const Context& ctx, const Request& req,
+                            AccessClaims* claims_out = nullptr) {
   auto token = websocket_token(req);
   if (!token)
     return token.status();
@@ -163,6 +165,11 @@ Result<Principal> ws_caller(const Context& ctx, const Request& req) {
   const auto id = Uuid::parse(claims->sub);
   if (!id)
     return Status::unauthorized("the access token names no user");
+  // A token of a session that ended (logout, revoked) opens no new feed.
+  if (ctx.hub.session_ended(Uuid::parse(claims->sid).value_or(Uuid{})))
+    return Status::unauthorized("the access token's session has ended");
+  if (claims_out)
+    *claims_out = *claims;
   return principal_of(ctx, *id, claims->sub);
 }
 
@@ -203,13 +210,18 @@ WsEndpoint Api::websocket_endpoint() {
   };
   e.request_id = [](const Request& req) { return request_id_of(req); };
   e.open = [ctx](const Request& req, std::shared_ptr<WsSink> sink) -> std::function<void()> {
-    auto who = ws_caller(*ctx, req);
+    AccessClaims claims;
+    auto who = ws_caller(*ctx, req, &claims);
     if (!who) {  // expired between the check and now
       sink->close(1008, "unauthorized");
       return [] {};
     }
-    return ctx->hub.subscribe(who->user_id, wants_all_events(req) && who->is_admin(),
-                              std::move(sink));
+    WsSession session;
+    session.user = who->user_id;
+    session.all = wants_all_events(req) && who->is_admin();
+    session.family = Uuid::parse(claims.sid).value_or(Uuid{});
+    session.expires_at = claims.exp * 1'000'000;
+    return ctx->hub.subscribe(session, std::move(sink));
   };
   return e;
 }

@@ -7,6 +7,7 @@
 #include "projections/orders.h"
 
 #include "api/api.h"
+#include "api/auth/password_gate.h"
 #include "api/metrics.h"
 #include "api/position_waiter.h"
 #include "api/problem.h"
@@ -44,6 +45,9 @@ struct Api::Context {
   // What became of each push to the user an event concerns (api/ws_hub.h),
   // recorded as one event a second.
   std::shared_ptr<commands::WebSocketPushRecorder> pushes;
+  // Who may make the password workers run argon2id, decided before they do;
+  // declared before them: their queued jobs hold its slots.
+  PasswordGate password_gate;
   WorkerPool password_workers{2, 256};   // argon2id off the I/O threads
   WorkerPool notifier_workers{2, 1024};  // routes_notifier.cpp: they wait for the pipeline
 
@@ -70,6 +74,7 @@ struct Api::Context {
         pushes(std::make_shared<commands::WebSocketPushRecorder>(
             commands::WebSocketPushRecorder::through(p))) {
     hub.record_pushes(pushes);
+    hub.remember_ended_sessions_for(std::chrono::seconds(options.access_ttl_s));
   }
 
   // The read model queries should use now (swapped by online rebuilds).

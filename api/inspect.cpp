@@ -88,13 +88,16 @@ std::string state_json(const ShopState& s, Aggregate aggregate, const Uuid& id) 
       if (it == s.users.end())
         return "null";
       const UserState& u = it->second;
-      size_t active = 0;
+      size_t active = 0, revoked_families = 0;
       for (const auto& [tid, t] : u.tokens)
         active += t.status == TokenStatus::kActive;
+      for (const auto& [fid, f] : u.families)
+        revoked_families += f.revoked;
       return "{\"username\":" + json_quote(u.username) + ",\"email\":" + json_quote(u.email) +
              ",\"role\":" + json_quote(u.role) +
              ",\"active_refresh_tokens\":" + std::to_string(active) +
-             ",\"revoked_token_families\":" + std::to_string(u.revoked_families.size()) + "}";
+             ",\"revoked_token_families\":" + std::to_string(revoked_families) +
+             ",\"refresh_tokens_held\":" + std::to_string(u.tokens.size()) + "}";
     }
     case Aggregate::kNotification: {
       auto it = s.notifications.find(id);

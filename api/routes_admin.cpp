@@ -220,6 +220,8 @@ void metrics(Context& ctx, const CallPtr& call) {
         s.batches ? static_cast<double>(s.commands) / static_cast<double>(s.batches) : 0);
   gauge("orderly_fsync_wait_max_seconds", "Longest wait for a batch slot (the fsync).", "gauge",
         static_cast<double>(s.max_slot_wait_us) / 1e6);
+  gauge("orderly_refresh_tokens_held", "Refresh tokens the writer remembers (all users).", "gauge",
+        static_cast<double>(s.refresh_tokens));
   gauge("orderly_websocket_clients", "Connected /ws/notifications clients.", "gauge",
         static_cast<double>(ctx.hub.clients()));
   gauge("orderly_websocket_feed_from_nats", "1 when /ws/notifications reads JetStream.", "gauge",

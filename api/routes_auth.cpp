@@ -8,9 +8,11 @@
 #include "api/auth/jwt.h"
 #include "api/canonical_json.h"
 #include "api/context.h"
+#include "api/fields.h"
 #include "api/folded_row.h"
 #include "api/problem.h"
 #include "commands/password.h"
+#include "commands/password_policy.h"
 #include "commands/user.h"
 #include "core/digest.h"
 #include "core/schemas/user_events_generated.h"
@@ -27,6 +29,7 @@ using namespace commands;
 struct RefreshToken {
   Uuid user_id, token_id;
   std::string text, hash;
+  Uuid family_id;  // the session; known once issued (not from the text)
 };
 
 std::string token_hash(std::string_view secret) {
@@ -55,7 +58,7 @@ std::optional<RefreshToken> parse_refresh_token(std::string_view text) {
   const std::string_view secret = text.substr(b + 1);
   if (!user || !token || secret.size() < 16 || secret.size() > 128)
     return std::nullopt;
-  return RefreshToken{*user, *token, std::string(text), token_hash(secret)};
+  return RefreshToken{*user, *token, std::string(text), token_hash(secret), Uuid{}};
 }
 
 std::optional<std::string> string_field(const json::object& o, std::string_view key) {
@@ -73,6 +76,8 @@ json::object session_json(Context& ctx, const json::object& user, const std::str
   c.role = role;
   c.iat = issued_at_s;
   c.exp = c.iat + ctx.options.access_ttl_s;
+  if (!refresh.family_id.is_nil())
+    c.sid = refresh.family_id.to_string();
   return {{"user", user},
           {"access_token", sign_jwt(c, ctx.jwt_secret)},
           {"refresh_token", refresh.text},
@@ -84,8 +89,9 @@ json::object session_json(Context& ctx, const json::object& user, const std::str
 void start_session(Context& ctx, const CallPtr& call, int status, json::object user,
                    std::string role) {
   const auto id = Uuid::parse(json::value_to<std::string>(user.at("id")));
-  const RefreshToken refresh = new_refresh_token(*id);
-  IssueRefreshToken issue{*id, refresh.token_id, new_id_value(), refresh.hash,
+  RefreshToken refresh = new_refresh_token(*id);
+  refresh.family_id = new_id_value();
+  IssueRefreshToken issue{*id, refresh.token_id, refresh.family_id, refresh.hash,
                           now_us() + ctx.options.refresh_ttl_s * 1'000'000};
   CommandMeta meta;
   meta.actor = *id;
@@ -103,6 +109,31 @@ void start_session(Context& ctx, const CallPtr& call, int status, json::object u
 void finish_register(Context& ctx, const CallPtr& call, const std::string& username,
                      const std::string& normalized, const std::string& password);
 
+// The answer to a password check the gate did not admit (api/auth/password_gate.h).
+void answer_throttled(const CallPtr& call, int retry_after_s) {
+  Response r = problem(429, "rate_limited",
+                       "too many password attempts from this address or for this account; "
+                       "retry after the time in Retry-After");
+  r.header("Retry-After", std::to_string(retry_after_s));
+  call->answer(std::move(r));
+}
+
+// Runs `job` on the password workers if the gate admits a check from the
+// caller's address for `account`; else answers 429. The job gets the slot
+// (held until the job is done) to record the outcome in.
+void run_password_check(Context& ctx, const CallPtr& call, std::string_view account,
+                        std::function<void(PasswordGate::Slot&)> job) {
+  auto verdict = ctx.password_gate.admit(call->request.remote_address, account);
+  if (!verdict.slot)
+    return answer_throttled(call, verdict.retry_after_s);
+  std::shared_ptr<PasswordGate::Slot> slot = std::move(verdict.slot);
+  const size_t limit = PasswordGate::queue_limit(ctx.password_workers.capacity(), slot->suspect());
+  const bool queued =
+      ctx.password_workers.submit([slot, job = std::move(job)] { job(*slot); }, limit);
+  if (!queued)
+    call->answer(problem(503, "overloaded", "too many logins and registrations at once; retry"));
+}
+
 void register_user(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
@@ -110,7 +141,9 @@ void register_user(Context& ctx, const CallPtr& call) {
   const auto username = string_field(*body, "username");
   const auto email = string_field(*body, "email");
   const auto password = string_field(*body, "password");
-  std::vector<FieldError> errors;
+  Fields known(*body);
+  known.only({"username", "email", "password"});
+  std::vector<FieldError> errors = known.errors();
   if (!username)
     errors.push_back({"username", "is required (a string)"});
   else if (Status st = validate_username(*username); !st.is_ok())
@@ -122,18 +155,18 @@ void register_user(Context& ctx, const CallPtr& call) {
     errors.push_back({"email", st.fields().empty() ? st.message() : st.fields()[0].message});
   if (!password)
     errors.push_back({"password", "is required (a string)"});
-  else if (Status st = validate_password(*password); !st.is_ok())
+  else if (Status st = validate_new_password(*password, username.value_or(""), normalized);
+           !st.is_ok())
     errors.push_back({"password", st.fields().empty() ? st.message() : st.fields()[0].message});
   if (const auto key = call->request.header("idempotency-key"); key.size() > 255)
     errors.push_back({"Idempotency-Key", "must be at most 255 bytes"});
   if (!errors.empty())
     return call->answer(problem(422, "validation_failed", "the registration is not valid", errors));
-  const bool queued = ctx.password_workers.submit(
-      [&ctx, call, username = *username, normalized, password = *password] {
+  run_password_check(
+      ctx, call, "",
+      [&ctx, call, username = *username, normalized, password = *password](PasswordGate::Slot&) {
         finish_register(ctx, call, username, normalized, password);
       });
-  if (!queued)
-    call->answer(problem(503, "overloaded", "too many logins and registrations at once; retry"));
 }
 
 // The registration's first refresh token secret is derived from the server
@@ -171,7 +204,7 @@ std::string anonymous_idempotency_scope(std::string_view key, std::string_view e
 // The registration's session as its events in the log say it: the first
 // answer and every retry's are built the same way, so they are the same.
 void answer_registration(Context& ctx, const CallPtr& call, const CommandReply& r) {
-  Uuid user_id, token_id;
+  Uuid user_id, token_id, family_id;
   TimestampUs registered_at = 0;
   eventstore::LogQuery q;
   q.from_position = r.first_position;
@@ -181,8 +214,9 @@ void answer_registration(Context& ctx, const CallPtr& call, const CommandReply& 
       registered_at = ev.time_us();
       user_id = Uuid::parse(fb_string(ev.as<events::UserRegistered>()->user_id())).value_or(Uuid{});
     } else if (ev.type() == EventType::kRefreshTokenIssued) {
-      token_id =
-          Uuid::parse(fb_string(ev.as<events::RefreshTokenIssued>()->token_id())).value_or(Uuid{});
+      const auto* issued = ev.as<events::RefreshTokenIssued>();
+      token_id = Uuid::parse(fb_string(issued->token_id())).value_or(Uuid{});
+      family_id = Uuid::parse(fb_string(issued->family_id())).value_or(Uuid{});
     }
     return true;
   });
@@ -201,6 +235,7 @@ void answer_registration(Context& ctx, const CallPtr& call, const CommandReply& 
   RefreshToken refresh;
   refresh.user_id = user_id;
   refresh.token_id = token_id;
+  refresh.family_id = family_id;
   refresh.text = user_id.to_string() + "." + token_id.to_string() + "." +
                  registration_refresh_secret(ctx.jwt_secret, token_id);
   Response res = json_response(
@@ -252,6 +287,11 @@ void login(Context& ctx, const CallPtr& call) {
   const auto email = string_field(*body, "email");
   const auto username = string_field(*body, "username");
   const auto password = string_field(*body, "password");
+  Fields known(*body);
+  known.only({"email", "username", "password"});
+  if (!known.ok())
+    return call->answer(
+        problem(422, "validation_failed", "the login is not valid", known.errors()));
   if ((!email && !username) || !password) {
     return call->answer(problem(422, "validation_failed", "send email (or username) and password",
                                 {{email || username ? "password" : "email", "is required"}}));
@@ -259,8 +299,13 @@ void login(Context& ctx, const CallPtr& call) {
   auto users = ctx.model<projections::UsersReadModel>("users");
   auto user =
       email ? users->find_by_email(normalize_email(*email)) : users->find_by_username(*username);
-  const bool queued =
-      ctx.password_workers.submit([&ctx, call, user = std::move(user), password = *password] {
+  // Failures count against the account asked for, known or not (an
+  // unknown one is named by what was asked, so probing it is slowed too).
+  const std::string account =
+      user ? user->id : (email ? "?" + normalize_email(*email) : "?" + ascii_lower(*username));
+  run_password_check(
+      ctx, call, account,
+      [&ctx, call, user = std::move(user), password = *password](PasswordGate::Slot& slot) {
         // One answer for an unknown user and a wrong password: no account
         // probing (an unknown user costs a hash check too, so timing says nothing).
         static const std::string kDummy = [] {
@@ -269,18 +314,41 @@ void login(Context& ctx, const CallPtr& call) {
         }();
         const bool ok = user ? verify_password(user->password_hash, password)
                              : (verify_password(kDummy, password), false);
-        if (!ok)
+        if (!ok) {
+          slot.failed();
           return call->answer(problem(401, "unauthorized", "wrong email, username or password"));
+        }
+        slot.succeeded();
         start_session(ctx, call, 200, user_json(*user), user->role);
       });
-  if (!queued)
-    call->answer(problem(503, "overloaded", "too many logins and registrations at once; retry"));
+}
+
+// The family a rotation continued, from its event in the log (the token's
+// text does not name it): the new access token's session. Nil if unread.
+Uuid rotated_family(Context& ctx, const CommandReply& r) {
+  Uuid family;
+  eventstore::LogQuery q;
+  q.from_position = r.first_position;
+  q.to_position = r.last_position;
+  (void)ctx.store.scan(q, [&](const EventView& ev) {
+    if (ev.type() == EventType::kRefreshTokenRotated) {
+      family = Uuid::parse(fb_string(ev.as<events::RefreshTokenRotated>()->family_id()))
+                   .value_or(Uuid{});
+    }
+    return true;
+  });
+  return family;
 }
 
 void refresh(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
+  Fields known(*body);
+  known.only({"refresh_token"});
+  if (!known.ok())
+    return call->answer(
+        problem(422, "validation_failed", "the refresh is not valid", known.errors()));
   const auto text = string_field(*body, "refresh_token");
   const auto old = text ? parse_refresh_token(*text) : std::nullopt;
   if (!old)
@@ -302,8 +370,10 @@ void refresh(Context& ctx, const CallPtr& call) {
   // whole family.
   ctx.run(call, rotate, meta, "",
           [&ctx, user = *user, fresh](const CallPtr& call, const CommandReply& r) {
+            RefreshToken session = fresh;
+            session.family_id = rotated_family(ctx, r);
             call->answer(with_position(
-                json_response(200, session_json(ctx, user_json(user), user.role, fresh)),
+                json_response(200, session_json(ctx, user_json(user), user.role, session)),
                 r.last_position));
           });
 }
@@ -312,6 +382,11 @@ void logout(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
+  Fields known(*body);
+  known.only({"refresh_token"});
+  if (!known.ok())
+    return call->answer(
+        problem(422, "validation_failed", "the logout is not valid", known.errors()));
   const auto text = string_field(*body, "refresh_token");
   const auto token = text ? parse_refresh_token(*text) : std::nullopt;
   if (!token || token->user_id != call->who->user_id)

@@ -1,5 +1,7 @@
 #include "api/worker_pool.h"
 
+#include <algorithm>
+
 namespace orderly::api {
 
 WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
@@ -36,10 +38,10 @@ void WorkerPool::stop() {
   }
 }
 
-bool WorkerPool::submit(std::function<void()> job) {
+bool WorkerPool::submit(std::function<void()> job, size_t limit) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || jobs_.size() >= max_queued_)
+    if (stopping_ || jobs_.size() >= std::min(limit, max_queued_))
       return false;
     jobs_.push_back(std::move(job));
   }

@@ -17,7 +17,11 @@ class WorkerPool {
   WorkerPool(size_t threads, size_t max_queued);
   ~WorkerPool();
   // False (and `job` not run) when the queue is full or the pool stopping.
-  bool submit(std::function<void()> job);
+  bool submit(std::function<void()> job) { return submit(std::move(job), max_queued_); }
+  // The same, with the queue full for this job once it holds `limit` jobs
+  // (at most the pool's own bound): a share of the queue for some callers.
+  bool submit(std::function<void()> job, size_t limit);
+  size_t capacity() const { return max_queued_; }
   // Runs what is queued, then joins the threads; later submits are refused.
   void stop();
 

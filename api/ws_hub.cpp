@@ -7,6 +7,7 @@
 #include "core/json_writer.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
+#include "core/schemas/user_events_generated.h"
 #include "core/text.h"
 
 namespace orderly::api {
@@ -19,6 +20,7 @@ WsHub::WsHub(const eventstore::EventStore& log,
       nats_url_(std::move(nats_url)),
       subject_prefix_(std::move(subject_prefix)) {
   position_.store(log_->last_position());  // live from now on: history is in the API
+  deadline_thread_ = std::thread([this] { run_deadlines(); });
   if (!nats_url_.empty()) {
     auto follower = make_follower();
     if (follower->try_start()) {
@@ -35,12 +37,19 @@ WsHub::WsHub(std::function<std::optional<Uuid>(const Uuid&)> owner, std::string 
       owner_of_order_(std::move(owner)),
       nats_url_(std::move(nats_url)),
       subject_prefix_(std::move(subject_prefix)) {
+  deadline_thread_ = std::thread([this] { run_deadlines(); });
   follower_ = make_follower();
   follower_->start();  // retries in the background until NATS answers
 }
 
 WsHub::~WsHub() {
-  stopping_.store(true);
+  {
+    std::lock_guard lock(mu_);
+    stopping_.store(true);
+  }
+  deadline_cv_.notify_all();
+  if (deadline_thread_.joinable())
+    deadline_thread_.join();
   if (thread_.joinable())
     thread_.join();
   if (follower_)
@@ -68,12 +77,13 @@ std::unique_ptr<StreamFollower> WsHub::make_follower() {
 
 void WsHub::dispatch(const EventView& ev) {
   std::lock_guard order(dispatch_mu_);
+  end_sessions(ev);
   Message m = message_for(ev);
   const TimestampUs pushed_at = now_us();
   std::lock_guard lock(mu_);
   for (auto& [id, s] : subscribers_) {
-    const bool theirs = !m.owner.is_nil() && s.user == m.owner;
-    if (!s.all && !theirs)
+    const bool theirs = !m.owner.is_nil() && s.session.user == m.owner;
+    if (!s.session.all && !theirs)
       continue;
     if (!theirs || !recorder_) {  // an admin's view of others' events: not recorded
       s.sink->send(m.json);
@@ -100,23 +110,139 @@ void WsHub::record_pushes(std::shared_ptr<commands::WebSocketPushRecorder> recor
   recorder_ = std::move(recorder);
 }
 
-std::function<void()> WsHub::subscribe(const Uuid& user, bool all, std::shared_ptr<WsSink> sink) {
-  {
-    std::unique_lock lock(mu_);
-    size_t same_user = 0;
-    for (const auto& [id, s] : subscribers_)
-      same_user += s.user == user;
-    if (same_user >= kMaxClientsPerUser) {
-      lock.unlock();
-      sink->close(1013, "too many connections for this user");
-      return [] {};
+std::function<void()> WsHub::subscribe(const WsSession& session, std::shared_ptr<WsSink> sink) {
+  std::unique_lock lock(mu_);
+  size_t same_user = 0;
+  for (const auto& [id, s] : subscribers_)
+    same_user += s.session.user == session.user;
+  if (same_user >= kMaxClientsPerUser) {
+    lock.unlock();
+    sink->close(1013, "too many connections for this user");
+    return [] {};
+  }
+  const uint64_t id = next_id_++;
+  subscribers_[id] = {session, std::move(sink)};
+  if (session.expires_at > 0) {
+    deadlines_.emplace(session.expires_at, id);
+    lock.unlock();
+    deadline_cv_.notify_all();
+  }
+  return [this, id] {
+    std::lock_guard lock(mu_);
+    auto it = subscribers_.find(id);
+    if (it == subscribers_.end())
+      return;  // closed by the hub already
+    erase_deadline(it->second.session.expires_at, id);
+    subscribers_.erase(it);
+  };
+}
+
+void WsHub::erase_deadline(TimestampUs at, uint64_t id) {
+  auto [b, e] = deadlines_.equal_range(at);
+  for (auto it = b; it != e; ++it) {
+    if (it->second == id) {
+      deadlines_.erase(it);
+      return;
     }
-    const uint64_t id = next_id_++;
-    subscribers_[id] = {user, all, std::move(sink)};
-    return [this, id] {
-      std::lock_guard lock(mu_);
-      subscribers_.erase(id);
-    };
+  }
+}
+
+void WsHub::close_where(const std::function<bool(const Subscriber&)>& ends, const char* why) {
+  std::vector<std::shared_ptr<WsSink>> gone;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = subscribers_.begin(); it != subscribers_.end();) {
+      if (ends(it->second)) {
+        erase_deadline(it->second.session.expires_at, it->first);
+        gone.push_back(std::move(it->second.sink));
+        it = subscribers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& sink : gone)
+    sink->close(1008, why);  // policy violation: the credentials are no longer good
+}
+
+void WsHub::end_sessions(const EventView& ev) {
+  Uuid family;
+  const char* why = "";
+  switch (ev.type()) {
+    case EventType::kRefreshTokenRevoked:
+      family = fb_uuid(ev.as<events::RefreshTokenRevoked>()->family_id());
+      why = "the session was logged out";
+      break;
+    case EventType::kRefreshTokenFamilyRevoked:
+      family = fb_uuid(ev.as<events::RefreshTokenFamilyRevoked>()->family_id());
+      why = "the session was revoked";
+      break;
+    case EventType::kUserRoleChanged: {
+      const auto* e = ev.as<events::UserRoleChanged>();
+      if (fb_string(e->role()) == "admin")
+        return;
+      const Uuid user = fb_uuid(e->user_id());
+      close_where([&](const Subscriber& s) { return s.session.all && s.session.user == user; },
+                  "scope=all is for admins");
+      return;
+    }
+    default:
+      return;
+  }
+  if (family.is_nil())
+    return;  // an event from before issue 19 names no family
+  {
+    std::lock_guard lock(mu_);
+    const TimestampUs now = now_us();
+    const TimestampUs keep =
+        std::chrono::duration_cast<std::chrono::microseconds>(remember_ended_).count();
+    while (!ended_order_.empty() &&
+           (ended_order_.front().first + keep < now || ended_order_.size() >= kMaxEndedSessions)) {
+      ended_.erase(ended_order_.front().second);
+      ended_order_.pop_front();
+    }
+    if (ended_.insert(family).second)
+      ended_order_.emplace_back(now, family);
+  }
+  close_where([&](const Subscriber& s) { return s.session.family == family; }, why);
+}
+
+bool WsHub::session_ended(const Uuid& family) const {
+  std::lock_guard lock(mu_);
+  return !family.is_nil() && ended_.contains(family);
+}
+
+void WsHub::remember_ended_sessions_for(std::chrono::seconds remember) {
+  std::lock_guard lock(mu_);
+  remember_ended_ = remember;
+}
+
+void WsHub::run_deadlines() {
+  std::unique_lock lock(mu_);
+  while (!stopping_.load()) {
+    if (deadlines_.empty()) {
+      deadline_cv_.wait(lock);
+      continue;
+    }
+    const TimestampUs next = deadlines_.begin()->first;
+    const TimestampUs now = now_us();
+    if (next > now) {
+      deadline_cv_.wait_for(lock, std::chrono::microseconds(next - now));
+      continue;
+    }
+    std::vector<std::shared_ptr<WsSink>> gone;
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+      auto it = subscribers_.find(deadlines_.begin()->second);
+      if (it != subscribers_.end()) {
+        gone.push_back(std::move(it->second.sink));
+        subscribers_.erase(it);
+      }
+      deadlines_.erase(deadlines_.begin());
+    }
+    lock.unlock();
+    for (auto& sink : gone)
+      sink->close(1008, "the access token expired");
+    lock.lock();
   }
 }
 
@@ -124,7 +250,7 @@ size_t WsHub::clients_of(const Uuid& user) const {
   std::lock_guard lock(mu_);
   size_t n = 0;
   for (const auto& [id, s] : subscribers_)
-    n += s.user == user;
+    n += s.session.user == user;
   return n;
 }
 
@@ -133,6 +259,7 @@ void WsHub::close_all() {
   {
     std::lock_guard lock(mu_);
     gone.swap(subscribers_);
+    deadlines_.clear();
   }
   for (auto& [id, s] : gone)
     s.sink->close(1001, "the server is shutting down");

@@ -15,12 +15,24 @@
 // from feeding itself: a batch of outcomes concerns nobody, so pushing it
 // to ?scope=all feeds records nothing.
 //
+// A connection lives no longer than the access token it was opened with
+// (WsSession): it is closed with 1008 at the token's `exp`, when the
+// token's session (refresh-token family) ends (logout, or revoked on
+// reuse), and a ?scope=all feed when its admin is demoted. The feed learns
+// the last two from the events it follows. There is no deactivation of
+// users in the engine yet, so nothing to close for it.
+//
 // Thread safety: subscribe/unsubscribe from any thread.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
 
+#include <absl/container/flat_hash_set.h>
+
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,6 +45,14 @@
 #include "projections/orders.h"
 
 namespace orderly::api {
+
+// Who a connection is for, from the access token it was opened with.
+struct WsSession {
+  Uuid user;
+  bool all = false;            // ?scope=all (an admin's)
+  Uuid family;                 // the token's session; nil: unknown (older tokens)
+  TimestampUs expires_at = 0;  // the token's exp; 0: none
+};
 
 class WsHub {
  public:
@@ -55,7 +75,15 @@ class WsHub {
 
   // Returns the unsubscribe. A user's connection beyond kMaxClientsPerUser
   // is closed at once (1013, try again later).
-  std::function<void()> subscribe(const Uuid& user, bool all, std::shared_ptr<WsSink> sink);
+  std::function<void()> subscribe(const WsSession& session, std::shared_ptr<WsSink> sink);
+  std::function<void()> subscribe(const Uuid& user, bool all, std::shared_ptr<WsSink> sink) {
+    return subscribe(WsSession{user, all, Uuid{}, 0}, std::move(sink));
+  }
+  // True when `family` was ended (logout, reuse) since the hub started and
+  // within the last `remember` (set it to the access tokens' lifetime): an
+  // access token of that session may not open a new connection.
+  bool session_ended(const Uuid& family) const;
+  void remember_ended_sessions_for(std::chrono::seconds remember);
   size_t clients() const;
   size_t clients_of(const Uuid& user) const;
   // Closes every connection (1001 going away) and forgets them: at shutdown.
@@ -75,25 +103,44 @@ class WsHub {
   Message message_for(const EventView& ev);
 
  private:
+  struct Subscriber {
+    WsSession session;
+    std::shared_ptr<WsSink> sink;
+  };
+
   void run();
   std::unique_ptr<StreamFollower> make_follower();
   void dispatch(const EventView& ev);
+  // Closes the connections an event ends (logout, revocation, demotion).
+  void end_sessions(const EventView& ev);
+  // Closes the connections `ends` picks, with 1008 and `why`.
+  void close_where(const std::function<bool(const Subscriber&)>& ends, const char* why);
+  // Closes connections whose token has expired, until the hub stops.
+  void run_deadlines();
+  // REQUIRES: mu_ held.
+  void erase_deadline(TimestampUs at, uint64_t id);
+
+  // Ended sessions remembered at most (session_ended): a bound however
+  // many logouts happen within the access tokens' lifetime.
+  static constexpr size_t kMaxEndedSessions = 100'000;
 
   const eventstore::EventStore* log_;  // null: NATS only
   std::function<std::optional<Uuid>(const Uuid&)> owner_of_order_;
   absl::flat_hash_map<Uuid, Uuid, UuidHash> order_owner_, payment_owner_;
   mutable std::mutex mu_;
-  struct Subscriber {
-    Uuid user;
-    bool all;
-    std::shared_ptr<WsSink> sink;
-  };
-  std::unordered_map<uint64_t, Subscriber> subscribers_;       // guarded by mu_
+  std::unordered_map<uint64_t, Subscriber> subscribers_;  // guarded by mu_
+  std::multimap<TimestampUs, uint64_t> deadlines_;        // guarded by mu_: exp -> id
+  std::condition_variable deadline_cv_;                   // deadlines_ changed, or stop
+  // Sessions ended lately, oldest first (session_ended).
+  std::deque<std::pair<TimestampUs, Uuid>> ended_order_;       // guarded by mu_
+  absl::flat_hash_set<Uuid, UuidHash> ended_;                  // guarded by mu_
+  std::chrono::seconds remember_ended_{900};                   // guarded by mu_
   std::shared_ptr<commands::WebSocketPushRecorder> recorder_;  // guarded by mu_
   uint64_t next_id_ = 1;
   std::atomic<uint64_t> position_{0};
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+  std::thread deadline_thread_;
   std::string nats_url_, subject_prefix_;
   // Set in the constructors, before any other thread can look.
   std::unique_ptr<StreamFollower> follower_;

@@ -205,6 +205,7 @@ struct CommandProcessor::Impl {
       stat_expired{0};
   bool expiries_left = false;  // the last batch stopped at kMaxExpiriesPerBatch
   std::atomic<uint64_t> max_decide_us{0}, max_write_us{0}, max_slot_wait_us{0};
+  std::atomic<uint64_t> refresh_tokens{0};  // state.refresh_tokens, for stats()
 
   static void note_max(std::atomic<uint64_t>& max, std::chrono::steady_clock::time_point since) {
     const auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -298,6 +299,7 @@ Status CommandProcessor::Impl::rebuild() {
     snapshot_note = std::move(note);
   }
   rebuilt_events = n;
+  refresh_tokens = state.refresh_tokens;
   rebuild_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rebuild_needed = false;
   return st;
@@ -632,6 +634,7 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
 
   stat_batches.fetch_add(1, std::memory_order_relaxed);
   stat_events.fetch_add(n_events, std::memory_order_relaxed);
+  refresh_tokens.store(state.refresh_tokens, std::memory_order_relaxed);
   note_max(max_decide_us, decide_start);
   const auto write_start = std::chrono::steady_clock::now();
   // All or nothing: later commands of the batch were decided on top of
@@ -809,6 +812,7 @@ ProcessorStats CommandProcessor::stats() const {
   s.max_decide_us = impl_->max_decide_us.load();
   s.max_write_us = impl_->max_write_us.load();
   s.max_slot_wait_us = impl_->max_slot_wait_us.load();
+  s.refresh_tokens = impl_->refresh_tokens.load();
   s.rebuilt_events = impl_->rebuilt_events.load();
   s.rebuild_seconds = impl_->rebuild_seconds.load();
   s.snapshot_load_seconds = impl_->snapshot_load_seconds.load();

@@ -97,6 +97,9 @@ struct ProcessorStats {
   uint64_t max_decide_us = 0;
   uint64_t max_write_us = 0;
   uint64_t max_slot_wait_us = 0;
+  // Refresh tokens the writer remembers (commands/user.h bounds them per
+  // session): flat while one session refreshes, however often.
+  uint64_t refresh_tokens = 0;
 };
 
 class CommandProcessor {

@@ -33,6 +33,7 @@ void for_each_line(ShopState& s, const OrderState& o, void (*effect)(ProductStat
 void apply_user(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) {
   UserState& u = s.users[id];
   ++u.version;
+  const size_t tokens_before = u.tokens.size();
   switch (type) {
     case EventType::kUserRegistered: {
       const auto* e = as<events::UserRegistered>(p);
@@ -48,39 +49,28 @@ void apply_user(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) 
       break;
     case EventType::kRefreshTokenIssued: {
       const auto* e = as<events::RefreshTokenIssued>(p);
-      u.tokens[uuid_of(e->token_id())] = {uuid_of(e->family_id()), fb_string(e->token_hash()),
-                                          e->expires_at_us(), TokenStatus::kActive};
+      evolve_token_issued(u, uuid_of(e->token_id()), uuid_of(e->family_id()),
+                          fb_string(e->token_hash()), e->expires_at_us(), e->issued_at_us());
       break;
     }
     case EventType::kRefreshTokenRotated: {
       const auto* e = as<events::RefreshTokenRotated>(p);
-      const Uuid family = uuid_of(e->family_id());
-      if (auto it = u.tokens.find(uuid_of(e->old_token_id())); it != u.tokens.end()) {
-        // The hash stays: a reuse is only recognised from the real token.
-        it->second.status = TokenStatus::kRotated;
-      }
-      u.tokens[uuid_of(e->new_token_id())] = {family, fb_string(e->new_token_hash()),
-                                              e->expires_at_us(), TokenStatus::kActive};
+      evolve_token_rotated(u, uuid_of(e->family_id()), uuid_of(e->old_token_id()),
+                           uuid_of(e->new_token_id()), fb_string(e->new_token_hash()),
+                           e->expires_at_us(), e->issued_at_us());
       break;
     }
     case EventType::kRefreshTokenRevoked:
-      if (auto it = u.tokens.find(uuid_of(as<events::RefreshTokenRevoked>(p)->token_id()));
-          it != u.tokens.end()) {
-        it->second.status = TokenStatus::kRevoked;
-      }
+      evolve_token_revoked(u, uuid_of(as<events::RefreshTokenRevoked>(p)->token_id()));
       break;
-    case EventType::kRefreshTokenFamilyRevoked: {
-      const Uuid family = uuid_of(as<events::RefreshTokenFamilyRevoked>(p)->family_id());
-      u.revoked_families.insert(family);
-      for (auto& [tid, t] : u.tokens) {
-        if (t.family_id == family)
-          t.status = TokenStatus::kRevoked;
-      }
+    case EventType::kRefreshTokenFamilyRevoked:
+      evolve_family_revoked(u, uuid_of(as<events::RefreshTokenFamilyRevoked>(p)->family_id()));
       break;
-    }
     default:
       break;
   }
+  // The count of refresh tokens held, kept with each change (a metric).
+  s.refresh_tokens = s.refresh_tokens + u.tokens.size() - tokens_before;
 }
 
 void apply_product(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) {

@@ -45,6 +45,9 @@ struct ShopState {
   std::unordered_map<std::string, Uuid> usernames;  // lower-case
   std::unordered_map<std::string, Uuid> emails;
   NotificationMap notifications;
+  // Refresh tokens remembered across users (commands/user.h bounds them):
+  // a gauge for /metrics. Derived: recounted when a snapshot is loaded.
+  size_t refresh_tokens = 0;
   uint64_t position = 0;  // the last log position folded in
 };
 

@@ -24,6 +24,7 @@ constexpr size_t kExpiryMin = kU64 + kUuid;
 constexpr size_t kIndexEntryMin = kBytes + kUuid;  // skus, usernames, emails
 constexpr size_t kUuidPairMin = kUuid + kUuid;     // open_payment_by_order
 constexpr size_t kTokenMin = kUuid + kUuid + kBytes + kU64 + kU8;
+constexpr size_t kFamilyMin = kUuid + kUuid + kU64 + kU8 + kCount;
 constexpr size_t kCartLineMin = kUuid + 2 * kU64;
 constexpr size_t kProductMin = kUuid + 3 * kBytes + 4 * kU64 + kU8;
 constexpr size_t kOrderMin = kUuid + 2 * kUuid + 3 * kU64 + kCount + kU32 + kU8;
@@ -169,20 +170,6 @@ void get_map(BinaryReader& in, size_t min_entry, Map& map, GetValue get_value) {
   }
 }
 
-void put_set(BinaryWriter& out, const UuidSet& set) {
-  out.count(set.size());
-  for (const Uuid& id : set)
-    out.uuid(id);
-}
-void get_set(BinaryReader& in, UuidSet& set) {
-  const size_t n = in.count(kUuid);
-  set.reserve(n);
-  for (size_t i = 0; i < n && in.ok(); ++i) {
-    if (!set.insert(in.uuid()).second)
-      in.fail();  // an id twice: damage
-  }
-}
-
 void put_expiries(BinaryWriter& out, const ExpiryQueue& queue) {
   const ExpiryHeap& heap = queue.*ExpiryAccess::kHeap;
   out.count(heap.size());
@@ -288,13 +275,34 @@ void get_token(BinaryReader& in, RefreshTokenState& t) {
   t.status = get_enum(in, TokenStatus::kRevoked);
 }
 
+void put_family(BinaryWriter& out, const RefreshFamilyState& f) {
+  out.uuid(f.current);
+  out.i64(f.expires_at);
+  out.u8(f.revoked ? 1 : 0);
+  out.count(f.rotated.size());
+  for (const Uuid& t : f.rotated)
+    out.uuid(t);
+}
+void get_family(BinaryReader& in, RefreshFamilyState& f) {
+  f.current = in.uuid();
+  f.expires_at = in.i64();
+  const uint8_t revoked = in.u8();
+  if (revoked > 1)
+    in.fail();
+  f.revoked = revoked == 1;
+  const size_t n = in.count(kUuid);
+  f.rotated.reserve(n);
+  for (size_t i = 0; i < n; ++i)
+    f.rotated.push_back(in.uuid());
+}
+
 void put_user(BinaryWriter& out, const UserState& u) {
   out.bytes(u.username);
   out.bytes(u.email);
   out.bytes(u.role);
   out.u32(u.version);
   put_map(out, u.tokens, put_token);
-  put_set(out, u.revoked_families);
+  put_map(out, u.families, put_family);
 }
 void get_user(BinaryReader& in, UserState& u) {
   u.username = in.bytes();
@@ -302,7 +310,7 @@ void get_user(BinaryReader& in, UserState& u) {
   u.role = in.bytes();
   u.version = in.u32();
   get_map(in, kTokenMin, u.tokens, get_token);
-  get_set(in, u.revoked_families);
+  get_map(in, kFamilyMin, u.families, get_family);
 }
 
 void put_notification(BinaryWriter& out, const NotificationState& n) {
@@ -334,7 +342,7 @@ size_t size_hint(const ShopState& s) {
   size_t families = 0;
   for (const auto& [id, u] : s.users) {
     tokens += u.tokens.size();
-    families += u.revoked_families.size();
+    families += u.families.size();
   }
   const size_t records =
       s.products.size() * (kProductMin + 2 * kStringGuess) + s.orders.size() * kOrderMin +
@@ -342,7 +350,7 @@ size_t size_hint(const ShopState& s) {
       s.open_payment_by_order.size() * kUuidPairMin +
       s.users.size() * (kUserMin + 3 * kStringGuess) + s.notifications.size() * kNotificationMin +
       (s.skus.size() + s.usernames.size() + s.emails.size()) * (kIndexEntryMin + kStringGuess);
-  return records + lines * kLineMin + tokens * (kTokenMin + kStringGuess) + families * kUuid;
+  return records + lines * kLineMin + tokens * (kTokenMin + kStringGuess) + families * kFamilyMin;
 }
 
 }  // namespace
@@ -383,6 +391,8 @@ Status load_state(BinaryReader& in, ShopState& s) {
   get_map(in, kIndexEntryMin, s.usernames, get_uuid);
   get_map(in, kIndexEntryMin, s.emails, get_uuid);
   get_map(in, kNotificationMin, s.notifications, get_notification);
+  for (const auto& [id, u] : s.users)
+    s.refresh_tokens += u.tokens.size();
   // What follows belongs to the caller (the processor's idempotency keys).
   if (!in.ok())
     return Status::corruption(std::string(kWhat) + " is damaged or of another format");

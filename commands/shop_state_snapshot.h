@@ -7,10 +7,10 @@
 // again from the aggregates, and the expiry queue with its stale entries
 // (which ones are left depends on when the writer popped them, not on the log).
 //
-// Layout (format 2), in order: u32 format, u64 position, then each part as
+// Layout (format 3), in order: u32 format, u64 position, then each part as
 // an element count followed by its elements: products, skus, orders,
 // expiries (the heap array as is), carts, payments, open_payment_by_order,
-// users (each with its tokens and revoked families), usernames, emails,
+// users (each with its remembered tokens and its token families), usernames, emails,
 // notifications. Map iteration order is not part of the format.
 #pragma once
 
@@ -25,7 +25,9 @@ namespace orderly::commands {
 // Bump on any layout change: an older snapshot is then refused, and the
 // writer folds the whole log as it did before snapshots.
 // 2: product currency, order paid_by and placed_at, cart line prices.
-inline constexpr uint32_t kSnapshotFormat = 2;
+// 3: a user's refresh-token families (commands/user.h) instead of the set
+//    of revoked ones; only the tokens reuse detection needs.
+inline constexpr uint32_t kSnapshotFormat = 3;
 
 // Saves the whole writer state (every map, index, the expiry queue and
 // `position`).

@@ -111,7 +111,7 @@ Status decide_register_user(const UserState* existing, bool username_taken, bool
                return events::CreateRefreshTokenIssuedDirect(
                    b, c.user_id.to_string().c_str(), c.session_token_id.to_string().c_str(),
                    c.session_family_id.to_string().c_str(), c.session_token_hash.c_str(),
-                   c.session_expires_at);
+                   c.session_expires_at, meta.now);
              });
   }
   return Status::ok();
@@ -143,13 +143,13 @@ Status decide_issue_refresh_token(const UserState* u, const IssueRefreshToken& c
     return user_not_found(c.user_id);
   if (c.token_hash.empty() || c.expires_at <= meta.now)
     return Status::invalid_argument("bad refresh token");
-  if (u->tokens.count(c.token_id))
+  if (u->tokens.count(c.token_id) || u->families.count(c.family_id))
     return Status::already_exists("refresh token id reused");
   out.emit(Aggregate::kUser, c.user_id, EventType::kRefreshTokenIssued,
            [&](flatbuffers::FlatBufferBuilder& b) {
              return events::CreateRefreshTokenIssuedDirect(
                  b, c.user_id.to_string().c_str(), c.token_id.to_string().c_str(),
-                 c.family_id.to_string().c_str(), c.token_hash.c_str(), c.expires_at);
+                 c.family_id.to_string().c_str(), c.token_hash.c_str(), c.expires_at, meta.now);
            });
   return Status::ok();
 }
@@ -174,7 +174,9 @@ Status decide_rotate_refresh_token(const UserState* u, const RotateRefreshToken&
   // Only the holder of the token may use it (or set off reuse detection).
   if (!same_hash(t.token_hash, c.presented_hash))
     return Status::unauthorized("invalid refresh token");
-  if (u->revoked_families.count(t.family_id) || t.status == TokenStatus::kRevoked) {
+  auto family = u->families.find(t.family_id);
+  if ((family != u->families.end() && family->second.revoked) ||
+      t.status == TokenStatus::kRevoked) {
     return Status::unauthorized("refresh token revoked");
   }
   if (t.status == TokenStatus::kRotated) {
@@ -191,7 +193,7 @@ Status decide_rotate_refresh_token(const UserState* u, const RotateRefreshToken&
              return events::CreateRefreshTokenRotatedDirect(
                  b, c.user_id.to_string().c_str(), t.family_id.to_string().c_str(),
                  c.old_token_id.to_string().c_str(), c.new_token_id.to_string().c_str(),
-                 c.new_token_hash.c_str(), c.expires_at);
+                 c.new_token_hash.c_str(), c.expires_at, meta.now);
            });
   return Status::ok();
 }
@@ -209,10 +211,106 @@ Status decide_revoke_refresh_token(const UserState* u, const RevokeRefreshToken&
     return Status::ok();  // logging out twice is fine
   out.emit(Aggregate::kUser, c.user_id, EventType::kRefreshTokenRevoked,
            [&](flatbuffers::FlatBufferBuilder& b) {
-             return events::CreateRefreshTokenRevokedDirect(b, c.user_id.to_string().c_str(),
-                                                            c.token_id.to_string().c_str());
+             return events::CreateRefreshTokenRevokedDirect(
+                 b, c.user_id.to_string().c_str(), c.token_id.to_string().c_str(),
+                 it->second.family_id.to_string().c_str());
            });
   return Status::ok();
+}
+
+namespace {
+
+// Forgets a family and every token of it still remembered.
+void forget_family(UserState& u, UuidMap<RefreshFamilyState>::iterator it) {
+  u.tokens.erase(it->second.current);
+  for (const Uuid& t : it->second.rotated)
+    u.tokens.erase(t);
+  u.families.erase(it);
+}
+
+// Families that ended by `now`; then, past kMaxFamiliesPerUser, the one that
+// would end first (never `keep`, the one just issued).
+void prune_families(UserState& u, TimestampUs now, const Uuid& keep) {
+  if (now > 0) {
+    for (auto it = u.families.begin(); it != u.families.end();) {
+      auto next = std::next(it);
+      if (it->second.expires_at <= now && it->first != keep)
+        forget_family(u, it);
+      it = next;
+    }
+  }
+  while (u.families.size() > kMaxFamiliesPerUser) {
+    auto first = u.families.end();
+    for (auto it = u.families.begin(); it != u.families.end(); ++it) {
+      if (it->first != keep &&
+          (first == u.families.end() || it->second.expires_at < first->second.expires_at ||
+           (it->second.expires_at == first->second.expires_at && it->first < first->first)))
+        first = it;
+    }
+    forget_family(u, first);
+  }
+}
+
+// A revoked family keeps its remembered tokens, all revoked (bounded:
+// kRememberedRotations + 1), until it expires: logging out with any of them
+// again is fine, and none of them works.
+void revoke_all(UserState& u, const RefreshFamilyState& f) {
+  for (const Uuid& t : f.rotated) {
+    if (auto it = u.tokens.find(t); it != u.tokens.end())
+      it->second.status = TokenStatus::kRevoked;
+  }
+  if (auto it = u.tokens.find(f.current); it != u.tokens.end())
+    it->second.status = TokenStatus::kRevoked;
+}
+
+}  // namespace
+
+void evolve_token_issued(UserState& u, const Uuid& token, const Uuid& family, std::string hash,
+                         TimestampUs expires_at, TimestampUs issued_at) {
+  u.tokens[token] = {family, std::move(hash), expires_at, TokenStatus::kActive};
+  RefreshFamilyState& f = u.families[family];
+  f.current = token;
+  f.expires_at = expires_at;
+  prune_families(u, issued_at, family);
+}
+
+void evolve_token_rotated(UserState& u, const Uuid& family, const Uuid& old_token,
+                          const Uuid& new_token, std::string hash, TimestampUs expires_at,
+                          TimestampUs issued_at) {
+  RefreshFamilyState& f = u.families[family];
+  if (auto it = u.tokens.find(old_token); it != u.tokens.end()) {
+    // The hash stays: a reuse is only recognised from the real token.
+    it->second.status = TokenStatus::kRotated;
+    f.rotated.push_back(old_token);
+  }
+  if (f.rotated.size() > kRememberedRotations) {
+    u.tokens.erase(f.rotated.front());
+    f.rotated.erase(f.rotated.begin());
+  }
+  u.tokens[new_token] = {family, std::move(hash), expires_at, TokenStatus::kActive};
+  f.current = new_token;
+  f.expires_at = expires_at;
+  prune_families(u, issued_at, family);
+}
+
+void evolve_token_revoked(UserState& u, const Uuid& token) {
+  auto it = u.tokens.find(token);
+  if (it == u.tokens.end())
+    return;
+  it->second.status = TokenStatus::kRevoked;
+  auto f = u.families.find(it->second.family_id);
+  if (f != u.families.end() && f->second.current == token) {
+    f->second.revoked = true;  // its newest token is gone: the session is over
+    revoke_all(u, f->second);
+  }
+}
+
+void evolve_family_revoked(UserState& u, const Uuid& family) {
+  auto f = u.families.find(family);
+  if (f == u.families.end())
+    return;
+  f->second.revoked = true;
+  revoke_all(u, f->second);
 }
 
 }  // namespace orderly::commands

@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "commands/command.h"
 #include "commands/event_sink.h"
@@ -22,6 +23,7 @@
 
 namespace orderly::commands {
 
+// DO NOT CHANGE the values: they are in the writer snapshot.
 enum class TokenStatus : uint8_t { kActive, kRotated, kRevoked };
 
 struct RefreshTokenState {
@@ -31,14 +33,46 @@ struct RefreshTokenState {
   TokenStatus status = TokenStatus::kActive;
 };
 
+// One login's chain of refresh tokens, as much of it as reuse detection
+// needs: the newest token, and the last kRememberedRotations retired ones
+// (a retired token is recognised, and revokes the family, only from its
+// real secret, so each keeps its hash). Older retired tokens are forgotten:
+// presenting one is refused as unknown, without revoking the family.
+struct RefreshFamilyState {
+  Uuid current;                // the newest token
+  TimestampUs expires_at = 0;  // the newest token's: the family ends then
+  bool revoked = false;        // logged out, or revoked on reuse
+  std::vector<Uuid> rotated;   // retired tokens still remembered, oldest first
+};
+
+inline constexpr size_t kRememberedRotations = 8;
+// Sessions (families) one user keeps at most; a login beyond it ends the
+// session that would expire first.
+inline constexpr size_t kMaxFamiliesPerUser = 64;
+
 struct UserState {
   std::string username;
   std::string email;
   std::string role = "customer";
   uint32_t version = 0;
+  // The families' remembered tokens: memory stays bounded by the sessions
+  // a user has, not by how often they refresh. A family goes when it
+  // expires (forgotten at the user's next token event after that); a
+  // revoked one keeps its remembered tokens, revoked, until then (logging
+  // out twice is fine).
   UuidMap<RefreshTokenState> tokens;
-  UuidSet revoked_families;
+  UuidMap<RefreshFamilyState> families;
 };
+
+// evolve for the refresh-token events (shop_state.cpp's apply calls them).
+// `issued_at` 0 (events before issue 19): nothing is pruned by time.
+void evolve_token_issued(UserState& u, const Uuid& token, const Uuid& family, std::string hash,
+                         TimestampUs expires_at, TimestampUs issued_at);
+void evolve_token_rotated(UserState& u, const Uuid& family, const Uuid& old_token,
+                          const Uuid& new_token, std::string hash, TimestampUs expires_at,
+                          TimestampUs issued_at);
+void evolve_token_revoked(UserState& u, const Uuid& token);
+void evolve_family_revoked(UserState& u, const Uuid& family);
 
 using UserMap = BigUuidMap<UserState>;
 

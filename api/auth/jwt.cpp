@@ -43,6 +43,8 @@ std::string hmac_sha256(std::string_view data, std::string_view secret) {
 std::string sign_jwt(const AccessClaims& c, std::string_view secret) {
   static const std::string kHeader = base64url(R"({"alg":"HS256","typ":"JWT"})");
   json::object payload{{"sub", c.sub}, {"role", c.role}, {"iat", c.iat}, {"exp", c.exp}};
+  if (!c.sid.empty())
+    payload["sid"] = c.sid;
   std::string signing_input = kHeader + "." + base64url(json::serialize(payload));
   return signing_input + "." + base64url(hmac_sha256(signing_input, secret));
 }
@@ -80,6 +82,8 @@ Result<AccessClaims> verify_jwt(std::string_view token, std::string_view secret,
     c.role = json::value_to<std::string>(o.at("role"));
     c.iat = o.contains("iat") ? o.at("iat").to_number<int64_t>() : 0;
     c.exp = o.at("exp").to_number<int64_t>();
+    if (const auto* sid = o.if_contains("sid"); sid && sid->is_string())
+      c.sid = std::string(sid->as_string());
     if (c.exp <= now_s)
       return bad("the access token has expired");
     // RFC 7519 4.1.5: never accepted before its not-before time.

@@ -9,6 +9,7 @@
 
 #include "api/cli/commands.h"
 #include "commands/password.h"
+#include "commands/password_policy.h"
 #include "commands/processor.h"
 #include "core/digest.h"
 #include "core/ids.h"
@@ -216,6 +217,13 @@ int run_create_admin(const CommonOptions& common, const CreateUserOptions& o) {
   }
   while (!password->empty() && (password->back() == '\n' || password->back() == '\r'))
     password->pop_back();
+  // The rules a registration's password meets (commands/password_policy.h).
+  if (Status st = commands::validate_new_password(*password, o.username,
+                                                  commands::normalize_email(o.email));
+      !st.is_ok()) {
+    std::fprintf(stderr, "orderly admin create-user: %s\n", st.to_string().c_str());
+    return kExitUsage;
+  }
   auto hash = commands::hash_password(*password);
   if (!hash) {
     std::fprintf(stderr, "orderly admin create-user: %s\n", hash.status().to_string().c_str());

@@ -44,6 +44,8 @@ std::optional<int64_t> parse_duration_us(std::string_view text) {
     return n * 60'000'000;
   if (unit == "h")
     return n * 3'600'000'000LL;
+  if (unit == "d")
+    return n * 86'400'000'000LL;
   return std::nullopt;
 }
 
@@ -65,6 +67,13 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   auto trusted_proxies = api::TrustedProxies::parse(serve.trusted_proxies);
   if (!trusted_proxies) {
     log->error("{}", trusted_proxies.status().message());
+    return kExitUsage;
+  }
+  const auto access_ttl = parse_duration_us(serve.access_token_ttl);
+  const auto refresh_ttl = parse_duration_us(serve.refresh_token_ttl);
+  // Whole seconds: a JWT's exp is in seconds.
+  if (!access_ttl || !refresh_ttl || *access_ttl < 1'000'000 || *refresh_ttl < 1'000'000) {
+    log->error("--access-token-ttl and --refresh-token-ttl must be at least 1s, like 15m or 7d");
     return kExitUsage;
   }
   const EmailFlags email_flags{serve.smtp_url, serve.smtp_tls, serve.smtp_ca_file, serve.mail_from,
@@ -175,6 +184,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   auto analytics = std::make_unique<commands::AnalyticsRecorder>(**processor);
   api::ApiOptions api_options;
   api_options.reservation_ttl_us = *ttl;
+  api_options.access_ttl_s = *access_ttl / 1'000'000;
+  api_options.refresh_ttl_s = *refresh_ttl / 1'000'000;
   api_options.currency = common.currency;
   api_options.rate_limit_ip = *rate_ip;
   api_options.rate_limit_user = *rate_user;

@@ -21,6 +21,8 @@ struct ServeOptions {
   std::string http_address = "127.0.0.1:8080";
   std::string jwt_secret_file;  // "" = <data-dir>/jwt.secret, generated once
   std::string reservation_ttl = "15m";
+  std::string access_token_ttl = "15m";  // a JWT's life; a WebSocket closes at its end
+  std::string refresh_token_ttl = "7d";  // a session's life without a refresh
   std::string rate_limit_ip = "1000/s";
   std::string rate_limit_user = "100/s";
   bool no_demo = false;
@@ -55,7 +57,7 @@ struct NotifyOptions {
   std::string http_address = "127.0.0.1:8081";           // websocket
 };
 
-// "15m", "30s", "2h", "500ms" -> microseconds; nullopt when malformed.
+// "15m", "30s", "2h", "7d", "500ms" -> microseconds; nullopt when malformed.
 std::optional<int64_t> parse_duration_us(std::string_view text);
 
 // Exit statuses shared by every subcommand.

@@ -60,6 +60,16 @@ int main(int argc, char** argv) {
       ->envname("ORDERLY_RESERVATION_TTL")
       ->capture_default_str();
   serve_cmd
+      ->add_option("--access-token-ttl", serve.access_token_ttl,
+                   "How long an access token (JWT) is valid, at least 1s (e.g. 15m, 30s)")
+      ->envname("ORDERLY_ACCESS_TOKEN_TTL")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--refresh-token-ttl", serve.refresh_token_ttl,
+                   "How long a refresh token is valid, at least 1s (e.g. 7d, 12h)")
+      ->envname("ORDERLY_REFRESH_TOKEN_TTL")
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--rate-limit-ip", serve.rate_limit_ip,
                    "Requests per client address (N/s, N/m; 0 = off; burst 2x)")
       ->envname("ORDERLY_RATE_LIMIT_IP")

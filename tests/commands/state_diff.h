@@ -80,8 +80,15 @@ inline std::string diff_states(const commands::ShopState& a, const commands::Sho
   }
   for (const auto& [id, u] : a.users) {
     const auto& v = b.users.find(id)->second;
-    if (u.username != v.username || u.revoked_families != v.revoked_families)
+    if (u.username != v.username || u.families.size() != v.families.size())
       return "user " + id.to_string() + " differs";
+    for (const auto& [family, f] : u.families) {
+      auto it = v.families.find(family);
+      if (it == v.families.end() || it->second.current != f.current ||
+          it->second.expires_at != f.expires_at || it->second.revoked != f.revoked ||
+          it->second.rotated != f.rotated)
+        return "refresh token family " + family.to_string() + " differs";
+    }
     for (const auto& [token, t] : u.tokens) {
       auto it = v.tokens.find(token);
       if (it == v.tokens.end() || it->second.family_id != t.family_id ||

@@ -150,6 +150,12 @@ TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, 
                                        R"({"refresh_token":")" + ada.refresh_token + R"("})"))
             .status == 401);
   const Session named = ServerUnderTest::session_of(by_name);
+  // A token in a URL (the WebSocket feed takes one there), while its
+  // session is live (a logged-out session's token opens no feed).
+  {
+    WsClient feed(server.port, "/ws/notifications?access_token=" + named.access_token);
+    CHECK(feed.status() == 101);
+  }
   CHECK(j.keep("logout", c.send("POST", "/api/auth/logout", named.access_token,
                                 R"({"refresh_token":")" + named.refresh_token + R"("})"))
             .status == 204);
@@ -172,11 +178,6 @@ TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, 
   CHECK(j.keep("refresh as bearer", c.send("GET", "/api/auth/me", named.refresh_token)).status ==
         401);
   CHECK(j.keep("me", c.send("GET", "/api/auth/me", named.access_token)).status == 200);
-  // A token in a URL (the WebSocket feed takes one there).
-  {
-    WsClient feed(server.port, "/ws/notifications?access_token=" + named.access_token);
-    CHECK(feed.status() == 101);
-  }
   // An order, so the log and the outbox have Ada's email in them.
   const std::string cup = product_id(c, "espresso");
   CHECK(j.keep("order", c.send("POST", "/api/orders", named.access_token,

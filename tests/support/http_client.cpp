@@ -33,12 +33,22 @@ boost::json::value HttpResult::json() const {
 
 struct HttpClient::Impl {
   uint16_t port;
+  std::string source;  // "" = any
   net::io_context ioc;
   std::optional<beast::tcp_stream> stream;
 
   bool connect() {
     stream.emplace(ioc);
     beast::error_code ec;
+    if (!source.empty()) {
+      stream->socket().open(tcp::v4(), ec);
+      if (!ec)
+        stream->socket().bind(tcp::endpoint(net::ip::make_address(source), 0), ec);
+      if (ec) {
+        stream.reset();
+        return false;
+      }
+    }
     stream->connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
     if (ec)
       stream.reset();
@@ -48,6 +58,10 @@ struct HttpClient::Impl {
 
 HttpClient::HttpClient(uint16_t port) : impl_(std::make_unique<Impl>()) {
   impl_->port = port;
+}
+
+HttpClient::HttpClient(uint16_t port, std::string source) : HttpClient(port) {
+  impl_->source = std::move(source);
 }
 
 HttpClient::~HttpClient() = default;

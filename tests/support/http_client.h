@@ -25,6 +25,9 @@ struct HttpResult {
 class HttpClient {
  public:
   explicit HttpClient(uint16_t port);
+  // Connecting from `source` (any 127.x.y.z: another client address to the
+  // server's per-address limits), "" for the system's choice.
+  HttpClient(uint16_t port, std::string source);
   ~HttpClient();
 
   HttpResult request(const std::string& method, const std::string& target,
