@@ -383,6 +383,7 @@ Status load_state(BinaryReader& in, ShopState& s) {
   get_map(in, kIndexEntryMin, s.usernames, get_uuid);
   get_map(in, kIndexEntryMin, s.emails, get_uuid);
   get_map(in, kNotificationMin, s.notifications, get_notification);
+  rebuild_holds(s);  // derived from the orders, not saved
   // What follows belongs to the caller (the processor's idempotency keys).
   if (!in.ok())
     return Status::corruption(std::string(kWhat) + " is damaged or of another format");
