@@ -74,9 +74,9 @@ Status check_hold_limits(const CustomerHolds* held, const HoldLimits& limits,
       }
     }
     if (!over.empty()) {
-      return hold_limit(
-          "max_units_per_product: " + over.front().field + ": " + over.front().message + unpaid,
-          std::move(over));
+      std::string message =
+          "max_units_per_product: " + over.front().field + ": " + over.front().message + unpaid;
+      return hold_limit(std::move(message), std::move(over));
     }
   }
   return Status::ok();

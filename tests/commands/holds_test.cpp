@@ -69,8 +69,10 @@ TEST_CASE("holds: one customer cannot reserve the catalog, others still can, pay
   CHECK(st.is_ok());
 
   // Admins hold for themselves under the same limits.
-  h.order(h.admin, {{cup, 6}}, &st);
-  CHECK(st.code() == ErrorCode::kHoldLimitExceeded);
+  PlaceOrder by_admin;
+  by_admin.order_id = new_id();
+  by_admin.items = {{cup, 6}};
+  CHECK(h.run(by_admin, h.as_admin()).code() == ErrorCode::kHoldLimitExceeded);
 }
 
 TEST_CASE("holds: checkout is held to the same limits as placing") {
@@ -79,7 +81,9 @@ TEST_CASE("holds: checkout is held to the same limits as placing") {
   const Uuid cup = h.product(100, 1000);
   const Uuid user = new_id();
   REQUIRE(h.run(AddToCart{cup, 4}, h.as(user)).is_ok());
-  const Status st = h.run(Checkout{new_id()}, h.as(user));
+  Checkout checkout;
+  checkout.order_id = new_id();
+  const Status st = h.run(checkout, h.as(user));
   CHECK(st.code() == ErrorCode::kHoldLimitExceeded);
   CHECK(h.state.carts.at(user).lines.size() == 1);  // the cart stays as it was
 }
