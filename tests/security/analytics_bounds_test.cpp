@@ -118,6 +118,7 @@ TEST_CASE("analytics: an admin events page is bounded in bytes, next_position go
     const HttpResult r =
         c.send("POST", "/api/products", admin.access_token,
                json::serialize(json::object{{"name", "Big " + std::to_string(i)},
+                                            {"sku", "BIG-" + std::to_string(i)},
                                             {"description", std::string(4000, 'd')},
                                             {"category", "big"},
                                             {"price_cents", 100},

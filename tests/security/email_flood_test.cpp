@@ -37,9 +37,10 @@ TEST_CASE("email flood: place and cancel in a loop sends a bounded number of ema
              json::serialize(json::object{{"username", "mallory"},
                                           {"email", "victim@example.com"},
                                           {"password", "password-of-mallory"}})));
-  const HttpResult made = c.send("POST", "/api/products", admin.access_token,
-                                 R"({"name":"Penny sweet","description":"d","category":"sweets",)"
-                                 R"("price_cents":1,"stock":1000})");
+  const HttpResult made =
+      c.send("POST", "/api/products", admin.access_token,
+             R"({"name":"Penny sweet","sku":"SWEET-1","description":"d","category":"sweets",)"
+             R"("price_cents":1,"stock":1000})");
   REQUIRE(made.status == 201);
   const std::string sweet = str(made.json().as_object().at("product"), "id");
   constexpr int kLoops = 60;  // 2 emails each: order received, order cancelled
@@ -64,7 +65,8 @@ TEST_CASE("email flood: place and cancel in a loop sends a bounded number of ema
                      "&user_id=" + mallory.id,
                  admin.access_token);
       REQUIRE(r.status == 200);
-      for (const auto& n : r.json().as_object().at("items").as_array())
+      const json::value listed = r.json();
+      for (const auto& n : listed.as_object().at("items").as_array())
         history.push_back(n);
     }
     bool settled = history.size() == 2 * kLoops;

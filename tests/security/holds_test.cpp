@@ -15,6 +15,7 @@ namespace {
 std::string make_product(HttpClient& c, const Session& admin, int n, int64_t price, int64_t stock) {
   auto r = c.send("POST", "/api/products", admin.access_token,
                   json::serialize(json::object{{"name", "Held " + std::to_string(n)},
+                                               {"sku", "HELD-" + std::to_string(n)},
                                                {"description", "d"},
                                                {"category", "holds"},
                                                {"price_cents", price},
@@ -103,7 +104,7 @@ TEST_CASE("holds: the limits are configurable, 0 turns one off") {
   HttpClient c = server.client();
   const Session admin = server.admin();
   const Session bulk = server.register_user("bulk");
-  const std::string crate = make_product(c, admin, 0, 100, 1000);
+  const std::string crate = make_product(c, admin, 0, 100, 5000);
   CHECK(c.send("POST", "/api/orders", bulk.access_token, order_body({{crate, 500}})).status == 201);
   CHECK(c.send("POST", "/api/orders", bulk.access_token, order_body({{crate, 500}})).status == 201);
   const HttpResult third =
