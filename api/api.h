@@ -22,6 +22,8 @@
 
 namespace orderly::api {
 
+class EmailRateLimiter;
+
 struct ApiOptions {
   int64_t access_ttl_s = 15 * 60;
   int64_t refresh_ttl_s = 7 * 24 * 3600;
@@ -43,6 +45,9 @@ struct ApiOptions {
   std::function<std::string()> extra_metrics;
   // The /ws/notifications feed reads the JetStream stream when set (else the log).
   std::string nats_url;
+  // Per-recipient email limits for the requests `orderly notify email`
+  // makes through the notifier routes (null: none; api/notify/email_limits.h).
+  std::shared_ptr<EmailRateLimiter> email_limiter;
 };
 
 class Api {

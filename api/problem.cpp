@@ -61,6 +61,7 @@ int http_status_of(ErrorCode code) {
     case ErrorCode::kInsufficientStock:
     case ErrorCode::kInvalidTransition:
     case ErrorCode::kPriceChanged:
+    case ErrorCode::kHoldLimitExceeded:
       return 409;
     case ErrorCode::kUnauthorized:
       return 401;

@@ -169,7 +169,8 @@ void request_notification(Context& ctx, const CallPtr& call) {
       return call->fail(source.status().code() == ErrorCode::kNotFound
                             ? Status::not_found("no event at position " + std::to_string(at))
                             : source.status());
-    auto done = request_email(source->view(), ctx.runner, ctx.processor);
+    auto done =
+        request_email(source->view(), ctx.runner, ctx.processor, ctx.options.email_limiter.get());
     if (!done)
       return call->fail(done.status());
     Response res = json_response(

@@ -27,6 +27,13 @@ std::string normalize_search(std::string_view query) {
   return out;
 }
 
+size_t analytics_batch_bytes(const RecordAnalytics& c) {
+  size_t bytes = c.product_views.size() * kViewEntryBytes;
+  for (const auto& [query, count] : c.searches)
+    bytes += search_entry_bytes(query);
+  return bytes;
+}
+
 Status decide_record_analytics(const RecordAnalytics& c, const CommandMeta& meta, EventSink& out) {
   if (meta.role != Role::kEngine)
     return Status::forbidden("analytics are recorded by the engine");
@@ -35,6 +42,10 @@ Status decide_record_analytics(const RecordAnalytics& c, const CommandMeta& meta
   if (c.product_views.size() > kMaxAnalyticsEntries || c.searches.size() > kMaxAnalyticsEntries) {
     return Status::invalid_argument(
         "an analytics batch holds at most 10000 views and 10000 searches");
+  }
+  if (analytics_batch_bytes(c) > kMaxAnalyticsBatchBytes) {
+    return Status::invalid_argument("an analytics batch holds at most " +
+                                    std::to_string(kMaxAnalyticsBatchBytes) + " bytes of entries");
   }
   for (const auto& [product, count] : c.product_views) {
     if (count == 0)

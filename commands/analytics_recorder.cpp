@@ -39,6 +39,10 @@ void AnalyticsRecorder::searched(std::string_view query) {
   if (q.empty() || !is_clean_text(q))
     return;
   std::lock_guard lock(mu_);
+  // Past kMaxSearchesPerInterval distinct queries, a new one is counted
+  // but not named: made-up queries cannot grow the log or the stats.
+  if (searches_.size() >= kMaxSearchesPerInterval && !searches_.contains(q))
+    q = kOtherSearches;
   ++searches_[q];
 }
 
@@ -57,16 +61,22 @@ Status AnalyticsRecorder::flush() {
   CommandMeta engine;
   engine.role = Role::kEngine;
   Status last;
-  // Batches of at most kMaxAnalyticsEntries of each kind.
+  // Batches of at most kMaxAnalyticsEntries of each kind and
+  // kMaxAnalyticsBatchBytes in all: views first, then searches.
   for (size_t v = 0, s = 0; v < views.size() || s < searches.size();) {
     RecordAnalytics batch;
     batch.batch_id = *Uuid::parse(new_uuid_v7());
-    const size_t nv = std::min(kMaxAnalyticsEntries, views.size() - v);
-    const size_t ns = std::min(kMaxAnalyticsEntries, searches.size() - s);
-    batch.product_views.assign(views.begin() + static_cast<std::ptrdiff_t>(v),
-                               views.begin() + static_cast<std::ptrdiff_t>(v + nv));
-    batch.searches.assign(searches.begin() + static_cast<std::ptrdiff_t>(s),
-                          searches.begin() + static_cast<std::ptrdiff_t>(s + ns));
+    size_t bytes = 0;
+    while (v < views.size() && batch.product_views.size() < kMaxAnalyticsEntries &&
+           bytes + kViewEntryBytes <= kMaxAnalyticsBatchBytes) {
+      bytes += kViewEntryBytes;
+      batch.product_views.push_back(views[v++]);
+    }
+    while (s < searches.size() && batch.searches.size() < kMaxAnalyticsEntries &&
+           bytes + search_entry_bytes(searches[s].first) <= kMaxAnalyticsBatchBytes) {
+      bytes += search_entry_bytes(searches[s].first);
+      batch.searches.push_back(std::move(searches[s++]));
+    }
     auto r = processor_.execute(batch, engine);
     if (!r.is_ok()) {
       last = r.status();
@@ -79,8 +89,6 @@ Status AnalyticsRecorder::flush() {
           searches_[q] += n;
       }
     }
-    v += nv;
-    s += ns;
   }
   return last;
 }

@@ -124,7 +124,8 @@ Status decide_clear_cart(const CartState* cart, const CommandMeta& meta, EventSi
 }
 
 Status decide_checkout(const CartState* cart, const OrderState* existing_order,
-                       const ProductMap& products, std::string_view currency, const Checkout& c,
+                       const ProductMap& products, std::string_view currency,
+                       const CustomerHolds* held, const HoldLimits& limits, const Checkout& c,
                        const CommandMeta& meta, EventSink& out) {
   ORDERLY_RETURN_IF_ERROR(require_user(meta));
   if (cart == nullptr || cart->lines.empty())
@@ -160,7 +161,8 @@ Status decide_checkout(const CartState* cart, const OrderState* existing_order,
   place.items.reserve(cart->lines.size());
   for (const CartLine& line : cart->lines)
     place.items.push_back({line.product_id, line.quantity});
-  ORDERLY_RETURN_IF_ERROR(decide_place_order(existing_order, products, currency, place, meta, out));
+  ORDERLY_RETURN_IF_ERROR(
+      decide_place_order(existing_order, products, currency, held, limits, place, meta, out));
   out.emit(Aggregate::kCart, meta.actor, EventType::kCartCheckedOut,
            [&](flatbuffers::FlatBufferBuilder& b) {
              return events::CreateCartCheckedOutDirect(b, meta.actor.to_string().c_str(),

@@ -48,9 +48,11 @@ Status decide_remove_from_cart(const CartState* cart, const RemoveFromCart& c,
                                const CommandMeta& meta, EventSink& out);
 Status decide_clear_cart(const CartState* cart, const CommandMeta& meta, EventSink& out);
 // On price_changed, `out` holds the CartItemPriceChanged events, which the
-// processor records although the command is refused.
+// processor records although the command is refused. `held` and `limits`:
+// the customer's holds, as for decide_place_order.
 Status decide_checkout(const CartState* cart, const OrderState* existing_order,
-                       const ProductMap& products, std::string_view currency, const Checkout& c,
+                       const ProductMap& products, std::string_view currency,
+                       const CustomerHolds* held, const HoldLimits& limits, const Checkout& c,
                        const CommandMeta& meta, EventSink& out);
 
 // evolve helpers (assign only). set_line: quantity 0 removes; a negative

@@ -71,10 +71,11 @@ struct Decider {
   }
   Status operator()(const Checkout& c) {
     return decide_checkout(find_in(s.carts, meta.actor), find_in(s.orders, c.order_id), s.products,
-                           s.currency, c, meta, out);
+                           s.currency, find_in(s.holds, meta.actor), s.hold_limits, c, meta, out);
   }
   Status operator()(const PlaceOrder& c) {
-    return decide_place_order(find_in(s.orders, c.order_id), s.products, s.currency, c, meta, out);
+    return decide_place_order(find_in(s.orders, c.order_id), s.products, s.currency,
+                              find_in(s.holds, meta.actor), s.hold_limits, c, meta, out);
   }
   Status operator()(const ChangeOrderStatus& c) {
     const OrderState* o = find_in(s.orders, c.order_id);

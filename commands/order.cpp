@@ -36,7 +36,51 @@ void emit_cancelled(EventSink& out, const Uuid& order_id, std::string_view reaso
            });
 }
 
+Status hold_limit(std::string message, std::vector<FieldError> fields = {}) {
+  return {ErrorCode::kHoldLimitExceeded, std::move(message), std::move(fields)};
+}
+
 }  // namespace
+
+Status check_hold_limits(const CustomerHolds* held, const HoldLimits& limits,
+                         const std::vector<OrderItem>& lines, int64_t order_cents) {
+  const CustomerHolds none;
+  const CustomerHolds& h = held ? *held : none;
+  const std::string unpaid = " (pay for or cancel an unpaid order first)";
+  if (limits.max_pending_orders > 0 && h.pending_orders + 1 > limits.max_pending_orders) {
+    return hold_limit("max_pending_orders: a customer may have at most " +
+                      std::to_string(limits.max_pending_orders) + " unpaid orders" + unpaid);
+  }
+  int64_t value = 0;
+  if (limits.max_pending_cents > 0 &&
+      (__builtin_add_overflow(h.pending_cents, order_cents, &value) ||
+       value > limits.max_pending_cents)) {
+    return hold_limit("max_pending_cents: a customer's unpaid orders may be worth at most " +
+                      std::to_string(limits.max_pending_cents) + " cents; this order would bring " +
+                      "them to " + std::to_string(h.pending_cents) + " + " +
+                      std::to_string(order_cents) + unpaid);
+  }
+  if (limits.max_units_per_product > 0) {
+    std::vector<FieldError> over;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      auto it = h.units.find(lines[i].product_id);
+      const int64_t already = it == h.units.end() ? 0 : it->second;
+      if (already + lines[i].quantity > limits.max_units_per_product) {
+        over.push_back({"items[" + std::to_string(i) + "].quantity",
+                        "asked for " + std::to_string(lines[i].quantity) + " with " +
+                            std::to_string(already) + " already held unpaid; at most " +
+                            std::to_string(limits.max_units_per_product) +
+                            " units of one product may be held unpaid"});
+      }
+    }
+    if (!over.empty()) {
+      std::string message =
+          "max_units_per_product: " + over.front().field + ": " + over.front().message + unpaid;
+      return hold_limit(std::move(message), std::move(over));
+    }
+  }
+  return Status::ok();
+}
 
 Status check_transition(OrderStatus from, OrderStatus to) {
   using S = OrderStatus;
@@ -58,7 +102,8 @@ bool may_access(const OrderState& o, const CommandMeta& meta) {
 }
 
 Status decide_place_order(const OrderState* existing, const ProductMap& products,
-                          std::string_view currency, const PlaceOrder& c, const CommandMeta& meta,
+                          std::string_view currency, const CustomerHolds* held,
+                          const HoldLimits& limits, const PlaceOrder& c, const CommandMeta& meta,
                           EventSink& out) {
   if (meta.actor.is_nil())
     return Status::unauthorized("placing an order needs a signed-in user");
@@ -122,10 +167,14 @@ Status decide_place_order(const OrderState* existing, const ProductMap& products
     const ProductState& p = products.at(c.items[i].product_id);
     int64_t line_total = 0;
     if (__builtin_mul_overflow(p.price_cents, c.items[i].quantity, &line_total) ||
-        __builtin_add_overflow(total, line_total, &total)) {
-      return Status::invalid_field("items", "the order total is too large");
+        __builtin_add_overflow(total, line_total, &total) || total > kMaxOrderCents) {
+      return Status::invalid_field("items",
+                                   "the order total is too large: an order may be worth "
+                                   "at most " +
+                                       std::to_string(kMaxOrderCents) + " cents");
     }
   }
+  ORDERLY_RETURN_IF_ERROR(check_hold_limits(held, limits, c.items, total));
   out.emit(Aggregate::kOrder, c.order_id, EventType::kOrderPlaced,
            [&](flatbuffers::FlatBufferBuilder& b) {
              std::vector<flatbuffers::Offset<events::OrderLine>> lines;
@@ -245,6 +294,23 @@ void evolve_placed(OrderState& o, const events::OrderPlaced& e) {
 
 void evolve_status(OrderState& o, OrderStatus to) {
   o.status = to;
+}
+
+void add_hold(CustomerHolds& held, const OrderState& o) {
+  ++held.pending_orders;
+  held.pending_cents += o.total_cents;
+  for (const OrderItem& line : o.lines)
+    held.units[line.product_id] += line.quantity;
+}
+
+void remove_hold(CustomerHolds& held, const OrderState& o) {
+  --held.pending_orders;
+  held.pending_cents -= o.total_cents;
+  for (const OrderItem& line : o.lines) {
+    auto it = held.units.find(line.product_id);
+    if (it != held.units.end() && (it->second -= line.quantity) <= 0)
+      held.units.erase(it);
+  }
 }
 
 }  // namespace orderly::commands

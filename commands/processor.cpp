@@ -273,6 +273,7 @@ Status CommandProcessor::Impl::rebuild() {
     idempotency.clear();
   }
   state.currency = options.currency;  // configuration: neither folded nor snapshotted
+  state.hold_limits = options.hold_limits;
   uint64_t n = 0;
   eventstore::LogQuery q;
   q.from_position = from + 1;

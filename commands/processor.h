@@ -71,6 +71,10 @@ struct ProcessorOptions {
   // The shop's one currency (ISO 4217): products in another are refused,
   // orders and payments carry it (--currency).
   std::string currency = "USD";
+  // What one customer may hold unpaid (order.h; all off by default here,
+  // `orderly serve` sets its own: --hold-max-units, --hold-max-orders,
+  // --hold-max-cents).
+  HoldLimits hold_limits;
 };
 
 // The writer snapshot's name in its SnapshotStore.

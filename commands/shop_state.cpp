@@ -135,6 +135,18 @@ void apply_cart(ShopState& s, const Uuid& user, EventType type, const uint8_t* p
   }
 }
 
+// A pending order leaves the holds index of its customer.
+void release_hold(ShopState& s, const OrderState& o) {
+  if (o.status != OrderStatus::kPending)
+    return;
+  auto it = s.holds.find(o.user_id);
+  if (it == s.holds.end())
+    return;
+  remove_hold(it->second, o);
+  if (it->second.pending_orders <= 0)
+    s.holds.erase(it);
+}
+
 void apply_order(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) {
   OrderState& o = s.orders[id];
   ++o.version;
@@ -143,10 +155,12 @@ void apply_order(ShopState& s, const Uuid& id, EventType type, const uint8_t* p)
       evolve_placed(o, *as<events::OrderPlaced>(p));
       for_each_line(s, o, reserve);
       s.expiries.emplace(o.expires_at, id);
+      add_hold(s.holds[o.user_id], o);
       break;
     case EventType::kOrderConfirmed:
       o.paid_by = uuid_of(as<events::OrderConfirmed>(p)->payment_id());
       for_each_line(s, o, commit_reservation);
+      release_hold(s, o);
       evolve_status(o, OrderStatus::kConfirmed);
       break;
     case EventType::kOrderShipped:
@@ -158,6 +172,7 @@ void apply_order(ShopState& s, const Uuid& id, EventType type, const uint8_t* p)
     case EventType::kOrderCancelled:
       // Pending: the reservation is released. Confirmed: the sold units come back.
       for_each_line(s, o, o.status == OrderStatus::kPending ? release : restock);
+      release_hold(s, o);
       evolve_status(o, OrderStatus::kCancelled);
       break;
     default:
@@ -265,6 +280,14 @@ void apply_logged(ShopState& s, const EventView& event) {
     }
   }
   s.position = event.position();
+}
+
+void rebuild_holds(ShopState& s) {
+  s.holds.clear();
+  for (const auto& [id, o] : s.orders) {
+    if (o.status == OrderStatus::kPending)
+      add_hold(s.holds[o.user_id], o);
+  }
 }
 
 uint32_t version_of(const ShopState& s, Aggregate aggregate, const Uuid& id) {

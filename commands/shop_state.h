@@ -28,6 +28,8 @@ struct ShopState {
   // The shop's one currency (configuration, not folded from the log: set
   // before the first apply; --currency).
   std::string currency = "USD";
+  // What one customer may hold unpaid (configuration too: --hold-max-*).
+  HoldLimits hold_limits;
   ProductMap products;
   std::unordered_map<std::string, Uuid> skus;
   OrderMap orders;
@@ -38,6 +40,10 @@ struct ShopState {
   std::priority_queue<std::pair<TimestampUs, Uuid>, std::deque<std::pair<TimestampUs, Uuid>>,
                       std::greater<>>
       expiries;
+  // What each customer's pending orders hold (order.h), by user; a customer
+  // without pending orders has no entry. Derived from `orders`: not
+  // snapshotted, rebuilt from them at load (rebuild_holds).
+  UuidMap<CustomerHolds> holds;
   CartMap carts;
   PaymentMap payments;
   BigUuidMap<Uuid> open_payment_by_order;  // awaiting confirmation
@@ -60,6 +66,9 @@ void apply(ShopState& s, Aggregate aggregate, const Uuid& id, EventType type,
 // apply() for an event from the log; events of streams the writer does not
 // own (e.g. analytics) are skipped.
 void apply_logged(ShopState& s, const EventView& event);
+
+// Rebuilds `holds` from the pending orders (after loading a snapshot).
+void rebuild_holds(ShopState& s);
 
 // The stream version the state has seen (0 = no such stream).
 uint32_t version_of(const ShopState& s, Aggregate aggregate, const Uuid& id);

@@ -393,6 +393,7 @@ Status load_state(BinaryReader& in, ShopState& s) {
   get_map(in, kNotificationMin, s.notifications, get_notification);
   for (const auto& [id, u] : s.users)
     s.refresh_tokens += u.tokens.size();
+  rebuild_holds(s);  // derived from the orders, not saved
   // What follows belongs to the caller (the processor's idempotency keys).
   if (!in.ok())
     return Status::corruption(std::string(kWhat) + " is damaged or of another format");

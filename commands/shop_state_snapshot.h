@@ -11,7 +11,8 @@
 // an element count followed by its elements: products, skus, orders,
 // expiries (the heap array as is), carts, payments, open_payment_by_order,
 // users (each with its remembered tokens and its token families), usernames, emails,
-// notifications. Map iteration order is not part of the format.
+// notifications. Map iteration order is not part of the format. The holds
+// index (order.h) is not saved: load_state derives it from the orders.
 #pragma once
 
 #include <cstdint>

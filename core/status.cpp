@@ -40,6 +40,8 @@ std::string_view error_code_name(ErrorCode code) {
       return "idempotency_key_reused";
     case ErrorCode::kPriceChanged:
       return "price_changed";
+    case ErrorCode::kHoldLimitExceeded:
+      return "hold_limit_exceeded";
   }
   return "internal";
 }

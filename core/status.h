@@ -36,6 +36,7 @@ enum class ErrorCode {
   kForbidden,             // forbidden
   kIdempotencyKeyReused,  // idempotency_key_reused
   kPriceChanged,          // price_changed: a cart line's price moved since it was added
+  kHoldLimitExceeded,     // hold_limit_exceeded: a customer would hold too much unpaid
 };
 
 // One named problem inside a validation or stock error:

@@ -1,5 +1,6 @@
 #include "projections/orders.h"
 #include "core/text.h"
+#include "projections/wide_cents.h"
 
 #include <algorithm>
 
@@ -438,15 +439,17 @@ OrderStats OrdersReadModel::stats(std::string_view user_id) const {
     return s;
   size_t* counts[] = {&s.pending_orders, &s.confirmed_orders, &s.shipped_orders,
                       &s.completed_orders, &s.cancelled_orders};
+  WideCents spent = 0;  // exact however many orders; saturated when shown
   for (uint64_t seq : it->second) {
     const Stored& o = by_seq_[seq - 1];
     ++s.total_orders;
     ++*counts[o.status];
     if (o.status == kConfirmed || o.status == kShipped || o.status == kDelivered) {
       auto r = refunded_.find(o.id);
-      s.total_spent_cents += o.total_cents - (r == refunded_.end() ? 0 : r->second);
+      spent += static_cast<WideCents>(o.total_cents) - (r == refunded_.end() ? 0 : r->second);
     }
   }
+  s.total_spent_cents = saturated(spent);
   return s;
 }
 

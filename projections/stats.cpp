@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "commands/analytics.h"
 #include "core/clock.h"
 #include "core/json_writer.h"
 #include "core/schemas/analytics_events_generated.h"
@@ -16,12 +17,13 @@ namespace {
 
 // 2: orders and their lines as record arrays. 3: a day's revenue is net of
 // the refunds of its orders (same layout, other numbers: older ones refused).
-// 4: and the cancelled paid orders of old logs.
-constexpr uint32_t kSnapshotFormat = 4;
+// 4: and the cancelled paid orders of old logs. 5: money sums 128 bits wide
+// (high and low i64: paid, refunded, each day's and product's revenue).
+constexpr uint32_t kSnapshotFormat = 5;
 // The fewest bytes each saved element takes, for BinaryReader::count.
 constexpr size_t kProductBytes = 16 + 4 + 4;
-constexpr size_t kDayBytes = 8 + 8 + 8;
-constexpr size_t kSalesBytes = 16 + 8 + 8;
+constexpr size_t kDayBytes = 8 + 16 + 8;
+constexpr size_t kSalesBytes = 16 + 8 + 16;
 constexpr size_t kViewBytes = 16 + 8;
 constexpr size_t kSearchBytes = 4 + 8;
 
@@ -169,12 +171,40 @@ void StatsReadModel::apply(const EventView& ev) {
       if (e->searches()) {
         for (const auto* s : *e->searches())
           searches_[fb_string(s->query())] += s->count();
+        if (searches_.size() > kMaxTrackedSearches)
+          age_out_searches();
       }
       break;
     }
     default:
       break;
   }
+}
+
+// The rarest half goes (fewest counts first, ties by query: the same
+// history always keeps the same searches, so a rebuild matches), their
+// counts kept under kOtherSearches. Each new search then has room to prove
+// itself before the next round.
+void StatsReadModel::age_out_searches() {
+  std::vector<std::pair<uint64_t, std::string_view>> by_count;
+  by_count.reserve(searches_.size());
+  for (const auto& [q, n] : searches_) {
+    if (q != commands::kOtherSearches)
+      by_count.emplace_back(n, q);
+  }
+  const size_t drop = by_count.size() / 2;
+  std::nth_element(by_count.begin(), by_count.begin() + static_cast<std::ptrdiff_t>(drop),
+                   by_count.end());
+  uint64_t other = 0;
+  std::vector<std::string> gone;
+  gone.reserve(drop);
+  for (size_t i = 0; i < drop; ++i) {
+    other += by_count[i].first;
+    gone.emplace_back(by_count[i].second);
+  }
+  for (const std::string& q : gone)
+    searches_.erase(q);
+  searches_[std::string(commands::kOtherSearches)] += other;
 }
 
 Rows StatsReadModel::rows() const {
@@ -192,8 +222,8 @@ Rows StatsReadModel::rows() const {
     c.value(n);
   c.end_array()
       .field("paid_orders", paid_orders_)
-      .field("paid_cents", paid_cents_)
-      .field("refunded_cents", refunded_cents_)
+      .field("paid_cents", wide_text(paid_cents_))
+      .field("refunded_cents", wide_text(refunded_cents_))
       .end_object();
   out.emplace_back("c", c.take());
   orders_.for_each_live([&](const Order& o) {
@@ -212,12 +242,12 @@ Rows StatsReadModel::rows() const {
   });
   for (const auto& [day, d] : days_) {
     JsonWriter w(48);
-    w.begin_array().value(d.revenue).value(d.orders).end_array();
+    w.begin_array().value(wide_text(d.revenue)).value(d.orders).end_array();
     out.emplace_back("d/" + std::to_string(day), w.take());
   }
   for (const auto& [id, s] : sales_) {
     JsonWriter w(48);
-    w.begin_array().value(s.units).value(s.revenue).end_array();
+    w.begin_array().value(s.units).value(wide_text(s.revenue)).end_array();
     out.emplace_back(key("ps/", id), w.take());
   }
   for (const auto& [id, p] : products_) {
@@ -252,8 +282,8 @@ void StatsReadModel::save_counters(BinaryWriter& out) const {
   for (uint64_t n : by_status_)
     out.u64(n);
   out.u64(paid_orders_);
-  out.i64(paid_cents_);
-  out.i64(refunded_cents_);
+  put_wide(out, paid_cents_);
+  put_wide(out, refunded_cents_);
 }
 
 // See OrderRecords::save: the index is derived, load rebuilds it.
@@ -271,14 +301,14 @@ void StatsReadModel::save_tables(BinaryWriter& out) const {
   out.count(days_.size());
   for (const auto& [day, d] : days_) {
     out.i64(day);
-    out.i64(d.revenue);
+    put_wide(out, d.revenue);
     out.u64(d.orders);
   }
   out.count(sales_.size());
   for (const auto& [id, s] : sales_) {
     out.uuid(id);
     out.i64(s.units);
-    out.i64(s.revenue);
+    put_wide(out, s.revenue);
   }
   out.count(views_.size());
   for (const auto& [id, n] : views_) {
@@ -313,8 +343,8 @@ void StatsReadModel::load_counters(BinaryReader& in) {
   for (uint64_t& n : by_status_)
     n = in.u64();
   paid_orders_ = in.u64();
-  paid_cents_ = in.i64();
-  refunded_cents_ = in.i64();
+  paid_cents_ = get_wide(in);
+  refunded_cents_ = get_wide(in);
 }
 
 void StatsReadModel::load_orders(BinaryReader& in) {
@@ -346,7 +376,7 @@ void StatsReadModel::load_tables(BinaryReader& in) {
     if (!days_.empty() && day <= days_.rbegin()->first)
       in.fail();
     Day& d = days_.emplace_hint(days_.end(), day, Day{})->second;
-    d.revenue = in.i64();
+    d.revenue = get_wide(in);
     d.orders = in.u64();
   }
   const size_t sales = in.count(kSalesBytes);
@@ -354,7 +384,7 @@ void StatsReadModel::load_tables(BinaryReader& in) {
   for (size_t i = 0; i < sales && in.ok(); ++i) {
     const Uuid id = in.uuid();
     const int64_t units = in.i64();
-    if (!sales_.try_emplace(id, Sales{units, in.i64()}).second)
+    if (!sales_.try_emplace(id, Sales{units, get_wide(in)}).second)
       in.fail();
   }
   const size_t views = in.count(kViewBytes);
@@ -402,12 +432,13 @@ Dashboard StatsReadModel::dashboard(size_t top) const {
   d.orders_total = orders_total_;
   for (size_t i = 0; i < 5; ++i)
     d.orders_by_status[kStatusNames[i]] = by_status_[i];
-  d.revenue_cents = paid_cents_ - refunded_cents_;
-  d.refunded_cents = refunded_cents_;
-  d.average_order_cents = paid_orders_ ? paid_cents_ / static_cast<int64_t>(paid_orders_) : 0;
+  d.revenue_cents = saturated(paid_cents_ - refunded_cents_);
+  d.refunded_cents = saturated(refunded_cents_);
+  d.average_order_cents =
+      paid_orders_ ? saturated(paid_cents_ / static_cast<WideCents>(paid_orders_)) : 0;
   for (const auto& [day, v] : days_) {
     d.revenue_by_day.push_back(
-        {format_rfc3339(day * 86'400'000'000LL).substr(0, 10), v.revenue, v.orders});
+        {format_rfc3339(day * 86'400'000'000LL).substr(0, 10), saturated(v.revenue), v.orders});
   }
   auto name_of = [&](const Uuid& id) {
     auto it = products_.find(id);
@@ -436,7 +467,7 @@ Dashboard StatsReadModel::dashboard(size_t top) const {
                                          : a->first < b->first;
        })) {
     d.top_products.push_back(
-        {e->first.to_string(), name_of(e->first), e->second.units, e->second.revenue});
+        {e->first.to_string(), name_of(e->first), e->second.units, saturated(e->second.revenue)});
   }
   std::vector<const std::pair<const std::string_view, Sales>*> by_category;
   for (const auto& entry : categories)
@@ -445,7 +476,8 @@ Dashboard StatsReadModel::dashboard(size_t top) const {
          return a->second.revenue != b->second.revenue ? a->second.revenue > b->second.revenue
                                                        : a->first < b->first;
        })) {
-    d.top_categories.push_back({std::string(e->first), e->second.units, e->second.revenue});
+    d.top_categories.push_back(
+        {std::string(e->first), e->second.units, saturated(e->second.revenue)});
   }
   std::vector<const std::pair<const Uuid, uint64_t>*> viewed;
   for (const auto& entry : views_)

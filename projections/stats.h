@@ -5,8 +5,12 @@
 // delivered), by the day they were placed (UTC), and leaves them if a
 // confirmed order is cancelled; refunds of orders that count are subtracted
 // from their order's day. So revenue_cents = captured - refunded = the sum
-// of revenue_by_day, and never negative.
-// Views and searches come from the analytics batches in the log.
+// of revenue_by_day, and never negative. Sums are 128 bits wide (exact, no
+// overflow however many orders: wide_cents.h) and saturate to int64 only in
+// the Dashboard.
+// Views and searches come from the analytics batches in the log; at most
+// kMaxTrackedSearches distinct searches are kept: past that the rarest half
+// is aged out into one "(other)" count (commands/analytics.h).
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -20,6 +24,7 @@
 #include "core/uuid.h"
 #include "projections/order_records.h"
 #include "projections/projection.h"
+#include "projections/wide_cents.h"
 
 namespace orderly::projections {
 
@@ -54,6 +59,8 @@ struct Dashboard {
   std::vector<Counted> trending_searches;
 };
 
+inline constexpr size_t kMaxTrackedSearches = 10'000;
+
 class StatsReadModel final : public Projection {
  public:
   std::string_view name() const override { return "stats"; }
@@ -85,10 +92,11 @@ class StatsReadModel final : public Projection {
     uint8_t unused[5] = {};
   };
   struct Sales {
-    int64_t units = 0, revenue = 0;
+    int64_t units = 0;
+    WideCents revenue = 0;
   };
   struct Day {
-    int64_t revenue = 0;
+    WideCents revenue = 0;
     uint64_t orders = 0;
   };
   struct Named {
@@ -97,6 +105,7 @@ class StatsReadModel final : public Projection {
   void move_status(const Uuid& id, uint8_t to);
   void refund(const EventView& ev);
   void pay(const Order& o, int sign);
+  void age_out_searches();
   // One snapshot section each, in the order save() writes them.
   void save_counters(BinaryWriter& out) const;
   void save_orders(BinaryWriter& out) const;
@@ -117,7 +126,7 @@ class StatsReadModel final : public Projection {
   // again. Orders placed since never enter it.
   absl::flat_hash_set<Uuid, UuidHash> cancelled_paid_;
   uint64_t orders_total_ = 0, by_status_[5] = {0, 0, 0, 0, 0}, paid_orders_ = 0;
-  int64_t paid_cents_ = 0, refunded_cents_ = 0;
+  WideCents paid_cents_ = 0, refunded_cents_ = 0;
 };
 
 }  // namespace orderly::projections

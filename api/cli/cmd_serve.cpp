@@ -59,6 +59,11 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   const auto ttl = parse_duration_us(serve.reservation_ttl);
   const auto rate_ip = api::parse_rate(serve.rate_limit_ip);
   const auto rate_user = api::parse_rate(serve.rate_limit_user);
+  const auto email_rate = api::parse_rate(serve.email_recipient_rate);
+  if (!email_rate) {
+    log->error("--email-recipient-rate must look like 1/m, 10/h or 0");
+    return kExitUsage;
+  }
   if (!ttl || !rate_ip || !rate_user) {
     log->error("{}", !ttl ? "--reservation-ttl must look like 15m, 30s, 2h or 500ms"
                           : "--rate-limit-ip/--rate-limit-user must look like 100/s, 6000/m or 0");
@@ -141,6 +146,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   commands::ProcessorOptions processor_options;
   processor_options.queue_capacity = serve.queue_capacity;
   processor_options.currency = common.currency;
+  processor_options.hold_limits = {serve.hold_max_units, serve.hold_max_orders,
+                                   serve.hold_max_cents};
   processor_options.snapshots = snapshots->get();
   auto processor = commands::CommandProcessor::start(**store, processor_options);
   if (!processor) {
@@ -191,6 +198,10 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   api_options.rate_limit_user = *rate_user;
   api_options.cors_origins = serve.cors_origins;
   api_options.nats_url = serve.nats_url;
+  // One set of per-recipient email buckets for this engine, whichever
+  // notifier asks (in-process, or `orderly notify email` through the API).
+  api_options.email_limiter = std::make_shared<api::EmailRateLimiter>(
+      api::EmailLimits{*email_rate, serve.email_recipient_burst, serve.email_recipient_daily});
   std::unique_ptr<api::NatsFanout> fanout;
   if (!serve.nats_url.empty()) {
     api::NatsFanoutOptions fo;
@@ -248,6 +259,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   if (serve.public_url.empty() && (host == "0.0.0.0" || host == "[::]" || host.empty()))
     log->warn("emails link to {}, which no browser can open: set --public-url", url);
   mail.nats_url = serve.nats_url;  // with NATS, emails are driven by a durable consumer
+  mail.limiter = api_options.email_limiter;
   mail.triggers.on_error = [log](const std::string& why) { log->warn("email notifier: {}", why); };
   std::unique_ptr<api::EmailNotifier> notifier;
   if (serve.no_email_notifier) {

@@ -33,6 +33,18 @@ struct ServeOptions {
   std::string smtp_tls = "opportunistic";  // STARTTLS: required | opportunistic | off
   std::string smtp_ca_file;                // "" = the system's CAs
   std::string public_url;                  // "" = http://<http-address>, for links in emails
+  // What one customer may hold unpaid (commands/order.h; 0 = no limit):
+  // a generous retail basket, far from a catalog's worth. Paying releases
+  // the hold at once, so these bound only what is reserved and not bought.
+  int64_t hold_max_units = 10;         // units of one product
+  int64_t hold_max_orders = 20;        // pending orders
+  int64_t hold_max_cents = 1'000'000;  // 10,000.00 in the shop's currency
+  // Emails to one address (api/notify/email_limits.h), until addresses are
+  // verified: a burst, then a steady rate ("0" = no bucket), and a cap per
+  // day (0 = none). Past them an email is recorded as suppressed.
+  std::string email_recipient_rate = "1/m";
+  double email_recipient_burst = 5;
+  uint32_t email_recipient_daily = 50;
   size_t queue_capacity = 100'000;    // commands waiting for the writer; beyond: 503 overloaded
   uint64_t snapshot_every = 500'000;  // events between a read model's snapshots
   double snapshot_interval_s = 30;    // and at least this long between them

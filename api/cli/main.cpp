@@ -117,6 +117,40 @@ int main(int argc, char** argv) {
       ->envname("ORDERLY_TRUSTED_PROXY")
       ->delimiter(',');
   serve_cmd
+      ->add_option("--hold-max-units", serve.hold_max_units,
+                   "Units of one product a customer may hold in unpaid orders (0 = no limit)")
+      ->envname("ORDERLY_HOLD_MAX_UNITS")
+      ->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--hold-max-orders", serve.hold_max_orders,
+                   "Unpaid (pending) orders a customer may have at once (0 = no limit)")
+      ->envname("ORDERLY_HOLD_MAX_ORDERS")
+      ->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--hold-max-cents", serve.hold_max_cents,
+                   "What a customer's unpaid orders may be worth together, in cents (0 = no limit)")
+      ->envname("ORDERLY_HOLD_MAX_CENTS")
+      ->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000'000'000}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--email-recipient-rate", serve.email_recipient_rate,
+                   "Emails one address may get after its burst (N/s, N/m, N/h; 0 = no limit)")
+      ->envname("ORDERLY_EMAIL_RECIPIENT_RATE")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--email-recipient-burst", serve.email_recipient_burst,
+                   "Emails one address may get at once")
+      ->envname("ORDERLY_EMAIL_RECIPIENT_BURST")
+      ->check(CLI::Range(1.0, 1e6))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--email-recipient-daily", serve.email_recipient_daily,
+                   "Emails one address may get per UTC day (0 = no cap)")
+      ->envname("ORDERLY_EMAIL_RECIPIENT_DAILY")
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--queue-capacity", serve.queue_capacity,
                    "Commands that may wait for the writer; more are answered 503 overloaded")
       ->envname("ORDERLY_QUEUE_CAPACITY")

@@ -23,7 +23,8 @@ commands::CommandMeta engine() {
 
 Result<EmailRequestOutcome> request_email(const EventView& ev,
                                           const projections::ProjectionRunner& models,
-                                          commands::CommandProcessor& processor) {
+                                          commands::CommandProcessor& processor,
+                                          EmailRateLimiter* limiter) {
   const EmailTrigger t = email_trigger(ev);
   if (t.template_name == nullptr)
     return EmailRequestOutcome{};
@@ -43,9 +44,21 @@ Result<EmailRequestOutcome> request_email(const EventView& ev,
   if (!u || u->email.empty())
     return EmailRequestOutcome{};  // nobody to write to
   const Uuid id = email_notification_id(ev.position());
+  // Decided before the request is recorded, so that no sender delivers it
+  // in between (EmailRateLimiter::is_suppressed).
+  const std::string suppressed = limiter ? limiter->admit(u->email, ev.time_us()) : "";
+  if (!suppressed.empty())
+    limiter->mark_suppressed(id);
   auto done = processor.execute(
       commands::RequestNotification{id, user, "email", t.template_name, u->email, ev.position()},
       engine());
+  if (done && !suppressed.empty()) {
+    auto failed =
+        processor.execute(commands::RecordNotificationFailed{id, suppressed, false}, engine());
+    if (!failed)
+      return failed.status();
+    return EmailRequestOutcome{id, true, true};
+  }
   if (done)
     return EmailRequestOutcome{id, true};
   if (done.status().code() == ErrorCode::kAlreadyExists)
@@ -109,11 +122,15 @@ struct EmailNotifier::Impl {
                       .execute(commands::RecordNotificationFailed{id, error, retry}, engine())
                       .status();
                 },
-                {},  // still_pending: the pending set follows the log itself
+                // The pending set follows the log itself; what was only
+                // requested to be recorded as suppressed is not sent.
+                [this](const Uuid& id) -> Result<bool> {
+                  return !(options.limiter && options.limiter->is_suppressed(id));
+                },
             }) {}
 
   bool request(const EventView& ev) {
-    auto done = request_email(ev, models, processor);
+    auto done = request_email(ev, models, processor, options.limiter.get());
     return done.is_ok() || (done.status().code() != ErrorCode::kOverloaded &&
                             done.status().code() != ErrorCode::kShuttingDown);
   }

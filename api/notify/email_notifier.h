@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 
+#include "api/notify/email_limits.h"
 #include "api/notify/email_requests.h"
 #include "api/notify/email_sender.h"
 #include "commands/processor.h"
@@ -38,14 +39,19 @@ namespace orderly::api {
 // Records the email request for a domain event, with its recipient from the
 // read models (waiting up to 10 s for them to reach the event). `id` is nil
 // when the event mails nobody; `created` is false for a request recorded
-// before. Errors: the pipeline could not take it now (overloaded, stopping).
+// before. With `limiter`, an email past the recipient's limits
+// (email_limits.h) is requested and at once recorded failed, "suppressed:
+// ...", never to be sent (`suppressed`). Errors: the pipeline could not
+// take it now (overloaded, stopping).
 struct EmailRequestOutcome {
   Uuid id;
   bool created = false;
+  bool suppressed = false;
 };
 Result<EmailRequestOutcome> request_email(const EventView& event,
                                           const projections::ProjectionRunner& models,
-                                          commands::CommandProcessor& processor);
+                                          commands::CommandProcessor& processor,
+                                          EmailRateLimiter* limiter = nullptr);
 
 // What the email caused by the event at `source_position` says: the
 // event's own facts, the order's lines and totals, the owner's name.
@@ -58,6 +64,9 @@ struct EmailNotifierOptions {
   std::string checkpoint = "notifier-email";
   std::string nats_url;  // set: step 1 reads the durable consumer `triggers.durable`
   TriggerConsumerOptions triggers;
+  // Per-recipient limits, shared with the engine's notifier routes (null:
+  // none).
+  std::shared_ptr<EmailRateLimiter> limiter;
 };
 
 struct EmailNotifierStats {

@@ -389,9 +389,13 @@ Result<Measurement> orderly_fanout_http(const RunOptions& o) {
                               dir + "/nats.log"});
   if (!testing::wait_for_listener(nats_port, std::chrono::seconds(30)))
     return Status::internal("nats-server did not start");
-  auto server = ServeProcess::start(o.orderly_binary, dir + "/data",
-                                    {"--nats-url", "nats://127.0.0.1:" + std::to_string(nats_port),
-                                     "--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  auto server =
+      ServeProcess::start(o.orderly_binary, dir + "/data",
+                          {"--nats-url", "nats://127.0.0.1:" + std::to_string(nats_port),
+                           "--rate-limit-ip", "0", "--rate-limit-user", "0",
+                           // one customer, thousands of unpaid orders (issue 19)
+                           "--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents",
+                           "0", "--email-recipient-rate", "0", "--email-recipient-daily", "0"});
   if (!server)
     return server.status();
   const uint16_t port = (*server)->port();

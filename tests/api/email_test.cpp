@@ -188,7 +188,10 @@ TEST_CASE("email: driven through NATS, nats-server killed mid-burst, every email
   NatsServer nats(dirs.sub("nats"));
   SmtpSink smtp(dirs.sub("maildir"));
   smtp.start();
-  ServerUnderTest server({"--nats-url", nats.url(), "--smtp-url", smtp.url()});
+  // 31 emails to one customer, each expected once: no hold or email limits.
+  ServerUnderTest server({"--nats-url", nats.url(), "--smtp-url", smtp.url(), "--hold-max-units",
+                          "0", "--hold-max-orders", "0", "--hold-max-cents", "0",
+                          "--email-recipient-rate", "0", "--email-recipient-daily", "0"});
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   const std::string cup =

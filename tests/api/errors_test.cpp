@@ -248,8 +248,9 @@ TEST_CASE("limits: a flood is answered 429 with Retry-After, slow clients are cu
 }
 
 TEST_CASE("overload: a full command queue answers 503 overloaded with Retry-After, then recovers") {
-  ServerUnderTest server(
-      {"--queue-capacity", "1", "--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  ServerUnderTest server({"--queue-capacity", "1", "--rate-limit-ip", "0", "--rate-limit-user", "0",
+                          "--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents",
+                          "0"});
   Session ada = server.register_user("ada");
   HttpClient c = server.client();
   const std::string cup = product_id(c, "espresso");

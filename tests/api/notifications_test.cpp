@@ -257,7 +257,9 @@ TEST_CASE("notifications: WebSocket pushes are recorded as sent, kept across res
 }
 
 TEST_CASE("notifications: pushes to a client that cannot keep up are recorded as dropped") {
-  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  // One customer places 1,600 unpaid orders: no hold limits.
+  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0", "--hold-max-units", "0",
+                          "--hold-max-orders", "0", "--hold-max-cents", "0"});
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   Session admin = server.admin();

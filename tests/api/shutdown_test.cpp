@@ -12,7 +12,9 @@
 using namespace orderly::testing;
 
 TEST_CASE("shutdown: SIGTERM under load loses no acknowledged order") {
-  ServerUnderTest server;
+  // 4 customers ordering as fast as they can: no hold limits.
+  ServerUnderTest server(
+      {"--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents", "0"});
   HttpClient setup = server.client();
   const std::string cup = str(
       setup.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],

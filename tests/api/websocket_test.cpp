@@ -106,7 +106,9 @@ TEST_CASE("websocket: a customer sees their order change status live, and only t
 }
 
 TEST_CASE("websocket: a client that stops reading is dropped with 1008, the server carries on") {
-  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  // One customer places 1,600 unpaid orders: no hold limits.
+  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0", "--hold-max-units", "0",
+                          "--hold-max-orders", "0", "--hold-max-cents", "0"});
   Session admin = server.admin();
   Session ada = server.register_user("ada");
   HttpClient c = server.client();

@@ -64,18 +64,28 @@ TEST_CASE("order: bad lines are validation errors naming the field") {
 }
 
 TEST_CASE("order: the largest possible order has an exact integer total") {
-  // Limits bound a total to 100 lines x 1e4 units x 1e11 cents = 1e17 < 2^63,
-  // so it cannot overflow; the decider still checks every product and sum.
+  // Lines could reach 100 lines x 1e4 units x 1e11 cents = 1e17 < 2^63, so
+  // no total overflows; since issue 19 an order is worth at most
+  // kMaxOrderCents (so sums across orders stay far from int64's end too).
   Harness h;
   std::vector<OrderItem> items;
   for (size_t i = 0; i < kMaxOrderLines; ++i)
-    items.push_back({h.product(kMaxPriceCents, kMaxStock), kMaxLineQuantity});
+    items.push_back({h.product(kMaxPriceCents / 100, kMaxStock), 1});
   Status st;
   const Uuid o = h.order(new_id(), items, &st);
   REQUIRE(st.is_ok());
-  CHECK(h.state.orders.at(o).total_cents == 100'000'000'000'000'000LL);
-  items.push_back({h.product(1, 1), 1});
+  CHECK(h.state.orders.at(o).total_cents == kMaxOrderCents / 10);
+  items.back().quantity = kMaxLineQuantity;  // one line past the cap
   h.order(new_id(), items, &st);
+  CHECK(st.code() == ErrorCode::kInvalidArgument);
+  CHECK(st.fields().at(0).field == "items");
+  std::vector<OrderItem> huge;
+  for (size_t i = 0; i < kMaxOrderLines; ++i)
+    huge.push_back({h.product(kMaxPriceCents, kMaxStock), kMaxLineQuantity});
+  h.order(new_id(), huge, &st);  // 1e17: the attack of issue 19
+  CHECK(st.fields().at(0).field == "items");
+  huge.push_back({h.product(1, 1), 1});
+  h.order(new_id(), huge, &st);
   CHECK(st.fields().at(0).field == "items");  // 101 lines
 }
 

@@ -49,6 +49,16 @@ inline std::string diff_states(const commands::ShopState& a, const commands::Sho
       return "order " + id.to_string() + " differs";
     }
   }
+  // The holds index (kept step by step) against the other state's.
+  if (size_diff("holds", a.holds.size(), b.holds.size()))
+    return out.str();
+  for (const auto& [user, h] : a.holds) {
+    auto it = b.holds.find(user);
+    if (it == b.holds.end() || it->second.pending_orders != h.pending_orders ||
+        it->second.pending_cents != h.pending_cents || it->second.units != h.units) {
+      return "holds of user " + user.to_string() + " differ";
+    }
+  }
   if (size_diff("carts", a.carts.size(), b.carts.size()))
     return out.str();
   for (const auto& [id, c] : a.carts) {

@@ -145,7 +145,10 @@ TEST_CASE("faults disk: a full disk refuses commands clearly, loses nothing, rec
   }
   MESSAGE("data directory on a " << fs.kind());
   // Declared after the mount: stopped before it is unmounted.
-  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  // Load by few customers: no hold or per-recipient email limits (issue 19).
+  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0", "--hold-max-units", "0",
+                          "--hold-max-orders", "0", "--hold-max-cents", "0",
+                          "--email-recipient-rate", "0", "--email-recipient-daily", "0"});
   REQUIRE(server.stop() == 0);
   const std::string data = root.sub("small") + "/data";
   std::filesystem::copy(server.data, data, std::filesystem::copy_options::recursive);

@@ -141,8 +141,23 @@ void run_nats_fault(Fault fault, Notifiers notifiers) {
   NatsServer nats(dirs.sub("nats"));
   SmtpSink smtp(dirs.sub("maildir"));
   smtp.start();
-  std::vector<std::string> flags = {"--nats-url", nats.url(),          "--rate-limit-ip",
-                                    "0",          "--rate-limit-user", "0"};
+  // Load by few customers: no hold or per-recipient email limits (issue 19).
+  std::vector<std::string> flags = {"--nats-url",
+                                    nats.url(),
+                                    "--rate-limit-ip",
+                                    "0",
+                                    "--rate-limit-user",
+                                    "0",
+                                    "--hold-max-units",
+                                    "0",
+                                    "--hold-max-orders",
+                                    "0",
+                                    "--hold-max-cents",
+                                    "0",
+                                    "--email-recipient-rate",
+                                    "0",
+                                    "--email-recipient-daily",
+                                    "0"};
   if (notifiers == Notifiers::kInProcess) {
     flags.insert(flags.end(), {"--smtp-url", smtp.url(), "--mail-from", "shop@example.com"});
   } else {

@@ -164,7 +164,9 @@ TEST_CASE("faults overload: 300 connections against a queue of 4, 503 at once, m
   {
     StderrToFile quiet(logs.sub("serve.log"));  // one log line per request: tens of thousands
     server = std::make_unique<ServerUnderTest>(std::vector<std::string>{
-        "--queue-capacity", "4", "--rate-limit-ip", "0", "--rate-limit-user", "0"});
+        "--queue-capacity", "4", "--rate-limit-ip", "0", "--rate-limit-user", "0",
+        "--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents", "0",
+        "--email-recipient-rate", "0", "--email-recipient-daily", "0"});
   }
   const Figures f = flood_orders(*server);
   CHECK(f.overloaded > 0);
@@ -179,7 +181,9 @@ TEST_CASE("faults overload: 300 connections past the per-address limit, 429 at o
     StderrToFile quiet(logs.sub("serve.log"));
     // The default limits: 1000/s per address (all of these come from
     // 127.0.0.1), 100/s per user.
-    server = std::make_unique<ServerUnderTest>(std::vector<std::string>{"--queue-capacity", "4"});
+    server = std::make_unique<ServerUnderTest>(std::vector<std::string>{
+        "--queue-capacity", "4", "--hold-max-units", "0", "--hold-max-orders", "0",
+        "--hold-max-cents", "0", "--email-recipient-rate", "0", "--email-recipient-daily", "0"});
   }
   const Figures f = flood_orders(*server);
   CHECK(f.limited > 0);

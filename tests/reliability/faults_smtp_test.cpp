@@ -123,7 +123,10 @@ TEST_CASE(
   FaultySmtp smtp(dir);
   // 6 s a reply: libcurl's 5 s connect timeout (greeting and EHLO) strikes.
   smtp.start("slow 6");
-  ServerUnderTest server({"--smtp-url", smtp.url()});
+  // Load by few customers: no hold or per-recipient email limits (issue 19).
+  ServerUnderTest server({"--smtp-url", smtp.url(), "--hold-max-units", "0", "--hold-max-orders",
+                          "0", "--hold-max-cents", "0", "--email-recipient-rate", "0",
+                          "--email-recipient-daily", "0"});
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
   const Session admin = server.admin();
@@ -190,7 +193,10 @@ TEST_CASE(
   TempDir dir;
   NatsServer nats(dir.sub("nats"));
   FaultySmtp smtp(dir);  // nothing listens yet: connections are refused
-  ServerUnderTest server({"--nats-url", nats.url(), "--no-email-notifier"});
+  // Load by few customers: no hold or per-recipient email limits (issue 19).
+  ServerUnderTest server({"--nats-url", nats.url(), "--no-email-notifier", "--hold-max-units", "0",
+                          "--hold-max-orders", "0", "--hold-max-cents", "0",
+                          "--email-recipient-rate", "0", "--email-recipient-daily", "0"});
   NotifierUnderTest notifier(server, "email", nats.url(), {"--smtp-url", smtp.url()});
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
@@ -273,7 +279,10 @@ TEST_CASE("faults smtp: a final reply later than the send timeout is waited for,
   TempDir dir;
   FaultySmtp smtp(dir);
   smtp.start("stall 17");
-  ServerUnderTest server({"--smtp-url", smtp.url()});
+  // Load by few customers: no hold or per-recipient email limits (issue 19).
+  ServerUnderTest server({"--smtp-url", smtp.url(), "--hold-max-units", "0", "--hold-max-orders",
+                          "0", "--hold-max-cents", "0", "--email-recipient-rate", "0",
+                          "--email-recipient-daily", "0"});
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
   const Session admin = server.admin();
@@ -298,7 +307,10 @@ TEST_CASE("faults smtp: a server that never answers QUIT, sent once and recorded
   TempDir dir;
   FaultySmtp smtp(dir);
   smtp.start("mute");
-  ServerUnderTest server({"--smtp-url", smtp.url()});
+  // Load by few customers: no hold or per-recipient email limits (issue 19).
+  ServerUnderTest server({"--smtp-url", smtp.url(), "--hold-max-units", "0", "--hold-max-orders",
+                          "0", "--hold-max-cents", "0", "--email-recipient-rate", "0",
+                          "--email-recipient-daily", "0"});
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
   const Session admin = server.admin();
