@@ -10,6 +10,7 @@
 #include "api/problem.h"
 #include "core/digest.h"
 #include "core/ids.h"
+#include "core/text.h"
 
 namespace orderly::api {
 
@@ -119,18 +120,10 @@ std::optional<json::object> Call::json_body() const {
   const std::string_view type = request.header("content-type");
   // Media types compare case-insensitively (RFC 9110 §8.3.1):
   // "Application/JSON; Charset=UTF-8" is JSON.
-  std::string_view media = type.substr(0, type.find(';'));
-  while (!media.empty() && (media.back() == ' ' || media.back() == '\t'))
-    media.remove_suffix(1);
-  auto iequals = [](std::string_view a, std::string_view lower) {
-    return a.size() == lower.size() &&
-           std::equal(a.begin(), a.end(), lower.begin(), [](char x, char y) {
-             return std::tolower(static_cast<unsigned char>(x)) == y;
-           });
-  };
-  const bool is_json = iequals(media, "application/json") ||
-                       (media.size() >= 17 && iequals(media.substr(0, 12), "application/") &&
-                        iequals(media.substr(media.size() - 5), "+json"));
+  const std::string_view media = trim_ows(type.substr(0, type.find(';')));
+  const bool is_json = ascii_iequals(media, "application/json") ||
+                       (media.size() >= 17 && ascii_iequals(media.substr(0, 12), "application/") &&
+                        ascii_iequals(media.substr(media.size() - 5), "+json"));
   if (!is_json) {
     answer(problem(415, "unsupported_media_type",
                    "send the body as application/json (got " +

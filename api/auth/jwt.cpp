@@ -49,15 +49,26 @@ std::string sign_jwt(const AccessClaims& c, std::string_view secret) {
   return signing_input + "." + base64url(hmac_sha256(signing_input, secret));
 }
 
-Result<AccessClaims> verify_jwt(std::string_view token, std::string_view secret, int64_t now_s) {
-  const auto bad = [](const char* why) { return Status::unauthorized(why); };
+namespace {
+
+Status bad(const char* why) {
+  return Status::unauthorized(why);
+}
+
+// A JWT's three parts, decoded; the signature is checked by the caller.
+struct JwtParts {
+  std::string header, payload, signature;
+  size_t signed_length = 0;  // of "header.payload"
+};
+
+Result<JwtParts> split_jwt(std::string_view token) {
   const size_t a = token.find('.');
   const size_t b = a == std::string_view::npos ? a : token.find('.', a + 1);
   if (b == std::string_view::npos || token.find('.', b + 1) != std::string_view::npos)
     return bad("the access token is not a JWT");
-  const auto header = from_base64url(token.substr(0, a));
-  const auto payload = from_base64url(token.substr(a + 1, b - a - 1));
-  const auto signature = from_base64url(token.substr(b + 1));
+  auto header = from_base64url(token.substr(0, a));
+  auto payload = from_base64url(token.substr(a + 1, b - a - 1));
+  auto signature = from_base64url(token.substr(b + 1));
   if (!header || !payload || !signature)
     return bad("the access token is not a JWT");
   boost::system::error_code ec;
@@ -67,12 +78,12 @@ Result<AccessClaims> verify_jwt(std::string_view token, std::string_view secret,
       h.as_object().at("alg") != "HS256") {
     return bad("the access token's algorithm is not HS256");
   }
-  const std::string expected = hmac_sha256(token.substr(0, b), secret);
-  if (signature->size() != expected.size() ||
-      sodium_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
-    return bad("the access token's signature is wrong");
-  }
-  json::value p = json::parse(*payload, ec);
+  return JwtParts{std::move(*header), std::move(*payload), std::move(*signature), b};
+}
+
+Result<AccessClaims> claims_of(const std::string& payload, int64_t now_s) {
+  boost::system::error_code ec;
+  json::value p = json::parse(payload, ec);
   if (ec || !p.is_object())
     return bad("the access token's claims do not parse");
   try {
@@ -95,6 +106,27 @@ Result<AccessClaims> verify_jwt(std::string_view token, std::string_view secret,
   } catch (const std::exception&) {
     return bad("the access token's claims are incomplete");
   }
+}
+
+}  // namespace
+
+Result<AccessClaims> verify_jwt(std::string_view token, std::string_view secret, int64_t now_s) {
+  auto parts = split_jwt(token);
+  if (!parts)
+    return parts.status();
+  const std::string expected = hmac_sha256(token.substr(0, parts->signed_length), secret);
+  if (parts->signature.size() != expected.size() ||
+      sodium_memcmp(parts->signature.data(), expected.data(), expected.size()) != 0) {
+    return bad("the access token's signature is wrong");
+  }
+  return claims_of(parts->payload, now_s);
+}
+
+Result<AccessClaims> read_verified_jwt_claims(std::string_view token, int64_t now_s) {
+  auto parts = split_jwt(token);
+  if (!parts)
+    return parts.status();
+  return claims_of(parts->payload, now_s);
 }
 
 }  // namespace orderly::api

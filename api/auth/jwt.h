@@ -25,6 +25,13 @@ struct AccessClaims {
 // `secret` is at least 32 bytes.
 std::string sign_jwt(const AccessClaims& claims, std::string_view secret);
 Result<AccessClaims> verify_jwt(std::string_view token, std::string_view secret, int64_t now_s);
+// The claims of a token whose signature someone else has checked: for
+// `orderly notify websocket`, which has no signing secret and asks the
+// engine who a token names, and needs the token's `exp` and session to
+// close the connection when either ends. Checks everything but the
+// signature (the shape, `alg`, `exp`, `nbf`, the role); never a substitute
+// for verify_jwt.
+Result<AccessClaims> read_verified_jwt_claims(std::string_view token, int64_t now_s);
 
 // HMAC-SHA256 of `data` under `secret` (libsodium): the 32 raw bytes.
 std::string hmac_sha256(std::string_view data, std::string_view secret);

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "api/api.h"
+#include "api/auth/jwt.h"
 #include "api/call.h"
 #include "api/cli/commands.h"
 #include "api/cli/logger.h"
@@ -68,6 +69,29 @@ class TokenCheck {
   std::unordered_map<std::string, Known> known_;
 };
 
+// The connection's session as the engine's own hub keeps it (api/api.cpp):
+// the token's expiry and its refresh-token family, so the connection is
+// closed (1008) at `exp`, at logout and at revocation here too. The engine
+// has just said whom the token names; its claims are read, not re-verified
+// (this process holds no signing secret).
+Result<api::WsSession> session_of(const api::WsHub& hub, const api::Request& req,
+                                  const EngineUser& who) {
+  auto token = api::websocket_token(req);
+  if (!token)
+    return token.status();
+  auto claims = api::read_verified_jwt_claims(*token, now_us() / 1'000'000);
+  if (!claims)
+    return claims.status();
+  api::WsSession session;
+  session.user = who.id;
+  session.all = api::wants_all_events(req) && who.admin;
+  session.family = Uuid::parse(claims->sid).value_or(Uuid{});
+  session.expires_at = claims->exp * 1'000'000;
+  if (hub.session_ended(session.family))
+    return Status::unauthorized("the access token's session has ended");
+  return session;
+}
+
 }  // namespace
 
 int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
@@ -119,11 +143,12 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
 
   api::WsEndpoint ws;
   ws.path = "/ws/notifications";
-  ws.check = [&tokens](const api::Request& req) -> std::optional<api::Response> {
+  ws.check = [&tokens, &hub](const api::Request& req) -> std::optional<api::Response> {
     auto who = tokens.who(req);
     std::optional<api::Response> refusal;
-    if (!who) {
-      refusal = api::problem_from(who.status());
+    Status session = who ? session_of(hub, req, *who).status() : who.status();
+    if (!session.is_ok()) {
+      refusal = api::problem_from(session);
       // The engine refused the token (or there was none): as the engine says it.
       api::add_challenge(*refusal, api::websocket_token_sent(req));
     } else if (api::wants_all_events(req) && !who->admin) {
@@ -137,11 +162,12 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
   ws.open = [&tokens, &hub](const api::Request& req,
                             std::shared_ptr<api::WsSink> sink) -> std::function<void()> {
     auto who = tokens.who(req);
-    if (!who) {
+    auto session = who ? session_of(hub, req, *who) : Result<api::WsSession>(who.status());
+    if (!session) {  // expired or ended between the check and now
       sink->close(1008, "unauthorized");
       return [] {};
     }
-    return hub.subscribe(who->id, api::wants_all_events(req) && who->admin, std::move(sink));
+    return hub.subscribe(*session, std::move(sink));
   };
   api::ServerOptions server_options;
   server_options.address = o.http_address;

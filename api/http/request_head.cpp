@@ -2,30 +2,9 @@
 
 #include <cctype>
 
+#include "core/text.h"
+
 namespace orderly::api {
-
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 std::optional<std::string> framing_error(const Request& head, unsigned version) {
   size_t hosts = 0, codings = 0, lengths = 0;
@@ -41,10 +20,10 @@ std::optional<std::string> framing_error(const Request& head, unsigned version) 
       std::string_view list = value;
       while (true) {
         const size_t comma = list.find(',');
-        const std::string_view coding = trim(list.substr(0, comma));
+        const std::string_view coding = trim_ows(list.substr(0, comma));
         if (!coding.empty()) {
           ++codings;
-          only_chunked = only_chunked && iequals(coding, "chunked");
+          only_chunked = only_chunked && ascii_iequals(coding, "chunked");
         }
         if (comma == std::string_view::npos)
           break;
@@ -66,9 +45,9 @@ std::optional<std::string> framing_error(const Request& head, unsigned version) 
 
 std::string_view origin_form(std::string_view target) {
   size_t scheme = 0;
-  if (target.size() >= 7 && iequals(target.substr(0, 7), "http://"))
+  if (target.size() >= 7 && ascii_iequals(target.substr(0, 7), "http://"))
     scheme = 7;
-  else if (target.size() >= 8 && iequals(target.substr(0, 8), "https://"))
+  else if (target.size() >= 8 && ascii_iequals(target.substr(0, 8), "https://"))
     scheme = 8;
   if (scheme == 0)
     return target;

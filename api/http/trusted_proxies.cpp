@@ -7,6 +7,8 @@
 #include <cstring>
 #include <optional>
 
+#include "core/text.h"
+
 namespace orderly::api {
 
 namespace {
@@ -42,18 +44,10 @@ std::string to_text(const Address& a) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 // A node of a forwarding chain: "192.0.2.60", "192.0.2.60:4711",
 // "[2001:db8::17]:4711", "2001:db8::17", optionally quoted.
 std::optional<Address> parse_node(std::string_view node) {
-  node = trim(node);
+  node = trim_ows(node);
   if (node.size() >= 2 && node.front() == '"' && node.back() == '"')
     node = node.substr(1, node.size() - 2);
   if (node.starts_with('[')) {
@@ -66,16 +60,6 @@ std::optional<Address> parse_node(std::string_view node) {
   if (colon != std::string_view::npos && node.find(':', colon + 1) == std::string_view::npos)
     node = node.substr(0, colon);  // IPv4 with a port
   return parse_address(node);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i])
-      return false;
-  }
-  return true;
 }
 
 // The chain of client addresses the proxies reported, left (the first) to
@@ -97,10 +81,10 @@ std::vector<std::optional<Address>> forwarded_chain(
       list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
       while (!element.empty()) {
         const size_t semi = element.find(';');
-        const std::string_view pair = trim(element.substr(0, semi));
+        const std::string_view pair = trim_ows(element.substr(0, semi));
         element = semi == std::string_view::npos ? std::string_view() : element.substr(semi + 1);
         const size_t eq = pair.find('=');
-        if (eq != std::string_view::npos && iequals(trim(pair.substr(0, eq)), "for"))
+        if (eq != std::string_view::npos && ascii_iequals(trim_ows(pair.substr(0, eq)), "for"))
           chain.push_back(parse_node(pair.substr(eq + 1)));
       }
     }
@@ -127,7 +111,7 @@ std::vector<std::optional<Address>> forwarded_chain(
 Result<TrustedProxies> TrustedProxies::parse(const std::vector<std::string>& cidrs) {
   TrustedProxies out;
   for (const std::string& text : cidrs) {
-    const std::string_view cidr = trim(text);
+    const std::string_view cidr = trim_ows(text);
     if (cidr.empty())
       continue;
     const size_t slash = cidr.find('/');

@@ -60,17 +60,6 @@ inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseco
   return done();
 }
 
-// VmRSS of a process in KiB (0 when it is gone).
-inline long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stol(line.substr(6));
-  }
-  return 0;
-}
-
 // How many files a directory holds (a Maildir's new/ while mail arrives):
 // cheaper to poll than reading every message.
 inline size_t files_in(const std::string& dir) {

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "tests/security/checks.h"
+#include "tests/support/process.h"
 
 using namespace orderly::testing;
 
@@ -23,16 +24,6 @@ double gauge(HttpClient& c, const std::string& name) {
   if (at == std::string::npos)
     return -1;
   return std::stod(text.substr(at + key.size()));
-}
-
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stol(line.substr(6));
-  }
-  return 0;
 }
 
 HttpResult post_refresh(HttpClient& c, const std::string& refresh_token) {

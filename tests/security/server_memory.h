@@ -6,21 +6,17 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <fstream>
 #include <string>
 #include <thread>
+
+#include "tests/support/process.h"
 
 namespace orderly::testing {
 
 // Resident memory in MiB; -1 when the process is gone.
 inline double rss_mib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.starts_with("VmRSS:"))
-      return std::stod(line.substr(6)) / 1024.0;  // "VmRSS:   68412 kB"
-  }
-  return -1;
+  const long kib = rss_kib(pid);
+  return kib > 0 ? static_cast<double>(kib) / 1024.0 : -1;
 }
 
 // True once `done()` is, polling every 50 ms; false when `timeout` passed first.

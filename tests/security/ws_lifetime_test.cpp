@@ -1,14 +1,15 @@
 // WebSockets outliving their token (issue 19): a /ws/notifications
 // connection must be closed with 1008 when the access token it was opened
 // with expires, when that token's session is logged out, and when the
-// session's refresh-token family is revoked on reuse. Other sessions'
-// connections stay open.
+// session's refresh-token family is revoked on reuse, in the engine and in
+// `orderly notify websocket` alike. Other sessions' connections stay open.
 #include <doctest/doctest.h>
 
 #include <thread>
 
 #include "tests/security/checks.h"
 #include "tests/security/forged_jwt.h"
+#include "tests/support/services.h"
 
 using namespace orderly::testing;
 
@@ -116,4 +117,39 @@ TEST_CASE("ws lifetime: reuse of a rotated refresh token closes the revoked fami
   CHECK(close_code_within(ws, std::chrono::seconds(20)) == 1008);
   CHECK(open_after(other_ws, std::chrono::seconds(2)));
   CHECK(WsClient(server.port, feed(rotated.access_token)).status() == 401);
+}
+
+TEST_CASE("ws lifetime: orderly notify websocket closes at exp and at logout too") {
+  TempDir nats_dir;
+  NatsServer nats(nats_dir.sub("nats"));
+  ServerUnderTest server({"--nats-url", nats.url()});
+  NotifierUnderTest notifier(server, "websocket", nats.url(), {"--http-address", "127.0.0.1:0"});
+  REQUIRE(notifier.port != 0);
+  HttpClient notifier_http(notifier.port);
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (notifier_http.request("GET", "/health").body.find("\"ok\"") == std::string::npos &&
+         Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const Session ada = server.register_user("ada");
+  const Session ada_phone = server.login("ada@example.com", "password-of-ada");
+  const std::string secret = read_text_file(server.data + "/jwt.secret");
+  const std::string short_lived =
+      forge_jwt(kHs256Header, claims(ada.id, "customer", unix_now() + 4), secret);
+  WsClient soon(notifier.port, feed(short_lived));
+  WsClient laptop(notifier.port, feed(ada.access_token));
+  WsClient phone(notifier.port, feed(ada_phone.access_token));
+  REQUIRE(soon.status() == 101);
+  REQUIRE(laptop.status() == 101);
+  REQUIRE(phone.status() == 101);
+  CHECK(close_code_within(soon, std::chrono::seconds(30)) == 1008);
+  HttpClient c = server.client();
+  REQUIRE(c.send("POST", "/api/auth/logout", ada.access_token,
+                 json::serialize(json::object{{"refresh_token", ada.refresh_token}}))
+              .status == 204);
+  // The logout reaches this process through JetStream.
+  CHECK(close_code_within(laptop, std::chrono::seconds(30)) == 1008);
+  CHECK(open_after(phone, std::chrono::seconds(2)));
+  CHECK(WsClient(notifier.port, feed(ada.access_token)).status() == 401);
+  CHECK(WsClient(notifier.port, feed(ada_phone.access_token)).status() == 101);
 }

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -122,6 +123,16 @@ RunResult run_command(const std::vector<std::string>& argv) {
   while (auto line = p.read_line(std::chrono::minutes(5)))
     out += *line + "\n";
   return {p.wait(), out};
+}
+
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("VmRSS:"))
+      return std::stol(line.substr(6));  // "VmRSS:   68412 kB"
+  }
+  return 0;
 }
 
 }  // namespace orderly::testing

@@ -54,4 +54,7 @@ struct RunResult {
 };
 RunResult run_command(const std::vector<std::string>& argv);
 
+// A process's resident memory (VmRSS) in KiB; 0 when it is gone.
+long rss_kib(pid_t pid);
+
 }  // namespace orderly::testing

@@ -1,0 +1,43 @@
+// verify_jwt and read_verified_jwt_claims (api/auth/jwt.h): the second reads
+// what the first would accept, but for the signature (for a process that
+// asks the engine about the token instead of holding its secret).
+#include <doctest/doctest.h>
+
+#include "api/auth/jwt.h"
+
+using namespace orderly;
+using namespace orderly::api;
+
+namespace {
+
+const std::string kSecret(32, 's');
+
+AccessClaims ada(int64_t exp) {
+  AccessClaims c;
+  c.sub = "0191d9a0-0000-7000-8000-000000000001";
+  c.role = "customer";
+  c.iat = 1000;
+  c.exp = exp;
+  c.sid = "0191d9a0-0000-7000-8000-0000000000f1";
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("jwt claims: read_verified_jwt_claims reads exp and the session, not the signature") {
+  const std::string token = sign_jwt(ada(2000), kSecret);
+  auto read = read_verified_jwt_claims(token, 1500);
+  REQUIRE(read.is_ok());
+  CHECK(read->exp == 2000);
+  CHECK(read->sid == "0191d9a0-0000-7000-8000-0000000000f1");
+  // Signed with another key: verify_jwt refuses it, the reader does not look.
+  const std::string other = sign_jwt(ada(2000), std::string(32, 'o'));
+  CHECK_FALSE(verify_jwt(other, kSecret, 1500).is_ok());
+  CHECK(read_verified_jwt_claims(other, 1500).is_ok());
+  // Everything else still holds: expiry, the algorithm, the shape.
+  CHECK_FALSE(read_verified_jwt_claims(token, 2000).is_ok());
+  const std::string none = base64url(R"({"alg":"none"})") + "." +
+                           token.substr(token.find('.') + 1, token.rfind('.') - token.find('.'));
+  CHECK_FALSE(read_verified_jwt_claims(none, 1500).is_ok());
+  CHECK_FALSE(read_verified_jwt_claims("not-a-jwt", 1500).is_ok());
+}
