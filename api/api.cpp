@@ -95,30 +95,45 @@ std::optional<Uuid> parse_id(const CallPtr& call, std::string_view param) {
 void Context::run(const CallPtr& call, commands::Command command, commands::CommandMeta meta,
                   std::string read_model,
                   std::function<void(const CallPtr&, const commands::CommandReply&)> then) {
-  processor.submit(std::move(command), std::move(meta),
-                   [this, call, read_model = std::move(read_model),
-                    then = std::move(then)](Result<commands::CommandReply> reply) mutable {
-                     if (!reply)
-                       return call->fail(reply.status());
-                     const commands::CommandReply r = *reply;
-                     if (read_model.empty())  // the answer needs no read model
-                       return then(call, r);
-                     // Read-your-writes for the answer itself: the body comes from the
-                     // read model once it has applied the command's events.
-                     waiter.when_applied(
-                         read_model, r.last_position, options.min_position_wait,
-                         [call, r, then = std::move(then)](bool applied) {
-                           if (applied)
-                             return then(call, r);
-                           // Durable, but the read model is behind: say so
-                           // rather than answer with the state before it.
-                           Response res =
-                               json_response(202, json::object{{"status", "accepted"},
-                                                               {"position", r.last_position},
-                                                               {"stream", r.stream}});
-                           call->answer(with_position(std::move(res), r.last_position));
-                         });
-                   });
+  std::string first_key = FirstAnswers::key_of(meta);
+  processor.submit(
+      std::move(command), std::move(meta),
+      [this, call, read_model = std::move(read_model), then = std::move(then),
+       first_key = std::move(first_key)](Result<commands::CommandReply> reply) mutable {
+        if (!reply)
+          return call->fail(reply.status());
+        const commands::CommandReply r = *reply;
+        // A retry gets the first answer itself while it is kept
+        // (api/first_answers.h); the first answer is kept as sent.
+        if (!first_key.empty()) {
+          if (r.duplicate) {
+            if (auto first = first_answers.find(first_key))
+              return call->answer(std::move(*first));
+          } else {
+            call->respond = [this, key = std::move(first_key),
+                             inner = std::move(call->respond)](Response res) {
+              first_answers.keep(key, res);
+              inner(std::move(res));
+            };
+          }
+        }
+        if (read_model.empty())  // the answer needs no read model
+          return then(call, r);
+        // Read-your-writes for the answer itself: the body comes from the
+        // read model once it has applied the command's events.
+        waiter.when_applied(read_model, r.last_position, options.min_position_wait,
+                            [call, r, then = std::move(then)](bool applied) {
+                              if (applied)
+                                return then(call, r);
+                              // Durable, but the read model is behind: say so
+                              // rather than answer with the state before it.
+                              Response res =
+                                  json_response(202, json::object{{"status", "accepted"},
+                                                                  {"position", r.last_position},
+                                                                  {"stream", r.stream}});
+                              call->answer(with_position(std::move(res), r.last_position));
+                            });
+      });
 }
 
 Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,

@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "api/auth/password_gate.h"
+#include "api/first_answers.h"
 #include "api/metrics.h"
 #include "api/position_waiter.h"
 #include "api/problem.h"
@@ -41,6 +42,7 @@ struct Api::Context {
   Metrics metrics;
   RateLimiter ip_limiter, user_limiter;
   PositionWaiter waiter;
+  FirstAnswers first_answers;  // what a keyed command answered first, for its retries
   WsHub hub;
   // What became of each push to the user an event concerns (api/ws_hub.h),
   // recorded as one event a second.

@@ -1,6 +1,7 @@
 // The HTTP request path before any handler: raw bytes from a socket through
 // Beast's request parser, with the server's limits, into the API's Request
-// (as api/http/server.cpp builds it), then what every request meets:
+// (as api/http/server.cpp builds it: absolute-form targets, RFC 9112
+// framing, the client behind a trusted proxy), then what every request meets:
 // routing over the contract's route table, the Authorization header's JWT,
 // the WebSocket token, query strings and paging, the JSON body reader and
 // the Idempotency-Key fingerprint. Up to 8 pipelined requests per input.
@@ -21,6 +22,8 @@
 
 #include "api/auth/jwt.h"
 #include "api/call.h"
+#include "api/http/request_head.h"
+#include "api/http/trusted_proxies.h"
 #include "api/problem.h"
 #include "api/router.h"
 #include "commands/validation.h"
@@ -219,7 +222,7 @@ void check_call(const api::Request& req) {
 api::Request to_request(const http::request<http::string_body>& msg) {
   api::Request req;
   req.method = std::string(msg.method_string());
-  const std::string_view target = msg.target();
+  const std::string_view target = api::origin_form(msg.target());
   const size_t q = target.find('?');
   req.path = std::string(target.substr(0, q));
   if (q != std::string_view::npos)
@@ -231,7 +234,10 @@ api::Request to_request(const http::request<http::string_body>& msg) {
     req.headers.emplace_back(std::move(name), std::string(field.value()));
   }
   req.body = msg.body();
-  req.remote_address = "127.0.0.1";
+  // As from a trusted proxy: Forwarded / X-Forwarded-For name the client.
+  static const api::TrustedProxies proxies = *api::TrustedProxies::parse({"127.0.0.1/32", "::1"});
+  req.remote_address = proxies.client_of("127.0.0.1", req.headers);
+  FUZZ_CHECK(!req.remote_address.empty(), "a client address, the peer's at worst");
   return req;
 }
 
@@ -261,6 +267,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ec || !parser.is_done())
       return 0;  // 400/413/431 or a client that went away: no handler runs
     const api::Request req = to_request(parser.get());
+    // Framing two parsers could read differently is 400 and the connection
+    // closes: no handler, and nothing after it is read.
+    if (api::framing_error(req, parser.get().version()))
+      return 0;
     check_routing(req);
     check_call(req);
   }

@@ -181,3 +181,34 @@ TEST_CASE(
   cp = std::make_unique<HttpClient>(server.port);
   check_same_answer(first, cp->send("POST", "/api/auth/register", "", respelt, key));
 }
+
+TEST_CASE("idempotent replay: a retried cart change or product update answers its first answer") {
+  ServerUnderTest server;
+  HttpClient c = server.client();
+  const Session ada = server.register_user("ada");
+  const Session admin = server.admin();
+  const std::string cup = product_id(c, "espresso");
+  const std::string lamp = product_id(c, "lamp");
+
+  // A keyed cart change, then another change without a key.
+  const std::string add_cup = R"({"product_id":")" + cup + R"(","quantity":1})";
+  const Headers cart_key = {{"Idempotency-Key", "ada-cart-1"}};
+  const HttpResult first = c.send("POST", "/api/cart/items", ada.access_token, add_cup, cart_key);
+  REQUIRE(first.status == 200);
+  REQUIRE(c.send("POST", "/api/cart/items", ada.access_token,
+                 R"({"product_id":")" + lamp + R"(","quantity":1})")
+              .status == 200);
+  // The retry is the first answer (one line), not the cart now (two lines).
+  check_same_answer(first, c.send("POST", "/api/cart/items", ada.access_token,
+                                  R"({ "quantity": 1, "product_id": ")" + cup + "\" }", cart_key));
+
+  // A keyed price change, then another change: the retry shows the first.
+  const Headers price_key = {{"Idempotency-Key", "admin-price-1"}};
+  const HttpResult priced = c.send("PATCH", "/api/products/" + cup, admin.access_token,
+                                   R"({"price_cents":1234})", price_key);
+  REQUIRE(priced.status == 200);
+  REQUIRE(c.send("PATCH", "/api/products/" + cup, admin.access_token, R"({"price_cents":1500})")
+              .status == 200);
+  check_same_answer(priced, c.send("PATCH", "/api/products/" + cup, admin.access_token,
+                                   R"({"price_cents":1234})", price_key));
+}
