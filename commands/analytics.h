@@ -8,6 +8,7 @@
 
 #include "commands/command.h"
 #include "commands/event_sink.h"
+#include "core/search_names.h"
 #include "core/status.h"
 
 namespace orderly::commands {
@@ -22,7 +23,6 @@ inline constexpr size_t kMaxSearchBytes = 200;
 // kMaxAnalyticsBatchBytes by analytics_batch_bytes (the recorder cuts its
 // batches so; the decider refuses a bigger one).
 inline constexpr size_t kMaxSearchesPerInterval = 200;
-inline constexpr std::string_view kOtherSearches = "(other)";
 inline constexpr size_t kMaxAnalyticsBatchBytes = 64 << 10;
 // What one entry adds to an event, about (its text and the FlatBuffers
 // table, offsets and count around it).

@@ -1,15 +1,15 @@
 #include "projections/stats.h"
-#include "core/text.h"
 
 #include <algorithm>
 
-#include "commands/analytics.h"
 #include "core/clock.h"
 #include "core/json_writer.h"
 #include "core/schemas/analytics_events_generated.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
 #include "core/schemas/product_events_generated.h"
+#include "core/search_names.h"
+#include "core/text.h"
 
 namespace orderly::projections {
 
@@ -189,7 +189,7 @@ void StatsReadModel::age_out_searches() {
   std::vector<std::pair<uint64_t, std::string_view>> by_count;
   by_count.reserve(searches_.size());
   for (const auto& [q, n] : searches_) {
-    if (q != commands::kOtherSearches)
+    if (q != kOtherSearches)
       by_count.emplace_back(n, q);
   }
   const size_t drop = by_count.size() / 2;
@@ -204,7 +204,7 @@ void StatsReadModel::age_out_searches() {
   }
   for (const std::string& q : gone)
     searches_.erase(q);
-  searches_[std::string(commands::kOtherSearches)] += other;
+  searches_[std::string(kOtherSearches)] += other;
 }
 
 Rows StatsReadModel::rows() const {
