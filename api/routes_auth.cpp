@@ -127,7 +127,10 @@ void run_password_check(Context& ctx, const CallPtr& call, std::string_view acco
   if (!verdict.slot)
     return answer_throttled(call, verdict.retry_after_s);
   std::shared_ptr<PasswordGate::Slot> slot = std::move(verdict.slot);
-  const size_t limit = PasswordGate::queue_limit(ctx.password_workers.capacity(), slot->suspect());
+  // Registrations (no account yet) take at most what suspect attempts may:
+  // a crowd of them cannot fill the queue and starve every login.
+  const size_t limit = PasswordGate::queue_limit(ctx.password_workers.capacity(),
+                                                 slot->suspect() || account.empty());
   const bool queued =
       ctx.password_workers.submit([slot, job = std::move(job)] { job(*slot); }, limit);
   if (!queued)

@@ -112,6 +112,19 @@ void WsHub::record_pushes(std::shared_ptr<commands::WebSocketPushRecorder> recor
 
 std::function<void()> WsHub::subscribe(const WsSession& session, std::shared_ptr<WsSink> sink) {
   std::unique_lock lock(mu_);
+  // Checked again here, under the lock that end_sessions and close_all
+  // take: a session that ended, or a hub that closed, between the caller's
+  // checks and now gets no connection that would outlive it.
+  if (closed_) {
+    lock.unlock();
+    sink->close(1001, "the server is shutting down");
+    return [] {};
+  }
+  if (!session.family.is_nil() && ended_.contains(session.family)) {
+    lock.unlock();
+    sink->close(1008, "the session has ended");
+    return [] {};
+  }
   size_t same_user = 0;
   for (const auto& [id, s] : subscribers_)
     same_user += s.session.user == session.user;
@@ -258,6 +271,7 @@ void WsHub::close_all() {
   std::unordered_map<uint64_t, Subscriber> gone;
   {
     std::lock_guard lock(mu_);
+    closed_ = true;
     gone.swap(subscribers_);
     deadlines_.clear();
   }

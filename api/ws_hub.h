@@ -86,7 +86,8 @@ class WsHub {
   void remember_ended_sessions_for(std::chrono::seconds remember);
   size_t clients() const;
   size_t clients_of(const Uuid& user) const;
-  // Closes every connection (1001 going away) and forgets them: at shutdown.
+  // Closes every connection (1001 going away) and forgets them, and refuses
+  // (closes at once) any subscribed later: at shutdown.
   void close_all();
   uint64_t position() const { return position_.load(); }
   // From now on, what becomes of each push to the user an event concerns
@@ -132,9 +133,10 @@ class WsHub {
   std::multimap<TimestampUs, uint64_t> deadlines_;        // guarded by mu_: exp -> id
   std::condition_variable deadline_cv_;                   // deadlines_ changed, or stop
   // Sessions ended lately, oldest first (session_ended).
-  std::deque<std::pair<TimestampUs, Uuid>> ended_order_;       // guarded by mu_
-  absl::flat_hash_set<Uuid, UuidHash> ended_;                  // guarded by mu_
-  std::chrono::seconds remember_ended_{900};                   // guarded by mu_
+  std::deque<std::pair<TimestampUs, Uuid>> ended_order_;  // guarded by mu_
+  absl::flat_hash_set<Uuid, UuidHash> ended_;             // guarded by mu_
+  bool closed_ = false;                       // close_all ran: no new connections; guarded by mu_
+  std::chrono::seconds remember_ended_{900};  // guarded by mu_
   std::shared_ptr<commands::WebSocketPushRecorder> recorder_;  // guarded by mu_
   uint64_t next_id_ = 1;
   std::atomic<uint64_t> position_{0};

@@ -51,6 +51,22 @@ void ConnectionLedger::close_websocket(const std::string& address) {
   --websockets_;
 }
 
+bool ConnectionLedger::reserve_body(const std::string& address, size_t bytes) {
+  std::lock_guard lock(mu_);
+  auto it = by_address_.find(address);
+  if (it == by_address_.end() || it->second.body_bytes + bytes > limits_.body_bytes_per_address)
+    return false;
+  it->second.body_bytes += bytes;
+  return true;
+}
+
+void ConnectionLedger::release_body(const std::string& address, size_t bytes) {
+  std::lock_guard lock(mu_);
+  auto it = by_address_.find(address);
+  if (it != by_address_.end())
+    it->second.body_bytes -= std::min(bytes, it->second.body_bytes);
+}
+
 size_t ConnectionLedger::total() const {
   std::lock_guard lock(mu_);
   return total_;

@@ -7,6 +7,11 @@
 // many addresses still leaves room for a health check, a load balancer's
 // probe or one more customer.
 //
+// Request bodies too: one address may hold at most `body_bytes_per_address`
+// of the server's body budget (api/http/body_budget.h) at once, so a few
+// addresses trickling bodies cannot take all of it and leave every other
+// client's POST refused.
+//
 // Thread safety: every member from any thread.
 #pragma once
 
@@ -21,7 +26,8 @@ struct ConnectionLimits {
   size_t max_connections = 10'000;  // HTTP and WebSocket, all addresses
   size_t per_address = 512;         // connections one client address may hold
   size_t websockets_per_address = 128;
-  size_t reserve = 1'000;  // of max_connections, kept for addresses holding few
+  size_t reserve = 1'000;                   // of max_connections, kept for addresses holding few
+  size_t body_bytes_per_address = 4 << 20;  // request-body bytes one address holds at once
 };
 
 class ConnectionLedger {
@@ -40,12 +46,17 @@ class ConnectionLedger {
   bool open_websocket(const std::string& address);
   void close_websocket(const std::string& address);
 
+  // Counts `bytes` of request body for one of `address`'s connections;
+  // false (nothing counted) past the address's share.
+  bool reserve_body(const std::string& address, size_t bytes);
+  void release_body(const std::string& address, size_t bytes);
+
   size_t total() const;
   size_t websockets() const;
 
  private:
   struct Held {
-    size_t connections = 0, websockets = 0;
+    size_t connections = 0, websockets = 0, body_bytes = 0;
   };
   const ConnectionLimits limits_;
   mutable std::mutex mu_;

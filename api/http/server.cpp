@@ -18,6 +18,7 @@
 #include <boost/beast/websocket.hpp>
 #include <deque>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <thread>
@@ -33,9 +34,13 @@ using tcp = net::ip::tcp;
 struct HttpServer::Impl {
   explicit Impl(const ServerOptions& o)
       : options(o),
-        ledger(ConnectionLimits{o.max_connections, o.max_connections_per_address,
-                                o.max_websockets_per_address,
-                                o.reserved_connections.value_or(o.max_connections / 10)}),
+        ledger(ConnectionLimits{
+            o.max_connections, o.max_connections_per_address, o.max_websockets_per_address,
+            o.reserved_connections.value_or(o.max_connections / 10),
+            // A sixteenth of the body budget, room for two
+            // bodies at the largest route limit (1 MiB).
+            std::min(o.body_bytes_in_flight,
+                     std::max(o.body_bytes_in_flight / 16, size_t{2} * o.body_limit))}),
         budget(o.body_bytes_in_flight) {}
 
   ServerOptions options;
@@ -324,7 +329,12 @@ class Session : public std::enable_shared_from_this<Session> {
     // The bytes are counted before any is read: Beast reserves a body of
     // Content-Length at once.
     const size_t reserve = length ? static_cast<size_t>(*length) : limit;
+    if (!server_.ledger.reserve_body(remote_, reserve)) {
+      return give_up(429, "rate_limited",
+                     "this address is sending too many request bodies at once; retry shortly");
+    }
     if (!server_.budget.try_reserve(reserve)) {
+      server_.ledger.release_body(remote_, reserve);
       return give_up(503, "overloaded",
                      "the server holds too many request bodies at once; retry shortly");
     }
@@ -402,13 +412,16 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.in_flight.fetch_sub(1);
     release_body();
     Response res = server_.errors(status, code, detail);
-    if (status == 503)
+    if (status == 503 || status == 429)
       res.header("Retry-After", "1");
     res.close = true;
     write(std::move(res));
   }
 
   void release_body() {
+    if (reserved_ == 0)
+      return;
+    server_.ledger.release_body(remote_, reserved_);
     server_.budget.release(reserved_);
     reserved_ = 0;
   }
@@ -420,6 +433,12 @@ class Session : public std::enable_shared_from_this<Session> {
       if (endpoint.path != req.path)
         continue;
       keep_alive_ = false;  // an upgrade refused closes its connection
+      if (server_.stopping.load()) {
+        // The hub has closed its connections already: one opened now would
+        // outlive it.
+        write(server_.errors(503, "shutting_down", "the server is stopping"));
+        return true;
+      }
       if (!server_.ledger.open_websocket(remote_)) {
         Response refusal =
             server_.errors(429, "rate_limited",

@@ -117,18 +117,20 @@ TEST_CASE("body admission: refused from the head, before the body is sent") {
 }
 
 TEST_CASE("body admission: bodies in flight share one budget, refused 503 past it") {
-  // 4 MiB of bodies at once; each connection holds 60,000 bytes.
+  // 4 MiB of bodies at once (2 MiB of it for one address); each connection
+  // holds 60,000 bytes, from three addresses.
   ServerUnderTest server({"--max-body-bytes-in-flight", "4194304"});
   const pid_t pid = server.proc->pid();
   const double baseline = rss_mib(pid);
   constexpr int kConnections = 120;
   constexpr size_t kLength = 60'000;
+  const char* const kAddresses[] = {"127.0.0.1", "127.0.0.3", "127.0.0.4"};
   std::string body = R"({"type":"search","query":"espresso"})";
   body.resize(kLength, ' ');  // trailing white space: still one JSON object
   const std::string head = post_head("/api/analytics/events", kLength);
   std::vector<std::unique_ptr<RawConnection>> conns;
   for (int i = 0; i < kConnections; ++i) {
-    conns.push_back(std::make_unique<RawConnection>(server.port));
+    conns.push_back(std::make_unique<RawConnection>(server.port, kAddresses[i % 3]));
     REQUIRE(conns.back()->is_open());
     REQUIRE(conns.back()->send(head));
     conns.back()->send(std::string_view(body).substr(0, kLength - 1));
@@ -136,13 +138,16 @@ TEST_CASE("body admission: bodies in flight share one budget, refused 503 past i
   // The refused are answered at once; the admitted wait for their last
   // byte (all within the 10 s a whole request may take).
   std::vector<RawConnection*> waiting;
-  int overloaded = 0, other = 0, answered = 0;
+  int overloaded = 0, address_share = 0, other = 0, answered = 0;
   auto count = [&](const RawResponse& r) {
     if (r.status == 202)
       ++answered;
     else if (r.status == 503 && r.body.find("\"code\":\"overloaded\"") != std::string::npos &&
              !r.header("retry-after").empty())
       ++overloaded;
+    else if (r.status == 429 && r.body.find("\"code\":\"rate_limited\"") != std::string::npos &&
+             !r.header("retry-after").empty())
+      ++address_share;
     else
       ++other;
   };
@@ -160,7 +165,8 @@ TEST_CASE("body admission: bodies in flight share one budget, refused 503 past i
     REQUIRE(r);
     count(*r);
   }
-  MESSAGE(answered << " bodies admitted and answered, " << overloaded << " refused 503, RSS "
+  MESSAGE(answered << " bodies admitted and answered, " << overloaded << " refused 503, "
+                   << address_share << " refused 429 (an address's share), RSS "
                    << held_rss - baseline << " MiB over the start while held");
   CHECK(other == 0);
   CHECK(overloaded > 0);
@@ -170,6 +176,40 @@ TEST_CASE("body admission: bodies in flight share one budget, refused 503 past i
   CHECK(answered >= 40);
   conns.clear();
   CHECK(server.client().request("GET", "/health").status == 200);
+}
+
+TEST_CASE("body admission: one address holds at most its share of the body budget") {
+  // The default budget (64 MiB) gives one address 4 MiB: 69 bodies of
+  // 60,000 bytes. Before, one address could hold all of the budget, so a
+  // few addresses trickling bodies left every other client's POST 503.
+  ServerUnderTest server;
+  constexpr int kConnections = 100;
+  constexpr size_t kLength = 60'000;
+  const std::string head = post_head("/api/analytics/events", kLength);
+  std::vector<std::unique_ptr<RawConnection>> conns;
+  for (int i = 0; i < kConnections; ++i) {
+    conns.push_back(std::make_unique<RawConnection>(server.port));
+    REQUIRE(conns.back()->is_open());
+    REQUIRE(conns.back()->send(head));  // and not a byte of the body
+  }
+  int refused = 0;
+  for (auto& conn : conns) {
+    if (auto r = conn->read_response(50ms)) {
+      CHECK(r->status == 429);
+      CHECK(r->body.find("\"code\":\"rate_limited\"") != std::string::npos);
+      ++refused;
+    }
+  }
+  MESSAGE((kConnections - refused) << " bodies held by one address, " << refused << " refused 429");
+  CHECK(refused >= kConnections - 70);
+  // Another address still gets a body of the same size in.
+  RawConnection other(server.port, "127.0.0.2");
+  std::string body = R"({"type":"search","query":"espresso"})";
+  body.resize(kLength, ' ');
+  REQUIRE(other.send(head + body));
+  auto posted = other.read_response(30s);
+  REQUIRE(posted);
+  CHECK(posted->status == 202);
 }
 
 TEST_CASE("body admission: Expect 100-continue is answered once the request is admitted") {
