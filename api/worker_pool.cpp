@@ -15,7 +15,13 @@ WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queu
         auto job = std::move(jobs_.front());
         jobs_.pop_front();
         lock.unlock();
-        job();
+        try {
+          job();
+        } catch (...) {
+          // A job that throws (a bug) ends without its answer: the call it
+          // held is dropped and its connection closed, and the worker and
+          // the server go on instead of terminating.
+        }
         lock.lock();
       }
     });

@@ -234,6 +234,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket&& socket, HttpServer::Impl& server, std::string remote)
       : stream_(std::move(socket)), server_(server), remote_(std::move(remote)) {}
   ~Session() {
+    uncount();  // an answer that never came (its Respond dropped unanswered)
     release_body();
     if (!handed_over_)
       server_.ledger.close(remote_);
@@ -298,10 +299,11 @@ class Session : public std::enable_shared_from_this<Session> {
     // Read now: the application may take the head's fields away.
     const bool expects_continue =
         body_pending && version_ >= 11 && beast::iequals(msg[http::field::expect], "100-continue");
-    server_.in_flight.fetch_add(1);  // until the answer is posted back, or given up
+    counted_ = true;  // in flight until the answer is posted back, or given up
+    server_.in_flight.fetch_add(1);
     Respond respond = [self = shared_from_this()](Response res) {
       net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
-        self->server_.in_flight.fetch_sub(1);
+        self->uncount();
         self->release_body();
         self->write(std::move(res));
       });
@@ -389,7 +391,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Respond respond = std::move(pending_respond_);
     pending_respond_ = nullptr;
     if (ec) {
-      server_.in_flight.fetch_sub(1);
+      uncount();
       release_body();
       return on_failure(ec);
     }
@@ -409,13 +411,21 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // An admitted request that will not reach its handler after all.
   void give_up(int status, std::string_view code, const std::string& detail) {
-    server_.in_flight.fetch_sub(1);
+    uncount();
     release_body();
     Response res = server_.errors(status, code, detail);
     if (status == 503 || status == 429)
       res.header("Retry-After", "1");
     res.close = true;
     write(std::move(res));
+  }
+
+  // The request no longer counts as in flight (stop() waits for those).
+  void uncount() {
+    if (!counted_)
+      return;
+    counted_ = false;
+    server_.in_flight.fetch_sub(1);
   }
 
   void release_body() {
@@ -598,7 +608,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // An admitted request whose body is being read, and its answer's way.
   std::optional<Request> pending_;
   Respond pending_respond_;
-  size_t reserved_ = 0;  // of the body budget, by the request in flight
+  size_t reserved_ = 0;   // of the body budget, by the request in flight
+  bool counted_ = false;  // in server_.in_flight
   size_t body_limit_ = 0;
   bool keep_alive_ = true;
   bool first_ = true;
