@@ -231,12 +231,9 @@ WsEndpoint Api::websocket_endpoint() {
       sink->close(1008, "unauthorized");
       return [] {};
     }
-    WsSession session;
-    session.user = who->user_id;
-    session.all = wants_all_events(req) && who->is_admin();
-    session.family = Uuid::parse(claims.sid).value_or(Uuid{});
-    session.expires_at = claims.exp * 1'000'000;
-    return ctx->hub.subscribe(session, std::move(sink));
+    return ctx->hub.subscribe(
+        ws_session_of(who->user_id, wants_all_events(req) && who->is_admin(), claims),
+        std::move(sink));
   };
   return e;
 }

@@ -3,11 +3,7 @@
 namespace orderly::api {
 
 std::string FirstAnswers::key_of(const commands::CommandMeta& meta) {
-  if (meta.idempotency_key.empty())
-    return {};
-  // The processor scopes keys per actor the same way (an anonymous
-  // caller's key is already scoped by the route, e.g. by email).
-  return meta.actor.to_string() + '\n' + meta.idempotency_key;
+  return commands::idempotency_scope(meta);  // the scope the writer keeps the key under
 }
 
 size_t FirstAnswers::bytes_of(const std::string& key, const Response& r) {

@@ -30,8 +30,9 @@ class FirstAnswers {
   explicit FirstAnswers(size_t max_entries = 10'000, size_t max_bytes = 16 << 20)
       : max_entries_(max_entries), max_bytes_(max_bytes) {}
 
-  // The key a command's answer is kept under: its actor and its key (empty
-  // when the command has no Idempotency-Key: nothing is kept).
+  // The key a command's answer is kept under: the scope the writer records
+  // its Idempotency-Key under (commands::idempotency_scope; empty without a
+  // key: nothing is kept).
   static std::string key_of(const commands::CommandMeta& meta);
 
   void keep(const std::string& key, const Response& answer);

@@ -110,6 +110,15 @@ void WsHub::record_pushes(std::shared_ptr<commands::WebSocketPushRecorder> recor
   recorder_ = std::move(recorder);
 }
 
+WsSession ws_session_of(const Uuid& user, bool all, const AccessClaims& claims) {
+  WsSession session;
+  session.user = user;
+  session.all = all;
+  session.family = Uuid::parse(claims.sid).value_or(Uuid{});
+  session.expires_at = claims.exp * 1'000'000;
+  return session;
+}
+
 std::function<void()> WsHub::subscribe(const WsSession& session, std::shared_ptr<WsSink> sink) {
   std::unique_lock lock(mu_);
   // Checked again here, under the lock that end_sessions and close_all

@@ -38,6 +38,7 @@
 #include <string>
 #include <thread>
 
+#include "api/auth/jwt.h"
 #include "api/http/server.h"
 #include "api/nats/stream_follower.h"
 #include "commands/ws_push_recorder.h"
@@ -53,6 +54,10 @@ struct WsSession {
   Uuid family;                 // the token's session; nil: unknown (older tokens)
   TimestampUs expires_at = 0;  // the token's exp; 0: none
 };
+
+// The session of a connection opened with a token of these claims, for
+// `user`; `all` for an admin's ?scope=all.
+WsSession ws_session_of(const Uuid& user, bool all, const AccessClaims& claims);
 
 class WsHub {
  public:

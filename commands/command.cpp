@@ -1,5 +1,7 @@
 #include "commands/command.h"
 
+#include "core/digest.h"
+
 namespace orderly::commands {
 
 std::string_view order_status_name(OrderStatus s) {
@@ -37,6 +39,12 @@ std::string_view role_name(Role r) {
       return "engine";
   }
   return "customer";
+}
+
+std::string idempotency_scope(const CommandMeta& meta) {
+  if (meta.idempotency_key.empty())
+    return {};
+  return meta.actor.to_string() + ":" + digest128_hex(meta.idempotency_key);
 }
 
 }  // namespace orderly::commands

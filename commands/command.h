@@ -198,4 +198,10 @@ std::string_view order_status_name(OrderStatus s);
 std::optional<OrderStatus> parse_order_status(std::string_view s);
 std::string_view role_name(Role r);
 
+// Where a command's Idempotency-Key lives: its actor and a digest of the
+// key (any key up to 255 bytes fits the store's command id); "" without a
+// key. The writer records keys under it, and the API keeps first answers
+// under it (api/first_answers.h).
+std::string idempotency_scope(const CommandMeta& meta);
+
 }  // namespace orderly::commands

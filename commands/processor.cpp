@@ -15,7 +15,6 @@
 #include "commands/decide.h"
 #include "commands/shop_state_snapshot.h"
 #include "core/binary_codec.h"
-#include "core/digest.h"
 #include "core/sharded_map.h"
 #include "core/string_hash.h"
 
@@ -516,10 +515,9 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
       if (meta.idempotency_key.size() > kMaxIdempotencyKey) {
         e.status = Status::invalid_field("Idempotency-Key", "must be at most 255 bytes");
       } else {
-        // The key is digested so any key up to 255 bytes fits the store's
-        // command id; the command's type joins the fingerprint, so a key
-        // reused on another endpoint never returns that endpoint's answer.
-        scope = meta.actor.to_string() + ":" + digest128_hex(meta.idempotency_key);
+        // The command's type joins the fingerprint, so a key reused on
+        // another endpoint never returns that endpoint's answer.
+        scope = idempotency_scope(meta);
         meta.request_fingerprint = fingerprint_of(item.command, meta.request_fingerprint);
         const uint64_t legacy = meta.legacy_request_fingerprint == 0
                                     ? meta.request_fingerprint

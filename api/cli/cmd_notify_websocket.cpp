@@ -82,11 +82,8 @@ Result<api::WsSession> session_of(const api::WsHub& hub, const api::Request& req
   auto claims = api::read_verified_jwt_claims(*token, now_us() / 1'000'000);
   if (!claims)
     return claims.status();
-  api::WsSession session;
-  session.user = who.id;
-  session.all = api::wants_all_events(req) && who.admin;
-  session.family = Uuid::parse(claims->sid).value_or(Uuid{});
-  session.expires_at = claims->exp * 1'000'000;
+  api::WsSession session =
+      api::ws_session_of(who.id, api::wants_all_events(req) && who.admin, *claims);
   if (hub.session_ended(session.family))
     return Status::unauthorized("the access token's session has ended");
   return session;
