@@ -319,13 +319,7 @@ TEST_CASE("notifications: pushes of `orderly notify websocket` are recorded in t
   NotifierUnderTest feed(server, "websocket", nats.url(), {"--http-address", "127.0.0.1:0"});
   REQUIRE(feed.port != 0);
   HttpClient c = server.client();
-  HttpClient feed_http(feed.port);
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (str(feed_http.request("GET", "/health").json(), "status") != "ok" &&
-         Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  REQUIRE(str(feed_http.request("GET", "/health").json(), "status") == "ok");
+  REQUIRE(feed.wait_subscribed());  // subscribed to JetStream
   Session ada = server.register_user("ada");
   // Ada's feed is the notifier's; nobody listens to the engine's own.
   WsClient ws(feed.port, "/ws/notifications?access_token=" + ada.access_token);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/http_client.h"
@@ -151,6 +152,24 @@ class NotifierUnderTest {
       proc->kill_hard();
       proc->wait();
       proc.reset();
+    }
+  }
+
+  // websocket: true once its /health says "ok" (subscribed to JetStream,
+  // so no event published from now on is missed), within `timeout`.
+  bool wait_subscribed(std::chrono::seconds timeout = std::chrono::seconds(60)) const {
+    HttpClient health(port);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      const auto r = health.request("GET", "/health");
+      boost::system::error_code ec;
+      const json::value v = json::parse(r.body, ec);
+      const auto* status = !ec && v.is_object() ? v.as_object().if_contains("status") : nullptr;
+      if (status && status->is_string() && status->as_string() == "ok")
+        return true;
+      if (std::chrono::steady_clock::now() > deadline)
+        return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
 

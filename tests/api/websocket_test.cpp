@@ -179,13 +179,7 @@ TEST_CASE("notify websocket: as its own process, a customer's order changes reac
   REQUIRE(feed.port != 0);
   HttpClient c = server.client();
   HttpClient feed_http(feed.port);
-  // Subscribed to JetStream once /health says ok.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (str(feed_http.request("GET", "/health").json(), "status") != "ok" &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  REQUIRE(str(feed_http.request("GET", "/health").json(), "status") == "ok");
+  REQUIRE(feed.wait_subscribed());  // subscribed to JetStream
   CHECK(feed_http.request("GET", "/api/orders").status == 404);
 
   Session ada = server.register_user("ada");

@@ -125,12 +125,7 @@ TEST_CASE("ws lifetime: orderly notify websocket closes at exp and at logout too
   ServerUnderTest server({"--nats-url", nats.url()});
   NotifierUnderTest notifier(server, "websocket", nats.url(), {"--http-address", "127.0.0.1:0"});
   REQUIRE(notifier.port != 0);
-  HttpClient notifier_http(notifier.port);
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (notifier_http.request("GET", "/health").body.find("\"ok\"") == std::string::npos &&
-         Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  REQUIRE(notifier.wait_subscribed());  // subscribed to JetStream
   const Session ada = server.register_user("ada");
   const Session ada_phone = server.login("ada@example.com", "password-of-ada");
   const std::string secret = read_text_file(server.data + "/jwt.secret");
