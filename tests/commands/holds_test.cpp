@@ -4,6 +4,7 @@
 
 #include "commands/shop_state_snapshot.h"
 #include "tests/commands/harness.h"
+#include "tests/commands/state_diff.h"
 
 using namespace orderly;
 using namespace orderly::commands;
@@ -106,12 +107,9 @@ TEST_CASE("holds: the index is rebuilt from the orders after a snapshot") {
   const Uuid paid = h.order(user, {{cup, 2}});
   h.order(user, {{cup, 3}});
   REQUIRE(h.run(ChangeOrderStatus{paid, OrderStatus::kConfirmed}, h.as_admin()).is_ok());
-  BinaryWriter out;
-  save_state(h.state, out);
-  const std::string bytes = out.take();
-  BinaryReader in(bytes);
-  ShopState loaded;
-  REQUIRE(load_state(in, loaded).is_ok());
+  auto reloaded = snapshot_round_trip(h.state);
+  REQUIRE(reloaded.is_ok());
+  const ShopState& loaded = *reloaded;
   REQUIRE(loaded.holds.count(user) == 1);
   CHECK(loaded.holds.at(user).pending_orders == 1);
   CHECK(loaded.holds.at(user).pending_cents == 300);

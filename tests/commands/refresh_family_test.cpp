@@ -131,12 +131,9 @@ TEST_CASE("refresh family: the snapshot and a fold of the events give the same s
   }
   CHECK(diff_states(h.state, replayed) == "");
   CHECK(replayed.refresh_tokens == h.state.refresh_tokens);
-  BinaryWriter out;
-  save_state(h.state, out);
-  const std::string bytes = out.take();
-  BinaryReader in(bytes);
-  ShopState loaded;
-  REQUIRE(load_state(in, loaded).is_ok());
+  auto reloaded = snapshot_round_trip(h.state);
+  REQUIRE(reloaded.is_ok());
+  const ShopState& loaded = *reloaded;
   CHECK(diff_states(h.state, loaded) == "");
   CHECK(loaded.refresh_tokens == h.state.refresh_tokens);
 }

@@ -1,13 +1,29 @@
 // Compares two writer states field by field; "" when equal, else the first
-// difference found, for test messages.
+// difference found, for test messages. And the state as the writer
+// snapshot gives it back.
 #pragma once
 
 #include <sstream>
 #include <string>
 
 #include "commands/shop_state.h"
+#include "commands/shop_state_snapshot.h"
+#include "core/binary_codec.h"
+#include "core/status.h"
 
 namespace orderly::testing {
+
+// `s` saved as the writer snapshot saves it, then loaded back.
+inline Result<commands::ShopState> snapshot_round_trip(const commands::ShopState& s) {
+  BinaryWriter out;
+  commands::save_state(s, out);
+  const std::string bytes = out.take();
+  BinaryReader in(bytes);
+  commands::ShopState loaded;
+  if (Status st = commands::load_state(in, loaded); !st.is_ok())
+    return st;
+  return loaded;
+}
 
 inline std::string diff_states(const commands::ShopState& a, const commands::ShopState& b) {
   std::ostringstream out;
