@@ -136,6 +136,23 @@ void Context::run(const CallPtr& call, commands::Command command, commands::Comm
       });
 }
 
+bool Context::accounts_loading() const {
+  return runner.position("users") < store.last_position();
+}
+
+void Context::when_accounts_loaded(const CallPtr& call, std::function<void()> then) {
+  waiter.when_applied("users", store.last_position(), options.min_position_wait,
+                      [call, then = std::move(then)](bool applied) {
+                        if (!applied)
+                          return call->answer(accounts_loading_problem());
+                        then();
+                      });
+}
+
+Response accounts_loading_problem() {
+  return problem(503, "projection_lagging", "the accounts are still being loaded; retry");
+}
+
 Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
          projections::ProjectionRunner& runner, commands::AnalyticsRecorder& analytics,
          std::string jwt_secret, ApiOptions options, std::shared_ptr<spdlog::logger> log)
@@ -207,6 +224,8 @@ WsEndpoint Api::websocket_endpoint() {
     std::optional<Response> refusal;
     if (who && !ctx->user_limiter.allow(who->user_id_text, &retry)) {
       refusal = rate_limited("too many requests from this user", retry);
+    } else if (!who && ctx->accounts_loading()) {
+      refusal = accounts_loading_problem();
     } else if (!who) {
       refusal = problem_from(who.status());
       // Refused with a token in hand (a bad or expired one), or for want of one.
@@ -363,7 +382,8 @@ std::optional<size_t> Api::admit(Request& request, Respond respond) {
       return refuse(problem(401, "unauthorized", "the access token names no user"));
     auto who = principal_of(ctx, *id, claims->sub);
     if (!who)
-      return refuse(problem_from(who.status()));
+      return refuse(ctx.accounts_loading() ? accounts_loading_problem()
+                                           : problem_from(who.status()));
     call->who = *who;
   }
   if (match.route->access != Access::kAnyone && !call->who)

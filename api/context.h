@@ -93,7 +93,20 @@ struct Api::Context {
   void run(const CallPtr& call, commands::Command command, commands::CommandMeta meta,
            std::string read_model,
            std::function<void(const CallPtr&, const commands::CommandReply&)> then);
+
+  // Accounts are read from the users model, which right after a start (or a
+  // bulk import) may still fold the log behind its snapshot: an account
+  // missing from it then is not "unknown" but "not loaded yet".
+  // True while the users model has not applied the log's last position.
+  bool accounts_loading() const;
+  // Runs `then` once the users model holds every account the log held now
+  // (at once in the steady state); answers 503 projection_lagging when it
+  // does not within the read-your-writes wait.
+  void when_accounts_loaded(const CallPtr& call, std::function<void()> then);
 };
+
+// The answer while accounts_loading() leaves a caller unknown.
+Response accounts_loading_problem();
 
 using Context = Api::Context;
 

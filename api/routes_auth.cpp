@@ -283,6 +283,9 @@ void finish_register(Context& ctx, const CallPtr& call, const std::string& usern
   });
 }
 
+void check_login(Context& ctx, const CallPtr& call, const std::optional<std::string>& email,
+                 const std::optional<std::string>& username, const std::string& password);
+
 void login(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
@@ -299,6 +302,16 @@ void login(Context& ctx, const CallPtr& call) {
     return call->answer(problem(422, "validation_failed", "send email (or username) and password",
                                 {{email || username ? "password" : "email", "is required"}}));
   }
+  // The account is looked up once the users model holds every account the
+  // log held when the login arrived (at once, but for the moments after a
+  // start or a bulk import while it folds the log behind its snapshot).
+  ctx.when_accounts_loaded(call, [&ctx, call, email, username, password = *password] {
+    check_login(ctx, call, email, username, password);
+  });
+}
+
+void check_login(Context& ctx, const CallPtr& call, const std::optional<std::string>& email,
+                 const std::optional<std::string>& username, const std::string& password) {
   auto users = ctx.model<projections::UsersReadModel>("users");
   auto user =
       email ? users->find_by_email(normalize_email(*email)) : users->find_by_username(*username);
@@ -307,8 +320,7 @@ void login(Context& ctx, const CallPtr& call) {
   const std::string account =
       user ? user->id : (email ? "?" + normalize_email(*email) : "?" + ascii_lower(*username));
   run_password_check(
-      ctx, call, account,
-      [&ctx, call, user = std::move(user), password = *password](PasswordGate::Slot& slot) {
+      ctx, call, account, [&ctx, call, user = std::move(user), password](PasswordGate::Slot& slot) {
         // One answer for an unknown user and a wrong password: no account
         // probing (an unknown user costs a hash check too, so timing says nothing).
         static const std::string kDummy = [] {
@@ -343,6 +355,8 @@ Uuid rotated_family(Context& ctx, const CommandReply& r) {
   return family;
 }
 
+void rotate_refresh(Context& ctx, const CallPtr& call, const RefreshToken& old);
+
 void refresh(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
@@ -356,18 +370,22 @@ void refresh(Context& ctx, const CallPtr& call) {
   const auto old = text ? parse_refresh_token(*text) : std::nullopt;
   if (!old)
     return call->answer(problem(401, "unauthorized", "invalid refresh token"));
-  auto user = ctx.model<projections::UsersReadModel>("users")->get(old->user_id.to_string());
+  ctx.when_accounts_loaded(call, [&ctx, call, old = *old] { rotate_refresh(ctx, call, old); });
+}
+
+void rotate_refresh(Context& ctx, const CallPtr& call, const RefreshToken& old) {
+  auto user = ctx.model<projections::UsersReadModel>("users")->get(old.user_id.to_string());
   if (!user)
     return call->answer(problem(401, "unauthorized", "invalid refresh token"));
-  const RefreshToken fresh = new_refresh_token(old->user_id);
-  RotateRefreshToken rotate{old->user_id,
-                            old->token_id,
+  const RefreshToken fresh = new_refresh_token(old.user_id);
+  RotateRefreshToken rotate{old.user_id,
+                            old.token_id,
                             fresh.token_id,
                             fresh.hash,
                             now_us() + ctx.options.refresh_ttl_s * 1'000'000,
-                            old->hash};
+                            old.hash};
   CommandMeta meta;
-  meta.actor = old->user_id;
+  meta.actor = old.user_id;
   // No read-model wait (see start_session): a lost answer here would make
   // the client's retry with the old token look like reuse and revoke the
   // whole family.

@@ -1,0 +1,81 @@
+// Right after start, while the read models still fold the log behind their
+// snapshots, the server already answers. Whoever the log knows must be
+// known then too: CI once refused the admin a test had just created (401 on
+// login) because the users model had not reached him yet, and a customer's
+// token from before a crash was refused the same way.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+
+#include "tests/api/server.h"
+
+using namespace orderly::testing;
+
+namespace {
+
+// A 503 (the model still folding after its wait) says "retry", and a
+// client retries; any other answer is the one that counts.
+HttpResult retried_while_loading(const std::function<HttpResult()>& send) {
+  HttpResult r;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  do {
+    r = send();
+  } while (r.status == 503 && std::chrono::steady_clock::now() < deadline);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("startup: accounts in the log are known at once, while the read models catch up") {
+  ServerUnderTest server({"--no-demo"});
+  server.stop();
+  // A long log after the models' snapshots (a bulk import)...
+  const std::string catalog = server.dir.sub("catalog.json");
+  {
+    std::ofstream out(catalog);
+    out << "[";
+    for (int i = 0; i < 200'000; ++i) {
+      out << (i ? "," : "") << R"({"name":"Item )" << i << R"(","sku":"ITEM-)" << i
+          << R"(","description":"d","category":"c","price_cents":100,"stock":5})";
+    }
+    out << "]";
+  }
+  const auto imported = run_command(
+      {orderly_binary(), "import-catalog", "--data-dir", server.data, "--sync", "none", catalog});
+  REQUIRE_MESSAGE(imported.exit_code == 0, imported.output);
+  // ...then a customer registers and the machine dies before the users
+  // model's next snapshot, and an admin adds an account offline: both at
+  // the log's very end, which the users model folds last after a restart.
+  server.start();
+  const Session early = server.register_user("early");
+  server.kill();
+  std::ofstream(server.dir.sub("late.pw")) << "late-password-1";
+  const auto made = run_command({orderly_binary(), "admin", "create-user", "--data-dir",
+                                 server.data, "--username", "late", "--email", "late@example.com",
+                                 "--password-file", server.dir.sub("late.pw")});
+  REQUIRE_MESSAGE(made.exit_code == 0, made.output);
+
+  server.start();
+  HttpClient c = server.client();
+  SUBCASE("a login") {
+    const HttpResult r = retried_while_loading([&] {
+      return c.send("POST", "/api/auth/login", "",
+                    R"({"email":"late@example.com","password":"late-password-1"})");
+    });
+    CHECK_MESSAGE(r.status == 200, r.body);
+  }
+  SUBCASE("an access token") {
+    const HttpResult r =
+        retried_while_loading([&] { return c.send("GET", "/api/auth/me", early.access_token); });
+    CHECK_MESSAGE(r.status == 200, r.body);
+  }
+  SUBCASE("a refresh token") {
+    const HttpResult r = retried_while_loading([&] {
+      return c.send("POST", "/api/auth/refresh", "",
+                    R"({"refresh_token":")" + early.refresh_token + R"("})");
+    });
+    CHECK_MESSAGE(r.status == 200, r.body);
+  }
+}
