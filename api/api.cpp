@@ -143,14 +143,12 @@ bool Context::accounts_loading() const {
 void Context::when_accounts_loaded(const CallPtr& call, std::function<void()> then) {
   waiter.when_applied("users", store.last_position(), options.min_position_wait,
                       [call, then = std::move(then)](bool applied) {
-                        if (!applied)
-                          return call->answer(accounts_loading_problem());
+                        if (!applied) {
+                          return call->fail(Status::projection_lagging(
+                              "the accounts are still being loaded; retry"));
+                        }
                         then();
                       });
-}
-
-Response accounts_loading_problem() {
-  return problem(503, "projection_lagging", "the accounts are still being loaded; retry");
 }
 
 Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
@@ -175,6 +173,8 @@ namespace {
 // (a demoted admin is a customer at once, not when the token expires).
 Result<Principal> principal_of(const Context& ctx, const Uuid& id, const std::string& text) {
   auto user = ctx.model<projections::UsersReadModel>("users")->get(text);
+  if (!user && ctx.accounts_loading())  // not folded yet, rather than unknown
+    return Status::projection_lagging("the accounts are still being loaded; retry");
   if (!user)
     return Status::unauthorized("the access token's user does not exist");
   Principal p;
@@ -224,8 +224,6 @@ WsEndpoint Api::websocket_endpoint() {
     std::optional<Response> refusal;
     if (who && !ctx->user_limiter.allow(who->user_id_text, &retry)) {
       refusal = rate_limited("too many requests from this user", retry);
-    } else if (!who && ctx->accounts_loading()) {
-      refusal = accounts_loading_problem();
     } else if (!who) {
       refusal = problem_from(who.status());
       // Refused with a token in hand (a bad or expired one), or for want of one.
@@ -382,8 +380,7 @@ std::optional<size_t> Api::admit(Request& request, Respond respond) {
       return refuse(problem(401, "unauthorized", "the access token names no user"));
     auto who = principal_of(ctx, *id, claims->sub);
     if (!who)
-      return refuse(ctx.accounts_loading() ? accounts_loading_problem()
-                                           : problem_from(who.status()));
+      return refuse(problem_from(who.status()));
     call->who = *who;
   }
   if (match.route->access != Access::kAnyone && !call->who)

@@ -105,9 +105,6 @@ struct Api::Context {
   void when_accounts_loaded(const CallPtr& call, std::function<void()> then);
 };
 
-// The answer while accounts_loading() leaves a caller unknown.
-Response accounts_loading_problem();
-
 using Context = Api::Context;
 
 // JSON shapes of the contract.

@@ -72,6 +72,7 @@ int http_status_of(ErrorCode code) {
     case ErrorCode::kOverloaded:
     case ErrorCode::kShuttingDown:
     case ErrorCode::kBusy:
+    case ErrorCode::kProjectionLagging:
       return 503;
     case ErrorCode::kInsufficientStorage:
       return 507;

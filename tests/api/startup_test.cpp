@@ -71,6 +71,15 @@ TEST_CASE("startup: accounts in the log are known at once, while the read models
         retried_while_loading([&] { return c.send("GET", "/api/auth/me", early.access_token); });
     CHECK_MESSAGE(r.status == 200, r.body);
   }
+  SUBCASE("a WebSocket") {
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    do {
+      status =
+          WsClient(server.port, "/ws/notifications?access_token=" + early.access_token).status();
+    } while (status == 503 && std::chrono::steady_clock::now() < deadline);
+    CHECK(status == 101);
+  }
   SUBCASE("a refresh token") {
     const HttpResult r = retried_while_loading([&] {
       return c.send("POST", "/api/auth/refresh", "",
