@@ -6,8 +6,8 @@
 #include <set>
 
 #include "api/auth/jwt.h"
-#include "api/context.h"
-#include "api/problem.h"
+#include "api/rest/problem.h"
+#include "api/rest/routes/context.h"
 #include "core/ids.h"
 #include "projections/users.h"
 
@@ -104,7 +104,7 @@ void Context::run(const CallPtr& call, commands::Command command, commands::Comm
           return call->fail(reply.status());
         const commands::CommandReply r = *reply;
         // A retry gets the first answer itself while it is kept
-        // (api/first_answers.h); the first answer is kept as sent.
+        // (api/rest/first_answers.h); the first answer is kept as sent.
         if (!first_key.empty()) {
           if (r.duplicate) {
             if (auto first = first_answers.find(first_key))

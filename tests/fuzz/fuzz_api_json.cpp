@@ -4,9 +4,9 @@
 // Input: "<METHOD> <route pattern>\n<body>", e.g.
 //   POST /api/orders
 //   {"items":[{"product_id":"...","quantity":2}]}
-// The body goes through the server's own body reader (api/call.h
+// The body goes through the server's own body reader (api/rest/call.h
 // Call::json_body: media type, JSON parse, "must be an object") and field
-// reader (api/fields.h Fields, and the auth routes' validate_username /
+// reader (api/rest/requests/fields.h Fields, and the auth routes' validate_username /
 // validate_email / validate_password). The route handlers themselves need
 // the engine's Context, so each route's field list (names, required, byte
 // limits, which command) is mirrored below from api/routes_*.cpp; the
@@ -23,8 +23,8 @@
 #include <map>
 #include <string>
 
-#include "api/call.h"
-#include "api/fields.h"
+#include "api/rest/call.h"
+#include "api/rest/requests/fields.h"
 #include "commands/analytics.h"
 #include "commands/decide.h"
 #include "commands/password.h"
