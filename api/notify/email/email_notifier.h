@@ -24,40 +24,15 @@
 #include <memory>
 #include <string>
 
-#include "api/notify/email/email_limits.h"
 #include "api/notify/email/email_requests.h"
 #include "api/notify/email/email_sender.h"
+#include "api/notify/requests/email_limits.h"
+#include "api/notify/requests/request_email.h"
 #include "commands/processor.h"
 #include "eventstore/store.h"
 #include "projections/runner.h"
 
 namespace orderly::api {
-
-// What the engine does for either notifier (the one here calls these
-// directly; `orderly notify email` through the admin API):
-
-// Records the email request for a domain event, with its recipient from the
-// read models (waiting up to 10 s for them to reach the event). `id` is nil
-// when the event mails nobody; `created` is false for a request recorded
-// before. With `limiter`, an email past the recipient's limits
-// (email_limits.h) is requested and at once recorded failed, "suppressed:
-// ...", never to be sent (`suppressed`). Errors: the pipeline could not
-// take it now (overloaded, stopping).
-struct EmailRequestOutcome {
-  Uuid id;
-  bool created = false;
-  bool suppressed = false;
-};
-Result<EmailRequestOutcome> request_email(const EventView& event,
-                                          const projections::ProjectionRunner& models,
-                                          commands::CommandProcessor& processor,
-                                          EmailRateLimiter* limiter = nullptr);
-
-// What the email caused by the event at `source_position` says: the
-// event's own facts, the order's lines and totals, the owner's name.
-Result<EmailFacts> email_facts(const eventstore::EventStore& log,
-                               const projections::ProjectionRunner& models,
-                               uint64_t source_position);
 
 struct EmailNotifierOptions {
   EmailDeliveryOptions delivery;

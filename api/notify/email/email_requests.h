@@ -12,20 +12,11 @@
 #include <functional>
 #include <string>
 
+#include "api/notify/requests/email_triggers.h"
 #include "core/envelope.h"
 #include "core/uuid.h"
 
 namespace orderly::api {
-
-struct EmailTrigger {
-  const char* template_name = nullptr;  // null: the event mails nobody
-  Uuid order_id;
-  Uuid user_id;  // nil: the order's owner
-};
-EmailTrigger email_trigger(const EventView& event);
-
-// The id of the email the event at `position` causes.
-Uuid email_notification_id(uint64_t position);
 
 struct TriggerConsumerOptions {
   std::string nats_url;

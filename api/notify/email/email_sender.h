@@ -22,6 +22,7 @@
 #include <string>
 
 #include "api/notify/email/email.h"
+#include "api/notify/requests/email_facts.h"
 #include "core/envelope.h"
 #include "core/uuid.h"
 
@@ -84,20 +85,6 @@ class EmailSender {
 // "12.50 USD" for 1250 in USD (the currency of the order; USD when unknown).
 std::string money(int64_t cents, std::string_view currency = "USD");
 
-// What an email says, from wherever the facts come from.
-struct EmailFacts {
-  Uuid order_id;
-  std::string reason;                   // a cancellation's
-  std::optional<int64_t> amount_cents;  // a payment's or refund's
-  struct Line {
-    std::string name;
-    int64_t quantity = 0, unit_price_cents = 0, line_total_cents = 0;
-  };
-  std::vector<Line> lines;  // empty: the order is unknown
-  int64_t total_cents = 0;
-  std::string currency;  // the order's ("" when unknown: USD, as before currencies were kept)
-  std::string username;
-};
 // The template variables for those facts: `order_ref` names the order as
 // the web pages do ("#" and the id's last 8 hex digits, upper case: shortId
 // in api/web/dom.js), `order_url` links to its page (<public_url>/#/orders/<id>,

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "api/nats/stream_follower.h"
 #include "core/json_writer.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
@@ -403,6 +404,10 @@ void WsHub::run() {
       return true;
     });
   }
+}
+
+bool WsHub::from_nats() const {
+  return follower_ && follower_->subscribed();
 }
 
 }  // namespace orderly::api

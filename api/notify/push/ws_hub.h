@@ -40,12 +40,15 @@
 
 #include "api/auth/jwt.h"
 #include "api/http/server.h"
-#include "api/nats/stream_follower.h"
 #include "commands/ws_push_recorder.h"
 #include "eventstore/store.h"
 #include "projections/orders.h"
 
 namespace orderly::api {
+
+// NATS stays out of this header (api/nats/stream_follower.h): the route
+// files include it through their context and must not see NATS.
+class StreamFollower;
 
 // Who a connection is for, from the access token it was opened with.
 struct WsSession {
@@ -98,7 +101,7 @@ class WsHub {
   // From now on, what becomes of each push to the user an event concerns
   // goes to `recorder` (null: nothing is recorded).
   void record_pushes(std::shared_ptr<commands::WebSocketPushRecorder> recorder);
-  bool from_nats() const { return follower_ && follower_->subscribed(); }
+  bool from_nats() const;
 
   // The message an event makes for its owner, and the owner (nil: none).
   struct Message {

@@ -8,11 +8,11 @@
 #include "api/auth/jwt.h"
 #include "api/rest/canonical_json.h"
 #include "api/rest/problem.h"
+#include "api/rest/requests/auth.h"
 #include "api/rest/requests/fields.h"
 #include "api/rest/routes/context.h"
 #include "api/rest/routes/folded_row.h"
 #include "commands/password.h"
-#include "commands/password_policy.h"
 #include "commands/user.h"
 #include "core/digest.h"
 #include "core/schemas/user_events_generated.h"
@@ -59,13 +59,6 @@ std::optional<RefreshToken> parse_refresh_token(std::string_view text) {
   if (!user || !token || secret.size() < 16 || secret.size() > 128)
     return std::nullopt;
   return RefreshToken{*user, *token, std::string(text), token_hash(secret), Uuid{}};
-}
-
-std::optional<std::string> string_field(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string())
-    return std::nullopt;
-  return std::string(it->value().as_string());
 }
 
 // {user, access_token, refresh_token, token_type, expires_in}
@@ -141,35 +134,18 @@ void register_user(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  const auto username = string_field(*body, "username");
-  const auto email = string_field(*body, "email");
-  const auto password = string_field(*body, "password");
-  Fields known(*body);
-  known.only({"username", "email", "password"});
-  std::vector<FieldError> errors = known.errors();
-  if (!username)
-    errors.push_back({"username", "is required (a string)"});
-  else if (Status st = validate_username(*username); !st.is_ok())
-    errors.push_back({"username", st.fields().empty() ? st.message() : st.fields()[0].message});
-  const std::string normalized = email ? normalize_email(*email) : "";
-  if (!email)
-    errors.push_back({"email", "is required (a string)"});
-  else if (Status st = validate_email(normalized); !st.is_ok())
-    errors.push_back({"email", st.fields().empty() ? st.message() : st.fields()[0].message});
-  if (!password)
-    errors.push_back({"password", "is required (a string)"});
-  else if (Status st = validate_new_password(*password, username.value_or(""), normalized);
-           !st.is_ok())
-    errors.push_back({"password", st.fields().empty() ? st.message() : st.fields()[0].message});
+  auto registration = registration_from(*body);
+  std::vector<FieldError> errors;
+  if (!registration)
+    errors = registration.status().fields();
   if (const auto key = call->request.header("idempotency-key"); key.size() > 255)
     errors.push_back({"Idempotency-Key", "must be at most 255 bytes"});
   if (!errors.empty())
     return call->answer(problem(422, "validation_failed", "the registration is not valid", errors));
-  run_password_check(
-      ctx, call, "",
-      [&ctx, call, username = *username, normalized, password = *password](PasswordGate::Slot&) {
-        finish_register(ctx, call, username, normalized, password);
-      });
+  run_password_check(ctx, call, "",
+                     [&ctx, call, r = std::move(*registration)](PasswordGate::Slot&) {
+                       finish_register(ctx, call, r.username, r.email, r.password);
+                     });
 }
 
 // The registration's first refresh token secret is derived from the server

@@ -1,7 +1,7 @@
 // Products, categories and analytics events.
 #include "projections/catalog.h"
 #include "api/rest/problem.h"
-#include "api/rest/requests/fields.h"
+#include "api/rest/requests/catalog.h"
 #include "api/rest/routes/context.h"
 #include "api/rest/routes/folded_row.h"
 
@@ -48,25 +48,14 @@ void create_product(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  Fields f(*body);
-  f.only({"name", "description", "price_cents", "stock", "category", "sku", "currency"});
-  CreateProduct c;
-  c.product_id = new_id_value();
-  c.name = f.str("name", true, 200).value_or("");
-  c.description = f.str("description", false, 5000).value_or("");
-  c.category = f.str("category", true, 100).value_or("");
-  c.sku = f.str("sku", false, 64).value_or("");
-  if (c.sku.empty())
-    c.sku = "SKU-" + c.product_id.to_string().substr(0, 13);
-  c.currency = f.str("currency", false, 3).value_or("");  // "": the shop's (--currency)
-  c.price_cents = f.integer("price_cents", true).value_or(0);
-  c.stock = f.integer("stock", true).value_or(0);
-  if (!f.ok())
-    return call->answer(problem(422, "validation_failed", "the product is not valid", f.errors()));
-  const std::string id = c.product_id.to_string();
-  ctx.run(call, c, call->meta(), "catalog", [&ctx, id](const CallPtr& call, const CommandReply& r) {
-    answer_created_product(ctx, call, created_id(r, "product-", id), r);
-  });
+  auto c = create_product_from(*body, new_id_value());
+  if (!c)
+    return call->fail(c.status());
+  const std::string id = c->product_id.to_string();
+  ctx.run(call, *c, call->meta(), "catalog",
+          [&ctx, id](const CallPtr& call, const CommandReply& r) {
+            answer_created_product(ctx, call, created_id(r, "product-", id), r);
+          });
 }
 
 void list_products(Context& ctx, const CallPtr& call) {
@@ -120,20 +109,13 @@ void patch_product(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  Fields f(*body);
-  f.only({"name", "description", "price_cents", "category"});
-  UpdateProduct u;
-  u.product_id = *id;
-  u.name = f.str("name", false, 200);
-  u.description = f.str("description", false, 5000);
-  u.category = f.str("category", false, 100);
-  u.price_cents = f.integer("price_cents", false);
-  if (!f.ok())
-    return call->answer(problem(422, "validation_failed", "the change is not valid", f.errors()));
+  auto u = update_product_from(*body, *id);
+  if (!u)
+    return call->fail(u.status());
   auto meta = call->meta_with_if_match();
   if (!meta)
     return;
-  ctx.run(call, u, *meta, "catalog",
+  ctx.run(call, *u, *meta, "catalog",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
             call->answer(product_response(ctx, id, 200, r.last_position));
           });
@@ -163,20 +145,13 @@ void put_stock(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  Fields f(*body);
-  f.only({"stock", "delta"});
-  const auto stock = f.integer("stock", false);
-  const auto delta = f.integer("delta", false);
-  if (stock.has_value() == delta.has_value())
-    f.add("stock", "send exactly one of stock (absolute) or delta");
-  if (!f.ok())
-    return call->answer(
-        problem(422, "validation_failed", "the stock change is not valid", f.errors()));
-  Command c = stock ? Command(SetStock{*id, *stock}) : Command(AdjustStock{*id, *delta});
+  auto c = stock_change_from(*body, *id);
+  if (!c)
+    return call->fail(c.status());
   auto meta = call->meta_with_if_match();
   if (!meta)
     return;
-  ctx.run(call, c, *meta, "catalog",
+  ctx.run(call, *c, *meta, "catalog",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
             call->answer(product_response(ctx, id, 200, r.last_position));
           });
@@ -193,24 +168,19 @@ void analytics_event(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  Fields f(*body);
-  f.only({"type", "product_id", "query"});
-  const auto type = f.str("type", true, 32);
-  if (type == "product_view") {
-    auto id = f.id("product_id", true);
+  auto event = analytics_event_from(*body);
+  if (!event)
+    return call->fail(event.status());
+  if (const auto& id = event->product_viewed) {
     // Only products that exist count: made-up ids would grow the stats forever.
-    if (id && f.ok() && !ctx.model<projections::CatalogReadModel>("catalog")->get(id->to_string()))
-      f.add("product_id", "no such product");
-    if (id && f.ok())
-      ctx.analytics.product_viewed(*id);
-  } else if (type == "search") {
-    if (auto q = f.str("query", true, 200); q && f.ok())
-      ctx.analytics.searched(*q);
-  } else if (type) {
-    f.add("type", "must be product_view or search");
+    if (!ctx.model<projections::CatalogReadModel>("catalog")->get(id->to_string())) {
+      return call->answer(problem(422, "validation_failed", "the event is not valid",
+                                  {{"product_id", "no such product"}}));
+    }
+    ctx.analytics.product_viewed(*id);
+  } else if (event->searched) {
+    ctx.analytics.searched(*event->searched);
   }
-  if (!f.ok())
-    return call->answer(problem(422, "validation_failed", "the event is not valid", f.errors()));
   Response r;
   r.status = 202;
   r.body = R"({"status":"accepted"})";

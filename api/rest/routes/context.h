@@ -2,11 +2,15 @@
 // helpers that turn a command into an answer (api/ internal).
 #pragma once
 
+#include <spdlog/logger.h>
 #include <boost/json.hpp>
 
+#include "commands/analytics_recorder.h"
+#include "commands/processor.h"
+#include "eventstore/store.h"
 #include "projections/orders.h"
+#include "projections/runner.h"
 
-#include "api/api.h"
 #include "api/auth/password_gate.h"
 #include "api/notify/push/ws_hub.h"
 #include "api/rest/first_answers.h"
@@ -15,6 +19,7 @@
 #include "api/rest/problem.h"
 #include "api/rest/rate_limiter.h"
 #include "api/rest/router.h"
+#include "api/rest/routes/api_options.h"
 #include "api/rest/worker_pool.h"
 
 namespace orderly::projections {
@@ -29,7 +34,7 @@ namespace orderly::api {
 
 namespace json = boost::json;
 
-struct Api::Context {
+struct Context {
   eventstore::EventStore& store;
   commands::CommandProcessor& processor;
   projections::ProjectionRunner& runner;
@@ -107,8 +112,6 @@ struct Api::Context {
 
 // The answer while accounts_loading() leaves a caller unknown.
 Response accounts_loading_problem();
-
-using Context = Api::Context;
 
 // JSON shapes of the contract.
 json::object product_json(const projections::CatalogProduct& p);

@@ -27,9 +27,9 @@
 #include <array>
 #include <boost/json.hpp>
 
-#include "api/notify/email/email_notifier.h"
 #include "api/notify/push/ws_push_json.h"
-#include "api/rest/requests/fields.h"
+#include "api/notify/requests/request_email.h"
+#include "api/rest/requests/notifications.h"
 #include "api/rest/routes/context.h"
 #include "core/ids.h"
 #include "projections/notifications.h"
@@ -156,14 +156,10 @@ void request_notification(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  Fields f(*body);
-  f.only({"source_position"});
-  const auto position = f.integer("source_position", true);
-  if (position && *position < 1)
-    f.add("source_position", "must be a log position (1 or more)");
-  if (!f.ok())
-    return call->answer(problem(422, "validation_failed", "the request is not valid", f.errors()));
-  off_io(ctx, call, [&ctx, call, at = static_cast<uint64_t>(*position)] {
+  const auto position = email_request_position_from(*body);
+  if (!position)
+    return call->fail(position.status());
+  off_io(ctx, call, [&ctx, call, at = *position] {
     auto source = ctx.store.read_event(at);
     if (!source)
       return call->fail(source.status().code() == ErrorCode::kNotFound
@@ -191,26 +187,10 @@ void record_outcome(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  Fields f(*body);
-  f.only({"status", "error", "will_retry"});
-  const auto status = f.str("status", true, 16);
-  const auto error = f.str("error", false, 1000);
-  bool will_retry = false;
-  if (const auto* r = body->if_contains("will_retry")) {
-    if (r->is_bool())
-      will_retry = r->as_bool();
-    else
-      f.add("will_retry", "must be true or false");
-  }
-  if (status && *status != "sent" && *status != "failed")
-    f.add("status", "must be sent or failed");
-  if (status && *status == "failed" && (!error || error->empty()))
-    f.add("error", "is required when the status is failed");
-  if (!f.ok())
-    return call->answer(problem(422, "validation_failed", "the outcome is not valid", f.errors()));
-  Command command = *status == "sent" ? Command{RecordNotificationSent{*id}}
-                                      : Command{RecordNotificationFailed{*id, *error, will_retry}};
-  ctx.run(call, std::move(command), call->meta(), "notifications",
+  auto command = notification_outcome_from(*body, *id);
+  if (!command)
+    return call->fail(command.status());
+  ctx.run(call, std::move(*command), call->meta(), "notifications",
           [](const CallPtr& call, const CommandReply& r) {
             Response res;
             res.status = 204;

@@ -1,7 +1,7 @@
 // The cart, orders and payments.
 #include "projections/orders.h"
 #include "api/rest/problem.h"
-#include "api/rest/requests/fields.h"
+#include "api/rest/requests/orders.h"
 #include "api/rest/routes/context.h"
 #include "api/rest/routes/folded_row.h"
 #include "projections/carts.h"
@@ -106,15 +106,10 @@ void cart_add(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  Fields f(*body);
-  f.only({"product_id", "quantity"});
-  AddToCart c;
-  c.product_id = f.id("product_id", true).value_or(Uuid{});
-  c.quantity = f.integer("quantity", true).value_or(0);
-  if (!f.ok())
-    return call->answer(
-        problem(422, "validation_failed", "the cart line is not valid", f.errors()));
-  ctx.run(call, c, call->meta(), "carts", [&ctx](const CallPtr& call, const CommandReply& r) {
+  auto c = cart_line_from(*body);
+  if (!c)
+    return call->fail(c.status());
+  ctx.run(call, *c, call->meta(), "carts", [&ctx](const CallPtr& call, const CommandReply& r) {
     answer_cart(ctx, call, r.last_position);
   });
 }
@@ -126,15 +121,12 @@ void cart_set(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  Fields f(*body);
-  f.only({"quantity"});
-  const auto quantity = f.integer("quantity", true);
-  if (!f.ok())
-    return call->answer(problem(422, "validation_failed", "the quantity is not valid", f.errors()));
-  ctx.run(call, SetCartQuantity{*product, *quantity}, call->meta(), "carts",
-          [&ctx](const CallPtr& call, const CommandReply& r) {
-            answer_cart(ctx, call, r.last_position);
-          });
+  auto c = cart_quantity_from(*body, *product);
+  if (!c)
+    return call->fail(c.status());
+  ctx.run(call, *c, call->meta(), "carts", [&ctx](const CallPtr& call, const CommandReply& r) {
+    answer_cart(ctx, call, r.last_position);
+  });
 }
 
 void cart_remove(Context& ctx, const CallPtr& call) {
@@ -159,12 +151,10 @@ void checkout(Context& ctx, const CallPtr& call) {
     auto body = call->json_body();
     if (!body)
       return;
-    Fields f(*body);
-    f.only({"shipping_address"});
-    address = f.str("shipping_address", false, 1000).value_or("");
-    if (!f.ok())
-      return call->answer(
-          problem(422, "validation_failed", "the checkout is not valid", f.errors()));
+    auto sent = checkout_address_from(*body);
+    if (!sent)
+      return call->fail(sent.status());
+    address = std::move(*sent);
   }
   Checkout c{new_id_value(), address, ctx.options.reservation_ttl_us};
   ctx.run(call, c, call->meta(), "orders",
@@ -177,39 +167,11 @@ void place_order(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  Fields f(*body);
-  f.only({"items", "shipping_address"});
-  PlaceOrder c;
-  c.order_id = new_id_value();
-  c.reservation_ttl_us = ctx.options.reservation_ttl_us;
-  c.shipping_address = f.str("shipping_address", false, 1000).value_or("");
-  auto items = body->find("items");
-  if (items == body->end() || !items->value().is_array()) {
-    f.add("items", "is required (an array of {product_id, quantity})");
-  } else {
-    const auto& arr = items->value().as_array();
-    if (arr.size() > 100)
-      f.add("items", "at most 100 lines");
-    for (size_t i = 0; i < arr.size() && i < 100; ++i) {
-      const std::string at = "items[" + std::to_string(i) + "]";
-      if (!arr[i].is_object()) {
-        f.add(at, "must be an object {product_id, quantity}");
-        continue;
-      }
-      Fields line(arr[i].as_object());
-      line.only({"product_id", "quantity"});
-      OrderItem item;
-      item.product_id = line.id("product_id", true).value_or(Uuid{});
-      item.quantity = line.integer("quantity", true).value_or(0);
-      for (const auto& e : line.errors())
-        f.add(at + "." + e.field, e.message);
-      c.items.push_back(item);
-    }
-  }
-  if (!f.ok())
-    return call->answer(problem(422, "validation_failed", "the order is not valid", f.errors()));
-  ctx.run(call, c, call->meta(), "orders",
-          [&ctx, id = c.order_id.to_string()](const CallPtr& call, const CommandReply& r) {
+  auto c = place_order_from(*body, new_id_value(), ctx.options.reservation_ttl_us);
+  if (!c)
+    return call->fail(c.status());
+  ctx.run(call, *c, call->meta(), "orders",
+          [&ctx, id = c->order_id.to_string()](const CallPtr& call, const CommandReply& r) {
             answer_order(ctx, call, created_id(r, "order-", id), 201, r);
           });
 }
@@ -265,18 +227,13 @@ void set_order_status(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  Fields f(*body);
-  f.only({"status"});
-  const auto text = f.str("status", true, 32);
-  const auto status = text ? parse_order_status(*text) : std::nullopt;
-  if (text && !status)
-    f.add("status", "must be pending, confirmed, shipped, delivered or cancelled");
-  if (!f.ok())
-    return call->answer(problem(422, "validation_failed", "the status is not valid", f.errors()));
+  auto c = order_status_from(*body, *id);
+  if (!c)
+    return call->fail(c.status());
   auto meta = call->meta_with_if_match();
   if (!meta)
     return;
-  ctx.run(call, ChangeOrderStatus{*id, *status}, *meta, "orders",
+  ctx.run(call, *c, *meta, "orders",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
             answer_order(ctx, call, id, 200, r);
           });
@@ -318,14 +275,11 @@ void create_payment(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  Fields f(*body);
-  f.only({"order_id"});
-  const auto order = f.id("order_id", true);
-  if (!f.ok())
-    return call->answer(problem(422, "validation_failed", "the payment is not valid", f.errors()));
-  CreatePayment c{new_id_value(), *order};
-  ctx.run(call, c, call->meta(), "payments",
-          [&ctx, id = c.payment_id.to_string()](const CallPtr& call, const CommandReply& r) {
+  auto c = payment_from(*body, new_id_value());
+  if (!c)
+    return call->fail(c.status());
+  ctx.run(call, *c, call->meta(), "payments",
+          [&ctx, id = c->payment_id.to_string()](const CallPtr& call, const CommandReply& r) {
             answer_payment(ctx, call, created_id(r, "payment-", id), 201, r);
           });
 }
@@ -337,13 +291,10 @@ void confirm_payment(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  Fields f(*body);
-  f.only({"payment_method"});
-  const auto method = f.str("payment_method", true, 64);
-  if (!f.ok())
-    return call->answer(
-        problem(422, "validation_failed", "the confirmation is not valid", f.errors()));
-  ctx.run(call, ConfirmPayment{*id, *method}, call->meta(), "payments",
+  auto c = payment_confirmation_from(*body, *id);
+  if (!c)
+    return call->fail(c.status());
+  ctx.run(call, *c, call->meta(), "payments",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
             answer_payment(ctx, call, id, 200, r);
           });
@@ -358,11 +309,10 @@ void refund_payment(Context& ctx, const CallPtr& call) {
     auto body = call->json_body();
     if (!body)
       return;
-    Fields f(*body);
-    f.only({"amount_cents"});
-    amount = f.integer("amount_cents", false);
-    if (!f.ok())
-      return call->answer(problem(422, "validation_failed", "the refund is not valid", f.errors()));
+    auto sent = refund_amount_from(*body);
+    if (!sent)
+      return call->fail(sent.status());
+    amount = *sent;
   }
   ctx.run(call, RefundPayment{*id, amount}, call->meta(), "payments",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {

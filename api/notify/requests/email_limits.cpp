@@ -1,4 +1,4 @@
-#include "api/notify/email/email_limits.h"
+#include "api/notify/requests/email_limits.h"
 
 #include <algorithm>
 #include <cmath>
