@@ -3,6 +3,7 @@
 #include <chrono>
 #include <future>
 
+#include "projections/read_model_store.h"
 #include "projections/registry.h"
 
 namespace orderly::api {

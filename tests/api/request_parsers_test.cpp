@@ -2,7 +2,11 @@
 // becomes its command, or one invalid_argument naming every wrong field,
 // which the handler answers as 422 validation_failed.
 #include <doctest/doctest.h>
+
+#include <algorithm>
 #include <boost/json.hpp>
+#include <string>
+#include <vector>
 
 #include "api/rest/requests/auth.h"
 #include "api/rest/requests/catalog.h"
@@ -83,7 +87,7 @@ TEST_CASE("request parsers: a failed notification outcome needs its error") {
   REQUIRE_FALSE(missing.is_ok());
   CHECK(fields_of(missing.status()) == std::vector<std::string>{"error"});
   CHECK_FALSE(api::email_request_position_from(body(R"({"source_position":0})")).is_ok());
-  CHECK(*api::email_request_position_from(body(R"({"source_position":7})")) == 7);
+  CHECK(*api::email_request_position_from(body(R"({"source_position":7})")) == 7u);
 }
 
 TEST_CASE("request parsers: a registration's email is lower-cased and its password checked") {

@@ -11,16 +11,6 @@
 
 namespace orderly::api {
 
-namespace {
-
-commands::CommandMeta engine() {
-  commands::CommandMeta m;
-  m.role = commands::Role::kEngine;
-  return m;
-}
-
-}  // namespace
-
 struct EmailNotifier::Impl {
   eventstore::EventStore& log;
   commands::CommandProcessor& processor;
@@ -37,24 +27,25 @@ struct EmailNotifier::Impl {
         processor(p),
         models(m),
         options(std::move(o)),
-        sender(
-            options.delivery,
-            EmailHooks{
-                [this](const Uuid& id, const PendingEmail& pe) { return render(id, pe); },
-                [this](const Uuid& id) {
-                  return processor.execute(commands::RecordNotificationSent{id}, engine()).status();
-                },
-                [this](const Uuid& id, const std::string& error, bool retry) {
-                  return processor
-                      .execute(commands::RecordNotificationFailed{id, error, retry}, engine())
-                      .status();
-                },
-                // The pending set follows the log itself; what was only
-                // requested to be recorded as suppressed is not sent.
-                [this](const Uuid& id) -> Result<bool> {
-                  return !(options.limiter && options.limiter->is_suppressed(id));
-                },
-            }) {}
+        sender(options.delivery,
+               EmailHooks{
+                   [this](const Uuid& id, const PendingEmail& pe) { return render(id, pe); },
+                   [this](const Uuid& id) {
+                     return processor.execute(commands::RecordNotificationSent{id}, engine_meta())
+                         .status();
+                   },
+                   [this](const Uuid& id, const std::string& error, bool retry) {
+                     return processor
+                         .execute(commands::RecordNotificationFailed{id, error, retry},
+                                  engine_meta())
+                         .status();
+                   },
+                   // The pending set follows the log itself; what was only
+                   // requested to be recorded as suppressed is not sent.
+                   [this](const Uuid& id) -> Result<bool> {
+                     return !(options.limiter && options.limiter->is_suppressed(id));
+                   },
+               }) {}
 
   bool request(const EventView& ev) {
     auto done = request_email(ev, models, processor, options.limiter.get());

@@ -9,15 +9,11 @@
 
 namespace orderly::api {
 
-namespace {
-
-commands::CommandMeta engine() {
+commands::CommandMeta engine_meta() {
   commands::CommandMeta m;
   m.role = commands::Role::kEngine;
   return m;
 }
-
-}  // namespace
 
 Result<EmailRequestOutcome> request_email(const EventView& ev,
                                           const projections::ProjectionRunner& models,
@@ -49,10 +45,10 @@ Result<EmailRequestOutcome> request_email(const EventView& ev,
     limiter->mark_suppressed(id);
   auto done = processor.execute(
       commands::RequestNotification{id, user, "email", t.template_name, u->email, ev.position()},
-      engine());
+      engine_meta());
   if (done && !suppressed.empty()) {
     auto failed =
-        processor.execute(commands::RecordNotificationFailed{id, suppressed, false}, engine());
+        processor.execute(commands::RecordNotificationFailed{id, suppressed, false}, engine_meta());
     if (!failed)
       return failed.status();
     return EmailRequestOutcome{id, true, true};

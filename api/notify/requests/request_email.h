@@ -14,6 +14,9 @@
 
 namespace orderly::api {
 
+// Who the notifiers' records are from: the engine (no actor).
+commands::CommandMeta engine_meta();
+
 // Records the email request for a domain event, with its recipient from the
 // read models (waiting up to 10 s for them to reach the event). `id` is nil
 // when the event mails nobody; `created` is false for a request recorded
