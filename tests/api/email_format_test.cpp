@@ -11,8 +11,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "api/notify/email.h"
-#include "api/notify/rfc5322.h"
+#include "api/notify/email/email.h"
+#include "api/notify/email/rfc5322.h"
 #include "tests/api/email_checks.h"
 #include "tests/api/server.h"
 #include "tests/support/order_label.h"

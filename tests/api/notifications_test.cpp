@@ -231,7 +231,7 @@ TEST_CASE("notifications: WebSocket pushes are recorded as sent, kept across res
   REQUIRE(one.status == 200);
   CHECK(str(one.json().as_object().at("notification"), "template") == "order.status_changed");
   // The admin's scope=all feed got these too, but they were not messages to
-  // the admin: not recorded (see api/ws_hub.h).
+  // the admin: not recorded (see api/notify/push/ws_hub.h).
   CHECK(total_of(c.send("GET", "/api/notifications?channel=websocket&user_id=" + admin.id,
                         admin.access_token)) == 0);
   CHECK(total_of(c.send("GET", target, admin.access_token)) == 2);
