@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/auth/jwt.h"
+#include "tests/api/shop_steps.h"
 #include "tests/support/json_fields.h"
 #include "tests/support/orderly_server.h"
 #include "tests/support/problem.h"
@@ -247,9 +248,7 @@ TEST_CASE("overload: a full command queue answers 503 overloaded with Retry-Afte
   HttpClient c = server.client();
   const std::string cup = product_id(c, "espresso");
   Session admin = server.admin();
-  REQUIRE(
-      c.send("PUT", "/api/products/" + cup + "/stock", admin.access_token, R"({"stock":100000})")
-          .status == 200);
+  set_stock(c, admin, cup, 100'000);
   std::atomic<int> created{0}, overloaded{0}, other{0};
   std::vector<std::thread> clients;
   for (int t = 0; t < 24; ++t) {

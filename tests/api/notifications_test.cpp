@@ -259,22 +259,9 @@ TEST_CASE("notifications: pushes to a client that cannot keep up are recorded as
   WsClient slow(server.port(), "/ws/notifications?access_token=" + ada.access_token, {}, 4096);
   REQUIRE(slow.status() == 101);
   const std::string cup = product_id(c, "espresso");
-  REQUIRE(
-      c.send("PUT", "/api/products/" + cup + "/stock", admin.access_token, R"({"stock":1000000})")
-          .status == 200);
+  set_stock(c, admin, cup, 1'000'000);
   constexpr int kThreads = 4, kOrders = 400;
-  std::vector<std::thread> writers;
-  for (int t = 0; t < kThreads; ++t) {
-    writers.emplace_back([&] {
-      HttpClient w(server.port());
-      for (int i = 0; i < kOrders; ++i) {
-        auto r = order_one(w, ada, cup);
-        CHECK(r.status == 201);
-      }
-    });
-  }
-  for (auto& t : writers)
-    t.join();
+  place_orders_at_once(server.port(), ada, cup, kThreads, kOrders);
   int read = 0;
   while (slow.read(std::chrono::seconds(10)))
     ++read;

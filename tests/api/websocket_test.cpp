@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "tests/api/shop_steps.h"
 #include "tests/support/json_fields.h"
 #include "tests/support/orderly_notifier.h"
 #include "tests/support/orderly_server.h"
@@ -117,21 +118,8 @@ TEST_CASE("websocket: a client that stops reading is dropped with 1008, the serv
                 4096);
   REQUIRE(slow.status() == 101);
   const std::string cup = product_id(c, "espresso");
-  REQUIRE(
-      c.send("PUT", "/api/products/" + cup + "/stock", admin.access_token, R"({"stock":1000000})")
-          .status == 200);
-  std::vector<std::thread> writers;
-  for (int t = 0; t < 4; ++t) {
-    writers.emplace_back([&] {
-      HttpClient w(server.port());
-      for (int i = 0; i < 400; ++i) {
-        auto r = order_one(w, ada, cup);
-        CHECK(r.status == 201);
-      }
-    });
-  }
-  for (auto& t : writers)
-    t.join();
+  set_stock(c, admin, cup, 1'000'000);
+  place_orders_at_once(server.port(), ada, cup, 4, 400);
   // Now read: what was buffered arrives, then the close frame.
   int messages = 0;
   while (slow.read(std::chrono::seconds(10)))
