@@ -30,6 +30,9 @@ class OrderlyServer {
   static constexpr const char* kAdminEmail = "admin@example.com";
   static constexpr const char* kAdminPassword = "admin-password-1";
 
+  // Meant for designated initializers, {.log_file = "serve.log"}: every
+  // member has an initializer, so the ones left out draw no
+  // -Wmissing-field-initializers.
   struct Options {
     // The `orderly` to run; "" for orderly_binary() (which honours
     // ORDERLY_TEST_BINARY).
