@@ -78,7 +78,7 @@ TEST_CASE("startup: accounts in the log are known at once, while the read models
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     do {
       status =
-          WsClient(server.port, "/ws/notifications?access_token=" + early.access_token).status();
+          WsClient(server.port(), "/ws/notifications?access_token=" + early.access_token).status();
     } while (status == 503 && std::chrono::steady_clock::now() < deadline);
     CHECK(status == 101);
   }

@@ -39,7 +39,7 @@ struct ApiOptions {
   // The /ws/notifications feed reads the JetStream stream when set (else the log).
   std::string nats_url;
   // Per-recipient email limits for the requests `orderly notify email`
-  // makes through the notifier routes (null: none; api/notify/email/email_limits.h).
+  // makes through the notifier routes (null: none; api/notify/requests/email_limits.h).
   std::shared_ptr<EmailRateLimiter> email_limiter;
 };
 
