@@ -79,11 +79,11 @@ void Context::run(const CallPtr& call, commands::Command command, commands::Comm
 }
 
 bool Context::accounts_loading() const {
-  return runner.position("users") < store.last_position();
+  return runner.position("users") < log_position_at_start;
 }
 
 void Context::when_accounts_loaded(const CallPtr& call, std::function<void()> then) {
-  waiter.when_applied("users", store.last_position(), options.min_position_wait,
+  waiter.when_applied("users", log_position_at_start, options.min_position_wait,
                       [call, then = std::move(then)](bool applied) {
                         if (!applied) {
                           return call->fail(Status::projection_lagging(

@@ -36,6 +36,10 @@ namespace json = boost::json;
 
 struct Context {
   eventstore::EventStore& store;
+  // The log's end when the server started: every account created before
+  // (offline, or before a crash) is in the log up to here. Accounts made
+  // while it runs are in the users model before their first answer.
+  const uint64_t log_position_at_start;
   commands::CommandProcessor& processor;
   projections::ProjectionRunner& runner;
   commands::AnalyticsRecorder& analytics;
@@ -62,6 +66,7 @@ struct Context {
           projections::ProjectionRunner& r, commands::AnalyticsRecorder& a, std::string secret,
           ApiOptions o, std::shared_ptr<spdlog::logger> l)
       : store(s),
+        log_position_at_start(s.last_position()),
         processor(p),
         runner(r),
         analytics(a),
@@ -99,17 +104,17 @@ struct Context {
            std::string read_model,
            std::function<void(const CallPtr&, const commands::CommandReply&)> then);
 
-  // Accounts are read from the users model, which right after a start (or a
-  // bulk import) may still fold the log behind its snapshot: an account
-  // missing from it then is not "unknown" but "not loaded yet".
-  // True while the users model has not applied the log's last position.
+  // Accounts are read from the users model, which right after a start may
+  // still fold the log behind its snapshot: an account missing from it then
+  // is not "unknown" but "not loaded yet". True until the users model has
+  // applied log_position_at_start (never again after: a steady lag of a few
+  // events is not "loading", and a token of an unknown user stays 401).
   bool accounts_loading() const;
-  // Runs `then` once the users model holds every account the log held now
-  // (at once in the steady state); answers 503 projection_lagging when it
-  // does not within the read-your-writes wait.
+  // Runs `then` once the users model holds every account of the log at
+  // start (at once after the first moments); answers 503
+  // projection_lagging when it does not within the read-your-writes wait.
   void when_accounts_loaded(const CallPtr& call, std::function<void()> then);
 };
-
 
 // JSON shapes of the contract.
 json::object product_json(const projections::CatalogProduct& p);
