@@ -313,7 +313,9 @@ std::optional<size_t> Api::admit(Request& request, Respond respond) {
     return refuse(problem(413, "payload_too_large",
                           "the body is larger than " + std::to_string(limit) + " bytes"));
   }
-  request.admitted = call;
+  // The head was moved into the call; the server keeps `request` itself
+  // (its body is read into it next) and hands `admitted` back with it.
+  request.admitted = call;  // NOLINT(bugprone-use-after-move)
   return limit;
 }
 

@@ -43,7 +43,7 @@ const char* table_name(EventType type) {
   return nullptr;
 }
 
-std::string redact_hashes(std::string json) {
+std::string redact_hashes(const std::string& json) {
   static const std::regex kHash(R"re("([a-z_]*_hash)": ?"(?:[^"\\]|\\.)*")re");
   return std::regex_replace(json, kHash, R"("$1":"[redacted]")");
 }
@@ -69,7 +69,7 @@ Result<std::string> event_data_json(const EventView& event) {
   }
   while (!json.empty() && (json.back() == '\n' || json.back() == ' '))
     json.pop_back();
-  return redact_hashes(std::move(json));
+  return redact_hashes(json);
 }
 
 std::string event_json_line(const EventView& event) {

@@ -28,8 +28,9 @@ constexpr auto kHexValue = [] {
 inline bool hex_run(const char* p, int n, uint64_t& out) {
   int bad = 0;
   for (int i = 0; i < n; ++i) {
-    const int v = kHexValue[static_cast<uint8_t>(p[i])];
-    bad |= v;  // negative when any digit was not hex
+    // kHexValue is -1 for a non-hex byte: the sign is the point here.
+    const int v = kHexValue[static_cast<uint8_t>(p[i])];  // NOLINT(bugprone-signed-char-misuse)
+    bad |= v;                                             // negative when any digit was not hex
     out = (out << 4) | static_cast<uint64_t>(v & 0xf);
   }
   return bad >= 0;
@@ -118,8 +119,8 @@ void Uuid::append_to(std::string& out) const {
     constexpr char kHex[] = "0123456789abcdef";
     std::array<char, 512> t{};
     for (int b = 0; b < 256; ++b) {
-      t[static_cast<size_t>(2 * b)] = kHex[b >> 4];
-      t[static_cast<size_t>(2 * b + 1)] = kHex[b & 15];
+      t[2 * static_cast<size_t>(b)] = kHex[b >> 4];
+      t[2 * static_cast<size_t>(b) + 1] = kHex[b & 15];
     }
     return t;
   }();

@@ -87,7 +87,7 @@ Status RocksDbHandle::close() {
   return from_rocksdb(s, "closing the store");
 }
 
-Result<RocksDbHandle> open_rocksdb(const std::string& dir, OpenMode mode) {
+Result<RocksDbHandle> open_rocksdb(const std::string& dir, const OpenMode& mode) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec);
   // (A swapped-in env shares the real disk: the existence check stays valid.)

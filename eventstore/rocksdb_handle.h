@@ -37,6 +37,6 @@ struct OpenMode {
 
 // Opens `dir`, creating the column families and the format marker when new;
 // a directory of another format is refused.
-Result<RocksDbHandle> open_rocksdb(const std::string& dir, OpenMode mode);
+Result<RocksDbHandle> open_rocksdb(const std::string& dir, const OpenMode& mode);
 
 }  // namespace orderly::eventstore

@@ -187,6 +187,7 @@ Result<std::unique_ptr<SnapshotStore>> SnapshotStore::open(const std::string& di
   if (!rocksdb::DB::ListColumnFamilies(options, dir, &names).ok())
     names = {rocksdb::kDefaultColumnFamilyName};
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.reserve(names.size());
   for (const auto& n : names)
     descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

@@ -558,6 +558,7 @@ std::vector<CategoryCount> CatalogReadModel::categories() const {
     }
   }
   std::vector<CategoryCount> out;
+  out.reserve(counts.size());
   for (auto& [name, n] : counts)
     out.push_back({name, n});
   return out;

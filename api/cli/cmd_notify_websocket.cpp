@@ -170,7 +170,7 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
   server_options.address = o.http_address;
   auto server = api::HttpServer::start(
       server_options,
-      [&hub](api::Request req, api::Respond respond) {
+      [&hub](const api::Request& req, const api::Respond& respond) {
         api::Response r =
             req.method == "GET" && req.path == "/health"
                 ? api::json_response(200,

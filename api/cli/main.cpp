@@ -8,7 +8,9 @@
 #include "api/cli/commands.h"
 #include "core/text.h"
 
-int main(int argc, char** argv) {
+// An exception escaping a subcommand is a bug: it ends the process with
+// its message (std::terminate), which is what an operator should see.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   using namespace orderly::cli;
   // Everything any subcommand creates (the log, snapshots, read models, the
   // generated JWT secret, the outbox, backups) is its owner's only: the log

@@ -91,7 +91,7 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
     server_.ledger.close(remote_);
   }
 
-  void accept(http::request<http::string_body> req, std::function<void()> on_close,
+  void accept(const http::request<http::string_body>& req, std::function<void()> on_close,
               std::string request_id) {
     on_close_ = std::move(on_close);
     beast::get_lowest_layer(ws_).expires_never();
@@ -522,7 +522,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void write(Response res) {
     const bool keep = keep_alive_ && !res.close && !server_.stopping.load();
     if (head_only_)
-      return send(head_of(std::move(res), keep));
+      return send(head_of(res, keep));
     auto msg = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(res.status), version_ ? version_ : 11);
     set_fields(*msg, res);
@@ -533,7 +533,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // The answer to HEAD: GET's headers, its Content-Length included, and no body.
-  std::shared_ptr<http::response<http::empty_body>> head_of(Response res, bool keep) const {
+  std::shared_ptr<http::response<http::empty_body>> head_of(const Response& res, bool keep) const {
     auto msg = std::make_shared<http::response<http::empty_body>>(
         static_cast<http::status>(res.status), version_ ? version_ : 11);
     set_fields(*msg, res);
@@ -666,10 +666,15 @@ void HttpServer::Impl::accept() {
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() {
-  stop(std::chrono::milliseconds(0));
+  // A destructor must not throw; a failure to stop (a thread that cannot be
+  // joined) leaves nothing to do at this point but to go on.
+  try {
+    stop(std::chrono::milliseconds(0));
+  } catch (...) {
+  }
 }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::start(ServerOptions options, Handler handler,
+Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& options, Handler handler,
                                                       ErrorResponder errors,
                                                       std::vector<WsEndpoint> websockets,
                                                       Admit admit) {

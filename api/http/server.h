@@ -93,7 +93,7 @@ class HttpServer {
  public:
   // `admit`, when given, decides on each request's head before its body is
   // read (message.h); without it every request may bring `body_limit` bytes.
-  static Result<std::unique_ptr<HttpServer>> start(ServerOptions options, Handler handler,
+  static Result<std::unique_ptr<HttpServer>> start(const ServerOptions& options, Handler handler,
                                                    ErrorResponder errors,
                                                    std::vector<WsEndpoint> websockets = {},
                                                    Admit admit = {});

@@ -167,7 +167,7 @@ std::string TrustedProxies::client_of(
     // and the proxy that wrote it stands for the client.
     if (!*it)
       return peer;
-    const std::string address = to_text(**it);
+    std::string address = to_text(**it);
     if (!contains(address))
       return address;
   }

@@ -135,8 +135,15 @@ Status PullConsumer::fetch(int batch, std::chrono::milliseconds wait,
     if (status == "404" || status == "408")
       return Status::ok();
     if (status == "409" || status == "503" || status == "400") {
-      return Status::not_found("consumer " + consumer_ + " on stream " + stream_ + ": " + status +
-                               " " + description);
+      std::string what = "consumer ";
+      what += consumer_;
+      what += " on stream ";
+      what += stream_;
+      what += ": ";
+      what += status;
+      what += ' ';
+      what += description;
+      return Status::not_found(std::move(what));
     }
   }
   return Status::ok();

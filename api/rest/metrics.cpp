@@ -24,8 +24,15 @@ void Metrics::render(std::string& out) const {
   out += "# TYPE orderly_http_requests_total counter\n";
   for (const auto& [key, n] : requests_) {
     const auto& [route, method, status] = key;
-    out += "orderly_http_requests_total{route=\"" + route + "\",method=\"" + method +
-           "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
+    out += "orderly_http_requests_total{route=\"";
+    out += route;
+    out += "\",method=\"";
+    out += method;
+    out += "\",status=\"";
+    out += std::to_string(status);
+    out += "\"} ";
+    out += std::to_string(n);
+    out += '\n';
   }
   out += "# HELP orderly_http_request_duration_seconds Time from request to response.\n";
   out += "# TYPE orderly_http_request_duration_seconds histogram\n";

@@ -152,7 +152,9 @@ constexpr auto kQuitTimeout = std::chrono::seconds(10);
 size_t read_upload(char* buffer, size_t size, size_t n, void* user) {
   auto* u = static_cast<Upload*>(user);
   const size_t chunk = std::min(size * n, u->data.size() - u->at);
-  std::memcpy(buffer, u->data.data() + u->at, chunk);
+  // libcurl takes `chunk` bytes, not a C string.
+  std::memcpy(buffer, u->data.data() + u->at,
+              chunk);  // NOLINT(bugprone-not-null-terminated-result)
   u->at += chunk;
   if (chunk == 0)
     u->done = true;

@@ -185,10 +185,11 @@ EncodedBody encode_body(std::string_view text) {
       const auto u = static_cast<unsigned char>(line[i]);
       const bool last = i + 1 == line.size();
       std::string token;
-      if (u >= 33 && u <= 126 && u != '=') {
+      // Printable bytes but '=' stand as they are, and so does whitespace
+      // except at a line's end (there it is encoded).
+      const bool plain = (u >= 33 && u <= 126 && u != '=') || ((u == ' ' || u == '\t') && !last);
+      if (plain) {
         token = std::string(1, line[i]);
-      } else if ((u == ' ' || u == '\t') && !last) {
-        token = std::string(1, line[i]);  // whitespace at a line's end is encoded
       } else {
         token = {'=', kHex[u >> 4], kHex[u & 15]};
       }

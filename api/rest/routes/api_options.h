@@ -18,9 +18,9 @@ namespace orderly::api {
 class EmailRateLimiter;
 
 struct ApiOptions {
-  int64_t access_ttl_s = 15 * 60;
-  int64_t refresh_ttl_s = 7 * 24 * 3600;
-  TimestampUs reservation_ttl_us = 15 * 60 * 1'000'000LL;
+  int64_t access_ttl_s = int64_t{15} * 60;
+  int64_t refresh_ttl_s = int64_t{7} * 24 * 3600;
+  TimestampUs reservation_ttl_us = TimestampUs{15} * 60 * 1'000'000;
   std::chrono::milliseconds min_position_wait{2000};
   uint64_t ready_max_lag = 10'000;  // positions a projection may trail for /ready
   double rate_limit_ip = 1000;      // requests per second, 0 = off

@@ -80,7 +80,7 @@ json::object session_json(Context& ctx, const json::object& user, const std::str
 
 // Issues a refresh token for `user` and answers the session.
 void start_session(Context& ctx, const CallPtr& call, int status, json::object user,
-                   std::string role) {
+                   const std::string& role) {
   const auto id = Uuid::parse(json::value_to<std::string>(user.at("id")));
   RefreshToken refresh = new_refresh_token(*id);
   refresh.family_id = new_id_value();
