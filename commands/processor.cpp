@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <mutex>
@@ -13,10 +12,8 @@
 #include <vector>
 
 #include "commands/decide.h"
-#include "commands/shop_state_snapshot.h"
-#include "core/binary_codec.h"
-#include "core/sharded_map.h"
-#include "core/string_hash.h"
+#include "commands/idempotency_keys.h"
+#include "commands/writer_snapshot.h"
 
 namespace orderly::commands {
 
@@ -28,7 +25,6 @@ using eventstore::ExpectedVersion;
 using eventstore::NewEvent;
 using eventstore::StreamWrite;
 
-constexpr size_t kMaxIdempotencyKey = 255;
 constexpr size_t kMaxExpiriesPerBatch = 1024;
 
 struct QueueItem {
@@ -38,33 +34,6 @@ struct QueueItem {
   const std::function<void(const ShopState&)>* inspect = nullptr;  // or a state inspection
   std::promise<void>* inspected = nullptr;
 };
-
-// The first answer to an idempotency key (a command that appended events):
-// its positions, or the refusal it was when a refused command still
-// recorded events (keeps_events_when_refused), so that a retry is refused
-// the same way instead of going through on what the refusal recorded.
-struct IdempotentResult {
-  uint64_t fingerprint = 0;
-  uint64_t first = 0, last = 0;
-  std::string stream;
-  Status refusal;
-};
-
-// A refusal's answer again, from the event it recorded (after a restart the
-// key is known from the log, not the words of the first answer).
-Status refusal_recorded_by(EventType type) {
-  switch (type) {
-    case EventType::kCartItemPriceChanged:
-      return {ErrorCode::kPriceChanged,
-              "this checkout was refused: prices changed since the items were added, and the "
-              "cart now shows the new prices; check out again (with a new Idempotency-Key) to "
-              "accept them"};
-    case EventType::kRefreshTokenFamilyRevoked:
-      return Status::unauthorized("refresh token reused: its sessions were revoked");
-    default:
-      return Status::ok();
-  }
-}
 
 // One command's place in a batch.
 struct Entry {
@@ -94,25 +63,9 @@ struct Slot {
   std::vector<StreamWrite> writes;
   std::vector<AppendRequest> requests;
   std::vector<std::string> command_ids;
-  std::unordered_map<std::string, size_t> keys;  // scope -> entry, for this batch
+  BatchKeys keys;  // keys first used in this batch
   bool busy = false;
 };
-
-std::string command_id_of(const std::string& scope, uint64_t fingerprint) {
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fingerprint));
-  return scope + "|" + hex;
-}
-
-// Splits "<scope>|<fingerprint hex>"; false for other command ids.
-bool parse_command_id(std::string_view id, std::string_view* scope, uint64_t* fingerprint) {
-  const size_t bar = id.rfind('|');
-  if (bar == std::string_view::npos || id.size() - bar - 1 != 16)
-    return false;
-  *scope = id.substr(0, bar);
-  *fingerprint = std::strtoull(std::string(id.substr(bar + 1)).c_str(), nullptr, 16);
-  return true;
-}
 
 // The version of the entry's first stream after its append: the highest
 // the store reports for the entry's writes to that stream.
@@ -124,13 +77,6 @@ uint64_t version_after(const Slot& slot, const Entry& e, const eventstore::Appen
       version = std::max(version, r.stream_versions[k]);
   }
   return version;
-}
-
-uint64_t fingerprint_of(const Command& c, uint64_t request_fingerprint) {
-  uint64_t z =
-      request_fingerprint ^ ((static_cast<uint64_t>(c.index()) + 1) * 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  return z ^ (z >> 31);
 }
 
 // The one existing aggregate a command changes, for If-Match; nullopt for
@@ -184,8 +130,7 @@ struct CommandProcessor::Impl {
   // lacks batches written before it (their callers heard an ambiguous
   // io_error). A failed fsync never recovers in-process (see the store).
   void try_to_recover();
-  ShardedMap<std::unordered_map<std::string, IdempotentResult, StringHash, std::equal_to<>>>
-      idempotency;
+  IdempotencyTable idempotency;
   bool rebuild_needed = false;
 
   // --- queue, protected by queue_mu ---
@@ -229,7 +174,20 @@ struct CommandProcessor::Impl {
   uint64_t load_snapshot(std::string* note);
   Status save_snapshot();  // after the writer thread has stopped
   void run();
+  // Decides a batch and hands it to the store, in these steps:
   void process(std::vector<QueueItem>& items, Slot& slot);
+  // Adds the engine's own commands: expiries of reservations due by `now`.
+  void queue_due_expiries(std::vector<QueueItem>& items, TimestampUs now);
+  // Decides one command into the slot (its entry; its events folded into the
+  // state). A retry whose first answer is in an earlier batch raises
+  // *also_wait_for to that answer's last position.
+  void decide_one(QueueItem& item, Slot& slot, TimestampUs now, uint64_t* also_wait_for);
+  // The store's requests: one per entry that recorded events.
+  static void build_append_requests(Slot& slot, TimestampUs now);
+  static void answer_refusals_now(Slot& slot);
+  // Writes the batch (durable later: complete() answers) and notes its keys
+  // and position, or the failure.
+  void write(Slot& slot, uint64_t also_wait_for);
   void complete(Slot& slot, AppendResults results);
   Slot& acquire_slot();
   void wait_idle();
@@ -278,18 +236,7 @@ Status CommandProcessor::Impl::rebuild() {
   q.from_position = from + 1;
   Status st = store.scan(q, [&](const EventView& ev) {
     apply_logged(state, ev);
-    std::string_view scope;
-    uint64_t fingerprint = 0;
-    if (!ev.command_id().empty() && parse_command_id(ev.command_id(), &scope, &fingerprint)) {
-      auto [it, fresh] = idempotency.try_emplace(std::string(scope));
-      if (fresh) {
-        it->second = {fingerprint, ev.position(), ev.position(), std::string(ev.stream()), {}};
-      } else {
-        it->second.last = ev.position();
-      }
-      if (Status refusal = refusal_recorded_by(ev.type()); !refusal.is_ok())
-        it->second.refusal = std::move(refusal);
-    }
+    remember_logged_command(idempotency, ev);
     ++n;
     return true;
   });
@@ -329,50 +276,7 @@ void CommandProcessor::Impl::try_to_recover() {
 uint64_t CommandProcessor::Impl::load_snapshot(std::string* note) {
   if (options.snapshots == nullptr)
     return 0;
-  auto stored = options.snapshots->load(kWriterSnapshot);
-  if (!stored || !*stored || (*stored)->position > store.last_position() ||
-      (*stored)->position == 0) {
-    // None, unreadable, or ahead of a log that lost its unsynced tail: the
-    // log is the truth, fold all of it. One ahead is dropped, or it would
-    // look valid again once new events pass its position.
-    if (stored && *stored)
-      (void)options.snapshots->drop(kWriterSnapshot);
-    if (!stored || (*stored && (*stored)->position > 0))
-      *note = stored ? "the writer snapshot is ahead of the log: folded from the start"
-                     : "the writer snapshot is unreadable (" + stored.status().to_string() +
-                           "): folded from the start";
-    return 0;
-  }
-  BinaryReader in((*stored)->bytes);
-  state = ShopState{};
-  idempotency.clear();
-  Status st = load_state(in, state);
-  if (st.is_ok()) {
-    const size_t keys = in.count(4 + 8 + 8 + 8 + 4 + 1 + 4);
-    for (size_t i = 0; i < keys && in.ok(); ++i) {
-      std::string scope(in.bytes());
-      IdempotentResult r;
-      r.fingerprint = in.u64();
-      r.first = in.u64();
-      r.last = in.u64();
-      r.stream = std::string(in.bytes());
-      const uint8_t code = in.u8();
-      std::string message(in.bytes());
-      if (code != 0)
-        r.refusal = Status(static_cast<ErrorCode>(code), std::move(message));
-      idempotency[std::move(scope)] = std::move(r);
-    }
-    st = in.finish("the writer snapshot");
-  }
-  if (!st.is_ok() || state.position != (*stored)->position) {
-    *note = "the writer snapshot cannot be used (" +
-            (st.is_ok() ? std::string("its position disagrees") : st.to_string()) +
-            "): folded from the start";
-    state = ShopState{};
-    idempotency.clear();
-    return 0;
-  }
-  return (*stored)->position;
+  return load_writer_snapshot(*options.snapshots, store.last_position(), state, idempotency, note);
 }
 
 Status CommandProcessor::Impl::save_snapshot() {
@@ -385,20 +289,7 @@ Status CommandProcessor::Impl::save_snapshot() {
   state.position = std::max(state.position, store.last_position());
   if (state.position == snapshot_position)
     return Status::ok();
-  BinaryWriter out;
-  save_state(state, out);
-  out.count(idempotency.size());
-  for (const auto& [scope, r] : idempotency) {
-    out.bytes(scope);
-    out.u64(r.fingerprint);
-    out.u64(r.first);
-    out.u64(r.last);
-    out.bytes(r.stream);
-    out.u8(static_cast<uint8_t>(r.refusal.code()));
-    out.bytes(r.refusal.message());
-  }
-  const std::string bytes = out.take();
-  ORDERLY_RETURN_IF_ERROR(options.snapshots->save(kWriterSnapshot, bytes, state.position));
+  ORDERLY_RETURN_IF_ERROR(save_writer_snapshot(*options.snapshots, state, idempotency));
   std::lock_guard lock(queue_mu);
   snapshot_position = state.position;
   return Status::ok();
@@ -479,7 +370,26 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
   slot.runs.clear();
   slot.keys.clear();
   const TimestampUs now = options.clock();
+  queue_due_expiries(items, now);
+  uint64_t also_wait_for = 0;
+  for (QueueItem& item : items) {
+    if (item.inspect) {
+      (*item.inspect)(state);
+      item.inspected->set_value();
+      continue;
+    }
+    decide_one(item, slot, now, &also_wait_for);
+  }
+  build_append_requests(slot, now);
+  answer_refusals_now(slot);
+  stat_batches.fetch_add(1, std::memory_order_relaxed);
+  stat_events.fetch_add(slot.sink.size(), std::memory_order_relaxed);
+  refresh_tokens.store(state.refresh_tokens, std::memory_order_relaxed);
+  note_max(max_decide_us, decide_start);
+  write(slot, also_wait_for);
+}
 
+void CommandProcessor::Impl::queue_due_expiries(std::vector<QueueItem>& items, TimestampUs now) {
   // The engine's own commands: reservations past their time-to-live.
   CommandMeta engine;
   engine.role = Role::kEngine;
@@ -495,102 +405,75 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
   }
   stat_expired.fetch_add(expired, std::memory_order_relaxed);
   expiries_left = expired == kMaxExpiriesPerBatch;
+}
 
-  uint64_t also_wait_for = 0;
-  for (QueueItem& item : items) {
-    if (item.inspect) {
-      (*item.inspect)(state);
-      item.inspected->set_value();
-      continue;
-    }
-    Entry e;
-    e.reply = std::move(item.reply);
-    CommandMeta& meta = item.meta;
-    if (meta.now == 0)
-      meta.now = now;
-    stat_commands.fetch_add(1, std::memory_order_relaxed);
-
-    std::string scope;
-    if (!meta.idempotency_key.empty()) {
-      if (meta.idempotency_key.size() > kMaxIdempotencyKey) {
-        e.status = Status::invalid_field("Idempotency-Key", "must be at most 255 bytes");
-      } else {
-        // The command's type joins the fingerprint, so a key reused on
-        // another endpoint never returns that endpoint's answer.
-        scope = idempotency_scope(meta);
-        meta.request_fingerprint = fingerprint_of(item.command, meta.request_fingerprint);
-        const uint64_t legacy = meta.legacy_request_fingerprint == 0
-                                    ? meta.request_fingerprint
-                                    : fingerprint_of(item.command, meta.legacy_request_fingerprint);
-        auto same_request = [&](uint64_t recorded) {
-          return recorded == meta.request_fingerprint || recorded == legacy;
-        };
-        const Status reused{ErrorCode::kIdempotencyKeyReused,
-                            "this Idempotency-Key was used with another request"};
-        if (auto k = slot.keys.find(scope); k != slot.keys.end()) {  // the first is in this batch
-          if (!same_request(slot.entries[k->second].fingerprint)) {
-            e.status = reused;
-          } else {
-            e.duplicate = true;
-            e.dup_of = static_cast<int>(k->second);
-          }
-        } else if (auto it = idempotency.find(scope);
-                   it != idempotency.end()) {  // in an earlier one
-          if (!same_request(it->second.fingerprint)) {
-            e.status = reused;
-          } else {
-            e.duplicate = true;
-            e.earlier = it->second;
-            also_wait_for = std::max(also_wait_for, it->second.last);
-          }
-        }
-      }
-      if (e.duplicate || !e.status.is_ok()) {
-        e.ev_begin = e.ev_end = slot.sink.size();
-        slot.entries.push_back(std::move(e));
-        continue;
-      }
-    }
-
-    if (meta.expected_version) {
-      // Against the state every earlier command (of this batch too) left.
-      e.status = check_expected_version(state, item.command, *meta.expected_version);
-      if (!e.status.is_ok()) {
-        e.ev_begin = e.ev_end = slot.sink.size();
-        slot.entries.push_back(std::move(e));
-        continue;
-      }
-    }
-
-    const size_t before = slot.sink.size();
-    e.status = decide(state, item.command, meta, slot.sink);
-    if (!e.status.is_ok() && !keeps_events_when_refused(item.command, e.status))
-      slot.sink.truncate(before);
-    e.ev_begin = before;
-    e.ev_end = slot.sink.size();
-    // Fold the events in now, so later commands of this batch see them, and
-    // note each stream run's version for the store's concurrency check.
-    e.run_begin = slot.runs.size();
-    for (size_t k = before; k < e.ev_end; ++k) {
-      const EventSink::Event& ev = slot.sink.event(k);
-      if (k == before || ev.stream != slot.sink.event(k - 1).stream) {
-        slot.runs.push_back({k, version_of(state, ev.aggregate, ev.id)});
-      }
-      apply(state, ev.aggregate, ev.id, ev.type, slot.sink.payload(k).data());
-    }
-    e.run_end = slot.runs.size();
-    if (e.status.is_ok())
-      stat_accepted.fetch_add(1, std::memory_order_relaxed);
-    // A command that recorded events holds its key: accepted, or refused
-    // with events kept (a retry is then refused the same way).
-    if (e.ev_end > e.ev_begin && !scope.empty()) {
-      e.scope = std::move(scope);
-      e.fingerprint = meta.request_fingerprint;
-      slot.keys[e.scope] = slot.entries.size();
-    }
+void CommandProcessor::Impl::decide_one(QueueItem& item, Slot& slot, TimestampUs now,
+                                        uint64_t* also_wait_for) {
+  Entry e;
+  e.reply = std::move(item.reply);
+  CommandMeta& meta = item.meta;
+  if (meta.now == 0)
+    meta.now = now;
+  stat_commands.fetch_add(1, std::memory_order_relaxed);
+  auto answer_undecided = [&] {
+    e.ev_begin = e.ev_end = slot.sink.size();
     slot.entries.push_back(std::move(e));
+  };
+
+  std::string scope;
+  if (!meta.idempotency_key.empty()) {
+    KeyCheck key = check_idempotency_key(item.command, meta, slot.keys, idempotency);
+    e.status = std::move(key.status);
+    if (key.seen == KeyCheck::Seen::kInThisBatch) {
+      e.duplicate = true;
+      e.dup_of = static_cast<int>(key.batch_entry);
+    } else if (key.seen == KeyCheck::Seen::kInEarlierBatch) {
+      e.duplicate = true;
+      *also_wait_for = std::max(*also_wait_for, key.earlier.last);
+      e.earlier = std::move(key.earlier);
+    }
+    if (e.duplicate || !e.status.is_ok())
+      return answer_undecided();
+    scope = std::move(key.scope);
   }
 
+  if (meta.expected_version) {
+    // Against the state every earlier command (of this batch too) left.
+    e.status = check_expected_version(state, item.command, *meta.expected_version);
+    if (!e.status.is_ok())
+      return answer_undecided();
+  }
+
+  const size_t before = slot.sink.size();
+  e.status = decide(state, item.command, meta, slot.sink);
+  if (!e.status.is_ok() && !keeps_events_when_refused(item.command, e.status))
+    slot.sink.truncate(before);
+  e.ev_begin = before;
+  e.ev_end = slot.sink.size();
+  // Fold the events in now, so later commands of this batch see them, and
+  // note each stream run's version for the store's concurrency check.
+  e.run_begin = slot.runs.size();
+  for (size_t k = before; k < e.ev_end; ++k) {
+    const EventSink::Event& ev = slot.sink.event(k);
+    if (k == before || ev.stream != slot.sink.event(k - 1).stream) {
+      slot.runs.push_back({k, version_of(state, ev.aggregate, ev.id)});
+    }
+    apply(state, ev.aggregate, ev.id, ev.type, slot.sink.payload(k).data());
+  }
+  e.run_end = slot.runs.size();
+  if (e.status.is_ok())
+    stat_accepted.fetch_add(1, std::memory_order_relaxed);
+  // A command that recorded events holds its key: accepted, or refused
+  // with events kept (a retry is then refused the same way).
+  if (e.ev_end > e.ev_begin && !scope.empty()) {
+    e.scope = std::move(scope);
+    e.fingerprint = meta.request_fingerprint;
+    slot.keys[e.scope] = BatchKey{slot.entries.size(), e.fingerprint};
+  }
+  slot.entries.push_back(std::move(e));
+}
+
+void CommandProcessor::Impl::build_append_requests(Slot& slot, TimestampUs now) {
   // Views into the sink are taken only now: it no longer grows.
   const size_t n_events = slot.sink.size();
   slot.new_events.resize(n_events);
@@ -622,7 +505,9 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
         std::span<const StreamWrite>(slot.writes).subspan(e.run_begin, e.run_end - e.run_begin),
         command_id, now});
   }
+}
 
+void CommandProcessor::Impl::answer_refusals_now(Slot& slot) {
   // Refusals that recorded nothing are answered now, not after the fsync.
   for (Entry& e : slot.entries) {
     if (!e.status.is_ok() && e.request < 0 && e.reply) {
@@ -630,11 +515,9 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
       e.reply = nullptr;
     }
   }
+}
 
-  stat_batches.fetch_add(1, std::memory_order_relaxed);
-  stat_events.fetch_add(n_events, std::memory_order_relaxed);
-  refresh_tokens.store(state.refresh_tokens, std::memory_order_relaxed);
-  note_max(max_decide_us, decide_start);
+void CommandProcessor::Impl::write(Slot& slot, uint64_t also_wait_for) {
   const auto write_start = std::chrono::steady_clock::now();
   // All or nothing: later commands of the batch were decided on top of
   // earlier ones, so a batch is never written in part.

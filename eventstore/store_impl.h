@@ -15,6 +15,7 @@
 
 #include "core/sharded_map.h"
 #include "core/string_hash.h"
+#include "eventstore/keys.h"
 #include "eventstore/record.h"
 #include "eventstore/rocksdb_handle.h"
 #include "eventstore/store.h"
@@ -49,6 +50,24 @@ struct BatchStream {
   uint64_t version = 0;                     // version after this batch's events so far
   uint64_t first_new_version = 0;           // 0 = no event for it yet (only checked)
   std::vector<IndexRun> runs;
+};
+
+// A version a request has claimed but not yet merged into the batch.
+struct Tentative {
+  std::string_view stream;
+  uint64_t version;
+};
+
+// One commit while it is being built: what commit()'s steps share.
+struct PendingCommit {
+  std::span<const AppendRequest> requests;
+  AppendResults results;  // one per request so far
+  TimestampUs batch_time = 0;
+  uint64_t first_position = 0;
+  uint64_t next_position = 0;              // the next event's
+  std::vector<size_t> duplicates_to_fill;  // results whose stream versions come from the log
+  std::vector<Tentative> tentative;        // the version check's scratch, per request
+  std::vector<uint64_t> bases;             // each write's stream version before it
 };
 
 struct EventStore::Impl {
@@ -113,6 +132,24 @@ struct EventStore::Impl {
   // REQUIRES: commit_mu held.
   AppendResults commit(std::span<const AppendRequest> requests, uint64_t* required,
                        bool all_or_nothing = false);
+  // commit()'s steps, in order (REQUIRES: commit_mu held):
+  // Why no commit can be made now (closed, read-only, failed); recovers
+  // first after a failed write.
+  Status refusal_of_any_commit();
+  void begin_commit(PendingCommit& c);
+  // A retry's first answer (the same command id, in this commit or the
+  // log), or the error reading it; nullopt for a new command.
+  std::optional<Result<AppendResult>> earlier_answer(const AppendRequest& req);
+  // Every stream where the request expects it; fills c.bases.
+  Status check_expected_versions(const AppendRequest& req, PendingCommit& c);
+  // Positions, versions, envelopes into records, the command id.
+  AppendResult frame_events(const AppendRequest& req, PendingCommit& c);
+  void put_record();  // the record being framed into the WriteBatch
+  void put_index_chunks();
+  Status write_unsynced();  // the WriteBatch into RocksDB, without sync
+  // Retries answer with the stream versions their first commit produced.
+  void fill_duplicate_versions(PendingCommit& c);
+  // The sync thread (store_sync.cpp).
   void enqueue_ticket(SyncTicket ticket);  // REQUIRES: commit_mu held (keeps tickets in order)
   void run_syncer();
   void stop_syncer();
