@@ -55,6 +55,11 @@ Status decide_checkout(const CartState* cart, const OrderState* existing_order,
                        const CustomerHolds* held, const HoldLimits& limits, const Checkout& c,
                        const CommandMeta& meta, EventSink& out);
 
+// evolve: folds one event of the cart's stream into it (assigns, never
+// validates; REQUIRES: `payload` is a verified FlatBuffer of `type`). The
+// version is kept by commands/shop_state.cpp's apply().
+void evolve(CartState& cart, EventType type, const uint8_t* payload);
+
 // evolve helpers (assign only). set_line: quantity 0 removes; a negative
 // price keeps the line's price.
 void set_line(CartState& cart, const Uuid& product, int64_t quantity, int64_t unit_price_cents);

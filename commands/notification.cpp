@@ -2,6 +2,7 @@
 
 #include "commands/validation.h"
 #include "core/schemas/notification_events_generated.h"
+#include "core/text.h"
 
 namespace orderly::commands {
 
@@ -124,6 +125,28 @@ Status decide_record_websocket_pushes(const RecordWebSocketPushes& c,
              return events::CreateWebSocketPushesRecordedDirect(b, &pushes);
            });
   return Status::ok();
+}
+
+void evolve(NotificationState& n, EventType type, const uint8_t* p) {
+  switch (type) {
+    case EventType::kNotificationRequested:
+      n.user_id = fb_uuid(flatbuffers::GetRoot<events::NotificationRequested>(p)->user_id());
+      n.status = NotificationStatus::kPending;
+      break;
+    case EventType::kNotificationSent:
+      n.attempts = flatbuffers::GetRoot<events::NotificationSent>(p)->attempt();
+      n.status = NotificationStatus::kSent;
+      break;
+    case EventType::kNotificationFailed:
+      n.attempts = flatbuffers::GetRoot<events::NotificationFailed>(p)->attempt();
+      n.status = NotificationStatus::kFailed;
+      break;
+    case EventType::kNotificationRetryRequested:
+      n.status = NotificationStatus::kPending;
+      break;
+    default:
+      break;
+  }
 }
 
 }  // namespace orderly::commands
