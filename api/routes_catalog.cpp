@@ -3,6 +3,7 @@
 #include "api/fields.h"
 #include "api/folded_row.h"
 #include "api/problem.h"
+#include "commands/input_limits.h"
 #include "projections/catalog.h"
 
 namespace orderly::api {
@@ -52,10 +53,10 @@ void create_product(Context& ctx, const CallPtr& call) {
   f.only({"name", "description", "price_cents", "stock", "category", "sku", "currency"});
   CreateProduct c;
   c.product_id = new_id_value();
-  c.name = f.str("name", true, 200).value_or("");
-  c.description = f.str("description", false, 5000).value_or("");
-  c.category = f.str("category", true, 100).value_or("");
-  c.sku = f.str("sku", false, 64).value_or("");
+  c.name = f.str("name", true, commands::kMaxProductNameBytes).value_or("");
+  c.description = f.str("description", false, commands::kMaxProductDescriptionBytes).value_or("");
+  c.category = f.str("category", true, commands::kMaxProductCategoryBytes).value_or("");
+  c.sku = f.str("sku", false, commands::kMaxSkuBytes).value_or("");
   if (c.sku.empty())
     c.sku = "SKU-" + c.product_id.to_string().substr(0, 13);
   c.currency = f.str("currency", false, 3).value_or("");  // "": the shop's (--currency)
@@ -92,9 +93,10 @@ void list_products(Context& ctx, const CallPtr& call) {
     return call->answer(problem(422, "validation_failed", "unknown sort",
                                 {{"sort", "must be price, -price, name or -created_at"}}));
   }
-  if (q.q.size() > 200)
+  if (q.q.size() > commands::kMaxSearchBytes)
     return call->answer(
-        problem(422, "validation_failed", "query too long", {{"q", "at most 200 bytes"}}));
+        problem(422, "validation_failed", "query too long",
+                {{"q", "at most " + std::to_string(commands::kMaxSearchBytes) + " bytes"}}));
   if (!q.q.empty())
     ctx.analytics.searched(q.q);
   auto result = ctx.model<projections::CatalogReadModel>("catalog")->list(q);
@@ -124,9 +126,9 @@ void patch_product(Context& ctx, const CallPtr& call) {
   f.only({"name", "description", "price_cents", "category"});
   UpdateProduct u;
   u.product_id = *id;
-  u.name = f.str("name", false, 200);
-  u.description = f.str("description", false, 5000);
-  u.category = f.str("category", false, 100);
+  u.name = f.str("name", false, commands::kMaxProductNameBytes);
+  u.description = f.str("description", false, commands::kMaxProductDescriptionBytes);
+  u.category = f.str("category", false, commands::kMaxProductCategoryBytes);
   u.price_cents = f.integer("price_cents", false);
   if (!f.ok())
     return call->answer(problem(422, "validation_failed", "the change is not valid", f.errors()));
@@ -204,7 +206,7 @@ void analytics_event(Context& ctx, const CallPtr& call) {
     if (id && f.ok())
       ctx.analytics.product_viewed(*id);
   } else if (type == "search") {
-    if (auto q = f.str("query", true, 200); q && f.ok())
+    if (auto q = f.str("query", true, commands::kMaxSearchBytes); q && f.ok())
       ctx.analytics.searched(*q);
   } else if (type) {
     f.add("type", "must be product_view or search");

@@ -31,6 +31,7 @@
 #include "api/fields.h"
 #include "api/notify/email_notifier.h"
 #include "api/notify/ws_push_json.h"
+#include "commands/input_limits.h"
 #include "core/ids.h"
 #include "projections/notifications.h"
 
@@ -194,7 +195,7 @@ void record_outcome(Context& ctx, const CallPtr& call) {
   Fields f(*body);
   f.only({"status", "error", "will_retry"});
   const auto status = f.str("status", true, 16);
-  const auto error = f.str("error", false, 1000);
+  const auto error = f.str("error", false, commands::kMaxDeliveryErrorBytes);
   bool will_retry = false;
   if (const auto* r = body->if_contains("will_retry")) {
     if (r->is_bool())

@@ -3,6 +3,7 @@
 #include "api/fields.h"
 #include "api/folded_row.h"
 #include "api/problem.h"
+#include "commands/input_limits.h"
 #include "projections/carts.h"
 #include "projections/catalog.h"
 #include "projections/orders.h"
@@ -161,7 +162,7 @@ void checkout(Context& ctx, const CallPtr& call) {
       return;
     Fields f(*body);
     f.only({"shipping_address"});
-    address = f.str("shipping_address", false, 1000).value_or("");
+    address = f.str("shipping_address", false, commands::kMaxShippingAddressBytes).value_or("");
     if (!f.ok())
       return call->answer(
           problem(422, "validation_failed", "the checkout is not valid", f.errors()));
@@ -182,15 +183,16 @@ void place_order(Context& ctx, const CallPtr& call) {
   PlaceOrder c;
   c.order_id = new_id_value();
   c.reservation_ttl_us = ctx.options.reservation_ttl_us;
-  c.shipping_address = f.str("shipping_address", false, 1000).value_or("");
+  c.shipping_address =
+      f.str("shipping_address", false, commands::kMaxShippingAddressBytes).value_or("");
   auto items = body->find("items");
   if (items == body->end() || !items->value().is_array()) {
     f.add("items", "is required (an array of {product_id, quantity})");
   } else {
     const auto& arr = items->value().as_array();
-    if (arr.size() > 100)
-      f.add("items", "at most 100 lines");
-    for (size_t i = 0; i < arr.size() && i < 100; ++i) {
+    if (arr.size() > commands::kMaxOrderLines)
+      f.add("items", "at most " + std::to_string(commands::kMaxOrderLines) + " lines");
+    for (size_t i = 0; i < arr.size() && i < commands::kMaxOrderLines; ++i) {
       const std::string at = "items[" + std::to_string(i) + "]";
       if (!arr[i].is_object()) {
         f.add(at, "must be an object {product_id, quantity}");

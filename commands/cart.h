@@ -17,13 +17,13 @@
 
 #include "commands/command.h"
 #include "commands/event_sink.h"
+#include "commands/input_limits.h"
 #include "commands/order.h"
 #include "commands/product.h"
 #include "core/status.h"
 
 namespace orderly::commands {
 
-inline constexpr size_t kMaxCartLines = 100;
 // A line added before carts kept prices: it takes the price at checkout.
 inline constexpr int64_t kUnknownPrice = -1;
 

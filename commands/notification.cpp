@@ -28,8 +28,8 @@ Status decide_request_notification(const NotificationState* existing, const Requ
   if (c.channel != "email" && c.channel != "websocket") {
     return Status::invalid_field("channel", "must be email or websocket");
   }
-  ORDERLY_RETURN_IF_ERROR(require_text("template", c.template_name, 1, 100));
-  ORDERLY_RETURN_IF_ERROR(require_text("recipient", c.recipient, 0, 320));
+  ORDERLY_RETURN_IF_ERROR(require_text("template", c.template_name, 1, kMaxTemplateNameBytes));
+  ORDERLY_RETURN_IF_ERROR(require_text("recipient", c.recipient, 0, kMaxRecipientBytes));
   out.emit(Aggregate::kNotification, c.notification_id, EventType::kNotificationRequested,
            [&](flatbuffers::FlatBufferBuilder& b) {
              return events::CreateNotificationRequestedDirect(
@@ -63,7 +63,7 @@ Status decide_record_failed(const NotificationState* n, const RecordNotification
   if (n->status == NotificationStatus::kSent) {
     return Status::invalid_transition("notification was already sent (from sent to failed)");
   }
-  ORDERLY_RETURN_IF_ERROR(require_text("error", c.error, 1, 1000));
+  ORDERLY_RETURN_IF_ERROR(require_text("error", c.error, 1, kMaxDeliveryErrorBytes));
   out.emit(Aggregate::kNotification, c.notification_id, EventType::kNotificationFailed,
            [&](flatbuffers::FlatBufferBuilder& b) {
              return events::CreateNotificationFailedDirect(b, c.notification_id.to_string().c_str(),
@@ -110,8 +110,8 @@ Status decide_record_websocket_pushes(const RecordWebSocketPushes& c,
       return Status::invalid_field("pushes.notification_id",
                                    p.notification_id.to_string() + " is already used");
     }
-    ORDERLY_RETURN_IF_ERROR(require_text("pushes.type", p.type, 1, 100));
-    ORDERLY_RETURN_IF_ERROR(require_text("pushes.reason", p.reason, 0, 200));
+    ORDERLY_RETURN_IF_ERROR(require_text("pushes.type", p.type, 1, kMaxPushTypeBytes));
+    ORDERLY_RETURN_IF_ERROR(require_text("pushes.reason", p.reason, 0, kMaxPushReasonBytes));
   }
   out.emit(Aggregate::kNotification, c.batch_id, EventType::kWebSocketPushesRecorded,
            [&](flatbuffers::FlatBufferBuilder& b) {

@@ -7,6 +7,7 @@
 
 #include "commands/command.h"
 #include "commands/event_sink.h"
+#include "commands/input_limits.h"
 #include "commands/uuid_map.h"
 #include "core/status.h"
 
