@@ -5,7 +5,6 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
-#include <mutex>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
@@ -14,6 +13,7 @@
 #include "commands/decide.h"
 #include "commands/idempotency_keys.h"
 #include "commands/writer_snapshot.h"
+#include "core/mutex.h"
 
 namespace orderly::commands {
 
@@ -64,7 +64,6 @@ struct Slot {
   std::vector<AppendRequest> requests;
   std::vector<std::string> command_ids;
   BatchKeys keys;  // keys first used in this batch
-  bool busy = false;
 };
 
 // The version of the entry's first stream after its append: the highest
@@ -118,8 +117,8 @@ struct CommandProcessor::Impl {
   // --- writer thread only ---
   ShopState state;
   Status failed;  // set once the store failed under us: every command gets it
-  void fail(Status st) {
-    std::lock_guard lock(queue_mu);  // stats() reads the text
+  void fail(Status st) EXCLUDES(queue_mu) {
+    MutexLock lock(queue_mu);  // stats() reads the text
     failure = st.to_string();
     failed = std::move(st);
   }
@@ -129,20 +128,21 @@ struct CommandProcessor::Impl {
   // which holds neither the failed batch whose events were folded in, nor
   // lacks batches written before it (their callers heard an ambiguous
   // io_error). A failed fsync never recovers in-process (see the store).
-  void try_to_recover();
+  void try_to_recover() EXCLUDES(queue_mu, slot_mu);
   IdempotencyTable idempotency;
   bool rebuild_needed = false;
 
   // --- queue, protected by queue_mu ---
-  std::mutex queue_mu;
+  Mutex queue_mu;
   std::condition_variable queue_cv;
-  std::deque<QueueItem> queue;
-  bool stopping = false;
+  std::deque<QueueItem> queue GUARDED_BY(queue_mu);
+  bool stopping GUARDED_BY(queue_mu) = false;
 
-  // --- batch slots, `busy` protected by slot_mu ---
-  std::mutex slot_mu;
+  // --- batch slots; which are busy is protected by slot_mu ---
+  Mutex slot_mu;
   std::condition_variable slot_cv;
   Slot slots[2];
+  bool slot_busy[2] GUARDED_BY(slot_mu) = {false, false};
 
   std::thread writer;
   std::atomic<uint64_t> stat_commands{0}, stat_accepted{0}, stat_batches{0}, stat_events{0},
@@ -161,19 +161,19 @@ struct CommandProcessor::Impl {
   std::atomic<uint64_t> rebuilt_events{0};
   std::atomic<double> rebuild_seconds{0};
   std::atomic<double> snapshot_load_seconds{0};
-  // Guarded by queue_mu (stats() reads them).
-  uint64_t snapshot_position = 0;  // of the writer snapshot loaded or saved last
-  std::string snapshot_note;       // why a stored one was not used ("" when it was)
-  std::string failure;             // `failed`, as text ("" while the writer works)
+  // Written by the writer, read by stats().
+  uint64_t snapshot_position GUARDED_BY(queue_mu) = 0;  // of the snapshot loaded or saved last
+  std::string snapshot_note GUARDED_BY(queue_mu);  // why a stored one was not used ("" when it was)
+  std::string failure GUARDED_BY(queue_mu);        // `failed`, as text ("" while the writer works)
 
   Impl(eventstore::EventStore& s, ProcessorOptions o) : store(s), options(std::move(o)) {}
 
-  Status rebuild();
+  Status rebuild() EXCLUDES(queue_mu);
   // The writer snapshot's state and idempotency keys, when one is stored and
   // usable; returns its position (0: none, fold from the start).
   uint64_t load_snapshot(std::string* note);
-  Status save_snapshot();  // after the writer thread has stopped
-  void run();
+  Status save_snapshot() EXCLUDES(queue_mu);  // after the writer thread has stopped
+  void run() EXCLUDES(queue_mu, slot_mu);
   // Decides a batch and hands it to the store, in these steps:
   void process(std::vector<QueueItem>& items, Slot& slot);
   // Adds the engine's own commands: expiries of reservations due by `now`.
@@ -188,9 +188,9 @@ struct CommandProcessor::Impl {
   // Writes the batch (durable later: complete() answers) and notes its keys
   // and position, or the failure.
   void write(Slot& slot, uint64_t also_wait_for);
-  void complete(Slot& slot, AppendResults results);
-  Slot& acquire_slot();
-  void wait_idle();
+  void complete(Slot& slot, AppendResults results) EXCLUDES(slot_mu);
+  Slot& acquire_slot() EXCLUDES(slot_mu);
+  void wait_idle() EXCLUDES(slot_mu);
 };
 
 namespace {
@@ -241,7 +241,7 @@ Status CommandProcessor::Impl::rebuild() {
     return true;
   });
   {
-    std::lock_guard lock(queue_mu);  // stats() reads these
+    MutexLock lock(queue_mu);  // stats() reads these
     snapshot_position = from;
     snapshot_note = std::move(note);
   }
@@ -268,7 +268,7 @@ void CommandProcessor::Impl::try_to_recover() {
       fail(st);
     return;
   }
-  std::lock_guard lock(queue_mu);
+  MutexLock lock(queue_mu);
   failure.clear();
   failed = Status::ok();
 }
@@ -287,40 +287,46 @@ Status CommandProcessor::Impl::save_snapshot() {
   // The writer is the log's only appender and has stopped: its state holds
   // every event up to the log's end (some, like analytics, change nothing).
   state.position = std::max(state.position, store.last_position());
-  if (state.position == snapshot_position)
-    return Status::ok();
+  {
+    MutexLock lock(queue_mu);
+    if (state.position == snapshot_position)
+      return Status::ok();
+  }
   ORDERLY_RETURN_IF_ERROR(save_writer_snapshot(*options.snapshots, state, idempotency));
-  std::lock_guard lock(queue_mu);
+  MutexLock lock(queue_mu);
   snapshot_position = state.position;
   return Status::ok();
 }
 
 Slot& CommandProcessor::Impl::acquire_slot() {
-  std::unique_lock lock(slot_mu);
+  MutexLock lock(slot_mu);
   while (true) {
-    for (Slot& s : slots) {
-      if (!s.busy) {
-        s.busy = true;
-        return s;
+    for (size_t i = 0; i < std::size(slots); ++i) {
+      if (!slot_busy[i]) {
+        slot_busy[i] = true;
+        return slots[i];
       }
     }
-    slot_cv.wait(lock);
+    lock.wait(slot_cv);
   }
 }
 
 void CommandProcessor::Impl::wait_idle() {
-  std::unique_lock lock(slot_mu);
-  slot_cv.wait(lock, [&] { return !slots[0].busy && !slots[1].busy; });
+  MutexLock lock(slot_mu);
+  while (slot_busy[0] || slot_busy[1])
+    lock.wait(slot_cv);
 }
 
 void CommandProcessor::Impl::run() {
   std::vector<QueueItem> items;
   while (true) {
     {
-      std::unique_lock lock(queue_mu);
-      if (!expiries_left)  // else more reservations are due now: no wait
-        queue_cv.wait_for(lock, options.expiry_check_interval,
-                          [&] { return stopping || !queue.empty(); });
+      MutexLock lock(queue_mu);
+      if (!expiries_left) {  // else more reservations are due now: no wait
+        const auto deadline = std::chrono::steady_clock::now() + options.expiry_check_interval;
+        while (!stopping && queue.empty() && lock.wait_until(queue_cv, deadline)) {
+        }
+      }
       const size_t n = std::min(queue.size(), options.max_batch);
       items.clear();
       std::move(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n),
@@ -594,8 +600,8 @@ void CommandProcessor::Impl::complete(Slot& slot, AppendResults results) {
   }
   // Notify while holding the lock: once it is released with both slots idle,
   // stop() may return and destroy this object.
-  std::lock_guard lock(slot_mu);
-  slot.busy = false;
+  MutexLock lock(slot_mu);
+  slot_busy[&slot - slots] = false;
   slot_cv.notify_all();
 }
 
@@ -617,7 +623,7 @@ Result<std::unique_ptr<CommandProcessor>> CommandProcessor::start(eventstore::Ev
 void CommandProcessor::submit(Command command, CommandMeta meta, ReplyFn reply) {
   Status refused;
   {
-    std::lock_guard lock(impl_->queue_mu);
+    MutexLock lock(impl_->queue_mu);
     if (impl_->stopping) {
       refused = Status::shutting_down("the engine is shutting down");
     } else if (impl_->queue.size() >= impl_->options.queue_capacity) {
@@ -667,7 +673,7 @@ bool CommandProcessor::inspect(const std::function<void(const ShopState&)>& fn) 
   std::promise<void> done;
   auto future = done.get_future();
   {
-    std::lock_guard lock(impl_->queue_mu);
+    MutexLock lock(impl_->queue_mu);
     if (impl_->stopping)
       return false;
     QueueItem item{ClearCart{}, {}, {}};
@@ -688,7 +694,7 @@ ProcessorStats CommandProcessor::stats() const {
   s.events = impl_->stat_events.load();
   s.expired_orders = impl_->stat_expired.load();
   {
-    std::lock_guard lock(impl_->queue_mu);
+    MutexLock lock(impl_->queue_mu);
     s.queue_depth = impl_->queue.size();
   }
   s.max_decide_us = impl_->max_decide_us.load();
@@ -699,7 +705,7 @@ ProcessorStats CommandProcessor::stats() const {
   s.rebuild_seconds = impl_->rebuild_seconds.load();
   s.snapshot_load_seconds = impl_->snapshot_load_seconds.load();
   {
-    std::lock_guard lock(impl_->queue_mu);
+    MutexLock lock(impl_->queue_mu);
     s.snapshot_position = impl_->snapshot_position;
     s.snapshot_note = impl_->snapshot_note;
     s.failure = impl_->failure;
@@ -711,7 +717,7 @@ void CommandProcessor::stop() {
   if (!impl_)
     return;
   {
-    std::lock_guard lock(impl_->queue_mu);
+    MutexLock lock(impl_->queue_mu);
     impl_->stopping = true;
   }
   impl_->queue_cv.notify_one();
@@ -720,7 +726,7 @@ void CommandProcessor::stop() {
   impl_->writer.join();
   // Saved once stopped, so the next start folds only what comes after.
   if (Status st = impl_->save_snapshot(); !st.is_ok()) {
-    std::lock_guard lock(impl_->queue_mu);
+    MutexLock lock(impl_->queue_mu);
     impl_->snapshot_note = "saving the writer snapshot failed: " + st.to_string();
   }
 }

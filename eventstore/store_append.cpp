@@ -438,7 +438,7 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
 }
 
 Status EventStore::resume_writes() {
-  std::lock_guard lock(impl_->commit_mu);
+  MutexLock lock(impl_->commit_mu);
   if (impl_->closed)
     return Status::shutting_down("the event store is closed");
   if (impl_->sync_failed.load())
@@ -450,7 +450,7 @@ Status EventStore::resume_writes() {
 
 AppendResults EventStore::submit_batch(std::span<const AppendRequest> requests, AppendCallback done,
                                        uint64_t also_wait_for, bool all_or_nothing) {
-  std::lock_guard lock(impl_->commit_mu);
+  MutexLock lock(impl_->commit_mu);
   SyncTicket ticket;
   ticket.results = impl_->commit(requests, &ticket.required_position, all_or_nothing);
   ticket.required_position = std::max(ticket.required_position, also_wait_for);

@@ -11,7 +11,7 @@ namespace orderly::eventstore {
 
 void EventStore::Impl::enqueue_ticket(SyncTicket ticket) {
   {
-    std::lock_guard lock(sync_mu);
+    MutexLock lock(sync_mu);
     tickets.push_back(std::move(ticket));
   }
   sync_cv.notify_one();
@@ -21,8 +21,9 @@ void EventStore::Impl::run_syncer() {
   std::vector<SyncTicket> round;
   while (true) {
     {
-      std::unique_lock lock(sync_mu);
-      sync_cv.wait(lock, [&] { return sync_stop || !tickets.empty(); });
+      MutexLock lock(sync_mu);
+      while (!sync_stop && tickets.empty())
+        lock.wait(sync_cv);
       if (tickets.empty())
         return;  // stopping, and nothing left to make durable
       round.swap(tickets);
@@ -83,7 +84,7 @@ void EventStore::Impl::stop_syncer() {
   if (std::this_thread::get_id() == syncer.get_id())
     return;  // close() from a callback: see store.h
   {
-    std::lock_guard lock(sync_mu);
+    MutexLock lock(sync_mu);
     sync_stop = true;
   }
   sync_cv.notify_one();
