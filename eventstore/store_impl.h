@@ -83,6 +83,8 @@ struct EventStore::Impl {
 
   // --- published state ---
   std::atomic<uint64_t> last_position{0};
+  // Orders a publish with the waiters' check (wait_for_position); guards
+  // no field (last_position is atomic), hence a plain std::mutex.
   mutable std::mutex position_mu;
   mutable std::condition_variable position_cv;
   std::atomic<uint64_t> stat_commits{0}, stat_syncs{0}, stat_events{0}, stat_bytes{0},
@@ -113,7 +115,7 @@ struct EventStore::Impl {
   // sync or flush: a sync must not start between a write failing and
   // write_failed being set (Debian's librocksdb asserts on it). A write
   // takes tens of microseconds; the fsync does not wait on building the
-  // next batch, only on its write.
+  // next batch, only on its write. Guards RocksDB's WAL, no field of ours.
   std::mutex wal_mu;
   // The committed version of every stream written or checked since open;
   // the others are read from the index on first touch
@@ -135,7 +137,7 @@ struct EventStore::Impl {
   // *required to the position that must be durable before they are given.
   AppendResults commit(std::span<const AppendRequest> requests, uint64_t* required,
                        bool all_or_nothing = false) REQUIRES(commit_mu);
-  // commit()'s steps, in order (REQUIRES: commit_mu held):
+  // commit()'s steps, in order:
   // Why no commit can be made now (closed, read-only, failed); recovers
   // first after a failed write.
   Status refusal_of_any_commit() REQUIRES(commit_mu);
@@ -152,8 +154,8 @@ struct EventStore::Impl {
   Status write_unsynced() REQUIRES(commit_mu);  // the WriteBatch into RocksDB, without sync
   // Retries answer with the stream versions their first commit produced.
   void fill_duplicate_versions(PendingCommit& c) REQUIRES(commit_mu);
-  // The sync thread (store_sync.cpp).
-  // Under commit_mu, which keeps the tickets in the order of their commits.
+  // The sync thread (store_sync.cpp). A ticket is queued under commit_mu,
+  // which keeps the tickets in the order of their commits.
   void enqueue_ticket(SyncTicket ticket) REQUIRES(commit_mu) EXCLUDES(sync_mu);
   void run_syncer() EXCLUDES(sync_mu);
   void stop_syncer() EXCLUDES(sync_mu);
