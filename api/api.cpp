@@ -6,8 +6,8 @@
 #include <set>
 
 #include "api/auth/jwt.h"
-#include "api/context.h"
-#include "api/problem.h"
+#include "api/rest/problem.h"
+#include "api/rest/routes/context.h"
 #include "core/ids.h"
 #include "projections/users.h"
 
@@ -64,95 +64,6 @@ size_t body_limit_of(const Route& route, const ApiOptions& options) {
 
 }  // namespace
 
-Response with_position(Response r, uint64_t position) {
-  r.header("X-Log-Position", std::to_string(position));
-  return r;
-}
-
-std::string created_id(const commands::CommandReply& reply, std::string_view prefix,
-                       const std::string& fallback) {
-  if (reply.stream.size() > prefix.size() && reply.stream.starts_with(prefix))
-    return reply.stream.substr(prefix.size());
-  return fallback;
-}
-
-std::string new_id_text() {
-  return new_uuid_v7();
-}
-
-Uuid new_id_value() {
-  return *Uuid::parse(new_uuid_v7());
-}
-
-std::optional<Uuid> parse_id(const CallPtr& call, std::string_view param) {
-  auto it = call->params.find(param);
-  const auto id = it == call->params.end() ? std::nullopt : Uuid::parse(it->second);
-  if (!id)
-    call->answer(problem(404, "not_found", "no such " + std::string(param)));
-  return id;
-}
-
-void Context::run(const CallPtr& call, commands::Command command, commands::CommandMeta meta,
-                  std::string read_model,
-                  std::function<void(const CallPtr&, const commands::CommandReply&)> then) {
-  std::string first_key = FirstAnswers::key_of(meta);
-  processor.submit(
-      std::move(command), std::move(meta),
-      [this, call, read_model = std::move(read_model), then = std::move(then),
-       first_key = std::move(first_key)](Result<commands::CommandReply> reply) mutable {
-        if (!reply)
-          return call->fail(reply.status());
-        const commands::CommandReply r = *reply;
-        // A retry gets the first answer itself while it is kept
-        // (api/first_answers.h); the first answer is kept as sent.
-        if (!first_key.empty()) {
-          if (r.duplicate) {
-            if (auto first = first_answers.find(first_key))
-              return call->answer(std::move(*first));
-          } else {
-            call->respond = [this, key = std::move(first_key),
-                             inner = std::move(call->respond)](Response res) {
-              first_answers.keep(key, res);
-              inner(std::move(res));
-            };
-          }
-        }
-        if (read_model.empty())  // the answer needs no read model
-          return then(call, r);
-        // Read-your-writes for the answer itself: the body comes from the
-        // read model once it has applied the command's events.
-        waiter.when_applied(read_model, r.last_position, options.min_position_wait,
-                            [call, r, then = std::move(then)](bool applied) {
-                              if (applied)
-                                return then(call, r);
-                              // Durable, but the read model is behind: say so
-                              // rather than answer with the state before it.
-                              Response res =
-                                  json_response(202, json::object{{"status", "accepted"},
-                                                                  {"position", r.last_position},
-                                                                  {"stream", r.stream}});
-                              call->answer(with_position(std::move(res), r.last_position));
-                            });
-      });
-}
-
-bool Context::accounts_loading() const {
-  return runner.position("users") < store.last_position();
-}
-
-void Context::when_accounts_loaded(const CallPtr& call, std::function<void()> then) {
-  waiter.when_applied("users", store.last_position(), options.min_position_wait,
-                      [call, then = std::move(then)](bool applied) {
-                        if (!applied)
-                          return call->answer(accounts_loading_problem());
-                        then();
-                      });
-}
-
-Response accounts_loading_problem() {
-  return problem(503, "projection_lagging", "the accounts are still being loaded; retry");
-}
-
 Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
          projections::ProjectionRunner& runner, commands::AnalyticsRecorder& analytics,
          std::string jwt_secret, ApiOptions options, std::shared_ptr<spdlog::logger> log)
@@ -175,6 +86,8 @@ namespace {
 // (a demoted admin is a customer at once, not when the token expires).
 Result<Principal> principal_of(const Context& ctx, const Uuid& id, const std::string& text) {
   auto user = ctx.model<projections::UsersReadModel>("users")->get(text);
+  if (!user && ctx.accounts_loading())  // not folded yet, rather than unknown
+    return Status::projection_lagging("the accounts are still being loaded; retry");
   if (!user)
     return Status::unauthorized("the access token's user does not exist");
   Principal p;
@@ -224,8 +137,6 @@ WsEndpoint Api::websocket_endpoint() {
     std::optional<Response> refusal;
     if (who && !ctx->user_limiter.allow(who->user_id_text, &retry)) {
       refusal = rate_limited("too many requests from this user", retry);
-    } else if (!who && ctx->accounts_loading()) {
-      refusal = accounts_loading_problem();
     } else if (!who) {
       refusal = problem_from(who.status());
       // Refused with a token in hand (a bad or expired one), or for want of one.
@@ -382,8 +293,7 @@ std::optional<size_t> Api::admit(Request& request, Respond respond) {
       return refuse(problem(401, "unauthorized", "the access token names no user"));
     auto who = principal_of(ctx, *id, claims->sub);
     if (!who)
-      return refuse(ctx.accounts_loading() ? accounts_loading_problem()
-                                           : problem_from(who.status()));
+      return refuse(problem_from(who.status()));
     call->who = *who;
   }
   if (match.route->access != Access::kAnyone && !call->who)

@@ -24,7 +24,7 @@
 
 #include "api/fanout/nats_fanout.h"
 #include "api/http/server.h"
-#include "api/ws_hub.h"
+#include "api/notify/push/ws_hub.h"
 #include "benchmarks/ws_probe.h"
 #include "commands/processor.h"
 #include "core/clock.h"

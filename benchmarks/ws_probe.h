@@ -13,7 +13,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "api/ws_hub.h"
+#include "api/notify/push/ws_hub.h"
 #include "commands/processor.h"
 #include "core/ids.h"
 

@@ -204,7 +204,7 @@ std::string_view role_name(Role r);
 // Where a command's Idempotency-Key lives: its actor and a digest of the
 // key (any key up to 255 bytes fits the store's command id); "" without a
 // key. The writer records keys under it, and the API keeps first answers
-// under it (api/first_answers.h).
+// under it (api/rest/first_answers.h).
 std::string idempotency_scope(const CommandMeta& meta);
 
 }  // namespace orderly::commands

@@ -42,6 +42,8 @@ std::string_view error_code_name(ErrorCode code) {
       return "price_changed";
     case ErrorCode::kHoldLimitExceeded:
       return "hold_limit_exceeded";
+    case ErrorCode::kProjectionLagging:
+      return "projection_lagging";
   }
   return "internal";
 }

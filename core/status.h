@@ -37,6 +37,9 @@ enum class ErrorCode {
   kIdempotencyKeyReused,  // idempotency_key_reused
   kPriceChanged,          // price_changed: a cart line's price moved since it was added
   kHoldLimitExceeded,     // hold_limit_exceeded: a customer would hold too much unpaid
+  // projection_lagging: a read model has not reached what the answer needs yet
+  // (retry shortly); e.g. a valid token whose user it has not folded yet.
+  kProjectionLagging,
 };
 
 // One named problem inside a validation or stock error:
@@ -72,6 +75,9 @@ class [[nodiscard]] Status {
     return {ErrorCode::kInsufficientStorage, std::move(m)};
   }
   static Status busy(std::string m) { return {ErrorCode::kBusy, std::move(m)}; }
+  static Status projection_lagging(std::string m) {
+    return {ErrorCode::kProjectionLagging, std::move(m)};
+  }
   static Status overloaded(std::string m) { return {ErrorCode::kOverloaded, std::move(m)}; }
   static Status shutting_down(std::string m) { return {ErrorCode::kShuttingDown, std::move(m)}; }
   static Status internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }

@@ -18,7 +18,7 @@ struct AccessClaims {
   int64_t iat = 0, exp = 0;  // seconds since the epoch
   // The session: the refresh-token family the token was issued with (""
   // in tokens issued before issue 19). A WebSocket opened with the token
-  // is closed when that session ends (api/ws_hub.h).
+  // is closed when that session ends (api/notify/push/ws_hub.h).
   std::string sid = {};  // (a default: aggregate inits without it stay warning-free)
 };
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/cli/commands.h"
+#include "api/engine/engine.h"
 #include "commands/password.h"
 #include "commands/password_policy.h"
 #include "commands/processor.h"
@@ -21,38 +22,22 @@ namespace json = boost::json;
 
 namespace {
 
-// The store and the writer, opened for an operator command.
-struct Engine {
-  std::unique_ptr<eventstore::EventStore> store;
-  std::unique_ptr<eventstore::SnapshotStore> snapshots;   // the writer's, as `serve` keeps it
-  std::unique_ptr<commands::CommandProcessor> processor;  // declared last: stops first
-};
-
-Result<Engine> open_engine(const CommonOptions& common) {
+// The store and the writer (no read models), opened for an operator command.
+Result<std::unique_ptr<api::Engine>> open_engine(const CommonOptions& common) {
   auto sync = eventstore::parse_sync_mode(common.sync);
   if (!sync)
     return sync.status();
-  eventstore::StoreOptions options;
-  options.sync = *sync;
-  auto store = eventstore::EventStore::open(common.data_dir, options);
-  if (!store) {
-    if (store.status().code() == ErrorCode::kBusy) {
-      return Status::busy("the data directory " + common.data_dir +
-                          " is in use by a running server: stop it first (or use its API)");
-    }
-    return store.status();
+  api::EngineOptions options;
+  options.data_dir = common.data_dir;
+  options.store.sync = *sync;
+  options.processor.currency = common.currency;
+  options.read_models = false;
+  auto engine = api::Engine::open(options);
+  if (!engine && engine.status().code() == ErrorCode::kBusy) {
+    return Status::busy("the data directory " + common.data_dir +
+                        " is in use by a running server: stop it first (or use its API)");
   }
-  auto snapshots = eventstore::SnapshotStore::open(common.data_dir + "/snapshots");
-  if (!snapshots)
-    return snapshots.status();
-  commands::ProcessorOptions processor_options;
-  processor_options.snapshots = snapshots->get();
-  processor_options.currency = common.currency;
-  auto processor = commands::CommandProcessor::start(**store, processor_options);
-  if (!processor)
-    return processor.status();
-  return Engine{std::move(store).value(), std::move(snapshots).value(),
-                std::move(processor).value()};
+  return engine;
 }
 
 commands::CommandMeta operator_meta() {
@@ -180,12 +165,12 @@ int run_import_catalog(const CommonOptions& common, const std::string& file) {
     const size_t end = std::min(pending.size(), start + kInFlight);
     std::vector<std::future<Result<commands::CommandReply>>> futures;
     for (size_t k = start; k < end; ++k)
-      futures.push_back(engine->processor->submit(pending[k].second, operator_meta()));
+      futures.push_back((*engine)->processor().submit(pending[k].second, operator_meta()));
     for (size_t k = start; k < end; ++k) {
       auto r = futures[k - start].get();
       while (!r.is_ok() && r.status().code() == ErrorCode::kOverloaded) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        r = engine->processor->execute(pending[k].second, operator_meta());
+        r = (*engine)->processor().execute(pending[k].second, operator_meta());
       }
       results.push_back(std::move(r));
     }
@@ -202,8 +187,8 @@ int run_import_catalog(const CommonOptions& common, const std::string& file) {
       ++invalid;
     }
   }
-  engine->processor->stop();
-  (void)engine->store->close();
+  (*engine)->stop();
+  (void)(*engine)->close();
   std::printf("imported %zu products, %zu already present (same SKU), %zu invalid\n", created,
               present, invalid);
   return invalid == 0 ? kExitOk : kExitDamage;
@@ -240,9 +225,9 @@ int run_create_admin(const CommonOptions& common, const CreateUserOptions& o) {
   c.email = commands::normalize_email(o.email);
   c.password_hash = *hash;
   c.role = "admin";
-  auto r = engine->processor->execute(c, operator_meta());
-  engine->processor->stop();
-  (void)engine->store->close();
+  auto r = (*engine)->processor().execute(c, operator_meta());
+  (*engine)->stop();
+  (void)(*engine)->close();
   if (!r) {
     std::fprintf(stderr, "orderly admin create-user: %s\n", r.status().to_string().c_str());
     return r.status().code() == ErrorCode::kAlreadyExists ||

@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "api/cli/commands.h"
-#include "api/inspect.h"
+#include "api/rest/inspect.h"
 #include "commands/shop_state.h"
 #include "core/event_json.h"
 #include "eventstore/store.h"

@@ -16,9 +16,9 @@
 #include "api/cli/email_options.h"
 #include "api/cli/logger.h"
 #include "api/cli/notify_common.h"
-#include "api/notify/email_requests.h"
-#include "api/notify/email_sender.h"
-#include "api/notify/notification_feed.h"
+#include "api/notify/email/email_requests.h"
+#include "api/notify/email/email_sender.h"
+#include "api/notify/email/notification_feed.h"
 
 namespace orderly::cli {
 

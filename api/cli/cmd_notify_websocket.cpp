@@ -16,14 +16,14 @@
 
 #include "api/api.h"
 #include "api/auth/jwt.h"
-#include "api/call.h"
 #include "api/cli/commands.h"
 #include "api/cli/logger.h"
 #include "api/cli/notify_common.h"
 #include "api/http/server.h"
-#include "api/notify/ws_push_json.h"
-#include "api/problem.h"
-#include "api/ws_hub.h"
+#include "api/notify/push/ws_hub.h"
+#include "api/notify/push/ws_push_json.h"
+#include "api/rest/call.h"
+#include "api/rest/problem.h"
 
 namespace orderly::cli {
 

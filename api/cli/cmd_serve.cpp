@@ -6,7 +6,6 @@
 #include <charconv>
 #include <csignal>
 #include <cstdio>
-#include <future>
 
 #include "api/api.h"
 #include "api/auth/secret.h"
@@ -16,10 +15,12 @@
 #include "api/cli/logger.h"
 #include "api/cli/notify_common.h"
 #include "api/cli/terminal.h"
+#include "api/engine/engine.h"
+#include "api/engine/fanout_metrics.h"
 #include "api/fanout/nats_fanout.h"
 #include "api/http/server.h"
-#include "api/notify/email_notifier.h"
-#include "api/rate_limiter.h"
+#include "api/notify/email/email_notifier.h"
+#include "api/rest/rate_limiter.h"
 #include "commands/analytics_recorder.h"
 #include "commands/processor.h"
 #include "core/json_writer.h"
@@ -102,15 +103,22 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
         "to the owner (directories 0700, files 0600)",
         *tightened, common.data_dir);
   }
-  eventstore::StoreOptions options;
-  options.sync = *sync;
-  auto store = eventstore::EventStore::open(common.data_dir, options);
-  if (!store) {
-    log->error("cannot open the event store: {}", store.status().to_string());
+  api::EngineOptions engine_options;
+  engine_options.data_dir = common.data_dir;
+  engine_options.store.sync = *sync;
+  engine_options.runner.snapshot_every = serve.snapshot_every;
+  engine_options.runner.snapshot_interval =
+      std::chrono::milliseconds(static_cast<int64_t>(serve.snapshot_interval_s * 1000));
+  engine_options.processor.queue_capacity = serve.queue_capacity;
+  engine_options.processor.currency = common.currency;
+  engine_options.processor.hold_limits = {serve.hold_max_units, serve.hold_max_orders,
+                                          serve.hold_max_cents};
+  auto engine = api::Engine::open(engine_options, log);  // says why it failed
+  if (!engine)
     return kExitFailure;
-  }
-  log->info("event store open at {} (sync={}), log position {}", common.data_dir,
-            eventstore::sync_mode_name(*sync), (*store)->last_position());
+  eventstore::EventStore& store = (*engine)->store();
+  commands::CommandProcessor& processor = (*engine)->processor();
+  projections::ProjectionRunner& runner = (*engine)->read_models();
   // A shop with no products yet (a new data directory, perhaps with just its
   // admin created) gets the demo catalog.
   bool has_products = false;
@@ -118,65 +126,13 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     eventstore::LogQuery q;
     q.types = {EventType::kProductCreated};
     q.limit = 1;
-    (void)(*store)->scan(q, [&](const EventView&) {
+    (void)store.scan(q, [&](const EventView&) {
       has_products = true;
       return false;
     });
   }
-  auto rows = projections::ReadModelStore::open(common.data_dir + "/readmodels");
-  if (!rows) {
-    log->error("cannot open the read models: {}", rows.status().to_string());
-    return kExitFailure;
-  }
-  auto snapshots = eventstore::SnapshotStore::open(common.data_dir + "/snapshots");
-  if (!snapshots) {
-    log->error("cannot open the writer's snapshots: {}", snapshots.status().to_string());
-    return kExitFailure;
-  }
-  projections::RunnerOptions runner_options;
-  runner_options.snapshot_every = serve.snapshot_every;
-  runner_options.snapshot_interval =
-      std::chrono::milliseconds(static_cast<int64_t>(serve.snapshot_interval_s * 1000));
-  projections::ProjectionRunner runner(**store, **rows, projections::all_read_models_shared(),
-                                       runner_options);
-  // The read models load their snapshots while the writer loads its own: a
-  // restart takes the longer of the two, not their sum.
-  const auto loading_started = std::chrono::steady_clock::now();
-  auto models_loaded = std::async(std::launch::async, [&runner] { return runner.start(); });
-  commands::ProcessorOptions processor_options;
-  processor_options.queue_capacity = serve.queue_capacity;
-  processor_options.currency = common.currency;
-  processor_options.hold_limits = {serve.hold_max_units, serve.hold_max_orders,
-                                   serve.hold_max_cents};
-  processor_options.snapshots = snapshots->get();
-  auto processor = commands::CommandProcessor::start(**store, processor_options);
-  if (!processor) {
-    log->error("cannot rebuild the writer's state: {}", processor.status().to_string());
-    return kExitFailure;
-  }
-  const auto rebuilt = (*processor)->stats();
-  if (!rebuilt.snapshot_note.empty())
-    log->warn("{}", rebuilt.snapshot_note);
-  log->info(
-      "command pipeline running: snapshot at position {} loaded in {:.3f} s, then {} events "
-      "folded ({:.3f} s in all)",
-      rebuilt.snapshot_position, rebuilt.snapshot_load_seconds, rebuilt.rebuilt_events,
-      rebuilt.rebuild_seconds);
-  if (Status st = models_loaded.get(); !st.is_ok()) {
-    log->error("cannot start the read models: {} (try `orderly rebuild --all`)", st.to_string());
-    return kExitFailure;
-  }
-  log->info(
-      "read models loaded in {:.3f} s",
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - loading_started).count());
-  for (const auto& m : runner.status()) {
-    log->info("read model {} at position {} ({} behind), snapshot loaded in {:.3f} s", m.name,
-              m.position, m.lag, m.load_seconds);
-    if (!m.last_rebuild.empty())
-      log->warn("read model {}: {}", m.name, m.last_rebuild);
-  }
   if (!has_products && !serve.no_demo) {
-    auto demo = create_demo_catalog(**processor);
+    auto demo = create_demo_catalog(processor);
     if (!demo) {
       log->error("cannot create the demo catalog: {}", demo.status().to_string());
       return kExitFailure;
@@ -188,7 +144,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     log->error("{}", secret.status().to_string());
     return serve.jwt_secret_file.empty() ? kExitFailure : kExitUsage;
   }
-  auto analytics = std::make_unique<commands::AnalyticsRecorder>(**processor);
+  auto analytics = std::make_unique<commands::AnalyticsRecorder>(processor);
   api::ApiOptions api_options;
   api_options.reservation_ttl_us = *ttl;
   api_options.access_ttl_s = *access_ttl / 1'000'000;
@@ -206,28 +162,14 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   if (!serve.nats_url.empty()) {
     api::NatsFanoutOptions fo;
     fo.url = serve.nats_url;
-    fanout = std::make_unique<api::NatsFanout>(**store, **store, fo);
+    fanout = std::make_unique<api::NatsFanout>(store, store, fo);
     fanout->start();
     log->info("publishing events to NATS JetStream at {} (stream ORDERLY)", serve.nats_url);
-    api_options.extra_metrics = [f = fanout.get(), s = store->get()] {
-      const auto st = f->stats();
-      const uint64_t last = s->last_position();
-      return "# HELP orderly_fanout_position Last log position JetStream acknowledged.\n"
-             "# TYPE orderly_fanout_position gauge\norderly_fanout_position " +
-             std::to_string(st.published_position) +
-             "\n# HELP orderly_fanout_lag Positions not yet acknowledged by JetStream.\n"
-             "# TYPE orderly_fanout_lag gauge\norderly_fanout_lag " +
-             std::to_string(last > st.published_position ? last - st.published_position : 0) +
-             "\n# HELP orderly_fanout_publish_errors_total Failed publishes (retried).\n"
-             "# TYPE orderly_fanout_publish_errors_total counter\n"
-             "orderly_fanout_publish_errors_total " +
-             std::to_string(st.publish_errors) +
-             "\n# HELP orderly_fanout_connected 1 while connected to NATS.\n"
-             "# TYPE orderly_fanout_connected gauge\norderly_fanout_connected " +
-             (st.connected ? "1" : "0") + "\n";
+    api_options.extra_metrics = [f = fanout.get(), s = &store] {
+      return api::fanout_metrics(f->stats(), s->last_position());
     };
   }
-  api::Api http_api(**store, **processor, runner, *analytics, std::move(*secret), api_options, log);
+  api::Api http_api(store, processor, runner, *analytics, std::move(*secret), api_options, log);
   api::ServerOptions server_options;
   server_options.address = serve.http_address;
   server_options.max_connections = serve.max_connections;
@@ -266,7 +208,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     log->info(
         "no email notifier in this process (--no-email-notifier): run `orderly notify email`");
   } else {
-    notifier = std::make_unique<api::EmailNotifier>(**store, **processor, runner, mail);
+    notifier = std::make_unique<api::EmailNotifier>(store, processor, runner, mail);
     if (Status st = notifier->start(); !st.is_ok()) {
       log->error("cannot start the email notifier: {}", st.to_string());
       return kExitFailure;
@@ -288,19 +230,14 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     fanout->stop();
   if (notifier)
     notifier->stop();
-  (*processor)->stop();  // every queued command answered, every batch durable; its snapshot saved
-  if (const auto stopped = (*processor)->stats(); !stopped.snapshot_note.empty())
-    log->warn("{}", stopped.snapshot_note);
-  if (Status saved = runner.stop(); !saved.is_ok())  // read models saved where they stopped
-    log->warn("saving the read models' snapshots: {} (the next start folds more)",
-              saved.to_string());
+  (*engine)->stop();        // the writer, then the read models: every answer given, all saved
   http_api.finish_waits();  // the last answers, while the server object still exists
-  Status st = (*store)->close();
+  Status st = (*engine)->close();
   if (!st.is_ok()) {
     log->error("close failed: {}", st.to_string());
     return kExitFailure;
   }
-  log->info("closed cleanly at log position {}", (*store)->last_position());
+  log->info("closed cleanly at log position {}", store.last_position());
   return kExitOk;
 }
 

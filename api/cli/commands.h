@@ -39,7 +39,7 @@ struct ServeOptions {
   int64_t hold_max_units = 10;         // units of one product
   int64_t hold_max_orders = 20;        // pending orders
   int64_t hold_max_cents = 1'000'000;  // 10,000.00 in the shop's currency
-  // Emails to one address (api/notify/email_limits.h), until addresses are
+  // Emails to one address (api/notify/requests/email_limits.h), until addresses are
   // verified: a burst, then a steady rate ("0" = no bucket), and a cap per
   // day (0 = none). Past them an email is recorded as suppressed.
   std::string email_recipient_rate = "1/m";

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "api/notify/email_sender.h"
+#include "api/notify/email/email_sender.h"
 #include "core/status.h"
 
 namespace orderly::cli {

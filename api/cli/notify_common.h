@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "api/cli/commands.h"
-#include "api/notify/engine_client.h"
+#include "api/notify/client/engine_client.h"
 #include "core/status.h"
 #include "core/uuid.h"
 

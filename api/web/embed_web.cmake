@@ -4,7 +4,7 @@
 # does, so browsers revalidate cheaply and never keep a stale module.
 file(GLOB files ${DIR}/*.html ${DIR}/*.js ${DIR}/*.css ${DIR}/*.svg)
 list(SORT files)
-set(body "// Generated from ${DIR}; edit those files.\n#include \"api/web_assets.h\"\nnamespace orderly::api {\nconst WebAsset kWebAssets[] = {\n")
+set(body "// Generated from ${DIR}; edit those files.\n#include \"api/rest/routes/web_assets.h\"\nnamespace orderly::api {\nconst WebAsset kWebAssets[] = {\n")
 set(count 0)
 foreach(f ${files})
   get_filename_component(name ${f} NAME)

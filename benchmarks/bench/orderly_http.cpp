@@ -117,53 +117,27 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::start(const std::string& bin
                                                           const std::string& data_dir,
                                                           const std::vector<std::string>& flags,
                                                           bool create_admin) {
-  if (create_admin) {
-    const std::string pw = write_file(data_dir + ".admin.pw", kAdminPassword);
-    if (run({binary, "admin", "create-user", "--data-dir", data_dir, "--username", "admin",
-             "--email", "admin@example.com", "--password-file", pw}) != 0) {
-      return Status::internal("orderly admin create-user failed");
-    }
+  try {
+    auto server = std::make_unique<testing::OrderlyServer>(
+        flags, testing::OrderlyServer::Options{
+                   .binary = binary,
+                   .data_dir = data_dir,
+                   .create_admin = create_admin,
+                   .admin_password = kAdminPassword,
+                   .log_file = std::filesystem::absolute(data_dir + ".serve.log"),
+                   .startup_timeout = std::chrono::minutes(10)});
+    return std::unique_ptr<ServeProcess>(new ServeProcess(std::move(server)));
+  } catch (const std::exception& e) {
+    return Status::internal(e.what());
   }
-  auto s = std::unique_ptr<ServeProcess>(new ServeProcess());
-  // Through sh only to send its log to a file beside the data directory
-  // (exec: the PID stays the server's).
-  std::string cmd = "exec " + binary + " serve --data-dir " + data_dir +
-                    " --http-address 127.0.0.1:0 --log-format json";
-  for (const auto& f : flags)
-    cmd += " " + f;
-  cmd += " 2>>" + data_dir + ".serve.log";
-  s->proc_ =
-      std::make_unique<testing::ChildProcess>(std::vector<std::string>{"/bin/sh", "-c", cmd});
-  auto line = s->proc_->read_line(std::chrono::minutes(10));
-  const std::string marker = "http://127.0.0.1:";
-  const size_t at = line ? line->find(marker) : std::string::npos;
-  if (at == std::string::npos)
-    return Status::internal("orderly serve did not start");
-  s->port_ = static_cast<uint16_t>(std::stoi(line->substr(at + marker.size())));
-  return s;
-}
-
-ServeProcess::~ServeProcess() {
-  stop();
-}
-
-int ServeProcess::stop() {
-  if (!proc_)
-    return 0;
-  proc_->terminate();
-  const int status = proc_->wait();
-  proc_.reset();
-  return status;
 }
 
 Result<std::string> ServeProcess::admin_token() const {
-  testing::HttpClient c(port_);
-  auto r = c.send(
-      "POST", "/api/auth/login", "",
-      json::serialize(json::object{{"email", "admin@example.com"}, {"password", kAdminPassword}}));
-  if (r.status != 200)
-    return Status::internal("admin login failed: " + std::to_string(r.status));
-  return json::value_to<std::string>(r.json().at("access_token"));
+  try {
+    return server_->admin().access_token;
+  } catch (const std::exception& e) {
+    return Status::internal(std::string("admin login failed: ") + e.what());
+  }
 }
 
 Result<Measurement> orderly_http_load(const std::string& scenario, const RunOptions& o,

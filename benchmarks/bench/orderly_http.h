@@ -9,30 +9,34 @@
 
 #include "benchmarks/bench/harness.h"
 #include "benchmarks/bench/scenarios.h"
-#include "tests/support/process.h"
+#include "tests/support/orderly_server.h"
 
 namespace orderly::bench {
 
+// The tests' OrderlyServer (tests/support/orderly_server.h) with the
+// harness's own choices: the binary given on its command line, a data
+// directory it keeps, the log beside it (DATA_DIR.serve.log), ten minutes
+// to start over a large log, and errors as values.
 class ServeProcess {
  public:
-  // Creates the admin (admin@example.com) in `data_dir` unless it has a log
-  // already, then starts serve with `flags` and waits for its "listening"
-  // line.
+  // Creates the admin (admin@example.com) in `data_dir` unless told it has
+  // one already, then starts serve with `flags` and waits for its
+  // "listening" line.
   static Result<std::unique_ptr<ServeProcess>> start(const std::string& binary,
                                                      const std::string& data_dir,
                                                      const std::vector<std::string>& flags,
                                                      bool create_admin = true);
-  ~ServeProcess();
-  uint16_t port() const { return port_; }
-  int pid() const { return proc_->pid(); }
+  uint16_t port() const { return server_->port(); }
+  int pid() const { return server_->pid(); }
   // A fresh access token for the admin.
   Result<std::string> admin_token() const;
   // SIGTERM and wait: the exit status.
-  int stop();
+  int stop() { return server_->stop(); }
 
  private:
-  std::unique_ptr<testing::ChildProcess> proc_;
-  uint16_t port_ = 0;
+  explicit ServeProcess(std::unique_ptr<testing::OrderlyServer> server)
+      : server_(std::move(server)) {}
+  std::unique_ptr<testing::OrderlyServer> server_;
 };
 
 // A scenario over HTTP: wrk with a Lua script, `order_share` percent of

@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "api/engine/engine.h"
 #include "benchmarks/bench/orderly_http.h"
 #include "benchmarks/bench/sys_orderly.h"
 #include "benchmarks/shop_log.h"
@@ -207,27 +208,17 @@ Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o) {
     m.variant = "writer state + read models";
     reset_peak_rss_of_pid(getpid());
     const auto t0 = Clock::now();
-    auto store = eventstore::EventStore::open(shop.dir, {});
-    if (!store)
-      return store.status();
-    auto rows = projections::ReadModelStore::open(shop.dir + "/readmodels");
-    if (!rows)
-      return rows.status();
-    auto snapshots = eventstore::SnapshotStore::open(shop.dir + "/snapshots");
-    if (!snapshots)
-      return snapshots.status();
-    const double opened = since(t0);
-    projections::ProjectionRunner runner(**store, **rows, projections::all_read_models_shared());
-    // As `orderly serve` does: the models load while the writer loads its state.
-    auto models_loaded = std::async(std::launch::async, [&runner] { return runner.start(); });
-    commands::ProcessorOptions po;
-    po.snapshots = snapshots->get();
-    auto writer = commands::CommandProcessor::start(**store, po);
-    if (!writer)
-      return writer.status();
-    const double writer_ready = since(t0);
-    ORDERLY_RETURN_IF_ERROR(models_loaded.get());
-    const double models_ready = since(t0);
+    // As `orderly serve` does (api/engine): the models load while the writer
+    // loads its state.
+    api::EngineOptions eo;
+    eo.data_dir = shop.dir;
+    auto engine = api::Engine::open(eo);
+    if (!engine)
+      return engine.status();
+    const double opened = (*engine)->timings().stores_opened_s;
+    const double writer_ready = (*engine)->timings().writer_ready_s;
+    const double models_ready = (*engine)->timings().read_models_ready_s;
+    projections::ProjectionRunner& runner = (*engine)->read_models();
     bool ready = false;
     while (!ready && since(t0) < 600) {
       ready = true;
@@ -240,11 +231,11 @@ Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o) {
     m.throughput_per_s = events / m.seconds;  // events recovered per second
     m.p50_ms = m.p99_ms = m.p95_ms = m.p999_ms = m.seconds * 1000;
     m.peak_rss_mb = peak_rss_mb_of_pid(getpid());
-    m.invariants_ok = ready && (*store)->last_position() == shop.log.events;
+    m.invariants_ok = ready && (*engine)->store().last_position() == shop.log.events;
     m.detail = std::to_string(shop.log.events) + " events, ready in " +
                std::to_string(m.seconds).substr(0, 5) + " s";
     // Where the time went: the writer's snapshot and fold, each model's load.
-    const auto ws = (*writer)->stats();
+    const auto ws = (*engine)->processor().stats();
     std::string parts = "stores opened at " + std::to_string(opened).substr(0, 5) +
                         " s, writer ready at " + std::to_string(writer_ready).substr(0, 5) +
                         " s, models at " + std::to_string(models_ready).substr(0, 5) +
@@ -253,8 +244,7 @@ Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o) {
                         std::to_string(ws.rebuilt_events) + " events folded";
     for (const auto& s : runner.status())
       parts += ", " + s.name + " " + std::to_string(s.load_seconds).substr(0, 5) + " s";
-    (void)runner.stop();
-    (*writer)->stop();
+    (*engine)->stop();
     std::fprintf(stderr, "  orderly     recovery in-process: %.2f s to ready (%s)\n", m.seconds,
                  parts.c_str());
     out.push_back(m);

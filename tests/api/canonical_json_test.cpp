@@ -1,5 +1,5 @@
-// Canonical JSON, which idempotency fingerprints hash (api/canonical_json.h).
-#include "api/canonical_json.h"
+// Canonical JSON, which idempotency fingerprints hash (api/rest/canonical_json.h).
+#include "api/rest/canonical_json.h"
 
 #include <doctest/doctest.h>
 

@@ -15,6 +15,7 @@
 
 #include "tests/support/free_port.h"
 #include "tests/support/process.h"
+#include "tests/support/services.h"
 #include "tests/support/temp_dir.h"
 
 namespace orderly::testing {
@@ -163,17 +164,7 @@ class TlsMailbox(Mailbox):
            std::to_string(port_);
   }
   // Every message delivered so far, as text.
-  std::vector<std::string> messages() const {
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (const auto& f : std::filesystem::directory_iterator(maildir_ + "/new", ec)) {
-      std::ifstream in(f.path(), std::ios::binary);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      out.push_back(ss.str());
-    }
-    return out;
-  }
+  std::vector<std::string> messages() const { return maildir_messages(maildir_); }
 
  private:
   uint16_t port_ = free_port();

@@ -11,28 +11,20 @@
 #include <fstream>
 #include <sstream>
 
-#include "api/notify/email.h"
-#include "api/notify/rfc5322.h"
+#include "api/notify/email/email.h"
+#include "api/notify/email/rfc5322.h"
 #include "tests/api/email_checks.h"
-#include "tests/api/server.h"
+#include "tests/api/shop_steps.h"
+#include "tests/support/json_fields.h"
 #include "tests/support/order_label.h"
+#include "tests/support/orderly_server.h"
 #include "tests/support/services.h"
+#include "tests/support/shop_requests.h"
 
 using namespace orderly;
 using namespace orderly::testing;
 
 namespace {
-
-std::string place_order(const ServerUnderTest& server, const Session& user) {
-  HttpClient c = server.client();
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
-  auto order = c.send("POST", "/api/orders", user.access_token,
-                      R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
-  REQUIRE(order.status == 201);
-  return str(order.json().as_object().at("order"), "id");
-}
 
 std::vector<std::string> outbox_files(const std::string& dir) {
   std::vector<std::string> out;
@@ -118,10 +110,10 @@ TEST_CASE("email format: RFC 5322 dates, message ids, encoded subjects, lines th
 }
 
 TEST_CASE("email format: the outbox .eml is RFC 5322 and links to the order on the API's address") {
-  ServerUnderTest server({"--mail-from", "shop@example.com"});
+  OrderlyServer server({"--mail-from", "shop@example.com"});
   Session ada = server.register_user("ada");
   const std::string order = place_order(server, ada);
-  auto files = wait_for_messages([&] { return outbox_files(server.data + "/outbox"); }, 1,
+  auto files = wait_for_messages([&] { return outbox_files(server.data_dir() + "/outbox"); }, 1,
                                  std::chrono::seconds(60));
   REQUIRE(files.size() == 1);
   const std::string m = read_all(files[0]);
@@ -133,7 +125,8 @@ TEST_CASE("email format: the outbox .eml is RFC 5322 and links to the order on t
   // Named as the pages name it, linked to its page (default: the API's address).
   const std::string label = order_label(order);
   CHECK(m.find("Subject: Order " + label + " received: 12.50 USD\r\n") != std::string::npos);
-  const std::string link = "http://127.0.0.1:" + std::to_string(server.port) + "/#/orders/" + order;
+  const std::string link =
+      "http://127.0.0.1:" + std::to_string(server.port()) + "/#/orders/" + order;
   CHECK(m.find("Your order: " + link + "\r\n") != std::string::npos);
   CHECK(m.find("<a href=\"" + link + "\">See order " + label + "</a>") != std::string::npos);
   // That page exists: the shop's pages route #/orders/<id>.
@@ -146,7 +139,7 @@ TEST_CASE("email format: the message a real SMTP server received is RFC 5322, --
   TempDir mail;
   SmtpSink smtp(mail.sub("maildir"));
   smtp.start();
-  ServerUnderTest server({"--smtp-url", smtp.url(), "--public-url", "https://shop.example.com/"});
+  OrderlyServer server({"--smtp-url", smtp.url(), "--public-url", "https://shop.example.com/"});
   Session ada = server.register_user("ada");
   const std::string order = place_order(server, ada);
   auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, std::chrono::seconds(60));

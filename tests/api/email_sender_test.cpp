@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "api/notify/email_sender.h"
+#include "api/notify/email/email_sender.h"
 #include "commands/processor.h"
 #include "core/ids.h"
 #include "tests/support/temp_dir.h"

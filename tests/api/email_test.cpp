@@ -10,9 +10,12 @@
 #include <sstream>
 #include <thread>
 
-#include "tests/api/server.h"
+#include "tests/support/json_fields.h"
 #include "tests/support/order_label.h"
+#include "tests/support/orderly_notifier.h"
+#include "tests/support/orderly_server.h"
 #include "tests/support/services.h"
+#include "tests/support/shop_requests.h"
 
 using namespace orderly::testing;
 
@@ -35,14 +38,11 @@ std::string place_and_pay(HttpClient& c, const Session& user, const std::string&
 // With the SMTP server down (not started yet): an order's email fails and
 // the history shows the attempts and the error; once the server is up the
 // email arrives, once, and the history says sent.
-void check_smtp_outage(const ServerUnderTest& server, SmtpSink& smtp) {
+void check_smtp_outage(const OrderlyServer& server, SmtpSink& smtp) {
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
-  auto order = c.send("POST", "/api/orders", ada.access_token,
-                      R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  const std::string cup = product_id(c, "espresso");
+  auto order = order_one(c, ada, cup);
   REQUIRE(order.status == 201);
   // Failed attempts are in the history, with the error.
   bool failed = false;
@@ -82,15 +82,13 @@ struct Journey {
   std::string cup, order;
   std::vector<std::string> messages;
 };
-Journey check_journey_emails(const ServerUnderTest& server, SmtpSink& smtp,
+Journey check_journey_emails(const OrderlyServer& server, SmtpSink& smtp,
                              std::chrono::seconds timeout) {
   Journey j;
   HttpClient c = server.client();
   j.ada = server.register_user("ada");
   Session admin = server.admin();
-  j.cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
+  j.cup = product_id(c, "espresso");
   j.order = place_and_pay(c, j.ada, j.cup);
   REQUIRE(c.send("PUT", "/api/orders/" + j.order + "/status", admin.access_token,
                  R"({"status":"shipped"})")
@@ -117,7 +115,7 @@ TEST_CASE("email: an order's journey sends exactly the expected emails, once eac
   TempDir mail;
   SmtpSink smtp(mail.sub("maildir"));
   smtp.start();
-  ServerUnderTest server({"--smtp-url", smtp.url(), "--mail-from", "shop@example.com"});
+  OrderlyServer server({"--smtp-url", smtp.url(), "--mail-from", "shop@example.com"});
   const Journey j = check_journey_emails(server, smtp, std::chrono::seconds(60));
   const Session& ada = j.ada;
   HttpClient c = server.client();
@@ -150,25 +148,22 @@ TEST_CASE("email: an order's journey sends exactly the expected emails, once eac
 TEST_CASE("email: SMTP down, attempts retried and recorded, then each email delivered once") {
   TempDir mail;
   SmtpSink smtp(mail.sub("maildir"));  // not started yet
-  ServerUnderTest server({"--smtp-url", smtp.url()});
+  OrderlyServer server({"--smtp-url", smtp.url()});
   check_smtp_outage(server, smtp);
 }
 
 TEST_CASE("email: without --smtp-url the emails are .eml files in the outbox") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
-  REQUIRE(c.send("POST", "/api/orders", ada.access_token,
-                 R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})")
-              .status == 201);
+  const std::string cup = product_id(c, "espresso");
+  REQUIRE(order_one(c, ada, cup).status == 201);
   auto files = wait_for_messages(
       [&] {
         std::vector<std::string> out;
         std::error_code ec;
-        for (const auto& f : std::filesystem::directory_iterator(server.data + "/outbox", ec)) {
+        for (const auto& f :
+             std::filesystem::directory_iterator(server.data_dir() + "/outbox", ec)) {
           if (f.path().extension() == ".eml")
             out.push_back(f.path().string());
         }
@@ -189,20 +184,17 @@ TEST_CASE("email: driven through NATS, nats-server killed mid-burst, every email
   SmtpSink smtp(dirs.sub("maildir"));
   smtp.start();
   // 31 emails to one customer, each expected once: no hold or email limits.
-  ServerUnderTest server({"--nats-url", nats.url(), "--smtp-url", smtp.url(), "--hold-max-units",
-                          "0", "--hold-max-orders", "0", "--hold-max-cents", "0",
-                          "--email-recipient-rate", "0", "--email-recipient-daily", "0"});
+  OrderlyServer server({"--nats-url", nats.url(), "--smtp-url", smtp.url(), "--hold-max-units", "0",
+                        "--hold-max-orders", "0", "--hold-max-cents", "0", "--email-recipient-rate",
+                        "0", "--email-recipient-daily", "0"});
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
+  const std::string cup = product_id(c, "espresso");
   std::vector<std::string> refs;
   auto place = [&](int n) {
     HttpClient h = server.client();  // the port changes when the server restarts
     for (int i = 0; i < n; ++i) {
-      auto r = h.send("POST", "/api/orders", ada.access_token,
-                      R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+      auto r = order_one(h, ada, cup);
       REQUIRE(r.status == 201);
       refs.push_back(order_label(str(r.json().as_object().at("order"), "id")));
     }
@@ -238,7 +230,7 @@ TEST_CASE(
   NatsServer nats(dirs.sub("nats"));
   SmtpSink smtp(dirs.sub("maildir"));
   smtp.start();
-  ServerUnderTest server({"--nats-url", nats.url(), "--no-email-notifier"});
+  OrderlyServer server({"--nats-url", nats.url(), "--no-email-notifier"});
   NotifierUnderTest notifier(server, "email", nats.url(),
                              {"--smtp-url", smtp.url(), "--mail-from", "shop@example.com"});
   const Journey j = check_journey_emails(server, smtp, std::chrono::seconds(90));
@@ -263,8 +255,7 @@ TEST_CASE(
   // Killed; an order placed meanwhile is mailed once it is back, and
   // nothing sent before is sent again.
   notifier.kill();
-  auto late = c.send("POST", "/api/orders", ada.access_token,
-                     R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  auto late = order_one(c, ada, cup);
   REQUIRE(late.status == 201);
   const std::string late_ref = order_label(str(late.json().as_object().at("order"), "id"));
   notifier.start();
@@ -286,7 +277,7 @@ TEST_CASE(
   TempDir dirs;
   NatsServer nats(dirs.sub("nats"));
   SmtpSink smtp(dirs.sub("maildir"));  // not started yet
-  ServerUnderTest server({"--nats-url", nats.url(), "--no-email-notifier"});
+  OrderlyServer server({"--nats-url", nats.url(), "--no-email-notifier"});
   NotifierUnderTest notifier(server, "email", nats.url(), {"--smtp-url", smtp.url()});
   check_smtp_outage(server, smtp);
 }
@@ -294,13 +285,13 @@ TEST_CASE(
 TEST_CASE("notify email: a wrong engine password or a customer account is a clear error, exit 2") {
   TempDir dirs;
   NatsServer nats(dirs.sub("nats"));
-  ServerUnderTest server({"--nats-url", nats.url(), "--no-email-notifier"});
+  OrderlyServer server({"--nats-url", nats.url(), "--no-email-notifier"});
   std::ofstream(dirs.path() + "/wrong.pw") << "not-the-password";
   // Through sh for the log on stderr (temporary paths have no spaces).
   auto r = run_command({"/bin/sh", "-c",
                         std::string(ORDERLY_BINARY) + " notify email --data-dir " + dirs.sub("n") +
                             " --log-format json --nats-url " + nats.url() +
-                            " --engine-url http://127.0.0.1:" + std::to_string(server.port) +
+                            " --engine-url http://127.0.0.1:" + std::to_string(server.port()) +
                             " --engine-email admin@example.com --engine-password-file " +
                             dirs.path() + "/wrong.pw 2>&1"});
   CHECK(r.exit_code == 2);
@@ -308,12 +299,13 @@ TEST_CASE("notify email: a wrong engine password or a customer account is a clea
   // A customer's account is refused at once too: it could not record anything.
   (void)server.register_user("carol");
   std::ofstream(dirs.path() + "/carol.pw") << "password-of-carol";
-  auto customer = run_command({"/bin/sh", "-c",
-                               std::string(ORDERLY_BINARY) + " notify email --data-dir " +
-                                   dirs.sub("n") + " --log-format json --nats-url " + nats.url() +
-                                   " --engine-url http://127.0.0.1:" + std::to_string(server.port) +
-                                   " --engine-email carol@example.com --engine-password-file " +
-                                   dirs.path() + "/carol.pw 2>&1"});
+  auto customer =
+      run_command({"/bin/sh", "-c",
+                   std::string(ORDERLY_BINARY) + " notify email --data-dir " + dirs.sub("n") +
+                       " --log-format json --nats-url " + nats.url() +
+                       " --engine-url http://127.0.0.1:" + std::to_string(server.port()) +
+                       " --engine-email carol@example.com --engine-password-file " + dirs.path() +
+                       "/carol.pw 2>&1"});
   CHECK(customer.exit_code == 2);
   CHECK(customer.output.find("carol@example.com is not an admin account") != std::string::npos);
 }

@@ -14,9 +14,13 @@
 #include <thread>
 
 #include "tests/api/email_checks.h"
-#include "tests/api/server.h"
+#include "tests/api/shop_steps.h"
+#include "tests/support/json_fields.h"
 #include "tests/support/order_label.h"
+#include "tests/support/orderly_notifier.h"
+#include "tests/support/orderly_server.h"
 #include "tests/support/services.h"
+#include "tests/support/shop_requests.h"
 
 using namespace orderly::testing;
 
@@ -24,21 +28,10 @@ namespace {
 
 using Mode = TlsSmtpSink::Mode;
 
-std::string place_order(const ServerUnderTest& server, const Session& user) {
-  HttpClient c = server.client();
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
-  auto order = c.send("POST", "/api/orders", user.access_token,
-                      R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
-  REQUIRE(order.status == 201);
-  return str(order.json().as_object().at("order"), "id");
-}
-
 // The user's first notification once it has failed at least once: its
 // last_error as an admin sees it (the transport's detail; the customer
 // gets a plain sentence).
-std::string first_failure(const ServerUnderTest& server, const Session& user) {
+std::string first_failure(const OrderlyServer& server, const Session& user) {
   HttpClient c = server.client();
   const Session admin = server.admin();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -66,7 +59,7 @@ TEST_CASE("email TLS: STARTTLS by default, the server's certificate verified wit
   TempDir dir;
   TestPki pki(dir.sub("pki"));
   TlsSmtpSink smtp(dir.sub("smtp"), Mode::kStartTls, &pki);  // refuses MAIL before STARTTLS
-  ServerUnderTest server({"--smtp-url", smtp.url(), "--smtp-ca-file", pki.ca()});
+  OrderlyServer server({"--smtp-url", smtp.url(), "--smtp-ca-file", pki.ca()});
   Session ada = server.register_user("ada");
   const std::string order = place_order(server, ada);
   auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, std::chrono::seconds(60));
@@ -82,7 +75,7 @@ TEST_CASE(
   TestPki pki(dir.sub("pki")), other(dir.sub("other"));
   // This server would take the message in clear too: a fallback would show.
   TlsSmtpSink smtp(dir.sub("smtp"), Mode::kStartTlsOptional, &pki);
-  ServerUnderTest server({"--smtp-url", smtp.url(), "--smtp-ca-file", other.ca()});
+  OrderlyServer server({"--smtp-url", smtp.url(), "--smtp-ca-file", other.ca()});
   Session ada = server.register_user("ada");
   (void)place_order(server, ada);
   const std::string error = first_failure(server, ada);
@@ -94,7 +87,7 @@ TEST_CASE(
   CHECK(smtp.messages().empty());
   // Without a CA file the system's CAs do not know this one either.
   TlsSmtpSink strict(dir.sub("smtp2"), Mode::kStartTls, &pki);
-  ServerUnderTest system_cas({"--smtp-url", strict.url()});
+  OrderlyServer system_cas({"--smtp-url", strict.url()});
   Session bob = system_cas.register_user("bob");
   (void)place_order(system_cas, bob);
   const std::string error2 = first_failure(system_cas, bob);
@@ -107,7 +100,7 @@ TEST_CASE("email TLS: smtps:// delivers over implicit TLS, verified") {
   TestPki pki(dir.sub("pki"));
   TlsSmtpSink smtp(dir.sub("smtp"), Mode::kImplicitTls, &pki);
   REQUIRE(smtp.url().rfind("smtps://", 0) == 0);
-  ServerUnderTest server(
+  OrderlyServer server(
       {"--smtp-url", smtp.url(), "--smtp-ca-file", pki.ca(), "--smtp-tls", "required"});
   Session ada = server.register_user("ada");
   const std::string order = place_order(server, ada);
@@ -121,7 +114,7 @@ TEST_CASE("email TLS: smtps:// delivers over implicit TLS, verified") {
 TEST_CASE("email TLS: required against a server without STARTTLS fails, nothing sent in clear") {
   TempDir dir;
   TlsSmtpSink smtp(dir.sub("smtp"), Mode::kPlain, nullptr);
-  ServerUnderTest server({"--smtp-url", smtp.url(), "--smtp-tls", "required"});
+  OrderlyServer server({"--smtp-url", smtp.url(), "--smtp-tls", "required"});
   Session ada = server.register_user("ada");
   (void)place_order(server, ada);
   const std::string error = first_failure(server, ada);
@@ -137,14 +130,14 @@ TEST_CASE("email TLS: off sends in clear even where STARTTLS is offered, opportu
   TestPki pki(dir.sub("pki"));
   TlsSmtpSink smtp(dir.sub("smtp"), Mode::kStartTlsOptional, &pki);
   {
-    ServerUnderTest server({"--smtp-url", smtp.url(), "--smtp-tls", "off"});
+    OrderlyServer server({"--smtp-url", smtp.url(), "--smtp-tls", "off"});
     Session ada = server.register_user("ada");
     (void)place_order(server, ada);
     auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, std::chrono::seconds(60));
     REQUIRE(messages.size() == 1);
     CHECK(messages[0].find("X-Test-TLS: no\n") == 0);
   }
-  ServerUnderTest server({"--smtp-url", smtp.url(), "--smtp-ca-file", pki.ca()});
+  OrderlyServer server({"--smtp-url", smtp.url(), "--smtp-ca-file", pki.ca()});
   Session bob = server.register_user("bob");
   (void)place_order(server, bob);
   auto messages = wait_for_messages([&] { return smtp.messages(); }, 2, std::chrono::seconds(60));
@@ -193,7 +186,7 @@ TEST_CASE("notify email: as its own process, STARTTLS verified, --public-url in 
   TestPki pki(dir.sub("pki"));
   NatsServer nats(dir.sub("nats"));
   TlsSmtpSink smtp(dir.sub("smtp"), Mode::kStartTls, &pki);
-  ServerUnderTest server({"--nats-url", nats.url(), "--no-email-notifier"});
+  OrderlyServer server({"--nats-url", nats.url(), "--no-email-notifier"});
   NotifierUnderTest notifier(server, "email", nats.url(),
                              {"--smtp-url", smtp.url(), "--smtp-tls", "required", "--smtp-ca-file",
                               pki.ca(), "--public-url", "https://shop.example.com"});

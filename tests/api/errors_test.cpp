@@ -8,16 +8,15 @@
 #include <thread>
 
 #include "api/auth/jwt.h"
-#include "tests/api/server.h"
+#include "tests/api/shop_steps.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_server.h"
+#include "tests/support/problem.h"
+#include "tests/support/shop_requests.h"
 
 using namespace orderly::testing;
 
 namespace {
-
-std::string code_of(const HttpResult& r) {
-  auto v = r.json();
-  return v.is_object() && v.as_object().contains("code") ? str(v, "code") : "";
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -26,15 +25,10 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-std::string product_id(HttpClient& c, const std::string& q) {
-  return str(c.request("GET", "/api/products?q=" + q).json().as_object().at("items").as_array()[0],
-             "id");
-}
-
 }  // namespace
 
 TEST_CASE("errors: every contract code, as problem+json naming the problem") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   Session bob = server.register_user("bob");
@@ -74,7 +68,7 @@ TEST_CASE("errors: every contract code, as problem+json naming the problem") {
       orderly::api::base64url(R"({"sub":")" + ada.id + R"(","role":"admin","exp":4102444800})") +
       ".";
   CHECK(c.send("GET", "/api/stats/dashboard", none).status == 401);
-  const std::string secret = read_file(server.data + "/jwt.secret");
+  const std::string secret = read_file(server.data_dir() + "/jwt.secret");
   REQUIRE(secret.size() >= 32);
   orderly::api::AccessClaims old{ada.id, "customer", 1000, 2000};
   auto expired = c.send("GET", "/api/orders", orderly::api::sign_jwt(old, secret));
@@ -115,8 +109,7 @@ TEST_CASE("errors: every contract code, as problem+json naming the problem") {
   CHECK(code_of(dup) == "already_exists");
 
   // 404 for another customer's order and payment, not 403.
-  auto order = c.send("POST", "/api/orders", ada.access_token,
-                      R"({"items":[{"product_id":")" + desk + R"(","quantity":1}]})");
+  auto order = order_one(c, ada, desk);
   REQUIRE(order.status == 201);
   const std::string order_id = str(order.json().as_object().at("order"), "id");
   CHECK(code_of(c.send("GET", "/api/orders/" + order_id, bob.access_token)) == "not_found");
@@ -185,13 +178,13 @@ TEST_CASE("errors: every contract code, as problem+json naming the problem") {
   CHECK(!big.header("x-request-id").empty());
   // 431 and a plain 400 for requests that are not HTTP.
   const std::string huge_header = HttpClient::raw(
-      server.port,
+      server.port(),
       "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 << 10, 'a') + "\r\n\r\n");
   CHECK(huge_header.starts_with("HTTP/1.1 431"));
-  CHECK(HttpClient::raw(server.port, "NONSENSE\r\n\r\n").starts_with("HTTP/1.1 400"));
+  CHECK(HttpClient::raw(server.port(), "NONSENSE\r\n\r\n").starts_with("HTTP/1.1 400"));
   // Pipelining: two requests in one write, two answers in order.
   const std::string both = HttpClient::raw(
-      server.port,
+      server.port(),
       "GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: first\r\n\r\n"
       "GET /nowhere HTTP/1.1\r\nHost: x\r\nX-Request-Id: second\r\nConnection: close\r\n\r\n");
   const size_t first_at = both.find("X-Request-Id: first");
@@ -206,7 +199,7 @@ TEST_CASE("errors: every contract code, as problem+json naming the problem") {
 }
 
 TEST_CASE("limits: a flood is answered 429 with Retry-After, slow clients are cut off, CORS") {
-  ServerUnderTest server({"--rate-limit-ip", "20/s", "--cors-origin", "https://shop.example"});
+  OrderlyServer server({"--rate-limit-ip", "20/s", "--cors-origin", "https://shop.example"});
   HttpClient c = server.client();
   int ok = 0, limited = 0;
   std::string retry_after;
@@ -241,31 +234,28 @@ TEST_CASE("limits: a flood is answered 429 with Retry-After, slow clients are cu
   // A client that sends half a request and stops is disconnected by the
   // read timeout (10 s), well before this test's own 30 s limit.
   const auto t0 = std::chrono::steady_clock::now();
-  const std::string answer = HttpClient::raw(server.port, "GET /health HTTP/1.1\r\nHost:", 30000);
+  const std::string answer = HttpClient::raw(server.port(), "GET /health HTTP/1.1\r\nHost:", 30000);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   CHECK(answer.empty());
   CHECK(secs < 25);
 }
 
 TEST_CASE("overload: a full command queue answers 503 overloaded with Retry-After, then recovers") {
-  ServerUnderTest server({"--queue-capacity", "1", "--rate-limit-ip", "0", "--rate-limit-user", "0",
-                          "--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents",
-                          "0"});
+  OrderlyServer server({"--queue-capacity", "1", "--rate-limit-ip", "0", "--rate-limit-user", "0",
+                        "--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents",
+                        "0"});
   Session ada = server.register_user("ada");
   HttpClient c = server.client();
   const std::string cup = product_id(c, "espresso");
   Session admin = server.admin();
-  REQUIRE(
-      c.send("PUT", "/api/products/" + cup + "/stock", admin.access_token, R"({"stock":100000})")
-          .status == 200);
+  set_stock(c, admin, cup, 100'000);
   std::atomic<int> created{0}, overloaded{0}, other{0};
   std::vector<std::thread> clients;
   for (int t = 0; t < 24; ++t) {
     clients.emplace_back([&] {
-      HttpClient w(server.port);
+      HttpClient w(server.port());
       for (int i = 0; i < 30; ++i) {
-        auto r = w.send("POST", "/api/orders", ada.access_token,
-                        R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+        auto r = order_one(w, ada, cup);
         if (r.status == 201 || r.status == 202)  // 202: durable, read model behind
           ++created;
         else if (r.status == 503 && code_of(r) == "overloaded" && !r.header("retry-after").empty())
@@ -284,7 +274,6 @@ TEST_CASE("overload: a full command queue answers 503 overloaded with Retry-Afte
   CHECK(overloaded.load() > 0);
   CHECK(other.load() == 0);
   // It recovers by itself: a lone request goes through.
-  auto after = c.send("POST", "/api/orders", ada.access_token,
-                      R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  auto after = order_one(c, ada, cup);
   CHECK(after.status == 201);
 }

@@ -1,8 +1,8 @@
-// FirstAnswers (api/first_answers.h): a keyed command's first answer, kept
+// FirstAnswers (api/rest/first_answers.h): a keyed command's first answer, kept
 // as sent, the first one winning, oldest out first by count and by bytes.
 #include <doctest/doctest.h>
 
-#include "api/first_answers.h"
+#include "api/rest/first_answers.h"
 
 using namespace orderly;
 using namespace orderly::api;

@@ -1,24 +1,14 @@
 // The whole shop journey against a real `orderly serve` over HTTP.
 #include <doctest/doctest.h>
 
-#include "tests/api/server.h"
+#include "tests/api/shop_steps.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_server.h"
 
 using namespace orderly::testing;
 
-namespace {
-
-std::string first_product(HttpClient& c, const std::string& query) {
-  auto r = c.request("GET", "/api/products?q=" + query);
-  REQUIRE(r.status == 200);
-  auto items = r.json().as_object().at("items").as_array();
-  REQUIRE(!items.empty());
-  return str(items[0], "id");
-}
-
-}  // namespace
-
 TEST_CASE("journey: register, browse, cart, checkout, pay, ship, deliver, stats, refresh, logout") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
 
   // Health and the demo catalog.
@@ -139,7 +129,7 @@ TEST_CASE("journey: register, browse, cart, checkout, pay, ship, deliver, stats,
   auto refreshed = c.send("POST", "/api/auth/refresh", "",
                           R"({"refresh_token":")" + ada.refresh_token + R"("})");
   REQUIRE(refreshed.status == 200);
-  const Session next = ServerUnderTest::session_of(refreshed);
+  const Session next = session_of(refreshed);
   CHECK(c.send("GET", "/api/auth/me", next.access_token).status == 200);
   auto reuse = c.send("POST", "/api/auth/refresh", "",
                       R"({"refresh_token":")" + ada.refresh_token + R"("})");

@@ -9,7 +9,9 @@
 #include <iterator>
 #include <thread>
 
-#include "tests/api/server.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_binary.h"
+#include "tests/support/orderly_server.h"
 
 using namespace orderly::testing;
 
@@ -74,7 +76,7 @@ int64_t checked_revenue(const json::value& d) {
 }  // namespace
 
 TEST_CASE("money: cancelling a paid order refunds it in the same commit, revenue stays true") {
-  ServerUnderTest server({"--no-demo"});
+  OrderlyServer server({"--no-demo"});
   HttpClient c = server.client();
   Session admin = server.admin();
   Session ada = server.register_user("ada");
@@ -160,7 +162,7 @@ TEST_CASE("money: cancelling a paid order refunds it in the same commit, revenue
 }
 
 TEST_CASE("currency: one per deployment, refused otherwise, carried by orders and payments") {
-  ServerUnderTest server({"--no-demo", "--currency", "EUR"});
+  OrderlyServer server({"--no-demo", "--currency", "EUR"});
   HttpClient c = server.client();
   Session admin = server.admin();
   Session ada = server.register_user("ada");
@@ -198,7 +200,7 @@ TEST_CASE("currency: one per deployment, refused otherwise, carried by orders an
   // The order's email prices it in the shop's currency (outbox: no SMTP).
   bool euros = false;
   for (int i = 0; i < 600 && !euros; ++i) {
-    for (const auto& f : std::filesystem::directory_iterator(server.data + "/outbox")) {
+    for (const auto& f : std::filesystem::directory_iterator(server.data_dir() + "/outbox")) {
       std::ifstream in(f.path());
       const std::string text((std::istreambuf_iterator<char>(in)), {});
       euros = euros || text.find("5.00 EUR") != std::string::npos;
@@ -209,13 +211,13 @@ TEST_CASE("currency: one per deployment, refused otherwise, carried by orders an
   CHECK(euros);
 
   // A malformed currency does not start the server.
-  auto bad = run_command({orderly_binary(), "serve", "--data-dir", server.dir.path() + "/other",
+  auto bad = run_command({orderly_binary(), "serve", "--data-dir", server.dir().path() + "/other",
                           "--currency", "euro"});
   CHECK(bad.exit_code != 0);
 }
 
 TEST_CASE("cart: never more than available, keeps the price a line was added at") {
-  ServerUnderTest server({"--no-demo"});
+  OrderlyServer server({"--no-demo"});
   HttpClient c = server.client();
   Session admin = server.admin();
   Session ada = server.register_user("ada");
@@ -308,7 +310,7 @@ TEST_CASE("cart: never more than available, keeps the price a line was added at"
 }
 
 TEST_CASE("register: a retry with the same Idempotency-Key answers the first response") {
-  ServerUnderTest server({"--no-demo"});
+  OrderlyServer server({"--no-demo"});
   HttpClient c = server.client();
   Session admin = server.admin();
   const std::string body =
@@ -321,7 +323,7 @@ TEST_CASE("register: a retry with the same Idempotency-Key answers the first res
   CHECK(retry.header("x-log-position") == first.header("x-log-position"));
 
   // The first session works; nothing was appended by the retry.
-  const Session bea = ServerUnderTest::session_of(first);
+  const Session bea = session_of(first);
   CHECK(c.send("GET", "/api/auth/me", bea.access_token).status == 200);
   auto refreshed = c.send("POST", "/api/auth/refresh", "",
                           R"({"refresh_token":")" + bea.refresh_token + R"("})");

@@ -10,9 +10,13 @@
 #include <set>
 #include <thread>
 
-#include "tests/api/server.h"
+#include "tests/api/shop_steps.h"
 #include "tests/support/free_port.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_notifier.h"
+#include "tests/support/orderly_server.h"
 #include "tests/support/services.h"
+#include "tests/support/shop_requests.h"
 
 using namespace orderly::testing;
 
@@ -41,19 +45,6 @@ int64_t total_of(const HttpResult& r) {
   return r.status == 200 ? num(r.json(), "total") : -1;
 }
 
-std::string cup_of(HttpClient& c) {
-  return str(
-      c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-      "id");
-}
-
-std::string place_order(HttpClient& c, const Session& who, const std::string& product) {
-  auto placed = c.send("POST", "/api/orders", who.access_token,
-                       R"({"items":[{"product_id":")" + product + R"(","quantity":1}]})");
-  REQUIRE(placed.status == 201);
-  return str(placed.json().as_object().at("order"), "id");
-}
-
 // The field a problem names ("" for none, or for more than one).
 std::string field_of(const HttpResult& r) {
   const json::value v = r.json();
@@ -79,12 +70,12 @@ bool read_until(WsClient& ws, const std::string& type) {
 TEST_CASE("notifications: admins list everyone's with filters, customers their own") {
   // An SMTP server that is not there: every email fails (and is retried).
   const uint16_t dead = free_port();
-  ServerUnderTest server({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(dead)});
+  OrderlyServer server({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(dead)});
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   Session bob = server.register_user("bob");
   Session admin = server.admin();
-  const std::string cup = cup_of(c);
+  const std::string cup = product_id(c, "espresso");
   place_order(c, ada, cup);
   place_order(c, bob, cup);
   auto failed = [](const HttpResult& r) {
@@ -159,12 +150,12 @@ TEST_CASE("notifications: admins list everyone's with filters, customers their o
 }
 
 TEST_CASE("notifications: one by id for its owner or an admin, 404 for anyone else") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   Session bob = server.register_user("bob");
   Session admin = server.admin();
-  place_order(c, ada, cup_of(c));
+  place_order(c, ada, product_id(c, "espresso"));
   auto listed = poll(c, "/api/notifications", ada.access_token,
                      [](const HttpResult& r) { return total_of(r) >= 1; });
   REQUIRE(total_of(listed) >= 1);
@@ -195,15 +186,15 @@ TEST_CASE("notifications: one by id for its owner or an admin, 404 for anyone el
 }
 
 TEST_CASE("notifications: WebSocket pushes are recorded as sent, kept across restart and rebuild") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   Session admin = server.admin();
-  WsClient ada_ws(server.port, "/ws/notifications?access_token=" + ada.access_token);
-  WsClient all_ws(server.port, "/ws/notifications?scope=all&access_token=" + admin.access_token);
+  WsClient ada_ws(server.port(), "/ws/notifications?access_token=" + ada.access_token);
+  WsClient all_ws(server.port(), "/ws/notifications?scope=all&access_token=" + admin.access_token);
   REQUIRE(ada_ws.status() == 101);
   REQUIRE(all_ws.status() == 101);
-  const std::string order = place_order(c, ada, cup_of(c));
+  const std::string order = place_order(c, ada, product_id(c, "espresso"));
   REQUIRE(read_until(ada_ws, "order.created"));
   REQUIRE(c.send("PUT", "/api/orders/" + order + "/status", admin.access_token,
                  R"({"status":"confirmed"})")
@@ -231,7 +222,7 @@ TEST_CASE("notifications: WebSocket pushes are recorded as sent, kept across res
   REQUIRE(one.status == 200);
   CHECK(str(one.json().as_object().at("notification"), "template") == "order.status_changed");
   // The admin's scope=all feed got these too, but they were not messages to
-  // the admin: not recorded (see api/ws_hub.h).
+  // the admin: not recorded (see api/notify/push/ws_hub.h).
   CHECK(total_of(c.send("GET", "/api/notifications?channel=websocket&user_id=" + admin.id,
                         admin.access_token)) == 0);
   CHECK(total_of(c.send("GET", target, admin.access_token)) == 2);
@@ -239,14 +230,15 @@ TEST_CASE("notifications: WebSocket pushes are recorded as sent, kept across res
   // The history is in the log: it survives a restart, and a rebuild from
   // the log agrees with the read model saved at shutdown.
   REQUIRE(server.stop() == 0);
-  auto verify =
-      run_command({ORDERLY_BINARY, "rebuild", "--all", "--verify", "--data-dir", server.data});
+  auto verify = run_command(
+      {ORDERLY_BINARY, "rebuild", "--all", "--verify", "--data-dir", server.data_dir()});
   CHECK_MESSAGE(verify.exit_code == 0, verify.output);
-  auto replay = run_command({ORDERLY_BINARY, "replay", "--type",
-                             "notification.websocket_pushes_recorded", "--data-dir", server.data});
+  auto replay =
+      run_command({ORDERLY_BINARY, "replay", "--type", "notification.websocket_pushes_recorded",
+                   "--data-dir", server.data_dir()});
   CHECK(replay.exit_code == 0);
   CHECK_MESSAGE(replay.output.find("\"order.status_changed\"") != std::string::npos, replay.output);
-  CHECK(run_command({ORDERLY_BINARY, "verify", "--data-dir", server.data}).exit_code == 0);
+  CHECK(run_command({ORDERLY_BINARY, "verify", "--data-dir", server.data_dir()}).exit_code == 0);
   server.start();
   HttpClient again = server.client();
   Session ada2 = server.login("ada@example.com", "password-of-ada");
@@ -258,32 +250,18 @@ TEST_CASE("notifications: WebSocket pushes are recorded as sent, kept across res
 
 TEST_CASE("notifications: pushes to a client that cannot keep up are recorded as dropped") {
   // One customer places 1,600 unpaid orders: no hold limits.
-  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0", "--hold-max-units", "0",
-                          "--hold-max-orders", "0", "--hold-max-cents", "0"});
+  OrderlyServer server({"--rate-limit-ip", "0", "--rate-limit-user", "0", "--hold-max-units", "0",
+                        "--hold-max-orders", "0", "--hold-max-cents", "0"});
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   Session admin = server.admin();
   // Ada's own feed, read by nobody, through a tiny receive buffer.
-  WsClient slow(server.port, "/ws/notifications?access_token=" + ada.access_token, {}, 4096);
+  WsClient slow(server.port(), "/ws/notifications?access_token=" + ada.access_token, {}, 4096);
   REQUIRE(slow.status() == 101);
-  const std::string cup = cup_of(c);
-  REQUIRE(
-      c.send("PUT", "/api/products/" + cup + "/stock", admin.access_token, R"({"stock":1000000})")
-          .status == 200);
+  const std::string cup = product_id(c, "espresso");
+  set_stock(c, admin, cup, 1'000'000);
   constexpr int kThreads = 4, kOrders = 400;
-  std::vector<std::thread> writers;
-  for (int t = 0; t < kThreads; ++t) {
-    writers.emplace_back([&] {
-      HttpClient w(server.port);
-      for (int i = 0; i < kOrders; ++i) {
-        auto r = w.send("POST", "/api/orders", ada.access_token,
-                        R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
-        CHECK(r.status == 201);
-      }
-    });
-  }
-  for (auto& t : writers)
-    t.join();
+  place_orders_at_once(server.port(), ada, cup, kThreads, kOrders);
   int read = 0;
   while (slow.read(std::chrono::seconds(10)))
     ++read;
@@ -315,7 +293,7 @@ TEST_CASE("notifications: pushes to a client that cannot keep up are recorded as
 TEST_CASE("notifications: pushes of `orderly notify websocket` are recorded in the engine's log") {
   TempDir nats_dir;
   NatsServer nats(nats_dir.sub("nats"));
-  ServerUnderTest server({"--nats-url", nats.url()});
+  OrderlyServer server({"--nats-url", nats.url()});
   NotifierUnderTest feed(server, "websocket", nats.url(), {"--http-address", "127.0.0.1:0"});
   REQUIRE(feed.port != 0);
   HttpClient c = server.client();
@@ -324,7 +302,7 @@ TEST_CASE("notifications: pushes of `orderly notify websocket` are recorded in t
   // Ada's feed is the notifier's; nobody listens to the engine's own.
   WsClient ws(feed.port, "/ws/notifications?access_token=" + ada.access_token);
   REQUIRE(ws.status() == 101);
-  place_order(c, ada, cup_of(c));
+  place_order(c, ada, product_id(c, "espresso"));
   REQUIRE(read_until(ws, "order.created"));
   auto pushes = poll(c, "/api/notifications?channel=websocket", ada.access_token,
                      [](const HttpResult& r) { return total_of(r) >= 1; });
@@ -352,24 +330,24 @@ TEST_CASE("notifications: pushes of `orderly notify websocket` are recorded in t
 TEST_CASE("notifications: one user's WebSockets are capped, so their recorded pushes are too") {
   // Every connection's pushes are recorded: without a cap, one customer's
   // thousands of sockets would write thousands of rows per event.
-  ServerUnderTest server({"--no-demo"});
+  OrderlyServer server({"--no-demo"});
   Session ada = server.register_user("ada");
   Session bob = server.register_user("bob");
   const std::string target = "/ws/notifications?access_token=" + ada.access_token;
   std::vector<std::unique_ptr<WsClient>> open;
   for (int i = 0; i < 16; ++i) {
-    open.push_back(std::make_unique<WsClient>(server.port, target));
+    open.push_back(std::make_unique<WsClient>(server.port(), target));
     REQUIRE(open.back()->status() == 101);
   }
-  WsClient one_more(server.port, target);
+  WsClient one_more(server.port(), target);
   CHECK(one_more.status() == 429);
   // Another user is not affected; a closed socket frees its place.
-  WsClient bobs(server.port, "/ws/notifications?access_token=" + bob.access_token);
+  WsClient bobs(server.port(), "/ws/notifications?access_token=" + bob.access_token);
   CHECK(bobs.status() == 101);
   open.pop_back();
   bool again = false;
   for (int i = 0; i < 100 && !again; ++i) {
-    WsClient retry(server.port, target);
+    WsClient retry(server.port(), target);
     again = retry.status() == 101;
     if (!again)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -7,18 +7,18 @@
 #include <set>
 #include <thread>
 
-#include "tests/api/server.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_server.h"
+#include "tests/support/shop_requests.h"
 
 using namespace orderly::testing;
 
 TEST_CASE("shutdown: SIGTERM under load loses no acknowledged order") {
   // 4 customers ordering as fast as they can: no hold limits.
-  ServerUnderTest server(
+  OrderlyServer server(
       {"--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents", "0"});
   HttpClient setup = server.client();
-  const std::string cup = str(
-      setup.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-      "id");
+  const std::string cup = product_id(setup, "espresso");
   std::vector<Session> users;
   for (int i = 0; i < 4; ++i)
     users.push_back(server.register_user("load" + std::to_string(i)));
@@ -30,10 +30,9 @@ TEST_CASE("shutdown: SIGTERM under load loses no acknowledged order") {
   std::vector<std::thread> clients;
   for (const Session& u : users) {
     clients.emplace_back([&, u] {
-      HttpClient c(server.port);
+      HttpClient c(server.port());
       while (!stop.load()) {
-        auto r = c.send("POST", "/api/orders", u.access_token,
-                        R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+        auto r = order_one(c, u, cup);
         if (r.status == 201) {
           std::lock_guard lock(mu);
           acknowledged.emplace_back(str(r.json().as_object().at("order"), "id"), u.access_token);
@@ -70,6 +69,6 @@ TEST_CASE("shutdown: SIGTERM under load loses no acknowledged order") {
   CHECK(num(all.json(), "total") >= static_cast<int64_t>(acknowledged.size()));
   CHECK(num(all.json(), "total") <= static_cast<int64_t>(acknowledged.size() + users.size()));
   CHECK(server.stop() == 0);
-  auto after = run_command({ORDERLY_BINARY, "verify", "--data-dir", server.data});
+  auto after = run_command({ORDERLY_BINARY, "verify", "--data-dir", server.data_dir()});
   CHECK(after.exit_code == 0);
 }

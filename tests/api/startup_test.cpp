@@ -9,7 +9,9 @@
 #include <fstream>
 #include <functional>
 
-#include "tests/api/server.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_binary.h"
+#include "tests/support/orderly_server.h"
 
 using namespace orderly::testing;
 
@@ -29,10 +31,10 @@ HttpResult retried_while_loading(const std::function<HttpResult()>& send) {
 }  // namespace
 
 TEST_CASE("startup: accounts in the log are known at once, while the read models catch up") {
-  ServerUnderTest server({"--no-demo"});
+  OrderlyServer server({"--no-demo"});
   server.stop();
   // A long log after the models' snapshots (a bulk import)...
-  const std::string catalog = server.dir.sub("catalog.json");
+  const std::string catalog = server.dir().sub("catalog.json");
   {
     std::ofstream out(catalog);
     out << "[";
@@ -42,8 +44,8 @@ TEST_CASE("startup: accounts in the log are known at once, while the read models
     }
     out << "]";
   }
-  const auto imported = run_command(
-      {orderly_binary(), "import-catalog", "--data-dir", server.data, "--sync", "none", catalog});
+  const auto imported = run_command({orderly_binary(), "import-catalog", "--data-dir",
+                                     server.data_dir(), "--sync", "none", catalog});
   REQUIRE_MESSAGE(imported.exit_code == 0, imported.output);
   // ...then a customer registers and the machine dies before the users
   // model's next snapshot, and an admin adds an account offline: both at
@@ -51,10 +53,10 @@ TEST_CASE("startup: accounts in the log are known at once, while the read models
   server.start();
   const Session early = server.register_user("early");
   server.kill();
-  std::ofstream(server.dir.sub("late.pw")) << "late-password-1";
-  const auto made = run_command({orderly_binary(), "admin", "create-user", "--data-dir",
-                                 server.data, "--username", "late", "--email", "late@example.com",
-                                 "--password-file", server.dir.sub("late.pw")});
+  std::ofstream(server.dir().sub("late.pw")) << "late-password-1";
+  const auto made = run_command(
+      {orderly_binary(), "admin", "create-user", "--data-dir", server.data_dir(), "--username",
+       "late", "--email", "late@example.com", "--password-file", server.dir().sub("late.pw")});
   REQUIRE_MESSAGE(made.exit_code == 0, made.output);
 
   server.start();
@@ -70,6 +72,15 @@ TEST_CASE("startup: accounts in the log are known at once, while the read models
     const HttpResult r =
         retried_while_loading([&] { return c.send("GET", "/api/auth/me", early.access_token); });
     CHECK_MESSAGE(r.status == 200, r.body);
+  }
+  SUBCASE("a WebSocket") {
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    do {
+      status =
+          WsClient(server.port(), "/ws/notifications?access_token=" + early.access_token).status();
+    } while (status == 503 && std::chrono::steady_clock::now() < deadline);
+    CHECK(status == 101);
   }
   SUBCASE("a refresh token") {
     const HttpResult r = retried_while_loading([&] {

@@ -16,25 +16,17 @@
 #include <regex>
 #include <thread>
 
-#include "tests/api/server.h"
+#include "tests/api/shop_steps.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_notifier.h"
+#include "tests/support/orderly_server.h"
+#include "tests/support/problem.h"
 #include "tests/support/services.h"
+#include "tests/support/shop_requests.h"
 
 using namespace orderly::testing;
 
 namespace {
-
-std::string code_of(const HttpResult& r) {
-  auto v = r.json();
-  return v.is_object() && v.as_object().contains("code") ? str(v, "code") : "";
-}
-
-std::string first_product(HttpClient& c, const std::string& query) {
-  auto r = c.request("GET", "/api/products?q=" + query);
-  REQUIRE(r.status == 200);
-  auto items = r.json().as_object().at("items").as_array();
-  REQUIRE(!items.empty());
-  return str(items[0], "id");
-}
 
 std::string quoted(int64_t version) {
   return "\"" + std::to_string(version) + "\"";
@@ -95,7 +87,7 @@ std::string upgrade(uint16_t port, const std::string& target, const std::string&
 }  // namespace
 
 TEST_CASE("surface: every 201 names the new resource in Location") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   Session admin = server.admin();
 
@@ -137,13 +129,11 @@ TEST_CASE("surface: every 201 names the new resource in Location") {
 }
 
 TEST_CASE("surface: the notifier's 201 (an email request recorded) names it in Location") {
-  ServerUnderTest server({"--no-email-notifier"});
+  OrderlyServer server({"--no-email-notifier"});
   HttpClient c = server.client();
   Session admin = server.admin();
   Session ada = server.register_user("ada");
-  auto order = c.send(
-      "POST", "/api/orders", ada.access_token,
-      R"({"items":[{"product_id":")" + first_product(c, "espresso") + R"(","quantity":1}]})");
+  auto order = order_one(c, ada, first_product(c, "espresso"));
   REQUIRE(order.status == 201);
   auto requested = c.send("POST", "/api/admin/notifications", admin.access_token,
                           R"({"source_position":)" + order.header("x-log-position") + "}");
@@ -154,7 +144,7 @@ TEST_CASE("surface: the notifier's 201 (an email request recorded) names it in L
 }
 
 TEST_CASE("surface: every 401 carries WWW-Authenticate: Bearer") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
 
@@ -186,26 +176,26 @@ TEST_CASE("surface: every 401 carries WWW-Authenticate: Bearer") {
   CHECK(refresh.header("www-authenticate").starts_with("Bearer"));
 
   // A refused WebSocket upgrade says so too, and is traceable.
-  const std::string ws = upgrade(server.port, "/ws/notifications?access_token=nonsense", "");
+  const std::string ws = upgrade(server.port(), "/ws/notifications?access_token=nonsense", "");
   CHECK(ws.starts_with("HTTP/1.1 401"));
   CHECK(ws.find("WWW-Authenticate: Bearer error=\"invalid_token\"") != std::string::npos);
   CHECK(ws.find("X-Request-Id: ") != std::string::npos);
-  const std::string ws_none = upgrade(server.port, "/ws/notifications", "");
+  const std::string ws_none = upgrade(server.port(), "/ws/notifications", "");
   CHECK(ws_none.starts_with("HTTP/1.1 401"));
   CHECK(ws_none.find("WWW-Authenticate: Bearer\r\n") != std::string::npos);
 }
 
 TEST_CASE("surface: the WebSocket's 101 carries X-Request-Id, echoed when sent") {
-  ServerUnderTest server;
+  OrderlyServer server;
   Session ada = server.register_user("ada");
   const std::string target = "/ws/notifications?access_token=" + ada.access_token;
 
-  const std::string echoed = upgrade(server.port, target, "X-Request-Id: trace-ws-7\r\n");
+  const std::string echoed = upgrade(server.port(), target, "X-Request-Id: trace-ws-7\r\n");
   INFO(echoed);
   REQUIRE(echoed.starts_with("HTTP/1.1 101"));
   CHECK(echoed.find("X-Request-Id: trace-ws-7\r\n") != std::string::npos);
 
-  const std::string made = upgrade(server.port, target, "");
+  const std::string made = upgrade(server.port(), target, "");
   REQUIRE(made.starts_with("HTTP/1.1 101"));
   CHECK(made.find("X-Request-Id: ") != std::string::npos);
 }
@@ -213,7 +203,7 @@ TEST_CASE("surface: the WebSocket's 101 carries X-Request-Id, echoed when sent")
 TEST_CASE("surface: `orderly notify websocket` answers the same headers") {
   TempDir nats_dir;
   NatsServer nats(nats_dir.sub("nats"));
-  ServerUnderTest server({"--nats-url", nats.url()});
+  OrderlyServer server({"--nats-url", nats.url()});
   NotifierUnderTest feed(server, "websocket", nats.url(), {"--http-address", "127.0.0.1:0"});
   REQUIRE(feed.port != 0);
   Session ada = server.register_user("ada");
@@ -232,7 +222,7 @@ TEST_CASE("surface: `orderly notify websocket` answers the same headers") {
 }
 
 TEST_CASE("surface: /health names the service and the time") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   auto health = c.request("GET", "/health");
   REQUIRE(health.status == 200);
@@ -259,7 +249,7 @@ TEST_CASE("surface: /health names the service and the time") {
 }
 
 TEST_CASE("surface: product changes honour If-Match and answer ETag") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   Session admin = server.admin();
   const std::string id = first_product(c, "espresso");
@@ -339,7 +329,7 @@ TEST_CASE("surface: product changes honour If-Match and answer ETag") {
 }
 
 TEST_CASE("surface: concurrent changes with one If-Match: exactly one wins") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   Session admin = server.admin();
   const std::string path = "/api/products/" + first_product(c, "moka");
@@ -353,7 +343,7 @@ TEST_CASE("surface: concurrent changes with one If-Match: exactly one wins") {
   std::vector<std::thread> threads;
   for (int i = 0; i < kClients; ++i) {
     threads.emplace_back([&, i] {
-      HttpClient mine(server.port);
+      HttpClient mine(server.port());
       auto r = with_if_match(mine, "PUT", path + "/stock", admin.access_token,
                              R"({"stock":)" + std::to_string(100 + i) + "}", etag);
       if (r.status == 200)
@@ -372,14 +362,13 @@ TEST_CASE("surface: concurrent changes with one If-Match: exactly one wins") {
 }
 
 TEST_CASE("surface: order status changes honour If-Match and answer ETag") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   Session admin = server.admin();
   Session ada = server.register_user("ada");
   const std::string cup = first_product(c, "espresso");
 
-  auto placed = c.send("POST", "/api/orders", ada.access_token,
-                       R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  auto placed = order_one(c, ada, cup);
   REQUIRE(placed.status == 201);
   const std::string id = str(member(placed, "order"), "id");
   const std::string path = "/api/orders/" + id;
@@ -421,7 +410,7 @@ TEST_CASE("surface: order status changes honour If-Match and answer ETag") {
 }
 
 TEST_CASE("surface: an order shows its shipping address, also after a restart and a rebuild") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   const std::string cup = first_product(c, "espresso");
@@ -436,8 +425,7 @@ TEST_CASE("surface: an order shows its shipping address, also after a restart an
   CHECK(str(member(placed, "order"), "shipping_address") == address);
   const std::string with_address = str(member(placed, "order"), "id");
 
-  auto bare = c.send("POST", "/api/orders", ada.access_token,
-                     R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  auto bare = order_one(c, ada, cup);
   REQUIRE(bare.status == 201);
   const std::string without = str(member(bare, "order"), "id");
   REQUIRE(member(bare, "order").as_object().contains("shipping_address"));
@@ -479,8 +467,8 @@ TEST_CASE("surface: an order shows its shipping address, also after a restart an
 
   // The stored snapshot agrees with a fold of the log.
   REQUIRE(server.stop() == 0);
-  auto verified =
-      run_command({ORDERLY_BINARY, "rebuild", "orders", "--verify", "--data-dir", server.data});
+  auto verified = run_command(
+      {ORDERLY_BINARY, "rebuild", "orders", "--verify", "--data-dir", server.data_dir()});
   INFO(verified.output);
   CHECK(verified.exit_code == 0);
   CHECK(verified.output.find("0 difference(s)") != std::string::npos);

@@ -4,8 +4,12 @@
 
 #include <thread>
 
-#include "tests/api/server.h"
+#include "tests/api/shop_steps.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_notifier.h"
+#include "tests/support/orderly_server.h"
 #include "tests/support/services.h"
+#include "tests/support/shop_requests.h"
 
 using namespace orderly::testing;
 
@@ -52,11 +56,8 @@ std::unique_ptr<Feeds> open_feeds(uint16_t port, const Session& ada, const Sessi
 // created (pending, with its position), then confirmed. The order's id.
 std::string order_and_confirm(HttpClient& c, const Session& ada, const Session& admin,
                               WsClient& ada_ws) {
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
-  auto placed = c.send("POST", "/api/orders", ada.access_token,
-                       R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  const std::string cup = product_id(c, "espresso");
+  auto placed = order_one(c, ada, cup);
   REQUIRE(placed.status == 201);
   const std::string order = str(placed.json().as_object().at("order"), "id");
   auto created = wait_for(ada_ws, "order.created");
@@ -77,13 +78,13 @@ std::string order_and_confirm(HttpClient& c, const Session& ada, const Session& 
 }  // namespace
 
 TEST_CASE("websocket: a customer sees their order change status live, and only theirs") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   Session bob = server.register_user("bob");
   Session admin = server.admin();
 
-  auto feeds = open_feeds(server.port, ada, bob, admin);
+  auto feeds = open_feeds(server.port(), ada, bob, admin);
   WsClient& ada_ws = feeds->ada;
   WsClient& bob_ws = feeds->bob;
   WsClient& all_ws = feeds->all;
@@ -107,34 +108,18 @@ TEST_CASE("websocket: a customer sees their order change status live, and only t
 
 TEST_CASE("websocket: a client that stops reading is dropped with 1008, the server carries on") {
   // One customer places 1,600 unpaid orders: no hold limits.
-  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0", "--hold-max-units", "0",
-                          "--hold-max-orders", "0", "--hold-max-cents", "0"});
+  OrderlyServer server({"--rate-limit-ip", "0", "--rate-limit-user", "0", "--hold-max-units", "0",
+                        "--hold-max-orders", "0", "--hold-max-cents", "0"});
   Session admin = server.admin();
   Session ada = server.register_user("ada");
   HttpClient c = server.client();
   // Reads nothing while the shop is busy, through a tiny receive buffer.
-  WsClient slow(server.port, "/ws/notifications?scope=all&access_token=" + admin.access_token, {},
+  WsClient slow(server.port(), "/ws/notifications?scope=all&access_token=" + admin.access_token, {},
                 4096);
   REQUIRE(slow.status() == 101);
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
-  REQUIRE(
-      c.send("PUT", "/api/products/" + cup + "/stock", admin.access_token, R"({"stock":1000000})")
-          .status == 200);
-  std::vector<std::thread> writers;
-  for (int t = 0; t < 4; ++t) {
-    writers.emplace_back([&] {
-      HttpClient w(server.port);
-      for (int i = 0; i < 400; ++i) {
-        auto r = w.send("POST", "/api/orders", ada.access_token,
-                        R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
-        CHECK(r.status == 201);
-      }
-    });
-  }
-  for (auto& t : writers)
-    t.join();
+  const std::string cup = product_id(c, "espresso");
+  set_stock(c, admin, cup, 1'000'000);
+  place_orders_at_once(server.port(), ada, cup, 4, 400);
   // Now read: what was buffered arrives, then the close frame.
   int messages = 0;
   while (slow.read(std::chrono::seconds(10)))
@@ -143,7 +128,7 @@ TEST_CASE("websocket: a client that stops reading is dropped with 1008, the serv
   CHECK(slow.close_code() == 1008);
   CHECK(messages < 1601);  // it did not get everything: it was cut off
   // A fresh client still works.
-  WsClient fresh(server.port, "/ws/notifications?access_token=" + ada.access_token);
+  WsClient fresh(server.port(), "/ws/notifications?access_token=" + ada.access_token);
   CHECK(fresh.status() == 101);
   CHECK(c.request("GET", "/health").status == 200);
 }
@@ -151,16 +136,13 @@ TEST_CASE("websocket: a client that stops reading is dropped with 1008, the serv
 TEST_CASE("websocket: with --nats-url the feed comes through JetStream, and the fan-out reports") {
   TempDir nats_dir;
   NatsServer nats(nats_dir.sub("nats"));
-  ServerUnderTest server({"--nats-url", nats.url()});
+  OrderlyServer server({"--nats-url", nats.url()});
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
-  WsClient ws(server.port, "/ws/notifications?access_token=" + ada.access_token);
+  WsClient ws(server.port(), "/ws/notifications?access_token=" + ada.access_token);
   REQUIRE(ws.status() == 101);
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
-  auto placed = c.send("POST", "/api/orders", ada.access_token,
-                       R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  const std::string cup = product_id(c, "espresso");
+  auto placed = order_one(c, ada, cup);
   REQUIRE(placed.status == 201);
   auto created = wait_for(ws, "order.created");
   REQUIRE(created);
@@ -174,7 +156,7 @@ TEST_CASE("websocket: with --nats-url the feed comes through JetStream, and the 
 TEST_CASE("notify websocket: as its own process, a customer's order changes reach them only") {
   TempDir nats_dir;
   NatsServer nats(nats_dir.sub("nats"));
-  ServerUnderTest server({"--nats-url", nats.url()});
+  OrderlyServer server({"--nats-url", nats.url()});
   NotifierUnderTest feed(server, "websocket", nats.url(), {"--http-address", "127.0.0.1:0"});
   REQUIRE(feed.port != 0);
   HttpClient c = server.client();

@@ -1,4 +1,4 @@
-// The feed's connection lifetimes (api/ws_hub.h), in process over a real
+// The feed's connection lifetimes (api/notify/push/ws_hub.h), in process over a real
 // store: closed with 1008 at the token's exp, when the session's family is
 // revoked, and a scope=all feed when its admin is demoted (no HTTP route
 // demotes yet, so this is the one test of that path).
@@ -7,7 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "api/ws_hub.h"
+#include "api/notify/push/ws_hub.h"
 #include "core/schemas/user_events_generated.h"
 #include "eventstore/store.h"
 #include "tests/support/ids.h"

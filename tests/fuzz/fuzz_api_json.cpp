@@ -4,16 +4,16 @@
 // Input: "<METHOD> <route pattern>\n<body>", e.g.
 //   POST /api/orders
 //   {"items":[{"product_id":"...","quantity":2}]}
-// The body goes through the server's own body reader (api/call.h
-// Call::json_body: media type, JSON parse, "must be an object") and field
-// reader (api/fields.h Fields, and the auth routes' validate_username /
-// validate_email / validate_password). The route handlers themselves need
-// the engine's Context, so each route's field list (names, required, byte
-// limits, which command) is mirrored below from api/routes_*.cpp; the
+// The body goes through the server's own body reader (api/rest/call.h
+// Call::json_body: media type, JSON parse, "must be an object"), then the
+// very parser its route handler calls (api/rest/requests/: field lists,
+// byte limits, the auth validators, which command), with the fixed shop's
+// ids where the handler takes them from the path or makes new ones; the
 // command is then decided by the real deciders (commands/decide.h) against a
 // small fixed shop, and its events folded in (apply), as the writer does.
 //
-// Properties: nothing crashes; a 4xx answer is a problem+json body; every
+// Properties: nothing crashes; a 4xx answer is a problem+json body (a
+// parser's refusal a 422 naming the wrong fields); every
 // event a decider accepts passes the verifier the store runs at append
 // (decode_event) and renders as JSON (what replay and the admin API print);
 // after apply, every product keeps 0 <= reserved <= stock.
@@ -23,13 +23,15 @@
 #include <map>
 #include <string>
 
-#include "api/call.h"
-#include "api/fields.h"
+#include "api/rest/call.h"
+#include "api/rest/problem.h"
+#include "api/rest/requests/auth.h"
+#include "api/rest/requests/catalog.h"
+#include "api/rest/requests/notifications.h"
+#include "api/rest/requests/orders.h"
 #include "commands/analytics.h"
 #include "commands/decide.h"
-#include "commands/password.h"
 #include "commands/shop_state.h"
-#include "commands/user.h"
 #include "core/event_json.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -101,13 +103,13 @@ const ShopState& fixture() {
   return s;
 }
 
-// What one route makes of a body: a command and who sends it, or nothing
-// (a 422 the handler answers itself, with `f`'s errors).
+// What one route makes of a body: a command and who sends it, or the
+// parser's refusal (the 422 the handler answers).
 struct Mapped {
-  std::optional<Command> command;
+  Command command;
   CommandMeta meta;
 };
-using Mapping = std::function<Mapped(const json::object&, api::Fields&)>;
+using Mapping = std::function<Result<Mapped>(const json::object&)>;
 
 Mapped admin_sends(Command c) {
   return {std::move(c), as(kAdmin, Role::kAdmin)};
@@ -115,195 +117,98 @@ Mapped admin_sends(Command c) {
 Mapped customer_sends(Command c) {
   return {std::move(c), as(kCustomer, Role::kCustomer)};
 }
+Mapped engine_sends(Command c) {
+  return {std::move(c), as(Uuid{}, Role::kEngine)};
+}
 
-// Mirrors of the handlers' field lists in api/routes_*.cpp.
+// The parser of `body` a route calls, its command sent by `sends`.
+template <typename C>
+Result<Mapped> sent_by(Result<C> parsed, Mapped (*sends)(Command)) {
+  if (!parsed)
+    return parsed.status();
+  return sends(Command(std::move(*parsed)));
+}
+
+// Each route's body through the parser its handler calls
+// (api/rest/requests/), with the fixed shop's ids in the path.
 const std::map<std::string, Mapping, std::less<>>& routes() {
   static const std::map<std::string, Mapping, std::less<>> m = {
       {"POST /api/products",
-       [](const json::object&, api::Fields& f) -> Mapped {
-         f.only({"name", "description", "price_cents", "stock", "category", "sku", "currency"});
-         CreateProduct c;
-         c.product_id = kNewId;
-         c.name = f.str("name", true, 200).value_or("");
-         c.description = f.str("description", false, 5000).value_or("");
-         c.category = f.str("category", true, 100).value_or("");
-         c.sku = f.str("sku", false, 64).value_or("");
-         if (c.sku.empty())
-           c.sku = "SKU-" + c.product_id.to_string().substr(0, 13);
-         c.currency = f.str("currency", false, 3).value_or("USD");
-         c.price_cents = f.integer("price_cents", true).value_or(0);
-         c.stock = f.integer("stock", true).value_or(0);
-         return f.ok() ? admin_sends(c) : Mapped{};
+       [](const json::object& b) {
+         return sent_by(api::create_product_from(b, kNewId), admin_sends);
        }},
       {"PATCH /api/products/{id}",
-       [](const json::object&, api::Fields& f) -> Mapped {
-         f.only({"name", "description", "price_cents", "category"});
-         UpdateProduct u;
-         u.product_id = kProduct;
-         u.name = f.str("name", false, 200);
-         u.description = f.str("description", false, 5000);
-         u.category = f.str("category", false, 100);
-         u.price_cents = f.integer("price_cents", false);
-         return f.ok() ? admin_sends(u) : Mapped{};
+       [](const json::object& b) {
+         return sent_by(api::update_product_from(b, kProduct), admin_sends);
        }},
       {"PUT /api/products/{id}/stock",
-       [](const json::object&, api::Fields& f) -> Mapped {
-         f.only({"stock", "delta"});
-         const auto stock = f.integer("stock", false);
-         const auto delta = f.integer("delta", false);
-         if (stock.has_value() == delta.has_value())
-           f.add("stock", "send exactly one of stock (absolute) or delta");
-         if (!f.ok())
-           return {};
-         return admin_sends(stock ? Command(SetStock{kProduct, *stock})
-                                  : Command(AdjustStock{kProduct, *delta}));
+       [](const json::object& b) {
+         return sent_by(api::stock_change_from(b, kProduct), admin_sends);
        }},
       {"POST /api/analytics/events",
-       [](const json::object&, api::Fields& f) -> Mapped {
-         f.only({"type", "product_id", "query"});
-         const auto type = f.str("type", true, 32);
-         if (type == "product_view") {
-           const auto id = f.id("product_id", true);
-           if (id && f.ok())
-             return {RecordAnalytics{kNewId, {{*id, 1}}, {}}, as(Uuid{}, Role::kEngine)};
-         } else if (type == "search") {
-           // The recorder counts the normalised query; decide refuses what
-           // is not clean text.
-           if (auto q = f.str("query", true, 200); q && f.ok()) {
-             return {RecordAnalytics{kNewId, {}, {{normalize_search(*q), 1}}},
-                     as(Uuid{}, Role::kEngine)};
-           }
-         } else if (type) {
-           f.add("type", "must be product_view or search");
-         }
-         return {};
+       [](const json::object& b) -> Result<Mapped> {
+         auto event = api::analytics_event_from(b);
+         if (!event)
+           return event.status();
+         // The recorder counts the normalised query; decide refuses what is
+         // not clean text.
+         RecordAnalytics r{kNewId, {}, {}};
+         if (event->product_viewed)
+           r.product_views.emplace_back(*event->product_viewed, 1);
+         if (event->searched)
+           r.searches.emplace_back(normalize_search(*event->searched), 1);
+         return engine_sends(std::move(r));
        }},
       {"POST /api/cart/items",
-       [](const json::object&, api::Fields& f) -> Mapped {
-         f.only({"product_id", "quantity"});
-         AddToCart c;
-         c.product_id = f.id("product_id", true).value_or(Uuid{});
-         c.quantity = f.integer("quantity", true).value_or(0);
-         return f.ok() ? customer_sends(c) : Mapped{};
-       }},
+       [](const json::object& b) { return sent_by(api::cart_line_from(b), customer_sends); }},
       {"PUT /api/cart/items/{product_id}",
-       [](const json::object&, api::Fields& f) -> Mapped {
-         f.only({"quantity"});
-         const auto quantity = f.integer("quantity", true);
-         return f.ok() ? customer_sends(SetCartQuantity{kProduct, *quantity}) : Mapped{};
+       [](const json::object& b) {
+         return sent_by(api::cart_quantity_from(b, kProduct), customer_sends);
        }},
       {"POST /api/cart/checkout",
-       [](const json::object&, api::Fields& f) -> Mapped {
-         f.only({"shipping_address"});
-         const auto address = f.str("shipping_address", false, 1000).value_or("");
-         return f.ok() ? customer_sends(Checkout{kNewId, address, 15 * 60 * 1000000LL}) : Mapped{};
+       [](const json::object& b) -> Result<Mapped> {
+         auto address = api::checkout_address_from(b);
+         if (!address)
+           return address.status();
+         return customer_sends(Checkout{kNewId, *address, 15 * 60 * 1000000LL});
        }},
       {"POST /api/orders",
-       [](const json::object& body, api::Fields& f) -> Mapped {
-         f.only({"items", "shipping_address"});
-         PlaceOrder c;
-         c.order_id = kNewId;
-         c.shipping_address = f.str("shipping_address", false, 1000).value_or("");
-         auto items = body.find("items");
-         if (items == body.end() || !items->value().is_array()) {
-           f.add("items", "is required (an array of {product_id, quantity})");
-         } else {
-           const auto& arr = items->value().as_array();
-           if (arr.size() > 100)
-             f.add("items", "at most 100 lines");
-           for (size_t i = 0; i < arr.size() && i < 100; ++i) {
-             const std::string at = "items[" + std::to_string(i) + "]";
-             if (!arr[i].is_object()) {
-               f.add(at, "must be an object {product_id, quantity}");
-               continue;
-             }
-             api::Fields line(arr[i].as_object());
-             line.only({"product_id", "quantity"});
-             OrderItem item;
-             item.product_id = line.id("product_id", true).value_or(Uuid{});
-             item.quantity = line.integer("quantity", true).value_or(0);
-             for (const auto& e : line.errors())
-               f.add(at + "." + e.field, e.message);
-             c.items.push_back(item);
-           }
-         }
-         return f.ok() ? customer_sends(c) : Mapped{};
+       [](const json::object& b) {
+         return sent_by(api::place_order_from(b, kNewId, 15 * 60 * 1000000LL), customer_sends);
        }},
       {"PUT /api/orders/{id}/status",
-       [](const json::object&, api::Fields& f) -> Mapped {
-         f.only({"status"});
-         const auto text = f.str("status", true, 32);
-         const auto status = text ? parse_order_status(*text) : std::nullopt;
-         if (text && !status)
-           f.add("status", "must be pending, confirmed, shipped, delivered or cancelled");
-         return f.ok() ? admin_sends(ChangeOrderStatus{kOrder, *status}) : Mapped{};
+       [](const json::object& b) {
+         return sent_by(api::order_status_from(b, kOrder), admin_sends);
        }},
       {"POST /api/payments",
-       [](const json::object&, api::Fields& f) -> Mapped {
-         f.only({"order_id"});
-         const auto order = f.id("order_id", true);
-         return f.ok() ? customer_sends(CreatePayment{kNewId, *order}) : Mapped{};
-       }},
+       [](const json::object& b) { return sent_by(api::payment_from(b, kNewId), customer_sends); }},
       {"POST /api/payments/{id}/confirm",
-       [](const json::object&, api::Fields& f) -> Mapped {
-         f.only({"payment_method"});
-         const auto method = f.str("payment_method", true, 64);
-         return f.ok() ? customer_sends(ConfirmPayment{kPayment, *method}) : Mapped{};
+       [](const json::object& b) {
+         return sent_by(api::payment_confirmation_from(b, kPayment), customer_sends);
        }},
       {"POST /api/payments/{id}/refund",
-       [](const json::object&, api::Fields& f) -> Mapped {
-         f.only({"amount_cents"});
-         const auto amount = f.integer("amount_cents", false);
-         return f.ok() ? admin_sends(RefundPayment{kPayment, amount}) : Mapped{};
+       [](const json::object& b) -> Result<Mapped> {
+         auto amount = api::refund_amount_from(b);
+         if (!amount)
+           return amount.status();
+         return admin_sends(RefundPayment{kPayment, *amount});
        }},
       {"POST /api/admin/notifications/{id}/outcome",
-       [](const json::object& body, api::Fields& f) -> Mapped {
-         f.only({"status", "error", "will_retry"});
-         const auto status = f.str("status", true, 16);
-         const auto error = f.str("error", false, 1000);
-         bool will_retry = false;
-         if (const auto* r = body.if_contains("will_retry")) {
-           if (r->is_bool())
-             will_retry = r->as_bool();
-           else
-             f.add("will_retry", "must be true or false");
-         }
-         if (status && *status != "sent" && *status != "failed")
-           f.add("status", "must be sent or failed");
-         if (status && *status == "failed" && (!error || error->empty()))
-           f.add("error", "is required when the status is failed");
-         if (!f.ok())
-           return {};
-         Command c = *status == "sent"
-                         ? Command{RecordNotificationSent{kNotification}}
-                         : Command{RecordNotificationFailed{kNotification, *error, will_retry}};
-         return {std::move(c), as(kAdmin, Role::kEngine)};
+       [](const json::object& b) -> Result<Mapped> {
+         auto c = api::notification_outcome_from(b, kNotification);
+         if (!c)
+           return c.status();
+         return Mapped{std::move(*c), as(kAdmin, Role::kEngine)};
        }},
       {"POST /api/auth/register",
-       [](const json::object& body, api::Fields& f) -> Mapped {
-         // routes_auth.cpp reads these with its own string_field (a
-         // string or absent) and the validators below.
-         auto text = [&](std::string_view key) -> std::optional<std::string> {
-           auto it = body.find(key);
-           if (it == body.end() || !it->value().is_string())
-             return std::nullopt;
-           return std::string(it->value().as_string());
-         };
-         const auto username = text("username");
-         const auto email = text("email");
-         const auto password = text("password");
-         const std::string normalized = email ? normalize_email(*email) : "";
-         if (!username || !validate_username(*username).is_ok())
-           f.add("username", "invalid");
-         if (!email || !validate_email(normalized).is_ok())
-           f.add("email", "invalid");
-         if (!password || !validate_password(*password).is_ok())
-           f.add("password", "invalid");
-         if (!f.ok())
-           return {};
+       [](const json::object& b) -> Result<Mapped> {
+         auto r = api::registration_from(b);
+         if (!r)
+           return r.status();
          // The hash is argon2id of the password; its text never varies in shape.
-         return {RegisterUser{kNewId, *username, normalized, "$argon2id$v=19$fuzz", "customer"},
-                 as(Uuid{}, Role::kCustomer)};
+         return Mapped{
+             RegisterUser{kNewId, r->username, r->email, "$argon2id$v=19$fuzz", "customer"},
+             as(Uuid{}, Role::kCustomer)};
        }},
   };
   return m;
@@ -366,15 +271,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
 
-  api::Fields fields(*body);
-  const Mapped mapped = it->second(*body, fields);
-  FUZZ_CHECK(mapped.command.has_value() == fields.ok(), it->first);
-  if (!mapped.command)
+  const Result<Mapped> mapped = it->second(*body);
+  if (!mapped) {
+    // A refusal is a 422 naming the fields that are wrong.
+    FUZZ_CHECK(mapped.status().code() == ErrorCode::kInvalidArgument, it->first);
+    FUZZ_CHECK(!mapped.status().fields().empty(), it->first);
+    const api::Response r = api::problem_from(mapped.status());
+    FUZZ_CHECK(r.status == 422 && r.content_type == "application/problem+json", r.body);
     return 0;
+  }
 
   ShopState state = fixture();
   EventSink sink;
-  (void)run(state, sink, *mapped.command, mapped.meta);
+  (void)run(state, sink, mapped->command, mapped->meta);
   check_events(sink);
   check_stock(state);
   return 0;

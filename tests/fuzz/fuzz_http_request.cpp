@@ -21,11 +21,11 @@
 #include <string>
 
 #include "api/auth/jwt.h"
-#include "api/call.h"
 #include "api/http/request_head.h"
 #include "api/http/trusted_proxies.h"
-#include "api/problem.h"
-#include "api/router.h"
+#include "api/rest/call.h"
+#include "api/rest/problem.h"
+#include "api/rest/router.h"
 #include "commands/validation.h"
 #include "core/clock.h"
 #include "tests/fuzz/fuzz_check.h"

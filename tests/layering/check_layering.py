@@ -6,9 +6,19 @@
 A module may include its own headers and those of the modules below it:
 commands and projections are siblings (neither includes the other), and
 nothing below api includes api. Generated headers count as their module's
-(core/schemas/...). Usage: check_layering.py SOURCE_DIR. Before it checks
-the tree it proves on a made-up tree that it finds a violation, so the test
-cannot pass by finding nothing.
+(core/schemas/...).
+
+Inside api/ each folder is a module of its own (api/README.md draws the
+map), and API_ALLOWED says which api folders it may include: a folder is
+named by its path ("api/rest"), one header of a folder by its file path
+("api/http/message.h"), and the deepest folder named owns a file. So the
+route files see neither NATS, the fan-out, email (libcurl) nor the HTTP
+server's internals; the server sees nothing of REST; only the engine
+wiring and the commands above it see everything.
+
+Usage: check_layering.py SOURCE_DIR. Before it checks the tree it proves on
+made-up trees that it finds each kind of violation, so the test cannot pass
+by finding nothing.
 """
 import os
 import re
@@ -22,8 +32,65 @@ ALLOWED = {
     "projections": {"core", "eventstore", "projections"},
     "api": {"core", "eventstore", "commands", "projections", "api"},
 }
+
+# The HTTP server's one header for everyone: the request and answer values.
+HTTP_MESSAGE = "api/http/message.h"
+# Every api folder below the engine wiring.
+API_BELOW_ENGINE = {
+    "api", "api/http", "api/auth", "api/nats", "api/fanout", "api/rest",
+    "api/rest/requests", "api/rest/routes", "api/notify/requests",
+    "api/notify/email", "api/notify/push", "api/notify/client",
+}
+API_ALLOWED = {
+    # The Beast server: nothing of what it serves.
+    "api/http": {"api/http"},
+    "api/auth": {"api/auth"},
+    "api/nats": {"api/nats"},
+    "api/fanout": {"api/fanout", "api/nats"},
+    # Pure parsers: JSON bodies to commands.
+    "api/rest/requests": {"api/rest/requests"},
+    # Calls, routing, problem+json, waits, limits: no engine parts.
+    "api/rest": {"api/rest", "api/rest/requests", "api/auth", HTTP_MESSAGE},
+    # The route files: the REST machinery, the read models and the pipeline,
+    # the WebSocket hub's header (the context owns the hub), the email
+    # requests the notifier routes record; never NATS, the fan-out, libcurl
+    # (email delivery) or the server's internals.
+    "api/rest/routes": {"api/rest/routes", "api/rest", "api/rest/requests", "api/auth",
+                        "api/notify/requests", "api/notify/push/ws_hub.h",
+                        "api/notify/push/ws_push_json.h", HTTP_MESSAGE},
+    "api/notify/requests": {"api/notify/requests"},
+    "api/notify/push": {"api/notify/push", "api/auth", "api/nats", "api/rest/requests",
+                        HTTP_MESSAGE, "api/http/server.h"},
+    "api/notify/email": {"api/notify/email", "api/notify/requests", "api/nats"},
+    "api/notify/client": {"api/notify/client", "api/notify/email"},
+    # The facade: the server's admission and handling over the routes.
+    "api": {"api", "api/http", "api/auth", "api/rest", "api/rest/requests", "api/rest/routes",
+            "api/notify/push"},
+    # Start-up and shutdown wiring: everything but the commands above it.
+    "api/engine": API_BELOW_ENGINE | {"api/engine"},
+    "api/cli": API_BELOW_ENGINE | {"api/engine", "api/cli"},
+}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 SOURCES = (".h", ".hpp", ".cpp", ".cc")
+
+
+def api_folder_of(path):
+    """The deepest api module (a key of API_ALLOWED) holding `path`."""
+    folder = os.path.dirname(path)
+    while folder:
+        if folder in API_ALLOWED:
+            return folder
+        folder = os.path.dirname(folder)
+    return None
+
+
+def api_allows(module, target):
+    """Whether api module `module` may include the api header `target`."""
+    allowed = API_ALLOWED[module]
+    if target in allowed:
+        return True
+    owner = api_folder_of(target)
+    return owner in allowed
 
 
 def violations(root):
@@ -36,31 +103,81 @@ def violations(root):
                 if not name.endswith(SOURCES):
                     continue
                 path = os.path.join(folder, name)
+                rel = os.path.relpath(path, root).replace(os.sep, "/")
+                api_module = api_folder_of(rel) if module == "api" else None
                 with open(path, encoding="utf-8", errors="replace") as f:
                     for number, line in enumerate(f, 1):
                         m = INCLUDE.match(line)
                         if not m:
                             continue
-                        target = m.group(1).split("/")[0]
+                        included = m.group(1)
+                        target = included.split("/")[0]
                         if target in ALLOWED and target not in allowed:
-                            found.append(f"{os.path.relpath(path, root)}:{number}: "
-                                         f"{module} must not include {m.group(1)}")
+                            found.append(f"{rel}:{number}: {module} must not include {included}")
+                        elif (api_module and target == "api" and
+                              not api_allows(api_module, included)):
+                            found.append(f"{rel}:{number}: {api_module} must not include "
+                                         f"{included}")
     return found
 
 
-def self_test():
+def write_tree(root, files):
+    for rel, text in files.items():
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+
+
+def expect(files, wanted):
+    """Checks a made-up tree finds exactly the violations at `wanted` (file:line)."""
     with tempfile.TemporaryDirectory() as tmp:
-        for module, text in {
-            "core": '#include "core/uuid.h"\n',
-            "projections": '#include "eventstore/store.h"\n#include "commands/order.h"\n',
-            "api": '#include "projections/stats.h"\n',
-        }.items():
-            os.makedirs(os.path.join(tmp, module))
-            with open(os.path.join(tmp, module, "x.cpp"), "w") as f:
-                f.write(text)
+        write_tree(tmp, files)
         found = violations(tmp)
-        if len(found) != 1 or "projections/x.cpp:2" not in found[0]:
-            sys.exit(f"self-test: expected one violation in projections/x.cpp:2, got {found}")
+        where = sorted(v.split(": ")[0] for v in found)
+        if where != sorted(wanted):
+            sys.exit(f"self-test: expected violations at {sorted(wanted)}, got {found}")
+
+
+def self_test():
+    # Between the top-level modules.
+    expect({
+        "core/x.cpp": '#include "core/uuid.h"\n',
+        "projections/x.cpp": '#include "eventstore/store.h"\n#include "commands/order.h"\n',
+        "api/x.cpp": '#include "projections/stats.h"\n',
+    }, ["projections/x.cpp:2"])
+    # Inside api/: what is allowed passes.
+    expect({
+        "api/rest/routes/orders.cpp": '#include "api/rest/routes/context.h"\n'
+                                      '#include "api/rest/requests/orders.h"\n'
+                                      '#include "api/rest/call.h"\n'
+                                      '#include "api/http/message.h"\n'
+                                      '#include "api/notify/push/ws_hub.h"\n'
+                                      '#include "projections/orders.h"\n',
+        "api/http/server.cpp": '#include "api/http/server.h"\n#include "core/status.h"\n',
+        "api/engine/engine.cpp": '#include "api/fanout/nats_fanout.h"\n'
+                                 '#include "api/notify/email/email_notifier.h"\n',
+        "api/cli/cmd_serve.cpp": '#include "api/engine/engine.h"\n#include "api/api.h"\n',
+        "api/api.cpp": '#include "api/rest/routes/context.h"\n',
+    }, [])
+    # Inside api/: each rule catches its wrong include.
+    expect({
+        "api/rest/routes/a.cpp": '#include "api/nats/jetstream.h"\n'          # 1: NATS
+                                 '#include "api/fanout/nats_fanout.h"\n'      # 2: fan-out
+                                 '#include "api/notify/email/email.h"\n'      # 3: libcurl
+                                 '#include "api/http/server.h"\n'             # 4: server internals
+                                 '#include "api/engine/engine.h"\n'           # 5: above it
+                                 '#include "api/notify/push/ws_hub_impl.h"\n',  # 6: not the header
+        "api/http/server.cpp": '#include "api/rest/call.h"\n',               # REST in the server
+        "api/rest/router.cpp": '#include "api/rest/routes/context.h"\n',     # up to the routes
+        "api/rest/requests/orders.cpp": '#include "api/rest/call.h"\n',      # parsers stay pure
+        "api/engine/engine.cpp": '#include "api/cli/commands.h"\n',          # cli is the top
+        "api/notify/push/ws_hub.cpp": '#include "api/rest/routes/context.h"\n',
+        "api/api.cpp": '#include "api/engine/engine.h"\n',
+    }, ["api/rest/routes/a.cpp:1", "api/rest/routes/a.cpp:2", "api/rest/routes/a.cpp:3",
+        "api/rest/routes/a.cpp:4", "api/rest/routes/a.cpp:5", "api/rest/routes/a.cpp:6",
+        "api/http/server.cpp:1", "api/rest/router.cpp:1", "api/rest/requests/orders.cpp:1",
+        "api/engine/engine.cpp:1", "api/notify/push/ws_hub.cpp:1", "api/api.cpp:1"])
 
 
 def main():

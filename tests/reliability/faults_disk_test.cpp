@@ -146,13 +146,13 @@ TEST_CASE("faults disk: a full disk refuses commands clearly, loses nothing, rec
   MESSAGE("data directory on a " << fs.kind());
   // Declared after the mount: stopped before it is unmounted.
   // Load by few customers: no hold or per-recipient email limits (issue 19).
-  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0", "--hold-max-units", "0",
-                          "--hold-max-orders", "0", "--hold-max-cents", "0",
-                          "--email-recipient-rate", "0", "--email-recipient-daily", "0"});
+  OrderlyServer server({"--rate-limit-ip", "0", "--rate-limit-user", "0", "--hold-max-units", "0",
+                        "--hold-max-orders", "0", "--hold-max-cents", "0", "--email-recipient-rate",
+                        "0", "--email-recipient-daily", "0"});
   REQUIRE(server.stop() == 0);
   const std::string data = root.sub("small") + "/data";
-  std::filesystem::copy(server.data, data, std::filesystem::copy_options::recursive);
-  server.data = data;
+  std::filesystem::copy(server.data_dir(), data, std::filesystem::copy_options::recursive);
+  server.use_data_dir(data);
   server.start();
   const std::string cup = restocked_cup(server);
   const Session ada = server.register_user("ada");
@@ -162,7 +162,7 @@ TEST_CASE("faults disk: a full disk refuses commands clearly, loses nothing, rec
   const uint64_t free_at_start = fs.free_bytes();
   write_filler(filler, free_at_start - (2u << 20));
   Fill fill;
-  fill_until_refused(server.port, ada, cup, fill);
+  fill_until_refused(server.port(), ada, cup, fill);
   MESSAGE(fill.acknowledged.size()
           << " orders acknowledged, then " << fill.refused.size() << " refused (" << fill.unanswered
           << " unanswered); " << fs.free_bytes() << " bytes free");
@@ -193,8 +193,7 @@ TEST_CASE("faults disk: a full disk refuses commands clearly, loses nothing, rec
   CHECK(ready.status == 503);
   CHECK(ready.body.find("\"writer\"") != std::string::npos);
   if (alive) {
-    auto refusal = c.send("POST", "/api/orders", ada.access_token,
-                          R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+    auto refusal = order_one(c, ada, cup);
     MESSAGE("a command on the full disk: " << refusal.status << " " << refusal.body);
     if (refusal.status != 0) {  // (the abort may strike just now)
       CHECK(refusal.header("content-type") == "application/problem+json");

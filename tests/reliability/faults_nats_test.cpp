@@ -17,6 +17,7 @@
 
 #include "tests/reliability/faults_support.h"
 #include "tests/support/order_label.h"
+#include "tests/support/orderly_notifier.h"
 #include "tests/support/services.h"
 
 using namespace orderly::testing;
@@ -163,9 +164,9 @@ void run_nats_fault(Fault fault, Notifiers notifiers) {
   } else {
     flags.push_back("--no-email-notifier");
   }
-  ServerUnderTest server(flags);
+  OrderlyServer server(flags);
   std::unique_ptr<NotifierUnderTest> email, feed;
-  uint16_t feed_port = server.port;
+  uint16_t feed_port = server.port();
   if (notifiers == Notifiers::kStandalone) {
     email = std::make_unique<NotifierUnderTest>(
         server, "email", nats.url(),
@@ -200,7 +201,7 @@ void run_nats_fault(Fault fault, Notifiers notifiers) {
     c->feed = std::thread([&c, &stop_feeds] { follow_feed(*c, stop_feeds); });
   std::vector<std::thread> load;
   for (auto& c : customers) {
-    load.emplace_back([&, port = server.port, cp = c.get()] {
+    load.emplace_back([&, port = server.port(), cp = c.get()] {
       run_customer(port, *cp, cup, stop_load, fault_on, figures);
     });
   }

@@ -59,13 +59,13 @@ Figures tally(const FloodResult& r) {
 // Floods `server` (started with a queue of 4 and `flags`) with orders from
 // kConnections connections shared by kUsers customers; checks what every
 // flood must show and returns the tally.
-Figures flood_orders(ServerUnderTest& server) {
+Figures flood_orders(OrderlyServer& server) {
   const std::string cup = restocked_cup(server, 10'000'000);
   std::vector<Session> users;
   for (size_t u = 0; u < kUsers; ++u)
     users.push_back(server.register_user("flood" + std::to_string(u)));
   HttpClient c = server.client();
-  const pid_t pid = server.proc->pid();
+  const pid_t pid = server.pid();
   const long baseline_kib = rss_kib(pid);
 
   std::vector<std::string> requests;
@@ -84,7 +84,7 @@ Figures flood_orders(ServerUnderTest& server) {
     }
   });
   FloodOptions o;
-  o.port = server.port;
+  o.port = server.port();
   o.connections = kConnections;
   o.threads = 3;
   o.duration = std::chrono::seconds(5);
@@ -130,7 +130,7 @@ Figures flood_orders(ServerUnderTest& server) {
   // The same process answers normally now: a lone order goes through, the
   // queue drains, /ready says so.
   CHECK(process_alive(pid));
-  CHECK(server.proc->pid() == pid);
+  CHECK(server.pid() == pid);
   std::this_thread::sleep_for(std::chrono::seconds(2));  // (the rate limit's bucket refills)
   const OrderAnswer lone = place_order(c, users[0].access_token, cup);
   CHECK(lone.status == 201);
@@ -159,33 +159,25 @@ Figures flood_orders(ServerUnderTest& server) {
 }  // namespace
 
 TEST_CASE("faults overload: 300 connections against a queue of 4, 503 at once, memory bounded") {
-  TempDir logs;
-  std::unique_ptr<ServerUnderTest> server;
-  {
-    StderrToFile quiet(logs.sub("serve.log"));  // one log line per request: tens of thousands
-    server = std::make_unique<ServerUnderTest>(std::vector<std::string>{
-        "--queue-capacity", "4", "--rate-limit-ip", "0", "--rate-limit-user", "0",
-        "--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents", "0",
-        "--email-recipient-rate", "0", "--email-recipient-daily", "0"});
-  }
-  const Figures f = flood_orders(*server);
+  OrderlyServer server({"--queue-capacity", "4", "--rate-limit-ip", "0", "--rate-limit-user", "0",
+                        "--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents", "0",
+                        "--email-recipient-rate", "0", "--email-recipient-daily", "0"},
+                       // one log line per request: tens of thousands
+                       {.log_file = "serve.log"});
+  const Figures f = flood_orders(server);
   CHECK(f.overloaded > 0);
   CHECK(f.limited == 0);
-  CHECK(server->stop() == 0);
+  CHECK(server.stop() == 0);
 }
 
 TEST_CASE("faults overload: 300 connections past the per-address limit, 429 at once, then normal") {
-  TempDir logs;
-  std::unique_ptr<ServerUnderTest> server;
-  {
-    StderrToFile quiet(logs.sub("serve.log"));
-    // The default limits: 1000/s per address (all of these come from
-    // 127.0.0.1), 100/s per user.
-    server = std::make_unique<ServerUnderTest>(std::vector<std::string>{
-        "--queue-capacity", "4", "--hold-max-units", "0", "--hold-max-orders", "0",
-        "--hold-max-cents", "0", "--email-recipient-rate", "0", "--email-recipient-daily", "0"});
-  }
-  const Figures f = flood_orders(*server);
+  // The default limits: 1000/s per address (all of these come from
+  // 127.0.0.1), 100/s per user.
+  OrderlyServer server(
+      {"--queue-capacity", "4", "--hold-max-units", "0", "--hold-max-orders", "0",
+       "--hold-max-cents", "0", "--email-recipient-rate", "0", "--email-recipient-daily", "0"},
+      {.log_file = "serve.log"});
+  const Figures f = flood_orders(server);
   CHECK(f.limited > 0);
-  CHECK(server->stop() == 0);
+  CHECK(server.stop() == 0);
 }

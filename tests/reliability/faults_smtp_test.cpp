@@ -12,6 +12,7 @@
 #include <map>
 
 #include "tests/reliability/faults_support.h"
+#include "tests/support/orderly_notifier.h"
 #include "tests/support/services.h"
 
 using namespace orderly::testing;
@@ -124,9 +125,9 @@ TEST_CASE(
   // 6 s a reply: libcurl's 5 s connect timeout (greeting and EHLO) strikes.
   smtp.start("slow 6");
   // Load by few customers: no hold or per-recipient email limits (issue 19).
-  ServerUnderTest server({"--smtp-url", smtp.url(), "--hold-max-units", "0", "--hold-max-orders",
-                          "0", "--hold-max-cents", "0", "--email-recipient-rate", "0",
-                          "--email-recipient-daily", "0"});
+  OrderlyServer server({"--smtp-url", smtp.url(), "--hold-max-units", "0", "--hold-max-orders", "0",
+                        "--hold-max-cents", "0", "--email-recipient-rate", "0",
+                        "--email-recipient-daily", "0"});
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
   const Session admin = server.admin();
@@ -194,9 +195,9 @@ TEST_CASE(
   NatsServer nats(dir.sub("nats"));
   FaultySmtp smtp(dir);  // nothing listens yet: connections are refused
   // Load by few customers: no hold or per-recipient email limits (issue 19).
-  ServerUnderTest server({"--nats-url", nats.url(), "--no-email-notifier", "--hold-max-units", "0",
-                          "--hold-max-orders", "0", "--hold-max-cents", "0",
-                          "--email-recipient-rate", "0", "--email-recipient-daily", "0"});
+  OrderlyServer server({"--nats-url", nats.url(), "--no-email-notifier", "--hold-max-units", "0",
+                        "--hold-max-orders", "0", "--hold-max-cents", "0", "--email-recipient-rate",
+                        "0", "--email-recipient-daily", "0"});
   NotifierUnderTest notifier(server, "email", nats.url(), {"--smtp-url", smtp.url()});
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
@@ -280,9 +281,9 @@ TEST_CASE("faults smtp: a final reply later than the send timeout is waited for,
   FaultySmtp smtp(dir);
   smtp.start("stall 17");
   // Load by few customers: no hold or per-recipient email limits (issue 19).
-  ServerUnderTest server({"--smtp-url", smtp.url(), "--hold-max-units", "0", "--hold-max-orders",
-                          "0", "--hold-max-cents", "0", "--email-recipient-rate", "0",
-                          "--email-recipient-daily", "0"});
+  OrderlyServer server({"--smtp-url", smtp.url(), "--hold-max-units", "0", "--hold-max-orders", "0",
+                        "--hold-max-cents", "0", "--email-recipient-rate", "0",
+                        "--email-recipient-daily", "0"});
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
   const Session admin = server.admin();
@@ -308,9 +309,9 @@ TEST_CASE("faults smtp: a server that never answers QUIT, sent once and recorded
   FaultySmtp smtp(dir);
   smtp.start("mute");
   // Load by few customers: no hold or per-recipient email limits (issue 19).
-  ServerUnderTest server({"--smtp-url", smtp.url(), "--hold-max-units", "0", "--hold-max-orders",
-                          "0", "--hold-max-cents", "0", "--email-recipient-rate", "0",
-                          "--email-recipient-daily", "0"});
+  OrderlyServer server({"--smtp-url", smtp.url(), "--hold-max-units", "0", "--hold-max-orders", "0",
+                        "--hold-max-cents", "0", "--email-recipient-rate", "0",
+                        "--email-recipient-daily", "0"});
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
   const Session admin = server.admin();

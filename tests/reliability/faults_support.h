@@ -1,10 +1,10 @@
-// What the fault tests share: a server's log kept out of the test's output,
-// waiting on a condition, a process's resident memory, and placing or
-// cancelling an order with everything the answer says. (The nats-server
-// they freeze and kill is tests/support/services.h's NatsServer.)
+// What the fault tests share: waiting on a condition, a process's resident
+// memory, and placing or cancelling an order with everything the answer
+// says. (The nats-server they freeze and kill is tests/support/services.h's
+// NatsServer; the server's log is kept in a file by OrderlyServer's
+// Options::log_file.)
 #pragma once
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -20,34 +20,14 @@
 #include <thread>
 #include <vector>
 
-#include "tests/api/server.h"
 #include "tests/support/free_port.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_server.h"
 #include "tests/support/process.h"
 #include "tests/support/services.h"
+#include "tests/support/shop_requests.h"
 
 namespace orderly::testing {
-
-// While alive, this process's stderr goes to `path`: processes started
-// meanwhile (a server logging every request) write there, not to the test's
-// output.
-class StderrToFile {
- public:
-  explicit StderrToFile(const std::string& path) {
-    saved_ = ::dup(STDERR_FILENO);
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, STDERR_FILENO);
-    ::close(fd);
-  }
-  ~StderrToFile() {
-    ::dup2(saved_, STDERR_FILENO);
-    ::close(saved_);
-  }
-  StderrToFile(const StderrToFile&) = delete;
-  StderrToFile& operator=(const StderrToFile&) = delete;
-
- private:
-  int saved_ = -1;
-};
 
 // Polls `done` every 50 ms until it holds or the time is up; its last answer.
 inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
@@ -143,11 +123,9 @@ inline OrderAnswer cancel_order(HttpClient& c, const std::string& token, const s
 
 // The demo catalog's espresso cup, restocked by the admin so that no load
 // in these tests runs out of it.
-inline std::string restocked_cup(const ServerUnderTest& server, int64_t stock = 1'000'000) {
+inline std::string restocked_cup(const OrderlyServer& server, int64_t stock = 1'000'000) {
   HttpClient c = server.client();
-  const std::string cup =
-      str(c.request("GET", "/api/products?q=espresso").json().as_object().at("items").as_array()[0],
-          "id");
+  const std::string cup = product_id(c, "espresso");
   auto r = c.send("PUT", "/api/products/" + cup + "/stock", server.admin().access_token,
                   R"({"stock":)" + std::to_string(stock) + "}");
   if (r.status != 200)

@@ -31,10 +31,10 @@
 #include <thread>
 
 #include "tests/reliability/offline_checks.h"
-#include "tests/reliability/restartable_server.h"
 #include "tests/reliability/shop_audit.h"
 #include "tests/reliability/shop_load.h"
 #include "tests/support/http_client.h"
+#include "tests/support/orderly_server.h"
 
 using namespace orderly::testing;
 namespace json = boost::json;
@@ -69,8 +69,8 @@ constexpr int kCustomers = 4;
 std::string admin_token(uint16_t port) {
   HttpClient c(port);
   auto r = c.send("POST", "/api/auth/login", "",
-                  json::serialize(json::object{{"email", RestartableServer::kAdminEmail},
-                                               {"password", RestartableServer::kAdminPassword}}));
+                  json::serialize(json::object{{"email", OrderlyServer::kAdminEmail},
+                                               {"password", OrderlyServer::kAdminPassword}}));
   REQUIRE(r.status == 200);
   return json::value_to<std::string>(r.json().at("access_token"));
 }
@@ -113,7 +113,7 @@ std::vector<Account> register_customers(uint16_t port) {
 }
 
 // Fails the test with what the audit found, and the server's log.
-void report(const AuditResult& a, const std::string& when, const RestartableServer& server) {
+void report(const AuditResult& a, const std::string& when, const OrderlyServer& server) {
   if (a.clean())
     return;
   std::ostringstream text;
@@ -141,21 +141,24 @@ TEST_CASE(
   std::mt19937_64 rng(seed);
   MESSAGE("kill loop: " << kills << " kills, seed " << seed);
 
-  RestartableServer server({"--no-demo", "--rate-limit-ip", "0", "--rate-limit-user", "0",
-                            // 4 customers, thousands of unpaid orders each (issue 19 limits off)
-                            "--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents",
-                            "0", "--email-recipient-rate", "0", "--email-recipient-daily", "0",
-                            // no engine expiry: every move comes from a client
-                            "--reservation-ttl", "24h",
-                            // read models snapshotted mid-run too, so kills land between
-                            // snapshots and during their saves
-                            "--snapshot-every", "400", "--snapshot-interval", "0"});
+  OrderlyServer server(
+      {"--no-demo", "--rate-limit-ip", "0", "--rate-limit-user", "0",
+       // 4 customers, thousands of unpaid orders each (issue 19 limits off)
+       "--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents", "0",
+       "--email-recipient-rate", "0", "--email-recipient-daily", "0",
+       // no engine expiry: every move comes from a client
+       "--reservation-ttl", "24h",
+       // read models snapshotted mid-run too, so kills land between
+       // snapshots and during their saves
+       "--snapshot-every", "400", "--snapshot-interval", "0"},
+      // dozens of restarts: the log goes to a file (log_tail() on failure)
+      {.log_file = "serve.log", .start = false, .dies_with_test = true, .killed_at_end = true});
   server.start();
   REQUIRE(server.wait_ready(std::chrono::seconds(120)));
   ShopLedger ledger;
   create_catalog(server.port(), ledger);
   const std::vector<Account> customers = register_customers(server.port());
-  const Account admin{RestartableServer::kAdminEmail, RestartableServer::kAdminPassword, ""};
+  const Account admin{OrderlyServer::kAdminEmail, OrderlyServer::kAdminPassword, ""};
 
   // A clean restart first: the writer and the read models now have
   // snapshots, so every crash below resumes from a snapshot and folds the
@@ -214,7 +217,7 @@ TEST_CASE(
     if (crash) {
       // The crash image, checked on a copy: the server restarts on the
       // directory exactly as the kill left it.
-      const std::string image = server.work_dir() + "/crash-image";
+      const std::string image = server.dir().path() + "/crash-image";
       copy_crash_image(server.data_dir(), image);
       images_passed += require_offline_checks(image, "the crash image of " + what);
       std::filesystem::remove_all(image);

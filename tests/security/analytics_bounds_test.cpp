@@ -45,7 +45,7 @@ std::vector<json::value> all_events(HttpClient& c, const Session& admin, const s
 }  // namespace
 
 TEST_CASE("analytics: a flood of distinct searches is bounded in names and in bytes per event") {
-  ServerUnderTest server({"--no-demo"});
+  OrderlyServer server({"--no-demo"});
   HttpClient c = server.client();
   const Session admin = server.admin();
   constexpr int kSearches = 1500;
@@ -110,7 +110,7 @@ TEST_CASE("analytics: a flood of distinct searches is bounded in names and in by
 }
 
 TEST_CASE("analytics: an admin events page is bounded in bytes, next_position goes on") {
-  ServerUnderTest server({"--no-demo", "--rate-limit-user", "0"});
+  OrderlyServer server({"--no-demo", "--rate-limit-user", "0"});
   HttpClient c = server.client();
   const Session admin = server.admin();
   // 400 products with 4,000-character descriptions: 1.6 MB of events.

@@ -25,7 +25,7 @@ bool refuses_field(const HttpResult& r, const std::string& field) {
 }  // namespace
 
 TEST_CASE("auth fields: register, login, refresh and logout refuse unknown fields") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   const HttpResult admin_claim = c.send(
       "POST", "/api/auth/register", "",

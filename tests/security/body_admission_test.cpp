@@ -26,8 +26,8 @@ std::string post_head(const std::string& path, size_t length, const std::string&
 
 // Another client, at another address, is served: GET /health and a POST
 // with a small body.
-void check_others_served(const ServerUnderTest& server) {
-  RawConnection other(server.port, "127.0.0.2");
+void check_others_served(const OrderlyServer& server) {
+  RawConnection other(server.port(), "127.0.0.2");
   REQUIRE(other.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto health = other.read_response(30s);
   REQUIRE(health);
@@ -44,8 +44,8 @@ void check_others_served(const ServerUnderTest& server) {
 TEST_CASE(
     "body admission: 400 connections one byte short of a 1 MiB body hold little memory, given "
     "back") {
-  ServerUnderTest server;
-  const pid_t pid = server.proc->pid();
+  OrderlyServer server;
+  const pid_t pid = server.pid();
   HttpClient c = server.client();
   for (int i = 0; i < 20; ++i)
     REQUIRE(c.request("GET", "/health").status == 200);
@@ -58,7 +58,7 @@ TEST_CASE(
   const std::string body(kLength - 1, ' ');
   std::vector<std::unique_ptr<RawConnection>> held;
   for (int i = 0; i < kConnections; ++i) {
-    held.push_back(std::make_unique<RawConnection>(server.port));
+    held.push_back(std::make_unique<RawConnection>(server.port()));
     REQUIRE(held.back()->is_open());
     // The server may refuse after the head and stop reading: not an error.
     if (held.back()->send(head))
@@ -85,7 +85,7 @@ TEST_CASE(
 }
 
 TEST_CASE("body admission: refused from the head, before the body is sent") {
-  ServerUnderTest server;
+  OrderlyServer server;
   const Session ada = server.register_user("ada");
   struct Case {
     std::string name, head;
@@ -103,7 +103,7 @@ TEST_CASE("body admission: refused from the head, before the body is sent") {
   };
   for (const Case& k : cases) {
     CAPTURE(k.name);
-    RawConnection conn(server.port);
+    RawConnection conn(server.port());
     REQUIRE(conn.send(k.head));  // and not a byte of the body
     const auto t0 = std::chrono::steady_clock::now();
     auto r = conn.read_response(5s);  // before: no answer until the 10 s read timeout
@@ -119,8 +119,8 @@ TEST_CASE("body admission: refused from the head, before the body is sent") {
 TEST_CASE("body admission: bodies in flight share one budget, refused 503 past it") {
   // 4 MiB of bodies at once (2 MiB of it for one address); each connection
   // holds 60,000 bytes, from three addresses.
-  ServerUnderTest server({"--max-body-bytes-in-flight", "4194304"});
-  const pid_t pid = server.proc->pid();
+  OrderlyServer server({"--max-body-bytes-in-flight", "4194304"});
+  const pid_t pid = server.pid();
   const double baseline = rss_mib(pid);
   constexpr int kConnections = 120;
   constexpr size_t kLength = 60'000;
@@ -130,7 +130,7 @@ TEST_CASE("body admission: bodies in flight share one budget, refused 503 past i
   const std::string head = post_head("/api/analytics/events", kLength);
   std::vector<std::unique_ptr<RawConnection>> conns;
   for (int i = 0; i < kConnections; ++i) {
-    conns.push_back(std::make_unique<RawConnection>(server.port, kAddresses[i % 3]));
+    conns.push_back(std::make_unique<RawConnection>(server.port(), kAddresses[i % 3]));
     REQUIRE(conns.back()->is_open());
     REQUIRE(conns.back()->send(head));
     conns.back()->send(std::string_view(body).substr(0, kLength - 1));
@@ -182,13 +182,13 @@ TEST_CASE("body admission: one address holds at most its share of the body budge
   // The default budget (64 MiB) gives one address 4 MiB: 69 bodies of
   // 60,000 bytes. Before, one address could hold all of the budget, so a
   // few addresses trickling bodies left every other client's POST 503.
-  ServerUnderTest server;
+  OrderlyServer server;
   constexpr int kConnections = 100;
   constexpr size_t kLength = 60'000;
   const std::string head = post_head("/api/analytics/events", kLength);
   std::vector<std::unique_ptr<RawConnection>> conns;
   for (int i = 0; i < kConnections; ++i) {
-    conns.push_back(std::make_unique<RawConnection>(server.port));
+    conns.push_back(std::make_unique<RawConnection>(server.port()));
     REQUIRE(conns.back()->is_open());
     REQUIRE(conns.back()->send(head));  // and not a byte of the body
   }
@@ -203,7 +203,7 @@ TEST_CASE("body admission: one address holds at most its share of the body budge
   MESSAGE((kConnections - refused) << " bodies held by one address, " << refused << " refused 429");
   CHECK(refused >= kConnections - 70);
   // Another address still gets a body of the same size in.
-  RawConnection other(server.port, "127.0.0.2");
+  RawConnection other(server.port(), "127.0.0.2");
   std::string body = R"({"type":"search","query":"espresso"})";
   body.resize(kLength, ' ');
   REQUIRE(other.send(head + body));
@@ -213,10 +213,10 @@ TEST_CASE("body admission: one address holds at most its share of the body budge
 }
 
 TEST_CASE("body admission: Expect 100-continue is answered once the request is admitted") {
-  ServerUnderTest server;
+  OrderlyServer server;
   const std::string body = R"({"type":"search","query":"espresso"})";
   // Admitted: 100 Continue, then the body, then the answer.
-  RawConnection admitted(server.port);
+  RawConnection admitted(server.port());
   std::string head = post_head("/api/analytics/events", body.size());
   head.insert(head.size() - 2, "Expect: 100-continue\r\n");
   REQUIRE(admitted.send(head));
@@ -228,7 +228,7 @@ TEST_CASE("body admission: Expect 100-continue is answered once the request is a
   REQUIRE(answer);
   CHECK(answer->status == 202);
   // Refused: the final answer at once, and no 100 before it.
-  RawConnection refused(server.port);
+  RawConnection refused(server.port());
   std::string admin_head = post_head("/api/products", 2000);
   admin_head.insert(admin_head.size() - 2, "Expect: 100-continue\r\n");
   REQUIRE(refused.send(admin_head));

@@ -6,21 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "tests/api/server.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_server.h"
+#include "tests/support/problem.h"
+#include "tests/support/shop_requests.h"
 
 namespace orderly::testing {
-
-inline std::string code_of(const HttpResult& r) {
-  const auto v = r.json();
-  const auto* o = v.if_object();
-  return o && o->contains("code") && o->at("code").is_string() ? str(v, "code") : "";
-}
-
-// The contract's error shape: the status, problem+json, the stable code.
-inline bool is_problem(const HttpResult& r, int status, const std::string& code) {
-  return r.status == status && r.header("content-type") == "application/problem+json" &&
-         code_of(r) == code;
-}
 
 inline std::string read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -37,14 +28,6 @@ inline std::string first_found(const std::string& haystack,
       return n;
   }
   return "";
-}
-
-inline std::string product_id(HttpClient& c, const std::string& query) {
-  const json::value listed = c.request("GET", "/api/products?q=" + query).json();
-  const auto& items = listed.as_object().at("items").as_array();
-  if (items.empty())
-    throw std::runtime_error("no product for " + query);
-  return str(items[0], "id");
 }
 
 }  // namespace orderly::testing

@@ -74,27 +74,27 @@ int upgrade(uint16_t port, const std::string& source, const std::string& token, 
 }  // namespace
 
 TEST_CASE("connections: one address holds at most its share, another address is served") {
-  ServerUnderTest server;  // defaults: 512 connections per address
-  const Held flood = hold_connections(server.port, "127.0.0.1", 600);
+  OrderlyServer server;  // defaults: 512 connections per address
+  const Held flood = hold_connections(server.port(), "127.0.0.1", 600);
   MESSAGE(flood.size() << " of 600 connections from one address held");
   CHECK(flood.size() <= 512);
   CHECK(flood.size() >= 500);
-  CHECK(served(server.port, "127.0.0.2"));
+  CHECK(served(server.port(), "127.0.0.2"));
 }
 
 TEST_CASE("connections: the last of the global limit is kept for addresses that hold few") {
   // 40 in all, 16 per address: the last 4 go only to addresses holding
   // fewer than 4.
-  ServerUnderTest server({"--max-connections", "40", "--max-connections-per-address", "16"});
-  const Held a = hold_connections(server.port, "127.0.0.3", 20);
-  const Held b = hold_connections(server.port, "127.0.0.4", 20);
-  const Held c = hold_connections(server.port, "127.0.0.5", 20);
+  OrderlyServer server({"--max-connections", "40", "--max-connections-per-address", "16"});
+  const Held a = hold_connections(server.port(), "127.0.0.3", 20);
+  const Held b = hold_connections(server.port(), "127.0.0.4", 20);
+  const Held c = hold_connections(server.port(), "127.0.0.5", 20);
   CHECK(a.size() == 16);
   CHECK(b.size() == 16);
   CHECK(c.size() == 4);
   // The global limit is reached but for its reserve: other clients get in.
-  CHECK(served(server.port, "127.0.0.2"));
-  CHECK(served(server.port, "127.0.0.6"));
+  CHECK(served(server.port(), "127.0.0.2"));
+  CHECK(served(server.port(), "127.0.0.6"));
   // Those held are still answered.
   REQUIRE(a.front()->send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto r = a.front()->read_response(30s);
@@ -104,7 +104,7 @@ TEST_CASE("connections: the last of the global limit is kept for addresses that 
 
 TEST_CASE("connections: WebSocket upgrades pass the address's rate limit") {
   // 5 requests a second, a burst of 10: upgrades count like any request.
-  ServerUnderTest server({"--rate-limit-ip", "5/s"});
+  OrderlyServer server({"--rate-limit-ip", "5/s"});
   const Session ada = server.register_user("ada");
   const Session bob = server.register_user("bob");
   Held sockets;
@@ -112,7 +112,7 @@ TEST_CASE("connections: WebSocket upgrades pass the address's rate limit") {
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 24; ++i) {  // 12 each: within the 16 WebSockets a user may hold
     std::string body;
-    const int status = upgrade(server.port, "127.0.0.7",
+    const int status = upgrade(server.port(), "127.0.0.7",
                                i % 2 ? ada.access_token : bob.access_token, sockets, &body);
     if (status == 101)
       ++opened;
@@ -127,18 +127,18 @@ TEST_CASE("connections: WebSocket upgrades pass the address's rate limit") {
   CHECK(other == 0);
   CHECK(limited > 0);
   CHECK(opened <= 10 + 5 * elapsed + 1);
-  CHECK(served(server.port, "127.0.0.2"));
+  CHECK(served(server.port(), "127.0.0.2"));
 }
 
 TEST_CASE("connections: one address holds at most its share of WebSockets, as one user or many") {
-  ServerUnderTest server({"--max-websockets-per-address", "4", "--rate-limit-ip", "0"});
+  OrderlyServer server({"--max-websockets-per-address", "4", "--rate-limit-ip", "0"});
   const Session ada = server.register_user("ada");
   const Session bob = server.register_user("bob");
   Held sockets;
   int opened = 0, limited = 0;
   for (int i = 0; i < 8; ++i) {
     std::string body;
-    const int status = upgrade(server.port, "127.0.0.8",
+    const int status = upgrade(server.port(), "127.0.0.8",
                                i % 2 ? ada.access_token : bob.access_token, sockets, &body);
     opened += status == 101;
     limited += status == 429 && body.find("per client address") != std::string::npos;
@@ -147,6 +147,6 @@ TEST_CASE("connections: one address holds at most its share of WebSockets, as on
   CHECK(limited == 4);
   // The same user from another address, and other clients, are served.
   Held elsewhere;
-  CHECK(upgrade(server.port, "127.0.0.9", ada.access_token, elsewhere) == 101);
-  CHECK(served(server.port, "127.0.0.2"));
+  CHECK(upgrade(server.port(), "127.0.0.9", ada.access_token, elsewhere) == 101);
+  CHECK(served(server.port(), "127.0.0.2"));
 }

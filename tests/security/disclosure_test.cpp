@@ -8,9 +8,10 @@
 #include <string>
 #include <thread>
 
-#include "tests/api/server.h"
 #include "tests/security/checks.h"
 #include "tests/support/free_port.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_server.h"
 
 using namespace orderly::testing;
 
@@ -44,14 +45,12 @@ TEST_CASE(
   // An SMTP server that is not there: every attempt fails with the
   // library's own words, naming the host and port.
   const uint16_t dead = free_port();
-  ServerUnderTest server({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(dead)});
+  OrderlyServer server({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(dead)});
   auto c = server.client();
   const Session ada = server.register_user("ada");
   const Session admin = server.admin();
   const std::string cup = product_id(c, "espresso");
-  REQUIRE(c.send("POST", "/api/orders", ada.access_token,
-                 R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})")
-              .status == 201);
+  REQUIRE(order_one(c, ada, cup).status == 201);
 
   const json::value mine = first_failed(c, ada);
   REQUIRE(mine.is_object());

@@ -28,15 +28,15 @@ size_t emails_in(const std::string& outbox) {
 }  // namespace
 
 TEST_CASE("email flood: place and cancel in a loop sends a bounded number of emails") {
-  ServerUnderTest server({"--no-demo"});
+  OrderlyServer server({"--no-demo"});
   HttpClient c = server.client();
   const Session admin = server.admin();
   // Mallory registers with the victim's address.
-  const Session mallory = ServerUnderTest::session_of(
-      c.send("POST", "/api/auth/register", "",
-             json::serialize(json::object{{"username", "mallory"},
-                                          {"email", "victim@example.com"},
-                                          {"password", "password-of-mallory"}})));
+  const Session mallory =
+      session_of(c.send("POST", "/api/auth/register", "",
+                        json::serialize(json::object{{"username", "mallory"},
+                                                     {"email", "victim@example.com"},
+                                                     {"password", "password-of-mallory"}})));
   const HttpResult made =
       c.send("POST", "/api/products", admin.access_token,
              R"({"name":"Penny sweet","sku":"SWEET-1","description":"d","category":"sweets",)"
@@ -46,9 +46,7 @@ TEST_CASE("email flood: place and cancel in a loop sends a bounded number of ema
   constexpr int kLoops = 60;  // 2 emails each: order received, order cancelled
   const auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < kLoops; ++i) {
-    const HttpResult placed =
-        c.send("POST", "/api/orders", mallory.access_token,
-               R"({"items":[{"product_id":")" + sweet + R"(","quantity":1}]})");
+    const HttpResult placed = order_one(c, mallory, sweet);
     REQUIRE(placed.status == 201);
     const std::string id = str(placed.json().as_object().at("order"), "id");
     REQUIRE(c.send("POST", "/api/orders/" + id + "/cancel", mallory.access_token).status == 200);
@@ -86,7 +84,7 @@ TEST_CASE("email flood: place and cancel in a loop sends a bounded number of ema
     else if (str(n, "status") == "failed" && str(n, "last_error").rfind("suppressed:", 0) == 0)
       ++suppressed;
   }
-  const size_t in_outbox = emails_in(server.data + "/outbox");
+  const size_t in_outbox = emails_in(server.data_dir() + "/outbox");
   MESSAGE(in_outbox << " emails written, " << sent << " sent and " << suppressed
                     << " suppressed in the history, over " << minutes << " minutes");
   // A burst of 5, then 1 a minute.

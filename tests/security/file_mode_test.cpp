@@ -13,8 +13,10 @@
 #include <thread>
 #include <vector>
 
-#include "tests/api/server.h"
 #include "tests/security/checks.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_binary.h"
+#include "tests/support/orderly_server.h"
 
 using namespace orderly::testing;
 namespace fs = std::filesystem;
@@ -84,43 +86,45 @@ size_t outbox_files(const std::string& data) {
 
 TEST_CASE("file modes: the data directory and backups are the owner's only under umask 022") {
   UmaskFor umask022(022);
-  ServerUnderTest server;
+  OrderlyServer server;
   auto c = server.client();
   const Session ada = server.register_user("ada");
   const std::string cup = product_id(c, "espresso");
-  auto placed = c.send("POST", "/api/orders", ada.access_token,
-                       R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})");
+  auto placed = order_one(c, ada, cup);
   REQUIRE(placed.status == 201);
   // The order's email is rendered into the outbox (no --smtp-url).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (outbox_files(server.data) == 0 && std::chrono::steady_clock::now() < deadline)
+  while (outbox_files(server.data_dir()) == 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  REQUIRE(outbox_files(server.data) > 0);
+  REQUIRE(outbox_files(server.data_dir()) > 0);
 
-  check_owner_only(server.data, 8);
+  check_owner_only(server.data_dir(), 8);
 
   // An online backup (the server holds the lock).
-  const std::string live_backup = server.dir.sub("backup-live");
-  auto backed = run_command({orderly_binary(), "backup", "--data-dir", server.data, live_backup});
+  const std::string live_backup = server.dir().sub("backup-live");
+  auto backed =
+      run_command({orderly_binary(), "backup", "--data-dir", server.data_dir(), live_backup});
   REQUIRE_MESSAGE(backed.exit_code == 0, backed.output);
   check_owner_only(live_backup, 4);
 
   // Stopped (the writer and read models save their snapshots), then an
   // offline backup.
   REQUIRE(server.stop() == 0);
-  check_owner_only(server.data, 8);
-  const std::string offline_backup = server.dir.sub("backup-offline");
-  backed = run_command({orderly_binary(), "backup", "--data-dir", server.data, offline_backup});
+  check_owner_only(server.data_dir(), 8);
+  const std::string offline_backup = server.dir().sub("backup-offline");
+  backed =
+      run_command({orderly_binary(), "backup", "--data-dir", server.data_dir(), offline_backup});
   REQUIRE_MESSAGE(backed.exit_code == 0, backed.output);
   check_owner_only(offline_backup, 4);
 
   // A data directory an earlier version left readable is tightened at start.
-  fs::permissions(server.data, fs::perms::owner_all | fs::perms::group_read |
-                                   fs::perms::group_exec | fs::perms::others_read |
-                                   fs::perms::others_exec);
-  fs::permissions(server.data + "/CURRENT", fs::perms::owner_read | fs::perms::owner_write |
-                                                fs::perms::group_read | fs::perms::others_read);
-  REQUIRE(mode_of(server.data) == 0755);
+  fs::permissions(server.data_dir(), fs::perms::owner_all | fs::perms::group_read |
+                                         fs::perms::group_exec | fs::perms::others_read |
+                                         fs::perms::others_exec);
+  fs::permissions(server.data_dir() + "/CURRENT", fs::perms::owner_read | fs::perms::owner_write |
+                                                      fs::perms::group_read |
+                                                      fs::perms::others_read);
+  REQUIRE(mode_of(server.data_dir()) == 0755);
   server.start();
-  check_owner_only(server.data, 8);
+  check_owner_only(server.data_dir(), 8);
 }

@@ -76,14 +76,14 @@ double probe_from_another_address(uint16_t port, const std::string& request,
 
 TEST_CASE("flood: four threads from one address are held to its rate, another address is served") {
   constexpr double kRate = 50, kBurst = 2 * kRate;
-  ServerUnderTest server({"--rate-limit-ip", "50/s", "--rate-limit-user", "0"});
+  OrderlyServer server({"--rate-limit-ip", "50/s", "--rate-limit-user", "0"});
   FloodCount count;
   std::atomic<bool> running{true};
   const auto t0 = Clock::now();
   std::vector<std::thread> flood;
   for (int t = 0; t < 4; ++t) {
     flood.emplace_back([&] {
-      HttpClient c(server.port);
+      HttpClient c(server.port());
       for (int i = 0; i < 5000 && running.load(); ++i)
         count.add(c.request("GET", "/health"));
     });
@@ -94,7 +94,7 @@ TEST_CASE("flood: four threads from one address are held to its rate, another ad
     running.store(false);
   });
   const double slowest = probe_from_another_address(
-      server.port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", running, &answered);
+      server.port(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", running, &answered);
   stopper.join();
   for (auto& t : flood)
     t.join();
@@ -124,7 +124,7 @@ TEST_CASE("flood: four threads from one address are held to its rate, another ad
 
 TEST_CASE("flood: one user is held to the per-user rate, another user is served") {
   constexpr double kRate = 20, kBurst = 2 * kRate;
-  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "20/s"});
+  OrderlyServer server({"--rate-limit-ip", "0", "--rate-limit-user", "20/s"});
   const Session ada = server.register_user("ada");
   const Session bob = server.register_user("bob");
   FloodCount count;
@@ -134,7 +134,7 @@ TEST_CASE("flood: one user is held to the per-user rate, another user is served"
   std::vector<std::thread> flood;
   for (int t = 0; t < 3; ++t) {
     flood.emplace_back([&] {
-      HttpClient c(server.port);
+      HttpClient c(server.port());
       for (int i = 0; i < 5000 && running.load(); ++i) {
         auto r = c.send("GET", "/api/auth/me", ada.access_token);
         if (r.status == 429 && str(r.json(), "detail").find("user") == std::string::npos)
@@ -173,7 +173,7 @@ TEST_CASE(
   // gate (429 once this address has failed too often on the account: the
   // delay falls on the failing address) and the password workers' queue
   // (503 overloaded when full).
-  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  OrderlyServer server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
   server.register_user("ada");
   std::atomic<bool> running{true};
   std::atomic<int> refused{0}, overloaded{0}, throttled{0}, other{0};
@@ -181,7 +181,7 @@ TEST_CASE(
   std::vector<std::thread> flood;
   for (int t = 0; t < 4; ++t) {
     flood.emplace_back([&, t] {
-      HttpClient c(server.port);
+      HttpClient c(server.port());
       for (int i = 0; i < 2000 && running.load(); ++i) {
         auto r = c.send("POST", "/api/auth/login", "",
                         R"({"email":"ada@example.com","password":"guess-)" + std::to_string(t) +
@@ -203,7 +203,8 @@ TEST_CASE(
     running.store(false);
   });
   const double slowest = probe_from_another_address(
-      server.port, "GET /api/products?q=espresso HTTP/1.1\r\nHost: x\r\n\r\n", running, &answered);
+      server.port(), "GET /api/products?q=espresso HTTP/1.1\r\nHost: x\r\n\r\n", running,
+      &answered);
   stopper.join();
   for (auto& t : flood)
     t.join();
@@ -215,7 +216,7 @@ TEST_CASE(
   CHECK(slowest < 3.0);
   // The right password still works once the guessing stops, from an
   // address that did not guess (the guessing one waits: Retry-After).
-  HttpClient c(server.port, "127.0.0.3");
+  HttpClient c(server.port(), "127.0.0.3");
   int status = 0;
   for (int attempt = 0; attempt < 50 && status != 200; ++attempt) {
     status = c.send("POST", "/api/auth/login", "",

@@ -34,7 +34,7 @@ std::string order_body(const std::vector<std::pair<std::string, int64_t>>& lines
 }  // namespace
 
 TEST_CASE("holds: one customer's unpaid order cannot reserve the whole catalog") {
-  ServerUnderTest server({"--no-demo"});
+  OrderlyServer server({"--no-demo"});
   HttpClient c = server.client();
   const Session admin = server.admin();
   const Session mallory = server.register_user("mallory");
@@ -99,7 +99,7 @@ TEST_CASE("holds: one customer's unpaid order cannot reserve the whole catalog")
 }
 
 TEST_CASE("holds: the limits are configurable, 0 turns one off") {
-  ServerUnderTest server(
+  OrderlyServer server(
       {"--no-demo", "--hold-max-units", "0", "--hold-max-orders", "2", "--hold-max-cents", "0"});
   HttpClient c = server.client();
   const Session admin = server.admin();

@@ -9,8 +9,9 @@
 #include <string>
 #include <thread>
 
-#include "tests/api/server.h"
 #include "tests/security/checks.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_server.h"
 
 using namespace orderly::testing;
 
@@ -46,8 +47,8 @@ int64_t orders_total(HttpClient& c, const Session& s) {
 TEST_CASE(
     "idempotent replay: a retried order and payment answer the first answer after payment and "
     "restarts") {
-  ServerUnderTest server;
-  auto cp = std::make_unique<HttpClient>(server.port);
+  OrderlyServer server;
+  auto cp = std::make_unique<HttpClient>(server.port());
   const Session rita = server.register_user("rita");
   const std::string cup = product_id(*cp, "espresso");
 
@@ -103,7 +104,7 @@ TEST_CASE(
   // After a clean restart (the keys come from the writer snapshot).
   server.stop();
   server.start();
-  cp = std::make_unique<HttpClient>(server.port);
+  cp = std::make_unique<HttpClient>(server.port());
   replays_answer_first("after a restart");
 
   // A key recorded after the snapshot, then SIGKILL: the keys come from the log.
@@ -120,7 +121,7 @@ TEST_CASE(
   REQUIRE(str(cancelled.json().as_object().at("order"), "status") == "cancelled");
   server.kill();
   server.start();
-  cp = std::make_unique<HttpClient>(server.port);
+  cp = std::make_unique<HttpClient>(server.port());
   check_same_answer(second,
                     cp->send("POST", "/api/orders", rita.access_token, second_body, second_key));
   CHECK(str(cp->send("POST", "/api/orders", rita.access_token, second_body, second_key)
@@ -132,8 +133,8 @@ TEST_CASE(
 }
 
 TEST_CASE("idempotent replay: a retried product creation answers the product as created") {
-  ServerUnderTest server;
-  auto cp = std::make_unique<HttpClient>(server.port);
+  OrderlyServer server;
+  auto cp = std::make_unique<HttpClient>(server.port());
   const Session admin = server.admin();
   const std::string body =
       R"({"name":"Replay mug","description":"a mug","price_cents":1500,"stock":10,"category":"mugs"})";
@@ -154,14 +155,14 @@ TEST_CASE("idempotent replay: a retried product creation answers the product as 
   check_same_answer(first, cp->send("POST", "/api/products", admin.access_token, respelt, key));
   server.stop();
   server.start();
-  cp = std::make_unique<HttpClient>(server.port);
+  cp = std::make_unique<HttpClient>(server.port());
   check_same_answer(first, cp->send("POST", "/api/products", admin.access_token, respelt, key));
 }
 
 TEST_CASE(
     "idempotent replay: a registration retried with its JSON re-spelt answers the first session") {
-  ServerUnderTest server;
-  auto cp = std::make_unique<HttpClient>(server.port);
+  OrderlyServer server;
+  auto cp = std::make_unique<HttpClient>(server.port());
   const Headers key = {{"Idempotency-Key", "reg-respelt-1"}};
   const std::string body =
       R"({"username":"respelt","email":"respelt@example.com","password":"respelt-password-1"})";
@@ -178,12 +179,12 @@ TEST_CASE(
                    "idempotency_key_reused"));
   server.stop();
   server.start();
-  cp = std::make_unique<HttpClient>(server.port);
+  cp = std::make_unique<HttpClient>(server.port());
   check_same_answer(first, cp->send("POST", "/api/auth/register", "", respelt, key));
 }
 
 TEST_CASE("idempotent replay: a retried cart change or product update answers its first answer") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
   const Session admin = server.admin();

@@ -5,6 +5,8 @@
 // made properly) are accepted, so a refusal cannot come from a broken forge.
 #include <doctest/doctest.h>
 
+#include <fstream>
+
 #include "tests/security/checks.h"
 #include "tests/security/forged_jwt.h"
 
@@ -28,11 +30,11 @@ struct Target {
 }  // namespace
 
 TEST_CASE("jwt: algorithm confusion and alg none in every spelling are refused") {
-  ServerUnderTest server(kNoLimits);
+  OrderlyServer server(kNoLimits);
   HttpClient c = server.client();
   Target t{c};
   const Session ada = server.register_user("ada");
-  const std::string secret = read_text_file(server.data + "/jwt.secret");
+  const std::string secret = read_text_file(server.data_dir() + "/jwt.secret");
   REQUIRE(secret.size() >= 32);
   const std::string payload = claims(ada.id, "customer", unix_now() + 600);
 
@@ -78,20 +80,20 @@ TEST_CASE("jwt: algorithm confusion and alg none in every spelling are refused")
   CHECK(t.refused(forge_jwt(kHs256Header, payload, "", Mac::kNone)));
 
   // The feed checks tokens the same way.
-  CHECK(WsClient(server.port, "/ws/notifications?access_token=" +
-                                  forge_jwt(R"({"alg":"none"})", payload, "", Mac::kNone))
+  CHECK(WsClient(server.port(), "/ws/notifications?access_token=" +
+                                    forge_jwt(R"({"alg":"none"})", payload, "", Mac::kNone))
             .status() == 401);
-  CHECK(WsClient(server.port, "/ws/notifications?access_token=" +
-                                  forge_jwt(R"({"alg":"HS512"})", payload, secret, Mac::kHs512))
+  CHECK(WsClient(server.port(), "/ws/notifications?access_token=" +
+                                    forge_jwt(R"({"alg":"HS512"})", payload, secret, Mac::kHs512))
             .status() == 401);
 }
 
 TEST_CASE("jwt: key hints in the header (kid, jku, jwk, typ) never choose the key") {
-  ServerUnderTest server(kNoLimits);
+  OrderlyServer server(kNoLimits);
   HttpClient c = server.client();
   Target t{c};
   const Session ada = server.register_user("ada");
-  const std::string secret = read_text_file(server.data + "/jwt.secret");
+  const std::string secret = read_text_file(server.data_dir() + "/jwt.secret");
   const std::string payload = claims(ada.id, "customer", unix_now() + 600);
 
   // Signed with the engine's secret, whatever the header says: accepted.
@@ -127,7 +129,7 @@ TEST_CASE("jwt: key hints in the header (kid, jku, jwk, typ) never choose the ke
 }
 
 TEST_CASE("jwt: changing any character of a token, or re-encoding a part, is refused") {
-  ServerUnderTest server(kNoLimits);
+  OrderlyServer server(kNoLimits);
   HttpClient c = server.client();
   Target t{c};
   const Session ada = server.register_user("ada");
@@ -201,11 +203,11 @@ TEST_CASE("jwt: changing any character of a token, or re-encoding a part, is ref
 }
 
 TEST_CASE("jwt: exp, nbf and the claims themselves are enforced") {
-  ServerUnderTest server(kNoLimits);
+  OrderlyServer server(kNoLimits);
   HttpClient c = server.client();
   Target t{c};
   const Session ada = server.register_user("ada");
-  const std::string secret = read_text_file(server.data + "/jwt.secret");
+  const std::string secret = read_text_file(server.data_dir() + "/jwt.secret");
   const int64_t now = unix_now();
   auto signed_with = [&](const std::string& payload) {
     return forge_jwt(kHs256Header, payload, secret);
@@ -249,8 +251,8 @@ TEST_CASE("jwt: a well-signed token for a user this engine does not have is refu
   TempDir keys;
   const std::string secret_file = keys.path() + "/shared.secret";
   std::ofstream(secret_file) << "a-shared-secret-of-at-least-32-bytes-long";
-  ServerUnderTest first({"--jwt-secret-file", secret_file, "--rate-limit-ip", "0"});
-  ServerUnderTest second({"--jwt-secret-file", secret_file, "--rate-limit-ip", "0"});
+  OrderlyServer first({"--jwt-secret-file", secret_file, "--rate-limit-ip", "0"});
+  OrderlyServer second({"--jwt-secret-file", secret_file, "--rate-limit-ip", "0"});
   const Session ada = first.register_user("ada");
   const Session first_admin = first.admin();
   const Session second_admin = second.admin();

@@ -38,7 +38,7 @@ bool is_throttled(const HttpResult& r) {
 TEST_CASE("login flood: 300 connections guessing from one address never starve another's logins") {
   // The per-address request limit is off: the password gate alone must
   // hold (the issue's flood stayed within that limit anyway).
-  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  OrderlyServer server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
   server.register_user("ada");
   constexpr int kFlooders = 300;
   constexpr int kLogins = 10;
@@ -47,7 +47,7 @@ TEST_CASE("login flood: 300 connections guessing from one address never starve a
   std::vector<std::thread> flood;
   for (int t = 0; t < kFlooders; ++t) {
     flood.emplace_back([&, t] {
-      HttpClient c(server.port, "127.0.0.2");
+      HttpClient c(server.port(), "127.0.0.2");
       for (int i = 0; running.load(); ++i) {
         auto r = c.send(
             "POST", "/api/auth/login", "",
@@ -76,7 +76,7 @@ TEST_CASE("login flood: 300 connections guessing from one address never starve a
 
   // Meanwhile Ada signs in from her own address, again and again, and Bea
   // registers from a third one.
-  HttpClient ada(server.port, "127.0.0.1");
+  HttpClient ada(server.port(), "127.0.0.1");
   int ok = 0;
   double slowest = 0;
   std::vector<int> statuses;
@@ -88,7 +88,7 @@ TEST_CASE("login flood: 300 connections guessing from one address never starve a
     statuses.push_back(r.status);
     ok += r.status == 200;
   }
-  HttpClient bea(server.port, "127.0.0.3");
+  HttpClient bea(server.port(), "127.0.0.3");
   const auto t_bea = Clock::now();
   const int registered =
       bea.send("POST", "/api/auth/register", "",
@@ -97,7 +97,7 @@ TEST_CASE("login flood: 300 connections guessing from one address never starve a
   const double bea_took = seconds_since(t_bea);
   // The failing address is the one slowed down: even the right password
   // waits there, while the flood is still on.
-  HttpClient flooder(server.port, "127.0.0.2");
+  HttpClient flooder(server.port(), "127.0.0.2");
   const HttpResult from_flooder =
       flooder.send("POST", "/api/auth/login", "", login_body("ada@example.com", "password-of-ada"));
   running.store(false);
@@ -120,16 +120,16 @@ TEST_CASE("login flood: 300 connections guessing from one address never starve a
   CHECK(is_throttled(from_flooder));
   // A stranger's failures do not lock Ada out: from an address that never
   // failed she signs in at once, after the flood too.
-  HttpClient elsewhere(server.port, "127.0.0.4");
+  HttpClient elsewhere(server.port(), "127.0.0.4");
   CHECK(elsewhere
             .send("POST", "/api/auth/login", "", login_body("ada@example.com", "password-of-ada"))
             .status == 200);
 }
 
 TEST_CASE("login flood: repeated failures for one account from one address wait longer each time") {
-  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  OrderlyServer server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
   server.register_user("ada");
-  HttpClient guesser(server.port, "127.0.0.2");
+  HttpClient guesser(server.port(), "127.0.0.2");
   // A few wrong passwords are plain 401s (a customer mistyping), then the
   // address must wait, and Retry-After says how long.
   int wrong = 0;
@@ -162,7 +162,7 @@ TEST_CASE("login flood: repeated failures for one account from one address wait 
   REQUIRE(is_throttled(next));
   CHECK(std::stoi(next.header("retry-after")) > first_wait);
   // Ada herself, from her address, is not held back by any of it.
-  HttpClient ada(server.port, "127.0.0.1");
+  HttpClient ada(server.port(), "127.0.0.1");
   CHECK(ada.send("POST", "/api/auth/login", "", login_body("ada@example.com", "password-of-ada"))
             .status == 200);
 }

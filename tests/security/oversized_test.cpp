@@ -25,12 +25,12 @@ std::string code_in(const RawResponse& r) {
 
 TEST_CASE(
     "oversized: chunked and lying bodies, many headers, long URLs: 413, 431, 400, never a crash") {
-  ServerUnderTest server;
+  OrderlyServer server;
   const std::string post =
       "POST /api/analytics/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
 
   SUBCASE("a chunked body past 1 MiB, with no length announced: 413") {
-    RawConnection c(server.port);
+    RawConnection c(server.port());
     REQUIRE(c.send(post + "Transfer-Encoding: chunked\r\n\r\n"));
     const std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";  // 64 KiB
     int sent = 0;
@@ -43,7 +43,7 @@ TEST_CASE(
   }
   SUBCASE("Content-Length: 10 GiB: 413 at once, before any body") {
     const auto t0 = Clock::now();
-    auto r = raw_exchange(server.port, post + "Content-Length: 10737418240\r\n\r\n");
+    auto r = raw_exchange(server.port(), post + "Content-Length: 10737418240\r\n\r\n");
     REQUIRE(r);
     CHECK(r->status == 413);
     CHECK(code_in(*r) == "payload_too_large");
@@ -58,7 +58,7 @@ TEST_CASE(
           std::string("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n"),
           std::string("Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")}) {
       CAPTURE(framing);
-      auto r = raw_exchange(server.port, post + framing);
+      auto r = raw_exchange(server.port(), post + framing);
       REQUIRE(r);
       CHECK(r->status == 400);
       CHECK(r->header("connection") == "close");
@@ -68,11 +68,11 @@ TEST_CASE(
     std::string many = "GET /health HTTP/1.1\r\nHost: x\r\n";
     for (int i = 0; i < 1500; ++i)
       many += "X-H-" + std::to_string(i) + ": v\r\n";
-    auto headers = raw_exchange(server.port, many + "\r\n");
+    auto headers = raw_exchange(server.port(), many + "\r\n");
     REQUIRE(headers);
     CHECK(headers->status == 431);
-    auto url = raw_exchange(server.port, "GET /api/products?q=" + std::string(20 << 10, 'a') +
-                                             " HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto url = raw_exchange(server.port(), "GET /api/products?q=" + std::string(20 << 10, 'a') +
+                                               " HTTP/1.1\r\nHost: x\r\n\r\n");
     REQUIRE(url);
     CHECK(url->status == 431);
   }

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "tests/security/checks.h"
+#include "tests/support/orderly_binary.h"
 
 using namespace orderly::testing;
 
@@ -37,7 +38,7 @@ std::string password_error(const HttpResult& r) {
 }  // namespace
 
 TEST_CASE("passwords: registration refuses common passwords and the account's own name") {
-  ServerUnderTest server;
+  OrderlyServer server;
   HttpClient c = server.client();
   struct Case {
     const char* password;

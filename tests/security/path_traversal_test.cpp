@@ -109,10 +109,10 @@ const char* const kWebTargets[] = {
 }  // namespace
 
 TEST_CASE("path traversal: no dot segment, encoding or NUL in a path reaches a file") {
-  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  OrderlyServer server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
   HttpClient c = server.client();
   Served served{c.request("GET", "/docs").body, c.request("GET", "/api/openapi.json").body,
-                c.request("GET", "/").body, read_text_file(server.data + "/jwt.secret"),
+                c.request("GET", "/").body, read_text_file(server.data_dir() + "/jwt.secret"),
                 read_text_file("/etc/passwd")};
   REQUIRE(served.secret.size() >= 32);
   REQUIRE(!served.docs.empty());
@@ -122,13 +122,13 @@ TEST_CASE("path traversal: no dot segment, encoding or NUL in a path reaches a f
     for (const std::string method : {"GET", "POST"}) {
       served.check(
           method + " " + target,
-          raw_exchange(server.port, method + " " + target +
-                                        " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+          raw_exchange(server.port(), method + " " + target +
+                                          " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
       ++tried;
     }
   }
   for (const std::string target : kWebTargets) {
-    auto r = raw_exchange(server.port,
+    auto r = raw_exchange(server.port(),
                           "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     served.check("GET " + target, r);
     CHECK(r->status != 200);
@@ -139,7 +139,7 @@ TEST_CASE("path traversal: no dot segment, encoding or NUL in a path reaches a f
   for (const std::string& target :
        {std::string("/docs\0", 6), std::string("/docs\0/../../etc/passwd", 23),
         std::string("/api/openapi.json\0.txt", 22), std::string("/docs\r/../etc/passwd")}) {
-    auto r = raw_exchange(server.port, "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto r = raw_exchange(server.port(), "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
     REQUIRE(r);
     CHECK(r->status == 400);
     ++tried;
@@ -162,7 +162,7 @@ TEST_CASE("path traversal: no dot segment, encoding or NUL in a path reaches a f
       std::string request = method + " " + route + param + suffix +
                             " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer " +
                             admin.access_token + "\r\n\r\n";
-      auto r = raw_exchange(server.port, request);
+      auto r = raw_exchange(server.port(), request);
       served.check(route + param + suffix, r);
       CHECK(r->status != 200);
       ++tried;

@@ -34,11 +34,11 @@ HttpResult post_refresh(HttpClient& c, const std::string& refresh_token) {
 }  // namespace
 
 TEST_CASE("refresh memory: a thousand refreshes of one session hold a flat count of tokens") {
-  ServerUnderTest server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  OrderlyServer server({"--rate-limit-ip", "0", "--rate-limit-user", "0"});
   HttpClient c = server.client();
   Session ada = server.register_user("ada");
   const double at_start = gauge(c, "orderly_refresh_tokens_held");
-  const long rss_start = rss_kib(server.proc->pid());
+  const long rss_start = rss_kib(server.pid());
   CHECK(at_start >= 1);              // the engine reports the count
   std::vector<std::string> retired;  // every refresh token the session had, oldest first
   double after_100 = 0;
@@ -47,12 +47,12 @@ TEST_CASE("refresh memory: a thousand refreshes of one session hold a flat count
     retired.push_back(ada.refresh_token);
     auto r = post_refresh(c, ada.refresh_token);
     REQUIRE(r.status == 200);
-    ada = ServerUnderTest::session_of(r);
+    ada = session_of(r);
     if (i == 99)
       after_100 = gauge(c, "orderly_refresh_tokens_held");
   }
   const double at_end = gauge(c, "orderly_refresh_tokens_held");
-  const long rss_end = rss_kib(server.proc->pid());
+  const long rss_end = rss_kib(server.pid());
   MESSAGE("refresh tokens held: " << at_start << " at start, " << after_100 << " after 100, "
                                   << at_end << " after " << kRefreshes << "; RSS " << rss_start
                                   << " KiB -> " << rss_end << " KiB");
@@ -71,7 +71,7 @@ TEST_CASE("refresh memory: a thousand refreshes of one session hold a flat count
   auto next = post_refresh(again, ada.refresh_token);
   REQUIRE(next.status == 200);
   retired.push_back(ada.refresh_token);
-  ada = ServerUnderTest::session_of(next);
+  ada = session_of(next);
   // A recently retired one is reuse: the whole family is revoked.
   CHECK(is_problem(post_refresh(again, retired[retired.size() - 3]), 401, "unauthorized"));
   CHECK(is_problem(post_refresh(again, ada.refresh_token), 401, "unauthorized"));

@@ -30,13 +30,13 @@ HttpResult logout(HttpClient& c, const Session& who, const std::string& token) {
 Session rotate(HttpClient& c, const std::string& token) {
   auto r = refresh(c, token);
   REQUIRE(r.status == 200);
-  return ServerUnderTest::session_of(r);
+  return session_of(r);
 }
 
 }  // namespace
 
 TEST_CASE("refresh: reusing any retired token revokes its whole family, and only that family") {
-  ServerUnderTest server(kNoLimits);
+  OrderlyServer server(kNoLimits);
   HttpClient c = server.client();
   const Session first = server.register_user("ada");
   const Session other_login = server.login("ada@example.com", "password-of-ada");
@@ -65,7 +65,7 @@ TEST_CASE("refresh: reusing any retired token revokes its whole family, and only
 TEST_CASE(
     "refresh: a real token id with a wrong secret, or another user's id, neither works nor "
     "revokes") {
-  ServerUnderTest server(kNoLimits);
+  OrderlyServer server(kNoLimits);
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
   const Session bob = server.register_user("bob");
@@ -93,7 +93,7 @@ TEST_CASE(
 }
 
 TEST_CASE("refresh: one token used by eight clients at once lets at most one through") {
-  ServerUnderTest server(kNoLimits);
+  OrderlyServer server(kNoLimits);
   const Session ada = server.register_user("ada");
   for (int round = 0; round < 3; ++round) {
     const Session start = server.login("ada@example.com", "password-of-ada");
@@ -104,7 +104,7 @@ TEST_CASE("refresh: one token used by eight clients at once lets at most one thr
     std::vector<std::thread> clients;
     for (int i = 0; i < 8; ++i) {
       clients.emplace_back([&] {
-        HttpClient own(server.port);
+        HttpClient own(server.port());
         own.request("GET", "/health");  // connected before the start
         while (!go.load())
           std::this_thread::yield();
@@ -112,7 +112,7 @@ TEST_CASE("refresh: one token used by eight clients at once lets at most one thr
         if (r.status == 200) {
           ++ok;
           std::lock_guard lock(mu);
-          winner = ServerUnderTest::session_of(r).refresh_token;
+          winner = session_of(r).refresh_token;
         } else if (is_problem(r, 401, "unauthorized")) {
           ++refused;
         } else {
@@ -137,7 +137,7 @@ TEST_CASE("refresh: one token used by eight clients at once lets at most one thr
 }
 
 TEST_CASE("logout: only the named session dies, and only its owner can name it") {
-  ServerUnderTest server(kNoLimits);
+  OrderlyServer server(kNoLimits);
   HttpClient c = server.client();
   const Session ada = server.register_user("ada");
   const Session ada_phone = server.login("ada@example.com", "password-of-ada");

@@ -47,7 +47,7 @@ std::string detail_without_ids(const HttpResult& r, const Ids& ids) {
 }  // namespace
 
 TEST_CASE("route matrix: the table names exactly the served spec's operations, with its auth") {
-  ServerUnderTest server(kNoLimits);
+  OrderlyServer server(kNoLimits);
   HttpClient c = server.client();
   auto served = c.request("GET", "/api/openapi.json");
   REQUIRE(served.status == 200);
@@ -103,7 +103,7 @@ TEST_CASE("route matrix: the table names exactly the served spec's operations, w
 }
 
 TEST_CASE("route matrix: without a valid token every route for users and admins answers 401") {
-  ServerUnderTest server(kNoLimits);
+  OrderlyServer server(kNoLimits);
   const Victim a = make_victim(server);
   const std::string before = victim_view(server, a);
   HttpClient c = server.client();
@@ -130,7 +130,7 @@ TEST_CASE("route matrix: without a valid token every route for users and admins 
 TEST_CASE(
     "route matrix: a customer gets 403 on every admin route, with a victim's ids, changing "
     "nothing") {
-  ServerUnderTest server(kNoLimits);
+  OrderlyServer server(kNoLimits);
   const Victim a = make_victim(server);
   const Session bob = server.register_user("bob");
   const Session admin = server.admin();
@@ -164,7 +164,7 @@ TEST_CASE(
 }
 
 TEST_CASE("route matrix: customer B naming customer A's ids never sees or changes A's data") {
-  ServerUnderTest server(kNoLimits);
+  OrderlyServer server(kNoLimits);
   const Victim a = make_victim(server);
   const Session bob = server.register_user("bob");
   const std::string before = victim_view(server, a);

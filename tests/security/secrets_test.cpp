@@ -9,10 +9,10 @@
 
 #include <filesystem>
 
-#include "tests/api/server.h"
 #include "tests/security/checks.h"
 #include "tests/security/forged_jwt.h"
-#include "tests/security/logged_server.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_server.h"
 
 using namespace orderly::testing;
 
@@ -80,8 +80,8 @@ std::vector<std::string> leaks(const std::string& where, const std::string& text
 }  // namespace
 
 TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, replay or emails") {
-  LoggedServer server(kAdminPassword);
-  HttpClient c(server.port);
+  OrderlyServer server({}, {.admin_password = kAdminPassword, .log_file = "serve.log"});
+  HttpClient c(server.port());
   Journey j;
   const std::vector<std::string> wrong_passwords = {"Wrong-Guess-5b8d01", "Nobody-Pass-a1b2c3",
                                                     "Quote\"And\\Newline\nPass-e6f0",
@@ -95,7 +95,7 @@ TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, 
   j.add_fixed(reg_fail_password);
   j.add_fixed(duplicate_password);
   j.add_fixed(orderly::api::base64url(std::string("ada:") + kAdaPassword));  // as Basic auth
-  const std::string jwt_secret = read_text_file(server.data + "/jwt.secret");
+  const std::string jwt_secret = read_text_file(server.data_dir() + "/jwt.secret");
   REQUIRE(jwt_secret.size() >= 32);
   j.add_fixed(jwt_secret);
 
@@ -105,7 +105,7 @@ TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, 
                                                                     {"email", "ada@example.com"},
                                                                     {"password", kAdaPassword}})));
   REQUIRE(reg.status == 201);
-  const Session ada = ServerUnderTest::session_of(reg);
+  const Session ada = session_of(reg);
   CHECK(j.keep("register invalid",
                c.send("POST", "/api/auth/register", "",
                       json::serialize(json::object{{"username", "a"},
@@ -149,11 +149,11 @@ TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, 
   CHECK(j.keep("refresh reuse", c.send("POST", "/api/auth/refresh", "",
                                        R"({"refresh_token":")" + ada.refresh_token + R"("})"))
             .status == 401);
-  const Session named = ServerUnderTest::session_of(by_name);
+  const Session named = session_of(by_name);
   // A token in a URL (the WebSocket feed takes one there), while its
   // session is live (a logged-out session's token opens no feed).
   {
-    WsClient feed(server.port, "/ws/notifications?access_token=" + named.access_token);
+    WsClient feed(server.port(), "/ws/notifications?access_token=" + named.access_token);
     CHECK(feed.status() == 101);
   }
   CHECK(j.keep("logout", c.send("POST", "/api/auth/logout", named.access_token,
@@ -180,15 +180,13 @@ TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, 
   CHECK(j.keep("me", c.send("GET", "/api/auth/me", named.access_token)).status == 200);
   // An order, so the log and the outbox have Ada's email in them.
   const std::string cup = product_id(c, "espresso");
-  CHECK(j.keep("order", c.send("POST", "/api/orders", named.access_token,
-                               R"({"items":[{"product_id":")" + cup + R"(","quantity":1}]})"))
-            .status == 201);
+  CHECK(j.keep("order", order_one(c, named, cup)).status == 201);
   // The admin's audit views of the log and of Ada's stream.
   auto admin =
       j.keep("admin login", c.send("POST", "/api/auth/login", "",
                                    login_body("email", "admin@example.com", kAdminPassword)));
   REQUIRE(admin.status == 200);
-  const Session root = ServerUnderTest::session_of(admin);
+  const Session root = session_of(admin);
   auto events =
       j.keep("admin events", c.send("GET", "/api/admin/events?limit=1000", root.access_token));
   CHECK(events.status == 200);
@@ -215,7 +213,7 @@ TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, 
 
   // The engine's log and stdout, once it has stopped.
   REQUIRE(server.stop() == 0);
-  const std::string log = read_text_file(server.log);
+  const std::string log = read_text_file(server.log_file());
   CHECK(log.find("POST /api/auth/login 401") != std::string::npos);  // the log was captured
   size_t log_lines = 0;
   for (size_t from = 0; from < log.size();) {
@@ -230,32 +228,32 @@ TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, 
   for (auto& f : leaks("the engine's log", log, secrets))
     found.push_back(std::move(f));
   std::string out;
-  for (const auto& l : server.stdout_lines)
+  for (const auto& l : server.stdout_lines())
     out += l + "\n";
   for (auto& f : leaks("the engine's stdout", out, secrets))
     found.push_back(std::move(f));
 
   // The audit tools over the data directory, stdout and stderr together.
-  auto replay = run_command(with_stderr_to(server.dir.sub("tools.log"),
-                                           {ORDERLY_BINARY, "replay", "--data-dir", server.data}));
+  auto replay = run_command(with_stderr_to(
+      server.dir().sub("tools.log"), {ORDERLY_BINARY, "replay", "--data-dir", server.data_dir()}));
   CHECK(replay.exit_code == 0);
   CHECK(replay.output.find("\"password_hash\":\"[redacted]\"") != std::string::npos);
   CHECK(replay.output.find("refresh_token_rotated") != std::string::npos);
   for (auto& f : leaks("orderly replay", replay.output, secrets))
     found.push_back(std::move(f));
-  auto inspect = run_command(
-      with_stderr_to(server.dir.sub("tools.log"),
-                     {ORDERLY_BINARY, "inspect", "user-" + ada.id, "--data-dir", server.data}));
+  auto inspect = run_command(with_stderr_to(
+      server.dir().sub("tools.log"),
+      {ORDERLY_BINARY, "inspect", "user-" + ada.id, "--data-dir", server.data_dir()}));
   CHECK(inspect.exit_code == 0);
   CHECK(inspect.output.find("ada@example.com") != std::string::npos);
   for (auto& f : leaks("orderly inspect", inspect.output, secrets))
     found.push_back(std::move(f));
-  for (auto& f : leaks("the tools' stderr", read_text_file(server.dir.sub("tools.log")), secrets))
+  for (auto& f : leaks("the tools' stderr", read_text_file(server.dir().sub("tools.log")), secrets))
     found.push_back(std::move(f));
 
   // The emails rendered into the outbox.
   int emails = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(server.data + "/outbox")) {
+  for (const auto& entry : std::filesystem::directory_iterator(server.data_dir() + "/outbox")) {
     ++emails;
     for (auto& f : leaks(entry.path().filename().string(), read_text_file(entry.path()), secrets))
       found.push_back(std::move(f));

@@ -31,10 +31,10 @@ struct Trickler {
 
 TEST_CASE(
     "slow loris: headers, a body and a kept-alive request trickled byte by byte are cut off") {
-  ServerUnderTest server;
+  OrderlyServer server;
   std::vector<Trickler> slow;
   auto open = [&](std::string name, const std::string& opening, std::string drip) {
-    Trickler t{std::move(name), std::make_unique<RawConnection>(server.port), std::move(drip), 0,
+    Trickler t{std::move(name), std::make_unique<RawConnection>(server.port()), std::move(drip), 0,
                std::nullopt};
     REQUIRE(t.conn->is_open());
     REQUIRE(t.conn->send(opening));
@@ -56,7 +56,7 @@ TEST_CASE(
 
   // And one that stays idle after its first answer: idling between
   // requests is allowed for longer than the request timeout.
-  RawConnection idle(server.port);
+  RawConnection idle(server.port());
   REQUIRE(idle.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
   REQUIRE(idle.read_response(std::chrono::seconds(30)));
   const auto idle_since = Clock::now();
@@ -98,11 +98,11 @@ TEST_CASE(
 
 TEST_CASE(
     "slow loris: 300 trickling connections do not keep another client out, and all are cut off") {
-  ServerUnderTest server;
+  OrderlyServer server;
   constexpr int kSlow = 300;
   std::vector<std::unique_ptr<RawConnection>> crowd;
   for (int i = 0; i < kSlow; ++i) {
-    crowd.push_back(std::make_unique<RawConnection>(server.port));
+    crowd.push_back(std::make_unique<RawConnection>(server.port()));
     REQUIRE(crowd.back()->is_open());
     REQUIRE(crowd.back()->send("GET /api/products HTTP/1.1\r\nHost: x\r\nX-Slow: "));
   }

@@ -14,7 +14,7 @@
 using namespace orderly::testing;
 
 TEST_CASE("totals: orders at the price cap never turn total_spent or revenue negative") {
-  ServerUnderTest server({"--no-demo", "--rate-limit-ip", "0", "--rate-limit-user", "0"});
+  OrderlyServer server({"--no-demo", "--rate-limit-ip", "0", "--rate-limit-user", "0"});
   HttpClient c = server.client();
   const Session admin = server.admin();
   const Session rich = server.register_user("rich");

@@ -19,7 +19,7 @@ json::value expect_json(const HttpResult& r, int status, const std::string& what
 
 }  // namespace
 
-Victim make_victim(const ServerUnderTest& server) {
+Victim make_victim(const OrderlyServer& server) {
   HttpClient c = server.client();
   Victim a;
   a.ids.email = "alice@example.com";
@@ -27,7 +27,7 @@ Victim make_victim(const ServerUnderTest& server) {
   auto reg =
       c.send("POST", "/api/auth/register", "",
              R"({"username":"alice","email":"alice@example.com","password":"alice-password-1"})");
-  a.session = ServerUnderTest::session_of(reg);
+  a.session = session_of(reg);
   a.ids.user = a.session.id;
   a.ids.refresh_token = a.session.refresh_token;
   a.ids.spare_refresh_token = server.login(a.ids.email, a.ids.password).refresh_token;
@@ -80,7 +80,7 @@ Victim make_victim(const ServerUnderTest& server) {
   return a;
 }
 
-std::string victim_view(const ServerUnderTest& server, const Victim& a) {
+std::string victim_view(const OrderlyServer& server, const Victim& a) {
   HttpClient c = server.client();
   const std::string position =
       std::to_string(num(c.request("GET", "/health").json(), "log_position"));

@@ -5,8 +5,9 @@
 
 #include <string>
 
-#include "tests/api/server.h"
 #include "tests/security/route_table.h"
+#include "tests/support/json_fields.h"
+#include "tests/support/orderly_server.h"
 
 namespace orderly::testing {
 
@@ -18,11 +19,11 @@ struct Victim {
 };
 
 // Registers "alice" and builds her data; throws when the engine refuses a step.
-Victim make_victim(const ServerUnderTest& server);
+Victim make_victim(const OrderlyServer& server);
 
 // Everything A can see of her data, as of the log's current end: her
 // orders, payments, cart, stats, notifications and profile, and the
 // catalog fields of her cart's product that only an admin may change.
-std::string victim_view(const ServerUnderTest& server, const Victim& a);
+std::string victim_view(const OrderlyServer& server, const Victim& a);
 
 }  // namespace orderly::testing

@@ -117,6 +117,12 @@ KilledRun run_then_kill(const std::vector<std::string>& argv, std::chrono::milli
   return out;
 }
 
+std::vector<std::string> with_stderr_to(const std::string& log, std::vector<std::string> argv) {
+  std::vector<std::string> out = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>>'" + log + "'"};
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
 RunResult run_command(const std::vector<std::string>& argv) {
   ChildProcess p(argv);
   std::string out;

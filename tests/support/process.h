@@ -54,6 +54,10 @@ struct RunResult {
 };
 RunResult run_command(const std::vector<std::string>& argv);
 
+// `argv` run through `sh -c 'exec ...'` with its stderr appended to `log`
+// (a path without single quotes): the PID stays the program's own.
+std::vector<std::string> with_stderr_to(const std::string& log, std::vector<std::string> argv);
+
 // A process's resident memory (VmRSS) in KiB; 0 when it is gone.
 long rss_kib(pid_t pid);
 

@@ -21,6 +21,19 @@
 
 namespace orderly::testing {
 
+// Every message delivered to the Maildir `maildir` so far (its new/), as text.
+inline std::vector<std::string> maildir_messages(const std::string& maildir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(maildir + "/new", ec)) {
+    std::ifstream in(f.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    out.push_back(ss.str());
+  }
+  return out;
+}
+
 // `nats-server -js` on a free loopback port with its own store, which can be
 // killed and restarted on the same port and store, or frozen and thawed.
 class NatsServer {
@@ -74,17 +87,7 @@ class SmtpSink {
   }
   std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
   // Every message delivered so far, as text.
-  std::vector<std::string> messages() const {
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (const auto& f : std::filesystem::directory_iterator(maildir_ + "/new", ec)) {
-      std::ifstream in(f.path());
-      std::stringstream ss;
-      ss << in.rdbuf();
-      out.push_back(ss.str());
-    }
-    return out;
-  }
+  std::vector<std::string> messages() const { return maildir_messages(maildir_); }
 
  private:
   uint16_t port_ = free_port();

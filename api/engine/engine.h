@@ -1,0 +1,77 @@
+// The engine's parts opened and started in order, stopped in reverse: the
+// event store, the writer's snapshots, the single writer (command
+// processor) and, when asked, the read models. `orderly serve`, the
+// operator commands (`orderly admin create-user`, `orderly import-catalog`)
+// and `orderly-bench` all start the engine through this one sequence.
+//
+// Thread safety: open/stop/close from one thread; the parts are as safe as
+// their own types say.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+
+#include "commands/processor.h"
+#include "core/status.h"
+#include "eventstore/snapshot_store.h"
+#include "eventstore/store.h"
+#include "projections/runner.h"
+
+namespace orderly::api {
+
+struct EngineOptions {
+  std::string data_dir;
+  eventstore::StoreOptions store;
+  // The writer's own options; `snapshots` is filled in by open().
+  commands::ProcessorOptions processor;
+  // False: the store and the writer only (an operator command's engine).
+  bool read_models = true;
+  projections::RunnerOptions runner;
+};
+
+// When each part was ready, in seconds from the start of open().
+struct EngineTimings {
+  double stores_opened_s = 0, writer_ready_s = 0, read_models_ready_s = 0;
+};
+
+class Engine {
+ public:
+  // Opens the store, the read models' store and the writer's snapshots, then
+  // starts the read models loading while the writer rebuilds its state (a
+  // restart takes the longer of the two, not their sum). With `log`, says
+  // what it opened and how long each part took, and why it failed; errors
+  // are returned as the failing part gave them.
+  static Result<std::unique_ptr<Engine>> open(EngineOptions options,
+                                              std::shared_ptr<spdlog::logger> log = nullptr);
+  ~Engine();
+
+  eventstore::EventStore& store() { return *store_; }
+  commands::CommandProcessor& processor() { return *processor_; }
+  // REQUIRES: opened with read_models.
+  projections::ProjectionRunner& read_models() { return *runner_; }
+  const EngineTimings& timings() const { return timings_; }
+
+  // Stops the writer (every queued command answered, every batch durable,
+  // its snapshot saved), then the read models (saved where they stopped).
+  // A snapshot that could not be saved is a warning (the next start folds
+  // more), logged.
+  void stop();
+  // Closes the store. REQUIRES: stop() ran.
+  Status close();
+
+ private:
+  Engine() = default;
+
+  EngineOptions options_;
+  std::shared_ptr<spdlog::logger> log_;
+  EngineTimings timings_;
+  std::unique_ptr<eventstore::EventStore> store_;
+  std::unique_ptr<eventstore::SnapshotStore> snapshots_;  // the writer's
+  std::unique_ptr<eventstore::SnapshotStore> rows_;       // the read models'
+  std::unique_ptr<projections::ProjectionRunner> runner_;
+  std::unique_ptr<commands::CommandProcessor> processor_;  // declared last: stops first
+};
+
+}  // namespace orderly::api

@@ -1,0 +1,413 @@
+#include "api/notify/push/ws_hub.h"
+
+#include <nats/nats.h>
+
+#include <vector>
+
+#include "api/nats/stream_follower.h"
+#include "core/json_writer.h"
+#include "core/schemas/order_events_generated.h"
+#include "core/schemas/payment_events_generated.h"
+#include "core/schemas/user_events_generated.h"
+#include "core/text.h"
+
+namespace orderly::api {
+
+WsHub::WsHub(const eventstore::EventStore& log,
+             std::function<std::optional<Uuid>(const Uuid&)> owner, std::string nats_url,
+             std::string subject_prefix)
+    : log_(&log),
+      owner_of_order_(std::move(owner)),
+      nats_url_(std::move(nats_url)),
+      subject_prefix_(std::move(subject_prefix)) {
+  position_.store(log_->last_position());  // live from now on: history is in the API
+  deadline_thread_ = std::thread([this] { run_deadlines(); });
+  if (!nats_url_.empty()) {
+    auto follower = make_follower();
+    if (follower->try_start()) {
+      follower_ = std::move(follower);
+      return;
+    }
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+WsHub::WsHub(std::function<std::optional<Uuid>(const Uuid&)> owner, std::string nats_url,
+             std::string subject_prefix)
+    : log_(nullptr),
+      owner_of_order_(std::move(owner)),
+      nats_url_(std::move(nats_url)),
+      subject_prefix_(std::move(subject_prefix)) {
+  deadline_thread_ = std::thread([this] { run_deadlines(); });
+  follower_ = make_follower();
+  follower_->start();  // retries in the background until NATS answers
+}
+
+WsHub::~WsHub() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_.store(true);
+  }
+  deadline_cv_.notify_all();
+  if (deadline_thread_.joinable())
+    deadline_thread_.join();
+  if (thread_.joinable())
+    thread_.join();
+  if (follower_)
+    follower_->stop();  // no callback runs after this
+}
+
+std::unique_ptr<StreamFollower> WsHub::make_follower() {
+  FollowOptions o;
+  o.url = nats_url_;
+  o.subject = subject_prefix_ + ".>";
+  o.from_first = false;  // live from now on: history is in the API
+  o.on_message = [this](const natsMsg* msg, uint64_t) {
+    // The payload is the envelope.
+    std::vector<uint64_t> storage;
+    auto view = decode_event_copy({reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg)),
+                                   static_cast<size_t>(natsMsg_GetDataLength(msg))},
+                                  storage);
+    // Positions only grow: one not past the last pushed is a repeat (a
+    // stream that NATS made anew, followed again from an earlier point).
+    if (view.is_ok() && !stopping_.load() && view->position() > position_.load())
+      dispatch(*view);
+  };
+  return std::make_unique<StreamFollower>(std::move(o));
+}
+
+void WsHub::dispatch(const EventView& ev) {
+  std::lock_guard order(dispatch_mu_);
+  end_sessions(ev);
+  Message m = message_for(ev);
+  const TimestampUs pushed_at = now_us();
+  std::lock_guard lock(mu_);
+  for (auto& [id, s] : subscribers_) {
+    const bool theirs = !m.owner.is_nil() && s.session.user == m.owner;
+    if (!s.session.all && !theirs)
+      continue;
+    if (!theirs || !recorder_) {  // an admin's view of others' events: not recorded
+      s.sink->send(m.json);
+      continue;
+    }
+    s.sink->send(m.json, [recorder = recorder_, user = m.owner, type = m.type,
+                          position = ev.position(), pushed_at](WsDelivery d, std::string_view why) {
+      commands::WebSocketPushOutcome o;
+      o.user_id = user;
+      o.type = type;
+      o.source_position = position;
+      o.pushed_at = pushed_at;
+      o.dropped = d == WsDelivery::kDropped;
+      if (o.dropped)
+        o.reason = why;
+      recorder->record(std::move(o));
+    });
+  }
+  position_.store(ev.position());
+}
+
+void WsHub::record_pushes(std::shared_ptr<commands::WebSocketPushRecorder> recorder) {
+  std::lock_guard lock(mu_);
+  recorder_ = std::move(recorder);
+}
+
+WsSession ws_session_of(const Uuid& user, bool all, const AccessClaims& claims) {
+  WsSession session;
+  session.user = user;
+  session.all = all;
+  session.family = Uuid::parse(claims.sid).value_or(Uuid{});
+  session.expires_at = claims.exp * 1'000'000;
+  return session;
+}
+
+std::function<void()> WsHub::subscribe(const WsSession& session, std::shared_ptr<WsSink> sink) {
+  std::unique_lock lock(mu_);
+  // Checked again here, under the lock that end_sessions and close_all
+  // take: a session that ended, or a hub that closed, between the caller's
+  // checks and now gets no connection that would outlive it.
+  if (closed_) {
+    lock.unlock();
+    sink->close(1001, "the server is shutting down");
+    return [] {};
+  }
+  if (!session.family.is_nil() && ended_.contains(session.family)) {
+    lock.unlock();
+    sink->close(1008, "the session has ended");
+    return [] {};
+  }
+  size_t same_user = 0;
+  for (const auto& [id, s] : subscribers_)
+    same_user += s.session.user == session.user;
+  if (same_user >= kMaxClientsPerUser) {
+    lock.unlock();
+    sink->close(1013, "too many connections for this user");
+    return [] {};
+  }
+  const uint64_t id = next_id_++;
+  subscribers_[id] = {session, std::move(sink)};
+  if (session.expires_at > 0) {
+    deadlines_.emplace(session.expires_at, id);
+    lock.unlock();
+    deadline_cv_.notify_all();
+  }
+  return [this, id] {
+    std::lock_guard lock(mu_);
+    auto it = subscribers_.find(id);
+    if (it == subscribers_.end())
+      return;  // closed by the hub already
+    erase_deadline(it->second.session.expires_at, id);
+    subscribers_.erase(it);
+  };
+}
+
+void WsHub::erase_deadline(TimestampUs at, uint64_t id) {
+  auto [b, e] = deadlines_.equal_range(at);
+  for (auto it = b; it != e; ++it) {
+    if (it->second == id) {
+      deadlines_.erase(it);
+      return;
+    }
+  }
+}
+
+void WsHub::close_where(const std::function<bool(const Subscriber&)>& ends, const char* why) {
+  std::vector<std::shared_ptr<WsSink>> gone;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = subscribers_.begin(); it != subscribers_.end();) {
+      if (ends(it->second)) {
+        erase_deadline(it->second.session.expires_at, it->first);
+        gone.push_back(std::move(it->second.sink));
+        it = subscribers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& sink : gone)
+    sink->close(1008, why);  // policy violation: the credentials are no longer good
+}
+
+void WsHub::end_sessions(const EventView& ev) {
+  Uuid family;
+  const char* why = "";
+  switch (ev.type()) {
+    case EventType::kRefreshTokenRevoked:
+      family = fb_uuid(ev.as<events::RefreshTokenRevoked>()->family_id());
+      why = "the session was logged out";
+      break;
+    case EventType::kRefreshTokenFamilyRevoked:
+      family = fb_uuid(ev.as<events::RefreshTokenFamilyRevoked>()->family_id());
+      why = "the session was revoked";
+      break;
+    case EventType::kUserRoleChanged: {
+      const auto* e = ev.as<events::UserRoleChanged>();
+      if (fb_string(e->role()) == "admin")
+        return;
+      const Uuid user = fb_uuid(e->user_id());
+      close_where([&](const Subscriber& s) { return s.session.all && s.session.user == user; },
+                  "scope=all is for admins");
+      return;
+    }
+    default:
+      return;
+  }
+  if (family.is_nil())
+    return;  // an event from before issue 19 names no family
+  {
+    std::lock_guard lock(mu_);
+    const TimestampUs now = now_us();
+    const TimestampUs keep =
+        std::chrono::duration_cast<std::chrono::microseconds>(remember_ended_).count();
+    while (!ended_order_.empty() &&
+           (ended_order_.front().first + keep < now || ended_order_.size() >= kMaxEndedSessions)) {
+      ended_.erase(ended_order_.front().second);
+      ended_order_.pop_front();
+    }
+    if (ended_.insert(family).second)
+      ended_order_.emplace_back(now, family);
+  }
+  close_where([&](const Subscriber& s) { return s.session.family == family; }, why);
+}
+
+bool WsHub::session_ended(const Uuid& family) const {
+  std::lock_guard lock(mu_);
+  return !family.is_nil() && ended_.contains(family);
+}
+
+void WsHub::remember_ended_sessions_for(std::chrono::seconds remember) {
+  std::lock_guard lock(mu_);
+  remember_ended_ = remember;
+}
+
+void WsHub::run_deadlines() {
+  std::unique_lock lock(mu_);
+  while (!stopping_.load()) {
+    if (deadlines_.empty()) {
+      deadline_cv_.wait(lock);
+      continue;
+    }
+    const TimestampUs next = deadlines_.begin()->first;
+    const TimestampUs now = now_us();
+    if (next > now) {
+      deadline_cv_.wait_for(lock, std::chrono::microseconds(next - now));
+      continue;
+    }
+    std::vector<std::shared_ptr<WsSink>> gone;
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+      auto it = subscribers_.find(deadlines_.begin()->second);
+      if (it != subscribers_.end()) {
+        gone.push_back(std::move(it->second.sink));
+        subscribers_.erase(it);
+      }
+      deadlines_.erase(deadlines_.begin());
+    }
+    lock.unlock();
+    for (auto& sink : gone)
+      sink->close(1008, "the access token expired");
+    lock.lock();
+  }
+}
+
+size_t WsHub::clients_of(const Uuid& user) const {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& [id, s] : subscribers_)
+    n += s.session.user == user;
+  return n;
+}
+
+void WsHub::close_all() {
+  std::unordered_map<uint64_t, Subscriber> gone;
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    gone.swap(subscribers_);
+    deadlines_.clear();
+  }
+  for (auto& [id, s] : gone)
+    s.sink->close(1001, "the server is shutting down");
+}
+
+size_t WsHub::clients() const {
+  std::lock_guard lock(mu_);
+  return subscribers_.size();
+}
+
+WsHub::Message WsHub::message_for(const EventView& ev) {
+  Message m;
+  JsonWriter w;
+  w.begin_object();
+  auto order_owner = [&](const Uuid& order) {
+    if (auto it = order_owner_.find(order); it != order_owner_.end())
+      return it->second;
+    const Uuid owner = owner_of_order_(order).value_or(Uuid{});
+    if (!owner.is_nil())
+      order_owner_[order] = owner;
+    return owner;
+  };
+  auto status_change = [&](const flatbuffers::String* order, const char* status) {
+    const Uuid id = fb_uuid(order);
+    m.owner = order_owner(id);
+    m.type = "order.status_changed";
+    w.field("type", m.type).field("order_id", id).field("status", status);
+  };
+  switch (ev.type()) {
+    case EventType::kOrderPlaced: {
+      const auto* e = ev.as<events::OrderPlaced>();
+      const Uuid id = fb_uuid(e->order_id());
+      m.owner = fb_uuid(e->user_id());
+      order_owner_[id] = m.owner;
+      m.type = "order.created";
+      w.field("type", m.type)
+          .field("order_id", id)
+          .field("status", "pending")
+          .field("total_cents", e->total_cents());
+      break;
+    }
+    case EventType::kOrderConfirmed:
+      status_change(ev.as<events::OrderConfirmed>()->order_id(), "confirmed");
+      break;
+    case EventType::kOrderShipped:
+      status_change(ev.as<events::OrderShipped>()->order_id(), "shipped");
+      break;
+    case EventType::kOrderDelivered:
+      status_change(ev.as<events::OrderDelivered>()->order_id(), "delivered");
+      break;
+    case EventType::kOrderCancelled: {
+      const auto* e = ev.as<events::OrderCancelled>();
+      status_change(e->order_id(), "cancelled");
+      w.field("reason", fb_string(e->reason()));
+      break;
+    }
+    case EventType::kPaymentCreated: {
+      const auto* e = ev.as<events::PaymentCreated>();
+      m.owner = fb_uuid(e->user_id());
+      payment_owner_[fb_uuid(e->payment_id())] = m.owner;
+      m.type = "payment.created";
+      w.field("type", m.type)
+          .field("payment_id", fb_uuid(e->payment_id()))
+          .field("order_id", fb_uuid(e->order_id()))
+          .field("status", "requires_confirmation");
+      break;
+    }
+    case EventType::kPaymentSucceeded:
+    case EventType::kPaymentFailed:
+    case EventType::kPaymentRefunded: {
+      const flatbuffers::String *payment = nullptr, *order = nullptr;
+      const char* status = "";
+      if (ev.type() == EventType::kPaymentSucceeded) {
+        payment = ev.as<events::PaymentSucceeded>()->payment_id();
+        order = ev.as<events::PaymentSucceeded>()->order_id();
+        status = "succeeded";
+      } else if (ev.type() == EventType::kPaymentFailed) {
+        payment = ev.as<events::PaymentFailed>()->payment_id();
+        order = ev.as<events::PaymentFailed>()->order_id();
+        status = "failed";
+      } else {
+        payment = ev.as<events::PaymentRefunded>()->payment_id();
+        order = ev.as<events::PaymentRefunded>()->order_id();
+        status = "refunded";
+      }
+      const Uuid pid = fb_uuid(payment), oid = fb_uuid(order);
+      auto it = payment_owner_.find(pid);
+      m.owner = it != payment_owner_.end() ? it->second : order_owner(oid);
+      m.type = std::string("payment.") + status;
+      w.field("type", m.type)
+          .field("payment_id", pid)
+          .field("order_id", oid)
+          .field("status", status);
+      break;
+    }
+    default:
+      m.type = ev.type_name();
+      w.field("type", m.type).field("stream", ev.stream());
+      break;
+  }
+  w.field("position", ev.position()).field("time", format_rfc3339(ev.time_us())).end_object();
+  m.json = w.take();
+  return m;
+}
+
+void WsHub::run() {
+  while (!stopping_.load()) {
+    const uint64_t next = position_.load() + 1;
+    if (log_->last_position() < next) {
+      log_->wait_for_position(next, std::chrono::milliseconds(200));
+      continue;
+    }
+    eventstore::LogQuery q;
+    q.from_position = next;
+    q.limit = 1024;
+    (void)log_->scan(q, [&](const EventView& ev) {
+      dispatch(ev);
+      return true;
+    });
+  }
+}
+
+bool WsHub::from_nats() const {
+  return follower_ && follower_->subscribed();
+}
+
+}  // namespace orderly::api

@@ -1,0 +1,25 @@
+// Which domain events cause an email (order placed, confirmed, shipped,
+// delivered, cancelled; payment succeeded, refund issued) and the
+// notification id each one gets, derived from the event's log position, so
+// a redelivered event asks for the same notification and the writer refuses
+// it as already_exists: asking twice never mails twice.
+#pragma once
+
+#include <cstdint>
+
+#include "core/envelope.h"
+#include "core/uuid.h"
+
+namespace orderly::api {
+
+struct EmailTrigger {
+  const char* template_name = nullptr;  // null: the event mails nobody
+  Uuid order_id;
+  Uuid user_id;  // nil: the order's owner
+};
+EmailTrigger email_trigger(const EventView& event);
+
+// The id of the email the event at `position` causes.
+Uuid email_notification_id(uint64_t position);
+
+}  // namespace orderly::api

@@ -1,0 +1,43 @@
+// What the engine does for either email notifier: the one inside `orderly
+// serve` (api/notify/email/email_notifier.h) calls these directly, `orderly
+// notify email` through the admin API (api/rest/routes/notifications.cpp).
+// No SMTP, no NATS: the route files link this and never libcurl.
+#pragma once
+
+#include "api/notify/requests/email_facts.h"
+#include "api/notify/requests/email_limits.h"
+#include "commands/processor.h"
+#include "core/envelope.h"
+#include "core/status.h"
+#include "eventstore/store.h"
+#include "projections/runner.h"
+
+namespace orderly::api {
+
+// Who the notifiers' records are from: the engine (no actor).
+commands::CommandMeta engine_meta();
+
+// Records the email request for a domain event, with its recipient from the
+// read models (waiting up to 10 s for them to reach the event). `id` is nil
+// when the event mails nobody; `created` is false for a request recorded
+// before. With `limiter`, an email past the recipient's limits
+// (email_limits.h) is requested and at once recorded failed, "suppressed:
+// ...", never to be sent (`suppressed`). Errors: the pipeline could not
+// take it now (overloaded, stopping).
+struct EmailRequestOutcome {
+  Uuid id;
+  bool created = false;
+  bool suppressed = false;
+};
+Result<EmailRequestOutcome> request_email(const EventView& event,
+                                          const projections::ProjectionRunner& models,
+                                          commands::CommandProcessor& processor,
+                                          EmailRateLimiter* limiter = nullptr);
+
+// What the email caused by the event at `source_position` says: the
+// event's own facts, the order's lines and totals, the owner's name.
+Result<EmailFacts> email_facts(const eventstore::EventStore& log,
+                               const projections::ProjectionRunner& models,
+                               uint64_t source_position);
+
+}  // namespace orderly::api

@@ -1,0 +1,41 @@
+// Bodies of the cart, order and payment routes to commands
+// (api/rest/routes/orders.cpp): pure functions of the JSON object, shared by
+// the handlers, the unit tests and the fuzz target. Errors: invalid_argument
+// naming every wrong field (api/rest/requests/parsed.h).
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+
+#include "commands/command.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "core/uuid.h"
+
+namespace orderly::api {
+
+// POST /api/cart/items
+Result<commands::AddToCart> cart_line_from(const boost::json::object& body);
+// PUT /api/cart/items/{product_id}
+Result<commands::SetCartQuantity> cart_quantity_from(const boost::json::object& body,
+                                                     const Uuid& product);
+// POST /api/cart/checkout with a body: the shipping address ("" when none).
+Result<std::string> checkout_address_from(const boost::json::object& body);
+// POST /api/orders as order `id`, holding its stock for `reservation_ttl_us`:
+// at most 100 lines, each {product_id, quantity} (errors name items[i].field).
+Result<commands::PlaceOrder> place_order_from(const boost::json::object& body, const Uuid& id,
+                                              TimestampUs reservation_ttl_us);
+// PUT /api/orders/{id}/status
+Result<commands::ChangeOrderStatus> order_status_from(const boost::json::object& body,
+                                                      const Uuid& order);
+// POST /api/payments as payment `id`
+Result<commands::CreatePayment> payment_from(const boost::json::object& body, const Uuid& id);
+// POST /api/payments/{id}/confirm
+Result<commands::ConfirmPayment> payment_confirmation_from(const boost::json::object& body,
+                                                           const Uuid& payment);
+// POST /api/payments/{id}/refund with a body: the amount (none: the rest).
+Result<std::optional<int64_t>> refund_amount_from(const boost::json::object& body);
+
+}  // namespace orderly::api

@@ -1,0 +1,46 @@
+// What `orderly serve` sets for the HTTP API: token lifetimes, waits,
+// rate and body limits, CORS, and the parts the routes reach (the fan-out's
+// metrics, NATS for the WebSocket feed, the email limits).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+
+namespace orderly::api {
+
+class EmailRateLimiter;
+
+struct ApiOptions {
+  int64_t access_ttl_s = 15 * 60;
+  int64_t refresh_ttl_s = 7 * 24 * 3600;
+  TimestampUs reservation_ttl_us = 15 * 60 * 1'000'000LL;
+  std::chrono::milliseconds min_position_wait{2000};
+  uint64_t ready_max_lag = 10'000;  // positions a projection may trail for /ready
+  double rate_limit_ip = 1000;      // requests per second, 0 = off
+  double rate_limit_user = 100;
+  // Request bodies: at most json_body_limit bytes on the routes of anyone
+  // and of customers, body_limit on admin routes (see body_limit_of).
+  size_t body_limit = 1 << 20;
+  size_t json_body_limit = 64 << 10;
+  std::string version = "0.1.0";
+  std::string currency = "USD";  // the shop's one currency (carts show it)
+  // Origins allowed to call the API from a browser page ("*": any); empty:
+  // no CORS headers (same-origin pages only).
+  std::vector<std::string> cors_origins;
+  // More Prometheus text for /metrics (e.g. the fan-out's), appended as is.
+  std::function<std::string()> extra_metrics;
+  // The /ws/notifications feed reads the JetStream stream when set (else the log).
+  std::string nats_url;
+  // Per-recipient email limits for the requests `orderly notify email`
+  // makes through the notifier routes (null: none; api/notify/requests/email_limits.h).
+  std::shared_ptr<EmailRateLimiter> email_limiter;
+};
+
+}  // namespace orderly::api

@@ -1,0 +1,168 @@
+// What the route handlers share: the engine's parts, the options, and the
+// helpers that turn a command into an answer (api/ internal).
+#pragma once
+
+#include <spdlog/logger.h>
+#include <boost/json.hpp>
+
+#include "commands/analytics_recorder.h"
+#include "commands/processor.h"
+#include "eventstore/store.h"
+#include "projections/orders.h"
+#include "projections/runner.h"
+
+#include "api/auth/password_gate.h"
+#include "api/notify/push/ws_hub.h"
+#include "api/rest/first_answers.h"
+#include "api/rest/metrics.h"
+#include "api/rest/position_waiter.h"
+#include "api/rest/problem.h"
+#include "api/rest/rate_limiter.h"
+#include "api/rest/router.h"
+#include "api/rest/routes/api_options.h"
+#include "api/rest/worker_pool.h"
+
+namespace orderly::projections {
+struct CatalogProduct;
+struct OrderRow;
+struct UserRow;
+struct PaymentRow;
+struct NotificationRow;
+}  // namespace orderly::projections
+
+namespace orderly::api {
+
+namespace json = boost::json;
+
+struct Context {
+  eventstore::EventStore& store;
+  commands::CommandProcessor& processor;
+  projections::ProjectionRunner& runner;
+  commands::AnalyticsRecorder& analytics;
+  std::string jwt_secret;
+  ApiOptions options;
+  std::shared_ptr<spdlog::logger> log;
+  TimestampUs started_at = now_us();
+  Router router;
+  Metrics metrics;
+  RateLimiter ip_limiter, user_limiter;
+  PositionWaiter waiter;
+  FirstAnswers first_answers;  // what a keyed command answered first, for its retries
+  WsHub hub;
+  // What became of each push to the user an event concerns (api/notify/push/ws_hub.h),
+  // recorded as one event a second.
+  std::shared_ptr<commands::WebSocketPushRecorder> pushes;
+  // Who may make the password workers run argon2id, decided before they do;
+  // declared before them: their queued jobs hold its slots.
+  PasswordGate password_gate;
+  WorkerPool password_workers{2, 256};   // argon2id off the I/O threads
+  WorkerPool notifier_workers{2, 1024};  // routes/notifications.cpp: they wait for the pipeline
+
+  Context(eventstore::EventStore& s, commands::CommandProcessor& p,
+          projections::ProjectionRunner& r, commands::AnalyticsRecorder& a, std::string secret,
+          ApiOptions o, std::shared_ptr<spdlog::logger> l)
+      : store(s),
+        processor(p),
+        runner(r),
+        analytics(a),
+        jwt_secret(std::move(secret)),
+        options(std::move(o)),
+        log(std::move(l)),
+        ip_limiter(options.rate_limit_ip),
+        user_limiter(options.rate_limit_user),
+        waiter(r),
+        hub(
+            s,
+            [this](const Uuid& order) -> std::optional<Uuid> {
+              auto o = model<projections::OrdersReadModel>("orders")->get(order.to_string());
+              return o ? Uuid::parse(o->user_id) : std::nullopt;
+            },
+            options.nats_url),
+        pushes(std::make_shared<commands::WebSocketPushRecorder>(
+            commands::WebSocketPushRecorder::through(p))) {
+    hub.record_pushes(pushes);
+    hub.remember_ended_sessions_for(std::chrono::seconds(options.access_ttl_s));
+  }
+
+  // The read model queries should use now (swapped by online rebuilds).
+  template <typename T>
+  std::shared_ptr<const T> model(std::string_view name) const {
+    return runner.current_as<T>(name);
+  }
+
+  // Submits `command`; on success waits (bounded) until read model
+  // `read_model` has applied its events, then calls `then` on the waiter's
+  // thread with the reply (X-Log-Position is added to the answer). Errors
+  // are answered as problem+json. An empty `read_model`: no wait, for
+  // answers built from the command alone.
+  void run(const CallPtr& call, commands::Command command, commands::CommandMeta meta,
+           std::string read_model,
+           std::function<void(const CallPtr&, const commands::CommandReply&)> then);
+
+  // Accounts are read from the users model, which right after a start (or a
+  // bulk import) may still fold the log behind its snapshot: an account
+  // missing from it then is not "unknown" but "not loaded yet".
+  // True while the users model has not applied the log's last position.
+  bool accounts_loading() const;
+  // Runs `then` once the users model holds every account the log held now
+  // (at once in the steady state); answers 503 projection_lagging when it
+  // does not within the read-your-writes wait.
+  void when_accounts_loaded(const CallPtr& call, std::function<void()> then);
+};
+
+
+// JSON shapes of the contract.
+json::object product_json(const projections::CatalogProduct& p);
+json::object order_json(const projections::OrderRow& o);
+json::object user_json(const projections::UserRow& u);
+json::object payment_json(const projections::PaymentRow& p);
+template <typename Page, typename F>
+json::object page_json(const Page& page, F&& item) {
+  json::array items;
+  for (const auto& i : page.items)
+    items.push_back(item(i));
+  return {{"items", std::move(items)},
+          {"page", page.page},
+          {"per_page", page.per_page},
+          {"total", page.total}};
+}
+
+// Each file adds its routes.
+void add_auth_routes(Context& ctx);
+void add_catalog_routes(Context& ctx);
+void add_order_routes(Context& ctx);     // cart, orders, payments
+void add_admin_routes(Context& ctx);     // stats, notifications, events, projections, health
+void add_notifier_routes(Context& ctx);  // what `orderly notify email` writes and reads through
+void add_web_routes(Context& ctx);       // the shop's web pages at / (api/web/)
+
+// The answer to a command that made or changed a row: the row under `key`
+// (e.g. {"order": {...}}), or 202 with the id when the read model has not
+// applied the command in time. Both carry X-Log-Position, and a creation
+// (`status` 201) names the new resource, at `path`, in Location.
+template <typename Row, typename ToJson>
+Response row_response(const std::optional<Row>& row, std::string_view key, ToJson&& to_json,
+                      const std::string& id, int status, uint64_t position, std::string_view path) {
+  Response r = row ? json_response(status, json::object{{key, to_json(*row)}})
+                   : json_response(202, json::object{{"id", id}, {"position", position}});
+  r.header("X-Log-Position", std::to_string(position));
+  if (status == 201)
+    r.header("Location", std::string(path));
+  return r;
+}
+
+// Helpers for handlers.
+// Who reads a notification: its customer gets a plain reason for a failed
+// delivery (last_error_code and a sentence), staff the transport's detail.
+enum class Audience { kCustomer, kStaff };
+json::object notification_json(const projections::NotificationRow& n, Audience audience);
+Audience audience_of(const Call& call);  // staff: an admin
+Response with_position(Response r, uint64_t position);
+std::optional<Uuid> parse_id(const CallPtr& call, std::string_view param);  // answers 404 if bad
+std::string new_id_text();
+// The id a creating command made: from its reply's stream ("order-<id>"),
+// which for a retried command (same Idempotency-Key) is the first one's.
+std::string created_id(const commands::CommandReply& reply, std::string_view prefix,
+                       const std::string& fallback);
+Uuid new_id_value();
+
+}  // namespace orderly::api

@@ -1,0 +1,358 @@
+// The cart, orders and payments.
+#include "projections/orders.h"
+#include "api/rest/problem.h"
+#include "api/rest/requests/orders.h"
+#include "api/rest/routes/context.h"
+#include "api/rest/routes/folded_row.h"
+#include "projections/carts.h"
+#include "projections/catalog.h"
+#include "projections/payments.h"
+
+namespace orderly::api {
+
+namespace {
+
+using namespace commands;
+
+Response no_content(uint64_t position) {
+  Response r;
+  r.status = 204;
+  return with_position(std::move(r), position);
+}
+
+// The cart: each line at the price it was added at, with the catalog's
+// current name and price beside it (a line whose price changed since is
+// flagged; checkout refuses it once with price_changed and takes the new one).
+json::object cart_json(Context& ctx, const std::string& user) {
+  auto catalog = ctx.model<projections::CatalogReadModel>("catalog");
+  json::array items;
+  int64_t total = 0;
+  for (const auto& line : ctx.model<projections::CartsReadModel>("carts")->cart(user)) {
+    auto p = catalog->get(line.product_id);
+    const int64_t current = p ? p->price_cents : 0;
+    const int64_t price = line.unit_price_cents >= 0 ? line.unit_price_cents : current;
+    items.push_back(json::object{{"product_id", line.product_id},
+                                 {"name", p ? p->name : ""},
+                                 {"unit_price_cents", price},
+                                 {"current_unit_price_cents", current},
+                                 {"price_changed", p && price != current},
+                                 {"quantity", line.quantity},
+                                 {"line_total_cents", price * line.quantity}});
+    total += price * line.quantity;
+  }
+  return {{"items", std::move(items)}, {"total_cents", total}, {"currency", ctx.options.currency}};
+}
+
+void answer_cart(Context& ctx, const CallPtr& call, uint64_t position) {
+  Response r = json_response(200, cart_json(ctx, call->who->user_id_text));
+  call->answer(position ? with_position(std::move(r), position) : std::move(r));
+}
+
+// An order the caller may see: their own, or any for an admin.
+std::optional<projections::OrderRow> visible_order(Context& ctx, const CallPtr& call,
+                                                   const std::string& id) {
+  auto o = ctx.model<projections::OrdersReadModel>("orders")->get(id);
+  if (!o || (!call->who->is_admin() && o->user_id != call->who->user_id_text))
+    return std::nullopt;  // 404, not 403: foreign ids are not confirmed to exist
+  return o;
+}
+
+// The row a command's answer shows: the read model's, or for a retry (same
+// Idempotency-Key) the one the first answer showed, folded from the log
+// (api/rest/routes/folded_row.h); folded too when `moved_on` says the read model's row
+// already holds later commands' changes. The caller must be allowed to see
+// it either way.
+template <typename Model, typename Row, typename MovedOn>
+Result<std::optional<Row>> row_as_answered(Context& ctx, const CallPtr& call,
+                                           std::string_view model, const std::string& stream,
+                                           const std::string& id, const CommandReply& reply,
+                                           MovedOn&& moved_on) {
+  std::optional<Row> row;
+  if (!reply.duplicate)
+    row = ctx.model<Model>(model)->get(id);
+  if (reply.duplicate || (row && moved_on(*row))) {
+    auto folded = fold_stream_until<Model>(ctx.store, stream, reply.last_position);
+    if (!folded)
+      return folded.status();
+    row = (*folded)->get(id);
+  }
+  if (row && !call->who->is_admin() && row->user_id != call->who->user_id_text)
+    row.reset();  // 404, not 403: foreign ids are not confirmed to exist
+  return row;
+}
+
+// The order the command left (see row_as_answered), with its version as
+// ETag (and where it lives, when it was just placed).
+void answer_order(Context& ctx, const CallPtr& call, const std::string& id, int status,
+                  const CommandReply& reply) {
+  const std::string stream = "order-" + id;
+  // Another command changed the order between this one's commit and this
+  // read: answer the order as this command left it, as a retry would.
+  auto moved_on = [&](const projections::OrderRow& o) {
+    return reply.stream == stream && reply.stream_version != 0 && o.version > reply.stream_version;
+  };
+  auto order = row_as_answered<projections::OrdersReadModel, projections::OrderRow>(
+      ctx, call, "orders", stream, id, reply, moved_on);
+  if (!order)
+    return call->fail(order.status());
+  Response r = row_response(*order, "order", order_json, id, status, reply.last_position,
+                            "/api/orders/" + id);
+  if (*order)
+    r.header("ETag", etag_of((*order)->version));
+  call->answer(std::move(r));
+}
+
+void cart_add(Context& ctx, const CallPtr& call) {
+  auto body = call->json_body();
+  if (!body)
+    return;
+  auto c = cart_line_from(*body);
+  if (!c)
+    return call->fail(c.status());
+  ctx.run(call, *c, call->meta(), "carts", [&ctx](const CallPtr& call, const CommandReply& r) {
+    answer_cart(ctx, call, r.last_position);
+  });
+}
+
+void cart_set(Context& ctx, const CallPtr& call) {
+  const auto product = parse_id(call, "product_id");
+  if (!product)
+    return;
+  auto body = call->json_body();
+  if (!body)
+    return;
+  auto c = cart_quantity_from(*body, *product);
+  if (!c)
+    return call->fail(c.status());
+  ctx.run(call, *c, call->meta(), "carts", [&ctx](const CallPtr& call, const CommandReply& r) {
+    answer_cart(ctx, call, r.last_position);
+  });
+}
+
+void cart_remove(Context& ctx, const CallPtr& call) {
+  const auto product = parse_id(call, "product_id");
+  if (!product)
+    return;
+  ctx.run(call, RemoveFromCart{*product}, call->meta(), "carts",
+          [&ctx](const CallPtr& call, const CommandReply& r) {
+            answer_cart(ctx, call, r.last_position);
+          });
+}
+
+void cart_clear(Context& ctx, const CallPtr& call) {
+  ctx.run(call, ClearCart{}, call->meta(), "carts", [](const CallPtr& call, const CommandReply& r) {
+    call->answer(no_content(r.last_position));
+  });
+}
+
+void checkout(Context& ctx, const CallPtr& call) {
+  std::string address;
+  if (!call->request.body.empty()) {
+    auto body = call->json_body();
+    if (!body)
+      return;
+    auto sent = checkout_address_from(*body);
+    if (!sent)
+      return call->fail(sent.status());
+    address = std::move(*sent);
+  }
+  Checkout c{new_id_value(), address, ctx.options.reservation_ttl_us};
+  ctx.run(call, c, call->meta(), "orders",
+          [&ctx, id = c.order_id.to_string()](const CallPtr& call, const CommandReply& r) {
+            answer_order(ctx, call, created_id(r, "order-", id), 201, r);
+          });
+}
+
+void place_order(Context& ctx, const CallPtr& call) {
+  auto body = call->json_body();
+  if (!body)
+    return;
+  auto c = place_order_from(*body, new_id_value(), ctx.options.reservation_ttl_us);
+  if (!c)
+    return call->fail(c.status());
+  ctx.run(call, *c, call->meta(), "orders",
+          [&ctx, id = c->order_id.to_string()](const CallPtr& call, const CommandReply& r) {
+            answer_order(ctx, call, created_id(r, "order-", id), 201, r);
+          });
+}
+
+void list_orders(Context& ctx, const CallPtr& call) {
+  auto paging = call->page_query();
+  if (!paging)
+    return call->fail(paging.status());
+  const std::string status = call->query("status").value_or("");
+  if (!status.empty() && !parse_order_status(status)) {
+    return call->answer(
+        problem(422, "validation_failed", "unknown status",
+                {{"status", "must be pending, confirmed, shipped, delivered or cancelled"}}));
+  }
+  std::string user = call->who->user_id_text;
+  if (call->who->is_admin())
+    user = call->query("user_id").value_or("");  // admins: one user's, or everyone's
+  auto result = ctx.model<projections::OrdersReadModel>("orders")->list(user, status, paging->page,
+                                                                        paging->per_page);
+  call->answer(json_response(200, page_json(result, order_json)));
+}
+
+void get_order(Context& ctx, const CallPtr& call) {
+  const auto id = parse_id(call, "id");
+  if (!id)
+    return;
+  auto o = visible_order(ctx, call, id->to_string());
+  if (!o)
+    return call->answer(problem(404, "not_found", "no such order"));
+  call->answer(json_response(200, json::object{{"order", order_json(*o)}})
+                   .header("ETag", etag_of(o->version)));
+}
+
+void cancel_order(Context& ctx, const CallPtr& call) {
+  const auto id = parse_id(call, "id");
+  if (!id)
+    return;
+  if (!visible_order(ctx, call, id->to_string()))
+    return call->answer(problem(404, "not_found", "no such order"));
+  auto meta = call->meta_with_if_match();
+  if (!meta)
+    return;
+  ctx.run(call, CancelOrder{*id, call->who->is_admin() ? "admin" : "customer_request"}, *meta,
+          "orders", [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
+            answer_order(ctx, call, id, 200, r);
+          });
+}
+
+void set_order_status(Context& ctx, const CallPtr& call) {
+  const auto id = parse_id(call, "id");
+  if (!id)
+    return;
+  auto body = call->json_body();
+  if (!body)
+    return;
+  auto c = order_status_from(*body, *id);
+  if (!c)
+    return call->fail(c.status());
+  auto meta = call->meta_with_if_match();
+  if (!meta)
+    return;
+  ctx.run(call, *c, *meta, "orders",
+          [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
+            answer_order(ctx, call, id, 200, r);
+          });
+}
+
+void order_stats(Context& ctx, const CallPtr& call) {
+  const auto s = ctx.model<projections::OrdersReadModel>("orders")->stats(call->who->user_id_text);
+  call->answer(json_response(200, json::object{{"total_orders", s.total_orders},
+                                               {"total_spent_cents", s.total_spent_cents},
+                                               {"pending_orders", s.pending_orders},
+                                               {"confirmed_orders", s.confirmed_orders},
+                                               {"shipped_orders", s.shipped_orders},
+                                               {"completed_orders", s.completed_orders},
+                                               {"cancelled_orders", s.cancelled_orders}}));
+}
+
+std::optional<projections::PaymentRow> visible_payment(Context& ctx, const CallPtr& call,
+                                                       const std::string& id) {
+  auto p = ctx.model<projections::PaymentsReadModel>("payments")->get(id);
+  if (!p || (!call->who->is_admin() && p->user_id != call->who->user_id_text))
+    return std::nullopt;
+  return p;
+}
+
+// The payment the command left (see row_as_answered).
+void answer_payment(Context& ctx, const CallPtr& call, const std::string& id, int status,
+                    const CommandReply& reply) {
+  // (A payment row holds no version: only a retry is folded.)
+  auto payment = row_as_answered<projections::PaymentsReadModel, projections::PaymentRow>(
+      ctx, call, "payments", "payment-" + id, id, reply,
+      [](const projections::PaymentRow&) { return false; });
+  if (!payment)
+    return call->fail(payment.status());
+  call->answer(row_response(*payment, "payment", payment_json, id, status, reply.last_position,
+                            "/api/payments/" + id));
+}
+
+void create_payment(Context& ctx, const CallPtr& call) {
+  auto body = call->json_body();
+  if (!body)
+    return;
+  auto c = payment_from(*body, new_id_value());
+  if (!c)
+    return call->fail(c.status());
+  ctx.run(call, *c, call->meta(), "payments",
+          [&ctx, id = c->payment_id.to_string()](const CallPtr& call, const CommandReply& r) {
+            answer_payment(ctx, call, created_id(r, "payment-", id), 201, r);
+          });
+}
+
+void confirm_payment(Context& ctx, const CallPtr& call) {
+  const auto id = parse_id(call, "id");
+  if (!id)
+    return;
+  auto body = call->json_body();
+  if (!body)
+    return;
+  auto c = payment_confirmation_from(*body, *id);
+  if (!c)
+    return call->fail(c.status());
+  ctx.run(call, *c, call->meta(), "payments",
+          [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
+            answer_payment(ctx, call, id, 200, r);
+          });
+}
+
+void refund_payment(Context& ctx, const CallPtr& call) {
+  const auto id = parse_id(call, "id");
+  if (!id)
+    return;
+  std::optional<int64_t> amount;
+  if (!call->request.body.empty()) {
+    auto body = call->json_body();
+    if (!body)
+      return;
+    auto sent = refund_amount_from(*body);
+    if (!sent)
+      return call->fail(sent.status());
+    amount = *sent;
+  }
+  ctx.run(call, RefundPayment{*id, amount}, call->meta(), "payments",
+          [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
+            answer_payment(ctx, call, id, 200, r);
+          });
+}
+
+void get_payment(Context& ctx, const CallPtr& call) {
+  const auto id = parse_id(call, "id");
+  if (!id)
+    return;
+  auto p = visible_payment(ctx, call, id->to_string());
+  if (!p)
+    return call->answer(problem(404, "not_found", "no such payment"));
+  call->answer(json_response(200, json::object{{"payment", payment_json(*p)}}));
+}
+
+}  // namespace
+
+void add_order_routes(Context& ctx) {
+  Router& r = ctx.router;
+  auto on = [&ctx](void (*fn)(Context&, const CallPtr&)) {
+    return [&ctx, fn](const CallPtr& c) { fn(ctx, c); };
+  };
+  r.add("GET", "/api/cart", Access::kUser, [&ctx](const CallPtr& c) { answer_cart(ctx, c, 0); });
+  r.add("POST", "/api/cart/items", Access::kUser, on(cart_add));
+  r.add("PUT", "/api/cart/items/{product_id}", Access::kUser, on(cart_set));
+  r.add("DELETE", "/api/cart/items/{product_id}", Access::kUser, on(cart_remove));
+  r.add("DELETE", "/api/cart", Access::kUser, on(cart_clear));
+  r.add("POST", "/api/cart/checkout", Access::kUser, on(checkout));
+  r.add("POST", "/api/orders", Access::kUser, on(place_order));
+  r.add("GET", "/api/orders", Access::kUser, on(list_orders));
+  r.add("GET", "/api/orders/stats", Access::kUser, on(order_stats));
+  r.add("GET", "/api/orders/{id}", Access::kUser, on(get_order));
+  r.add("POST", "/api/orders/{id}/cancel", Access::kUser, on(cancel_order));
+  r.add("PUT", "/api/orders/{id}/status", Access::kAdmin, on(set_order_status));
+  r.add("POST", "/api/payments", Access::kUser, on(create_payment));
+  r.add("POST", "/api/payments/{id}/confirm", Access::kUser, on(confirm_payment));
+  r.add("POST", "/api/payments/{id}/refund", Access::kAdmin, on(refund_payment));
+  r.add("GET", "/api/payments/{id}", Access::kUser, on(get_payment));
+}
+
+}  // namespace orderly::api

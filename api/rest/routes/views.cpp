@@ -1,0 +1,74 @@
+// The contract's JSON shapes for read-model rows.
+#include "api/rest/routes/context.h"
+#include "projections/catalog.h"
+#include "projections/orders.h"
+#include "projections/payments.h"
+#include "projections/users.h"
+
+namespace orderly::api {
+
+json::object product_json(const projections::CatalogProduct& p) {
+  return {{"id", p.id},
+          {"sku", p.sku},
+          {"name", p.name},
+          {"description", p.description},
+          {"price_cents", p.price_cents},
+          {"currency", p.currency},
+          {"category", p.category},
+          {"stock", p.stock},
+          {"reserved", p.reserved},
+          {"available", std::max<int64_t>(0, p.available())},
+          {"status", p.discontinued ? "discontinued" : "active"},
+          {"created_at", format_rfc3339(p.created_at)},
+          {"updated_at", format_rfc3339(p.updated_at)},
+          {"version", p.version}};
+}
+
+json::object order_json(const projections::OrderRow& o) {
+  json::array items;
+  for (const auto& l : o.items) {
+    items.push_back(json::object{{"product_id", l.product_id},
+                                 {"name", l.name},
+                                 {"unit_price_cents", l.unit_price_cents},
+                                 {"quantity", l.quantity},
+                                 {"line_total_cents", l.line_total_cents}});
+  }
+  return {{"id", o.id},
+          {"user_id", o.user_id},
+          {"status", o.status},
+          {"items", std::move(items)},
+          {"currency", o.currency},
+          {"shipping_address",
+           o.shipping_address ? json::value(*o.shipping_address) : json::value(nullptr)},
+          {"total_cents", o.total_cents},
+          {"created_at", format_rfc3339(o.created_at)},
+          {"updated_at", format_rfc3339(o.updated_at)},
+          {"version", o.version}};
+}
+
+json::object user_json(const projections::UserRow& u) {
+  // Never the password hash.
+  return {{"id", u.id},
+          {"username", u.username},
+          {"email", u.email},
+          {"role", u.role},
+          {"created_at", format_rfc3339(u.created_at)}};
+}
+
+json::object payment_json(const projections::PaymentRow& p) {
+  json::object o{{"id", p.id},
+                 {"order_id", p.order_id},
+                 {"amount_cents", p.amount_cents},
+                 {"currency", p.currency},
+                 {"status", p.status},
+                 {"refunded_cents", p.refunded_cents},
+                 {"created_at", format_rfc3339(p.created_at)},
+                 {"updated_at", format_rfc3339(p.updated_at)}};
+  if (!p.payment_method.empty())
+    o["payment_method"] = p.payment_method;
+  if (!p.failure_reason.empty())
+    o["failure_reason"] = p.failure_reason;
+  return o;
+}
+
+}  // namespace orderly::api
