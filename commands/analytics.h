@@ -8,13 +8,13 @@
 
 #include "commands/command.h"
 #include "commands/event_sink.h"
+#include "commands/input_limits.h"
 #include "core/search_names.h"
 #include "core/status.h"
 
 namespace orderly::commands {
 
 inline constexpr size_t kMaxAnalyticsEntries = 10'000;
-inline constexpr size_t kMaxSearchBytes = 200;
 
 // Bounds against a flood of made-up searches (issue 19: 32,014 distinct
 // searches in 30 s were each recorded, in events of 220 KB). The recorder

@@ -12,7 +12,7 @@ AnalyticsRecorder::AnalyticsRecorder(CommandProcessor& processor,
 
 AnalyticsRecorder::~AnalyticsRecorder() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -21,7 +21,7 @@ AnalyticsRecorder::~AnalyticsRecorder() {
 }
 
 void AnalyticsRecorder::product_viewed(const Uuid& product) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ++views_[product];
 }
 
@@ -38,7 +38,7 @@ void AnalyticsRecorder::searched(std::string_view query) {
   // not counted: it would make the whole batch invalid.
   if (q.empty() || !is_clean_text(q))
     return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   // Past kMaxSearchesPerInterval distinct queries, a new one is counted
   // but not named: made-up queries cannot grow the log or the stats.
   if (searches_.size() >= kMaxSearchesPerInterval && !searches_.contains(q))
@@ -50,7 +50,7 @@ Status AnalyticsRecorder::flush() {
   std::vector<std::pair<Uuid, uint32_t>> views;
   std::vector<std::pair<std::string, uint32_t>> searches;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (views_.empty() && searches_.empty())
       return Status::ok();
     views.assign(views_.begin(), views_.end());
@@ -82,7 +82,7 @@ Status AnalyticsRecorder::flush() {
       last = r.status();
       if (r.status().code() == ErrorCode::kOverloaded) {
         // Put the counts back: the next interval tries again.
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         for (const auto& [p, n] : batch.product_views)
           views_[p] += n;
         for (const auto& [q, n] : batch.searches)
@@ -94,14 +94,16 @@ Status AnalyticsRecorder::flush() {
 }
 
 void AnalyticsRecorder::run() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    cv_.wait_for(lock, interval_, [&] { return stopping_; });
-    if (stopping_)
-      break;
-    lock.unlock();
+  while (true) {
+    {
+      MutexLock lock(mu_);
+      const auto deadline = std::chrono::steady_clock::now() + interval_;
+      while (!stopping_ && lock.wait_until(cv_, deadline)) {
+      }
+      if (stopping_)
+        return;
+    }
     (void)flush();
-    lock.lock();
   }
 }
 

@@ -7,12 +7,12 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
 
 #include "commands/processor.h"
+#include "core/mutex.h"
 
 namespace orderly::commands {
 
@@ -24,21 +24,21 @@ class AnalyticsRecorder {
   AnalyticsRecorder(const AnalyticsRecorder&) = delete;
   AnalyticsRecorder& operator=(const AnalyticsRecorder&) = delete;
 
-  void product_viewed(const Uuid& product);
-  void searched(std::string_view query);  // normalised; empty queries are ignored
+  void product_viewed(const Uuid& product) EXCLUDES(mu_);
+  void searched(std::string_view query) EXCLUDES(mu_);  // normalised; empty queries are ignored
   // Submits the pending counts now and waits until they are recorded.
-  Status flush();
+  Status flush() EXCLUDES(mu_);
 
  private:
-  void run();
+  void run() EXCLUDES(mu_);
 
   CommandProcessor& processor_;
   const std::chrono::milliseconds interval_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;
-  UuidMap<uint32_t> views_;
-  std::unordered_map<std::string, uint32_t> searches_;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  UuidMap<uint32_t> views_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, uint32_t> searches_ GUARDED_BY(mu_);
   std::thread thread_;
 };
 

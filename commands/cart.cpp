@@ -4,6 +4,7 @@
 
 #include "commands/validation.h"
 #include "core/schemas/cart_events_generated.h"
+#include "core/text.h"
 
 namespace orderly::commands {
 
@@ -190,6 +191,42 @@ void set_line_price(CartState& cart, const Uuid& product, int64_t unit_price_cen
   for (CartLine& l : cart.lines) {
     if (l.product_id == product)
       l.unit_price_cents = unit_price_cents;
+  }
+}
+
+void evolve(CartState& cart, EventType type, const uint8_t* p) {
+  switch (type) {
+    case EventType::kCartItemAdded: {
+      const auto* e = flatbuffers::GetRoot<events::CartItemAdded>(p);
+      const Uuid product = fb_uuid(e->product_id());
+      int64_t q = e->quantity();
+      for (const auto& l : cart.lines) {
+        if (l.product_id == product)
+          q += l.quantity;
+      }
+      set_line(cart, product, q, e->unit_price_cents());
+      break;
+    }
+    case EventType::kCartItemQuantityChanged: {
+      const auto* e = flatbuffers::GetRoot<events::CartItemQuantityChanged>(p);
+      set_line(cart, fb_uuid(e->product_id()), e->quantity(), kUnknownPrice);
+      break;
+    }
+    case EventType::kCartItemRemoved:
+      set_line(cart, fb_uuid(flatbuffers::GetRoot<events::CartItemRemoved>(p)->product_id()), 0,
+               kUnknownPrice);
+      break;
+    case EventType::kCartItemPriceChanged: {
+      const auto* e = flatbuffers::GetRoot<events::CartItemPriceChanged>(p);
+      set_line_price(cart, fb_uuid(e->product_id()), e->unit_price_cents());
+      break;
+    }
+    case EventType::kCartCleared:
+    case EventType::kCartCheckedOut:
+      cart.lines.clear();
+      break;
+    default:
+      break;
   }
 }
 

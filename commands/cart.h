@@ -17,13 +17,13 @@
 
 #include "commands/command.h"
 #include "commands/event_sink.h"
+#include "commands/input_limits.h"
 #include "commands/order.h"
 #include "commands/product.h"
 #include "core/status.h"
 
 namespace orderly::commands {
 
-inline constexpr size_t kMaxCartLines = 100;
 // A line added before carts kept prices: it takes the price at checkout.
 inline constexpr int64_t kUnknownPrice = -1;
 
@@ -54,6 +54,11 @@ Status decide_checkout(const CartState* cart, const OrderState* existing_order,
                        const ProductMap& products, std::string_view currency,
                        const CustomerHolds* held, const HoldLimits& limits, const Checkout& c,
                        const CommandMeta& meta, EventSink& out);
+
+// evolve: folds one event of the cart's stream into it (assigns, never
+// validates; REQUIRES: `payload` is a verified FlatBuffer of `type`). The
+// version is kept by commands/shop_state.cpp's apply().
+void evolve(CartState& cart, EventType type, const uint8_t* payload);
 
 // evolve helpers (assign only). set_line: quantity 0 removes; a negative
 // price keeps the line's price.

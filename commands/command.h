@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/order_status.h"
 #include "core/uuid.h"
 
 namespace orderly::commands {
@@ -121,7 +122,11 @@ struct PlaceOrder {
   std::string shipping_address;
   TimestampUs reservation_ttl_us = 15 * 60 * 1000000LL;
 };
-enum class OrderStatus : uint8_t { kPending, kConfirmed, kShipped, kDelivered, kCancelled };
+// The order statuses are the domain's words, defined once in core/ (the
+// read models use them too).
+using ::orderly::order_status_name;
+using ::orderly::OrderStatus;
+using ::orderly::parse_order_status;
 struct ChangeOrderStatus {  // admin: confirm, ship, deliver, cancel
   Uuid order_id;
   OrderStatus to = OrderStatus::kConfirmed;
@@ -194,8 +199,6 @@ using Command = std::variant<RegisterUser, ChangeRole, IssueRefreshToken, Rotate
                              RequestNotification, RecordNotificationSent, RecordNotificationFailed,
                              RetryNotification, RecordAnalytics, RecordWebSocketPushes>;
 
-std::string_view order_status_name(OrderStatus s);
-std::optional<OrderStatus> parse_order_status(std::string_view s);
 std::string_view role_name(Role r);
 
 // Where a command's Idempotency-Key lives: its actor and a digest of the

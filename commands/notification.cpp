@@ -2,6 +2,7 @@
 
 #include "commands/validation.h"
 #include "core/schemas/notification_events_generated.h"
+#include "core/text.h"
 
 namespace orderly::commands {
 
@@ -27,8 +28,8 @@ Status decide_request_notification(const NotificationState* existing, const Requ
   if (c.channel != "email" && c.channel != "websocket") {
     return Status::invalid_field("channel", "must be email or websocket");
   }
-  ORDERLY_RETURN_IF_ERROR(require_text("template", c.template_name, 1, 100));
-  ORDERLY_RETURN_IF_ERROR(require_text("recipient", c.recipient, 0, 320));
+  ORDERLY_RETURN_IF_ERROR(require_text("template", c.template_name, 1, kMaxTemplateNameBytes));
+  ORDERLY_RETURN_IF_ERROR(require_text("recipient", c.recipient, 0, kMaxRecipientBytes));
   out.emit(Aggregate::kNotification, c.notification_id, EventType::kNotificationRequested,
            [&](flatbuffers::FlatBufferBuilder& b) {
              return events::CreateNotificationRequestedDirect(
@@ -62,7 +63,7 @@ Status decide_record_failed(const NotificationState* n, const RecordNotification
   if (n->status == NotificationStatus::kSent) {
     return Status::invalid_transition("notification was already sent (from sent to failed)");
   }
-  ORDERLY_RETURN_IF_ERROR(require_text("error", c.error, 1, 1000));
+  ORDERLY_RETURN_IF_ERROR(require_text("error", c.error, 1, kMaxDeliveryErrorBytes));
   out.emit(Aggregate::kNotification, c.notification_id, EventType::kNotificationFailed,
            [&](flatbuffers::FlatBufferBuilder& b) {
              return events::CreateNotificationFailedDirect(b, c.notification_id.to_string().c_str(),
@@ -109,8 +110,8 @@ Status decide_record_websocket_pushes(const RecordWebSocketPushes& c,
       return Status::invalid_field("pushes.notification_id",
                                    p.notification_id.to_string() + " is already used");
     }
-    ORDERLY_RETURN_IF_ERROR(require_text("pushes.type", p.type, 1, 100));
-    ORDERLY_RETURN_IF_ERROR(require_text("pushes.reason", p.reason, 0, 200));
+    ORDERLY_RETURN_IF_ERROR(require_text("pushes.type", p.type, 1, kMaxPushTypeBytes));
+    ORDERLY_RETURN_IF_ERROR(require_text("pushes.reason", p.reason, 0, kMaxPushReasonBytes));
   }
   out.emit(Aggregate::kNotification, c.batch_id, EventType::kWebSocketPushesRecorded,
            [&](flatbuffers::FlatBufferBuilder& b) {
@@ -124,6 +125,28 @@ Status decide_record_websocket_pushes(const RecordWebSocketPushes& c,
              return events::CreateWebSocketPushesRecordedDirect(b, &pushes);
            });
   return Status::ok();
+}
+
+void evolve(NotificationState& n, EventType type, const uint8_t* p) {
+  switch (type) {
+    case EventType::kNotificationRequested:
+      n.user_id = fb_uuid(flatbuffers::GetRoot<events::NotificationRequested>(p)->user_id());
+      n.status = NotificationStatus::kPending;
+      break;
+    case EventType::kNotificationSent:
+      n.attempts = flatbuffers::GetRoot<events::NotificationSent>(p)->attempt();
+      n.status = NotificationStatus::kSent;
+      break;
+    case EventType::kNotificationFailed:
+      n.attempts = flatbuffers::GetRoot<events::NotificationFailed>(p)->attempt();
+      n.status = NotificationStatus::kFailed;
+      break;
+    case EventType::kNotificationRetryRequested:
+      n.status = NotificationStatus::kPending;
+      break;
+    default:
+      break;
+  }
 }
 
 }  // namespace orderly::commands

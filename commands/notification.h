@@ -7,6 +7,7 @@
 
 #include "commands/command.h"
 #include "commands/event_sink.h"
+#include "commands/input_limits.h"
 #include "commands/uuid_map.h"
 #include "core/status.h"
 
@@ -31,6 +32,12 @@ Status decide_record_failed(const NotificationState* n, const RecordNotification
                             const CommandMeta& meta, EventSink& out);
 Status decide_retry_notification(const NotificationState* n, const RetryNotification& c,
                                  const CommandMeta& meta, EventSink& out);
+
+// evolve: folds one event of the notification's stream into it (assigns,
+// never validates; REQUIRES: `payload` is a verified FlatBuffer of `type`).
+// The version is kept by commands/shop_state.cpp's apply(), which keeps no
+// state for WebSocketPushesRecorded.
+void evolve(NotificationState& n, EventType type, const uint8_t* payload);
 
 // A batch of WebSocket push outcomes: the engine's only (or an admin's: the
 // `orderly notify websocket` process records through the engine's admin

@@ -115,7 +115,8 @@ Status decide_place_order(const OrderState* existing, const ProductMap& products
     return Status::invalid_field("items",
                                  "must hold at most " + std::to_string(kMaxOrderLines) + " lines");
   }
-  ORDERLY_RETURN_IF_ERROR(require_text("shipping_address", c.shipping_address, 0, 1000));
+  ORDERLY_RETURN_IF_ERROR(
+      require_text("shipping_address", c.shipping_address, 0, kMaxShippingAddressBytes));
   if (c.reservation_ttl_us <= 0)
     return Status::invalid_argument("reservation time-to-live must be positive");
 
@@ -242,7 +243,7 @@ Status decide_cancel_order(const OrderState* o, const PaymentState* paid_by, con
   if (o == nullptr || !may_access(*o, meta))
     return order_not_found(c.order_id);
   ORDERLY_RETURN_IF_ERROR(check_transition(o->status, OrderStatus::kCancelled));
-  ORDERLY_RETURN_IF_ERROR(require_text("reason", c.reason, 1, 200));
+  ORDERLY_RETURN_IF_ERROR(require_text("reason", c.reason, 1, kMaxCancelReasonBytes));
   emit_cancelled(out, c.order_id, c.reason, meta.actor.is_nil() ? nullptr : &meta.actor);
   refund_cancelled_order(out, *o, paid_by);
   return Status::ok();

@@ -28,6 +28,7 @@
 
 #include "commands/command.h"
 #include "commands/event_sink.h"
+#include "commands/input_limits.h"
 #include "commands/product.h"
 #include "commands/uuid_map.h"
 #include "core/status.h"
@@ -40,8 +41,6 @@ namespace orderly::commands {
 
 struct PaymentState;
 
-inline constexpr size_t kMaxOrderLines = 100;
-inline constexpr int64_t kMaxLineQuantity = 10'000;
 // Ten billion in major units: beyond any real basket, while 9 million such
 // orders still sum within int64.
 inline constexpr int64_t kMaxOrderCents = 1'000'000'000'000;

@@ -1,6 +1,7 @@
 #include "commands/payment.h"
 
 #include "core/schemas/payment_events_generated.h"
+#include "core/text.h"
 
 namespace orderly::commands {
 
@@ -127,6 +128,30 @@ void emit_refund(EventSink& out, const Uuid& payment_id, const PaymentState& p, 
                  b, payment_id.to_string().c_str(), p.order_id.to_string().c_str(), amount,
                  p.refunded_cents + amount, std::string(reason).c_str(), order_placed_at);
            });
+}
+
+void evolve(PaymentState& pay, EventType type, const uint8_t* p) {
+  switch (type) {
+    case EventType::kPaymentCreated: {
+      const auto* e = flatbuffers::GetRoot<events::PaymentCreated>(p);
+      pay.order_id = fb_uuid(e->order_id());
+      pay.user_id = fb_uuid(e->user_id());
+      pay.amount_cents = e->amount_cents();
+      pay.status = PaymentStatus::kRequiresConfirmation;
+      break;
+    }
+    case EventType::kPaymentSucceeded:
+      pay.status = PaymentStatus::kSucceeded;
+      break;
+    case EventType::kPaymentFailed:
+      pay.status = PaymentStatus::kFailed;
+      break;
+    case EventType::kPaymentRefunded:
+      pay.refunded_cents = flatbuffers::GetRoot<events::PaymentRefunded>(p)->refunded_total_cents();
+      break;
+    default:
+      break;
+  }
 }
 
 }  // namespace orderly::commands

@@ -54,4 +54,10 @@ void emit_refund(EventSink& out, const Uuid& payment_id, const PaymentState& p, 
 
 std::string_view payment_status_name(PaymentStatus s);
 
+// evolve: folds one event of the payment's stream into it (assigns, never
+// validates; REQUIRES: `payload` is a verified FlatBuffer of `type`). The
+// index of open payments by order and the version are kept by
+// commands/shop_state.cpp's apply().
+void evolve(PaymentState& pay, EventType type, const uint8_t* payload);
+
 }  // namespace orderly::commands

@@ -3,20 +3,17 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <cstdio>
 #include <cstdlib>
 #include <deque>
-#include <mutex>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include "commands/decide.h"
-#include "commands/shop_state_snapshot.h"
-#include "core/binary_codec.h"
-#include "core/sharded_map.h"
-#include "core/string_hash.h"
+#include "commands/idempotency_keys.h"
+#include "commands/writer_snapshot.h"
+#include "core/mutex.h"
 
 namespace orderly::commands {
 
@@ -28,7 +25,6 @@ using eventstore::ExpectedVersion;
 using eventstore::NewEvent;
 using eventstore::StreamWrite;
 
-constexpr size_t kMaxIdempotencyKey = 255;
 constexpr size_t kMaxExpiriesPerBatch = 1024;
 
 struct QueueItem {
@@ -38,33 +34,6 @@ struct QueueItem {
   const std::function<void(const ShopState&)>* inspect = nullptr;  // or a state inspection
   std::promise<void>* inspected = nullptr;
 };
-
-// The first answer to an idempotency key (a command that appended events):
-// its positions, or the refusal it was when a refused command still
-// recorded events (keeps_events_when_refused), so that a retry is refused
-// the same way instead of going through on what the refusal recorded.
-struct IdempotentResult {
-  uint64_t fingerprint = 0;
-  uint64_t first = 0, last = 0;
-  std::string stream;
-  Status refusal;
-};
-
-// A refusal's answer again, from the event it recorded (after a restart the
-// key is known from the log, not the words of the first answer).
-Status refusal_recorded_by(EventType type) {
-  switch (type) {
-    case EventType::kCartItemPriceChanged:
-      return {ErrorCode::kPriceChanged,
-              "this checkout was refused: prices changed since the items were added, and the "
-              "cart now shows the new prices; check out again (with a new Idempotency-Key) to "
-              "accept them"};
-    case EventType::kRefreshTokenFamilyRevoked:
-      return Status::unauthorized("refresh token reused: its sessions were revoked");
-    default:
-      return Status::ok();
-  }
-}
 
 // One command's place in a batch.
 struct Entry {
@@ -94,25 +63,8 @@ struct Slot {
   std::vector<StreamWrite> writes;
   std::vector<AppendRequest> requests;
   std::vector<std::string> command_ids;
-  std::unordered_map<std::string, size_t> keys;  // scope -> entry, for this batch
-  bool busy = false;
+  BatchKeys keys;  // keys first used in this batch
 };
-
-std::string command_id_of(const std::string& scope, uint64_t fingerprint) {
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fingerprint));
-  return scope + "|" + hex;
-}
-
-// Splits "<scope>|<fingerprint hex>"; false for other command ids.
-bool parse_command_id(std::string_view id, std::string_view* scope, uint64_t* fingerprint) {
-  const size_t bar = id.rfind('|');
-  if (bar == std::string_view::npos || id.size() - bar - 1 != 16)
-    return false;
-  *scope = id.substr(0, bar);
-  *fingerprint = std::strtoull(std::string(id.substr(bar + 1)).c_str(), nullptr, 16);
-  return true;
-}
 
 // The version of the entry's first stream after its append: the highest
 // the store reports for the entry's writes to that stream.
@@ -124,13 +76,6 @@ uint64_t version_after(const Slot& slot, const Entry& e, const eventstore::Appen
       version = std::max(version, r.stream_versions[k]);
   }
   return version;
-}
-
-uint64_t fingerprint_of(const Command& c, uint64_t request_fingerprint) {
-  uint64_t z =
-      request_fingerprint ^ ((static_cast<uint64_t>(c.index()) + 1) * 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  return z ^ (z >> 31);
 }
 
 // The one existing aggregate a command changes, for If-Match; nullopt for
@@ -172,8 +117,8 @@ struct CommandProcessor::Impl {
   // --- writer thread only ---
   ShopState state;
   Status failed;  // set once the store failed under us: every command gets it
-  void fail(Status st) {
-    std::lock_guard lock(queue_mu);  // stats() reads the text
+  void fail(Status st) EXCLUDES(queue_mu) {
+    MutexLock lock(queue_mu);  // stats() reads the text
     failure = st.to_string();
     failed = std::move(st);
   }
@@ -183,21 +128,21 @@ struct CommandProcessor::Impl {
   // which holds neither the failed batch whose events were folded in, nor
   // lacks batches written before it (their callers heard an ambiguous
   // io_error). A failed fsync never recovers in-process (see the store).
-  void try_to_recover();
-  ShardedMap<std::unordered_map<std::string, IdempotentResult, StringHash, std::equal_to<>>>
-      idempotency;
+  void try_to_recover() EXCLUDES(queue_mu, slot_mu);
+  IdempotencyTable idempotency;
   bool rebuild_needed = false;
 
   // --- queue, protected by queue_mu ---
-  std::mutex queue_mu;
+  Mutex queue_mu;
   std::condition_variable queue_cv;
-  std::deque<QueueItem> queue;
-  bool stopping = false;
+  std::deque<QueueItem> queue GUARDED_BY(queue_mu);
+  bool stopping GUARDED_BY(queue_mu) = false;
 
-  // --- batch slots, `busy` protected by slot_mu ---
-  std::mutex slot_mu;
+  // --- batch slots; which are busy is protected by slot_mu ---
+  Mutex slot_mu;
   std::condition_variable slot_cv;
   Slot slots[2];
+  bool slot_busy[2] GUARDED_BY(slot_mu) = {false, false};
 
   std::thread writer;
   std::atomic<uint64_t> stat_commands{0}, stat_accepted{0}, stat_batches{0}, stat_events{0},
@@ -216,23 +161,36 @@ struct CommandProcessor::Impl {
   std::atomic<uint64_t> rebuilt_events{0};
   std::atomic<double> rebuild_seconds{0};
   std::atomic<double> snapshot_load_seconds{0};
-  // Guarded by queue_mu (stats() reads them).
-  uint64_t snapshot_position = 0;  // of the writer snapshot loaded or saved last
-  std::string snapshot_note;       // why a stored one was not used ("" when it was)
-  std::string failure;             // `failed`, as text ("" while the writer works)
+  // Written by the writer, read by stats().
+  uint64_t snapshot_position GUARDED_BY(queue_mu) = 0;  // of the snapshot loaded or saved last
+  std::string snapshot_note GUARDED_BY(queue_mu);  // why a stored one was not used ("" when it was)
+  std::string failure GUARDED_BY(queue_mu);        // `failed`, as text ("" while the writer works)
 
   Impl(eventstore::EventStore& s, ProcessorOptions o) : store(s), options(std::move(o)) {}
 
-  Status rebuild();
+  Status rebuild() EXCLUDES(queue_mu);
   // The writer snapshot's state and idempotency keys, when one is stored and
   // usable; returns its position (0: none, fold from the start).
   uint64_t load_snapshot(std::string* note);
-  Status save_snapshot();  // after the writer thread has stopped
-  void run();
+  Status save_snapshot() EXCLUDES(queue_mu);  // after the writer thread has stopped
+  void run() EXCLUDES(queue_mu, slot_mu);
+  // Decides a batch and hands it to the store, in these steps:
   void process(std::vector<QueueItem>& items, Slot& slot);
-  void complete(Slot& slot, AppendResults results);
-  Slot& acquire_slot();
-  void wait_idle();
+  // Adds the engine's own commands: expiries of reservations due by `now`.
+  void queue_due_expiries(std::vector<QueueItem>& items, TimestampUs now);
+  // Decides one command into the slot (its entry; its events folded into the
+  // state). A retry whose first answer is in an earlier batch raises
+  // *also_wait_for to that answer's last position.
+  void decide_one(QueueItem& item, Slot& slot, TimestampUs now, uint64_t* also_wait_for);
+  // The store's requests: one per entry that recorded events.
+  static void build_append_requests(Slot& slot, TimestampUs now);
+  static void answer_refusals_now(Slot& slot);
+  // Writes the batch (durable later: complete() answers) and notes its keys
+  // and position, or the failure.
+  void write(Slot& slot, uint64_t also_wait_for);
+  void complete(Slot& slot, AppendResults results) EXCLUDES(slot_mu);
+  Slot& acquire_slot() EXCLUDES(slot_mu);
+  void wait_idle() EXCLUDES(slot_mu);
 };
 
 namespace {
@@ -278,23 +236,12 @@ Status CommandProcessor::Impl::rebuild() {
   q.from_position = from + 1;
   Status st = store.scan(q, [&](const EventView& ev) {
     apply_logged(state, ev);
-    std::string_view scope;
-    uint64_t fingerprint = 0;
-    if (!ev.command_id().empty() && parse_command_id(ev.command_id(), &scope, &fingerprint)) {
-      auto [it, fresh] = idempotency.try_emplace(std::string(scope));
-      if (fresh) {
-        it->second = {fingerprint, ev.position(), ev.position(), std::string(ev.stream()), {}};
-      } else {
-        it->second.last = ev.position();
-      }
-      if (Status refusal = refusal_recorded_by(ev.type()); !refusal.is_ok())
-        it->second.refusal = std::move(refusal);
-    }
+    remember_logged_command(idempotency, ev);
     ++n;
     return true;
   });
   {
-    std::lock_guard lock(queue_mu);  // stats() reads these
+    MutexLock lock(queue_mu);  // stats() reads these
     snapshot_position = from;
     snapshot_note = std::move(note);
   }
@@ -321,7 +268,7 @@ void CommandProcessor::Impl::try_to_recover() {
       fail(st);
     return;
   }
-  std::lock_guard lock(queue_mu);
+  MutexLock lock(queue_mu);
   failure.clear();
   failed = Status::ok();
 }
@@ -329,50 +276,7 @@ void CommandProcessor::Impl::try_to_recover() {
 uint64_t CommandProcessor::Impl::load_snapshot(std::string* note) {
   if (options.snapshots == nullptr)
     return 0;
-  auto stored = options.snapshots->load(kWriterSnapshot);
-  if (!stored || !*stored || (*stored)->position > store.last_position() ||
-      (*stored)->position == 0) {
-    // None, unreadable, or ahead of a log that lost its unsynced tail: the
-    // log is the truth, fold all of it. One ahead is dropped, or it would
-    // look valid again once new events pass its position.
-    if (stored && *stored)
-      (void)options.snapshots->drop(kWriterSnapshot);
-    if (!stored || (*stored && (*stored)->position > 0))
-      *note = stored ? "the writer snapshot is ahead of the log: folded from the start"
-                     : "the writer snapshot is unreadable (" + stored.status().to_string() +
-                           "): folded from the start";
-    return 0;
-  }
-  BinaryReader in((*stored)->bytes);
-  state = ShopState{};
-  idempotency.clear();
-  Status st = load_state(in, state);
-  if (st.is_ok()) {
-    const size_t keys = in.count(4 + 8 + 8 + 8 + 4 + 1 + 4);
-    for (size_t i = 0; i < keys && in.ok(); ++i) {
-      std::string scope(in.bytes());
-      IdempotentResult r;
-      r.fingerprint = in.u64();
-      r.first = in.u64();
-      r.last = in.u64();
-      r.stream = std::string(in.bytes());
-      const uint8_t code = in.u8();
-      std::string message(in.bytes());
-      if (code != 0)
-        r.refusal = Status(static_cast<ErrorCode>(code), std::move(message));
-      idempotency[std::move(scope)] = std::move(r);
-    }
-    st = in.finish("the writer snapshot");
-  }
-  if (!st.is_ok() || state.position != (*stored)->position) {
-    *note = "the writer snapshot cannot be used (" +
-            (st.is_ok() ? std::string("its position disagrees") : st.to_string()) +
-            "): folded from the start";
-    state = ShopState{};
-    idempotency.clear();
-    return 0;
-  }
-  return (*stored)->position;
+  return load_writer_snapshot(*options.snapshots, store.last_position(), state, idempotency, note);
 }
 
 Status CommandProcessor::Impl::save_snapshot() {
@@ -383,53 +287,46 @@ Status CommandProcessor::Impl::save_snapshot() {
   // The writer is the log's only appender and has stopped: its state holds
   // every event up to the log's end (some, like analytics, change nothing).
   state.position = std::max(state.position, store.last_position());
-  if (state.position == snapshot_position)
-    return Status::ok();
-  BinaryWriter out;
-  save_state(state, out);
-  out.count(idempotency.size());
-  for (const auto& [scope, r] : idempotency) {
-    out.bytes(scope);
-    out.u64(r.fingerprint);
-    out.u64(r.first);
-    out.u64(r.last);
-    out.bytes(r.stream);
-    out.u8(static_cast<uint8_t>(r.refusal.code()));
-    out.bytes(r.refusal.message());
+  {
+    MutexLock lock(queue_mu);
+    if (state.position == snapshot_position)
+      return Status::ok();
   }
-  const std::string bytes = out.take();
-  ORDERLY_RETURN_IF_ERROR(options.snapshots->save(kWriterSnapshot, bytes, state.position));
-  std::lock_guard lock(queue_mu);
+  ORDERLY_RETURN_IF_ERROR(save_writer_snapshot(*options.snapshots, state, idempotency));
+  MutexLock lock(queue_mu);
   snapshot_position = state.position;
   return Status::ok();
 }
 
 Slot& CommandProcessor::Impl::acquire_slot() {
-  std::unique_lock lock(slot_mu);
+  MutexLock lock(slot_mu);
   while (true) {
-    for (Slot& s : slots) {
-      if (!s.busy) {
-        s.busy = true;
-        return s;
+    for (size_t i = 0; i < std::size(slots); ++i) {
+      if (!slot_busy[i]) {
+        slot_busy[i] = true;
+        return slots[i];
       }
     }
-    slot_cv.wait(lock);
+    lock.wait(slot_cv);
   }
 }
 
 void CommandProcessor::Impl::wait_idle() {
-  std::unique_lock lock(slot_mu);
-  slot_cv.wait(lock, [&] { return !slots[0].busy && !slots[1].busy; });
+  MutexLock lock(slot_mu);
+  while (slot_busy[0] || slot_busy[1])
+    lock.wait(slot_cv);
 }
 
 void CommandProcessor::Impl::run() {
   std::vector<QueueItem> items;
   while (true) {
     {
-      std::unique_lock lock(queue_mu);
-      if (!expiries_left)  // else more reservations are due now: no wait
-        queue_cv.wait_for(lock, options.expiry_check_interval,
-                          [&] { return stopping || !queue.empty(); });
+      MutexLock lock(queue_mu);
+      if (!expiries_left) {  // else more reservations are due now: no wait
+        const auto deadline = std::chrono::steady_clock::now() + options.expiry_check_interval;
+        while (!stopping && queue.empty() && lock.wait_until(queue_cv, deadline)) {
+        }
+      }
       const size_t n = std::min(queue.size(), options.max_batch);
       items.clear();
       std::move(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n),
@@ -479,7 +376,26 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
   slot.runs.clear();
   slot.keys.clear();
   const TimestampUs now = options.clock();
+  queue_due_expiries(items, now);
+  uint64_t also_wait_for = 0;
+  for (QueueItem& item : items) {
+    if (item.inspect) {
+      (*item.inspect)(state);
+      item.inspected->set_value();
+      continue;
+    }
+    decide_one(item, slot, now, &also_wait_for);
+  }
+  build_append_requests(slot, now);
+  answer_refusals_now(slot);
+  stat_batches.fetch_add(1, std::memory_order_relaxed);
+  stat_events.fetch_add(slot.sink.size(), std::memory_order_relaxed);
+  refresh_tokens.store(state.refresh_tokens, std::memory_order_relaxed);
+  note_max(max_decide_us, decide_start);
+  write(slot, also_wait_for);
+}
 
+void CommandProcessor::Impl::queue_due_expiries(std::vector<QueueItem>& items, TimestampUs now) {
   // The engine's own commands: reservations past their time-to-live.
   CommandMeta engine;
   engine.role = Role::kEngine;
@@ -495,102 +411,75 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
   }
   stat_expired.fetch_add(expired, std::memory_order_relaxed);
   expiries_left = expired == kMaxExpiriesPerBatch;
+}
 
-  uint64_t also_wait_for = 0;
-  for (QueueItem& item : items) {
-    if (item.inspect) {
-      (*item.inspect)(state);
-      item.inspected->set_value();
-      continue;
-    }
-    Entry e;
-    e.reply = std::move(item.reply);
-    CommandMeta& meta = item.meta;
-    if (meta.now == 0)
-      meta.now = now;
-    stat_commands.fetch_add(1, std::memory_order_relaxed);
-
-    std::string scope;
-    if (!meta.idempotency_key.empty()) {
-      if (meta.idempotency_key.size() > kMaxIdempotencyKey) {
-        e.status = Status::invalid_field("Idempotency-Key", "must be at most 255 bytes");
-      } else {
-        // The command's type joins the fingerprint, so a key reused on
-        // another endpoint never returns that endpoint's answer.
-        scope = idempotency_scope(meta);
-        meta.request_fingerprint = fingerprint_of(item.command, meta.request_fingerprint);
-        const uint64_t legacy = meta.legacy_request_fingerprint == 0
-                                    ? meta.request_fingerprint
-                                    : fingerprint_of(item.command, meta.legacy_request_fingerprint);
-        auto same_request = [&](uint64_t recorded) {
-          return recorded == meta.request_fingerprint || recorded == legacy;
-        };
-        const Status reused{ErrorCode::kIdempotencyKeyReused,
-                            "this Idempotency-Key was used with another request"};
-        if (auto k = slot.keys.find(scope); k != slot.keys.end()) {  // the first is in this batch
-          if (!same_request(slot.entries[k->second].fingerprint)) {
-            e.status = reused;
-          } else {
-            e.duplicate = true;
-            e.dup_of = static_cast<int>(k->second);
-          }
-        } else if (auto it = idempotency.find(scope);
-                   it != idempotency.end()) {  // in an earlier one
-          if (!same_request(it->second.fingerprint)) {
-            e.status = reused;
-          } else {
-            e.duplicate = true;
-            e.earlier = it->second;
-            also_wait_for = std::max(also_wait_for, it->second.last);
-          }
-        }
-      }
-      if (e.duplicate || !e.status.is_ok()) {
-        e.ev_begin = e.ev_end = slot.sink.size();
-        slot.entries.push_back(std::move(e));
-        continue;
-      }
-    }
-
-    if (meta.expected_version) {
-      // Against the state every earlier command (of this batch too) left.
-      e.status = check_expected_version(state, item.command, *meta.expected_version);
-      if (!e.status.is_ok()) {
-        e.ev_begin = e.ev_end = slot.sink.size();
-        slot.entries.push_back(std::move(e));
-        continue;
-      }
-    }
-
-    const size_t before = slot.sink.size();
-    e.status = decide(state, item.command, meta, slot.sink);
-    if (!e.status.is_ok() && !keeps_events_when_refused(item.command, e.status))
-      slot.sink.truncate(before);
-    e.ev_begin = before;
-    e.ev_end = slot.sink.size();
-    // Fold the events in now, so later commands of this batch see them, and
-    // note each stream run's version for the store's concurrency check.
-    e.run_begin = slot.runs.size();
-    for (size_t k = before; k < e.ev_end; ++k) {
-      const EventSink::Event& ev = slot.sink.event(k);
-      if (k == before || ev.stream != slot.sink.event(k - 1).stream) {
-        slot.runs.push_back({k, version_of(state, ev.aggregate, ev.id)});
-      }
-      apply(state, ev.aggregate, ev.id, ev.type, slot.sink.payload(k).data());
-    }
-    e.run_end = slot.runs.size();
-    if (e.status.is_ok())
-      stat_accepted.fetch_add(1, std::memory_order_relaxed);
-    // A command that recorded events holds its key: accepted, or refused
-    // with events kept (a retry is then refused the same way).
-    if (e.ev_end > e.ev_begin && !scope.empty()) {
-      e.scope = std::move(scope);
-      e.fingerprint = meta.request_fingerprint;
-      slot.keys[e.scope] = slot.entries.size();
-    }
+void CommandProcessor::Impl::decide_one(QueueItem& item, Slot& slot, TimestampUs now,
+                                        uint64_t* also_wait_for) {
+  Entry e;
+  e.reply = std::move(item.reply);
+  CommandMeta& meta = item.meta;
+  if (meta.now == 0)
+    meta.now = now;
+  stat_commands.fetch_add(1, std::memory_order_relaxed);
+  auto answer_undecided = [&] {
+    e.ev_begin = e.ev_end = slot.sink.size();
     slot.entries.push_back(std::move(e));
+  };
+
+  std::string scope;
+  if (!meta.idempotency_key.empty()) {
+    KeyCheck key = check_idempotency_key(item.command, meta, slot.keys, idempotency);
+    e.status = std::move(key.status);
+    if (key.seen == KeyCheck::Seen::kInThisBatch) {
+      e.duplicate = true;
+      e.dup_of = static_cast<int>(key.batch_entry);
+    } else if (key.seen == KeyCheck::Seen::kInEarlierBatch) {
+      e.duplicate = true;
+      *also_wait_for = std::max(*also_wait_for, key.earlier.last);
+      e.earlier = std::move(key.earlier);
+    }
+    if (e.duplicate || !e.status.is_ok())
+      return answer_undecided();
+    scope = std::move(key.scope);
   }
 
+  if (meta.expected_version) {
+    // Against the state every earlier command (of this batch too) left.
+    e.status = check_expected_version(state, item.command, *meta.expected_version);
+    if (!e.status.is_ok())
+      return answer_undecided();
+  }
+
+  const size_t before = slot.sink.size();
+  e.status = decide(state, item.command, meta, slot.sink);
+  if (!e.status.is_ok() && !keeps_events_when_refused(item.command, e.status))
+    slot.sink.truncate(before);
+  e.ev_begin = before;
+  e.ev_end = slot.sink.size();
+  // Fold the events in now, so later commands of this batch see them, and
+  // note each stream run's version for the store's concurrency check.
+  e.run_begin = slot.runs.size();
+  for (size_t k = before; k < e.ev_end; ++k) {
+    const EventSink::Event& ev = slot.sink.event(k);
+    if (k == before || ev.stream != slot.sink.event(k - 1).stream) {
+      slot.runs.push_back({k, version_of(state, ev.aggregate, ev.id)});
+    }
+    apply(state, ev.aggregate, ev.id, ev.type, slot.sink.payload(k).data());
+  }
+  e.run_end = slot.runs.size();
+  if (e.status.is_ok())
+    stat_accepted.fetch_add(1, std::memory_order_relaxed);
+  // A command that recorded events holds its key: accepted, or refused
+  // with events kept (a retry is then refused the same way).
+  if (e.ev_end > e.ev_begin && !scope.empty()) {
+    e.scope = std::move(scope);
+    e.fingerprint = meta.request_fingerprint;
+    slot.keys[e.scope] = BatchKey{slot.entries.size(), e.fingerprint};
+  }
+  slot.entries.push_back(std::move(e));
+}
+
+void CommandProcessor::Impl::build_append_requests(Slot& slot, TimestampUs now) {
   // Views into the sink are taken only now: it no longer grows.
   const size_t n_events = slot.sink.size();
   slot.new_events.resize(n_events);
@@ -622,7 +511,9 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
         std::span<const StreamWrite>(slot.writes).subspan(e.run_begin, e.run_end - e.run_begin),
         command_id, now});
   }
+}
 
+void CommandProcessor::Impl::answer_refusals_now(Slot& slot) {
   // Refusals that recorded nothing are answered now, not after the fsync.
   for (Entry& e : slot.entries) {
     if (!e.status.is_ok() && e.request < 0 && e.reply) {
@@ -630,11 +521,9 @@ void CommandProcessor::Impl::process(std::vector<QueueItem>& items, Slot& slot) 
       e.reply = nullptr;
     }
   }
+}
 
-  stat_batches.fetch_add(1, std::memory_order_relaxed);
-  stat_events.fetch_add(n_events, std::memory_order_relaxed);
-  refresh_tokens.store(state.refresh_tokens, std::memory_order_relaxed);
-  note_max(max_decide_us, decide_start);
+void CommandProcessor::Impl::write(Slot& slot, uint64_t also_wait_for) {
   const auto write_start = std::chrono::steady_clock::now();
   // All or nothing: later commands of the batch were decided on top of
   // earlier ones, so a batch is never written in part.
@@ -711,8 +600,8 @@ void CommandProcessor::Impl::complete(Slot& slot, AppendResults results) {
   }
   // Notify while holding the lock: once it is released with both slots idle,
   // stop() may return and destroy this object.
-  std::lock_guard lock(slot_mu);
-  slot.busy = false;
+  MutexLock lock(slot_mu);
+  slot_busy[&slot - slots] = false;
   slot_cv.notify_all();
 }
 
@@ -734,7 +623,7 @@ Result<std::unique_ptr<CommandProcessor>> CommandProcessor::start(eventstore::Ev
 void CommandProcessor::submit(Command command, CommandMeta meta, ReplyFn reply) {
   Status refused;
   {
-    std::lock_guard lock(impl_->queue_mu);
+    MutexLock lock(impl_->queue_mu);
     if (impl_->stopping) {
       refused = Status::shutting_down("the engine is shutting down");
     } else if (impl_->queue.size() >= impl_->options.queue_capacity) {
@@ -784,7 +673,7 @@ bool CommandProcessor::inspect(const std::function<void(const ShopState&)>& fn) 
   std::promise<void> done;
   auto future = done.get_future();
   {
-    std::lock_guard lock(impl_->queue_mu);
+    MutexLock lock(impl_->queue_mu);
     if (impl_->stopping)
       return false;
     QueueItem item{ClearCart{}, {}, {}};
@@ -805,7 +694,7 @@ ProcessorStats CommandProcessor::stats() const {
   s.events = impl_->stat_events.load();
   s.expired_orders = impl_->stat_expired.load();
   {
-    std::lock_guard lock(impl_->queue_mu);
+    MutexLock lock(impl_->queue_mu);
     s.queue_depth = impl_->queue.size();
   }
   s.max_decide_us = impl_->max_decide_us.load();
@@ -816,7 +705,7 @@ ProcessorStats CommandProcessor::stats() const {
   s.rebuild_seconds = impl_->rebuild_seconds.load();
   s.snapshot_load_seconds = impl_->snapshot_load_seconds.load();
   {
-    std::lock_guard lock(impl_->queue_mu);
+    MutexLock lock(impl_->queue_mu);
     s.snapshot_position = impl_->snapshot_position;
     s.snapshot_note = impl_->snapshot_note;
     s.failure = impl_->failure;
@@ -828,7 +717,7 @@ void CommandProcessor::stop() {
   if (!impl_)
     return;
   {
-    std::lock_guard lock(impl_->queue_mu);
+    MutexLock lock(impl_->queue_mu);
     impl_->stopping = true;
   }
   impl_->queue_cv.notify_one();
@@ -837,7 +726,7 @@ void CommandProcessor::stop() {
   impl_->writer.join();
   // Saved once stopped, so the next start folds only what comes after.
   if (Status st = impl_->save_snapshot(); !st.is_ok()) {
-    std::lock_guard lock(impl_->queue_mu);
+    MutexLock lock(impl_->queue_mu);
     impl_->snapshot_note = "saving the writer snapshot failed: " + st.to_string();
   }
 }

@@ -38,6 +38,7 @@
 
 #include "commands/command.h"
 #include "commands/shop_state.h"
+#include "commands/writer_snapshot.h"
 #include "core/status.h"
 #include "eventstore/snapshot_store.h"
 #include "eventstore/store.h"
@@ -76,9 +77,6 @@ struct ProcessorOptions {
   // --hold-max-cents).
   HoldLimits hold_limits;
 };
-
-// The writer snapshot's name in its SnapshotStore.
-inline constexpr std::string_view kWriterSnapshot = "writer";
 
 struct ProcessorStats {
   uint64_t commands = 0;  // decided (accepted or refused)

@@ -52,10 +52,11 @@ Status decide_create_product(const ProductState* existing, bool sku_taken,
   ORDERLY_RETURN_IF_ERROR(require_admin(meta));
   if (existing != nullptr)
     return Status::already_exists("product " + c.product_id.to_string() + " exists");
-  ORDERLY_RETURN_IF_ERROR(require_text("name", c.name, 1, 200));
-  ORDERLY_RETURN_IF_ERROR(require_text("description", c.description, 0, 5000));
-  ORDERLY_RETURN_IF_ERROR(require_text("category", c.category, 1, 100));
-  ORDERLY_RETURN_IF_ERROR(require_text("sku", c.sku, 1, 64));
+  ORDERLY_RETURN_IF_ERROR(require_text("name", c.name, 1, kMaxProductNameBytes));
+  ORDERLY_RETURN_IF_ERROR(
+      require_text("description", c.description, 0, kMaxProductDescriptionBytes));
+  ORDERLY_RETURN_IF_ERROR(require_text("category", c.category, 1, kMaxProductCategoryBytes));
+  ORDERLY_RETURN_IF_ERROR(require_text("sku", c.sku, 1, kMaxSkuBytes));
   const std::string_view currency = c.currency.empty() ? shop_currency : c.currency;
   ORDERLY_RETURN_IF_ERROR(require_currency(currency));
   if (currency != shop_currency) {
@@ -84,11 +85,12 @@ Status decide_update_product(const ProductState* p, const UpdateProduct& c, cons
   ORDERLY_RETURN_IF_ERROR(require_admin(meta));
   ORDERLY_RETURN_IF_ERROR(require_product(p, c.product_id));
   if (c.name)
-    ORDERLY_RETURN_IF_ERROR(require_text("name", *c.name, 1, 200));
+    ORDERLY_RETURN_IF_ERROR(require_text("name", *c.name, 1, kMaxProductNameBytes));
   if (c.description)
-    ORDERLY_RETURN_IF_ERROR(require_text("description", *c.description, 0, 5000));
+    ORDERLY_RETURN_IF_ERROR(
+        require_text("description", *c.description, 0, kMaxProductDescriptionBytes));
   if (c.category)
-    ORDERLY_RETURN_IF_ERROR(require_text("category", *c.category, 1, 100));
+    ORDERLY_RETURN_IF_ERROR(require_text("category", *c.category, 1, kMaxProductCategoryBytes));
   if (c.price_cents)
     ORDERLY_RETURN_IF_ERROR(require_range("price_cents", *c.price_cents, 0, kMaxPriceCents));
   if (!c.name && !c.description && !c.category && !c.price_cents) {

@@ -13,6 +13,7 @@
 
 #include "commands/command.h"
 #include "commands/event_sink.h"
+#include "commands/input_limits.h"
 #include "commands/uuid_map.h"
 #include "core/status.h"
 
@@ -24,9 +25,6 @@ struct StockChanged;
 }  // namespace orderly::events
 
 namespace orderly::commands {
-
-inline constexpr int64_t kMaxStock = 1'000'000'000;
-inline constexpr int64_t kMaxPriceCents = 100'000'000'000;  // one billion in major units
 
 struct ProductState {
   std::string name;  // snapshotted into orders, with the price

@@ -1,12 +1,12 @@
+// apply(): each event goes to its aggregate's evolve (commands/<aggregate>.cpp
+// holds its rules); what spans aggregates stays here: the version of every
+// stream, the shop-wide indexes (skus, usernames, emails, open payments by
+// order, holds, expiries) and the stock side of an order's moves.
 #include "commands/shop_state.h"
 #include "core/text.h"
 
-#include "core/schemas/cart_events_generated.h"
-#include "core/schemas/notification_events_generated.h"
 #include "core/schemas/order_events_generated.h"
-#include "core/schemas/payment_events_generated.h"
 #include "core/schemas/product_events_generated.h"
-#include "core/schemas/user_events_generated.h"
 
 namespace orderly::commands {
 
@@ -15,10 +15,6 @@ namespace {
 template <typename T>
 const T* as(const uint8_t* payload) {
   return flatbuffers::GetRoot<T>(payload);
-}
-
-Uuid uuid_of(const flatbuffers::String* s) {
-  return s ? Uuid::parse(s->string_view()).value_or(Uuid{}) : Uuid{};
 }
 
 // The stock side of an order's moves (rules in product.h).
@@ -34,40 +30,10 @@ void apply_user(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) 
   UserState& u = s.users[id];
   ++u.version;
   const size_t tokens_before = u.tokens.size();
-  switch (type) {
-    case EventType::kUserRegistered: {
-      const auto* e = as<events::UserRegistered>(p);
-      u.username = fb_string(e->username());
-      u.email = fb_string(e->email());
-      u.role = fb_string(e->role());
-      s.usernames[ascii_lower(u.username)] = id;
-      s.emails[u.email] = id;
-      break;
-    }
-    case EventType::kUserRoleChanged:
-      u.role = fb_string(as<events::UserRoleChanged>(p)->role());
-      break;
-    case EventType::kRefreshTokenIssued: {
-      const auto* e = as<events::RefreshTokenIssued>(p);
-      evolve_token_issued(u, uuid_of(e->token_id()), uuid_of(e->family_id()),
-                          fb_string(e->token_hash()), e->expires_at_us(), e->issued_at_us());
-      break;
-    }
-    case EventType::kRefreshTokenRotated: {
-      const auto* e = as<events::RefreshTokenRotated>(p);
-      evolve_token_rotated(u, uuid_of(e->family_id()), uuid_of(e->old_token_id()),
-                           uuid_of(e->new_token_id()), fb_string(e->new_token_hash()),
-                           e->expires_at_us(), e->issued_at_us());
-      break;
-    }
-    case EventType::kRefreshTokenRevoked:
-      evolve_token_revoked(u, uuid_of(as<events::RefreshTokenRevoked>(p)->token_id()));
-      break;
-    case EventType::kRefreshTokenFamilyRevoked:
-      evolve_family_revoked(u, uuid_of(as<events::RefreshTokenFamilyRevoked>(p)->family_id()));
-      break;
-    default:
-      break;
+  evolve(u, type, p);
+  if (type == EventType::kUserRegistered) {
+    s.usernames[ascii_lower(u.username)] = id;
+    s.emails[u.email] = id;
   }
   // The count of refresh tokens held, kept with each change (a metric).
   s.refresh_tokens = s.refresh_tokens + u.tokens.size() - tokens_before;
@@ -101,38 +67,7 @@ void apply_product(ShopState& s, const Uuid& id, EventType type, const uint8_t* 
 void apply_cart(ShopState& s, const Uuid& user, EventType type, const uint8_t* p) {
   CartState& cart = s.carts[user];
   ++cart.version;
-  switch (type) {
-    case EventType::kCartItemAdded: {
-      const auto* e = as<events::CartItemAdded>(p);
-      const Uuid product = uuid_of(e->product_id());
-      int64_t q = e->quantity();
-      for (const auto& l : cart.lines) {
-        if (l.product_id == product)
-          q += l.quantity;
-      }
-      set_line(cart, product, q, e->unit_price_cents());
-      break;
-    }
-    case EventType::kCartItemQuantityChanged: {
-      const auto* e = as<events::CartItemQuantityChanged>(p);
-      set_line(cart, uuid_of(e->product_id()), e->quantity(), kUnknownPrice);
-      break;
-    }
-    case EventType::kCartItemRemoved:
-      set_line(cart, uuid_of(as<events::CartItemRemoved>(p)->product_id()), 0, kUnknownPrice);
-      break;
-    case EventType::kCartItemPriceChanged: {
-      const auto* e = as<events::CartItemPriceChanged>(p);
-      set_line_price(cart, uuid_of(e->product_id()), e->unit_price_cents());
-      break;
-    }
-    case EventType::kCartCleared:
-    case EventType::kCartCheckedOut:
-      cart.lines.clear();
-      break;
-    default:
-      break;
-  }
+  evolve(cart, type, p);
 }
 
 // A pending order leaves the holds index of its customer.
@@ -158,7 +93,7 @@ void apply_order(ShopState& s, const Uuid& id, EventType type, const uint8_t* p)
       add_hold(s.holds[o.user_id], o);
       break;
     case EventType::kOrderConfirmed:
-      o.paid_by = uuid_of(as<events::OrderConfirmed>(p)->payment_id());
+      o.paid_by = fb_uuid(as<events::OrderConfirmed>(p)->payment_id());
       for_each_line(s, o, commit_reservation);
       release_hold(s, o);
       evolve_status(o, OrderStatus::kConfirmed);
@@ -183,26 +118,14 @@ void apply_order(ShopState& s, const Uuid& id, EventType type, const uint8_t* p)
 void apply_payment(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) {
   PaymentState& pay = s.payments[id];
   ++pay.version;
+  evolve(pay, type, p);
   switch (type) {
-    case EventType::kPaymentCreated: {
-      const auto* e = as<events::PaymentCreated>(p);
-      pay.order_id = uuid_of(e->order_id());
-      pay.user_id = uuid_of(e->user_id());
-      pay.amount_cents = e->amount_cents();
-      pay.status = PaymentStatus::kRequiresConfirmation;
+    case EventType::kPaymentCreated:
       s.open_payment_by_order[pay.order_id] = id;
       break;
-    }
     case EventType::kPaymentSucceeded:
-      pay.status = PaymentStatus::kSucceeded;
-      s.open_payment_by_order.erase(pay.order_id);
-      break;
     case EventType::kPaymentFailed:
-      pay.status = PaymentStatus::kFailed;
       s.open_payment_by_order.erase(pay.order_id);
-      break;
-    case EventType::kPaymentRefunded:
-      pay.refunded_cents = as<events::PaymentRefunded>(p)->refunded_total_cents();
       break;
     default:
       break;
@@ -216,25 +139,7 @@ void apply_notification(ShopState& s, const Uuid& id, EventType type, const uint
     return;
   NotificationState& n = s.notifications[id];
   ++n.version;
-  switch (type) {
-    case EventType::kNotificationRequested:
-      n.user_id = uuid_of(as<events::NotificationRequested>(p)->user_id());
-      n.status = NotificationStatus::kPending;
-      break;
-    case EventType::kNotificationSent:
-      n.attempts = as<events::NotificationSent>(p)->attempt();
-      n.status = NotificationStatus::kSent;
-      break;
-    case EventType::kNotificationFailed:
-      n.attempts = as<events::NotificationFailed>(p)->attempt();
-      n.status = NotificationStatus::kFailed;
-      break;
-    case EventType::kNotificationRetryRequested:
-      n.status = NotificationStatus::kPending;
-      break;
-    default:
-      break;
-  }
+  evolve(n, type, p);
 }
 
 }  // namespace

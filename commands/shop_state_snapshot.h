@@ -1,6 +1,7 @@
-// The writer's snapshot: the whole ShopState in binary (core/binary_codec.h),
-// with the log position it reflects. A start loads it and folds only the
-// events after `position`, instead of folding the whole log.
+// The writer snapshot's state part: the whole ShopState in binary
+// (core/binary_codec.h), with the log position it reflects; the idempotency
+// keys follow it (commands/writer_snapshot.h). A start loads it and folds
+// only the events after `position`, instead of folding the whole log.
 //
 // The snapshot holds everything apply() builds, exactly as it is: the
 // indexes too (skus, usernames, emails, open payments), rather than derived

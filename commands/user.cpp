@@ -313,4 +313,42 @@ void evolve_family_revoked(UserState& u, const Uuid& family) {
   revoke_all(u, f->second);
 }
 
+void evolve(UserState& u, EventType type, const uint8_t* p) {
+  switch (type) {
+    case EventType::kUserRegistered: {
+      const auto* e = flatbuffers::GetRoot<events::UserRegistered>(p);
+      u.username = fb_string(e->username());
+      u.email = fb_string(e->email());
+      u.role = fb_string(e->role());
+      break;
+    }
+    case EventType::kUserRoleChanged:
+      u.role = fb_string(flatbuffers::GetRoot<events::UserRoleChanged>(p)->role());
+      break;
+    case EventType::kRefreshTokenIssued: {
+      const auto* e = flatbuffers::GetRoot<events::RefreshTokenIssued>(p);
+      evolve_token_issued(u, fb_uuid(e->token_id()), fb_uuid(e->family_id()),
+                          fb_string(e->token_hash()), e->expires_at_us(), e->issued_at_us());
+      break;
+    }
+    case EventType::kRefreshTokenRotated: {
+      const auto* e = flatbuffers::GetRoot<events::RefreshTokenRotated>(p);
+      evolve_token_rotated(u, fb_uuid(e->family_id()), fb_uuid(e->old_token_id()),
+                           fb_uuid(e->new_token_id()), fb_string(e->new_token_hash()),
+                           e->expires_at_us(), e->issued_at_us());
+      break;
+    }
+    case EventType::kRefreshTokenRevoked:
+      evolve_token_revoked(
+          u, fb_uuid(flatbuffers::GetRoot<events::RefreshTokenRevoked>(p)->token_id()));
+      break;
+    case EventType::kRefreshTokenFamilyRevoked:
+      evolve_family_revoked(
+          u, fb_uuid(flatbuffers::GetRoot<events::RefreshTokenFamilyRevoked>(p)->family_id()));
+      break;
+    default:
+      break;
+  }
+}
+
 }  // namespace orderly::commands

@@ -64,7 +64,13 @@ struct UserState {
   UuidMap<RefreshFamilyState> families;
 };
 
-// evolve for the refresh-token events (shop_state.cpp's apply calls them).
+// evolve: folds one event of the user's stream into its state (assigns,
+// never validates; REQUIRES: `payload` is a verified FlatBuffer of `type`).
+// The shop-wide indexes (usernames, emails) and the version are kept by
+// commands/shop_state.cpp's apply().
+void evolve(UserState& u, EventType type, const uint8_t* payload);
+
+// evolve for the refresh-token events (evolve above calls them).
 // `issued_at` 0 (events before issue 19): nothing is pruned by time.
 void evolve_token_issued(UserState& u, const Uuid& token, const Uuid& family, std::string hash,
                          TimestampUs expires_at, TimestampUs issued_at);

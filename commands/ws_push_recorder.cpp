@@ -37,7 +37,7 @@ void WebSocketPushRecorder::record(WebSocketPushOutcome outcome) {
     outcome.notification_id = *Uuid::parse(new_uuid_v7(outcome.pushed_at));
   bool wake = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_ || pending_.size() >= max_pending_) {
       ++lost_;
       return;
@@ -50,10 +50,10 @@ void WebSocketPushRecorder::record(WebSocketPushOutcome outcome) {
 }
 
 Status WebSocketPushRecorder::flush() {
-  std::lock_guard one_at_a_time(flush_mu_);
+  MutexLock one_at_a_time(flush_mu_);
   std::vector<WebSocketPushOutcome> taken;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     taken.swap(pending_);
   }
   Status last;
@@ -69,7 +69,7 @@ Status WebSocketPushRecorder::flush() {
       at += n;
       continue;
     }
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (st.code() == ErrorCode::kOverloaded && !stopping_) {
       // This batch and those after it go back in front, in order: the next
       // interval tries again (bounded by max_pending: what does not fit is
@@ -93,7 +93,7 @@ Status WebSocketPushRecorder::flush() {
 
 void WebSocketPushRecorder::stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_)
       return;
     stopping_ = true;
@@ -104,23 +104,32 @@ void WebSocketPushRecorder::stop() {
 }
 
 uint64_t WebSocketPushRecorder::lost() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return lost_;
 }
 
 void WebSocketPushRecorder::run() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    cv_.wait_for(lock, interval_, [&] { return stopping_ || pending_.size() >= max_batch_; });
-    if (stopping_)
-      break;
-    if (pending_.empty())
-      continue;
-    lock.unlock();
-    const Status st = flush();
-    lock.lock();
-    if (!st.is_ok())  // back off a whole interval, even with a full batch waiting
-      cv_.wait_for(lock, interval_, [&] { return stopping_; });
+  bool back_off = false;
+  while (true) {
+    {
+      MutexLock lock(mu_);
+      if (back_off) {  // a whole interval, even with a full batch waiting
+        const auto until = std::chrono::steady_clock::now() + interval_;
+        while (!stopping_ && lock.wait_until(cv_, until)) {
+        }
+        back_off = false;
+      }
+      if (stopping_)
+        return;
+      const auto deadline = std::chrono::steady_clock::now() + interval_;
+      while (!stopping_ && pending_.size() < max_batch_ && lock.wait_until(cv_, deadline)) {
+      }
+      if (stopping_)
+        return;
+      if (pending_.empty())
+        continue;
+    }
+    back_off = !flush().is_ok();
   }
 }
 

@@ -14,11 +14,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "commands/command.h"
+#include "core/mutex.h"
 #include "core/status.h"
 
 namespace orderly::commands {
@@ -41,27 +41,27 @@ class WebSocketPushRecorder {
   WebSocketPushRecorder& operator=(const WebSocketPushRecorder&) = delete;
 
   // One outcome; a nil notification_id gets a new one.
-  void record(WebSocketPushOutcome outcome);
+  void record(WebSocketPushOutcome outcome) EXCLUDES(mu_);
   // Submits what is pending now, in batches of at most `max_batch`, and
   // waits until they are recorded.
-  Status flush();
+  Status flush() EXCLUDES(flush_mu_, mu_);
   // Flushes what is pending and ends the background thread; outcomes
   // recorded later are lost (counted). Idempotent.
-  void stop();
-  uint64_t lost() const;
+  void stop() EXCLUDES(flush_mu_, mu_);
+  uint64_t lost() const EXCLUDES(mu_);
 
  private:
-  void run();
+  void run() EXCLUDES(flush_mu_, mu_);
 
   const Submit submit_;
   const std::chrono::milliseconds interval_;
   const size_t max_batch_, max_pending_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;                      // guarded by mu_
-  std::vector<WebSocketPushOutcome> pending_;  // guarded by mu_
-  uint64_t lost_ = 0;                          // guarded by mu_
-  std::mutex flush_mu_;                        // one flush at a time: batches stay in order
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::vector<WebSocketPushOutcome> pending_ GUARDED_BY(mu_);
+  uint64_t lost_ GUARDED_BY(mu_) = 0;
+  Mutex flush_mu_ ACQUIRED_BEFORE(mu_);  // one flush at a time: batches stay in order
   std::thread thread_;
 };
 

@@ -14,6 +14,12 @@ namespace orderly {
 
 // X(id, TableName, "aggregate.event")  — TableName is the FlatBuffers table
 // in core/schemas/*.fbs (namespace orderly.events).
+//
+// Retired ids: 25 StockReserved, 26 StockReleased, 27
+// StockReservationCommitted. The engine does not write them (stock moves
+// ride on the order events: commands/product.h); they stay registered so
+// that a log holding them still reads and verifies, and the store's tests
+// and benchmarks use StockReserved as a sample payload. Never reuse them.
 #define ORDERLY_EVENT_TYPES(X)                                            \
   X(1, UserRegistered, "user.registered")                                 \
   X(2, UserRoleChanged, "user.role_changed")                              \

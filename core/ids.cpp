@@ -4,7 +4,8 @@
 
 #include <array>
 #include <cstdint>
-#include <mutex>
+
+#include "core/mutex.h"
 
 namespace orderly {
 
@@ -12,9 +13,9 @@ namespace {
 
 // Monotonic per-process state: RFC 9562 method 1 ("fixed bit-length dedicated
 // counter") keeps ids sortable within a millisecond.
-std::mutex g_mu;
-uint64_t g_last_ms = 0;
-uint16_t g_counter = 0;  // 12 bits used (rand_a)
+Mutex g_mu;
+uint64_t g_last_ms GUARDED_BY(g_mu) = 0;
+uint16_t g_counter GUARDED_BY(g_mu) = 0;  // 12 bits used (rand_a)
 
 }  // namespace
 
@@ -28,7 +29,7 @@ std::string new_uuid_v7(TimestampUs at) {
   uint64_t ms = static_cast<uint64_t>(at / 1000);
   uint16_t counter;
   {
-    std::lock_guard lock(g_mu);
+    MutexLock lock(g_mu);
     if (ms <= g_last_ms) {
       ms = g_last_ms;
       if (++g_counter >= 0x1000) {  // counter overflow: borrow the next millisecond

@@ -58,7 +58,10 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& dir,
   if (!last)
     return last.status();
   impl->last_position.store(*last);
-  impl->written_position = *last;
+  {
+    MutexLock lock(impl->commit_mu);  // no other thread yet: for the analysis
+    impl->written_position = *last;
+  }
   if (!options.read_only) {
     Impl* raw = impl.get();
     impl->syncer = std::thread([raw] { raw->run_syncer(); });
@@ -73,7 +76,7 @@ Status EventStore::close() {
     return Status::invalid_argument("close() called from an append callback");
   }
   {
-    std::lock_guard lock(impl_->commit_mu);
+    MutexLock lock(impl_->commit_mu);
     if (impl_->closed)
       return Status::ok();
     impl_->closed = true;  // appends from now on fail with shutting_down
@@ -84,7 +87,7 @@ Status EventStore::close() {
   impl_->closing.store(true);
   while (impl_->active_readers.load() > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  std::lock_guard lock(impl_->commit_mu);
+  MutexLock lock(impl_->commit_mu);
   std::lock_guard wal(impl_->wal_mu);
   Status st;
   if (!impl_->options.read_only && impl_->rocks.db && !impl_->sync_failed.load() &&
@@ -212,7 +215,7 @@ Status EventStore::save_checkpoint(std::string_view name, uint64_t position, boo
   // In turn with the appends (a checkpoint is a rare, tiny write): RocksDB
   // would group it with an append, a hand-off ThreadSanitizer cannot see
   // inside Debian's uninstrumented librocksdb.
-  std::lock_guard lock(impl_->commit_mu);
+  MutexLock lock(impl_->commit_mu);
   std::lock_guard wal(impl_->wal_mu);
   const rocksdb::Status s = impl_->rocks.db->Put(wo, impl_->rocks.checkpoints,
                                                  rocksdb::Slice(name.data(), name.size()), value);

@@ -79,11 +79,13 @@ bool satisfies(ExpectedVersion e, uint64_t current) {
   return false;
 }
 
-// A version a request has claimed but not yet merged into the batch.
-struct Tentative {
-  std::string_view stream;
-  uint64_t version;
-};
+AppendResults refuse_all(size_t n, const Status& st) {
+  AppendResults results;
+  results.reserve(n);
+  for (size_t i = 0; i < n; ++i)
+    results.emplace_back(st);
+  return results;
+}
 
 }  // namespace
 
@@ -159,242 +161,181 @@ Status EventStore::Impl::recover_after_write_error() {
   return Status::ok();
 }
 
-AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, uint64_t* required,
-                                       bool all_or_nothing) {
-  *required = 0;
-  AppendResults results;
-  results.reserve(requests.size());
-  auto fail_all = [&](const Status& st) {
-    results.clear();
-    for (size_t i = 0; i < requests.size(); ++i)
-      results.emplace_back(st);
-    return results;
-  };
+Status EventStore::Impl::refusal_of_any_commit() {
   if (closed)
-    return fail_all(Status::shutting_down("the event store is closed"));
+    return Status::shutting_down("the event store is closed");
   if (options.read_only)
-    return fail_all(Status::invalid_argument("the store is open read-only"));
-  if (sync_failed.load()) {
-    return fail_all(
-        Status::io_error("an fsync of the log failed earlier; reopen the store to recover"));
-  }
-  if (needs_recovery) {
-    Status st = recover_after_write_error();
-    if (!st.is_ok())
-      return fail_all(st);
-  }
+    return Status::invalid_argument("the store is open read-only");
+  if (sync_failed.load())
+    return Status::io_error("an fsync of the log failed earlier; reopen the store to recover");
+  if (needs_recovery)
+    return recover_after_write_error();
+  return Status::ok();
+}
 
-  const TimestampUs batch_time = now_us();
-  const uint64_t first_position = written_position + 1;
-  uint64_t next_position = first_position;
+void EventStore::Impl::begin_commit(PendingCommit& c) {
+  c.results.reserve(c.requests.size());
+  c.batch_time = now_us();
+  c.first_position = written_position + 1;
+  c.next_position = c.first_position;
   write_batch.Clear();
   ++batch_epoch;
   batch_stream_count = 0;
   batch_commands.clear();
-  record.reset(next_position);
-  std::vector<Tentative> tentative;
-  std::vector<uint64_t> bases;             // each write's stream version before it
-  std::vector<size_t> duplicates_to_fill;  // results whose stream versions come from the log
+  record.reset(c.next_position);
+}
 
-  auto flush_record = [&] {
-    if (record.count() == 0)
-      return;
-    const std::string key = log_key(record.first_position());
-    const std::string_view bytes = record.finish();
-    write_batch.Put(rocks.log, key, rocksdb::Slice(bytes.data(), bytes.size()));
-    stat_bytes.fetch_add(bytes.size(), std::memory_order_relaxed);
-  };
+std::optional<Result<AppendResult>> EventStore::Impl::earlier_answer(const AppendRequest& req) {
+  if (req.command_id.empty())
+    return std::nullopt;
+  if (auto it = batch_commands.find(req.command_id); it != batch_commands.end()) {
+    AppendResult r;
+    r.first_position = it->second.first;
+    r.last_position = it->second.first + it->second.second - 1;
+    r.duplicate = true;
+    return r;
+  }
+  std::string value;
+  auto s = rocks.db->Get(rocksdb::ReadOptions(), rocks.commands,
+                         rocksdb::Slice(req.command_id.data(), req.command_id.size()), &value);
+  if (s.ok() && value.size() == kCommandValueSize) {
+    AppendResult r;
+    uint32_t count = 0;
+    parse_command_value(value, &r.first_position, &count);
+    r.last_position = r.first_position + count - 1;
+    r.duplicate = true;
+    return r;
+  }
+  if (!s.ok() && !s.IsNotFound())
+    return from_rocksdb(s, "reading command ids");
+  return std::nullopt;
+}
 
-  for (const AppendRequest& req : requests) {
-    if (Status st = validate_request(req); !st.is_ok()) {
-      results.emplace_back(st);
-      continue;
-    }
-    // Idempotency comes before the version check: a retry whose expected
-    // version is stale by now must still get its first answer.
-    if (!req.command_id.empty()) {
-      if (auto it = batch_commands.find(req.command_id); it != batch_commands.end()) {
-        AppendResult r;
-        r.first_position = it->second.first;
-        r.last_position = it->second.first + it->second.second - 1;
-        r.duplicate = true;
-        results.emplace_back(std::move(r));
-        duplicates_to_fill.push_back(results.size() - 1);
-        continue;
-      }
-      std::string value;
-      auto s = rocks.db->Get(rocksdb::ReadOptions(), rocks.commands,
-                             rocksdb::Slice(req.command_id.data(), req.command_id.size()), &value);
-      if (s.ok() && value.size() == kCommandValueSize) {
-        AppendResult r;
-        uint32_t count = 0;
-        parse_command_value(value, &r.first_position, &count);
-        r.last_position = r.first_position + count - 1;
-        r.duplicate = true;
-        results.emplace_back(std::move(r));
-        duplicates_to_fill.push_back(results.size() - 1);
-        continue;
-      }
-      if (!s.ok() && !s.IsNotFound()) {
-        results.emplace_back(from_rocksdb(s, "reading command ids"));
-        continue;
-      }
-    }
-
-    // Optimistic concurrency: every stream must be where the writer expects.
-    // A request may name a stream twice; `tentative` holds its own progress.
-    tentative.clear();
-    bases.clear();
-    Status conflict;
-    for (const StreamWrite& w : req.writes) {
-      uint64_t current = 0;
-      bool found = false;
-      for (auto t = tentative.rbegin(); t != tentative.rend(); ++t) {
-        if (t->stream == w.stream) {
-          current = t->version;
-          found = true;
-          break;
-        }
-      }
-      if (!found) {
-        auto bs = touch(w.stream);
-        if (!bs) {
-          conflict = bs.status();
-          break;
-        }
-        current = (*bs)->version;
-      }
-      if (!satisfies(w.expected, current)) {
-        conflict = Status::version_conflict(
-            "stream " + std::string(w.stream) + ": expected " + describe(w.expected) + ", actual " +
-            (current == 0 ? std::string("no stream") : "version " + std::to_string(current)));
+Status EventStore::Impl::check_expected_versions(const AppendRequest& req, PendingCommit& c) {
+  // A request may name a stream twice; `tentative` holds its own progress.
+  c.tentative.clear();
+  c.bases.clear();
+  for (const StreamWrite& w : req.writes) {
+    uint64_t current = 0;
+    bool found = false;
+    for (auto t = c.tentative.rbegin(); t != c.tentative.rend(); ++t) {
+      if (t->stream == w.stream) {
+        current = t->version;
+        found = true;
         break;
       }
-      bases.push_back(current);
-      tentative.push_back({w.stream, current + w.events.size()});
     }
-    if (!conflict.is_ok()) {
-      results.emplace_back(conflict);
-      continue;
+    if (!found) {
+      auto bs = touch(w.stream);
+      if (!bs)
+        return bs.status();
+      current = (*bs)->version;
     }
+    if (!satisfies(w.expected, current)) {
+      return Status::version_conflict(
+          "stream " + std::string(w.stream) + ": expected " + describe(w.expected) + ", actual " +
+          (current == 0 ? std::string("no stream") : "version " + std::to_string(current)));
+    }
+    c.bases.push_back(current);
+    c.tentative.push_back({w.stream, current + w.events.size()});
+  }
+  return Status::ok();
+}
 
-    // Accepted: assign positions and versions, frame the envelopes.
-    AppendResult r;
-    r.first_position = next_position;
-    r.stream_versions.reserve(req.writes.size());
-    const TimestampUs time = req.time_us != 0 ? req.time_us : batch_time;
-    for (size_t wi = 0; wi < req.writes.size(); ++wi) {
-      const StreamWrite& w = req.writes[wi];
-      BatchStream& bs = **touch(w.stream);  // touched by the check above: no read, no error
-      bs.version = bases[wi];
-      for (const NewEvent& e : w.events) {
-        const uint64_t version = ++bs.version;
-        if (bs.first_new_version == 0)
-          bs.first_new_version = version;
-        build_envelope(
-            fbb, EnvelopeFields{e.type, e.schema_version, w.stream, version, next_position, time,
-                                req.command_id, e.correlation_id, e.causation_id, e.payload});
-        std::span<const uint8_t> env(fbb.GetBufferPointer(), fbb.GetSize());
-        if (record.count() > 0 &&
-            record.approximate_size() + env.size() > options.max_record_bytes) {
-          flush_record();
-          record.reset(next_position);
-        }
-        record.add(env);
-        if (!bs.runs.empty() &&
-            bs.runs.back().first_position + bs.runs.back().count == next_position) {
-          ++bs.runs.back().count;
-        } else {
-          bs.runs.push_back({next_position, 1});
-        }
-        ++next_position;
+AppendResult EventStore::Impl::frame_events(const AppendRequest& req, PendingCommit& c) {
+  AppendResult r;
+  r.first_position = c.next_position;
+  r.stream_versions.reserve(req.writes.size());
+  const TimestampUs time = req.time_us != 0 ? req.time_us : c.batch_time;
+  for (size_t wi = 0; wi < req.writes.size(); ++wi) {
+    const StreamWrite& w = req.writes[wi];
+    BatchStream& bs = **touch(w.stream);  // touched by the version check: no read, no error
+    bs.version = c.bases[wi];
+    for (const NewEvent& e : w.events) {
+      const uint64_t version = ++bs.version;
+      if (bs.first_new_version == 0)
+        bs.first_new_version = version;
+      build_envelope(
+          fbb, EnvelopeFields{e.type, e.schema_version, w.stream, version, c.next_position, time,
+                              req.command_id, e.correlation_id, e.causation_id, e.payload});
+      std::span<const uint8_t> env(fbb.GetBufferPointer(), fbb.GetSize());
+      if (record.count() > 0 && record.approximate_size() + env.size() > options.max_record_bytes) {
+        put_record();
+        record.reset(c.next_position);
       }
-      r.stream_versions.push_back(bs.version);
+      record.add(env);
+      if (!bs.runs.empty() &&
+          bs.runs.back().first_position + bs.runs.back().count == c.next_position) {
+        ++bs.runs.back().count;
+      } else {
+        bs.runs.push_back({c.next_position, 1});
+      }
+      ++c.next_position;
     }
-    r.last_position = next_position - 1;
-    if (!req.command_id.empty()) {
-      const auto count = static_cast<uint32_t>(r.last_position - r.first_position + 1);
-      write_batch.Put(rocks.commands, rocksdb::Slice(req.command_id.data(), req.command_id.size()),
-                      command_value(r.first_position, count));
-      batch_commands.emplace(std::string(req.command_id), std::make_pair(r.first_position, count));
-    }
-    results.emplace_back(std::move(r));
+    r.stream_versions.push_back(bs.version);
   }
+  r.last_position = c.next_position - 1;
+  if (!req.command_id.empty()) {
+    const auto count = static_cast<uint32_t>(r.last_position - r.first_position + 1);
+    write_batch.Put(rocks.commands, rocksdb::Slice(req.command_id.data(), req.command_id.size()),
+                    command_value(r.first_position, count));
+    batch_commands.emplace(std::string(req.command_id), std::make_pair(r.first_position, count));
+  }
+  return r;
+}
 
-  if (all_or_nothing) {
-    for (const auto& r : results) {
-      if (r.is_ok())
-        continue;
-      // One refusal refuses the batch: drop everything built for it.
-      const Status refused(r.status().code(), "batch refused: " + r.status().message(),
-                           r.status().fields());
-      write_batch.Clear();
-      return fail_all(refused);
-    }
-  }
-  const uint64_t appended = next_position - first_position;
-  if (appended > 0) {
-    flush_record();
-    std::string& chunk = index_chunk;
-    for (size_t i = 0; i < batch_stream_count; ++i) {
-      const BatchStream& bs = batch_streams[i];
-      if (bs.runs.empty())
-        continue;
-      chunk.clear();
-      for (const IndexRun& run : bs.runs)
-        append_index_run(chunk, run);
-      index_key.clear();
-      index_key.append(bs.stream->first);
-      index_key.push_back('\0');
-      append_be64(index_key, bs.first_new_version);
-      write_batch.Put(rocks.streams, index_key, chunk);
-    }
-    // Not synced here: the sync thread makes it durable (see run_syncer), so
-    // the next batch can be prepared meanwhile. It is visible to RocksDB
-    // readers at once; ours stop at last_position(), which only the sync
-    // thread advances.
-    rocksdb::WriteOptions wo;
-    wo.sync = false;
-    rocksdb::Status s;
-    {
-      std::lock_guard wal(wal_mu);
-      s = rocks.db->Write(wo, &write_batch);
-      if (!s.ok())
-        write_failed.store(true);
-    }
-    if (!s.ok()) {
-      needs_recovery = true;
-      const Status st = from_rocksdb(s, "appending to the log");
-      for (auto& r : results) {
-        if (r.is_ok() && !r->duplicate)
-          r = st;
-      }
-      // Duplicates within this batch pointed at the failed commit.
-      for (size_t i : duplicates_to_fill) {
-        if (results[i].is_ok() && results[i]->first_position >= first_position)
-          results[i] = st;
-      }
-      return results;
-    }
-    stat_commits.fetch_add(1, std::memory_order_relaxed);
-    stat_events.fetch_add(appended, std::memory_order_relaxed);
-    written_position = next_position - 1;
-  }
-  // The new versions are what later batches are checked against.
+void EventStore::Impl::put_record() {
+  if (record.count() == 0)
+    return;
+  const std::string key = log_key(record.first_position());
+  const std::string_view bytes = record.finish();
+  write_batch.Put(rocks.log, key, rocksdb::Slice(bytes.data(), bytes.size()));
+  stat_bytes.fetch_add(bytes.size(), std::memory_order_relaxed);
+}
+
+void EventStore::Impl::put_index_chunks() {
+  std::string& chunk = index_chunk;
   for (size_t i = 0; i < batch_stream_count; ++i) {
-    batch_streams[i].stream->second.version = batch_streams[i].version;
-  }
-
-  for (const auto& r : results) {
-    if (r.is_ok())
-      *required = std::max(*required, r->last_position);
-  }
-  // Retries answer with the versions their first commit produced.
-  for (size_t i : duplicates_to_fill) {
-    if (!results[i].is_ok())
+    const BatchStream& bs = batch_streams[i];
+    if (bs.runs.empty())
       continue;
-    AppendResult& r = *results[i];
-    const AppendRequest& req = requests[i];
+    chunk.clear();
+    for (const IndexRun& run : bs.runs)
+      append_index_run(chunk, run);
+    index_key.clear();
+    index_key.append(bs.stream->first);
+    index_key.push_back('\0');
+    append_be64(index_key, bs.first_new_version);
+    write_batch.Put(rocks.streams, index_key, chunk);
+  }
+}
+
+Status EventStore::Impl::write_unsynced() {
+  // Not synced here: the sync thread makes it durable (see run_syncer), so
+  // the next batch can be prepared meanwhile. It is visible to RocksDB
+  // readers at once; ours stop at last_position(), which only the sync
+  // thread advances.
+  rocksdb::WriteOptions wo;
+  wo.sync = false;
+  rocksdb::Status s;
+  {
+    std::lock_guard wal(wal_mu);
+    s = rocks.db->Write(wo, &write_batch);
+    if (!s.ok())
+      write_failed.store(true);
+  }
+  if (s.ok())
+    return Status::ok();
+  needs_recovery = true;
+  return from_rocksdb(s, "appending to the log");
+}
+
+void EventStore::Impl::fill_duplicate_versions(PendingCommit& c) {
+  for (size_t i : c.duplicates_to_fill) {
+    if (!c.results[i].is_ok())
+      continue;
+    AppendResult& r = *c.results[i];
+    const AppendRequest& req = c.requests[i];
     r.stream_versions.assign(req.writes.size(), 0);
     std::unique_ptr<rocksdb::Iterator> it(rocks.db->NewIterator(rocksdb::ReadOptions(), rocks.log));
     AlignedBuffer buf;
@@ -418,93 +359,86 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
       }
     }
   }
-  return results;
 }
 
-void EventStore::Impl::enqueue_ticket(SyncTicket ticket) {
-  {
-    std::lock_guard lock(sync_mu);
-    tickets.push_back(std::move(ticket));
+AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, uint64_t* required,
+                                       bool all_or_nothing) {
+  *required = 0;
+  if (Status st = refusal_of_any_commit(); !st.is_ok())
+    return refuse_all(requests.size(), st);
+  PendingCommit c;
+  c.requests = requests;
+  begin_commit(c);
+  AppendResults& results = c.results;
+  for (const AppendRequest& req : requests) {
+    if (Status st = validate_request(req); !st.is_ok()) {
+      results.emplace_back(st);
+      continue;
+    }
+    // Idempotency comes before the version check: a retry whose expected
+    // version is stale by now must still get its first answer.
+    if (auto first = earlier_answer(req)) {
+      if (first->is_ok())
+        c.duplicates_to_fill.push_back(results.size());
+      results.push_back(std::move(*first));
+      continue;
+    }
+    // Optimistic concurrency: every stream must be where the writer expects.
+    if (Status conflict = check_expected_versions(req, c); !conflict.is_ok()) {
+      results.emplace_back(conflict);
+      continue;
+    }
+    // Accepted: assign positions and versions, frame the envelopes.
+    results.emplace_back(frame_events(req, c));
   }
-  sync_cv.notify_one();
-}
 
-void EventStore::Impl::run_syncer() {
-  std::vector<SyncTicket> round;
-  while (true) {
-    {
-      std::unique_lock lock(sync_mu);
-      sync_cv.wait(lock, [&] { return sync_stop || !tickets.empty(); });
-      if (tickets.empty())
-        return;  // stopping, and nothing left to make durable
-      round.swap(tickets);
+  if (all_or_nothing) {
+    for (const auto& r : results) {
+      if (r.is_ok())
+        continue;
+      // One refusal refuses the batch: drop everything built for it.
+      const Status refused(r.status().code(), "batch refused: " + r.status().message(),
+                           r.status().fields());
+      write_batch.Clear();
+      return refuse_all(requests.size(), refused);
     }
-    // One fsync covers every batch written before it started: all of this
-    // round's, since each was written before its ticket was queued.
-    uint64_t target = 0;
-    for (const SyncTicket& t : round)
-      target = std::max(target, t.required_position);
-    Status st;
-    std::unique_lock wal(wal_mu);
-    if (sync_failed.load()) {
-      // After a failed fsync, a later one may "succeed" although the failed
-      // pages were dropped (Linux forgets the error): never acknowledge or
-      // publish anything again in this process.
-      if (target > last_position.load()) {
-        st = Status::io_error("an fsync of the log failed earlier; reopen the store to recover");
-      }
-    } else if (write_failed.load() && target > last_position.load()) {
-      // Batches written before a failed one: their WAL cannot be synced
-      // until RocksDB resumes. Not acknowledged (they may still reach the
-      // log), and the store stays usable once space returns.
-      st = Status::io_error("a write to the log failed (is the disk full?); not made durable");
-    } else if (target > last_position.load()) {
-      if (options.sync == SyncMode::kAlways) {
-        const auto t0 = std::chrono::steady_clock::now();
-        st = from_rocksdb(rocks.db->SyncWAL(), "syncing the log");
-        const auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                  std::chrono::steady_clock::now() - t0)
-                                                  .count());
-        stat_sync_micros.fetch_add(us, std::memory_order_relaxed);
-        if (us > stat_max_sync_micros.load(std::memory_order_relaxed))
-          stat_max_sync_micros.store(us);
-        stat_syncs.fetch_add(1, std::memory_order_relaxed);
-      }
-      if (st.is_ok()) {
-        publish_position(target);
-      } else {
-        sync_failed.store(true);
-      }
-    }
-    wal.unlock();
-    for (SyncTicket& t : round) {
-      if (!st.is_ok()) {
-        for (auto& r : t.results) {
-          if (r.is_ok())
-            r = st;
-        }
-      }
-      if (t.done)
-        t.done(std::move(t.results));
-    }
-    round.clear();
   }
-}
+  const uint64_t appended = c.next_position - c.first_position;
+  if (appended > 0) {
+    put_record();
+    put_index_chunks();
+    if (Status st = write_unsynced(); !st.is_ok()) {
+      for (auto& r : results) {
+        if (r.is_ok() && !r->duplicate)
+          r = st;
+      }
+      // Duplicates within this batch pointed at the failed commit.
+      for (size_t i : c.duplicates_to_fill) {
+        if (results[i].is_ok() && results[i]->first_position >= c.first_position)
+          results[i] = st;
+      }
+      return std::move(results);
+    }
+    stat_commits.fetch_add(1, std::memory_order_relaxed);
+    stat_events.fetch_add(appended, std::memory_order_relaxed);
+    written_position = c.next_position - 1;
+  }
+  // The new versions are what later batches are checked against.
+  for (size_t i = 0; i < batch_stream_count; ++i) {
+    batch_streams[i].stream->second.version = batch_streams[i].version;
+  }
 
-void EventStore::Impl::stop_syncer() {
-  if (std::this_thread::get_id() == syncer.get_id())
-    return;  // close() from a callback: see store.h
-  {
-    std::lock_guard lock(sync_mu);
-    sync_stop = true;
+  for (const auto& r : results) {
+    if (r.is_ok())
+      *required = std::max(*required, r->last_position);
   }
-  sync_cv.notify_one();
-  if (syncer.joinable())
-    syncer.join();
+  // Retries answer with the versions their first commit produced.
+  fill_duplicate_versions(c);
+  return std::move(results);
 }
 
 Status EventStore::resume_writes() {
-  std::lock_guard lock(impl_->commit_mu);
+  MutexLock lock(impl_->commit_mu);
   if (impl_->closed)
     return Status::shutting_down("the event store is closed");
   if (impl_->sync_failed.load())
@@ -516,7 +450,7 @@ Status EventStore::resume_writes() {
 
 AppendResults EventStore::submit_batch(std::span<const AppendRequest> requests, AppendCallback done,
                                        uint64_t also_wait_for, bool all_or_nothing) {
-  std::lock_guard lock(impl_->commit_mu);
+  MutexLock lock(impl_->commit_mu);
   SyncTicket ticket;
   ticket.results = impl_->commit(requests, &ticket.required_position, all_or_nothing);
   ticket.required_position = std::max(ticket.required_position, also_wait_for);

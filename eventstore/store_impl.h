@@ -13,8 +13,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/sharded_map.h"
 #include "core/string_hash.h"
+#include "eventstore/keys.h"
 #include "eventstore/record.h"
 #include "eventstore/rocksdb_handle.h"
 #include "eventstore/store.h"
@@ -51,6 +53,24 @@ struct BatchStream {
   std::vector<IndexRun> runs;
 };
 
+// A version a request has claimed but not yet merged into the batch.
+struct Tentative {
+  std::string_view stream;
+  uint64_t version;
+};
+
+// One commit while it is being built: what commit()'s steps share.
+struct PendingCommit {
+  std::span<const AppendRequest> requests;
+  AppendResults results;  // one per request so far
+  TimestampUs batch_time = 0;
+  uint64_t first_position = 0;
+  uint64_t next_position = 0;              // the next event's
+  std::vector<size_t> duplicates_to_fill;  // results whose stream versions come from the log
+  std::vector<Tentative> tentative;        // the version check's scratch, per request
+  std::vector<uint64_t> bases;             // each write's stream version before it
+};
+
 struct EventStore::Impl {
   // --- constant after open ---
   std::string dir;
@@ -63,26 +83,30 @@ struct EventStore::Impl {
 
   // --- published state ---
   std::atomic<uint64_t> last_position{0};
+  // Orders a publish with the waiters' check (wait_for_position); guards
+  // no field (last_position is atomic), hence a plain std::mutex.
   mutable std::mutex position_mu;
   mutable std::condition_variable position_cv;
   std::atomic<uint64_t> stat_commits{0}, stat_syncs{0}, stat_events{0}, stat_bytes{0},
       stat_sync_micros{0}, stat_max_sync_micros{0};
 
   // --- the sync thread's queue, protected by sync_mu ---
-  std::mutex sync_mu;
+  Mutex sync_mu ACQUIRED_AFTER(commit_mu);
   std::condition_variable sync_cv;
-  std::vector<SyncTicket> tickets;
-  bool sync_stop = false;
+  std::vector<SyncTicket> tickets GUARDED_BY(sync_mu);
+  bool sync_stop GUARDED_BY(sync_mu) = false;
   std::thread syncer;
   // A failed fsync leaves it unknown what reached the disk: from then on the
   // store refuses appends until it is reopened (and RocksDB recovers the WAL).
   std::atomic<bool> sync_failed{false};
 
   // --- writer state, protected by commit_mu ---
-  std::mutex commit_mu;
-  bool closed = false;
-  uint64_t written_position = 0;  // last position written to RocksDB, durable or not
-  bool needs_recovery = false;    // a Write failed: reload the tail before the next one
+  Mutex commit_mu;
+  bool closed GUARDED_BY(commit_mu) = false;
+  // The last position written to RocksDB, durable or not.
+  uint64_t written_position GUARDED_BY(commit_mu) = 0;
+  // A Write failed: reload the tail before the next one.
+  bool needs_recovery GUARDED_BY(commit_mu) = false;
   // The same, for the sync thread: no WAL sync or flush until Resume() has
   // replaced the failed WAL (Debian's librocksdb asserts, and aborts the
   // process, on a sync after a failed append).
@@ -91,36 +115,55 @@ struct EventStore::Impl {
   // sync or flush: a sync must not start between a write failing and
   // write_failed being set (Debian's librocksdb asserts on it). A write
   // takes tens of microseconds; the fsync does not wait on building the
-  // next batch, only on its write.
+  // next batch, only on its write. Guards RocksDB's WAL, no field of ours.
   std::mutex wal_mu;
   // The committed version of every stream written or checked since open;
   // the others are read from the index on first touch
   // (indexed_stream_version), so opening costs nothing per stream. Memory
   // grows with the streams touched (about 100 bytes each).
-  StreamMap streams;
-  uint64_t batch_epoch = 0;
-  std::vector<BatchStream> batch_streams;  // [0, batch_stream_count) in use; reused
-  size_t batch_stream_count = 0;
+  StreamMap streams GUARDED_BY(commit_mu);
+  uint64_t batch_epoch GUARDED_BY(commit_mu) = 0;
+  // [0, batch_stream_count) in use; reused.
+  std::vector<BatchStream> batch_streams GUARDED_BY(commit_mu);
+  size_t batch_stream_count GUARDED_BY(commit_mu) = 0;
   std::unordered_map<std::string, std::pair<uint64_t, uint32_t>, StringHash, std::equal_to<>>
-      batch_commands;
-  flatbuffers::FlatBufferBuilder fbb{1024};
-  RecordBuilder record;
-  rocksdb::WriteBatch write_batch;
-  std::string index_key, index_chunk;
+      batch_commands GUARDED_BY(commit_mu);
+  flatbuffers::FlatBufferBuilder fbb GUARDED_BY(commit_mu){1024};
+  RecordBuilder record GUARDED_BY(commit_mu);
+  rocksdb::WriteBatch write_batch GUARDED_BY(commit_mu);
+  std::string index_key GUARDED_BY(commit_mu), index_chunk GUARDED_BY(commit_mu);
 
   // Writes the batch to RocksDB without sync. Returns the results and sets
   // *required to the position that must be durable before they are given.
-  // REQUIRES: commit_mu held.
   AppendResults commit(std::span<const AppendRequest> requests, uint64_t* required,
-                       bool all_or_nothing = false);
-  void enqueue_ticket(SyncTicket ticket);  // REQUIRES: commit_mu held (keeps tickets in order)
-  void run_syncer();
-  void stop_syncer();
+                       bool all_or_nothing = false) REQUIRES(commit_mu);
+  // commit()'s steps, in order:
+  // Why no commit can be made now (closed, read-only, failed); recovers
+  // first after a failed write.
+  Status refusal_of_any_commit() REQUIRES(commit_mu);
+  void begin_commit(PendingCommit& c) REQUIRES(commit_mu);
+  // A retry's first answer (the same command id, in this commit or the
+  // log), or the error reading it; nullopt for a new command.
+  std::optional<Result<AppendResult>> earlier_answer(const AppendRequest& req) REQUIRES(commit_mu);
+  // Every stream where the request expects it; fills c.bases.
+  Status check_expected_versions(const AppendRequest& req, PendingCommit& c) REQUIRES(commit_mu);
+  // Positions, versions, envelopes into records, the command id.
+  AppendResult frame_events(const AppendRequest& req, PendingCommit& c) REQUIRES(commit_mu);
+  void put_record() REQUIRES(commit_mu);  // the record being framed into the WriteBatch
+  void put_index_chunks() REQUIRES(commit_mu);
+  Status write_unsynced() REQUIRES(commit_mu);  // the WriteBatch into RocksDB, without sync
+  // Retries answer with the stream versions their first commit produced.
+  void fill_duplicate_versions(PendingCommit& c) REQUIRES(commit_mu);
+  // The sync thread (store_sync.cpp). A ticket is queued under commit_mu,
+  // which keeps the tickets in the order of their commits.
+  void enqueue_ticket(SyncTicket ticket) REQUIRES(commit_mu) EXCLUDES(sync_mu);
+  void run_syncer() EXCLUDES(sync_mu);
+  void stop_syncer() EXCLUDES(sync_mu);
   // The stream's BatchStream in the current commit, created on first touch.
-  Result<BatchStream*> touch(std::string_view stream);  // REQUIRES: commit_mu held
+  Result<BatchStream*> touch(std::string_view stream) REQUIRES(commit_mu);
   // The version the stream index holds for a stream not in `streams`.
   Result<uint64_t> indexed_stream_version(std::string_view stream) const;
-  Status recover_after_write_error();  // REQUIRES: commit_mu held
+  Status recover_after_write_error() REQUIRES(commit_mu);
 
   // The last position as stored on disk (last record's key + count - 1).
   Result<uint64_t> read_last_position() const;

@@ -25,18 +25,6 @@ bool valid_currency(const char (&c)[3]) {
 }
 constexpr size_t kRefundBytes = 16 + 8;
 
-enum OrderStep : uint8_t { kPending, kConfirmed, kShipped, kDelivered, kCancelled };
-constexpr std::string_view kStatusNames[] = {"pending", "confirmed", "shipped", "delivered",
-                                             "cancelled"};
-
-std::optional<uint8_t> status_of(std::string_view name) {
-  for (uint8_t i = 0; i < std::size(kStatusNames); ++i) {
-    if (kStatusNames[i] == name)
-      return i;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 OrdersReadModel::Stored* OrdersReadModel::find(const Uuid& id) {
@@ -70,7 +58,8 @@ void OrdersReadModel::remove_from_user(const Uuid& user, uint64_t seq) {
 }
 
 void OrdersReadModel::apply(const EventView& ev) {
-  auto status_change = [&](const flatbuffers::String* id, uint8_t status) {
+  auto status_change = [&](const flatbuffers::String* id, OrderStatus to) {
+    const uint8_t status = byte_of(to);
     const uint32_t i = seq_of_.find(fb_uuid(id));
     if (i == OrderIndex::kNone)
       return;
@@ -113,7 +102,7 @@ void OrdersReadModel::apply(const EventView& ev) {
       Stored& o = by_seq_[seq - 1];
       o.id = id;
       o.user_id = user;
-      o.status = kPending;
+      o.status = byte_of(OrderStatus::kPending);
       o.total_cents = e->total_cents();
       o.created_at = o.updated_at = ev.time_us();
       o.version = static_cast<uint32_t>(ev.version());
@@ -138,20 +127,20 @@ void OrdersReadModel::apply(const EventView& ev) {
       o.address_size = static_cast<uint32_t>(address.size());
       addresses_.insert(addresses_.end(), address.begin(), address.end());
       if (!lists_deferred_)
-        by_status_[kPending].insert(seq);
+        by_status_[byte_of(OrderStatus::kPending)].insert(seq);
       break;
     }
     case EventType::kOrderConfirmed:
-      status_change(ev.as<events::OrderConfirmed>()->order_id(), kConfirmed);
+      status_change(ev.as<events::OrderConfirmed>()->order_id(), OrderStatus::kConfirmed);
       break;
     case EventType::kOrderShipped:
-      status_change(ev.as<events::OrderShipped>()->order_id(), kShipped);
+      status_change(ev.as<events::OrderShipped>()->order_id(), OrderStatus::kShipped);
       break;
     case EventType::kOrderDelivered:
-      status_change(ev.as<events::OrderDelivered>()->order_id(), kDelivered);
+      status_change(ev.as<events::OrderDelivered>()->order_id(), OrderStatus::kDelivered);
       break;
     case EventType::kOrderCancelled:
-      status_change(ev.as<events::OrderCancelled>()->order_id(), kCancelled);
+      status_change(ev.as<events::OrderCancelled>()->order_id(), OrderStatus::kCancelled);
       break;
     case EventType::kPaymentRefunded: {
       // Few orders are refunded: a side table, not a field of every order.
@@ -171,7 +160,7 @@ std::string OrdersReadModel::json(const Stored& o, uint64_t seq) const {
   w.begin_object()
       .field("id", o.id)
       .field("user_id", o.user_id)
-      .field("status", kStatusNames[o.status])
+      .field("status", order_status_name(static_cast<OrderStatus>(o.status)))
       .key("items")
       .begin_array();
   for (const Line& l : lines_of(o)) {
@@ -256,7 +245,7 @@ Status OrdersReadModel::load(BinaryReader& in) {
   in.pod_array(addresses_);
   // The bytes are from disk: every index they hold must point in range.
   for (const Stored& o : by_seq_) {
-    if (o.status >= std::size(kStatusNames) || o.first_line > lines_.size() ||
+    if (!order_status_from_byte(o.status) || o.first_line > lines_.size() ||
         o.line_count > lines_.size() - o.first_line || o.address_at > addresses_.size() ||
         o.address_size > addresses_.size() - o.address_at || !valid_currency(o.currency)) {
       in.fail();
@@ -349,7 +338,7 @@ OrderRow OrdersReadModel::row(const Stored& o, uint64_t seq) const {
   OrderRow r;
   r.id = o.id.to_string();
   r.user_id = o.user_id.to_string();
-  r.status = kStatusNames[o.status];
+  r.status = order_status_name(static_cast<OrderStatus>(o.status));
   r.items.reserve(o.line_count);
   for (const Line& l : lines_of(o)) {
     r.items.push_back({l.product_id.to_string(), std::string(names_[l.name]), l.unit_price_cents,
@@ -383,7 +372,8 @@ OrderPage OrdersReadModel::list(std::string_view user_id, std::string_view statu
   OrderPage out = OrderPage::of(page, per_page);
   std::optional<uint8_t> wanted;
   if (!status.empty()) {
-    wanted = status_of(status);
+    if (auto parsed = parse_order_status(status))
+      wanted = byte_of(*parsed);
     if (!wanted)
       return out;  // no order has an unknown status
   }
@@ -444,7 +434,7 @@ OrderStats OrdersReadModel::stats(std::string_view user_id) const {
     const Stored& o = by_seq_[seq - 1];
     ++s.total_orders;
     ++*counts[o.status];
-    if (o.status == kConfirmed || o.status == kShipped || o.status == kDelivered) {
+    if (is_paid(static_cast<OrderStatus>(o.status))) {
       auto r = refunded_.find(o.id);
       spent += static_cast<WideCents>(o.total_cents) - (r == refunded_.end() ? 0 : r->second);
     }

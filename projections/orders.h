@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/order_status.h"
 #include "core/uuid.h"
 #include "projections/name_pool.h"
 #include "projections/order_index.h"
@@ -86,7 +87,7 @@ class OrdersReadModel final : public Projection {
     TimestampUs created_at = 0, updated_at = 0;
     uint32_t version = 0;                     // of the order's stream: a handful of events
     uint32_t first_line = 0, line_count = 0;  // lines_[first_line, + line_count)
-    uint8_t status = 0;
+    uint8_t status = 0;                       // an OrderStatus (core/order_status.h)
     char currency[3] = {};    // ISO 4217, as placed ("USD"); zeros when the event had none
     uint64_t address_at = 0;  // the shipping address: addresses_[address_at, + address_size)
     uint32_t address_size = 0;
@@ -117,7 +118,7 @@ class OrdersReadModel final : public Projection {
   size_t count_ = 0;                                                    // stored orders: every slot
   OrderIndex seq_of_;                                                   // id -> seq - 1
   absl::flat_hash_map<Uuid, std::vector<uint64_t>, UuidHash> by_user_;  // ascending seqs
-  std::array<absl::btree_set<uint64_t>, 5> by_status_;
+  std::array<absl::btree_set<uint64_t>, kOrderStatusCount> by_status_;
   bool lists_deferred_ = false;  // folding from scratch: see expect_events
   absl::flat_hash_map<Uuid, int64_t, UuidHash> refunded_;  // refunded cents by order (few)
 };

@@ -27,13 +27,11 @@ constexpr size_t kSalesBytes = 16 + 8 + 16;
 constexpr size_t kViewBytes = 16 + 8;
 constexpr size_t kSearchBytes = 4 + 8;
 
-constexpr const char* kStatusNames[] = {"pending", "confirmed", "shipped", "delivered",
-                                        "cancelled"};
 int64_t day_of(TimestampUs t) {
   return t >= 0 ? t / 86'400'000'000LL : -((-t + 86'399'999'999LL) / 86'400'000'000LL);
 }
 bool paid(uint8_t status) {
-  return status == 1 || status == 2 || status == 3;
+  return is_paid(static_cast<OrderStatus>(status));
 }
 
 // The `top` best of `items` by `better`, best first.
@@ -58,26 +56,27 @@ void StatsReadModel::pay(const Order& o, int sign) {
   }
 }
 
-void StatsReadModel::move_status(const Uuid& id, uint8_t to) {
+void StatsReadModel::move_status(const Uuid& id, OrderStatus to) {
   Order* found = orders_.find(id);
   if (found == nullptr)
     return;
   Order& o = *found;
-  if (paid(o.status) && !paid(to)) {
+  const OrderStatus from = static_cast<OrderStatus>(o.status);
+  if (is_paid(from) && !is_paid(to)) {
     // Its whole total leaves revenue, so its refunds must stop counting.
     refunded_cents_ -= o.refunded;
     days_[o.day].revenue += o.refunded;
     o.refunded = 0;
-    if (o.legacy && to == kCancelled)
+    if (o.legacy && to == OrderStatus::kCancelled)
       cancelled_paid_.insert(o.id);
   }
-  if (paid(o.status) != paid(to))
-    pay(o, paid(to) ? +1 : -1);
+  if (is_paid(from) != is_paid(to))
+    pay(o, is_paid(to) ? +1 : -1);
   --by_status_[o.status];
-  ++by_status_[to];
-  o.status = to;
+  ++by_status_[byte_of(to)];
+  o.status = byte_of(to);
   // Delivered and cancelled orders can no longer move revenue: let them go.
-  if (to == kDelivered || to == kCancelled)
+  if (to == OrderStatus::kDelivered || to == OrderStatus::kCancelled)
     orders_.close(o);
 }
 
@@ -143,21 +142,21 @@ void StatsReadModel::apply(const EventView& ev) {
           orders_.add_line(o, {fb_uuid(l->product_id()), l->quantity(), l->line_total_cents()});
       }
       ++orders_total_;
-      ++by_status_[kPending];
+      ++by_status_[byte_of(OrderStatus::kPending)];
       ++days_[o.day].orders;
       break;
     }
     case EventType::kOrderConfirmed:
-      move_status(fb_uuid(ev.as<events::OrderConfirmed>()->order_id()), kConfirmed);
+      move_status(fb_uuid(ev.as<events::OrderConfirmed>()->order_id()), OrderStatus::kConfirmed);
       break;
     case EventType::kOrderShipped:
-      move_status(fb_uuid(ev.as<events::OrderShipped>()->order_id()), kShipped);
+      move_status(fb_uuid(ev.as<events::OrderShipped>()->order_id()), OrderStatus::kShipped);
       break;
     case EventType::kOrderDelivered:
-      move_status(fb_uuid(ev.as<events::OrderDelivered>()->order_id()), kDelivered);
+      move_status(fb_uuid(ev.as<events::OrderDelivered>()->order_id()), OrderStatus::kDelivered);
       break;
     case EventType::kOrderCancelled:
-      move_status(fb_uuid(ev.as<events::OrderCancelled>()->order_id()), kCancelled);
+      move_status(fb_uuid(ev.as<events::OrderCancelled>()->order_id()), OrderStatus::kCancelled);
       break;
     case EventType::kPaymentRefunded:
       refund(ev);
@@ -354,7 +353,7 @@ void StatsReadModel::load_orders(BinaryReader& in) {
   }
   // Delivered and cancelled orders are let go (move_status): never live.
   for (const Order& o : orders_.records()) {
-    if (o.live && o.status > kShipped)
+    if (o.live && o.status > byte_of(OrderStatus::kShipped))
       in.fail();
   }
 }
@@ -430,8 +429,8 @@ Dashboard StatsReadModel::dashboard(size_t top) const {
   std::shared_lock lock(mutex());
   Dashboard d;
   d.orders_total = orders_total_;
-  for (size_t i = 0; i < 5; ++i)
-    d.orders_by_status[kStatusNames[i]] = by_status_[i];
+  for (uint8_t i = 0; i < kOrderStatusCount; ++i)
+    d.orders_by_status[std::string(order_status_name(static_cast<OrderStatus>(i)))] = by_status_[i];
   d.revenue_cents = saturated(paid_cents_ - refunded_cents_);
   d.refunded_cents = saturated(refunded_cents_);
   d.average_order_cents =

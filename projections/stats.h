@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/order_status.h"
 #include "core/uuid.h"
 #include "projections/order_records.h"
 #include "projections/projection.h"
@@ -74,7 +75,6 @@ class StatsReadModel final : public Projection {
   Dashboard dashboard(size_t top = 10) const;
 
  private:
-  enum OrderStep : uint8_t { kPending, kConfirmed, kShipped, kDelivered, kCancelled };
   // Orders and their lines are plain records in two arrays (a rebuild folds
   // millions: no allocation per order, and the snapshot is their bytes).
   struct Line {
@@ -86,8 +86,8 @@ class StatsReadModel final : public Projection {
     int64_t day = 0, total = 0;
     int64_t refunded = 0;                     // refunds of this order, counted in refunded_cents_
     uint32_t first_line = 0, line_count = 0;  // see OrderRecords
-    uint8_t status = kPending;
-    uint8_t live = 1;    // 0: delivered or cancelled, let go
+    uint8_t status = byte_of(OrderStatus::kPending);  // an OrderStatus
+    uint8_t live = 1;                                 // 0: delivered or cancelled, let go
     uint8_t legacy = 0;  // placed before events carried placed_at (see cancelled_paid_)
     uint8_t unused[5] = {};
   };
@@ -102,7 +102,7 @@ class StatsReadModel final : public Projection {
   struct Named {
     std::string name, category;
   };
-  void move_status(const Uuid& id, uint8_t to);
+  void move_status(const Uuid& id, OrderStatus to);
   void refund(const EventView& ev);
   void pay(const Order& o, int sign);
   void age_out_searches();
@@ -125,7 +125,7 @@ class StatsReadModel final : public Projection {
   // a refund of theirs from that time (no reason) must not be subtracted
   // again. Orders placed since never enter it.
   absl::flat_hash_set<Uuid, UuidHash> cancelled_paid_;
-  uint64_t orders_total_ = 0, by_status_[5] = {0, 0, 0, 0, 0}, paid_orders_ = 0;
+  uint64_t orders_total_ = 0, by_status_[kOrderStatusCount] = {}, paid_orders_ = 0;
   WideCents paid_cents_ = 0, refunded_cents_ = 0;
 };
 

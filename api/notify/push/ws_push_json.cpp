@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/rest/requests/fields.h"
+#include "commands/input_limits.h"
 
 namespace orderly::api {
 
@@ -54,7 +55,7 @@ void read_ws_pushes(const json::object& body, commands::RecordWebSocketPushes& o
       p.notification_id = *id;
     if (auto user = f.id("user_id", true))
       p.user_id = *user;
-    const auto type = f.str("type", true, 100);
+    const auto type = f.str("type", true, commands::kMaxPushTypeBytes);
     if (type && type->empty())
       f.add("type", "must not be empty");
     p.type = type.value_or("");
@@ -72,7 +73,7 @@ void read_ws_pushes(const json::object& body, commands::RecordWebSocketPushes& o
     if (status && *status != "sent" && *status != "dropped")
       f.add("status", "must be sent or dropped");
     p.dropped = status && *status == "dropped";
-    p.reason = f.str("reason", false, 200).value_or("");
+    p.reason = f.str("reason", false, commands::kMaxPushReasonBytes).value_or("");
     if (!p.dropped && !p.reason.empty())
       f.add("reason", "is for dropped pushes only");
     for (const FieldError& e : f.errors())

@@ -1,6 +1,7 @@
 #include "api/rest/requests/catalog.h"
 
 #include "api/rest/requests/parsed.h"
+#include "commands/input_limits.h"
 
 namespace orderly::api {
 
@@ -11,10 +12,10 @@ Result<CreateProduct> create_product_from(const boost::json::object& body, const
   f.only({"name", "description", "price_cents", "stock", "category", "sku", "currency"});
   CreateProduct c;
   c.product_id = id;
-  c.name = f.str("name", true, 200).value_or("");
-  c.description = f.str("description", false, 5000).value_or("");
-  c.category = f.str("category", true, 100).value_or("");
-  c.sku = f.str("sku", false, 64).value_or("");
+  c.name = f.str("name", true, kMaxProductNameBytes).value_or("");
+  c.description = f.str("description", false, kMaxProductDescriptionBytes).value_or("");
+  c.category = f.str("category", true, kMaxProductCategoryBytes).value_or("");
+  c.sku = f.str("sku", false, kMaxSkuBytes).value_or("");
   if (c.sku.empty())
     c.sku = "SKU-" + c.product_id.to_string().substr(0, 13);
   c.currency = f.str("currency", false, 3).value_or("");  // "": the shop's (--currency)
@@ -30,9 +31,9 @@ Result<UpdateProduct> update_product_from(const boost::json::object& body, const
   f.only({"name", "description", "price_cents", "category"});
   UpdateProduct u;
   u.product_id = id;
-  u.name = f.str("name", false, 200);
-  u.description = f.str("description", false, 5000);
-  u.category = f.str("category", false, 100);
+  u.name = f.str("name", false, kMaxProductNameBytes);
+  u.description = f.str("description", false, kMaxProductDescriptionBytes);
+  u.category = f.str("category", false, kMaxProductCategoryBytes);
   u.price_cents = f.integer("price_cents", false);
   if (!f.ok())
     return invalid_fields("the change is not valid", f);
@@ -59,7 +60,7 @@ Result<AnalyticsEvent> analytics_event_from(const boost::json::object& body) {
   if (type == "product_view") {
     event.product_viewed = f.id("product_id", true);
   } else if (type == "search") {
-    event.searched = f.str("query", true, 200);
+    event.searched = f.str("query", true, kMaxSearchBytes);
   } else if (type) {
     f.add("type", "must be product_view or search");
   }

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/rest/requests/parsed.h"
+#include "commands/input_limits.h"
 
 namespace orderly::api {
 
@@ -24,7 +25,7 @@ Result<Command> notification_outcome_from(const boost::json::object& body,
   Fields f(body);
   f.only({"status", "error", "will_retry"});
   const auto status = f.str("status", true, 16);
-  const auto error = f.str("error", false, 1000);
+  const auto error = f.str("error", false, kMaxDeliveryErrorBytes);
   bool will_retry = false;
   if (const auto* r = body.if_contains("will_retry")) {
     if (r->is_bool())

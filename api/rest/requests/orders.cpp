@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/rest/requests/parsed.h"
+#include "commands/input_limits.h"
 
 namespace orderly::api {
 
@@ -31,7 +32,7 @@ Result<SetCartQuantity> cart_quantity_from(const boost::json::object& body, cons
 Result<std::string> checkout_address_from(const boost::json::object& body) {
   Fields f(body);
   f.only({"shipping_address"});
-  std::string address = f.str("shipping_address", false, 1000).value_or("");
+  std::string address = f.str("shipping_address", false, kMaxShippingAddressBytes).value_or("");
   if (!f.ok())
     return invalid_fields("the checkout is not valid", f);
   return address;
@@ -44,15 +45,15 @@ Result<PlaceOrder> place_order_from(const boost::json::object& body, const Uuid&
   PlaceOrder c;
   c.order_id = id;
   c.reservation_ttl_us = reservation_ttl_us;
-  c.shipping_address = f.str("shipping_address", false, 1000).value_or("");
+  c.shipping_address = f.str("shipping_address", false, kMaxShippingAddressBytes).value_or("");
   auto items = body.find("items");
   if (items == body.end() || !items->value().is_array()) {
     f.add("items", "is required (an array of {product_id, quantity})");
   } else {
     const auto& arr = items->value().as_array();
-    if (arr.size() > 100)
-      f.add("items", "at most 100 lines");
-    for (size_t i = 0; i < arr.size() && i < 100; ++i) {
+    if (arr.size() > kMaxOrderLines)
+      f.add("items", "at most " + std::to_string(kMaxOrderLines) + " lines");
+    for (size_t i = 0; i < arr.size() && i < kMaxOrderLines; ++i) {
       const std::string at = "items[" + std::to_string(i) + "]";
       if (!arr[i].is_object()) {
         f.add(at, "must be an object {product_id, quantity}");

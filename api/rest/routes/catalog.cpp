@@ -4,6 +4,7 @@
 #include "api/rest/requests/catalog.h"
 #include "api/rest/routes/context.h"
 #include "api/rest/routes/folded_row.h"
+#include "commands/input_limits.h"
 
 namespace orderly::api {
 
@@ -81,9 +82,9 @@ void list_products(Context& ctx, const CallPtr& call) {
     return call->answer(problem(422, "validation_failed", "unknown sort",
                                 {{"sort", "must be price, -price, name or -created_at"}}));
   }
-  if (q.q.size() > 200)
-    return call->answer(
-        problem(422, "validation_failed", "query too long", {{"q", "at most 200 bytes"}}));
+  if (q.q.size() > kMaxSearchBytes)
+    return call->answer(problem(422, "validation_failed", "query too long",
+                                {{"q", "at most " + std::to_string(kMaxSearchBytes) + " bytes"}}));
   if (!q.q.empty())
     ctx.analytics.searched(q.q);
   auto result = ctx.model<projections::CatalogReadModel>("catalog")->list(q);
