@@ -152,8 +152,9 @@ Status decide_checkout(const CartState* cart, const OrderState* existing_order,
              });
   }
   if (!changed.empty()) {
+    const std::string lines = std::to_string(changed.size());
     return {ErrorCode::kPriceChanged,
-            std::to_string(changed.size()) +
+            lines +
                 " line(s) changed price since they were added; the cart now shows the new "
                 "prices: check out again to accept them",
             std::move(changed)};

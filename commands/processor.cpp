@@ -622,18 +622,21 @@ Result<std::unique_ptr<CommandProcessor>> CommandProcessor::start(eventstore::Ev
 
 void CommandProcessor::submit(Command command, CommandMeta meta, ReplyFn reply) {
   Status refused;
+  ReplyFn refuse;  // the reply, handed back when the command is not queued
   {
     MutexLock lock(impl_->queue_mu);
     if (impl_->stopping) {
       refused = Status::shutting_down("the engine is shutting down");
+      refuse = std::move(reply);
     } else if (impl_->queue.size() >= impl_->options.queue_capacity) {
       refused = Status::overloaded("the command queue is full; retry shortly");
+      refuse = std::move(reply);
     } else {
       impl_->queue.push_back({std::move(command), std::move(meta), std::move(reply)});
     }
   }
-  if (!refused.is_ok()) {
-    reply(refused);  // outside the lock: the callback may submit again
+  if (refuse) {
+    refuse(refused);  // outside the lock: the callback may submit again
     return;
   }
   impl_->queue_cv.notify_one();

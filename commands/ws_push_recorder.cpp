@@ -64,7 +64,7 @@ Status WebSocketPushRecorder::flush() {
     batch.batch_id = *Uuid::parse(new_uuid_v7());
     batch.pushes.assign(std::make_move_iterator(first),
                         std::make_move_iterator(first + static_cast<std::ptrdiff_t>(n)));
-    const Status st = submit_(batch);
+    Status st = submit_(batch);
     if (st.is_ok()) {
       at += n;
       continue;
