@@ -100,8 +100,10 @@ Status LogFollower::next_slice(uint64_t* last) {
     if (!found.behind && log_.last_position() < next)
       return Status::ok();  // idle
     // Behind the window, or the tail has not read it (yet): from the store,
-    // up to max_chunk events (of a types filter: as far as it takes).
-    auto batch = read_log_batch(log_, next, kEndOfLog, options_.types, options_.max_chunk);
+    // up to max_chunk events; of a types filter, as far as it takes to find
+    // them. (A scan's bound also bounds what RocksDB reads ahead.)
+    const uint64_t to = options_.types.empty() ? next + options_.max_chunk - 1 : kEndOfLog;
+    auto batch = read_log_batch(log_, next, to, options_.types, options_.max_chunk);
     own_reads_.fetch_add(1);
     if (!batch)
       return batch.status();
