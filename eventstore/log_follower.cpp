@@ -44,15 +44,19 @@ Status LogFollower::start() {
   return Status::ok();
 }
 
-void LogFollower::stop() {
+void LogFollower::request_stop() {
   {
     std::lock_guard lock(mu_);
     stopping_.store(true);
   }
   stop_cv_.notify_all();
+  log_.tail().wake();
+}
+
+void LogFollower::stop() {
+  request_stop();
   if (!thread_.joinable())
     return;
-  log_.tail().wake();
   thread_.join();
   log_.tail().detach();
   if (options_.checkpoints != nullptr && position_.load() > saved_) {
@@ -96,10 +100,12 @@ Status LogFollower::next_slice(uint64_t* last) {
   const uint64_t next = position_.load() + 1;
   LogTail& tail = log_.tail();
   LogTail::Lookup found = tail.find(next, options_.idle_wait, stopping_);
+  if (!found.error.is_ok())
+    return found.error;  // (the shared read this follower made for all)
   if (!found.batch) {
     if (!found.behind && log_.last_position() < next)
       return Status::ok();  // idle
-    // Behind the window, or the tail has not read it (yet): from the store,
+    // Behind the window, or not shared (the store closing): from the store,
     // up to max_chunk events; of a types filter, as far as it takes to find
     // them. (A scan's bound also bounds what RocksDB reads ahead.)
     const uint64_t to = options_.types.empty() ? next + options_.max_chunk - 1 : kEndOfLog;

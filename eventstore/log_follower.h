@@ -97,6 +97,9 @@ class LogFollower {
   // Waits for the handler to return; saves the checkpoint. Idempotent; the
   // follower can be started again, from where it stopped.
   void stop();
+  // Tells it to stop without waiting (an idle follower notices within its
+  // idle_wait): for an owner of several, before it stops each.
+  void request_stop();
 
   const std::string& name() const { return name_; }
   // The last position handled (the start position before any).

@@ -6,31 +6,22 @@ namespace orderly::eventstore {
 
 LogTail::LogTail(const EventStore& log, LogTailOptions options) : log_(log), options_(options) {}
 
-LogTail::~LogTail() {
-  stop();
-}
-
 void LogTail::attach() {
   std::lock_guard lock(mu_);
-  ++attached_;
-  if (running_ || stopped_)
+  if (attached_++ > 0 || stopped_)
     return;
-  // The thread of an earlier run has left run() (running_ is false), or is
-  // about to return from it without taking mu_ again.
-  if (thread_.joinable())
-    thread_.join();
   window_.clear();
   window_positions_ = window_bytes_ = 0;
   published_ = log_.last_position();
   stats_.position = published_;
-  running_ = true;
-  thread_ = std::thread([this] { run(); });
 }
 
 void LogTail::detach() {
   std::lock_guard lock(mu_);
-  if (attached_ > 0)
-    --attached_;  // the thread sees it and ends, within its idle wait
+  if (attached_ > 0 && --attached_ == 0) {
+    window_.clear();
+    window_positions_ = window_bytes_ = 0;
+  }
 }
 
 void LogTail::wake() {
@@ -42,13 +33,10 @@ void LogTail::stop() {
   {
     std::lock_guard lock(mu_);
     stopped_ = true;
+    window_.clear();
+    window_positions_ = window_bytes_ = 0;
   }
   cv_.notify_all();
-  if (thread_.joinable())
-    thread_.join();
-  std::lock_guard lock(mu_);
-  window_.clear();
-  window_positions_ = window_bytes_ = 0;
 }
 
 LogTailStats LogTail::stats() const {
@@ -56,71 +44,78 @@ LogTailStats LogTail::stats() const {
   return stats_;
 }
 
-LogTail::Lookup LogTail::find(uint64_t position, std::chrono::milliseconds wait,
-                              const std::atomic<bool>& stop) {
-  std::unique_lock lock(mu_);
-  if (!running_) {
-    lock.unlock();
-    log_.wait_for_position(position, wait);
-    return {};
+void LogTail::publish(std::shared_ptr<const LogBatch> batch) {
+  const LogBatch& b = *batch;
+  ++stats_.batches;
+  stats_.events += b.events.size();
+  stats_.position = b.last;
+  stats_.last_error = Status::ok();
+  window_positions_ += b.last - b.first + 1;
+  window_bytes_ += b.bytes();
+  published_ = b.last;
+  window_.push_back(std::move(batch));
+  while (window_.size() > 1 &&
+         (window_positions_ > options_.window_events || window_bytes_ > options_.window_bytes)) {
+    window_positions_ -= window_.front()->last - window_.front()->first + 1;
+    window_bytes_ -= window_.front()->bytes();
+    window_.pop_front();
   }
-  const auto first_kept = [&] { return window_.empty() ? published_ + 1 : window_.front()->first; };
-  if (position < first_kept())
-    return {nullptr, true};
-  if (position > published_) {
-    cv_.wait_for(lock, wait, [&] { return position <= published_ || !running_ || stop.load(); });
-    if (position > published_)
-      return {};
-    if (position < first_kept())  // (a window that moved on while we waited: a tiny one)
-      return {nullptr, true};
-  }
-  // Batches are contiguous: the last one starting at or before `position`.
-  auto it = std::upper_bound(window_.begin(), window_.end(), position,
-                             [](uint64_t p, const auto& b) { return p < b->first; });
-  return {*std::prev(it), false};
 }
 
-void LogTail::run() {
-  Backoff backoff(options_.backoff);
+LogTail::Lookup LogTail::find(uint64_t position, std::chrono::milliseconds wait,
+                              const std::atomic<bool>& stop) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
   std::unique_lock lock(mu_);
-  while (reading()) {
-    const uint64_t from = published_ + 1;
-    lock.unlock();
-    if (log_.last_position() < from) {
-      log_.wait_for_position(from, options_.idle_wait);
-      lock.lock();
+  while (true) {
+    if (stopped_ || attached_ == 0) {
+      lock.unlock();
+      log_.wait_for_position(position, wait);
+      return {};
+    }
+    const uint64_t first_kept = window_.empty() ? published_ + 1 : window_.front()->first;
+    if (position < first_kept)
+      return {nullptr, true, Status::ok()};
+    if (position <= published_) {
+      // Batches are contiguous: the last one starting at or before `position`.
+      auto it = std::upper_bound(window_.begin(), window_.end(), position,
+                                 [](uint64_t p, const auto& b) { return p < b->first; });
+      return {*std::prev(it), false, Status::ok()};
+    }
+    if (stop.load())
+      return {};
+    if (reading_) {  // another follower reads it: wait for that
+      if (!cv_.wait_until(lock, deadline, [&] { return !reading_ || stop.load() || stopped_; }))
+        return {};
       continue;
     }
-    auto batch = read_log_batch(log_, from, from + options_.max_batch - 1);
+    const uint64_t last = log_.last_position();
+    if (last < position) {  // not in the log yet: wait where the writer tells
+      lock.unlock();
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      const bool there = left.count() > 0 && log_.wait_for_position(position, left);
+      lock.lock();
+      if (!there)
+        return {};
+      continue;
+    }
+    // The first to need the next stretch reads it, for everyone. Only the
+    // reader publishes, so published_ stays put while it reads.
+    reading_ = true;
+    const uint64_t from = published_ + 1;
+    lock.unlock();
+    auto batch = read_log_batch(log_, from, std::min(last, from + options_.max_batch - 1));
     lock.lock();
+    reading_ = false;
+    cv_.notify_all();
     if (!batch) {
       ++stats_.failures;
       stats_.last_error = batch.status();
-      // Followers waiting for this stretch read it themselves meanwhile
-      // (their own backoff and error), so the tail's error costs no one.
-      cv_.wait_for(lock, backoff.next(), [&] { return !reading(); });
-      continue;
+      return {nullptr, false, batch.status()};
     }
-    backoff.reset();
-    const LogBatch& b = **batch;
-    ++stats_.batches;
-    stats_.events += b.events.size();
-    stats_.position = b.last;
-    stats_.last_error = Status::ok();
-    window_positions_ += b.last - b.first + 1;
-    window_bytes_ += b.bytes();
-    published_ = b.last;
-    window_.push_back(std::move(*batch));
-    while (window_.size() > 1 &&
-           (window_positions_ > options_.window_events || window_bytes_ > options_.window_bytes)) {
-      window_positions_ -= window_.front()->last - window_.front()->first + 1;
-      window_bytes_ -= window_.front()->bytes();
-      window_.pop_front();
-    }
-    cv_.notify_all();
+    if (!stopped_ && attached_ > 0)
+      publish(std::move(*batch));
   }
-  running_ = false;
-  cv_.notify_all();
 }
 
 }  // namespace orderly::eventstore

@@ -77,7 +77,7 @@ Status EventStore::close() {
     return Status::invalid_argument("close() called from an append callback");
   }
   if (impl_->tail)
-    impl_->tail->stop();  // before the reads end: it would retry them until stopped
+    impl_->tail->stop();  // followers still running read (and fail) on their own
   {
     std::lock_guard lock(impl_->commit_mu);
     if (impl_->closed)

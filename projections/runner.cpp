@@ -289,6 +289,10 @@ void ProjectionRunner::rebuild_in_background(Model& m) {
 Status ProjectionRunner::stop() {
   stopping_.store(true);
   for (auto& m : models_) {
+    if (m->follower)
+      m->follower->request_stop();  // all at once: each may be waiting for new events
+  }
+  for (auto& m : models_) {
     if (m->rebuild_thread.joinable())
       m->rebuild_thread.join();
     if (m->follower)
