@@ -24,6 +24,13 @@ Result<std::shared_ptr<const LogBatch>> read_log_batch(const EventStore& log, ui
     size_t size = 0;  // bytes
   };
   std::vector<Copied> copied;
+  // Sized for the usual event (an envelope of about 250 bytes) so that
+  // copying does not move the bytes again and again; bounded by max_events.
+  const uint64_t expected = std::min(to - from + 1, max_events);
+  if (expected <= 65'536) {
+    copied.reserve(expected);
+    batch->storage.reserve(expected * 40);
+  }
   LogQuery q;
   q.from_position = from;
   q.to_position = to;
