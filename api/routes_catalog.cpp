@@ -56,8 +56,10 @@ void create_product(Context& ctx, const CallPtr& call) {
   c.description = f.str("description", false, 5000).value_or("");
   c.category = f.str("category", true, 100).value_or("");
   c.sku = f.str("sku", false, 64).value_or("");
+  // The id's millisecond and its counter within it (UUIDv7): two products
+  // made in one millisecond differ (the millisecond alone collided).
   if (c.sku.empty())
-    c.sku = "SKU-" + c.product_id.to_string().substr(0, 13);
+    c.sku = "SKU-" + c.product_id.to_string().substr(0, 18);
   c.currency = f.str("currency", false, 3).value_or("");  // "": the shop's (--currency)
   c.price_cents = f.integer("price_cents", true).value_or(0);
   c.stock = f.integer("stock", true).value_or(0);

@@ -129,7 +129,7 @@ const std::map<std::string, Mapping, std::less<>>& routes() {
          c.category = f.str("category", true, 100).value_or("");
          c.sku = f.str("sku", false, 64).value_or("");
          if (c.sku.empty())
-           c.sku = "SKU-" + c.product_id.to_string().substr(0, 13);
+           c.sku = "SKU-" + c.product_id.to_string().substr(0, 18);
          c.currency = f.str("currency", false, 3).value_or("USD");
          c.price_cents = f.integer("price_cents", true).value_or(0);
          c.stock = f.integer("stock", true).value_or(0);
