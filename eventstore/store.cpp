@@ -66,7 +66,11 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& dir,
     Impl* raw = impl.get();
     impl->syncer = std::thread([raw] { raw->run_syncer(); });
   }
-  return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
+  std::unique_ptr<EventStore> store(new EventStore(std::move(impl)));
+  LogTailOptions tail;
+  tail.window_events = options.follower_window;
+  store->impl_->tail = std::make_unique<LogTail>(*store, tail);
+  return store;
 }
 
 Status EventStore::close() {
@@ -75,6 +79,8 @@ Status EventStore::close() {
   if (impl_->syncer.joinable() && std::this_thread::get_id() == impl_->syncer.get_id()) {
     return Status::invalid_argument("close() called from an append callback");
   }
+  if (impl_->tail)
+    impl_->tail->stop();  // followers still running read (and fail) on their own
   {
     MutexLock lock(impl_->commit_mu);
     if (impl_->closed)
@@ -109,6 +115,10 @@ Status EventStore::close() {
   Status closed = impl_->rocks.close();
   impl_->position_cv.notify_all();
   return st.is_ok() ? closed : st;
+}
+
+LogTail& EventStore::tail() const {
+  return *impl_->tail;
 }
 
 uint64_t EventStore::last_position() const {

@@ -28,6 +28,8 @@ class Env;
 
 namespace orderly::eventstore {
 
+class LogTail;
+
 struct StoreOptions {
   SyncMode sync = SyncMode::kAlways;
   bool create_if_missing = true;
@@ -42,6 +44,9 @@ struct StoreOptions {
   // The environment RocksDB does its I/O through; null = the real one. Tests
   // swap in a fault-injecting one (tests/support/faulty_fs.h).
   std::shared_ptr<rocksdb::Env> env;
+  // Positions of the newest events the shared scan keeps for the log
+  // followers (log_tail.h); one further behind reads from the store itself.
+  uint64_t follower_window = 65'536;
 };
 
 struct StoreStats {
@@ -126,6 +131,11 @@ class EventStore {
   // close the store.
   Status scan(const LogQuery& query, const std::function<bool(const EventView&)>& visit) const;
 
+  // The shared scan of the log's new events that every log follower of
+  // this store takes its events from (log_tail.h): one per store, so one
+  // per process. Stopped by close().
+  LogTail& tail() const;
+
   // Durable checkpoints, per subscriber name (0 when never saved).
   Result<uint64_t> load_checkpoint(std::string_view name) const;
   Status save_checkpoint(std::string_view name, uint64_t position, bool sync = false);
@@ -144,8 +154,8 @@ class EventStore {
 
   // Waits for in-flight appends (every written batch is synced and answered)
   // and for running reads, then flushes and closes. Later appends and reads
-  // fail with shutting_down. Called by the destructor. Stop subscriptions
-  // first: their next read would fail.
+  // fail with shutting_down. Called by the destructor. Stop log followers
+  // first: their next read would fail (and they would retry until stopped).
   Status close();
 
   struct Impl;

@@ -17,6 +17,7 @@
 #include "core/sharded_map.h"
 #include "core/string_hash.h"
 #include "eventstore/keys.h"
+#include "eventstore/log_tail.h"
 #include "eventstore/record.h"
 #include "eventstore/rocksdb_handle.h"
 #include "eventstore/store.h"
@@ -76,6 +77,9 @@ struct EventStore::Impl {
   std::string dir;
   StoreOptions options;
   RocksDbHandle rocks;
+
+  // --- made at open, stopped by close(): the followers' shared scan ---
+  std::unique_ptr<LogTail> tail;
 
   // --- lifetime: readers count themselves in; close() waits for them ---
   std::atomic<int> active_readers{0};

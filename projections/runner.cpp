@@ -4,6 +4,7 @@
 #include <future>
 #include <mutex>
 
+#include "eventstore/log_follower.h"
 #include "projections/registry.h"
 
 namespace orderly::projections {
@@ -16,10 +17,11 @@ struct ProjectionRunner::Model {
   // instance replaces the rows and is swapped in: one writer of the rows.
   std::mutex step_mu;
   std::atomic<uint64_t> position{0};
-  std::thread thread;
+  // Hands it the log's events from `position` on (eventstore/log_follower.h);
+  // its failures (a read of the log) are retried, and shown in status().
+  std::unique_ptr<eventstore::LogFollower> follower;
   mutable std::mutex mu;  // guards the strings below; with cv, wakes read-your-writes waiters
   mutable std::condition_variable cv;
-  std::string failure;
   std::string last_rebuild;
   std::thread rebuild_thread;
   std::atomic<bool> rebuilding{false};
@@ -36,14 +38,6 @@ struct ProjectionRunner::Model {
   std::shared_ptr<Projection> current() const {
     std::lock_guard lock(slot_mu);
     return projection;
-  }
-  bool failed() const {
-    std::lock_guard lock(mu);
-    return !failure.empty();
-  }
-  void fail(const Status& st) {
-    std::lock_guard lock(mu);
-    failure = st.to_string();
   }
 };
 
@@ -111,7 +105,16 @@ Status ProjectionRunner::start() {
   running_.store(true);
   for (auto& m : models_) {
     Model* model = m.get();
-    model->thread = std::thread([this, model] { follow(*model); });
+    // No durable checkpoint of the follower's own: a model's place is the
+    // position its snapshot was saved at, with its state.
+    eventstore::FollowerOptions o;
+    o.start_after = model->position.load();
+    o.max_chunk = options_.chunk;
+    o.idle_wait = options_.idle_wait;
+    model->follower = std::make_unique<eventstore::LogFollower>(
+        log_, "projection-" + model->name,
+        [this, model](const eventstore::LogSlice& slice) { return apply(*model, slice); }, o);
+    ORDERLY_RETURN_IF_ERROR(model->follower->start());
   }
   return Status::ok();
 }
@@ -142,44 +145,22 @@ Status ProjectionRunner::load(Model& m) {
   return Status::ok();
 }
 
-void ProjectionRunner::follow(Model& m) {
-  while (!stopping_.load()) {
-    const uint64_t next = m.position.load() + 1;
-    const uint64_t last = log_.last_position();
-    if (next > last) {
-      log_.wait_for_position(next, options_.idle_wait);
-      continue;
-    }
-    std::lock_guard step(m.step_mu);
-    if (m.failed())
-      break;  // (a failed swap: the stored rows are no longer this instance's)
+eventstore::Handled ProjectionRunner::apply(Model& m, const eventstore::LogSlice& slice) {
+  // One writer of the model at a time: this, or a rebuild's swap.
+  std::lock_guard step(m.step_mu);
+  {
     Projection& p = *m.current();
-    eventstore::LogQuery q;
-    q.from_position = m.position.load() + 1;  // a swap may have moved it
-    q.to_position = std::min(last, q.from_position + options_.chunk - 1);
-    if (q.from_position > q.to_position)
-      continue;
-    uint64_t applied = m.position.load();
-    Status st;
-    {
-      std::unique_lock lock(p.mutex());
-      st = log_.scan(q, [&](const EventView& ev) {
-        p.apply(ev);
-        applied = ev.position();
-        return true;
-      });
-    }
-    if (!st.is_ok()) {
-      m.fail(st);
-      break;  // the log could not be read: a restart loads the snapshot again
-    }
-    {
-      std::lock_guard lock(m.mu);
-      m.position.store(applied);
-    }
-    m.cv.notify_all();
-    snapshot_if_due(m);
+    std::unique_lock lock(p.mutex());
+    for (const EventView& ev : slice.events)
+      p.apply(ev);
   }
+  {
+    std::lock_guard lock(m.mu);
+    m.position.store(slice.last);
+  }
+  m.cv.notify_all();
+  snapshot_if_due(m);
+  return {slice.last, Status::ok()};
 }
 
 void ProjectionRunner::snapshot_if_due(Model& m) {
@@ -278,8 +259,6 @@ void ProjectionRunner::rebuild_in_background(Model& m) {
     // Close enough: pause the live model, fold the last stretch, write the
     // rows and swap. Queries keep reading the old instance until the swap.
     std::lock_guard step(m.step_mu);
-    if (m.failed())
-      return finish("failed: the live model has failed");
     const uint64_t target = m.position.load();
     if (Status st = fold_to(target); !st.is_ok())
       return finish("failed: " + st.to_string());
@@ -310,22 +289,26 @@ void ProjectionRunner::rebuild_in_background(Model& m) {
 Status ProjectionRunner::stop() {
   stopping_.store(true);
   for (auto& m : models_) {
+    if (m->follower)
+      m->follower->request_stop();  // all at once: each may be waiting for new events
+  }
+  for (auto& m : models_) {
     if (m->rebuild_thread.joinable())
       m->rebuild_thread.join();
-    if (m->thread.joinable())
-      m->thread.join();
+    if (m->follower)
+      m->follower->stop();
   }
   if (!running_.exchange(false))
     return Status::ok();
   // Every model saved where it stopped, all at once (each its own lock), so
   // the next start folds nothing.
   std::vector<std::future<Status>> saves;
+  // (A model's state always matches its position: slices are applied whole.)
   for (auto& m : models_) {
-    if (!m->failed())
-      saves.push_back(std::async(std::launch::async, [this, model = m.get()] {
-        std::lock_guard step(model->step_mu);
-        return snapshot_now(*model);
-      }));
+    saves.push_back(std::async(std::launch::async, [this, model = m.get()] {
+      std::lock_guard step(model->step_mu);
+      return snapshot_now(*model);
+    }));
   }
   Status first_error;
   for (auto& s : saves) {
@@ -373,14 +356,16 @@ std::vector<ModelStatus> ProjectionRunner::status() const {
     }
     const bool rebuilding = m->rebuilding.load();
     s.rebuild_position = rebuilding ? m->rebuild_position.load() : 0;
+    // Failing now: it retries after a backoff, and says so until a read works.
+    const Status error = m->follower ? m->follower->last_error() : Status::ok();
     std::lock_guard lock(m->mu);
     s.last_rebuild = m->last_rebuild;
     s.snapshot_error = m->snapshot_error;
     s.load_seconds = m->load_seconds;
-    s.state = !m->failure.empty() ? "failed: " + m->failure
-              : rebuilding        ? "rebuilding"
-              : s.lag == 0        ? "live"
-                                  : "catching_up";
+    s.state = !error.is_ok() ? "failed: " + error.to_string()
+              : rebuilding   ? "rebuilding"
+              : s.lag == 0   ? "live"
+                             : "catching_up";
     out.push_back(std::move(s));
   }
   return out;

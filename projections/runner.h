@@ -1,8 +1,9 @@
 // Runs read models: each loads its snapshot, then follows the log from the
-// snapshot's position on its own thread, applying events in order in short
-// chunks. A model is snapshotted again now and then (every `snapshot_every`
-// events, at most once per `snapshot_interval`) and when the runner stops,
-// so a restart folds only what came after the last snapshot.
+// snapshot's position with a log follower of its own (its own thread; the
+// events from the store's shared scan, eventstore/log_follower.h),
+// applying events in order in short chunks. A model is snapshotted again now and then (every
+// `snapshot_every` events, at most once per `snapshot_interval`) and when the runner stops, so a
+// restart folds only what came after the last snapshot.
 //
 // Thread safety: every method from any thread.
 #pragma once
@@ -15,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "eventstore/log_follower.h"
 #include "eventstore/store.h"
 #include "projections/projection.h"
 #include "projections/read_model_store.h"
@@ -89,7 +91,7 @@ class ProjectionRunner {
   RunnerOptions options_;
   Model* find(std::string_view model) const;
   Status load(Model& m);  // its snapshot, at start
-  void follow(Model& m);
+  eventstore::Handled apply(Model& m, const eventstore::LogSlice& slice);
   void snapshot_if_due(Model& m);
   Status snapshot_now(Model& m);  // waits for the one in flight, then saves
   void rebuild_in_background(Model& m);

@@ -6,6 +6,7 @@
 
 #include "api/nats/jetstream.h"
 #include "core/clock.h"
+#include "eventstore/log_follower.h"
 
 namespace orderly::api {
 
@@ -13,8 +14,9 @@ struct NatsFanout::Impl {
   const eventstore::EventStore& log;
   eventstore::EventStore& checkpoints;
   NatsFanoutOptions options;
-  std::thread thread;
-  std::atomic<bool> stopping{false};
+  // Hands over the log from the checkpoint (less the republish margin),
+  // retrying a slice NATS did not take after a backoff.
+  std::unique_ptr<eventstore::LogFollower> follower;
 
   std::atomic<uint64_t> published_position{0}, published{0}, publish_errors{0};
   std::atomic<bool> connected{false};
@@ -79,15 +81,11 @@ struct NatsFanout::Impl {
     return true;
   }
 
-  // Publishes (from, to]; true when JetStream acknowledged every message.
-  bool publish_batch(uint64_t from, uint64_t* last) {
-    eventstore::LogQuery q;
-    q.from_position = from;
-    q.limit = options.batch;
+  // Publishes the slice's events; true when JetStream acknowledged every one.
+  bool publish_batch(const eventstore::LogSlice& slice) {
     batch_errors.store(0);
     bool sent_all = true;
-    uint64_t sent_to = from - 1;
-    Status st = log.scan(q, [&](const EventView& ev) {
+    for (const EventView& ev : slice.events) {
       natsMsg* msg = nullptr;
       const std::string subject = subject_of(options.subject_prefix, ev.type_name());
       const auto bytes = ev.bytes();
@@ -95,7 +93,7 @@ struct NatsFanout::Impl {
                          reinterpret_cast<const char*>(bytes.data()),
                          static_cast<int>(bytes.size())) != NATS_OK) {
         sent_all = false;
-        return false;
+        break;
       }
       const std::string position = std::to_string(ev.position());
       natsMsgHeader_Set(msg, "Nats-Msg-Id", position.c_str());
@@ -106,66 +104,40 @@ struct NatsFanout::Impl {
       if (js_PublishMsgAsync(js, &msg, nullptr) != NATS_OK) {
         natsMsg_Destroy(msg);  // not taken: ours to free
         sent_all = false;
-        return false;
+        break;
       }
-      sent_to = ev.position();
-      return true;
-    });
+    }
     jsPubOptions po;
     jsPubOptions_Init(&po);
     po.MaxWait = options.ack_wait.count();
     const natsStatus done = js_PublishAsyncComplete(js, &po);
     if (done != NATS_OK) {
-      // Unacknowledged messages: drop them; the batch is published again.
+      // Unacknowledged messages: drop them; the slice is published again.
       natsMsgList pending;
       if (js_PublishAsyncGetPendingList(&pending, js) == NATS_OK)
         natsMsgList_Destroy(&pending);
     }
-    *last = sent_to;
-    return st.is_ok() && sent_all && done == NATS_OK && batch_errors.load() == 0 && sent_to >= from;
+    return sent_all && done == NATS_OK && batch_errors.load() == 0;
   }
 
-  void run() {
-    auto saved = checkpoints.load_checkpoint(options.checkpoint);
-    uint64_t position = saved ? *saved : 0;
-    published_position.store(position);
-    // Republish a margin behind the checkpoint (see the header).
-    uint64_t next =
-        position > options.republish_margin ? position - options.republish_margin + 1 : 1;
-    std::chrono::milliseconds backoff(100);
-    while (!stopping.load()) {
-      if (!connected.load() && !connect()) {
-        publish_errors.fetch_add(1);
-        sleep_for(backoff);
-        backoff = std::min(backoff * 2, options.max_backoff);
-        continue;
-      }
-      if (log.last_position() < next) {
-        log.wait_for_position(next, std::chrono::milliseconds(200));
-        continue;
-      }
-      uint64_t last = 0;
-      if (!publish_batch(next, &last)) {
-        // NATS down or refusing: the library reconnects; retry the same batch.
-        publish_errors.fetch_add(1);
-        sleep_for(backoff);
-        backoff = std::min(backoff * 2, options.max_backoff);
-        continue;
-      }
-      backoff = std::chrono::milliseconds(100);
-      next = last + 1;
-      if (last > published_position.load()) {
-        published_position.store(last);
-        (void)checkpoints.save_checkpoint(options.checkpoint, last);
-      }
+  // The follower's handler: the whole slice acknowledged, or none of it
+  // (NATS down or refusing: the library reconnects, and the follower hands
+  // the same slice over again after its backoff; JetStream drops what it
+  // had already taken by its Nats-Msg-Id).
+  eventstore::Handled publish(const eventstore::LogSlice& slice) {
+    if (!connected.load() && !connect()) {
+      publish_errors.fetch_add(1);
+      return {slice.first - 1, Status::io_error("cannot reach NATS JetStream at " + options.url)};
     }
-    disconnect();
-  }
-
-  void sleep_for(std::chrono::milliseconds d) {
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (!stopping.load() && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (!publish_batch(slice)) {
+      publish_errors.fetch_add(1);
+      return {slice.first - 1,
+              Status::io_error("JetStream did not acknowledge positions " +
+                               std::to_string(slice.first) + ".." + std::to_string(slice.last))};
+    }
+    if (slice.last > published_position.load())
+      published_position.store(slice.last);
+    return {slice.last, Status::ok()};
   }
 };
 
@@ -178,16 +150,33 @@ NatsFanout::~NatsFanout() {
 }
 
 void NatsFanout::start() {
-  if (impl_->thread.joinable())
+  if (impl_->follower)
     return;
-  impl_->stopping.store(false);
-  impl_->thread = std::thread([this] { impl_->run(); });
+  auto saved = impl_->checkpoints.load_checkpoint(impl_->options.checkpoint);
+  const uint64_t position = saved ? *saved : 0;
+  impl_->published_position.store(position);
+  eventstore::FollowerOptions o;
+  o.checkpoints = &impl_->checkpoints;  // advanced once JetStream has acknowledged
+  // Republish a margin behind the checkpoint (see the header).
+  o.start_after =
+      position > impl_->options.republish_margin ? position - impl_->options.republish_margin : 0;
+  o.max_chunk = impl_->options.batch;
+  o.backoff = {std::chrono::milliseconds(100), impl_->options.max_backoff};
+  impl_->follower = std::make_unique<eventstore::LogFollower>(
+      impl_->log, impl_->options.checkpoint,
+      [impl = impl_.get()](const eventstore::LogSlice& slice) { return impl->publish(slice); }, o);
+  if (!impl_->follower->start().is_ok()) {
+    impl_->publish_errors.fetch_add(1);  // its checkpoint unreadable: the store is failing
+    impl_->follower.reset();
+  }
 }
 
 void NatsFanout::stop() {
-  impl_->stopping.store(true);
-  if (impl_->thread.joinable())
-    impl_->thread.join();
+  if (!impl_->follower)
+    return;
+  impl_->follower->stop();
+  impl_->follower.reset();
+  impl_->disconnect();
 }
 
 FanoutStats NatsFanout::stats() const {

@@ -6,11 +6,13 @@
 //   headers  Nats-Msg-Id = position (JetStream drops a republished duplicate),
 //            Orderly-Type, Orderly-Stream, Orderly-Position, Orderly-Time
 //
-// Publishing is pipelined: a batch of up to `batch` events goes out with
-// async publishes (at most `window` unacknowledged), then the follower waits
-// for every ack and only then advances its checkpoint (saved in the event
-// store). While NATS is down the engine keeps taking commands; the follower
-// retries with backoff and catches up when NATS is back.
+// It is a log follower (eventstore/log_follower.h) with a durable
+// checkpoint. Publishing is pipelined: a slice of up to `batch` events goes
+// out with async publishes (at most `window` unacknowledged), then the
+// handler waits for every ack, and only then does the follower advance its
+// checkpoint (saved in the event store). While NATS is down the engine
+// keeps taking commands; the follower retries the slice after its backoff
+// (100 ms doubling up to `max_backoff`) and catches up when NATS is back.
 //
 // nats-server 2.9 acknowledges before its data is on disk, so after a crash
 // of the machine it may have lost the last messages it acknowledged: at start

@@ -6,8 +6,10 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "api/notify/push/ws_hub.h"
+#include "core/schemas/order_events_generated.h"
 #include "core/schemas/user_events_generated.h"
 #include "eventstore/store.h"
 #include "tests/support/ids.h"
@@ -98,4 +100,48 @@ TEST_CASE("ws hub: connections end at exp, at their family's revocation, and at 
   u2();
   u4();
   CHECK(hub.clients() == 0);
+}
+
+TEST_CASE("ws hub: a failing read of the log backs off instead of spinning") {
+  TempDir dir;
+  auto store = eventstore::EventStore::open(dir.sub("store"));
+  REQUIRE(store.is_ok());
+  // The first event's owner is looked up while the test closes the store
+  // under the hub: every read after it fails (shutting_down).
+  std::mutex mu;
+  std::condition_variable cv;
+  bool asked = false, release = false;
+  api::WsHub hub(**store, [&](const Uuid&) -> std::optional<Uuid> {
+    std::unique_lock lock(mu);
+    asked = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return std::nullopt;
+  });
+  const Uuid order = new_id();
+  append(**store, order, EventType::kOrderConfirmed, [&](flatbuffers::FlatBufferBuilder& b) {
+    return events::CreateOrderConfirmedDirect(b, order.to_string().c_str());
+  });
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return asked; }));
+  }
+  for (int i = 0; i < 5; ++i) {
+    append(**store, order, EventType::kOrderConfirmed, [&](flatbuffers::FlatBufferBuilder& b) {
+      return events::CreateOrderConfirmedDirect(b, order.to_string().c_str());
+    });
+  }
+  REQUIRE((*store)->close().is_ok());
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  // Before, the hub retried a failed read at once, forever: a core spinning.
+  // Its follower backs off (100 ms doubling): a handful of tries in 2 s.
+  const uint64_t failures = hub.log_read_failures();
+  CHECK(failures >= 2);
+  CHECK(failures <= 10);
+  CHECK(hub.position() == 1);
 }

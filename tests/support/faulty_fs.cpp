@@ -54,6 +54,45 @@ class FaultyWalFile : public rocksdb::FSWritableFileOwnerWrapper {
   FaultSwitches& sw_;
 };
 
+bool is_table(const std::string& name) {
+  return name.size() > 4 && name.compare(name.size() - 4, 4, ".sst") == 0;
+}
+
+class FaultyTableFile : public rocksdb::FSRandomAccessFileOwnerWrapper {
+ public:
+  FaultyTableFile(std::unique_ptr<rocksdb::FSRandomAccessFile> file, FaultSwitches& sw)
+      : FSRandomAccessFileOwnerWrapper(std::move(file)), sw_(sw) {}
+
+  rocksdb::IOStatus Read(uint64_t offset, size_t n, const rocksdb::IOOptions& o,
+                         rocksdb::Slice* result, char* scratch,
+                         rocksdb::IODebugContext* d) const override {
+    if (failing())
+      return rocksdb::IOStatus::IOError("injected: read failed (EIO)");
+    return target()->Read(offset, n, o, result, scratch, d);
+  }
+  rocksdb::IOStatus MultiRead(rocksdb::FSReadRequest* reqs, size_t n, const rocksdb::IOOptions& o,
+                              rocksdb::IODebugContext* d) override {
+    if (failing())
+      return rocksdb::IOStatus::IOError("injected: read failed (EIO)");
+    return target()->MultiRead(reqs, n, o, d);
+  }
+  rocksdb::IOStatus Prefetch(uint64_t offset, size_t n, const rocksdb::IOOptions& o,
+                             rocksdb::IODebugContext* d) override {
+    if (failing())
+      return rocksdb::IOStatus::IOError("injected: read failed (EIO)");
+    return target()->Prefetch(offset, n, o, d);
+  }
+
+ private:
+  bool failing() const {
+    if (!sw_.fail_table_reads.load())
+      return false;
+    ++sw_.failed_reads;
+    return true;
+  }
+  FaultSwitches& sw_;
+};
+
 class FaultyFileSystem : public rocksdb::FileSystemWrapper {
  public:
   FaultyFileSystem(const std::shared_ptr<rocksdb::FileSystem>& base, FaultSwitches& sw)
@@ -67,6 +106,14 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
     auto s = target()->NewWritableFile(name, o, result, d);
     if (s.ok() && is_wal(name))
       result->reset(new FaultyWalFile(std::move(*result), sw_));
+    return s;
+  }
+  rocksdb::IOStatus NewRandomAccessFile(const std::string& name, const rocksdb::FileOptions& o,
+                                        std::unique_ptr<rocksdb::FSRandomAccessFile>* result,
+                                        rocksdb::IODebugContext* d) override {
+    auto s = target()->NewRandomAccessFile(name, o, result, d);
+    if (s.ok() && is_table(name))
+      result->reset(new FaultyTableFile(std::move(*result), sw_));
     return s;
   }
   rocksdb::IOStatus ReuseWritableFile(const std::string& name, const std::string& old,

@@ -6,6 +6,7 @@
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
 #include "core/text.h"
+#include "eventstore/log_follower.h"
 #include "projections/orders.h"
 #include "projections/users.h"
 
@@ -18,8 +19,13 @@ struct EmailNotifier::Impl {
   EmailNotifierOptions options;
   EmailSender sender;
   std::atomic<bool> stopping{false};
-  std::atomic<uint64_t> position{0};
-  std::thread follower, nats_thread;
+  std::atomic<bool> ready{false};  // the pending set is complete: the sender sends
+  // Two followers of the log: `pending` folds the notification events into
+  // the sender's pending set (from the log's start: a "sent" after the
+  // checkpoint must be known before anything is sent), and `triggers`
+  // requests the emails events call for, from its durable checkpoint.
+  std::unique_ptr<eventstore::LogFollower> pending, triggers;
+  std::thread nats_thread;
 
   Impl(eventstore::EventStore& l, commands::CommandProcessor& p,
        const projections::ProjectionRunner& m, EmailNotifierOptions o)
@@ -47,68 +53,73 @@ struct EmailNotifier::Impl {
                    },
                }) {}
 
-  bool request(const EventView& ev) {
+  // Ok also for an event that mails nobody, or whose request failed for
+  // good; an error only when the pipeline cannot take it now (asked again
+  // after the follower's backoff).
+  Status request(const EventView& ev) {
     auto done = request_email(ev, models, processor, options.limiter.get());
-    return done.is_ok() || (done.status().code() != ErrorCode::kOverloaded &&
-                            done.status().code() != ErrorCode::kShuttingDown);
+    if (done.is_ok() || (done.status().code() != ErrorCode::kOverloaded &&
+                         done.status().code() != ErrorCode::kShuttingDown)) {
+      return Status::ok();
+    }
+    return done.status();
   }
 
   static constexpr std::array kNotificationTypes = {
       EventType::kNotificationRequested, EventType::kNotificationRetryRequested,
       EventType::kNotificationSent, EventType::kNotificationFailed};
 
-  void follow() {
-    auto saved = log.load_checkpoint(options.checkpoint);
-    uint64_t at = saved ? *saved : 0;
-    // The whole log's notification state first (not just up to the
-    // checkpoint: a "sent" after it must be known before the sender starts).
-    const uint64_t tracked_upto = log.last_position();
-    {
-      eventstore::LogQuery q;
-      q.to_position = tracked_upto;
-      q.types.assign(kNotificationTypes.begin(), kNotificationTypes.end());
-      (void)log.scan(q, [&](const EventView& ev) {
-        sender.track(ev);
-        return true;
-      });
+  Status start() {
+    // Ready once everything the log held now is tracked: only then does the
+    // sender know what is still pending. A failed read of the log retries
+    // (the follower's backoff) and the sender waits meanwhile.
+    const uint64_t ready_at = log.last_position();
+    eventstore::FollowerOptions track;
+    track.start_after = 0;
+    track.types.assign(kNotificationTypes.begin(), kNotificationTypes.end());
+    if (options.triggers.on_error) {
+      track.on_error = [this](const Status& st) {
+        options.triggers.on_error("reading the notification events: " + st.to_string());
+      };
     }
-    sender.mark_ready();
+    pending = std::make_unique<eventstore::LogFollower>(
+        log, options.checkpoint + "-pending",
+        [this, ready_at](const eventstore::LogSlice& slice) {
+          for (const EventView& ev : slice.events)
+            sender.track(ev);
+          if (slice.last >= ready_at && !ready.exchange(true))
+            sender.mark_ready();
+          return eventstore::Handled{slice.last, Status::ok()};
+        },
+        track);
+    if (ready_at == 0 && !ready.exchange(true))
+      sender.mark_ready();
+    ORDERLY_RETURN_IF_ERROR(pending->start());
+
+    // With NATS the triggers come from the durable consumer; the follower
+    // still examines the log (and keeps its checkpoint) without asking.
     const bool from_nats = !options.nats_url.empty();
+    eventstore::FollowerOptions ask;
+    ask.checkpoints = &log;
+    ask.max_chunk = 256;
+    ask.backoff = {std::chrono::milliseconds(200), std::chrono::milliseconds(2000)};
+    triggers = std::make_unique<eventstore::LogFollower>(
+        log, options.checkpoint, eventstore::each_event([this, from_nats](const EventView& ev) {
+          return from_nats ? Status::ok() : request(ev);
+        }),
+        ask);
+    ORDERLY_RETURN_IF_ERROR(triggers->start());
     if (from_nats) {
       TriggerConsumerOptions t = options.triggers;
       t.nats_url = options.nats_url;
-      t.start_after = at;
+      t.start_after = triggers->position();  // its checkpoint
       nats_thread = std::thread([this, t] {
         consume_email_triggers(
-            t, [this](const EventView& ev) { return request(ev); },
+            t, [this](const EventView& ev) { return request(ev).is_ok(); },
             [this] { return stopping.load(); });
       });
     }
-    while (!stopping.load()) {
-      if (log.last_position() <= at) {
-        log.wait_for_position(at + 1, std::chrono::milliseconds(200));
-        continue;
-      }
-      eventstore::LogQuery q;
-      q.from_position = at + 1;
-      q.limit = 256;
-      bool stalled = false;
-      Status st = log.scan(q, [&](const EventView& ev) {
-        if (ev.position() > tracked_upto)
-          sender.track(ev);  // (a trigger event, asked again below, is not tracked)
-        if (!from_nats && !request(ev)) {
-          stalled = true;  // asked again from here on the next round
-          return false;
-        }
-        at = ev.position();
-        return !stopping.load();
-      });
-      if (st.is_ok())
-        (void)log.save_checkpoint(options.checkpoint, at);
-      position.store(at);
-      if (stalled)
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
+    return Status::ok();
   }
 
   Result<Email> render(const Uuid&, const PendingEmail& p) {
@@ -129,17 +140,18 @@ EmailNotifier::~EmailNotifier() {
 }
 
 Status EmailNotifier::start() {
-  if (impl_->follower.joinable())
+  if (impl_->triggers)
     return Status::invalid_argument("the email notifier is running");
   impl_->sender.start();
-  impl_->follower = std::thread([this] { impl_->follow(); });
-  return Status::ok();
+  return impl_->start();
 }
 
 void EmailNotifier::stop() {
   impl_->stopping.store(true);
-  if (impl_->follower.joinable())
-    impl_->follower.join();
+  if (impl_->triggers)
+    impl_->triggers->stop();
+  if (impl_->pending)
+    impl_->pending->stop();
   if (impl_->nats_thread.joinable())
     impl_->nats_thread.join();
   impl_->sender.stop();
@@ -147,7 +159,11 @@ void EmailNotifier::stop() {
 
 EmailNotifierStats EmailNotifier::stats() const {
   const EmailSenderStats s = impl_->sender.stats();
-  return {impl_->position.load(), s.sent, s.failed_attempts, s.pending};
+  EmailNotifierStats out{impl_->triggers ? impl_->triggers->position() : 0, s.sent,
+                         s.failed_attempts, s.pending};
+  out.ready = impl_->ready.load();
+  out.read_failures = impl_->pending ? impl_->pending->failures() : 0;
+  return out;
 }
 
 }  // namespace orderly::api

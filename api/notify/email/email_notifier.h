@@ -1,7 +1,8 @@
 // The email notifier inside `orderly serve`: turns order and payment events
 // into emails, exactly once in effect.
 //
-//   1. A follower reads the log from its checkpoint. For each event that
+//   1. A log follower (eventstore/log_follower.h) reads the log from its
+//      checkpoint. For each event that
 //      mails someone (email_requests.h) it records RequestNotification
 //      through the command pipeline, with the recipient from the read
 //      models. With `nats_url` these events come from the durable JetStream
@@ -10,9 +11,11 @@
 //      EmailSender (email_sender.h) delivers them, rendering from the read
 //      models and recording NotificationSent/NotificationFailed through the
 //      command pipeline.
-//   3. At start the pending set is rebuilt from the whole log before
+//   3. At start the pending set is rebuilt from the whole log (a second
+//      follower, from position 1, of the notification events only) before
 //      anything is sent, so a restart neither forgets a failed email nor
-//      resends a sent one. (A crash between the SMTP server's acceptance and
+//      resends a sent one; a failed read of the log is retried, and nothing
+//      is sent until it has worked. (A crash between the SMTP server's acceptance and
 //      the record of it resends that one email: SMTP has no idempotency key.)
 //
 // `orderly notify email` is the same notifier as its own process
@@ -48,6 +51,8 @@ struct EmailNotifierStats {
   uint64_t position = 0;  // events examined
   uint64_t sent = 0, failed_attempts = 0;
   size_t pending = 0;
+  bool ready = false;          // the pending set is complete (step 3): sending has begun
+  uint64_t read_failures = 0;  // failed reads of the notification events (each retried)
 };
 
 class EmailNotifier {

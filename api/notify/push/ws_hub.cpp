@@ -29,7 +29,15 @@ WsHub::WsHub(const eventstore::EventStore& log,
       return;
     }
   }
-  thread_ = std::thread([this] { run(); });
+  eventstore::FollowerOptions o;
+  o.start_after = position_.load();
+  log_follower_ = std::make_unique<eventstore::LogFollower>(
+      *log_, "ws-hub", eventstore::each_event([this](const EventView& ev) {
+        dispatch(ev);
+        return Status::ok();
+      }),
+      o);
+  (void)log_follower_->start();  // (no checkpoint to load: it cannot fail)
 }
 
 WsHub::WsHub(std::function<std::optional<Uuid>(const Uuid&)> owner, std::string nats_url,
@@ -51,8 +59,8 @@ WsHub::~WsHub() {
   deadline_cv_.notify_all();
   if (deadline_thread_.joinable())
     deadline_thread_.join();
-  if (thread_.joinable())
-    thread_.join();
+  if (log_follower_)
+    log_follower_->stop();
   if (follower_)
     follower_->stop();  // no callback runs after this
 }
@@ -387,23 +395,6 @@ WsHub::Message WsHub::message_for(const EventView& ev) {
   w.field("position", ev.position()).field("time", format_rfc3339(ev.time_us())).end_object();
   m.json = w.take();
   return m;
-}
-
-void WsHub::run() {
-  while (!stopping_.load()) {
-    const uint64_t next = position_.load() + 1;
-    if (log_->last_position() < next) {
-      log_->wait_for_position(next, std::chrono::milliseconds(200));
-      continue;
-    }
-    eventstore::LogQuery q;
-    q.from_position = next;
-    q.limit = 1024;
-    (void)log_->scan(q, [&](const EventView& ev) {
-      dispatch(ev);
-      return true;
-    });
-  }
 }
 
 bool WsHub::from_nats() const {

@@ -1,5 +1,6 @@
 // The live feed behind /ws/notifications: follows the log from where it
-// was when the server started and pushes one JSON message per event to the
+// was when the server started (a log follower, eventstore/log_follower.h,
+// with no checkpoint: what came before is in the API) and pushes one JSON message per event to the
 // WebSocket clients it concerns (the customer whose order or payment it
 // is; admins with ?scope=all get every event). Events for one user never
 // reach another.
@@ -41,6 +42,7 @@
 #include "api/auth/jwt.h"
 #include "api/http/server.h"
 #include "commands/ws_push_recorder.h"
+#include "eventstore/log_follower.h"
 #include "eventstore/store.h"
 #include "projections/orders.h"
 
@@ -102,6 +104,8 @@ class WsHub {
   // goes to `recorder` (null: nothing is recorded).
   void record_pushes(std::shared_ptr<commands::WebSocketPushRecorder> recorder);
   bool from_nats() const;
+  // Failed reads of the log (each retried after the follower's backoff).
+  uint64_t log_read_failures() const { return log_follower_ ? log_follower_->failures() : 0; }
 
   // The message an event makes for its owner, and the owner (nil: none).
   struct Message {
@@ -117,7 +121,6 @@ class WsHub {
     std::shared_ptr<WsSink> sink;
   };
 
-  void run();
   std::unique_ptr<StreamFollower> make_follower();
   void dispatch(const EventView& ev);
   // Closes the connections an event ends (logout, revocation, demotion).
@@ -149,7 +152,7 @@ class WsHub {
   uint64_t next_id_ = 1;
   std::atomic<uint64_t> position_{0};
   std::atomic<bool> stopping_{false};
-  std::thread thread_;
+  std::unique_ptr<eventstore::LogFollower> log_follower_;  // without NATS
   std::thread deadline_thread_;
   std::string nats_url_, subject_prefix_;
   // Set in the constructors, before any other thread can look.

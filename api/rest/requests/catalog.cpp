@@ -17,7 +17,7 @@ Result<CreateProduct> create_product_from(const boost::json::object& body, const
   c.category = f.str("category", true, kMaxProductCategoryBytes).value_or("");
   c.sku = f.str("sku", false, kMaxSkuBytes).value_or("");
   if (c.sku.empty())
-    c.sku = "SKU-" + c.product_id.to_string().substr(0, 13);
+    c.sku = "SKU-" + c.product_id.to_string().substr(0, 18);
   c.currency = f.str("currency", false, 3).value_or("");  // "": the shop's (--currency)
   c.price_cents = f.integer("price_cents", true).value_or(0);
   c.stock = f.integer("stock", true).value_or(0);

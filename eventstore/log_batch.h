@@ -1,0 +1,39 @@
+// A stretch of the log read once, verified, and copied out of RocksDB, so
+// that several followers can hand the same events to their handlers (on
+// their own threads, for as long as they hold the batch) without reading or
+// verifying the bytes again.
+//
+// Thread safety: a LogBatch is immutable once read_log_batch returns it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/envelope.h"
+#include "core/status.h"
+#include "eventstore/store.h"
+
+namespace orderly::eventstore {
+
+struct LogBatch {
+  uint64_t first = 0;  // the positions it covers, every one of them read:
+  uint64_t last = 0;   // [first, last]; its events may be fewer (a types filter)
+  // In position order; each view points into `storage` and has passed the
+  // verifier (envelope and payload).
+  std::vector<EventView> events;
+  std::vector<uint64_t> storage;  // the events' bytes, each 8-byte aligned
+  size_t bytes() const { return storage.size() * sizeof(uint64_t); }
+};
+
+// Reads positions [from, to] (to clamped to the log's last position) of the
+// types in `types` (empty: all) into a batch, stopping early after
+// `max_events` events (the batch then ends at the last one). not_found when
+// `from` is beyond the log's end; the store's scan errors otherwise.
+Result<std::shared_ptr<const LogBatch>> read_log_batch(const EventStore& log, uint64_t from,
+                                                       uint64_t to,
+                                                       std::span<const EventType> types = {},
+                                                       uint64_t max_events = kEndOfLog);
+
+}  // namespace orderly::eventstore
