@@ -37,7 +37,7 @@ uint64_t load_writer_snapshot(eventstore::SnapshotStore& snapshots, uint64_t log
       std::string message(in.bytes());
       if (code != 0)
         r.refusal = Status(static_cast<ErrorCode>(code), std::move(message));
-      keys[std::move(scope)] = std::move(r);
+      keys[scope] = std::move(r);
     }
     st = in.finish("the writer snapshot");
   }

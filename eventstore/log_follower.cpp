@@ -20,7 +20,10 @@ SliceHandler each_event(std::function<Status(const EventView&)> handle) {
 
 LogFollower::LogFollower(const EventStore& log, std::string name, SliceHandler handler,
                          FollowerOptions options)
-    : log_(log), name_(std::move(name)), handler_(std::move(handler)), options_(options) {}
+    : log_(log),
+      name_(std::move(name)),
+      handler_(std::move(handler)),
+      options_(std::move(options)) {}
 
 LogFollower::~LogFollower() {
   stop();

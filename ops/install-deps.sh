@@ -12,7 +12,7 @@ PACKAGES=(
   doctest-dev libbenchmark-dev libsodium-dev libcurl4-openssl-dev libssl-dev
   libspdlog-dev libcli11-dev libsimdjson-dev libabsl-dev wrk python3-aiosmtpd openssl
   postgresql libpq-dev gnuplot-nox
-  clang libclang-rt-14-dev
+  clang clang-tidy libclang-rt-14-dev
   chromium nodejs
 )
 # The web pages' browser tests (tests/e2e) run playwright-core from npm with

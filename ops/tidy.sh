@@ -21,8 +21,8 @@ base="$(cat ops/tidy-base)"
 case "${1:-}" in
   --all) mode=all ;;
   --since) base="$2" ;;
-  "") ;;
-  *) echo "usage: ops/tidy.sh [--all | --since REV]" >&2; exit 2 ;;
+  --since-base | "") ;;
+  *) echo "usage: ops/tidy.sh [--all | --since REV | --since-base]" >&2; exit 2 ;;
 esac
 if [ ! -f "$build/compile_commands.json" ]; then
   echo "tidy: no $build/compile_commands.json: run ops/build.sh first" >&2

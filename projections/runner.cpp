@@ -63,7 +63,7 @@ ProjectionRunner::ProjectionRunner(eventstore::EventStore& log, ReadModelStore& 
 }
 
 ProjectionRunner::ProjectionRunner(eventstore::EventStore& log, ReadModelStore& rows,
-                                   std::vector<Projection*> models, RunnerOptions options)
+                                   const std::vector<Projection*>& models, RunnerOptions options)
     : log_(log), rows_(rows), options_(options) {
   for (Projection* p : models) {
     auto m = std::make_unique<Model>();

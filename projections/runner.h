@@ -52,7 +52,7 @@ class ProjectionRunner {
   // Models owned by the caller (tests, tools): they are never swapped out
   // from under a caller that keeps a plain pointer, so rebuild() refuses.
   ProjectionRunner(eventstore::EventStore& log, ReadModelStore& rows,
-                   std::vector<Projection*> models, RunnerOptions options = {});
+                   const std::vector<Projection*>& models, RunnerOptions options = {});
   ~ProjectionRunner();
 
   // Loads every model's snapshot, then starts following. A snapshot that

@@ -153,8 +153,8 @@ size_t read_upload(char* buffer, size_t size, size_t n, void* user) {
   auto* u = static_cast<Upload*>(user);
   const size_t chunk = std::min(size * n, u->data.size() - u->at);
   // libcurl takes `chunk` bytes, not a C string.
-  std::memcpy(buffer, u->data.data() + u->at,
-              chunk);  // NOLINT(bugprone-not-null-terminated-result)
+  // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
+  std::memcpy(buffer, u->data.data() + u->at, chunk);
   u->at += chunk;
   if (chunk == 0)
     u->done = true;
