@@ -16,6 +16,8 @@ Result<CreateProduct> create_product_from(const boost::json::object& body, const
   c.description = f.str("description", false, kMaxProductDescriptionBytes).value_or("");
   c.category = f.str("category", true, kMaxProductCategoryBytes).value_or("");
   c.sku = f.str("sku", false, kMaxSkuBytes).value_or("");
+  // The id's millisecond and its counter within it (UUIDv7): two products
+  // made in one millisecond differ (the millisecond alone collided).
   if (c.sku.empty())
     c.sku = "SKU-" + c.product_id.to_string().substr(0, 18);
   c.currency = f.str("currency", false, 3).value_or("");  // "": the shop's (--currency)
