@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <functional>
 #include <thread>
 
 #include "tests/support/json_fields.h"
@@ -18,14 +17,22 @@ using namespace orderly::testing;
 
 namespace {
 
+int status_of(const HttpResult& r) {
+  return r.status;
+}
+int status_of(int upgrade_status) {
+  return upgrade_status;
+}
+
 // A 503 (the model still folding after its wait) says "retry", and a
-// client retries; any other answer is the one that counts.
-HttpResult retried_while_loading(const std::function<HttpResult()>& send) {
-  HttpResult r;
+// client retries; any other answer is the one that counts. `send` makes a
+// new attempt each time: an HTTP answer, or a WebSocket upgrade's status.
+template <typename Send>
+auto retried_while_loading(const Send& send) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (true) {
-    r = send();
-    if (r.status != 503 || std::chrono::steady_clock::now() >= deadline)
+    auto r = send();
+    if (status_of(r) != 503 || std::chrono::steady_clock::now() >= deadline)
       return r;
     // As a client told to retry would: a loop with no pause answered ~2,000
     // 503s a second once the server stopped spending a core on repeated
@@ -81,12 +88,10 @@ TEST_CASE("startup: accounts in the log are known at once, while the read models
     CHECK_MESSAGE(r.status == 200, r.body);
   }
   SUBCASE("a WebSocket") {
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    do {
-      status =
-          WsClient(server.port(), "/ws/notifications?access_token=" + early.access_token).status();
-    } while (status == 503 && std::chrono::steady_clock::now() < deadline);
+    const int status = retried_while_loading([&] {
+      return WsClient(server.port(), "/ws/notifications?access_token=" + early.access_token)
+          .status();
+    });
     CHECK(status == 101);
   }
   SUBCASE("a refresh token") {
