@@ -1,0 +1,56 @@
+// The WebSocket notifier as its own process (`orderly notify websocket`).
+// It serves GET /ws/notifications (same messages and rules as the
+// engine's) from the JetStream stream the engine's fan-out fills, so pages
+// can be served by as many of these as needed, away from the engine. A
+// client's token is checked by asking the engine who it is (GET
+// /api/auth/me), so a deleted user or a demoted admin is refused exactly as
+// by the engine; orders placed before this process started are attributed
+// to their owner through the admin API. What became of each push to the
+// user an event concerns is recorded in the engine's log like the engine's
+// own pushes (POST /api/admin/notifications/websocket-pushes, about once a
+// second).
+//
+// Thread safety: start/stop from one thread.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api/notify/client/engine_client.h"
+#include "core/status.h"
+
+namespace orderly::api {
+
+struct RemoteWebSocketOptions {
+  std::string nats_url;
+  std::string engine_url;                       // for token checks (no account)
+  std::string http_address = "127.0.0.1:8081";  // where clients connect
+};
+
+class RemoteWebSocketNotifier {
+ public:
+  // `lookups` (owner lookups) and `recording` (push outcomes) are two
+  // connections logged in as an admin, so a slow answer to one never holds
+  // up the other; both must outlive the notifier. Errors: as
+  // HttpServer::start (invalid_argument for a bad address).
+  static Result<std::unique_ptr<RemoteWebSocketNotifier>> start(
+      EngineClient& lookups, EngineClient& recording, RemoteWebSocketOptions options,
+      std::shared_ptr<spdlog::logger> log);
+  ~RemoteWebSocketNotifier();
+
+  uint16_t port() const;
+  // Closes every connection (1001), stops serving, records the last push
+  // outcomes. Returns how many outcomes could not be recorded.
+  uint64_t stop();
+
+  struct Impl;
+
+ private:
+  explicit RemoteWebSocketNotifier(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orderly::api
