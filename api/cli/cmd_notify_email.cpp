@@ -25,19 +25,18 @@ int run_notify_email(const CommonOptions& common, const NotifyOptions& o) {
   if (!engine)
     return exit_status_of(engine.status());
 
-  api::RemoteEmailNotifier notifier(**engine, {o.nats_url, "orderly.events", *delivery}, log);
-  notifier.start();
   log->info("email notifier running: NATS {}, engine {}, emails {}", o.nats_url, o.engine_url,
             describe_delivery(*delivery));
   std::printf("orderly notify email running (NATS %s, engine %s)\n", o.nats_url.c_str(),
               o.engine_url.c_str());
   std::fflush(stdout);
-
-  int sig = 0;
-  sigwait(&signals, &sig);
-  log->info("signal {} received: stopping the email notifier", sig);
-  notifier.stop();
-  const auto st = notifier.stats();
+  const auto until_signal = [&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log->info("signal {} received: stopping the email notifier", sig);
+  };
+  const auto st = api::run_remote_email_notifier(
+      **engine, {o.nats_url, "orderly.events", *delivery}, log, until_signal);
   log->info("stopped: {} sent, {} failed attempts, {} pending", st.sent, st.failed_attempts,
             st.pending);
   return kExitOk;

@@ -21,23 +21,25 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
   auto recording = connect_engine(o, signals, *log);
   if (!recording)
     return exit_status_of(recording.status());
-  auto notifier = api::RemoteWebSocketNotifier::start(
-      **lookups, **recording, {o.nats_url, o.engine_url, o.http_address}, log);
-  if (!notifier) {
-    log->error("{}", notifier.status().to_string());
-    return notifier.status().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  const auto listening = [&](uint16_t port) {
+    const std::string host = o.http_address.substr(0, o.http_address.rfind(':'));
+    const std::string url = "http://" + host + ":" + std::to_string(port);
+    log->info("WebSocket notifier on {}/ws/notifications, events from NATS {}", url, o.nats_url);
+    std::printf("orderly notify websocket listening on %s\n", url.c_str());
+    std::fflush(stdout);
+  };
+  const auto until_signal = [&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log->info("signal {} received: closing WebSocket connections", sig);
+  };
+  const Status served =
+      api::run_remote_websocket(**lookups, **recording, {o.nats_url, o.engine_url, o.http_address},
+                                log, listening, until_signal);
+  if (!served.is_ok()) {
+    log->error("{}", served.to_string());
+    return served.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
-  const std::string host = o.http_address.substr(0, o.http_address.rfind(':'));
-  const std::string url = "http://" + host + ":" + std::to_string((*notifier)->port());
-  log->info("WebSocket notifier on {}/ws/notifications, events from NATS {}", url, o.nats_url);
-  std::printf("orderly notify websocket listening on %s\n", url.c_str());
-  std::fflush(stdout);
-
-  int sig = 0;
-  sigwait(&signals, &sig);
-  log->info("signal {} received: closing WebSocket connections", sig);
-  if (const uint64_t lost = (*notifier)->stop(); lost > 0)
-    log->warn("{} WebSocket push outcomes could not be recorded", lost);
   return kExitOk;
 }
 

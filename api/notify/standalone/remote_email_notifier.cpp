@@ -97,83 +97,54 @@ EmailHooks hooks_through(EngineClient& api, const EmailDeliveryOptions& delivery
 
 }  // namespace
 
-struct RemoteEmailNotifier::Impl {
-  Impl(EngineClient& engine, RemoteEmailOptions o, std::shared_ptr<spdlog::logger> l)
-      : api(engine),
-        options(std::move(o)),
-        log(std::move(l)),
-        sender(options.delivery, hooks_through(api, options.delivery)),
-        feed(
-            options.nats_url, options.subject_prefix + ".notification.>",
-            [this](const EventView& ev) { sender.track(ev); },
-            [this] {
-              log->info("pending emails known: sending");
-              sender.mark_ready();
-            }) {}
-
-  // Asks the engine to record the email an event causes (idempotent: an
-  // event asked for before asks for nothing new). False: not recorded now,
-  // the message comes back.
-  bool request(const EventView& ev) {
-    if (email_trigger(ev).template_name == nullptr)
-      return true;
-    auto r = api.call("POST", "/api/admin/notifications",
-                      R"({"source_position":)" + std::to_string(ev.position()) + "}");
-    if (r && (r->status == 200 || r->status == 201))
-      return true;
-    log->warn(
-        "email request for position {} not recorded yet: {}", ev.position(),
-        r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : r.status().to_string());
-    return false;
-  }
-
-  EngineClient& api;
-  const RemoteEmailOptions options;
-  std::shared_ptr<spdlog::logger> log;
-  EmailSender sender;
-  NotificationFeed feed;
-  std::atomic<bool> stopping{false};
-  std::thread triggers;
-};
-
-RemoteEmailNotifier::RemoteEmailNotifier(EngineClient& engine, RemoteEmailOptions options,
-                                         std::shared_ptr<spdlog::logger> log)
-    : impl_(std::make_unique<Impl>(engine, std::move(options), std::move(log))) {}
-
-RemoteEmailNotifier::~RemoteEmailNotifier() {
-  stop();
+// Asks the engine to record the email an event causes (idempotent: an event
+// asked for before asks for nothing new). False: not recorded now, the
+// message comes back.
+bool request_email(EngineClient& api, spdlog::logger& log, const EventView& ev) {
+  if (email_trigger(ev).template_name == nullptr)
+    return true;
+  auto r = api.call("POST", "/api/admin/notifications",
+                    R"({"source_position":)" + std::to_string(ev.position()) + "}");
+  if (r && (r->status == 200 || r->status == 201))
+    return true;
+  log.warn("email request for position {} not recorded yet: {}", ev.position(),
+           r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : r.status().to_string());
+  return false;
 }
 
-void RemoteEmailNotifier::start() {
-  Impl& i = *impl_;
-  i.sender.start();
-  i.feed.start();
+EmailSenderStats run_remote_email_notifier(EngineClient& engine, const RemoteEmailOptions& options,
+                                           const std::shared_ptr<spdlog::logger>& log,
+                                           const std::function<void()>& until_stopped) {
+  EmailSender sender(options.delivery, hooks_through(engine, options.delivery));
+  sender.start();
+  NotificationFeed feed(
+      options.nats_url, options.subject_prefix + ".notification.>",
+      [&sender](const EventView& ev) { sender.track(ev); },
+      [&sender, &log] {
+        log->info("pending emails known: sending");
+        sender.mark_ready();
+      });
+  feed.start();
   TriggerConsumerOptions triggers;
-  triggers.nats_url = i.options.nats_url;
-  triggers.subject_prefix = i.options.subject_prefix;
+  triggers.nats_url = options.nats_url;
+  triggers.subject_prefix = options.subject_prefix;
   // A new durable starts at the stream's first event: requests are
   // idempotent, so events an earlier notifier asked for ask for nothing new.
   triggers.start_after = 0;
-  triggers.on_error = [log = i.log](const std::string& why) { log->warn("{}", why); };
-  i.triggers = std::thread([&i, triggers] {
+  triggers.on_error = [&log](const std::string& why) { log->warn("{}", why); };
+  std::atomic<bool> stopping{false};
+  std::thread trigger_thread([&] {
     consume_email_triggers(
-        triggers, [&i](const EventView& ev) { return i.request(ev); },
-        [&i] { return i.stopping.load(); });
+        triggers, [&](const EventView& ev) { return request_email(engine, *log, ev); },
+        [&] { return stopping.load(); });
   });
-}
 
-void RemoteEmailNotifier::stop() {
-  Impl& i = *impl_;
-  if (i.stopping.exchange(true))
-    return;
-  if (i.triggers.joinable())
-    i.triggers.join();
-  i.feed.stop();
-  i.sender.stop();
-}
-
-EmailSenderStats RemoteEmailNotifier::stats() const {
-  return impl_->sender.stats();
+  until_stopped();
+  stopping.store(true);
+  trigger_thread.join();
+  feed.stop();
+  sender.stop();
+  return sender.stats();
 }
 
 }  // namespace orderly::api

@@ -6,12 +6,11 @@
 // (GET /api/notifications) shows every attempt. The in-process notifier
 // (notify/email/email_notifier.h) does the same with the log and the writer
 // at hand.
-//
-// Thread safety: start/stop from one thread; stats from any.
 #pragma once
 
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,24 +25,13 @@ struct RemoteEmailOptions {
   EmailDeliveryOptions delivery;
 };
 
-class RemoteEmailNotifier {
- public:
-  // `engine` (logged in as an admin) must outlive the notifier; `log` is told
-  // what goes wrong (and retried).
-  RemoteEmailNotifier(EngineClient& engine, RemoteEmailOptions options,
-                      std::shared_ptr<spdlog::logger> log);
-  ~RemoteEmailNotifier();
-  // Starts following NATS and sending (each in its own thread).
-  void start();
-  // Stops asking for new emails, then sending: what is not sent stays
-  // pending in the engine's log for the next start.
-  void stop();
-  EmailSenderStats stats() const;
-
-  struct Impl;
-
- private:
-  std::unique_ptr<Impl> impl_;
-};
+// Runs the notifier until `until_stopped` returns (it blocks, e.g. waiting
+// for a stop signal), then stops asking for new emails and sending: what is
+// not sent stays pending in the engine's log for the next run. `engine`
+// (logged in as an admin) is the one connection it writes through; `log` is
+// told what goes wrong (and is retried). Returns what was sent and left.
+EmailSenderStats run_remote_email_notifier(EngineClient& engine, const RemoteEmailOptions& options,
+                                           const std::shared_ptr<spdlog::logger>& log,
+                                           const std::function<void()>& until_stopped);
 
 }  // namespace orderly::api

@@ -100,77 +100,52 @@ Response refused(int status, std::string_view code, std::string_view detail) {
 
 }  // namespace
 
-struct RemoteWebSocketNotifier::Impl {
-  Impl(EngineClient& lookups, const RemoteWebSocketOptions& o)
-      : tokens(std::make_unique<EngineClient>(EngineAccount{o.engine_url, "", ""})),
-        hub([&lookups](const Uuid& order) { return owner_of(lookups, order); }, o.nats_url) {}
-
-  TokenCheck tokens;
-  WsHub hub;
-  std::shared_ptr<commands::WebSocketPushRecorder> pushes;
-  std::unique_ptr<HttpServer> server;
-  bool stopped = false;
-
-  WsEndpoint endpoint() {
-    WsEndpoint ws;
-    ws.path = "/ws/notifications";
-    ws.check = [this](const Request& req) -> std::optional<Response> {
-      auto who = tokens.who(req);
-      std::optional<Response> refusal;
-      Status session = who ? session_of(hub, req, *who).status() : who.status();
-      if (!session.is_ok()) {
-        refusal = problem_from(session);
-        // The engine refused the token (or there was none): as the engine says it.
-        add_challenge(*refusal, websocket_token_sent(req));
-      } else if (wants_all_events(req) && !who->admin) {
-        refusal = problem(403, "forbidden", "scope=all is for admins");
-      }
-      if (refusal)
-        refusal->header("X-Request-Id", request_id_of(req));
-      return refusal;
-    };
-    ws.request_id = request_id_of;
-    ws.open = [this](const Request& req, std::shared_ptr<WsSink> sink) -> std::function<void()> {
-      auto who = tokens.who(req);
-      auto session = who ? session_of(hub, req, *who) : Result<WsSession>(who.status());
-      if (!session) {  // expired or ended between the check and now
-        sink->close(1008, "unauthorized");
-        return [] {};
-      }
-      return hub.subscribe(*session, std::move(sink));
-    };
-    return ws;
-  }
-
-  // This process serves /ws/notifications and a /health for probes.
-  Response handle(const Request& req) {
-    Response r =
-        req.method == "GET" && req.path == "/health"
-            ? json_response(200, json::object{{"status", hub.from_nats() ? "ok" : "connecting"},
-                                              {"clients", hub.clients()},
-                                              {"position", hub.position()}})
-            : problem(404, "not_found", "this process serves /ws/notifications only");
-    return std::move(r.header("X-Request-Id", request_id_of(req)));
-  }
-};
-
-RemoteWebSocketNotifier::RemoteWebSocketNotifier(std::unique_ptr<Impl> impl)
-    : impl_(std::move(impl)) {}
-
-RemoteWebSocketNotifier::~RemoteWebSocketNotifier() {
-  stop();
+// The upgrade's checks and the subscription of /ws/notifications.
+WsEndpoint notifications_endpoint(TokenCheck& tokens, WsHub& hub) {
+  WsEndpoint ws;
+  ws.path = "/ws/notifications";
+  ws.check = [&tokens, &hub](const Request& req) -> std::optional<Response> {
+    auto who = tokens.who(req);
+    std::optional<Response> refusal;
+    Status session = who ? session_of(hub, req, *who).status() : who.status();
+    if (!session.is_ok()) {
+      refusal = problem_from(session);
+      // The engine refused the token (or there was none): as the engine says it.
+      add_challenge(*refusal, websocket_token_sent(req));
+    } else if (wants_all_events(req) && !who->admin) {
+      refusal = problem(403, "forbidden", "scope=all is for admins");
+    }
+    if (refusal)
+      refusal->header("X-Request-Id", request_id_of(req));
+    return refusal;
+  };
+  ws.request_id = request_id_of;
+  ws.open = [&tokens, &hub](const Request& req,
+                            std::shared_ptr<WsSink> sink) -> std::function<void()> {
+    auto who = tokens.who(req);
+    auto session = who ? session_of(hub, req, *who) : Result<WsSession>(who.status());
+    if (!session) {  // expired or ended between the check and now
+      sink->close(1008, "unauthorized");
+      return [] {};
+    }
+    return hub.subscribe(*session, std::move(sink));
+  };
+  return ws;
 }
 
-Result<std::unique_ptr<RemoteWebSocketNotifier>> RemoteWebSocketNotifier::start(
-    EngineClient& lookups, EngineClient& recording, RemoteWebSocketOptions options,
-    std::shared_ptr<spdlog::logger> log) {
-  auto impl = std::make_unique<Impl>(lookups, options);
-  // While the engine cannot be reached, outcomes wait (bounded) for the next
-  // interval.
-  impl->pushes = std::make_shared<commands::WebSocketPushRecorder>(
-      [engine = &recording, log](const commands::RecordWebSocketPushes& batch) -> Status {
-        auto r = engine->call("POST", "/api/admin/notifications/websocket-pushes",
-                              ws_pushes_json(batch));
+Status run_remote_websocket(EngineClient& lookups, EngineClient& recording,
+                            const RemoteWebSocketOptions& options,
+                            const std::shared_ptr<spdlog::logger>& log,
+                            const std::function<void(uint16_t port)>& listening,
+                            const std::function<void()>& until_stopped) {
+  TokenCheck tokens(std::make_unique<EngineClient>(EngineAccount{options.engine_url, "", ""}));
+  WsHub hub([&lookups](const Uuid& order) { return owner_of(lookups, order); }, options.nats_url);
+  // While the engine cannot be reached, outcomes wait (bounded) for the
+  // next interval.
+  auto pushes = std::make_shared<commands::WebSocketPushRecorder>(
+      [&recording, log](const commands::RecordWebSocketPushes& batch) -> Status {
+        auto r = recording.call("POST", "/api/admin/notifications/websocket-pushes",
+                                ws_pushes_json(batch));
         if (!r || r->status == 503 || r->status == 429)
           return Status::overloaded("the engine cannot record pushes now");
         if (r->status == 204)
@@ -180,34 +155,35 @@ Result<std::unique_ptr<RemoteWebSocketNotifier>> RemoteWebSocketNotifier::start(
         return Status::internal("push records refused");
       },
       std::chrono::seconds(1), kMaxPushesPerRequest);
-  impl->hub.record_pushes(impl->pushes);
+  hub.record_pushes(pushes);
   ServerOptions server_options;
   server_options.address = options.http_address;
-  Impl* i = impl.get();
+  // This process serves /ws/notifications, and /health for probes.
   auto server = HttpServer::start(
-      server_options, [i](const Request& req, const Respond& respond) { respond(i->handle(req)); },
-      &refused, {i->endpoint()});
+      server_options,
+      [&hub](const Request& req, const Respond& respond) {
+        Response r =
+            req.method == "GET" && req.path == "/health"
+                ? json_response(200, json::object{{"status", hub.from_nats() ? "ok" : "connecting"},
+                                                  {"clients", hub.clients()},
+                                                  {"position", hub.position()}})
+                : problem(404, "not_found", "this process serves /ws/notifications only");
+        respond(std::move(r.header("X-Request-Id", request_id_of(req))));
+      },
+      &refused, {notifications_endpoint(tokens, hub)});
   if (!server) {
-    impl->pushes->stop();
+    pushes->stop();
     return server.status();
   }
-  impl->server = std::move(*server);
-  return std::unique_ptr<RemoteWebSocketNotifier>(new RemoteWebSocketNotifier(std::move(impl)));
-}
+  listening((*server)->port());
 
-uint16_t RemoteWebSocketNotifier::port() const {
-  return impl_->server->port();
-}
-
-uint64_t RemoteWebSocketNotifier::stop() {
-  Impl& i = *impl_;
-  if (i.stopped)
-    return 0;
-  i.stopped = true;
-  i.hub.close_all();
-  i.server->stop(std::chrono::seconds(5));
-  i.pushes->stop();  // the last outcomes recorded
-  return i.pushes->lost();
+  until_stopped();
+  hub.close_all();
+  (*server)->stop(std::chrono::seconds(5));
+  pushes->stop();  // the last outcomes recorded
+  if (const uint64_t lost = pushes->lost(); lost > 0)
+    log->warn("{} WebSocket push outcomes could not be recorded", lost);
+  return Status::ok();
 }
 
 }  // namespace orderly::api

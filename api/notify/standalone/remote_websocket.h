@@ -9,13 +9,12 @@
 // user an event concerns is recorded in the engine's log like the engine's
 // own pushes (POST /api/admin/notifications/websocket-pushes, about once a
 // second).
-//
-// Thread safety: start/stop from one thread.
 #pragma once
 
 #include <spdlog/logger.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,27 +29,17 @@ struct RemoteWebSocketOptions {
   std::string http_address = "127.0.0.1:8081";  // where clients connect
 };
 
-class RemoteWebSocketNotifier {
- public:
-  // `lookups` (owner lookups) and `recording` (push outcomes) are two
-  // connections logged in as an admin, so a slow answer to one never holds
-  // up the other; both must outlive the notifier. Errors: as
-  // HttpServer::start (invalid_argument for a bad address).
-  static Result<std::unique_ptr<RemoteWebSocketNotifier>> start(
-      EngineClient& lookups, EngineClient& recording, RemoteWebSocketOptions options,
-      std::shared_ptr<spdlog::logger> log);
-  ~RemoteWebSocketNotifier();
-
-  uint16_t port() const;
-  // Closes every connection (1001), stops serving, records the last push
-  // outcomes. Returns how many outcomes could not be recorded.
-  uint64_t stop();
-
-  struct Impl;
-
- private:
-  explicit RemoteWebSocketNotifier(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
-};
+// Serves until `until_stopped` returns (it blocks, e.g. waiting for a stop
+// signal), then closes every connection (1001), stops serving and records
+// the last push outcomes. `lookups` (owner lookups) and `recording` (push
+// outcomes) are two connections logged in as an admin, so a slow answer to
+// one never holds up the other. `listening` is told the port once clients
+// can connect. Errors: as HttpServer::start (invalid_argument for a bad
+// address), before anything is served.
+Status run_remote_websocket(EngineClient& lookups, EngineClient& recording,
+                            const RemoteWebSocketOptions& options,
+                            const std::shared_ptr<spdlog::logger>& log,
+                            const std::function<void(uint16_t port)>& listening,
+                            const std::function<void()>& until_stopped);
 
 }  // namespace orderly::api
