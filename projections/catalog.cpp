@@ -78,6 +78,20 @@ CatalogProduct load_product(BinaryReader& in) {
   return p;
 }
 
+// Whether a query lists `p`: not discontinued, in its category
+// (`category` lower-cased; "" any) and within its price bounds.
+bool listed(const CatalogProduct& p, const std::string& category, const CatalogQuery& q) {
+  if (p.discontinued)
+    return false;
+  if (!category.empty() && ascii_lower(p.category) != category)
+    return false;
+  if (q.min_price_cents && p.price_cents < *q.min_price_cents)
+    return false;
+  if (q.max_price_cents && p.price_cents > *q.max_price_cents)
+    return false;
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> tokenize(std::string_view text) {
@@ -482,29 +496,14 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
         const int score = total[k];
         matched[k] = 0;
         total[k] = 0;
-        if (!match || p.discontinued)
-          continue;
-        if (!category.empty() && ascii_lower(p.category) != category)
-          continue;
-        if (q.min_price_cents && p.price_cents < *q.min_price_cents)
-          continue;
-        if (q.max_price_cents && p.price_cents > *q.max_price_cents)
-          continue;
-        hits.push_back({&p, score, k});
+        if (match && listed(p, category, q))
+          hits.push_back({&p, score, k});
       }
     } else {
       hits.reserve(products_.size());
       for (const auto& [id, e] : products_) {
-        const CatalogProduct& p = e.product;
-        if (p.discontinued)
-          continue;
-        if (!category.empty() && ascii_lower(p.category) != category)
-          continue;
-        if (q.min_price_cents && p.price_cents < *q.min_price_cents)
-          continue;
-        if (q.max_price_cents && p.price_cents > *q.max_price_cents)
-          continue;
-        hits.push_back({&p, 0, e.slot});
+        if (listed(e.product, category, q))
+          hits.push_back({&e.product, 0, e.slot});
       }
     }
     const std::string sort = !q.sort.empty() ? q.sort : words.empty() ? "-created_at" : "relevance";
