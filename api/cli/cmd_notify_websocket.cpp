@@ -11,7 +11,6 @@
 #include <boost/json.hpp>
 
 #include <chrono>
-#include <mutex>
 #include <unordered_map>
 
 #include "api/api.h"
@@ -24,6 +23,7 @@
 #include "api/notify/push/ws_push_json.h"
 #include "api/rest/call.h"
 #include "api/rest/problem.h"
+#include "core/mutex.h"
 
 namespace orderly::cli {
 
@@ -39,19 +39,19 @@ class TokenCheck {
  public:
   explicit TokenCheck(std::unique_ptr<api::EngineClient> engine) : engine_(std::move(engine)) {}
 
-  Result<EngineUser> who(const api::Request& req) {
+  Result<EngineUser> who(const api::Request& req) EXCLUDES(mu_) {
     auto token = api::websocket_token(req);
     if (!token)
       return token.status();
     const auto now = std::chrono::steady_clock::now();
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (auto it = known_.find(*token); it != known_.end() && it->second.until > now)
         return it->second.user;
     }
     auto user = engine_user(*engine_, *token);
     if (user) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (known_.size() >= 10'000)
         known_.clear();  // bounded: an attacker's tokens cannot grow it
       known_[*token] = {*user, now + std::chrono::seconds(30)};
@@ -65,8 +65,8 @@ class TokenCheck {
     std::chrono::steady_clock::time_point until;
   };
   std::unique_ptr<api::EngineClient> engine_;  // its own connection, apart from the lookups
-  std::mutex mu_;
-  std::unordered_map<std::string, Known> known_;
+  Mutex mu_;
+  std::unordered_map<std::string, Known> known_ GUARDED_BY(mu_);
 };
 
 // The connection's session as the engine's own hub keeps it (api/api.cpp):
