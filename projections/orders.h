@@ -112,19 +112,19 @@ class OrdersReadModel final : public Projection {
   // by_user_ and by_status_ from by_seq_ (about `users` users).
   void index_users_and_statuses(size_t users) REQUIRES(mutex_);
 
-  std::vector<Stored> by_seq_
-      GUARDED_BY(mutex_);  // [seq - 1]: placement order, for newest-first lists
+  // [seq - 1]: placement order, for newest-first lists.
+  std::vector<Stored> by_seq_ GUARDED_BY(mutex_);
   std::vector<Line> lines_ GUARDED_BY(mutex_);      // every order's lines, in placement order
   std::vector<char> addresses_ GUARDED_BY(mutex_);  // every order's shipping address, back to back
   NamePool names_ GUARDED_BY(mutex_);
   size_t count_ GUARDED_BY(mutex_) = 0;   // stored orders: every slot
   OrderIndex seq_of_ GUARDED_BY(mutex_);  // id -> seq - 1
-  absl::flat_hash_map<Uuid, std::vector<uint64_t>, UuidHash> by_user_
-      GUARDED_BY(mutex_);  // ascending seqs
+  // Ascending seqs.
+  absl::flat_hash_map<Uuid, std::vector<uint64_t>, UuidHash> by_user_ GUARDED_BY(mutex_);
   std::array<absl::btree_set<uint64_t>, kOrderStatusCount> by_status_ GUARDED_BY(mutex_);
   bool lists_deferred_ GUARDED_BY(mutex_) = false;  // folding from scratch: see expect_events
-  absl::flat_hash_map<Uuid, int64_t, UuidHash> refunded_
-      GUARDED_BY(mutex_);  // refunded cents by order (few)
+  // Refunded cents by order (few).
+  absl::flat_hash_map<Uuid, int64_t, UuidHash> refunded_ GUARDED_BY(mutex_);
 };
 
 }  // namespace orderly::projections
