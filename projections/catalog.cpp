@@ -195,7 +195,8 @@ CatalogReadModel::Entry* CatalogReadModel::product(const Uuid& id) {
 
 void CatalogReadModel::apply(const EventView& ev) {
   const bool product_stream = ev.stream().starts_with("product-");
-  auto product_named = [&](const flatbuffers::String* id) { return product(fb_uuid(id)); };
+  auto product_named = [&](const flatbuffers::String* id)
+                           REQUIRES(mutex_) { return product(fb_uuid(id)); };
   auto stamp = [&](Entry& e) {
     e.product.updated_at = ev.time_us();
     if (product_stream)
@@ -331,6 +332,7 @@ Rows CatalogReadModel::rows() const {
   for (const Entry* e : by_slot_)
     out.emplace_back("p/" + e->product.id, product_row(with_stock(*e)));
   orders_.for_each_live([&](const OpenOrder& order) {
+    mutex_.assert_reader_held();  // called back under the caller's lock
     JsonWriter w(64 + 48 * order.line_count);
     w.begin_object().field("confirmed", order.confirmed != 0).key("lines").begin_array();
     for (const OrderLine& line : orders_.lines_of(order))
@@ -432,7 +434,7 @@ void CatalogReadModel::clear() {
 }
 
 std::optional<CatalogProduct> CatalogReadModel::get(std::string_view id) const {
-  std::shared_lock lock(mutex());
+  ReaderLock lock(mutex_);
   auto it = products_.find(std::string(id));
   if (it == products_.end())
     return std::nullopt;
@@ -449,7 +451,7 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
   };
   std::vector<Hit> hits;
   {
-    std::shared_lock lock(mutex());
+    ReaderLock lock(mutex_);
     // With words: score straight from the index. A word's best field counts
     // (name 3, category 2, description 1); every query word must match.
     if (!words.empty()) {
@@ -550,7 +552,7 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
 std::vector<CategoryCount> CatalogReadModel::categories() const {
   std::map<std::string, size_t> counts;
   {
-    std::shared_lock lock(mutex());
+    ReaderLock lock(mutex_);
     for (const auto& [id, e] : products_) {
       if (!e.product.discontinued)
         ++counts[e.product.category];
@@ -566,7 +568,7 @@ std::vector<CategoryCount> CatalogReadModel::categories() const {
 std::vector<CatalogProduct> CatalogReadModel::low_stock(int64_t threshold, size_t limit) const {
   std::vector<CatalogProduct> out;
   {
-    std::shared_lock lock(mutex());
+    ReaderLock lock(mutex_);
     for (const auto& [id, e] : products_) {
       if (!e.product.discontinued && stock_[e.slot].stock - stock_[e.slot].reserved <= threshold)
         out.push_back(with_stock(e));
