@@ -45,11 +45,25 @@ class CAPABILITY("mutex") Mutex {
 class SCOPED_CAPABILITY MutexLock {
  public:
   explicit MutexLock(Mutex& mu) ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
-  ~MutexLock() RELEASE() { mu_.unlock(); }
+  ~MutexLock() RELEASE() {
+    if (held_)
+      mu_.unlock();
+  }
   MutexLock(const MutexLock&) = delete;
   MutexLock& operator=(const MutexLock&) = delete;
 
-  // Releases the mutex while blocked on `cv`, and holds it again on return
+  // Lets go of the mutex for a slow call (a read, a wait on something
+  // else) in the middle of a locked loop, and takes it again.
+  void unlock() RELEASE() {
+    mu_.unlock();
+    held_ = false;
+  }
+  void lock() ACQUIRE() {
+    mu_.lock();
+    held_ = true;
+  }
+
+  // REQUIRES: held. Releases the mutex while blocked on `cv`, and holds it again on return
   // (woken by a notify, or spuriously: callers loop on their condition).
   void wait(std::condition_variable& cv) {
     std::unique_lock<std::mutex> lock(mu_.mu_, std::adopt_lock);
@@ -68,6 +82,7 @@ class SCOPED_CAPABILITY MutexLock {
 
  private:
   Mutex& mu_;
+  bool held_ = true;
 };
 
 // Readers share it, a writer holds it alone. Fields it guards are read

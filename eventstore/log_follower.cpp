@@ -49,7 +49,7 @@ Status LogFollower::start() {
 
 void LogFollower::request_stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_.store(true);
   }
   stop_cv_.notify_all();
@@ -69,7 +69,7 @@ void LogFollower::stop() {
 }
 
 Status LogFollower::last_error() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return last_error_;
 }
 
@@ -94,7 +94,7 @@ void LogFollower::run() {
       continue;
     }
     backoff.reset();
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     last_error_ = Status::ok();
   }
 }
@@ -158,7 +158,7 @@ void LogFollower::advance(uint64_t through) {
     saved_ = through;
   } else {
     // Not fatal: the next save covers it; a restart repeats a little more.
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     last_error_ = st;
     failures_.fetch_add(1);
   }
@@ -167,13 +167,15 @@ void LogFollower::advance(uint64_t through) {
 void LogFollower::fail(const Status& st, Backoff& backoff) {
   failures_.fetch_add(1);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     last_error_ = st;
   }
   if (options_.on_error)
     options_.on_error(st);
-  std::unique_lock lock(mu_);
-  stop_cv_.wait_for(lock, backoff.next(), [&] { return stopping_.load(); });
+  const auto until = std::chrono::steady_clock::now() + backoff.next();
+  MutexLock lock(mu_);
+  while (!stopping_.load() && lock.wait_until(stop_cv_, until)) {
+  }
 }
 
 }  // namespace orderly::eventstore

@@ -30,7 +30,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -38,6 +37,7 @@
 #include <vector>
 
 #include "core/envelope.h"
+#include "core/mutex.h"
 #include "core/status.h"
 #include "eventstore/backoff.h"
 #include "eventstore/log_batch.h"
@@ -129,9 +129,9 @@ class LogFollower {
   std::atomic<uint64_t> failures_{0};
   std::atomic<uint64_t> own_reads_{0};
   uint64_t saved_ = 0;  // the checkpoint as stored (follower thread, and start/stop)
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable stop_cv_;  // ends a backoff early at stop()
-  Status last_error_;                // guarded by mu_
+  Status last_error_ GUARDED_BY(mu_);
   std::thread thread_;
   // The slice being handed over (follower thread only): views into batches
   // it holds.

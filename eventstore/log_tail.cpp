@@ -7,7 +7,7 @@ namespace orderly::eventstore {
 LogTail::LogTail(const EventStore& log, LogTailOptions options) : log_(log), options_(options) {}
 
 void LogTail::attach() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (attached_++ > 0 || stopped_)
     return;
   sharing_.store(true);
@@ -18,7 +18,7 @@ void LogTail::attach() {
 }
 
 void LogTail::detach() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (attached_ > 0 && --attached_ == 0) {
     sharing_.store(false);
     window_.clear();
@@ -27,13 +27,13 @@ void LogTail::detach() {
 }
 
 void LogTail::wake() {
-  { std::lock_guard lock(mu_); }  // a waiter between its check and its wait sees it
+  { MutexLock lock(mu_); }  // a waiter between its check and its wait sees it
   cv_.notify_all();
 }
 
 void LogTail::stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopped_ = true;
     sharing_.store(false);
     window_.clear();
@@ -43,12 +43,12 @@ void LogTail::stop() {
 }
 
 LogTailStats LogTail::stats() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return stats_;
 }
 
 void LogTail::offer(std::shared_ptr<const LogBatch> batch) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   // Only the reader publishes while it reads (published_ stays put for it).
   if (stopped_ || attached_ == 0 || reading_ || batch->first != published_ + 1)
     return;
@@ -76,7 +76,7 @@ void LogTail::publish(std::shared_ptr<const LogBatch> batch) {
 LogTail::Lookup LogTail::find(uint64_t position, std::chrono::milliseconds wait,
                               const std::atomic<bool>& stop) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (true) {
     if (stopped_ || attached_ == 0) {
       lock.unlock();
@@ -95,8 +95,11 @@ LogTail::Lookup LogTail::find(uint64_t position, std::chrono::milliseconds wait,
     if (stop.load())
       return {};
     if (reading_) {  // another follower reads it: wait for that
-      if (!cv_.wait_until(lock, deadline, [&] { return !reading_ || stop.load() || stopped_; }))
-        return {};
+      bool in_time = true;
+      while (reading_ && !stop.load() && !stopped_ && in_time)
+        in_time = lock.wait_until(cv_, deadline);
+      if (reading_ && !stop.load() && !stopped_)
+        return {};  // the wait is over, the read is not
       continue;
     }
     const uint64_t last = log_.last_position();
@@ -111,7 +114,8 @@ LogTail::Lookup LogTail::find(uint64_t position, std::chrono::milliseconds wait,
       continue;
     }
     // The first to need the next stretch reads it, for everyone. Only the
-    // reader publishes, so published_ stays put while it reads.
+    // reader publishes, so published_ stays put while it reads (offer()
+    // drops what the writer hands over meanwhile).
     reading_ = true;
     const uint64_t from = published_ + 1;
     lock.unlock();

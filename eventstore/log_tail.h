@@ -37,8 +37,7 @@
 #include <condition_variable>
 #include <deque>
 #include <memory>
-#include <mutex>
-
+#include "core/mutex.h"
 #include "eventstore/log_batch.h"
 
 namespace orderly::eventstore {
@@ -95,22 +94,22 @@ class LogTail {
   LogTailStats stats() const;
 
  private:
-  // REQUIRES: mu_ held.
-  void publish(std::shared_ptr<const LogBatch> batch);
+  void publish(std::shared_ptr<const LogBatch> batch) REQUIRES(mu_);
 
   const EventStore& log_;
   const LogTailOptions options_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;  // a read finished, or wake()
-  // --- guarded by mu_ ---
-  int attached_ = 0;
-  bool stopped_ = false;  // stop() was called: never again
-  bool reading_ = false;  // a follower is reading the next stretch for all
-  std::deque<std::shared_ptr<const LogBatch>> window_;  // contiguous, oldest first
-  uint64_t window_positions_ = 0, window_bytes_ = 0;
-  uint64_t published_ = 0;  // the last position in the window (or where it starts)
-  LogTailStats stats_;
+  int attached_ GUARDED_BY(mu_) = 0;
+  bool stopped_ GUARDED_BY(mu_) = false;  // stop() was called: never again
+  bool reading_ GUARDED_BY(mu_) = false;  // a follower is reading the next stretch for all
+  // Contiguous, oldest first.
+  std::deque<std::shared_ptr<const LogBatch>> window_ GUARDED_BY(mu_);
+  uint64_t window_positions_ GUARDED_BY(mu_) = 0, window_bytes_ GUARDED_BY(mu_) = 0;
+  // The last position in the window (or where it starts).
+  uint64_t published_ GUARDED_BY(mu_) = 0;
+  LogTailStats stats_ GUARDED_BY(mu_);
   std::atomic<bool> sharing_{false};  // attached_ > 0 && !stopped_
 };
 
