@@ -25,16 +25,19 @@ void PositionWaiter::when_applied(std::string model, uint64_t position,
   if (runner_.position(model) >= position)
     return then(true);
   bool refused = false;
+  std::function<void(bool)> answer_now;  // when refused: answered outside the lock, as every answer
   {
     MutexLock lock(mu_);
     refused = stopping_ || waits_.size() >= kMaxPending;
-    if (!refused) {
+    if (refused) {
+      answer_now = std::move(then);
+    } else {
       waits_.push_back({std::move(model), position, std::chrono::steady_clock::now() + timeout,
                         std::move(then)});
     }
   }
   if (refused)
-    return then(false);  // outside the lock, as every answer
+    return answer_now(false);
   cv_.notify_all();
 }
 

@@ -132,6 +132,7 @@ std::function<void()> WsHub::subscribe(const WsSession& session, std::shared_ptr
   // A refused connection is closed with `refusal` and `why`, outside the lock.
   int refusal = 0;
   const char* why = "";
+  std::shared_ptr<WsSink> refused;
   uint64_t id = 0;
   {
     MutexLock lock(mu_);
@@ -150,6 +151,9 @@ std::function<void()> WsHub::subscribe(const WsSession& session, std::shared_ptr
     } else if (same_user >= kMaxClientsPerUser) {
       refusal = 1013;
       why = "too many connections for this user";
+    }
+    if (refusal != 0) {
+      refused = std::move(sink);
     } else {
       id = next_id_++;
       subscribers_[id] = {session, std::move(sink)};
@@ -158,7 +162,7 @@ std::function<void()> WsHub::subscribe(const WsSession& session, std::shared_ptr
     }
   }
   if (refusal != 0) {
-    sink->close(refusal, why);
+    refused->close(refusal, why);
     return [] {};
   }
   if (session.expires_at > 0)
