@@ -36,7 +36,7 @@
 
 #include "core/string_hash.h"
 
-namespace orderly::api {
+namespace orderly::api::auth {
 
 // The numbers of PasswordGate (see above).
 struct PasswordLimits {
@@ -118,4 +118,4 @@ class PasswordGate {
   Map<Failures> pair_failures_, account_failures_;     // guarded by mu_
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::auth
