@@ -20,7 +20,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 struct ConnectionLimits {
   size_t max_connections = 10'000;  // HTTP and WebSocket, all addresses
@@ -64,4 +64,4 @@ class ConnectionLedger {
   size_t total_ = 0, websockets_ = 0;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http
