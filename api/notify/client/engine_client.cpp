@@ -8,7 +8,7 @@
 
 #include "api/notify/email/email.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::client {
 
 namespace json = boost::json;
 
@@ -28,7 +28,7 @@ struct EngineClient::Impl {
   std::string access_token;
 
   explicit Impl(EngineAccount a) : account(std::move(a)) {
-    curl_init_once();
+    email::curl_init_once();
     curl = curl_easy_init();
   }
   ~Impl() {
@@ -171,4 +171,4 @@ Result<EngineReply> EngineClient::call_with_token(std::string_view token, std::s
   return impl_->perform(token, method, path, "", std::chrono::seconds(5));
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::client

@@ -5,7 +5,7 @@
 #include "api/rest/requests/fields.h"
 #include "commands/input_limits.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::push {
 
 namespace json = boost::json;
 
@@ -82,4 +82,4 @@ void read_ws_pushes(const json::object& body, commands::RecordWebSocketPushes& o
   }
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::push

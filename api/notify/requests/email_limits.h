@@ -23,7 +23,7 @@
 #include "core/clock.h"
 #include "core/uuid.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::requests {
 
 struct EmailLimits {
   double per_second = 1.0 / 60;  // steady rate per recipient (0: no bucket)
@@ -61,4 +61,4 @@ class EmailRateLimiter {
   std::deque<Uuid> suppressed_order_;  // oldest first, to forget beyond kMaxRemembered
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::requests
