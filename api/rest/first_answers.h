@@ -23,7 +23,7 @@
 #include "api/http/message.h"
 #include "commands/command.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 class FirstAnswers {
  public:
@@ -35,18 +35,18 @@ class FirstAnswers {
   // key: nothing is kept).
   static std::string key_of(const commands::CommandMeta& meta);
 
-  void keep(const std::string& key, const Response& answer);
-  std::optional<Response> find(const std::string& key) const;
+  void keep(const std::string& key, const http::Response& answer);
+  std::optional<http::Response> find(const std::string& key) const;
   size_t size() const;
 
  private:
-  static size_t bytes_of(const std::string& key, const Response& r);
+  static size_t bytes_of(const std::string& key, const http::Response& r);
 
   const size_t max_entries_, max_bytes_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Response> answers_;  // guarded by mu_
-  std::deque<std::string> order_;                      // oldest first; guarded by mu_
-  size_t bytes_ = 0;                                   // guarded by mu_
+  std::unordered_map<std::string, http::Response> answers_;  // guarded by mu_
+  std::deque<std::string> order_;                            // oldest first; guarded by mu_
+  size_t bytes_ = 0;                                         // guarded by mu_
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

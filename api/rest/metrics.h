@@ -9,7 +9,7 @@
 #include <tuple>
 #include <utility>
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 class Metrics {
  public:
@@ -30,4 +30,4 @@ class Metrics {
   std::map<std::pair<std::string, std::string>, Histogram> latency_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 class RateLimiter {
  public:
@@ -33,4 +33,4 @@ class RateLimiter {
 // "100/s", "6000/m", "0" (off) -> requests per second; nullopt when malformed.
 std::optional<double> parse_rate(std::string_view text);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

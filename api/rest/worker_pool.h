@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 class WorkerPool {
  public:
@@ -34,4 +34,4 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest
