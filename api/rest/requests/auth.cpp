@@ -6,7 +6,7 @@
 #include "commands/password_policy.h"
 #include "commands/user.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::requests {
 
 namespace {
 
@@ -50,4 +50,4 @@ Result<Registration> registration_from(const boost::json::object& body) {
   return Registration{*username, normalized, *password};
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::requests

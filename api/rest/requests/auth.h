@@ -10,7 +10,7 @@
 
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::requests {
 
 // A string member of `o`; nullopt when absent or not a string.
 std::optional<std::string> string_field(const boost::json::object& o, std::string_view key);
@@ -22,4 +22,4 @@ struct Registration {
 };
 Result<Registration> registration_from(const boost::json::object& body);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::requests
