@@ -16,10 +16,7 @@
 #include "api/cli/notify_common.h"
 #include "api/cli/terminal.h"
 #include "api/engine/engine.h"
-#include "api/engine/fanout_metrics.h"
-#include "api/fanout/nats_fanout.h"
 #include "api/http/server.h"
-#include "api/notify/email/email_notifier.h"
 #include "api/rest/rate_limiter.h"
 #include "commands/analytics_recorder.h"
 #include "commands/processor.h"
@@ -113,6 +110,10 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   engine_options.processor.currency = common.currency;
   engine_options.processor.hold_limits = {serve.hold_max_units, serve.hold_max_orders,
                                           serve.hold_max_cents};
+  if (!serve.nats_url.empty()) {
+    engine_options.fanout.emplace();
+    engine_options.fanout->url = serve.nats_url;
+  }
   auto engine = api::Engine::open(engine_options, log);  // says why it failed
   if (!engine)
     return kExitFailure;
@@ -158,17 +159,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   // notifier asks (in-process, or `orderly notify email` through the API).
   api_options.email_limiter = std::make_shared<api::EmailRateLimiter>(
       api::EmailLimits{*email_rate, serve.email_recipient_burst, serve.email_recipient_daily});
-  std::unique_ptr<api::NatsFanout> fanout;
-  if (!serve.nats_url.empty()) {
-    api::NatsFanoutOptions fo;
-    fo.url = serve.nats_url;
-    fanout = std::make_unique<api::NatsFanout>(store, store, fo);
-    fanout->start();
-    log->info("publishing events to NATS JetStream at {} (stream ORDERLY)", serve.nats_url);
-    api_options.extra_metrics = [f = fanout.get(), s = &store] {
-      return api::fanout_metrics(f->stats(), s->last_position());
-    };
-  }
+  api_options.extra_metrics = (*engine)->fanout_metrics();
   api::Api http_api(store, processor, runner, *analytics, std::move(*secret), api_options, log);
   api::ServerOptions server_options;
   server_options.address = serve.http_address;
@@ -203,16 +194,12 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   mail.nats_url = serve.nats_url;  // with NATS, emails are driven by a durable consumer
   mail.limiter = api_options.email_limiter;
   mail.triggers.on_error = [log](const std::string& why) { log->warn("email notifier: {}", why); };
-  std::unique_ptr<api::EmailNotifier> notifier;
   if (serve.no_email_notifier) {
     log->info(
         "no email notifier in this process (--no-email-notifier): run `orderly notify email`");
   } else {
-    notifier = std::make_unique<api::EmailNotifier>(store, processor, runner, mail);
-    if (Status st = notifier->start(); !st.is_ok()) {
-      log->error("cannot start the email notifier: {}", st.to_string());
+    if (!(*engine)->start_email_notifier(mail).is_ok())  // says why
       return kExitFailure;
-    }
     log->info("emails go {}", describe_delivery(mail.delivery));
   }
   // One line on stdout for people and scripts: where the API and its docs are.
@@ -226,11 +213,9 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   (*server)->stop(std::chrono::seconds(10));  // no new requests; answers in flight delivered
   http_api.stop_recording();                  // the last WebSocket push outcomes recorded
   analytics.reset();                          // pending view/search counts recorded
-  if (fanout)
-    fanout->stop();
-  if (notifier)
-    notifier->stop();
-  (*engine)->stop();        // the writer, then the read models: every answer given, all saved
+  // The fan-out and the email notifier, the writer, then the read models:
+  // every answer given, all saved.
+  (*engine)->stop();
   http_api.finish_waits();  // the last answers, while the server object still exists
   Status st = (*engine)->close();
   if (!st.is_ok()) {

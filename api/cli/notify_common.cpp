@@ -1,38 +1,10 @@
 #include "api/cli/notify_common.h"
 
-#include <boost/json.hpp>
+#include <ctime>
 
-#include <fstream>
-#include <sstream>
+#include "api/notify/client/engine_login.h"
 
 namespace orderly::cli {
-
-namespace json = boost::json;
-
-Result<EngineUser> engine_user(api::EngineClient& engine, const std::string& token) {
-  auto r = engine.call_with_token(token, "GET", "/api/auth/me");
-  if (!r)
-    return Status::busy("the engine cannot check the token now; retry");
-  if (r->status == 401 || r->status == 404)
-    return Status::unauthorized("the engine refused the access token");
-  if (r->status != 200)
-    return Status::busy("the engine answered " + std::to_string(r->status) + "; retry");
-  boost::system::error_code ec;
-  const json::value v = json::parse(r->body, ec);
-  const json::object* user = nullptr;
-  if (!ec && v.is_object()) {
-    if (const auto* u = v.as_object().if_contains("user"); u && u->is_object())
-      user = &u->as_object();
-  }
-  const auto* id = user ? user->if_contains("id") : nullptr;
-  const auto* role = user ? user->if_contains("role") : nullptr;
-  if (!id || !id->is_string() || !role || !role->is_string())
-    return Status::busy("the engine's answer about the token is incomplete");
-  auto uuid = Uuid::parse(std::string(id->as_string()));
-  if (!uuid)
-    return Status::unauthorized("the access token names no user");
-  return EngineUser{*uuid, role->as_string() == "admin"};
-}
 
 sigset_t block_stop_signals() {
   sigset_t signals;
@@ -46,49 +18,23 @@ sigset_t block_stop_signals() {
 Result<std::unique_ptr<api::EngineClient>> connect_engine(const NotifyOptions& options,
                                                           const sigset_t& signals,
                                                           spdlog::logger& log) {
-  std::ifstream in(options.engine_password_file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string password = ss.str();
-  while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
-    password.pop_back();
-  if (!in || password.empty()) {
+  auto password = api::read_password_file(options.engine_password_file);
+  if (!password) {
     log.error("cannot read a password from --engine-password-file {}",
               options.engine_password_file);
-    return Status::invalid_argument("unreadable password file");
+    return password.status();
   }
-  auto client = std::make_unique<api::EngineClient>(
-      api::EngineAccount{options.engine_url, options.engine_email, password});
-  std::chrono::milliseconds backoff(200);
-  bool told = false;
-  while (true) {
-    Status st = client->login();
-    if (st.is_ok()) {
-      // Only an admin account may record deliveries and look orders up:
-      // refuse a customer account now rather than be refused forever.
-      auto token = client->access_token();
-      auto who = token ? engine_user(*client, *token) : Result<EngineUser>(token.status());
-      if (who && !who->admin) {
-        log.error("{} is not an admin account: the notifiers need one", options.engine_email);
-        return Status::unauthorized("not an admin account");
-      }
-      return client;
-    }
-    if (st.code() == ErrorCode::kUnauthorized) {
-      log.error("the engine at {} refused the login of {} (an admin account is needed)",
-                options.engine_url, options.engine_email);
-      return st;
-    }
-    if (!told) {
-      log.warn("waiting for the engine at {}: {}", options.engine_url, st.message());
-      told = true;
-    }
-    timespec wait{static_cast<time_t>(backoff.count() / 1000),
-                  static_cast<long>(backoff.count() % 1000) * 1'000'000};
-    if (sigtimedwait(&signals, nullptr, &wait) > 0)
-      return Status::shutting_down("stopped while waiting for the engine");
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-  }
+  // Waiting is a wait for a stop signal, so Ctrl-C ends it at once.
+  const api::WaitOrStop wait = [&signals](std::chrono::milliseconds d) {
+    timespec t{static_cast<time_t>(d.count() / 1000),
+               static_cast<long>(d.count() % 1000) * 1'000'000};
+    return sigtimedwait(&signals, nullptr, &t) > 0;
+  };
+  return api::connect_engine({options.engine_url, options.engine_email, *password}, wait, log);
+}
+
+int exit_status_of(const Status& connect_failure) {
+  return connect_failure.code() == ErrorCode::kShuttingDown ? kExitOk : kExitUsage;
 }
 
 }  // namespace orderly::cli

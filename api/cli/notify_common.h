@@ -10,7 +10,6 @@
 #include "api/cli/commands.h"
 #include "api/notify/client/engine_client.h"
 #include "core/status.h"
-#include "core/uuid.h"
 
 namespace orderly::cli {
 
@@ -18,20 +17,16 @@ namespace orderly::cli {
 // sigwait sees them. Call before starting any thread.
 sigset_t block_stop_signals();
 
-// Who an access token names, according to the engine (GET /api/auth/me).
-// Errors: unauthorized (refused), busy (the engine cannot say now).
-struct EngineUser {
-  Uuid id;
-  bool admin = false;
-};
-Result<EngineUser> engine_user(api::EngineClient& engine, const std::string& token);
-
-// Reads the password file and logs in to the engine, waiting (with backoff)
-// while the engine cannot be reached. Errors: invalid_argument (an
-// unreadable password file), unauthorized (refused, or not an admin
-// account), shutting_down (a stop signal came while waiting).
+// Logs in to the engine as --engine-email with --engine-password-file's
+// password (api/notify/client/engine_login.h), waiting while the engine
+// cannot be reached. Errors: invalid_argument (an unreadable password
+// file), unauthorized (refused, or not an admin account), shutting_down (a
+// stop signal came while waiting); each said on `log`.
 Result<std::unique_ptr<api::EngineClient>> connect_engine(const NotifyOptions& options,
                                                           const sigset_t& signals,
                                                           spdlog::logger& log);
+
+// The exit status for a failed connect_engine: 0 when stopped by a signal.
+int exit_status_of(const Status& connect_failure);
 
 }  // namespace orderly::cli

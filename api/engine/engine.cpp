@@ -3,6 +3,7 @@
 #include <chrono>
 #include <future>
 
+#include "api/engine/fanout_metrics.h"
 #include "projections/read_model_store.h"
 #include "projections/registry.h"
 
@@ -101,12 +102,41 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options,
         say->warn("read model {}: {}", m.name, m.last_rebuild);
     }
   }
+  if (o.fanout) {
+    e->fanout_ = std::make_unique<NatsFanout>(*e->store_, *e->store_, *o.fanout);
+    e->fanout_->start();  // connects (and reconnects) on its own thread
+    if (say)
+      say->info("publishing events to NATS JetStream at {} (stream ORDERLY)", o.fanout->url);
+  }
   return e;
+}
+
+std::function<std::string()> Engine::fanout_metrics() const {
+  if (!fanout_)
+    return {};
+  return [f = fanout_.get(), s = store_.get()] {
+    return api::fanout_metrics(f->stats(), s->last_position());
+  };
+}
+
+Status Engine::start_email_notifier(EmailNotifierOptions options) {
+  email_ = std::make_unique<EmailNotifier>(*store_, *processor_, *runner_, std::move(options));
+  Status st = email_->start();
+  if (!st.is_ok()) {
+    if (log_)
+      log_->error("cannot start the email notifier: {}", st.to_string());
+    email_.reset();
+  }
+  return st;
 }
 
 Engine::~Engine() = default;
 
 void Engine::stop() {
+  if (fanout_)
+    fanout_->stop();  // resumes from its checkpoint at the next start
+  if (email_)
+    email_->stop();    // before the writer: it records its outcomes through it
   processor_->stop();  // every queued command answered, every batch durable; its snapshot saved
   if (const auto stopped = processor_->stats(); !stopped.snapshot_note.empty() && log_)
     log_->warn("{}", stopped.snapshot_note);

@@ -1,8 +1,10 @@
 // The engine's parts opened and started in order, stopped in reverse: the
 // event store, the writer's snapshots, the single writer (command
-// processor) and, when asked, the read models. `orderly serve`, the
-// operator commands (`orderly admin create-user`, `orderly import-catalog`)
-// and `orderly-bench` all start the engine through this one sequence.
+// processor), when asked the read models and the NATS fan-out, and once
+// the HTTP API listens (its address is in the emails' links) the email
+// notifier. `orderly serve`, the operator commands (`orderly admin
+// create-user`, `orderly import-catalog`) and `orderly-bench` all start the
+// engine through this one sequence.
 //
 // Thread safety: open/stop/close from one thread; the parts are as safe as
 // their own types say.
@@ -10,9 +12,13 @@
 
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "api/fanout/nats_fanout.h"
+#include "api/notify/email/email_notifier.h"
 #include "commands/processor.h"
 #include "core/status.h"
 #include "eventstore/snapshot_store.h"
@@ -29,6 +35,9 @@ struct EngineOptions {
   // False: the store and the writer only (an operator command's engine).
   bool read_models = true;
   projections::RunnerOptions runner;
+  // Set: publish every event to NATS JetStream (started once the writer and
+  // the read models are up; REQUIRES read_models).
+  std::optional<NatsFanoutOptions> fanout;
 };
 
 // When each part was ready, in seconds from the start of open().
@@ -53,8 +62,17 @@ class Engine {
   projections::ProjectionRunner& read_models() { return *runner_; }
   const EngineTimings& timings() const { return timings_; }
 
-  // Stops the writer (every queued command answered, every batch durable,
-  // its snapshot saved), then the read models (saved where they stopped).
+  // The fan-out's Prometheus lines for /metrics (ApiOptions::extra_metrics),
+  // or an empty function without a fan-out. Valid while the engine lives.
+  std::function<std::string()> fanout_metrics() const;
+
+  // Starts the in-process email notifier (REQUIRES read_models; at most
+  // once). Errors: as EmailNotifier::start, logged.
+  Status start_email_notifier(EmailNotifierOptions options);
+
+  // Stops the fan-out and the email notifier, then the writer (every queued
+  // command answered, every batch durable, its snapshot saved), then the
+  // read models (saved where they stopped).
   // A snapshot that could not be saved is a warning (the next start folds
   // more), logged.
   void stop();
@@ -71,7 +89,10 @@ class Engine {
   std::unique_ptr<eventstore::SnapshotStore> snapshots_;  // the writer's
   std::unique_ptr<eventstore::SnapshotStore> rows_;       // the read models'
   std::unique_ptr<projections::ProjectionRunner> runner_;
-  std::unique_ptr<commands::CommandProcessor> processor_;  // declared last: stops first
+  std::unique_ptr<commands::CommandProcessor> processor_;
+  // Declared last: destroyed first (stop() has stopped them already).
+  std::unique_ptr<NatsFanout> fanout_;
+  std::unique_ptr<EmailNotifier> email_;
 };
 
 }  // namespace orderly::api

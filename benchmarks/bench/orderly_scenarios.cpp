@@ -180,23 +180,17 @@ Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o) {
   // The engine that wrote the log stopped cleanly: its writer snapshot is
   // saved (not timed: it is the previous run's work).
   if (!shop.writer_saved) {
-    auto snapshots = eventstore::SnapshotStore::open(shop.dir + "/snapshots");
-    if (!snapshots)
-      return snapshots.status();
-    commands::ProcessorOptions po;
-    po.snapshots = snapshots->get();
-    if (!shop.log.store) {  // (closed by the rebuild)
-      auto store = eventstore::EventStore::open(shop.dir, {});
-      if (!store)
-        return store.status();
-      shop.log.store = std::move(*store);
-    }
-    auto writer = commands::CommandProcessor::start(*shop.log.store, po);
-    if (!writer)
-      return writer.status();
-    (*writer)->stop();
-    if (!(*writer)->stats().snapshot_note.empty())
-      return Status::internal((*writer)->stats().snapshot_note);
+    shop.log.store.reset();  // (the engine opens it)
+    api::EngineOptions writer_only;
+    writer_only.data_dir = shop.dir;
+    writer_only.read_models = false;
+    auto engine = api::Engine::open(writer_only);
+    if (!engine)
+      return engine.status();
+    (*engine)->stop();
+    if (!(*engine)->processor().stats().snapshot_note.empty())
+      return Status::internal((*engine)->processor().stats().snapshot_note);
+    ORDERLY_RETURN_IF_ERROR((*engine)->close());
     shop.writer_saved = true;
   }
   shop.log.store.reset();  // closed: a restart

@@ -65,6 +65,10 @@ TEST_CASE("startup: accounts in the log are known at once, while the read models
   // model's next snapshot, and an admin adds an account offline: both at
   // the log's very end, which the users model folds last after a restart.
   server.start();
+  // Registering answers with tokens once the users model has the account
+  // (else 202 after a 2 s wait): on a loaded machine folding 200,000
+  // events takes longer than that, so wait until the models have caught up.
+  REQUIRE(server.wait_ready(std::chrono::seconds(180)));
   const Session early = server.register_user("early");
   server.kill();
   std::ofstream(server.dir().sub("late.pw")) << "late-password-1";

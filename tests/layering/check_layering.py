@@ -45,7 +45,7 @@ HTTP_MESSAGE = "api/http/message.h"
 API_BELOW_ENGINE = {
     "api", "api/http", "api/auth", "api/nats", "api/fanout", "api/rest",
     "api/rest/requests", "api/rest/routes", "api/notify/requests",
-    "api/notify/email", "api/notify/push", "api/notify/client",
+    "api/notify/email", "api/notify/push", "api/notify/client", "api/notify/standalone",
 }
 API_ALLOWED = {
     # The Beast server: nothing of what it serves.
@@ -69,6 +69,11 @@ API_ALLOWED = {
                         HTTP_MESSAGE, "api/http/server.h"},
     "api/notify/email": {"api/notify/email", "api/notify/requests", "api/nats"},
     "api/notify/client": {"api/notify/client", "api/notify/email"},
+    # The notifiers as their own processes: NATS in, the engine's API out
+    # (through the client), the push hub and its server; not the routes.
+    "api/notify/standalone": {"api/notify/standalone", "api/notify/client", "api/notify/email",
+                              "api/notify/requests", "api/notify/push", "api/rest", "api/auth",
+                              HTTP_MESSAGE, "api/http/server.h"},
     # The facade: the server's admission and handling over the routes.
     "api": {"api", "api/http", "api/auth", "api/rest", "api/rest/requests", "api/rest/routes",
             "api/notify/push"},

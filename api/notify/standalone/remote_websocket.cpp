@@ -1,0 +1,189 @@
+#include "api/notify/standalone/remote_websocket.h"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <unordered_map>
+
+#include "api/auth/jwt.h"
+#include "api/http/server.h"
+#include "api/notify/client/engine_login.h"
+#include "api/notify/push/ws_hub.h"
+#include "api/notify/push/ws_push_json.h"
+#include "api/rest/call.h"
+#include "api/rest/problem.h"
+#include "commands/ws_push_recorder.h"
+#include "core/ids.h"
+#include "core/mutex.h"
+
+namespace orderly::api {
+
+namespace json = boost::json;
+
+namespace {
+
+// Who tokens name, asked of the engine once and remembered for 30 s: an
+// upgrade is checked twice (before and at the switch), and pages reconnect,
+// so most checks never leave the process. Revoking a user reaches this
+// feed within those 30 s (the engine itself refuses at once).
+class TokenCheck {
+ public:
+  explicit TokenCheck(std::unique_ptr<EngineClient> engine) : engine_(std::move(engine)) {}
+
+  Result<EngineUser> who(const Request& req) {
+    auto token = websocket_token(req);
+    if (!token)
+      return token.status();
+    const auto now = std::chrono::steady_clock::now();
+    {
+      MutexLock lock(mu_);
+      if (auto it = known_.find(*token); it != known_.end() && it->second.until > now)
+        return it->second.user;
+    }
+    auto user = engine_user(*engine_, *token);
+    if (user) {
+      MutexLock lock(mu_);
+      if (known_.size() >= 10'000)
+        known_.clear();  // bounded: an attacker's tokens cannot grow it
+      known_[*token] = {*user, now + std::chrono::seconds(30)};
+    }
+    return user;
+  }
+
+ private:
+  struct Known {
+    EngineUser user;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::unique_ptr<EngineClient> engine_;  // its own connection, apart from the lookups
+  Mutex mu_;
+  std::unordered_map<std::string, Known> known_ GUARDED_BY(mu_);
+};
+
+// The connection's session as the engine's own hub keeps it (api/api.cpp):
+// the token's expiry and its refresh-token family, so the connection is
+// closed (1008) at `exp`, at logout and at revocation here too. The engine
+// has just said whom the token names; its claims are read, not re-verified
+// (this process holds no signing secret).
+Result<WsSession> session_of(const WsHub& hub, const Request& req, const EngineUser& who) {
+  auto token = websocket_token(req);
+  if (!token)
+    return token.status();
+  auto claims = read_verified_jwt_claims(*token, now_us() / 1'000'000);
+  if (!claims)
+    return claims.status();
+  WsSession session = ws_session_of(who.id, wants_all_events(req) && who.admin, *claims);
+  if (hub.session_ended(session.family))
+    return Status::unauthorized("the access token's session has ended");
+  return session;
+}
+
+// The owner of an order, asked of the engine. On the thread that pushes
+// messages: one short try, never a stall.
+std::optional<Uuid> owner_of(EngineClient& engine, const Uuid& order) {
+  auto r = engine.call_once("GET", "/api/orders/" + order.to_string(), std::chrono::seconds(2));
+  if (!r || r->status != 200)
+    return std::nullopt;
+  boost::system::error_code ec;
+  const json::value v = json::parse(r->body, ec);
+  const auto* row = !ec && v.is_object() ? v.as_object().if_contains("order") : nullptr;
+  const auto* user = row && row->is_object() ? row->as_object().if_contains("user_id") : nullptr;
+  if (!user || !user->is_string())
+    return std::nullopt;
+  return Uuid::parse(std::string(user->as_string()));
+}
+
+// Refused before any handler saw it, but still traceable.
+Response refused(int status, std::string_view code, std::string_view detail) {
+  return problem(status, code, detail).header("X-Request-Id", new_uuid_v7());
+}
+
+}  // namespace
+
+// The upgrade's checks and the subscription of /ws/notifications.
+WsEndpoint notifications_endpoint(TokenCheck& tokens, WsHub& hub) {
+  WsEndpoint ws;
+  ws.path = "/ws/notifications";
+  ws.check = [&tokens, &hub](const Request& req) -> std::optional<Response> {
+    auto who = tokens.who(req);
+    std::optional<Response> refusal;
+    Status session = who ? session_of(hub, req, *who).status() : who.status();
+    if (!session.is_ok()) {
+      refusal = problem_from(session);
+      // The engine refused the token (or there was none): as the engine says it.
+      add_challenge(*refusal, websocket_token_sent(req));
+    } else if (wants_all_events(req) && !who->admin) {
+      refusal = problem(403, "forbidden", "scope=all is for admins");
+    }
+    if (refusal)
+      refusal->header("X-Request-Id", request_id_of(req));
+    return refusal;
+  };
+  ws.request_id = request_id_of;
+  ws.open = [&tokens, &hub](const Request& req,
+                            std::shared_ptr<WsSink> sink) -> std::function<void()> {
+    auto who = tokens.who(req);
+    auto session = who ? session_of(hub, req, *who) : Result<WsSession>(who.status());
+    if (!session) {  // expired or ended between the check and now
+      sink->close(1008, "unauthorized");
+      return [] {};
+    }
+    return hub.subscribe(*session, std::move(sink));
+  };
+  return ws;
+}
+
+Status run_remote_websocket(EngineClient& lookups, EngineClient& recording,
+                            const RemoteWebSocketOptions& options,
+                            const std::shared_ptr<spdlog::logger>& log,
+                            const std::function<void(uint16_t port)>& listening,
+                            const std::function<void()>& until_stopped) {
+  TokenCheck tokens(std::make_unique<EngineClient>(EngineAccount{options.engine_url, "", ""}));
+  WsHub hub([&lookups](const Uuid& order) { return owner_of(lookups, order); }, options.nats_url);
+  // While the engine cannot be reached, outcomes wait (bounded) for the
+  // next interval.
+  auto pushes = std::make_shared<commands::WebSocketPushRecorder>(
+      [&recording, log](const commands::RecordWebSocketPushes& batch) -> Status {
+        auto r = recording.call("POST", "/api/admin/notifications/websocket-pushes",
+                                ws_pushes_json(batch));
+        if (!r || r->status == 503 || r->status == 429)
+          return Status::overloaded("the engine cannot record pushes now");
+        if (r->status == 204)
+          return Status::ok();
+        log->warn("the engine refused {} WebSocket push records: {} {}", batch.pushes.size(),
+                  r->status, r->body);
+        return Status::internal("push records refused");
+      },
+      std::chrono::seconds(1), kMaxPushesPerRequest);
+  hub.record_pushes(pushes);
+  ServerOptions server_options;
+  server_options.address = options.http_address;
+  // This process serves /ws/notifications, and /health for probes.
+  auto server = HttpServer::start(
+      server_options,
+      [&hub](const Request& req, const Respond& respond) {
+        Response r =
+            req.method == "GET" && req.path == "/health"
+                ? json_response(200, json::object{{"status", hub.from_nats() ? "ok" : "connecting"},
+                                                  {"clients", hub.clients()},
+                                                  {"position", hub.position()}})
+                : problem(404, "not_found", "this process serves /ws/notifications only");
+        respond(std::move(r.header("X-Request-Id", request_id_of(req))));
+      },
+      &refused, {notifications_endpoint(tokens, hub)});
+  if (!server) {
+    pushes->stop();
+    return server.status();
+  }
+  listening((*server)->port());
+
+  until_stopped();
+  hub.close_all();
+  (*server)->stop(std::chrono::seconds(5));
+  pushes->stop();  // the last outcomes recorded
+  if (const uint64_t lost = pushes->lost(); lost > 0)
+    log->warn("{} WebSocket push outcomes could not be recorded", lost);
+  return Status::ok();
+}
+
+}  // namespace orderly::api
