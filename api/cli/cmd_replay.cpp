@@ -50,7 +50,10 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
   q.stream_prefix = o.stream;
 
   // Read-only, so it works beside a running server; a secondary instance
-  // when following, so it can catch up with what the server appends.
+  // when following, so it can catch up with what the server appends. (Not
+  // an eventstore::LogFollower: those follow the log of their own process,
+  // woken by its writer; this reads another process's log, catching up
+  // from its files, with filters by stream and time, and no checkpoint.)
   eventstore::StoreOptions options;
   options.read_only = true;
   std::string secondary;

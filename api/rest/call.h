@@ -7,6 +7,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "api/http/message.h"
 #include "commands/command.h"
@@ -49,6 +51,13 @@ struct Call {
   // is JSON, 400 malformed_json naming the byte offset, 422 when not an object.
   // The failure is answered already when this returns nullopt.
   std::optional<boost::json::object> json_body() const;
+  // json_body() read by a request parser (api/rest/requests/), called as
+  // parse(body, args...): its value, or nullopt when the body or the parser
+  // refused it (answered already: json_body()'s failures, or the parser's
+  // 422 naming every wrong field).
+  template <typename Parse, typename... Args>
+  auto parsed_body(Parse&& parse, const Args&... args) const -> std::optional<
+      std::remove_cvref_t<decltype(*parse(std::declval<const boost::json::object&>(), args...))>>;
   // The command metadata of this caller (actor, role, idempotency key and
   // the body's fingerprint).
   commands::CommandMeta meta() const;
@@ -59,6 +68,20 @@ struct Call {
   void answer(http::Response r) const { respond(std::move(r)); }
   void fail(const Status& st) const;
 };
+
+template <typename Parse, typename... Args>
+auto Call::parsed_body(Parse&& parse, const Args&... args) const -> std::optional<
+    std::remove_cvref_t<decltype(*parse(std::declval<const boost::json::object&>(), args...))>> {
+  auto body = json_body();
+  if (!body)
+    return std::nullopt;
+  auto parsed = parse(*body, args...);
+  if (!parsed) {
+    fail(parsed.status());
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
 
 // The X-Request-Id of an answer to `req`: the client's, echoed when it is
 // short and printable; otherwise a new one.

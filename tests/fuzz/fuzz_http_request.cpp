@@ -47,7 +47,7 @@ constexpr size_t kBodyLimit = 1 << 20;
 constexpr uint32_t kHeaderLimit = 16 << 10;
 
 // Every route of the contract, from the OpenAPI document (which
-// tests/api/openapi_test.cpp proves equal to the router's table).
+// tests/api/rest/routes/openapi_test.cpp proves equal to the router's table).
 const api::Router& router() {
   static const api::Router r = [] {
     api::Router r;

@@ -16,14 +16,9 @@
 # round; the full output of a failed round is kept and its path printed.
 set -euo pipefail
 
-here="$(cd "$(dirname "$0")" && pwd)"
-build="${ORDERLY_BUILD_DIR:-$here/../../build}"
-binary="$build/tests/reliability/orderly_fault_tests"
-if [ ! -x "$binary" ]; then
-  echo "faults_long.sh: $binary is not built" \
-    "(cmake --build build --target orderly_fault_tests)" >&2
-  exit 2
-fi
+# shellcheck source=tests/reliability/test_binary.sh
+source "$(dirname "$0")/test_binary.sh"
+require_test_binary orderly_fault_tests
 export ORDERLY_FAULT_CYCLES="${ORDERLY_FAULT_CYCLES:-10}"
 rounds="${ORDERLY_FAULT_ROUNDS:-3}"
 

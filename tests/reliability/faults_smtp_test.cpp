@@ -6,7 +6,7 @@
 // recorded (a notification.failed event with its error, counted in the history's attempts, one for
 // each connection the server saw), and once delivered an email is never delivered again, also after
 // the notifier restarts. The "refused" case with the in-process notifier is in
-// tests/api/email_test.cpp; here it opens the standalone notifier's run.
+// tests/api/notify/email/email_test.cpp; here it opens the standalone notifier's run.
 #include <doctest/doctest.h>
 
 #include <map>

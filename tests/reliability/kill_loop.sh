@@ -14,14 +14,9 @@
 # Exit status: the test's (0 when nothing was lost, doubled or oversold).
 set -euo pipefail
 
-here="$(cd "$(dirname "$0")" && pwd)"
-build="${ORDERLY_BUILD_DIR:-$here/../../build}"
-binary="$build/tests/reliability/orderly_kill_loop_tests"
-if [ ! -x "$binary" ]; then
-  echo "kill_loop.sh: $binary is not built" \
-    "(cmake --build build --target orderly_kill_loop_tests)" >&2
-  exit 2
-fi
+# shellcheck source=tests/reliability/test_binary.sh
+source "$(dirname "$0")/test_binary.sh"
+require_test_binary orderly_kill_loop_tests
 export ORDERLY_KILLS="${ORDERLY_KILLS:-25}"
 
 log="$(mktemp)"

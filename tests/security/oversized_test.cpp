@@ -1,5 +1,5 @@
 // Oversized and lying requests against a real `orderly serve`, beyond the
-// plain 2 MiB body and 64 KiB header of tests/api/errors_test.cpp: chunked
+// plain 2 MiB body and 64 KiB header of tests/api/rest/errors_test.cpp: chunked
 // bodies with no length, lengths of 10 GiB, conflicting framing (request
 // smuggling), many small headers, a long URL, JSON nested 30,000 deep and
 // orders of 800 and 10,000 lines. Each is refused with its status; none

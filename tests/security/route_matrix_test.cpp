@@ -62,8 +62,8 @@ TEST_CASE("route matrix: the table names exactly the served spec's operations, w
   std::set<std::string> in_spec;
   for (const auto& [path, methods] : spec.at("paths").as_object()) {
     // The WebSocket upgrade is served outside the router and answers 101,
-    // not a JSON route's codes: tests/api/websocket_test.cpp and
-    // openapi_test.cpp cover it.
+    // not a JSON route's codes: tests/api/notify/push/websocket_test.cpp and
+    // tests/api/rest/routes/openapi_test.cpp cover it.
     if (path == "/ws/notifications")
       continue;
     for (const auto& [method_lower, op_value] : methods.as_object()) {

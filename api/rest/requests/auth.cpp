@@ -50,4 +50,13 @@ Result<Registration> registration_from(const boost::json::object& body) {
   return Registration{*username, normalized, *password};
 }
 
+Result<std::optional<std::string>> refresh_token_text_from(const boost::json::object& body,
+                                                           std::string_view what) {
+  Fields known(body);
+  known.only({"refresh_token"});
+  if (!known.ok())
+    return invalid_fields("the " + std::string(what) + " is not valid", known);
+  return string_field(body, "refresh_token");
+}
+
 }  // namespace orderly::api::rest::requests

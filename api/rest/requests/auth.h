@@ -22,4 +22,11 @@ struct Registration {
 };
 Result<Registration> registration_from(const boost::json::object& body);
 
+// POST /api/auth/refresh and /api/auth/logout ({"refresh_token": "..."}):
+// the token's text, nullopt when absent or not a string (the handlers answer
+// that as a token that does not parse); any other member is refused, the
+// detail "the <what> is not valid".
+Result<std::optional<std::string>> refresh_token_text_from(const boost::json::object& body,
+                                                           std::string_view what);
+
 }  // namespace orderly::api::rest::requests

@@ -166,6 +166,10 @@ json::array projections_json(Context& ctx) {
   return out;
 }
 
+void list_projections(Context& ctx, const CallPtr& call) {
+  call->answer(json_response(200, projections_json(ctx)));
+}
+
 void rebuild(Context& ctx, const CallPtr& call) {
   const std::string name = call->params.at("name");
   if (Status st = ctx.runner.rebuild(name); !st.is_ok()) {
@@ -282,22 +286,17 @@ void docs(const CallPtr& call) {
 }  // namespace
 
 void add_admin_routes(Context& ctx) {
-  Router& r = ctx.router;
-  auto on = [&ctx](void (*fn)(Context&, const CallPtr&)) {
-    return [&ctx, fn](const CallPtr& c) { fn(ctx, c); };
-  };
-  r.add("GET", "/api/stats/dashboard", Access::kAdmin, on(dashboard));
-  r.add("POST", "/api/notifications/{id}/retry", Access::kAdmin, on(retry_notification));
-  r.add("GET", "/api/admin/events", Access::kAdmin, on(admin_events));
-  r.add("GET", "/api/admin/streams/{stream}", Access::kAdmin, on(admin_stream));
-  r.add("GET", "/api/admin/projections", Access::kAdmin,
-        [&ctx](const CallPtr& c) { c->answer(json_response(200, projections_json(ctx))); });
-  r.add("POST", "/api/admin/projections/{name}/rebuild", Access::kAdmin, on(rebuild));
-  r.add("GET", "/health", Access::kAnyone, on(health));
-  r.add("GET", "/ready", Access::kAnyone, on(ready));
-  r.add("GET", "/metrics", Access::kAnyone, on(metrics));
-  r.add("GET", "/api/openapi.json", Access::kAnyone, openapi);
-  r.add("GET", "/docs", Access::kAnyone, docs);
+  ctx.route("GET", "/api/stats/dashboard", Access::kAdmin, dashboard);
+  ctx.route("POST", "/api/notifications/{id}/retry", Access::kAdmin, retry_notification);
+  ctx.route("GET", "/api/admin/events", Access::kAdmin, admin_events);
+  ctx.route("GET", "/api/admin/streams/{stream}", Access::kAdmin, admin_stream);
+  ctx.route("GET", "/api/admin/projections", Access::kAdmin, list_projections);
+  ctx.route("POST", "/api/admin/projections/{name}/rebuild", Access::kAdmin, rebuild);
+  ctx.route("GET", "/health", Access::kAnyone, health);
+  ctx.route("GET", "/ready", Access::kAnyone, ready);
+  ctx.route("GET", "/metrics", Access::kAnyone, metrics);
+  ctx.router.add("GET", "/api/openapi.json", Access::kAnyone, openapi);
+  ctx.router.add("GET", "/docs", Access::kAnyone, docs);
 }
 
 }  // namespace orderly::api

@@ -334,16 +334,10 @@ Uuid rotated_family(Context& ctx, const CommandReply& r) {
 void rotate_refresh(Context& ctx, const CallPtr& call, const RefreshToken& old);
 
 void refresh(Context& ctx, const CallPtr& call) {
-  auto body = call->json_body();
-  if (!body)
+  const auto text = call->parsed_body(refresh_token_text_from, "refresh");
+  if (!text)
     return;
-  Fields known(*body);
-  known.only({"refresh_token"});
-  if (!known.ok())
-    return call->answer(
-        problem(422, "validation_failed", "the refresh is not valid", known.errors()));
-  const auto text = string_field(*body, "refresh_token");
-  const auto old = text ? parse_refresh_token(*text) : std::nullopt;
+  const auto old = *text ? parse_refresh_token(**text) : std::nullopt;
   if (!old)
     return call->answer(problem(401, "unauthorized", "invalid refresh token"));
   ctx.when_accounts_loaded(call, [&ctx, call, old = *old] { rotate_refresh(ctx, call, old); });
@@ -376,24 +370,15 @@ void rotate_refresh(Context& ctx, const CallPtr& call, const RefreshToken& old) 
 }
 
 void logout(Context& ctx, const CallPtr& call) {
-  auto body = call->json_body();
-  if (!body)
+  const auto text = call->parsed_body(refresh_token_text_from, "logout");
+  if (!text)
     return;
-  Fields known(*body);
-  known.only({"refresh_token"});
-  if (!known.ok())
-    return call->answer(
-        problem(422, "validation_failed", "the logout is not valid", known.errors()));
-  const auto text = string_field(*body, "refresh_token");
-  const auto token = text ? parse_refresh_token(*text) : std::nullopt;
+  const auto token = *text ? parse_refresh_token(**text) : std::nullopt;
   if (!token || token->user_id != call->who->user_id)
     return call->answer(problem(404, "not_found", "no such refresh token"));
   ctx.run(call, RevokeRefreshToken{token->user_id, token->token_id, token->hash}, call->meta(),
           "users", [](const CallPtr& call, const CommandReply& r) {
-            Response res;
-            res.status = 204;
-            res.body.clear();
-            call->answer(with_position(std::move(res), r.last_position));
+            call->answer(no_content(r.last_position));
           });
 }
 
@@ -407,14 +392,11 @@ void me(Context& ctx, const CallPtr& call) {
 }  // namespace
 
 void add_auth_routes(Context& ctx) {
-  Router& r = ctx.router;
-  r.add("POST", "/api/auth/register", Access::kAnyone,
-        [&ctx](const CallPtr& c) { register_user(ctx, c); });
-  r.add("POST", "/api/auth/login", Access::kAnyone, [&ctx](const CallPtr& c) { login(ctx, c); });
-  r.add("POST", "/api/auth/refresh", Access::kAnyone,
-        [&ctx](const CallPtr& c) { refresh(ctx, c); });
-  r.add("POST", "/api/auth/logout", Access::kUser, [&ctx](const CallPtr& c) { logout(ctx, c); });
-  r.add("GET", "/api/auth/me", Access::kUser, [&ctx](const CallPtr& c) { me(ctx, c); });
+  ctx.route("POST", "/api/auth/register", Access::kAnyone, register_user);
+  ctx.route("POST", "/api/auth/login", Access::kAnyone, login);
+  ctx.route("POST", "/api/auth/refresh", Access::kAnyone, refresh);
+  ctx.route("POST", "/api/auth/logout", Access::kUser, logout);
+  ctx.route("GET", "/api/auth/me", Access::kUser, me);
 }
 
 }  // namespace orderly::api

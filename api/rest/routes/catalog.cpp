@@ -15,12 +15,9 @@ using namespace commands;
 // The product as the read model has it now, with its version as ETag (and
 // where it lives, when it was just made).
 Response product_response(Context& ctx, const std::string& id, int status, uint64_t position) {
-  const auto product = ctx.model<projections::CatalogReadModel>("catalog")->get(id);
-  Response r =
-      row_response(product, "product", product_json, id, status, position, "/api/products/" + id);
-  if (product)
-    r.header("ETag", etag_of(product->version));
-  return r;
+  return versioned_row_response(ctx.model<projections::CatalogReadModel>("catalog")->get(id),
+                                "product", product_json, id, status, position,
+                                "/api/products/" + id);
 }
 
 // A new product's answer: the read model's row, or for a retry (same
@@ -37,21 +34,14 @@ void answer_created_product(Context& ctx, const CallPtr& call, const std::string
                                                                  reply.last_position);
   if (!folded)
     return call->fail(folded.status());
-  const auto product = (*folded)->get(id);
-  Response r = row_response(product, "product", product_json, id, 201, reply.last_position,
-                            "/api/products/" + id);
-  if (product)
-    r.header("ETag", etag_of(product->version));
-  call->answer(std::move(r));
+  call->answer(versioned_row_response((*folded)->get(id), "product", product_json, id, 201,
+                                      reply.last_position, "/api/products/" + id));
 }
 
 void create_product(Context& ctx, const CallPtr& call) {
-  auto body = call->json_body();
-  if (!body)
-    return;
-  auto c = create_product_from(*body, new_id_value());
+  auto c = call->parsed_body(create_product_from, new_id_value());
   if (!c)
-    return call->fail(c.status());
+    return;
   const std::string id = c->product_id.to_string();
   ctx.run(call, *c, call->meta(), "catalog",
           [&ctx, id](const CallPtr& call, const CommandReply& r) {
@@ -103,20 +93,20 @@ void get_product(Context& ctx, const CallPtr& call) {
                    .header("ETag", etag_of(p->version)));
 }
 
-void patch_product(Context& ctx, const CallPtr& call) {
+// PATCH /api/products/{id} and PUT /api/products/{id}/stock: the command
+// `parse` makes of the body, under If-Match, answered with the product.
+template <auto parse>
+void change_product(Context& ctx, const CallPtr& call) {
   const auto id = parse_id(call, "id");
   if (!id)
     return;
-  auto body = call->json_body();
-  if (!body)
+  auto c = call->parsed_body(parse, *id);
+  if (!c)
     return;
-  auto u = update_product_from(*body, *id);
-  if (!u)
-    return call->fail(u.status());
   auto meta = call->meta_with_if_match();
   if (!meta)
     return;
-  ctx.run(call, *u, *meta, "catalog",
+  ctx.run(call, *c, *meta, "catalog",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
             call->answer(product_response(ctx, id, 200, r.last_position));
           });
@@ -139,25 +129,6 @@ void delete_product(Context& ctx, const CallPtr& call) {
           });
 }
 
-void put_stock(Context& ctx, const CallPtr& call) {
-  const auto id = parse_id(call, "id");
-  if (!id)
-    return;
-  auto body = call->json_body();
-  if (!body)
-    return;
-  auto c = stock_change_from(*body, *id);
-  if (!c)
-    return call->fail(c.status());
-  auto meta = call->meta_with_if_match();
-  if (!meta)
-    return;
-  ctx.run(call, *c, *meta, "catalog",
-          [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
-            call->answer(product_response(ctx, id, 200, r.last_position));
-          });
-}
-
 void categories(Context& ctx, const CallPtr& call) {
   json::array items;
   for (const auto& c : ctx.model<projections::CatalogReadModel>("catalog")->categories())
@@ -166,12 +137,9 @@ void categories(Context& ctx, const CallPtr& call) {
 }
 
 void analytics_event(Context& ctx, const CallPtr& call) {
-  auto body = call->json_body();
-  if (!body)
-    return;
-  auto event = analytics_event_from(*body);
+  auto event = call->parsed_body(analytics_event_from);
   if (!event)
-    return call->fail(event.status());
+    return;
   if (const auto& id = event->product_viewed) {
     // Only products that exist count: made-up ids would grow the stats forever.
     if (!ctx.model<projections::CatalogReadModel>("catalog")->get(id->to_string())) {
@@ -191,18 +159,14 @@ void analytics_event(Context& ctx, const CallPtr& call) {
 }  // namespace
 
 void add_catalog_routes(Context& ctx) {
-  Router& r = ctx.router;
-  auto on = [&ctx](void (*fn)(Context&, const CallPtr&)) {
-    return [&ctx, fn](const CallPtr& c) { fn(ctx, c); };
-  };
-  r.add("POST", "/api/products", Access::kAdmin, on(create_product));
-  r.add("GET", "/api/products", Access::kAnyone, on(list_products));
-  r.add("GET", "/api/products/{id}", Access::kAnyone, on(get_product));
-  r.add("PATCH", "/api/products/{id}", Access::kAdmin, on(patch_product));
-  r.add("DELETE", "/api/products/{id}", Access::kAdmin, on(delete_product));
-  r.add("PUT", "/api/products/{id}/stock", Access::kAdmin, on(put_stock));
-  r.add("GET", "/api/categories", Access::kAnyone, on(categories));
-  r.add("POST", "/api/analytics/events", Access::kAnyone, on(analytics_event));
+  ctx.route("POST", "/api/products", Access::kAdmin, create_product);
+  ctx.route("GET", "/api/products", Access::kAnyone, list_products);
+  ctx.route("GET", "/api/products/{id}", Access::kAnyone, get_product);
+  ctx.route("PATCH", "/api/products/{id}", Access::kAdmin, change_product<update_product_from>);
+  ctx.route("DELETE", "/api/products/{id}", Access::kAdmin, delete_product);
+  ctx.route("PUT", "/api/products/{id}/stock", Access::kAdmin, change_product<stock_change_from>);
+  ctx.route("GET", "/api/categories", Access::kAnyone, categories);
+  ctx.route("POST", "/api/analytics/events", Access::kAnyone, analytics_event);
 }
 
 }  // namespace orderly::api

@@ -11,6 +11,12 @@ Response with_position(Response r, uint64_t position) {
   return r;
 }
 
+Response no_content(uint64_t position) {
+  Response r;
+  r.status = 204;
+  return with_position(std::move(r), position);
+}
+
 std::string created_id(const commands::CommandReply& reply, std::string_view prefix,
                        const std::string& fallback) {
   if (reply.stream.size() > prefix.size() && reply.stream.starts_with(prefix))

@@ -104,6 +104,13 @@ struct Context {
            std::string read_model,
            std::function<void(const CallPtr&, const commands::CommandReply&)> then);
 
+  // Adds a route whose handler is `handler` over this context.
+  void route(std::string method, std::string pattern, Access access,
+             void (*handler)(Context&, const CallPtr&)) {
+    router.add(std::move(method), std::move(pattern), access,
+               [this, handler](const CallPtr& call) { handler(*this, call); });
+  }
+
   // Accounts are read from the users model, which right after a start may
   // still fold the log behind its snapshot: an account missing from it then
   // is not "unknown" but "not loaded yet". True until the users model has
@@ -155,6 +162,17 @@ Response row_response(const std::optional<Row>& row, std::string_view key, ToJso
   return r;
 }
 
+// row_response with the row's version as its ETag, when the row is there.
+template <typename Row, typename ToJson>
+Response versioned_row_response(const std::optional<Row>& row, std::string_view key,
+                                ToJson&& to_json, const std::string& id, int status,
+                                uint64_t position, std::string_view path) {
+  Response r = row_response(row, key, std::forward<ToJson>(to_json), id, status, position, path);
+  if (row)
+    r.header("ETag", etag_of(row->version));
+  return r;
+}
+
 // Helpers for handlers.
 // Who reads a notification: its customer gets a plain reason for a failed
 // delivery (last_error_code and a sentence), staff the transport's detail.
@@ -162,6 +180,7 @@ enum class Audience { kCustomer, kStaff };
 json::object notification_json(const projections::NotificationRow& n, Audience audience);
 Audience audience_of(const Call& call);  // staff: an admin
 Response with_position(Response r, uint64_t position);
+Response no_content(uint64_t position);  // 204 with X-Log-Position
 std::optional<Uuid> parse_id(const CallPtr& call, std::string_view param);  // answers 404 if bad
 std::string new_id_text();
 // The id a creating command made: from its reply's stream ("order-<id>"),

@@ -153,12 +153,9 @@ void off_io(Context& ctx, const CallPtr& call, std::function<void()> job) {
 }
 
 void request_notification(Context& ctx, const CallPtr& call) {
-  auto body = call->json_body();
-  if (!body)
-    return;
-  const auto position = email_request_position_from(*body);
+  const auto position = call->parsed_body(email_request_position_from);
   if (!position)
-    return call->fail(position.status());
+    return;
   off_io(ctx, call, [&ctx, call, at = *position] {
     auto source = ctx.store.read_event(at);
     if (!source)
@@ -184,17 +181,12 @@ void record_outcome(Context& ctx, const CallPtr& call) {
   const auto id = parse_id(call, "id");
   if (!id)
     return;
-  auto body = call->json_body();
-  if (!body)
-    return;
-  auto command = notification_outcome_from(*body, *id);
+  auto command = call->parsed_body(notification_outcome_from, *id);
   if (!command)
-    return call->fail(command.status());
+    return;
   ctx.run(call, std::move(*command), call->meta(), "notifications",
           [](const CallPtr& call, const CommandReply& r) {
-            Response res;
-            res.status = 204;
-            call->answer(with_position(std::move(res), r.last_position));
+            call->answer(no_content(r.last_position));
           });
 }
 
@@ -230,9 +222,7 @@ void record_websocket_pushes(Context& ctx, const CallPtr& call) {
       p.notification_id = *Uuid::parse(new_uuid_v7(p.pushed_at));
   }
   ctx.run(call, std::move(batch), call->meta(), "", [](const CallPtr& call, const CommandReply& r) {
-    Response res;
-    res.status = 204;
-    call->answer(with_position(std::move(res), r.last_position));
+    call->answer(no_content(r.last_position));
   });
 }
 
@@ -276,18 +266,14 @@ void email_facts_route(Context& ctx, const CallPtr& call) {
 }  // namespace
 
 void add_notifier_routes(Context& ctx) {
-  Router& r = ctx.router;
-  auto on = [&ctx](void (*f)(Context&, const CallPtr&)) {
-    return [&ctx, f](const CallPtr& c) { f(ctx, c); };
-  };
-  r.add("GET", "/api/notifications", Access::kUser, on(list_notifications));
-  r.add("GET", "/api/notifications/{id}", Access::kUser, on(show_notification));
-  r.add("POST", "/api/admin/notifications", Access::kAdmin, on(request_notification));
-  r.add("GET", "/api/admin/notifications/{id}", Access::kAdmin, on(get_notification));
-  r.add("POST", "/api/admin/notifications/{id}/outcome", Access::kAdmin, on(record_outcome));
-  r.add("POST", "/api/admin/notifications/websocket-pushes", Access::kAdmin,
-        on(record_websocket_pushes));
-  r.add("GET", "/api/admin/email-facts/{position}", Access::kAdmin, on(email_facts_route));
+  ctx.route("GET", "/api/notifications", Access::kUser, list_notifications);
+  ctx.route("GET", "/api/notifications/{id}", Access::kUser, show_notification);
+  ctx.route("POST", "/api/admin/notifications", Access::kAdmin, request_notification);
+  ctx.route("GET", "/api/admin/notifications/{id}", Access::kAdmin, get_notification);
+  ctx.route("POST", "/api/admin/notifications/{id}/outcome", Access::kAdmin, record_outcome);
+  ctx.route("POST", "/api/admin/notifications/websocket-pushes", Access::kAdmin,
+            record_websocket_pushes);
+  ctx.route("GET", "/api/admin/email-facts/{position}", Access::kAdmin, email_facts_route);
 }
 
 }  // namespace orderly::api

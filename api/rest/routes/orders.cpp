@@ -14,12 +14,6 @@ namespace {
 
 using namespace commands;
 
-Response no_content(uint64_t position) {
-  Response r;
-  r.status = 204;
-  return with_position(std::move(r), position);
-}
-
 // The cart: each line at the price it was added at, with the catalog's
 // current name and price beside it (a line whose price changed since is
 // flagged; checkout refuses it once with price_changed and takes the new one).
@@ -95,48 +89,38 @@ void answer_order(Context& ctx, const CallPtr& call, const std::string& id, int 
       ctx, call, "orders", stream, id, reply, moved_on);
   if (!order)
     return call->fail(order.status());
-  Response r = row_response(*order, "order", order_json, id, status, reply.last_position,
-                            "/api/orders/" + id);
-  if (*order)
-    r.header("ETag", etag_of((*order)->version));
-  call->answer(std::move(r));
+  call->answer(versioned_row_response(*order, "order", order_json, id, status, reply.last_position,
+                                      "/api/orders/" + id));
+}
+
+void get_cart(Context& ctx, const CallPtr& call) {
+  answer_cart(ctx, call, 0);
+}
+
+// A change of the caller's cart, answered with the cart.
+void run_on_cart(Context& ctx, const CallPtr& call, Command c) {
+  ctx.run(call, std::move(c), call->meta(), "carts",
+          [&ctx](const CallPtr& call, const CommandReply& r) {
+            answer_cart(ctx, call, r.last_position);
+          });
 }
 
 void cart_add(Context& ctx, const CallPtr& call) {
-  auto body = call->json_body();
-  if (!body)
-    return;
-  auto c = cart_line_from(*body);
-  if (!c)
-    return call->fail(c.status());
-  ctx.run(call, *c, call->meta(), "carts", [&ctx](const CallPtr& call, const CommandReply& r) {
-    answer_cart(ctx, call, r.last_position);
-  });
+  if (auto c = call->parsed_body(cart_line_from))
+    run_on_cart(ctx, call, std::move(*c));
 }
 
 void cart_set(Context& ctx, const CallPtr& call) {
   const auto product = parse_id(call, "product_id");
   if (!product)
     return;
-  auto body = call->json_body();
-  if (!body)
-    return;
-  auto c = cart_quantity_from(*body, *product);
-  if (!c)
-    return call->fail(c.status());
-  ctx.run(call, *c, call->meta(), "carts", [&ctx](const CallPtr& call, const CommandReply& r) {
-    answer_cart(ctx, call, r.last_position);
-  });
+  if (auto c = call->parsed_body(cart_quantity_from, *product))
+    run_on_cart(ctx, call, std::move(*c));
 }
 
 void cart_remove(Context& ctx, const CallPtr& call) {
-  const auto product = parse_id(call, "product_id");
-  if (!product)
-    return;
-  ctx.run(call, RemoveFromCart{*product}, call->meta(), "carts",
-          [&ctx](const CallPtr& call, const CommandReply& r) {
-            answer_cart(ctx, call, r.last_position);
-          });
+  if (const auto product = parse_id(call, "product_id"))
+    run_on_cart(ctx, call, RemoveFromCart{*product});
 }
 
 void cart_clear(Context& ctx, const CallPtr& call) {
@@ -148,12 +132,9 @@ void cart_clear(Context& ctx, const CallPtr& call) {
 void checkout(Context& ctx, const CallPtr& call) {
   std::string address;
   if (!call->request.body.empty()) {
-    auto body = call->json_body();
-    if (!body)
-      return;
-    auto sent = checkout_address_from(*body);
+    auto sent = call->parsed_body(checkout_address_from);
     if (!sent)
-      return call->fail(sent.status());
+      return;
     address = std::move(*sent);
   }
   Checkout c{new_id_value(), address, ctx.options.reservation_ttl_us};
@@ -164,12 +145,9 @@ void checkout(Context& ctx, const CallPtr& call) {
 }
 
 void place_order(Context& ctx, const CallPtr& call) {
-  auto body = call->json_body();
-  if (!body)
-    return;
-  auto c = place_order_from(*body, new_id_value(), ctx.options.reservation_ttl_us);
+  auto c = call->parsed_body(place_order_from, new_id_value(), ctx.options.reservation_ttl_us);
   if (!c)
-    return call->fail(c.status());
+    return;
   ctx.run(call, *c, call->meta(), "orders",
           [&ctx, id = c->order_id.to_string()](const CallPtr& call, const CommandReply& r) {
             answer_order(ctx, call, created_id(r, "order-", id), 201, r);
@@ -224,12 +202,9 @@ void set_order_status(Context& ctx, const CallPtr& call) {
   const auto id = parse_id(call, "id");
   if (!id)
     return;
-  auto body = call->json_body();
-  if (!body)
-    return;
-  auto c = order_status_from(*body, *id);
+  auto c = call->parsed_body(order_status_from, *id);
   if (!c)
-    return call->fail(c.status());
+    return;
   auto meta = call->meta_with_if_match();
   if (!meta)
     return;
@@ -272,12 +247,9 @@ void answer_payment(Context& ctx, const CallPtr& call, const std::string& id, in
 }
 
 void create_payment(Context& ctx, const CallPtr& call) {
-  auto body = call->json_body();
-  if (!body)
-    return;
-  auto c = payment_from(*body, new_id_value());
+  auto c = call->parsed_body(payment_from, new_id_value());
   if (!c)
-    return call->fail(c.status());
+    return;
   ctx.run(call, *c, call->meta(), "payments",
           [&ctx, id = c->payment_id.to_string()](const CallPtr& call, const CommandReply& r) {
             answer_payment(ctx, call, created_id(r, "payment-", id), 201, r);
@@ -288,12 +260,9 @@ void confirm_payment(Context& ctx, const CallPtr& call) {
   const auto id = parse_id(call, "id");
   if (!id)
     return;
-  auto body = call->json_body();
-  if (!body)
-    return;
-  auto c = payment_confirmation_from(*body, *id);
+  auto c = call->parsed_body(payment_confirmation_from, *id);
   if (!c)
-    return call->fail(c.status());
+    return;
   ctx.run(call, *c, call->meta(), "payments",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
             answer_payment(ctx, call, id, 200, r);
@@ -306,12 +275,9 @@ void refund_payment(Context& ctx, const CallPtr& call) {
     return;
   std::optional<int64_t> amount;
   if (!call->request.body.empty()) {
-    auto body = call->json_body();
-    if (!body)
-      return;
-    auto sent = refund_amount_from(*body);
+    auto sent = call->parsed_body(refund_amount_from);
     if (!sent)
-      return call->fail(sent.status());
+      return;
     amount = *sent;
   }
   ctx.run(call, RefundPayment{*id, amount}, call->meta(), "payments",
@@ -333,26 +299,22 @@ void get_payment(Context& ctx, const CallPtr& call) {
 }  // namespace
 
 void add_order_routes(Context& ctx) {
-  Router& r = ctx.router;
-  auto on = [&ctx](void (*fn)(Context&, const CallPtr&)) {
-    return [&ctx, fn](const CallPtr& c) { fn(ctx, c); };
-  };
-  r.add("GET", "/api/cart", Access::kUser, [&ctx](const CallPtr& c) { answer_cart(ctx, c, 0); });
-  r.add("POST", "/api/cart/items", Access::kUser, on(cart_add));
-  r.add("PUT", "/api/cart/items/{product_id}", Access::kUser, on(cart_set));
-  r.add("DELETE", "/api/cart/items/{product_id}", Access::kUser, on(cart_remove));
-  r.add("DELETE", "/api/cart", Access::kUser, on(cart_clear));
-  r.add("POST", "/api/cart/checkout", Access::kUser, on(checkout));
-  r.add("POST", "/api/orders", Access::kUser, on(place_order));
-  r.add("GET", "/api/orders", Access::kUser, on(list_orders));
-  r.add("GET", "/api/orders/stats", Access::kUser, on(order_stats));
-  r.add("GET", "/api/orders/{id}", Access::kUser, on(get_order));
-  r.add("POST", "/api/orders/{id}/cancel", Access::kUser, on(cancel_order));
-  r.add("PUT", "/api/orders/{id}/status", Access::kAdmin, on(set_order_status));
-  r.add("POST", "/api/payments", Access::kUser, on(create_payment));
-  r.add("POST", "/api/payments/{id}/confirm", Access::kUser, on(confirm_payment));
-  r.add("POST", "/api/payments/{id}/refund", Access::kAdmin, on(refund_payment));
-  r.add("GET", "/api/payments/{id}", Access::kUser, on(get_payment));
+  ctx.route("GET", "/api/cart", Access::kUser, get_cart);
+  ctx.route("POST", "/api/cart/items", Access::kUser, cart_add);
+  ctx.route("PUT", "/api/cart/items/{product_id}", Access::kUser, cart_set);
+  ctx.route("DELETE", "/api/cart/items/{product_id}", Access::kUser, cart_remove);
+  ctx.route("DELETE", "/api/cart", Access::kUser, cart_clear);
+  ctx.route("POST", "/api/cart/checkout", Access::kUser, checkout);
+  ctx.route("POST", "/api/orders", Access::kUser, place_order);
+  ctx.route("GET", "/api/orders", Access::kUser, list_orders);
+  ctx.route("GET", "/api/orders/stats", Access::kUser, order_stats);
+  ctx.route("GET", "/api/orders/{id}", Access::kUser, get_order);
+  ctx.route("POST", "/api/orders/{id}/cancel", Access::kUser, cancel_order);
+  ctx.route("PUT", "/api/orders/{id}/status", Access::kAdmin, set_order_status);
+  ctx.route("POST", "/api/payments", Access::kUser, create_payment);
+  ctx.route("POST", "/api/payments/{id}/confirm", Access::kUser, confirm_payment);
+  ctx.route("POST", "/api/payments/{id}/refund", Access::kAdmin, refund_payment);
+  ctx.route("GET", "/api/payments/{id}", Access::kUser, get_payment);
 }
 
 }  // namespace orderly::api

@@ -13,7 +13,7 @@
 
 #include <thread>
 
-#include "tests/api/email_checks.h"
+#include "tests/api/notify/email/email_checks.h"
 #include "tests/api/shop_steps.h"
 #include "tests/support/json_fields.h"
 #include "tests/support/order_label.h"

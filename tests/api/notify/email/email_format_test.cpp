@@ -13,7 +13,7 @@
 
 #include "api/notify/email/email.h"
 #include "api/notify/email/rfc5322.h"
-#include "tests/api/email_checks.h"
+#include "tests/api/notify/email/email_checks.h"
 #include "tests/api/shop_steps.h"
 #include "tests/support/json_fields.h"
 #include "tests/support/order_label.h"
