@@ -19,7 +19,7 @@
 #include "core/status.h"
 #include "eventstore/store.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::routes {
 
 // REQUIRES: `Model` is a projections::Projection with a default constructor.
 template <typename Model>
@@ -42,4 +42,4 @@ Result<std::unique_ptr<Model>> fold_stream_until(const eventstore::EventStore& s
   }
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::routes
