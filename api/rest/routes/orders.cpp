@@ -107,7 +107,7 @@ void run_on_cart(Context& ctx, const CallPtr& call, Command c) {
 
 void cart_add(Context& ctx, const CallPtr& call) {
   if (auto c = call->parsed_body(requests::cart_line_from))
-    run_on_cart(ctx, call, std::move(*c));
+    run_on_cart(ctx, call, *c);
 }
 
 void cart_set(Context& ctx, const CallPtr& call) {
@@ -115,7 +115,7 @@ void cart_set(Context& ctx, const CallPtr& call) {
   if (!product)
     return;
   if (auto c = call->parsed_body(requests::cart_quantity_from, *product))
-    run_on_cart(ctx, call, std::move(*c));
+    run_on_cart(ctx, call, *c);
 }
 
 void cart_remove(Context& ctx, const CallPtr& call) {
