@@ -7,13 +7,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstdlib>
-#include <mutex>
 #include <random>
 #include <semaphore>
 #include <thread>
 
+#include "benchmarks/two_in_flight.h"
 #include "commands/decide.h"
 #include "commands/processor.h"
 #include "core/ids.h"
@@ -82,6 +81,19 @@ struct Shop {
     CommandMeta m;
     m.actor = users[rng() % users.size()];
     return {std::move(c), m};
+  }
+
+  // Places `count` orders (order()) with at most `window` in flight;
+  // returns once every one is answered.
+  void place_orders(int count, std::mt19937_64& rng, int window) {
+    std::counting_semaphore<> free(window);
+    for (int i = 0; i < count; ++i) {
+      auto [c, m] = order(rng);
+      free.acquire();
+      processor->submit(std::move(c), m, [&](Result<CommandReply>) { free.release(); });
+    }
+    for (int i = 0; i < window; ++i)
+      free.acquire();
   }
 };
 
@@ -235,45 +247,29 @@ void BM_PlaceOrderRawAppend(benchmark::State& state) {
   names.reserve(kNames);
   for (size_t i = 0; i < kNames; ++i)
     names.push_back("order-" + new_uuid_v7());
-  struct Slot {
+  struct Buffers {
     std::vector<NewEvent> events;
     std::vector<StreamWrite> writes;
     std::vector<AppendRequest> requests;
-    bool busy = false;
   };
-  Slot slots[2];
-  for (auto& sl : slots) {
-    sl.events.resize(batch);
-    sl.writes.resize(batch);
-    sl.requests.resize(batch);
-  }
-  std::mutex mu;
-  std::condition_variable cv;
+  bench::TwoInFlight<Buffers> in_flight([&](Buffers& b) {
+    b.events.resize(batch);
+    b.writes.resize(batch);
+    b.requests.resize(batch);
+  });
   uint64_t n = 0;
-  size_t next = 0;
   for (auto _ : state) {
-    Slot& sl = slots[next];
-    next ^= 1;
-    {
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] { return !sl.busy; });
-      sl.busy = true;
-    }
+    Buffers& b = in_flight.next();
     for (size_t i = 0; i < batch; ++i) {
-      sl.events[i].type = EventType::kOrderPlaced;
-      sl.events[i].payload = sink.payload(i);
-      sl.writes[i] =
-          StreamWrite{names[n++ % kNames], ExpectedVersion::any(), std::span(&sl.events[i], 1)};
-      sl.requests[i] = AppendRequest{std::span(&sl.writes[i], 1), {}, 0};
+      b.events[i].type = EventType::kOrderPlaced;
+      b.events[i].payload = sink.payload(i);
+      b.writes[i] =
+          StreamWrite{names[n++ % kNames], ExpectedVersion::any(), std::span(&b.events[i], 1)};
+      b.requests[i] = AppendRequest{std::span(&b.writes[i], 1), {}, 0};
     }
-    (void)store->submit_batch(sl.requests, [&](AppendResults) {
-      std::lock_guard lock(mu);
-      sl.busy = false;
-      cv.notify_all();
-    });
+    (void)store->submit_batch(b.requests, [&](AppendResults) { in_flight.done(b); });
   }
-  std::unique_lock lock(mu);
-  cv.wait(lock, [&] { return !slots[0].busy && !slots[1].busy; });
+  in_flight.wait_all();
   state.SetItemsProcessed(static_cast<int64_t>(n));
   state.counters["event_bytes"] =
       static_cast<double>(store->stats().bytes) / static_cast<double>(n);
@@ -320,14 +316,7 @@ void BM_WriterStatePerOrder(benchmark::State& state) {
     std::mt19937_64 rng(5);
     malloc_trim(0);
     const size_t before = mallinfo2().uordblks;
-    std::counting_semaphore<> window(4096);
-    for (int i = 0; i < kOrders; ++i) {
-      auto [c, m] = shop.order(rng);
-      window.acquire();
-      shop.processor->submit(std::move(c), m, [&](Result<CommandReply>) { window.release(); });
-    }
-    for (int i = 0; i < 4096; ++i)
-      window.acquire();
+    shop.place_orders(kOrders, rng, 4096);
     const size_t after = mallinfo2().uordblks;
     state.counters["engine_bytes_per_order"] = static_cast<double>(after - before) / kOrders;
   }
@@ -337,15 +326,7 @@ void BM_WriterStatePerOrder(benchmark::State& state) {
 void BM_RebuildPerMillionEvents(benchmark::State& state) {
   Shop shop(SyncMode::kNone);
   std::mt19937_64 rng(6);
-  std::counting_semaphore<> window(8192);
-  const int orders = 1'000'000 - kProducts;
-  for (int i = 0; i < orders; ++i) {
-    auto [c, m] = shop.order(rng);
-    window.acquire();
-    shop.processor->submit(std::move(c), m, [&](Result<CommandReply>) { window.release(); });
-  }
-  for (int i = 0; i < 8192; ++i)
-    window.acquire();
+  shop.place_orders(1'000'000 - kProducts, rng, 8192);
   uint64_t events = 0;
   std::vector<Result<ShopState>> kept;  // destroyed after timing: tearing down is not start-up
   kept.reserve(16);

@@ -12,12 +12,11 @@
 
 #include <flatbuffers/flatbuffers.h>
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "benchmarks/two_in_flight.h"
 #include "core/big_endian.h"
 #include "core/envelope.h"
 #include "eventstore/keys.h"
@@ -70,22 +69,43 @@ std::vector<uint8_t> envelope_bytes(uint64_t position) {
   return {fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize()};
 }
 
+// The one StockReserved event every append of these benchmarks writes.
+NewEvent stock_reserved() {
+  NewEvent event;
+  event.type = EventType::kStockReserved;
+  event.payload = payload();
+  return event;
+}
+
+// Fills `writes` and `requests` (of one size) with one-event appends of
+// `event` to the streams of events n, n + 1, ...; n moves past them.
+void one_event_requests(const NewEvent& event, std::vector<StreamWrite>& writes,
+                        std::vector<AppendRequest>& requests, uint64_t& n) {
+  for (size_t i = 0; i < requests.size(); ++i) {
+    writes[i] = StreamWrite{stream_name(n++), ExpectedVersion::any(), std::span(&event, 1)};
+    requests[i] = AppendRequest{std::span(&writes[i], 1), {}, 0};
+  }
+}
+
+// The envelopes of the events at positions 1 to `count`, for the raw peers.
+std::vector<std::vector<uint8_t>> envelopes_up_to(uint64_t count) {
+  std::vector<std::vector<uint8_t>> envelopes;
+  for (uint64_t p = 1; p <= count; ++p)
+    envelopes.push_back(envelope_bytes(p));
+  return envelopes;
+}
+
 // Orderly: append_batch of `batch` one-event requests = one WriteBatch, one fsync.
 void BM_OrderlyAppend(benchmark::State& state) {
   const auto batch = static_cast<size_t>(state.range(0));
   testing::TempDir dir;
   auto store = std::move(EventStore::open(dir.path()).value());
-  NewEvent event;
-  event.type = EventType::kStockReserved;
-  event.payload = payload();
+  const NewEvent event = stock_reserved();
   std::vector<StreamWrite> writes(batch);
   std::vector<AppendRequest> requests(batch);
   uint64_t n = 0;
   for (auto _ : state) {
-    for (size_t i = 0; i < batch; ++i) {
-      writes[i] = StreamWrite{stream_name(n++), ExpectedVersion::any(), std::span(&event, 1)};
-      requests[i] = AppendRequest{std::span(&writes[i], 1), {}, 0};
-    }
+    one_event_requests(event, writes, requests, n);
     auto results = store->append_batch(requests);
     if (!results[0].is_ok())
       state.SkipWithError(results[0].status().to_string().c_str());
@@ -97,52 +117,30 @@ void BM_OrderlyAppend(benchmark::State& state) {
 }
 
 // Orderly as the single writer drives it: submit_batch N+1 while batch N is
-// being synced (at most two batches in flight, double-buffered requests).
+// being synced (benchmarks/two_in_flight.h).
 void BM_OrderlyAppendPipelined(benchmark::State& state) {
   const auto batch = static_cast<size_t>(state.range(0));
   testing::TempDir dir;
   auto store = std::move(EventStore::open(dir.path()).value());
-  NewEvent event;
-  event.type = EventType::kStockReserved;
-  event.payload = payload();
-  struct Slot {
+  const NewEvent event = stock_reserved();
+  struct Buffers {
     std::vector<StreamWrite> writes;
     std::vector<AppendRequest> requests;
-    bool busy = false;
   };
-  Slot slots[2];
-  for (auto& slot : slots) {
-    slot.writes.resize(batch);
-    slot.requests.resize(batch);
-  }
-  std::mutex mu;
-  std::condition_variable cv;
+  bench::TwoInFlight<Buffers> in_flight([&](Buffers& b) {
+    b.writes.resize(batch);
+    b.requests.resize(batch);
+  });
   bool failed = false;
   uint64_t n = 0;
-  size_t next = 0;
   for (auto _ : state) {
-    Slot& slot = slots[next];
-    next ^= 1;
-    {
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] { return !slot.busy; });
-      slot.busy = true;
-    }
-    for (size_t i = 0; i < batch; ++i) {
-      slot.writes[i] = StreamWrite{stream_name(n++), ExpectedVersion::any(), std::span(&event, 1)};
-      slot.requests[i] = AppendRequest{std::span(&slot.writes[i], 1), {}, 0};
-    }
-    (void)store->submit_batch(slot.requests, [&](AppendResults results) {
-      std::lock_guard lock(mu);
-      failed = failed || !results[0].is_ok();
-      slot.busy = false;
-      cv.notify_all();
+    Buffers& b = in_flight.next();
+    one_event_requests(event, b.writes, b.requests, n);
+    (void)store->submit_batch(b.requests, [&](AppendResults results) {
+      in_flight.done(b, [&] { failed = failed || !results[0].is_ok(); });
     });
   }
-  {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return !slots[0].busy && !slots[1].busy; });
-  }
+  in_flight.wait_all();
   if (failed)
     state.SkipWithError("append failed");
   const auto stats = store->stats();
@@ -158,9 +156,7 @@ void BM_RawRocksdbKeyPerEvent(benchmark::State& state) {
   const auto batch = static_cast<size_t>(state.range(0));
   testing::TempDir dir;
   auto h = std::move(open_rocksdb(dir.path(), {}).value());
-  std::vector<std::vector<uint8_t>> envelopes;
-  for (uint64_t p = 1; p <= 4096; ++p)
-    envelopes.push_back(envelope_bytes(p));
+  const auto envelopes = envelopes_up_to(4096);
   rocksdb::WriteOptions wo;
   wo.sync = true;
   rocksdb::WriteBatch wb;
@@ -192,9 +188,7 @@ void BM_RawRocksdbSameLayout(benchmark::State& state) {
   const auto batch = static_cast<size_t>(state.range(0));
   testing::TempDir dir;
   auto h = std::move(open_rocksdb(dir.path(), {}).value());
-  std::vector<std::vector<uint8_t>> envelopes;
-  for (uint64_t p = 1; p <= 1000; ++p)
-    envelopes.push_back(envelope_bytes(p));
+  const auto envelopes = envelopes_up_to(1000);
   RecordBuilder record;
   record.reset(1);
   for (size_t i = 0; i < batch; ++i)
@@ -231,9 +225,7 @@ void BM_OrderlyAppendConcurrent(benchmark::State& state) {
     g_shared_store = std::move(EventStore::open(g_shared_dir->path()).value());
     g_shared = g_shared_store.get();
   }
-  NewEvent event;
-  event.type = EventType::kStockReserved;
-  event.payload = payload();
+  const NewEvent event = stock_reserved();
   uint64_t n = 0;
   const uint64_t base = static_cast<uint64_t>(state.thread_index()) << 18;
   for (auto _ : state) {
@@ -263,16 +255,11 @@ void BM_OrderlyScan(benchmark::State& state) {
   StoreOptions options;
   options.sync = SyncMode::kNone;  // only the building is unsynced; the scan is what is measured
   auto store = std::move(EventStore::open(dir.path(), options).value());
-  NewEvent event;
-  event.type = EventType::kStockReserved;
-  event.payload = payload();
+  const NewEvent event = stock_reserved();
   std::vector<StreamWrite> writes(1000);
   std::vector<AppendRequest> requests(1000);
   for (uint64_t n = 0; n < events;) {
-    for (size_t i = 0; i < 1000; ++i, ++n) {
-      writes[i] = StreamWrite{stream_name(n), ExpectedVersion::any(), std::span(&event, 1)};
-      requests[i] = AppendRequest{std::span(&writes[i], 1), {}, 0};
-    }
+    one_event_requests(event, writes, requests, n);
     (void)store->append_batch(requests);
   }
   uint64_t seen = 0;
@@ -293,34 +280,15 @@ void BM_OrderlyScan(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_OrderlyAppend)
-    ->Arg(1)
-    ->Arg(10)
-    ->Arg(100)
-    ->Arg(1000)
-    ->UseRealTime()
-    ->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_OrderlyAppendPipelined)
-    ->Arg(1)
-    ->Arg(10)
-    ->Arg(100)
-    ->Arg(1000)
-    ->UseRealTime()
-    ->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_RawRocksdbSameLayout)
-    ->Arg(1)
-    ->Arg(10)
-    ->Arg(100)
-    ->Arg(1000)
-    ->UseRealTime()
-    ->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_RawRocksdbKeyPerEvent)
-    ->Arg(1)
-    ->Arg(10)
-    ->Arg(100)
-    ->Arg(1000)
-    ->UseRealTime()
-    ->Unit(benchmark::kMicrosecond);
+// Batches of 1, 10, 100 and 1000 events, in microseconds of wall time.
+void batch_sizes(benchmark::internal::Benchmark* b) {
+  b->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
+BENCHMARK(BM_OrderlyAppend)->Apply(batch_sizes);
+BENCHMARK(BM_OrderlyAppendPipelined)->Apply(batch_sizes);
+BENCHMARK(BM_RawRocksdbSameLayout)->Apply(batch_sizes);
+BENCHMARK(BM_RawRocksdbKeyPerEvent)->Apply(batch_sizes);
 BENCHMARK(BM_OrderlyAppendConcurrent)
     ->Threads(1)
     ->Threads(8)

@@ -55,6 +55,19 @@ GeneratedLog& log_once() {
   return log;
 }
 
+// Items: every event of the log, once an iteration.
+void count_log_events(benchmark::State& state, const GeneratedLog& log) {
+  state.SetItemsProcessed(static_cast<int64_t>(log.events) * state.iterations());
+  state.counters["events"] = static_cast<double>(log.events);
+}
+
+std::vector<Projection*> pointers(const std::vector<std::unique_ptr<Projection>>& models) {
+  std::vector<Projection*> raw;
+  for (const auto& m : models)
+    raw.push_back(m.get());
+  return raw;
+}
+
 // Folding the whole log into one read model, and producing every row of it
 // (what `orderly rebuild --verify` compares).
 void BM_ReadModelRebuild(benchmark::State& state, const char* model_name) {
@@ -73,8 +86,7 @@ void BM_ReadModelRebuild(benchmark::State& state, const char* model_name) {
     model.reset();
     state.ResumeTiming();
   }
-  state.SetItemsProcessed(static_cast<int64_t>(log.events) * state.iterations());
-  state.counters["events"] = static_cast<double>(log.events);
+  count_log_events(state, log);
   state.counters["rows"] = static_cast<double>(rows);
   state.counters["generate_events_per_s"] = static_cast<double>(log.events) / log.generate_seconds;
 }
@@ -89,9 +101,7 @@ void BM_ReadModelRebuildAll(benchmark::State& state) {
     testing::TempDir out;
     auto store = std::move(ReadModelStore::open(out.path()).value());
     auto models = all_read_models();
-    std::vector<Projection*> raw;
-    for (auto& m : models)
-      raw.push_back(m.get());
+    const std::vector<Projection*> raw = pointers(models);
     state.ResumeTiming();
     auto written = rebuild_into(*log.store, raw, *store);
     if (!written.is_ok()) {
@@ -106,8 +116,7 @@ void BM_ReadModelRebuildAll(benchmark::State& state) {
     store.reset();
     state.ResumeTiming();
   }
-  state.SetItemsProcessed(static_cast<int64_t>(log.events) * state.iterations());
-  state.counters["events"] = static_cast<double>(log.events);
+  count_log_events(state, log);
   state.counters["snapshot_mb"] = static_cast<double>(bytes) / 1e6;
 }
 
@@ -119,9 +128,7 @@ void BM_ReadModelLoadAll(benchmark::State& state) {
   auto store = std::move(ReadModelStore::open(out.path()).value());
   {
     auto models = all_read_models();
-    std::vector<Projection*> raw;
-    for (auto& m : models)
-      raw.push_back(m.get());
+    const std::vector<Projection*> raw = pointers(models);
     if (!rebuild_into(*log.store, raw, *store).is_ok()) {
       state.SkipWithError("rebuild failed");
       return;
@@ -143,8 +150,7 @@ void BM_ReadModelLoadAll(benchmark::State& state) {
     models.clear();
     state.ResumeTiming();
   }
-  state.SetItemsProcessed(static_cast<int64_t>(log.events) * state.iterations());
-  state.counters["events"] = static_cast<double>(log.events);
+  count_log_events(state, log);
 }
 
 // Folding only (one model, or every model in one pass), no rows produced:
@@ -170,8 +176,7 @@ void BM_ReadModelFold(benchmark::State& state, const char* model_name) {
     models.clear();
     state.ResumeTiming();
   }
-  state.SetItemsProcessed(static_cast<int64_t>(log.events) * state.iterations());
-  state.counters["events"] = static_cast<double>(log.events);
+  count_log_events(state, log);
 }
 
 // The process's resident memory: what the models hold in pages they have
@@ -251,44 +256,23 @@ void BM_ReadModelQueries(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_ReadModelRebuild, catalog, "catalog")
-    ->Iterations(1)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_ReadModelRebuild, orders, "orders")
-    ->Iterations(1)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_ReadModelRebuild, stats, "stats")
-    ->Iterations(1)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_ReadModelRebuild, users, "users")
-    ->Iterations(1)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_ReadModelRebuild, notifications, "notifications")
-    ->Iterations(1)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK(BM_ReadModelRebuildAll)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+// One run (a fold or rebuild changes what a second would measure), in
+// milliseconds of wall time.
+void once_in_real_ms(benchmark::internal::Benchmark* b) {
+  b->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+BENCHMARK_CAPTURE(BM_ReadModelRebuild, catalog, "catalog")->Apply(once_in_real_ms);
+BENCHMARK_CAPTURE(BM_ReadModelRebuild, orders, "orders")->Apply(once_in_real_ms);
+BENCHMARK_CAPTURE(BM_ReadModelRebuild, stats, "stats")->Apply(once_in_real_ms);
+BENCHMARK_CAPTURE(BM_ReadModelRebuild, users, "users")->Apply(once_in_real_ms);
+BENCHMARK_CAPTURE(BM_ReadModelRebuild, notifications, "notifications")->Apply(once_in_real_ms);
+BENCHMARK(BM_ReadModelRebuildAll)->Apply(once_in_real_ms);
 BENCHMARK(BM_ReadModelLoadAll)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ReadModelFold, catalog, "catalog")
-    ->Iterations(1)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_ReadModelFold, orders, "orders")
-    ->Iterations(1)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_ReadModelFold, stats, "stats")
-    ->Iterations(1)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_ReadModelFold, all, "all")
-    ->Iterations(1)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_ReadModelFold, catalog, "catalog")->Apply(once_in_real_ms);
+BENCHMARK_CAPTURE(BM_ReadModelFold, orders, "orders")->Apply(once_in_real_ms);
+BENCHMARK_CAPTURE(BM_ReadModelFold, stats, "stats")->Apply(once_in_real_ms);
+BENCHMARK_CAPTURE(BM_ReadModelFold, all, "all")->Apply(once_in_real_ms);
 BENCHMARK(BM_ReadModelQueries)
     ->Arg(0)
     ->Arg(1)

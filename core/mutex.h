@@ -3,6 +3,8 @@
 // guard, which also waits on condition variables (as Abseil's MutexLock and
 // CondVar do). std::lock_guard and std::unique_lock are not annotated in
 // libstdc++: with them the analysis would not know the mutex is held.
+// SharedMutex is the same for std::shared_mutex, with ReaderLock (shared)
+// and WriterLock (exclusive) as its scoped guards.
 //
 // Waiting: write the condition as a loop in the caller, where the analysis
 // sees the lock held while the guarded fields are read:
@@ -17,6 +19,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <shared_mutex>
 
 #include "core/thread_annotations.h"
 
@@ -32,7 +35,7 @@ class CAPABILITY("mutex") Mutex {
   void unlock() RELEASE() { mu_.unlock(); }
   // For the analysis only: documents (and lets it assume) that the calling
   // thread holds the mutex.
-  void assert_held() const ORDERLY_THREAD_ANNOTATION(assert_capability(this)) {}
+  void assert_held() const ASSERT_CAPABILITY(this) {}
 
  private:
   friend class MutexLock;
@@ -65,6 +68,51 @@ class SCOPED_CAPABILITY MutexLock {
 
  private:
   Mutex& mu_;
+};
+
+// Readers share it, a writer holds it alone. Fields it guards are read
+// under ReaderLock (or in functions REQUIRES_SHARED) and written under
+// WriterLock (or REQUIRES). lock()/unlock() also make it BasicLockable, for
+// std::unique_lock over a number of them that only the run time knows.
+class CAPABILITY("shared mutex") SharedMutex {
+ public:
+  SharedMutex() = default;
+  SharedMutex(const SharedMutex&) = delete;
+  SharedMutex& operator=(const SharedMutex&) = delete;
+
+  void lock() ACQUIRE() { mu_.lock(); }
+  void unlock() RELEASE() { mu_.unlock(); }
+  void lock_shared() ACQUIRE_SHARED() { mu_.lock_shared(); }
+  void unlock_shared() RELEASE_SHARED() { mu_.unlock_shared(); }
+  // For the analysis only, as Mutex::assert_held: held exclusively, or at
+  // least shared.
+  void assert_held() const ASSERT_CAPABILITY(this) {}
+  void assert_reader_held() const ASSERT_SHARED_CAPABILITY(this) {}
+
+ private:
+  std::shared_mutex mu_;
+};
+
+class SCOPED_CAPABILITY WriterLock {
+ public:
+  explicit WriterLock(SharedMutex& mu) ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
+  ~WriterLock() RELEASE() { mu_.unlock(); }
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+
+ private:
+  SharedMutex& mu_;
+};
+
+class SCOPED_CAPABILITY ReaderLock {
+ public:
+  explicit ReaderLock(SharedMutex& mu) ACQUIRE_SHARED(mu) : mu_(mu) { mu_.lock_shared(); }
+  ~ReaderLock() RELEASE() { mu_.unlock_shared(); }
+  ReaderLock(const ReaderLock&) = delete;
+  ReaderLock& operator=(const ReaderLock&) = delete;
+
+ private:
+  SharedMutex& mu_;
 };
 
 }  // namespace orderly

@@ -13,6 +13,7 @@
 //   int count_ GUARDED_BY(mu_);           // read or written only with mu_ held
 //   void bump() REQUIRES(mu_);            // callers hold mu_
 //   void refresh() EXCLUDES(mu_);         // takes mu_ itself
+//   int peek() const REQUIRES_SHARED(smu_);  // callers hold smu_ (SharedMutex) at least shared
 #pragma once
 
 #if defined(__clang__)
@@ -42,17 +43,32 @@
 #ifndef REQUIRES
 #define REQUIRES(...) ORDERLY_THREAD_ANNOTATION(requires_capability(__VA_ARGS__))
 #endif
+#ifndef REQUIRES_SHARED
+#define REQUIRES_SHARED(...) ORDERLY_THREAD_ANNOTATION(requires_shared_capability(__VA_ARGS__))
+#endif
 #ifndef ACQUIRE
 #define ACQUIRE(...) ORDERLY_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #endif
+#ifndef ACQUIRE_SHARED
+#define ACQUIRE_SHARED(...) ORDERLY_THREAD_ANNOTATION(acquire_shared_capability(__VA_ARGS__))
+#endif
 #ifndef RELEASE
 #define RELEASE(...) ORDERLY_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
+#endif
+#ifndef RELEASE_SHARED
+#define RELEASE_SHARED(...) ORDERLY_THREAD_ANNOTATION(release_shared_capability(__VA_ARGS__))
 #endif
 #ifndef TRY_ACQUIRE
 #define TRY_ACQUIRE(...) ORDERLY_THREAD_ANNOTATION(try_acquire_capability(__VA_ARGS__))
 #endif
 #ifndef EXCLUDES
 #define EXCLUDES(...) ORDERLY_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
+#endif
+#ifndef ASSERT_CAPABILITY
+#define ASSERT_CAPABILITY(x) ORDERLY_THREAD_ANNOTATION(assert_capability(x))
+#endif
+#ifndef ASSERT_SHARED_CAPABILITY
+#define ASSERT_SHARED_CAPABILITY(x) ORDERLY_THREAD_ANNOTATION(assert_shared_capability(x))
 #endif
 #ifndef RETURN_CAPABILITY
 #define RETURN_CAPABILITY(x) ORDERLY_THREAD_ANNOTATION(lock_returned(x))

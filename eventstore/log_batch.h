@@ -6,6 +6,7 @@
 // Thread safety: a LogBatch is immutable once read_log_batch returns it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -25,6 +26,31 @@ struct LogBatch {
   std::vector<EventView> events;
   std::vector<uint64_t> storage;  // the events' bytes, each 8-byte aligned
   size_t bytes() const { return storage.size() * sizeof(uint64_t); }
+};
+
+// Builds a batch from envelopes given in position order, copying their
+// bytes: those read from the log (read_log_batch), or those the writer has
+// just framed and made durable (the store hands each commit's to the
+// followers' window, so nobody reads them back).
+class LogBatchBuilder {
+ public:
+  // Room for about `events` envelopes of the usual size.
+  void reserve(size_t events);
+  // REQUIRES: a whole, verified envelope (its views skip the verifier).
+  void add(std::span<const uint8_t> envelope);
+  size_t size() const { return copied_.size(); }
+  void clear();
+  // The batch of what was added, covering positions [first, last]; the
+  // builder is empty afterwards.
+  std::shared_ptr<const LogBatch> finish(uint64_t first, uint64_t last);
+
+ private:
+  struct Copied {
+    size_t word = 0;  // where in storage
+    size_t size = 0;  // bytes
+  };
+  std::vector<Copied> copied_;
+  std::vector<uint64_t> storage_;
 };
 
 // Reads positions [from, to] (to clamped to the log's last position) of the

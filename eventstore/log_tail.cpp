@@ -10,6 +10,7 @@ void LogTail::attach() {
   std::lock_guard lock(mu_);
   if (attached_++ > 0 || stopped_)
     return;
+  sharing_.store(true);
   window_.clear();
   window_positions_ = window_bytes_ = 0;
   published_ = log_.last_position();
@@ -19,6 +20,7 @@ void LogTail::attach() {
 void LogTail::detach() {
   std::lock_guard lock(mu_);
   if (attached_ > 0 && --attached_ == 0) {
+    sharing_.store(false);
     window_.clear();
     window_positions_ = window_bytes_ = 0;
   }
@@ -33,6 +35,7 @@ void LogTail::stop() {
   {
     std::lock_guard lock(mu_);
     stopped_ = true;
+    sharing_.store(false);
     window_.clear();
     window_positions_ = window_bytes_ = 0;
   }
@@ -42,6 +45,14 @@ void LogTail::stop() {
 LogTailStats LogTail::stats() const {
   std::lock_guard lock(mu_);
   return stats_;
+}
+
+void LogTail::offer(std::shared_ptr<const LogBatch> batch) {
+  std::lock_guard lock(mu_);
+  // Only the reader publishes while it reads (published_ stays put for it).
+  if (stopped_ || attached_ == 0 || reading_ || batch->first != published_ + 1)
+    return;
+  publish(std::move(batch));
 }
 
 void LogTail::publish(std::shared_ptr<const LogBatch> batch) {
@@ -113,6 +124,7 @@ LogTail::Lookup LogTail::find(uint64_t position, std::chrono::milliseconds wait,
       stats_.last_error = batch.status();
       return {nullptr, false, batch.status()};
     }
+    ++stats_.reads;
     if (!stopped_ && attached_ > 0)
       publish(std::move(*batch));
   }

@@ -5,6 +5,12 @@
 // each with its own RocksDB seek: ten seeks and ten verifications of every
 // new event in `orderly serve`.
 //
+// Mostly nobody reads: the store offers each commit's events, as it framed
+// them, once they are durable and before their positions are published
+// (offer()), so a follower woken by a new position finds them in the
+// window. What was not offered (the window was busy with a read, or the
+// writer's batch did not follow on: after a failed write) is read:
+//
 // Who reads: the first follower that needs the next stretch, on its own
 // thread, while the others needing it wait for that read instead of making
 // their own. No thread of its own: the first follower gets its events as
@@ -44,9 +50,10 @@ struct LogTailOptions {
 };
 
 struct LogTailStats {
-  uint64_t position = 0;  // the last position read into the window
-  uint64_t batches = 0;   // reads (each one RocksDB seek)
-  uint64_t events = 0;    // events read
+  uint64_t position = 0;  // the last position put into the window
+  uint64_t batches = 0;   // batches put into the window: read, or offered by the writer
+  uint64_t events = 0;    // events put into the window
+  uint64_t reads = 0;     // of the batches, those read from the store (each one RocksDB seek)
   uint64_t failures = 0;  // failed reads (the follower that made it backs off)
   Status last_error;      // of the last read (ok once one succeeds)
 };
@@ -74,6 +81,13 @@ class LogTail {
   // attached) it only waits for the log, and returns nothing: the caller
   // reads it itself.
   Lookup find(uint64_t position, std::chrono::milliseconds wait, const std::atomic<bool>& stop);
+  // Whether followers are attached (a commit's events are then worth
+  // offering). A hint: offer() checks again.
+  bool sharing() const { return sharing_.load(std::memory_order_relaxed); }
+  // The store's commit of positions [batch.first, batch.last], durable and
+  // not yet published: kept when it follows on from the window (and no
+  // read is under way), dropped otherwise (it is read when asked for).
+  void offer(std::shared_ptr<const LogBatch> batch);
   // Wakes every find() that waits for another's read, to look at its `stop`.
   void wake();
   // Stops sharing for good and drops the window (the store is closing).
@@ -97,6 +111,7 @@ class LogTail {
   uint64_t window_positions_ = 0, window_bytes_ = 0;
   uint64_t published_ = 0;  // the last position in the window (or where it starts)
   LogTailStats stats_;
+  std::atomic<bool> sharing_{false};  // attached_ > 0 && !stopped_
 };
 
 }  // namespace orderly::eventstore

@@ -183,6 +183,9 @@ void EventStore::Impl::begin_commit(PendingCommit& c) {
   batch_stream_count = 0;
   batch_commands.clear();
   record.reset(c.next_position);
+  tail_events.clear();
+  committed_events.reset();
+  c.share = tail && tail->sharing();
 }
 
 std::optional<Result<AppendResult>> EventStore::Impl::earlier_answer(const AppendRequest& req) {
@@ -264,6 +267,8 @@ AppendResult EventStore::Impl::frame_events(const AppendRequest& req, PendingCom
         record.reset(c.next_position);
       }
       record.add(env);
+      if (c.share)
+        tail_events.add(env);
       if (!bs.runs.empty() &&
           bs.runs.back().first_position + bs.runs.back().count == c.next_position) {
         ++bs.runs.back().count;
@@ -422,6 +427,8 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
     stat_commits.fetch_add(1, std::memory_order_relaxed);
     stat_events.fetch_add(appended, std::memory_order_relaxed);
     written_position = c.next_position - 1;
+    if (c.share)
+      committed_events = tail_events.finish(c.first_position, written_position);
   }
   // The new versions are what later batches are checked against.
   for (size_t i = 0; i < batch_stream_count; ++i) {
@@ -453,6 +460,7 @@ AppendResults EventStore::submit_batch(std::span<const AppendRequest> requests, 
   MutexLock lock(impl_->commit_mu);
   SyncTicket ticket;
   ticket.results = impl_->commit(requests, &ticket.required_position, all_or_nothing);
+  ticket.events = std::move(impl_->committed_events);
   ticket.required_position = std::max(ticket.required_position, also_wait_for);
   AppendResults written = ticket.results;
   ticket.done = std::move(done);

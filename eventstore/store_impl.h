@@ -32,6 +32,10 @@ struct SyncTicket {
   uint64_t required_position = 0;
   AppendResults results;
   AppendCallback done;
+  // The commit's events as framed, for the followers' window (LogTail::
+  // offer) once durable; null when no follower was attached or nothing new
+  // was written.
+  std::shared_ptr<const LogBatch> events;
 };
 
 // What the writer knows of one stream.
@@ -70,6 +74,7 @@ struct PendingCommit {
   std::vector<size_t> duplicates_to_fill;  // results whose stream versions come from the log
   std::vector<Tentative> tentative;        // the version check's scratch, per request
   std::vector<uint64_t> bases;             // each write's stream version before it
+  bool share = false;                      // copy the envelopes for the followers' window
 };
 
 struct EventStore::Impl {
@@ -136,6 +141,10 @@ struct EventStore::Impl {
   RecordBuilder record GUARDED_BY(commit_mu);
   rocksdb::WriteBatch write_batch GUARDED_BY(commit_mu);
   std::string index_key GUARDED_BY(commit_mu), index_chunk GUARDED_BY(commit_mu);
+  // The commit's envelopes for the followers (LogTail::offer), and the
+  // batch made of them once the commit is written (taken by its ticket).
+  LogBatchBuilder tail_events GUARDED_BY(commit_mu);
+  std::shared_ptr<const LogBatch> committed_events GUARDED_BY(commit_mu);
 
   // Writes the batch to RocksDB without sync. Returns the results and sets
   // *required to the position that must be durable before they are given.

@@ -60,6 +60,13 @@ void EventStore::Impl::run_syncer() {
         stat_syncs.fetch_add(1, std::memory_order_relaxed);
       }
       if (st.is_ok()) {
+        // The followers' window gets the round's events before its
+        // positions are published: a follower woken by them finds them
+        // there, and reads nothing back from RocksDB.
+        for (SyncTicket& t : round) {
+          if (t.events)
+            tail->offer(std::move(t.events));
+        }
         publish_position(target);
       } else {
         sync_failed.store(true);

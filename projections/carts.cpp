@@ -21,7 +21,8 @@ constexpr size_t kLineBytes = 16 + 8 + 8;
 
 void CartsReadModel::apply(const EventView& ev) {
   // A negative price keeps the line's.
-  auto set = [&](const Uuid& user, const Uuid& product, int64_t quantity, bool add, int64_t price) {
+  auto set = [&](const Uuid& user, const Uuid& product, int64_t quantity, bool add,
+                 int64_t price) REQUIRES(mutex_) {
     auto cart = carts_.try_emplace(user).first;
     Lines& lines = cart->second;
     auto it = std::find_if(lines.begin(), lines.end(),
@@ -146,7 +147,7 @@ std::vector<CartLine> CartsReadModel::cart(std::string_view user_id) const {
   const auto user = Uuid::parse(user_id);
   if (!user)
     return out;
-  std::shared_lock lock(mutex());
+  ReaderLock lock(mutex_);
   auto it = carts_.find(*user);
   if (it == carts_.end())
     return out;

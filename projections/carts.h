@@ -24,11 +24,11 @@ struct CartLine {
 class CartsReadModel final : public Projection {
  public:
   std::string_view name() const override { return "carts"; }
-  void apply(const EventView& event) override;
-  Rows rows() const override;
-  void save(BinaryWriter& out) const override;
-  Status load(BinaryReader& in) override;
-  void clear() override;
+  void apply(const EventView& event) override REQUIRES(mutex_);
+  Rows rows() const override REQUIRES_SHARED(mutex_);
+  void save(BinaryWriter& out) const override REQUIRES_SHARED(mutex_);
+  Status load(BinaryReader& in) override REQUIRES(mutex_);
+  void clear() override REQUIRES(mutex_);
 
   // The user's lines in the order they were first added (empty: no cart).
   std::vector<CartLine> cart(std::string_view user_id) const;
@@ -39,7 +39,7 @@ class CartsReadModel final : public Projection {
     int64_t quantity = 0, unit_price_cents = -1;
   };
   using Lines = std::vector<Line>;
-  absl::flat_hash_map<Uuid, Lines, UuidHash> carts_;  // no empty carts
+  absl::flat_hash_map<Uuid, Lines, UuidHash> carts_ GUARDED_BY(mutex_);  // no empty carts
 };
 
 }  // namespace orderly::projections

@@ -78,6 +78,20 @@ CatalogProduct load_product(BinaryReader& in) {
   return p;
 }
 
+// Whether a query lists `p`: not discontinued, in its category
+// (`category` lower-cased; "" any) and within its price bounds.
+bool listed(const CatalogProduct& p, const std::string& category, const CatalogQuery& q) {
+  if (p.discontinued)
+    return false;
+  if (!category.empty() && ascii_lower(p.category) != category)
+    return false;
+  if (q.min_price_cents && p.price_cents < *q.min_price_cents)
+    return false;
+  if (q.max_price_cents && p.price_cents > *q.max_price_cents)
+    return false;
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> tokenize(std::string_view text) {
@@ -181,7 +195,8 @@ CatalogReadModel::Entry* CatalogReadModel::product(const Uuid& id) {
 
 void CatalogReadModel::apply(const EventView& ev) {
   const bool product_stream = ev.stream().starts_with("product-");
-  auto product_named = [&](const flatbuffers::String* id) { return product(fb_uuid(id)); };
+  auto product_named = [&](const flatbuffers::String* id)
+                           REQUIRES(mutex_) { return product(fb_uuid(id)); };
   auto stamp = [&](Entry& e) {
     e.product.updated_at = ev.time_us();
     if (product_stream)
@@ -317,6 +332,7 @@ Rows CatalogReadModel::rows() const {
   for (const Entry* e : by_slot_)
     out.emplace_back("p/" + e->product.id, product_row(with_stock(*e)));
   orders_.for_each_live([&](const OpenOrder& order) {
+    mutex_.assert_reader_held();  // called back under the caller's lock
     JsonWriter w(64 + 48 * order.line_count);
     w.begin_object().field("confirmed", order.confirmed != 0).key("lines").begin_array();
     for (const OrderLine& line : orders_.lines_of(order))
@@ -418,7 +434,7 @@ void CatalogReadModel::clear() {
 }
 
 std::optional<CatalogProduct> CatalogReadModel::get(std::string_view id) const {
-  std::shared_lock lock(mutex());
+  ReaderLock lock(mutex_);
   auto it = products_.find(std::string(id));
   if (it == products_.end())
     return std::nullopt;
@@ -435,7 +451,7 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
   };
   std::vector<Hit> hits;
   {
-    std::shared_lock lock(mutex());
+    ReaderLock lock(mutex_);
     // With words: score straight from the index. A word's best field counts
     // (name 3, category 2, description 1); every query word must match.
     if (!words.empty()) {
@@ -482,29 +498,14 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
         const int score = total[k];
         matched[k] = 0;
         total[k] = 0;
-        if (!match || p.discontinued)
-          continue;
-        if (!category.empty() && ascii_lower(p.category) != category)
-          continue;
-        if (q.min_price_cents && p.price_cents < *q.min_price_cents)
-          continue;
-        if (q.max_price_cents && p.price_cents > *q.max_price_cents)
-          continue;
-        hits.push_back({&p, score, k});
+        if (match && listed(p, category, q))
+          hits.push_back({&p, score, k});
       }
     } else {
       hits.reserve(products_.size());
       for (const auto& [id, e] : products_) {
-        const CatalogProduct& p = e.product;
-        if (p.discontinued)
-          continue;
-        if (!category.empty() && ascii_lower(p.category) != category)
-          continue;
-        if (q.min_price_cents && p.price_cents < *q.min_price_cents)
-          continue;
-        if (q.max_price_cents && p.price_cents > *q.max_price_cents)
-          continue;
-        hits.push_back({&p, 0, e.slot});
+        if (listed(e.product, category, q))
+          hits.push_back({&e.product, 0, e.slot});
       }
     }
     const std::string sort = !q.sort.empty() ? q.sort : words.empty() ? "-created_at" : "relevance";
@@ -551,7 +552,7 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
 std::vector<CategoryCount> CatalogReadModel::categories() const {
   std::map<std::string, size_t> counts;
   {
-    std::shared_lock lock(mutex());
+    ReaderLock lock(mutex_);
     for (const auto& [id, e] : products_) {
       if (!e.product.discontinued)
         ++counts[e.product.category];
@@ -567,7 +568,7 @@ std::vector<CategoryCount> CatalogReadModel::categories() const {
 std::vector<CatalogProduct> CatalogReadModel::low_stock(int64_t threshold, size_t limit) const {
   std::vector<CatalogProduct> out;
   {
-    std::shared_lock lock(mutex());
+    ReaderLock lock(mutex_);
     for (const auto& [id, e] : products_) {
       if (!e.product.discontinued && stock_[e.slot].stock - stock_[e.slot].reserved <= threshold)
         out.push_back(with_stock(e));

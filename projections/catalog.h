@@ -63,12 +63,12 @@ std::vector<std::string> tokenize(std::string_view text);
 class CatalogReadModel final : public Projection {
  public:
   std::string_view name() const override { return "catalog"; }
-  void apply(const EventView& event) override;
-  Rows rows() const override;
-  void save(BinaryWriter& out) const override;
-  Status load(BinaryReader& in) override;
-  void clear() override;
-  void expect_events(uint64_t events) override;
+  void apply(const EventView& event) override REQUIRES(mutex_);
+  Rows rows() const override REQUIRES_SHARED(mutex_);
+  void save(BinaryWriter& out) const override REQUIRES_SHARED(mutex_);
+  Status load(BinaryReader& in) override REQUIRES(mutex_);
+  void clear() override REQUIRES(mutex_);
+  void expect_events(uint64_t events) override REQUIRES(mutex_);
 
   // Queries (take the shared lock themselves). Discontinued products are
   // found by id but not listed.
@@ -104,42 +104,43 @@ class CatalogReadModel final : public Projection {
     CatalogProduct product;  // its stock and reserved are in stock_[slot]
     std::vector<std::string> name_words, category_words, description_words;
   };
-  void index(Entry& e);
-  void unindex(const Entry& e);
-  Entry* product(const Uuid& id);
+  void index(Entry& e) REQUIRES(mutex_);
+  void unindex(const Entry& e) REQUIRES(mutex_);
+  Entry* product(const Uuid& id) REQUIRES(mutex_);
   static constexpr uint32_t kNoSlot = UINT32_MAX;
   // The slot of the product named by binary `id`, or kNoSlot.
-  uint32_t slot_of(const Uuid& id) const;
+  uint32_t slot_of(const Uuid& id) const REQUIRES_SHARED(mutex_);
   // Makes `id` name `slot` (REQUIRES: slot < stock_.size()); a later
   // product with the same binary id (malformed ids are all nil) takes it over.
-  void name_slot(const Uuid& id, uint32_t slot);
-  void insert_slot(uint32_t slot);
+  void name_slot(const Uuid& id, uint32_t slot) REQUIRES(mutex_);
+  void insert_slot(uint32_t slot) REQUIRES(mutex_);
   // The product as queries and snapshots show it: with its stock levels.
-  CatalogProduct with_stock(const Entry& e) const;
+  CatalogProduct with_stock(const Entry& e) const REQUIRES_SHARED(mutex_);
   // Adds a product under the next slot (load: the snapshot lists them in
   // slot order). False when its id is already there.
-  bool add_product(CatalogProduct p);
-  bool load_products(BinaryReader& in);
-  bool load_orders(BinaryReader& in);
+  bool add_product(CatalogProduct p) REQUIRES(mutex_);
+  bool load_products(BinaryReader& in) REQUIRES(mutex_);
+  bool load_orders(BinaryReader& in) REQUIRES(mutex_);
 
-  std::unordered_map<std::string, Entry> products_;
-  std::vector<Entry*> by_slot_;  // products are never erased
+  std::unordered_map<std::string, Entry> products_ GUARDED_BY(mutex_);
+  std::vector<Entry*> by_slot_ GUARDED_BY(mutex_);  // products are never erased
   // Stock levels by slot, apart from the entries: every order event touches
   // them, and 32 bytes a product stay in cache where whole entries do not.
-  std::vector<StockLevel> stock_;
+  std::vector<StockLevel> stock_ GUARDED_BY(mutex_);
   // Every word of every product -> the products holding it: a query word is
   // a prefix range of this sorted map, so search never scans all products.
   // Entries are map nodes, never erased while indexed: their addresses are stable.
   // The value says in which fields the word occurs (kInName | kInCategory |
   // kInDescription), so a search scores products straight from the index.
-  std::map<std::string, std::unordered_map<const Entry*, uint8_t>, std::less<>> words_;
+  std::map<std::string, std::unordered_map<const Entry*, uint8_t>, std::less<>> words_
+      GUARDED_BY(mutex_);
   // Order events name products by binary id: one lookup per line, in an
   // open-addressing table of slot + 1 (0: empty) whose ids are checked in
   // stock_[slot], the line the event updates anyway. At 4 bytes an entry the
   // table stays in cache where a map of 24-byte entries did not.
-  std::vector<uint32_t> slot_table_;
-  size_t named_ = 0;                           // entries in slot_table_
-  OrderRecords<OpenOrder, OrderLine> orders_;  // open orders
+  std::vector<uint32_t> slot_table_ GUARDED_BY(mutex_);
+  size_t named_ GUARDED_BY(mutex_) = 0;                           // entries in slot_table_
+  OrderRecords<OpenOrder, OrderLine> orders_ GUARDED_BY(mutex_);  // open orders
 };
 
 }  // namespace orderly::projections

@@ -59,7 +59,7 @@ void NotificationsReadModel::set_status(NotificationRow& n, std::string_view sta
 }
 
 void NotificationsReadModel::apply(const EventView& ev) {
-  auto update = [&](const flatbuffers::String* id, auto&& change) {
+  auto update = [&](const flatbuffers::String* id, auto&& change) REQUIRES(mutex_) {
     auto it = rows_.find(fb_string(id));
     if (it == rows_.end())
       return;
@@ -81,7 +81,7 @@ void NotificationsReadModel::apply(const EventView& ev) {
     }
     case EventType::kNotificationSent: {
       const auto* e = ev.as<events::NotificationSent>();
-      update(e->notification_id(), [&](NotificationRow& n) {
+      update(e->notification_id(), [&](NotificationRow& n) REQUIRES(mutex_) {
         set_status(n, "sent");
         n.attempts = e->attempt();
       });
@@ -89,7 +89,7 @@ void NotificationsReadModel::apply(const EventView& ev) {
     }
     case EventType::kNotificationFailed: {
       const auto* e = ev.as<events::NotificationFailed>();
-      update(e->notification_id(), [&](NotificationRow& n) {
+      update(e->notification_id(), [&](NotificationRow& n) REQUIRES(mutex_) {
         set_status(n, "failed");
         n.attempts = e->attempt();
         n.last_error = fb_string(e->error());
@@ -98,7 +98,7 @@ void NotificationsReadModel::apply(const EventView& ev) {
     }
     case EventType::kNotificationRetryRequested:
       update(ev.as<events::NotificationRetryRequested>()->notification_id(),
-             [&](NotificationRow& n) { set_status(n, "pending"); });
+             [&](NotificationRow& n) REQUIRES(mutex_) { set_status(n, "pending"); });
       break;
     case EventType::kWebSocketPushesRecorded: {
       // One row per push: created when it was queued for the client,
@@ -253,7 +253,7 @@ void NotificationsReadModel::clear() {
 }
 
 std::optional<NotificationRow> NotificationsReadModel::get(std::string_view id) const {
-  std::shared_lock lock(mutex());
+  ReaderLock lock(mutex_);
   auto it = rows_.find(id);
   if (it == rows_.end())
     return std::nullopt;
@@ -262,7 +262,7 @@ std::optional<NotificationRow> NotificationsReadModel::get(std::string_view id) 
 
 NotificationPage NotificationsReadModel::list(const NotificationFilter& filter, int page,
                                               int per_page) const {
-  std::shared_lock lock(mutex());
+  ReaderLock lock(mutex_);
   if (filter.user_id.empty())
     return list_all(filter, page, per_page);
   NotificationPage out = NotificationPage::of(page, per_page);
@@ -271,8 +271,10 @@ NotificationPage NotificationsReadModel::list(const NotificationFilter& filter, 
     return out;
   const UserNotifications& list = it->second;
   if (filter.status.empty() && filter.channel.empty()) {
-    out.fill(list.rbegin(), list.rend(), list.size(),
-             [&](const auto& e) { return rows_.at(e.first.second); });
+    out.fill(list.rbegin(), list.rend(), list.size(), [&](const auto& e) {
+      mutex_.assert_reader_held();  // called back under the caller's lock
+      return rows_.at(e.first.second);
+    });
     return out;
   }
   // One user's rows, filtered: a walk over that user's history.

@@ -37,11 +37,11 @@ struct NotificationFilter {
 class NotificationsReadModel final : public Projection {
  public:
   std::string_view name() const override { return "notifications"; }
-  void apply(const EventView& event) override;
-  Rows rows() const override;
-  void save(BinaryWriter& out) const override;
-  Status load(BinaryReader& in) override;
-  void clear() override;
+  void apply(const EventView& event) override REQUIRES(mutex_);
+  Rows rows() const override REQUIRES_SHARED(mutex_);
+  void save(BinaryWriter& out) const override REQUIRES_SHARED(mutex_);
+  Status load(BinaryReader& in) override REQUIRES(mutex_);
+  void clear() override REQUIRES(mutex_);
 
   std::optional<NotificationRow> get(std::string_view id) const;
   // Newest first (created_at, then id).
@@ -57,21 +57,23 @@ class NotificationsReadModel final : public Projection {
   using Key = std::pair<TimestampUs, std::string>;  // created_at, id
   using UserNotifications = std::map<Key, bool>;
 
-  void add_row(NotificationRow n);
-  void index(const NotificationRow& n);
-  void unindex(const NotificationRow& n);
-  void set_status(NotificationRow& n, std::string_view status);
-  NotificationPage list_all(const NotificationFilter& filter, int page, int per_page) const;
-  bool by_user_rebuildable() const;
-  void save_by_user(BinaryWriter& out) const;
-  void load_by_user(BinaryReader& in);
+  void add_row(NotificationRow n) REQUIRES(mutex_);
+  void index(const NotificationRow& n) REQUIRES(mutex_);
+  void unindex(const NotificationRow& n) REQUIRES(mutex_);
+  void set_status(NotificationRow& n, std::string_view status) REQUIRES(mutex_);
+  NotificationPage list_all(const NotificationFilter& filter, int page, int per_page) const
+      REQUIRES_SHARED(mutex_);
+  bool by_user_rebuildable() const REQUIRES_SHARED(mutex_);
+  void save_by_user(BinaryWriter& out) const REQUIRES_SHARED(mutex_);
+  void load_by_user(BinaryReader& in) REQUIRES(mutex_);
 
-  StringMap<NotificationRow> rows_;
+  StringMap<NotificationRow> rows_ GUARDED_BY(mutex_);
   // user -> (created_at, id), for newest-first pages
-  StringMap<UserNotifications> by_user_;
+  StringMap<UserNotifications> by_user_ GUARDED_BY(mutex_);
   // (channel, status) -> (created_at, id): everyone's, for the admins'
   // filtered pages. Derived from rows_ (not in the snapshot).
-  std::map<std::pair<std::string, std::string>, std::set<Key>, std::less<>> by_kind_;
+  std::map<std::pair<std::string, std::string>, std::set<Key>, std::less<>> by_kind_
+      GUARDED_BY(mutex_);
 };
 
 }  // namespace orderly::projections

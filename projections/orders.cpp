@@ -58,7 +58,7 @@ void OrdersReadModel::remove_from_user(const Uuid& user, uint64_t seq) {
 }
 
 void OrdersReadModel::apply(const EventView& ev) {
-  auto status_change = [&](const flatbuffers::String* id, OrderStatus to) {
+  auto status_change = [&](const flatbuffers::String* id, OrderStatus to) REQUIRES(mutex_) {
     const uint8_t status = byte_of(to);
     const uint32_t i = seq_of_.find(fb_uuid(id));
     if (i == OrderIndex::kNone)
@@ -360,7 +360,7 @@ std::optional<OrderRow> OrdersReadModel::get(std::string_view id) const {
   const auto uuid = Uuid::parse(id);
   if (!uuid)
     return std::nullopt;
-  std::shared_lock lock(mutex());
+  ReaderLock lock(mutex_);
   const uint32_t i = seq_of_.find(*uuid);
   if (i == OrderIndex::kNone)
     return std::nullopt;
@@ -383,8 +383,11 @@ OrderPage OrdersReadModel::list(std::string_view user_id, std::string_view statu
     if (!user)
       return out;
   }
-  std::shared_lock lock(mutex());
-  auto resolve = [&](uint64_t seq) { return row(by_seq_[seq - 1], seq); };
+  ReaderLock lock(mutex_);
+  auto resolve = [&](uint64_t seq) {
+    mutex_.assert_reader_held();  // called back under the caller's lock
+    return row(by_seq_[seq - 1], seq);
+  };
   if (user) {
     auto it = by_user_.find(*user);
     if (it == by_user_.end())
@@ -423,7 +426,7 @@ OrderStats OrdersReadModel::stats(std::string_view user_id) const {
   const auto user = Uuid::parse(user_id);
   if (!user)
     return s;
-  std::shared_lock lock(mutex());
+  ReaderLock lock(mutex_);
   auto it = by_user_.find(*user);
   if (it == by_user_.end())
     return s;

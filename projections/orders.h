@@ -56,13 +56,13 @@ struct OrderStats {
 class OrdersReadModel final : public Projection {
  public:
   std::string_view name() const override { return "orders"; }
-  void apply(const EventView& event) override;
-  Rows rows() const override;
-  void save(BinaryWriter& out) const override;
-  Status load(BinaryReader& in) override;
-  void clear() override;
-  void expect_events(uint64_t events) override;
-  void finish_fold() override;
+  void apply(const EventView& event) override REQUIRES(mutex_);
+  Rows rows() const override REQUIRES_SHARED(mutex_);
+  void save(BinaryWriter& out) const override REQUIRES_SHARED(mutex_);
+  Status load(BinaryReader& in) override REQUIRES(mutex_);
+  void clear() override REQUIRES(mutex_);
+  void expect_events(uint64_t events) override REQUIRES(mutex_);
+  void finish_fold() override REQUIRES(mutex_);
 
   std::optional<OrderRow> get(std::string_view id) const;
   // A user's orders (empty user_id: everyone's, for admins), newest first,
@@ -93,34 +93,38 @@ class OrdersReadModel final : public Projection {
     uint32_t address_size = 0;
     uint32_t unused2 = 0;
   };
-  Stored* find(const Uuid& id);
-  const Stored* find(const Uuid& id) const;
-  OrderRow row(const Stored& o, uint64_t seq) const;
-  std::span<const Line> lines_of(const Stored& o) const {
+  // Reads only (the const one calls it); apply writes through the result.
+  Stored* find(const Uuid& id) REQUIRES_SHARED(mutex_);
+  const Stored* find(const Uuid& id) const REQUIRES_SHARED(mutex_);
+  OrderRow row(const Stored& o, uint64_t seq) const REQUIRES_SHARED(mutex_);
+  std::span<const Line> lines_of(const Stored& o) const REQUIRES_SHARED(mutex_) {
     return {lines_.data() + o.first_line, o.line_count};
   }
-  std::string_view address_of(const Stored& o) const {
+  std::string_view address_of(const Stored& o) const REQUIRES_SHARED(mutex_) {
     return {addresses_.data() + o.address_at, o.address_size};
   }
-  std::string json(const Stored& o, uint64_t seq) const;
-  void add_to_user(const Uuid& user, uint64_t seq);
-  void remove_from_user(const Uuid& user, uint64_t seq);
+  std::string json(const Stored& o, uint64_t seq) const REQUIRES_SHARED(mutex_);
+  void add_to_user(const Uuid& user, uint64_t seq) REQUIRES(mutex_);
+  void remove_from_user(const Uuid& user, uint64_t seq) REQUIRES(mutex_);
   // Rebuilds seq_of_, by_user_, by_status_ and count_ from by_seq_ (about
   // `users` users). False when two slots have the same id.
-  bool index_all(size_t users);
+  bool index_all(size_t users) REQUIRES(mutex_);
   // by_user_ and by_status_ from by_seq_ (about `users` users).
-  void index_users_and_statuses(size_t users);
+  void index_users_and_statuses(size_t users) REQUIRES(mutex_);
 
-  std::vector<Stored> by_seq_;   // [seq - 1]: placement order, for newest-first lists
-  std::vector<Line> lines_;      // every order's lines, in placement order
-  std::vector<char> addresses_;  // every order's shipping address, back to back
-  NamePool names_;
-  size_t count_ = 0;                                                    // stored orders: every slot
-  OrderIndex seq_of_;                                                   // id -> seq - 1
-  absl::flat_hash_map<Uuid, std::vector<uint64_t>, UuidHash> by_user_;  // ascending seqs
-  std::array<absl::btree_set<uint64_t>, kOrderStatusCount> by_status_;
-  bool lists_deferred_ = false;  // folding from scratch: see expect_events
-  absl::flat_hash_map<Uuid, int64_t, UuidHash> refunded_;  // refunded cents by order (few)
+  // [seq - 1]: placement order, for newest-first lists.
+  std::vector<Stored> by_seq_ GUARDED_BY(mutex_);
+  std::vector<Line> lines_ GUARDED_BY(mutex_);      // every order's lines, in placement order
+  std::vector<char> addresses_ GUARDED_BY(mutex_);  // every order's shipping address, back to back
+  NamePool names_ GUARDED_BY(mutex_);
+  size_t count_ GUARDED_BY(mutex_) = 0;   // stored orders: every slot
+  OrderIndex seq_of_ GUARDED_BY(mutex_);  // id -> seq - 1
+  // Ascending seqs.
+  absl::flat_hash_map<Uuid, std::vector<uint64_t>, UuidHash> by_user_ GUARDED_BY(mutex_);
+  std::array<absl::btree_set<uint64_t>, kOrderStatusCount> by_status_ GUARDED_BY(mutex_);
+  bool lists_deferred_ GUARDED_BY(mutex_) = false;  // folding from scratch: see expect_events
+  // Refunded cents by order (few).
+  absl::flat_hash_map<Uuid, int64_t, UuidHash> refunded_ GUARDED_BY(mutex_);
 };
 
 }  // namespace orderly::projections

@@ -28,7 +28,7 @@ uint8_t status_index(std::string_view status) {
 }  // namespace
 
 void PaymentsReadModel::apply(const EventView& ev) {
-  auto touch = [&](const flatbuffers::String* id) -> PaymentRow* {
+  auto touch = [&](const flatbuffers::String* id) REQUIRES(mutex_) -> PaymentRow* {
     const Uuid uuid = fb_uuid(id);
     auto it = payments_.find(uuid);
     if (it == payments_.end())
@@ -162,7 +162,7 @@ std::optional<PaymentRow> PaymentsReadModel::get(std::string_view id) const {
   const auto uuid = Uuid::parse(id);
   if (!uuid)
     return std::nullopt;
-  std::shared_lock lock(mutex());
+  ReaderLock lock(mutex_);
   auto it = payments_.find(*uuid);
   if (it == payments_.end())
     return std::nullopt;

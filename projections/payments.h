@@ -22,16 +22,16 @@ struct PaymentRow {
 class PaymentsReadModel final : public Projection {
  public:
   std::string_view name() const override { return "payments"; }
-  void apply(const EventView& event) override;
-  Rows rows() const override;
-  void save(BinaryWriter& out) const override;
-  Status load(BinaryReader& in) override;
-  void clear() override;
+  void apply(const EventView& event) override REQUIRES(mutex_);
+  Rows rows() const override REQUIRES_SHARED(mutex_);
+  void save(BinaryWriter& out) const override REQUIRES_SHARED(mutex_);
+  Status load(BinaryReader& in) override REQUIRES(mutex_);
+  void clear() override REQUIRES(mutex_);
 
   std::optional<PaymentRow> get(std::string_view id) const;
 
  private:
-  absl::flat_hash_map<Uuid, PaymentRow, UuidHash> payments_;
+  absl::flat_hash_map<Uuid, PaymentRow, UuidHash> payments_ GUARDED_BY(mutex_);
 };
 
 }  // namespace orderly::projections

@@ -1,7 +1,6 @@
 #include "projections/read_model_store.h"
 
 #include <algorithm>
-#include <mutex>
 
 namespace orderly::projections {
 
@@ -10,7 +9,7 @@ Result<uint64_t> save_model(ReadModelStore& store, const Projection& model, uint
   // shared lock: queries go on, folding waits (the runner's periodic
   // snapshots copy instead, see ProjectionRunner).
   BinaryWriter out = BinaryWriter::borrowing();
-  std::shared_lock lock(model.mutex());
+  ReaderLock lock(model.mutex());
   model.save(out);
   ORDERLY_RETURN_IF_ERROR(store.save(model.name(), out.pieces(), position));
   return uint64_t{out.size()};
@@ -18,7 +17,7 @@ Result<uint64_t> save_model(ReadModelStore& store, const Projection& model, uint
 
 Result<uint64_t> load_model(ReadModelStore& store, Projection& model) {
   auto snapshot = store.load(model.name());
-  std::unique_lock lock(model.mutex());
+  WriterLock lock(model.mutex());
   model.clear();
   if (!snapshot)
     return snapshot.status();

@@ -2,27 +2,31 @@
 
 #include <condition_variable>
 #include <future>
-#include <mutex>
 
+#include "core/mutex.h"
 #include "eventstore/log_follower.h"
 #include "projections/registry.h"
 
 namespace orderly::projections {
 
 struct ProjectionRunner::Model {
+  Model(std::string n, std::shared_ptr<Projection> p)
+      : name(std::move(n)), projection(std::move(p)) {}
+
   std::string name;
-  mutable std::mutex slot_mu;  // guards `projection` (the instance queries read)
-  std::shared_ptr<Projection> projection;
+  mutable Mutex slot_mu;
+  std::shared_ptr<Projection> projection GUARDED_BY(slot_mu);  // the instance queries read
   // Held while a chunk is applied and committed, and while a rebuilt
   // instance replaces the rows and is swapped in: one writer of the rows.
-  std::mutex step_mu;
+  Mutex step_mu;
   std::atomic<uint64_t> position{0};
   // Hands it the log's events from `position` on (eventstore/log_follower.h);
   // its failures (a read of the log) are retried, and shown in status().
   std::unique_ptr<eventstore::LogFollower> follower;
-  mutable std::mutex mu;  // guards the strings below; with cv, wakes read-your-writes waiters
+  // Guards the strings below; with cv, wakes read-your-writes waiters.
+  mutable Mutex mu ACQUIRED_AFTER(step_mu);
   mutable std::condition_variable cv;
-  std::string last_rebuild;
+  std::string last_rebuild GUARDED_BY(mu);
   std::thread rebuild_thread;
   std::atomic<bool> rebuilding{false};
   std::atomic<uint64_t> rebuild_position{0};
@@ -30,13 +34,13 @@ struct ProjectionRunner::Model {
   // (written on a thread of its own so the model keeps following). Used by
   // the follow thread, the rebuild's swap and stop(), under step_mu.
   std::atomic<uint64_t> snapshot_position{0};
-  std::chrono::steady_clock::time_point snapshot_time{};
-  std::future<Status> saving;
-  std::string snapshot_error;  // guarded by mu
-  double load_seconds = 0;     // of its snapshot at start (written before the threads start)
+  std::chrono::steady_clock::time_point snapshot_time GUARDED_BY(step_mu){};
+  std::future<Status> saving GUARDED_BY(step_mu);
+  std::string snapshot_error GUARDED_BY(mu);
+  double load_seconds = 0;  // of its snapshot at start (written before the threads start)
 
-  std::shared_ptr<Projection> current() const {
-    std::lock_guard lock(slot_mu);
+  std::shared_ptr<Projection> current() const EXCLUDES(slot_mu) {
+    MutexLock lock(slot_mu);
     return projection;
   }
 };
@@ -55,10 +59,8 @@ ProjectionRunner::ProjectionRunner(eventstore::EventStore& log, ReadModelStore& 
                                    RunnerOptions options)
     : log_(log), rows_(rows), options_(options), owned_(true) {
   for (auto& p : models) {
-    auto m = std::make_unique<Model>();
-    m->name = std::string(p->name());
-    m->projection = std::move(p);
-    models_.push_back(std::move(m));
+    std::string name(p->name());
+    models_.push_back(std::make_unique<Model>(std::move(name), std::move(p)));
   }
 }
 
@@ -66,10 +68,9 @@ ProjectionRunner::ProjectionRunner(eventstore::EventStore& log, ReadModelStore& 
                                    const std::vector<Projection*>& models, RunnerOptions options)
     : log_(log), rows_(rows), options_(options) {
   for (Projection* p : models) {
-    auto m = std::make_unique<Model>();
-    m->name = std::string(p->name());
-    m->projection = std::shared_ptr<Projection>(p, [](Projection*) {});  // not ours to free
-    models_.push_back(std::move(m));
+    models_.push_back(std::make_unique<Model>(
+        std::string(p->name()),
+        std::shared_ptr<Projection>(p, [](Projection*) {})));  // not ours to free
   }
 }
 
@@ -120,7 +121,8 @@ Status ProjectionRunner::start() {
 }
 
 Status ProjectionRunner::load(Model& m) {
-  Projection& p = *m.projection;
+  MutexLock step(m.step_mu);  // no follower runs yet: for the analysis
+  Projection& p = *m.current();
   const auto t0 = std::chrono::steady_clock::now();
   auto position = load_model(rows_, p);
   if (!position && position.status().code() != ErrorCode::kCorruption)
@@ -129,12 +131,12 @@ Status ProjectionRunner::load(Model& m) {
     // Damaged or of an older format, or ahead of a log that lost its
     // unsynced tail (--sync none and a power cut): it describes events that
     // are not there. The model is cleared: fold the log from the start.
-    std::lock_guard lock(m.mu);
+    MutexLock lock(m.mu);
     m.last_rebuild =
         position ? "snapshot ahead of the log: folded from the start"
                  : "snapshot unusable (" + position.status().message() + "): folded from the start";
     ORDERLY_RETURN_IF_ERROR(rows_.drop(p.name()));
-    std::unique_lock model_lock(p.mutex());
+    WriterLock model_lock(p.mutex());
     p.clear();
     position = uint64_t{0};
   }
@@ -147,15 +149,15 @@ Status ProjectionRunner::load(Model& m) {
 
 eventstore::Handled ProjectionRunner::apply(Model& m, const eventstore::LogSlice& slice) {
   // One writer of the model at a time: this, or a rebuild's swap.
-  std::lock_guard step(m.step_mu);
+  MutexLock step(m.step_mu);
   {
     Projection& p = *m.current();
-    std::unique_lock lock(p.mutex());
+    WriterLock lock(p.mutex());
     for (const EventView& ev : slice.events)
       p.apply(ev);
   }
   {
-    std::lock_guard lock(m.mu);
+    MutexLock lock(m.mu);
     m.position.store(slice.last);
   }
   m.cv.notify_all();
@@ -164,6 +166,7 @@ eventstore::Handled ProjectionRunner::apply(Model& m, const eventstore::LogSlice
 }
 
 void ProjectionRunner::snapshot_if_due(Model& m) {
+  m.step_mu.assert_held();  // called by apply (Model is not known to runner.h's REQUIRES)
   const uint64_t at = m.position.load();
   if (at < m.snapshot_position.load() + options_.snapshot_every)
     return;
@@ -179,14 +182,15 @@ void ProjectionRunner::snapshot_if_due(Model& m) {
   auto bytes = std::make_shared<std::string>();
   {
     BinaryWriter out;
-    std::shared_lock lock(m.current()->mutex());
-    m.current()->save(out);
+    const std::shared_ptr<Projection> model = m.current();  // no swap under step_mu
+    ReaderLock lock(model->mutex());
+    model->save(out);
     *bytes = out.take();
   }
   m.snapshot_time = std::chrono::steady_clock::now();
   m.saving = std::async(std::launch::async, [this, &m, bytes, at] {
     Status st = rows_.save(m.name, *bytes, at);
-    std::lock_guard lock(m.mu);
+    MutexLock lock(m.mu);
     if (st.is_ok()) {
       m.snapshot_position.store(at);
       m.snapshot_error.clear();
@@ -199,13 +203,14 @@ void ProjectionRunner::snapshot_if_due(Model& m) {
 }
 
 Status ProjectionRunner::snapshot_now(Model& m) {
+  m.step_mu.assert_held();  // the caller holds it (stop)
   if (m.saving.valid())
     (void)m.saving.get();
   const uint64_t at = m.position.load();
   if (at == m.snapshot_position.load())
     return Status::ok();
   auto saved = save_model(rows_, *m.current(), at);
-  std::lock_guard lock(m.mu);
+  MutexLock lock(m.mu);
   if (!saved) {
     m.snapshot_error = saved.status().to_string();
     return saved.status();
@@ -233,7 +238,7 @@ Status ProjectionRunner::rebuild(std::string_view model) {
 
 void ProjectionRunner::rebuild_in_background(Model& m) {
   auto finish = [&](std::string outcome) {
-    std::lock_guard lock(m.mu);
+    MutexLock lock(m.mu);
     m.last_rebuild = std::move(outcome);
     m.rebuilding.store(false);
   };
@@ -258,7 +263,7 @@ void ProjectionRunner::rebuild_in_background(Model& m) {
     }
     // Close enough: pause the live model, fold the last stretch, write the
     // rows and swap. Queries keep reading the old instance until the swap.
-    std::lock_guard step(m.step_mu);
+    MutexLock step(m.step_mu);
     const uint64_t target = m.position.load();
     if (Status st = fold_to(target); !st.is_ok())
       return finish("failed: " + st.to_string());
@@ -272,13 +277,13 @@ void ProjectionRunner::rebuild_in_background(Model& m) {
       return finish("failed: " + saved.status().to_string());
     }
     {
-      std::lock_guard lock(m.mu);
+      MutexLock lock(m.mu);
       m.snapshot_position.store(target);
       m.snapshot_error.clear();
     }
     m.snapshot_time = std::chrono::steady_clock::now();
     {
-      std::lock_guard lock(m.slot_mu);
+      MutexLock lock(m.slot_mu);
       m.projection = std::move(fresh);
     }
     return finish("done");
@@ -306,7 +311,7 @@ Status ProjectionRunner::stop() {
   // (A model's state always matches its position: slices are applied whole.)
   for (auto& m : models_) {
     saves.push_back(std::async(std::launch::async, [this, model = m.get()] {
-      std::lock_guard step(model->step_mu);
+      MutexLock step(model->step_mu);
       return snapshot_now(*model);
     }));
   }
@@ -324,8 +329,13 @@ bool ProjectionRunner::wait_for(std::string_view model, uint64_t position,
   Model* m = find(model);
   if (m == nullptr)
     return false;
-  std::unique_lock lock(m->mu);
-  return m->cv.wait_for(lock, timeout, [&] { return m->position.load() >= position; });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(m->mu);
+  while (m->position.load() < position) {
+    if (!lock.wait_until(m->cv, deadline))
+      return m->position.load() >= position;
+  }
+  return true;
 }
 
 uint64_t ProjectionRunner::position(std::string_view model) const {
@@ -358,7 +368,7 @@ std::vector<ModelStatus> ProjectionRunner::status() const {
     s.rebuild_position = rebuilding ? m->rebuild_position.load() : 0;
     // Failing now: it retries after a backoff, and says so until a read works.
     const Status error = m->follower ? m->follower->last_error() : Status::ok();
-    std::lock_guard lock(m->mu);
+    MutexLock lock(m->mu);
     s.last_rebuild = m->last_rebuild;
     s.snapshot_error = m->snapshot_error;
     s.load_seconds = m->load_seconds;
@@ -374,24 +384,31 @@ std::vector<ModelStatus> ProjectionRunner::status() const {
 Result<uint64_t> fold_from_scratch(const eventstore::EventStore& log,
                                    const std::vector<Projection*>& models,
                                    const std::function<void(uint64_t)>& progress) {
-  std::vector<std::unique_lock<std::shared_mutex>> locks;
+  // A lock per model, as many as given: the analysis cannot count them, so
+  // each use says it is held (assert_held costs nothing at run time).
+  std::vector<std::unique_lock<SharedMutex>> locks;
   const uint64_t expected = log.last_position();
   for (Projection* m : models) {
     locks.emplace_back(m->mutex());
+    m->mutex().assert_held();
     m->clear();
     m->expect_events(expected);
   }
   uint64_t last = 0;
   Status st = log.scan({}, [&](const EventView& ev) {
-    for (Projection* m : models)
+    for (Projection* m : models) {
+      m->mutex().assert_held();
       m->apply(ev);
+    }
     last = ev.position();
     if (progress && ev.position() % 65536 == 0)
       progress(ev.position());
     return true;
   });
-  for (Projection* m : models)
+  for (Projection* m : models) {
+    m->mutex().assert_held();
     m->finish_fold();
+  }
   if (!st.is_ok())
     return st;
   return last;
@@ -404,8 +421,9 @@ Status fold_range(const eventstore::EventStore& log, Projection& model, uint64_t
   eventstore::LogQuery q;
   q.from_position = from + 1;
   q.to_position = to;
-  std::unique_lock lock(model.mutex());
+  WriterLock lock(model.mutex());
   return log.scan(q, [&](const EventView& ev) {
+    model.mutex().assert_held();  // scan calls back on this thread, under the lock above
     model.apply(ev);
     return true;
   });
@@ -416,7 +434,7 @@ Result<Rows> rebuild_rows(const eventstore::EventStore& log, Projection& model,
   auto folded = fold_from_scratch(log, {&model}, progress);
   if (!folded)
     return folded.status();
-  std::shared_lock lock(model.mutex());
+  ReaderLock lock(model.mutex());
   return model.rows();
 }
 

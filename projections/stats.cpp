@@ -226,6 +226,7 @@ Rows StatsReadModel::rows() const {
       .end_object();
   out.emplace_back("c", c.take());
   orders_.for_each_live([&](const Order& o) {
+    mutex_.assert_reader_held();  // called back under the caller's lock
     JsonWriter w(96 + 64 * o.line_count);
     w.begin_object()
         .field("day", o.day)
@@ -426,7 +427,7 @@ void StatsReadModel::clear() {
 }
 
 Dashboard StatsReadModel::dashboard(size_t top) const {
-  std::shared_lock lock(mutex());
+  ReaderLock lock(mutex_);
   Dashboard d;
   d.orders_total = orders_total_;
   for (uint8_t i = 0; i < kOrderStatusCount; ++i)
@@ -439,7 +440,7 @@ Dashboard StatsReadModel::dashboard(size_t top) const {
     d.revenue_by_day.push_back(
         {format_rfc3339(day * 86'400'000'000LL).substr(0, 10), saturated(v.revenue), v.orders});
   }
-  auto name_of = [&](const Uuid& id) {
+  auto name_of = [&](const Uuid& id) REQUIRES_SHARED(mutex_) {
     auto it = products_.find(id);
     return it == products_.end() ? std::string() : it->second.name;
   };

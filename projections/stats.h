@@ -65,12 +65,12 @@ inline constexpr size_t kMaxTrackedSearches = 10'000;
 class StatsReadModel final : public Projection {
  public:
   std::string_view name() const override { return "stats"; }
-  void apply(const EventView& event) override;
-  Rows rows() const override;
-  void save(BinaryWriter& out) const override;
-  Status load(BinaryReader& in) override;
-  void clear() override;
-  void expect_events(uint64_t events) override;
+  void apply(const EventView& event) override REQUIRES(mutex_);
+  Rows rows() const override REQUIRES_SHARED(mutex_);
+  void save(BinaryWriter& out) const override REQUIRES_SHARED(mutex_);
+  Status load(BinaryReader& in) override REQUIRES(mutex_);
+  void clear() override REQUIRES(mutex_);
+  void expect_events(uint64_t events) override REQUIRES(mutex_);
 
   Dashboard dashboard(size_t top = 10) const;
 
@@ -102,31 +102,33 @@ class StatsReadModel final : public Projection {
   struct Named {
     std::string name, category;
   };
-  void move_status(const Uuid& id, OrderStatus to);
-  void refund(const EventView& ev);
-  void pay(const Order& o, int sign);
-  void age_out_searches();
+  void move_status(const Uuid& id, OrderStatus to) REQUIRES(mutex_);
+  void refund(const EventView& ev) REQUIRES(mutex_);
+  void pay(const Order& o, int sign) REQUIRES(mutex_);
+  void age_out_searches() REQUIRES(mutex_);
   // One snapshot section each, in the order save() writes them.
-  void save_counters(BinaryWriter& out) const;
-  void save_orders(BinaryWriter& out) const;
-  void save_tables(BinaryWriter& out) const;
-  void load_counters(BinaryReader& in);
-  void load_orders(BinaryReader& in);
-  void load_tables(BinaryReader& in);
+  void save_counters(BinaryWriter& out) const REQUIRES_SHARED(mutex_);
+  void save_orders(BinaryWriter& out) const REQUIRES_SHARED(mutex_);
+  void save_tables(BinaryWriter& out) const REQUIRES_SHARED(mutex_);
+  void load_counters(BinaryReader& in) REQUIRES(mutex_);
+  void load_orders(BinaryReader& in) REQUIRES(mutex_);
+  void load_tables(BinaryReader& in) REQUIRES(mutex_);
 
   // Binary ids: order events are folded millions of times per rebuild.
-  absl::flat_hash_map<Uuid, Named, UuidHash> products_;
-  OrderRecords<Order, Line> orders_;  // until they can no longer move revenue
-  std::map<int64_t, Day> days_;
-  absl::flat_hash_map<Uuid, Sales, UuidHash> sales_;  // by product
-  absl::flat_hash_map<Uuid, uint64_t, UuidHash> views_;
-  absl::flat_hash_map<std::string, uint64_t> searches_;
+  absl::flat_hash_map<Uuid, Named, UuidHash> products_ GUARDED_BY(mutex_);
+  OrderRecords<Order, Line> orders_ GUARDED_BY(mutex_);  // until they can no longer move revenue
+  std::map<int64_t, Day> days_ GUARDED_BY(mutex_);
+  absl::flat_hash_map<Uuid, Sales, UuidHash> sales_ GUARDED_BY(mutex_);  // by product
+  absl::flat_hash_map<Uuid, uint64_t, UuidHash> views_ GUARDED_BY(mutex_);
+  absl::flat_hash_map<std::string, uint64_t> searches_ GUARDED_BY(mutex_);
   // Paid orders placed before refunds named their reason, since cancelled:
   // a refund of theirs from that time (no reason) must not be subtracted
   // again. Orders placed since never enter it.
-  absl::flat_hash_set<Uuid, UuidHash> cancelled_paid_;
-  uint64_t orders_total_ = 0, by_status_[kOrderStatusCount] = {}, paid_orders_ = 0;
-  WideCents paid_cents_ = 0, refunded_cents_ = 0;
+  absl::flat_hash_set<Uuid, UuidHash> cancelled_paid_ GUARDED_BY(mutex_);
+  uint64_t orders_total_ GUARDED_BY(mutex_) = 0;
+  uint64_t by_status_[kOrderStatusCount] GUARDED_BY(mutex_) = {};
+  uint64_t paid_orders_ GUARDED_BY(mutex_) = 0;
+  WideCents paid_cents_ GUARDED_BY(mutex_) = 0, refunded_cents_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace orderly::projections

@@ -149,7 +149,7 @@ void UsersReadModel::clear() {
 }
 
 std::optional<UserRow> UsersReadModel::get(std::string_view id) const {
-  std::shared_lock lock(mutex());
+  ReaderLock lock(mutex_);
   auto it = users_.find(id);
   if (it == users_.end())
     return std::nullopt;
@@ -157,7 +157,7 @@ std::optional<UserRow> UsersReadModel::get(std::string_view id) const {
 }
 
 std::optional<UserRow> UsersReadModel::find_by_email(std::string_view email) const {
-  std::shared_lock lock(mutex());
+  ReaderLock lock(mutex_);
   auto it = by_email_.find(ascii_lower(email));
   if (it == by_email_.end())
     return std::nullopt;
@@ -165,7 +165,7 @@ std::optional<UserRow> UsersReadModel::find_by_email(std::string_view email) con
 }
 
 std::optional<UserRow> UsersReadModel::find_by_username(std::string_view username) const {
-  std::shared_lock lock(mutex());
+  ReaderLock lock(mutex_);
   auto it = by_username_.find(ascii_lower(username));
   if (it == by_username_.end())
     return std::nullopt;
@@ -173,7 +173,7 @@ std::optional<UserRow> UsersReadModel::find_by_username(std::string_view usernam
 }
 
 size_t UsersReadModel::size() const {
-  std::shared_lock lock(mutex());
+  ReaderLock lock(mutex_);
   return users_.size();
 }
 

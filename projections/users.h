@@ -24,11 +24,11 @@ struct UserRow {
 class UsersReadModel final : public Projection {
  public:
   std::string_view name() const override { return "users"; }
-  void apply(const EventView& event) override;
-  Rows rows() const override;
-  void save(BinaryWriter& out) const override;
-  Status load(BinaryReader& in) override;
-  void clear() override;
+  void apply(const EventView& event) override REQUIRES(mutex_);
+  Rows rows() const override REQUIRES_SHARED(mutex_);
+  void save(BinaryWriter& out) const override REQUIRES_SHARED(mutex_);
+  Status load(BinaryReader& in) override REQUIRES(mutex_);
+  void clear() override REQUIRES(mutex_);
 
   std::optional<UserRow> get(std::string_view id) const;
   std::optional<UserRow> find_by_email(std::string_view email) const;        // any case
@@ -41,12 +41,12 @@ class UsersReadModel final : public Projection {
   using StringMap = absl::flat_hash_map<std::string, V, StringHash, std::equal_to<>>;
   using Index = StringMap<std::string>;  // lower-case email or username -> id
 
-  void index(const UserRow& u);
-  bool indexes_rebuildable() const;
-  void load_index(BinaryReader& in, Index& index);
+  void index(const UserRow& u) REQUIRES(mutex_);
+  bool indexes_rebuildable() const REQUIRES_SHARED(mutex_);
+  void load_index(BinaryReader& in, Index& index) REQUIRES(mutex_);
 
-  StringMap<UserRow> users_;
-  Index by_email_, by_username_;
+  StringMap<UserRow> users_ GUARDED_BY(mutex_);
+  Index by_email_ GUARDED_BY(mutex_), by_username_ GUARDED_BY(mutex_);
 };
 
 }  // namespace orderly::projections

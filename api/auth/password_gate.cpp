@@ -50,7 +50,7 @@ uint32_t PasswordGate::live(const Map<Failures>& m, std::string_view key,
 
 PasswordGate::Verdict PasswordGate::admit(std::string_view address, std::string_view account,
                                           Clock::time_point now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Verdict v;
   auto busy = in_flight_address_.find(address);
   if (busy != in_flight_address_.end() && busy->second >= limits_.per_address) {
@@ -90,7 +90,7 @@ PasswordGate::Verdict PasswordGate::admit(std::string_view address, std::string_
 }
 
 void PasswordGate::release(const std::string& address, const std::string& account, bool suspect) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   decrement(in_flight_address_, address);
   if (suspect)
     decrement(in_flight_account_, account);
@@ -100,7 +100,7 @@ void PasswordGate::record(const std::string& address, const std::string& account
                           Clock::time_point now) {
   if (account.empty())
     return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::string pair = pair_key(account, address);
   if (ok) {
     pair_failures_.erase(pair);
@@ -133,7 +133,7 @@ void PasswordGate::make_room(Map<Failures>& m, Clock::time_point now) {
 }
 
 size_t PasswordGate::tracked() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return pair_failures_.size() + account_failures_.size();
 }
 

@@ -30,10 +30,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "core/mutex.h"
 #include "core/string_hash.h"
 
 namespace orderly::api::auth {
@@ -86,7 +86,7 @@ class PasswordGate {
   // `account`: the account the password is for (a login's user id, or the
   // name asked for when there is no such user; empty for a registration).
   Verdict admit(std::string_view address, std::string_view account,
-                Clock::time_point now = Clock::now());
+                Clock::time_point now = Clock::now()) EXCLUDES(mu_);
 
   // The most of a queue of `capacity` an attempt may take (suspect ones
   // leave a quarter free for the others).
@@ -95,7 +95,7 @@ class PasswordGate {
   }
 
   // Counts held (for tests and metrics).
-  size_t tracked() const;
+  size_t tracked() const EXCLUDES(mu_);
 
  private:
   struct Failures {
@@ -105,17 +105,19 @@ class PasswordGate {
   template <typename V>
   using Map = absl::flat_hash_map<std::string, V, StringHash, std::equal_to<>>;
 
-  void release(const std::string& address, const std::string& account, bool suspect);
+  void release(const std::string& address, const std::string& account, bool suspect) EXCLUDES(mu_);
   void record(const std::string& address, const std::string& account, bool ok,
-              Clock::time_point now);
-  // REQUIRES: mu_ held. The count, or zero once `window` has passed.
-  uint32_t live(const Map<Failures>& m, std::string_view key, Clock::time_point now) const;
-  void make_room(Map<Failures>& m, Clock::time_point now);
+              Clock::time_point now) EXCLUDES(mu_);
+  // The count, or zero once `window` has passed. `m` is one of the maps
+  // below, hence mu_.
+  uint32_t live(const Map<Failures>& m, std::string_view key, Clock::time_point now) const
+      REQUIRES(mu_);
+  void make_room(Map<Failures>& m, Clock::time_point now) REQUIRES(mu_);
 
   const Limits limits_;
-  mutable std::mutex mu_;
-  Map<size_t> in_flight_address_, in_flight_account_;  // guarded by mu_
-  Map<Failures> pair_failures_, account_failures_;     // guarded by mu_
+  mutable Mutex mu_;
+  Map<size_t> in_flight_address_ GUARDED_BY(mu_), in_flight_account_ GUARDED_BY(mu_);
+  Map<Failures> pair_failures_ GUARDED_BY(mu_), account_failures_ GUARDED_BY(mu_);
 };
 
 }  // namespace orderly::api::auth

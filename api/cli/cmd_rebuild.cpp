@@ -7,6 +7,7 @@
 
 #include "api/cli/commands.h"
 #include "api/cli/terminal.h"
+#include "core/mutex.h"
 #include "projections/registry.h"
 #include "projections/runner.h"
 
@@ -146,8 +147,13 @@ int run_rebuild(const CommonOptions& common, const RebuildOptions& o) {
       std::fprintf(stderr, "orderly rebuild: %s\n", st.to_string().c_str());
       return st.code() == ErrorCode::kCorruption ? kExitDamage : kExitFailure;
     }
-    projections::Rows fresh = models[i]->rows();
-    projections::Rows stored = stored_model->rows();
+    projections::Rows fresh, stored;
+    {
+      ReaderLock fresh_lock(models[i]->mutex());
+      ReaderLock stored_lock(stored_model->mutex());
+      fresh = models[i]->rows();
+      stored = stored_model->rows();
+    }
     projections::sort_rows(fresh);
     projections::sort_rows(stored);
     const size_t differences = compare(fresh, stored, name);

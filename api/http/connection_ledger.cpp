@@ -5,7 +5,7 @@
 namespace orderly::api::http {
 
 bool ConnectionLedger::open(const std::string& address) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (total_ >= limits_.max_connections)
     return false;
   auto it = by_address_.find(address);
@@ -23,7 +23,7 @@ bool ConnectionLedger::open(const std::string& address) {
 }
 
 void ConnectionLedger::close(const std::string& address) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = by_address_.find(address);
   if (it == by_address_.end() || it->second.connections == 0)
     return;
@@ -33,7 +33,7 @@ void ConnectionLedger::close(const std::string& address) {
 }
 
 bool ConnectionLedger::open_websocket(const std::string& address) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = by_address_.find(address);
   if (it == by_address_.end() || it->second.websockets >= limits_.websockets_per_address)
     return false;
@@ -43,7 +43,7 @@ bool ConnectionLedger::open_websocket(const std::string& address) {
 }
 
 void ConnectionLedger::close_websocket(const std::string& address) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = by_address_.find(address);
   if (it == by_address_.end() || it->second.websockets == 0)
     return;
@@ -52,7 +52,7 @@ void ConnectionLedger::close_websocket(const std::string& address) {
 }
 
 bool ConnectionLedger::reserve_body(const std::string& address, size_t bytes) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = by_address_.find(address);
   if (it == by_address_.end() || it->second.body_bytes + bytes > limits_.body_bytes_per_address)
     return false;
@@ -61,19 +61,19 @@ bool ConnectionLedger::reserve_body(const std::string& address, size_t bytes) {
 }
 
 void ConnectionLedger::release_body(const std::string& address, size_t bytes) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = by_address_.find(address);
   if (it != by_address_.end())
     it->second.body_bytes -= std::min(bytes, it->second.body_bytes);
 }
 
 size_t ConnectionLedger::total() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return total_;
 }
 
 size_t ConnectionLedger::websockets() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return websockets_;
 }
 

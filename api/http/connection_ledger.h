@@ -16,9 +16,10 @@
 #pragma once
 
 #include <cstddef>
-#include <mutex>
 #include <string>
 #include <unordered_map>
+
+#include "core/mutex.h"
 
 namespace orderly::api::http {
 
@@ -39,29 +40,29 @@ class ConnectionLedger {
 
   // Counts one more connection of `address`; false (and nothing counted)
   // when that would pass a limit.
-  bool open(const std::string& address);
-  void close(const std::string& address);
+  bool open(const std::string& address) EXCLUDES(mu_);
+  void close(const std::string& address) EXCLUDES(mu_);
   // One of `address`'s connections becomes a WebSocket; false (nothing
   // counted) when the address holds its share of WebSockets already.
-  bool open_websocket(const std::string& address);
-  void close_websocket(const std::string& address);
+  bool open_websocket(const std::string& address) EXCLUDES(mu_);
+  void close_websocket(const std::string& address) EXCLUDES(mu_);
 
   // Counts `bytes` of request body for one of `address`'s connections;
   // false (nothing counted) past the address's share.
-  bool reserve_body(const std::string& address, size_t bytes);
-  void release_body(const std::string& address, size_t bytes);
+  bool reserve_body(const std::string& address, size_t bytes) EXCLUDES(mu_);
+  void release_body(const std::string& address, size_t bytes) EXCLUDES(mu_);
 
-  size_t total() const;
-  size_t websockets() const;
+  size_t total() const EXCLUDES(mu_);
+  size_t websockets() const EXCLUDES(mu_);
 
  private:
   struct Held {
     size_t connections = 0, websockets = 0, body_bytes = 0;
   };
   const ConnectionLimits limits_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Held> by_address_;  // only addresses holding some
-  size_t total_ = 0, websockets_ = 0;
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Held> by_address_ GUARDED_BY(mu_);  // only addresses holding some
+  size_t total_ GUARDED_BY(mu_) = 0, websockets_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace orderly::api::http

@@ -19,7 +19,7 @@ void FirstAnswers::keep(const std::string& key, const http::Response& answer) {
   const size_t size = bytes_of(key, answer);
   if (size > max_bytes_)
     return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!answers_.emplace(key, answer).second)
     return;  // the first one stays
   order_.push_back(key);
@@ -35,7 +35,7 @@ void FirstAnswers::keep(const std::string& key, const http::Response& answer) {
 std::optional<http::Response> FirstAnswers::find(const std::string& key) const {
   if (key.empty())
     return std::nullopt;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = answers_.find(key);
   if (it == answers_.end())
     return std::nullopt;
@@ -43,7 +43,7 @@ std::optional<http::Response> FirstAnswers::find(const std::string& key) const {
 }
 
 size_t FirstAnswers::size() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return answers_.size();
 }
 

@@ -6,7 +6,7 @@ namespace orderly::api::rest {
 
 void Metrics::record(const std::string& route, const std::string& method, int status,
                      double seconds) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ++requests_[{route, method, status}];
   Histogram& h = latency_[{route, method}];
   for (size_t i = 0; i < kBuckets.size(); ++i) {
@@ -18,7 +18,7 @@ void Metrics::record(const std::string& route, const std::string& method, int st
 }
 
 void Metrics::render(std::string& out) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   char buf[64];
   out += "# HELP orderly_http_requests_total HTTP requests by route, method and status.\n";
   out += "# TYPE orderly_http_requests_total counter\n";

@@ -4,10 +4,11 @@
 
 #include <array>
 #include <map>
-#include <mutex>
 #include <string>
 #include <tuple>
 #include <utility>
+
+#include "core/mutex.h"
 
 namespace orderly::api::rest {
 
@@ -15,9 +16,10 @@ class Metrics {
  public:
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,   0.1,   0.25,   0.5,   1,    2.5};
-  void record(const std::string& route, const std::string& method, int status, double seconds);
+  void record(const std::string& route, const std::string& method, int status, double seconds)
+      EXCLUDES(mu_);
   // Appends the request series in the text exposition format.
-  void render(std::string& out) const;
+  void render(std::string& out) const EXCLUDES(mu_);
 
  private:
   struct Histogram {
@@ -25,9 +27,9 @@ class Metrics {
     uint64_t count = 0;
     double sum = 0;
   };
-  mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
-  std::map<std::pair<std::string, std::string>, Histogram> latency_;
+  mutable Mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_ GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, Histogram> latency_ GUARDED_BY(mu_);
 };
 
 }  // namespace orderly::api::rest

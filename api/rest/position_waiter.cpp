@@ -11,7 +11,7 @@ PositionWaiter::~PositionWaiter() {
 
 void PositionWaiter::stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -24,48 +24,55 @@ void PositionWaiter::when_applied(std::string model, uint64_t position,
                                   std::function<void(bool)> then) {
   if (runner_.position(model) >= position)
     return then(true);
+  bool refused = false;
   {
-    std::unique_lock lock(mu_);
-    if (stopping_ || waits_.size() >= kMaxPending) {
-      lock.unlock();
-      return then(false);
+    MutexLock lock(mu_);
+    refused = stopping_ || waits_.size() >= kMaxPending;
+    if (!refused) {
+      waits_.push_back({std::move(model), position, std::chrono::steady_clock::now() + timeout,
+                        std::move(then)});
     }
-    waits_.push_back(
-        {std::move(model), position, std::chrono::steady_clock::now() + timeout, std::move(then)});
   }
+  if (refused)
+    return then(false);  // outside the lock, as every answer
   cv_.notify_all();
 }
 
 size_t PositionWaiter::pending() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return waits_.size();
 }
 
 void PositionWaiter::run() {
-  std::unique_lock lock(mu_);
   while (true) {
-    cv_.wait(lock, [&] { return stopping_ || !waits_.empty(); });
-    if (stopping_)
-      break;
     std::vector<std::pair<std::function<void(bool)>, bool>> ready;
-    const auto now = std::chrono::steady_clock::now();
-    std::erase_if(waits_, [&](Wait& w) {
-      const bool applied = runner_.position(w.model) >= w.position;
-      if (!applied && now < w.deadline)
-        return false;
-      ready.emplace_back(std::move(w.then), applied);
-      return true;
-    });
-    lock.unlock();
+    {
+      MutexLock lock(mu_);
+      while (!stopping_ && waits_.empty())
+        lock.wait(cv_);
+      if (stopping_)
+        break;
+      const auto now = std::chrono::steady_clock::now();
+      std::erase_if(waits_, [&](Wait& w) {
+        const bool applied = runner_.position(w.model) >= w.position;
+        if (!applied && now < w.deadline)
+          return false;
+        ready.emplace_back(std::move(w.then), applied);
+        return true;
+      });
+    }
     for (auto& [then, applied] : ready)
       then(applied);
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    lock.lock();
   }
-  // Whoever still waits is told no, so every request is answered.
-  auto left = std::move(waits_);
-  waits_.clear();
-  lock.unlock();
+  // Whoever still waits is told no, so every request is answered (stopping_
+  // is set: no wait is added meanwhile).
+  std::vector<Wait> left;
+  {
+    MutexLock lock(mu_);
+    left = std::move(waits_);
+    waits_.clear();
+  }
   for (auto& w : left)
     w.then(false);
 }

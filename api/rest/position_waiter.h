@@ -7,11 +7,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/mutex.h"
 #include "projections/runner.h"
 
 namespace orderly::api::rest {
@@ -26,10 +26,10 @@ class PositionWaiter {
   // stopped, or when kMaxPending waits are pending already (a flood of
   // far-future positions must not starve the others).
   void when_applied(std::string model, uint64_t position, std::chrono::milliseconds timeout,
-                    std::function<void(bool)> then);
-  size_t pending() const;
+                    std::function<void(bool)> then) EXCLUDES(mu_);
+  size_t pending() const EXCLUDES(mu_);
   // Answers every pending wait (false) and from then on answers at once.
-  void stop();
+  void stop() EXCLUDES(mu_);
   static constexpr size_t kMaxPending = 10'000;
 
  private:
@@ -39,13 +39,13 @@ class PositionWaiter {
     std::chrono::steady_clock::time_point deadline;
     std::function<void(bool)> then;
   };
-  void run();
+  void run() EXCLUDES(mu_);
 
   const projections::ProjectionRunner& runner_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Wait> waits_;
-  bool stopping_ = false;
+  mutable Mutex mu_;
+  std::condition_variable cv_;  // a wait added, or stopping
+  std::vector<Wait> waits_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -8,7 +8,7 @@ bool RateLimiter::allow(const std::string& key, double* retry_after) {
   if (rate_ <= 0)
     return true;
   const auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (now - last_sweep_ > std::chrono::seconds(60)) {
     // Full buckets carry no information: drop them so memory follows the
     // active clients, not every address ever seen.

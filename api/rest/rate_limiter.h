@@ -3,11 +3,12 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "core/mutex.h"
 
 namespace orderly::api::rest {
 
@@ -17,7 +18,7 @@ class RateLimiter {
   bool enabled() const { return rate_ > 0; }
   // True when `key` may make one more request now; otherwise the seconds
   // until it may (for Retry-After) are in `retry_after`.
-  bool allow(const std::string& key, double* retry_after = nullptr);
+  bool allow(const std::string& key, double* retry_after = nullptr) EXCLUDES(mu_);
 
  private:
   struct Bucket {
@@ -25,9 +26,9 @@ class RateLimiter {
     std::chrono::steady_clock::time_point at;
   };
   double rate_, burst_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;
-  std::chrono::steady_clock::time_point last_sweep_;
+  Mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_ GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point last_sweep_ GUARDED_BY(mu_);
 };
 
 // "100/s", "6000/m", "0" (off) -> requests per second; nullopt when malformed.

@@ -6,9 +6,10 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "core/mutex.h"
 
 namespace orderly::api::rest {
 
@@ -20,17 +21,20 @@ class WorkerPool {
   bool submit(std::function<void()> job) { return submit(std::move(job), max_queued_); }
   // The same, with the queue full for this job once it holds `limit` jobs
   // (at most the pool's own bound): a share of the queue for some callers.
-  bool submit(std::function<void()> job, size_t limit);
+  bool submit(std::function<void()> job, size_t limit) EXCLUDES(mu_);
   size_t capacity() const { return max_queued_; }
   // Runs what is queued, then joins the threads; later submits are refused.
-  void stop();
+  void stop() EXCLUDES(mu_);
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
-  size_t max_queued_;
-  bool stopping_ = false;
+  // Runs jobs until the pool stops and nothing is queued.
+  void work() EXCLUDES(mu_);
+
+  Mutex mu_;
+  std::condition_variable cv_;  // a job queued, or stopping
+  std::deque<std::function<void()>> jobs_ GUARDED_BY(mu_);
+  const size_t max_queued_;
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

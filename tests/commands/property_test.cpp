@@ -17,6 +17,7 @@
 #include "projections/stats.h"
 #include "tests/commands/harness.h"
 #include "tests/commands/state_diff.h"
+#include "tests/projections/folding.h"
 #include "tests/support/temp_dir.h"
 
 using namespace orderly;
@@ -341,13 +342,7 @@ TEST_CASE(
     // The statistics agree: revenue is captured minus refunded, the sum of
     // its days, never negative.
     projections::StatsReadModel stats;
-    REQUIRE(store
-                ->scan({},
-                       [&](const EventView& ev) {
-                         stats.apply(ev);
-                         return true;
-                       })
-                .is_ok());
+    apply_log(*store, {&stats});
     const projections::Dashboard d = stats.dashboard();
     int64_t by_day = 0;
     for (const auto& day : d.revenue_by_day) {

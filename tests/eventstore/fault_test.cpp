@@ -13,11 +13,24 @@ using namespace orderly;
 using namespace orderly::eventstore;
 using namespace orderly::testing;
 
-TEST_CASE("fault: a failed fsync is never acknowledged, and nothing after it either") {
+namespace {
+
+// A store's directory on a file system whose faults the test switches on;
+// `options` open a store there.
+struct FaultyDisk {
   TempDir dir;
   FaultSwitches faults;
-  StoreOptions options;
-  options.env = make_faulty_env(faults);
+  StoreOptions options = [this] {
+    StoreOptions o;
+    o.env = make_faulty_env(faults);
+    return o;
+  }();
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(FaultyDisk,
+                  "fault: a failed fsync is never acknowledged, and nothing after it either") {
   auto one = orders(1);
   {
     auto store = open_store(dir.path(), options);
@@ -59,11 +72,8 @@ TEST_CASE("fault: a failed fsync is never acknowledged, and nothing after it eit
   CHECK(report->ok());
 }
 
-TEST_CASE("fault: retries of an in-flight command fail with it when its fsync fails") {
-  TempDir dir;
-  FaultSwitches faults;
-  StoreOptions options;
-  options.env = make_faulty_env(faults);
+TEST_CASE_FIXTURE(FaultyDisk,
+                  "fault: retries of an in-flight command fail with it when its fsync fails") {
   auto store = open_store(dir.path(), options);
   auto one = orders(1);
   faults.fail_wal_sync = true;
@@ -83,11 +93,8 @@ TEST_CASE("fault: retries of an in-flight command fail with it when its fsync fa
     CHECK_FALSE(b);  // the original and every duplicate of it
 }
 
-TEST_CASE("fault: a full disk fails the append clearly and loses nothing acknowledged") {
-  TempDir dir;
-  FaultSwitches faults;
-  StoreOptions options;
-  options.env = make_faulty_env(faults);
+TEST_CASE_FIXTURE(FaultyDisk,
+                  "fault: a full disk fails the append clearly and loses nothing acknowledged") {
   auto one = orders(1);
   uint64_t acknowledged = 0;
   {

@@ -118,10 +118,42 @@ TEST_CASE("log follower: the shared scan hands the same events once to every fol
     CHECK(followers[i]->own_reads() == 0);
     CHECK(followers[i]->failures() == 0);
   }
-  // Each event was read and verified once, for all four.
+  // Each event went into the window once, for all four: as the writer
+  // framed it (offered with its commit), or read back once.
   CHECK(tail.events == last);
   CHECK(tail.position == last);
   CHECK(tail.batches <= last);
+  CHECK(tail.reads <= tail.batches);
+}
+
+TEST_CASE("log follower: live commits reach the window from the writer, with nothing read back") {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  append_many(*store, 1, 10);  // before anyone follows: the window starts after them
+  Seen a, b;
+  FollowerOptions options;
+  options.start_after = store->last_position();
+  LogFollower first(*store, "a", a.handler(), options);
+  LogFollower second(*store, "b", b.handler(), options);
+  REQUIRE(first.start().is_ok());
+  REQUIRE(second.start().is_ok());
+  // Commits one at a time, each waited for: every one follows on from the
+  // window, so each is offered and none is read.
+  for (int i = 0; i < 50; ++i) {
+    append_many(*store, 1, 4);
+    const uint64_t last = store->last_position();
+    REQUIRE(wait_until([&] { return first.position() == last && second.position() == last; }));
+  }
+  first.stop();
+  second.stop();
+  a.require_exactly(10, store->last_position());
+  b.require_exactly(10, store->last_position());
+  const LogTailStats tail = store->tail().stats();
+  CHECK(tail.reads == 0);
+  CHECK(tail.batches == 200);  // a commit per append
+  CHECK(tail.events == 200);
+  CHECK(first.own_reads() == 0);
+  CHECK(second.own_reads() == 0);
 }
 
 TEST_CASE("log follower: a types filter hands over only those events, and moves past the rest") {

@@ -33,33 +33,18 @@
 #include "commands/decide.h"
 #include "commands/shop_state.h"
 #include "core/event_json.h"
+#include "tests/fuzz/fixed_shop.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using namespace orderly;
 using namespace orderly::commands;
+using namespace orderly::fuzz;
 namespace json = boost::json;
 
 namespace {
 
-constexpr TimestampUs kNow = 1795255200000000;  // 2026-11-21T10:00:00Z
-
-// The fixed shop's ids (the seeds use them, so mutations reach deep rules).
-const Uuid kAdmin = *Uuid::parse("0192f0c1-0000-7000-8000-00000000000a");
-const Uuid kCustomer = *Uuid::parse("0192f0c1-0000-7000-8000-00000000000c");
-const Uuid kProduct = *Uuid::parse("0192f0c1-0000-7000-8000-000000000001");
-const Uuid kSoldOut = *Uuid::parse("0192f0c1-0000-7000-8000-000000000002");
-const Uuid kOrder = *Uuid::parse("0192f0c1-0000-7000-8000-00000000a001");
-const Uuid kPayment = *Uuid::parse("0192f0c1-0000-7000-8000-00000000b001");
-const Uuid kNotification = *Uuid::parse("0192f0c1-0000-7000-8000-00000000c001");
+// The id of whatever a route makes (tests/fuzz/fixed_shop.h has the others).
 const Uuid kNewId = *Uuid::parse("0192f0c1-0000-7000-8000-00000000d001");
-
-CommandMeta as(const Uuid& actor, Role role) {
-  CommandMeta m;
-  m.actor = actor;
-  m.role = role;
-  m.now = kNow;
-  return m;
-}
 
 // Decides `c`; folds its events in when accepted.
 Status run(ShopState& s, EventSink& sink, const Command& c, const CommandMeta& meta) {

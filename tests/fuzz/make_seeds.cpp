@@ -18,40 +18,27 @@
 #include "commands/shop_state_snapshot.h"
 #include "eventstore/record.h"
 #include "projections/registry.h"
+#include "tests/fuzz/fixed_shop.h"
 
 using namespace orderly;
 using namespace orderly::commands;
+using namespace orderly::fuzz;
 namespace fs = std::filesystem;
 
 namespace {
 
-constexpr TimestampUs kNow = 1795255200000000;  // 2026-11-21T10:00:00Z
 constexpr std::string_view kSecret = "fuzz-secret-fuzz-secret-fuzz-secret!";  // as in the target
 
 Uuid id(const char* text) {
   return *Uuid::parse(text);
 }
-const Uuid kAdmin = id("0192f0c1-0000-7000-8000-00000000000a");
-const Uuid kCustomer = id("0192f0c1-0000-7000-8000-00000000000c");
-const Uuid kProduct = id("0192f0c1-0000-7000-8000-000000000001");
-const Uuid kSoldOut = id("0192f0c1-0000-7000-8000-000000000002");
-const Uuid kOrder = id("0192f0c1-0000-7000-8000-00000000a001");
+// A second order (the fixed shop's ids are in tests/fuzz/fixed_shop.h).
 const Uuid kOrder2 = id("0192f0c1-0000-7000-8000-00000000a002");
-const Uuid kPayment = id("0192f0c1-0000-7000-8000-00000000b001");
-const Uuid kNotification = id("0192f0c1-0000-7000-8000-00000000c001");
 
 void write(const fs::path& file, std::string_view bytes) {
   fs::create_directories(file.parent_path());
   std::ofstream(file, std::ios::binary)
       .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-CommandMeta as(const Uuid& actor, Role role) {
-  CommandMeta m;
-  m.actor = actor;
-  m.role = role;
-  m.now = kNow;
-  return m;
 }
 
 // A short shop history: every event as an envelope, in log order.

@@ -4,6 +4,7 @@
 #include "commands/processor.h"
 #include "projections/orders.h"
 #include "projections/runner.h"
+#include "tests/projections/folding.h"
 #include "tests/support/ids.h"
 #include "tests/support/temp_dir.h"
 
@@ -57,10 +58,7 @@ TEST_CASE(
   auto rows = std::move(ReadModelStore::open(dir.sub("data/readmodels")).value());
   {
     OrdersReadModel model;
-    ProjectionRunner runner(*store, *rows, {&model});
-    REQUIRE(runner.start().is_ok());
-    REQUIRE(runner.wait_for("orders", store->last_position(), std::chrono::seconds(60)));
-    REQUIRE(runner.stop().is_ok());
+    run_to_end(*store, *rows, model);
 
     const std::string a = test_id(500).to_string();
     auto mine = model.list(a, "", 1, 20);

@@ -11,6 +11,7 @@
 #include "core/ids.h"
 #include "projections/catalog.h"
 #include "projections/runner.h"
+#include "tests/projections/folding.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -92,10 +93,7 @@ TEST_CASE("projection kill-and-resume: SIGKILL mid-way, resume equals a clean re
   auto store = std::move(eventstore::EventStore::open(data, ro).value());
   auto rows = std::move(ReadModelStore::open(rows_dir).value());
   CatalogReadModel resumed;
-  ProjectionRunner runner(*store, *rows, {&resumed});
-  REQUIRE(runner.start().is_ok());
-  REQUIRE(runner.wait_for("catalog", store->last_position(), std::chrono::seconds(120)));
-  REQUIRE(runner.stop().is_ok());
+  run_to_end(*store, *rows, resumed, std::chrono::seconds(120));
   CatalogReadModel reloaded;
   REQUIRE(*load_model(*rows, reloaded) == store->last_position());
   Rows stored = reloaded.rows();

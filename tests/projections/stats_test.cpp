@@ -9,6 +9,8 @@
 #include "core/schemas/payment_events_generated.h"
 #include "projections/runner.h"
 #include "projections/stats.h"
+#include "tests/projections/folding.h"
+#include "tests/support/append_raw.h"
 #include "tests/support/ids.h"
 #include "tests/support/temp_dir.h"
 
@@ -68,10 +70,7 @@ TEST_CASE("stats: revenue, statuses, days, top products and categories, views an
 
   auto rows = std::move(ReadModelStore::open(dir.sub("data/readmodels")).value());
   StatsReadModel stats;
-  ProjectionRunner runner(*store, *rows, {&stats});
-  REQUIRE(runner.start().is_ok());
-  REQUIRE(runner.wait_for("stats", store->last_position(), std::chrono::seconds(60)));
-  REQUIRE(runner.stop().is_ok());
+  run_to_end(*store, *rows, stats);
   auto check = [&](const StatsReadModel& model) {
     const Dashboard d = model.dashboard();
     CHECK(d.orders_total == 5);
@@ -177,22 +176,6 @@ TEST_CASE(
   CHECK(keys[1] == "café");
 }
 
-namespace {
-
-// Appends one event built by `build` to `stream`, as an older engine wrote it.
-template <typename Build>
-void append_raw(eventstore::EventStore& store, const std::string& stream, EventType type,
-                Build build) {
-  flatbuffers::FlatBufferBuilder b;
-  b.Finish(build(b));
-  eventstore::NewEvent event;
-  event.type = type;
-  event.payload = std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize());
-  REQUIRE(store.append(stream, eventstore::ExpectedVersion::any(), std::span(&event, 1)).is_ok());
-}
-
-}  // namespace
-
 TEST_CASE("stats: an old log's refund of a cancelled paid order is not subtracted twice") {
   // Before cancelling refunded in the same commit, an admin refunded a
   // cancelled paid order by hand, with a refund that named no reason: the
@@ -219,13 +202,7 @@ TEST_CASE("stats: an old log's refund of a cancelled paid order is not subtracte
                                                order.to_string().c_str(), 1250, 1250);
   });
   StatsReadModel stats;
-  REQUIRE(store
-              ->scan({},
-                     [&](const EventView& ev) {
-                       stats.apply(ev);
-                       return true;
-                     })
-              .is_ok());
+  apply_log(*store, {&stats});
   auto check = [](const StatsReadModel& model) {
     const Dashboard d = model.dashboard();
     CHECK(d.revenue_cents == 0);
@@ -234,12 +211,7 @@ TEST_CASE("stats: an old log's refund of a cancelled paid order is not subtracte
   };
   check(stats);
   // The snapshot keeps what it needs to go on refusing such refunds.
-  BinaryWriter out;
-  stats.save(out);
-  const std::string bytes = out.take();
-  BinaryReader in(bytes);
-  StatsReadModel loaded;
-  REQUIRE(loaded.load(in).is_ok());
-  check(loaded);
-  CHECK(loaded.rows() == stats.rows());
+  const auto loaded = through_snapshot(stats);
+  check(*loaded);
+  CHECK(loaded->rows() == stats.rows());
 }

@@ -11,6 +11,8 @@
 #include "eventstore/store.h"
 #include "projections/orders.h"
 #include "projections/stats.h"
+#include "tests/projections/folding.h"
+#include "tests/support/append_raw.h"
 #include "tests/support/ids.h"
 #include "tests/support/temp_dir.h"
 
@@ -19,17 +21,6 @@ using namespace orderly::projections;
 using namespace orderly::testing;
 
 namespace {
-
-template <typename Build>
-void append_raw(eventstore::EventStore& store, const std::string& stream, EventType type,
-                Build build) {
-  flatbuffers::FlatBufferBuilder b;
-  b.Finish(build(b));
-  eventstore::NewEvent event;
-  event.type = type;
-  event.payload = std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize());
-  REQUIRE(store.append(stream, eventstore::ExpectedVersion::any(), std::span(&event, 1)).is_ok());
-}
 
 constexpr int64_t kHuge = 100'000'000'000'000'000;  // 100 lines x 1e4 units x 1e11 cents
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
@@ -61,14 +52,7 @@ TEST_CASE(
   auto fold = [&](uint64_t from) {
     eventstore::LogQuery q;
     q.from_position = from;
-    REQUIRE(store
-                ->scan(q,
-                       [&](const EventView& ev) {
-                         stats.apply(ev);
-                         by_order.apply(ev);
-                         return true;
-                       })
-                .is_ok());
+    apply_log(*store, {&stats, &by_order}, q);
   };
   fold(1);
   Dashboard d = stats.dashboard();
@@ -83,13 +67,8 @@ TEST_CASE(
   CHECK(by_order.stats(user.to_string()).total_spent_cents == kMax);
 
   // The snapshot keeps the exact sums.
-  BinaryWriter out;
-  stats.save(out);
-  const std::string bytes = out.take();
-  BinaryReader in(bytes);
-  StatsReadModel loaded;
-  REQUIRE(loaded.load(in).is_ok());
-  CHECK(loaded.rows() == stats.rows());
+  const auto loaded = through_snapshot(stats);
+  CHECK(loaded->rows() == stats.rows());
 
   // Exact underneath: cancelling all but one leaves exactly one order's worth.
   const uint64_t next = store->last_position() + 1;

@@ -110,6 +110,23 @@ size_t count_containing(const std::vector<std::string>& errors, const std::strin
   return n;
 }
 
+// The engine under load by few customers: no hold or per-recipient email
+// limits (issue 19), started with `flags` besides; ada and an admin logged in.
+struct FewCustomersShop {
+  explicit FewCustomersShop(std::vector<std::string> flags)
+      : server([&] {
+          for (const char* f :
+               {"--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents", "0",
+                "--email-recipient-rate", "0", "--email-recipient-daily", "0"})
+            flags.emplace_back(f);
+          return flags;
+        }()) {}
+  OrderlyServer server;
+  HttpClient c = server.client();
+  const Session ada = server.register_user("ada");
+  const Session admin = server.admin();
+};
+
 std::string order_cup(HttpClient& c, const Session& user, const std::string& cup) {
   const OrderAnswer a = place_order(c, user.access_token, cup);
   REQUIRE(a.status == 201);
@@ -124,13 +141,10 @@ TEST_CASE(
   FaultySmtp smtp(dir);
   // 6 s a reply: libcurl's 5 s connect timeout (greeting and EHLO) strikes.
   smtp.start("slow 6");
-  // Load by few customers: no hold or per-recipient email limits (issue 19).
-  OrderlyServer server({"--smtp-url", smtp.url(), "--hold-max-units", "0", "--hold-max-orders", "0",
-                        "--hold-max-cents", "0", "--email-recipient-rate", "0",
-                        "--email-recipient-daily", "0"});
-  HttpClient c = server.client();
-  const Session ada = server.register_user("ada");
-  const Session admin = server.admin();
+  FewCustomersShop shop({"--smtp-url", smtp.url()});
+  OrderlyServer& server = shop.server;
+  HttpClient& c = shop.c;
+  const Session &ada = shop.ada, &admin = shop.admin;
   (void)order_cup(c, ada, restocked_cup(server));
 
   // The first attempt timed out: recorded as failed, with the error.
@@ -194,14 +208,11 @@ TEST_CASE(
   TempDir dir;
   NatsServer nats(dir.sub("nats"));
   FaultySmtp smtp(dir);  // nothing listens yet: connections are refused
-  // Load by few customers: no hold or per-recipient email limits (issue 19).
-  OrderlyServer server({"--nats-url", nats.url(), "--no-email-notifier", "--hold-max-units", "0",
-                        "--hold-max-orders", "0", "--hold-max-cents", "0", "--email-recipient-rate",
-                        "0", "--email-recipient-daily", "0"});
+  FewCustomersShop shop({"--nats-url", nats.url(), "--no-email-notifier"});
+  OrderlyServer& server = shop.server;
+  HttpClient& c = shop.c;
+  const Session &ada = shop.ada, &admin = shop.admin;
   NotifierUnderTest notifier(server, "email", nats.url(), {"--smtp-url", smtp.url()});
-  HttpClient c = server.client();
-  const Session ada = server.register_user("ada");
-  const Session admin = server.admin();
   const std::string cup = restocked_cup(server);
   (void)order_cup(c, ada, cup);
   (void)order_cup(c, ada, cup);
@@ -280,13 +291,10 @@ TEST_CASE("faults smtp: a final reply later than the send timeout is waited for,
   TempDir dir;
   FaultySmtp smtp(dir);
   smtp.start("stall 17");
-  // Load by few customers: no hold or per-recipient email limits (issue 19).
-  OrderlyServer server({"--smtp-url", smtp.url(), "--hold-max-units", "0", "--hold-max-orders", "0",
-                        "--hold-max-cents", "0", "--email-recipient-rate", "0",
-                        "--email-recipient-daily", "0"});
-  HttpClient c = server.client();
-  const Session ada = server.register_user("ada");
-  const Session admin = server.admin();
+  FewCustomersShop shop({"--smtp-url", smtp.url()});
+  OrderlyServer& server = shop.server;
+  HttpClient& c = shop.c;
+  const Session &ada = shop.ada, &admin = shop.admin;
   (void)order_cup(c, ada, restocked_cup(server));
   REQUIRE(wait_until([&] { return smtp.count("delivered") >= 1; }, std::chrono::seconds(90)));
   smtp.set_mode("ok");
@@ -308,13 +316,10 @@ TEST_CASE("faults smtp: a server that never answers QUIT, sent once and recorded
   TempDir dir;
   FaultySmtp smtp(dir);
   smtp.start("mute");
-  // Load by few customers: no hold or per-recipient email limits (issue 19).
-  OrderlyServer server({"--smtp-url", smtp.url(), "--hold-max-units", "0", "--hold-max-orders", "0",
-                        "--hold-max-cents", "0", "--email-recipient-rate", "0",
-                        "--email-recipient-daily", "0"});
-  HttpClient c = server.client();
-  const Session ada = server.register_user("ada");
-  const Session admin = server.admin();
+  FewCustomersShop shop({"--smtp-url", smtp.url()});
+  OrderlyServer& server = shop.server;
+  HttpClient& c = shop.c;
+  const Session &ada = shop.ada, &admin = shop.admin;
   (void)order_cup(c, ada, restocked_cup(server));
   REQUIRE(wait_until([&] { return smtp.count("delivered") >= 1; }, std::chrono::seconds(60)));
   const auto delivered_at = std::chrono::steady_clock::now();

@@ -27,14 +27,21 @@ struct Target {
   bool refused(const std::string& token) { return is_problem(me(token), 401, "unauthorized"); }
 };
 
-}  // namespace
-
-TEST_CASE("jwt: algorithm confusion and alg none in every spelling are refused") {
-  OrderlyServer server(kNoLimits);
+// An engine without rate limits, ada registered, a client and its Target.
+struct Engine {
+  OrderlyServer server{kNoLimits};
   HttpClient c = server.client();
   Target t{c};
   const Session ada = server.register_user("ada");
-  const std::string secret = read_text_file(server.data_dir() + "/jwt.secret");
+
+  // The HS256 secret the engine keeps in its data directory.
+  std::string jwt_secret() const { return read_text_file(server.data_dir() + "/jwt.secret"); }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Engine, "jwt: algorithm confusion and alg none in every spelling are refused") {
+  const std::string secret = jwt_secret();
   REQUIRE(secret.size() >= 32);
   const std::string payload = claims(ada.id, "customer", unix_now() + 600);
 
@@ -88,12 +95,9 @@ TEST_CASE("jwt: algorithm confusion and alg none in every spelling are refused")
             .status() == 401);
 }
 
-TEST_CASE("jwt: key hints in the header (kid, jku, jwk, typ) never choose the key") {
-  OrderlyServer server(kNoLimits);
-  HttpClient c = server.client();
-  Target t{c};
-  const Session ada = server.register_user("ada");
-  const std::string secret = read_text_file(server.data_dir() + "/jwt.secret");
+TEST_CASE_FIXTURE(Engine,
+                  "jwt: key hints in the header (kid, jku, jwk, typ) never choose the key") {
+  const std::string secret = jwt_secret();
   const std::string payload = claims(ada.id, "customer", unix_now() + 600);
 
   // Signed with the engine's secret, whatever the header says: accepted.
@@ -128,11 +132,8 @@ TEST_CASE("jwt: key hints in the header (kid, jku, jwk, typ) never choose the ke
   }
 }
 
-TEST_CASE("jwt: changing any character of a token, or re-encoding a part, is refused") {
-  OrderlyServer server(kNoLimits);
-  HttpClient c = server.client();
-  Target t{c};
-  const Session ada = server.register_user("ada");
+TEST_CASE_FIXTURE(Engine,
+                  "jwt: changing any character of a token, or re-encoding a part, is refused") {
   const Session bob = server.register_user("bob");
   const std::string token = ada.access_token;
   REQUIRE(t.accepted(token));
@@ -202,12 +203,8 @@ TEST_CASE("jwt: changing any character of a token, or re-encoding a part, is ref
   MESSAGE(tried << " altered tokens refused");
 }
 
-TEST_CASE("jwt: exp, nbf and the claims themselves are enforced") {
-  OrderlyServer server(kNoLimits);
-  HttpClient c = server.client();
-  Target t{c};
-  const Session ada = server.register_user("ada");
-  const std::string secret = read_text_file(server.data_dir() + "/jwt.secret");
+TEST_CASE_FIXTURE(Engine, "jwt: exp, nbf and the claims themselves are enforced") {
+  const std::string secret = jwt_secret();
   const int64_t now = unix_now();
   auto signed_with = [&](const std::string& payload) {
     return forge_jwt(kHs256Header, payload, secret);

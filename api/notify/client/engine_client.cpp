@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "api/notify/email/email.h"
+#include "core/mutex.h"
 
 namespace orderly::api::notify::client {
 
@@ -23,9 +24,9 @@ size_t collect(char* data, size_t size, size_t n, void* out) {
 
 struct EngineClient::Impl {
   EngineAccount account;
-  std::mutex mu;
-  CURL* curl = nullptr;
-  std::string access_token;
+  Mutex mu;  // one request at a time on the handle
+  CURL* curl GUARDED_BY(mu) = nullptr;
+  std::string access_token GUARDED_BY(mu);
 
   explicit Impl(EngineAccount a) : account(std::move(a)) {
     email::curl_init_once();
@@ -36,10 +37,11 @@ struct EngineClient::Impl {
       curl_easy_cleanup(curl);
   }
 
-  // One request on the kept-alive handle. REQUIRES: mu held.
+  // One request on the kept-alive handle.
   Result<EngineReply> perform(std::string_view token, std::string_view method,
                               std::string_view path, std::string_view body,
-                              std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+                              std::chrono::milliseconds timeout = std::chrono::seconds(30))
+      REQUIRES(mu) {
     if (curl == nullptr)
       return Status::internal("libcurl could not make a handle");
     curl_easy_reset(curl);
@@ -76,8 +78,7 @@ struct EngineClient::Impl {
     return reply;
   }
 
-  // REQUIRES: mu held.
-  Status login_locked() {
+  Status login_locked() REQUIRES(mu) {
     const std::string body =
         json::serialize(json::object{{"email", account.email}, {"password", account.password}});
     auto r = perform("", "POST", "/api/auth/login", body);
@@ -103,7 +104,7 @@ EngineClient::EngineClient(EngineAccount account)
 EngineClient::~EngineClient() = default;
 
 Status EngineClient::login() {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   return impl_->login_locked();
 }
 
@@ -116,7 +117,7 @@ Result<EngineReply> EngineClient::call(std::string_view method, std::string_view
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(3000));
     }
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     if (impl_->access_token.empty()) {
       last = impl_->login_locked();
       if (last.code() == ErrorCode::kUnauthorized)
@@ -145,7 +146,7 @@ Result<EngineReply> EngineClient::call(std::string_view method, std::string_view
 }
 
 Result<std::string> EngineClient::access_token() {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (impl_->access_token.empty())
     ORDERLY_RETURN_IF_ERROR(impl_->login_locked());
   return impl_->access_token;
@@ -153,7 +154,7 @@ Result<std::string> EngineClient::access_token() {
 
 Result<EngineReply> EngineClient::call_once(std::string_view method, std::string_view path,
                                             std::chrono::milliseconds timeout) {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (impl_->access_token.empty())
       ORDERLY_RETURN_IF_ERROR(impl_->login_locked());
@@ -167,7 +168,7 @@ Result<EngineReply> EngineClient::call_once(std::string_view method, std::string
 
 Result<EngineReply> EngineClient::call_with_token(std::string_view token, std::string_view method,
                                                   std::string_view path) {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   return impl_->perform(token, method, path, "", std::chrono::seconds(5));
 }
 

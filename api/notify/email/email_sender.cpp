@@ -5,10 +5,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
-#include <mutex>
 #include <thread>
 
 #include "api/notify/email/rfc5322.h"
+#include "core/mutex.h"
 #include "core/schemas/notification_events_generated.h"
 #include "core/text.h"
 
@@ -86,19 +86,19 @@ struct EmailSender::Impl {
       return !in_flight && !sent && !given_up && next_at <= now;
     }
   };
-  mutable std::mutex mu;
-  std::condition_variable cv;
-  absl::flat_hash_map<Uuid, Pending, UuidHash> pending;
-  bool stopping = false;
+  mutable Mutex mu;
+  std::condition_variable cv;  // pending changed, ready, or stopping
+  absl::flat_hash_map<Uuid, Pending, UuidHash> pending GUARDED_BY(mu);
+  bool stopping GUARDED_BY(mu) = false;
   std::atomic<bool> stop_flag{false};  // stopping, for an SMTP attempt in flight
-  bool ready = false;
-  uint64_t sent = 0, failed_attempts = 0;
+  bool ready GUARDED_BY(mu) = false;
+  uint64_t sent GUARDED_BY(mu) = 0, failed_attempts GUARDED_BY(mu) = 0;
   std::thread sender;
 
   Impl(EmailDeliveryOptions o, EmailHooks h) : options(std::move(o)), hooks(std::move(h)) {}
 
-  void track(const EventView& ev) {
-    std::lock_guard lock(mu);
+  void track(const EventView& ev) EXCLUDES(mu) {
+    MutexLock lock(mu);
     switch (ev.type()) {
       case EventType::kNotificationRequested: {
         const auto* e = ev.as<events::NotificationRequested>();
@@ -165,38 +165,45 @@ struct EmailSender::Impl {
     return email;
   }
 
-  void send_loop() {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return ready || stopping; });  // the pending set is complete
-    while (!stopping) {
-      // The next due notification.
+  void send_loop() EXCLUDES(mu) {
+    {
+      MutexLock lock(mu);
+      while (!ready && !stopping)
+        lock.wait(cv);  // the pending set is complete
+    }
+    while (true) {
+      // The next due notification, marked in flight; none once stopping.
       Uuid due;
       PendingEmail job;
-      auto wake = Clock::now() + std::chrono::seconds(1);
       uint32_t budget_from = 0;
-      const auto now = Clock::now();
-      for (auto& [id, p] : pending) {
-        if (p.due(now)) {
-          due = id;
-          job = p.email;
-          budget_from = p.budget_from;
-          break;
+      {
+        MutexLock lock(mu);
+        while (!stopping && due.is_nil()) {
+          auto wake = Clock::now() + std::chrono::seconds(1);
+          const auto now = Clock::now();
+          for (auto& [id, p] : pending) {
+            if (p.due(now)) {
+              due = id;
+              job = p.email;
+              budget_from = p.budget_from;
+              break;
+            }
+            if (!p.in_flight && !p.sent && !p.given_up)
+              wake = std::min(wake, p.next_at);
+          }
+          if (due.is_nil())
+            (void)lock.wait_until(cv, wake);
         }
-        if (!p.in_flight && !p.sent && !p.given_up)
-          wake = std::min(wake, p.next_at);
+        if (due.is_nil())
+          return;  // stopping
+        pending[due].in_flight = true;
       }
-      if (due.is_nil()) {
-        cv.wait_until(lock, wake);
-        continue;
-      }
-      pending[due].in_flight = true;
-      lock.unlock();
       // Known sent already (by an earlier run whose record we have not
       // seen yet): nothing to do but wait for the record.
       if (hooks.still_pending) {
         auto open = hooks.still_pending(due);
         if (open && !*open) {
-          lock.lock();
+          MutexLock lock(mu);
           if (auto it = pending.find(due); it != pending.end()) {
             it->second.in_flight = false;
             it->second.sent = true;
@@ -208,7 +215,7 @@ struct EmailSender::Impl {
       Status st = email ? deliver(due, *email) : email.status();
       if (st.is_ok()) {
         (void)hooks.record_sent(due);  // unrecorded: sent again later (SMTP has no idempotency key)
-        lock.lock();
+        MutexLock lock(mu);
         ++sent;
         if (auto it = pending.find(due); it != pending.end()) {
           it->second.in_flight = false;
@@ -225,7 +232,7 @@ struct EmailSender::Impl {
       const bool retry = attempt - budget_from < options.max_attempts;
       if (!engine_away)
         (void)hooks.record_failed(due, st.message().substr(0, 900), retry);
-      lock.lock();
+      MutexLock lock(mu);
       if (!engine_away)
         ++failed_attempts;
       if (auto it = pending.find(due); it != pending.end()) {
@@ -262,7 +269,7 @@ void EmailSender::track(const EventView& event) {
 
 void EmailSender::mark_ready() {
   {
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     impl_->ready = true;
   }
   impl_->cv.notify_all();
@@ -275,7 +282,7 @@ void EmailSender::start() {
 
 void EmailSender::stop() {
   {
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     impl_->stopping = true;
   }
   impl_->stop_flag.store(true);
@@ -285,7 +292,7 @@ void EmailSender::stop() {
 }
 
 EmailSenderStats EmailSender::stats() const {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   EmailSenderStats s;
   s.sent = impl_->sent;
   s.failed_attempts = impl_->failed_attempts;

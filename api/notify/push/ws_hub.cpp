@@ -53,7 +53,7 @@ WsHub::WsHub(std::function<std::optional<Uuid>(const Uuid&)> owner, std::string 
 
 WsHub::~WsHub() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);  // so that run_deadlines cannot miss the wake-up
     stopping_.store(true);
   }
   deadline_cv_.notify_all();
@@ -85,11 +85,11 @@ std::unique_ptr<nats::StreamFollower> WsHub::make_follower() {
 }
 
 void WsHub::dispatch(const EventView& ev) {
-  std::lock_guard order(dispatch_mu_);
+  MutexLock order(dispatch_mu_);
   end_sessions(ev);
   Message m = message_for(ev);
   const TimestampUs pushed_at = now_us();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto& [id, s] : subscribers_) {
     const bool theirs = !m.owner.is_nil() && s.session.user == m.owner;
     if (!s.session.all && !theirs)
@@ -116,7 +116,7 @@ void WsHub::dispatch(const EventView& ev) {
 }
 
 void WsHub::record_pushes(std::shared_ptr<commands::WebSocketPushRecorder> recorder) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   recorder_ = std::move(recorder);
 }
 
@@ -131,37 +131,42 @@ WsSession ws_session_of(const Uuid& user, bool all, const auth::AccessClaims& cl
 
 std::function<void()> WsHub::subscribe(const WsSession& session,
                                        std::shared_ptr<http::WsSink> sink) {
-  std::unique_lock lock(mu_);
-  // Checked again here, under the lock that end_sessions and close_all
-  // take: a session that ended, or a hub that closed, between the caller's
-  // checks and now gets no connection that would outlive it.
-  if (closed_) {
-    lock.unlock();
-    sink->close(1001, "the server is shutting down");
+  // A refused connection is closed with `refusal` and `why`, outside the lock.
+  int refusal = 0;
+  const char* why = "";
+  uint64_t id = 0;
+  {
+    MutexLock lock(mu_);
+    // Checked again here, under the lock that end_sessions and close_all
+    // take: a session that ended, or a hub that closed, between the caller's
+    // checks and now gets no connection that would outlive it.
+    size_t same_user = 0;
+    for (const auto& [other, s] : subscribers_)
+      same_user += s.session.user == session.user;
+    if (closed_) {
+      refusal = 1001;
+      why = "the server is shutting down";
+    } else if (!session.family.is_nil() && ended_.contains(session.family)) {
+      refusal = 1008;
+      why = "the session has ended";
+    } else if (same_user >= kMaxClientsPerUser) {
+      refusal = 1013;
+      why = "too many connections for this user";
+    } else {
+      id = next_id_++;
+      subscribers_[id] = {session, std::move(sink)};
+      if (session.expires_at > 0)
+        deadlines_.emplace(session.expires_at, id);
+    }
+  }
+  if (refusal != 0) {
+    sink->close(refusal, why);
     return [] {};
   }
-  if (!session.family.is_nil() && ended_.contains(session.family)) {
-    lock.unlock();
-    sink->close(1008, "the session has ended");
-    return [] {};
-  }
-  size_t same_user = 0;
-  for (const auto& [id, s] : subscribers_)
-    same_user += s.session.user == session.user;
-  if (same_user >= kMaxClientsPerUser) {
-    lock.unlock();
-    sink->close(1013, "too many connections for this user");
-    return [] {};
-  }
-  const uint64_t id = next_id_++;
-  subscribers_[id] = {session, std::move(sink)};
-  if (session.expires_at > 0) {
-    deadlines_.emplace(session.expires_at, id);
-    lock.unlock();
+  if (session.expires_at > 0)
     deadline_cv_.notify_all();
-  }
   return [this, id] {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = subscribers_.find(id);
     if (it == subscribers_.end())
       return;  // closed by the hub already
@@ -183,7 +188,7 @@ void WsHub::erase_deadline(TimestampUs at, uint64_t id) {
 void WsHub::close_where(const std::function<bool(const Subscriber&)>& ends, const char* why) {
   std::vector<std::shared_ptr<http::WsSink>> gone;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto it = subscribers_.begin(); it != subscribers_.end();) {
       if (ends(it->second)) {
         erase_deadline(it->second.session.expires_at, it->first);
@@ -225,7 +230,7 @@ void WsHub::end_sessions(const EventView& ev) {
   if (family.is_nil())
     return;  // an event from before issue 19 names no family
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     const TimestampUs now = now_us();
     const TimestampUs keep =
         std::chrono::duration_cast<std::chrono::microseconds>(remember_ended_).count();
@@ -241,46 +246,51 @@ void WsHub::end_sessions(const EventView& ev) {
 }
 
 bool WsHub::session_ended(const Uuid& family) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return !family.is_nil() && ended_.contains(family);
 }
 
 void WsHub::remember_ended_sessions_for(std::chrono::seconds remember) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   remember_ended_ = remember;
 }
 
 void WsHub::run_deadlines() {
-  std::unique_lock lock(mu_);
-  while (!stopping_.load()) {
-    if (deadlines_.empty()) {
-      deadline_cv_.wait(lock);
-      continue;
-    }
-    const TimestampUs next = deadlines_.begin()->first;
-    const TimestampUs now = now_us();
-    if (next > now) {
-      deadline_cv_.wait_for(lock, std::chrono::microseconds(next - now));
-      continue;
-    }
+  while (true) {
     std::vector<std::shared_ptr<http::WsSink>> gone;
-    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
-      auto it = subscribers_.find(deadlines_.begin()->second);
-      if (it != subscribers_.end()) {
-        gone.push_back(std::move(it->second.sink));
-        subscribers_.erase(it);
+    {
+      MutexLock lock(mu_);
+      TimestampUs now = 0;
+      while (true) {  // until a deadline has passed
+        if (stopping_.load())
+          return;
+        if (deadlines_.empty()) {
+          lock.wait(deadline_cv_);
+          continue;
+        }
+        const TimestampUs next = deadlines_.begin()->first;
+        now = now_us();
+        if (next <= now)
+          break;
+        lock.wait_until(deadline_cv_,
+                        std::chrono::steady_clock::now() + std::chrono::microseconds(next - now));
       }
-      deadlines_.erase(deadlines_.begin());
+      while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+        auto it = subscribers_.find(deadlines_.begin()->second);
+        if (it != subscribers_.end()) {
+          gone.push_back(std::move(it->second.sink));
+          subscribers_.erase(it);
+        }
+        deadlines_.erase(deadlines_.begin());
+      }
     }
-    lock.unlock();
     for (auto& sink : gone)
       sink->close(1008, "the access token expired");
-    lock.lock();
   }
 }
 
 size_t WsHub::clients_of(const Uuid& user) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   size_t n = 0;
   for (const auto& [id, s] : subscribers_)
     n += s.session.user == user;
@@ -290,7 +300,7 @@ size_t WsHub::clients_of(const Uuid& user) const {
 void WsHub::close_all() {
   std::unordered_map<uint64_t, Subscriber> gone;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     closed_ = true;
     gone.swap(subscribers_);
     deadlines_.clear();
@@ -300,7 +310,7 @@ void WsHub::close_all() {
 }
 
 size_t WsHub::clients() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return subscribers_.size();
 }
 
@@ -308,7 +318,7 @@ WsHub::Message WsHub::message_for(const EventView& ev) {
   Message m;
   JsonWriter w;
   w.begin_object();
-  auto order_owner = [&](const Uuid& order) {
+  auto order_owner = [&](const Uuid& order) REQUIRES(dispatch_mu_) {
     if (auto it = order_owner_.find(order); it != order_owner_.end())
       return it->second;
     const Uuid owner = owner_of_order_(order).value_or(Uuid{});
@@ -316,12 +326,13 @@ WsHub::Message WsHub::message_for(const EventView& ev) {
       order_owner_[order] = owner;
     return owner;
   };
-  auto status_change = [&](const flatbuffers::String* order, const char* status) {
-    const Uuid id = fb_uuid(order);
-    m.owner = order_owner(id);
-    m.type = "order.status_changed";
-    w.field("type", m.type).field("order_id", id).field("status", status);
-  };
+  auto status_change = [&](const flatbuffers::String* order, const char* status)
+                           REQUIRES(dispatch_mu_) {
+                             const Uuid id = fb_uuid(order);
+                             m.owner = order_owner(id);
+                             m.type = "order.status_changed";
+                             w.field("type", m.type).field("order_id", id).field("status", status);
+                           };
   switch (ev.type()) {
     case EventType::kOrderPlaced: {
       const auto* e = ev.as<events::OrderPlaced>();

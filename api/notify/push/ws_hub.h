@@ -35,13 +35,13 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "api/auth/jwt.h"
 #include "api/http/server.h"
 #include "commands/ws_push_recorder.h"
+#include "core/mutex.h"
 #include "eventstore/log_follower.h"
 #include "eventstore/store.h"
 #include "projections/orders.h"
@@ -87,35 +87,37 @@ class WsHub {
 
   // Returns the unsubscribe. A user's connection beyond kMaxClientsPerUser
   // is closed at once (1013, try again later).
-  std::function<void()> subscribe(const WsSession& session, std::shared_ptr<http::WsSink> sink);
+  std::function<void()> subscribe(const WsSession& session, std::shared_ptr<http::WsSink> sink)
+      EXCLUDES(mu_);
   std::function<void()> subscribe(const Uuid& user, bool all, std::shared_ptr<http::WsSink> sink) {
     return subscribe(WsSession{user, all, Uuid{}, 0}, std::move(sink));
   }
   // True when `family` was ended (logout, reuse) since the hub started and
   // within the last `remember` (set it to the access tokens' lifetime): an
   // access token of that session may not open a new connection.
-  bool session_ended(const Uuid& family) const;
-  void remember_ended_sessions_for(std::chrono::seconds remember);
-  size_t clients() const;
-  size_t clients_of(const Uuid& user) const;
+  bool session_ended(const Uuid& family) const EXCLUDES(mu_);
+  void remember_ended_sessions_for(std::chrono::seconds remember) EXCLUDES(mu_);
+  size_t clients() const EXCLUDES(mu_);
+  size_t clients_of(const Uuid& user) const EXCLUDES(mu_);
   // Closes every connection (1001 going away) and forgets them, and refuses
   // (closes at once) any subscribed later: at shutdown.
-  void close_all();
+  void close_all() EXCLUDES(mu_);
   uint64_t position() const { return position_.load(); }
   // From now on, what becomes of each push to the user an event concerns
   // goes to `recorder` (null: nothing is recorded).
-  void record_pushes(std::shared_ptr<commands::WebSocketPushRecorder> recorder);
+  void record_pushes(std::shared_ptr<commands::WebSocketPushRecorder> recorder) EXCLUDES(mu_);
   bool from_nats() const;
   // Failed reads of the log (each retried after the follower's backoff).
   uint64_t log_read_failures() const { return log_follower_ ? log_follower_->failures() : 0; }
 
   // The message an event makes for its owner, and the owner (nil: none).
+  // Called by dispatch, one event at a time (it learns owners as it goes).
   struct Message {
     Uuid owner;
     std::string type;  // the "type" in json
     std::string json;
   };
-  Message message_for(const EventView& ev);
+  Message message_for(const EventView& ev) REQUIRES(dispatch_mu_);
 
  private:
   struct Subscriber {
@@ -124,15 +126,15 @@ class WsHub {
   };
 
   std::unique_ptr<nats::StreamFollower> make_follower();
-  void dispatch(const EventView& ev);
+  void dispatch(const EventView& ev) EXCLUDES(dispatch_mu_, mu_);
   // Closes the connections an event ends (logout, revocation, demotion).
-  void end_sessions(const EventView& ev);
+  void end_sessions(const EventView& ev) EXCLUDES(mu_);
   // Closes the connections `ends` picks, with 1008 and `why`.
-  void close_where(const std::function<bool(const Subscriber&)>& ends, const char* why);
+  void close_where(const std::function<bool(const Subscriber&)>& ends, const char* why)
+      EXCLUDES(mu_);
   // Closes connections whose token has expired, until the hub stops.
-  void run_deadlines();
-  // REQUIRES: mu_ held.
-  void erase_deadline(TimestampUs at, uint64_t id);
+  void run_deadlines() EXCLUDES(mu_);
+  void erase_deadline(TimestampUs at, uint64_t id) REQUIRES(mu_);
 
   // Ended sessions remembered at most (session_ended): a bound however
   // many logouts happen within the access tokens' lifetime.
@@ -140,18 +142,20 @@ class WsHub {
 
   const eventstore::EventStore* log_;  // null: NATS only
   std::function<std::optional<Uuid>(const Uuid&)> owner_of_order_;
-  absl::flat_hash_map<Uuid, Uuid, UuidHash> order_owner_, payment_owner_;
-  mutable std::mutex mu_;
-  std::unordered_map<uint64_t, Subscriber> subscribers_;  // guarded by mu_
-  std::multimap<TimestampUs, uint64_t> deadlines_;        // guarded by mu_: exp -> id
-  std::condition_variable deadline_cv_;                   // deadlines_ changed, or stop
+  Mutex dispatch_mu_;  // message_for's owner maps: one event at a time
+  absl::flat_hash_map<Uuid, Uuid, UuidHash> order_owner_ GUARDED_BY(dispatch_mu_), payment_owner_
+      GUARDED_BY(dispatch_mu_);
+  mutable Mutex mu_ ACQUIRED_AFTER(dispatch_mu_);
+  std::unordered_map<uint64_t, Subscriber> subscribers_ GUARDED_BY(mu_);
+  std::multimap<TimestampUs, uint64_t> deadlines_ GUARDED_BY(mu_);  // exp -> id
+  std::condition_variable deadline_cv_;                             // deadlines_ changed, or stop
   // Sessions ended lately, oldest first (session_ended).
-  std::deque<std::pair<TimestampUs, Uuid>> ended_order_;  // guarded by mu_
-  absl::flat_hash_set<Uuid, UuidHash> ended_;             // guarded by mu_
-  bool closed_ = false;                       // close_all ran: no new connections; guarded by mu_
-  std::chrono::seconds remember_ended_{900};  // guarded by mu_
-  std::shared_ptr<commands::WebSocketPushRecorder> recorder_;  // guarded by mu_
-  uint64_t next_id_ = 1;
+  std::deque<std::pair<TimestampUs, Uuid>> ended_order_ GUARDED_BY(mu_);
+  absl::flat_hash_set<Uuid, UuidHash> ended_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;  // close_all ran: no new connections
+  std::chrono::seconds remember_ended_ GUARDED_BY(mu_){900};
+  std::shared_ptr<commands::WebSocketPushRecorder> recorder_ GUARDED_BY(mu_);
+  uint64_t next_id_ GUARDED_BY(mu_) = 1;
   std::atomic<uint64_t> position_{0};
   std::atomic<bool> stopping_{false};
   std::unique_ptr<eventstore::LogFollower> log_follower_;  // without NATS
@@ -159,7 +163,6 @@ class WsHub {
   std::string nats_url_, subject_prefix_;
   // Set in the constructors, before any other thread can look.
   std::unique_ptr<nats::StreamFollower> follower_;
-  std::mutex dispatch_mu_;  // message_for's owner maps: one event at a time
 };
 
 }  // namespace orderly::api::notify::push

@@ -8,7 +8,7 @@ namespace orderly::api::notify::requests {
 std::string EmailRateLimiter::admit(const std::string& recipient, TimestampUs at) {
   if (limits_.per_second <= 0 && limits_.per_day == 0)
     return "";
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Bucket& b = buckets_[recipient];
   if (b.day < 0) {
     b.tokens = limits_.burst;
@@ -42,7 +42,7 @@ std::string EmailRateLimiter::admit(const std::string& recipient, TimestampUs at
 }
 
 void EmailRateLimiter::mark_suppressed(const Uuid& id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!suppressed_.insert(id).second)
     return;
   suppressed_order_.push_back(id);
@@ -53,7 +53,7 @@ void EmailRateLimiter::mark_suppressed(const Uuid& id) {
 }
 
 bool EmailRateLimiter::is_suppressed(const Uuid& id) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return suppressed_.contains(id);
 }
 

@@ -15,12 +15,12 @@
 
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "core/uuid.h"
 
 namespace orderly::api::notify::requests {
@@ -37,13 +37,13 @@ class EmailRateLimiter {
 
   // "" when one more email to `recipient`, caused by an event at `at`, may
   // be sent (and it is counted); else why not, starting "suppressed:".
-  std::string admit(const std::string& recipient, TimestampUs at);
+  std::string admit(const std::string& recipient, TimestampUs at) EXCLUDES(mu_);
 
   // Notifications decided suppressed: their sender must not deliver them
   // even before their failure is recorded (the request and the failure are
   // two commits).
-  void mark_suppressed(const Uuid& id);
-  bool is_suppressed(const Uuid& id) const;
+  void mark_suppressed(const Uuid& id) EXCLUDES(mu_);
+  bool is_suppressed(const Uuid& id) const EXCLUDES(mu_);
 
  private:
   struct Bucket {
@@ -55,10 +55,11 @@ class EmailRateLimiter {
   static constexpr size_t kMaxRemembered = 100'000;  // suppressed ids kept
 
   const EmailLimits limits_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;  // by recipient
-  std::unordered_set<Uuid, UuidHash> suppressed_;
-  std::deque<Uuid> suppressed_order_;  // oldest first, to forget beyond kMaxRemembered
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_ GUARDED_BY(mu_);  // by recipient
+  std::unordered_set<Uuid, UuidHash> suppressed_ GUARDED_BY(mu_);
+  // Oldest first, to forget beyond kMaxRemembered.
+  std::deque<Uuid> suppressed_order_ GUARDED_BY(mu_);
 };
 
 }  // namespace orderly::api::notify::requests

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "core/mutex.h"
 #include "core/status.h"
 #include "eventstore/store.h"
 
@@ -28,6 +29,7 @@ Result<std::unique_ptr<Model>> fold_stream_until(const eventstore::EventStore& s
                                                  uint64_t last_position) {
   constexpr uint64_t kPage = 64;
   auto model = std::make_unique<Model>();
+  WriterLock lock(model->mutex());  // no other thread sees it yet: for the analysis
   for (uint64_t version = 1;; version += kPage) {
     auto events = store.read_stream(stream, version, kPage);
     if (!events)

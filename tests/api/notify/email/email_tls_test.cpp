@@ -28,10 +28,12 @@ namespace {
 
 using Mode = TlsSmtpSink::Mode;
 
-// The user's first notification once it has failed at least once: its
-// last_error as an admin sees it (the transport's detail; the customer
-// gets a plain sentence).
-std::string first_failure(const OrderlyServer& server, const Session& user) {
+// A new customer `name` places an order: its email once it has failed at
+// least once, its last_error as an admin sees it (the transport's detail;
+// the customer gets a plain sentence).
+std::string first_order_failure(const OrderlyServer& server, const std::string& name) {
+  const Session user = server.register_user(name);
+  (void)place_order(server, user);
   HttpClient c = server.client();
   const Session admin = server.admin();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -53,6 +55,18 @@ RunResult run_orderly(const std::string& args) {
   return run_command({"/bin/sh", "-c", std::string(ORDERLY_BINARY) + " " + args + " 2>&1"});
 }
 
+// The one message `smtp` took (within `within`), over TLS: the email of
+// `order` being received. Returned for more checks.
+std::string one_tls_order_email(const TlsSmtpSink& smtp, const std::string& order,
+                                std::chrono::seconds within = std::chrono::seconds(60)) {
+  auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, within);
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0].find("X-Test-TLS: yes\n") == 0);
+  CHECK(messages[0].find("Subject: Order " + order_label(order) + " received") !=
+        std::string::npos);
+  return messages[0];
+}
+
 }  // namespace
 
 TEST_CASE("email TLS: STARTTLS by default, the server's certificate verified with --smtp-ca-file") {
@@ -62,11 +76,7 @@ TEST_CASE("email TLS: STARTTLS by default, the server's certificate verified wit
   OrderlyServer server({"--smtp-url", smtp.url(), "--smtp-ca-file", pki.ca()});
   Session ada = server.register_user("ada");
   const std::string order = place_order(server, ada);
-  auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, std::chrono::seconds(60));
-  REQUIRE(messages.size() == 1);
-  CHECK(messages[0].find("X-Test-TLS: yes\n") == 0);
-  CHECK(messages[0].find("Subject: Order " + order_label(order) + " received") !=
-        std::string::npos);
+  (void)one_tls_order_email(smtp, order);
 }
 
 TEST_CASE(
@@ -76,9 +86,7 @@ TEST_CASE(
   // This server would take the message in clear too: a fallback would show.
   TlsSmtpSink smtp(dir.sub("smtp"), Mode::kStartTlsOptional, &pki);
   OrderlyServer server({"--smtp-url", smtp.url(), "--smtp-ca-file", other.ca()});
-  Session ada = server.register_user("ada");
-  (void)place_order(server, ada);
-  const std::string error = first_failure(server, ada);
+  const std::string error = first_order_failure(server, "ada");
   CAPTURE(error);
   CHECK(error.find("SMTP: the server's TLS certificate did not verify against --smtp-ca-file " +
                    other.ca()) == 0);
@@ -88,9 +96,7 @@ TEST_CASE(
   // Without a CA file the system's CAs do not know this one either.
   TlsSmtpSink strict(dir.sub("smtp2"), Mode::kStartTls, &pki);
   OrderlyServer system_cas({"--smtp-url", strict.url()});
-  Session bob = system_cas.register_user("bob");
-  (void)place_order(system_cas, bob);
-  const std::string error2 = first_failure(system_cas, bob);
+  const std::string error2 = first_order_failure(system_cas, "bob");
   CHECK(error2.find("did not verify against the system's CAs") != std::string::npos);
   CHECK(strict.messages().empty());
 }
@@ -104,20 +110,14 @@ TEST_CASE("email TLS: smtps:// delivers over implicit TLS, verified") {
       {"--smtp-url", smtp.url(), "--smtp-ca-file", pki.ca(), "--smtp-tls", "required"});
   Session ada = server.register_user("ada");
   const std::string order = place_order(server, ada);
-  auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, std::chrono::seconds(60));
-  REQUIRE(messages.size() == 1);
-  CHECK(messages[0].find("X-Test-TLS: yes\n") == 0);
-  CHECK(messages[0].find("Subject: Order " + order_label(order) + " received") !=
-        std::string::npos);
+  (void)one_tls_order_email(smtp, order);
 }
 
 TEST_CASE("email TLS: required against a server without STARTTLS fails, nothing sent in clear") {
   TempDir dir;
   TlsSmtpSink smtp(dir.sub("smtp"), Mode::kPlain, nullptr);
   OrderlyServer server({"--smtp-url", smtp.url(), "--smtp-tls", "required"});
-  Session ada = server.register_user("ada");
-  (void)place_order(server, ada);
-  const std::string error = first_failure(server, ada);
+  const std::string error = first_order_failure(server, "ada");
   CAPTURE(error);
   CHECK(error.find("SMTP: the server does not offer STARTTLS and --smtp-tls is required: not "
                    "sent in clear") == 0);
@@ -192,12 +192,8 @@ TEST_CASE("notify email: as its own process, STARTTLS verified, --public-url in 
                               pki.ca(), "--public-url", "https://shop.example.com"});
   Session ada = server.register_user("ada");
   const std::string order = place_order(server, ada);
-  auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, std::chrono::seconds(90));
-  REQUIRE(messages.size() == 1);
-  CHECK(messages[0].find("X-Test-TLS: yes\n") == 0);
-  CHECK(messages[0].find("Subject: Order " + order_label(order) + " received") !=
-        std::string::npos);
-  CHECK(messages[0].find("Your order: https://shop.example.com/#/orders/" + order + "\n") !=
+  const std::string message = one_tls_order_email(smtp, order, std::chrono::seconds(90));
+  CHECK(message.find("Your order: https://shop.example.com/#/orders/" + order + "\n") !=
         std::string::npos);
   CHECK(notifier.stop() == 0);
   CHECK(server.stop() == 0);
