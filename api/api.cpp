@@ -35,18 +35,18 @@ std::string_view model_of(std::string_view path) {
 }
 
 // A handler that throws (a bug) answers 500 and is logged; the server keeps going.
-void run_handler(Context& ctx, const Route& route, const CallPtr& call) {
+void run_handler(rest::routes::Context& ctx, const rest::Route& route, const rest::CallPtr& call) {
   try {
     route.handler(call);
   } catch (const std::exception& e) {
     ctx.log->error("handler for {} {} threw: {}", route.method, route.pattern, e.what());
-    call->answer(problem(500, "internal", "the engine could not complete the request"));
+    call->answer(rest::problem(500, "internal", "the engine could not complete the request"));
   }
 }
 
 // 429 rate_limited with Retry-After in whole seconds.
-Response rate_limited(std::string_view detail, double retry_after_s) {
-  Response r = problem(429, "rate_limited", detail);
+http::Response rate_limited(std::string_view detail, double retry_after_s) {
+  http::Response r = rest::problem(429, "rate_limited", detail);
   r.headers.clear();
   r.header("Retry-After", std::to_string(static_cast<int>(std::ceil(retry_after_s))));
   return r;
@@ -57,24 +57,27 @@ Response rate_limited(std::string_view detail, double retry_after_s) {
 // and customer requests can make the server hold small. Admins (checked
 // before the body is read) may send up to the server's limit (bulk
 // notifier records, long product descriptions).
-size_t body_limit_of(const Route& route, const ApiOptions& options) {
-  return route.access == Access::kAdmin ? options.body_limit
-                                        : std::min(options.json_body_limit, options.body_limit);
+size_t body_limit_of(const rest::Route& route, const rest::routes::ApiOptions& options) {
+  return route.access == rest::Access::kAdmin
+             ? options.body_limit
+             : std::min(options.json_body_limit, options.body_limit);
 }
 
 }  // namespace
 
 Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
          projections::ProjectionRunner& runner, commands::AnalyticsRecorder& analytics,
-         std::string jwt_secret, ApiOptions options, std::shared_ptr<spdlog::logger> log)
-    : ctx_(std::make_unique<Context>(store, processor, runner, analytics, std::move(jwt_secret),
-                                     std::move(options), std::move(log))) {
-  add_auth_routes(*ctx_);
-  add_catalog_routes(*ctx_);
-  add_order_routes(*ctx_);
-  add_admin_routes(*ctx_);
-  add_notifier_routes(*ctx_);
-  add_web_routes(*ctx_);
+         std::string jwt_secret, rest::routes::ApiOptions options,
+         std::shared_ptr<spdlog::logger> log)
+    : ctx_(std::make_unique<rest::routes::Context>(store, processor, runner, analytics,
+                                                   std::move(jwt_secret), std::move(options),
+                                                   std::move(log))) {
+  rest::routes::add_auth_routes(*ctx_);
+  rest::routes::add_catalog_routes(*ctx_);
+  rest::routes::add_order_routes(*ctx_);
+  rest::routes::add_admin_routes(*ctx_);
+  rest::routes::add_notifier_routes(*ctx_);
+  rest::routes::add_web_routes(*ctx_);
 }
 
 Api::~Api() = default;
@@ -84,13 +87,14 @@ namespace {
 // The caller a valid token names, as the users read model knows them now:
 // a user who no longer exists is refused, and the role is the current one
 // (a demoted admin is a customer at once, not when the token expires).
-Result<Principal> principal_of(const Context& ctx, const Uuid& id, const std::string& text) {
+Result<rest::Principal> principal_of(const rest::routes::Context& ctx, const Uuid& id,
+                                     const std::string& text) {
   auto user = ctx.model<projections::UsersReadModel>("users")->get(text);
   if (!user && ctx.accounts_loading())  // not folded yet, rather than unknown
     return Status::projection_lagging("the accounts are still being loaded; retry");
   if (!user)
     return Status::unauthorized("the access token's user does not exist");
-  Principal p;
+  rest::Principal p;
   p.user_id = id;
   p.user_id_text = text;
   p.role = user->role == "admin" ? commands::Role::kAdmin : commands::Role::kCustomer;
@@ -99,12 +103,12 @@ Result<Principal> principal_of(const Context& ctx, const Uuid& id, const std::st
 
 // The caller of a WebSocket upgrade (and, when asked, the token's claims:
 // the connection lives no longer than they do).
-Result<Principal> ws_caller(const Context& ctx, const Request& req,
-                            AccessClaims* claims_out = nullptr) {
-  auto token = websocket_token(req);
+Result<rest::Principal> ws_caller(const rest::routes::Context& ctx, const http::Request& req,
+                                  auth::AccessClaims* claims_out = nullptr) {
+  auto token = rest::websocket_token(req);
   if (!token)
     return token.status();
-  auto claims = verify_jwt(*token, ctx.jwt_secret, now_us() / 1'000'000);
+  auto claims = auth::verify_jwt(*token, ctx.jwt_secret, now_us() / 1'000'000);
   if (!claims)
     return claims.status();
   const auto id = Uuid::parse(claims->sub);
@@ -120,49 +124,51 @@ Result<Principal> ws_caller(const Context& ctx, const Request& req,
 
 }  // namespace
 
-WsEndpoint Api::websocket_endpoint() {
-  WsEndpoint e;
+http::WsEndpoint Api::websocket_endpoint() {
+  http::WsEndpoint e;
   e.path = "/ws/notifications";
-  Context* ctx = ctx_.get();
-  e.check = [ctx](const Request& req) -> std::optional<Response> {
+  rest::routes::Context* ctx = ctx_.get();
+  e.check = [ctx](const http::Request& req) -> std::optional<http::Response> {
     // An upgrade is a request like any other to the rate limits: the
     // address's before anything, the user's once the token names them.
     double retry = 0;
     if (!ctx->ip_limiter.allow(req.remote_address, &retry)) {
-      Response r = rate_limited("too many requests from this address", retry);
-      r.header("X-Request-Id", request_id_of(req));
+      http::Response r = rate_limited("too many requests from this address", retry);
+      r.header("X-Request-Id", rest::request_id_of(req));
       return r;
     }
     auto who = ws_caller(*ctx, req);
-    std::optional<Response> refusal;
+    std::optional<http::Response> refusal;
     if (who && !ctx->user_limiter.allow(who->user_id_text, &retry)) {
       refusal = rate_limited("too many requests from this user", retry);
     } else if (!who) {
-      refusal = problem_from(who.status());
+      refusal = rest::problem_from(who.status());
       // Refused with a token in hand (a bad or expired one), or for want of one.
-      add_challenge(*refusal, websocket_token_sent(req));
-    } else if (wants_all_events(req) && !who->is_admin()) {
-      refusal = problem(403, "forbidden", "scope=all is for admins");
-    } else if (ctx->hub.clients_of(who->user_id) >= WsHub::kMaxClientsPerUser) {
-      refusal = problem(429, "rate_limited",
-                        "at most " + std::to_string(WsHub::kMaxClientsPerUser) +
-                            " WebSocket connections per user: close one first");
+      rest::add_challenge(*refusal, rest::websocket_token_sent(req));
+    } else if (rest::wants_all_events(req) && !who->is_admin()) {
+      refusal = rest::problem(403, "forbidden", "scope=all is for admins");
+    } else if (ctx->hub.clients_of(who->user_id) >= notify::push::WsHub::kMaxClientsPerUser) {
+      refusal = rest::problem(429, "rate_limited",
+                              "at most " + std::to_string(notify::push::WsHub::kMaxClientsPerUser) +
+                                  " WebSocket connections per user: close one first");
       refusal->header("Retry-After", "5");
     }
     if (refusal)
-      refusal->header("X-Request-Id", request_id_of(req));
+      refusal->header("X-Request-Id", rest::request_id_of(req));
     return refusal;
   };
-  e.request_id = [](const Request& req) { return request_id_of(req); };
-  e.open = [ctx](const Request& req, std::shared_ptr<WsSink> sink) -> std::function<void()> {
-    AccessClaims claims;
+  e.request_id = [](const http::Request& req) { return rest::request_id_of(req); };
+  e.open = [ctx](const http::Request& req,
+                 std::shared_ptr<http::WsSink> sink) -> std::function<void()> {
+    auth::AccessClaims claims;
     auto who = ws_caller(*ctx, req, &claims);
     if (!who) {  // expired between the check and now
       sink->close(1008, "unauthorized");
       return [] {};
     }
     return ctx->hub.subscribe(
-        ws_session_of(who->user_id, wants_all_events(req) && who->is_admin(), claims),
+        notify::push::ws_session_of(who->user_id, rest::wants_all_events(req) && who->is_admin(),
+                                    claims),
         std::move(sink));
   };
   return e;
@@ -188,22 +194,22 @@ size_t Api::websocket_clients() const {
 
 std::vector<std::pair<std::string, std::string>> Api::routes() const {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const Route& r : ctx_->router.routes())
+  for (const rest::Route& r : ctx_->router.routes())
     out.emplace_back(r.method, r.pattern);
   return out;
 }
 
-Response Api::error(int status, std::string_view code, std::string_view detail) {
+http::Response Api::error(int status, std::string_view code, std::string_view detail) {
   // Refused before any handler saw it, but still traceable.
-  return problem(status, code, detail).header("X-Request-Id", new_uuid_v7());
+  return rest::problem(status, code, detail).header("X-Request-Id", new_uuid_v7());
 }
 
-std::optional<size_t> Api::admit(Request& request, Respond respond) {
-  Context& ctx = *ctx_;
-  auto call = std::make_shared<Call>();
-  call->request_id = request_id_of(request);
+std::optional<size_t> Api::admit(http::Request& request, http::Respond respond) {
+  rest::routes::Context& ctx = *ctx_;
+  auto call = std::make_shared<rest::Call>();
+  call->request_id = rest::request_id_of(request);
   const auto started = std::chrono::steady_clock::now();
-  const Router::Match match = ctx.router.match(request.method, request.path);
+  const rest::Router::Match match = ctx.router.match(request.method, request.path);
   const std::string route = match.route ? match.route->route_label : "unmatched";
   // Metric labels from a fixed set: a client's made-up methods add no series.
   static const std::set<std::string, std::less<>> kMethods = {"GET",    "POST",    "PUT", "PATCH",
@@ -214,12 +220,12 @@ std::optional<size_t> Api::admit(Request& request, Respond respond) {
   call->respond = [&ctx, started, route, method = method_label, path = request.path,
                    remote = request.remote_address, id = call->request_id, bearer_sent,
                    respond = std::move(respond),
-                   call_weak = std::weak_ptr<Call>(call)](Response r) {
+                   call_weak = std::weak_ptr<rest::Call>(call)](http::Response r) {
     r.header("X-Request-Id", id);
     // Every 401 names the scheme, here where all answers pass: a bearer
     // token was refused when one was sent and names no caller.
     auto c = call_weak.lock();
-    add_challenge(r, bearer_sent && !(c && c->who));
+    rest::add_challenge(r, bearer_sent && !(c && c->who));
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ctx.metrics.record(route, method, r.status, secs);
@@ -231,7 +237,7 @@ std::optional<size_t> Api::admit(Request& request, Respond respond) {
     respond(std::move(r));
   };
   call->request = std::move(request);
-  const Request& req = call->request;
+  const http::Request& req = call->request;
 
   // CORS: answer preflights, and mark answers readable by allowed origins.
   const std::string_view origin = req.header("origin");
@@ -240,7 +246,7 @@ std::optional<size_t> Api::admit(Request& request, Respond respond) {
                                 [&](const std::string& o) { return o == "*" || o == origin; });
   if (cors) {
     auto inner = std::move(call->respond);
-    call->respond = [inner = std::move(inner), origin = std::string(origin)](Response r) {
+    call->respond = [inner = std::move(inner), origin = std::string(origin)](http::Response r) {
       r.header("Access-Control-Allow-Origin", origin);
       r.header("Vary", "Origin");
       r.header("Access-Control-Expose-Headers",
@@ -248,7 +254,7 @@ std::optional<size_t> Api::admit(Request& request, Respond respond) {
       inner(std::move(r));
     };
     if (req.method == "OPTIONS") {
-      Response r;
+      http::Response r;
       r.status = 204;
       r.header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
       r.header("Access-Control-Allow-Headers",
@@ -261,7 +267,7 @@ std::optional<size_t> Api::admit(Request& request, Respond respond) {
   }
 
   // Every refusal below is answered now, before the body is read.
-  auto refuse = [&call](Response r) -> std::optional<size_t> {
+  auto refuse = [&call](http::Response r) -> std::optional<size_t> {
     call->answer(std::move(r));
     return std::nullopt;
   };
@@ -270,12 +276,12 @@ std::optional<size_t> Api::admit(Request& request, Respond respond) {
     return refuse(rate_limited("too many requests from this address", retry));
   if (match.route == nullptr) {
     if (!match.allow.empty()) {
-      Response r =
-          problem(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
+      http::Response r =
+          rest::problem(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
       r.header("Allow", match.allow);
       return refuse(std::move(r));
     }
-    return refuse(problem(404, "not_found", "no route " + req.path));
+    return refuse(rest::problem(404, "not_found", "no route " + req.path));
   }
   call->params = match.params;
   call->route = match.route;
@@ -284,22 +290,22 @@ std::optional<size_t> Api::admit(Request& request, Respond respond) {
   std::string_view auth = req.header("authorization");
   if (!auth.empty()) {
     if (!auth.starts_with("Bearer ") && !auth.starts_with("bearer "))
-      return refuse(problem(401, "unauthorized", "use Authorization: Bearer <token>"));
-    auto claims = verify_jwt(auth.substr(7), ctx.jwt_secret, now_us() / 1'000'000);
+      return refuse(rest::problem(401, "unauthorized", "use Authorization: Bearer <token>"));
+    auto claims = auth::verify_jwt(auth.substr(7), ctx.jwt_secret, now_us() / 1'000'000);
     if (!claims)
-      return refuse(problem_from(claims.status()));
+      return refuse(rest::problem_from(claims.status()));
     const auto id = Uuid::parse(claims->sub);
     if (!id)
-      return refuse(problem(401, "unauthorized", "the access token names no user"));
+      return refuse(rest::problem(401, "unauthorized", "the access token names no user"));
     auto who = principal_of(ctx, *id, claims->sub);
     if (!who)
-      return refuse(problem_from(who.status()));
+      return refuse(rest::problem_from(who.status()));
     call->who = *who;
   }
-  if (match.route->access != Access::kAnyone && !call->who)
-    return refuse(problem(401, "unauthorized", "this route needs an access token"));
-  if (match.route->access == Access::kAdmin && !call->who->is_admin())
-    return refuse(problem(403, "forbidden", "this route is for admins"));
+  if (match.route->access != rest::Access::kAnyone && !call->who)
+    return refuse(rest::problem(401, "unauthorized", "this route needs an access token"));
+  if (match.route->access == rest::Access::kAdmin && !call->who->is_admin())
+    return refuse(rest::problem(403, "forbidden", "this route is for admins"));
   if (call->who && !ctx.user_limiter.allow(call->who->user_id_text, &retry))
     return refuse(rate_limited("too many requests from this user", retry));
 
@@ -310,8 +316,8 @@ std::optional<size_t> Api::admit(Request& request, Respond respond) {
   const auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), announced);
   if (!length.empty() && ec == std::errc() && end == length.data() + length.size() &&
       announced > limit) {
-    return refuse(problem(413, "payload_too_large",
-                          "the body is larger than " + std::to_string(limit) + " bytes"));
+    return refuse(rest::problem(413, "payload_too_large",
+                                "the body is larger than " + std::to_string(limit) + " bytes"));
   }
   // The head was moved into the call; the server keeps `request` itself
   // (its body is read into it next) and hands `admitted` back with it.
@@ -319,24 +325,25 @@ std::optional<size_t> Api::admit(Request& request, Respond respond) {
   return limit;
 }
 
-void Api::handle(Request request, Respond respond) {
-  Context& ctx = *ctx_;
+void Api::handle(http::Request request, http::Respond respond) {
+  rest::routes::Context& ctx = *ctx_;
   if (!request.admitted) {
     // No admission step ran (a server without one): admit now, body in hand.
     const auto limit = admit(request, std::move(respond));
     if (!limit)
       return;
-    auto call = std::static_pointer_cast<Call>(request.admitted);
+    auto call = std::static_pointer_cast<rest::Call>(request.admitted);
     if (call->request.body.size() > *limit) {
-      return call->answer(problem(413, "payload_too_large",
-                                  "the body is larger than " + std::to_string(*limit) + " bytes"));
+      return call->answer(
+          rest::problem(413, "payload_too_large",
+                        "the body is larger than " + std::to_string(*limit) + " bytes"));
     }
   }
-  const auto call = std::static_pointer_cast<Call>(std::move(request.admitted));
+  const auto call = std::static_pointer_cast<rest::Call>(std::move(request.admitted));
   if (!request.body.empty())
     call->request.body = std::move(request.body);
-  const Request& req = call->request;
-  const Route* route = call->route;
+  const http::Request& req = call->request;
+  const rest::Route* route = call->route;
 
   // Read-your-writes: hold the query until its read model has caught up.
   const std::string_view min_position = req.header("x-min-position");
@@ -345,8 +352,8 @@ void Api::handle(Request request, Respond respond) {
     auto [p, ec] =
         std::from_chars(min_position.data(), min_position.data() + min_position.size(), position);
     if (ec != std::errc() || p != min_position.data() + min_position.size()) {
-      return call->answer(
-          problem(400, "validation_failed", "X-Min-Position must be a log position (an integer)"));
+      return call->answer(rest::problem(400, "validation_failed",
+                                        "X-Min-Position must be a log position (an integer)"));
     }
     std::string model(model_of(req.path));
     if (!model.empty()) {
@@ -354,9 +361,9 @@ void Api::handle(Request request, Respond respond) {
           model, position, ctx.options.min_position_wait,
           [&ctx, call, route, position](bool applied) {
             if (!applied) {
-              return call->answer(problem(503, "projection_lagging",
-                                          "the read model has not reached position " +
-                                              std::to_string(position) + " yet; retry"));
+              return call->answer(rest::problem(503, "projection_lagging",
+                                                "the read model has not reached position " +
+                                                    std::to_string(position) + " yet; retry"));
             }
             run_handler(ctx, *route, call);
           });

@@ -21,25 +21,28 @@
 #include "eventstore/store.h"
 #include "projections/runner.h"
 
-namespace orderly::api {
-
+namespace orderly::api::rest::routes {
 struct Context;  // the engine parts the routes share (api/rest/routes/context.h)
+}  // namespace orderly::api::rest::routes
+
+namespace orderly::api {
 
 class Api {
  public:
   Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
       projections::ProjectionRunner& runner, commands::AnalyticsRecorder& analytics,
-      std::string jwt_secret, ApiOptions options, std::shared_ptr<spdlog::logger> log);
+      std::string jwt_secret, rest::routes::ApiOptions options,
+      std::shared_ptr<spdlog::logger> log);
   ~Api();
 
   // The HTTP server's admission step (message.h's Admit), on a request's
   // head before its body is read: CORS preflight, the address's rate limit,
   // the route, the caller's token and role, the user's rate limit and the
   // route's body limit. What it found travels in head.admitted to handle().
-  std::optional<size_t> admit(Request& head, Respond respond);
+  std::optional<size_t> admit(http::Request& head, http::Respond respond);
   // A whole request. Without head.admitted (no admission step ran), it is
   // admitted here first, with `respond`.
-  void handle(Request request, Respond respond);
+  void handle(http::Request request, http::Respond respond);
   // Before the HTTP server stops: closes WebSocket clients and finishes
   // password work (later logins are refused with 503).
   void shutdown();
@@ -50,16 +53,16 @@ class Api {
   // still exists: answers any read-your-writes wait still pending.
   void finish_waits();
   // GET /ws/notifications: the live feed of the caller's events.
-  WsEndpoint websocket_endpoint();
+  http::WsEndpoint websocket_endpoint();
   size_t websocket_clients() const;
 
   // Every route as (METHOD, pattern), e.g. ("GET", "/api/orders/{id}").
   std::vector<std::pair<std::string, std::string>> routes() const;
   // For refusals the HTTP server makes itself (413, 431, 400).
-  static Response error(int status, std::string_view code, std::string_view detail);
+  static http::Response error(int status, std::string_view code, std::string_view detail);
 
  private:
-  std::unique_ptr<Context> ctx_;
+  std::unique_ptr<rest::routes::Context> ctx_;
 };
 
 }  // namespace orderly::api

@@ -96,12 +96,12 @@ FanoutWorld& world() {
 void BM_FanoutJetStream(benchmark::State& state) {
   FanoutWorld& w = world();
   for (auto _ : state) {
-    api::NatsFanoutOptions o;
+    api::fanout::NatsFanoutOptions o;
     o.url = w.url();
     o.stream = "ORDERLY" + std::to_string(++w.run);  // a fresh stream each run
     o.subject_prefix = "run" + std::to_string(w.run) + ".events";
     o.checkpoint = "bench-" + std::to_string(w.run);
-    api::NatsFanout fanout(*w.store, *w.store, o);
+    api::fanout::NatsFanout fanout(*w.store, *w.store, o);
     fanout.start();
     while (fanout.stats().published_position < w.events)
       std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -232,7 +232,7 @@ void BM_CommandToWebSocket(benchmark::State& state) {
   const commands::CreateProduct cup = create_cup(*writer);
   commands::CommandMeta user;
   user.actor = *Uuid::parse(new_uuid_v7());
-  api::WsHub hub(*store, [](const Uuid&) { return std::nullopt; });
+  api::notify::push::WsHub hub(*store, [](const Uuid&) { return std::nullopt; });
   auto sink = std::make_shared<RecordingSink>();
   auto unsubscribe = hub.subscribe(user.actor, false, sink);
   Acks acks;
@@ -299,9 +299,9 @@ void BM_CommandToWebSocketOverNats(benchmark::State& state) {
   commands::CommandMeta user;
   user.actor = *Uuid::parse(new_uuid_v7());
 
-  api::NatsFanoutOptions fo;  // the defaults `orderly serve --nats-url` uses
+  api::fanout::NatsFanoutOptions fo;  // the defaults `orderly serve --nats-url` uses
   fo.url = nats.url();
-  api::NatsFanout fanout(*store, *store, fo);
+  api::fanout::NatsFanout fanout(*store, *store, fo);
   fanout.start();
   // The hub's ordered consumer needs the stream, which the fan-out creates:
   // wait until it has published the product.
@@ -313,7 +313,7 @@ void BM_CommandToWebSocketOverNats(benchmark::State& state) {
     state.SkipWithError("the fan-out did not reach NATS");
     return;
   }
-  auto hub = std::make_unique<api::WsHub>(
+  auto hub = std::make_unique<api::notify::push::WsHub>(
       *store, [](const Uuid&) { return std::nullopt; }, nats.url());
   if (!hub->from_nats()) {
     state.SkipWithError("the hub could not subscribe to the JetStream stream");
@@ -326,27 +326,30 @@ void BM_CommandToWebSocketOverNats(benchmark::State& state) {
   // unless ORDERLY_BENCH_WS_QUEUE says otherwise.
   auto at_hub = std::make_shared<RecordingSink>();
   auto unsubscribe_at_hub = hub->subscribe(user.actor, false, at_hub);
-  api::WsEndpoint endpoint;
+  api::http::WsEndpoint endpoint;
   endpoint.path = "/ws/notifications";
   if (const char* queue = std::getenv("ORDERLY_BENCH_WS_QUEUE"))
     endpoint.max_queued = std::strtoull(queue, nullptr, 10);
-  endpoint.check = [](const api::Request&) -> std::optional<api::Response> { return std::nullopt; };
-  endpoint.open = [&hub, &user](const api::Request&, std::shared_ptr<api::WsSink> sink) {
+  endpoint.check = [](const api::http::Request&) -> std::optional<api::http::Response> {
+    return std::nullopt;
+  };
+  endpoint.open = [&hub, &user](const api::http::Request&,
+                                std::shared_ptr<api::http::WsSink> sink) {
     return hub->subscribe(user.actor, false, std::move(sink));
   };
-  api::ServerOptions so;
+  api::http::ServerOptions so;
   so.address = "127.0.0.1:0";
-  auto started = api::HttpServer::start(
+  auto started = api::http::HttpServer::start(
       so,
-      [](api::Request, api::Respond respond) {
-        api::Response r;
+      [](api::http::Request, api::http::Respond respond) {
+        api::http::Response r;
         r.status = 404;
         r.content_type = "text/plain";
         r.body = "not found";
         respond(std::move(r));
       },
       [](int status, std::string_view, std::string_view detail) {
-        api::Response r;
+        api::http::Response r;
         r.status = status;
         r.content_type = "text/plain";
         r.body = std::string(detail);
@@ -357,7 +360,7 @@ void BM_CommandToWebSocketOverNats(benchmark::State& state) {
     state.SkipWithError(("the HTTP server did not start: " + started.status().to_string()).c_str());
     return;
   }
-  std::unique_ptr<api::HttpServer> server = std::move(*started);
+  std::unique_ptr<api::http::HttpServer> server = std::move(*started);
 
   // The client: a real WebSocket over TCP, read on its own thread; each
   // message's arrival time by its "position" (the same bookkeeping as the

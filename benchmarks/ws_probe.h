@@ -19,14 +19,14 @@
 
 namespace orderly::bench {
 
-class RecordingSink final : public api::WsSink {
+class RecordingSink final : public api::http::WsSink {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
-  using api::WsSink::send;
-  void send(std::string text, api::WsDone done) override {
+  using api::http::WsSink::send;
+  void send(std::string text, api::http::WsDone done) override {
     const auto at = std::chrono::steady_clock::now();
     if (done)
-      done(api::WsDelivery::kWritten, {});  // "written" here is "arrived"
+      done(api::http::WsDelivery::kWritten, {});  // "written" here is "arrived"
     const size_t p = text.find("\"position\":");
     if (p == std::string::npos)
       return;

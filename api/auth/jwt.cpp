@@ -4,7 +4,7 @@
 
 #include <boost/json.hpp>
 
-namespace orderly::api {
+namespace orderly::api::auth {
 
 namespace json = boost::json;
 
@@ -129,4 +129,4 @@ Result<AccessClaims> read_verified_jwt_claims(std::string_view token, int64_t no
   return claims_of(parts->payload, now_s);
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::auth

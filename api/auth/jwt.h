@@ -10,7 +10,7 @@
 
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::auth {
 
 struct AccessClaims {
   std::string sub;           // user id
@@ -40,4 +40,4 @@ std::string hmac_sha256(std::string_view data, std::string_view secret);
 std::string base64url(std::string_view bytes);
 std::optional<std::string> from_base64url(std::string_view text);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::auth

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-namespace orderly::api {
+namespace orderly::api::auth {
 
 namespace {
 
@@ -137,4 +137,4 @@ size_t PasswordGate::tracked() const {
   return pair_failures_.size() + account_failures_.size();
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::auth

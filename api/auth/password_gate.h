@@ -36,7 +36,7 @@
 #include "core/mutex.h"
 #include "core/string_hash.h"
 
-namespace orderly::api {
+namespace orderly::api::auth {
 
 // The numbers of PasswordGate (see above).
 struct PasswordLimits {
@@ -120,4 +120,4 @@ class PasswordGate {
   Map<Failures> pair_failures_ GUARDED_BY(mu_), account_failures_ GUARDED_BY(mu_);
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::auth

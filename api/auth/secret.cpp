@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace orderly::api {
+namespace orderly::api::auth {
 
 Result<std::string> load_jwt_secret(const std::string& file, const std::string& data_dir) {
   const std::string path = file.empty() ? data_dir + "/jwt.secret" : file;
@@ -39,4 +39,4 @@ Result<std::string> load_jwt_secret(const std::string& file, const std::string& 
   return secret;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::auth

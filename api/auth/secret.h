@@ -7,9 +7,9 @@
 
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::auth {
 
 // `file` empty: <data_dir>/jwt.secret, created when missing.
 Result<std::string> load_jwt_secret(const std::string& file, const std::string& data_dir);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::auth

@@ -23,16 +23,16 @@ namespace json = boost::json;
 namespace {
 
 // The store and the writer (no read models), opened for an operator command.
-Result<std::unique_ptr<api::Engine>> open_engine(const CommonOptions& common) {
+Result<std::unique_ptr<api::engine::Engine>> open_engine(const CommonOptions& common) {
   auto sync = eventstore::parse_sync_mode(common.sync);
   if (!sync)
     return sync.status();
-  api::EngineOptions options;
+  api::engine::EngineOptions options;
   options.data_dir = common.data_dir;
   options.store.sync = *sync;
   options.processor.currency = common.currency;
   options.read_models = false;
-  auto engine = api::Engine::open(options);
+  auto engine = api::engine::Engine::open(options);
   if (!engine && engine.status().code() == ErrorCode::kBusy) {
     return Status::busy("the data directory " + common.data_dir +
                         " is in use by a running server: stop it first (or use its API)");

@@ -27,7 +27,7 @@ int run_inspect(const CommonOptions& common, const InspectOptions& o) {
     std::fprintf(stderr, "orderly inspect: %s\n", opened.status().to_string().c_str());
     return kExitFailure;
   }
-  auto out = api::inspect_stream_json(**opened, o.stream, o.at_version, at_time);
+  auto out = api::rest::inspect_stream_json(**opened, o.stream, o.at_version, at_time);
   if (!out) {
     std::fprintf(stderr, "orderly inspect: %s\n", out.status().message().c_str());
     switch (out.status().code()) {

@@ -35,7 +35,7 @@ int run_notify_email(const CommonOptions& common, const NotifyOptions& o) {
     sigwait(&signals, &sig);
     log->info("signal {} received: stopping the email notifier", sig);
   };
-  const auto st = api::run_remote_email_notifier(
+  const auto st = api::notify::standalone::run_remote_email_notifier(
       **engine, {o.nats_url, "orderly.events", *delivery}, log, until_signal);
   log->info("stopped: {} sent, {} failed attempts, {} pending", st.sent, st.failed_attempts,
             st.pending);

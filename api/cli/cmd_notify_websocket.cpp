@@ -33,9 +33,9 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
     sigwait(&signals, &sig);
     log->info("signal {} received: closing WebSocket connections", sig);
   };
-  const Status served =
-      api::run_remote_websocket(**lookups, **recording, {o.nats_url, o.engine_url, o.http_address},
-                                log, listening, until_signal);
+  const Status served = api::notify::standalone::run_remote_websocket(
+      **lookups, **recording, {o.nats_url, o.engine_url, o.http_address}, log, listening,
+      until_signal);
   if (!served.is_ok()) {
     log->error("{}", served.to_string());
     return served.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;

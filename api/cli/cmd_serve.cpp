@@ -55,9 +55,9 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     return kExitUsage;
   }
   const auto ttl = parse_duration_us(serve.reservation_ttl);
-  const auto rate_ip = api::parse_rate(serve.rate_limit_ip);
-  const auto rate_user = api::parse_rate(serve.rate_limit_user);
-  const auto email_rate = api::parse_rate(serve.email_recipient_rate);
+  const auto rate_ip = api::rest::parse_rate(serve.rate_limit_ip);
+  const auto rate_user = api::rest::parse_rate(serve.rate_limit_user);
+  const auto email_rate = api::rest::parse_rate(serve.email_recipient_rate);
   if (!email_rate) {
     log->error("--email-recipient-rate must look like 1/m, 10/h or 0");
     return kExitUsage;
@@ -67,7 +67,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
                           : "--rate-limit-ip/--rate-limit-user must look like 100/s, 6000/m or 0");
     return kExitUsage;
   }
-  auto trusted_proxies = api::TrustedProxies::parse(serve.trusted_proxies);
+  auto trusted_proxies = api::http::TrustedProxies::parse(serve.trusted_proxies);
   if (!trusted_proxies) {
     log->error("{}", trusted_proxies.status().message());
     return kExitUsage;
@@ -100,7 +100,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
         "to the owner (directories 0700, files 0600)",
         *tightened, common.data_dir);
   }
-  api::EngineOptions engine_options;
+  api::engine::EngineOptions engine_options;
   engine_options.data_dir = common.data_dir;
   engine_options.store.sync = *sync;
   engine_options.runner.snapshot_every = serve.snapshot_every;
@@ -114,7 +114,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     engine_options.fanout.emplace();
     engine_options.fanout->url = serve.nats_url;
   }
-  auto engine = api::Engine::open(engine_options, log);  // says why it failed
+  auto engine = api::engine::Engine::open(engine_options, log);  // says why it failed
   if (!engine)
     return kExitFailure;
   eventstore::EventStore& store = (*engine)->store();
@@ -140,13 +140,13 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     }
     log->info("no products yet: created the demo catalog ({} products)", *demo);
   }
-  auto secret = api::load_jwt_secret(serve.jwt_secret_file, common.data_dir);
+  auto secret = api::auth::load_jwt_secret(serve.jwt_secret_file, common.data_dir);
   if (!secret) {
     log->error("{}", secret.status().to_string());
     return serve.jwt_secret_file.empty() ? kExitFailure : kExitUsage;
   }
   auto analytics = std::make_unique<commands::AnalyticsRecorder>(processor);
-  api::ApiOptions api_options;
+  api::rest::routes::ApiOptions api_options;
   api_options.reservation_ttl_us = *ttl;
   api_options.access_ttl_s = *access_ttl / 1'000'000;
   api_options.refresh_ttl_s = *refresh_ttl / 1'000'000;
@@ -157,11 +157,12 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   api_options.nats_url = serve.nats_url;
   // One set of per-recipient email buckets for this engine, whichever
   // notifier asks (in-process, or `orderly notify email` through the API).
-  api_options.email_limiter = std::make_shared<api::EmailRateLimiter>(
-      api::EmailLimits{*email_rate, serve.email_recipient_burst, serve.email_recipient_daily});
+  api_options.email_limiter =
+      std::make_shared<api::notify::requests::EmailRateLimiter>(api::notify::requests::EmailLimits{
+          *email_rate, serve.email_recipient_burst, serve.email_recipient_daily});
   api_options.extra_metrics = (*engine)->fanout_metrics();
   api::Api http_api(store, processor, runner, *analytics, std::move(*secret), api_options, log);
-  api::ServerOptions server_options;
+  api::http::ServerOptions server_options;
   server_options.address = serve.http_address;
   server_options.max_connections = serve.max_connections;
   server_options.max_connections_per_address = serve.max_connections_per_address;
@@ -169,13 +170,13 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   server_options.body_bytes_in_flight = serve.max_body_bytes_in_flight;
   server_options.body_limit = api_options.body_limit;
   server_options.trusted_proxies = *trusted_proxies;
-  auto server = api::HttpServer::start(
+  auto server = api::http::HttpServer::start(
       server_options,
-      [&http_api](api::Request req, api::Respond respond) {
+      [&http_api](api::http::Request req, api::http::Respond respond) {
         http_api.handle(std::move(req), std::move(respond));
       },
       &api::Api::error, {http_api.websocket_endpoint()},
-      [&http_api](api::Request& head, api::Respond respond) {
+      [&http_api](api::http::Request& head, api::http::Respond respond) {
         return http_api.admit(head, std::move(respond));
       });
   if (!server) {
@@ -187,7 +188,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   log->info("HTTP API listening on {}", url);
   // The email notifier starts here, where the default public URL (the
   // address the API listens on, its port now known) is.
-  api::EmailNotifierOptions mail;
+  api::notify::email::EmailNotifierOptions mail;
   mail.delivery = *email_delivery_options(email_flags, common.data_dir + "/outbox", url);
   if (serve.public_url.empty() && (host == "0.0.0.0" || host == "[::]" || host.empty()))
     log->warn("emails link to {}, which no browser can open: set --public-url", url);

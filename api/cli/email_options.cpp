@@ -20,17 +20,17 @@ Status check_public_url(const std::string& url) {
 
 }  // namespace
 
-Result<api::EmailDeliveryOptions> email_delivery_options(const EmailFlags& flags,
-                                                         const std::string& outbox_dir,
-                                                         const std::string& default_public_url) {
-  api::EmailDeliveryOptions d;
-  const auto tls = api::parse_smtp_tls(flags.smtp_tls);
+Result<api::notify::email::EmailDeliveryOptions> email_delivery_options(
+    const EmailFlags& flags, const std::string& outbox_dir, const std::string& default_public_url) {
+  api::notify::email::EmailDeliveryOptions d;
+  const auto tls = api::notify::email::parse_smtp_tls(flags.smtp_tls);
   if (!tls) {
     return Status::invalid_argument("--smtp-tls must be required, opportunistic or off, not '" +
                                     flags.smtp_tls + "'");
   }
   if (!flags.smtp_url.empty())
-    ORDERLY_RETURN_IF_ERROR(api::check_smtp_settings(flags.smtp_url, *tls, flags.smtp_ca_file));
+    ORDERLY_RETURN_IF_ERROR(
+        api::notify::email::check_smtp_settings(flags.smtp_url, *tls, flags.smtp_ca_file));
   d.smtp_url = flags.smtp_url;
   d.smtp_tls = *tls;
   d.smtp_ca_file = flags.smtp_ca_file;
@@ -43,10 +43,10 @@ Result<api::EmailDeliveryOptions> email_delivery_options(const EmailFlags& flags
   return d;
 }
 
-std::string describe_delivery(const api::EmailDeliveryOptions& d) {
-  const std::string where = d.smtp_url.empty()
-                                ? "to " + d.outbox_dir + " as .eml files"
-                                : api::describe_smtp(d.smtp_url, d.smtp_tls, d.smtp_ca_file);
+std::string describe_delivery(const api::notify::email::EmailDeliveryOptions& d) {
+  const std::string where = d.smtp_url.empty() ? "to " + d.outbox_dir + " as .eml files"
+                                               : api::notify::email::describe_smtp(
+                                                     d.smtp_url, d.smtp_tls, d.smtp_ca_file);
   return where + ", linking to " + d.public_url;
 }
 

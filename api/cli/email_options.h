@@ -22,11 +22,10 @@ struct EmailFlags {
 // smtp:// or smtps://, an unknown --smtp-tls, smtps:// with `off`, an
 // unreadable CA file, a public URL that is not http(s)://host[...].
 // `default_public_url` stands in for an empty --public-url.
-Result<api::EmailDeliveryOptions> email_delivery_options(const EmailFlags& flags,
-                                                         const std::string& outbox_dir,
-                                                         const std::string& default_public_url);
+Result<api::notify::email::EmailDeliveryOptions> email_delivery_options(
+    const EmailFlags& flags, const std::string& outbox_dir, const std::string& default_public_url);
 
 // How emails travel, for the start-up log.
-std::string describe_delivery(const api::EmailDeliveryOptions& delivery);
+std::string describe_delivery(const api::notify::email::EmailDeliveryOptions& delivery);
 
 }  // namespace orderly::cli

@@ -15,22 +15,22 @@ sigset_t block_stop_signals() {
   return signals;
 }
 
-Result<std::unique_ptr<api::EngineClient>> connect_engine(const NotifyOptions& options,
-                                                          const sigset_t& signals,
-                                                          spdlog::logger& log) {
-  auto password = api::read_password_file(options.engine_password_file);
+Result<std::unique_ptr<api::notify::client::EngineClient>> connect_engine(
+    const NotifyOptions& options, const sigset_t& signals, spdlog::logger& log) {
+  auto password = api::notify::client::read_password_file(options.engine_password_file);
   if (!password) {
     log.error("cannot read a password from --engine-password-file {}",
               options.engine_password_file);
     return password.status();
   }
   // Waiting is a wait for a stop signal, so Ctrl-C ends it at once.
-  const api::WaitOrStop wait = [&signals](std::chrono::milliseconds d) {
+  const api::notify::client::WaitOrStop wait = [&signals](std::chrono::milliseconds d) {
     timespec t{static_cast<time_t>(d.count() / 1000),
                static_cast<long>(d.count() % 1000) * 1'000'000};
     return sigtimedwait(&signals, nullptr, &t) > 0;
   };
-  return api::connect_engine({options.engine_url, options.engine_email, *password}, wait, log);
+  return api::notify::client::connect_engine({options.engine_url, options.engine_email, *password},
+                                             wait, log);
 }
 
 int exit_status_of(const Status& connect_failure) {

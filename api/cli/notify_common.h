@@ -22,9 +22,8 @@ sigset_t block_stop_signals();
 // cannot be reached. Errors: invalid_argument (an unreadable password
 // file), unauthorized (refused, or not an admin account), shutting_down (a
 // stop signal came while waiting); each said on `log`.
-Result<std::unique_ptr<api::EngineClient>> connect_engine(const NotifyOptions& options,
-                                                          const sigset_t& signals,
-                                                          spdlog::logger& log);
+Result<std::unique_ptr<api::notify::client::EngineClient>> connect_engine(
+    const NotifyOptions& options, const sigset_t& signals, spdlog::logger& log);
 
 // The exit status for a failed connect_engine: 0 when stopped by a signal.
 int exit_status_of(const Status& connect_failure);

@@ -7,7 +7,7 @@
 #include "projections/read_model_store.h"
 #include "projections/registry.h"
 
-namespace orderly::api {
+namespace orderly::api::engine {
 
 namespace {
 
@@ -103,7 +103,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options,
     }
   }
   if (o.fanout) {
-    e->fanout_ = std::make_unique<NatsFanout>(*e->store_, *e->store_, *o.fanout);
+    e->fanout_ = std::make_unique<fanout::NatsFanout>(*e->store_, *e->store_, *o.fanout);
     e->fanout_->start();  // connects (and reconnects) on its own thread
     if (say)
       say->info("publishing events to NATS JetStream at {} (stream ORDERLY)", o.fanout->url);
@@ -115,12 +115,13 @@ std::function<std::string()> Engine::fanout_metrics() const {
   if (!fanout_)
     return {};
   return [f = fanout_.get(), s = store_.get()] {
-    return api::fanout_metrics(f->stats(), s->last_position());
+    return api::engine::fanout_metrics(f->stats(), s->last_position());
   };
 }
 
-Status Engine::start_email_notifier(EmailNotifierOptions options) {
-  email_ = std::make_unique<EmailNotifier>(*store_, *processor_, *runner_, std::move(options));
+Status Engine::start_email_notifier(notify::email::EmailNotifierOptions options) {
+  email_ = std::make_unique<notify::email::EmailNotifier>(*store_, *processor_, *runner_,
+                                                          std::move(options));
   Status st = email_->start();
   if (!st.is_ok()) {
     if (log_)
@@ -151,4 +152,4 @@ Status Engine::close() {
   return store_->close();
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::engine

@@ -25,7 +25,7 @@
 #include "eventstore/store.h"
 #include "projections/runner.h"
 
-namespace orderly::api {
+namespace orderly::api::engine {
 
 struct EngineOptions {
   std::string data_dir;
@@ -37,7 +37,7 @@ struct EngineOptions {
   projections::RunnerOptions runner;
   // Set: publish every event to NATS JetStream (started once the writer and
   // the read models are up; REQUIRES read_models).
-  std::optional<NatsFanoutOptions> fanout;
+  std::optional<fanout::NatsFanoutOptions> fanout;
 };
 
 // When each part was ready, in seconds from the start of open().
@@ -68,7 +68,7 @@ class Engine {
 
   // Starts the in-process email notifier (REQUIRES read_models; at most
   // once). Errors: as EmailNotifier::start, logged.
-  Status start_email_notifier(EmailNotifierOptions options);
+  Status start_email_notifier(notify::email::EmailNotifierOptions options);
 
   // Stops the fan-out and the email notifier, then the writer (every queued
   // command answered, every batch durable, its snapshot saved), then the
@@ -91,8 +91,8 @@ class Engine {
   std::unique_ptr<projections::ProjectionRunner> runner_;
   std::unique_ptr<commands::CommandProcessor> processor_;
   // Declared last: destroyed first (stop() has stopped them already).
-  std::unique_ptr<NatsFanout> fanout_;
-  std::unique_ptr<EmailNotifier> email_;
+  std::unique_ptr<fanout::NatsFanout> fanout_;
+  std::unique_ptr<notify::email::EmailNotifier> email_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::engine

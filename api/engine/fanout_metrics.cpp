@@ -1,8 +1,8 @@
 #include "api/engine/fanout_metrics.h"
 
-namespace orderly::api {
+namespace orderly::api::engine {
 
-std::string fanout_metrics(const FanoutStats& st, uint64_t last) {
+std::string fanout_metrics(const fanout::FanoutStats& st, uint64_t last) {
   return "# HELP orderly_fanout_position Last log position JetStream acknowledged.\n"
          "# TYPE orderly_fanout_position gauge\norderly_fanout_position " +
          std::to_string(st.published_position) +
@@ -18,4 +18,4 @@ std::string fanout_metrics(const FanoutStats& st, uint64_t last) {
          (st.connected ? "1" : "0") + "\n";
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::engine

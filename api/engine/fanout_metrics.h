@@ -8,8 +8,8 @@
 
 #include "api/fanout/nats_fanout.h"
 
-namespace orderly::api {
+namespace orderly::api::engine {
 
-std::string fanout_metrics(const FanoutStats& stats, uint64_t last_position);
+std::string fanout_metrics(const fanout::FanoutStats& stats, uint64_t last_position);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::engine

@@ -8,7 +8,7 @@
 #include "core/clock.h"
 #include "eventstore/log_follower.h"
 
-namespace orderly::api {
+namespace orderly::api::fanout {
 
 struct NatsFanout::Impl {
   const eventstore::EventStore& log;
@@ -22,7 +22,7 @@ struct NatsFanout::Impl {
   std::atomic<bool> connected{false};
   std::atomic<uint64_t> batch_errors{0};  // failed acks of the batch in flight
 
-  std::unique_ptr<JetStreamLink> link;
+  std::unique_ptr<nats::JetStreamLink> link;
   jsCtx* js = nullptr;  // link's, while connected
 
   Impl(const eventstore::EventStore& l, eventstore::EventStore& c, NatsFanoutOptions o)
@@ -50,7 +50,7 @@ struct NatsFanout::Impl {
     jo.PublishAsync.AckHandler = &Impl::on_ack;
     jo.PublishAsync.AckHandlerClosure = this;
     jo.Wait = options.ack_wait.count();
-    auto made = connect_jetstream(options.url, &jo);
+    auto made = nats::connect_jetstream(options.url, &jo);
     if (!made)
       return false;
     link = std::move(*made);
@@ -196,4 +196,4 @@ std::string NatsFanout::subject_of(std::string_view prefix, std::string_view typ
   return out;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::fanout

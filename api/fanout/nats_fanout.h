@@ -30,7 +30,7 @@
 
 #include "eventstore/store.h"
 
-namespace orderly::api {
+namespace orderly::api::fanout {
 
 struct NatsFanoutOptions {
   std::string url;                 // nats://127.0.0.1:4222
@@ -69,4 +69,4 @@ class NatsFanout {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::fanout

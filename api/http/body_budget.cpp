@@ -2,7 +2,7 @@
 
 #include <malloc.h>
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 namespace {
 
@@ -37,4 +37,4 @@ void BodyBudget::release(size_t bytes) {
     malloc_trim(0);
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http

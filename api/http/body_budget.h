@@ -10,7 +10,7 @@
 #include <atomic>
 #include <cstddef>
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 class BodyBudget {
  public:
@@ -32,4 +32,4 @@ class BodyBudget {
   std::atomic<size_t> peak_{0};  // since memory was last given back
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 bool ConnectionLedger::open(const std::string& address) {
   MutexLock lock(mu_);
@@ -77,4 +77,4 @@ size_t ConnectionLedger::websockets() const {
   return websockets_;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http

@@ -21,7 +21,7 @@
 
 #include "core/mutex.h"
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 struct ConnectionLimits {
   size_t max_connections = 10'000;  // HTTP and WebSocket, all addresses
@@ -65,4 +65,4 @@ class ConnectionLedger {
   size_t total_ GUARDED_BY(mu_) = 0, websockets_ GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http

@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 std::string_view http_date_now() {
   thread_local std::time_t formatted_at = -1;
@@ -18,4 +18,4 @@ std::string_view http_date_now() {
   return {text, size};
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http

@@ -5,9 +5,9 @@
 
 #include <string_view>
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 // The current time; valid on this thread until the next call.
 std::string_view http_date_now();
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 struct Request {
   std::string method;  // "GET", "POST", ...
@@ -63,4 +63,4 @@ using Handler = std::function<void(Request, Respond)>;
 // Handler and returns how many body bytes this request may bring.
 using Admit = std::function<std::optional<size_t>(Request& head, Respond respond)>;
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http

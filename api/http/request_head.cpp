@@ -4,7 +4,7 @@
 
 #include "core/text.h"
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 std::optional<std::string> framing_error(const Request& head, unsigned version) {
   size_t hosts = 0, codings = 0, lengths = 0;
@@ -58,4 +58,4 @@ std::string_view origin_form(std::string_view target) {
   return rest.substr(path);  // "?q" alone: an empty path, which routes as "/"
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http

@@ -8,7 +8,7 @@
 
 #include "api/http/message.h"
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 // Why this head's framing cannot be trusted (nullopt when it can): a
 // Transfer-Encoding other than exactly `chunked` (gzip, identity, "chunked,
@@ -24,4 +24,4 @@ std::optional<std::string> framing_error(const Request& head, unsigned version);
 // returned as is.
 std::string_view origin_form(std::string_view target);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http

@@ -24,11 +24,10 @@
 #include <thread>
 #include <vector>
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = net::ip::tcp;
 
 struct HttpServer::Impl {
@@ -91,8 +90,8 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
     server_.ledger.close(remote_);
   }
 
-  void accept(const http::request<http::string_body>& req, std::function<void()> on_close,
-              std::string request_id) {
+  void accept(const beast::http::request<beast::http::string_body>& req,
+              std::function<void()> on_close, std::string request_id) {
     on_close_ = std::move(on_close);
     beast::get_lowest_layer(ws_).expires_never();
     // A bounded kernel buffer too: a client that stops reading fills it and
@@ -104,7 +103,7 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.set_option(websocket::stream_base::decorator(
         [id = std::move(request_id)](websocket::response_type& res) {
-          res.set(http::field::server, "orderly");
+          res.set(beast::http::field::server, "orderly");
           if (!id.empty())
             res.set("X-Request-Id", id);
         }));
@@ -273,8 +272,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_head() {
     deadline_ = std::chrono::steady_clock::now() + server_.options.read_timeout;
     stream_.expires_at(deadline_);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::on_head, shared_from_this()));
+    beast::http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::on_head, shared_from_this()));
   }
 
   void on_head(beast::error_code ec, size_t) {
@@ -291,14 +291,14 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     keep_alive_ = msg.keep_alive();
     // HEAD is answered as GET would be, without the body (RFC 9110 §9.3.2).
-    if (msg.method() == http::verb::head) {
+    if (msg.method() == beast::http::verb::head) {
       head_only_ = true;
       req.method = "GET";
     }
     const bool body_pending = !parser_->is_done();
     // Read now: the application may take the head's fields away.
-    const bool expects_continue =
-        body_pending && version_ >= 11 && beast::iequals(msg[http::field::expect], "100-continue");
+    const bool expects_continue = body_pending && version_ >= 11 &&
+                                  beast::iequals(msg[beast::http::field::expect], "100-continue");
     counted_ = true;  // in flight until the answer is posted back, or given up
     server_.in_flight.fetch_add(1);
     Respond respond = [self = shared_from_this()](Response res) {
@@ -354,21 +354,21 @@ class Session : public std::enable_shared_from_this<Session> {
     // RFC 9110 §10.1.1) gets it now that the request is admitted; one that
     // is refused got its answer instead and never sent the body.
     if (expects_continue) {
-      auto go_on =
-          std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
-      return http::async_write(stream_, *go_on,
-                               [self = shared_from_this(), go_on](beast::error_code ec, size_t) {
-                                 if (ec)
-                                   return self->on_body(ec, 0);
-                                 self->read_body();
-                               });
+      auto go_on = std::make_shared<beast::http::response<beast::http::empty_body>>(
+          beast::http::status::continue_, version_);
+      return beast::http::async_write(
+          stream_, *go_on, [self = shared_from_this(), go_on](beast::error_code ec, size_t) {
+            if (ec)
+              return self->on_body(ec, 0);
+            self->read_body();
+          });
     }
     read_body();
   }
 
   void read_body() {
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::on_body, shared_from_this()));
+    beast::http::async_read(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_body, shared_from_this()));
   }
 
   // REQUIRES: the whole body (of a known length) is in buffer_.
@@ -378,7 +378,7 @@ class Session : public std::enable_shared_from_this<Session> {
       const size_t used = parser_->put(buffer_.data(), ec);
       buffer_.consume(used);
       if (used == 0 && !ec)
-        ec = http::error::need_more;  // cannot happen with the body in hand; never spin
+        ec = beast::http::error::need_more;  // cannot happen with the body in hand; never spin
     }
     return ec;
   }
@@ -474,7 +474,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // The request's head as the application sees it (no body yet).
-  Request request_head(const http::request<http::string_body>& msg) const {
+  Request request_head(const beast::http::request<beast::http::string_body>& msg) const {
     Request req;
     req.method = std::string(msg.method_string());
     const std::string_view target = origin_form(msg.target());
@@ -494,16 +494,16 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_failure(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+    if (ec == beast::http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
         ec == net::error::eof) {
       return close();
     }
-    if (ec == http::error::body_limit) {
+    if (ec == beast::http::error::body_limit) {
       return refuse(413, "payload_too_large",
                     "the body is larger than " + std::to_string(body_limit_) + " bytes");
     }
-    if (ec == http::error::header_limit) {
+    if (ec == beast::http::error::header_limit) {
       return refuse(
           431, "headers_too_large",
           "the headers are larger than " + std::to_string(server_.options.header_limit) + " bytes");
@@ -523,8 +523,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool keep = keep_alive_ && !res.close && !server_.stopping.load();
     if (head_only_)
       return send(head_of(res, keep));
-    auto msg = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(res.status), version_ ? version_ : 11);
+    auto msg = std::make_shared<beast::http::response<beast::http::string_body>>(
+        static_cast<beast::http::status>(res.status), version_ ? version_ : 11);
     set_fields(*msg, res);
     msg->body() = std::move(res.body);
     msg->keep_alive(keep);
@@ -533,9 +533,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // The answer to HEAD: GET's headers, its Content-Length included, and no body.
-  std::shared_ptr<http::response<http::empty_body>> head_of(const Response& res, bool keep) const {
-    auto msg = std::make_shared<http::response<http::empty_body>>(
-        static_cast<http::status>(res.status), version_ ? version_ : 11);
+  std::shared_ptr<beast::http::response<beast::http::empty_body>> head_of(const Response& res,
+                                                                          bool keep) const {
+    auto msg = std::make_shared<beast::http::response<beast::http::empty_body>>(
+        static_cast<beast::http::status>(res.status), version_ ? version_ : 11);
     set_fields(*msg, res);
     msg->keep_alive(keep);
     if (res.status != 204 && res.status != 304)
@@ -545,10 +546,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   template <typename Message>
   static void set_fields(Message& msg, const Response& res) {
-    msg.set(http::field::server, "orderly");
-    msg.set(http::field::date, http_date_now());
+    msg.set(beast::http::field::server, "orderly");
+    msg.set(beast::http::field::date, http_date_now());
     if (!res.body.empty() || res.status != 204)
-      msg.set(http::field::content_type, res.content_type);
+      msg.set(beast::http::field::content_type, res.content_type);
     for (const auto& [k, v] : res.headers)
       msg.set(k, v);
   }
@@ -557,14 +558,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void send(std::shared_ptr<Message> msg) {
     const bool keep = msg->keep_alive();
     stream_.expires_after(server_.options.read_timeout);
-    http::async_write(stream_, *msg,
-                      [self = shared_from_this(), msg, keep](beast::error_code ec, size_t) {
-                        if (ec)
-                          return self->close();
-                        if (!keep)
-                          return self->linger_close();
-                        self->read();
-                      });
+    beast::http::async_write(stream_, *msg,
+                             [self = shared_from_this(), msg, keep](beast::error_code ec, size_t) {
+                               if (ec)
+                                 return self->close();
+                               if (!keep)
+                                 return self->linger_close();
+                               self->read();
+                             });
   }
 
   // After an answer that ends the connection (e.g. 413 while the client is
@@ -603,7 +604,7 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpServer::Impl& server_;
   std::string remote_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   std::chrono::steady_clock::time_point deadline_;  // of the request being read
   // An admitted request whose body is being read, and its answer's way.
   std::optional<Request> pending_;
@@ -747,4 +748,4 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
   impl_->threads.clear();
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http

@@ -29,7 +29,7 @@
 #include "api/http/trusted_proxies.h"
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 struct ServerOptions {
   std::string address = "127.0.0.1:8080";  // host:port; port 0 picks a free one
@@ -112,4 +112,4 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http

@@ -9,7 +9,7 @@
 
 #include "core/text.h"
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 namespace {
 
@@ -175,4 +175,4 @@ std::string TrustedProxies::client_of(
   return chain.empty() ? peer : to_text(*chain.front());
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http

@@ -18,7 +18,7 @@
 
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::http {
 
 class TrustedProxies {
  public:
@@ -44,4 +44,4 @@ class TrustedProxies {
   std::vector<Range> ranges_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::http

@@ -1,6 +1,6 @@
 #include "api/nats/jetstream.h"
 
-namespace orderly::api {
+namespace orderly::api::nats {
 
 JetStreamLink::~JetStreamLink() {
   if (js)
@@ -42,4 +42,4 @@ Result<std::unique_ptr<JetStreamLink>> connect_jetstream(const std::string& url,
   return link;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::nats

@@ -12,7 +12,7 @@
 
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::nats {
 
 struct JetStreamLink {
   natsConnection* nc = nullptr;
@@ -31,4 +31,4 @@ std::string nats_error(std::string_view what, natsStatus s);
 Result<std::unique_ptr<JetStreamLink>> connect_jetstream(const std::string& url,
                                                          jsOptions* js_options = nullptr);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::nats

@@ -4,7 +4,7 @@
 
 #include "api/nats/jetstream.h"
 
-namespace orderly::api {
+namespace orderly::api::nats {
 
 namespace {
 
@@ -167,4 +167,4 @@ Status PullConsumer::nak(const PulledMessage& m, std::chrono::milliseconds delay
   return s == NATS_OK ? Status::ok() : Status::io_error(nats_error("cannot refuse a message", s));
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::nats

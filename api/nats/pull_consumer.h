@@ -22,7 +22,7 @@
 
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::nats {
 
 // One message, with what its reply subject says about it.
 struct PulledMessage {
@@ -66,4 +66,4 @@ class PullConsumer {
 // not one.
 bool parse_ack_subject(std::string_view reply, PulledMessage& out);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::nats

@@ -7,7 +7,7 @@
 #include "api/nats/jetstream.h"
 #include "api/nats/pull_consumer.h"
 
-namespace orderly::api {
+namespace orderly::api::nats {
 
 namespace {
 
@@ -255,4 +255,4 @@ uint64_t StreamFollower::last_sequence() const {
   return impl_->last_stream.load();
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::nats

@@ -24,7 +24,7 @@
 #include <memory>
 #include <string>
 
-namespace orderly::api {
+namespace orderly::api::nats {
 
 struct FollowOptions {
   std::string url;
@@ -64,4 +64,4 @@ class StreamFollower {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::nats

@@ -12,7 +12,7 @@
 #include "core/ids.h"
 #include "core/text.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 namespace json = boost::json;
 
@@ -103,7 +103,7 @@ Result<std::optional<uint32_t>> Call::if_match() const {
   return std::optional<uint32_t>(version);
 }
 
-std::string request_id_of(const Request& req) {
+std::string request_id_of(const http::Request& req) {
   const std::string_view given = req.header("x-request-id");
   if (!given.empty() && given.size() <= 128 &&
       std::all_of(given.begin(), given.end(), [](char c) { return c > 32 && c < 127; })) {
@@ -190,7 +190,7 @@ std::optional<commands::CommandMeta> Call::meta_with_if_match() const {
   return m;
 }
 
-Result<std::string> websocket_token(const Request& req) {
+Result<std::string> websocket_token(const http::Request& req) {
   Call probe;
   probe.request = req;
   std::string token = probe.query("access_token").value_or("");
@@ -210,13 +210,13 @@ Result<std::string> websocket_token(const Request& req) {
   return token;
 }
 
-bool websocket_token_sent(const Request& req) {
+bool websocket_token_sent(const http::Request& req) {
   Call probe;
   probe.request = req;
   return !probe.query("access_token").value_or("").empty() || !req.header("authorization").empty();
 }
 
-bool wants_all_events(const Request& req) {
+bool wants_all_events(const http::Request& req) {
   Call probe;
   probe.request = req;
   return probe.query("scope").value_or("") == "all";
@@ -226,4 +226,4 @@ void Call::fail(const Status& st) const {
   answer(problem_from(st));
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -14,7 +14,7 @@
 #include "commands/command.h"
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 struct Principal {
   Uuid user_id;
@@ -26,12 +26,12 @@ struct Principal {
 struct Route;
 
 struct Call {
-  Request request;
+  http::Request request;
   const Route* route = nullptr;                            // the route matched at admission
   std::map<std::string, std::string, std::less<>> params;  // from the route pattern
   std::optional<Principal> who;
   std::string request_id;
-  Respond respond;
+  http::Respond respond;
 
   // A query-string parameter, percent-decoded (nullopt when absent).
   std::optional<std::string> query(std::string_view name) const;
@@ -65,7 +65,7 @@ struct Call {
   // honour it; a malformed If-Match is answered (422) and gives nullopt.
   std::optional<commands::CommandMeta> meta_with_if_match() const;
 
-  void answer(Response r) const { respond(std::move(r)); }
+  void answer(http::Response r) const { respond(std::move(r)); }
   void fail(const Status& st) const;
 };
 
@@ -85,7 +85,7 @@ auto Call::parsed_body(Parse&& parse, const Args&... args) const -> std::optiona
 
 // The X-Request-Id of an answer to `req`: the client's, echoed when it is
 // short and printable; otherwise a new one.
-std::string request_id_of(const Request& req);
+std::string request_id_of(const http::Request& req);
 
 // The ETag of an aggregate at a stream version: "\"<version>\"" (strong).
 std::string etag_of(uint64_t version);
@@ -93,14 +93,14 @@ std::string etag_of(uint64_t version);
 // A WebSocket upgrade's access token: ?access_token= (browsers cannot set
 // headers on a WebSocket) or Authorization: Bearer; unauthorized when
 // neither is there.
-Result<std::string> websocket_token(const Request& req);
+Result<std::string> websocket_token(const http::Request& req);
 // Whether an upgrade brought a token at all (valid or not): a refusal then
 // says invalid_token (see add_challenge).
-bool websocket_token_sent(const Request& req);
+bool websocket_token_sent(const http::Request& req);
 // ?scope=all: an admin asking for every event.
-bool wants_all_events(const Request& req);
+bool wants_all_events(const http::Request& req);
 
 // Percent-decoding of a path or query component ('+' is a space in queries).
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

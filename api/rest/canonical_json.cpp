@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <vector>
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 namespace json = boost::json;
 
@@ -64,4 +64,4 @@ std::optional<std::string> canonical_json(std::string_view body) {
   return out;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 // The body as compact JSON with every object's keys in byte order (nested
 // objects too), numbers and strings as Boost.JSON serialises them; nullopt
@@ -16,4 +16,4 @@ namespace orderly::api {
 // A repeated key keeps its last value, as the request parser does.
 std::optional<std::string> canonical_json(std::string_view body);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

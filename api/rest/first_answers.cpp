@@ -1,19 +1,19 @@
 #include "api/rest/first_answers.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 std::string FirstAnswers::key_of(const commands::CommandMeta& meta) {
   return commands::idempotency_scope(meta);  // the scope the writer keeps the key under
 }
 
-size_t FirstAnswers::bytes_of(const std::string& key, const Response& r) {
-  size_t n = key.size() + r.body.size() + r.content_type.size() + sizeof(Response);
+size_t FirstAnswers::bytes_of(const std::string& key, const http::Response& r) {
+  size_t n = key.size() + r.body.size() + r.content_type.size() + sizeof(http::Response);
   for (const auto& [name, value] : r.headers)
     n += name.size() + value.size();
   return n;
 }
 
-void FirstAnswers::keep(const std::string& key, const Response& answer) {
+void FirstAnswers::keep(const std::string& key, const http::Response& answer) {
   if (key.empty() || (answer.status != 200 && answer.status != 201 && answer.status != 204))
     return;
   const size_t size = bytes_of(key, answer);
@@ -32,7 +32,7 @@ void FirstAnswers::keep(const std::string& key, const Response& answer) {
   }
 }
 
-std::optional<Response> FirstAnswers::find(const std::string& key) const {
+std::optional<http::Response> FirstAnswers::find(const std::string& key) const {
   if (key.empty())
     return std::nullopt;
   MutexLock lock(mu_);
@@ -47,4 +47,4 @@ size_t FirstAnswers::size() const {
   return answers_.size();
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -23,7 +23,7 @@
 #include "commands/command.h"
 #include "core/mutex.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 class FirstAnswers {
  public:
@@ -35,18 +35,18 @@ class FirstAnswers {
   // key: nothing is kept).
   static std::string key_of(const commands::CommandMeta& meta);
 
-  void keep(const std::string& key, const Response& answer) EXCLUDES(mu_);
-  std::optional<Response> find(const std::string& key) const EXCLUDES(mu_);
+  void keep(const std::string& key, const http::Response& answer) EXCLUDES(mu_);
+  std::optional<http::Response> find(const std::string& key) const EXCLUDES(mu_);
   size_t size() const EXCLUDES(mu_);
 
  private:
-  static size_t bytes_of(const std::string& key, const Response& r);
+  static size_t bytes_of(const std::string& key, const http::Response& r);
 
   const size_t max_entries_, max_bytes_;
   mutable Mutex mu_;
-  std::unordered_map<std::string, Response> answers_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, http::Response> answers_ GUARDED_BY(mu_);
   std::deque<std::string> order_ GUARDED_BY(mu_);  // oldest first
   size_t bytes_ GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

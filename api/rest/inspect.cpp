@@ -3,7 +3,7 @@
 #include "commands/payment.h"
 #include "core/event_json.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 using namespace orderly::commands;
 
@@ -162,4 +162,4 @@ Result<std::string> inspect_stream_json(const eventstore::EventStore& store,
   return out;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -13,7 +13,7 @@
 #include "commands/shop_state.h"
 #include "eventstore/store.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 std::string state_json(const commands::ShopState& s, commands::Aggregate aggregate, const Uuid& id);
 
@@ -24,4 +24,4 @@ Result<std::string> inspect_stream_json(const eventstore::EventStore& store,
                                         std::string_view stream, uint64_t at_version,
                                         std::optional<TimestampUs> at_time);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 void Metrics::record(const std::string& route, const std::string& method, int status,
                      double seconds) {
@@ -52,4 +52,4 @@ void Metrics::render(std::string& out) const {
   }
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -10,7 +10,7 @@
 
 #include "core/mutex.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 class Metrics {
  public:
@@ -32,4 +32,4 @@ class Metrics {
   std::map<std::pair<std::string, std::string>, Histogram> latency_ GUARDED_BY(mu_);
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -1,6 +1,6 @@
 #include "api/rest/position_waiter.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 PositionWaiter::PositionWaiter(const projections::ProjectionRunner& runner)
     : runner_(runner), thread_([this] { run(); }) {}
@@ -80,4 +80,4 @@ void PositionWaiter::run() {
     w.then(false);
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -14,7 +14,7 @@
 #include "core/mutex.h"
 #include "projections/runner.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 class PositionWaiter {
  public:
@@ -49,4 +49,4 @@ class PositionWaiter {
   std::thread thread_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -7,7 +7,7 @@
 
 #include "commands/processor.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 namespace json = boost::json;
 
@@ -102,8 +102,8 @@ json::object problem_body(int status, std::string_view code, std::string_view de
   return body;
 }
 
-Response problem_response(int status, const json::object& body) {
-  Response r;
+http::Response problem_response(int status, const json::object& body) {
+  http::Response r;
   r.status = status;
   r.content_type = "application/problem+json";
   r.body = json::serialize(body);
@@ -114,12 +114,12 @@ Response problem_response(int status, const json::object& body) {
 
 }  // namespace
 
-Response problem(int status, std::string_view code, std::string_view detail,
-                 const std::vector<FieldError>& fields) {
+http::Response problem(int status, std::string_view code, std::string_view detail,
+                       const std::vector<FieldError>& fields) {
   return problem_response(status, problem_body(status, code, detail, fields));
 }
 
-Response problem_from(const Status& st) {
+http::Response problem_from(const Status& st) {
   const int status = http_status_of(st.code());
   std::string_view code = error_code_name(st.code());
   if (st.code() == ErrorCode::kShuttingDown || st.code() == ErrorCode::kBusy)
@@ -140,14 +140,14 @@ Response problem_from(const Status& st) {
   return problem(status, code, detail, st.fields());
 }
 
-Response json_response(int status, const json::value& body) {
-  Response r;
+http::Response json_response(int status, const json::value& body) {
+  http::Response r;
   r.status = status;
   r.body = json::serialize(body);
   return r;
 }
 
-void add_challenge(Response& r, bool token_refused) {
+void add_challenge(http::Response& r, bool token_refused) {
   if (r.status != 401)
     return;
   for (const auto& [name, value] : r.headers) {
@@ -159,4 +159,4 @@ void add_challenge(Response& r, bool token_refused) {
   r.header("WWW-Authenticate", token_refused ? R"(Bearer error="invalid_token")" : "Bearer");
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 bool RateLimiter::allow(const std::string& key, double* retry_after) {
   if (rate_ <= 0)
@@ -54,4 +54,4 @@ std::optional<double> parse_rate(std::string_view text) {
   return std::nullopt;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -10,7 +10,7 @@
 
 #include "core/mutex.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 class RateLimiter {
  public:
@@ -34,4 +34,4 @@ class RateLimiter {
 // "100/s", "6000/m", "0" (off) -> requests per second; nullopt when malformed.
 std::optional<double> parse_rate(std::string_view text);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -1,6 +1,6 @@
 #include "api/rest/router.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 namespace {
 
@@ -75,4 +75,4 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   return out;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

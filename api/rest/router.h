@@ -9,7 +9,7 @@
 
 #include "api/rest/call.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 using CallPtr = std::shared_ptr<Call>;
 using RouteHandler = std::function<void(const CallPtr&)>;
@@ -39,4 +39,4 @@ class Router {
   std::vector<Route> routes_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
   for (size_t i = 0; i < threads; ++i) {
@@ -59,4 +59,4 @@ bool WorkerPool::submit(std::function<void()> job, size_t limit) {
   return true;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

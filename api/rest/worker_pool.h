@@ -11,7 +11,7 @@
 
 #include "core/mutex.h"
 
-namespace orderly::api {
+namespace orderly::api::rest {
 
 class WorkerPool {
  public:
@@ -38,4 +38,4 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest

@@ -5,4 +5,4 @@
 include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/embed_files.cmake)
 file(GLOB files ${DIR}/*.html ${DIR}/*.js ${DIR}/*.css ${DIR}/*.svg)
 embed_files(entries count orderly_web NAME ETAG ${files})
-file(WRITE ${OUT} "// Generated from ${DIR}; edit those files.\n#include \"api/rest/routes/web_assets.h\"\nnamespace orderly::api {\nconst WebAsset kWebAssets[] = {\n${entries}};\nconst size_t kWebAssetCount = ${count};\n}  // namespace orderly::api\n")
+file(WRITE ${OUT} "// Generated from ${DIR}; edit those files.\n#include \"api/rest/routes/web_assets.h\"\nnamespace orderly::api::rest::routes {\nconst WebAsset kWebAssets[] = {\n${entries}};\nconst size_t kWebAssetCount = ${count};\n}  // namespace orderly::api::rest::routes\n")

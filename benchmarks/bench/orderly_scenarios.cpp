@@ -181,10 +181,10 @@ Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o) {
   // saved (not timed: it is the previous run's work).
   if (!shop.writer_saved) {
     shop.log.store.reset();  // (the engine opens it)
-    api::EngineOptions writer_only;
+    api::engine::EngineOptions writer_only;
     writer_only.data_dir = shop.dir;
     writer_only.read_models = false;
-    auto engine = api::Engine::open(writer_only);
+    auto engine = api::engine::Engine::open(writer_only);
     if (!engine)
       return engine.status();
     (*engine)->stop();
@@ -204,9 +204,9 @@ Result<std::vector<Measurement>> orderly_recovery(const RunOptions& o) {
     const auto t0 = Clock::now();
     // As `orderly serve` does (api/engine): the models load while the writer
     // loads its state.
-    api::EngineOptions eo;
+    api::engine::EngineOptions eo;
     eo.data_dir = shop.dir;
-    auto engine = api::Engine::open(eo);
+    auto engine = api::engine::Engine::open(eo);
     if (!engine)
       return engine.status();
     const double opened = (*engine)->timings().stores_opened_s;
@@ -294,7 +294,7 @@ Result<Measurement> orderly_fanout_in_process(const RunOptions& o) {
   const commands::CreateProduct cup = create_cup(**writer);
   commands::CommandMeta user;
   user.actor = *Uuid::parse(new_uuid_v7());
-  api::WsHub hub(**store, [](const Uuid&) { return std::nullopt; });
+  api::notify::push::WsHub hub(**store, [](const Uuid&) { return std::nullopt; });
   auto sink = std::make_shared<RecordingSink>();
   auto unsubscribe = hub.subscribe(user.actor, false, sink);
   const auto t0 = Clock::now();

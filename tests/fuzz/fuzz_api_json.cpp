@@ -120,19 +120,19 @@ const std::map<std::string, Mapping, std::less<>>& routes() {
   static const std::map<std::string, Mapping, std::less<>> m = {
       {"POST /api/products",
        [](const json::object& b) {
-         return sent_by(api::create_product_from(b, kNewId), admin_sends);
+         return sent_by(api::rest::requests::create_product_from(b, kNewId), admin_sends);
        }},
       {"PATCH /api/products/{id}",
        [](const json::object& b) {
-         return sent_by(api::update_product_from(b, kProduct), admin_sends);
+         return sent_by(api::rest::requests::update_product_from(b, kProduct), admin_sends);
        }},
       {"PUT /api/products/{id}/stock",
        [](const json::object& b) {
-         return sent_by(api::stock_change_from(b, kProduct), admin_sends);
+         return sent_by(api::rest::requests::stock_change_from(b, kProduct), admin_sends);
        }},
       {"POST /api/analytics/events",
        [](const json::object& b) -> Result<Mapped> {
-         auto event = api::analytics_event_from(b);
+         auto event = api::rest::requests::analytics_event_from(b);
          if (!event)
            return event.status();
          // The recorder counts the normalised query; decide refuses what is
@@ -145,49 +145,55 @@ const std::map<std::string, Mapping, std::less<>>& routes() {
          return engine_sends(std::move(r));
        }},
       {"POST /api/cart/items",
-       [](const json::object& b) { return sent_by(api::cart_line_from(b), customer_sends); }},
+       [](const json::object& b) {
+         return sent_by(api::rest::requests::cart_line_from(b), customer_sends);
+       }},
       {"PUT /api/cart/items/{product_id}",
        [](const json::object& b) {
-         return sent_by(api::cart_quantity_from(b, kProduct), customer_sends);
+         return sent_by(api::rest::requests::cart_quantity_from(b, kProduct), customer_sends);
        }},
       {"POST /api/cart/checkout",
        [](const json::object& b) -> Result<Mapped> {
-         auto address = api::checkout_address_from(b);
+         auto address = api::rest::requests::checkout_address_from(b);
          if (!address)
            return address.status();
          return customer_sends(Checkout{kNewId, *address, 15 * 60 * 1000000LL});
        }},
       {"POST /api/orders",
        [](const json::object& b) {
-         return sent_by(api::place_order_from(b, kNewId, 15 * 60 * 1000000LL), customer_sends);
+         return sent_by(api::rest::requests::place_order_from(b, kNewId, 15 * 60 * 1000000LL),
+                        customer_sends);
        }},
       {"PUT /api/orders/{id}/status",
        [](const json::object& b) {
-         return sent_by(api::order_status_from(b, kOrder), admin_sends);
+         return sent_by(api::rest::requests::order_status_from(b, kOrder), admin_sends);
        }},
       {"POST /api/payments",
-       [](const json::object& b) { return sent_by(api::payment_from(b, kNewId), customer_sends); }},
+       [](const json::object& b) {
+         return sent_by(api::rest::requests::payment_from(b, kNewId), customer_sends);
+       }},
       {"POST /api/payments/{id}/confirm",
        [](const json::object& b) {
-         return sent_by(api::payment_confirmation_from(b, kPayment), customer_sends);
+         return sent_by(api::rest::requests::payment_confirmation_from(b, kPayment),
+                        customer_sends);
        }},
       {"POST /api/payments/{id}/refund",
        [](const json::object& b) -> Result<Mapped> {
-         auto amount = api::refund_amount_from(b);
+         auto amount = api::rest::requests::refund_amount_from(b);
          if (!amount)
            return amount.status();
          return admin_sends(RefundPayment{kPayment, *amount});
        }},
       {"POST /api/admin/notifications/{id}/outcome",
        [](const json::object& b) -> Result<Mapped> {
-         auto c = api::notification_outcome_from(b, kNotification);
+         auto c = api::rest::requests::notification_outcome_from(b, kNotification);
          if (!c)
            return c.status();
          return Mapped{std::move(*c), as(kAdmin, Role::kEngine)};
        }},
       {"POST /api/auth/register",
        [](const json::object& b) -> Result<Mapped> {
-         auto r = api::registration_from(b);
+         auto r = api::rest::requests::registration_from(b);
          if (!r)
            return r.status();
          // The hash is argon2id of the password; its text never varies in shape.
@@ -240,12 +246,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                    static_cast<long>(std::hash<std::string_view>()(route) % table.size()));
 
   // The server's body reader, with the header a JSON client sends.
-  api::Call call;
+  api::rest::Call call;
   call.request.method = "POST";
   call.request.headers = {{"content-type", "application/json"}};
   call.request.body = std::string(input);
-  std::optional<api::Response> refused;
-  call.respond = [&](api::Response r) { refused = std::move(r); };
+  std::optional<api::http::Response> refused;
+  call.respond = [&](api::http::Response r) { refused = std::move(r); };
   const auto body = call.json_body();
   FUZZ_CHECK(body.has_value() != refused.has_value(), "json_body answers exactly when it refuses");
   if (!body) {
@@ -261,7 +267,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // A refusal is a 422 naming the fields that are wrong.
     FUZZ_CHECK(mapped.status().code() == ErrorCode::kInvalidArgument, it->first);
     FUZZ_CHECK(!mapped.status().fields().empty(), it->first);
-    const api::Response r = api::problem_from(mapped.status());
+    const api::http::Response r = api::rest::problem_from(mapped.status());
     FUZZ_CHECK(r.status == 422 && r.content_type == "application/problem+json", r.body);
     return 0;
   }

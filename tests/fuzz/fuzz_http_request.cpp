@@ -48,16 +48,17 @@ constexpr uint32_t kHeaderLimit = 16 << 10;
 
 // Every route of the contract, from the OpenAPI document (which
 // tests/api/rest/routes/openapi_test.cpp proves equal to the router's table).
-const api::Router& router() {
-  static const api::Router r = [] {
-    api::Router r;
+const api::rest::Router& router() {
+  static const api::rest::Router r = [] {
+    api::rest::Router r;
     const auto spec = json::parse(kEmbedded_openapi_json).as_object();
     for (const auto& path : spec.at("paths").as_object()) {
       for (const auto& op : path.value().as_object()) {
         std::string method(op.key());
         for (char& c : method)
           c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        r.add(method, std::string(path.key()), api::Access::kAnyone, [](const api::CallPtr&) {});
+        r.add(method, std::string(path.key()), api::rest::Access::kAnyone,
+              [](const api::rest::CallPtr&) {});
       }
     }
     FUZZ_CHECK(r.routes().size() > 30, "the OpenAPI document lists the routes");
@@ -79,7 +80,7 @@ std::vector<std::string> segments(std::string_view path) {
   return out;
 }
 
-void check_problem(const api::Response& r) {
+void check_problem(const api::http::Response& r) {
   if (!commands::is_clean_text(r.body))
     return;  // a detail that quotes bytes of the request that are not UTF-8
   boost::system::error_code ec;
@@ -88,15 +89,15 @@ void check_problem(const api::Response& r) {
   FUZZ_CHECK(r.status >= 400 && r.status < 600, r.body);
 }
 
-void check_routing(const api::Request& req) {
+void check_routing(const api::http::Request& req) {
   const auto match = router().match(req.method, req.path);
   if (!match.route) {
     // What Api::handle answers then.
     if (!match.allow.empty())
-      check_problem(
-          api::problem(405, "method_not_allowed", req.method + " is not allowed on " + req.path));
+      check_problem(api::rest::problem(405, "method_not_allowed",
+                                       req.method + " is not allowed on " + req.path));
     else
-      check_problem(api::problem(404, "not_found", "no route " + req.path));
+      check_problem(api::rest::problem(404, "not_found", "no route " + req.path));
     return;
   }
   FUZZ_CHECK(match.route->method == req.method, req.method);
@@ -127,10 +128,10 @@ std::string hmac_sha256(std::string_view data) {
   return std::string(reinterpret_cast<const char*>(mac), sizeof mac);
 }
 
-void check_accepted(const api::AccessClaims& c, std::string_view token) {
+void check_accepted(const api::auth::AccessClaims& c, std::string_view token) {
   FUZZ_CHECK(c.exp > kNowS, std::string(token));
   FUZZ_CHECK(c.role == "customer" || c.role == "admin", std::string(token));
-  const auto header = api::from_base64url(token.substr(0, token.find('.')));
+  const auto header = api::auth::from_base64url(token.substr(0, token.find('.')));
   FUZZ_CHECK(header.has_value(), std::string(token));
   boost::system::error_code ec;
   const auto h = json::parse(*header, ec);
@@ -141,27 +142,27 @@ void check_accepted(const api::AccessClaims& c, std::string_view token) {
 // right secret: the claims parser sees hostile JSON only past a valid
 // signature, which mutations alone never produce.
 void check_jwt(std::string_view token) {
-  if (auto c = api::verify_jwt(token, kSecret, kNowS); c.is_ok()) {
+  if (auto c = api::auth::verify_jwt(token, kSecret, kNowS); c.is_ok()) {
     check_accepted(*c, token);
     // The signature's first character carries 6 whole bits (the last one
     // carries padding bits too).
     std::string forged(token);
     char& flip = forged[forged.rfind('.') + 1];
     flip = flip == 'A' ? 'B' : 'A';
-    FUZZ_CHECK(!api::verify_jwt(forged, kSecret, kNowS).is_ok(), forged);
+    FUZZ_CHECK(!api::auth::verify_jwt(forged, kSecret, kNowS).is_ok(), forged);
   }
   const size_t dot = token.rfind('.');
   if (dot == std::string_view::npos)
     return;
   const std::string resigned(std::string(token.substr(0, dot)) + "." +
-                             api::base64url(hmac_sha256(token.substr(0, dot))));
-  if (auto c = api::verify_jwt(resigned, kSecret, kNowS); c.is_ok())
+                             api::auth::base64url(hmac_sha256(token.substr(0, dot))));
+  if (auto c = api::auth::verify_jwt(resigned, kSecret, kNowS); c.is_ok())
     check_accepted(*c, resigned);
 }
 
 // Percent-decoding accepts exactly '%' followed by two hex digits.
 void check_percent_decoding(std::string_view raw) {
-  if (!api::percent_decode(raw, true))
+  if (!api::rest::percent_decode(raw, true))
     return;
   for (size_t i = 0; i < raw.size(); ++i) {
     if (raw[i] == '%') {
@@ -173,37 +174,37 @@ void check_percent_decoding(std::string_view raw) {
   }
 }
 
-void check_call(const api::Request& req) {
+void check_call(const api::http::Request& req) {
   check_percent_decoding(req.query);
   check_percent_decoding(req.path);
-  api::Call call;
+  api::rest::Call call;
   call.request = req;
-  std::optional<api::Response> answered;
-  call.respond = [&](api::Response r) { answered = std::move(r); };
+  std::optional<api::http::Response> answered;
+  call.respond = [&](api::http::Response r) { answered = std::move(r); };
 
   if (auto page = call.page_query(); page.is_ok()) {
     FUZZ_CHECK(page->page >= 1 && page->page <= 1'000'000, req.query);
     FUZZ_CHECK(page->per_page >= 1 && page->per_page <= 100, req.query);
   } else {
-    check_problem(api::problem_from(page.status()));
+    check_problem(api::rest::problem_from(page.status()));
   }
   // The query parameters the handlers read.
   for (const char* name :
        {"min_price_cents", "max_price_cents", "from_position", "limit", "at_version"}) {
     if (auto n = call.query_int(name); !n.is_ok())
-      check_problem(api::problem_from(n.status()));
+      check_problem(api::rest::problem_from(n.status()));
   }
   for (const char* name : {"q", "category", "sort", "status", "user_id", "stream", "type"})
     (void)call.query(name);
   if (auto t = call.query("at_time"))
     (void)parse_rfc3339(*t);
 
-  if (auto token = api::websocket_token(req); token.is_ok()) {
+  if (auto token = api::rest::websocket_token(req); token.is_ok()) {
     FUZZ_CHECK(!token->empty() && token->size() <= 4096, *token);
     FUZZ_CHECK(token->find_first_of("\r\n ") == std::string::npos, *token);
     check_jwt(*token);
   }
-  (void)api::wants_all_events(req);
+  (void)api::rest::wants_all_events(req);
 
   const std::string_view auth = req.header("authorization");
   if (auth.starts_with("Bearer ") || auth.starts_with("bearer "))
@@ -219,10 +220,10 @@ void check_call(const api::Request& req) {
 }
 
 // One parsed message as the server turns it into a Request.
-api::Request to_request(const http::request<http::string_body>& msg) {
-  api::Request req;
+api::http::Request to_request(const http::request<http::string_body>& msg) {
+  api::http::Request req;
   req.method = std::string(msg.method_string());
-  const std::string_view target = api::origin_form(msg.target());
+  const std::string_view target = api::http::origin_form(msg.target());
   const size_t q = target.find('?');
   req.path = std::string(target.substr(0, q));
   if (q != std::string_view::npos)
@@ -235,7 +236,8 @@ api::Request to_request(const http::request<http::string_body>& msg) {
   }
   req.body = msg.body();
   // As from a trusted proxy: Forwarded / X-Forwarded-For name the client.
-  static const api::TrustedProxies proxies = *api::TrustedProxies::parse({"127.0.0.1/32", "::1"});
+  static const api::http::TrustedProxies proxies =
+      *api::http::TrustedProxies::parse({"127.0.0.1/32", "::1"});
   req.remote_address = proxies.client_of("127.0.0.1", req.headers);
   FUZZ_CHECK(!req.remote_address.empty(), "a client address, the peer's at worst");
   return req;
@@ -266,10 +268,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       parser.put_eof(ec);  // the client closed: a body that runs to the end
     if (ec || !parser.is_done())
       return 0;  // 400/413/431 or a client that went away: no handler runs
-    const api::Request req = to_request(parser.get());
+    const api::http::Request req = to_request(parser.get());
     // Framing two parsers could read differently is 400 and the connection
     // closes: no handler, and nothing after it is read.
-    if (api::framing_error(req, parser.get().version()))
+    if (api::http::framing_error(req, parser.get().version()))
       return 0;
     check_routing(req);
     check_call(req);

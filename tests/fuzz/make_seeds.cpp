@@ -154,8 +154,9 @@ std::string request(const std::string& head, const std::string& body = "") {
 }
 
 void http_seeds(const fs::path& dir) {
-  api::AccessClaims c{kCustomer.to_string(), "customer", kNow / 1000000, kNow / 1000000 + 900};
-  const std::string token = api::sign_jwt(c, kSecret);
+  api::auth::AccessClaims c{kCustomer.to_string(), "customer", kNow / 1000000,
+                            kNow / 1000000 + 900};
+  const std::string token = api::auth::sign_jwt(c, kSecret);
   const std::string order = kOrder.to_string(), product = kProduct.to_string();
   write(dir / "products-search",
         request("GET /api/products?q=espresso+cup&category=kitchen&min_price_cents=100&sort=-price"

@@ -16,6 +16,12 @@ route files see neither NATS, the fan-out, email (libcurl) nor the HTTP
 server's internals; the server sees nothing of REST; only the engine
 wiring and the commands above it see everything.
 
+Each api folder is also one namespace, its path under orderly
+("api/rest/routes" is orderly::api::rest::routes; "api/cli" is orderly::cli,
+the facade in api/ orderly::api): a file that opens an orderly namespace
+opens its folder's, and any other it opens (to forward-declare) is one of a
+module it may include.
+
 Usage: check_layering.py SOURCE_DIR. Before it checks the tree it proves on
 made-up trees that it finds each kind of violation, so the test cannot pass
 by finding nothing.
@@ -76,6 +82,7 @@ API_ALLOWED = {
     "api/cli": API_BELOW_ENGINE | {"api/engine", "api/cli"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+NAMESPACE = re.compile(r'^\s*namespace\s+(orderly(?:::\w+)*)\s*\{')
 SOURCES = (".h", ".hpp", ".cpp", ".cc")
 
 
@@ -98,6 +105,32 @@ def api_allows(module, target):
     return owner in allowed
 
 
+def namespace_of(folder):
+    """The namespace of api folder `folder` ("api/rest/routes" -> orderly::api::rest::routes)."""
+    if folder == "api/cli":
+        return "orderly::cli"
+    return "orderly::" + folder.replace("/", "::")
+
+
+def namespaces_allowed(module):
+    """The namespaces api module `module` may open: its own and those of what it may include."""
+    allowed = {namespace_of(x if x in API_ALLOWED else api_folder_of(x))
+               for x in API_ALLOWED[module]}
+    return allowed | {"orderly::" + m for m in ALLOWED["api"] if m != "api"}
+
+
+def namespace_violations(rel, module, opened):
+    """`opened`: (line, namespace) of each orderly namespace the file at `rel` opens."""
+    if not opened:
+        return []  # no namespace of ours (main.cpp)
+    own = namespace_of(module)
+    if own not in (ns for _, ns in opened):
+        return [f"{rel}:{opened[0][0]}: {module} code must be in its namespace {own}"]
+    allowed = namespaces_allowed(module)
+    return [f"{rel}:{number}: {module} must not open namespace {ns}" for number, ns in opened
+            if ns != own and ns not in allowed]
+
+
 def violations(root):
     found = []
     for module, allowed in ALLOWED.items():
@@ -110,8 +143,12 @@ def violations(root):
                 path = os.path.join(folder, name)
                 rel = os.path.relpath(path, root).replace(os.sep, "/")
                 api_module = api_folder_of(rel) if module == "api" else None
+                opened = []
                 with open(path, encoding="utf-8", errors="replace") as f:
                     for number, line in enumerate(f, 1):
+                        n = NAMESPACE.match(line)
+                        if n:
+                            opened.append((number, n.group(1)))
                         m = INCLUDE.match(line)
                         if not m:
                             continue
@@ -123,6 +160,8 @@ def violations(root):
                               not api_allows(api_module, included)):
                             found.append(f"{rel}:{number}: {api_module} must not include "
                                          f"{included}")
+                if api_module:
+                    found += namespace_violations(rel, api_module, opened)
     return found
 
 
@@ -191,8 +230,8 @@ def main():
     for v in found:
         print(v)
     if found:
-        sys.exit(f"{len(found)} include(s) against the layering")
-    print("layering: every include goes down the layers")
+        sys.exit(f"{len(found)} include(s) or namespace(s) against the layering")
+    print("layering: every include goes down the layers; every api folder is its own namespace")
 
 
 if __name__ == "__main__":

@@ -38,10 +38,11 @@ inline std::string hmac(Mac mac, std::string_view key, std::string_view data) {
 // base64url(header).base64url(payload).base64url(MAC) — the MAC part empty for kNone.
 inline std::string forge_jwt(std::string_view header_json, std::string_view payload_json,
                              std::string_view key, Mac mac = Mac::kHs256) {
-  const std::string input = api::base64url(header_json) + "." + api::base64url(payload_json);
+  const std::string input =
+      api::auth::base64url(header_json) + "." + api::auth::base64url(payload_json);
   if (mac == Mac::kNone)
     return input + ".";
-  return input + "." + api::base64url(hmac(mac, key, input));
+  return input + "." + api::auth::base64url(hmac(mac, key, input));
 }
 
 inline int64_t unix_now() {

@@ -121,7 +121,7 @@ TEST_CASE_FIXTURE(Engine,
       {R"({"alg":"HS256","kid":"../../../../../../etc/hostname"})", hostname},
       {R"({"alg":"HS256","kid":"jwt.secret"})", "jwt.secret"},
       {R"({"alg":"HS256","kid":"' UNION SELECT 'k' --"})", "k"},
-      {R"({"alg":"HS256","jwk":{"kty":"oct","k":")" + orderly::api::base64url(attacker_key) +
+      {R"({"alg":"HS256","jwk":{"kty":"oct","k":")" + orderly::api::auth::base64url(attacker_key) +
            R"("}})",
        attacker_key},
       {R"({"alg":"HS256","jku":"http://127.0.0.1:1/jwks.json","kid":"a"})", attacker_key},
@@ -185,7 +185,7 @@ TEST_CASE_FIXTURE(Engine,
   }
   // Claims swapped under Ada's signature: Bob's id, the admin role, the
   // same claims spelled with other bytes.
-  const std::string mine = *orderly::api::from_base64url(body);
+  const std::string mine = *orderly::api::auth::from_base64url(body);
   std::string as_bob = mine;
   as_bob.replace(as_bob.find(ada.id), ada.id.size(), bob.id);
   std::string as_admin = mine;
@@ -194,7 +194,7 @@ TEST_CASE_FIXTURE(Engine,
   spaced.insert(1, " ");
   for (const auto& forged : {as_bob, as_admin, spaced}) {
     CAPTURE(forged);
-    CHECK(t.refused(header + "." + orderly::api::base64url(forged) + "." + mac));
+    CHECK(t.refused(header + "." + orderly::api::auth::base64url(forged) + "." + mac));
     ++tried;
   }
   // Bob's MAC on Ada's claims.

@@ -94,7 +94,7 @@ TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, 
     j.add_fixed(secret);
   j.add_fixed(reg_fail_password);
   j.add_fixed(duplicate_password);
-  j.add_fixed(orderly::api::base64url(std::string("ada:") + kAdaPassword));  // as Basic auth
+  j.add_fixed(orderly::api::auth::base64url(std::string("ada:") + kAdaPassword));  // as Basic auth
   const std::string jwt_secret = read_text_file(server.data_dir() + "/jwt.secret");
   REQUIRE(jwt_secret.size() >= 32);
   j.add_fixed(jwt_secret);
@@ -172,8 +172,8 @@ TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, 
   CHECK(j.keep("tampered", c.send("GET", "/api/auth/me", named.access_token + "x")).status == 401);
   CHECK(j.keep("basic auth",
                c.request("GET", "/api/auth/me", "",
-                         {{"Authorization", "Basic " + orderly::api::base64url(std::string("ada:") +
-                                                                               kAdaPassword)}}))
+                         {{"Authorization", "Basic " + orderly::api::auth::base64url(
+                                                           std::string("ada:") + kAdaPassword)}}))
             .status == 401);
   CHECK(j.keep("refresh as bearer", c.send("GET", "/api/auth/me", named.refresh_token)).status ==
         401);

@@ -9,7 +9,7 @@
 #include "api/notify/email/email.h"
 #include "core/mutex.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::client {
 
 namespace json = boost::json;
 
@@ -29,7 +29,7 @@ struct EngineClient::Impl {
   std::string access_token GUARDED_BY(mu);
 
   explicit Impl(EngineAccount a) : account(std::move(a)) {
-    curl_init_once();
+    email::curl_init_once();
     curl = curl_easy_init();
   }
   ~Impl() {
@@ -172,4 +172,4 @@ Result<EngineReply> EngineClient::call_with_token(std::string_view token, std::s
   return impl_->perform(token, method, path, "", std::chrono::seconds(5));
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::client

@@ -15,7 +15,7 @@
 
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::client {
 
 struct EngineReply {
   long status = 0;
@@ -58,4 +58,4 @@ class EngineClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::client

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace orderly::api {
+namespace orderly::api::notify::client {
 
 namespace json = boost::json;
 
@@ -80,4 +80,4 @@ Result<std::unique_ptr<EngineClient>> connect_engine(EngineAccount account, cons
   }
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::client

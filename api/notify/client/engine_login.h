@@ -14,7 +14,7 @@
 #include "core/status.h"
 #include "core/uuid.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::client {
 
 // The password in `path`, trailing newlines dropped. Errors:
 // invalid_argument (unreadable or empty).
@@ -38,4 +38,4 @@ using WaitOrStop = std::function<bool(std::chrono::milliseconds)>;
 Result<std::unique_ptr<EngineClient>> connect_engine(EngineAccount account, const WaitOrStop& wait,
                                                      spdlog::logger& log);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::client

@@ -12,7 +12,7 @@
 #include "api/notify/email/rfc5322.h"
 #include "core/clock.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 extern const std::pair<std::string_view, std::string_view> kEmailTemplates[];
 extern const int kEmailTemplateCount;
@@ -271,4 +271,4 @@ Status write_eml(const std::string& dir, const std::string& file_stem, const Ema
   return Status::ok();
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

@@ -11,7 +11,7 @@
 #include "api/notify/email/smtp_tls.h"
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 struct Email {
   std::string from, to, subject, text, html;
@@ -52,4 +52,4 @@ void curl_init_once();
 // Writes <dir>/<file_stem>.eml atomically (temp file, then rename).
 Status write_eml(const std::string& dir, const std::string& file_stem, const Email& email);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

@@ -10,7 +10,7 @@
 #include "projections/orders.h"
 #include "projections/users.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 struct EmailNotifier::Impl {
   eventstore::EventStore& log;
@@ -37,13 +37,14 @@ struct EmailNotifier::Impl {
                EmailHooks{
                    [this](const Uuid& id, const PendingEmail& pe) { return render(id, pe); },
                    [this](const Uuid& id) {
-                     return processor.execute(commands::RecordNotificationSent{id}, engine_meta())
+                     return processor
+                         .execute(commands::RecordNotificationSent{id}, requests::engine_meta())
                          .status();
                    },
                    [this](const Uuid& id, const std::string& error, bool retry) {
                      return processor
                          .execute(commands::RecordNotificationFailed{id, error, retry},
-                                  engine_meta())
+                                  requests::engine_meta())
                          .status();
                    },
                    // The pending set follows the log itself; what was only
@@ -57,7 +58,7 @@ struct EmailNotifier::Impl {
   // good; an error only when the pipeline cannot take it now (asked again
   // after the follower's backoff).
   Status request(const EventView& ev) {
-    auto done = request_email(ev, models, processor, options.limiter.get());
+    auto done = requests::request_email(ev, models, processor, options.limiter.get());
     if (done.is_ok() || (done.status().code() != ErrorCode::kOverloaded &&
                          done.status().code() != ErrorCode::kShuttingDown)) {
       return Status::ok();
@@ -123,7 +124,7 @@ struct EmailNotifier::Impl {
   }
 
   Result<Email> render(const Uuid&, const PendingEmail& p) {
-    auto facts = email_facts(log, models, p.source_position);
+    auto facts = requests::email_facts(log, models, p.source_position);
     if (!facts)
       return facts.status();
     return render_email(p.template_name, email_vars(*facts, options.delivery.public_url));
@@ -166,4 +167,4 @@ EmailNotifierStats EmailNotifier::stats() const {
   return out;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

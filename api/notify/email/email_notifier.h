@@ -35,7 +35,7 @@
 #include "eventstore/store.h"
 #include "projections/runner.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 struct EmailNotifierOptions {
   EmailDeliveryOptions delivery;
@@ -44,7 +44,7 @@ struct EmailNotifierOptions {
   TriggerConsumerOptions triggers;
   // Per-recipient limits, shared with the engine's notifier routes (null:
   // none).
-  std::shared_ptr<EmailRateLimiter> limiter;
+  std::shared_ptr<requests::EmailRateLimiter> limiter;
 };
 
 struct EmailNotifierStats {
@@ -70,4 +70,4 @@ class EmailNotifier {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

@@ -10,7 +10,7 @@
 #include "core/schemas/payment_events_generated.h"
 #include "core/text.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 void consume_email_triggers(const TriggerConsumerOptions& options,
                             const std::function<bool(const EventView&)>& request,
@@ -22,14 +22,14 @@ void consume_email_triggers(const TriggerConsumerOptions& options,
   };
   std::chrono::milliseconds backoff(100);
   auto grow = [&] { backoff = std::min(backoff * 2, options.max_backoff); };
-  std::unique_ptr<JetStreamLink> link;
-  std::unique_ptr<PullConsumer> consumer;
-  std::vector<PulledMessage> batch;
+  std::unique_ptr<nats::JetStreamLink> link;
+  std::unique_ptr<nats::PullConsumer> consumer;
+  std::vector<nats::PulledMessage> batch;
   while (!stopping()) {
     if (consumer == nullptr) {
       Status st = Status::ok();
       if (link == nullptr) {
-        auto connected = connect_jetstream(options.nats_url);
+        auto connected = nats::connect_jetstream(options.nats_url);
         if (connected)
           link = std::move(*connected);
         else
@@ -53,12 +53,12 @@ void consume_email_triggers(const TriggerConsumerOptions& options,
           cfg.AckPolicy = js_AckExplicit;
           cfg.DeliverPolicy = js_DeliverByStartSequence;
           cfg.OptStartSeq = options.start_after + 1;
-          auto made = add_consumer(link->js, options.stream, cfg);
+          auto made = nats::add_consumer(link->js, options.stream, cfg);
           if (!made)
             st = made.status();
         }
         if (st.is_ok()) {
-          auto opened = PullConsumer::open(link->nc, options.stream, options.durable);
+          auto opened = nats::PullConsumer::open(link->nc, options.stream, options.durable);
           if (opened)
             consumer = std::move(*opened);
           else
@@ -92,7 +92,7 @@ void consume_email_triggers(const TriggerConsumerOptions& options,
     if (batch.empty())
       continue;
     backoff = std::chrono::milliseconds(100);
-    for (const PulledMessage& m : batch) {
+    for (const nats::PulledMessage& m : batch) {
       if (stopping())
         break;  // unacknowledged: redelivered to the next notifier
       std::vector<uint64_t> storage;
@@ -104,11 +104,11 @@ void consume_email_triggers(const TriggerConsumerOptions& options,
       else
         (void)consumer->nak(m, std::chrono::seconds(1));
     }
-    destroy_pulled(batch);
+    nats::destroy_pulled(batch);
   }
-  destroy_pulled(batch);
+  nats::destroy_pulled(batch);
   consumer.reset();
   link.reset();
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

@@ -16,7 +16,7 @@
 #include "core/envelope.h"
 #include "core/uuid.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 struct TriggerConsumerOptions {
   std::string nats_url;
@@ -41,4 +41,4 @@ void consume_email_triggers(const TriggerConsumerOptions& options,
                             const std::function<bool(const EventView&)>& request,
                             const std::function<bool()>& stopping);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

@@ -12,7 +12,7 @@
 #include "core/schemas/notification_events_generated.h"
 #include "core/text.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 namespace {
 using Clock = std::chrono::steady_clock;
@@ -36,7 +36,8 @@ std::string order_label(const Uuid& order_id) {
   return label;
 }
 
-std::map<std::string, std::string> email_vars(const EmailFacts& f, const std::string& public_url) {
+std::map<std::string, std::string> email_vars(const requests::EmailFacts& f,
+                                              const std::string& public_url) {
   std::map<std::string, std::string> vars;
   vars["order_ref"] = order_label(f.order_id);
   std::string base = public_url;
@@ -300,4 +301,4 @@ EmailSenderStats EmailSender::stats() const {
   return s;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

@@ -26,7 +26,7 @@
 #include "core/envelope.h"
 #include "core/uuid.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 struct EmailDeliveryOptions {
   std::string smtp_url;  // "" = write .eml files to outbox_dir
@@ -89,9 +89,9 @@ std::string money(int64_t cents, std::string_view currency = "USD");
 // the web pages do ("#" and the id's last 8 hex digits, upper case: shortId
 // in api/web/dom.js), `order_url` links to its page (<public_url>/#/orders/<id>,
 // the route in api/web/app.js).
-std::map<std::string, std::string> email_vars(const EmailFacts& facts,
+std::map<std::string, std::string> email_vars(const requests::EmailFacts& facts,
                                               const std::string& public_url);
 // "#0A1B2C3D" for an order id, as the web pages show it.
 std::string order_label(const Uuid& order_id);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

@@ -5,18 +5,18 @@
 
 #include "api/nats/stream_follower.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 struct NotificationFeed::Impl {
   std::atomic<bool> stopping{false};
-  std::unique_ptr<StreamFollower> follower;
+  std::unique_ptr<nats::StreamFollower> follower;
 };
 
 NotificationFeed::NotificationFeed(std::string nats_url, std::string subject,
                                    std::function<void(const EventView&)> on_event,
                                    std::function<void()> on_caught_up)
     : impl_(std::make_unique<Impl>()) {
-  FollowOptions o;
+  nats::FollowOptions o;
   o.url = std::move(nats_url);
   o.subject = std::move(subject);
   o.from_first = true;
@@ -30,7 +30,7 @@ NotificationFeed::NotificationFeed(std::string nats_url, std::string subject,
       on_event(*view);
   };
   o.on_caught_up = std::move(on_caught_up);
-  impl_->follower = std::make_unique<StreamFollower>(std::move(o));
+  impl_->follower = std::make_unique<nats::StreamFollower>(std::move(o));
 }
 
 NotificationFeed::~NotificationFeed() {
@@ -50,4 +50,4 @@ bool NotificationFeed::subscribed() const {
   return impl_->follower->subscribed();
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

@@ -17,7 +17,7 @@
 
 #include "core/envelope.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 class NotificationFeed {
  public:
@@ -37,4 +37,4 @@ class NotificationFeed {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

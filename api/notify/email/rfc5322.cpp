@@ -4,7 +4,7 @@
 #include <ctime>
 #include <vector>
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 namespace {
 
@@ -205,4 +205,4 @@ EncodedBody encode_body(std::string_view text) {
   return body;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

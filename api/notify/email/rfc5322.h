@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 // RFC 5322 3.3 date-time in UTC: "Sun, 06 Dec 2026 09:42:56 +0000" for a time
 // in microseconds since the Unix epoch (the fraction is dropped).
@@ -35,4 +35,4 @@ struct EncodedBody {
 };
 EncodedBody encode_body(std::string_view text);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

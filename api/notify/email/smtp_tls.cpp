@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 namespace {
 
@@ -114,4 +114,4 @@ std::string smtp_tls_error(CURLcode rc, std::string_view curl_error, SmtpTls tls
   }
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

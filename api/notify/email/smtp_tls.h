@@ -21,7 +21,7 @@
 
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::email {
 
 enum class SmtpTls { kOpportunistic, kRequired, kOff };
 
@@ -45,4 +45,4 @@ void apply_smtp_tls(CURL* curl, SmtpTls tls, const std::string& ca_file);
 std::string smtp_tls_error(CURLcode rc, std::string_view curl_error, SmtpTls tls,
                            const std::string& ca_file);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::email

@@ -11,7 +11,7 @@
 #include "core/schemas/user_events_generated.h"
 #include "core/text.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::push {
 
 WsHub::WsHub(const eventstore::EventStore& log,
              std::function<std::optional<Uuid>(const Uuid&)> owner, std::string nats_url,
@@ -65,8 +65,8 @@ WsHub::~WsHub() {
     follower_->stop();  // no callback runs after this
 }
 
-std::unique_ptr<StreamFollower> WsHub::make_follower() {
-  FollowOptions o;
+std::unique_ptr<nats::StreamFollower> WsHub::make_follower() {
+  nats::FollowOptions o;
   o.url = nats_url_;
   o.subject = subject_prefix_ + ".>";
   o.from_first = false;  // live from now on: history is in the API
@@ -81,7 +81,7 @@ std::unique_ptr<StreamFollower> WsHub::make_follower() {
     if (view.is_ok() && !stopping_.load() && view->position() > position_.load())
       dispatch(*view);
   };
-  return std::make_unique<StreamFollower>(std::move(o));
+  return std::make_unique<nats::StreamFollower>(std::move(o));
 }
 
 void WsHub::dispatch(const EventView& ev) {
@@ -98,18 +98,19 @@ void WsHub::dispatch(const EventView& ev) {
       s.sink->send(m.json);
       continue;
     }
-    s.sink->send(m.json, [recorder = recorder_, user = m.owner, type = m.type,
-                          position = ev.position(), pushed_at](WsDelivery d, std::string_view why) {
-      commands::WebSocketPushOutcome o;
-      o.user_id = user;
-      o.type = type;
-      o.source_position = position;
-      o.pushed_at = pushed_at;
-      o.dropped = d == WsDelivery::kDropped;
-      if (o.dropped)
-        o.reason = why;
-      recorder->record(std::move(o));
-    });
+    s.sink->send(m.json,
+                 [recorder = recorder_, user = m.owner, type = m.type, position = ev.position(),
+                  pushed_at](http::WsDelivery d, std::string_view why) {
+                   commands::WebSocketPushOutcome o;
+                   o.user_id = user;
+                   o.type = type;
+                   o.source_position = position;
+                   o.pushed_at = pushed_at;
+                   o.dropped = d == http::WsDelivery::kDropped;
+                   if (o.dropped)
+                     o.reason = why;
+                   recorder->record(std::move(o));
+                 });
   }
   position_.store(ev.position());
 }
@@ -119,7 +120,7 @@ void WsHub::record_pushes(std::shared_ptr<commands::WebSocketPushRecorder> recor
   recorder_ = std::move(recorder);
 }
 
-WsSession ws_session_of(const Uuid& user, bool all, const AccessClaims& claims) {
+WsSession ws_session_of(const Uuid& user, bool all, const auth::AccessClaims& claims) {
   WsSession session;
   session.user = user;
   session.all = all;
@@ -128,7 +129,8 @@ WsSession ws_session_of(const Uuid& user, bool all, const AccessClaims& claims) 
   return session;
 }
 
-std::function<void()> WsHub::subscribe(const WsSession& session, std::shared_ptr<WsSink> sink) {
+std::function<void()> WsHub::subscribe(const WsSession& session,
+                                       std::shared_ptr<http::WsSink> sink) {
   // A refused connection is closed with `refusal` and `why`, outside the lock.
   int refusal = 0;
   const char* why = "";
@@ -188,7 +190,7 @@ void WsHub::erase_deadline(TimestampUs at, uint64_t id) {
 }
 
 void WsHub::close_where(const std::function<bool(const Subscriber&)>& ends, const char* why) {
-  std::vector<std::shared_ptr<WsSink>> gone;
+  std::vector<std::shared_ptr<http::WsSink>> gone;
   {
     MutexLock lock(mu_);
     for (auto it = subscribers_.begin(); it != subscribers_.end();) {
@@ -259,7 +261,7 @@ void WsHub::remember_ended_sessions_for(std::chrono::seconds remember) {
 
 void WsHub::run_deadlines() {
   while (true) {
-    std::vector<std::shared_ptr<WsSink>> gone;
+    std::vector<std::shared_ptr<http::WsSink>> gone;
     {
       MutexLock lock(mu_);
       TimestampUs now = 0;
@@ -416,4 +418,4 @@ bool WsHub::from_nats() const {
   return follower_ && follower_->subscribed();
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::push

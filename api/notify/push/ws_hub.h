@@ -46,11 +46,13 @@
 #include "eventstore/store.h"
 #include "projections/orders.h"
 
-namespace orderly::api {
-
 // NATS stays out of this header (api/nats/stream_follower.h): the route
 // files include it through their context and must not see NATS.
+namespace orderly::api::nats {
 class StreamFollower;
+}  // namespace orderly::api::nats
+
+namespace orderly::api::notify::push {
 
 // Who a connection is for, from the access token it was opened with.
 struct WsSession {
@@ -62,7 +64,7 @@ struct WsSession {
 
 // The session of a connection opened with a token of these claims, for
 // `user`; `all` for an admin's ?scope=all.
-WsSession ws_session_of(const Uuid& user, bool all, const AccessClaims& claims);
+WsSession ws_session_of(const Uuid& user, bool all, const auth::AccessClaims& claims);
 
 class WsHub {
  public:
@@ -85,9 +87,9 @@ class WsHub {
 
   // Returns the unsubscribe. A user's connection beyond kMaxClientsPerUser
   // is closed at once (1013, try again later).
-  std::function<void()> subscribe(const WsSession& session, std::shared_ptr<WsSink> sink)
+  std::function<void()> subscribe(const WsSession& session, std::shared_ptr<http::WsSink> sink)
       EXCLUDES(mu_);
-  std::function<void()> subscribe(const Uuid& user, bool all, std::shared_ptr<WsSink> sink) {
+  std::function<void()> subscribe(const Uuid& user, bool all, std::shared_ptr<http::WsSink> sink) {
     return subscribe(WsSession{user, all, Uuid{}, 0}, std::move(sink));
   }
   // True when `family` was ended (logout, reuse) since the hub started and
@@ -120,10 +122,10 @@ class WsHub {
  private:
   struct Subscriber {
     WsSession session;
-    std::shared_ptr<WsSink> sink;
+    std::shared_ptr<http::WsSink> sink;
   };
 
-  std::unique_ptr<StreamFollower> make_follower();
+  std::unique_ptr<nats::StreamFollower> make_follower();
   void dispatch(const EventView& ev) EXCLUDES(dispatch_mu_, mu_);
   // Closes the connections an event ends (logout, revocation, demotion).
   void end_sessions(const EventView& ev) EXCLUDES(mu_);
@@ -160,7 +162,7 @@ class WsHub {
   std::thread deadline_thread_;
   std::string nats_url_, subject_prefix_;
   // Set in the constructors, before any other thread can look.
-  std::unique_ptr<StreamFollower> follower_;
+  std::unique_ptr<nats::StreamFollower> follower_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::push

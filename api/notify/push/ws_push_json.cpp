@@ -5,7 +5,7 @@
 #include "api/rest/requests/fields.h"
 #include "commands/input_limits.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::push {
 
 namespace json = boost::json;
 
@@ -47,7 +47,7 @@ void read_ws_pushes(const json::object& body, commands::RecordWebSocketPushes& o
       errors.push_back({at, "must be an object"});
       continue;
     }
-    Fields f(list[i].as_object());
+    rest::requests::Fields f(list[i].as_object());
     f.only(
         {"notification_id", "user_id", "type", "source_position", "pushed_at", "status", "reason"});
     commands::WebSocketPushOutcome p;
@@ -82,4 +82,4 @@ void read_ws_pushes(const json::object& body, commands::RecordWebSocketPushes& o
   }
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::push

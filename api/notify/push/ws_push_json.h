@@ -18,7 +18,7 @@
 #include "commands/command.h"
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::push {
 
 inline constexpr size_t kMaxPushesPerRequest = 1000;
 
@@ -28,4 +28,4 @@ std::string ws_pushes_json(const commands::RecordWebSocketPushes& batch);
 void read_ws_pushes(const boost::json::object& body, commands::RecordWebSocketPushes& out,
                     std::vector<FieldError>& errors);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::push

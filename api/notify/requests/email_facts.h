@@ -10,7 +10,7 @@
 
 #include "core/uuid.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::requests {
 
 // What an email says, from wherever the facts come from.
 struct EmailFacts {
@@ -27,4 +27,4 @@ struct EmailFacts {
   std::string username;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::requests

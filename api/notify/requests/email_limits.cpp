@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace orderly::api {
+namespace orderly::api::notify::requests {
 
 std::string EmailRateLimiter::admit(const std::string& recipient, TimestampUs at) {
   if (limits_.per_second <= 0 && limits_.per_day == 0)
@@ -57,4 +57,4 @@ bool EmailRateLimiter::is_suppressed(const Uuid& id) const {
   return suppressed_.contains(id);
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::requests

@@ -23,7 +23,7 @@
 #include "core/mutex.h"
 #include "core/uuid.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::requests {
 
 struct EmailLimits {
   double per_second = 1.0 / 60;  // steady rate per recipient (0: no bucket)
@@ -62,4 +62,4 @@ class EmailRateLimiter {
   std::deque<Uuid> suppressed_order_ GUARDED_BY(mu_);
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::requests

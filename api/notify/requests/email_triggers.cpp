@@ -5,7 +5,7 @@
 #include "core/schemas/payment_events_generated.h"
 #include "core/text.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::requests {
 
 EmailTrigger email_trigger(const EventView& ev) {
   switch (ev.type()) {
@@ -37,4 +37,4 @@ Uuid email_notification_id(uint64_t position) {
   return *Uuid::parse(text);
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::requests

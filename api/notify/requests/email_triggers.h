@@ -10,7 +10,7 @@
 #include "core/envelope.h"
 #include "core/uuid.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::requests {
 
 struct EmailTrigger {
   const char* template_name = nullptr;  // null: the event mails nobody
@@ -22,4 +22,4 @@ EmailTrigger email_trigger(const EventView& event);
 // The id of the email the event at `position` causes.
 Uuid email_notification_id(uint64_t position);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::requests

@@ -7,7 +7,7 @@
 #include "projections/orders.h"
 #include "projections/users.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::requests {
 
 commands::CommandMeta engine_meta() {
   commands::CommandMeta m;
@@ -88,4 +88,4 @@ Result<EmailFacts> email_facts(const eventstore::EventStore& log,
   return facts;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::requests

@@ -12,7 +12,7 @@
 #include "eventstore/store.h"
 #include "projections/runner.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::requests {
 
 // Who the notifiers' records are from: the engine (no actor).
 commands::CommandMeta engine_meta();
@@ -40,4 +40,4 @@ Result<EmailFacts> email_facts(const eventstore::EventStore& log,
                                const projections::ProjectionRunner& models,
                                uint64_t source_position);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::requests

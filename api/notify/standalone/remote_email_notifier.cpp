@@ -8,7 +8,7 @@
 #include "api/notify/email/email_requests.h"
 #include "api/notify/email/notification_feed.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::standalone {
 
 namespace json = boost::json;
 
@@ -16,14 +16,14 @@ namespace {
 
 // The facts route's answer (GET /api/admin/email-facts/{position}) as
 // EmailFacts.
-Result<EmailFacts> parse_facts(const std::string& body) {
+Result<requests::EmailFacts> parse_facts(const std::string& body) {
   boost::system::error_code ec;
   const json::value v = json::parse(body, ec);
   if (ec || !v.is_object())
     return Status::io_error("the email facts are not a JSON object");
   try {
     const json::object& o = v.as_object();
-    EmailFacts f;
+    requests::EmailFacts f;
     f.order_id = Uuid::parse(json::value_to<std::string>(o.at("order_id"))).value_or(Uuid{});
     f.reason = json::value_to<std::string>(o.at("reason"));
     if (!o.at("amount_cents").is_null())
@@ -45,7 +45,7 @@ Result<EmailFacts> parse_facts(const std::string& body) {
   }
 }
 
-Status expect(const Result<EngineReply>& r, long status, std::string_view what) {
+Status expect(const Result<client::EngineReply>& r, long status, std::string_view what) {
   if (!r)
     return r.status();
   if (r->status == status)
@@ -56,15 +56,17 @@ Status expect(const Result<EngineReply>& r, long status, std::string_view what) 
 
 // The sender's hooks over the engine's admin API: render from the facts the
 // engine keeps, record each outcome through it.
-EmailHooks hooks_through(EngineClient& api, const EmailDeliveryOptions& delivery) {
-  EmailHooks hooks;
-  hooks.render = [&api, &delivery](const Uuid&, const PendingEmail& p) -> Result<Email> {
+email::EmailHooks hooks_through(client::EngineClient& api,
+                                const email::EmailDeliveryOptions& delivery) {
+  email::EmailHooks hooks;
+  hooks.render = [&api, &delivery](const Uuid&,
+                                   const email::PendingEmail& p) -> Result<email::Email> {
     auto r = api.call("GET", "/api/admin/email-facts/" + std::to_string(p.source_position));
     ORDERLY_RETURN_IF_ERROR(expect(r, 200, "email facts"));
     auto facts = parse_facts(r->body);
     if (!facts)
       return facts.status();
-    return render_email(p.template_name, email_vars(*facts, delivery.public_url));
+    return email::render_email(p.template_name, email::email_vars(*facts, delivery.public_url));
   };
   hooks.record_sent = [&api](const Uuid& id) {
     return expect(api.call("POST", "/api/admin/notifications/" + id.to_string() + "/outcome",
@@ -100,8 +102,8 @@ EmailHooks hooks_through(EngineClient& api, const EmailDeliveryOptions& delivery
 // Asks the engine to record the email an event causes (idempotent: an event
 // asked for before asks for nothing new). False: not recorded now, the
 // message comes back.
-bool request_email(EngineClient& api, spdlog::logger& log, const EventView& ev) {
-  if (email_trigger(ev).template_name == nullptr)
+bool request_email(client::EngineClient& api, spdlog::logger& log, const EventView& ev) {
+  if (requests::email_trigger(ev).template_name == nullptr)
     return true;
   auto r = api.call("POST", "/api/admin/notifications",
                     R"({"source_position":)" + std::to_string(ev.position()) + "}");
@@ -112,12 +114,13 @@ bool request_email(EngineClient& api, spdlog::logger& log, const EventView& ev) 
   return false;
 }
 
-EmailSenderStats run_remote_email_notifier(EngineClient& engine, const RemoteEmailOptions& options,
-                                           const std::shared_ptr<spdlog::logger>& log,
-                                           const std::function<void()>& until_stopped) {
-  EmailSender sender(options.delivery, hooks_through(engine, options.delivery));
+email::EmailSenderStats run_remote_email_notifier(client::EngineClient& engine,
+                                                  const RemoteEmailOptions& options,
+                                                  const std::shared_ptr<spdlog::logger>& log,
+                                                  const std::function<void()>& until_stopped) {
+  email::EmailSender sender(options.delivery, hooks_through(engine, options.delivery));
   sender.start();
-  NotificationFeed feed(
+  email::NotificationFeed feed(
       options.nats_url, options.subject_prefix + ".notification.>",
       [&sender](const EventView& ev) { sender.track(ev); },
       [&sender, &log] {
@@ -125,7 +128,7 @@ EmailSenderStats run_remote_email_notifier(EngineClient& engine, const RemoteEma
         sender.mark_ready();
       });
   feed.start();
-  TriggerConsumerOptions triggers;
+  email::TriggerConsumerOptions triggers;
   triggers.nats_url = options.nats_url;
   triggers.subject_prefix = options.subject_prefix;
   // A new durable starts at the stream's first event: requests are
@@ -134,7 +137,7 @@ EmailSenderStats run_remote_email_notifier(EngineClient& engine, const RemoteEma
   triggers.on_error = [&log](const std::string& why) { log->warn("{}", why); };
   std::atomic<bool> stopping{false};
   std::thread trigger_thread([&] {
-    consume_email_triggers(
+    email::consume_email_triggers(
         triggers, [&](const EventView& ev) { return request_email(engine, *log, ev); },
         [&] { return stopping.load(); });
   });
@@ -147,4 +150,4 @@ EmailSenderStats run_remote_email_notifier(EngineClient& engine, const RemoteEma
   return sender.stats();
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::standalone

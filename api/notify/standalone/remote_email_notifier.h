@@ -17,12 +17,12 @@
 #include "api/notify/client/engine_client.h"
 #include "api/notify/email/email_sender.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::standalone {
 
 struct RemoteEmailOptions {
   std::string nats_url;
   std::string subject_prefix = "orderly.events";
-  EmailDeliveryOptions delivery;
+  email::EmailDeliveryOptions delivery;
 };
 
 // Runs the notifier until `until_stopped` returns (it blocks, e.g. waiting
@@ -30,8 +30,9 @@ struct RemoteEmailOptions {
 // not sent stays pending in the engine's log for the next run. `engine`
 // (logged in as an admin) is the one connection it writes through; `log` is
 // told what goes wrong (and is retried). Returns what was sent and left.
-EmailSenderStats run_remote_email_notifier(EngineClient& engine, const RemoteEmailOptions& options,
-                                           const std::shared_ptr<spdlog::logger>& log,
-                                           const std::function<void()>& until_stopped);
+email::EmailSenderStats run_remote_email_notifier(client::EngineClient& engine,
+                                                  const RemoteEmailOptions& options,
+                                                  const std::shared_ptr<spdlog::logger>& log,
+                                                  const std::function<void()>& until_stopped);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::standalone

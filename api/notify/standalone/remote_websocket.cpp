@@ -16,7 +16,7 @@
 #include "core/ids.h"
 #include "core/mutex.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::standalone {
 
 namespace json = boost::json;
 
@@ -28,10 +28,10 @@ namespace {
 // feed within those 30 s (the engine itself refuses at once).
 class TokenCheck {
  public:
-  explicit TokenCheck(std::unique_ptr<EngineClient> engine) : engine_(std::move(engine)) {}
+  explicit TokenCheck(std::unique_ptr<client::EngineClient> engine) : engine_(std::move(engine)) {}
 
-  Result<EngineUser> who(const Request& req) {
-    auto token = websocket_token(req);
+  Result<client::EngineUser> who(const http::Request& req) {
+    auto token = rest::websocket_token(req);
     if (!token)
       return token.status();
     const auto now = std::chrono::steady_clock::now();
@@ -40,7 +40,7 @@ class TokenCheck {
       if (auto it = known_.find(*token); it != known_.end() && it->second.until > now)
         return it->second.user;
     }
-    auto user = engine_user(*engine_, *token);
+    auto user = client::engine_user(*engine_, *token);
     if (user) {
       MutexLock lock(mu_);
       if (known_.size() >= 10'000)
@@ -52,10 +52,10 @@ class TokenCheck {
 
  private:
   struct Known {
-    EngineUser user;
+    client::EngineUser user;
     std::chrono::steady_clock::time_point until;
   };
-  std::unique_ptr<EngineClient> engine_;  // its own connection, apart from the lookups
+  std::unique_ptr<client::EngineClient> engine_;  // its own connection, apart from the lookups
   Mutex mu_;
   std::unordered_map<std::string, Known> known_ GUARDED_BY(mu_);
 };
@@ -65,14 +65,16 @@ class TokenCheck {
 // closed (1008) at `exp`, at logout and at revocation here too. The engine
 // has just said whom the token names; its claims are read, not re-verified
 // (this process holds no signing secret).
-Result<WsSession> session_of(const WsHub& hub, const Request& req, const EngineUser& who) {
-  auto token = websocket_token(req);
+Result<push::WsSession> session_of(const push::WsHub& hub, const http::Request& req,
+                                   const client::EngineUser& who) {
+  auto token = rest::websocket_token(req);
   if (!token)
     return token.status();
-  auto claims = read_verified_jwt_claims(*token, now_us() / 1'000'000);
+  auto claims = auth::read_verified_jwt_claims(*token, now_us() / 1'000'000);
   if (!claims)
     return claims.status();
-  WsSession session = ws_session_of(who.id, wants_all_events(req) && who.admin, *claims);
+  push::WsSession session =
+      push::ws_session_of(who.id, rest::wants_all_events(req) && who.admin, *claims);
   if (hub.session_ended(session.family))
     return Status::unauthorized("the access token's session has ended");
   return session;
@@ -80,7 +82,7 @@ Result<WsSession> session_of(const WsHub& hub, const Request& req, const EngineU
 
 // The owner of an order, asked of the engine. On the thread that pushes
 // messages: one short try, never a stall.
-std::optional<Uuid> owner_of(EngineClient& engine, const Uuid& order) {
+std::optional<Uuid> owner_of(client::EngineClient& engine, const Uuid& order) {
   auto r = engine.call_once("GET", "/api/orders/" + order.to_string(), std::chrono::seconds(2));
   if (!r || r->status != 200)
     return std::nullopt;
@@ -94,36 +96,36 @@ std::optional<Uuid> owner_of(EngineClient& engine, const Uuid& order) {
 }
 
 // Refused before any handler saw it, but still traceable.
-Response refused(int status, std::string_view code, std::string_view detail) {
-  return problem(status, code, detail).header("X-Request-Id", new_uuid_v7());
+http::Response refused(int status, std::string_view code, std::string_view detail) {
+  return rest::problem(status, code, detail).header("X-Request-Id", new_uuid_v7());
 }
 
 }  // namespace
 
 // The upgrade's checks and the subscription of /ws/notifications.
-WsEndpoint notifications_endpoint(TokenCheck& tokens, WsHub& hub) {
-  WsEndpoint ws;
+http::WsEndpoint notifications_endpoint(TokenCheck& tokens, push::WsHub& hub) {
+  http::WsEndpoint ws;
   ws.path = "/ws/notifications";
-  ws.check = [&tokens, &hub](const Request& req) -> std::optional<Response> {
+  ws.check = [&tokens, &hub](const http::Request& req) -> std::optional<http::Response> {
     auto who = tokens.who(req);
-    std::optional<Response> refusal;
+    std::optional<http::Response> refusal;
     Status session = who ? session_of(hub, req, *who).status() : who.status();
     if (!session.is_ok()) {
-      refusal = problem_from(session);
+      refusal = rest::problem_from(session);
       // The engine refused the token (or there was none): as the engine says it.
-      add_challenge(*refusal, websocket_token_sent(req));
-    } else if (wants_all_events(req) && !who->admin) {
-      refusal = problem(403, "forbidden", "scope=all is for admins");
+      rest::add_challenge(*refusal, rest::websocket_token_sent(req));
+    } else if (rest::wants_all_events(req) && !who->admin) {
+      refusal = rest::problem(403, "forbidden", "scope=all is for admins");
     }
     if (refusal)
-      refusal->header("X-Request-Id", request_id_of(req));
+      refusal->header("X-Request-Id", rest::request_id_of(req));
     return refusal;
   };
-  ws.request_id = request_id_of;
-  ws.open = [&tokens, &hub](const Request& req,
-                            std::shared_ptr<WsSink> sink) -> std::function<void()> {
+  ws.request_id = rest::request_id_of;
+  ws.open = [&tokens, &hub](const http::Request& req,
+                            std::shared_ptr<http::WsSink> sink) -> std::function<void()> {
     auto who = tokens.who(req);
-    auto session = who ? session_of(hub, req, *who) : Result<WsSession>(who.status());
+    auto session = who ? session_of(hub, req, *who) : Result<push::WsSession>(who.status());
     if (!session) {  // expired or ended between the check and now
       sink->close(1008, "unauthorized");
       return [] {};
@@ -133,19 +135,21 @@ WsEndpoint notifications_endpoint(TokenCheck& tokens, WsHub& hub) {
   return ws;
 }
 
-Status run_remote_websocket(EngineClient& lookups, EngineClient& recording,
+Status run_remote_websocket(client::EngineClient& lookups, client::EngineClient& recording,
                             const RemoteWebSocketOptions& options,
                             const std::shared_ptr<spdlog::logger>& log,
                             const std::function<void(uint16_t port)>& listening,
                             const std::function<void()>& until_stopped) {
-  TokenCheck tokens(std::make_unique<EngineClient>(EngineAccount{options.engine_url, "", ""}));
-  WsHub hub([&lookups](const Uuid& order) { return owner_of(lookups, order); }, options.nats_url);
+  TokenCheck tokens(
+      std::make_unique<client::EngineClient>(client::EngineAccount{options.engine_url, "", ""}));
+  push::WsHub hub([&lookups](const Uuid& order) { return owner_of(lookups, order); },
+                  options.nats_url);
   // While the engine cannot be reached, outcomes wait (bounded) for the
   // next interval.
   auto pushes = std::make_shared<commands::WebSocketPushRecorder>(
       [&recording, log](const commands::RecordWebSocketPushes& batch) -> Status {
         auto r = recording.call("POST", "/api/admin/notifications/websocket-pushes",
-                                ws_pushes_json(batch));
+                                push::ws_pushes_json(batch));
         if (!r || r->status == 503 || r->status == 429)
           return Status::overloaded("the engine cannot record pushes now");
         if (r->status == 204)
@@ -154,21 +158,22 @@ Status run_remote_websocket(EngineClient& lookups, EngineClient& recording,
                   r->status, r->body);
         return Status::internal("push records refused");
       },
-      std::chrono::seconds(1), kMaxPushesPerRequest);
+      std::chrono::seconds(1), push::kMaxPushesPerRequest);
   hub.record_pushes(pushes);
-  ServerOptions server_options;
+  http::ServerOptions server_options;
   server_options.address = options.http_address;
   // This process serves /ws/notifications, and /health for probes.
-  auto server = HttpServer::start(
+  auto server = http::HttpServer::start(
       server_options,
-      [&hub](const Request& req, const Respond& respond) {
-        Response r =
+      [&hub](const http::Request& req, const http::Respond& respond) {
+        http::Response r =
             req.method == "GET" && req.path == "/health"
-                ? json_response(200, json::object{{"status", hub.from_nats() ? "ok" : "connecting"},
-                                                  {"clients", hub.clients()},
-                                                  {"position", hub.position()}})
-                : problem(404, "not_found", "this process serves /ws/notifications only");
-        respond(std::move(r.header("X-Request-Id", request_id_of(req))));
+                ? rest::json_response(
+                      200, json::object{{"status", hub.from_nats() ? "ok" : "connecting"},
+                                        {"clients", hub.clients()},
+                                        {"position", hub.position()}})
+                : rest::problem(404, "not_found", "this process serves /ws/notifications only");
+        respond(std::move(r.header("X-Request-Id", rest::request_id_of(req))));
       },
       &refused, {notifications_endpoint(tokens, hub)});
   if (!server) {
@@ -186,4 +191,4 @@ Status run_remote_websocket(EngineClient& lookups, EngineClient& recording,
   return Status::ok();
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::standalone

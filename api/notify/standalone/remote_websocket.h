@@ -21,7 +21,7 @@
 #include "api/notify/client/engine_client.h"
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::notify::standalone {
 
 struct RemoteWebSocketOptions {
   std::string nats_url;
@@ -36,10 +36,10 @@ struct RemoteWebSocketOptions {
 // one never holds up the other. `listening` is told the port once clients
 // can connect. Errors: as HttpServer::start (invalid_argument for a bad
 // address), before anything is served.
-Status run_remote_websocket(EngineClient& lookups, EngineClient& recording,
+Status run_remote_websocket(client::EngineClient& lookups, client::EngineClient& recording,
                             const RemoteWebSocketOptions& options,
                             const std::shared_ptr<spdlog::logger>& log,
                             const std::function<void(uint16_t port)>& listening,
                             const std::function<void()>& until_stopped);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::notify::standalone

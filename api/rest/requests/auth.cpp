@@ -6,7 +6,7 @@
 #include "commands/password_policy.h"
 #include "commands/user.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::requests {
 
 namespace {
 
@@ -59,4 +59,4 @@ Result<std::optional<std::string>> refresh_token_text_from(const boost::json::ob
   return string_field(body, "refresh_token");
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::requests

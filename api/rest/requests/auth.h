@@ -10,7 +10,7 @@
 
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::requests {
 
 // A string member of `o`; nullopt when absent or not a string.
 std::optional<std::string> string_field(const boost::json::object& o, std::string_view key);
@@ -29,4 +29,4 @@ Result<Registration> registration_from(const boost::json::object& body);
 Result<std::optional<std::string>> refresh_token_text_from(const boost::json::object& body,
                                                            std::string_view what);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::requests

@@ -3,7 +3,7 @@
 #include "api/rest/requests/parsed.h"
 #include "commands/input_limits.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::requests {
 
 using namespace commands;
 
@@ -71,4 +71,4 @@ Result<AnalyticsEvent> analytics_event_from(const boost::json::object& body) {
   return event;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::requests

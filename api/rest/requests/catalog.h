@@ -13,7 +13,7 @@
 #include "core/status.h"
 #include "core/uuid.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::requests {
 
 // POST /api/products as product `id`; a body without a sku gets one made
 // from the id, and without a currency "" (the shop's).
@@ -34,4 +34,4 @@ struct AnalyticsEvent {
 };
 Result<AnalyticsEvent> analytics_event_from(const boost::json::object& body);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::requests

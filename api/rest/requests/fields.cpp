@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-namespace orderly::api {
+namespace orderly::api::rest::requests {
 
 std::optional<std::string> Fields::str(std::string_view key, bool required, size_t max_bytes) {
   auto it = o_.find(key);
@@ -58,4 +58,4 @@ void Fields::only(std::initializer_list<std::string_view> known) {
   }
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::requests

@@ -11,7 +11,7 @@
 #include "core/status.h"
 #include "core/uuid.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::requests {
 
 class Fields {
  public:
@@ -34,4 +34,4 @@ class Fields {
   std::vector<FieldError> errors_;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::requests

@@ -5,7 +5,7 @@
 #include "api/rest/requests/parsed.h"
 #include "commands/input_limits.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::requests {
 
 using namespace commands;
 
@@ -43,4 +43,4 @@ Result<Command> notification_outcome_from(const boost::json::object& body,
                            : Command{RecordNotificationFailed{notification, *error, will_retry}};
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::requests

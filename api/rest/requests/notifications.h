@@ -11,7 +11,7 @@
 #include "core/status.h"
 #include "core/uuid.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::requests {
 
 // POST /api/admin/notifications: the log position of the event to mail about.
 Result<uint64_t> email_request_position_from(const boost::json::object& body);
@@ -21,4 +21,4 @@ Result<uint64_t> email_request_position_from(const boost::json::object& body);
 Result<commands::Command> notification_outcome_from(const boost::json::object& body,
                                                     const Uuid& notification);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::requests

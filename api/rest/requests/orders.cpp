@@ -5,7 +5,7 @@
 #include "api/rest/requests/parsed.h"
 #include "commands/input_limits.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::requests {
 
 using namespace commands;
 
@@ -114,4 +114,4 @@ Result<std::optional<int64_t>> refund_amount_from(const boost::json::object& bod
   return amount;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::requests

@@ -14,7 +14,7 @@
 #include "core/status.h"
 #include "core/uuid.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::requests {
 
 // POST /api/cart/items
 Result<commands::AddToCart> cart_line_from(const boost::json::object& body);
@@ -38,4 +38,4 @@ Result<commands::ConfirmPayment> payment_confirmation_from(const boost::json::ob
 // POST /api/payments/{id}/refund with a body: the amount (none: the rest).
 Result<std::optional<int64_t>> refund_amount_from(const boost::json::object& body);
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::requests

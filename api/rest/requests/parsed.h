@@ -8,10 +8,10 @@
 #include "api/rest/requests/fields.h"
 #include "core/status.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::requests {
 
 inline Status invalid_fields(std::string detail, const Fields& f) {
   return Status(ErrorCode::kInvalidArgument, std::move(detail), f.errors());
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::requests

@@ -15,7 +15,7 @@
 extern const char kEmbedded_openapi_json[];
 extern const char kEmbedded_docs_html[];
 
-namespace orderly::api {
+namespace orderly::api::rest::routes {
 
 namespace {
 
@@ -69,7 +69,7 @@ void retry_notification(Context& ctx, const CallPtr& call) {
     return;
   ctx.run(call, RetryNotification{*id}, call->meta(), "notifications",
           [](const CallPtr& call, const CommandReply& r) {
-            Response res;
+            http::Response res;
             res.status = 202;
             res.body = R"({"status":"queued"})";
             call->answer(with_position(std::move(res), r.last_position));
@@ -144,7 +144,7 @@ void admin_stream(Context& ctx, const CallPtr& call) {
     }
     return call->fail(out.status());
   }
-  Response r;
+  http::Response r;
   r.body = std::move(*out);
   call->answer(std::move(r));
 }
@@ -177,7 +177,7 @@ void rebuild(Context& ctx, const CallPtr& call) {
       return call->answer(problem(409, "already_exists", st.message()));
     return call->fail(st);
   }
-  Response r = json_response(202, json::object{{"name", name}, {"state", "rebuilding"}});
+  http::Response r = json_response(202, json::object{{"name", name}, {"state", "rebuilding"}});
   r.header("Location", "/api/admin/projections");
   call->answer(std::move(r));
 }
@@ -257,21 +257,21 @@ void metrics(Context& ctx, const CallPtr& call) {
   }
   if (ctx.options.extra_metrics)
     out += ctx.options.extra_metrics();
-  Response r;
+  http::Response r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = std::move(out);
   call->answer(std::move(r));
 }
 
 void openapi(const CallPtr& call) {
-  Response r;
+  http::Response r;
   r.body = kEmbedded_openapi_json;
   r.header("Cache-Control", "public, max-age=300");
   call->answer(std::move(r));
 }
 
 void docs(const CallPtr& call) {
-  Response r;
+  http::Response r;
   r.content_type = "text/html; charset=utf-8";
   r.body = kEmbedded_docs_html;
   r.header("Cache-Control", "public, max-age=300");
@@ -299,4 +299,4 @@ void add_admin_routes(Context& ctx) {
   ctx.router.add("GET", "/docs", Access::kAnyone, docs);
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::routes

@@ -13,9 +13,11 @@
 
 #include "core/clock.h"
 
-namespace orderly::api {
-
+namespace orderly::api::notify::requests {
 class EmailRateLimiter;
+}  // namespace orderly::api::notify::requests
+
+namespace orderly::api::rest::routes {
 
 struct ApiOptions {
   int64_t access_ttl_s = int64_t{15} * 60;
@@ -40,7 +42,7 @@ struct ApiOptions {
   std::string nats_url;
   // Per-recipient email limits for the requests `orderly notify email`
   // makes through the notifier routes (null: none; api/notify/requests/email_limits.h).
-  std::shared_ptr<EmailRateLimiter> email_limiter;
+  std::shared_ptr<notify::requests::EmailRateLimiter> email_limiter;
 };
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::routes

@@ -20,7 +20,7 @@
 #include "eventstore/store.h"
 #include "projections/users.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::routes {
 
 namespace {
 
@@ -42,7 +42,8 @@ RefreshToken new_refresh_token(const Uuid& user) {
   t.token_id = new_id_value();
   unsigned char raw[32];
   randombytes_buf(raw, sizeof raw);
-  const std::string secret = base64url(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
+  const std::string secret =
+      auth::base64url(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
   t.text = user.to_string() + "." + t.token_id.to_string() + "." + secret;
   t.hash = token_hash(secret);
   return t;
@@ -64,7 +65,7 @@ std::optional<RefreshToken> parse_refresh_token(std::string_view text) {
 // {user, access_token, refresh_token, token_type, expires_in}
 json::object session_json(Context& ctx, const json::object& user, const std::string& role,
                           const RefreshToken& refresh, int64_t issued_at_s = now_us() / 1'000'000) {
-  AccessClaims c;
+  auth::AccessClaims c;
   c.sub = refresh.user_id.to_string();
   c.role = role;
   c.iat = issued_at_s;
@@ -72,7 +73,7 @@ json::object session_json(Context& ctx, const json::object& user, const std::str
   if (!refresh.family_id.is_nil())
     c.sid = refresh.family_id.to_string();
   return {{"user", user},
-          {"access_token", sign_jwt(c, ctx.jwt_secret)},
+          {"access_token", auth::sign_jwt(c, ctx.jwt_secret)},
           {"refresh_token", refresh.text},
           {"token_type", "Bearer"},
           {"expires_in", ctx.options.access_ttl_s}};
@@ -104,9 +105,9 @@ void finish_register(Context& ctx, const CallPtr& call, const std::string& usern
 
 // The answer to a password check the gate did not admit (api/auth/password_gate.h).
 void answer_throttled(const CallPtr& call, int retry_after_s) {
-  Response r = problem(429, "rate_limited",
-                       "too many password attempts from this address or for this account; "
-                       "retry after the time in Retry-After");
+  http::Response r = problem(429, "rate_limited",
+                             "too many password attempts from this address or for this account; "
+                             "retry after the time in Retry-After");
   r.header("Retry-After", std::to_string(retry_after_s));
   call->answer(std::move(r));
 }
@@ -115,15 +116,15 @@ void answer_throttled(const CallPtr& call, int retry_after_s) {
 // caller's address for `account`; else answers 429. The job gets the slot
 // (held until the job is done) to record the outcome in.
 void run_password_check(Context& ctx, const CallPtr& call, std::string_view account,
-                        std::function<void(PasswordGate::Slot&)> job) {
+                        std::function<void(auth::PasswordGate::Slot&)> job) {
   auto verdict = ctx.password_gate.admit(call->request.remote_address, account);
   if (!verdict.slot)
     return answer_throttled(call, verdict.retry_after_s);
-  std::shared_ptr<PasswordGate::Slot> slot = std::move(verdict.slot);
+  std::shared_ptr<auth::PasswordGate::Slot> slot = std::move(verdict.slot);
   // Registrations (no account yet) take at most what suspect attempts may:
   // a crowd of them cannot fill the queue and starve every login.
-  const size_t limit = PasswordGate::queue_limit(ctx.password_workers.capacity(),
-                                                 slot->suspect() || account.empty());
+  const size_t limit = auth::PasswordGate::queue_limit(ctx.password_workers.capacity(),
+                                                       slot->suspect() || account.empty());
   const bool queued =
       ctx.password_workers.submit([slot, job = std::move(job)] { job(*slot); }, limit);
   if (!queued)
@@ -134,7 +135,7 @@ void register_user(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  auto registration = registration_from(*body);
+  auto registration = requests::registration_from(*body);
   std::vector<FieldError> errors;
   if (!registration)
     errors = registration.status().fields();
@@ -143,7 +144,7 @@ void register_user(Context& ctx, const CallPtr& call) {
   if (!errors.empty())
     return call->answer(problem(422, "validation_failed", "the registration is not valid", errors));
   run_password_check(ctx, call, "",
-                     [&ctx, call, r = std::move(*registration)](PasswordGate::Slot&) {
+                     [&ctx, call, r = std::move(*registration)](auth::PasswordGate::Slot&) {
                        finish_register(ctx, call, r.username, r.email, r.password);
                      });
 }
@@ -156,8 +157,8 @@ void register_user(Context& ctx, const CallPtr& call) {
 // these secrets for registration sessions not yet rotated, and they outlive
 // a change of the key.
 std::string registration_refresh_secret(std::string_view key, const Uuid& token_id) {
-  return base64url(
-      hmac_sha256("orderly/registration-refresh-token/v1|" + token_id.to_string(), key));
+  return auth::base64url(
+      auth::hmac_sha256("orderly/registration-refresh-token/v1|" + token_id.to_string(), key));
 }
 
 // The registration's request fingerprint (what tells a retry from another
@@ -166,7 +167,7 @@ std::string registration_refresh_secret(std::string_view key, const Uuid& token_
 // would let a reader of the log guess the password offline at hash speed.
 uint64_t registration_fingerprint(std::string_view key, std::string_view body) {
   const std::string mac =
-      hmac_sha256("orderly/registration-fingerprint/v1|" + std::string(body), key);
+      auth::hmac_sha256("orderly/registration-fingerprint/v1|" + std::string(body), key);
   uint64_t v = 0;
   for (size_t i = 0; i < 8; ++i)
     v = (v << 8) | static_cast<unsigned char>(mac[i]);
@@ -217,7 +218,7 @@ void answer_registration(Context& ctx, const CallPtr& call, const CommandReply& 
   refresh.family_id = family_id;
   refresh.text = user_id.to_string() + "." + token_id.to_string() + "." +
                  registration_refresh_secret(ctx.jwt_secret, token_id);
-  Response res = json_response(
+  http::Response res = json_response(
       201, session_json(ctx, user_json(*stored), stored->role, refresh, registered_at / 1'000'000));
   res.header("Location", "/api/auth/me");  // the new account is the caller's own
   call->answer(with_position(std::move(res), r.last_position));
@@ -266,10 +267,10 @@ void login(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
   if (!body)
     return;
-  const auto email = string_field(*body, "email");
-  const auto username = string_field(*body, "username");
-  const auto password = string_field(*body, "password");
-  Fields known(*body);
+  const auto email = requests::string_field(*body, "email");
+  const auto username = requests::string_field(*body, "username");
+  const auto password = requests::string_field(*body, "password");
+  requests::Fields known(*body);
   known.only({"email", "username", "password"});
   if (!known.ok())
     return call->answer(
@@ -296,7 +297,8 @@ void check_login(Context& ctx, const CallPtr& call, const std::optional<std::str
   const std::string account =
       user ? user->id : (email ? "?" + normalize_email(*email) : "?" + ascii_lower(*username));
   run_password_check(
-      ctx, call, account, [&ctx, call, user = std::move(user), password](PasswordGate::Slot& slot) {
+      ctx, call, account,
+      [&ctx, call, user = std::move(user), password](auth::PasswordGate::Slot& slot) {
         // One answer for an unknown user and a wrong password: no account
         // probing (an unknown user costs a hash check too, so timing says nothing).
         static const std::string kDummy = [] {
@@ -334,7 +336,7 @@ Uuid rotated_family(Context& ctx, const CommandReply& r) {
 void rotate_refresh(Context& ctx, const CallPtr& call, const RefreshToken& old);
 
 void refresh(Context& ctx, const CallPtr& call) {
-  const auto text = call->parsed_body(refresh_token_text_from, "refresh");
+  const auto text = call->parsed_body(requests::refresh_token_text_from, "refresh");
   if (!text)
     return;
   const auto old = *text ? parse_refresh_token(**text) : std::nullopt;
@@ -370,7 +372,7 @@ void rotate_refresh(Context& ctx, const CallPtr& call, const RefreshToken& old) 
 }
 
 void logout(Context& ctx, const CallPtr& call) {
-  const auto text = call->parsed_body(refresh_token_text_from, "logout");
+  const auto text = call->parsed_body(requests::refresh_token_text_from, "logout");
   if (!text)
     return;
   const auto token = *text ? parse_refresh_token(**text) : std::nullopt;
@@ -399,4 +401,4 @@ void add_auth_routes(Context& ctx) {
   ctx.route("GET", "/api/auth/me", Access::kUser, me);
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::routes

@@ -6,7 +6,7 @@
 #include "api/rest/routes/folded_row.h"
 #include "commands/input_limits.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::routes {
 
 namespace {
 
@@ -14,7 +14,8 @@ using namespace commands;
 
 // The product as the read model has it now, with its version as ETag (and
 // where it lives, when it was just made).
-Response product_response(Context& ctx, const std::string& id, int status, uint64_t position) {
+http::Response product_response(Context& ctx, const std::string& id, int status,
+                                uint64_t position) {
   return versioned_row_response(ctx.model<projections::CatalogReadModel>("catalog")->get(id),
                                 "product", product_json, id, status, position,
                                 "/api/products/" + id);
@@ -39,7 +40,7 @@ void answer_created_product(Context& ctx, const CallPtr& call, const std::string
 }
 
 void create_product(Context& ctx, const CallPtr& call) {
-  auto c = call->parsed_body(create_product_from, new_id_value());
+  auto c = call->parsed_body(requests::create_product_from, new_id_value());
   if (!c)
     return;
   const std::string id = c->product_id.to_string();
@@ -121,7 +122,7 @@ void delete_product(Context& ctx, const CallPtr& call) {
     return;
   ctx.run(call, DiscontinueProduct{*id}, *meta, "catalog",
           [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
-            Response res;
+            http::Response res;
             res.status = 204;
             if (auto p = ctx.model<projections::CatalogReadModel>("catalog")->get(id))
               res.header("ETag", etag_of(p->version));
@@ -137,7 +138,7 @@ void categories(Context& ctx, const CallPtr& call) {
 }
 
 void analytics_event(Context& ctx, const CallPtr& call) {
-  auto event = call->parsed_body(analytics_event_from);
+  auto event = call->parsed_body(requests::analytics_event_from);
   if (!event)
     return;
   if (const auto& id = event->product_viewed) {
@@ -150,7 +151,7 @@ void analytics_event(Context& ctx, const CallPtr& call) {
   } else if (event->searched) {
     ctx.analytics.searched(*event->searched);
   }
-  Response r;
+  http::Response r;
   r.status = 202;
   r.body = R"({"status":"accepted"})";
   call->answer(std::move(r));
@@ -162,11 +163,13 @@ void add_catalog_routes(Context& ctx) {
   ctx.route("POST", "/api/products", Access::kAdmin, create_product);
   ctx.route("GET", "/api/products", Access::kAnyone, list_products);
   ctx.route("GET", "/api/products/{id}", Access::kAnyone, get_product);
-  ctx.route("PATCH", "/api/products/{id}", Access::kAdmin, change_product<update_product_from>);
+  ctx.route("PATCH", "/api/products/{id}", Access::kAdmin,
+            change_product<requests::update_product_from>);
   ctx.route("DELETE", "/api/products/{id}", Access::kAdmin, delete_product);
-  ctx.route("PUT", "/api/products/{id}/stock", Access::kAdmin, change_product<stock_change_from>);
+  ctx.route("PUT", "/api/products/{id}/stock", Access::kAdmin,
+            change_product<requests::stock_change_from>);
   ctx.route("GET", "/api/categories", Access::kAnyone, categories);
   ctx.route("POST", "/api/analytics/events", Access::kAnyone, analytics_event);
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::routes

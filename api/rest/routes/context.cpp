@@ -4,15 +4,15 @@
 
 #include "core/ids.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::routes {
 
-Response with_position(Response r, uint64_t position) {
+http::Response with_position(http::Response r, uint64_t position) {
   r.header("X-Log-Position", std::to_string(position));
   return r;
 }
 
-Response no_content(uint64_t position) {
-  Response r;
+http::Response no_content(uint64_t position) {
+  http::Response r;
   r.status = 204;
   return with_position(std::move(r), position);
 }
@@ -59,7 +59,7 @@ void Context::run(const CallPtr& call, commands::Command command, commands::Comm
               return call->answer(std::move(*first));
           } else {
             call->respond = [this, key = std::move(first_key),
-                             inner = std::move(call->respond)](Response res) {
+                             inner = std::move(call->respond)](http::Response res) {
               first_answers.keep(key, res);
               inner(std::move(res));
             };
@@ -75,7 +75,7 @@ void Context::run(const CallPtr& call, commands::Command command, commands::Comm
                                 return then(call, r);
                               // Durable, but the read model is behind: say so
                               // rather than answer with the state before it.
-                              Response res =
+                              http::Response res =
                                   json_response(202, json::object{{"status", "accepted"},
                                                                   {"position", r.last_position},
                                                                   {"stream", r.stream}});
@@ -99,4 +99,4 @@ void Context::when_accounts_loaded(const CallPtr& call, std::function<void()> th
                       });
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::routes

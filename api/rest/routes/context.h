@@ -30,7 +30,7 @@ struct PaymentRow;
 struct NotificationRow;
 }  // namespace orderly::projections
 
-namespace orderly::api {
+namespace orderly::api::rest::routes {
 
 namespace json = boost::json;
 
@@ -52,13 +52,13 @@ struct Context {
   RateLimiter ip_limiter, user_limiter;
   PositionWaiter waiter;
   FirstAnswers first_answers;  // what a keyed command answered first, for its retries
-  WsHub hub;
+  notify::push::WsHub hub;
   // What became of each push to the user an event concerns (api/notify/push/ws_hub.h),
   // recorded as one event a second.
   std::shared_ptr<commands::WebSocketPushRecorder> pushes;
   // Who may make the password workers run argon2id, decided before they do;
   // declared before them: their queued jobs hold its slots.
-  PasswordGate password_gate;
+  auth::PasswordGate password_gate;
   WorkerPool password_workers{2, 256};   // argon2id off the I/O threads
   WorkerPool notifier_workers{2, 1024};  // routes/notifications.cpp: they wait for the pipeline
 
@@ -152,10 +152,11 @@ void add_web_routes(Context& ctx);       // the shop's web pages at / (api/web/)
 // applied the command in time. Both carry X-Log-Position, and a creation
 // (`status` 201) names the new resource, at `path`, in Location.
 template <typename Row, typename ToJson>
-Response row_response(const std::optional<Row>& row, std::string_view key, ToJson&& to_json,
-                      const std::string& id, int status, uint64_t position, std::string_view path) {
-  Response r = row ? json_response(status, json::object{{key, to_json(*row)}})
-                   : json_response(202, json::object{{"id", id}, {"position", position}});
+http::Response row_response(const std::optional<Row>& row, std::string_view key, ToJson&& to_json,
+                            const std::string& id, int status, uint64_t position,
+                            std::string_view path) {
+  http::Response r = row ? json_response(status, json::object{{key, to_json(*row)}})
+                         : json_response(202, json::object{{"id", id}, {"position", position}});
   r.header("X-Log-Position", std::to_string(position));
   if (status == 201)
     r.header("Location", std::string(path));
@@ -164,10 +165,11 @@ Response row_response(const std::optional<Row>& row, std::string_view key, ToJso
 
 // row_response with the row's version as its ETag, when the row is there.
 template <typename Row, typename ToJson>
-Response versioned_row_response(const std::optional<Row>& row, std::string_view key,
-                                ToJson&& to_json, const std::string& id, int status,
-                                uint64_t position, std::string_view path) {
-  Response r = row_response(row, key, std::forward<ToJson>(to_json), id, status, position, path);
+http::Response versioned_row_response(const std::optional<Row>& row, std::string_view key,
+                                      ToJson&& to_json, const std::string& id, int status,
+                                      uint64_t position, std::string_view path) {
+  http::Response r =
+      row_response(row, key, std::forward<ToJson>(to_json), id, status, position, path);
   if (row)
     r.header("ETag", etag_of(row->version));
   return r;
@@ -179,8 +181,8 @@ Response versioned_row_response(const std::optional<Row>& row, std::string_view 
 enum class Audience { kCustomer, kStaff };
 json::object notification_json(const projections::NotificationRow& n, Audience audience);
 Audience audience_of(const Call& call);  // staff: an admin
-Response with_position(Response r, uint64_t position);
-Response no_content(uint64_t position);  // 204 with X-Log-Position
+http::Response with_position(http::Response r, uint64_t position);
+http::Response no_content(uint64_t position);  // 204 with X-Log-Position
 std::optional<Uuid> parse_id(const CallPtr& call, std::string_view param);  // answers 404 if bad
 std::string new_id_text();
 // The id a creating command made: from its reply's stream ("order-<id>"),
@@ -189,4 +191,4 @@ std::string created_id(const commands::CommandReply& reply, std::string_view pre
                        const std::string& fallback);
 Uuid new_id_value();
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::routes

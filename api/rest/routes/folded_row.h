@@ -20,7 +20,7 @@
 #include "core/status.h"
 #include "eventstore/store.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::routes {
 
 // REQUIRES: `Model` is a projections::Projection with a default constructor.
 template <typename Model>
@@ -44,4 +44,4 @@ Result<std::unique_ptr<Model>> fold_stream_until(const eventstore::EventStore& s
   }
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::routes

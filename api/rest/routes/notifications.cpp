@@ -34,7 +34,7 @@
 #include "core/ids.h"
 #include "projections/notifications.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::routes {
 
 namespace {
 
@@ -153,7 +153,7 @@ void off_io(Context& ctx, const CallPtr& call, std::function<void()> job) {
 }
 
 void request_notification(Context& ctx, const CallPtr& call) {
-  const auto position = call->parsed_body(email_request_position_from);
+  const auto position = call->parsed_body(requests::email_request_position_from);
   if (!position)
     return;
   off_io(ctx, call, [&ctx, call, at = *position] {
@@ -162,11 +162,11 @@ void request_notification(Context& ctx, const CallPtr& call) {
       return call->fail(source.status().code() == ErrorCode::kNotFound
                             ? Status::not_found("no event at position " + std::to_string(at))
                             : source.status());
-    auto done =
-        request_email(source->view(), ctx.runner, ctx.processor, ctx.options.email_limiter.get());
+    auto done = notify::requests::request_email(source->view(), ctx.runner, ctx.processor,
+                                                ctx.options.email_limiter.get());
     if (!done)
       return call->fail(done.status());
-    Response res = json_response(
+    http::Response res = json_response(
         done->created ? 201 : 200,
         json::object{{"notification_id",
                       done->id.is_nil() ? json::value(nullptr) : json::value(done->id.to_string())},
@@ -181,7 +181,7 @@ void record_outcome(Context& ctx, const CallPtr& call) {
   const auto id = parse_id(call, "id");
   if (!id)
     return;
-  auto command = call->parsed_body(notification_outcome_from, *id);
+  auto command = call->parsed_body(requests::notification_outcome_from, *id);
   if (!command)
     return;
   ctx.run(call, std::move(*command), call->meta(), "notifications",
@@ -214,7 +214,7 @@ void record_websocket_pushes(Context& ctx, const CallPtr& call) {
   RecordWebSocketPushes batch;
   batch.batch_id = new_id_value();
   std::vector<FieldError> errors;
-  read_ws_pushes(*body, batch, errors);
+  notify::push::read_ws_pushes(*body, batch, errors);
   if (!errors.empty())
     return call->answer(problem(422, "validation_failed", "the pushes are not valid", errors));
   for (WebSocketPushOutcome& p : batch.pushes) {
@@ -239,7 +239,7 @@ void email_facts_route(Context& ctx, const CallPtr& call) {
     return call->answer(problem(404, "not_found", "a log position is a number from 1"));
   }
   off_io(ctx, call, [&ctx, call, at] {
-    auto facts = email_facts(ctx.store, ctx.runner, at);
+    auto facts = notify::requests::email_facts(ctx.store, ctx.runner, at);
     if (!facts)
       return call->fail(facts.status().code() == ErrorCode::kNotFound
                             ? Status::not_found("no event at position " + std::to_string(at))
@@ -276,4 +276,4 @@ void add_notifier_routes(Context& ctx) {
   ctx.route("GET", "/api/admin/email-facts/{position}", Access::kAdmin, email_facts_route);
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::routes

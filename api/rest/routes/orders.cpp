@@ -8,7 +8,7 @@
 #include "projections/catalog.h"
 #include "projections/payments.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::routes {
 
 namespace {
 
@@ -38,7 +38,7 @@ json::object cart_json(Context& ctx, const std::string& user) {
 }
 
 void answer_cart(Context& ctx, const CallPtr& call, uint64_t position) {
-  Response r = json_response(200, cart_json(ctx, call->who->user_id_text));
+  http::Response r = json_response(200, cart_json(ctx, call->who->user_id_text));
   call->answer(position ? with_position(std::move(r), position) : std::move(r));
 }
 
@@ -106,7 +106,7 @@ void run_on_cart(Context& ctx, const CallPtr& call, Command c) {
 }
 
 void cart_add(Context& ctx, const CallPtr& call) {
-  if (auto c = call->parsed_body(cart_line_from))
+  if (auto c = call->parsed_body(requests::cart_line_from))
     run_on_cart(ctx, call, *c);
 }
 
@@ -114,7 +114,7 @@ void cart_set(Context& ctx, const CallPtr& call) {
   const auto product = parse_id(call, "product_id");
   if (!product)
     return;
-  if (auto c = call->parsed_body(cart_quantity_from, *product))
+  if (auto c = call->parsed_body(requests::cart_quantity_from, *product))
     run_on_cart(ctx, call, *c);
 }
 
@@ -132,7 +132,7 @@ void cart_clear(Context& ctx, const CallPtr& call) {
 void checkout(Context& ctx, const CallPtr& call) {
   std::string address;
   if (!call->request.body.empty()) {
-    auto sent = call->parsed_body(checkout_address_from);
+    auto sent = call->parsed_body(requests::checkout_address_from);
     if (!sent)
       return;
     address = std::move(*sent);
@@ -145,7 +145,8 @@ void checkout(Context& ctx, const CallPtr& call) {
 }
 
 void place_order(Context& ctx, const CallPtr& call) {
-  auto c = call->parsed_body(place_order_from, new_id_value(), ctx.options.reservation_ttl_us);
+  auto c =
+      call->parsed_body(requests::place_order_from, new_id_value(), ctx.options.reservation_ttl_us);
   if (!c)
     return;
   ctx.run(call, *c, call->meta(), "orders",
@@ -202,7 +203,7 @@ void set_order_status(Context& ctx, const CallPtr& call) {
   const auto id = parse_id(call, "id");
   if (!id)
     return;
-  auto c = call->parsed_body(order_status_from, *id);
+  auto c = call->parsed_body(requests::order_status_from, *id);
   if (!c)
     return;
   auto meta = call->meta_with_if_match();
@@ -247,7 +248,7 @@ void answer_payment(Context& ctx, const CallPtr& call, const std::string& id, in
 }
 
 void create_payment(Context& ctx, const CallPtr& call) {
-  auto c = call->parsed_body(payment_from, new_id_value());
+  auto c = call->parsed_body(requests::payment_from, new_id_value());
   if (!c)
     return;
   ctx.run(call, *c, call->meta(), "payments",
@@ -260,7 +261,7 @@ void confirm_payment(Context& ctx, const CallPtr& call) {
   const auto id = parse_id(call, "id");
   if (!id)
     return;
-  auto c = call->parsed_body(payment_confirmation_from, *id);
+  auto c = call->parsed_body(requests::payment_confirmation_from, *id);
   if (!c)
     return;
   ctx.run(call, *c, call->meta(), "payments",
@@ -275,7 +276,7 @@ void refund_payment(Context& ctx, const CallPtr& call) {
     return;
   std::optional<int64_t> amount;
   if (!call->request.body.empty()) {
-    auto sent = call->parsed_body(refund_amount_from);
+    auto sent = call->parsed_body(requests::refund_amount_from);
     if (!sent)
       return;
     amount = *sent;
@@ -317,4 +318,4 @@ void add_order_routes(Context& ctx) {
   ctx.route("GET", "/api/payments/{id}", Access::kUser, get_payment);
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::routes

@@ -5,7 +5,7 @@
 #include "projections/payments.h"
 #include "projections/users.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::routes {
 
 json::object product_json(const projections::CatalogProduct& p) {
   return {{"id", p.id},
@@ -71,4 +71,4 @@ json::object payment_json(const projections::PaymentRow& p) {
   return o;
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::routes

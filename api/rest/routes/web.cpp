@@ -7,7 +7,7 @@
 #include "api/rest/routes/context.h"
 #include "api/rest/routes/web_assets.h"
 
-namespace orderly::api {
+namespace orderly::api::rest::routes {
 
 namespace {
 
@@ -66,7 +66,7 @@ bool none_match_hits(std::string_view header, std::string_view etag) {
 // What every page file carries. The policy allows only this origin's own
 // files (no inline script or style, no other hosts); connect-src 'self'
 // also covers the same-origin ws:/wss: of /ws/notifications (CSP Level 3).
-void add_page_headers(Response& r) {
+void add_page_headers(http::Response& r) {
   r.header("Cache-Control", "no-cache");  // keep, but revalidate by ETag on every use
   r.header("Content-Security-Policy",
            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -81,7 +81,7 @@ void serve_asset(const CallPtr& call, std::string_view name) {
   const WebAsset* asset = find_asset(name);
   if (asset == nullptr)
     return call->answer(problem(404, "not_found", "no page file " + std::string(name)));
-  Response r;
+  http::Response r;
   r.content_type = std::string(content_type_of(asset->name));
   r.header("ETag", std::string(asset->etag));
   add_page_headers(r);
@@ -104,4 +104,4 @@ void add_web_routes(Context& ctx) {
         [](const CallPtr& c) { serve_asset(c, c->params.at("file")); });
 }
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::routes

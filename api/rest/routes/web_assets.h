@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <string_view>
 
-namespace orderly::api {
+namespace orderly::api::rest::routes {
 
 struct WebAsset {
   std::string_view name;  // the file name, e.g. "app.js" (the folder is flat)
@@ -15,4 +15,4 @@ struct WebAsset {
 extern const WebAsset kWebAssets[];
 extern const size_t kWebAssetCount;
 
-}  // namespace orderly::api
+}  // namespace orderly::api::rest::routes

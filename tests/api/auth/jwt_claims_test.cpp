@@ -6,7 +6,7 @@
 #include "api/auth/jwt.h"
 
 using namespace orderly;
-using namespace orderly::api;
+using namespace orderly::api::auth;
 
 namespace {
 

@@ -5,7 +5,7 @@
 
 #include "api/auth/password_gate.h"
 
-using orderly::api::PasswordGate;
+using orderly::api::auth::PasswordGate;
 using Clock = PasswordGate::Clock;
 using namespace std::chrono_literals;
 
@@ -27,7 +27,7 @@ void fail(PasswordGate& g, const std::string& address, const std::string& accoun
 TEST_CASE("password gate: at most per_address checks in flight from one address") {
   PasswordGate g;
   std::vector<std::unique_ptr<PasswordGate::Slot>> held;
-  for (size_t i = 0; i < orderly::api::PasswordLimits{}.per_address; ++i) {
+  for (size_t i = 0; i < orderly::api::auth::PasswordLimits{}.per_address; ++i) {
     auto v = g.admit("10.0.0.1", "ada");
     REQUIRE(v.slot);
     held.push_back(std::move(v.slot));

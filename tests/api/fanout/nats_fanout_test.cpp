@@ -39,7 +39,8 @@ uint64_t stream_messages(const std::string& url) {
   return n;
 }
 
-bool wait_published(const api::NatsFanout& f, uint64_t position, std::chrono::seconds timeout) {
+bool wait_published(const api::fanout::NatsFanout& f, uint64_t position,
+                    std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (f.stats().published_position >= position)
@@ -78,11 +79,11 @@ TEST_CASE(
   REQUIRE(writer->execute(cup, admin).is_ok());
   place_orders(*writer, cup.product_id, 300);
 
-  api::NatsFanoutOptions options;
+  api::fanout::NatsFanoutOptions options;
   options.url = nats.url();
   options.batch = 64;  // several batches even for this small log
   {
-    api::NatsFanout fanout(*store, *store, options);
+    api::fanout::NatsFanout fanout(*store, *store, options);
     fanout.start();
     REQUIRE(wait_published(fanout, store->last_position(), std::chrono::seconds(60)));
     CHECK(fanout.stats().connected);
@@ -119,7 +120,7 @@ TEST_CASE(
 
   // A restart republishes its margin: JetStream drops the duplicates.
   {
-    api::NatsFanout again(*store, *store, options);
+    api::fanout::NatsFanout again(*store, *store, options);
     again.start();
     place_orders(*writer, cup.product_id, 20);
     REQUIRE(wait_published(again, store->last_position(), std::chrono::seconds(60)));
@@ -130,7 +131,7 @@ TEST_CASE(
   // nats-server killed in the middle of a burst, then back: nothing lost or
   // doubled, and the engine took orders all along.
   {
-    api::NatsFanout fanout(*store, *store, options);
+    api::fanout::NatsFanout fanout(*store, *store, options);
     fanout.start();
     place_orders(*writer, cup.product_id, 100);
     nats.kill();

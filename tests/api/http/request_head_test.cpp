@@ -6,7 +6,7 @@
 #include "api/http/request_head.h"
 #include "api/http/trusted_proxies.h"
 
-using namespace orderly::api;
+using namespace orderly::api::http;
 
 namespace {
 

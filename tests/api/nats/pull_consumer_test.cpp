@@ -5,8 +5,8 @@
 
 #include <doctest/doctest.h>
 
-using orderly::api::parse_ack_subject;
-using orderly::api::PulledMessage;
+using orderly::api::nats::parse_ack_subject;
+using orderly::api::nats::PulledMessage;
 
 TEST_CASE("pull consumer: the sequences in both forms of a JetStream reply subject") {
   PulledMessage m;

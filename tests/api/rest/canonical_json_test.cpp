@@ -3,7 +3,7 @@
 
 #include <doctest/doctest.h>
 
-using orderly::api::canonical_json;
+using orderly::api::rest::canonical_json;
 
 TEST_CASE("canonical json: the same meaning spelt differently is the same text") {
   const auto compact =

@@ -63,28 +63,28 @@ TEST_CASE("errors: every contract code, as problem+json naming the problem") {
   std::string tampered = ada.access_token;
   tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
   CHECK(c.send("GET", "/api/orders", tampered).status == 401);
-  const std::string none =
-      orderly::api::base64url(R"({"alg":"none","typ":"JWT"})") + "." +
-      orderly::api::base64url(R"({"sub":")" + ada.id + R"(","role":"admin","exp":4102444800})") +
-      ".";
+  const std::string none = orderly::api::auth::base64url(R"({"alg":"none","typ":"JWT"})") + "." +
+                           orderly::api::auth::base64url(R"({"sub":")" + ada.id +
+                                                         R"(","role":"admin","exp":4102444800})") +
+                           ".";
   CHECK(c.send("GET", "/api/stats/dashboard", none).status == 401);
   const std::string secret = read_file(server.data_dir() + "/jwt.secret");
   REQUIRE(secret.size() >= 32);
-  orderly::api::AccessClaims old{ada.id, "customer", 1000, 2000};
-  auto expired = c.send("GET", "/api/orders", orderly::api::sign_jwt(old, secret));
+  orderly::api::auth::AccessClaims old{ada.id, "customer", 1000, 2000};
+  auto expired = c.send("GET", "/api/orders", orderly::api::auth::sign_jwt(old, secret));
   CHECK(expired.status == 401);
   CHECK(str(expired.json(), "detail").find("expired") != std::string::npos);
   // A well-signed token for a user that does not exist; a customer's token
   // claiming admin is still a customer (the role comes from the user).
-  orderly::api::AccessClaims ghost{"01937f4e-8c1a-7cc0-9a2b-3f5e6d7c8b9a", "admin", 1000,
-                                   4102444800};
-  CHECK(c.send("GET", "/api/orders", orderly::api::sign_jwt(ghost, secret)).status == 401);
-  orderly::api::AccessClaims promoted{ada.id, "admin", 1000, 4102444800};
-  CHECK(c.send("GET", "/api/stats/dashboard", orderly::api::sign_jwt(promoted, secret)).status ==
-        403);
-  orderly::api::AccessClaims forged{ada.id, "admin", 1000, 4102444800};
+  orderly::api::auth::AccessClaims ghost{"01937f4e-8c1a-7cc0-9a2b-3f5e6d7c8b9a", "admin", 1000,
+                                         4102444800};
+  CHECK(c.send("GET", "/api/orders", orderly::api::auth::sign_jwt(ghost, secret)).status == 401);
+  orderly::api::auth::AccessClaims promoted{ada.id, "admin", 1000, 4102444800};
+  CHECK(c.send("GET", "/api/stats/dashboard", orderly::api::auth::sign_jwt(promoted, secret))
+            .status == 403);
+  orderly::api::auth::AccessClaims forged{ada.id, "admin", 1000, 4102444800};
   CHECK(c.send("GET", "/api/stats/dashboard",
-               orderly::api::sign_jwt(forged, "another-secret-of-32-bytes-at-least"))
+               orderly::api::auth::sign_jwt(forged, "another-secret-of-32-bytes-at-least"))
             .status == 401);
   CHECK(c.request("POST", "/api/auth/login",
                   R"({"email":"ada@example.com","password":"wrong-one"})",

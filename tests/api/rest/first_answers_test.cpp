@@ -5,7 +5,8 @@
 #include "api/rest/first_answers.h"
 
 using namespace orderly;
-using namespace orderly::api;
+using namespace orderly::api::rest;
+using orderly::api::http::Response;
 
 namespace {
 

@@ -70,24 +70,24 @@ std::string decoded_subject_and_text(const std::string& path) {
 
 TEST_CASE("email format: RFC 5322 dates, message ids, encoded subjects, lines that fit") {
   // 2026-12-06T09:42:56.874Z, the instant of the issue's example.
-  CHECK(api::rfc5322_date(1796550176874000) == "Sun, 06 Dec 2026 09:42:56 +0000");
-  CHECK(api::rfc5322_date(0) == "Thu, 01 Jan 1970 00:00:00 +0000");
-  CHECK(api::rfc5322_message_id("0192f0c1-aaaa", "shop@example.com") ==
+  CHECK(api::notify::email::rfc5322_date(1796550176874000) == "Sun, 06 Dec 2026 09:42:56 +0000");
+  CHECK(api::notify::email::rfc5322_date(0) == "Thu, 01 Jan 1970 00:00:00 +0000");
+  CHECK(api::notify::email::rfc5322_message_id("0192f0c1-aaaa", "shop@example.com") ==
         "<0192f0c1-aaaa@example.com>");
-  CHECK(api::rfc5322_message_id("0192f0c1-aaaa", "orders@localhost") ==
+  CHECK(api::notify::email::rfc5322_message_id("0192f0c1-aaaa", "orders@localhost") ==
         "<0192f0c1-aaaa@localhost>");
-  CHECK(api::rfc5322_message_id("x", "not an address") == "<x@orderly.invalid>");
+  CHECK(api::notify::email::rfc5322_message_id("x", "not an address") == "<x@orderly.invalid>");
 
   // A subject in UTF-8, a product line far longer than 998 octets, a line
   // of one dot and one with "=": all survive as a mail reader decodes them.
-  api::Email e;
+  api::notify::email::Email e;
   e.from = "shop@example.com";
   e.to = "ada@example.com";
   e.message_id = "<0192f0c1-0000-7000-8000-0123456789ab@example.com>";
   e.subject = "Commande #0A1B2C3D reçue: café crème, 2 × 12,50 € — merci beaucoup, à bientôt!";
   e.text = "Bonjour,\n" + std::string(2000, 'x') + "\n.\n1 = 1\ntrailing space \n";
   e.html = "<p>caf\xc3\xa9</p>";
-  const std::string m = api::mime_message(e);
+  const std::string m = api::notify::email::mime_message(e);
   TempDir dir;
   CHECK(rfc5322_problems_of(dir, m) == "");
   CHECK(has_rfc5322_date_line(m));
@@ -98,11 +98,11 @@ TEST_CASE("email format: RFC 5322 dates, message ids, encoded subjects, lines th
   CHECK(shown.find(e.subject + "\n") == 0);
   CHECK(shown.find(std::string(2000, 'x') + "\n.\n1 = 1\ntrailing space \n") != std::string::npos);
   // Plain ASCII stays readable as it is (7bit).
-  api::Email plain = e;
+  api::notify::email::Email plain = e;
   plain.subject = "Order #0A1B2C3D received: 25.00 USD";
   plain.text = "Hello ada,\n  2 x Espresso cup at 12.50 USD = 25.00 USD\n";
   plain.html = "<p>Hello</p>";
-  const std::string p = api::mime_message(plain);
+  const std::string p = api::notify::email::mime_message(plain);
   CHECK(rfc5322_problems_of(dir, p) == "");
   CHECK(p.find("Subject: Order #0A1B2C3D received: 25.00 USD\r\n") != std::string::npos);
   CHECK(p.find("Content-Transfer-Encoding: 7bit") != std::string::npos);

@@ -55,9 +55,9 @@ TEST_CASE("email notifier: not ready while the log cannot be read, then ready on
   REQUIRE(models.wait_for("catalog", (*store)->last_position(), std::chrono::seconds(30)));
 
   faults.fail_table_reads.store(true);  // the disk returns EIO from here on
-  api::EmailNotifierOptions mail;
+  api::notify::email::EmailNotifierOptions mail;
   mail.delivery.outbox_dir = dir.sub("outbox");
-  api::EmailNotifier notifier(**store, **writer, models, mail);
+  api::notify::email::EmailNotifier notifier(**store, **writer, models, mail);
   REQUIRE(notifier.start().is_ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   auto stats = notifier.stats();

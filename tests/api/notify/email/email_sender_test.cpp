@@ -47,15 +47,16 @@ TEST_CASE("email sender: a retry asked during an attempt does not send the email
   std::condition_variable cv;
   int renders = 0;
   bool second_may_finish = false;
-  api::EmailHooks hooks;
-  hooks.render = [&](const Uuid&, const api::PendingEmail&) -> Result<api::Email> {
+  api::notify::email::EmailHooks hooks;
+  hooks.render = [&](const Uuid&,
+                     const api::notify::email::PendingEmail&) -> Result<api::notify::email::Email> {
     std::unique_lock lock(mu);
     const int n = ++renders;
     cv.notify_all();
     if (n == 1)
       return Status::internal("the first attempt fails");
     cv.wait(lock, [&] { return second_may_finish; });
-    api::Email e;
+    api::notify::email::Email e;
     e.subject = "Order received";
     e.text = "thanks";
     e.html = "<p>thanks</p>";
@@ -67,10 +68,10 @@ TEST_CASE("email sender: a retry asked during an attempt does not send the email
   hooks.record_failed = [&](const Uuid& n, const std::string& error, bool retry) {
     return writer->execute(commands::RecordNotificationFailed{n, error, retry}, engine).status();
   };
-  api::EmailDeliveryOptions options;
+  api::notify::email::EmailDeliveryOptions options;
   options.outbox_dir = dir.sub("outbox");
   options.first_backoff = std::chrono::milliseconds(50);
-  api::EmailSender sender(options, hooks);
+  api::notify::email::EmailSender sender(options, hooks);
 
   // The notification events, handed to the sender as the log grows.
   uint64_t fed = 0;

@@ -21,11 +21,11 @@ using namespace orderly::testing;
 namespace {
 
 // Records the close, and lets the test wait for it.
-class RecordingSink : public api::WsSink {
+class RecordingSink : public api::http::WsSink {
  public:
-  void send(std::string, api::WsDone done) override {
+  void send(std::string, api::http::WsDone done) override {
     if (done)
-      done(api::WsDelivery::kWritten, "");
+      done(api::http::WsDelivery::kWritten, "");
   }
   void close(uint16_t code, std::string) override {
     std::lock_guard lock(mu_);
@@ -63,18 +63,19 @@ TEST_CASE("ws hub: connections end at exp, at their family's revocation, and at 
   TempDir dir;
   auto store = eventstore::EventStore::open(dir.sub("store"));
   REQUIRE(store.is_ok());
-  api::WsHub hub(**store, [](const Uuid&) { return std::nullopt; });
+  api::notify::push::WsHub hub(**store, [](const Uuid&) { return std::nullopt; });
   const Uuid admin = new_id(), ada = new_id(), family = new_id(), other_family = new_id();
   auto all_feed = std::make_shared<RecordingSink>();
   auto own_feed = std::make_shared<RecordingSink>();
   auto ada_feed = std::make_shared<RecordingSink>();
   auto ada_other = std::make_shared<RecordingSink>();
   auto short_lived = std::make_shared<RecordingSink>();
-  auto u1 = hub.subscribe(api::WsSession{admin, true, Uuid{}, 0}, all_feed);
-  auto u2 = hub.subscribe(api::WsSession{admin, false, Uuid{}, 0}, own_feed);
-  auto u3 = hub.subscribe(api::WsSession{ada, false, family, 0}, ada_feed);
-  auto u4 = hub.subscribe(api::WsSession{ada, false, other_family, 0}, ada_other);
-  auto u5 = hub.subscribe(api::WsSession{ada, false, Uuid{}, now_us() + 1'000'000}, short_lived);
+  auto u1 = hub.subscribe(api::notify::push::WsSession{admin, true, Uuid{}, 0}, all_feed);
+  auto u2 = hub.subscribe(api::notify::push::WsSession{admin, false, Uuid{}, 0}, own_feed);
+  auto u3 = hub.subscribe(api::notify::push::WsSession{ada, false, family, 0}, ada_feed);
+  auto u4 = hub.subscribe(api::notify::push::WsSession{ada, false, other_family, 0}, ada_other);
+  auto u5 = hub.subscribe(api::notify::push::WsSession{ada, false, Uuid{}, now_us() + 1'000'000},
+                          short_lived);
   CHECK(hub.clients() == 5);
 
   CHECK(short_lived->closed_within(std::chrono::seconds(10)) == 1008);
@@ -111,7 +112,7 @@ TEST_CASE("ws hub: a failing read of the log backs off instead of spinning") {
   std::mutex mu;
   std::condition_variable cv;
   bool asked = false, release = false;
-  api::WsHub hub(**store, [&](const Uuid&) -> std::optional<Uuid> {
+  api::notify::push::WsHub hub(**store, [&](const Uuid&) -> std::optional<Uuid> {
     std::unique_lock lock(mu);
     asked = true;
     cv.notify_all();

@@ -34,7 +34,7 @@ const Uuid kId = *Uuid::parse("0192f0c1-0000-7000-8000-000000000001");
 }  // namespace
 
 TEST_CASE("request parsers: a valid product body is its command, with a sku made from the id") {
-  auto c = api::create_product_from(
+  auto c = api::rest::requests::create_product_from(
       body(R"({"name":"Cup","category":"kitchen","price_cents":1250,"stock":3})"), kId);
   REQUIRE(c.is_ok());
   CHECK(c->product_id == kId);
@@ -47,7 +47,8 @@ TEST_CASE("request parsers: a valid product body is its command, with a sku made
 }
 
 TEST_CASE("request parsers: every wrong field is named at once") {
-  auto c = api::create_product_from(body(R"({"name":7,"colour":"red","stock":"x"})"), kId);
+  auto c = api::rest::requests::create_product_from(
+      body(R"({"name":7,"colour":"red","stock":"x"})"), kId);
   REQUIRE_FALSE(c.is_ok());
   CHECK(c.status().code() == ErrorCode::kInvalidArgument);
   CHECK(c.status().message() == "the product is not valid");
@@ -57,47 +58,52 @@ TEST_CASE("request parsers: every wrong field is named at once") {
 }
 
 TEST_CASE("request parsers: order lines are checked one by one") {
-  auto ok = api::place_order_from(
+  auto ok = api::rest::requests::place_order_from(
       body(R"({"items":[{"product_id":"0192f0c1-0000-7000-8000-000000000002","quantity":2}]})"),
       kId, 900);
   REQUIRE(ok.is_ok());
   CHECK(ok->items.size() == 1);
   CHECK(ok->reservation_ttl_us == 900);
-  auto bad = api::place_order_from(body(R"({"items":[{"quantity":2},"x"]})"), kId, 900);
+  auto bad =
+      api::rest::requests::place_order_from(body(R"({"items":[{"quantity":2},"x"]})"), kId, 900);
   REQUIRE_FALSE(bad.is_ok());
   CHECK(fields_of(bad.status()) == std::vector<std::string>{"items[0].product_id", "items[1]"});
-  CHECK_FALSE(api::place_order_from(body("{}"), kId, 900).is_ok());
+  CHECK_FALSE(api::rest::requests::place_order_from(body("{}"), kId, 900).is_ok());
 }
 
 TEST_CASE("request parsers: a stock change is absolute or a delta, never both") {
   CHECK(std::holds_alternative<commands::SetStock>(
-      *api::stock_change_from(body(R"({"stock":5})"), kId)));
+      *api::rest::requests::stock_change_from(body(R"({"stock":5})"), kId)));
   CHECK(std::holds_alternative<commands::AdjustStock>(
-      *api::stock_change_from(body(R"({"delta":-1})"), kId)));
-  CHECK_FALSE(api::stock_change_from(body(R"({"stock":5,"delta":1})"), kId).is_ok());
-  CHECK_FALSE(api::stock_change_from(body("{}"), kId).is_ok());
+      *api::rest::requests::stock_change_from(body(R"({"delta":-1})"), kId)));
+  CHECK_FALSE(
+      api::rest::requests::stock_change_from(body(R"({"stock":5,"delta":1})"), kId).is_ok());
+  CHECK_FALSE(api::rest::requests::stock_change_from(body("{}"), kId).is_ok());
 }
 
 TEST_CASE("request parsers: a failed notification outcome needs its error") {
   CHECK(std::holds_alternative<commands::RecordNotificationSent>(
-      *api::notification_outcome_from(body(R"({"status":"sent"})"), kId)));
-  auto failed = api::notification_outcome_from(
+      *api::rest::requests::notification_outcome_from(body(R"({"status":"sent"})"), kId)));
+  auto failed = api::rest::requests::notification_outcome_from(
       body(R"({"status":"failed","error":"550","will_retry":true})"), kId);
   REQUIRE(failed.is_ok());
   CHECK(std::get<commands::RecordNotificationFailed>(*failed).will_retry);
-  auto missing = api::notification_outcome_from(body(R"({"status":"failed"})"), kId);
+  auto missing =
+      api::rest::requests::notification_outcome_from(body(R"({"status":"failed"})"), kId);
   REQUIRE_FALSE(missing.is_ok());
   CHECK(fields_of(missing.status()) == std::vector<std::string>{"error"});
-  CHECK_FALSE(api::email_request_position_from(body(R"({"source_position":0})")).is_ok());
-  CHECK(*api::email_request_position_from(body(R"({"source_position":7})")) == 7u);
+  CHECK_FALSE(
+      api::rest::requests::email_request_position_from(body(R"({"source_position":0})")).is_ok());
+  CHECK(*api::rest::requests::email_request_position_from(body(R"({"source_position":7})")) == 7u);
 }
 
 TEST_CASE("request parsers: a registration's email is lower-cased and its password checked") {
-  auto r = api::registration_from(
+  auto r = api::rest::requests::registration_from(
       body(R"({"username":"ada","email":"Ada@Example.com","password":"plum-kettle-orbit-42"})"));
   REQUIRE(r.is_ok());
   CHECK(r->email == "ada@example.com");
-  auto bad = api::registration_from(body(R"({"username":"ada","email":"nope","password":"x"})"));
+  auto bad = api::rest::requests::registration_from(
+      body(R"({"username":"ada","email":"nope","password":"x"})"));
   REQUIRE_FALSE(bad.is_ok());
   CHECK(fields_of(bad.status()) == std::vector<std::string>{"email", "password"});
 }
