@@ -134,7 +134,7 @@ std::function<void()> WsHub::subscribe(const WsSession& session,
   // A refused connection is closed with `refusal` and `why`, outside the lock.
   int refusal = 0;
   const char* why = "";
-  std::shared_ptr<WsSink> refused;
+  std::shared_ptr<http::WsSink> refused;
   uint64_t id = 0;
   {
     MutexLock lock(mu_);
