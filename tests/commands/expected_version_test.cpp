@@ -33,13 +33,7 @@ TEST_CASE("expected version: stale refused naming the current one, nothing appen
   auto store = std::move(EventStore::open(dir.path()).value());
   auto processor = std::move(CommandProcessor::start(*store).value());
 
-  CreateProduct c;
-  c.product_id = new_id();
-  c.sku = "SKU-EV";
-  c.name = "Cup";
-  c.category = "kitchen";
-  c.price_cents = 100;
-  c.stock = 5;
+  const CreateProduct c = new_product(100, 5);
   REQUIRE(processor->execute(c, admin()).is_ok());
   const std::string stream = "product-" + c.product_id.to_string();
 

@@ -10,6 +10,19 @@
 
 namespace orderly::testing {
 
+// A new product (a fresh id, the sku made from it) in the kitchen category.
+inline commands::CreateProduct new_product(int64_t price_cents, int64_t stock,
+                                           const std::string& name = "Cup") {
+  commands::CreateProduct c;
+  c.product_id = new_id();
+  c.sku = "SKU-" + c.product_id.to_string().substr(24);
+  c.name = name;
+  c.category = "kitchen";
+  c.price_cents = price_cents;
+  c.stock = stock;
+  return c;
+}
+
 struct Harness {
   commands::ShopState state;
   commands::EventSink sink;
@@ -44,16 +57,9 @@ struct Harness {
   EventType type(size_t i) const { return sink.event(first_event + i).type; }
 
   Uuid product(int64_t price_cents, int64_t stock, const std::string& name = "Cup") {
-    const Uuid id = new_id();
-    commands::CreateProduct c;
-    c.product_id = id;
-    c.sku = "SKU-" + id.to_string().substr(24);
-    c.name = name;
-    c.category = "kitchen";
-    c.price_cents = price_cents;
-    c.stock = stock;
+    const commands::CreateProduct c = new_product(price_cents, stock, name);
     REQUIRE(run(c, as_admin()).is_ok());
-    return id;
+    return c.product_id;
   }
 
   Uuid order(const Uuid& user, std::vector<commands::OrderItem> items, Status* out = nullptr) {

@@ -63,13 +63,7 @@ CommandMeta as(const Uuid& actor, Role role = Role::kCustomer) {
 const Uuid kAdmin = *Uuid::parse("0192f0c1-7e4a-7000-8000-00000000a0a0");
 
 Uuid create_product(CommandProcessor& p, int64_t price, int64_t stock) {
-  CreateProduct c;
-  c.product_id = new_id();
-  c.sku = "SKU-" + c.product_id.to_string();
-  c.name = "Cup";
-  c.category = "kitchen";
-  c.price_cents = price;
-  c.stock = stock;
+  const CreateProduct c = new_product(price, stock);
   auto r = p.execute(c, as(kAdmin, Role::kAdmin));
   REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
   return c.product_id;

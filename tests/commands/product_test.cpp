@@ -8,13 +8,7 @@ using namespace orderly::testing;
 
 TEST_CASE("product: admins create products, customers cannot") {
   Harness h;
-  CreateProduct c;
-  c.product_id = new_id();
-  c.sku = "CUP-1";
-  c.name = "Cup";
-  c.category = "kitchen";
-  c.price_cents = 1299;
-  c.stock = 5;
+  CreateProduct c = new_product(1299, 5);
   CHECK(h.run(c, h.as(new_id())).code() == ErrorCode::kForbidden);
   REQUIRE(h.run(c, h.as_admin()).is_ok());
   CHECK(h.type(0) == EventType::kProductCreated);
@@ -32,13 +26,7 @@ TEST_CASE("product: admins create products, customers cannot") {
 TEST_CASE("product: every field is validated and named") {
   Harness h;
   auto bad = [&](auto mutate, const std::string& field) {
-    CreateProduct c;
-    c.product_id = new_id();
-    c.sku = "S-" + c.product_id.to_string();
-    c.name = "Cup";
-    c.category = "kitchen";
-    c.price_cents = 100;
-    c.stock = 1;
+    CreateProduct c = new_product(100, 1);
     mutate(c);
     const Status st = h.run(c, h.as_admin());
     CAPTURE(field);

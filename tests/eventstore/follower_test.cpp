@@ -12,6 +12,7 @@
 #include "eventstore/log_follower.h"
 #include "eventstore/log_tail.h"
 #include "tests/eventstore/store_fixture.h"
+#include "tests/support/wait_until.h"
 
 using namespace orderly;
 using namespace orderly::eventstore;
@@ -21,13 +22,7 @@ namespace {
 
 bool wait_until(const std::function<bool()>& cond,
                 std::chrono::seconds timeout = std::chrono::seconds(60)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond())
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return cond();
+  return poll_until(cond, timeout, std::chrono::milliseconds(5));
 }
 
 void append_many(EventStore& store, int writers, int per_writer) {

@@ -5,7 +5,7 @@
 #include "projections/catalog.h"
 #include "projections/runner.h"
 #include "tests/support/ids.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/live_writer.h"
 
 using namespace orderly;
 using namespace orderly::commands;
@@ -14,16 +14,8 @@ using namespace orderly::testing;
 
 namespace {
 
-struct Shop {
-  TempDir dir;
-  std::unique_ptr<eventstore::EventStore> store =
-      std::move(eventstore::EventStore::open(dir.sub("data")).value());
-  std::unique_ptr<CommandProcessor> writer = std::move(CommandProcessor::start(*store).value());
-  CommandMeta admin = [] {
-    CommandMeta m;
-    m.role = Role::kAdmin;
-    return m;
-  }();
+struct Shop : LiveWriter {
+  CommandMeta admin = meta_for(Role::kAdmin);
 
   Uuid product(int n, const std::string& name, const std::string& category, int64_t price,
                int64_t stock, const std::string& description = "") {

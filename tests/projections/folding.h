@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "eventstore/store.h"
+#include "projections/page.h"
 #include "projections/runner.h"
 
 namespace orderly::testing {
@@ -38,6 +39,15 @@ inline void apply_log(eventstore::EventStore& store,
                       return true;
                     })
               .is_ok());
+}
+
+// The ids of the rows on a read model's page, in page order.
+template <typename Row>
+std::vector<std::string> ids_of(const projections::Page<Row>& page) {
+  std::vector<std::string> out;
+  for (const auto& row : page.items)
+    out.push_back(row.id);
+  return out;
 }
 
 // A new Model loaded from the snapshot `model` saves.

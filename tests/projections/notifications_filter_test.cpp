@@ -6,8 +6,9 @@
 #include "commands/processor.h"
 #include "projections/notifications.h"
 #include "projections/runner.h"
+#include "tests/projections/folding.h"
 #include "tests/support/ids.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/live_writer.h"
 
 using namespace orderly;
 using namespace orderly::commands;
@@ -15,13 +16,6 @@ using namespace orderly::projections;
 using namespace orderly::testing;
 
 namespace {
-
-std::vector<std::string> ids_of(const NotificationPage& page) {
-  std::vector<std::string> out;
-  for (const auto& n : page.items)
-    out.push_back(n.id);
-  return out;
-}
 
 WebSocketPushOutcome push(const Uuid& id, const Uuid& user, std::string type, TimestampUs at,
                           bool dropped) {
@@ -80,12 +74,9 @@ void check_filters(const NotificationsReadModel& notes, const Uuid& ada, const U
 
 }  // namespace
 
-TEST_CASE("notifications read model: everyone's with filters, pushes folded, reloaded") {
-  TempDir dir;
-  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
-  auto writer = std::move(CommandProcessor::start(*store).value());
-  CommandMeta engine;
-  engine.role = Role::kEngine;
+TEST_CASE_FIXTURE(LiveWriter,
+                  "notifications read model: everyone's with filters, pushes folded, reloaded") {
+  const CommandMeta engine = meta_for(Role::kEngine);
   const Uuid ada = new_id(), bob = new_id();
   REQUIRE(writer
               ->execute(RequestNotification{test_id(1), ada, "email", "order_placed",

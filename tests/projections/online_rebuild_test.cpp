@@ -12,7 +12,8 @@
 #include "projections/runner.h"
 #include "projections/stats.h"
 #include "tests/support/ids.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/live_writer.h"
+#include "tests/support/wait_until.h"
 
 using namespace orderly;
 using namespace orderly::commands;
@@ -20,16 +21,6 @@ using namespace orderly::projections;
 using namespace orderly::testing;
 
 namespace {
-
-bool wait_until(const std::function<bool()>& done, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done())
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return done();
-}
 
 ModelStatus status_of(const ProjectionRunner& runner, std::string_view name) {
   for (auto& s : runner.status()) {
@@ -51,21 +42,12 @@ Rows stored_rows(ReadModelStore& rows, std::string_view model) {
 
 }  // namespace
 
-TEST_CASE(
+TEST_CASE_FIXTURE(
+    LiveWriter,
     "online rebuild: queries answer throughout, the rebuilt model is swapped in, rows equal") {
-  TempDir dir;
-  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
-  auto writer = std::move(CommandProcessor::start(*store).value());
   auto rows = std::move(ReadModelStore::open(dir.sub("data") + "/readmodels").value());
-  CommandMeta admin;
-  admin.role = Role::kAdmin;
-  CreateProduct cup;
-  cup.product_id = test_id(1);
-  cup.sku = "CUP";
-  cup.name = "Espresso cup";
-  cup.category = "kitchen";
-  cup.price_cents = 1250;
-  cup.stock = kMaxStock;
+  const CommandMeta admin = meta_for(Role::kAdmin);
+  const CreateProduct cup = espresso_cup(kMaxStock);
   REQUIRE(writer->execute(cup, admin).is_ok());
   CommandMeta ada;
   ada.actor = test_id(50);
@@ -110,12 +92,12 @@ TEST_CASE(
   CHECK(runner.rebuild("nope").code() == ErrorCode::kNotFound);
   REQUIRE(runner.rebuild("orders").is_ok());
   REQUIRE(runner.rebuild("stats").is_ok());
-  REQUIRE(wait_until(
+  REQUIRE(poll_until(
       [&] {
         return status_of(runner, "orders").last_rebuild == "done" &&
                status_of(runner, "stats").last_rebuild == "done";
       },
-      std::chrono::seconds(120)));
+      std::chrono::seconds(120), std::chrono::milliseconds(5)));
   more.join();
   done.store(true);
   reader.join();

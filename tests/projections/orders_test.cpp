@@ -6,38 +6,18 @@
 #include "projections/runner.h"
 #include "tests/projections/folding.h"
 #include "tests/support/ids.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/live_writer.h"
 
 using namespace orderly;
 using namespace orderly::commands;
 using namespace orderly::projections;
 using namespace orderly::testing;
 
-namespace {
-
-std::vector<std::string> ids(const OrderPage& page) {
-  std::vector<std::string> out;
-  for (const auto& o : page.items)
-    out.push_back(o.id);
-  return out;
-}
-
-}  // namespace
-
-TEST_CASE(
+TEST_CASE_FIXTURE(
+    LiveWriter,
     "orders: per user newest first, status filters, admin view, pagination, stats, persistence") {
-  TempDir dir;
-  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
-  auto writer = std::move(CommandProcessor::start(*store).value());
-  CommandMeta admin;
-  admin.role = Role::kAdmin;
-  CreateProduct cup;
-  cup.product_id = test_id(1);
-  cup.sku = "CUP";
-  cup.name = "Espresso cup";
-  cup.category = "kitchen";
-  cup.price_cents = 1250;
-  cup.stock = 100;
+  const CommandMeta admin = meta_for(Role::kAdmin);
+  const CreateProduct cup = espresso_cup(100);
   REQUIRE(writer->execute(cup, admin).is_ok());
   CommandMeta ada, bob;
   ada.actor = test_id(500);
@@ -63,18 +43,18 @@ TEST_CASE(
     const std::string a = test_id(500).to_string();
     auto mine = model.list(a, "", 1, 20);
     CHECK(mine.total == 5);
-    CHECK(ids(mine).front() == test_id(104).to_string());  // newest first
-    CHECK(ids(mine).back() == test_id(100).to_string());
-    CHECK(ids(model.list(a, "confirmed", 1, 20)) ==
+    CHECK(ids_of(mine).front() == test_id(104).to_string());  // newest first
+    CHECK(ids_of(mine).back() == test_id(100).to_string());
+    CHECK(ids_of(model.list(a, "confirmed", 1, 20)) ==
           std::vector<std::string>{test_id(101).to_string()});
     CHECK(model.list(a, "pending", 1, 20).total == 2);
     CHECK(model.list(a, "delivered", 1, 20).total == 0);
     auto page2 = model.list(a, "", 2, 2);
-    CHECK(ids(page2) ==
+    CHECK(ids_of(page2) ==
           std::vector<std::string>{test_id(102).to_string(), test_id(101).to_string()});
     CHECK(model.list(a, "", 4, 2).items.empty());
     CHECK(model.list("", "", 1, 100).total == 6);  // admins: everyone's
-    CHECK(ids(model.list("", "", 1, 1)) == std::vector<std::string>{test_id(200).to_string()});
+    CHECK(ids_of(model.list("", "", 1, 1)) == std::vector<std::string>{test_id(200).to_string()});
     CHECK(model.list("", "pending", 1, 100).total == 3);
 
     auto o = model.get(test_id(103).to_string());
@@ -101,7 +81,7 @@ TEST_CASE(
       writer->execute(PlaceOrder{test_id(105), {{cup.product_id, 1}}, "", 900'000'000}, ada);
   REQUIRE(placed.is_ok());
   REQUIRE(runner.wait_for("orders", placed->last_position, std::chrono::seconds(60)));
-  CHECK(ids(again.list(test_id(500).to_string(), "", 1, 1)) ==
+  CHECK(ids_of(again.list(test_id(500).to_string(), "", 1, 1)) ==
         std::vector<std::string>{test_id(105).to_string()});
   CHECK(again.stats(test_id(500).to_string()).total_orders == 6);
 }

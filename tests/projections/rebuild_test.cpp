@@ -157,6 +157,22 @@ std::vector<std::unique_ptr<Projection>> folded_models(const std::string& data, 
   return models;
 }
 
+// A random history in its own directory, written and closed, then its
+// store and read-model snapshots opened again.
+struct ReopenedHistory {
+  ReopenedHistory(int commands, uint64_t seed) {
+    random_history(data, commands, seed);
+    store = std::move(eventstore::EventStore::open(data).value());
+    rows = std::move(ReadModelStore::open(data + "/readmodels").value());
+    end = store->last_position();
+  }
+  TempDir dir;
+  const std::string data = dir.sub("data");
+  std::unique_ptr<eventstore::EventStore> store;
+  std::unique_ptr<ReadModelStore> rows;
+  uint64_t end = 0;
+};
+
 std::string saved(const Projection& m) {
   BinaryWriter out;
   m.save(out);
@@ -317,46 +333,36 @@ TEST_CASE(
 }
 
 TEST_CASE("a damaged read-model snapshot is never loaded: the runner folds that model from 0") {
-  TempDir dir;
-  const std::string data = dir.sub("data");
-  random_history(data, 100, 7);
-  auto store = std::move(eventstore::EventStore::open(data).value());
-  auto rows = std::move(ReadModelStore::open(data + "/readmodels").value());
-  const uint64_t end = store->last_position();
-  REQUIRE(rows->save("orders", "not a snapshot", end).is_ok());
+  const ReopenedHistory h(100, 7);
+  REQUIRE(h.rows->save("orders", "not a snapshot", h.end).is_ok());
   auto model = make_read_model("orders");
-  ProjectionRunner runner(*store, *rows, {model.get()});
+  ProjectionRunner runner(*h.store, *h.rows, {model.get()});
   REQUIRE(runner.start().is_ok());
-  REQUIRE(runner.wait_for("orders", end, std::chrono::seconds(60)));
+  REQUIRE(runner.wait_for("orders", h.end, std::chrono::seconds(60)));
   CHECK(runner.status()[0].last_rebuild.find("snapshot unusable") != std::string::npos);
   REQUIRE(runner.stop().is_ok());
-  auto rebuilt = rebuild_rows(*store, *make_read_model("orders"));
+  auto rebuilt = rebuild_rows(*h.store, *make_read_model("orders"));
   REQUIRE(rebuilt.is_ok());
   sort_rows(*rebuilt);
-  require_same_rows(stored_rows(*rows, *store, "orders", end), *rebuilt);
+  require_same_rows(stored_rows(*h.rows, *h.store, "orders", h.end), *rebuilt);
 }
 
 TEST_CASE(
     "a read model ahead of the log (its lost unsynced tail) starts over instead of waiting "
     "forever") {
-  TempDir dir;
-  const std::string data = dir.sub("data");
-  random_history(data, 100, 9);
-  auto store = std::move(eventstore::EventStore::open(data).value());
-  auto rows = std::move(ReadModelStore::open(data + "/readmodels").value());
-  const uint64_t end = store->last_position();
+  const ReopenedHistory h(100, 9);
   {
     auto full = make_read_model("orders");
-    REQUIRE(fold_range(*store, *full, 0, end).is_ok());
-    REQUIRE(save_model(*rows, *full, end + 100).is_ok());
+    REQUIRE(fold_range(*h.store, *full, 0, h.end).is_ok());
+    REQUIRE(save_model(*h.rows, *full, h.end + 100).is_ok());
   }
   auto model = make_read_model("orders");
-  ProjectionRunner runner(*store, *rows, {model.get()});
+  ProjectionRunner runner(*h.store, *h.rows, {model.get()});
   REQUIRE(runner.start().is_ok());
-  REQUIRE(runner.wait_for("orders", end, std::chrono::seconds(60)));
-  CHECK(runner.position("orders") == end);
+  REQUIRE(runner.wait_for("orders", h.end, std::chrono::seconds(60)));
+  CHECK(runner.position("orders") == h.end);
   REQUIRE(runner.stop().is_ok());
-  CHECK(*rows->position("orders") == end);  // the one ahead was replaced
+  CHECK(*h.rows->position("orders") == h.end);  // the one ahead was replaced
   CHECK(runner.start().is_ok());
   CHECK(runner.start().code() == ErrorCode::kInvalidArgument);  // already running
 }

@@ -12,19 +12,16 @@
 #include "tests/projections/folding.h"
 #include "tests/support/append_raw.h"
 #include "tests/support/ids.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/live_writer.h"
 
 using namespace orderly;
 using namespace orderly::commands;
 using namespace orderly::projections;
 using namespace orderly::testing;
 
-TEST_CASE("stats: revenue, statuses, days, top products and categories, views and searches") {
-  TempDir dir;
-  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
-  auto writer = std::move(CommandProcessor::start(*store).value());
-  CommandMeta admin;
-  admin.role = Role::kAdmin;
+TEST_CASE_FIXTURE(
+    LiveWriter, "stats: revenue, statuses, days, top products and categories, views and searches") {
+  const CommandMeta admin = meta_for(Role::kAdmin);
   auto product = [&](int n, const char* name, const char* category, int64_t price) {
     CreateProduct c{test_id(n), "SKU-" + std::to_string(n), name, "", category, "USD", price, 100};
     REQUIRE(writer->execute(c, admin).is_ok());
@@ -106,16 +103,12 @@ TEST_CASE("stats: revenue, statuses, days, top products and categories, views an
   check(reloaded);
 }
 
-TEST_CASE("analytics: only the engine records, batches are validated") {
-  TempDir dir;
-  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
-  auto writer = std::move(CommandProcessor::start(*store).value());
+TEST_CASE_FIXTURE(LiveWriter, "analytics: only the engine records, batches are validated") {
   CommandMeta user;
   user.actor = test_id(1);
   RecordAnalytics batch{test_id(2), {{test_id(3), 1}}, {}};
   CHECK(writer->execute(batch, user).status().code() == ErrorCode::kForbidden);
-  CommandMeta engine;
-  engine.role = Role::kEngine;
+  const CommandMeta engine = meta_for(Role::kEngine);
   CHECK(writer->execute(RecordAnalytics{test_id(4), {}, {}}, engine).status().code() ==
         ErrorCode::kInvalidArgument);
   CHECK(
@@ -127,12 +120,9 @@ TEST_CASE("analytics: only the engine records, batches are validated") {
   CHECK(writer->execute(batch, engine).is_ok());
 }
 
-TEST_CASE("stats: a refunded order that is then cancelled leaves revenue once, not twice") {
-  TempDir dir;
-  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
-  auto writer = std::move(CommandProcessor::start(*store).value());
-  CommandMeta admin;
-  admin.role = Role::kAdmin;
+TEST_CASE_FIXTURE(LiveWriter,
+                  "stats: a refunded order that is then cancelled leaves revenue once, not twice") {
+  const CommandMeta admin = meta_for(Role::kAdmin);
   CreateProduct c{test_id(1), "SKU-1", "Cup", "", "kitchen", "USD", 1000, 100};
   REQUIRE(writer->execute(c, admin).is_ok());
   CommandMeta ada;
@@ -155,11 +145,9 @@ TEST_CASE("stats: a refunded order that is then cancelled leaves revenue once, n
   CHECK(stats.dashboard().revenue_cents == 1000 - 400);
 }
 
-TEST_CASE(
+TEST_CASE_FIXTURE(
+    LiveWriter,
     "analytics recorder: accented queries keep their last character, long ones are cut cleanly") {
-  TempDir dir;
-  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
-  auto writer = std::move(CommandProcessor::start(*store).value());
   {
     AnalyticsRecorder recorder(*writer, std::chrono::hours(1));
     recorder.searched("Café");

@@ -6,7 +6,7 @@
 #include "projections/runner.h"
 #include "projections/users.h"
 #include "tests/support/ids.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/live_writer.h"
 
 using namespace orderly;
 using namespace orderly::commands;
@@ -17,12 +17,9 @@ namespace {
 const std::string kHash = "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$aGFzaA";
 }  // namespace
 
-TEST_CASE("users and notifications read models: lookups for login, history newest first") {
-  TempDir dir;
-  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
-  auto writer = std::move(CommandProcessor::start(*store).value());
-  CommandMeta engine;
-  engine.role = Role::kEngine;
+TEST_CASE_FIXTURE(LiveWriter,
+                  "users and notifications read models: lookups for login, history newest first") {
+  const CommandMeta engine = meta_for(Role::kEngine);
   const Uuid ada = new_id();
   REQUIRE(writer->execute(RegisterUser{ada, "Ada.L", "ada@example.com", kHash, "customer"}, engine)
               .is_ok());

@@ -26,6 +26,8 @@ class FaultySmtp {
       : maildir_(dir.sub("maildir")),
         mode_file_(dir.sub("smtp.mode")),
         journal_(dir.sub("smtp.journal")) {}
+  // Listening at once, in `mode`.
+  FaultySmtp(const TempDir& dir, const std::string& mode) : FaultySmtp(dir) { start(mode); }
   void start(const std::string& mode) {
     set_mode(mode);
     proc_ = std::make_unique<ChildProcess>(
@@ -133,20 +135,37 @@ std::string order_cup(HttpClient& c, const Session& user, const std::string& cup
   return a.id;
 }
 
-}  // namespace
-
-TEST_CASE(
-    "faults smtp: slower than the timeouts, then slow in time: retried, recorded, sent once") {
+// FewCustomersShop mailing through a FaultySmtp that starts in `mode`, with
+// ada's first order (of a restocked cup) placed: its email is on its way.
+struct FirstOrderMailed {
+  explicit FirstOrderMailed(const std::string& mode) : smtp(dir, mode) {
+    (void)order_cup(c, ada, restocked_cup(server));
+  }
   TempDir dir;
-  FaultySmtp smtp(dir);
-  // 6 s a reply: libcurl's 5 s connect timeout (greeting and EHLO) strikes.
-  smtp.start("slow 6");
-  FewCustomersShop shop({"--smtp-url", smtp.url()});
+  FaultySmtp smtp;
+  FewCustomersShop shop{{"--smtp-url", smtp.url()}};
   OrderlyServer& server = shop.server;
   HttpClient& c = shop.c;
-  const Session &ada = shop.ada, &admin = shop.admin;
-  (void)order_cup(c, ada, restocked_cup(server));
+  const Session& ada = shop.ada;
+  const Session& admin = shop.admin;
+};
 
+// 6 s a reply: libcurl's 5 s connect timeout (greeting and EHLO) strikes.
+struct SlowerThanTimeouts : FirstOrderMailed {
+  SlowerThanTimeouts() : FirstOrderMailed("slow 6") {}
+};
+struct StallsTheFinalReply : FirstOrderMailed {
+  StallsTheFinalReply() : FirstOrderMailed("stall 17") {}
+};
+struct MuteAtQuit : FirstOrderMailed {
+  MuteAtQuit() : FirstOrderMailed("mute") {}
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(
+    SlowerThanTimeouts,
+    "faults smtp: slower than the timeouts, then slow in time: retried, recorded, sent once") {
   // The first attempt timed out: recorded as failed, with the error.
   REQUIRE(wait_until(
       [&] {
@@ -287,15 +306,9 @@ TEST_CASE(
 // once. Before the send and final-reply timeouts were told apart, libcurl
 // gave up on it, the attempt was recorded as failed and the retry delivered
 // the message a second time.
-TEST_CASE("faults smtp: a final reply later than the send timeout is waited for, delivered once") {
-  TempDir dir;
-  FaultySmtp smtp(dir);
-  smtp.start("stall 17");
-  FewCustomersShop shop({"--smtp-url", smtp.url()});
-  OrderlyServer& server = shop.server;
-  HttpClient& c = shop.c;
-  const Session &ada = shop.ada, &admin = shop.admin;
-  (void)order_cup(c, ada, restocked_cup(server));
+TEST_CASE_FIXTURE(
+    StallsTheFinalReply,
+    "faults smtp: a final reply later than the send timeout is waited for, delivered once") {
   REQUIRE(wait_until([&] { return smtp.count("delivered") >= 1; }, std::chrono::seconds(90)));
   smtp.set_mode("ok");
   REQUIRE(wait_until([&] { return history(c, ada, admin).at(0).status == "sent"; },
@@ -312,15 +325,8 @@ TEST_CASE("faults smtp: a final reply later than the send timeout is waited for,
 // is recorded as sent within seconds, once, and the notifier does not hang
 // on the goodbye (it used to wait in curl_easy_cleanup for as long as for
 // the reply to the message, 10 minutes, before recording the delivery).
-TEST_CASE("faults smtp: a server that never answers QUIT, sent once and recorded soon") {
-  TempDir dir;
-  FaultySmtp smtp(dir);
-  smtp.start("mute");
-  FewCustomersShop shop({"--smtp-url", smtp.url()});
-  OrderlyServer& server = shop.server;
-  HttpClient& c = shop.c;
-  const Session &ada = shop.ada, &admin = shop.admin;
-  (void)order_cup(c, ada, restocked_cup(server));
+TEST_CASE_FIXTURE(MuteAtQuit,
+                  "faults smtp: a server that never answers QUIT, sent once and recorded soon") {
   REQUIRE(wait_until([&] { return smtp.count("delivered") >= 1; }, std::chrono::seconds(60)));
   const auto delivered_at = std::chrono::steady_clock::now();
   REQUIRE(wait_until([&] { return history(c, ada, admin).at(0).status == "sent"; },

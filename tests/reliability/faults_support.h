@@ -26,18 +26,13 @@
 #include "tests/support/process.h"
 #include "tests/support/services.h"
 #include "tests/support/shop_requests.h"
+#include "tests/support/wait_until.h"
 
 namespace orderly::testing {
 
 // Polls `done` every 50 ms until it holds or the time is up; its last answer.
 inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done())
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
+  return poll_until(done, timeout, std::chrono::milliseconds(50));
 }
 
 // How many files a directory holds (a Maildir's new/ while mail arrives):

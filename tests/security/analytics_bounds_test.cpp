@@ -115,14 +115,9 @@ TEST_CASE("analytics: an admin events page is bounded in bytes, next_position go
   const Session admin = server.admin();
   // 400 products with 4,000-character descriptions: 1.6 MB of events.
   for (int i = 0; i < 400; ++i) {
-    const HttpResult r =
-        c.send("POST", "/api/products", admin.access_token,
-               json::serialize(json::object{{"name", "Big " + std::to_string(i)},
-                                            {"sku", "BIG-" + std::to_string(i)},
-                                            {"description", std::string(4000, 'd')},
-                                            {"category", "big"},
-                                            {"price_cents", 100},
-                                            {"stock", 1}}));
+    const HttpResult r = create_product(c, admin,
+                                        {"Big " + std::to_string(i), "BIG-" + std::to_string(i),
+                                         std::string(4000, 'd'), "big", 100, 1});
     REQUIRE(r.status == 201);
   }
   const HttpResult page = c.send("GET", "/api/admin/events?limit=1000", admin.access_token);

@@ -38,9 +38,7 @@ TEST_CASE("email flood: place and cancel in a loop sends a bounded number of ema
                                                      {"email", "victim@example.com"},
                                                      {"password", "password-of-mallory"}})));
   const HttpResult made =
-      c.send("POST", "/api/products", admin.access_token,
-             R"({"name":"Penny sweet","sku":"SWEET-1","description":"d","category":"sweets",)"
-             R"("price_cents":1,"stock":1000})");
+      create_product(c, admin, {"Penny sweet", "SWEET-1", "d", "sweets", 1, 1000});
   REQUIRE(made.status == 201);
   const std::string sweet = str(made.json().as_object().at("product"), "id");
   constexpr int kLoops = 60;  // 2 emails each: order received, order cancelled

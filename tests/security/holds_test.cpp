@@ -13,13 +13,9 @@ using namespace orderly::testing;
 namespace {
 
 std::string make_product(HttpClient& c, const Session& admin, int n, int64_t price, int64_t stock) {
-  auto r = c.send("POST", "/api/products", admin.access_token,
-                  json::serialize(json::object{{"name", "Held " + std::to_string(n)},
-                                               {"sku", "HELD-" + std::to_string(n)},
-                                               {"description", "d"},
-                                               {"category", "holds"},
-                                               {"price_cents", price},
-                                               {"stock", stock}}));
+  auto r = create_product(
+      c, admin,
+      {"Held " + std::to_string(n), "HELD-" + std::to_string(n), "d", "holds", price, stock});
   REQUIRE_MESSAGE(r.status == 201, r.body);
   return str(r.json().as_object().at("product"), "id");
 }

@@ -26,11 +26,6 @@ double gauge(HttpClient& c, const std::string& name) {
   return std::stod(text.substr(at + key.size()));
 }
 
-HttpResult post_refresh(HttpClient& c, const std::string& refresh_token) {
-  return c.send("POST", "/api/auth/refresh", "",
-                json::serialize(json::object{{"refresh_token", refresh_token}}));
-}
-
 }  // namespace
 
 TEST_CASE("refresh memory: a thousand refreshes of one session hold a flat count of tokens") {

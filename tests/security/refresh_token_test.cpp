@@ -17,48 +17,45 @@ namespace {
 
 const std::vector<std::string> kNoLimits = {"--rate-limit-ip", "0", "--rate-limit-user", "0"};
 
-HttpResult refresh(HttpClient& c, const std::string& token) {
-  return c.send("POST", "/api/auth/refresh", "", R"({"refresh_token":")" + token + R"("})");
-}
-
-HttpResult logout(HttpClient& c, const Session& who, const std::string& token) {
-  return c.send("POST", "/api/auth/logout", who.access_token,
-                R"({"refresh_token":")" + token + R"("})");
-}
-
 // The next session of a family, or a failed check.
 Session rotate(HttpClient& c, const std::string& token) {
-  auto r = refresh(c, token);
+  auto r = post_refresh(c, token);
   REQUIRE(r.status == 200);
   return session_of(r);
 }
 
+// A server without rate limits: Ada logged in twice (two token families),
+// Bob once.
+struct AdaTwiceAndBob {
+  OrderlyServer server{kNoLimits};
+  HttpClient c = server.client();
+  const Session ada = server.register_user("ada");
+  const Session ada_other = server.login("ada@example.com", "password-of-ada");
+  const Session bob = server.register_user("bob");
+};
+
 }  // namespace
 
-TEST_CASE("refresh: reusing any retired token revokes its whole family, and only that family") {
-  OrderlyServer server(kNoLimits);
-  HttpClient c = server.client();
-  const Session first = server.register_user("ada");
-  const Session other_login = server.login("ada@example.com", "password-of-ada");
-  const Session bob = server.register_user("bob");
-
+TEST_CASE_FIXTURE(AdaTwiceAndBob,
+                  "refresh: reusing any retired token revokes its whole family, and only that "
+                  "family") {
   // Three rotations: t0 -> t1 -> t2 -> t3; each retired token is refused.
-  const Session t1 = rotate(c, first.refresh_token);
+  const Session t1 = rotate(c, ada.refresh_token);
   const Session t2 = rotate(c, t1.refresh_token);
   const Session t3 = rotate(c, t2.refresh_token);
-  CHECK(t3.id == first.id);
+  CHECK(t3.id == ada.id);
 
   // t1, retired two rotations ago, comes back: theft is assumed.
-  CHECK(is_problem(refresh(c, t1.refresh_token), 401, "unauthorized"));
+  CHECK(is_problem(post_refresh(c, t1.refresh_token), 401, "unauthorized"));
   // The newest token of the family is dead, and so is every older one.
-  CHECK(is_problem(refresh(c, t3.refresh_token), 401, "unauthorized"));
-  CHECK(is_problem(refresh(c, t2.refresh_token), 401, "unauthorized"));
-  CHECK(is_problem(refresh(c, first.refresh_token), 401, "unauthorized"));
+  CHECK(is_problem(post_refresh(c, t3.refresh_token), 401, "unauthorized"));
+  CHECK(is_problem(post_refresh(c, t2.refresh_token), 401, "unauthorized"));
+  CHECK(is_problem(post_refresh(c, ada.refresh_token), 401, "unauthorized"));
   // Ada's other login is another family: it lives on. So does Bob's.
-  const Session other_next = rotate(c, other_login.refresh_token);
+  const Session other_next = rotate(c, ada_other.refresh_token);
   rotate(c, bob.refresh_token);
   // And the revoked family stays revoked after the other one rotates.
-  CHECK(refresh(c, t3.refresh_token).status == 401);
+  CHECK(post_refresh(c, t3.refresh_token).status == 401);
   CHECK(c.send("GET", "/api/auth/me", other_next.access_token).status == 200);
 }
 
@@ -83,7 +80,7 @@ TEST_CASE(
             bob.refresh_token.substr(bob.refresh_token.find('.') + 1),
         ada.access_token, token + "." + secret, std::string("")}) {
     CAPTURE(forged);
-    CHECK(is_problem(refresh(c, forged), 401, "unauthorized"));
+    CHECK(is_problem(post_refresh(c, forged), 401, "unauthorized"));
   }
   // None of that disturbed the real tokens: each still rotates once.
   rotate(c, ada.refresh_token);
@@ -108,7 +105,7 @@ TEST_CASE("refresh: one token used by eight clients at once lets at most one thr
         own.request("GET", "/health");  // connected before the start
         while (!go.load())
           std::this_thread::yield();
-        auto r = refresh(own, start.refresh_token);
+        auto r = post_refresh(own, start.refresh_token);
         if (r.status == 200) {
           ++ok;
           std::lock_guard lock(mu);
@@ -131,35 +128,30 @@ TEST_CASE("refresh: one token used by eight clients at once lets at most one thr
     // (the winner's new token too) is revoked.
     if (ok.load() == 1) {
       HttpClient c = server.client();
-      CHECK(refresh(c, winner).status == 401);
+      CHECK(post_refresh(c, winner).status == 401);
     }
   }
 }
 
-TEST_CASE("logout: only the named session dies, and only its owner can name it") {
-  OrderlyServer server(kNoLimits);
-  HttpClient c = server.client();
-  const Session ada = server.register_user("ada");
-  const Session ada_phone = server.login("ada@example.com", "password-of-ada");
-  const Session bob = server.register_user("bob");
-
+TEST_CASE_FIXTURE(AdaTwiceAndBob,
+                  "logout: only the named session dies, and only its owner can name it") {
   // Bob cannot log Ada out, even with her real token: 404, and it lives.
-  CHECK(is_problem(logout(c, bob, ada.refresh_token), 404, "not_found"));
+  CHECK(is_problem(post_logout(c, bob, ada.refresh_token), 404, "not_found"));
   const Session ada_next = rotate(c, ada.refresh_token);
   // Ada with a wrong secret for her own token id: 404, and it lives.
   std::string wrong = ada_next.refresh_token;
   wrong.back() = wrong.back() == 'A' ? 'B' : 'A';
-  CHECK(is_problem(logout(c, ada_next, wrong), 404, "not_found"));
+  CHECK(is_problem(post_logout(c, ada_next, wrong), 404, "not_found"));
 
-  CHECK(logout(c, ada_next, ada_next.refresh_token).status == 204);
-  CHECK(is_problem(refresh(c, ada_next.refresh_token), 401, "unauthorized"));
-  CHECK(logout(c, ada_next, ada_next.refresh_token).status == 204);  // twice is fine
-  CHECK(refresh(c, ada_next.refresh_token).status == 401);
+  CHECK(post_logout(c, ada_next, ada_next.refresh_token).status == 204);
+  CHECK(is_problem(post_refresh(c, ada_next.refresh_token), 401, "unauthorized"));
+  CHECK(post_logout(c, ada_next, ada_next.refresh_token).status == 204);  // twice is fine
+  CHECK(post_refresh(c, ada_next.refresh_token).status == 401);
   // Her other session, and Bob's, are untouched.
-  rotate(c, ada_phone.refresh_token);
+  rotate(c, ada_other.refresh_token);
   rotate(c, bob.refresh_token);
   // Logging out needs an access token.
   CHECK(is_problem(c.send("POST", "/api/auth/logout", "",
-                          R"({"refresh_token":")" + ada_phone.refresh_token + R"("})"),
+                          R"({"refresh_token":")" + ada_other.refresh_token + R"("})"),
                    401, "unauthorized"));
 }

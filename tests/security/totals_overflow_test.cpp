@@ -21,13 +21,9 @@ TEST_CASE("totals: orders at the price cap never turn total_spent or revenue neg
   constexpr int64_t kPriceCap = 100'000'000'000;
   json::array items;
   for (int i = 0; i < 100; ++i) {
-    auto r = c.send("POST", "/api/products", admin.access_token,
-                    json::serialize(json::object{{"name", "Gold bar " + std::to_string(i)},
-                                                 {"sku", "GOLD-" + std::to_string(i)},
-                                                 {"description", "d"},
-                                                 {"category", "gold"},
-                                                 {"price_cents", kPriceCap},
-                                                 {"stock", 1'000'000}}));
+    auto r = create_product(c, admin,
+                            {"Gold bar " + std::to_string(i), "GOLD-" + std::to_string(i), "d",
+                             "gold", kPriceCap, 1'000'000});
     REQUIRE_MESSAGE(r.status == 201, r.body);
     items.push_back(json::object{{"product_id", str(r.json().as_object().at("product"), "id")},
                                  {"quantity", 10'000}});

@@ -40,11 +40,6 @@ std::string feed(const std::string& token) {
   return "/ws/notifications?access_token=" + token;
 }
 
-HttpResult post_refresh(HttpClient& c, const std::string& refresh_token) {
-  return c.send("POST", "/api/auth/refresh", "",
-                json::serialize(json::object{{"refresh_token", refresh_token}}));
-}
-
 }  // namespace
 
 TEST_CASE("ws lifetime: a connection is closed with 1008 when its access token expires") {
@@ -92,9 +87,7 @@ TEST_CASE("ws lifetime: logging out closes the session's connections, not the ot
   REQUIRE(laptop.status() == 101);
   REQUIRE(phone.status() == 101);
   HttpClient c = server.client();
-  REQUIRE(c.send("POST", "/api/auth/logout", ada.access_token,
-                 json::serialize(json::object{{"refresh_token", ada.refresh_token}}))
-              .status == 204);
+  REQUIRE(post_logout(c, ada, ada.refresh_token).status == 204);
   CHECK(close_code_within(laptop, std::chrono::seconds(20)) == 1008);
   CHECK(open_after(phone, std::chrono::seconds(2)));
   // The logged-out session's access token opens no new feed either.
@@ -140,9 +133,7 @@ TEST_CASE("ws lifetime: orderly notify websocket closes at exp and at logout too
   REQUIRE(phone.status() == 101);
   CHECK(close_code_within(soon, std::chrono::seconds(30)) == 1008);
   HttpClient c = server.client();
-  REQUIRE(c.send("POST", "/api/auth/logout", ada.access_token,
-                 json::serialize(json::object{{"refresh_token", ada.refresh_token}}))
-              .status == 204);
+  REQUIRE(post_logout(c, ada, ada.refresh_token).status == 204);
   // The logout reaches this process through JetStream.
   CHECK(close_code_within(laptop, std::chrono::seconds(30)) == 1008);
   CHECK(open_after(phone, std::chrono::seconds(2)));
