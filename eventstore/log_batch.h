@@ -1,9 +1,10 @@
-// A stretch of the log read once, verified, and copied out of RocksDB, so
-// that several followers can hand the same events to their handlers (on
-// their own threads, for as long as they hold the batch) without reading or
-// verifying the bytes again.
+// A stretch of the log, copied once (out of RocksDB and verified, or from
+// the writer's own commit), so that several followers can hand the same
+// events to their handlers (on their own threads, for as long as they hold
+// the batch) without reading or verifying the bytes again.
 //
-// Thread safety: a LogBatch is immutable once read_log_batch returns it.
+// Thread safety: a LogBatch is immutable once made (read_log_batch,
+// LogBatchBuilder::finish); a builder is one thread's.
 #pragma once
 
 #include <cstddef>

@@ -4,8 +4,9 @@
 // follows live appends, handing its handler slices of consecutive positions
 // in order, each position exactly once per run.
 //
-// Where the events come from: the store's shared scan (log_tail.h), which
-// reads and verifies each new stretch once for every follower; a follower
+// Where the events come from: the store's shared scan (log_tail.h), where
+// each new stretch enters once for every follower (handed over by the
+// writer, or read and verified by the first follower needing it); a follower
 // behind the tail's window (catching up, or slower than the others) reads
 // its stretch from the store itself until it has caught up with it.
 //
