@@ -1,9 +1,9 @@
 // The shared scan: each new stretch of the log enters a bounded window of
 // recent batches once (handed over by the store, or read: read_log_batch,
 // verified, copied out of RocksDB), where every log follower of the
-// process (log_follower.h) takes it. Before it, each follower read and verified the same bytes
-// itself, each with its own RocksDB seek: ten seeks and ten verifications of every new event in
-// `orderly serve`.
+// process (log_follower.h) takes it. Before it, each follower read and
+// verified the same bytes itself, each with its own RocksDB seek: ten seeks
+// and ten verifications of every new event in `orderly serve`.
 //
 // Mostly nobody reads: the store offers each commit's events, as it framed
 // them, once they are durable and before their positions are published
