@@ -200,8 +200,7 @@ std::vector<std::pair<std::string, std::string>> Api::routes() const {
 }
 
 http::Response Api::error(int status, std::string_view code, std::string_view detail) {
-  // Refused before any handler saw it, but still traceable.
-  return rest::problem(status, code, detail).header("X-Request-Id", new_uuid_v7());
+  return rest::refused_request(status, code, detail);
 }
 
 std::optional<size_t> Api::admit(http::Request& request, http::Respond respond) {

@@ -31,9 +31,7 @@ int run_notify_email(const CommonOptions& common, const NotifyOptions& o) {
               o.engine_url.c_str());
   std::fflush(stdout);
   const auto until_signal = [&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    log->info("signal {} received: stopping the email notifier", sig);
+    wait_for_stop_signal(signals, *log, "stopping the email notifier");
   };
   const auto st = api::notify::standalone::run_remote_email_notifier(
       **engine, {o.nats_url, "orderly.events", *delivery}, log, until_signal);

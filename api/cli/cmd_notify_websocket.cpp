@@ -29,9 +29,7 @@ int run_notify_websocket(const CommonOptions& common, const NotifyOptions& o) {
     std::fflush(stdout);
   };
   const auto until_signal = [&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    log->info("signal {} received: closing WebSocket connections", sig);
+    wait_for_stop_signal(signals, *log, "closing WebSocket connections");
   };
   const Status served = api::notify::standalone::run_remote_websocket(
       **lookups, **recording, {o.nats_url, o.engine_url, o.http_address}, log, listening,

@@ -207,9 +207,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   std::printf("orderly listening on %s (API docs: %s/docs)\n", url.c_str(), url.c_str());
   std::fflush(stdout);
 
-  int sig = 0;
-  sigwait(&signals, &sig);
-  log->info("signal {} received: finishing in-flight requests, draining the command pipeline", sig);
+  wait_for_stop_signal(signals, *log,
+                       "finishing in-flight requests, draining the command pipeline");
   http_api.shutdown();                        // WebSocket clients told, waits answered
   (*server)->stop(std::chrono::seconds(10));  // no new requests; answers in flight delivered
   http_api.stop_recording();                  // the last WebSocket push outcomes recorded

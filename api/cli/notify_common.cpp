@@ -15,6 +15,12 @@ sigset_t block_stop_signals() {
   return signals;
 }
 
+void wait_for_stop_signal(const sigset_t& signals, spdlog::logger& log, std::string_view next) {
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log.info("signal {} received: {}", sig, next);
+}
+
 Result<std::unique_ptr<api::notify::client::EngineClient>> connect_engine(
     const NotifyOptions& options, const sigset_t& signals, spdlog::logger& log) {
   auto password = api::notify::client::read_password_file(options.engine_password_file);

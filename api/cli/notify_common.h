@@ -1,11 +1,12 @@
-// What both `orderly notify` processes need: the stop signals, and a
-// logged-in client of the engine's API.
+// What the long-running commands need: the stop signals; and for both
+// `orderly notify` processes, a logged-in client of the engine's API.
 #pragma once
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <string_view>
 
 #include "api/cli/commands.h"
 #include "api/notify/client/engine_client.h"
@@ -16,6 +17,8 @@ namespace orderly::cli {
 // Blocks SIGINT and SIGTERM in this thread and those it starts, so only
 // sigwait sees them. Call before starting any thread.
 sigset_t block_stop_signals();
+// Waits for one of them, then says which came and what happens `next`.
+void wait_for_stop_signal(const sigset_t& signals, spdlog::logger& log, std::string_view next);
 
 // Logs in to the engine as --engine-email with --engine-password-file's
 // password (api/notify/client/engine_login.h), waiting while the engine

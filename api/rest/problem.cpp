@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "commands/processor.h"
+#include "core/ids.h"
 
 namespace orderly::api::rest {
 
@@ -117,6 +118,10 @@ http::Response problem_response(int status, const json::object& body) {
 http::Response problem(int status, std::string_view code, std::string_view detail,
                        const std::vector<FieldError>& fields) {
   return problem_response(status, problem_body(status, code, detail, fields));
+}
+
+http::Response refused_request(int status, std::string_view code, std::string_view detail) {
+  return problem(status, code, detail).header("X-Request-Id", new_uuid_v7());
 }
 
 http::Response problem_from(const Status& st) {

@@ -17,6 +17,10 @@ http::Response problem(int status, std::string_view code, std::string_view detai
 // (a stale If-Match: with the member current_version), 503 overloaded (with
 // Retry-After) ...
 http::Response problem_from(const Status& status);
+// The answer to a request refused before any handler saw it (the server's
+// http::ErrorResponder): a problem with a fresh X-Request-Id, so it can
+// still be traced.
+http::Response refused_request(int status, std::string_view code, std::string_view detail);
 int http_status_of(ErrorCode code);
 
 http::Response json_response(int status, const boost::json::value& body);

@@ -95,11 +95,6 @@ std::optional<Uuid> owner_of(client::EngineClient& engine, const Uuid& order) {
   return Uuid::parse(std::string(user->as_string()));
 }
 
-// Refused before any handler saw it, but still traceable.
-http::Response refused(int status, std::string_view code, std::string_view detail) {
-  return rest::problem(status, code, detail).header("X-Request-Id", new_uuid_v7());
-}
-
 }  // namespace
 
 // The upgrade's checks and the subscription of /ws/notifications.
@@ -175,7 +170,7 @@ Status run_remote_websocket(client::EngineClient& lookups, client::EngineClient&
                 : rest::problem(404, "not_found", "this process serves /ws/notifications only");
         respond(std::move(r.header("X-Request-Id", rest::request_id_of(req))));
       },
-      &refused, {notifications_endpoint(tokens, hub)});
+      &rest::refused_request, {notifications_endpoint(tokens, hub)});
   if (!server) {
     pushes->stop();
     return server.status();
