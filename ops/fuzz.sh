@@ -12,7 +12,7 @@
 # then on; the script then exits 1. Extra libFuzzer flags: FUZZ_ARGS="...".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(api_json http_request event_decode replay_filter snapshot)
+targets=(api_json http_request event_decode replay_filter snapshot id_token)
 
 build() {
   export CCACHE_BASEDIR="$PWD"

@@ -46,11 +46,14 @@ API_BELOW_ENGINE = {
     "api", "api/http", "api/auth", "api/nats", "api/fanout", "api/rest",
     "api/rest/requests", "api/rest/routes", "api/notify/requests",
     "api/notify/email", "api/notify/push", "api/notify/client", "api/notify/standalone",
+    "api/oidc",
 }
 API_ALLOWED = {
     # The Beast server: nothing of what it serves.
     "api/http": {"api/http"},
     "api/auth": {"api/auth"},
+    # OpenID Connect: OpenSSL and libcurl, base64url from auth.
+    "api/oidc": {"api/oidc", "api/auth"},
     "api/nats": {"api/nats"},
     "api/fanout": {"api/fanout", "api/nats"},
     # Pure parsers: JSON bodies to commands.
@@ -60,10 +63,11 @@ API_ALLOWED = {
     # The route files: the REST machinery, the read models and the pipeline,
     # the WebSocket hub's header (the context owns the hub), the email
     # requests the notifier routes record; never NATS, the fan-out, libcurl
-    # (email delivery) or the server's internals.
+    # (email delivery) or the server's internals; of OpenID Connect only the
+    # provider's interface (the engine builds the libcurl one).
     "api/rest/routes": {"api/rest/routes", "api/rest", "api/rest/requests", "api/auth",
                         "api/notify/requests", "api/notify/push/ws_hub.h",
-                        "api/notify/push/ws_push_json.h", HTTP_MESSAGE},
+                        "api/notify/push/ws_push_json.h", "api/oidc/provider.h", HTTP_MESSAGE},
     "api/notify/requests": {"api/notify/requests"},
     "api/notify/push": {"api/notify/push", "api/auth", "api/nats", "api/rest/requests",
                         HTTP_MESSAGE, "api/http/server.h"},
@@ -197,7 +201,9 @@ def self_test():
                                       '#include "api/rest/call.h"\n'
                                       '#include "api/http/message.h"\n'
                                       '#include "api/notify/push/ws_hub.h"\n'
+                                      '#include "api/oidc/provider.h"\n'
                                       '#include "projections/orders.h"\n',
+        "api/oidc/id_token.cpp": '#include "api/oidc/jwk.h"\n#include "api/auth/jwt.h"\n',
         "api/http/server.cpp": '#include "api/http/server.h"\n#include "core/status.h"\n',
         "api/engine/engine.cpp": '#include "api/fanout/nats_fanout.h"\n'
                                  '#include "api/notify/email/email_notifier.h"\n',
@@ -211,15 +217,18 @@ def self_test():
                                  '#include "api/notify/email/email.h"\n'      # 3: libcurl
                                  '#include "api/http/server.h"\n'             # 4: server internals
                                  '#include "api/engine/engine.h"\n'           # 5: above it
-                                 '#include "api/notify/push/ws_hub_impl.h"\n',  # 6: not the header
+                                 '#include "api/notify/push/ws_hub_impl.h"\n'  # 6: not the header
+                                 '#include "api/oidc/curl_provider.h"\n',  # 7: libcurl
         "api/http/server.cpp": '#include "api/rest/call.h"\n',               # REST in the server
         "api/rest/router.cpp": '#include "api/rest/routes/context.h"\n',     # up to the routes
         "api/rest/requests/orders.cpp": '#include "api/rest/call.h"\n',      # parsers stay pure
         "api/engine/engine.cpp": '#include "api/cli/commands.h"\n',          # cli is the top
         "api/notify/push/ws_hub.cpp": '#include "api/rest/routes/context.h"\n',
         "api/api.cpp": '#include "api/engine/engine.h"\n',
+        "api/oidc/jwk.cpp": '#include "api/rest/call.h"\n',                 # oidc stays below REST
     }, ["api/rest/routes/a.cpp:1", "api/rest/routes/a.cpp:2", "api/rest/routes/a.cpp:3",
         "api/rest/routes/a.cpp:4", "api/rest/routes/a.cpp:5", "api/rest/routes/a.cpp:6",
+        "api/rest/routes/a.cpp:7", "api/oidc/jwk.cpp:1",
         "api/http/server.cpp:1", "api/rest/router.cpp:1", "api/rest/requests/orders.cpp:1",
         "api/engine/engine.cpp:1", "api/notify/push/ws_hub.cpp:1", "api/api.cpp:1"])
 
