@@ -78,6 +78,11 @@ Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
   rest::routes::add_admin_routes(*ctx_);
   rest::routes::add_notifier_routes(*ctx_);
   rest::routes::add_web_routes(*ctx_);
+  rest::routes::add_oidc_routes(*ctx_);
+}
+
+void Api::set_public_url(std::string url) {
+  ctx_->oidc_flows.set_public_url(std::move(url));
 }
 
 Api::~Api() = default;
@@ -178,6 +183,7 @@ void Api::shutdown() {
   ctx_->hub.close_all();
   ctx_->password_workers.stop();
   ctx_->notifier_workers.stop();
+  ctx_->oidc_workers.stop();
 }
 
 void Api::stop_recording() {

@@ -52,6 +52,10 @@ class Api {
   // After the command pipeline has stopped, while the HTTP server object
   // still exists: answers any read-your-writes wait still pending.
   void finish_waits();
+  // Where the shop's pages are (--public-url, or where the server listens,
+  // known once it has its port): the OpenID redirect URI and the way back
+  // from the provider. From any thread; sign-ins before it is set are 503.
+  void set_public_url(std::string url);
   // GET /ws/notifications: the live feed of the caller's events.
   http::WsEndpoint websocket_endpoint();
   size_t websocket_clients() const;

@@ -14,6 +14,7 @@
 #include "api/cli/email_options.h"
 #include "api/cli/logger.h"
 #include "api/cli/notify_common.h"
+#include "api/cli/oidc_options.h"
 #include "api/cli/terminal.h"
 #include "api/engine/engine.h"
 #include "api/http/server.h"
@@ -86,6 +87,12 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     log->error("{}", checked.status().message());
     return kExitUsage;
   }
+  auto oidc = oidc_provider_config(
+      {serve.oidc_issuer, serve.oidc_client_id, serve.oidc_client_secret_file, serve.oidc_name});
+  if (!oidc) {
+    log->error("{}", oidc.status().message());
+    return kExitUsage;
+  }
   // Before any thread starts, so only sigwait sees them.
   sigset_t signals = block_stop_signals();
 
@@ -114,6 +121,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     engine_options.fanout.emplace();
     engine_options.fanout->url = serve.nats_url;
   }
+  engine_options.oidc = std::move(*oidc);
   auto engine = api::engine::Engine::open(engine_options, log);  // says why it failed
   if (!engine)
     return kExitFailure;
@@ -161,6 +169,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
       std::make_shared<api::notify::requests::EmailRateLimiter>(api::notify::requests::EmailLimits{
           *email_rate, serve.email_recipient_burst, serve.email_recipient_daily});
   api_options.extra_metrics = (*engine)->fanout_metrics();
+  api_options.oidc_provider = (*engine)->oidc_provider();
   api::Api http_api(store, processor, runner, *analytics, std::move(*secret), api_options, log);
   api::http::ServerOptions server_options;
   server_options.address = serve.http_address;
@@ -192,6 +201,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   mail.delivery = *email_delivery_options(email_flags, common.data_dir + "/outbox", url);
   if (serve.public_url.empty() && (host == "0.0.0.0" || host == "[::]" || host.empty()))
     log->warn("emails link to {}, which no browser can open: set --public-url", url);
+  // The OpenID redirect URI and the callback's way back to the pages.
+  http_api.set_public_url(mail.delivery.public_url);
   mail.nats_url = serve.nats_url;  // with NATS, emails are driven by a durable consumer
   mail.limiter = api_options.email_limiter;
   mail.triggers.on_error = [log](const std::string& why) { log->warn("email notifier: {}", why); };

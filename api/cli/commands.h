@@ -56,6 +56,9 @@ struct ServeOptions {
   size_t max_websockets_per_address = 128;
   size_t max_body_bytes_in_flight = 64 << 20;  // request bodies held at once
   std::vector<std::string> trusted_proxies;    // CIDRs whose X-Forwarded-For is believed
+  // Sign-in with an OpenID Connect provider (api/cli/oidc_options.h); all
+  // empty: none.
+  std::string oidc_issuer, oidc_client_id, oidc_client_secret_file, oidc_name;
 };
 
 // `orderly notify email|websocket`: a notifier as its own process.

@@ -208,6 +208,23 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   };
   add_email_flags(serve_cmd, serve.smtp_tls, serve.smtp_ca_file, serve.public_url,
                   "http://<http-address>");
+  // Sign-in with an OpenID Connect provider (api/cli/oidc_options.h).
+  serve_cmd
+      ->add_option("--oidc-issuer", serve.oidc_issuer,
+                   "Sign in with this OpenID Connect provider (its issuer URL, https; e.g. "
+                   "https://accounts.google.com)")
+      ->envname("ORDERLY_OIDC_ISSUER");
+  serve_cmd->add_option("--oidc-client-id", serve.oidc_client_id, "This shop's client id there")
+      ->envname("ORDERLY_OIDC_CLIENT_ID");
+  serve_cmd
+      ->add_option("--oidc-client-secret-file", serve.oidc_client_secret_file,
+                   "A file holding the client secret (its first line)")
+      ->envname("ORDERLY_OIDC_CLIENT_SECRET_FILE");
+  serve_cmd
+      ->add_option("--oidc-name", serve.oidc_name,
+                   "The provider's name on the sign-in button (default: google for Google, "
+                   "else openid)")
+      ->envname("ORDERLY_OIDC_NAME");
   serve_cmd->add_flag("--no-demo", serve.no_demo,
                       "Do not create the demo catalog in a new data directory");
 

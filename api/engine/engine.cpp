@@ -102,6 +102,17 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options,
         say->warn("read model {}: {}", m.name, m.last_rebuild);
     }
   }
+  if (o.oidc) {
+    e->oidc_ = std::make_shared<oidc::CurlProvider>(*o.oidc);
+    if (say)
+      say->info("sign-in with the OpenID provider {} ({})", o.oidc->issuer, e->oidc_->name());
+    // In the background, so the first sign-in does not wait for them; a
+    // failure is retried by that sign-in.
+    e->oidc_warm_up_ = std::thread([provider = e->oidc_, log = e->log_] {
+      if (Status st = provider->warm_up(); !st.is_ok() && log)
+        log->warn("OpenID provider: {} (retried at the first sign-in)", st.message());
+    });
+  }
   if (o.fanout) {
     e->fanout_ = std::make_unique<fanout::NatsFanout>(*e->store_, *e->store_, *o.fanout);
     e->fanout_->start();  // connects (and reconnects) on its own thread
@@ -131,9 +142,14 @@ Status Engine::start_email_notifier(notify::email::EmailNotifierOptions options)
   return st;
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  if (oidc_warm_up_.joinable())
+    oidc_warm_up_.join();
+}
 
 void Engine::stop() {
+  if (oidc_warm_up_.joinable())
+    oidc_warm_up_.join();
   if (fanout_)
     fanout_->stop();  // resumes from its checkpoint at the next start
   if (email_)

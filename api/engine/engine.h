@@ -16,9 +16,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "api/fanout/nats_fanout.h"
 #include "api/notify/email/email_notifier.h"
+#include "api/oidc/curl_provider.h"
 #include "commands/processor.h"
 #include "core/status.h"
 #include "eventstore/snapshot_store.h"
@@ -38,6 +40,9 @@ struct EngineOptions {
   // Set: publish every event to NATS JetStream (started once the writer and
   // the read models are up; REQUIRES read_models).
   std::optional<fanout::NatsFanoutOptions> fanout;
+  // Set: sign-in with this OpenID Connect provider; open() builds it and
+  // fetches its discovery document and keys in the background.
+  std::optional<oidc::ProviderConfig> oidc;
 };
 
 // When each part was ready, in seconds from the start of open().
@@ -66,6 +71,10 @@ class Engine {
   // or an empty function without a fan-out. Valid while the engine lives.
   std::function<std::string()> fanout_metrics() const;
 
+  // The OpenID Connect provider for the routes (ApiOptions::oidc_provider),
+  // null without EngineOptions::oidc.
+  std::shared_ptr<oidc::Provider> oidc_provider() const { return oidc_; }
+
   // Starts the in-process email notifier (REQUIRES read_models; at most
   // once). Errors: as EmailNotifier::start, logged.
   Status start_email_notifier(notify::email::EmailNotifierOptions options);
@@ -90,6 +99,10 @@ class Engine {
   std::unique_ptr<eventstore::SnapshotStore> rows_;       // the read models'
   std::unique_ptr<projections::ProjectionRunner> runner_;
   std::unique_ptr<commands::CommandProcessor> processor_;
+  std::shared_ptr<oidc::CurlProvider> oidc_;
+  // Fetches the provider's discovery and keys once at start (each fetch
+  // times out after 10 s); joined by stop().
+  std::thread oidc_warm_up_;
   // Declared last: destroyed first (stop() has stopped them already).
   std::unique_ptr<fanout::NatsFanout> fanout_;
   std::unique_ptr<notify::email::EmailNotifier> email_;

@@ -61,6 +61,12 @@ export async function register(username, email, password) {
   save(fromAnswer(await request('POST', '/api/auth/register', {body: {username, email, password}, auth: false})), 'login');
 }
 
+// A sign-in with an OpenID provider: the one-time code its callback put in
+// the page's URL, exchanged (with the sign-in's cookie) for the token pair.
+export async function signInWithCode(code) {
+  save(fromAnswer(await request('POST', '/api/auth/oidc/exchange', {body: {code}, auth: false})), 'login');
+}
+
 // True when the session was renewed; false when it could not be (ended).
 export function refreshSession() {
   if (inFlight) return inFlight;

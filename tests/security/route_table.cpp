@@ -60,6 +60,33 @@ std::vector<Operation> build() {
        }},
       {"GET", "/api/auth/me", user, own, {}, [](const Ids&) { return at("/api/auth/me"); }},
 
+      // Sign-in with an OpenID provider: none is configured here, so start
+      // and callback are 404 and no exchange code exists.
+      {"GET",
+       "/api/auth/providers",
+       anyone,
+       na,
+       {200},
+       [](const Ids&) { return at("/api/auth/providers"); }},
+      {"GET",
+       "/api/auth/oidc/start",
+       anyone,
+       na,
+       {404},
+       [](const Ids&) { return at("/api/auth/oidc/start?return_to=/"); }},
+      {"GET",
+       "/api/auth/oidc/callback",
+       anyone,
+       na,
+       {404},
+       [](const Ids&) { return at("/api/auth/oidc/callback?state=x&code=y"); }},
+      {"POST",
+       "/api/auth/oidc/exchange",
+       anyone,
+       na,
+       {400},
+       [](const Ids&) { return at("/api/auth/oidc/exchange", R"({"code":"not-a-code"})"); }},
+
       // Catalog.
       {"POST",
        "/api/products",

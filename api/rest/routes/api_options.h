@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "api/oidc/provider.h"
 #include "core/clock.h"
 
 namespace orderly::api::notify::requests {
@@ -43,6 +44,9 @@ struct ApiOptions {
   // Per-recipient email limits for the requests `orderly notify email`
   // makes through the notifier routes (null: none; api/notify/requests/email_limits.h).
   std::shared_ptr<notify::requests::EmailRateLimiter> email_limiter;
+  // Sign-in with an OpenID Connect provider (routes/oidc.cpp); null: none.
+  // Built by the engine (api/oidc/curl_provider.h).
+  std::shared_ptr<oidc::Provider> oidc_provider;
 };
 
 }  // namespace orderly::api::rest::routes

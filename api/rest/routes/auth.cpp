@@ -12,6 +12,7 @@
 #include "api/rest/requests/fields.h"
 #include "api/rest/routes/context.h"
 #include "api/rest/routes/folded_row.h"
+#include "api/rest/routes/session.h"
 #include "commands/password.h"
 #include "commands/user.h"
 #include "core/digest.h"
@@ -392,6 +393,11 @@ void me(Context& ctx, const CallPtr& call) {
 }
 
 }  // namespace
+
+void start_user_session(Context& ctx, const CallPtr& call, int status,
+                        const projections::UserRow& user) {
+  start_session(ctx, call, status, user_json(user), user.role);
+}
 
 void add_auth_routes(Context& ctx) {
   ctx.route("POST", "/api/auth/register", Access::kAnyone, register_user);

@@ -20,6 +20,7 @@
 #include "api/rest/rate_limiter.h"
 #include "api/rest/router.h"
 #include "api/rest/routes/api_options.h"
+#include "api/rest/routes/oidc_flows.h"
 #include "api/rest/worker_pool.h"
 
 namespace orderly::projections {
@@ -61,6 +62,11 @@ struct Context {
   auth::PasswordGate password_gate;
   WorkerPool password_workers{2, 256};   // argon2id off the I/O threads
   WorkerPool notifier_workers{2, 1024};  // routes/notifications.cpp: they wait for the pipeline
+  // OpenID Connect sign-in (routes/oidc.cpp): the sign-ins under way, the
+  // exchange codes, the public URL; the provider's blocking calls
+  // (discovery, token endpoint, keys) run on oidc_workers, never on an I/O thread.
+  OidcFlows oidc_flows;
+  WorkerPool oidc_workers{2, 256};
 
   Context(eventstore::EventStore& s, commands::CommandProcessor& p,
           projections::ProjectionRunner& r, commands::AnalyticsRecorder& a, std::string secret,
@@ -146,6 +152,7 @@ void add_order_routes(Context& ctx);     // cart, orders, payments
 void add_admin_routes(Context& ctx);     // stats, notifications, events, projections, health
 void add_notifier_routes(Context& ctx);  // what `orderly notify email` writes and reads through
 void add_web_routes(Context& ctx);       // the shop's web pages at / (api/web/)
+void add_oidc_routes(Context& ctx);      // sign-in with an OpenID provider (routes/oidc.cpp)
 
 // The answer to a command that made or changed a row: the row under `key`
 // (e.g. {"order": {...}}), or 202 with the id when the read model has not

@@ -9,7 +9,8 @@ import {join} from 'node:path';
 
 export const ADMIN = {username: 'admin', email: 'admin@example.com', password: 'admin-password-1'};
 
-export async function startServer(binary, {startupMs = 120_000} = {}) {
+// `args`: more flags for `orderly serve` (e.g. the OpenID provider's).
+export async function startServer(binary, {startupMs = 120_000, args = []} = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'orderly-e2e-'));
   const data = join(dir, 'data');
   const pwFile = join(dir, 'admin.pw');
@@ -21,7 +22,7 @@ export async function startServer(binary, {startupMs = 120_000} = {}) {
     throw new Error(`orderly admin create-user failed (${made.status}): ${made.stdout}${made.stderr}`);
   }
   // --no-demo: the test seeds its own catalog, so it knows every product.
-  const child = spawn(binary, ['serve', '--data-dir', data, '--http-address', '127.0.0.1:0', '--log-format', 'json', '--no-demo'],
+  const child = spawn(binary, ['serve', '--data-dir', data, '--http-address', '127.0.0.1:0', '--log-format', 'json', '--no-demo', ...args],
     {stdio: ['ignore', 'pipe', 'pipe']});
   let log = '';
   const port = await new Promise((resolve, reject) => {
@@ -29,7 +30,8 @@ export async function startServer(binary, {startupMs = 120_000} = {}) {
     const scan = (chunk) => {
       log += chunk.toString();
       if (log.length > 1_000_000) log = log.slice(-500_000);
-      const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(log);
+      // "listening on": other lines may name other servers (an OpenID provider).
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(log);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
@@ -46,6 +48,7 @@ export async function startServer(binary, {startupMs = 120_000} = {}) {
 
   let stopped = null;
   return {
+    dir,
     port,
     url: `http://127.0.0.1:${port}`,
     pid: child.pid,
