@@ -19,6 +19,8 @@
 // The provider's calls block on the network: they run on ctx.oidc_workers.
 #include <sodium.h>
 
+#include <cctype>
+
 #include "api/oidc/provider.h"
 #include "api/rest/requests/fields.h"
 #include "api/rest/routes/context.h"
@@ -115,8 +117,11 @@ void refusals_to_login_page(Context& ctx, const CallPtr& call) {
     const json::value body = json::parse(r.body, ec);
     const json::value* code =
         !ec && body.is_object() ? body.as_object().if_contains("code") : nullptr;
-    const std::string name =
+    std::string name =
         code != nullptr && code->is_string() ? std::string(code->as_string()) : "internal";
+    // Our own snake_case codes only, whatever the body held.
+    if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+      name = "internal";
     http::Response to_login = redirect(303, public_url + "/#/login?oidc_error=" + name);
     for (auto& [k, v] : r.headers) {
       if (k == "X-Request-Id" || k == "Set-Cookie")
