@@ -23,7 +23,7 @@ int64_t system_now_s() {
       .count();
 }
 
-Status unavailable(std::string why) {
+Status unavailable(const std::string& why) {
   return Status::io_error("the OpenID provider is unavailable: " + why);
 }
 

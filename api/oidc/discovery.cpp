@@ -10,7 +10,7 @@ namespace json = boost::json;
 
 namespace {
 
-Status bad(std::string why) {
+Status bad(const std::string& why) {
   return Status::io_error("the provider's discovery document: " + why);
 }
 

@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 
-Status refuse(std::string why) {
+Status refuse(const std::string& why) {
   return Status::unauthorized("the ID token was refused: " + why);
 }
 

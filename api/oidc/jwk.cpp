@@ -153,8 +153,8 @@ std::optional<std::string> ecdsa_der(std::string_view rs) {
   Bn s = bn_from(rs.substr(kEcCoordinateBytes));
   if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1)
     return std::nullopt;
-  r.release();  // owned by sig from here
-  s.release();
+  (void)r.release();  // owned by sig from here
+  (void)s.release();
   unsigned char* der = nullptr;
   const int len = i2d_ECDSA_SIG(sig.get(), &der);
   if (len <= 0)

@@ -66,7 +66,7 @@ std::optional<OidcFlow> OidcFlows::take(std::string_view state, std::string_view
 }
 
 std::string OidcFlows::issue_code(std::string user_id, std::string binding_hash, TimestampUs now) {
-  const std::string code = random_token();
+  std::string code = random_token();
   const std::string key = sha256_b64(code);
   MutexLock lock(mu_);
   codes_[key] = Code{std::move(user_id), std::move(binding_hash), now};
