@@ -14,9 +14,9 @@ import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
-import {startServer} from './lib/server.mjs';
+import {startServer, ADMIN} from './lib/server.mjs';
 import {listenOp} from './lib/oidc_op.mjs';
-import {call} from './lib/api.mjs';
+import {call, loginToken} from './lib/api.mjs';
 import {until, check, TIMEOUT} from './lib/wait.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -120,6 +120,16 @@ async function main() {
     if ('email_verified' in me.user) check(me.user.email_verified === true, `the provider vouched for the email: ${JSON.stringify(me)}`);
     await page.locator('#nav').getByText(me.user.username).waitFor({timeout: TIMEOUT});
 
+    // Recorded as events: which provider, which subject; the email verified by it.
+    const admin = await loginToken(shop.url, ADMIN.email, ADMIN.password);
+    const events = async (type) => (await call(shop.url, 'GET', `/api/admin/events?type=${type}`, {token: admin})).items
+      .filter((e) => e.data.user_id === first.user.id);
+    let links = await events('user.identity_linked');
+    check(links.length === 1 && links[0].data.issuer === op.issuer && links[0].data.subject === 'ada',
+      `the identity recorded: ${JSON.stringify(links)}`);
+    const verified = await events('user.email_verified');
+    check(verified.length === 1 && verified[0].data.email === 'ada@example.test', `the email verified: ${JSON.stringify(verified)}`);
+
     step('logged out and in again: the same account');
     await page.getByRole('button', {name: 'Log out'}).click();
     await until('logged out', async () => !(await page.evaluate(() => localStorage.getItem('orderly.session'))));
@@ -132,6 +142,8 @@ async function main() {
     watch(page2, 'ada+work', op.issuer);
     const linked = await signIn(page2, shop, 'ada+work', 'google');
     check(linked.user.id === first.user.id, `ada+work got account ${linked.user.id}, not ada's ${first.user.id}`);
+    links = await events('user.identity_linked');
+    check(links.length === 2 && links[1].data.subject === 'ada+work', `the second identity recorded: ${JSON.stringify(links)}`);
     await other.close();
 
     step('the ES256 client signs in on the second shop');

@@ -101,6 +101,19 @@ async function main() {
     again = await exchange(code2);
     check(again.status === 400, `no cookie: ${JSON.stringify(again)}`);
 
+    step('an email the provider does not vouch for makes an unverified account');
+    const carol = await begin();
+    res = await callback(carol, signJwt(rsa, claims(carol, {sub: 'sub-carol', email: 'Carol@Example.test', email_verified: false})));
+    check(res.status === 303, `unverified email callback answered ${res.status}: ${await res.text()}`);
+    const carolSession = await exchange(new URLSearchParams(new URL(res.headers.get('location')).hash.slice('#/oidc?'.length)).get('code'), carol.cookie);
+    check(carolSession.status === 200 && carolSession.body.user.email === 'carol@example.test' &&
+          carolSession.body.user.id !== session.body.user.id, `carol: ${JSON.stringify(carolSession)}`);
+
+    step('an account with a password and the same (unverified) email is not taken over');
+    const bob = await fetch(`${base}/api/auth/register`, {method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({username: 'bob', email: 'bob@example.test', password: 'bob-password-123'})});
+    check(bob.status === 201, `bob's registration answered ${bob.status}`);
+
     // Each refusal: its status and code, and nothing in the log.
     const before = await position();
     const refusals = [];
@@ -131,6 +144,19 @@ async function main() {
     for (const [name, token] of cases) {
       const flow = await begin();
       await refused(name, 401, 'oidc_token_invalid', () => callback(flow, token(flow)));
+    }
+
+    {
+      const flow = await begin();
+      await refused('account conflict (the account\'s email is not verified)', 409, 'account_conflict',
+        () => callback(flow, signJwt(rsa, claims(flow, {sub: 'sub-bob', email: 'bob@example.test'}))));
+    }
+    {
+      // Carol's account is the provider's: her unverified email cannot be
+      // taken by another subject claiming it, verified or not.
+      const flow = await begin();
+      await refused('another subject claiming an unverified account\'s email', 409, 'account_conflict',
+        () => callback(flow, signJwt(rsa, claims(flow, {sub: 'sub-mallory', email: 'carol@example.test'}))));
     }
 
     step('an unknown kid: one JWKS refetch, then refused; a second unknown kid within the minute: no refetch');

@@ -21,12 +21,12 @@
 
 #include <cctype>
 
+#include "api/auth/email_token.h"
 #include "api/oidc/provider.h"
 #include "api/rest/requests/fields.h"
 #include "api/rest/routes/context.h"
 #include "api/rest/routes/session.h"
 #include "commands/command.h"
-#include "commands/password.h"
 #include "core/text.h"
 #include "projections/users.h"
 
@@ -223,18 +223,30 @@ void register_account(Context& ctx, const CallPtr& call, const oidc::Identity& w
   reg.user_id = new_id_value();
   reg.username = username_from(who.email, attempt);
   reg.email = normalize_email(who.email);
-  // INTERIM: a password nobody knows, until accounts without one exist.
-  reg.password_hash = *hash_password(random_token());
+  // No password: the account signs in at the provider (a password can be
+  // set later through a reset).
+  reg.identity_issuer = who.issuer;
+  reg.identity_subject = who.subject;
+  reg.email_verified = who.email_verified;
   CommandMeta meta;
   meta.now = now_us();
+  if (!who.email_verified) {
+    // The provider did not vouch for the address: verify it as a password
+    // registration does.
+    const auth::EmailToken t =
+        auth::new_email_token(ctx.jwt_secret, auth::EmailTokenPurpose::kVerifyEmail, reg.user_id);
+    reg.verify_token_id = t.token_id;
+    reg.verify_token_hash = t.hash;
+    reg.verify_expires_at = meta.now + ctx.options.email_verification_ttl_s * 1'000'000;
+  }
   const std::string user_id = reg.user_id.to_string();
   // Not ctx.run: a taken username is tried again with another, not answered.
   ctx.processor.submit(
       reg, meta,
       [&ctx, call, who, binding_hash, return_to, attempt, user_id](Result<CommandReply> reply) {
+        // Another account has the username: try another (3 times).
         if (!reply && reply.status().code() == ErrorCode::kAlreadyExists && attempt < 3 &&
-            !ctx.model<projections::UsersReadModel>("users")->find_by_email(
-                normalize_email(who.email))) {
+            !reply.status().fields().empty() && reply.status().fields()[0].field == "username") {
           return register_account(ctx, call, who, binding_hash, return_to, attempt + 1);
         }
         if (!reply)
@@ -246,24 +258,41 @@ void register_account(Context& ctx, const CallPtr& call, const oidc::Identity& w
       });
 }
 
-// Step 5 of the flow, INTERIM until the user aggregate records identities
-// (issue 21's "Accounts foundation"): the account with the provider's
-// verified email, else a new one; else 409 account_conflict.
+// Step 5 of the flow: the account of this identity, else the account with
+// its email when both the provider and the account have verified it (the
+// identity is linked), else a new account; else 409 account_conflict. An
+// inactive account is 403. Every refusal comes before the first command.
 void sign_in(Context& ctx, const CallPtr& call, const oidc::Identity& who,
              const std::string& binding_hash, const std::string& return_to) {
+  auto users = ctx.model<projections::UsersReadModel>("users");
+  if (auto row = users->find_by_identity(who.issuer, who.subject)) {
+    if (!row->active())
+      return call->answer(problem(403, "forbidden", "this account is deactivated"));
+    return answer_signed_in(ctx, call, row->id, binding_hash, return_to);
+  }
   if (who.email.empty()) {
     return call->answer(problem(400, "oidc_provider_error",
                                 "the provider gave no email address: allow the email scope"));
   }
-  auto row =
-      ctx.model<projections::UsersReadModel>("users")->find_by_email(normalize_email(who.email));
+  auto row = users->find_by_email(normalize_email(who.email));
   if (!row)
     return register_account(ctx, call, who, binding_hash, return_to, 0);
-  if (!who.email_verified) {
+  if (!who.email_verified || !row->email_verified) {
     return call->answer(problem(409, "account_conflict",
                                 "an account with this email exists; log in with its password"));
   }
-  answer_signed_in(ctx, call, row->id, binding_hash, return_to);
+  if (!row->active())
+    return call->answer(problem(403, "forbidden", "this account is deactivated"));
+  const auto user_id = Uuid::parse(row->id);
+  CommandMeta meta;
+  meta.actor = *user_id;  // the provider has proven who they are
+  meta.now = now_us();
+  ctx.run(
+      call, LinkIdentity{*user_id, who.issuer, who.subject, normalize_email(who.email)}, meta,
+      "users",
+      [&ctx, user_id = row->id, binding_hash, return_to](const CallPtr& call, const CommandReply&) {
+        answer_signed_in(ctx, call, user_id, binding_hash, return_to);
+      });
 }
 
 void callback(Context& ctx, const CallPtr& call) {
@@ -328,12 +357,17 @@ void exchange(Context& ctx, const CallPtr& call) {
     r.header("Cache-Control", "no-store");
     inner(std::move(r));
   };
+  if (!user->active())
+    return call->answer(problem(403, "forbidden", "this account is deactivated"));
   start_user_session(ctx, call, 200, *user);
 }
 
 }  // namespace
 
 void add_oidc_routes(Context& ctx) {
+  // --public-url when given; else Api::set_public_url once the server listens.
+  if (!ctx.options.public_url.empty())
+    ctx.oidc_flows.set_public_url(ctx.options.public_url);
   ctx.route("GET", "/api/auth/providers", Access::kAnyone, providers);
   ctx.route("GET", "/api/auth/oidc/start", Access::kAnyone, start);
   ctx.route("GET", "/api/auth/oidc/callback", Access::kAnyone, callback);
