@@ -156,6 +156,13 @@ http::Response provider_problem(const Status& st) {
   }
 }
 
+// 503 with Retry-After: the sign-in may work in a few seconds.
+http::Response try_again(std::string_view code, std::string_view detail) {
+  http::Response r = problem(503, code, detail);
+  r.header("Retry-After", "5");
+  return r;
+}
+
 void providers(Context& ctx, const CallPtr& call) {
   json::array items;
   if (ctx.options.oidc_provider) {
@@ -177,19 +184,19 @@ void start(Context& ctx, const CallPtr& call) {
   }
   const std::string public_url = ctx.oidc_flows.public_url();
   if (public_url.empty())
-    return call->answer(problem(503, "oidc_unavailable", "the server is still starting; retry"));
+    return call->answer(try_again("oidc_unavailable", "the server is still starting; retry"));
   const bool queued = ctx.oidc_workers.submit([&ctx, call, return_to = *return_to, public_url] {
     const OidcStart s = ctx.oidc_flows.start(return_to, now_us());
     auto url = ctx.options.oidc_provider->authorization_url(
         {public_url + std::string(kCallbackPath), s.state, s.nonce, s.code_challenge});
     if (!url)
-      return call->answer(problem(503, "oidc_unavailable", url.status().message()));
+      return call->answer(try_again("oidc_unavailable", url.status().message()));
     http::Response r = redirect(302, *url);
     r.header("Set-Cookie", set_cookie(public_url, s.binding, kCookieMaxAgeS));
     call->answer(std::move(r));
   });
   if (!queued)
-    call->answer(problem(503, "overloaded", "too many sign-ins at once; retry"));
+    call->answer(try_again("overloaded", "too many sign-ins at once; retry"));
 }
 
 // A username from the email's local part: [A-Za-z0-9_.-], 3 to 32 characters.
@@ -326,7 +333,7 @@ void callback(Context& ctx, const CallPtr& call) {
     });
   });
   if (!queued)
-    call->answer(problem(503, "overloaded", "too many sign-ins at once; retry"));
+    call->answer(try_again("overloaded", "too many sign-ins at once; retry"));
 }
 
 void exchange(Context& ctx, const CallPtr& call) {
