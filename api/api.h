@@ -46,6 +46,9 @@ class Api {
   // Before the HTTP server stops: closes WebSocket clients and finishes
   // password work (later logins are refused with 503).
   void shutdown();
+  // The shop's public URL, once the listener knows its port (--public-url
+  // or http://<address>): links and redirects the routes build.
+  void set_public_url(std::string url);
   // After the HTTP server has stopped, before the command pipeline does:
   // records what became of the last WebSocket pushes.
   void stop_recording();
