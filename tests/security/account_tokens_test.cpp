@@ -56,7 +56,7 @@ TEST_CASE("account tokens: a reset link expires") {
   const auto asked_at = std::chrono::steady_clock::now();
   const auto mails = wait_for_mail(smtp, "dee@example.com", "#/reset-password?token=");
   REQUIRE(mails.size() == 1);
-  CHECK(qp_decoded(mails[0]).find("2 seconds") != std::string::npos);
+  CHECK(mails[0].find("2 seconds") != std::string::npos);
   const std::string token = link_token(mails[0], "reset-password");
   REQUIRE_FALSE(token.empty());
   // The link's time is up once 2 s (and a margin for the clocks) have passed
@@ -77,8 +77,7 @@ TEST_CASE("account tokens: the links' secrets are in the emails only") {
   TempDir mail;
   SmtpSink smtp(mail.path() + "/maildir");
   smtp.start();
-  OrderlyServer server({"--smtp-url", smtp.url(), "--log-format", "json"},
-                       {.log_file = "serve.log"});
+  OrderlyServer server({"--smtp-url", smtp.url()}, {.log_file = "serve.log"});
   HttpClient c = server.client();
   server.register_user("eve");
   REQUIRE(c.send("POST", "/api/auth/password-reset", "", reset_body("eve@example.com")).status ==

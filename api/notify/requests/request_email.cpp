@@ -109,7 +109,12 @@ bool account_facts(const EventView& ev, const projections::ProjectionRunner& mod
     return false;
   }
   if (!facts.action_page.empty()) {
-    facts.expires_in = duration_words(life_us / 1'000'000);
+    // The engine decides the expiry a moment before the writer stamps the
+    // event: to the nearest second, or minute beyond one.
+    int64_t life_s = (life_us + 500'000) / 1'000'000;
+    if (life_s >= 60)
+      life_s = (life_s + 30) / 60 * 60;
+    facts.expires_in = duration_words(life_s);
     if (action_token)
       facts.action_token = action_token(purpose, user, token_id);
   }
