@@ -77,15 +77,16 @@ Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
   rest::routes::add_order_routes(*ctx_);
   rest::routes::add_admin_routes(*ctx_);
   rest::routes::add_notifier_routes(*ctx_);
+  rest::routes::add_email_token_routes(*ctx_);
   rest::routes::add_web_routes(*ctx_);
   rest::routes::add_oidc_routes(*ctx_);
 }
 
-void Api::set_public_url(std::string url) {
-  ctx_->oidc_flows.set_public_url(std::move(url));
-}
-
 Api::~Api() = default;
+
+void Api::set_public_url(std::string url) {
+  ctx_->set_public_url(std::move(url));
+}
 
 namespace {
 

@@ -46,16 +46,17 @@ class Api {
   // Before the HTTP server stops: closes WebSocket clients and finishes
   // password work (later logins are refused with 503).
   void shutdown();
+  // The shop's public URL, once the listener knows its port (--public-url
+  // or http://<address>): the links the routes build, the OpenID redirect
+  // URI and the way back from the provider. From any thread; sign-ins
+  // before it is set are 503.
+  void set_public_url(std::string url);
   // After the HTTP server has stopped, before the command pipeline does:
   // records what became of the last WebSocket pushes.
   void stop_recording();
   // After the command pipeline has stopped, while the HTTP server object
   // still exists: answers any read-your-writes wait still pending.
   void finish_waits();
-  // Where the shop's pages are (--public-url, or where the server listens,
-  // known once it has its port): the OpenID redirect URI and the way back
-  // from the provider. From any thread; sign-ins before it is set are 503.
-  void set_public_url(std::string url);
   // GET /ws/notifications: the live feed of the caller's events.
   http::WsEndpoint websocket_endpoint();
   size_t websocket_clients() const;

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "api/api.h"
+#include "api/auth/email_token.h"
 #include "api/auth/secret.h"
 #include "api/cli/commands.h"
 #include "api/cli/demo_catalog.h"
@@ -78,6 +79,14 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   // Whole seconds: a JWT's exp is in seconds.
   if (!access_ttl || !refresh_ttl || *access_ttl < 1'000'000 || *refresh_ttl < 1'000'000) {
     log->error("--access-token-ttl and --refresh-token-ttl must be at least 1s, like 15m or 7d");
+    return kExitUsage;
+  }
+  const auto verify_ttl = parse_duration_us(serve.email_verification_ttl);
+  const auto reset_ttl = parse_duration_us(serve.password_reset_ttl);
+  if (!verify_ttl || !reset_ttl || *verify_ttl < 1'000'000 || *reset_ttl < 1'000'000) {
+    log->error(
+        "--email-verification-ttl and --password-reset-ttl must be at least 1s, like 48h "
+        "or 30m");
     return kExitUsage;
   }
   const EmailFlags email_flags{serve.smtp_url, serve.smtp_tls, serve.smtp_ca_file, serve.mail_from,
@@ -158,6 +167,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   api_options.reservation_ttl_us = *ttl;
   api_options.access_ttl_s = *access_ttl / 1'000'000;
   api_options.refresh_ttl_s = *refresh_ttl / 1'000'000;
+  api_options.email_verification_ttl_s = *verify_ttl / 1'000'000;
+  api_options.password_reset_ttl_s = *reset_ttl / 1'000'000;
   api_options.currency = common.currency;
   api_options.rate_limit_ip = *rate_ip;
   api_options.rate_limit_user = *rate_user;
@@ -170,6 +181,17 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
           *email_rate, serve.email_recipient_burst, serve.email_recipient_daily});
   api_options.extra_metrics = (*engine)->fanout_metrics();
   api_options.oidc_provider = (*engine)->oidc_provider();
+  // The account emails' links, recomputed from their events under the
+  // server secret (api/auth/email_token.h), for the in-process notifier.
+  auto action_token = [key = *secret](api::notify::requests::ActionPurpose p, const Uuid& user,
+                                      const Uuid& token_id) {
+    return api::auth::email_token(key,
+                                  p == api::notify::requests::ActionPurpose::kPasswordReset
+                                      ? api::auth::EmailTokenPurpose::kPasswordReset
+                                      : api::auth::EmailTokenPurpose::kVerifyEmail,
+                                  user, token_id)
+        .text;
+  };
   api::Api http_api(store, processor, runner, *analytics, std::move(*secret), api_options, log);
   api::http::ServerOptions server_options;
   server_options.address = serve.http_address;
@@ -199,10 +221,12 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   // address the API listens on, its port now known) is.
   api::notify::email::EmailNotifierOptions mail;
   mail.delivery = *email_delivery_options(email_flags, common.data_dir + "/outbox", url);
+  // Resolved and checked, as the links use it: the email links, the OpenID
+  // redirect URI and the callback's way back to the pages.
+  http_api.set_public_url(mail.delivery.public_url);
+  mail.action_token = action_token;
   if (serve.public_url.empty() && (host == "0.0.0.0" || host == "[::]" || host.empty()))
     log->warn("emails link to {}, which no browser can open: set --public-url", url);
-  // The OpenID redirect URI and the callback's way back to the pages.
-  http_api.set_public_url(mail.delivery.public_url);
   mail.nats_url = serve.nats_url;  // with NATS, emails are driven by a durable consumer
   mail.limiter = api_options.email_limiter;
   mail.triggers.on_error = [log](const std::string& why) { log->warn("email notifier: {}", why); };

@@ -21,8 +21,10 @@ struct ServeOptions {
   std::string http_address = "127.0.0.1:8080";
   std::string jwt_secret_file;  // "" = <data-dir>/jwt.secret, generated once
   std::string reservation_ttl = "15m";
-  std::string access_token_ttl = "15m";  // a JWT's life; a WebSocket closes at its end
-  std::string refresh_token_ttl = "7d";  // a session's life without a refresh
+  std::string access_token_ttl = "15m";        // a JWT's life; a WebSocket closes at its end
+  std::string refresh_token_ttl = "7d";        // a session's life without a refresh
+  std::string email_verification_ttl = "48h";  // how long an email verification link works
+  std::string password_reset_ttl = "30m";      // how long a password reset link works
   std::string rate_limit_ip = "1000/s";
   std::string rate_limit_user = "100/s";
   bool no_demo = false;

@@ -72,6 +72,16 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
       ->envname("ORDERLY_REFRESH_TOKEN_TTL")
       ->capture_default_str();
   serve_cmd
+      ->add_option("--email-verification-ttl", serve.email_verification_ttl,
+                   "How long an email verification link works, at least 1s (e.g. 48h)")
+      ->envname("ORDERLY_EMAIL_VERIFICATION_TTL")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--password-reset-ttl", serve.password_reset_ttl,
+                   "How long a password reset link works, at least 1s (e.g. 30m)")
+      ->envname("ORDERLY_PASSWORD_RESET_TTL")
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--rate-limit-ip", serve.rate_limit_ip,
                    "Requests per client address (N/s, N/m; 0 = off; burst 2x)")
       ->envname("ORDERLY_RATE_LIMIT_IP")

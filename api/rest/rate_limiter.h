@@ -15,6 +15,9 @@ namespace orderly::api::rest {
 class RateLimiter {
  public:
   explicit RateLimiter(double per_second) : rate_(per_second), burst_(2 * per_second) {}
+  // Slow rates (a few an hour) with their own burst: twice a rate below one
+  // a second would never admit anything.
+  RateLimiter(double per_second, double burst) : rate_(per_second), burst_(burst) {}
   bool enabled() const { return rate_ > 0; }
   // True when `key` may make one more request now; otherwise the seconds
   // until it may (for Retry-After) are in `retry_after`.

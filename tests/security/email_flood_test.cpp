@@ -42,6 +42,8 @@ TEST_CASE("email flood: place and cancel in a loop sends a bounded number of ema
   REQUIRE(made.status == 201);
   const std::string sweet = str(made.json().as_object().at("product"), "id");
   constexpr int kLoops = 60;  // 2 emails each: order received, order cancelled
+  // And the registration's verification link, the first in the burst.
+  constexpr size_t kEmails = 2 * kLoops + 1;
   const auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < kLoops; ++i) {
     const HttpResult placed = order_one(c, mallory, sweet);
@@ -65,7 +67,7 @@ TEST_CASE("email flood: place and cancel in a loop sends a bounded number of ema
       for (const auto& n : listed.as_object().at("items").as_array())
         history.push_back(n);
     }
-    bool settled = history.size() == 2 * kLoops;
+    bool settled = history.size() == kEmails;
     for (const auto& n : history)
       settled = settled && str(n, "status") != "pending";
     if (settled)
@@ -74,7 +76,7 @@ TEST_CASE("email flood: place and cancel in a loop sends a bounded number of ema
   }
   const double minutes =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / 60;
-  REQUIRE(history.size() == 2 * kLoops);
+  REQUIRE(history.size() == kEmails);
   size_t sent = 0, suppressed = 0;
   for (const auto& n : history) {
     if (str(n, "status") == "sent")
@@ -89,6 +91,6 @@ TEST_CASE("email flood: place and cancel in a loop sends a bounded number of ema
   const auto allowed = static_cast<size_t>(5 + minutes + 1);
   CHECK(in_outbox <= allowed);
   CHECK(sent == in_outbox);
-  CHECK(sent + suppressed == 2 * kLoops);  // the history says what became of each
+  CHECK(sent + suppressed == kEmails);  // the history says what became of each
   CHECK(server.stop() == 0);
 }

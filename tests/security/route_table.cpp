@@ -59,6 +59,38 @@ std::vector<Operation> build() {
          return at("/api/auth/logout", R"({"refresh_token":")" + i.refresh_token + R"("})");
        }},
       {"GET", "/api/auth/me", user, own, {}, [](const Ids&) { return at("/api/auth/me"); }},
+      // Email tokens: a probe's token names nobody (one 400 for every bad
+      // token); a reset request is 202 whoever it names, or 429 past the
+      // address's limit.
+      {"POST",
+       "/api/auth/verify-email",
+       anyone,
+       na,
+       {400},
+       [](const Ids&) { return at("/api/auth/verify-email", R"({"token":"not-a-token"})"); }},
+      {"POST",
+       "/api/auth/verify-email/resend",
+       user,
+       own,
+       {},
+       [](const Ids&) { return at("/api/auth/verify-email/resend"); }},
+      {"POST",
+       "/api/auth/password-reset",
+       anyone,
+       na,
+       {202, 429},
+       [](const Ids& i) {
+         return at("/api/auth/password-reset", R"({"email":")" + i.email + R"("})");
+       }},
+      {"POST",
+       "/api/auth/password-reset/confirm",
+       anyone,
+       na,
+       {400},
+       [](const Ids&) {
+         return at("/api/auth/password-reset/confirm",
+                   R"({"token":"not-a-token","new_password":"probe-password-2"})");
+       }},
 
       // Sign-in with an OpenID provider: none is configured here, so start
       // and callback are 404 and no exchange code exists.

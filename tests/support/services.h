@@ -34,6 +34,21 @@ inline std::vector<std::string> maildir_messages(const std::string& maildir) {
   return out;
 }
 
+// `messages` without the account emails (issue 21: verification and reset
+// links, password and email changes), known by their subjects.
+inline std::vector<std::string> without_account_emails(std::vector<std::string> messages) {
+  std::erase_if(messages, [](const std::string& m) {
+    for (const char* subject :
+         {"Subject: Confirm your email address", "Subject: Reset your password",
+          "Subject: Your password was changed", "Subject: Your account's email address"}) {
+      if (m.find(subject) != std::string::npos)
+        return true;
+    }
+    return false;
+  });
+  return messages;
+}
+
 // `nats-server -js` on a free loopback port with its own store, which can be
 // killed and restarted on the same port and store, or frozen and thawed.
 class NatsServer {
@@ -88,6 +103,9 @@ class SmtpSink {
   std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
   // Every message delivered so far, as text.
   std::vector<std::string> messages() const { return maildir_messages(maildir_); }
+  // The order and payment emails among them: not the account emails
+  // (registration mails a verification link to every new user).
+  std::vector<std::string> order_messages() const { return without_account_emails(messages()); }
 
  private:
   uint16_t port_ = free_port();

@@ -124,7 +124,7 @@ struct EmailNotifier::Impl {
   }
 
   Result<Email> render(const Uuid&, const PendingEmail& p) {
-    auto facts = requests::email_facts(log, models, p.source_position);
+    auto facts = requests::email_facts(log, models, p.source_position, options.action_token);
     if (!facts)
       return facts.status();
     return render_email(p.template_name, email_vars(*facts, options.delivery.public_url));

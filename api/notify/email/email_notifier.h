@@ -45,6 +45,9 @@ struct EmailNotifierOptions {
   // Per-recipient limits, shared with the engine's notifier routes (null:
   // none).
   std::shared_ptr<requests::EmailRateLimiter> limiter;
+  // The account emails' link tokens, recomputed from their events (the
+  // server secret is behind it: api/auth/email_token.h). Null: no links.
+  requests::ActionTokenFn action_token;
 };
 
 struct EmailNotifierStats {

@@ -67,6 +67,14 @@ std::map<std::string, std::string> email_vars(const requests::EmailFacts& f,
   }
   if (!f.username.empty())
     vars["username"] = f.username;
+  if (!f.action_page.empty() && !f.action_token.empty()) {
+    // In the fragment: browsers send no fragment to any server, so the
+    // token reaches no access log; the page removes it from the address.
+    vars["action_url"] = base + "/#/" + f.action_page + "?token=" + f.action_token;
+    vars["expires_in"] = f.expires_in;
+  }
+  if (!f.new_email.empty())
+    vars["new_email"] = f.new_email;
   return vars;
 }
 

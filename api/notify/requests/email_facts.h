@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,20 @@ struct EmailFacts {
   int64_t total_cents = 0;
   std::string currency;  // the order's ("" when unknown: USD, as before currencies were kept)
   std::string username;
+  // An account email's link (verify_email, password_reset): the page it
+  // opens ("verify-email", "reset-password"; "" for none), the token it
+  // carries, how long it works as words ("30 minutes"). The token is in
+  // the email only: never in a log line or the notification history.
+  std::string action_page, action_token, expires_in;
+  std::string new_email;  // an email change's new address (told to the old one)
 };
+
+// The link's token again, from the event's user and token id: whoever
+// renders an email holds the server secret through this (the engine:
+// api/auth/email_token.h; `orderly notify email` gets the token from the
+// engine's admin API instead). Null: links are left out.
+enum class ActionPurpose { kVerifyEmail, kPasswordReset };
+using ActionTokenFn =
+    std::function<std::string(ActionPurpose purpose, const Uuid& user, const Uuid& token_id)>;
 
 }  // namespace orderly::api::notify::requests

@@ -3,6 +3,7 @@
 #include "core/digest.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
+#include "core/schemas/user_events_generated.h"
 #include "core/text.h"
 
 namespace orderly::api::notify::requests {
@@ -25,6 +26,18 @@ EmailTrigger email_trigger(const EventView& ev) {
       return {"payment_succeeded", fb_uuid(ev.as<events::PaymentSucceeded>()->order_id()), {}};
     case EventType::kPaymentRefunded:
       return {"payment_refunded", fb_uuid(ev.as<events::PaymentRefunded>()->order_id()), {}};
+    case EventType::kEmailVerificationIssued: {
+      const auto* e = ev.as<events::EmailVerificationIssued>();
+      return {"verify_email", {}, fb_uuid(e->user_id()), fb_string(e->email())};
+    }
+    case EventType::kPasswordResetIssued:
+      return {"password_reset", {}, fb_uuid(ev.as<events::PasswordResetIssued>()->user_id()), ""};
+    case EventType::kUserPasswordChanged:
+      return {"password_changed", {}, fb_uuid(ev.as<events::UserPasswordChanged>()->user_id()), ""};
+    case EventType::kUserEmailChanged: {
+      const auto* e = ev.as<events::UserEmailChanged>();
+      return {"email_changed", {}, fb_uuid(e->user_id()), fb_string(e->previous_email())};
+    }
     default:
       return {};
   }

@@ -1,11 +1,14 @@
 // Which domain events cause an email (order placed, confirmed, shipped,
-// delivered, cancelled; payment succeeded, refund issued) and the
+// delivered, cancelled; payment succeeded, refund issued; the account's
+// email verification and password reset links, a changed password, a
+// changed email) and the
 // notification id each one gets, derived from the event's log position, so
 // a redelivered event asks for the same notification and the writer refuses
 // it as already_exists: asking twice never mails twice.
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "core/envelope.h"
 #include "core/uuid.h"
@@ -16,6 +19,9 @@ struct EmailTrigger {
   const char* template_name = nullptr;  // null: the event mails nobody
   Uuid order_id;
   Uuid user_id;  // nil: the order's owner
+  // Where it goes; "": the user's current email. A verification link goes
+  // to the address it proves, an email change's notice to the old address.
+  std::string recipient{};
 };
 EmailTrigger email_trigger(const EventView& event);
 

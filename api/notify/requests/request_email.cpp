@@ -1,8 +1,11 @@
 #include "api/notify/requests/request_email.h"
 
 #include "api/notify/requests/email_triggers.h"
+
+#include <algorithm>
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
+#include "core/schemas/user_events_generated.h"
 #include "core/text.h"
 #include "projections/orders.h"
 #include "projections/users.h"
@@ -35,16 +38,17 @@ Result<EmailRequestOutcome> request_email(const EventView& ev,
   (void)models.wait_for("users", ev.position(), std::chrono::seconds(10));
   auto users = models.current_as<projections::UsersReadModel>("users");
   auto u = users ? users->get(user.to_string()) : std::nullopt;
-  if (!u || u->email.empty())
+  const std::string recipient = t.recipient.empty() && u ? u->email : t.recipient;
+  if (!u || recipient.empty())
     return EmailRequestOutcome{};  // nobody to write to
   const Uuid id = email_notification_id(ev.position());
   // Decided before the request is recorded, so that no sender delivers it
   // in between (EmailRateLimiter::is_suppressed).
-  const std::string suppressed = limiter ? limiter->admit(u->email, ev.time_us()) : "";
+  const std::string suppressed = limiter ? limiter->admit(recipient, ev.time_us()) : "";
   if (!suppressed.empty())
     limiter->mark_suppressed(id);
   auto done = processor.execute(
-      commands::RequestNotification{id, user, "email", t.template_name, u->email, ev.position()},
+      commands::RequestNotification{id, user, "email", t.template_name, recipient, ev.position()},
       engine_meta());
   if (done && !suppressed.empty()) {
     auto failed =
@@ -60,14 +64,78 @@ Result<EmailRequestOutcome> request_email(const EventView& ev,
   return done.status();
 }
 
+namespace {
+
+// "30 minutes", "48 hours", "2 days": how long a link works, for the email.
+std::string duration_words(int64_t seconds) {
+  auto words = [](int64_t n, const char* unit) {
+    return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
+  };
+  if (seconds >= 86400 && seconds % 86400 == 0 && seconds > 2 * 86400)
+    return words(seconds / 86400, "day");
+  if (seconds >= 3600 && seconds % 3600 == 0)
+    return words(seconds / 3600, "hour");
+  if (seconds >= 60)
+    return words(seconds / 60, "minute");
+  return words(std::max<int64_t>(seconds, 0), "second");
+}
+
+// The account events' facts: the link and its lifetime, the new email, the
+// user's name. False: not an account event.
+bool account_facts(const EventView& ev, const projections::ProjectionRunner& models,
+                   const ActionTokenFn& action_token, EmailFacts& facts) {
+  Uuid user, token_id;
+  int64_t life_us = 0;
+  ActionPurpose purpose = ActionPurpose::kVerifyEmail;
+  if (ev.type() == EventType::kEmailVerificationIssued) {
+    const auto* e = ev.as<events::EmailVerificationIssued>();
+    user = fb_uuid(e->user_id());
+    token_id = fb_uuid(e->token_id());
+    life_us = e->expires_at_us() - e->issued_at_us();
+    facts.action_page = "verify-email";
+  } else if (ev.type() == EventType::kPasswordResetIssued) {
+    const auto* e = ev.as<events::PasswordResetIssued>();
+    user = fb_uuid(e->user_id());
+    token_id = fb_uuid(e->token_id());
+    life_us = e->expires_at_us() - e->issued_at_us();
+    purpose = ActionPurpose::kPasswordReset;
+    facts.action_page = "reset-password";
+  } else if (ev.type() == EventType::kUserPasswordChanged) {
+    user = fb_uuid(ev.as<events::UserPasswordChanged>()->user_id());
+  } else if (ev.type() == EventType::kUserEmailChanged) {
+    user = fb_uuid(ev.as<events::UserEmailChanged>()->user_id());
+    facts.new_email = fb_string(ev.as<events::UserEmailChanged>()->email());
+  } else {
+    return false;
+  }
+  if (!facts.action_page.empty()) {
+    // The engine decides the expiry a moment before the writer stamps the
+    // event: to the nearest second, or minute beyond one.
+    int64_t life_s = (life_us + 500'000) / 1'000'000;
+    if (life_s >= 60)
+      life_s = (life_s + 30) / 60 * 60;
+    facts.expires_in = duration_words(life_s);
+    if (action_token)
+      facts.action_token = action_token(purpose, user, token_id);
+  }
+  auto users = models.current_as<projections::UsersReadModel>("users");
+  if (auto u = users ? users->get(user.to_string()) : std::nullopt)
+    facts.username = u->username;
+  return true;
+}
+
+}  // namespace
+
 Result<EmailFacts> email_facts(const eventstore::EventStore& log,
                                const projections::ProjectionRunner& models,
-                               uint64_t source_position) {
+                               uint64_t source_position, const ActionTokenFn& action_token) {
   auto source = log.read_event(source_position);
   if (!source)
     return source.status();
   const EventView ev = source->view();
   EmailFacts facts;
+  if (account_facts(ev, models, action_token, facts))
+    return facts;
   facts.order_id = email_trigger(ev).order_id;
   if (ev.type() == EventType::kOrderCancelled)
     facts.reason = fb_string(ev.as<events::OrderCancelled>()->reason());

@@ -35,9 +35,10 @@ Result<EmailRequestOutcome> request_email(const EventView& event,
                                           EmailRateLimiter* limiter = nullptr);
 
 // What the email caused by the event at `source_position` says: the
-// event's own facts, the order's lines and totals, the owner's name.
+// event's own facts, the order's lines and totals, the owner's name; an
+// account email's link token through `action_token`.
 Result<EmailFacts> email_facts(const eventstore::EventStore& log,
                                const projections::ProjectionRunner& models,
-                               uint64_t source_position);
+                               uint64_t source_position, const ActionTokenFn& action_token);
 
 }  // namespace orderly::api::notify::requests

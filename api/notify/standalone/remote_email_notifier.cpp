@@ -39,6 +39,15 @@ Result<requests::EmailFacts> parse_facts(const std::string& body) {
     if (const auto* c = o.if_contains("currency"); c && c->is_string())
       f.currency = json::value_to<std::string>(*c);
     f.username = json::value_to<std::string>(o.at("username"));
+    // Account emails (an engine from before them sends none of these).
+    auto text = [&o](std::string_view key) {
+      const auto* v = o.if_contains(key);
+      return v && v->is_string() ? std::string(v->as_string()) : std::string();
+    };
+    f.action_page = text("action_page");
+    f.action_token = text("action_token");
+    f.expires_in = text("expires_in");
+    f.new_email = text("new_email");
     return f;
   } catch (const std::exception& e) {
     return Status::io_error(std::string("the email facts are incomplete: ") + e.what());

@@ -239,6 +239,9 @@ void metrics(Context& ctx, const CallPtr& call) {
         static_cast<double>(s.refresh_tokens));
   gauge("orderly_websocket_clients", "Connected /ws/notifications clients.", "gauge",
         static_cast<double>(ctx.hub.clients()));
+  gauge("orderly_password_reset_dropped_total",
+        "Password reset requests the pipeline refused (the caller was told 202 anyway).", "counter",
+        static_cast<double>(ctx.password_resets_dropped.load(std::memory_order_relaxed)));
   gauge("orderly_websocket_feed_from_nats", "1 when /ws/notifications reads JetStream.", "gauge",
         ctx.hub.from_nats() ? 1 : 0);
   out +=

@@ -5,6 +5,7 @@
 // aggregate's rules (commands/user.cpp).
 #include <sodium.h>
 
+#include "api/auth/email_token.h"
 #include "api/auth/jwt.h"
 #include "api/rest/canonical_json.h"
 #include "api/rest/problem.h"
@@ -241,6 +242,17 @@ void finish_register(Context& ctx, const CallPtr& call, const std::string& usern
   reg.session_token_hash =
       token_hash(registration_refresh_secret(ctx.jwt_secret, reg.session_token_id));
   reg.session_expires_at = now + ctx.options.refresh_ttl_s * 1'000'000;
+  // The email's verification link, issued in the same decision. Its secret
+  // is derived from the server secret and its id (api/auth/email_token.h),
+  // so it is never stored and the email can be rendered from the event.
+  // A retried registration appends nothing (the writer answers the first
+  // decision's positions) and answer_registration reads the session back
+  // from the log, so this token, like the user id, may be fresh each time.
+  const auto verify =
+      auth::new_email_token(ctx.jwt_secret, auth::EmailTokenPurpose::kVerifyEmail, reg.user_id);
+  reg.verify_token_id = verify.token_id;
+  reg.verify_token_hash = verify.hash;
+  reg.verify_expires_at = now + ctx.options.email_verification_ttl_s * 1'000'000;
   CommandMeta meta = call->meta();
   meta.actor = Uuid{};  // registering is anonymous
   meta.now = now;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <spdlog/logger.h>
+#include <atomic>
 #include <boost/json.hpp>
 
 #include "commands/analytics_recorder.h"
@@ -67,6 +68,11 @@ struct Context {
   // (discovery, token endpoint, keys) run on oidc_workers, never on an I/O thread.
   OidcFlows oidc_flows;
   WorkerPool oidc_workers{2, 256};
+  // Password reset requests (routes/email_tokens.cpp): 5 per 15 min per
+  // client address (429), 3 per hour per normalised email (then silence);
+  // and the reset requests the pipeline refused (never said to the caller).
+  RateLimiter reset_address_limiter{5.0 / 900, 5}, reset_email_limiter{3.0 / 3600, 3};
+  std::atomic<uint64_t> password_resets_dropped{0};
 
   Context(eventstore::EventStore& s, commands::CommandProcessor& p,
           projections::ProjectionRunner& r, commands::AnalyticsRecorder& a, std::string secret,
@@ -123,10 +129,28 @@ struct Context {
   // applied log_position_at_start (never again after: a steady lag of a few
   // events is not "loading", and a token of an unknown user stays 401).
   bool accounts_loading() const;
+  // How the outside world reaches the shop (--public-url, else the address
+  // the listener got, known only once it listens: set then, while requests
+  // may already arrive, hence the lock). Read this, not options.public_url.
+  std::string public_url() const EXCLUDES(public_url_mu_) {
+    MutexLock lock(public_url_mu_);
+    return public_url_;
+  }
+  void set_public_url(std::string url) EXCLUDES(public_url_mu_) {
+    while (!url.empty() && url.back() == '/')  // links append "/#/..."
+      url.pop_back();
+    MutexLock lock(public_url_mu_);
+    public_url_ = std::move(url);
+  }
+
   // Runs `then` once the users model holds every account of the log at
   // start (at once after the first moments); answers 503
   // projection_lagging when it does not within the read-your-writes wait.
   void when_accounts_loaded(const CallPtr& call, std::function<void()> then);
+
+ private:
+  mutable Mutex public_url_mu_;
+  std::string public_url_ GUARDED_BY(public_url_mu_) = options.public_url;
 };
 
 // JSON shapes of the contract.
@@ -148,11 +172,12 @@ json::object page_json(const Page& page, F&& item) {
 // Each file adds its routes.
 void add_auth_routes(Context& ctx);
 void add_catalog_routes(Context& ctx);
-void add_order_routes(Context& ctx);     // cart, orders, payments
-void add_admin_routes(Context& ctx);     // stats, notifications, events, projections, health
-void add_notifier_routes(Context& ctx);  // what `orderly notify email` writes and reads through
-void add_web_routes(Context& ctx);       // the shop's web pages at / (api/web/)
-void add_oidc_routes(Context& ctx);      // sign-in with an OpenID provider (routes/oidc.cpp)
+void add_order_routes(Context& ctx);        // cart, orders, payments
+void add_admin_routes(Context& ctx);        // stats, notifications, events, projections, health
+void add_notifier_routes(Context& ctx);     // what `orderly notify email` writes and reads through
+void add_web_routes(Context& ctx);          // the shop's web pages at / (api/web/)
+void add_oidc_routes(Context& ctx);         // sign-in with an OpenID provider (routes/oidc.cpp)
+void add_email_token_routes(Context& ctx);  // email verification, password reset
 
 // The answer to a command that made or changed a row: the row under `key`
 // (e.g. {"order": {...}}), or 202 with the id when the read model has not

@@ -27,6 +27,7 @@
 #include <array>
 #include <boost/json.hpp>
 
+#include "api/auth/email_token.h"
 #include "api/notify/push/ws_push_json.h"
 #include "api/notify/requests/request_email.h"
 #include "api/rest/requests/notifications.h"
@@ -226,6 +227,19 @@ void record_websocket_pushes(Context& ctx, const CallPtr& call) {
   });
 }
 
+// The account emails' link tokens (api/auth/email_token.h): the facts
+// route gives them to `orderly notify email`, which lacks the server secret.
+notify::requests::ActionTokenFn action_token_of(const std::string& secret) {
+  return [&secret](notify::requests::ActionPurpose p, const Uuid& user, const Uuid& token_id) {
+    return auth::email_token(secret,
+                             p == notify::requests::ActionPurpose::kPasswordReset
+                                 ? auth::EmailTokenPurpose::kPasswordReset
+                                 : auth::EmailTokenPurpose::kVerifyEmail,
+                             user, token_id)
+        .text;
+  };
+}
+
 void email_facts_route(Context& ctx, const CallPtr& call) {
   const auto it = call->params.find("position");
   // (Both arms string_view: `? "" : it->second` would make a temporary
@@ -239,7 +253,8 @@ void email_facts_route(Context& ctx, const CallPtr& call) {
     return call->answer(problem(404, "not_found", "a log position is a number from 1"));
   }
   off_io(ctx, call, [&ctx, call, at] {
-    auto facts = notify::requests::email_facts(ctx.store, ctx.runner, at);
+    auto facts =
+        notify::requests::email_facts(ctx.store, ctx.runner, at, action_token_of(ctx.jwt_secret));
     if (!facts)
       return call->fail(facts.status().code() == ErrorCode::kNotFound
                             ? Status::not_found("no event at position " + std::to_string(at))
@@ -251,7 +266,7 @@ void email_facts_route(Context& ctx, const CallPtr& call) {
                                    {"unit_price_cents", l.unit_price_cents},
                                    {"line_total_cents", l.line_total_cents}});
     }
-    call->answer(json_response(
+    http::Response res = json_response(
         200, json::object{{"order_id", facts->order_id.to_string()},
                           {"reason", facts->reason},
                           {"amount_cents", facts->amount_cents ? json::value(*facts->amount_cents)
@@ -259,7 +274,14 @@ void email_facts_route(Context& ctx, const CallPtr& call) {
                           {"lines", std::move(lines)},
                           {"total_cents", facts->total_cents},
                           {"currency", facts->currency},
-                          {"username", facts->username}}));
+                          {"username", facts->username},
+                          {"action_page", facts->action_page},
+                          {"action_token", facts->action_token},
+                          {"expires_in", facts->expires_in},
+                          {"new_email", facts->new_email}});
+    // The link's token is a credential: no cache may keep this answer.
+    res.header("Cache-Control", "no-store");
+    call->answer(std::move(res));
   });
 }
 

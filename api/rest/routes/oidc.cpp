@@ -109,7 +109,7 @@ http::Response redirect(int status, std::string location) {
 void refusals_to_login_page(Context& ctx, const CallPtr& call) {
   if (!wants_html(call->request))
     return;
-  call->respond = [public_url = ctx.oidc_flows.public_url(),
+  call->respond = [public_url = ctx.public_url(),
                    inner = std::move(call->respond)](http::Response r) {
     if (r.status < 400)
       return inner(std::move(r));
@@ -182,7 +182,7 @@ void start(Context& ctx, const CallPtr& call) {
     return call->answer(problem(422, "validation_failed", "return_to must be a path of this shop",
                                 {{"return_to", "must be a path starting with a single '/'"}}));
   }
-  const std::string public_url = ctx.oidc_flows.public_url();
+  const std::string public_url = ctx.public_url();
   if (public_url.empty())
     return call->answer(try_again("oidc_unavailable", "the server is still starting; retry"));
   const bool queued = ctx.oidc_workers.submit([&ctx, call, return_to = *return_to, public_url] {
@@ -220,7 +220,7 @@ std::string username_from(std::string_view email, int attempt) {
 void answer_signed_in(Context& ctx, const CallPtr& call, const std::string& user_id,
                       const std::string& binding_hash, const std::string& return_to) {
   const std::string code = ctx.oidc_flows.issue_code(user_id, binding_hash, now_us());
-  call->answer(redirect(303, ctx.oidc_flows.public_url() + "/#/oidc?code=" + code +
+  call->answer(redirect(303, ctx.public_url() + "/#/oidc?code=" + code +
                                  "&next=" + percent_encode(return_to)));
 }
 
@@ -306,7 +306,7 @@ void callback(Context& ctx, const CallPtr& call) {
   if (!ctx.options.oidc_provider)
     return call->answer(problem(404, "not_found", "no OpenID provider is configured"));
   refusals_to_login_page(ctx, call);
-  const std::string public_url = ctx.oidc_flows.public_url();
+  const std::string public_url = ctx.public_url();
   const std::string binding = cookie_value(call->request, cookie_name(public_url));
   const auto flow = ctx.oidc_flows.take(call->query("state").value_or(""), binding, now_us());
   if (!flow) {
@@ -346,7 +346,7 @@ void exchange(Context& ctx, const CallPtr& call) {
   if (!fields.ok() || !code)
     return call->answer(
         problem(422, "validation_failed", "send {\"code\": \"...\"}", fields.errors()));
-  const std::string public_url = ctx.oidc_flows.public_url();
+  const std::string public_url = ctx.public_url();
   const auto user_id = ctx.oidc_flows.redeem_code(
       *code, cookie_value(call->request, cookie_name(public_url)), now_us());
   auto user =
@@ -372,9 +372,6 @@ void exchange(Context& ctx, const CallPtr& call) {
 }  // namespace
 
 void add_oidc_routes(Context& ctx) {
-  // --public-url when given; else Api::set_public_url once the server listens.
-  if (!ctx.options.public_url.empty())
-    ctx.oidc_flows.set_public_url(ctx.options.public_url);
   ctx.route("GET", "/api/auth/providers", Access::kAnyone, providers);
   ctx.route("GET", "/api/auth/oidc/start", Access::kAnyone, start);
   ctx.route("GET", "/api/auth/oidc/callback", Access::kAnyone, callback);

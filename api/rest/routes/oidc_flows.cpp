@@ -94,17 +94,6 @@ size_t OidcFlows::flows() const {
   return flows_.size();
 }
 
-void OidcFlows::set_public_url(std::string url) {
-  while (!url.empty() && url.back() == '/')
-    url.pop_back();
-  MutexLock lock(mu_);
-  public_url_ = std::move(url);
-}
-
-std::string OidcFlows::public_url() const {
-  MutexLock lock(mu_);
-  return public_url_;
-}
 
 void OidcFlows::trim_locked(TimestampUs now) {
   trim(flows_, flow_order_, now, kFlowTtlUs, kMaxFlows);

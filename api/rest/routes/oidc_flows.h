@@ -66,8 +66,6 @@ class OidcFlows {
 
   // Where the shop's pages are (the redirect URI's base, without a trailing
   // '/'); "" until the server knows it.
-  void set_public_url(std::string url) EXCLUDES(mu_);
-  std::string public_url() const EXCLUDES(mu_);
 
  private:
   struct Code {
@@ -82,7 +80,6 @@ class OidcFlows {
   std::deque<std::pair<std::string, TimestampUs>> flow_order_ GUARDED_BY(mu_);
   std::unordered_map<std::string, Code> codes_ GUARDED_BY(mu_);  // by sha256(code)
   std::deque<std::pair<std::string, TimestampUs>> code_order_ GUARDED_BY(mu_);
-  std::string public_url_ GUARDED_BY(mu_);
 };
 
 }  // namespace orderly::api::rest::routes

@@ -52,6 +52,7 @@ json::object user_json(const projections::UserRow& u) {
           {"username", u.username},
           {"email", u.email},
           {"role", u.role},
+          {"email_verified", u.email_verified},  // the emailed link was opened
           {"created_at", format_rfc3339(u.created_at)}};
 }
 

@@ -165,6 +165,8 @@ class TlsMailbox(Mailbox):
   }
   // Every message delivered so far, as text.
   std::vector<std::string> messages() const { return maildir_messages(maildir_); }
+  // Without the account emails (the registration's verification link).
+  std::vector<std::string> order_messages() const { return without_account_emails(messages()); }
 
  private:
   uint16_t port_ = free_port();

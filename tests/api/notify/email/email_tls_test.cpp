@@ -59,7 +59,7 @@ RunResult run_orderly(const std::string& args) {
 // `order` being received. Returned for more checks.
 std::string one_tls_order_email(const TlsSmtpSink& smtp, const std::string& order,
                                 std::chrono::seconds within = std::chrono::seconds(60)) {
-  auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, within);
+  auto messages = wait_for_messages([&] { return smtp.order_messages(); }, 1, within);
   REQUIRE(messages.size() == 1);
   CHECK(messages[0].find("X-Test-TLS: yes\n") == 0);
   CHECK(messages[0].find("Subject: Order " + order_label(order) + " received") !=
@@ -92,7 +92,7 @@ TEST_CASE(
                    other.ca()) == 0);
   CHECK(error.find("(not sent)") != std::string::npos);
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  CHECK(smtp.messages().empty());
+  CHECK(smtp.order_messages().empty());
   // Without a CA file the system's CAs do not know this one either.
   TlsSmtpSink strict(dir.sub("smtp2"), Mode::kStartTls, &pki);
   OrderlyServer system_cas({"--smtp-url", strict.url()});
@@ -122,7 +122,7 @@ TEST_CASE("email TLS: required against a server without STARTTLS fails, nothing 
   CHECK(error.find("SMTP: the server does not offer STARTTLS and --smtp-tls is required: not "
                    "sent in clear") == 0);
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  CHECK(smtp.messages().empty());
+  CHECK(smtp.order_messages().empty());
 }
 
 TEST_CASE("email TLS: off sends in clear even where STARTTLS is offered, opportunistic upgrades") {
@@ -133,14 +133,16 @@ TEST_CASE("email TLS: off sends in clear even where STARTTLS is offered, opportu
     OrderlyServer server({"--smtp-url", smtp.url(), "--smtp-tls", "off"});
     Session ada = server.register_user("ada");
     (void)place_order(server, ada);
-    auto messages = wait_for_messages([&] { return smtp.messages(); }, 1, std::chrono::seconds(60));
+    auto messages =
+        wait_for_messages([&] { return smtp.order_messages(); }, 1, std::chrono::seconds(60));
     REQUIRE(messages.size() == 1);
     CHECK(messages[0].find("X-Test-TLS: no\n") == 0);
   }
   OrderlyServer server({"--smtp-url", smtp.url(), "--smtp-ca-file", pki.ca()});
   Session bob = server.register_user("bob");
   (void)place_order(server, bob);
-  auto messages = wait_for_messages([&] { return smtp.messages(); }, 2, std::chrono::seconds(60));
+  auto messages =
+      wait_for_messages([&] { return smtp.order_messages(); }, 2, std::chrono::seconds(60));
   REQUIRE(messages.size() == 2);
   CHECK(count_with(messages, "X-Test-TLS: yes\n") == 1);
 }

@@ -56,10 +56,3 @@ TEST_CASE("oidc flows: an exchange code works once, within 60 s, for its browser
   const std::string late = flows.issue_code("user-1", sha256_b64(binding), kT0);
   CHECK_FALSE(flows.redeem_code(late, binding, kT0 + OidcFlows::kCodeTtlUs).has_value());
 }
-
-TEST_CASE("oidc flows: the public URL loses its trailing slashes") {
-  OidcFlows flows;
-  CHECK(flows.public_url().empty());
-  flows.set_public_url("https://shop.example//");
-  CHECK(flows.public_url() == "https://shop.example");
-}
