@@ -96,7 +96,7 @@ void request_password_reset(Context& ctx, const CallPtr& call) {
       ctx.processor.submit(
           RequestPasswordReset{id,
                                {t.token_id, t.hash, expires_in(ctx.options.password_reset_ttl_s)}},
-          meta, [&ctx](Result<CommandReply> r) {
+          meta, [&ctx](const Result<CommandReply>& r) {
             if (!r)
               ctx.password_resets_dropped.fetch_add(1, std::memory_order_relaxed);
           });
