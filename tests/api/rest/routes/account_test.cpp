@@ -121,7 +121,8 @@ TEST_CASE("account: the profile in /me, its changes, unique names and a new emai
                        admin.access_token);
   REQUIRE(issued.status == 200);
   bool found = false;
-  for (const auto& e : issued.json().as_object().at("items").as_array()) {
+  const auto events = issued.json();
+  for (const auto& e : events.as_object().at("items").as_array()) {
     const auto& data = e.as_object().at("data");
     found = found || str(data, "email") == "ada.new@example.com";
     CHECK(data.as_object().at("token_hash").as_string().find("redacted") != json::string::npos);
