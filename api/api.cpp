@@ -73,6 +73,7 @@ Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
                                                    std::move(jwt_secret), std::move(options),
                                                    std::move(log))) {
   rest::routes::add_auth_routes(*ctx_);
+  rest::routes::add_account_routes(*ctx_);
   rest::routes::add_catalog_routes(*ctx_);
   rest::routes::add_order_routes(*ctx_);
   rest::routes::add_admin_routes(*ctx_);

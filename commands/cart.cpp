@@ -159,7 +159,8 @@ Status decide_checkout(const CartState* cart, const OrderState* existing_order,
                 "prices: check out again to accept them",
             std::move(changed)};
   }
-  PlaceOrder place{c.order_id, {}, c.shipping_address, c.reservation_ttl_us};
+  PlaceOrder place{c.order_id, {}, c.shipping_address, c.reservation_ttl_us, c.shipping_address_id,
+                   c.shipping};
   place.items.reserve(cart->lines.size());
   for (const CartLine& line : cart->lines)
     place.items.push_back({line.product_id, line.quantity});

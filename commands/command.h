@@ -181,6 +181,10 @@ struct Checkout {
   Uuid order_id;
   std::string shipping_address;
   TimestampUs reservation_ttl_us = 15 * 60 * 1000000LL;
+  // A saved address of the caller (nil: none), resolved by the writer from
+  // the account, or an address given whole; at most one of the three.
+  Uuid shipping_address_id = {};
+  std::optional<Address> shipping = {};
 };
 
 // --- orders ---
@@ -191,8 +195,12 @@ struct OrderItem {
 struct PlaceOrder {
   Uuid order_id;
   std::vector<OrderItem> items;
-  std::string shipping_address;
+  std::string shipping_address;  // inline text ("" when none)
   TimestampUs reservation_ttl_us = 15 * 60 * 1000000LL;
+  // As Checkout's: a saved address by id, or one given whole; the order
+  // keeps a copy (OrderPlaced.shipping), whatever becomes of the saved one.
+  Uuid shipping_address_id = {};
+  std::optional<Address> shipping = {};
 };
 // The order statuses are the domain's words, defined once in core/ (the
 // read models use them too).

@@ -13,6 +13,29 @@ auto* find_in(const Map& map, const Uuid& id) {
   return it == map.end() ? nullptr : &it->second;
 }
 
+// The saved address an order names by id, copied into the command: the
+// order keeps what the address was when it was placed (later edits do not
+// reach it). An id beside an address, or an id the owner has not saved,
+// is refused.
+template <typename C>
+Status resolve_shipping(const UserState* owner, C& c) {
+  if (c.shipping_address_id.is_nil())
+    return Status::ok();
+  if (c.shipping || !c.shipping_address.empty()) {
+    return Status::invalid_field("shipping_address_id",
+                                 "send shipping_address_id or shipping_address, not both");
+  }
+  if (owner != nullptr) {
+    for (const Address& a : owner->addresses) {
+      if (a.address_id == c.shipping_address_id) {
+        c.shipping = a;
+        return Status::ok();
+      }
+    }
+  }
+  return Status::invalid_field("shipping_address_id", "is not one of your saved addresses");
+}
+
 struct Decider {
   const ShopState& s;
   const CommandMeta& meta;
@@ -129,12 +152,17 @@ struct Decider {
     return decide_clear_cart(find_in(s.carts, meta.actor), meta, out);
   }
   Status operator()(const Checkout& c) {
+    Checkout resolved = c;
+    ORDERLY_RETURN_IF_ERROR(resolve_shipping(find_in(s.users, meta.actor), resolved));
     return decide_checkout(find_in(s.carts, meta.actor), find_in(s.orders, c.order_id), s.products,
-                           s.currency, find_in(s.holds, meta.actor), s.hold_limits, c, meta, out);
+                           s.currency, find_in(s.holds, meta.actor), s.hold_limits, resolved, meta,
+                           out);
   }
   Status operator()(const PlaceOrder& c) {
+    PlaceOrder resolved = c;
+    ORDERLY_RETURN_IF_ERROR(resolve_shipping(find_in(s.users, meta.actor), resolved));
     return decide_place_order(find_in(s.orders, c.order_id), s.products, s.currency,
-                              find_in(s.holds, meta.actor), s.hold_limits, c, meta, out);
+                              find_in(s.holds, meta.actor), s.hold_limits, resolved, meta, out);
   }
   Status operator()(const ChangeOrderStatus& c) {
     const OrderState* o = find_in(s.orders, c.order_id);

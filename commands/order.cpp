@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "commands/payment.h"
+#include "commands/user.h"
 #include "commands/validation.h"
 #include "core/schemas/order_events_generated.h"
 
@@ -117,6 +118,18 @@ Status decide_place_order(const OrderState* existing, const ProductMap& products
   }
   ORDERLY_RETURN_IF_ERROR(
       require_text("shipping_address", c.shipping_address, 0, kMaxShippingAddressBytes));
+  if (c.shipping) {
+    if (!c.shipping_address.empty())
+      return Status::invalid_field("shipping_address",
+                                   "send an address as text or whole, not both");
+    // Named as the request names them: shipping_address.<field>.
+    if (Status st = validate_address(*c.shipping); !st.is_ok()) {
+      std::vector<FieldError> fields = st.fields();
+      for (FieldError& f : fields)
+        f.field = "shipping_address." + f.field;
+      return {ErrorCode::kInvalidArgument, "the shipping address is not valid", std::move(fields)};
+    }
+  }
   if (c.reservation_ttl_us <= 0)
     return Status::invalid_argument("reservation time-to-live must be positive");
 
@@ -191,8 +204,16 @@ Status decide_place_order(const OrderState* existing, const ProductMap& products
              auto ls = b.CreateVector(lines);
              auto cur = b.CreateString(currency.data(), currency.size());
              auto address = c.shipping_address.empty() ? 0 : b.CreateString(c.shipping_address);
+             flatbuffers::Offset<events::ShippingAddress> shipping = 0;
+             if (c.shipping) {
+               const Address& a = *c.shipping;
+               shipping = events::CreateShippingAddressDirect(
+                   b, a.address_id.is_nil() ? "" : a.address_id.to_string().c_str(), a.name.c_str(),
+                   a.line1.c_str(), a.line2.c_str(), a.city.c_str(), a.postal_code.c_str(),
+                   a.country.c_str(), a.phone.c_str());
+             }
              return events::CreateOrderPlaced(b, id, user, ls, total, cur, address,
-                                              meta.now + c.reservation_ttl_us, meta.now);
+                                              meta.now + c.reservation_ttl_us, meta.now, shipping);
            });
   return Status::ok();
 }

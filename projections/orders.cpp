@@ -14,9 +14,41 @@ namespace {
 
 // 2: orders and lines as record arrays, names interned. 3: refunds per order.
 // 4: and the shipping addresses (an order record names its own). 5: and
-//    its currency. A snapshot of another format is refused: the model is
-//    folded anew.
-constexpr uint32_t kSnapshotFormat = 5;
+//    its currency. 6: an address may be structured (kStructuredAddress).
+//    A snapshot of another format is refused: the model is folded anew.
+constexpr uint32_t kSnapshotFormat = 6;
+
+// A structured shipping address (OrderPlaced.shipping) among the address
+// bytes: this byte first (never an inline address's: the writer refuses
+// control characters in text), then its fields, each ended by kFieldEnd.
+constexpr char kStructuredAddress = '\x01';
+constexpr char kFieldEnd = '\x1f';
+
+std::string encode_shipping(const events::ShippingAddress& a) {
+  std::string out(1, kStructuredAddress);
+  for (const auto* f : {a.address_id(), a.name(), a.line1(), a.line2(), a.city(), a.postal_code(),
+                        a.country(), a.phone()}) {
+    out += fb_view(f);
+    out += kFieldEnd;
+  }
+  return out;
+}
+
+std::optional<Address> decode_shipping(std::string_view bytes) {
+  if (bytes.empty() || bytes[0] != kStructuredAddress)
+    return std::nullopt;
+  bytes.remove_prefix(1);
+  Address a;
+  std::string id;
+  for (std::string* f :
+       {&id, &a.name, &a.line1, &a.line2, &a.city, &a.postal_code, &a.country, &a.phone}) {
+    const size_t end = bytes.find(kFieldEnd);
+    *f = std::string(bytes.substr(0, end));
+    bytes.remove_prefix(end == std::string_view::npos ? bytes.size() : end + 1);
+  }
+  a.address_id = Uuid::parse(id).value_or(Uuid{});
+  return a;
+}
 
 // A record's currency: three capitals, or three zeros (none).
 bool valid_currency(const char (&c)[3]) {
@@ -122,7 +154,9 @@ void OrdersReadModel::apply(const EventView& ev) {
       if (is_currency_code(currency))
         std::copy(currency.begin(), currency.end(), o.currency);
       // Placed again: the new address goes at the end too.
-      const std::string_view address = fb_view(e->shipping_address());
+      const std::string structured = e->shipping() ? encode_shipping(*e->shipping()) : "";
+      const std::string_view address =
+          e->shipping() ? std::string_view(structured) : fb_view(e->shipping_address());
       o.address_at = addresses_.size();
       o.address_size = static_cast<uint32_t>(address.size());
       addresses_.insert(addresses_.end(), address.begin(), address.end());
@@ -344,8 +378,11 @@ OrderRow OrdersReadModel::row(const Stored& o, uint64_t seq) const {
     r.items.push_back({l.product_id.to_string(), std::string(names_[l.name]), l.unit_price_cents,
                        l.quantity, l.line_total_cents});
   }
-  if (o.address_size > 0)
-    r.shipping_address = std::string(address_of(o));
+  if (o.address_size > 0) {
+    r.shipping = decode_shipping(address_of(o));
+    if (!r.shipping)
+      r.shipping_address = std::string(address_of(o));
+  }
   if (o.currency[0] != 0)
     r.currency.assign(o.currency, 3);
   r.total_cents = o.total_cents;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/account.h"
 #include "core/clock.h"
 #include "core/order_status.h"
 #include "core/uuid.h"
@@ -36,8 +37,11 @@ struct OrderRow {
   std::string id, user_id,
       status;  // "pending" | "confirmed" | "shipped" | "delivered" | "cancelled"
   std::vector<OrderLineRow> items;
-  std::optional<std::string> shipping_address;  // as placed; nullopt: none given
-  std::string currency;                         // as placed; the shop's one currency
+  std::optional<std::string> shipping_address;  // inline text as placed; nullopt: none given
+  // The address as placed when it was given whole or by a saved address's
+  // id (address_id nil when inline); then shipping_address is nullopt.
+  std::optional<Address> shipping;
+  std::string currency;  // as placed; the shop's one currency
   int64_t total_cents = 0;
   TimestampUs created_at = 0, updated_at = 0;
   uint64_t version = 0;

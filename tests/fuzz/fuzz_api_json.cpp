@@ -25,6 +25,7 @@
 
 #include "api/rest/call.h"
 #include "api/rest/problem.h"
+#include "api/rest/requests/account.h"
 #include "api/rest/requests/auth.h"
 #include "api/rest/requests/catalog.h"
 #include "api/rest/requests/notifications.h"
@@ -157,7 +158,8 @@ const std::map<std::string, Mapping, std::less<>>& routes() {
          auto address = api::rest::requests::checkout_address_from(b);
          if (!address)
            return address.status();
-         return customer_sends(Checkout{kNewId, *address, 15 * 60 * 1000000LL});
+         return customer_sends(Checkout{kNewId, address->text, 15 * 60 * 1000000LL,
+                                        address->saved_id, address->address});
        }},
       {"POST /api/orders",
        [](const json::object& b) {
@@ -200,6 +202,36 @@ const std::map<std::string, Mapping, std::less<>>& routes() {
          return Mapped{
              RegisterUser{kNewId, r->username, r->email, "$argon2id$v=19$fuzz", "customer"},
              as(Uuid{}, Role::kCustomer)};
+       }},
+      // The account routes (api/rest/routes/account.cpp), as the customer.
+      {"PATCH /api/auth/me",
+       [](const json::object& b) -> Result<Mapped> {
+         auto p = api::rest::requests::profile_patch_from(b);
+         if (!p)
+           return p.status();
+         return customer_sends(UpdateProfile{kCustomer, p->username, p->email, p->display_name,
+                                             EmailToken{kNewId, "fuzz-hash", kNow + 1'000'000}});
+       }},
+      {"POST /api/auth/password",
+       [](const json::object& b) -> Result<Mapped> {
+         auto c = api::rest::requests::password_change_from(b, "ada", "ada@example.com");
+         if (!c)
+           return c.status();
+         return customer_sends(ChangePassword{kCustomer, "$argon2id$v=19$fuzz-new", "", Uuid{}});
+       }},
+      {"POST /api/auth/me/addresses",
+       [](const json::object& b) -> Result<Mapped> {
+         auto a = api::rest::requests::address_from(b, kNewId);
+         if (!a)
+           return a.status();
+         return customer_sends(AddAddress{kCustomer, *a});
+       }},
+      {"PATCH /api/auth/me/addresses/{id}",
+       [](const json::object& b) -> Result<Mapped> {
+         auto p = api::rest::requests::address_patch_from(b);
+         if (!p)
+           return p.status();
+         return customer_sends(ChangeAddress{kCustomer, kNewId, *p});
        }},
   };
   return m;

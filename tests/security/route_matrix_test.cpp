@@ -209,14 +209,16 @@ TEST_CASE("route matrix: customer B naming customer A's ids never sees or change
   }
   CHECK(probed >= 15);
 
-  // Bob reusing Alice's Idempotency-Key with her very body gets an order of
-  // his own: keys are scoped per user, never a way to read her answer.
-  auto same_key = c.send("POST", "/api/orders", bob.access_token, a.order_body,
+  // Another customer reusing Alice's Idempotency-Key with her very body
+  // gets an order of their own: keys are scoped per user, never a way to
+  // read her answer. (Not Bob: the last probe closed his account.)
+  const Session carol = server.register_user("carol");
+  auto same_key = c.send("POST", "/api/orders", carol.access_token, a.order_body,
                          {{"Idempotency-Key", a.idempotency_key}});
   REQUIRE(same_key.status == 201);
   const auto order = same_key.json().as_object().at("order");
   CHECK(str(order, "id") != a.ids.pending_order);
-  CHECK(str(order, "user_id") == bob.id);
+  CHECK(str(order, "user_id") == carol.id);
 
   // Nothing of Alice's changed, and her session Bob tried to log out lives.
   CHECK(victim_view(server, a) == before);

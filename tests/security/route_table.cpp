@@ -1,5 +1,6 @@
 #include "tests/security/route_table.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include "core/ids.h"
@@ -118,6 +119,56 @@ std::vector<Operation> build() {
        na,
        {400},
        [](const Ids&) { return at("/api/auth/oidc/exchange", R"({"code":"not-a-code"})"); }},
+
+      // The caller's account (routes/account.cpp). The probes change only
+      // the caller's own data; the password change's lacks the new password
+      // (422: a wrong current one would be a 401 the matrix reads as refused).
+      {"PATCH",
+       "/api/auth/me",
+       user,
+       own,
+       {},
+       [](const Ids&) { return at("/api/auth/me", R"({"display_name":"Probe"})"); }},
+      {"POST",
+       "/api/auth/password",
+       user,
+       own,
+       {},
+       [](const Ids& i) {
+         return at("/api/auth/password", R"({"current_password":")" + i.password + R"("})");
+       }},
+      {"GET",
+       "/api/auth/me/addresses",
+       user,
+       own,
+       {},
+       [](const Ids&) { return at("/api/auth/me/addresses"); }},
+      {"POST",
+       "/api/auth/me/addresses",
+       user,
+       own,
+       {},
+       [](const Ids&) {
+         return at("/api/auth/me/addresses",
+                   R"({"name":"Probe","line1":"1 Probe Way",)"
+                   R"("city":"Probeton","postal_code":"1","country":"GB"})");
+       }},
+      {"PATCH",
+       "/api/auth/me/addresses/{id}",
+       user,
+       not_found,
+       {},
+       [](const Ids& i) {
+         return at("/api/auth/me/addresses/" + i.pending_order, R"({"city":"Elsewhere"})");
+       }},
+      {"DELETE",
+       "/api/auth/me/addresses/{id}",
+       user,
+       not_found,
+       {},
+       [](const Ids& i) { return at("/api/auth/me/addresses/" + i.pending_order); }},
+      // Closes the caller's account: operations() runs it last.
+      {"DELETE", "/api/auth/me", user, own, {}, [](const Ids&) { return at("/api/auth/me"); }},
 
       // Catalog.
       {"POST",
@@ -408,7 +459,14 @@ Ids nonexistent_ids() {
 }
 
 const std::vector<Operation>& operations() {
-  static const std::vector<Operation> table = build();
+  static const std::vector<Operation> table = [] {
+    std::vector<Operation> t = build();
+    // Closing the account ends the caller's access: the tests probe every
+    // other route first with the same token.
+    std::stable_partition(t.begin(), t.end(),
+                          [](const Operation& op) { return op.key() != "DELETE /api/auth/me"; });
+    return t;
+  }();
   return table;
 }
 

@@ -21,10 +21,20 @@ Result<commands::AddToCart> cart_line_from(const boost::json::object& body);
 // PUT /api/cart/items/{product_id}
 Result<commands::SetCartQuantity> cart_quantity_from(const boost::json::object& body,
                                                      const Uuid& product);
-// POST /api/cart/checkout with a body: the shipping address ("" when none).
-Result<std::string> checkout_address_from(const boost::json::object& body);
+// Where an order goes: `shipping_address` as text (as before) or as an
+// address object {name, line1, line2?, city, postal_code, country, phone?},
+// or `shipping_address_id`, a saved address of the caller (the writer
+// resolves it); at most one of them, none for no address.
+struct ShippingChoice {
+  std::string text;
+  std::optional<commands::Address> address;
+  Uuid saved_id;
+};
+// POST /api/cart/checkout with a body: its shipping choice.
+Result<ShippingChoice> checkout_address_from(const boost::json::object& body);
 // POST /api/orders as order `id`, holding its stock for `reservation_ttl_us`:
-// at most 100 lines, each {product_id, quantity} (errors name items[i].field).
+// at most 100 lines, each {product_id, quantity} (errors name items[i].field),
+// and the shipping choice above.
 Result<commands::PlaceOrder> place_order_from(const boost::json::object& body, const Uuid& id,
                                               TimestampUs reservation_ttl_us);
 // PUT /api/orders/{id}/status

@@ -14,6 +14,7 @@
 #include "api/rest/routes/context.h"
 #include "api/rest/routes/folded_row.h"
 #include "api/rest/routes/session.h"
+#include "api/rest/routes/password_check.h"
 #include "commands/password.h"
 #include "commands/user.h"
 #include "core/digest.h"
@@ -104,34 +105,6 @@ void start_session(Context& ctx, const CallPtr& call, int status, json::object u
 
 void finish_register(Context& ctx, const CallPtr& call, const std::string& username,
                      const std::string& normalized, const std::string& password);
-
-// The answer to a password check the gate did not admit (api/auth/password_gate.h).
-void answer_throttled(const CallPtr& call, int retry_after_s) {
-  http::Response r = problem(429, "rate_limited",
-                             "too many password attempts from this address or for this account; "
-                             "retry after the time in Retry-After");
-  r.header("Retry-After", std::to_string(retry_after_s));
-  call->answer(std::move(r));
-}
-
-// Runs `job` on the password workers if the gate admits a check from the
-// caller's address for `account`; else answers 429. The job gets the slot
-// (held until the job is done) to record the outcome in.
-void run_password_check(Context& ctx, const CallPtr& call, std::string_view account,
-                        std::function<void(auth::PasswordGate::Slot&)> job) {
-  auto verdict = ctx.password_gate.admit(call->request.remote_address, account);
-  if (!verdict.slot)
-    return answer_throttled(call, verdict.retry_after_s);
-  std::shared_ptr<auth::PasswordGate::Slot> slot = std::move(verdict.slot);
-  // Registrations (no account yet) take at most what suspect attempts may:
-  // a crowd of them cannot fill the queue and starve every login.
-  const size_t limit = auth::PasswordGate::queue_limit(ctx.password_workers.capacity(),
-                                                       slot->suspect() || account.empty());
-  const bool queued =
-      ctx.password_workers.submit([slot, job = std::move(job)] { job(*slot); }, limit);
-  if (!queued)
-    call->answer(problem(503, "overloaded", "too many logins and registrations at once; retry"));
-}
 
 void register_user(Context& ctx, const CallPtr& call) {
   auto body = call->json_body();
@@ -318,8 +291,11 @@ void check_login(Context& ctx, const CallPtr& call, const std::optional<std::str
           auto h = hash_password("timing-equaliser");
           return h ? *h : std::string();
         }();
-        const bool ok = user ? verify_password(user->password_hash, password)
-                             : (verify_password(kDummy, password), false);
+        // An account made through a provider has no password: refused
+        // after the same work, as an unknown one.
+        const bool ok = user && user->has_password()
+                            ? verify_password(user->password_hash, password)
+                            : (verify_password(kDummy, password), false);
         if (!ok) {
           slot.failed();
           return call->answer(problem(401, "unauthorized", "wrong email, username or password"));

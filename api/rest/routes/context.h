@@ -157,6 +157,7 @@ struct Context {
 json::object product_json(const projections::CatalogProduct& p);
 json::object order_json(const projections::OrderRow& o);
 json::object user_json(const projections::UserRow& u);
+json::object address_json(const Address& a);  // a saved address (core/account.h)
 json::object payment_json(const projections::PaymentRow& p);
 template <typename Page, typename F>
 json::object page_json(const Page& page, F&& item) {
@@ -171,6 +172,7 @@ json::object page_json(const Page& page, F&& item) {
 
 // Each file adds its routes.
 void add_auth_routes(Context& ctx);
+void add_account_routes(Context& ctx);  // profile, password, closing, addresses
 void add_catalog_routes(Context& ctx);
 void add_order_routes(Context& ctx);        // cart, orders, payments
 void add_admin_routes(Context& ctx);        // stats, notifications, events, projections, health

@@ -7,6 +7,7 @@
 #include "projections/carts.h"
 #include "projections/catalog.h"
 #include "projections/payments.h"
+#include "projections/users.h"
 
 namespace orderly::api::rest::routes {
 
@@ -130,14 +131,15 @@ void cart_clear(Context& ctx, const CallPtr& call) {
 }
 
 void checkout(Context& ctx, const CallPtr& call) {
-  std::string address;
+  requests::ShippingChoice shipping;
   if (!call->request.body.empty()) {
     auto sent = call->parsed_body(requests::checkout_address_from);
     if (!sent)
       return;
-    address = std::move(*sent);
+    shipping = std::move(*sent);
   }
-  Checkout c{new_id_value(), address, ctx.options.reservation_ttl_us};
+  Checkout c{new_id_value(), std::move(shipping.text), ctx.options.reservation_ttl_us,
+             shipping.saved_id, std::move(shipping.address)};
   ctx.run(call, c, call->meta(), "orders",
           [&ctx, id = c.order_id.to_string()](const CallPtr& call, const CommandReply& r) {
             answer_order(ctx, call, created_id(r, "order-", id), 201, r);
@@ -155,6 +157,18 @@ void place_order(Context& ctx, const CallPtr& call) {
           });
 }
 
+// An order as its reader sees it: staff also see whether its customer's
+// account is still active (from the users model; "closed" accounts keep
+// their orders).
+json::object order_view(Context& ctx, const CallPtr& call, const projections::OrderRow& o) {
+  json::object out = order_json(o);
+  if (call->who->is_admin()) {
+    const auto user = ctx.model<projections::UsersReadModel>("users")->get(o.user_id);
+    out["user_status"] = user ? user->status : "unknown";
+  }
+  return out;
+}
+
 void list_orders(Context& ctx, const CallPtr& call) {
   auto paging = call->page_query();
   if (!paging)
@@ -170,7 +184,9 @@ void list_orders(Context& ctx, const CallPtr& call) {
     user = call->query("user_id").value_or("");  // admins: one user's, or everyone's
   auto result = ctx.model<projections::OrdersReadModel>("orders")->list(user, status, paging->page,
                                                                         paging->per_page);
-  call->answer(json_response(200, page_json(result, order_json)));
+  call->answer(json_response(200, page_json(result, [&](const projections::OrderRow& o) {
+                               return order_view(ctx, call, o);
+                             })));
 }
 
 void get_order(Context& ctx, const CallPtr& call) {
@@ -180,7 +196,7 @@ void get_order(Context& ctx, const CallPtr& call) {
   auto o = visible_order(ctx, call, id->to_string());
   if (!o)
     return call->answer(problem(404, "not_found", "no such order"));
-  call->answer(json_response(200, json::object{{"order", order_json(*o)}})
+  call->answer(json_response(200, json::object{{"order", order_view(ctx, call, *o)}})
                    .header("ETag", etag_of(o->version)));
 }
 

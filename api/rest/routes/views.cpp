@@ -24,6 +24,29 @@ json::object product_json(const projections::CatalogProduct& p) {
           {"version", p.version}};
 }
 
+namespace {
+
+// An order's address: the snapshot object (address_id only when it was a
+// saved address), the inline text, or null.
+json::value shipping_json(const projections::OrderRow& o) {
+  if (o.shipping) {
+    const Address& a = *o.shipping;
+    json::object out{{"name", a.name},
+                     {"line1", a.line1},
+                     {"line2", a.line2},
+                     {"city", a.city},
+                     {"postal_code", a.postal_code},
+                     {"country", a.country},
+                     {"phone", a.phone}};
+    if (!a.address_id.is_nil())
+      out["address_id"] = a.address_id.to_string();
+    return out;
+  }
+  return o.shipping_address ? json::value(*o.shipping_address) : json::value(nullptr);
+}
+
+}  // namespace
+
 json::object order_json(const projections::OrderRow& o) {
   json::array items;
   for (const auto& l : o.items) {
@@ -38,8 +61,7 @@ json::object order_json(const projections::OrderRow& o) {
           {"status", o.status},
           {"items", std::move(items)},
           {"currency", o.currency},
-          {"shipping_address",
-           o.shipping_address ? json::value(*o.shipping_address) : json::value(nullptr)},
+          {"shipping_address", shipping_json(o)},
           {"total_cents", o.total_cents},
           {"created_at", format_rfc3339(o.created_at)},
           {"updated_at", format_rfc3339(o.updated_at)},
@@ -47,13 +69,33 @@ json::object order_json(const projections::OrderRow& o) {
 }
 
 json::object user_json(const projections::UserRow& u) {
-  // Never the password hash.
+  // Never the password hash, nor an identity's subject (the provider's
+  // account id is the provider's business): only which providers.
+  json::array identities;
+  for (const Identity& i : u.identities)
+    identities.push_back(json::object{{"issuer", i.issuer}});
   return {{"id", u.id},
           {"username", u.username},
           {"email", u.email},
           {"role", u.role},
-          {"email_verified", u.email_verified},  // the emailed link was opened
-          {"created_at", format_rfc3339(u.created_at)}};
+          {"created_at", format_rfc3339(u.created_at)},
+          {"display_name", u.display_name},
+          {"email_verified", u.email_verified},
+          {"status", u.status},
+          {"has_password", u.has_password()},
+          {"identities", std::move(identities)}};
+}
+
+json::object address_json(const Address& a) {
+  return {{"id", a.address_id.to_string()},
+          {"name", a.name},
+          {"line1", a.line1},
+          {"line2", a.line2},
+          {"city", a.city},
+          {"postal_code", a.postal_code},
+          {"country", a.country},
+          {"phone", a.phone},
+          {"is_default", a.is_default}};
 }
 
 json::object payment_json(const projections::PaymentRow& p) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "api/rest/requests/account.h"
 #include "api/rest/requests/auth.h"
 #include "api/rest/requests/catalog.h"
 #include "api/rest/requests/notifications.h"
@@ -106,4 +107,65 @@ TEST_CASE("request parsers: a registration's email is lower-cased and its passwo
       body(R"({"username":"ada","email":"nope","password":"x"})"));
   REQUIRE_FALSE(bad.is_ok());
   CHECK(fields_of(bad.status()) == std::vector<std::string>{"email", "password"});
+}
+
+TEST_CASE("request parsers: a profile patch lower-cases the email and names each wrong field") {
+  auto p = api::rest::requests::profile_patch_from(body(R"({"email":"Ada@Example.COM"})"));
+  REQUIRE(p.is_ok());
+  CHECK(*p->email == "ada@example.com");
+  CHECK(!p->username);
+  CHECK(!p->display_name);
+  CHECK(api::rest::requests::profile_patch_from(body("{}")).is_ok());
+  auto bad = api::rest::requests::profile_patch_from(
+      body(R"({"username":"a b","email":"nope","display_name":"x\u0001","id":1})"));
+  REQUIRE(!bad.is_ok());
+  CHECK(fields_of(bad.status()) ==
+        std::vector<std::string>{"id", "username", "email", "display_name"});
+}
+
+TEST_CASE("request parsers: a password change checks the new password against the account") {
+  auto ok = api::rest::requests::password_change_from(
+      body(R"({"current_password":"old-one","new_password":"a-new-secret-42"})"), "ada",
+      "ada@example.com");
+  REQUIRE(ok.is_ok());
+  CHECK(*ok->current_password == "old-one");
+  auto no_current = api::rest::requests::password_change_from(
+      body(R"({"new_password":"a-new-secret-42"})"), "ada", "ada@example.com");
+  REQUIRE(no_current.is_ok());  // the route decides whether the account needs it
+  CHECK(!no_current->current_password);
+  auto own_name = api::rest::requests::password_change_from(
+      body(R"({"current_password":1,"new_password":"ada2024"})"), "ada", "ada@example.com");
+  REQUIRE(!own_name.is_ok());
+  CHECK(fields_of(own_name.status()) ==
+        std::vector<std::string>{"current_password", "new_password"});
+}
+
+TEST_CASE("request parsers: an address needs its lines, a country code and a phone of digits") {
+  auto a = api::rest::requests::address_from(
+      body(R"({"name":"Ada","line1":"1 Main St","city":"London","postal_code":"SW1Y 4JH",)"
+           R"("country":"GB","is_default":true})"),
+      kId);
+  REQUIRE(a.is_ok());
+  CHECK(a->address_id == kId);
+  CHECK(a->is_default);
+  CHECK(a->line2.empty());
+  auto bad = api::rest::requests::address_from(
+      body(R"({"line1":"1 Main St","city":"London","postal_code":"1","country":"gb",)"
+           R"("phone":"call me","is_default":"yes"})"),
+      kId);
+  REQUIRE(!bad.is_ok());
+  CHECK(fields_of(bad.status()) == std::vector<std::string>{"name", "is_default"});
+  auto rules = api::rest::requests::address_from(
+      body(R"({"name":"Ada","line1":"1 Main St","city":"London","postal_code":"1",)"
+           R"("country":"gb","phone":"call me"})"),
+      kId);
+  REQUIRE(!rules.is_ok());
+  CHECK(fields_of(rules.status()) == std::vector<std::string>{"country", "phone"});
+  auto patch =
+      api::rest::requests::address_patch_from(body(R"({"city":"Lyon","is_default":true})"));
+  REQUIRE(patch.is_ok());
+  CHECK(*patch->city == "Lyon");
+  CHECK(*patch->is_default);
+  CHECK(!patch->name);
+  CHECK(!api::rest::requests::address_patch_from(body(R"({"town":"Lyon"})")).is_ok());
 }

@@ -117,7 +117,10 @@ TEST_CASE("journey: register, browse, cart, checkout, pay, ship, deliver, stats,
   CHECK(c.send("GET", "/api/notifications", ada.access_token).status == 200);
   auto me = c.send("GET", "/api/auth/me", ada.access_token);
   CHECK(str(me.json().as_object().at("user"), "username") == "ada");
-  CHECK(me.body.find("password") == std::string::npos);
+  // Whether the account has a password, never the password or its hash.
+  CHECK(me.body.find("password_hash") == std::string::npos);
+  CHECK(me.body.find("$argon2") == std::string::npos);
+  CHECK(me.body.find("password-of-ada") == std::string::npos);
 
   // A refund by the admin.
   auto refund = c.send("POST", "/api/payments/" + payment_id + "/refund", admin.access_token,
