@@ -101,25 +101,36 @@ Result<rest::Principal> principal_of(const rest::routes::Context& ctx, const Uui
   return p;
 }
 
-// The caller of a WebSocket upgrade (and, when asked, the token's claims:
-// the connection lives no longer than they do).
-Result<rest::Principal> ws_caller(const rest::routes::Context& ctx, const http::Request& req,
+// Who an access token names, or why it names nobody: the one check of a
+// bearer token on plain HTTP and of a WebSocket upgrade's token alike, so
+// that a token refused by one is refused by the other. Besides the
+// signature and expiry, a token of a session that ended (logged out, or
+// its family revoked; the hub remembers those for the tokens' lifetime)
+// is refused at once rather than when it expires. `claims_out`, when
+// given, gets the token's claims (a WebSocket lives no longer than they do).
+Result<rest::Principal> caller_of(const rest::routes::Context& ctx, std::string_view token,
                                   auth::AccessClaims* claims_out = nullptr) {
-  auto token = rest::websocket_token(req);
-  if (!token)
-    return token.status();
-  auto claims = auth::verify_jwt(*token, ctx.jwt_secret, now_us() / 1'000'000);
+  auto claims = auth::verify_jwt(token, ctx.jwt_secret, now_us() / 1'000'000);
   if (!claims)
     return claims.status();
   const auto id = Uuid::parse(claims->sub);
   if (!id)
     return Status::unauthorized("the access token names no user");
-  // A token of a session that ended (logout, revoked) opens no new feed.
   if (ctx.hub.session_ended(Uuid::parse(claims->sid).value_or(Uuid{})))
     return Status::unauthorized("the access token's session has ended");
-  if (claims_out)
-    *claims_out = *claims;
-  return principal_of(ctx, *id, claims->sub);
+  auto who = principal_of(ctx, *id, claims->sub);
+  if (who && claims_out)
+    *claims_out = std::move(*claims);
+  return who;
+}
+
+// The caller of a WebSocket upgrade (and, when asked, the token's claims).
+Result<rest::Principal> ws_caller(const rest::routes::Context& ctx, const http::Request& req,
+                                  auth::AccessClaims* claims_out = nullptr) {
+  auto token = rest::websocket_token(req);
+  if (!token)
+    return token.status();
+  return caller_of(ctx, *token, claims_out);
 }
 
 }  // namespace
@@ -290,13 +301,7 @@ std::optional<size_t> Api::admit(http::Request& request, http::Respond respond) 
   if (!auth.empty()) {
     if (!auth.starts_with("Bearer ") && !auth.starts_with("bearer "))
       return refuse(rest::problem(401, "unauthorized", "use Authorization: Bearer <token>"));
-    auto claims = auth::verify_jwt(auth.substr(7), ctx.jwt_secret, now_us() / 1'000'000);
-    if (!claims)
-      return refuse(rest::problem_from(claims.status()));
-    const auto id = Uuid::parse(claims->sub);
-    if (!id)
-      return refuse(rest::problem(401, "unauthorized", "the access token names no user"));
-    auto who = principal_of(ctx, *id, claims->sub);
+    auto who = caller_of(ctx, auth.substr(7));
     if (!who)
       return refuse(rest::problem_from(who.status()));
     call->who = *who;

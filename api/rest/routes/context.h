@@ -104,6 +104,12 @@ struct Context {
            std::string read_model,
            std::function<void(const CallPtr&, const commands::CommandReply&)> then);
 
+  // Hands the events of `reply` to the hub's end_sessions before the
+  // answer goes out: after a logout (or anything else that ends sessions)
+  // is answered, its tokens are refused by the very next request, on HTTP
+  // and at the WebSocket upgrade, not once the hub's feed has caught up.
+  void end_sessions_now(const commands::CommandReply& reply);
+
   // Adds a route whose handler is `handler` over this context.
   void route(std::string method, std::string pattern, Access access,
              void (*handler)(Context&, const CallPtr&)) {
