@@ -29,7 +29,7 @@ std::string_view model_of(std::string_view path) {
     return "notifications";
   if (path.starts_with("/api/stats"))
     return "stats";
-  if (path.starts_with("/api/auth"))
+  if (path.starts_with("/api/auth") || path.starts_with("/api/admin/users"))
     return "users";
   return "";
 }
@@ -78,6 +78,7 @@ Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
   rest::routes::add_admin_routes(*ctx_);
   rest::routes::add_notifier_routes(*ctx_);
   rest::routes::add_web_routes(*ctx_);
+  rest::routes::add_user_routes(*ctx_);
 }
 
 Api::~Api() = default;

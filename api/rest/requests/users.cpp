@@ -61,4 +61,15 @@ Result<commands::ChangeRole> role_change_from(const boost::json::object& body, c
   return commands::ChangeRole{user, *role};
 }
 
+Result<std::string> status_reason_from(const boost::json::object& body) {
+  Fields f(body);
+  f.only({"reason"});
+  std::string reason = f.str("reason", false, kMaxStatusReasonBytes).value_or("");
+  if (!printable(reason))
+    f.add("reason", "must not contain control characters");
+  if (!f.ok())
+    return invalid_fields("the status change is not valid", f);
+  return reason;
+}
+
 }  // namespace orderly::api::rest::requests

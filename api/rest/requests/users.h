@@ -29,4 +29,9 @@ Result<UserQuery> user_query_from(const std::optional<std::string>& q,
 // PUT /api/admin/users/{id}/role: {"role": "customer"|"admin"}, nothing else.
 Result<commands::ChangeRole> role_change_from(const boost::json::object& body, const Uuid& user);
 
+// POST /api/admin/users/{id}/deactivate|reactivate with a body: {"reason"}
+// (optional, at most kMaxStatusReasonBytes of text), recorded in the event.
+inline constexpr size_t kMaxStatusReasonBytes = 200;
+Result<std::string> status_reason_from(const boost::json::object& body);
+
 }  // namespace orderly::api::rest::requests

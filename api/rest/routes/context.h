@@ -133,6 +133,9 @@ struct Context {
 json::object product_json(const projections::CatalogProduct& p);
 json::object order_json(const projections::OrderRow& o);
 json::object user_json(const projections::UserRow& u);
+// user_json and what staff see besides (routes/users.cpp, `orderly admin list-users`).
+json::object admin_user_json(const projections::UserRow& u);
+json::object order_stats_json(const projections::OrderStats& s);  // GET /api/orders/stats' shape
 json::object payment_json(const projections::PaymentRow& p);
 template <typename Page, typename F>
 json::object page_json(const Page& page, F&& item) {
@@ -152,6 +155,7 @@ void add_order_routes(Context& ctx);     // cart, orders, payments
 void add_admin_routes(Context& ctx);     // stats, notifications, events, projections, health
 void add_notifier_routes(Context& ctx);  // what `orderly notify email` writes and reads through
 void add_web_routes(Context& ctx);       // the shop's web pages at / (api/web/)
+void add_user_routes(Context& ctx);      // the staff's user tools (/api/admin/users)
 
 // The answer to a command that made or changed a row: the row under `key`
 // (e.g. {"order": {...}}), or 202 with the id when the read model has not

@@ -55,6 +55,23 @@ json::object user_json(const projections::UserRow& u) {
           {"created_at", format_rfc3339(u.created_at)}};
 }
 
+json::object admin_user_json(const projections::UserRow& u) {
+  json::object o = user_json(u);
+  // What staff need to judge an account beyond what its owner sees.
+  o["status"] = u.status;
+  return o;
+}
+
+json::object order_stats_json(const projections::OrderStats& s) {
+  return {{"total_orders", s.total_orders},
+          {"total_spent_cents", s.total_spent_cents},
+          {"pending_orders", s.pending_orders},
+          {"confirmed_orders", s.confirmed_orders},
+          {"shipped_orders", s.shipped_orders},
+          {"completed_orders", s.completed_orders},
+          {"cancelled_orders", s.cancelled_orders}};
+}
+
 json::object payment_json(const projections::PaymentRow& p) {
   json::object o{{"id", p.id},
                  {"order_id", p.order_id},
