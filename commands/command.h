@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/account.h"
 #include "core/clock.h"
 #include "core/order_status.h"
 #include "core/uuid.h"
@@ -46,6 +47,14 @@ struct RegisterUser {
   Uuid session_token_id{}, session_family_id{};
   std::string session_token_hash{};
   TimestampUs session_expires_at = 0;
+  // The email verification sent on registration (empty hash: none).
+  Uuid verify_token_id{};
+  std::string verify_token_hash{};
+  TimestampUs verify_expires_at = 0;
+  // Registration through an OpenID Connect provider: who it is there (empty
+  // issuer: a password registration). Then `password_hash` may be empty.
+  std::string identity_issuer{}, identity_subject{};
+  bool email_verified = false;  // the provider vouched for the email
 };
 struct ChangeRole {
   Uuid user_id;
@@ -65,6 +74,69 @@ struct RotateRefreshToken {
 struct RevokeRefreshToken {
   Uuid user_id, token_id;
   std::string presented_hash;  // when set, must match (logout with the token itself)
+};
+
+// --- accounts (rules in commands/user.h) ---
+// An email token (verification, password reset): its id and the hash of its
+// secret; the secret itself never reaches the engine's state or log.
+struct EmailToken {
+  Uuid token_id;
+  std::string token_hash;
+  TimestampUs expires_at = 0;
+};
+struct UpdateProfile {
+  Uuid user_id;
+  std::optional<std::string> username, email, display_name;  // unset: unchanged
+  EmailToken verification;  // sent to a new email (required with one)
+};
+struct ChangePassword {
+  Uuid user_id;
+  std::string new_password_hash;
+  // digest128_hex of the argon2id string the current password was checked
+  // against: the password did not change between that check and this one.
+  std::string verified_digest;
+  Uuid keep_family_id;  // the caller's session stays; every other one ends
+};
+struct RequestEmailVerification {
+  Uuid user_id;
+  EmailToken token;
+};
+struct VerifyEmail {
+  Uuid user_id, token_id;
+  std::string presented_hash;
+};
+struct RequestPasswordReset {
+  Uuid user_id;
+  EmailToken token;
+};
+struct ResetPassword {
+  Uuid user_id, token_id;
+  std::string presented_hash, new_password_hash;
+};
+struct SetUserStatus {
+  Uuid user_id;
+  std::string status;  // "active" | "deactivated" | "closed"
+  std::string reason;
+};
+struct LinkIdentity {
+  Uuid user_id;
+  std::string issuer, subject, email;
+};
+using ::orderly::Address;  // core/account.h
+struct AddAddress {
+  Uuid user_id;
+  Address address;
+};
+struct AddressPatch {
+  std::optional<std::string> name, line1, line2, city, postal_code, country, phone;
+  std::optional<bool> is_default;
+};
+struct ChangeAddress {
+  Uuid user_id, address_id;
+  AddressPatch patch;
+};
+struct RemoveAddress {
+  Uuid user_id, address_id;
 };
 
 // --- catalog ---
@@ -191,13 +263,17 @@ struct RecordAnalytics {
   std::vector<std::pair<std::string, uint32_t>> searches;  // normalised query -> count
 };
 
-using Command = std::variant<RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken,
-                             RevokeRefreshToken, CreateProduct, UpdateProduct, DiscontinueProduct,
-                             SetStock, AdjustStock, AddToCart, SetCartQuantity, RemoveFromCart,
-                             ClearCart, Checkout, PlaceOrder, ChangeOrderStatus, CancelOrder,
-                             ExpireOrder, CreatePayment, ConfirmPayment, RefundPayment,
-                             RequestNotification, RecordNotificationSent, RecordNotificationFailed,
-                             RetryNotification, RecordAnalytics, RecordWebSocketPushes>;
+using Command = std::variant<
+    RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken, RevokeRefreshToken,
+    CreateProduct, UpdateProduct, DiscontinueProduct, SetStock, AdjustStock, AddToCart,
+    SetCartQuantity, RemoveFromCart, ClearCart, Checkout, PlaceOrder, ChangeOrderStatus,
+    CancelOrder, ExpireOrder, CreatePayment, ConfirmPayment, RefundPayment, RequestNotification,
+    RecordNotificationSent, RecordNotificationFailed, RetryNotification, RecordAnalytics,
+    RecordWebSocketPushes,
+    // Appended only: a command's index is in its
+    // idempotency fingerprint (idempotency_keys.cpp).
+    UpdateProfile, ChangePassword, RequestEmailVerification, VerifyEmail, RequestPasswordReset,
+    ResetPassword, SetUserStatus, LinkIdentity, AddAddress, ChangeAddress, RemoveAddress>;
 
 std::string_view role_name(Role r);
 

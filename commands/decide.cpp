@@ -23,14 +23,73 @@ struct Decider {
     return o == nullptr || o->paid_by.is_nil() ? nullptr : find_in(s.payments, o->paid_by);
   }
 
+  // What the account deciders need of the shop: whether another account
+  // holds a username, an email or an identity.
+  AccountIndex account_index(const Uuid& user, const std::string* username,
+                             const std::string* email, const std::string* identity) const {
+    auto other = [&](const auto& index, const std::string& key) {
+      auto it = index.find(key);
+      return it != index.end() && it->second != user;
+    };
+    AccountIndex a;
+    a.username_taken = username != nullptr && other(s.usernames, ascii_lower(*username));
+    a.email_taken = email != nullptr && other(s.emails, *email);
+    a.identity_taken = identity != nullptr && other(s.identities, *identity);
+    a.active_admins = s.active_admins;
+    return a;
+  }
+
   Status operator()(const RegisterUser& c) {
-    auto by_name = s.usernames.find(ascii_lower(c.username));
-    auto by_email = s.emails.find(c.email);
-    return decide_register_user(find_in(s.users, c.user_id), by_name != s.usernames.end(),
-                                by_email != s.emails.end(), c, meta, out);
+    const std::string identity = identity_key(c.identity_issuer, c.identity_subject);
+    return decide_register_user(find_in(s.users, c.user_id),
+                                account_index(c.user_id, &c.username, &c.email,
+                                              c.identity_issuer.empty() ? nullptr : &identity),
+                                c, meta, out);
   }
   Status operator()(const ChangeRole& c) {
-    return decide_change_role(find_in(s.users, c.user_id), c, meta, out);
+    return decide_change_role(find_in(s.users, c.user_id),
+                              account_index(c.user_id, nullptr, nullptr, nullptr), c, meta, out);
+  }
+  Status operator()(const UpdateProfile& c) {
+    return decide_update_profile(find_in(s.users, c.user_id),
+                                 account_index(c.user_id, c.username ? &*c.username : nullptr,
+                                               c.email ? &*c.email : nullptr, nullptr),
+                                 c, meta, out);
+  }
+  Status operator()(const ChangePassword& c) {
+    return decide_change_password(find_in(s.users, c.user_id), c, meta, out);
+  }
+  Status operator()(const RequestEmailVerification& c) {
+    return decide_request_email_verification(find_in(s.users, c.user_id), c, meta, out);
+  }
+  Status operator()(const VerifyEmail& c) {
+    return decide_verify_email(find_in(s.users, c.user_id), c, meta, out);
+  }
+  Status operator()(const RequestPasswordReset& c) {
+    return decide_request_password_reset(find_in(s.users, c.user_id), c, meta, out);
+  }
+  Status operator()(const ResetPassword& c) {
+    return decide_reset_password(find_in(s.users, c.user_id), c, meta, out);
+  }
+  Status operator()(const SetUserStatus& c) {
+    return decide_set_user_status(find_in(s.users, c.user_id),
+                                  account_index(c.user_id, nullptr, nullptr, nullptr), c, meta,
+                                  out);
+  }
+  Status operator()(const LinkIdentity& c) {
+    const std::string identity = identity_key(c.issuer, c.subject);
+    return decide_link_identity(find_in(s.users, c.user_id),
+                                account_index(c.user_id, nullptr, nullptr, &identity), c, meta,
+                                out);
+  }
+  Status operator()(const AddAddress& c) {
+    return decide_add_address(find_in(s.users, c.user_id), c, meta, out);
+  }
+  Status operator()(const ChangeAddress& c) {
+    return decide_change_address(find_in(s.users, c.user_id), c, meta, out);
+  }
+  Status operator()(const RemoveAddress& c) {
+    return decide_remove_address(find_in(s.users, c.user_id), c, meta, out);
   }
   Status operator()(const IssueRefreshToken& c) {
     return decide_issue_refresh_token(find_in(s.users, c.user_id), c, meta, out);

@@ -24,6 +24,12 @@ inline constexpr int64_t kMaxLineQuantity = 10'000;
 inline constexpr size_t kMaxShippingAddressBytes = 1000;
 inline constexpr size_t kMaxCancelReasonBytes = 200;
 
+// --- addresses (user.h) ---
+inline constexpr size_t kMaxAddressNameBytes = 100;  // also line1 and city
+inline constexpr size_t kMaxAddressLine2Bytes = 200;
+inline constexpr size_t kMaxPostalCodeBytes = 20;
+inline constexpr size_t kMaxPhoneBytes = 32;
+
 // --- notifications (notification.h) ---
 inline constexpr size_t kMaxTemplateNameBytes = 100;
 inline constexpr size_t kMaxRecipientBytes = 320;

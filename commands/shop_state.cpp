@@ -26,15 +26,57 @@ void for_each_line(ShopState& s, const OrderState& o, void (*effect)(ProductStat
   }
 }
 
+bool is_active_admin(const UserState& u) {
+  return u.role == "admin" && u.status == UserStatus::kActive;
+}
+
+// Drops `key` from `index` if it names `id` (another account may hold it by
+// now: a case-distinct duplicate in an old log).
+template <typename Index>
+void unindex(Index& index, const std::string& key, const Uuid& id) {
+  auto it = index.find(key);
+  if (it != index.end() && it->second == id)
+    index.erase(it);
+}
+
 void apply_user(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) {
   UserState& u = s.users[id];
   ++u.version;
   const size_t tokens_before = u.tokens.size();
+  const bool was_active_admin = is_active_admin(u);
+  const std::string old_username = ascii_lower(u.username);
+  const std::string old_email = u.email;
   evolve(u, type, p);
-  if (type == EventType::kUserRegistered) {
-    s.usernames[ascii_lower(u.username)] = id;
-    s.emails[u.email] = id;
+  switch (type) {
+    case EventType::kUserRegistered:
+      s.usernames[ascii_lower(u.username)] = id;
+      s.emails[u.email] = id;
+      break;
+    case EventType::kUserProfileChanged:
+      if (ascii_lower(u.username) != old_username) {
+        unindex(s.usernames, old_username, id);
+        s.usernames[ascii_lower(u.username)] = id;
+      }
+      break;
+    case EventType::kUserEmailChanged:
+      unindex(s.emails, old_email, id);
+      s.emails[u.email] = id;
+      break;
+    case EventType::kUserIdentityLinked:
+      s.identities[identity_key(u.identities.back().issuer, u.identities.back().subject)] = id;
+      break;
+    case EventType::kUserStatusChanged:
+      if (u.status == UserStatus::kClosed) {  // free for someone else
+        unindex(s.usernames, old_username, id);
+        unindex(s.emails, old_email, id);
+        for (const Identity& i : u.identities)
+          unindex(s.identities, identity_key(i.issuer, i.subject), id);
+      }
+      break;
+    default:
+      break;
   }
+  s.active_admins = s.active_admins + is_active_admin(u) - was_active_admin;
   // The count of refresh tokens held, kept with each change (a metric).
   s.refresh_tokens = s.refresh_tokens + u.tokens.size() - tokens_before;
 }

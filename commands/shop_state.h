@@ -50,6 +50,11 @@ struct ShopState {
   UserMap users;
   std::unordered_map<std::string, Uuid> usernames;  // lower-case
   std::unordered_map<std::string, Uuid> emails;
+  // identity_key(issuer, subject) -> user. Derived from the users: rebuilt
+  // when a snapshot is loaded. A closed account leaves all three indexes.
+  std::unordered_map<std::string, Uuid> identities;
+  // Admins whose account is active (the last one stays: user.h). Derived.
+  size_t active_admins = 0;
   NotificationMap notifications;
   // Refresh tokens remembered across users (commands/user.h bounds them):
   // a gauge for /metrics. Derived: recounted when a snapshot is loaded.

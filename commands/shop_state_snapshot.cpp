@@ -30,7 +30,10 @@ constexpr size_t kProductMin = kUuid + 3 * kBytes + 4 * kU64 + kU8;
 constexpr size_t kOrderMin = kUuid + 2 * kUuid + 3 * kU64 + kCount + kU32 + kU8;
 constexpr size_t kCartMin = kUuid + kCount + kU32;
 constexpr size_t kPaymentMin = kUuid + 2 * kUuid + 2 * kU64 + kU32 + kU8;
-constexpr size_t kUserMin = kUuid + 3 * kBytes + kU32 + 2 * kCount;
+constexpr size_t kPendingMin = kUuid + 2 * kBytes + kU64;
+constexpr size_t kUserMin = kUuid + 3 * kBytes + kU32 + 2 * kCount + kBytes + 2 * kU8 + kBytes +
+                            2 * kPendingMin + 2 * kCount;
+constexpr size_t kAddressMin = kUuid + 7 * kBytes + kU8;
 constexpr size_t kNotificationMin = kUuid + kUuid + 2 * kU32 + kU8;
 
 // --- the expiry queue ---
@@ -296,6 +299,34 @@ void get_family(BinaryReader& in, RefreshFamilyState& f) {
     f.rotated.push_back(in.uuid());
 }
 
+void put_pending(BinaryWriter& out, const PendingToken& t) {
+  out.uuid(t.token_id);
+  out.bytes(t.token_hash);
+  out.bytes(t.email);
+  out.i64(t.expires_at);
+}
+void get_pending(BinaryReader& in, PendingToken& t) {
+  t.token_id = in.uuid();
+  t.token_hash = in.bytes();
+  t.email = in.bytes();
+  t.expires_at = in.i64();
+}
+
+void put_address(BinaryWriter& out, const Address& a) {
+  out.uuid(a.address_id);
+  for (const std::string* f :
+       {&a.name, &a.line1, &a.line2, &a.city, &a.postal_code, &a.country, &a.phone})
+    out.bytes(*f);
+  out.boolean(a.is_default);
+}
+void get_address(BinaryReader& in, Address& a) {
+  a.address_id = in.uuid();
+  for (std::string* f :
+       {&a.name, &a.line1, &a.line2, &a.city, &a.postal_code, &a.country, &a.phone})
+    *f = in.bytes();
+  a.is_default = in.boolean();
+}
+
 void put_user(BinaryWriter& out, const UserState& u) {
   out.bytes(u.username);
   out.bytes(u.email);
@@ -303,6 +334,20 @@ void put_user(BinaryWriter& out, const UserState& u) {
   out.u32(u.version);
   put_map(out, u.tokens, put_token);
   put_map(out, u.families, put_family);
+  out.bytes(u.display_name);
+  out.boolean(u.email_verified);
+  put_enum(out, u.status);
+  out.bytes(u.password_digest);
+  put_pending(out, u.verification);
+  put_pending(out, u.reset);
+  out.count(u.identities.size());
+  for (const Identity& i : u.identities) {
+    out.bytes(i.issuer);
+    out.bytes(i.subject);
+  }
+  out.count(u.addresses.size());
+  for (const Address& a : u.addresses)
+    put_address(out, a);
 }
 void get_user(BinaryReader& in, UserState& u) {
   u.username = in.bytes();
@@ -311,6 +356,22 @@ void get_user(BinaryReader& in, UserState& u) {
   u.version = in.u32();
   get_map(in, kTokenMin, u.tokens, get_token);
   get_map(in, kFamilyMin, u.families, get_family);
+  u.display_name = in.bytes();
+  u.email_verified = in.boolean();
+  u.status = get_enum(in, UserStatus::kClosed);
+  u.password_digest = in.bytes();
+  get_pending(in, u.verification);
+  get_pending(in, u.reset);
+  const size_t identities = in.count(2 * kBytes);
+  for (size_t i = 0; i < identities && in.ok(); ++i) {
+    Identity id;
+    id.issuer = in.bytes();
+    id.subject = in.bytes();
+    u.identities.push_back(std::move(id));
+  }
+  const size_t addresses = in.count(kAddressMin);
+  for (size_t i = 0; i < addresses && in.ok(); ++i)
+    get_address(in, u.addresses.emplace_back());
 }
 
 void put_notification(BinaryWriter& out, const NotificationState& n) {
@@ -391,8 +452,15 @@ Status load_state(BinaryReader& in, ShopState& s) {
   get_map(in, kIndexEntryMin, s.usernames, get_uuid);
   get_map(in, kIndexEntryMin, s.emails, get_uuid);
   get_map(in, kNotificationMin, s.notifications, get_notification);
-  for (const auto& [id, u] : s.users)
+  for (const auto& [id, u] : s.users) {
     s.refresh_tokens += u.tokens.size();
+    // Derived indexes (shop_state.h): a closed account holds none.
+    if (u.status == UserStatus::kClosed)
+      continue;
+    s.active_admins += u.role == "admin" && u.status == UserStatus::kActive;
+    for (const Identity& i : u.identities)
+      s.identities[identity_key(i.issuer, i.subject)] = id;
+  }
   rebuild_holds(s);  // derived from the orders, not saved
   // What follows belongs to the caller (the processor's idempotency keys).
   if (!in.ok())

@@ -29,7 +29,9 @@ namespace orderly::commands {
 // 2: product currency, order paid_by and placed_at, cart line prices.
 // 3: a user's refresh-token families (commands/user.h) instead of the set
 //    of revoked ones; only the tokens reuse detection needs.
-inline constexpr uint32_t kSnapshotFormat = 3;
+// 4: the account (display name, email verification, status, password
+//    digest, pending email tokens, identities, addresses: issue 21).
+inline constexpr uint32_t kSnapshotFormat = 4;
 
 // Saves the whole writer state (every map, index, the expiry queue and
 // `position`).

@@ -1,10 +1,13 @@
 #include "commands/user.h"
 
 #include <sodium.h>
+
+#include "core/digest.h"
 #include "core/text.h"
 
 #include <algorithm>
 
+#include "commands/user_detail.h"
 #include "core/schemas/user_events_generated.h"
 
 namespace orderly::commands {
@@ -52,7 +55,7 @@ Status validate_email(std::string_view e) {
   return Status::ok();
 }
 
-namespace {
+namespace user_detail {
 
 Status user_not_found(const Uuid& id) {
   return Status::not_found("user " + id.to_string() + " does not exist");
@@ -70,46 +73,84 @@ void emit_family_revoked(EventSink& out, const Uuid& user, const Uuid& family, c
            });
 }
 
-}  // namespace
+bool same_hash(const std::string& stored, const std::string& presented) {
+  return stored.size() == presented.size() && !stored.empty() &&
+         sodium_memcmp(stored.data(), presented.data(), stored.size()) == 0;
+}
 
-Status decide_register_user(const UserState* existing, bool username_taken, bool email_taken,
+}  // namespace user_detail
+
+using namespace user_detail;
+
+Status decide_register_user(const UserState* existing, const AccountIndex& shop,
                             const RegisterUser& c, const CommandMeta& meta, EventSink& out) {
   if (existing != nullptr)
     return Status::already_exists("user " + c.user_id.to_string() + " exists");
   ORDERLY_RETURN_IF_ERROR(validate_username(c.username));
   ORDERLY_RETURN_IF_ERROR(validate_email(c.email));
-  if (c.password_hash.rfind("$argon2id$", 0) != 0 || c.password_hash.size() > 256) {
+  const bool identity = !c.identity_issuer.empty();
+  // An account made through a provider may have no password (it signs in
+  // there); every other account has one.
+  if (!(identity && c.password_hash.empty()) &&
+      (c.password_hash.rfind("$argon2id$", 0) != 0 || c.password_hash.size() > 256)) {
     return Status::invalid_field("password", "must arrive hashed with argon2id");
   }
+  if (identity && (c.identity_subject.empty() || c.identity_subject.size() > 255 ||
+                   c.identity_issuer.size() > 255))
+    return Status::invalid_argument("bad identity");
   if (c.role != "customer" && c.role != "admin")
     return Status::invalid_field("role", "must be customer or admin");
   if (c.role == "admin" && !is_admin(meta))
     return Status::forbidden("only admins create admins");
-  if (username_taken) {
+  if (shop.username_taken) {
     return {ErrorCode::kAlreadyExists,
             "username " + c.username + " is taken",
             {{"username", "is already taken"}}};
   }
-  if (email_taken) {
+  if (shop.email_taken) {
     return {ErrorCode::kAlreadyExists,
             "email " + c.email + " is registered",
             {{"email", "is already registered"}}};
   }
+  if (identity && shop.identity_taken)
+    return Status::already_exists("this identity is linked to another account");
   const bool session = !c.session_token_hash.empty();
   if (session && (c.session_expires_at <= meta.now || c.session_token_id.is_nil() ||
                   c.session_family_id.is_nil()))
     return Status::invalid_argument("bad refresh token");
+  const bool verify = !c.verify_token_hash.empty() && !c.email_verified;
+  if (verify && (c.verify_expires_at <= meta.now || c.verify_token_id.is_nil()))
+    return Status::invalid_argument("bad email verification token");
+  const std::string id = c.user_id.to_string();
   out.emit(Aggregate::kUser, c.user_id, EventType::kUserRegistered,
            [&](flatbuffers::FlatBufferBuilder& b) {
-             return events::CreateUserRegisteredDirect(b, c.user_id.to_string().c_str(),
-                                                       c.username.c_str(), c.email.c_str(),
-                                                       c.password_hash.c_str(), c.role.c_str());
+             return events::CreateUserRegisteredDirect(b, id.c_str(), c.username.c_str(),
+                                                       c.email.c_str(), c.password_hash.c_str(),
+                                                       c.role.c_str());
            });
+  if (identity) {
+    out.emit(Aggregate::kUser, c.user_id, EventType::kUserIdentityLinked,
+             [&](flatbuffers::FlatBufferBuilder& b) {
+               return events::CreateUserIdentityLinkedDirect(
+                   b, id.c_str(), c.identity_issuer.c_str(), c.identity_subject.c_str(),
+                   c.email.c_str());
+             });
+  }
+  if (c.email_verified) {
+    out.emit(Aggregate::kUser, c.user_id, EventType::kUserEmailVerified,
+             [&](flatbuffers::FlatBufferBuilder& b) {
+               return events::CreateUserEmailVerifiedDirect(b, id.c_str(), c.email.c_str(), "");
+             });
+  } else if (verify) {
+    emit_verification_issued(
+        out, c.user_id, c.email,
+        EmailToken{c.verify_token_id, c.verify_token_hash, c.verify_expires_at}, meta);
+  }
   if (session) {
     out.emit(Aggregate::kUser, c.user_id, EventType::kRefreshTokenIssued,
              [&](flatbuffers::FlatBufferBuilder& b) {
                return events::CreateRefreshTokenIssuedDirect(
-                   b, c.user_id.to_string().c_str(), c.session_token_id.to_string().c_str(),
+                   b, id.c_str(), c.session_token_id.to_string().c_str(),
                    c.session_family_id.to_string().c_str(), c.session_token_hash.c_str(),
                    c.session_expires_at, meta.now);
              });
@@ -117,16 +158,23 @@ Status decide_register_user(const UserState* existing, bool username_taken, bool
   return Status::ok();
 }
 
-Status decide_change_role(const UserState* u, const ChangeRole& c, const CommandMeta& meta,
-                          EventSink& out) {
+Status decide_change_role(const UserState* u, const AccountIndex& shop, const ChangeRole& c,
+                          const CommandMeta& meta, EventSink& out) {
   if (!is_admin(meta))
     return Status::forbidden("only admins change roles");
-  if (u == nullptr)
+  if (u == nullptr || u->status == UserStatus::kClosed)
     return user_not_found(c.user_id);
   if (c.role != "customer" && c.role != "admin")
     return Status::invalid_field("role", "must be customer or admin");
   if (u->role == c.role)
     return Status::ok();  // already so: nothing to record
+  if (c.role == "customer" && meta.role != Role::kEngine) {
+    // The shop keeps someone who can manage it.
+    if (meta.actor == c.user_id)
+      return Status::invalid_transition("an admin may not demote themselves");
+    if (u->status == UserStatus::kActive && shop.active_admins <= 1)
+      return Status::invalid_transition("the last active admin may not be demoted");
+  }
   out.emit(Aggregate::kUser, c.user_id, EventType::kUserRoleChanged,
            [&](flatbuffers::FlatBufferBuilder& b) {
              return events::CreateUserRoleChangedDirect(b, c.user_id.to_string().c_str(),
@@ -141,6 +189,7 @@ Status decide_issue_refresh_token(const UserState* u, const IssueRefreshToken& c
     return user_not_found(c.user_id);
   if (meta.actor != c.user_id && !is_admin(meta))
     return user_not_found(c.user_id);
+  ORDERLY_RETURN_IF_ERROR(require_active(*u, c.user_id));
   if (c.token_hash.empty() || c.expires_at <= meta.now)
     return Status::invalid_argument("bad refresh token");
   if (u->tokens.count(c.token_id) || u->families.count(c.family_id))
@@ -153,15 +202,6 @@ Status decide_issue_refresh_token(const UserState* u, const IssueRefreshToken& c
            });
   return Status::ok();
 }
-
-namespace {
-
-bool same_hash(const std::string& stored, const std::string& presented) {
-  return stored.size() == presented.size() && !stored.empty() &&
-         sodium_memcmp(stored.data(), presented.data(), stored.size()) == 0;
-}
-
-}  // namespace
 
 Status decide_rotate_refresh_token(const UserState* u, const RotateRefreshToken& c,
                                    const CommandMeta& meta, EventSink& out) {
@@ -186,6 +226,8 @@ Status decide_rotate_refresh_token(const UserState* u, const RotateRefreshToken&
   }
   if (t.expires_at <= meta.now)
     return Status::unauthorized("refresh token expired");
+  if (u->status != UserStatus::kActive)
+    return Status::unauthorized("this account is " + std::string(user_status_name(u->status)));
   if (c.new_token_hash.empty() || c.expires_at <= meta.now)
     return Status::invalid_argument("bad refresh token");
   out.emit(Aggregate::kUser, c.user_id, EventType::kRefreshTokenRotated,
@@ -320,6 +362,8 @@ void evolve(UserState& u, EventType type, const uint8_t* p) {
       u.username = fb_string(e->username());
       u.email = fb_string(e->email());
       u.role = fb_string(e->role());
+      const std::string hash = fb_string(e->password_hash());
+      u.password_digest = hash.empty() ? std::string() : digest128_hex(hash);
       break;
     }
     case EventType::kUserRoleChanged:
@@ -347,6 +391,7 @@ void evolve(UserState& u, EventType type, const uint8_t* p) {
           u, fb_uuid(flatbuffers::GetRoot<events::RefreshTokenFamilyRevoked>(p)->family_id()));
       break;
     default:
+      evolve_account(u, type, p);
       break;
   }
 }

@@ -15,6 +15,9 @@ namespace orderly {
 // X(id, TableName, "aggregate.event")  — TableName is the FlatBuffers table
 // in core/schemas/*.fbs (namespace orderly.events).
 //
+// The user block is 1-19 (18 and 19 free); a further user event takes a
+// new block (140 and up).
+//
 // Retired ids: 25 StockReserved, 26 StockReleased, 27
 // StockReservationCommitted. The engine does not write them (stock moves
 // ride on the order events: commands/product.h); they stay registered so
@@ -27,6 +30,17 @@ namespace orderly {
   X(4, RefreshTokenRotated, "user.refresh_token_rotated")                 \
   X(5, RefreshTokenRevoked, "user.refresh_token_revoked")                 \
   X(6, RefreshTokenFamilyRevoked, "user.refresh_token_family_revoked")    \
+  X(7, UserProfileChanged, "user.profile_changed")                        \
+  X(8, UserEmailChanged, "user.email_changed")                            \
+  X(9, EmailVerificationIssued, "user.email_verification_issued")         \
+  X(10, UserEmailVerified, "user.email_verified")                         \
+  X(11, PasswordResetIssued, "user.password_reset_issued")                \
+  X(12, UserPasswordChanged, "user.password_changed")                     \
+  X(13, UserStatusChanged, "user.status_changed")                         \
+  X(14, UserIdentityLinked, "user.identity_linked")                       \
+  X(15, AddressAdded, "user.address_added")                               \
+  X(16, AddressChanged, "user.address_changed")                           \
+  X(17, AddressRemoved, "user.address_removed")                           \
   X(20, ProductCreated, "product.created")                                \
   X(21, ProductUpdated, "product.updated")                                \
   X(22, ProductPriceChanged, "product.price_changed")                     \

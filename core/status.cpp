@@ -44,6 +44,8 @@ std::string_view error_code_name(ErrorCode code) {
       return "hold_limit_exceeded";
     case ErrorCode::kProjectionLagging:
       return "projection_lagging";
+    case ErrorCode::kInvalidToken:
+      return "invalid_token";
   }
   return "internal";
 }

@@ -40,6 +40,10 @@ enum class ErrorCode {
   // projection_lagging: a read model has not reached what the answer needs yet
   // (retry shortly); e.g. a valid token whose user it has not folded yet.
   kProjectionLagging,
+  // invalid_token: an email token (verification, password reset) or an
+  // exchange code that is unknown, altered, used or expired: one answer for
+  // all, so that it says nothing about which.
+  kInvalidToken,
 };
 
 // One named problem inside a validation or stock error:
@@ -86,6 +90,7 @@ class [[nodiscard]] Status {
   }
   static Status unauthorized(std::string m) { return {ErrorCode::kUnauthorized, std::move(m)}; }
   static Status forbidden(std::string m) { return {ErrorCode::kForbidden, std::move(m)}; }
+  static Status invalid_token(std::string m) { return {ErrorCode::kInvalidToken, std::move(m)}; }
   // validation_failed naming one field.
   static Status invalid_field(std::string field, std::string message) {
     std::string m = field + ": " + message;

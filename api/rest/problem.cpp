@@ -53,6 +53,8 @@ int http_status_of(ErrorCode code) {
   switch (code) {
     case ErrorCode::kOk:
       return 200;
+    case ErrorCode::kInvalidToken:
+      return 400;
     case ErrorCode::kInvalidArgument:
       return 422;
     case ErrorCode::kNotFound:

@@ -108,6 +108,29 @@ inline std::string diff_states(const commands::ShopState& a, const commands::Sho
     const auto& v = b.users.find(id)->second;
     if (u.username != v.username || u.families.size() != v.families.size())
       return "user " + id.to_string() + " differs";
+    auto same_pending = [](const commands::PendingToken& x, const commands::PendingToken& y) {
+      return x.token_id == y.token_id && x.token_hash == y.token_hash && x.email == y.email &&
+             x.expires_at == y.expires_at;
+    };
+    if (u.display_name != v.display_name || u.email_verified != v.email_verified ||
+        u.status != v.status || u.password_digest != v.password_digest ||
+        !same_pending(u.verification, v.verification) || !same_pending(u.reset, v.reset))
+      return "user " + id.to_string() + " account differs";
+    if (u.identities.size() != v.identities.size() || u.addresses.size() != v.addresses.size())
+      return "user " + id.to_string() + " identities or addresses differ";
+    for (size_t i = 0; i < u.identities.size(); ++i) {
+      if (u.identities[i].issuer != v.identities[i].issuer ||
+          u.identities[i].subject != v.identities[i].subject)
+        return "user " + id.to_string() + " identity differs";
+    }
+    for (size_t i = 0; i < u.addresses.size(); ++i) {
+      const auto& x = u.addresses[i];
+      const auto& y = v.addresses[i];
+      if (x.address_id != y.address_id || x.name != y.name || x.line1 != y.line1 ||
+          x.line2 != y.line2 || x.city != y.city || x.postal_code != y.postal_code ||
+          x.country != y.country || x.phone != y.phone || x.is_default != y.is_default)
+        return "user " + id.to_string() + " address differs";
+    }
     for (const auto& [family, f] : u.families) {
       auto it = v.families.find(family);
       if (it == v.families.end() || it->second.current != f.current ||
@@ -123,6 +146,9 @@ inline std::string diff_states(const commands::ShopState& a, const commands::Sho
         return "refresh token " + token.to_string() + " differs";
     }
   }
+  if (a.usernames != b.usernames || a.emails != b.emails || a.identities != b.identities ||
+      a.active_admins != b.active_admins)
+    return "the account indexes differ";
   if (size_diff("notifications", a.notifications.size(), b.notifications.size()))
     return out.str();
   for (const auto& [id, n] : a.notifications) {

@@ -5,6 +5,7 @@
 #include "projections/notifications.h"
 #include "projections/runner.h"
 #include "projections/users.h"
+#include "tests/projections/folding.h"
 #include "tests/support/ids.h"
 #include "tests/support/live_writer.h"
 
@@ -72,4 +73,69 @@ TEST_CASE_FIXTURE(LiveWriter,
   REQUIRE(again.start().is_ok());
   CHECK(users2.find_by_email("ada@example.com")->role == "admin");
   CHECK(notes2.list(ada.to_string(), 1, 1).items.at(0).id == second.to_string());
+}
+
+TEST_CASE_FIXTURE(LiveWriter,
+                  "users read model: the account, staff search, identities, and a "
+                  "closed account out of the lookups, alike through its snapshot") {
+  const CommandMeta engine = meta_for(Role::kEngine);
+  const Uuid ada = new_id(), bob = new_id(), cyd = new_id();
+  REQUIRE(writer->execute(RegisterUser{ada, "ada", "ada@example.com", kHash, "customer"}, engine)
+              .is_ok());
+  RegisterUser b{bob, "bob", "bob@shop.example", "", "customer"};
+  b.identity_issuer = "https://op.example";
+  b.identity_subject = "sub-b";
+  b.email_verified = true;
+  REQUIRE(writer->execute(b, engine).is_ok());
+  REQUIRE(
+      writer->execute(RegisterUser{cyd, "cyd", "cyd@example.com", kHash, "admin"}, engine).is_ok());
+  REQUIRE(writer->execute(UpdateProfile{ada, "ada.l", std::nullopt, "Ada Lovelace", {}}, engine)
+              .is_ok());
+  Address home;
+  home.address_id = new_id();
+  home.name = "Ada";
+  home.line1 = "1 Main St";
+  home.city = "Leeds";
+  home.postal_code = "LS1";
+  home.country = "GB";
+  REQUIRE(writer->execute(AddAddress{ada, home}, engine).is_ok());
+  REQUIRE(writer->execute(SetUserStatus{cyd, "deactivated", "left"}, engine).is_ok());
+  REQUIRE(writer->execute(SetUserStatus{bob, "closed", ""}, engine).is_ok());
+
+  UsersReadModel users;
+  apply_log(*store, {&users});
+  const auto reloaded = through_snapshot(users);
+  for (const UsersReadModel* model : {&users, reloaded.get()}) {
+    const auto a = model->get(ada.to_string());
+    REQUIRE(a.has_value());
+    CHECK(a->username == "ada.l");
+    CHECK(a->display_name == "Ada Lovelace");
+    CHECK(a->addresses.size() == 1);
+    CHECK(a->addresses.at(0).is_default);
+    CHECK(model->find_by_username("ADA.L")->id == ada.to_string());
+    CHECK_FALSE(model->find_by_username("ada").has_value());
+    // Closed: found by id (its orders name it), by nothing else.
+    CHECK(model->get(bob.to_string())->status == "closed");
+    CHECK(model->get(bob.to_string())->email_verified);
+    CHECK_FALSE(model->find_by_email("bob@shop.example").has_value());
+    CHECK_FALSE(model->find_by_identity("https://op.example", "sub-b").has_value());
+    const auto c = model->get(cyd.to_string());
+    CHECK(c->status == "deactivated");
+    CHECK(c->sessions_revoked_at_s > 0);
+    CHECK(model->list(UserQuery{"LOVELACE", "", "", 1, 20}).total == 1);
+    CHECK(model->list(UserQuery{"example.com", "", "", 1, 20}).total == 2);
+    CHECK(model->list(UserQuery{"", "admin", "", 1, 20}).items.at(0).id == cyd.to_string());
+    CHECK(model->list(UserQuery{"", "", "closed", 1, 20}).total == 1);
+    const auto all = model->list(UserQuery{"", "", "", 1, 2});
+    CHECK(all.total == 3);
+    CHECK(all.items.size() == 2);
+  }
+  // A linked identity finds its account.
+  const Uuid dan = new_id();
+  REQUIRE(writer->execute(RegisterUser{dan, "dan", "dan@example.com", kHash, "customer"}, engine)
+              .is_ok());
+  REQUIRE(writer->execute(LinkIdentity{dan, "https://op.example", "sub-b", ""}, engine).is_ok());
+  UsersReadModel again;
+  apply_log(*store, {&again});
+  CHECK(again.find_by_identity("https://op.example", "sub-b")->id == dan.to_string());
 }
