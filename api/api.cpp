@@ -86,15 +86,27 @@ Api::~Api() = default;
 namespace {
 
 // The caller a valid token names, as the users read model knows them now:
-// a user who no longer exists is refused, and the role is the current one
-// (a demoted admin is a customer at once, not when the token expires).
+// a user who no longer exists, or whose account is not active (deactivated,
+// closed), is refused, and so is a token issued before the account's
+// sessions were all ended (a password reset, a deactivation: a later
+// reactivation does not revive it); the role is the current one (a demoted
+// admin is a customer at once, not when the token expires).
 Result<rest::Principal> principal_of(const rest::routes::Context& ctx, const Uuid& id,
-                                     const std::string& text) {
-  auto user = ctx.model<projections::UsersReadModel>("users")->get(text);
-  if (!user && ctx.accounts_loading())  // not folded yet, rather than unknown
+                                     const auth::AccessClaims& claims) {
+  const std::string& text = claims.sub;
+  // Right after a start the users model may still fold the log behind its
+  // snapshot: a row it has is then possibly stale (an account deactivated
+  // or an admin demoted offline, by `orderly admin`, after the snapshot),
+  // and a missing one possibly not folded yet. Neither is trusted: retry.
+  if (ctx.accounts_loading())
     return Status::projection_lagging("the accounts are still being loaded; retry");
+  auto user = ctx.model<projections::UsersReadModel>("users")->get(text);
   if (!user)
     return Status::unauthorized("the access token's user does not exist");
+  if (!user->active())
+    return Status::unauthorized("the account is " + user->status);
+  if (claims.iat < user->sessions_revoked_at_s)
+    return Status::unauthorized("the access token's session has ended");
   rest::Principal p;
   p.user_id = id;
   p.user_id_text = text;
@@ -107,7 +119,8 @@ Result<rest::Principal> principal_of(const rest::routes::Context& ctx, const Uui
 // that a token refused by one is refused by the other. Besides the
 // signature and expiry, a token of a session that ended (logged out, or
 // its family revoked; the hub remembers those for the tokens' lifetime)
-// is refused at once rather than when it expires. `claims_out`, when
+// and a token of an account that is no longer active (principal_of) are
+// refused at once rather than when they expire. `claims_out`, when
 // given, gets the token's claims (a WebSocket lives no longer than they do).
 Result<rest::Principal> caller_of(const rest::routes::Context& ctx, std::string_view token,
                                   auth::AccessClaims* claims_out = nullptr) {
@@ -119,7 +132,7 @@ Result<rest::Principal> caller_of(const rest::routes::Context& ctx, std::string_
     return Status::unauthorized("the access token names no user");
   if (ctx.hub.session_ended(Uuid::parse(claims->sid).value_or(Uuid{})))
     return Status::unauthorized("the access token's session has ended");
-  auto who = principal_of(ctx, *id, claims->sub);
+  auto who = principal_of(ctx, *id, *claims);
   if (who && claims_out)
     *claims_out = std::move(*claims);
   return who;

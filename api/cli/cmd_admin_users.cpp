@@ -47,8 +47,8 @@ Result<projections::UserRow> find_user(const projections::UsersReadModel& users,
                                        const AdminUserOptions& o) {
   if (o.user.empty() == o.email.empty())
     return Status::invalid_argument("name the user with --user ID or --email E (one of them)");
-  auto row = o.user.empty() ? users.find_by_email(commands::normalize_email(o.email))
-                            : users.get(o.user);
+  auto row =
+      o.user.empty() ? users.find_by_email(commands::normalize_email(o.email)) : users.get(o.user);
   if (!row)
     return Status::not_found("no such user: " + (o.user.empty() ? o.email : o.user));
   return *row;
@@ -124,15 +124,20 @@ int run_list_users(const CommonOptions& common, const AdminUserOptions& o) {
     std::fprintf(stderr, "orderly admin list-users: %s\n", users.status().to_string().c_str());
     return kExitFailure;
   }
+  projections::UserQuery q;
+  q.q = query->q;
+  q.role = query->role;
+  q.status = query->status;
+  q.per_page = 100;
   size_t shown = 0;
-  for (int page = 1;; ++page) {
-    const auto p = (*users)->list(query->q, query->role, query->status, page, 100);
+  for (q.page = 1;; ++q.page) {
+    const auto p = (*users)->list(q);
     for (const projections::UserRow& u : p.items) {
       if (o.json) {
         std::printf("%s\n", json::serialize(api::rest::routes::admin_user_json(u)).c_str());
       } else {
-        std::printf("%s  %-20s %-32s %-8s %s\n", u.id.c_str(), u.username.c_str(),
-                    u.email.c_str(), u.role.c_str(), u.status.c_str());
+        std::printf("%s  %-20s %-32s %-8s %s\n", u.id.c_str(), u.username.c_str(), u.email.c_str(),
+                    u.role.c_str(), u.status.c_str());
       }
       ++shown;
     }

@@ -196,6 +196,13 @@ const std::map<std::string, Mapping, std::less<>>& routes() {
        [](const json::object& b) {
          return sent_by(api::rest::requests::role_change_from(b, kCustomer), admin_sends);
        }},
+      {"POST /api/admin/users/{id}/deactivate",
+       [](const json::object& b) -> Result<Mapped> {
+         auto reason = api::rest::requests::status_reason_from(b);
+         if (!reason)
+           return reason.status();
+         return admin_sends(SetUserStatus{kCustomer, "deactivated", *reason});
+       }},
       {"POST /api/auth/register",
        [](const json::object& b) -> Result<Mapped> {
          auto r = api::rest::requests::registration_from(b);

@@ -81,8 +81,8 @@ TEST_CASE("deactivation: the user's very next HTTP request is 401, on every rout
   CHECK(c.send("GET", "/api/orders", bob.access_token).status == 200);
 
   // Reactivated: she may log in again, and her tokens from before stay refused.
-  const HttpResult back = c.send("POST", "/api/admin/users/" + ada.id + "/reactivate",
-                                 root.access_token);
+  const HttpResult back =
+      c.send("POST", "/api/admin/users/" + ada.id + "/reactivate", root.access_token);
   REQUIRE(back.status == 200);
   CHECK(str(back.json().as_object().at("user"), "status") == "active");
   CHECK(is_problem(c.send("GET", "/api/auth/me", ada.access_token), 401, "unauthorized"));
@@ -141,8 +141,8 @@ TEST_CASE(
     "and a demoted admin's scope=all") {
   TempDir nats_dir;
   NatsServer nats(nats_dir.sub("nats"));
-  OrderlyServer server({"--nats-url", nats.url(), "--rate-limit-ip", "0", "--rate-limit-user",
-                        "0"});
+  OrderlyServer server(
+      {"--nats-url", nats.url(), "--rate-limit-ip", "0", "--rate-limit-user", "0"});
   NotifierUnderTest notifier(server, "websocket", nats.url(), {"--http-address", "127.0.0.1:0"});
   REQUIRE(notifier.port != 0);
   REQUIRE(notifier.wait_subscribed());

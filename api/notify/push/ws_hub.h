@@ -18,10 +18,11 @@
 //
 // A connection lives no longer than the access token it was opened with
 // (WsSession): it is closed with 1008 at the token's `exp`, when the
-// token's session (refresh-token family) ends (logout, or revoked on
-// reuse), and a ?scope=all feed when its admin is demoted. The feed learns
-// the last two from the events it follows. There is no deactivation of
-// users in the engine yet, so nothing to close for it.
+// token's session (refresh-token family) ends (logout, revoked on reuse,
+// a password change or reset), every connection of an account that is
+// deactivated or closed, and a ?scope=all feed when its admin is demoted.
+// The feed learns these from the events it follows (and the engine hands
+// it a command's events before answering: end_sessions).
 //
 // Thread safety: subscribe/unsubscribe from any thread.
 #pragma once

@@ -9,8 +9,8 @@
 // the user it concerns is judged by the new role or status (api/api.cpp,
 // principal_of). A deactivation's session ends reach the WebSocket hub
 // before the answer too (Context::end_sessions_now).
-#include "api/rest/problem.h"
 #include "api/rest/requests/users.h"
+#include "api/rest/problem.h"
 #include "api/rest/routes/context.h"
 #include "projections/orders.h"
 #include "projections/users.h"
@@ -31,8 +31,7 @@ std::optional<projections::UserRow> existing_user(Context& ctx, const CallPtr& c
 }
 
 // {user} as the users model has it after the command.
-void answer_user(Context& ctx, const CallPtr& call, const std::string& id,
-                 const CommandReply& r) {
+void answer_user(Context& ctx, const CallPtr& call, const std::string& id, const CommandReply& r) {
   auto row = ctx.model<projections::UsersReadModel>("users")->get(id);
   call->answer(row_response(row, "user", admin_user_json, id, 200, r.last_position, ""));
 }
@@ -45,8 +44,13 @@ void list_users(Context& ctx, const CallPtr& call) {
       requests::user_query_from(call->query("q"), call->query("role"), call->query("status"));
   if (!query)
     return call->fail(query.status());
-  const auto page = ctx.model<projections::UsersReadModel>("users")->list(
-      query->q, query->role, query->status, paging->page, paging->per_page);
+  projections::UserQuery q;
+  q.q = query->q;
+  q.role = query->role;
+  q.status = query->status;
+  q.page = paging->page;
+  q.per_page = paging->per_page;
+  const auto page = ctx.model<projections::UsersReadModel>("users")->list(q);
   call->answer(json_response(200, page_json(page, admin_user_json)));
 }
 

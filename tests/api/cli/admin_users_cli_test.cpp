@@ -5,7 +5,9 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "tests/support/orderly_server.h"
 #include "tests/support/process.h"
@@ -37,6 +39,19 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
+// The answer once the restarted server has folded the accounts it found in
+// the log (until then a token is 503 projection_lagging: retry).
+HttpResult settled(HttpClient& c, const std::string& method, const std::string& path,
+                   const std::string& token, const std::string& body = "") {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  HttpResult r = c.send(method, path, token, body);
+  while (r.status == 503 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    r = c.send(method, path, token, body);
+  }
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("orderly admin list-users: every user, filtered, as text or JSON lines") {
@@ -63,7 +78,7 @@ TEST_CASE("orderly admin list-users: every user, filtered, as text or JSON lines
   const auto rows = lines_of(json.output);
   REQUIRE(rows.size() == 1);
   const auto row = boost::json::parse(rows[0]).as_object();
-  CHECK(row.at("id") == ada.id);
+  CHECK(row.at("id").as_string() == ada.id);
   CHECK(row.at("email") == "ada@example.com");
   CHECK(row.at("role") == "customer");
   CHECK(row.at("status") == "active");
@@ -88,25 +103,27 @@ TEST_CASE("orderly admin set-role and deactivate: recorded offline, in force at 
   CHECK(deactivated.output.find("deactivated") != std::string::npos);
   // Unknown users, bad roles and a missing name are the operator's mistakes.
   CHECK(admin(server, {"deactivate", "--email", "nobody@example.com"}).exit_code == 2);
-  CHECK(admin(server, {"set-role", "--email", "ada@example.com", "--role", "root"}).exit_code ==
-        2);
+  CHECK(admin(server, {"set-role", "--email", "ada@example.com", "--role", "root"}).exit_code == 2);
   CHECK(admin(server, {"deactivate"}).exit_code == 2);
 
   server.start();
   HttpClient c = server.client();
   // Ada's token from before is judged by her role now: an admin's.
-  CHECK(c.send("GET", "/api/stats/dashboard", ada.access_token).status == 200);
+  CHECK(settled(c, "GET", "/api/stats/dashboard", ada.access_token).status == 200);
   // Bob's token from before is refused, and so is his password.
-  CHECK(c.send("GET", "/api/auth/me", bob.access_token).status == 401);
-  CHECK(c.send("POST", "/api/auth/login", "",
-               R"({"email":"bob@example.com","password":"password-of-bob"})")
+  CHECK(settled(c, "GET", "/api/auth/me", bob.access_token).status == 401);
+  CHECK(settled(c, "POST", "/api/auth/login", "",
+                R"({"email":"bob@example.com","password":"password-of-bob"})")
             .status == 403);
   REQUIRE(server.stop() == 0);
 
   CHECK(admin(server, {"deactivate", "--email", "bob@example.com", "--reactivate"}).exit_code == 0);
   server.start();
-  const Session back = server.login("bob@example.com", "password-of-bob");
-  CHECK(server.client().send("GET", "/api/auth/me", back.access_token).status == 200);
+  HttpClient again = server.client();
+  const Session back =
+      session_of(settled(again, "POST", "/api/auth/login", "",
+                         R"({"email":"bob@example.com","password":"password-of-bob"})"));
+  CHECK(settled(again, "GET", "/api/auth/me", back.access_token).status == 200);
 }
 
 TEST_CASE("orderly admin deactivate: the last admin too, and back, for when nobody can log in") {
@@ -115,15 +132,19 @@ TEST_CASE("orderly admin deactivate: the last admin too, and back, for when nobo
   // The API refuses to deactivate or demote the last admin; the operator may.
   CHECK(admin(server, {"deactivate", "--email", OrderlyServer::kAdminEmail}).exit_code == 0);
   server.start();
-  CHECK(server.client()
-            .send("POST", "/api/auth/login", "",
-                  std::string(R"({"email":")") + OrderlyServer::kAdminEmail +
-                      R"(","password":")" + OrderlyServer::kAdminPassword + R"("})")
+  HttpClient c = server.client();
+  CHECK(settled(c, "POST", "/api/auth/login", "",
+                std::string(R"({"email":")") + OrderlyServer::kAdminEmail + R"(","password":")" +
+                    OrderlyServer::kAdminPassword + R"("})")
             .status == 403);
   REQUIRE(server.stop() == 0);
   CHECK(admin(server, {"deactivate", "--email", OrderlyServer::kAdminEmail, "--reactivate"})
             .exit_code == 0);
   server.start();
-  const Session root = server.admin();
-  CHECK(server.client().send("GET", "/api/stats/dashboard", root.access_token).status == 200);
+  HttpClient after = server.client();
+  const Session root =
+      session_of(settled(after, "POST", "/api/auth/login", "",
+                         std::string(R"({"email":")") + OrderlyServer::kAdminEmail +
+                             R"(","password":")" + OrderlyServer::kAdminPassword + R"("})"));
+  CHECK(settled(after, "GET", "/api/stats/dashboard", root.access_token).status == 200);
 }

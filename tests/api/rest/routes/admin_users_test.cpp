@@ -16,7 +16,8 @@ const std::vector<std::string> kNoLimits = {"--rate-limit-ip", "0", "--rate-limi
 // The usernames of a page of users, in order.
 std::vector<std::string> usernames(const HttpResult& r) {
   std::vector<std::string> out;
-  for (const auto& u : r.json().as_object().at("items").as_array())
+  const auto page = r.json();
+  for (const auto& u : page.as_object().at("items").as_array())
     out.push_back(str(u, "username"));
   return out;
 }
@@ -50,8 +51,7 @@ TEST_CASE("admin users: search by part of a name or email, role and status, newe
   auto second = c.send("GET", "/api/admin/users?per_page=2&page=2", root.access_token);
   CHECK(usernames(second) == std::vector<std::string>{"adalbert", "ada"});
   CHECK(num(second.json(), "total") == 5);
-  CHECK(usernames(c.send("GET", "/api/admin/users?status=deactivated", root.access_token))
-            .empty());
+  CHECK(usernames(c.send("GET", "/api/admin/users?status=deactivated", root.access_token)).empty());
 
   const auto bad = c.send("GET", "/api/admin/users?role=root&status=gone", root.access_token);
   CHECK(is_problem(bad, 422, "validation_failed"));
@@ -69,10 +69,11 @@ TEST_CASE("admin users: one user with their order stats, unknown ids 404") {
   place_order(server, ada);
   place_order(server, ada);
 
-  auto r = c.send("GET", "/api/admin/users/" + ada.id, root.access_token,
-                  "", {{"X-Min-Position", "1"}});
+  auto r =
+      c.send("GET", "/api/admin/users/" + ada.id, root.access_token, "", {{"X-Min-Position", "1"}});
   REQUIRE(r.status == 200);
-  const auto& body = r.json().as_object();
+  const auto answer = r.json();
+  const auto& body = answer.as_object();
   CHECK(str(body.at("user"), "id") == ada.id);
   CHECK(str(body.at("user"), "email") == "ada@example.com");
   CHECK(str(body.at("user"), "status") == "active");
@@ -80,11 +81,11 @@ TEST_CASE("admin users: one user with their order stats, unknown ids 404") {
   CHECK(num(body.at("stats"), "pending_orders") == 2);
   CHECK(num(body.at("stats"), "total_spent_cents") == 0);
 
-  CHECK(is_problem(c.send("GET", "/api/admin/users/0192f0c1-0000-7000-8000-00000000ffff",
-                          root.access_token),
-                   404, "not_found"));
-  CHECK(is_problem(c.send("GET", "/api/admin/users/not-an-id", root.access_token), 404,
-                   "not_found"));
+  CHECK(is_problem(
+      c.send("GET", "/api/admin/users/0192f0c1-0000-7000-8000-00000000ffff", root.access_token),
+      404, "not_found"));
+  CHECK(
+      is_problem(c.send("GET", "/api/admin/users/not-an-id", root.access_token), 404, "not_found"));
 }
 
 TEST_CASE("admin users: roles change, but never an admin's own nor the last admin's") {
@@ -92,16 +93,15 @@ TEST_CASE("admin users: roles change, but never an admin's own nor the last admi
   const Session root = server.admin();
   const Session ada = server.register_user("ada");
   HttpClient c = server.client();
-  const std::string root_id = str(
-      c.send("GET", "/api/auth/me", root.access_token).json().as_object().at("user"), "id");
+  const std::string root_id =
+      str(c.send("GET", "/api/auth/me", root.access_token).json().as_object().at("user"), "id");
 
   // The only admin may not demote or deactivate themselves.
   CHECK(is_problem(c.send("PUT", "/api/admin/users/" + root_id + "/role", root.access_token,
                           R"({"role":"customer"})"),
                    409, "invalid_transition"));
-  CHECK(is_problem(
-      c.send("POST", "/api/admin/users/" + root_id + "/deactivate", root.access_token), 409,
-      "invalid_transition"));
+  CHECK(is_problem(c.send("POST", "/api/admin/users/" + root_id + "/deactivate", root.access_token),
+                   409, "invalid_transition"));
 
   auto promoted = c.send("PUT", "/api/admin/users/" + ada.id + "/role", root.access_token,
                          R"({"role":"admin"})");
@@ -120,16 +120,16 @@ TEST_CASE("admin users: roles change, but never an admin's own nor the last admi
   // Now Ada is the last active admin: nobody demotes or deactivates her.
   CHECK(is_problem(c.send("GET", "/api/admin/users", root.access_token), 403, "forbidden"));
 
-  CHECK(is_problem(c.send("PUT", "/api/admin/users/" + ada.id + "/role", ada.access_token,
-                          R"({"role":"root"})"),
-                   422, "validation_failed"));
+  CHECK(is_problem(
+      c.send("PUT", "/api/admin/users/" + ada.id + "/role", ada.access_token, R"({"role":"root"})"),
+      422, "validation_failed"));
   CHECK(is_problem(c.send("PUT", "/api/admin/users/" + ada.id + "/role", ada.access_token,
                           R"({"role":"admin","extra":1})"),
                    422, "validation_failed"));
   CHECK(is_problem(c.send("PUT", "/api/admin/users/0192f0c1-0000-7000-8000-00000000ffff/role",
                           ada.access_token, R"({"role":"admin"})"),
                    404, "not_found"));
-  CHECK(is_problem(c.send("POST", "/api/admin/users/" + ada.id + "/deactivate",
-                          ada.access_token, R"({"reason":7})"),
+  CHECK(is_problem(c.send("POST", "/api/admin/users/" + ada.id + "/deactivate", ada.access_token,
+                          R"({"reason":7})"),
                    422, "validation_failed"));
 }
