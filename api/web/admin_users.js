@@ -8,7 +8,6 @@ import {h, clear, loading, empty, errorBox, heading, debounce, formMessage, shor
 import {money, dateTime} from './format.js';
 import {adminTabs} from './admin_nav.js';
 import {pager} from './shop.js';
-import {go} from './router.js';
 import {toast} from './toast.js';
 
 const PER_PAGE = 20;
@@ -91,12 +90,16 @@ function row(u, reload) {
 
 // #/admin/users?q=&role=&status=&page=
 export async function adminUsersView(main, {query: params}) {
-  const state = {q: params.get('q') || '', role: params.get('role') || '', status: params.get('status') || ''};
-  const page = Math.max(1, Number.parseInt(params.get('page') || '1', 10) || 1);
+  const state = {q: params.get('q') || '', role: params.get('role') || '', status: params.get('status') || '',
+    page: Math.max(1, Number.parseInt(params.get('page') || '1', 10) || 1)};
   const search = h('input', {id: 'u-q', type: 'search', value: state.q, placeholder: 'Name or email', autocomplete: 'off'});
   const role = h('select', {id: 'u-role'}, ROLES.map(([v, t]) => h('option', {value: v, selected: v === state.role}, t)));
   const status = h('select', {id: 'u-status'}, STATUSES.map(([v, t]) => h('option', {value: v, selected: v === state.status}, t)));
-  const changed = () => go('/admin/users', {q: search.value.trim(), role: role.value, status: status.value});
+  // Only the list reloads: the search box keeps its focus while typing.
+  const changed = () => {
+    Object.assign(state, {q: search.value.trim(), role: role.value, status: status.value, page: 1});
+    load();
+  };
   const form = h('form', {class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); changed(); }},
     h('div', {class: 'field grow'}, h('label', {for: 'u-q'}, 'Search users'), search),
     h('div', {class: 'field'}, h('label', {for: 'u-role'}, 'Role'), role),
@@ -107,9 +110,11 @@ export async function adminUsersView(main, {query: params}) {
   const list = h('section', {'aria-label': 'Users'});
   clear(main).append(heading('Users'), adminTabs('/admin/users'), form, list);
   const load = async () => {
+    // The fragment mirrors the filters, so a reload or a shared link shows the same list.
+    history.replaceState(null, '', `#/admin/users${query({...state, page: state.page > 1 ? state.page : ''})}`);
     clear(list).append(loading('Loading users…'));
     try {
-      const answer = await get(`/api/admin/users${query({...state, page, per_page: PER_PAGE})}`);
+      const answer = await get(`/api/admin/users${query({...state, per_page: PER_PAGE})}`);
       clear(list);
       if (!answer.items.length) {
         list.append(empty(state.q || state.role || state.status ? 'No user matches.' : 'No users yet.'));
@@ -121,7 +126,7 @@ export async function adminUsersView(main, {query: params}) {
           h('thead', {}, h('tr', {}, ['User', 'Email', 'Role', 'Status', 'Joined', ''].map((t) => h('th', {scope: 'col'}, t || h('span', {class: 'sr-only'}, 'Actions'))))),
           h('tbody', {}, answer.items.map((u) => row(u, load))))));
       const pages = Math.ceil(answer.total / PER_PAGE);
-      if (pages > 1) list.append(pager(page, pages, (n) => go('/admin/users', {...state, page: n})));
+      if (pages > 1) list.append(pager(state.page, pages, (n) => { state.page = n; load(); }));
     } catch (err) {
       clear(list).append(errorBox(err, load));
     }
