@@ -23,6 +23,13 @@ struct ApiOptions {
   int64_t access_ttl_s = int64_t{15} * 60;
   int64_t refresh_ttl_s = int64_t{7} * 24 * 3600;
   TimestampUs reservation_ttl_us = TimestampUs{15} * 60 * 1'000'000;
+  // How long the links of account emails work (--email-verification-ttl,
+  // --password-reset-ttl).
+  int64_t email_verification_ttl_s = int64_t{48} * 3600;
+  int64_t password_reset_ttl_s = int64_t{30} * 60;
+  // How the outside world reaches the shop (--public-url): links and the
+  // OpenID Connect redirect. Empty until the listener has its address.
+  std::string public_url;
   std::chrono::milliseconds min_position_wait{2000};
   uint64_t ready_max_lag = 10'000;  // positions a projection may trail for /ready
   double rate_limit_ip = 1000;      // requests per second, 0 = off
