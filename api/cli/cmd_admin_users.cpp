@@ -29,10 +29,11 @@ namespace {
 Result<std::unique_ptr<projections::UsersReadModel>> fold_users(
     const eventstore::EventStore& store) {
   auto users = std::make_unique<projections::UsersReadModel>();
-  WriterLock lock(users->mutex());  // no other thread sees it: for the analysis
   eventstore::LogQuery q;
   q.stream_prefix = "user-";
   const Status st = store.scan(q, [&](const EventView& ev) {
+    // No other thread sees the model; the lock (uncontended) is for the analysis.
+    WriterLock lock(users->mutex());
     users->apply(ev);
     return true;
   });
