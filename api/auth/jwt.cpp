@@ -45,6 +45,8 @@ std::string sign_jwt(const AccessClaims& c, std::string_view secret) {
   json::object payload{{"sub", c.sub}, {"role", c.role}, {"iat", c.iat}, {"exp", c.exp}};
   if (!c.sid.empty())
     payload["sid"] = c.sid;
+  if (!c.email.empty())
+    payload["email"] = c.email;
   std::string signing_input = kHeader + "." + base64url(json::serialize(payload));
   return signing_input + "." + base64url(hmac_sha256(signing_input, secret));
 }
@@ -95,6 +97,8 @@ Result<AccessClaims> claims_of(const std::string& payload, int64_t now_s) {
     c.exp = o.at("exp").to_number<int64_t>();
     if (const auto* sid = o.if_contains("sid"); sid && sid->is_string())
       c.sid = std::string(sid->as_string());
+    if (const auto* email = o.if_contains("email"); email && email->is_string())
+      c.email = std::string(email->as_string());
     if (c.exp <= now_s)
       return bad("the access token has expired");
     // RFC 7519 4.1.5: never accepted before its not-before time.

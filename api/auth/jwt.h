@@ -20,6 +20,11 @@ struct AccessClaims {
   // in tokens issued before issue 19). A WebSocket opened with the token
   // is closed when that session ends (api/notify/push/ws_hub.h).
   std::string sid = {};  // (a default: aggregate inits without it stay warning-free)
+  // The account's email when the token was issued ("" in tokens issued
+  // before issue 21), for clients that show who is logged in without a
+  // call. Informative only: the engine reads the account itself (role,
+  // status) from its users model on every request, never from here.
+  std::string email = {};
 };
 
 // `secret` is at least 32 bytes.

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/cli/commands.h"
+#include "api/cli/operator_engine.h"
 #include "api/engine/engine.h"
 #include "commands/password.h"
 #include "commands/password_policy.h"
@@ -21,30 +22,6 @@ namespace orderly::cli {
 namespace json = boost::json;
 
 namespace {
-
-// The store and the writer (no read models), opened for an operator command.
-Result<std::unique_ptr<api::engine::Engine>> open_engine(const CommonOptions& common) {
-  auto sync = eventstore::parse_sync_mode(common.sync);
-  if (!sync)
-    return sync.status();
-  api::engine::EngineOptions options;
-  options.data_dir = common.data_dir;
-  options.store.sync = *sync;
-  options.processor.currency = common.currency;
-  options.read_models = false;
-  auto engine = api::engine::Engine::open(options);
-  if (!engine && engine.status().code() == ErrorCode::kBusy) {
-    return Status::busy("the data directory " + common.data_dir +
-                        " is in use by a running server: stop it first (or use its API)");
-  }
-  return engine;
-}
-
-commands::CommandMeta operator_meta() {
-  commands::CommandMeta m;
-  m.role = commands::Role::kEngine;
-  return m;
-}
 
 Result<std::string> read_file(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
@@ -111,7 +88,7 @@ int run_import_catalog(const CommonOptions& common, const std::string& file) {
                  file.c_str());
     return kExitUsage;
   }
-  auto engine = open_engine(common);
+  auto engine = open_operator_engine(common);
   if (!engine) {
     std::fprintf(stderr, "orderly import-catalog: %s\n", engine.status().to_string().c_str());
     return kExitFailure;
@@ -214,7 +191,7 @@ int run_create_admin(const CommonOptions& common, const CreateUserOptions& o) {
     std::fprintf(stderr, "orderly admin create-user: %s\n", hash.status().to_string().c_str());
     return kExitUsage;
   }
-  auto engine = open_engine(common);
+  auto engine = open_operator_engine(common);
   if (!engine) {
     std::fprintf(stderr, "orderly admin create-user: %s\n", engine.status().to_string().c_str());
     return kExitFailure;

@@ -108,6 +108,16 @@ struct CreateUserOptions {
   std::string username, email, password_file;
 };
 
+// `orderly admin list-users|set-role|deactivate` (offline, engine role).
+struct AdminUserOptions {
+  std::string q, role, status;  // list-users' filters ("" = any)
+  bool json = false;            // list-users: one JSON object a line
+  std::string user, email;      // set-role, deactivate: the user, by id or by email
+  std::string new_role;         // set-role
+  bool reactivate = false;      // deactivate --reactivate
+  std::string reason;           // deactivate: recorded in the event
+};
+
 int run_serve(const CommonOptions& common, const ServeOptions& serve);
 int run_notify_email(const CommonOptions& common, const NotifyOptions& notify);
 int run_notify_websocket(const CommonOptions& common, const NotifyOptions& notify);
@@ -116,6 +126,9 @@ int run_inspect(const CommonOptions& common, const InspectOptions& inspect);
 int run_rebuild(const CommonOptions& common, const RebuildOptions& rebuild);
 int run_import_catalog(const CommonOptions& common, const std::string& file);
 int run_create_admin(const CommonOptions& common, const CreateUserOptions& user);
+int run_list_users(const CommonOptions& common, const AdminUserOptions& o);
+int run_set_role(const CommonOptions& common, const AdminUserOptions& o);
+int run_deactivate(const CommonOptions& common, const AdminUserOptions& o);
 int run_verify(const CommonOptions& common);
 int run_backup(const CommonOptions& common, const std::string& backup_dir);
 int run_restore(const CommonOptions& common, const std::string& backup_dir, bool force);

@@ -348,6 +348,27 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   create_user_cmd
       ->add_option("--password-file", admin_user.password_file, "A file holding the password")
       ->required();
+  AdminUserOptions users;
+  auto* list_users_cmd =
+      admin_cmd->add_subcommand("list-users", "List the users (offline: the server stopped)");
+  add_common(list_users_cmd);
+  list_users_cmd->add_option("--q", users.q, "Part of a username, email or display name");
+  list_users_cmd->add_option("--role", users.role, "customer or admin");
+  list_users_cmd->add_option("--status", users.status, "active, deactivated or closed");
+  list_users_cmd->add_flag("--json", users.json, "One JSON object a line");
+  auto* set_role_cmd = admin_cmd->add_subcommand(
+      "set-role", "Make a user an admin or a customer (offline: the server stopped)");
+  add_common(set_role_cmd);
+  auto* deactivate_cmd = admin_cmd->add_subcommand(
+      "deactivate", "Deactivate a user, or reactivate one (offline: the server stopped)");
+  add_common(deactivate_cmd);
+  for (CLI::App* cmd : {set_role_cmd, deactivate_cmd}) {
+    auto* by_id = cmd->add_option("--user", users.user, "The user's id");
+    cmd->add_option("--email", users.email, "The user's email")->excludes(by_id);
+  }
+  set_role_cmd->add_option("--role", users.new_role, "customer or admin")->required();
+  deactivate_cmd->add_flag("--reactivate", users.reactivate, "Make the user active again");
+  deactivate_cmd->add_option("--reason", users.reason, "Why, recorded in the event");
 
   try {
     app.parse(argc, argv);
@@ -382,5 +403,11 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
     return run_import_catalog(common, catalog_file);
   if (*create_user_cmd)
     return run_create_admin(common, admin_user);
+  if (*list_users_cmd)
+    return run_list_users(common, users);
+  if (*set_role_cmd)
+    return run_set_role(common, users);
+  if (*deactivate_cmd)
+    return run_deactivate(common, users);
   return kExitUsage;
 }

@@ -438,7 +438,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // A WebSocket upgrade to one of the endpoints: refused with an HTTP
   // answer, or handed over (true). False when no endpoint has this path.
-  bool upgrade(const Request& req) {
+  bool upgrade(Request& req) {
     for (const WsEndpoint& endpoint : server_.websockets) {
       if (endpoint.path != req.path)
         continue;

@@ -78,10 +78,13 @@ class WsSink {
 
 // A WebSocket endpoint: `check` authorises the upgrade request (nullopt) or
 // refuses it with an HTTP answer (401, 403 ...); `open` then subscribes the
-// connection and returns what to run when it ends (unsubscribe).
+// connection and returns what to run when it ends (unsubscribe). `open` is
+// called right after an accepting `check`, on the same thread, with the
+// same request: what `check` learned (who a token names) it may leave in
+// the request's `admitted` for `open`, so one upgrade asks once.
 struct WsEndpoint {
   std::string path;  // e.g. "/ws/notifications"
-  std::function<std::optional<Response>(const Request&)> check;
+  std::function<std::optional<Response>(Request&)> check;
   std::function<std::function<void()>(const Request&, std::shared_ptr<WsSink>)> open;
   size_t max_queued = 256;  // messages waiting for a slow client
   // The X-Request-Id of the 101 answer (the client's, echoed, or a new

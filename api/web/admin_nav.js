@@ -5,7 +5,7 @@ import {connectLive} from './live.js';
 
 const TABS = [
   ['/admin', 'Overview'], ['/admin/products', 'Products'], ['/admin/orders', 'Orders'],
-  ['/admin/events', 'Live events'], ['/admin/audit', 'Audit'],
+  ['/admin/users', 'Users'], ['/admin/events', 'Live events'], ['/admin/audit', 'Audit'],
 ];
 
 export function adminTabs(active) {

@@ -16,6 +16,7 @@ import {dashboardView} from './admin_dashboard.js';
 import {adminProductsView} from './admin_products.js';
 import {adminOrdersView} from './admin_orders.js';
 import {eventsView, auditView} from './admin_events.js';
+import {adminUsersView, adminUserView} from './admin_users.js';
 
 add('/', catalogView);
 add('/product/:id', productView);
@@ -31,6 +32,8 @@ add('/admin/products', adminProductsView, {admin: true});
 add('/admin/orders', adminOrdersView, {admin: true});
 add('/admin/events', eventsView, {admin: true});
 add('/admin/audit', auditView, {admin: true});
+add('/admin/users', adminUsersView, {admin: true});
+add('/admin/users/:id', adminUserView, {admin: true});
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');

@@ -4,7 +4,8 @@
 //   line is short of stock, checks out, pays, and sees the order's badge
 //   change live when an admin (a second browser context) ships it; the
 //   admin's dashboard shows the new revenue, the event stream and the audit
-//   trail show the order's events; a second order is cancelled.
+//   trail show the order's events; a second order is cancelled; the Users
+//   tab deactivates the customer, whose page then logs out.
 // A declined card, a read-model rebuild and product management are
 // exercised on the way. Screenshots of the main pages go to
 // tests/e2e/screenshots/.
@@ -342,6 +343,39 @@ async function main() {
     await page.getByRole('button', {name: 'Log out'}).click();
     await page.getByRole('link', {name: 'Log in'}).waitFor();
     check(await page.evaluate(() => localStorage.getItem('orderly.session') === null), 'logout forgets the tokens');
+
+    // The Users tab: the admin finds Ada, sees her orders on her page and
+    // deactivates her; her open page loses its session at its next request,
+    // and logging in again is refused until she is reactivated.
+    await page.goto(`${base}/#/login`);
+    await page.getByLabel('Email or username').fill('ada@example.com');
+    await page.getByLabel('Password').fill('ada-password-1');
+    await page.getByRole('button', {name: 'Log in'}).click();
+    await page.locator('.nav-user', {hasText: 'ada'}).waitFor();
+    await admin.goto(`${base}/#/admin/users`);
+    await admin.getByLabel('Search users').fill('ADA@');
+    const ada = admin.locator('tr', {hasText: 'ada@example.com'});
+    await until('the search to find only Ada', async () => (await admin.locator('tbody tr').count()) === 1 && (await ada.count()) === 1);
+    await shot(admin, 'admin-users');
+    await ada.getByRole('link', {name: 'ada'}).click();
+    await expectText(admin.locator('.kpi', {hasText: 'Orders'}), '2', 'Ada\'s order count on her page');
+    await admin.getByRole('button', {name: 'Deactivate ada'}).click();
+    const deactivate = admin.getByRole('dialog', {name: 'Deactivate ada'});
+    await deactivate.getByLabel(/Reason/).fill('e2e check');
+    await deactivate.getByRole('button', {name: 'Deactivate'}).click();
+    await expectText(admin.locator('h2 .badge'), 'Deactivated', 'Ada\'s status after deactivation');
+    await page.goto(`${base}/#/orders`);
+    await page.getByRole('link', {name: 'Log in'}).waitFor();
+    await page.getByLabel('Email or username').fill('ada@example.com');
+    await page.getByLabel('Password').fill('ada-password-1');
+    await page.getByRole('button', {name: 'Log in'}).click();
+    await expectText(page.locator('.form-message'), 'deactivated', 'the refused login');
+    await admin.getByRole('button', {name: 'Reactivate ada'}).click();
+    await admin.getByRole('dialog', {name: 'Reactivate ada'}).getByRole('button', {name: 'Reactivate'}).click();
+    await expectText(admin.locator('h2 .badge'), 'Active', 'Ada\'s status after reactivation');
+    await page.getByRole('button', {name: 'Log in'}).click();
+    await page.locator('.nav-user', {hasText: 'ada'}).waitFor();
+    step('Users tab: found, deactivated (her page logged out, login refused), reactivated');
 
     check(problems.length === 0, `no console errors, CSP violations or tokens in URLs:\n  ${problems.join('\n  ')}`);
     step(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${SHOTS}`);

@@ -30,6 +30,7 @@
 #include "api/rest/requests/catalog.h"
 #include "api/rest/requests/notifications.h"
 #include "api/rest/requests/orders.h"
+#include "api/rest/requests/users.h"
 #include "commands/analytics.h"
 #include "commands/decide.h"
 #include "commands/shop_state.h"
@@ -192,6 +193,17 @@ const std::map<std::string, Mapping, std::less<>>& routes() {
          if (!c)
            return c.status();
          return Mapped{std::move(*c), as(kAdmin, Role::kEngine)};
+       }},
+      {"PUT /api/admin/users/{id}/role",
+       [](const json::object& b) {
+         return sent_by(api::rest::requests::role_change_from(b, kCustomer), admin_sends);
+       }},
+      {"POST /api/admin/users/{id}/deactivate",
+       [](const json::object& b) -> Result<Mapped> {
+         auto reason = api::rest::requests::status_reason_from(b);
+         if (!reason)
+           return reason.status();
+         return admin_sends(SetUserStatus{kCustomer, "deactivated", *reason});
        }},
       {"POST /api/auth/register",
        [](const json::object& b) -> Result<Mapped> {

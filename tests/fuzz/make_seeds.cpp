@@ -222,6 +222,8 @@ void json_seeds(const fs::path& dir) {
        "POST "
        "/api/admin/notifications/{id}/"
        "outcome\n{\"status\":\"failed\",\"error\":\"421\",\"will_retry\":true}"},
+      {"user-deactivate", "POST /api/admin/users/{id}/deactivate\n{\"reason\":\"chargebacks\"}"},
+      {"user-role", "PUT /api/admin/users/{id}/role\n{\"role\":\"admin\"}"},
       {"register",
        "POST "
        "/api/auth/"

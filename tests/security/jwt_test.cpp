@@ -264,3 +264,21 @@ TEST_CASE("jwt: a well-signed token for a user this engine does not have is refu
                                   R"({"refresh_token":")" + ada.refresh_token + R"("})"),
                    401, "unauthorized"));
 }
+
+TEST_CASE_FIXTURE(Engine,
+                  "jwt: the engine's access tokens carry sub, role and the account's email") {
+  auto claims = orderly::api::auth::verify_jwt(ada.access_token, jwt_secret(), unix_now());
+  REQUIRE(claims.is_ok());
+  CHECK(claims->sub == ada.id);
+  CHECK(claims->role == "customer");
+  CHECK(claims->email == "ada@example.com");
+  // Logging in and refreshing issue the same claims.
+  const Session again = server.login("ada@example.com", "password-of-ada");
+  auto login_claims = orderly::api::auth::verify_jwt(again.access_token, jwt_secret(), unix_now());
+  REQUIRE(login_claims.is_ok());
+  CHECK(login_claims->email == "ada@example.com");
+  const Session rotated = session_of(post_refresh(c, again.refresh_token));
+  auto refreshed = orderly::api::auth::verify_jwt(rotated.access_token, jwt_secret(), unix_now());
+  REQUIRE(refreshed.is_ok());
+  CHECK(refreshed->email == "ada@example.com");
+}

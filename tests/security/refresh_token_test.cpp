@@ -2,7 +2,8 @@
 // revokes its whole family (the newest token included) and nothing else; a
 // wrong secret for a real token neither works nor revokes; concurrent uses
 // of one token let at most one through; logout kills only the session it
-// names, and only its owner can name it.
+// names, and only its owner can name it; the ended session's access tokens
+// are refused by the very next request, on any route.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -145,7 +146,10 @@ TEST_CASE_FIXTURE(AdaTwiceAndBob,
 
   CHECK(post_logout(c, ada_next, ada_next.refresh_token).status == 204);
   CHECK(is_problem(post_refresh(c, ada_next.refresh_token), 401, "unauthorized"));
-  CHECK(post_logout(c, ada_next, ada_next.refresh_token).status == 204);  // twice is fine
+  // The session's own access token ended with it; from another session of
+  // hers, logging the ended one out again is fine.
+  CHECK(is_problem(post_logout(c, ada_next, ada_next.refresh_token), 401, "unauthorized"));
+  CHECK(post_logout(c, ada_other, ada_next.refresh_token).status == 204);  // twice is fine
   CHECK(post_refresh(c, ada_next.refresh_token).status == 401);
   // Her other session, and Bob's, are untouched.
   rotate(c, ada_other.refresh_token);
@@ -154,4 +158,29 @@ TEST_CASE_FIXTURE(AdaTwiceAndBob,
   CHECK(is_problem(c.send("POST", "/api/auth/logout", "",
                           R"({"refresh_token":")" + ada_other.refresh_token + R"("})"),
                    401, "unauthorized"));
+}
+
+TEST_CASE_FIXTURE(AdaTwiceAndBob,
+                  "logout: the session's access tokens are refused at once over HTTP, other "
+                  "sessions' are not") {
+  // Ada's first session rotates once: both its access tokens are of one family.
+  const Session ada_next = rotate(c, ada.refresh_token);
+  REQUIRE(c.send("GET", "/api/auth/me", ada.access_token).status == 200);
+  REQUIRE(c.send("GET", "/api/auth/me", ada_next.access_token).status == 200);
+  REQUIRE(post_logout(c, ada_next, ada_next.refresh_token).status == 204);
+  // The very next request, not when the tokens expire (15 min).
+  for (const std::string& token : {ada.access_token, ada_next.access_token}) {
+    const HttpResult me = c.send("GET", "/api/auth/me", token);
+    CHECK(is_problem(me, 401, "unauthorized"));
+    CHECK(me.header("www-authenticate").find(R"(error="invalid_token")") != std::string::npos);
+    // On every route: a token sent to a public one must be valid too.
+    CHECK(is_problem(c.send("GET", "/api/products", token), 401, "unauthorized"));
+    CHECK(is_problem(c.send("GET", "/api/orders", token), 401, "unauthorized"));
+  }
+  // Her other session, and Bob's, go on.
+  CHECK(c.send("GET", "/api/auth/me", ada_other.access_token).status == 200);
+  CHECK(c.send("GET", "/api/orders", bob.access_token).status == 200);
+  // A new login is a new session.
+  const Session again = server.login("ada@example.com", "password-of-ada");
+  CHECK(c.send("GET", "/api/auth/me", again.access_token).status == 200);
 }

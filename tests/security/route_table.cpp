@@ -437,6 +437,42 @@ std::vector<Operation> build() {
                        R"(","type":"order.created","source_position":1,)"
                        R"("pushed_at":"2026-01-01T00:00:00.000Z","status":"sent"}]})");
        }},
+
+      // The staff's user tools (issue 21).
+      {"GET",
+       "/api/admin/users",
+       admin,
+       na,
+       {},
+       [](const Ids& i) { return at("/api/admin/users?q=" + i.email + "&status=active"); }},
+      {"GET",
+       "/api/admin/users/{id}",
+       admin,
+       na,
+       {},
+       [](const Ids& i) { return at("/api/admin/users/" + i.user); }},
+      {"PUT",
+       "/api/admin/users/{id}/role",
+       admin,
+       na,
+       {},
+       [](const Ids& i) {
+         return at("/api/admin/users/" + i.user + "/role", R"({"role":"admin"})");
+       }},
+      {"POST",
+       "/api/admin/users/{id}/deactivate",
+       admin,
+       na,
+       {},
+       [](const Ids& i) {
+         return at("/api/admin/users/" + i.user + "/deactivate", R"({"reason":"probe"})");
+       }},
+      {"POST",
+       "/api/admin/users/{id}/reactivate",
+       admin,
+       na,
+       {},
+       [](const Ids& i) { return at("/api/admin/users/" + i.user + "/reactivate"); }},
   };
 }
 

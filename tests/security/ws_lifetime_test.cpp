@@ -3,6 +3,8 @@
 // with expires, when that token's session is logged out, and when the
 // session's refresh-token family is revoked on reuse, in the engine and in
 // `orderly notify websocket` alike. Other sessions' connections stay open.
+// A token of an ended session opens nothing at the very next upgrade
+// (neither process remembers an earlier answer for it).
 #include <doctest/doctest.h>
 
 #include <thread>
@@ -138,5 +140,31 @@ TEST_CASE("ws lifetime: orderly notify websocket closes at exp and at logout too
   CHECK(close_code_within(laptop, std::chrono::seconds(30)) == 1008);
   CHECK(open_after(phone, std::chrono::seconds(2)));
   CHECK(WsClient(notifier.port, feed(ada.access_token)).status() == 401);
+  CHECK(WsClient(notifier.port, feed(ada_phone.access_token)).status() == 101);
+}
+
+TEST_CASE(
+    "ws lifetime: an ended session's token is refused at the very next upgrade, by the engine and "
+    "by orderly notify websocket") {
+  TempDir nats_dir;
+  NatsServer nats(nats_dir.sub("nats"));
+  OrderlyServer server({"--nats-url", nats.url()});
+  NotifierUnderTest notifier(server, "websocket", nats.url(), {"--http-address", "127.0.0.1:0"});
+  REQUIRE(notifier.port != 0);
+  REQUIRE(notifier.wait_subscribed());
+  const Session ada = server.register_user("ada");
+  const Session ada_phone = server.login("ada@example.com", "password-of-ada");
+  // Both accept the token first: a process that remembered the engine's
+  // answer would accept it again below.
+  REQUIRE(WsClient(server.port(), feed(ada.access_token)).status() == 101);
+  REQUIRE(WsClient(notifier.port, feed(ada.access_token)).status() == 101);
+  HttpClient c = server.client();
+  REQUIRE(post_logout(c, ada, ada.refresh_token).status == 204);
+  // At once: no wait for the logout to travel through JetStream.
+  CHECK(WsClient(server.port(), feed(ada.access_token)).status() == 401);
+  CHECK(WsClient(notifier.port, feed(ada.access_token)).status() == 401);
+  CHECK(c.send("GET", "/api/auth/me", ada.access_token).status == 401);
+  // The other session goes on, at both.
+  CHECK(WsClient(server.port(), feed(ada_phone.access_token)).status() == 101);
   CHECK(WsClient(notifier.port, feed(ada_phone.access_token)).status() == 101);
 }

@@ -219,6 +219,18 @@ void WsHub::end_sessions(const EventView& ev) {
       family = fb_uuid(ev.as<events::RefreshTokenFamilyRevoked>()->family_id());
       why = "the session was revoked";
       break;
+    case EventType::kUserStatusChanged: {
+      // Deactivated or closed: every connection of the account ends (the
+      // family revocations that follow would close them one by one; a
+      // connection opened with a token without a session closes here too).
+      const auto* e = ev.as<events::UserStatusChanged>();
+      if (fb_string(e->status()) == "active")
+        return;
+      const Uuid user = fb_uuid(e->user_id());
+      close_where([&](const Subscriber& s) { return s.session.user == user; },
+                  "the account is no longer active");
+      return;
+    }
     case EventType::kUserRoleChanged: {
       const auto* e = ev.as<events::UserRoleChanged>();
       if (fb_string(e->role()) == "admin")

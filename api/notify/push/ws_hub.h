@@ -18,10 +18,11 @@
 //
 // A connection lives no longer than the access token it was opened with
 // (WsSession): it is closed with 1008 at the token's `exp`, when the
-// token's session (refresh-token family) ends (logout, or revoked on
-// reuse), and a ?scope=all feed when its admin is demoted. The feed learns
-// the last two from the events it follows. There is no deactivation of
-// users in the engine yet, so nothing to close for it.
+// token's session (refresh-token family) ends (logout, revoked on reuse,
+// a password change or reset), every connection of an account that is
+// deactivated or closed, and a ?scope=all feed when its admin is demoted.
+// The feed learns these from the events it follows (and the engine hands
+// it a command's events before answering: end_sessions).
 //
 // Thread safety: subscribe/unsubscribe from any thread.
 #pragma once
@@ -96,6 +97,13 @@ class WsHub {
   // within the last `remember` (set it to the access tokens' lifetime): an
   // access token of that session may not open a new connection.
   bool session_ended(const Uuid& family) const EXCLUDES(mu_);
+  // Closes the connections an event ends (logout, revocation, demotion)
+  // and remembers an ended session. The hub calls it for each event it
+  // follows; the engine also hands it a command's events before answering
+  // (routes/context.h, end_sessions_now), so that the next request with an
+  // ended session's token is refused however far the feed lags. An event
+  // seen twice changes nothing the second time.
+  void end_sessions(const EventView& ev) EXCLUDES(mu_);
   void remember_ended_sessions_for(std::chrono::seconds remember) EXCLUDES(mu_);
   size_t clients() const EXCLUDES(mu_);
   size_t clients_of(const Uuid& user) const EXCLUDES(mu_);
@@ -127,8 +135,6 @@ class WsHub {
 
   std::unique_ptr<nats::StreamFollower> make_follower();
   void dispatch(const EventView& ev) EXCLUDES(dispatch_mu_, mu_);
-  // Closes the connections an event ends (logout, revocation, demotion).
-  void end_sessions(const EventView& ev) EXCLUDES(mu_);
   // Closes the connections `ends` picks, with 1008 and `why`.
   void close_where(const std::function<bool(const Subscriber&)>& ends, const char* why)
       EXCLUDES(mu_);

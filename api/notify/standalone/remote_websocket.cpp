@@ -3,7 +3,6 @@
 #include <boost/json.hpp>
 
 #include <chrono>
-#include <unordered_map>
 
 #include "api/auth/jwt.h"
 #include "api/http/server.h"
@@ -14,7 +13,6 @@
 #include "api/rest/problem.h"
 #include "commands/ws_push_recorder.h"
 #include "core/ids.h"
-#include "core/mutex.h"
 
 namespace orderly::api::notify::standalone {
 
@@ -22,43 +20,20 @@ namespace json = boost::json;
 
 namespace {
 
-// Who tokens name, asked of the engine once and remembered for 30 s: an
-// upgrade is checked twice (before and at the switch), and pages reconnect,
-// so most checks never leave the process. Revoking a user reaches this
-// feed within those 30 s (the engine itself refuses at once).
-class TokenCheck {
- public:
-  explicit TokenCheck(std::unique_ptr<client::EngineClient> engine) : engine_(std::move(engine)) {}
-
-  Result<client::EngineUser> who(const http::Request& req) {
-    auto token = rest::websocket_token(req);
-    if (!token)
-      return token.status();
-    const auto now = std::chrono::steady_clock::now();
-    {
-      MutexLock lock(mu_);
-      if (auto it = known_.find(*token); it != known_.end() && it->second.until > now)
-        return it->second.user;
-    }
-    auto user = client::engine_user(*engine_, *token);
-    if (user) {
-      MutexLock lock(mu_);
-      if (known_.size() >= 10'000)
-        known_.clear();  // bounded: an attacker's tokens cannot grow it
-      known_[*token] = {*user, now + std::chrono::seconds(30)};
-    }
-    return user;
-  }
-
- private:
-  struct Known {
-    client::EngineUser user;
-    std::chrono::steady_clock::time_point until;
-  };
-  std::unique_ptr<client::EngineClient> engine_;  // its own connection, apart from the lookups
-  Mutex mu_;
-  std::unordered_map<std::string, Known> known_ GUARDED_BY(mu_);
-};
+// Who an upgrade's token names, asked of the engine at every upgrade and
+// never remembered across upgrades: the engine refuses a logged-out,
+// deactivated or deleted user's token, and reads a demoted admin's role, at
+// once, so this feed does too. The check before the switch leaves its answer
+// in the request (`admitted`) for the one at the switch: one upgrade, one
+// GET /api/auth/me.
+Result<client::EngineUser> token_user(client::EngineClient& engine, const http::Request& req) {
+  if (req.admitted)  // this upgrade's check asked a moment ago
+    return *std::static_pointer_cast<client::EngineUser>(req.admitted);
+  auto token = rest::websocket_token(req);
+  if (!token)
+    return token.status();
+  return client::engine_user(engine, *token);
+}
 
 // The connection's session as the engine's own hub keeps it (api/api.cpp):
 // the token's expiry and its refresh-token family, so the connection is
@@ -98,11 +73,12 @@ std::optional<Uuid> owner_of(client::EngineClient& engine, const Uuid& order) {
 }  // namespace
 
 // The upgrade's checks and the subscription of /ws/notifications.
-http::WsEndpoint notifications_endpoint(TokenCheck& tokens, push::WsHub& hub) {
+http::WsEndpoint notifications_endpoint(client::EngineClient& tokens, push::WsHub& hub) {
   http::WsEndpoint ws;
   ws.path = "/ws/notifications";
-  ws.check = [&tokens, &hub](const http::Request& req) -> std::optional<http::Response> {
-    auto who = tokens.who(req);
+  ws.check = [&tokens, &hub](http::Request& req) -> std::optional<http::Response> {
+    req.admitted.reset();  // (nothing but this check may speak for the token)
+    auto who = token_user(tokens, req);
     std::optional<http::Response> refusal;
     Status session = who ? session_of(hub, req, *who).status() : who.status();
     if (!session.is_ok()) {
@@ -112,14 +88,19 @@ http::WsEndpoint notifications_endpoint(TokenCheck& tokens, push::WsHub& hub) {
     } else if (rest::wants_all_events(req) && !who->admin) {
       refusal = rest::problem(403, "forbidden", "scope=all is for admins");
     }
-    if (refusal)
+    if (refusal) {
       refusal->header("X-Request-Id", rest::request_id_of(req));
-    return refusal;
+      return refusal;
+    }
+    req.admitted = std::make_shared<client::EngineUser>(*who);  // for `open`, next
+    return std::nullopt;
   };
   ws.request_id = rest::request_id_of;
   ws.open = [&tokens, &hub](const http::Request& req,
                             std::shared_ptr<http::WsSink> sink) -> std::function<void()> {
-    auto who = tokens.who(req);
+    auto who = token_user(tokens, req);
+    // The engine's answer is this upgrade's; the token's expiry and session
+    // are checked again here (a session may have ended meanwhile).
     auto session = who ? session_of(hub, req, *who) : Result<push::WsSession>(who.status());
     if (!session) {  // expired or ended between the check and now
       sink->close(1008, "unauthorized");
@@ -135,8 +116,9 @@ Status run_remote_websocket(client::EngineClient& lookups, client::EngineClient&
                             const std::shared_ptr<spdlog::logger>& log,
                             const std::function<void(uint16_t port)>& listening,
                             const std::function<void()>& until_stopped) {
-  TokenCheck tokens(
-      std::make_unique<client::EngineClient>(client::EngineAccount{options.engine_url, "", ""}));
+  // Its own connection, apart from the lookups (no account: it only
+  // passes clients' tokens on).
+  client::EngineClient tokens(client::EngineAccount{options.engine_url, "", ""});
   push::WsHub hub([&lookups](const Uuid& order) { return owner_of(lookups, order); },
                   options.nats_url);
   // While the engine cannot be reached, outcomes wait (bounded) for the

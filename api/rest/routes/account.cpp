@@ -67,7 +67,8 @@ void update_profile(Context& ctx, const CallPtr& call) {
 void close_account(Context& ctx, const CallPtr& call) {
   SetUserStatus c{call->who->user_id, "closed", "closed by its owner"};
   // Answered once the users model has it: the next login is refused.
-  ctx.run(call, c, call->meta(), "users", [](const CallPtr& call, const CommandReply& r) {
+  ctx.run(call, c, call->meta(), "users", [&ctx](const CallPtr& call, const CommandReply& r) {
+    ctx.end_sessions_now(r);  // its sockets close and its tokens stop here
     call->answer(no_content(r.last_position));
   });
 }
@@ -82,7 +83,8 @@ void record_password(Context& ctx, const CallPtr& call, const projections::UserR
   ChangePassword c{call->who->user_id, std::move(*hash),
                    user.has_password() ? digest128_hex(user.password_hash) : std::string(),
                    session};
-  ctx.run(call, c, call->meta(), "users", [](const CallPtr& call, const CommandReply& r) {
+  ctx.run(call, c, call->meta(), "users", [&ctx](const CallPtr& call, const CommandReply& r) {
+    ctx.end_sessions_now(r);  // the other sessions' access tokens stop here
     call->answer(no_content(r.last_position));
   });
 }

@@ -75,6 +75,8 @@ json::object session_json(Context& ctx, const json::object& user, const std::str
   c.exp = c.iat + ctx.options.access_ttl_s;
   if (!refresh.family_id.is_nil())
     c.sid = refresh.family_id.to_string();
+  if (const auto* email = user.if_contains("email"); email && email->is_string())
+    c.email = std::string(email->as_string());
   return {{"user", user},
           {"access_token", auth::sign_jwt(c, ctx.jwt_secret)},
           {"refresh_token", refresh.text},
@@ -368,7 +370,8 @@ void logout(Context& ctx, const CallPtr& call) {
   if (!token || token->user_id != call->who->user_id)
     return call->answer(problem(404, "not_found", "no such refresh token"));
   ctx.run(call, RevokeRefreshToken{token->user_id, token->token_id, token->hash}, call->meta(),
-          "users", [](const CallPtr& call, const CommandReply& r) {
+          "users", [&ctx](const CallPtr& call, const CommandReply& r) {
+            ctx.end_sessions_now(r);  // the session's access tokens stop here
             call->answer(no_content(r.last_position));
           });
 }

@@ -84,6 +84,22 @@ void Context::run(const CallPtr& call, commands::Command command, commands::Comm
       });
 }
 
+void Context::end_sessions_now(const commands::CommandReply& reply) {
+  if (reply.first_position == 0)
+    return;  // nothing appended (a repeat): the first one did this
+  eventstore::LogQuery q;
+  q.from_position = reply.first_position;
+  q.to_position = reply.last_position;
+  const Status st = store.scan(q, [this](const EventView& ev) {
+    hub.end_sessions(ev);
+    return true;
+  });
+  // The hub still learns them from its feed; only the moment is later.
+  if (!st.is_ok())
+    log->warn("could not read back the events at {}..{}: {}", q.from_position, q.to_position,
+              st.to_string());
+}
+
 bool Context::accounts_loading() const {
   return runner.position("users") < log_position_at_start;
 }

@@ -116,6 +116,12 @@ struct Context {
            std::string read_model,
            std::function<void(const CallPtr&, const commands::CommandReply&)> then);
 
+  // Hands the events of `reply` to the hub's end_sessions before the
+  // answer goes out: after a logout (or anything else that ends sessions)
+  // is answered, its tokens are refused by the very next request, on HTTP
+  // and at the WebSocket upgrade, not once the hub's feed has caught up.
+  void end_sessions_now(const commands::CommandReply& reply);
+
   // Adds a route whose handler is `handler` over this context.
   void route(std::string method, std::string pattern, Access access,
              void (*handler)(Context&, const CallPtr&)) {
@@ -158,6 +164,9 @@ json::object product_json(const projections::CatalogProduct& p);
 json::object order_json(const projections::OrderRow& o);
 json::object user_json(const projections::UserRow& u);
 json::object address_json(const Address& a);  // a saved address (core/account.h)
+// user_json and what staff see besides (routes/users.cpp, `orderly admin list-users`).
+json::object admin_user_json(const projections::UserRow& u);
+json::object order_stats_json(const projections::OrderStats& s);  // GET /api/orders/stats' shape
 json::object payment_json(const projections::PaymentRow& p);
 template <typename Page, typename F>
 json::object page_json(const Page& page, F&& item) {
@@ -180,6 +189,7 @@ void add_notifier_routes(Context& ctx);     // what `orderly notify email` write
 void add_web_routes(Context& ctx);          // the shop's web pages at / (api/web/)
 void add_oidc_routes(Context& ctx);         // sign-in with an OpenID provider (routes/oidc.cpp)
 void add_email_token_routes(Context& ctx);  // email verification, password reset
+void add_user_routes(Context& ctx);         // the staff's user tools (/api/admin/users)
 
 // The answer to a command that made or changed a row: the row under `key`
 // (e.g. {"order": {...}}), or 202 with the id when the read model has not

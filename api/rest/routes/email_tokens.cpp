@@ -133,7 +133,8 @@ void reset_with(Context& ctx, const CallPtr& call, const auth::EmailToken& token
     CommandMeta meta = call->meta();
     meta.actor = Uuid{};
     ctx.run(call, ResetPassword{token.user_id, token.token_id, token.hash, std::move(*hash)}, meta,
-            "users", [](const CallPtr& call, const CommandReply& r) {
+            "users", [&ctx](const CallPtr& call, const CommandReply& r) {
+              ctx.end_sessions_now(r);  // every session's access tokens stop here
               call->answer(no_content(r.last_position));
             });
   });

@@ -233,13 +233,7 @@ void set_order_status(Context& ctx, const CallPtr& call) {
 
 void order_stats(Context& ctx, const CallPtr& call) {
   const auto s = ctx.model<projections::OrdersReadModel>("orders")->stats(call->who->user_id_text);
-  call->answer(json_response(200, json::object{{"total_orders", s.total_orders},
-                                               {"total_spent_cents", s.total_spent_cents},
-                                               {"pending_orders", s.pending_orders},
-                                               {"confirmed_orders", s.confirmed_orders},
-                                               {"shipped_orders", s.shipped_orders},
-                                               {"completed_orders", s.completed_orders},
-                                               {"cancelled_orders", s.cancelled_orders}}));
+  call->answer(json_response(200, order_stats_json(s)));
 }
 
 std::optional<projections::PaymentRow> visible_payment(Context& ctx, const CallPtr& call,

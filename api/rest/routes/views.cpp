@@ -98,6 +98,23 @@ json::object address_json(const Address& a) {
           {"is_default", a.is_default}};
 }
 
+json::object admin_user_json(const projections::UserRow& u) {
+  json::object o = user_json(u);
+  // What staff need to judge an account (never a hash, a token or an address).
+  o["status"] = u.status;
+  o["display_name"] = u.display_name;
+  o["email_verified"] = u.email_verified;
+  o["has_password"] = u.has_password();  // false: signs in through a provider only
+  return o;
+}
+
+json::object order_stats_json(const projections::OrderStats& s) {
+  return {{"total_orders", s.total_orders},        {"total_spent_cents", s.total_spent_cents},
+          {"pending_orders", s.pending_orders},    {"confirmed_orders", s.confirmed_orders},
+          {"shipped_orders", s.shipped_orders},    {"completed_orders", s.completed_orders},
+          {"cancelled_orders", s.cancelled_orders}};
+}
+
 json::object payment_json(const projections::PaymentRow& p) {
   json::object o{{"id", p.id},
                  {"order_id", p.order_id},
