@@ -74,10 +74,8 @@ struct NotificationState {
   int64_t attempts = 0;
 };
 
-// `user`'s order email notifications as `staff` (an admin) sees them:
-// last_error is the transport's detail for staff only (customers get a plain
-// sentence). The registration's verification link is left out: these
-// faults are about the order emails.
+// `user`'s email notifications as `staff` (an admin) sees them: last_error
+// is the transport's detail for staff only (customers get a plain sentence).
 std::vector<NotificationState> history(HttpClient& c, const Session& user, const Session& staff) {
   std::vector<NotificationState> out;
   const json::value v =
@@ -86,8 +84,6 @@ std::vector<NotificationState> history(HttpClient& c, const Session& user, const
           .json();
   for (const auto& n : v.as_object().at("items").as_array()) {
     const auto& o = n.as_object();
-    if (str(n, "template") == "verify_email")
-      continue;
     out.push_back({str(n, "id"), str(n, "status"),
                    o.at("last_error").is_string() ? str(n, "last_error") : "", num(n, "attempts")});
   }
@@ -129,7 +125,10 @@ struct FewCustomersShop {
         }()) {}
   OrderlyServer server;
   HttpClient c = server.client();
-  const Session ada = server.register_user("ada");
+  // The orders' customer is the account `orderly admin create-user` made:
+  // registering through the API would mail a verification link (issue 21)
+  // through the faulty server too, and these faults are about order emails.
+  const Session ada = server.admin();
   const Session admin = server.admin();
 };
 
