@@ -82,7 +82,9 @@ export function loginView(main, {query: params}) {
       await login(v.identity.trim(), v.password);
       go(nextPath(params));
     },
-    alternative: h('p', {class: 'muted'}, 'New here? ', h('a', {href: `#/register?next=${encodeURIComponent(nextPath(params))}`}, 'Create an account')),
+    alternative: h('div', {},
+      h('p', {class: 'muted'}, 'New here? ', h('a', {href: `#/register?next=${encodeURIComponent(nextPath(params))}`}, 'Create an account')),
+      h('p', {class: 'muted'}, h('a', {href: '#/forgot-password'}, 'Forgot your password?'))),
   });
 }
 

@@ -17,12 +17,16 @@ import {adminProductsView} from './admin_products.js';
 import {adminOrdersView} from './admin_orders.js';
 import {eventsView, auditView} from './admin_events.js';
 import {adminUsersView, adminUserView} from './admin_users.js';
+import {forgotPasswordView, resetPasswordView, verifyEmailView} from './account_recovery.js';
 
 add('/', catalogView);
 add('/product/:id', productView);
 add('/login', loginView);
 add('/register', registerView);
 add('/oidc', oidcView);
+add('/forgot-password', forgotPasswordView);
+add('/reset-password', resetPasswordView);
+add('/verify-email', verifyEmailView);
 add('/cart', cartView, {user: true});
 add('/pay/:id', payView, {user: true});
 add('/orders', ordersView, {user: true});

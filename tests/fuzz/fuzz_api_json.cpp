@@ -23,11 +23,13 @@
 #include <map>
 #include <string>
 
+#include "api/auth/email_token.h"
 #include "api/rest/call.h"
 #include "api/rest/problem.h"
 #include "api/rest/requests/account.h"
 #include "api/rest/requests/auth.h"
 #include "api/rest/requests/catalog.h"
+#include "api/rest/requests/email_tokens.h"
 #include "api/rest/requests/notifications.h"
 #include "api/rest/requests/orders.h"
 #include "api/rest/requests/users.h"
@@ -244,6 +246,29 @@ const std::map<std::string, Mapping, std::less<>>& routes() {
          if (!p)
            return p.status();
          return customer_sends(ChangeAddress{kCustomer, kNewId, *p});
+       }},
+      // The token routes: the parser, then the token's shape (every bad one
+      // is invalid_token), then the command a well-shaped one makes.
+      {"POST /api/auth/verify-email",
+       [](const json::object& b) -> Result<Mapped> {
+         auto text = api::rest::requests::email_token_text_from(b);
+         if (!text)
+           return text.status();
+         auto t = api::auth::parse_email_token(*text);
+         if (!t)
+           return Status::invalid_token("this link is invalid, was used already, or has expired");
+         return Mapped{VerifyEmail{t->user_id, t->token_id, t->hash}, as(Uuid{}, Role::kCustomer)};
+       }},
+      {"POST /api/auth/password-reset/confirm",
+       [](const json::object& b) -> Result<Mapped> {
+         auto c = api::rest::requests::reset_confirm_from(b);
+         if (!c)
+           return c.status();
+         auto t = api::auth::parse_email_token(c->token);
+         if (!t)
+           return Status::invalid_token("this link is invalid, was used already, or has expired");
+         return Mapped{ResetPassword{t->user_id, t->token_id, t->hash, "$argon2id$v=19$fuzz"},
+                       as(Uuid{}, Role::kCustomer)};
        }},
   };
   return m;

@@ -125,7 +125,10 @@ struct FewCustomersShop {
         }()) {}
   OrderlyServer server;
   HttpClient c = server.client();
-  const Session ada = server.register_user("ada");
+  // The orders' customer is the account `orderly admin create-user` made:
+  // registering through the API would mail a verification link (issue 21)
+  // through the faulty server too, and these faults are about order emails.
+  const Session ada = server.admin();
   const Session admin = server.admin();
 };
 

@@ -159,8 +159,15 @@ TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, 
   CHECK(j.keep("logout", c.send("POST", "/api/auth/logout", named.access_token,
                                 R"({"refresh_token":")" + named.refresh_token + R"("})"))
             .status == 204);
+  // The logged-out session's access token is refused from now on (issue
+  // 21); the rest goes on in a new session.
+  CHECK(j.keep("after logout", c.send("GET", "/api/auth/me", named.access_token)).status == 401);
+  auto again = j.keep("login again", c.send("POST", "/api/auth/login", "",
+                                            login_body("username", "ada", kAdaPassword)));
+  REQUIRE(again.status == 200);
+  const Session live = session_of(again);
   CHECK(j.keep("logout a revoked token",
-               c.send("POST", "/api/auth/logout", named.access_token,
+               c.send("POST", "/api/auth/logout", live.access_token,
                       R"({"refresh_token":")" + ada.refresh_token + R"("})"))
             .status == 204);
 
@@ -169,18 +176,18 @@ TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, 
   const std::string forged =
       forge_jwt(R"({"alg":"none"})", claims(ada.id, "admin", unix_now() + 60), "", Mac::kNone);
   CHECK(j.keep("alg none", c.send("GET", "/api/stats/dashboard", forged)).status == 401);
-  CHECK(j.keep("tampered", c.send("GET", "/api/auth/me", named.access_token + "x")).status == 401);
+  CHECK(j.keep("tampered", c.send("GET", "/api/auth/me", live.access_token + "x")).status == 401);
   CHECK(j.keep("basic auth",
                c.request("GET", "/api/auth/me", "",
                          {{"Authorization", "Basic " + orderly::api::auth::base64url(
                                                            std::string("ada:") + kAdaPassword)}}))
             .status == 401);
-  CHECK(j.keep("refresh as bearer", c.send("GET", "/api/auth/me", named.refresh_token)).status ==
+  CHECK(j.keep("refresh as bearer", c.send("GET", "/api/auth/me", live.refresh_token)).status ==
         401);
-  CHECK(j.keep("me", c.send("GET", "/api/auth/me", named.access_token)).status == 200);
+  CHECK(j.keep("me", c.send("GET", "/api/auth/me", live.access_token)).status == 200);
   // An order, so the log and the outbox have Ada's email in them.
   const std::string cup = product_id(c, "espresso");
-  CHECK(j.keep("order", order_one(c, named, cup)).status == 201);
+  CHECK(j.keep("order", order_one(c, live, cup)).status == 201);
   // The admin's audit views of the log and of Ada's stream.
   auto admin =
       j.keep("admin login", c.send("POST", "/api/auth/login", "",

@@ -58,15 +58,16 @@ Victim make_victim(const OrderlyServer& server) {
                      R"({"payment_method":"pm_card_ok"})"),
               200, "confirm");
 
-  // Her four emails (two orders placed, a payment, a confirmation) are
-  // recorded by the in-process notifier and sent to the outbox: wait until
-  // they have all settled, so her notifications hold still from here on.
+  // Her five emails (the registration's verification link, two orders
+  // placed, a payment, a confirmation) are recorded by the in-process
+  // notifier and sent to the outbox: wait until they have all settled, so
+  // her notifications hold still from here on.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (true) {
     auto list = c.send("GET", "/api/notifications", token);
     const json::value listed = list.json();
     const auto& items = listed.as_object().at("items").as_array();
-    bool settled = items.size() == 4;
+    bool settled = items.size() == 5;
     for (const auto& n : items)
       settled = settled && str(n, "status") != "pending";
     if (settled) {

@@ -85,10 +85,12 @@ void request_password_reset(Context& ctx, const CallPtr& call) {
     return call->answer(reset_accepted());
   ctx.when_accounts_loaded(call, [&ctx, call, email = *email] {
     auto user = ctx.model<projections::UsersReadModel>("users")->find_by_email(email);
-    if (user && user->active()) {
-      const Uuid id = *Uuid::parse(user->id);
-      const auto t =
-          auth::new_email_token(ctx.jwt_secret, auth::EmailTokenPurpose::kPasswordReset, id);
+    const bool known = user && user->active();
+    const Uuid id = known ? *Uuid::parse(user->id) : Uuid{};
+    // Made for an unknown email too: the same work before the same answer.
+    const auto t =
+        auth::new_email_token(ctx.jwt_secret, auth::EmailTokenPurpose::kPasswordReset, id);
+    if (known) {
       CommandMeta meta;
       meta.role = Role::kEngine;  // asked for whoever knows the email
       // Not waited for: the answer must not tell, by its time or its

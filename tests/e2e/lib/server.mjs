@@ -51,6 +51,7 @@ export async function startServer(binary, {startupMs = 120_000, args = []} = {})
     dir,
     port,
     url: `http://127.0.0.1:${port}`,
+    dataDir: data,  // its outbox holds the emails (.eml)
     pid: child.pid,
     log: () => log,
     // SIGTERM (a graceful stop), SIGKILL after 20 s; then the directory goes.

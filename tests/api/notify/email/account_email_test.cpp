@@ -1,13 +1,15 @@
 // The account emails end to end, through a real SMTP server (aiosmtpd,
 // writing a Maildir): registering mails a verification link that verifies
 // the email; a password reset mails a link that sets a new password once,
-// ends every session and is followed by a "password changed" notice.
+// ends every session and is followed by a "password changed" notice;
+// `orderly notify email`, without the server secret, mails links that work.
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
 
 #include "tests/support/account_mail.h"
 #include "tests/support/json_fields.h"
+#include "tests/support/orderly_notifier.h"
 #include "tests/support/orderly_server.h"
 #include "tests/support/services.h"
 #include "tests/support/session.h"
@@ -154,4 +156,39 @@ TEST_CASE("account emails: a password reset link sets a new password and ends ev
   const Session fresh = server.login("cyril@example.com", "a-new-secret-for-cyril");
   auto me = c.send("GET", "/api/auth/me", fresh.access_token).json();
   CHECK(me.as_object().at("user").as_object().at("email_verified").as_bool());
+}
+
+TEST_CASE("account emails: orderly notify email mails a link that works, with no-store facts") {
+  TempDir dirs;
+  NatsServer nats(dirs.sub("nats"));
+  SmtpSink smtp(dirs.sub("maildir"));
+  smtp.start();
+  OrderlyServer server({"--nats-url", nats.url(), "--no-email-notifier"});
+  NotifierUnderTest notifier(server, "email", nats.url(),
+                             {"--smtp-url", smtp.url(), "--public-url", "http://shop.example"});
+  HttpClient c = server.client();
+  const Session dora = server.register_user("dora");
+  const auto mails = wait_for_mail(smtp, "dora@example.com", "#/verify-email?token=");
+  REQUIRE(mails.size() == 1);
+  CHECK(mails[0].find("http://shop.example/#/verify-email?token=") != std::string::npos);
+  const std::string token = link_token(mails[0], "verify-email");
+  REQUIRE_FALSE(token.empty());
+  CHECK(c.send("POST", "/api/auth/verify-email", "", token_body(token)).status == 204);
+  // The facts the notifier read carry the token: never to be cached.
+  const Session admin = server.admin();
+  auto issued =
+      c.send("GET", "/api/admin/events?type=user.email_verification_issued", admin.access_token);
+  REQUIRE(issued.status == 200);
+  const boost::json::value listed = issued.json();
+  const auto& events = listed.as_object().at("items").as_array();
+  REQUIRE(events.size() == 1);
+  const auto at = static_cast<int64_t>(num(events[0], "position"));
+  auto facts = c.send("GET", "/api/admin/email-facts/" + std::to_string(at), admin.access_token);
+  CHECK(facts.status == 200);
+  CHECK(facts.header("cache-control") == "no-store");
+  CHECK(str(facts.json(), "action_page") == "verify-email");
+  CHECK(str(facts.json(), "action_token") == token);
+  // A customer may not read them.
+  CHECK(c.send("GET", "/api/admin/email-facts/1", dora.access_token).status == 403);
+  CHECK(notifier.stop() == 0);
 }

@@ -11,6 +11,7 @@
 #include "api/rest/requests/account.h"
 #include "api/rest/requests/auth.h"
 #include "api/rest/requests/catalog.h"
+#include "api/rest/requests/email_tokens.h"
 #include "api/rest/requests/notifications.h"
 #include "api/rest/requests/orders.h"
 
@@ -168,4 +169,33 @@ TEST_CASE("request parsers: an address needs its lines, a country code and a pho
   CHECK(*patch->is_default);
   CHECK(!patch->name);
   CHECK(!api::rest::requests::address_patch_from(body(R"({"town":"Lyon"})")).is_ok());
+}
+
+TEST_CASE("request parsers: email token bodies name each wrong field, never echoing a token") {
+  auto token = api::rest::requests::email_token_text_from(body(R"({"token":"a.b.c"})"));
+  REQUIRE(token.is_ok());
+  CHECK(*token == "a.b.c");
+  auto extra = api::rest::requests::email_token_text_from(body(R"({"token":"t","more":1})"));
+  REQUIRE_FALSE(extra.is_ok());
+  CHECK(fields_of(extra.status()) == std::vector<std::string>{"more"});
+  const std::string long_token(300, 'x');
+  auto too_long =
+      api::rest::requests::email_token_text_from(body(R"({"token":")" + long_token + R"("})"));
+  REQUIRE_FALSE(too_long.is_ok());
+  CHECK(too_long.status().to_string().find(long_token) == std::string::npos);
+
+  auto email = api::rest::requests::reset_request_from(body(R"({"email":"Ada@Example.COM"})"));
+  REQUIRE(email.is_ok());
+  CHECK(*email == "ada@example.com");
+  auto no_email = api::rest::requests::reset_request_from(body(R"({"email":"nope"})"));
+  REQUIRE_FALSE(no_email.is_ok());
+  CHECK(fields_of(no_email.status()) == std::vector<std::string>{"email"});
+
+  auto confirm = api::rest::requests::reset_confirm_from(
+      body(R"({"token":"a.b.c","new_password":"plum-kettle-orbit-42"})"));
+  REQUIRE(confirm.is_ok());
+  CHECK(confirm->new_password == "plum-kettle-orbit-42");
+  auto bad = api::rest::requests::reset_confirm_from(body(R"({"new_password":"x"})"));
+  REQUIRE_FALSE(bad.is_ok());
+  CHECK(fields_of(bad.status()) == std::vector<std::string>{"token", "new_password"});
 }
