@@ -6,6 +6,8 @@
 //   admin's dashboard shows the new revenue, the event stream and the audit
 //   trail show the order's events; a second order is cancelled; the Users
 //   tab deactivates the customer, whose page then logs out.
+//   The customer then changes her display name, saves an address, checks
+//   out with it (shown on the order) and logs in with a new password.
 // A declined card, a read-model rebuild and product management are
 // exercised on the way. Screenshots of the main pages go to
 // tests/e2e/screenshots/.
@@ -376,6 +378,49 @@ async function main() {
     await page.getByRole('button', {name: 'Log in'}).click();
     await page.locator('.nav-user', {hasText: 'ada'}).waitFor();
     step('Users tab: found, deactivated (her page logged out, login refused), reactivated');
+
+    // The account pages: a display name, a saved address chosen at
+    // checkout and shown on the order, a new password that logs in.
+    await page.getByRole('link', {name: 'Account', exact: true}).click();
+    await page.getByRole('heading', {name: 'Your account'}).waitFor();
+    await expectText(page.locator('.email-status .badge'), 'verified', 'the email badge');
+    await page.getByLabel('Display name').fill('Ada L.');
+    await page.getByRole('button', {name: 'Save'}).click();
+    await page.locator('.toast', {hasText: 'Your account was saved'}).waitFor();
+    check(await page.getByLabel('Display name').inputValue() === 'Ada L.', 'the display name kept');
+    await page.getByRole('link', {name: 'Addresses'}).click();
+    await page.getByRole('heading', {name: 'Your addresses'}).waitFor();
+    await page.getByLabel('Full name').fill('Ada Lovelace');
+    await page.getByLabel('Address line 1').fill('12 St James Square');
+    await page.getByLabel('City').fill('London');
+    await page.getByLabel('Postal code').fill('SW1Y 4JH');
+    await page.getByLabel(/^Country/).fill('gb');
+    await page.getByRole('button', {name: 'Add address'}).click();
+    await expectText(page.locator('.address-card'), '12 St James Square', 'the saved address');
+    await expectText(page.locator('.address-card .badge'), 'Default', 'the first address is the default');
+    await addFromProductPage('Dot-grid notebook', 1);
+    await page.goto(`${base}/#/cart`);
+    await page.getByRole('heading', {name: 'Your cart'}).waitFor();
+    await page.getByLabel(/12 St James Square/).waitFor();
+    check(await page.getByLabel(/12 St James Square/).isChecked(), 'the default address preselected at checkout');
+    await page.getByRole('button', {name: 'Check out'}).click();
+    await page.getByRole('heading', {name: /^Pay for order/}).waitFor();
+    const shipId = page.url().split('/pay/')[1];
+    await page.goto(`${base}/#/orders/${shipId}`);
+    await expectText(page.locator('.order-address'), '12 St James Square, London, SW1Y 4JH, GB', 'the address on the order page');
+    await page.getByRole('link', {name: 'Account', exact: true}).click();
+    await page.getByRole('link', {name: 'Password'}).click();
+    await page.getByLabel('Current password').fill('ada-password-1');
+    await page.getByLabel('New password').fill('ada-password-2');
+    await page.getByRole('button', {name: 'Change password'}).click();
+    await page.locator('.toast', {hasText: 'Your password was changed'}).waitFor();
+    await page.getByRole('button', {name: 'Log out'}).click();
+    await page.getByRole('link', {name: 'Log in'}).click();
+    await page.getByLabel('Email or username').fill('ada');
+    await page.getByLabel('Password').fill('ada-password-2');
+    await page.getByRole('button', {name: 'Log in'}).click();
+    await page.locator('.nav-user', {hasText: 'ada'}).waitFor();
+    step('account: display name, saved address chosen at checkout and shown on the order, new password logs in');
 
     check(problems.length === 0, `no console errors, CSP violations or tokens in URLs:\n  ${problems.join('\n  ')}`);
     step(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${SHOTS}`);
