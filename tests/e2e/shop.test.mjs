@@ -7,7 +7,8 @@
 //   trail show the order's events; a second order is cancelled; the Users
 //   tab deactivates the customer, whose page then logs out.
 //   The customer then changes her display name, saves an address, checks
-//   out with it (shown on the order) and logs in with a new password.
+//   out with it (shown on the order), logs in with a new password, and
+//   closes her account.
 // A declined card, a read-model rebuild and product management are
 // exercised on the way. Screenshots of the main pages go to
 // tests/e2e/screenshots/.
@@ -421,6 +422,29 @@ async function main() {
     await page.getByRole('button', {name: 'Log in'}).click();
     await page.locator('.nav-user', {hasText: 'ada'}).waitFor();
     step('account: display name, saved address chosen at checkout and shown on the order, new password logs in');
+
+    // A second address made the default; then the account is closed.
+    await page.goto(`${base}/#/account/addresses`);
+    await page.getByLabel('Full name').fill('Ada Lovelace');
+    await page.getByLabel('Address line 1').fill('1 Royal Crescent');
+    await page.getByLabel('City').fill('Bath');
+    await page.getByLabel('Postal code').fill('BA1 2LR');
+    await page.getByLabel(/^Country/).fill('GB');
+    await page.getByRole('button', {name: 'Add address'}).click();
+    const bath = page.locator('.address-card', {hasText: 'Royal Crescent'});
+    await bath.getByRole('button', {name: 'Make default'}).click();
+    await expectText(bath.locator('.badge'), 'Default', 'the new default address');
+    await page.getByRole('link', {name: 'Close account'}).click();
+    await page.getByLabel(/Type your username/).fill('not-ada');
+    await page.getByRole('button', {name: 'Close my account'}).click();
+    await expectText(page.locator('.form-message'), 'does not match', 'a wrong confirmation');
+    await page.getByLabel(/Type your username/).fill('ada');
+    await page.getByRole('button', {name: 'Close my account'}).click();
+    await page.getByRole('heading', {name: 'Find something good'}).waitFor();
+    await page.getByRole('link', {name: 'Log in'}).waitFor();
+    check((await fetch(`${base}/api/auth/login`, {method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({username: 'ada', password: 'ada-password-2'})})).status >= 400, 'a closed account cannot log in');
+    step('account: a second address made the default; the account closed after typing its username');
 
     check(problems.length === 0, `no console errors, CSP violations or tokens in URLs:\n  ${problems.join('\n  ')}`);
     step(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${SHOTS}`);
