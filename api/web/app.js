@@ -18,6 +18,7 @@ import {adminOrdersView} from './admin_orders.js';
 import {eventsView, auditView} from './admin_events.js';
 import {adminUsersView, adminUserView} from './admin_users.js';
 import {forgotPasswordView, resetPasswordView, verifyEmailView} from './account_recovery.js';
+import {profileView, addressesView, passwordView, closeView} from './profile.js';
 
 add('/', catalogView);
 add('/product/:id', productView);
@@ -31,6 +32,10 @@ add('/cart', cartView, {user: true});
 add('/pay/:id', payView, {user: true});
 add('/orders', ordersView, {user: true});
 add('/orders/:id', orderView, {user: true});
+add('/account', profileView, {user: true});
+add('/account/addresses', addressesView, {user: true});
+add('/account/password', passwordView, {user: true});
+add('/account/close', closeView, {user: true});
 add('/admin', dashboardView, {admin: true});
 add('/admin/products', adminProductsView, {admin: true});
 add('/admin/orders', adminOrdersView, {admin: true});
@@ -55,6 +60,7 @@ function renderNav() {
     item('#/', 'Shop', null, here === '/' || here.startsWith('/product')),
     s ? item('#/cart', 'Cart', count ? h('span', {class: 'count', 'aria-label': `${count} items`}, String(count)) : null, here === '/cart') : null,
     s ? item('#/orders', 'Orders', null, here === '/orders') : null,
+    s ? item('#/account', 'Account', null, here.startsWith('/account')) : null,
     isAdmin() ? item('#/admin', 'Dashboard', null, here.startsWith('/admin')) : null,
     s ? h('span', {class: `live-dot live-${liveState}`, title: liveState === 'live' ? 'Live updates on' : 'Live updates reconnecting'},
       h('span', {class: 'sr-only'}, liveState === 'live' ? 'Live updates on' : 'Live updates reconnecting')) : null,
@@ -134,7 +140,7 @@ onSessionChange((s, reason) => {
   if (s) loadCart().catch(() => {});
   if (!s && reason && reason !== 'logout' && reason !== 'other-tab') toast(reason, {kind: 'warning'});
   renderNav();
-  if (!s && (current().path.startsWith('/admin') || ['/cart', '/orders'].includes(current().path) || current().path.startsWith('/pay'))) go('/login', {next: current().path});
+  if (!s && (current().path.startsWith('/admin') || current().path.startsWith('/account') || ['/cart', '/orders'].includes(current().path) || current().path.startsWith('/pay'))) go('/login', {next: current().path});
 });
 onCart(() => renderNav());
 window.addEventListener('hashchange', () => {

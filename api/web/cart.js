@@ -5,6 +5,8 @@ import {money, plural} from './format.js';
 import {loadCart, setQuantity, removeLine, emptyCart, checkout} from './cart_state.js';
 import {go} from './router.js';
 import {toast} from './toast.js';
+import {get} from './api.js';
+import {addressFields, readAddress, addressText} from './profile.js';
 
 // "items[1].quantity" → the name of the cart's second line, so a refusal
 // says which product is short.
@@ -51,8 +53,34 @@ export async function cartView(main) {
     clear(main).append(heading('Your cart'), errorBox(err, () => cartView(main)));
     return;
   }
+  // The saved addresses to ship to (the default chosen), or a new one.
+  let addresses = [];
+  try {
+    addresses = (await get('/api/auth/me/addresses')).items || [];
+  } catch {
+    // checkout still works with an address typed in
+  }
+  let choice = (addresses.find((a) => a.is_default) || addresses[0] || {id: 'new'}).id;
+  const newAddress = h('div', {class: 'new-address'}, addressFields('ship-'));
   const message = h('div', {class: 'form-message', role: 'alert'});
   let busy = false;
+
+  const shippingBox = () => {
+    newAddress.hidden = choice !== 'new';
+    const radio = (value, label) => h('label', {class: 'radio'},
+      h('input', {type: 'radio', name: 'ship_to', value, checked: choice === value,
+        onchange: () => { choice = value; newAddress.hidden = choice !== 'new'; }}), ' ', label);
+    return h('fieldset', {class: 'shipping'}, h('legend', {}, 'Ship to'),
+      addresses.map((a) => radio(a.id, addressText(a))), radio('new', 'A new address'), newAddress);
+  };
+  const shipping = () => {
+    if (choice !== 'new') return {shipping_address_id: choice};
+    const a = readAddress(newAddress, 'ship-');
+    if (!Object.values(a).some(Boolean)) return undefined;  // none given: the order has no address
+    if (!a.line2) delete a.line2;
+    if (!a.phone) delete a.phone;
+    return {shipping_address: a};
+  };
 
   const render = () => {
     clear(main).append(heading('Your cart'));
@@ -80,7 +108,7 @@ export async function cartView(main) {
       formMessage(message, null);
       const lines = cart.items;
       try {
-        const answer = await checkout();
+        const answer = await checkout(shipping());
         const id = answer && answer.order ? answer.order.id : String(answer && answer.stream || '').replace(/^order-/, '');
         toast('Order placed. Your items are reserved for 15 minutes.', {kind: 'success'});
         go(`/pay/${id}`);
@@ -114,7 +142,7 @@ export async function cartView(main) {
             h('dt', {}, plural(count, 'item', 'items')), h('dd', {}, money(cart.total_cents)),
             h('dt', {}, 'Shipping'), h('dd', {}, 'Free'),
             h('dt', {class: 'total'}, 'Total'), h('dd', {class: 'total', 'data-total': cart.total_cents}, money(cart.total_cents))),
-          message, pay,
+          shippingBox(), message, pay,
           h('button', {class: 'btn btn-ghost', type: 'button', disabled: busy, onclick: () => change(emptyCart)}, 'Empty cart'))));
     message.setAttribute('tabindex', '-1');
   };

@@ -30,8 +30,9 @@ export async function emptyCart() {
 }
 
 // Checkout empties the cart on the server.
-export async function checkout() {
-  const answer = await post('/api/cart/checkout', undefined);
+// shipping: {shipping_address_id} or {shipping_address} (or nothing).
+export async function checkout(shipping = undefined) {
+  const answer = await post('/api/cart/checkout', shipping);
   set({items: [], total_cents: 0});
   return answer;
 }

@@ -7,6 +7,7 @@ import {money, dateTime, plural} from './format.js';
 import {pager} from './shop.js';
 import {go} from './router.js';
 import {toast} from './toast.js';
+import {addressText} from './profile.js';
 
 const FILTERS = [['', 'All'], ['pending', 'Pending'], ['confirmed', 'Confirmed'], ['shipped', 'Shipped'], ['delivered', 'Delivered'], ['cancelled', 'Cancelled']];
 const PER_PAGE = 10;
@@ -50,6 +51,7 @@ function orderCard(order, {expanded = false, onChanged}) {
         h('h2', {class: 'order-title'}, `Order #${shortId(order.id)}`),
         h('p', {class: 'muted'}, `${dateTime(order.created_at)} · ${plural(count, 'item', 'items')}`)),
       h('div', {class: 'order-status'}, statusBadge(order.status), h('strong', {class: 'order-total'}, money(order.total_cents)))),
+    order.shipping_address ? h('p', {class: 'order-address'}, h('strong', {}, 'Ship to: '), addressText(order.shipping_address)) : null,
     h('div', {class: 'order-actions'}, actions),
     lines);
 }

@@ -6,6 +6,9 @@
 //   admin's dashboard shows the new revenue, the event stream and the audit
 //   trail show the order's events; a second order is cancelled; the Users
 //   tab deactivates the customer, whose page then logs out.
+//   The customer then changes her display name, saves an address, checks
+//   out with it (shown on the order), logs in with a new password, and
+//   closes her account.
 // A declined card, a read-model rebuild and product management are
 // exercised on the way. Screenshots of the main pages go to
 // tests/e2e/screenshots/.
@@ -409,6 +412,78 @@ async function main() {
     await page.getByRole('button', {name: 'Log in'}).click();
     await page.locator('.nav-user', {hasText: 'bea'}).waitFor();
     step('forgotten password: emailed link, new password, logged in with it');
+    await page.getByRole('button', {name: 'Log out'}).click();
+    await page.getByRole('link', {name: 'Log in'}).click();
+    await page.getByLabel('Email or username').fill('ada@example.com');
+    await page.getByLabel('Password').fill('ada-password-1');
+    await page.getByRole('button', {name: 'Log in'}).click();
+    await page.locator('.nav-user', {hasText: 'ada'}).waitFor();
+
+    // The account pages: a display name, a saved address chosen at
+    // checkout and shown on the order, a new password that logs in.
+    await page.getByRole('link', {name: 'Account', exact: true}).click();
+    await page.getByRole('heading', {name: 'Your account'}).waitFor();
+    await expectText(page.locator('.email-status .badge'), 'verified', 'the email badge');
+    await page.getByLabel('Display name').fill('Ada L.');
+    await page.getByRole('button', {name: 'Save'}).click();
+    await page.locator('.toast', {hasText: 'Your account was saved'}).waitFor();
+    check(await page.getByLabel('Display name').inputValue() === 'Ada L.', 'the display name kept');
+    await page.getByRole('link', {name: 'Addresses'}).click();
+    await page.getByRole('heading', {name: 'Your addresses'}).waitFor();
+    await page.getByLabel('Full name').fill('Ada Lovelace');
+    await page.getByLabel('Address line 1').fill('12 St James Square');
+    await page.getByLabel('City').fill('London');
+    await page.getByLabel('Postal code').fill('SW1Y 4JH');
+    await page.getByLabel(/^Country/).fill('gb');
+    await page.getByRole('button', {name: 'Add address'}).click();
+    await expectText(page.locator('.address-card'), '12 St James Square', 'the saved address');
+    await expectText(page.locator('.address-card .badge'), 'Default', 'the first address is the default');
+    await addFromProductPage('Dot-grid notebook', 1);
+    await page.goto(`${base}/#/cart`);
+    await page.getByRole('heading', {name: 'Your cart'}).waitFor();
+    await page.getByLabel(/12 St James Square/).waitFor();
+    check(await page.getByLabel(/12 St James Square/).isChecked(), 'the default address preselected at checkout');
+    await page.getByRole('button', {name: 'Check out'}).click();
+    await page.getByRole('heading', {name: /^Pay for order/}).waitFor();
+    const shipId = page.url().split('/pay/')[1];
+    await page.goto(`${base}/#/orders/${shipId}`);
+    await expectText(page.locator('.order-address'), '12 St James Square, London, SW1Y 4JH, GB', 'the address on the order page');
+    await page.getByRole('link', {name: 'Account', exact: true}).click();
+    await page.getByRole('link', {name: 'Password'}).click();
+    await page.getByLabel('Current password').fill('ada-password-1');
+    await page.getByLabel('New password').fill('ada-password-2');
+    await page.getByRole('button', {name: 'Change password'}).click();
+    await page.locator('.toast', {hasText: 'Your password was changed'}).waitFor();
+    await page.getByRole('button', {name: 'Log out'}).click();
+    await page.getByRole('link', {name: 'Log in'}).click();
+    await page.getByLabel('Email or username').fill('ada');
+    await page.getByLabel('Password').fill('ada-password-2');
+    await page.getByRole('button', {name: 'Log in'}).click();
+    await page.locator('.nav-user', {hasText: 'ada'}).waitFor();
+    step('account: display name, saved address chosen at checkout and shown on the order, new password logs in');
+
+    // A second address made the default; then the account is closed.
+    await page.goto(`${base}/#/account/addresses`);
+    await page.getByLabel('Full name').fill('Ada Lovelace');
+    await page.getByLabel('Address line 1').fill('1 Royal Crescent');
+    await page.getByLabel('City').fill('Bath');
+    await page.getByLabel('Postal code').fill('BA1 2LR');
+    await page.getByLabel(/^Country/).fill('GB');
+    await page.getByRole('button', {name: 'Add address'}).click();
+    const bath = page.locator('.address-card', {hasText: 'Royal Crescent'});
+    await bath.getByRole('button', {name: 'Make default'}).click();
+    await expectText(bath.locator('.badge'), 'Default', 'the new default address');
+    await page.getByRole('link', {name: 'Close account'}).click();
+    await page.getByLabel(/Type your username/).fill('not-ada');
+    await page.getByRole('button', {name: 'Close my account'}).click();
+    await expectText(page.locator('.form-message'), 'does not match', 'a wrong confirmation');
+    await page.getByLabel(/Type your username/).fill('ada');
+    await page.getByRole('button', {name: 'Close my account'}).click();
+    await page.getByRole('heading', {name: 'Find something good'}).waitFor();
+    await page.getByRole('link', {name: 'Log in'}).waitFor();
+    check((await fetch(`${base}/api/auth/login`, {method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({username: 'ada', password: 'ada-password-2'})})).status >= 400, 'a closed account cannot log in');
+    step('account: a second address made the default; the account closed after typing its username');
 
     check(problems.length === 0, `no console errors, CSP violations or tokens in URLs:\n  ${problems.join('\n  ')}`);
     step(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${SHOTS}`);
