@@ -192,3 +192,35 @@ TEST_CASE("account emails: orderly notify email mails a link that works, with no
   CHECK(c.send("GET", "/api/admin/email-facts/1", dora.access_token).status == 403);
   CHECK(notifier.stop() == 0);
 }
+
+TEST_CASE(
+    "account emails: an email change mails a link to the new address and a notice to the "
+    "old one, and the link verifies the new address") {
+  TempDir mail;
+  SmtpSink smtp(mail.path() + "/maildir");
+  smtp.start();
+  OrderlyServer server({"--smtp-url", smtp.url()});
+  HttpClient c = server.client();
+  const Session erin = server.register_user("erin");
+  const std::string first = link_token(
+      wait_for_mail(smtp, "erin@example.com", "#/verify-email?token=").at(0), "verify-email");
+  REQUIRE(c.send("POST", "/api/auth/verify-email", "", token_body(first)).status == 204);
+
+  auto changed =
+      c.send("PATCH", "/api/auth/me", erin.access_token, R"({"email":"erin@new.example"})");
+  REQUIRE(changed.status == 200);
+  CHECK_FALSE(changed.json().as_object().at("user").as_object().at("email_verified").as_bool());
+  const auto notice = wait_for_mail(smtp, "erin@example.com", "was changed");
+  REQUIRE(notice.size() == 1);
+  CHECK(notice[0].find("erin@new.example") != std::string::npos);
+  const auto link = wait_for_mail(smtp, "erin@new.example", "#/verify-email?token=");
+  REQUIRE(link.size() == 1);
+  // The link of the old address no longer verifies anything.
+  CHECK(c.send("POST", "/api/auth/verify-email", "", token_body(first)).status == 400);
+  CHECK(
+      c.send("POST", "/api/auth/verify-email", "", token_body(link_token(link[0], "verify-email")))
+          .status == 204);
+  auto me = c.send("GET", "/api/auth/me", erin.access_token).json();
+  CHECK(str(me.as_object().at("user"), "email") == "erin@new.example");
+  CHECK(me.as_object().at("user").as_object().at("email_verified").as_bool());
+}
