@@ -5,11 +5,10 @@
 // client's token is checked by asking the engine who it is (GET
 // /api/auth/me) at every upgrade, so a logged-out or deactivated user or a
 // demoted admin is refused exactly as by the engine, at once; their open
-// sockets close when the events reach this process's hub through NATS; orders placed before this process started are attributed
-// to their owner through the admin API. What became of each push to the
-// user an event concerns is recorded in the engine's log like the engine's
-// own pushes (POST /api/admin/notifications/websocket-pushes, about once a
-// second).
+// sockets close when the events reach this process's hub through NATS; orders placed before this
+// process started are attributed to their owner through the admin API. What became of each push to
+// the user an event concerns is recorded in the engine's log like the engine's own pushes (POST
+// /api/admin/notifications/websocket-pushes, about once a second).
 #pragma once
 
 #include <spdlog/logger.h>

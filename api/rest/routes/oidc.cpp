@@ -220,8 +220,8 @@ std::string username_from(std::string_view email, int attempt) {
 void answer_signed_in(Context& ctx, const CallPtr& call, const std::string& user_id,
                       const std::string& binding_hash, const std::string& return_to) {
   const std::string code = ctx.oidc_flows.issue_code(user_id, binding_hash, now_us());
-  call->answer(redirect(303, ctx.public_url() + "/#/oidc?code=" + code +
-                                 "&next=" + percent_encode(return_to)));
+  call->answer(redirect(
+      303, ctx.public_url() + "/#/oidc?code=" + code + "&next=" + percent_encode(return_to)));
 }
 
 void register_account(Context& ctx, const CallPtr& call, const oidc::Identity& who,

@@ -94,7 +94,6 @@ size_t OidcFlows::flows() const {
   return flows_.size();
 }
 
-
 void OidcFlows::trim_locked(TimestampUs now) {
   trim(flows_, flow_order_, now, kFlowTtlUs, kMaxFlows);
   trim(codes_, code_order_, now, kCodeTtlUs, kMaxCodes);
