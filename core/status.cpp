@@ -46,6 +46,12 @@ std::string_view error_code_name(ErrorCode code) {
       return "projection_lagging";
     case ErrorCode::kInvalidToken:
       return "invalid_token";
+    case ErrorCode::kUnsupportedMediaType:
+      return "unsupported_media_type";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+    case ErrorCode::kCategoryInUse:
+      return "category_in_use";
   }
   return "internal";
 }

@@ -44,6 +44,14 @@ enum class ErrorCode {
   // exchange code that is unknown, altered, used or expired: one answer for
   // all, so that it says nothing about which.
   kInvalidToken,
+  // unsupported_media_type: a body whose type is not one the route takes,
+  // or whose bytes are not what its Content-Type says (an image upload).
+  kUnsupportedMediaType,
+  // unavailable: a service the engine depends on (the S3 image store)
+  // cannot be reached; nothing was recorded, retry later.
+  kUnavailable,
+  // category_in_use: a category that active products still refer to.
+  kCategoryInUse,
 };
 
 // One named problem inside a validation or stock error:
@@ -91,6 +99,10 @@ class [[nodiscard]] Status {
   static Status unauthorized(std::string m) { return {ErrorCode::kUnauthorized, std::move(m)}; }
   static Status forbidden(std::string m) { return {ErrorCode::kForbidden, std::move(m)}; }
   static Status invalid_token(std::string m) { return {ErrorCode::kInvalidToken, std::move(m)}; }
+  static Status unsupported_media_type(std::string m) {
+    return {ErrorCode::kUnsupportedMediaType, std::move(m)};
+  }
+  static Status unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
   // validation_failed naming one field.
   static Status invalid_field(std::string field, std::string message) {
     std::string m = field + ": " + message;

@@ -65,7 +65,10 @@ int http_status_of(ErrorCode code) {
     case ErrorCode::kInvalidTransition:
     case ErrorCode::kPriceChanged:
     case ErrorCode::kHoldLimitExceeded:
+    case ErrorCode::kCategoryInUse:
       return 409;
+    case ErrorCode::kUnsupportedMediaType:
+      return 415;
     case ErrorCode::kUnauthorized:
       return 401;
     case ErrorCode::kForbidden:
@@ -76,6 +79,7 @@ int http_status_of(ErrorCode code) {
     case ErrorCode::kShuttingDown:
     case ErrorCode::kBusy:
     case ErrorCode::kProjectionLagging:
+    case ErrorCode::kUnavailable:
       return 503;
     case ErrorCode::kInsufficientStorage:
       return 507;
