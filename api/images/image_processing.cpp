@@ -1,6 +1,7 @@
 #include "api/images/image_processing.h"
 
 #include <vips/vips.h>
+#include <webp/mux.h>
 
 #include <memory>
 #include <mutex>
@@ -44,6 +45,10 @@ Status image_error(const std::string& message) {
 
 // The header only: libvips reads the pixels later, on demand. Sequential
 // access: the one full decode below reads top to bottom into memory.
+// libjpeg reports damaged entropy-coded data ("Corrupt JPEG data") only as
+// a warning and decodes grey blocks, so JPEG fails on warnings; libpng and
+// libwebp report damage as errors, and PNG's warnings are often harmless
+// (a slightly wrong sRGB profile), so those fail on errors.
 Result<Image> open_header(std::string_view bytes, ImageFormat format) {
   VipsImage* out = nullptr;
   void* data = const_cast<char*>(bytes.data());
@@ -51,7 +56,7 @@ Result<Image> open_header(std::string_view bytes, ImageFormat format) {
   switch (format) {
     case ImageFormat::kJpeg:
       rc = vips_jpegload_buffer(data, bytes.size(), &out, "access", VIPS_ACCESS_SEQUENTIAL,
-                                "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
+                                "fail_on", VIPS_FAIL_ON_WARNING, nullptr);
       break;
     case ImageFormat::kPng:
       rc = vips_pngload_buffer(data, bytes.size(), &out, "access", VIPS_ACCESS_SEQUENTIAL,
@@ -96,6 +101,22 @@ Result<Image> decode(Image header, ImageFormat format) {
   return Image(memory);
 }
 
+// A copy of `image` (sharing its pixels) without a single metadata item,
+// so no saver can write what it should have stripped (libvips 8.14's
+// webpsave copied the upload's GPS EXIF into the WebP sizes until this).
+Result<Image> strip_metadata(Image image) {
+  VipsImage* bare = nullptr;
+  if (vips_copy(image.get(), &bare, nullptr) != 0)
+    return Status::internal("libvips cannot copy an image: " + vips_reason());
+  char** names = vips_image_get_fields(bare);
+  // Core properties (width, bands, ...) are not metadata: removing them is
+  // a no-op, every other field goes.
+  for (char** name = names; *name != nullptr; ++name)
+    vips_image_remove(bare, *name);
+  g_strfreev(names);
+  return Image(bare);
+}
+
 // The orientation applied to the pixels (the tag that said it goes with
 // the rest of the metadata), and colours in sRGB, so that dropping the
 // ICC profile changes nothing a viewer shows.
@@ -118,7 +139,29 @@ Result<Image> normalise(Image image) {
       vips_error_clear();
     }
   }
-  return image;
+  return strip_metadata(std::move(image));
+}
+
+// The WebP bytes without their EXIF, XMP and ICC chunks. libvips 8.14's
+// webpsave ignores "strip" and writes an EXIF block of its own (the GPS
+// test caught it), so libwebp's muxer takes them out of what it wrote.
+Result<std::string> without_webp_metadata(std::string_view webp) {
+  const WebPData data{reinterpret_cast<const uint8_t*>(webp.data()), webp.size()};
+  std::unique_ptr<WebPMux, decltype(&WebPMuxDelete)> mux(WebPMuxCreate(&data, 0), WebPMuxDelete);
+  if (!mux)
+    return Status::internal("libwebp cannot read the WebP libvips wrote");
+  for (const char* chunk : {"EXIF", "XMP ", "ICCP"}) {
+    const WebPMuxError rc = WebPMuxDeleteChunk(mux.get(), chunk);
+    if (rc != WEBP_MUX_OK && rc != WEBP_MUX_NOT_FOUND)
+      return Status::internal("libwebp cannot remove the WebP metadata");
+  }
+  WebPData out;
+  WebPDataInit(&out);
+  if (WebPMuxAssemble(mux.get(), &out) != WEBP_MUX_OK)
+    return Status::internal("libwebp cannot write the WebP without metadata");
+  std::string bytes(reinterpret_cast<const char*>(out.bytes), out.size);
+  WebPDataClear(&out);
+  return bytes;
 }
 
 // `image` encoded as `format` with every metadata item stripped.
@@ -144,7 +187,14 @@ Result<ImageFile> encode(VipsImage* image, ImageFormat format, int quality) {
                             vips_reason());
   }
   std::unique_ptr<void, GFree> owned(buffer);
-  return make_image_file(format, std::string(static_cast<const char*>(buffer), length));
+  std::string bytes(static_cast<const char*>(buffer), length);
+  if (format == ImageFormat::kWebp) {
+    auto bare = without_webp_metadata(bytes);
+    if (!bare)
+      return bare.status();
+    bytes = std::move(*bare);
+  }
+  return make_image_file(format, std::move(bytes));
 }
 
 // A WebP `width` pixels wide (or the image's width when it is narrower),
