@@ -40,8 +40,9 @@ struct ProcessedImage {
 // - unsupported_media_type: the bytes are not the `declared` format (both
 //   named), or no image format at all;
 // - invalid_argument, field "image": the header claims more than
-//   `max_pixels` or a side over 16384 pixels (the decompression-bomb
-//   guard), or the file is truncated or damaged (libvips's reason given).
+//   `max_pixels`, or a side over 16383 pixels (WebP's limit): the
+//   decompression-bomb guard; or the file is truncated or damaged
+//   (libvips's reason given).
 // The original is auto-rotated (its EXIF orientation applied) and stored
 // with no metadata at all: EXIF (GPS included), XMP, IPTC and the ICC
 // profile (colours converted to sRGB first) are gone.

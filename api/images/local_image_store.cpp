@@ -141,6 +141,38 @@ Result<std::unique_ptr<ImageStore>> open_local_image_store(const fs::path& dir) 
   return std::unique_ptr<ImageStore>(std::make_unique<LocalImageStore>(dir));
 }
 
+Result<ImageCopyReport> copy_local_image_store(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  ImageCopyReport report;
+  if (!fs::exists(from, ec))
+    return report;
+  auto target = open_local_image_store(to);
+  if (!target)
+    return target.status();
+  for (auto it = fs::directory_iterator(from, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const auto parsed = parse_image_name(name);
+    if (!parsed || !it->is_regular_file())
+      continue;
+    auto bytes = read_file(it->path());
+    if (!bytes)
+      return bytes.status();
+    if (!bytes->has_value())
+      continue;  // gone since the listing
+    if (sha256_hex(**bytes) != parsed->hash) {
+      report.damaged.push_back(name);
+      continue;
+    }
+    ORDERLY_RETURN_IF_ERROR(
+        (*target)->put(ImageFile{std::string(parsed->hash), parsed->format, std::move(**bytes)}));
+    ++report.copied;
+  }
+  if (ec)
+    return Status::io_error("cannot list " + from.string() + ": " + ec.message());
+  return report;
+}
+
 Result<std::vector<std::string>> verify_local_image_store(const fs::path& dir,
                                                           const std::vector<std::string>& names) {
   std::error_code ec;

@@ -30,4 +30,20 @@ Result<std::unique_ptr<ImageStore>> open_local_image_store(const std::filesystem
 Result<std::vector<std::string>> verify_local_image_store(const std::filesystem::path& dir,
                                                           const std::vector<std::string>& names);
 
+// Copies every stored file of the local store at `from` (files with a
+// valid image name; temporaries and strays are left behind) into `to`
+// (created when missing), each through put (fsynced, renamed, the
+// directory fsynced). For `orderly backup`: all stored files, referenced
+// or not (an orphan of an upload that failed after its put is small, and a
+// backup taken while the engine runs may hold an upload whose event is not
+// in the log copy yet). A file that does not hash to its name is not
+// copied and is named in `damaged`: the backup of everything else goes on,
+// and the caller says so. A missing `from` copies nothing.
+struct ImageCopyReport {
+  size_t copied = 0;
+  std::vector<std::string> damaged;
+};
+Result<ImageCopyReport> copy_local_image_store(const std::filesystem::path& from,
+                                               const std::filesystem::path& to);
+
 }  // namespace orderly::api::images

@@ -128,3 +128,33 @@ TEST_CASE("images local store: verify lists the missing and the damaged files") 
 
   CHECK_FALSE(verify_local_image_store(fs::path(tmp.path()) / "nowhere", names).is_ok());
 }
+
+TEST_CASE(
+    "images local store: a copy for a backup takes every stored file and refuses a damaged one") {
+  orderly::testing::TempDir tmp;
+  const fs::path from = fs::path(tmp.path()) / "images";
+  const fs::path to = fs::path(tmp.path()) / "backup" / "images";
+  auto store = open_store(from);
+  const ImageFile a = make_image_file(ImageFormat::kJpeg, testing::image_fixture("small.jpg"));
+  const ImageFile b = make_image_file(ImageFormat::kPng, testing::image_fixture("small.png"));
+  REQUIRE(store->put(a).is_ok());
+  REQUIRE(store->put(b).is_ok());
+  std::ofstream(from / (a.name() + ".tmp-0011223344556677")) << "half a file";
+  auto copied = copy_local_image_store(from, to);
+  REQUIRE_MESSAGE(copied.is_ok(), copied.status().to_string());
+  CHECK(copied->copied == 2);
+  CHECK(copied->damaged.empty());
+  CHECK(files_in(to) == 2);
+  CHECK(verify_local_image_store(to, {a.name(), b.name()})->empty());
+  // Nothing to copy from: nothing copied.
+  CHECK(copy_local_image_store(fs::path(tmp.path()) / "none", fs::path(tmp.path()) / "x")->copied ==
+        0);
+  // A damaged file is not carried into a backup, and is named.
+  std::ofstream(from / b.name(), std::ios::binary | std::ios::trunc) << "damaged";
+  const fs::path to2 = fs::path(tmp.path()) / "backup2";
+  auto partial = copy_local_image_store(from, to2);
+  REQUIRE(partial.is_ok());
+  CHECK(partial->copied == 1);
+  CHECK(partial->damaged == std::vector<std::string>{b.name()});
+  CHECK(files_in(to2) == 1);
+}
