@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "api/images/local_image_store.h"
 #include "tests/api/images/fixtures.h"
@@ -74,6 +75,22 @@ TEST_CASE("images local store: a second put of a name stored does not rewrite it
   REQUIRE(store->put(file).is_ok());
   CHECK(store->get(file.name())->value()[0] == 'X');
   CHECK(files_in(tmp.path()) == 1);
+}
+
+TEST_CASE("images local store: puts of one name from several threads leave one whole file") {
+  orderly::testing::TempDir tmp;
+  auto store = open_store(tmp.path());
+  const ImageFile file = make_image_file(ImageFormat::kJpeg, testing::image_fixture("large.jpg"));
+  std::vector<Status> results(8);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i)
+    threads.emplace_back([&, i] { results[i] = store->put(file); });
+  for (auto& t : threads)
+    t.join();
+  for (const Status& st : results)
+    CHECK_MESSAGE(st.is_ok(), st.to_string());
+  CHECK(files_in(tmp.path()) == 1);  // no temporary left behind
+  CHECK(verify_local_image_store(tmp.path(), {file.name()})->empty());
 }
 
 TEST_CASE("images local store: names that are not image names are never looked up") {
