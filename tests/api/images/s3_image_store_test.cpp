@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "api/images/s3/s3_credentials.h"
 #include "api/images/s3/s3_image_store.h"
@@ -172,6 +173,31 @@ TEST_CASE("images s3: put, get and exists against s3rver, a missing name is abse
   const Status put = no_bucket->put(jpeg);
   CHECK(put.code() == ErrorCode::kUnavailable);
   CHECK(put.message().find("no-such-bucket") != std::string::npos);
+}
+
+TEST_CASE("images s3: one store used from several threads at once") {
+  S3rver server;
+  auto store = make_store(server.endpoint());
+  const std::string base = testing::image_fixture("small.png");
+  std::vector<ImageFile> files;
+  for (int i = 0; i < 6; ++i)
+    files.push_back(make_image_file(ImageFormat::kPng, base + std::string(size_t(i + 1), 'x')));
+  std::vector<std::string> outcome(files.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < files.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const Status put = store->put(files[i]);
+      auto back = store->get(files[i].name());
+      outcome[i] = !put.is_ok()                                    ? put.to_string()
+                   : !back.is_ok()                                 ? back.status().to_string()
+                   : back->has_value() && **back == files[i].bytes ? "ok"
+                                                                   : "wrong bytes";
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  for (const std::string& o : outcome)
+    CHECK(o == "ok");
 }
 
 TEST_CASE("images s3: with the server stopped a put is unavailable, quickly") {
