@@ -30,6 +30,7 @@
 #include "api/rest/requests/auth.h"
 #include "api/rest/requests/catalog.h"
 #include "api/rest/requests/email_tokens.h"
+#include "api/rest/requests/images.h"
 #include "api/rest/requests/notifications.h"
 #include "api/rest/requests/orders.h"
 #include "api/rest/requests/users.h"
@@ -129,6 +130,11 @@ const std::map<std::string, Mapping, std::less<>>& routes() {
       {"PATCH /api/products/{id}",
        [](const json::object& b) {
          return sent_by(api::rest::requests::update_product_from(b, kProduct), admin_sends);
+       }},
+      {"PATCH /api/products/{id}/images/{image_id}",
+       [](const json::object& b) {
+         return sent_by(api::rest::requests::change_product_image_from(b, kProduct, kNewId),
+                        admin_sends);
        }},
       {"PUT /api/products/{id}/stock",
        [](const json::object& b) {

@@ -79,7 +79,8 @@ TEST_CASE(
                        "Root@Example.com", "--password-file", dir.sub("pw"), "--data-dir", data})
               .exit_code == 0);
   auto all = json_lines(run_command({kOrderly, "replay", "--data-dir", data}).output);
-  REQUIRE(all.size() == 3);
+  // The first product of "kitchen" made the category (commands/category.h).
+  REQUIRE(all.size() == 4);
   for (size_t i = 0; i < all.size(); ++i) {
     CHECK(all[i].at("position").as_int64() == static_cast<int64_t>(i + 1));
     CHECK(all[i].at("version").as_int64() == 1);
@@ -87,11 +88,14 @@ TEST_CASE(
     CHECK(all[i].contains("command_id"));
     CHECK(all[i].at("data").is_object());
   }
-  CHECK(all[0].at("type").as_string() == "product.created");
-  CHECK(all[0].at("data").at("price_cents").as_int64() == 1299);
+  CHECK(all[0].at("type").as_string() == "category.created");
+  CHECK(all[0].at("data").at("slug").as_string() == "kitchen");
+  CHECK(all[1].at("type").as_string() == "product.created");
+  CHECK(all[1].at("data").at("price_cents").as_int64() == 1299);
+  CHECK(all[1].at("data").at("category_slug").as_string() == "kitchen");
   // The password hash never leaves the log.
-  CHECK(all[2].at("data").at("password_hash").as_string() == "[redacted]");
-  CHECK(all[2].at("data").at("email").as_string() == "root@example.com");
+  CHECK(all[3].at("data").at("password_hash").as_string() == "[redacted]");
+  CHECK(all[3].at("data").at("email").as_string() == "root@example.com");
 
   CHECK(
       json_lines(
@@ -100,11 +104,11 @@ TEST_CASE(
   CHECK(json_lines(
             run_command({kOrderly, "replay", "--data-dir", data, "--stream", "product-"}).output)
             .size() == 2);
-  const std::string stream(all[1].at("stream").as_string());
+  const std::string stream(all[2].at("stream").as_string());
   auto one =
       json_lines(run_command({kOrderly, "replay", "--data-dir", data, "--stream", stream}).output);
   REQUIRE(one.size() == 1);
-  CHECK(one[0].at("position").as_int64() == 2);
+  CHECK(one[0].at("position").as_int64() == 3);
   CHECK(
       json_lines(
           run_command({kOrderly, "replay", "--data-dir", data, "--type", "user.registered"}).output)
@@ -116,7 +120,7 @@ TEST_CASE(
   CHECK(json_lines(
             run_command({kOrderly, "replay", "--data-dir", data, "--since", "2000-01-01T00:00:00Z"})
                 .output)
-            .size() == 3);
+            .size() == 4);
 
   CHECK(run_command({kOrderly, "replay", "--data-dir", data, "--since", "yesterday"}).exit_code ==
         2);
@@ -133,8 +137,8 @@ TEST_CASE("orderly replay --follow: prints what a running writer appends") {
       std::move(eventstore::EventStore::open(data).value());  // holds the lock, like a server
   auto processor = std::move(commands::CommandProcessor::start(*store).value());
   ChildProcess follow({kOrderly, "replay", "--follow", "--data-dir", data});
-  for (int i = 0; i < 2; ++i)
-    REQUIRE(follow.read_line(std::chrono::seconds(60)).has_value());  // the backlog
+  for (int i = 0; i < 3; ++i)  // the backlog: the category and two products
+    REQUIRE(follow.read_line(std::chrono::seconds(60)).has_value());
   commands::CreateProduct c;
   c.product_id = *Uuid::parse("0192f0c1-7e4a-7000-8000-0000000000f1");
   c.sku = "LIVE-1";
@@ -148,7 +152,7 @@ TEST_CASE("orderly replay --follow: prints what a running writer appends") {
   auto live = follow.read_line(std::chrono::seconds(60));
   REQUIRE(live.has_value());
   auto line = boost::json::parse(*live).as_object();
-  CHECK(line.at("position").as_int64() == 3);
+  CHECK(line.at("position").as_int64() == 4);
   CHECK(line.at("data").at("sku").as_string() == "LIVE-1");
   ::kill(follow.pid(), SIGTERM);
   CHECK(follow.wait() == 0);
