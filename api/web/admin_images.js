@@ -47,7 +47,7 @@ function pendingItem(productId, file, onUploaded) {
   const status = h('span', {class: 'upload-status muted', role: 'status'});
   const message = h('div', {class: 'form-message', role: 'alert'});
   const send = h('button', {class: 'btn btn-primary btn-sm', type: 'button'}, 'Upload');
-  const remove = h('button', {class: 'btn btn-ghost btn-sm', type: 'button', 'aria-label': `Remove ${file.name} from the uploads`}, 'Remove');
+  const remove = h('button', {class: 'btn btn-ghost btn-sm', type: 'button', 'aria-label': `Remove ${file.name} from the list`}, 'Remove');
   const item = h('li', {class: 'upload-item card', dataset: {state: 'ready', file: file.name}},
     preview, noPreview,
     h('div', {class: 'upload-body'},

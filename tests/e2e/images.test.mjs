@@ -118,7 +118,7 @@ async function main() {
     check(preview.naturalWidth === 640, `the preview shows the chosen file (${preview.naturalWidth} px wide)`);
     check(await item.locator('progress').isHidden(), 'no progress bar before the upload');
     await item.getByLabel('Alt text (optional)').fill('A sea-green mug from the side');
-    await item.getByRole('button', {name: 'Upload'}).click();
+    await item.getByRole('button', {name: 'Upload', exact: true}).click();
     await until('the upload to finish', async () => (await item.getAttribute('data-state')) === 'done', {timeout: UPLOAD_TIMEOUT});
     check(await item.locator('progress').evaluate((p) => p.value === 100), 'the progress bar is full');
     await expectText(item.locator('.upload-status'), 'Uploaded');
@@ -136,7 +136,7 @@ async function main() {
     const before = (await call(base, 'GET', '/health')).log_position;
     await dropFiles(admin, '.dropzone', [{name: 'notes.png', type: 'image/png', buffer: Buffer.from('these are my notes, not a picture\n')}]);
     const bad = admin.locator('.upload-item[data-file="notes.png"]');
-    await bad.getByRole('button', {name: 'Upload'}).click();
+    await bad.getByRole('button', {name: 'Upload', exact: true}).click();
     await until('the refusal', async () => (await bad.getAttribute('data-state')) === 'failed', {timeout: UPLOAD_TIMEOUT});
     const refusal = await bad.locator('.form-message').innerText();
     check(refusal.trim().length > 0 && !/The request was refused|did not reach/.test(refusal), `the engine's reason is shown: "${refusal}"`);
@@ -159,7 +159,7 @@ async function main() {
     const topItem = admin.locator('.upload-item[data-file="mug-top.png"]');
     await loadedImage(topItem.locator('img.upload-preview'), 'the preview of the dropped mug-top.png');
     await topItem.getByLabel('Alt text (optional)').fill('The mug from above');
-    await topItem.getByRole('button', {name: 'Upload'}).click();
+    await topItem.getByRole('button', {name: 'Upload', exact: true}).click();
     await until('the second upload', async () => (await topItem.getAttribute('data-state')) === 'done', {timeout: UPLOAD_TIMEOUT});
     await until('two stored images', async () => (await admin.locator('.image-row').count()) === 2, {timeout: UPLOAD_TIMEOUT});
     stored = await product(base, mug.id);
@@ -184,7 +184,7 @@ async function main() {
     await admin.locator('#img-files').setInputFiles({name: 'mug-top-again.png', mimeType: 'image/png', buffer: second});
     const again = admin.locator('.upload-item[data-file="mug-top-again.png"]');
     await again.getByLabel('Alt text (optional)').fill('The mug from above');
-    await again.getByRole('button', {name: 'Upload'}).click();
+    await again.getByRole('button', {name: 'Upload', exact: true}).click();
     await until('the upload after the delete', async () => (await again.getAttribute('data-state')) === 'done', {timeout: UPLOAD_TIMEOUT});
     await until('two stored images again', async () => (await admin.locator('.image-row').count()) === 2, {timeout: UPLOAD_TIMEOUT});
     step('an image deleted and uploaded again');
