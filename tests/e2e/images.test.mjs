@@ -5,7 +5,7 @@
 //   types its alt text, uploads it and sees the progress bar finish; a text
 //   file named .png, dropped on the page, is refused with the engine's
 //   words and records nothing; a second image is dropped and uploaded, moved
-//   first, its alt text changed, and the other deleted and put back.
+//   first, its alt text changed; one is deleted and a third uploaded.
 //   The storefront then shows the image on the product's card (the <img>
 //   loaded, with its srcset, width, height, lazy loading and alt text), a
 //   product without images keeps its drawn tile, and the product page's
@@ -176,18 +176,19 @@ async function main() {
     check(stored.images[1].alt === 'A sea-green stoneware mug, side view', `the alt text is recorded: ${JSON.stringify(stored.images[1])}`);
     step('a dropped image uploaded, moved first; an alt text edited');
 
-    // Delete the first, then upload it again so the product has two.
+    // Delete the first, then upload another so the product has two.
     admin.once('dialog', (d) => d.accept());
     await admin.getByRole('button', {name: 'Delete image 1'}).click();
     await until('one image left', async () => (await admin.locator('.image-row').count()) === 1);
     check((await product(base, mug.id)).images.map((i) => i.id).join() === sideId, 'the deleted image is gone from the product');
-    await admin.locator('#img-files').setInputFiles({name: 'mug-top-again.png', mimeType: 'image/png', buffer: second});
+    const third = makePng(500, 250, (x) => [Math.round(x / 2), 160, 90]);
+    await admin.locator('#img-files').setInputFiles({name: 'mug-top-again.png', mimeType: 'image/png', buffer: third});
     const again = admin.locator('.upload-item[data-file="mug-top-again.png"]');
     await again.getByLabel('Alt text (optional)').fill('The mug from above');
     await again.getByRole('button', {name: 'Upload', exact: true}).click();
     await until('the upload after the delete', async () => (await again.getAttribute('data-state')) === 'done', {timeout: UPLOAD_TIMEOUT});
     await until('two stored images again', async () => (await admin.locator('.image-row').count()) === 2, {timeout: UPLOAD_TIMEOUT});
-    step('an image deleted and uploaded again');
+    step('an image deleted, another uploaded');
 
     // The storefront, as an anonymous visitor.
     const visitor = await browser.newContext({viewport: {width: 1280, height: 900}});
