@@ -17,6 +17,16 @@ function input(id, label, attrs = {}, hint = '') {
     hint ? h('small', {class: 'muted'}, hint) : null);
 }
 
+// The known categories as suggestions for the category field (a new name
+// makes a new category: the engine creates it with the product).
+function categoryOptions() {
+  const list = h('datalist', {id: 'p-category-options'});
+  get('/api/categories?per_page=100').then((c) => {
+    for (const cat of c.items || []) list.append(h('option', {value: cat.name}));
+  }).catch(() => {});
+  return list;
+}
+
 // The create/edit form in a modal dialog (focus is kept inside, Escape closes it).
 function productDialog(product, onSaved) {
   const editing = Boolean(product);
@@ -27,7 +37,8 @@ function productDialog(product, onSaved) {
     input('p-description', 'Description', {multiline: true, maxlength: 2000}),
     h('div', {class: 'row'},
       input('p-price', 'Price ($)', {required: true, inputmode: 'decimal', value: editing ? moneyInput(p.price_cents) : '', placeholder: '12.50'}),
-      input('p-category', 'Category', {required: true, value: p.category, maxlength: 64})),
+      input('p-category', 'Category', {required: true, value: p.category, maxlength: 64, list: 'p-category-options', autocomplete: 'off'})),
+    categoryOptions(),
     editing ? null : h('div', {class: 'row'},
       input('p-stock', 'Stock', {required: true, type: 'number', min: 0, value: 10, inputmode: 'numeric'}),
       input('p-sku', 'SKU (optional)', {maxlength: 64})),
