@@ -56,6 +56,16 @@ async function dropFiles(page, selector, files) {
   for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent(selector, type, {dataTransfer: transfer});
 }
 
+// Waits for an upload item to finish; a refusal fails at once, with the
+// message the page shows.
+async function uploaded(item, what) {
+  const state = await until(what, async () => {
+    const st = await item.getAttribute('data-state');
+    return st === 'done' || st === 'failed' ? st : null;
+  }, {timeout: UPLOAD_TIMEOUT});
+  if (state === 'failed') throw new Error(`${what}: refused: ${await item.locator('.form-message').innerText()}`);
+}
+
 async function product(base, id) {
   return (await call(base, 'GET', `/api/products/${id}`)).product;
 }
@@ -119,7 +129,7 @@ async function main() {
     check(await item.locator('progress').isHidden(), 'no progress bar before the upload');
     await item.getByLabel('Alt text (optional)').fill('A sea-green mug from the side');
     await item.getByRole('button', {name: 'Upload', exact: true}).click();
-    await until('the upload to finish', async () => (await item.getAttribute('data-state')) === 'done', {timeout: UPLOAD_TIMEOUT});
+    await uploaded(item, 'the upload to finish');
     check(await item.locator('progress').evaluate((p) => p.value === 100), 'the progress bar is full');
     await expectText(item.locator('.upload-status'), 'Uploaded');
     await admin.locator('.image-row').first().waitFor({timeout: UPLOAD_TIMEOUT});
@@ -160,7 +170,7 @@ async function main() {
     await loadedImage(topItem.locator('img.upload-preview'), 'the preview of the dropped mug-top.png');
     await topItem.getByLabel('Alt text (optional)').fill('The mug from above');
     await topItem.getByRole('button', {name: 'Upload', exact: true}).click();
-    await until('the second upload', async () => (await topItem.getAttribute('data-state')) === 'done', {timeout: UPLOAD_TIMEOUT});
+    await uploaded(topItem, 'the second upload');
     await until('two stored images', async () => (await admin.locator('.image-row').count()) === 2, {timeout: UPLOAD_TIMEOUT});
     stored = await product(base, mug.id);
     const topId = stored.images[1].id;
@@ -186,7 +196,7 @@ async function main() {
     const again = admin.locator('.upload-item[data-file="mug-top-again.png"]');
     await again.getByLabel('Alt text (optional)').fill('The mug from above');
     await again.getByRole('button', {name: 'Upload', exact: true}).click();
-    await until('the upload after the delete', async () => (await again.getAttribute('data-state')) === 'done', {timeout: UPLOAD_TIMEOUT});
+    await uploaded(again, 'the upload after the delete');
     await until('two stored images again', async () => (await admin.locator('.image-row').count()) === 2, {timeout: UPLOAD_TIMEOUT});
     step('an image deleted, another uploaded');
 
