@@ -9,7 +9,8 @@
 //   The storefront then shows the image on the product's card (the <img>
 //   loaded, with its srcset, width, height, lazy loading and alt text), a
 //   product without images keeps its drawn tile, and the product page's
-//   gallery switches between the images.
+//   gallery switches between the images. With --image-base-url on another
+//   origin, the pages' Content-Security-Policy allows images from there.
 //
 // Usage: node images.test.mjs path/to/orderly   (or ORDERLY_BINARY=...)
 import {existsSync, mkdirSync} from 'node:fs';
@@ -234,6 +235,20 @@ async function main() {
     const res = await fetch(shown.urls.original);
     check(res.status === 200 && res.headers.get('content-type') === 'image/png', `the original is served (${res.status} ${res.headers.get('content-type')})`);
     step('storefront: the card\'s image loaded with its alt text, srcset and size; the gallery switches images');
+
+    // Images served from elsewhere (--image-base-url, a CDN): the pages'
+    // policy lets the browser load them from that origin, and only there.
+    const own = (await fetch(`${base}/`)).headers.get('content-security-policy');
+    check(/img-src 'self' data:;/.test(own), `without --image-base-url images come from this origin only (${own})`);
+    const cdnServer = await startServer(binary, {args: ['--image-base-url', 'https://cdn.example.test/shop/']});
+    try {
+      const policy = (await fetch(`${cdnServer.url}/`)).headers.get('content-security-policy');
+      check(policy.includes("img-src 'self' data: https://cdn.example.test;"), `the CDN's origin is in img-src (${policy})`);
+      check((await fetch(`${cdnServer.url}/web/app.js`)).headers.get('content-security-policy') === policy, 'every page file has the same policy');
+    } finally {
+      await cdnServer.stop();
+    }
+    step('the pages\' img-src names --image-base-url\'s origin');
 
     check(problems.length === 0, `no console errors or CSP violations:\n  ${problems.join('\n  ')}`);
     step(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${SHOTS}`);
