@@ -4,7 +4,8 @@
 //   (made by the test, lib/png.mjs) with the file picker, sees its preview,
 //   types its alt text, uploads it and sees the progress bar finish; a text
 //   file named .png, dropped on the page, is refused with the engine's
-//   words and records nothing; a second image is dropped and uploaded, moved
+//   words and records nothing, a file over --max-image-bytes shows the 413's
+//   detail; a second image is dropped and uploaded, moved
 //   first, its alt text changed; one is deleted and a third uploaded.
 //   The storefront then shows the image on the product's card (the <img>
 //   loaded, with its srcset, width, height, lazy loading and alt text), a
@@ -13,6 +14,7 @@
 //   origin, the pages' Content-Security-Policy allows images from there.
 //
 // Usage: node images.test.mjs path/to/orderly   (or ORDERLY_BINARY=...)
+import {randomBytes} from 'node:crypto';
 import {existsSync, mkdirSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -29,6 +31,8 @@ const SHOTS = join(here, 'screenshots');
 // Uploads are decoded and resized on the engine's worker pool: on a busy
 // two-core machine that is seconds, not milliseconds.
 const UPLOAD_TIMEOUT = 90_000;
+// Small, so the test's noisy PNG (about 480 kB) is over it.
+const MAX_IMAGE_BYTES = 200_000;
 
 const pages = [];
 const problems = [];
@@ -85,7 +89,7 @@ async function main() {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run ops/install-deps.sh (Debian package chromium)`);
   mkdirSync(SHOTS, {recursive: true});
   const started = Date.now();
-  const server = await startServer(binary);
+  const server = await startServer(binary, {args: ['--max-image-bytes', String(MAX_IMAGE_BYTES)]});
   const stopOnSignal = (sig) => {
     server.killNow();
     console.error(`e2e: ${sig}, server stopped`);
@@ -163,6 +167,19 @@ async function main() {
     const after = await productEvents();
     check(after === before, `a refused upload records nothing on the product (${before} events, then ${after})`);
     check((await product(base, mug.id)).images.length === 1, 'still one image');
+    // A file over --max-image-bytes: the 413's detail is shown.
+    const noise = randomBytes(400 * 400 * 3);  // does not compress
+    const big = makePng(400, 400, (x, y) => [...noise.subarray((y * 400 + x) * 3, (y * 400 + x) * 3 + 3)]);
+    check(big.length > MAX_IMAGE_BYTES, `the noisy PNG is over the limit (${big.length} bytes)`);
+    await admin.locator('#img-files').setInputFiles({name: 'huge.png', mimeType: 'image/png', buffer: big});
+    const huge = admin.locator('.upload-item[data-file="huge.png"]');
+    await huge.getByRole('button', {name: 'Upload', exact: true}).click();
+    await until('the refusal of the large file', async () => (await huge.getAttribute('data-state')) === 'failed', {timeout: UPLOAD_TIMEOUT});
+    const tooLarge = await huge.locator('.form-message').innerText();
+    // The engine's 413 detail, not the page's words for a cut connection.
+    check(/larger|large|bytes/i.test(tooLarge) && !/did not reach/.test(tooLarge), `the page shows the 413's detail: "${tooLarge}"`);
+    step(`a file over --max-image-bytes: "${tooLarge}"`);
+    await huge.getByRole('button', {name: /Remove huge.png/}).click();
     await bad.getByRole('button', {name: /Remove notes.png/}).click();
     await until('the refused file to go', async () => (await bad.count()) === 0);
     step('a text file named .png dropped on the page: refused with the engine\'s reason, nothing recorded');
