@@ -35,7 +35,9 @@ function readAsDataUrl(file) {
 let itemCount = 0;
 
 // One chosen file: its preview, alt text, progress and the engine's answer.
-// `onUploaded` runs after the engine has stored it.
+// `onUploaded(position)` runs after the engine has recorded it, with the
+// log position the product's read must wait for (a 202 answers before the
+// catalog has applied it).
 function pendingItem(productId, file, onUploaded) {
   const n = ++itemCount;
   const preview = h('img', {class: 'upload-preview', alt: `Preview of ${file.name}`, width: 96, height: 96});
@@ -83,7 +85,7 @@ function pendingItem(productId, file, onUploaded) {
     bar.value = 0;
     status.textContent = 'Uploading… 0%';
     try {
-      await upload(`/api/products/${encodeURIComponent(productId)}/images${query({alt: text})}`, file, {
+      const sent = await upload(`/api/products/${encodeURIComponent(productId)}/images${query({alt: text})}`, file, {
         headers: {'Idempotency-Key': key},
         onProgress: (f) => {
           bar.value = Math.round(f * 100);
@@ -96,7 +98,7 @@ function pendingItem(productId, file, onUploaded) {
       send.remove();
       remove.textContent = 'Dismiss';
       remove.disabled = false;
-      onUploaded();
+      onUploaded(sent.position);
     } catch (err) {
       item.dataset.state = 'failed';
       bar.hidden = true;
@@ -188,8 +190,10 @@ export async function adminProductImagesView(main, {params}) {
   clear(main).append(title, adminTabs('/admin/products'), stored);
 
   let product = null;
-  const show = async (answer) => {
-    product = answer || (await get(`/api/products/${encodeURIComponent(id)}`)).product;
+  // `answer`: the product as a change answered it; else it is read (after
+  // log position `after`, when given: read-your-writes).
+  const show = async (answer, after = null) => {
+    product = answer || (await get(`/api/products/${encodeURIComponent(id)}`, after ? {headers: {'X-Min-Position': after}} : undefined)).product;
     document.title = `Images of ${product.name} · Orderly`;
     title.querySelector('.view-title').textContent = `Images of ${product.name}`;
     const images = product.images || [];
@@ -206,7 +210,7 @@ export async function adminProductImagesView(main, {params}) {
     clear(stored).append(errorBox(err, () => adminProductImagesView(main, {params})));
     return;
   }
-  const reload = () => show(null).catch((err) => toast(err.message, {kind: 'error', title: 'Could not reload the images'}));
+  const reload = (after) => show(null, after).catch((err) => toast(err.message, {kind: 'error', title: 'Could not reload the images'}));
   main.append(
     h('section', {class: 'upload-section', 'aria-labelledby': 'upload-title'},
       h('h2', {id: 'upload-title'}, 'Add images'),

@@ -17,7 +17,7 @@ function sendOnce(path, file, contentType, headers, onProgress) {
     xhr.upload.addEventListener('progress', (e) => {
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     });
-    xhr.addEventListener('load', () => resolve({status: xhr.status, text: xhr.responseText}));
+    xhr.addEventListener('load', () => resolve({status: xhr.status, text: xhr.responseText, position: xhr.getResponseHeader('X-Log-Position')}));
     // A connection cut mid-body (a server refusing a body it will not read
     // also ends up here in some browsers) has no answer to show.
     xhr.addEventListener('error', () => resolve({status: 0, text: ''}));
@@ -36,7 +36,9 @@ function parse(text) {
 }
 
 // upload('/api/products/<id>/images?alt=...', file, {contentType, headers,
-// onProgress(fraction)}) → the parsed answer; throws an ApiError.
+// onProgress(fraction)}) → {body: the parsed answer, position: its
+// X-Log-Position (for a read that must see it: X-Min-Position)}; throws an
+// ApiError.
 export async function upload(path, file, {contentType = file.type || 'application/octet-stream', headers = {}, onProgress = () => {}} = {}) {
   let res = await sendOnce(path, file, contentType, headers, onProgress);
   if (res.status === 401 && accessToken()) {
@@ -48,5 +50,5 @@ export async function upload(path, file, {contentType = file.type || 'applicatio
   }
   const data = parse(res.text);
   if (res.status < 200 || res.status >= 300) throw new ApiError(res.status, data, plainMessage(res.status, data));
-  return data;
+  return {body: data, position: res.position};
 }
