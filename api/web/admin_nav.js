@@ -4,7 +4,8 @@ import {h} from './dom.js';
 import {connectLive} from './live.js';
 
 const TABS = [
-  ['/admin', 'Overview'], ['/admin/products', 'Products'], ['/admin/orders', 'Orders'],
+  ['/admin', 'Overview'], ['/admin/products', 'Products'], ['/admin/categories', 'Categories'],
+  ['/admin/orders', 'Orders'],
   ['/admin/users', 'Users'], ['/admin/events', 'Live events'], ['/admin/audit', 'Audit'],
 ];
 

@@ -1,11 +1,13 @@
 // Product management: the catalog as a table, with create, edit, stock
-// (absolute or a change) and discontinue, each through the catalog API.
+// (absolute or a change) and discontinue, each through the catalog API;
+// a product's images have their own page (admin_images.js).
 import {get, post, patch, put, del, query, idempotencyKey} from './api.js';
 import {h, clear, loading, empty, errorBox, heading, formMessage, debounce} from './dom.js';
 import {money, parseMoney, moneyInput} from './format.js';
 import {adminTabs} from './admin_nav.js';
 import {pager} from './shop.js';
 import {toast} from './toast.js';
+import {imageElement} from './product_images.js';
 
 const PER_PAGE = 20;
 
@@ -13,6 +15,16 @@ function input(id, label, attrs = {}, hint = '') {
   return h('div', {class: 'field'}, h('label', {for: id}, label),
     attrs.multiline ? h('textarea', {id, name: id, rows: 3, ...attrs, multiline: false}) : h('input', {id, name: id, ...attrs}),
     hint ? h('small', {class: 'muted'}, hint) : null);
+}
+
+// The known categories as suggestions for the category field (a new name
+// makes a new category: the engine creates it with the product).
+function categoryOptions() {
+  const list = h('datalist', {id: 'p-category-options'});
+  get('/api/categories?per_page=100').then((c) => {
+    for (const cat of c.items || []) list.append(h('option', {value: cat.name}));
+  }).catch(() => {});
+  return list;
 }
 
 // The create/edit form in a modal dialog (focus is kept inside, Escape closes it).
@@ -25,7 +37,8 @@ function productDialog(product, onSaved) {
     input('p-description', 'Description', {multiline: true, maxlength: 2000}),
     h('div', {class: 'row'},
       input('p-price', 'Price ($)', {required: true, inputmode: 'decimal', value: editing ? moneyInput(p.price_cents) : '', placeholder: '12.50'}),
-      input('p-category', 'Category', {required: true, value: p.category, maxlength: 64})),
+      input('p-category', 'Category', {required: true, value: p.category, maxlength: 64, list: 'p-category-options', autocomplete: 'off'})),
+    categoryOptions(),
     editing ? null : h('div', {class: 'row'},
       input('p-stock', 'Stock', {required: true, type: 'number', min: 0, value: 10, inputmode: 'numeric'}),
       input('p-sku', 'SKU (optional)', {maxlength: 64})),
@@ -101,6 +114,12 @@ function stockDialog(product, onSaved) {
   dialog.showModal();
 }
 
+// The product's first image, small, or a blank square of the same size.
+function rowThumb(p) {
+  const first = p.images && p.images[0];
+  return first ? imageElement(first, {sizes: '40px', alt: '', cls: 'row-thumb'}) : h('span', {class: 'row-thumb row-thumb-none', 'aria-hidden': 'true'});
+}
+
 // #/admin/products?q=&page=&edit=<id>
 export async function adminProductsView(main, {query: params}) {
   const state = {q: params.get('q') || '', page: Math.max(1, Number.parseInt(params.get('page') || '1', 10) || 1)};
@@ -123,7 +142,8 @@ export async function adminProductsView(main, {query: params}) {
         h('caption', {class: 'sr-only'}, 'Products'),
         h('thead', {}, h('tr', {}, ['Product', 'Category', 'Price', 'Stock', 'Reserved', 'Available', ''].map((t, i) => h('th', {scope: 'col', class: i >= 2 && i <= 5 ? 'num' : ''}, t || h('span', {class: 'sr-only'}, 'Actions'))))),
         h('tbody', {}, page.items.map((p) => h('tr', {dataset: {productId: p.id}},
-          h('th', {scope: 'row'}, h('a', {href: `#/product/${p.id}`}, p.name), h('small', {class: 'muted block'}, p.sku)),
+          h('th', {scope: 'row'}, h('div', {class: 'product-cell'}, rowThumb(p),
+            h('div', {}, h('a', {href: `#/product/${p.id}`}, p.name), h('small', {class: 'muted block'}, p.sku)))),
           h('td', {}, p.category),
           h('td', {class: 'num'}, money(p.price_cents, p.currency)),
           h('td', {class: 'num'}, String(p.stock)),
@@ -132,6 +152,8 @@ export async function adminProductsView(main, {query: params}) {
           h('td', {class: 'actions-cell'},
             h('button', {class: 'btn btn-ghost btn-sm', type: 'button', 'aria-label': `Edit ${p.name}`, onclick: () => productDialog(p, load)}, 'Edit'),
             h('button', {class: 'btn btn-ghost btn-sm', type: 'button', 'aria-label': `Stock of ${p.name}`, onclick: () => stockDialog(p, load)}, 'Stock'),
+            h('a', {class: 'btn btn-ghost btn-sm', href: `#/admin/products/${encodeURIComponent(p.id)}/images`, 'aria-label': `Images of ${p.name}`},
+              `Images${p.images && p.images.length ? ` (${p.images.length})` : ''}`),
             h('button', {class: 'btn btn-danger btn-sm', type: 'button', 'aria-label': `Discontinue ${p.name}`, onclick: async () => {
               if (!window.confirm(`Discontinue ${p.name}? It stays in past orders but can no longer be ordered.`)) return;
               try {

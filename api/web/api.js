@@ -30,6 +30,7 @@ const FIELD_NAMES = {
   name: 'Name', category: 'Category', description: 'Description', quantity: 'Quantity', sku: 'SKU',
   delta: 'Stock change', status: 'Status', cart: 'Cart', payment_method: 'Payment method',
   min_price_cents: 'Lowest price', max_price_cents: 'Highest price', q: 'Search',
+  image: 'Image', alt: 'Alt text', position: 'Position', slug: 'Slug',
 };
 
 function fieldName(field) {
@@ -46,6 +47,9 @@ const BY_CODE = {
   invalid_transition: 'That is not possible for the order in its current state.',
   already_exists: 'That already exists.',
   payload_too_large: 'That is too large to send.',
+  unsupported_media_type: 'That kind of file is not accepted here.',
+  unavailable: 'Part of the shop is unavailable right now. Try again in a moment.',
+  category_in_use: 'Products are still in this category; move them to another one first.',
   rate_limited: 'Too many requests right now. Wait a moment and try again.',
   overloaded: 'The shop is very busy right now. Try again in a few seconds.',
   projection_lagging: 'The shop is catching up with recent changes. Try again in a moment.',

@@ -1,6 +1,6 @@
-// A product's picture: the API has no images, so each product gets a tile
-// drawn from its category (the colour) and its name (the initials). The
-// same product always looks the same.
+// The picture of a product without uploaded images (product_images.js
+// shows those): a tile drawn from its category (the colour) and its name
+// (the initials). The same product always looks the same.
 import {s} from './dom.js';
 
 function hash(text) {

@@ -1,7 +1,8 @@
 // The storefront: the product grid (search, category, price range, sort,
-// pages) and a product's own page with a quantity to add to the cart.
+// pages) and a product's own page with its images and a quantity to add to
+// the cart.
 import {get, post, query} from './api.js';
-import {productArt} from './art.js';
+import {productCardPicture, productGallery, hasImages} from './product_images.js';
 import {addToCart} from './cart_state.js';
 import {h, clear, loading, empty, errorBox, heading, debounce, formMessage} from './dom.js';
 import {money, parseMoney, plural} from './format.js';
@@ -26,7 +27,7 @@ function productCard(p) {
   const href = link(`/product/${encodeURIComponent(p.id)}`);
   return h('li', {class: 'card product-card'},
     h('a', {href, class: 'product-link', 'aria-label': `${p.name}, ${money(p.price_cents, p.currency)}`},
-      productArt(p),
+      productCardPicture(p),
       h('div', {class: 'product-info'},
         h('span', {class: 'eyebrow'}, p.category),
         h('h3', {class: 'product-name'}, p.name),
@@ -62,7 +63,7 @@ export async function catalogView(main, {query: params}) {
     form, problems, count, results);
 
   // Categories fill in when they arrive; the grid does not wait for them.
-  get('/api/categories').then((c) => {
+  get('/api/categories?per_page=100').then((c) => {
     for (const cat of c.items || []) category.append(h('option', {value: cat.name, selected: cat.name === state.category}, `${cat.name} (${cat.product_count})`));
   }).catch(() => {});
 
@@ -152,7 +153,7 @@ export async function productView(main, {params}) {
   clear(main).append(
     h('p', {class: 'crumbs'}, h('a', {href: '#/'}, 'Shop'), ' / ', h('a', {href: `#/?category=${encodeURIComponent(p.category)}`}, p.category)),
     h('article', {class: 'product-page'},
-      h('div', {class: 'product-media card'}, productArt(p, {size: 'large'})),
+      h('div', {class: `product-media card${hasImages(p) ? ' has-images' : ''}`}, productGallery(p)),
       h('div', {class: 'product-detail'},
         h('span', {class: 'eyebrow'}, p.category),
         heading(p.name),

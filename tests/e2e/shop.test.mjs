@@ -316,6 +316,15 @@ async function main() {
     await until('the discontinued product to leave the catalog', async () => (await admin.locator('tr', {hasText: 'Oak cutting board'}).count()) === 0);
     step('product created, restocked and discontinued');
 
+    // The Categories tab: each category with its slug and active products
+    // (the discontinued board no longer counts).
+    await admin.getByRole('link', {name: 'Categories', exact: true}).click();
+    const kitchen = admin.locator('tr[data-slug="kitchen"]');
+    await expectText(kitchen, 'kitchen', 'the kitchen category');
+    await until('kitchen\'s two active products', async () => (await kitchen.locator('td.num').innerText()) === '2');
+    check(await admin.locator('tbody tr').count() === 4, 'four categories');
+    step('categories listed with their product counts');
+
     // A second order, cancelled by the customer while pending.
     await page.goto(`${base}/#/cart`);
     await page.getByRole('button', {name: 'Check out'}).click();
