@@ -81,8 +81,7 @@ const CategoryState* find_category(const Categories& c, std::string_view text, U
   return nullptr;
 }
 
-Result<CategoryRef> resolve_product_category(const Categories& c, std::string_view text,
-                                             EventSink& out) {
+Result<CategoryRef> resolve_product_category(const Categories& c, std::string_view text) {
   ORDERLY_RETURN_IF_ERROR(require_text("category", text, 1, kMaxCategoryNameBytes));
   Uuid id;
   if (const CategoryState* s = find_category(c, text, &id))
@@ -93,8 +92,11 @@ Result<CategoryRef> resolve_product_category(const Categories& c, std::string_vi
   id = category_id(slug);
   if (const CategoryState* s = existing(c, id))
     return CategoryRef{s->slug, s->name};
-  emit_created(out, id, slug, text, "");
-  return CategoryRef{std::move(slug), std::string(text)};
+  return CategoryRef{std::move(slug), std::string(text), true};
+}
+
+void emit_category_created(const CategoryRef& ref, EventSink& out) {
+  emit_created(out, category_id(ref.slug), ref.slug, ref.name, "");
 }
 
 Status decide_create_category(const Categories& c, const CreateCategory& cmd,

@@ -7,8 +7,11 @@
 //   descriptions at most 2000 bytes.
 // - A product names its category by slug or by name. A text that is
 //   neither names a new category: CreateProduct/UpdateProduct emit its
-//   CategoryCreated (slug slugify(text), name the text) first, in the same
-//   batch, so a shop that never manages categories keeps working as before.
+//   CategoryCreated (slug slugify(text), name the text) right after the
+//   product's event, in the same batch, so a shop that never manages
+//   categories keeps working as before. After, not before: a command's
+//   first event names what it made (CommandReply::stream), and folding the
+//   product event first makes the category anyway (ensure_category).
 // - A category that active products refer to cannot be deleted
 //   (category_in_use); discontinued products keep its name as text.
 // - Old logs: a product event without a slug refers to slugify(category);
@@ -48,12 +51,14 @@ struct Categories {
 const CategoryState* find_category(const Categories& c, std::string_view text, Uuid* id);
 
 // What a product event writes for the category `text` names: its slug and
-// name. When no category has that slug or name, emits its CategoryCreated.
+// name, and whether it is new (no category has that slug or name): then
+// the caller emits emit_category_created(ref) after the product's event.
 struct CategoryRef {
   std::string slug, name;
+  bool is_new = false;
 };
-Result<CategoryRef> resolve_product_category(const Categories& c, std::string_view text,
-                                             EventSink& out);
+Result<CategoryRef> resolve_product_category(const Categories& c, std::string_view text);
+void emit_category_created(const CategoryRef& ref, EventSink& out);
 
 Status decide_create_category(const Categories& c, const CreateCategory& cmd,
                               const CommandMeta& meta, EventSink& out);

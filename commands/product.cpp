@@ -70,8 +70,7 @@ Status decide_create_product(const ProductState* existing, bool sku_taken,
             "sku " + c.sku + " is taken",
             {{"sku", "is already used by another product"}}};
   }
-  // Last: it may emit the category's CategoryCreated.
-  auto category = resolve_product_category(categories, c.category, out);
+  auto category = resolve_product_category(categories, c.category);
   if (!category)
     return category.status();
   out.emit(Aggregate::kProduct, c.product_id, EventType::kProductCreated,
@@ -81,6 +80,8 @@ Status decide_create_product(const ProductState* existing, bool sku_taken,
                  c.description.c_str(), c.price_cents, std::string(currency).c_str(),
                  category->name.c_str(), c.stock, category->slug.c_str());
            });
+  if (category->is_new)
+    emit_category_created(*category, out);
   return Status::ok();
 }
 
@@ -100,9 +101,9 @@ Status decide_update_product(const ProductState* p, const Categories& categories
   if (!c.name && !c.description && !c.category && !c.price_cents) {
     return Status::invalid_field("body", "names none of name, description, price_cents, category");
   }
-  std::optional<CategoryRef> category;  // may emit its CategoryCreated
+  std::optional<CategoryRef> category;  // a new one: its CategoryCreated follows
   if (c.category) {
-    auto ref = resolve_product_category(categories, *c.category, out);
+    auto ref = resolve_product_category(categories, *c.category);
     if (!ref)
       return ref.status();
     category = std::move(*ref);

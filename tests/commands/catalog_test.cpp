@@ -60,9 +60,10 @@ TEST_CASE(
   CreateProduct c = new_product(500, 10);
   c.category = "Home & Garden";
   REQUIRE(h.run(c, h.as_admin()).is_ok());
+  // After the product's event: a command's first event names what it made.
   REQUIRE(h.emitted() == 2);
-  CHECK(h.type(0) == EventType::kCategoryCreated);
-  CHECK(h.type(1) == EventType::kProductCreated);
+  CHECK(h.type(0) == EventType::kProductCreated);
+  CHECK(h.type(1) == EventType::kCategoryCreated);
   CHECK(category(h, "home-garden").name == "Home & Garden");
   CHECK(category(h, "home-garden").active_products == 1);
 

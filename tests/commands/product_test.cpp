@@ -14,8 +14,8 @@ TEST_CASE("product: admins create products, customers cannot") {
   // The shop's first product of "kitchen" makes the category too
   // (commands/category.h).
   REQUIRE(h.emitted() == 2);
-  CHECK(h.type(0) == EventType::kCategoryCreated);
-  CHECK(h.type(1) == EventType::kProductCreated);
+  CHECK(h.type(0) == EventType::kProductCreated);
+  CHECK(h.type(1) == EventType::kCategoryCreated);
   const ProductState& p = h.state.products.at(c.product_id);
   CHECK(p.stock == 5);
   CHECK(p.available() == 5);
