@@ -130,6 +130,10 @@ const std::map<std::string, Mapping, std::less<>>& routes() {
        [](const json::object& b) {
          return sent_by(api::rest::requests::update_product_from(b, kProduct), admin_sends);
        }},
+      {"PUT /api/products/{id}",
+       [](const json::object& b) {
+         return sent_by(api::rest::requests::replace_product_from(b, kProduct), admin_sends);
+       }},
       {"PUT /api/products/{id}/stock",
        [](const json::object& b) {
          return sent_by(api::rest::requests::stock_change_from(b, kProduct), admin_sends);

@@ -197,6 +197,15 @@ std::vector<Operation> build() {
        na,
        {},
        [](const Ids& i) { return at("/api/products/" + i.product, R"({"price_cents":1})"); }},
+      {"PUT",
+       "/api/products/{id}",
+       admin,
+       na,
+       {},
+       [](const Ids& i) {
+         return at("/api/products/" + i.product,
+                   R"({"name":"Probe","description":"","price_cents":1,"category":"probe"})");
+       }},
       {"DELETE",
        "/api/products/{id}",
        admin,
