@@ -44,25 +44,6 @@ const WebAsset* find_asset(std::string_view name) {
   return nullptr;
 }
 
-// If-None-Match is a list of entity tags or `*` (RFC 9110 13.1.2); the
-// comparison is weak, so `W/"x"` matches our strong `"x"`.
-bool none_match_hits(std::string_view header, std::string_view etag) {
-  while (!header.empty()) {
-    const size_t comma = header.find(',');
-    std::string_view tag = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t'))
-      tag.remove_prefix(1);
-    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t'))
-      tag.remove_suffix(1);
-    if (tag.starts_with("W/"))
-      tag.remove_prefix(2);
-    if (tag == "*" || tag == etag)
-      return true;
-  }
-  return false;
-}
-
 // What every page file carries. The policy allows only this origin's own
 // files (no inline script or style, no other hosts); connect-src 'self'
 // also covers the same-origin ws:/wss: of /ws/notifications (CSP Level 3).
@@ -94,6 +75,25 @@ void serve_asset(const CallPtr& call, std::string_view name) {
 }
 
 }  // namespace
+
+// If-None-Match is a list of entity tags or `*` (RFC 9110 13.1.2); the
+// comparison is weak, so `W/"x"` matches our strong `"x"`.
+bool none_match_hits(std::string_view header, std::string_view etag) {
+  while (!header.empty()) {
+    const size_t comma = header.find(',');
+    std::string_view tag = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t'))
+      tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t'))
+      tag.remove_suffix(1);
+    if (tag.starts_with("W/"))
+      tag.remove_prefix(2);
+    if (tag == "*" || tag == etag)
+      return true;
+  }
+  return false;
+}
 
 void add_web_routes(Context& ctx) {
   Router& r = ctx.router;
