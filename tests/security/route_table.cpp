@@ -224,6 +224,34 @@ std::vector<Operation> build() {
        na,
        {200},
        [](const Ids&) { return at("/api/categories"); }},
+      {"GET",
+       "/api/categories/{slug}",
+       anyone,
+       na,
+       {200, 404},
+       [](const Ids&) { return at("/api/categories/kitchen"); }},
+      {"POST",
+       "/api/categories",
+       admin,
+       na,
+       {},
+       [](const Ids&) {
+         static std::atomic<int> made{0};
+         return at("/api/categories",
+                   R"({"name":"Probe category )" + std::to_string(++made) + R"("})");
+       }},
+      {"PATCH",
+       "/api/categories/{slug}",
+       admin,
+       na,
+       {},
+       [](const Ids&) { return at("/api/categories/kitchen", R"({"description":"Probe"})"); }},
+      {"DELETE",
+       "/api/categories/{slug}",
+       admin,
+       na,
+       {},
+       [](const Ids&) { return at("/api/categories/probe-none"); }},
 
       // The cart: always the caller's own; a product id in the path names a
       // line of the caller's cart.

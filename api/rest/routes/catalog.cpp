@@ -1,4 +1,4 @@
-// Products, categories and analytics events.
+// Products and analytics events (categories: categories.cpp).
 #include "projections/catalog.h"
 #include "api/rest/problem.h"
 #include "api/rest/requests/catalog.h"
@@ -155,16 +155,6 @@ void delete_product(Context& ctx, const CallPtr& call) {
           });
 }
 
-void categories(Context& ctx, const CallPtr& call) {
-  json::array items;
-  for (const auto& c : ctx.model<projections::CatalogReadModel>("catalog")->categories())
-    items.push_back(json::object{{"slug", c.slug},
-                                 {"name", c.name},
-                                 {"description", c.description},
-                                 {"product_count", c.product_count}});
-  call->answer(json_response(200, json::object{{"items", std::move(items)}}));
-}
-
 void analytics_event(Context& ctx, const CallPtr& call) {
   auto event = call->parsed_body(requests::analytics_event_from);
   if (!event)
@@ -198,7 +188,6 @@ void add_catalog_routes(Context& ctx) {
   ctx.route("DELETE", "/api/products/{id}", Access::kAdmin, delete_product);
   ctx.route("PUT", "/api/products/{id}/stock", Access::kAdmin,
             change_product<requests::stock_change_from>);
-  ctx.route("GET", "/api/categories", Access::kAnyone, categories);
   ctx.route("POST", "/api/analytics/events", Access::kAnyone, analytics_event);
 }
 

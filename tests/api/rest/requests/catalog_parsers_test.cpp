@@ -1,5 +1,6 @@
 // The catalog's request parsers of issue 22 (api/rest/requests/catalog.h):
-// a full product replace names every field it misses.
+// a full product replace names every field it misses; categories
+// (api/rest/requests/categories.h) get a slug from their name.
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "api/rest/requests/catalog.h"
+#include "api/rest/requests/categories.h"
 
 using namespace orderly;
 namespace json = boost::json;
@@ -52,4 +54,50 @@ TEST_CASE("catalog parsers: a full replace names each missing field, and refuses
         std::vector<std::string>{"stock", "description", "category", "price_cents"});
   // PATCH keeps taking any subset.
   CHECK(api::rest::requests::update_product_from(body(R"({"name":"Cup"})"), kId).is_ok());
+}
+
+TEST_CASE("catalog parsers: a new category gets its slug from its name when it has none") {
+  auto named = api::rest::requests::create_category_from(body(R"({"name":"Coffee Gear!"})"));
+  REQUIRE(named.is_ok());
+  CHECK(named->slug == "coffee-gear");
+  CHECK(named->name == "Coffee Gear!");
+  CHECK(named->description == "");
+  auto slugged = api::rest::requests::create_category_from(
+      body(R"({"slug":"tea","name":"Tea ware","description":"Pots"})"));
+  REQUIRE(slugged.is_ok());
+  CHECK(slugged->slug == "tea");
+  CHECK(slugged->description == "Pots");
+}
+
+TEST_CASE("catalog parsers: a category's wrong fields are all named") {
+  auto bad = api::rest::requests::create_category_from(
+      body(R"({"slug":"Not A Slug","name":"","colour":1})"));
+  REQUIRE_FALSE(bad.is_ok());
+  CHECK(fields_of(bad.status()) == std::vector<std::string>{"colour", "slug", "name"});
+  for (const std::string& slug :
+       std::vector<std::string>{"-a", "a-", "a--b", "", std::string(65, 'a')}) {
+    CHECK_FALSE_MESSAGE(
+        api::rest::requests::create_category_from(body(R"({"slug":")" + slug + R"(","name":"x"})"))
+            .is_ok(),
+        slug);
+  }
+  CHECK(fields_of(api::rest::requests::create_category_from(body("{}")).status()) ==
+        std::vector<std::string>{"name"});
+}
+
+TEST_CASE("catalog parsers: a category change sends a name, a description or both") {
+  auto both =
+      api::rest::requests::change_category_from(body(R"({"name":"Tea","description":""})"), "tea");
+  REQUIRE(both.is_ok());
+  CHECK(both->slug == "tea");
+  CHECK(both->name == "Tea");
+  CHECK(both->description == "");
+  auto desc = api::rest::requests::change_category_from(body(R"({"description":"x"})"), "tea");
+  REQUIRE(desc.is_ok());
+  CHECK_FALSE(desc->name.has_value());
+  CHECK(fields_of(api::rest::requests::change_category_from(body("{}"), "tea").status()) ==
+        std::vector<std::string>{"name"});
+  CHECK(fields_of(
+            api::rest::requests::change_category_from(body(R"({"slug":"x"})"), "tea").status()) ==
+        std::vector<std::string>{"slug"});
 }
