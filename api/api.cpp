@@ -77,6 +77,7 @@ Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
   rest::routes::add_auth_routes(*ctx_);
   rest::routes::add_account_routes(*ctx_);
   rest::routes::add_catalog_routes(*ctx_);
+  rest::routes::add_category_routes(*ctx_);
   rest::routes::add_image_routes(*ctx_);
   rest::routes::add_order_routes(*ctx_);
   rest::routes::add_admin_routes(*ctx_);

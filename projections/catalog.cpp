@@ -149,10 +149,11 @@ CatalogProduct load_product(BinaryReader& in) {
   return p;
 }
 
-// Whether a query lists `p`: not discontinued, in its category
+// Whether a query lists `p`: of the status it asks for, in its category
 // (`category` lower-cased, a slug or a name; "" any) and within its price bounds.
 bool listed(const CatalogProduct& p, const std::string& category, const CatalogQuery& q) {
-  if (p.discontinued)
+  if (q.status != ProductStatusFilter::kAll &&
+      p.discontinued != (q.status == ProductStatusFilter::kDiscontinued))
     return false;
   if (!category.empty() && p.category_slug != category && ascii_lower(p.category) != category)
     return false;

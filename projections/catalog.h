@@ -57,7 +57,12 @@ struct CatalogProduct {
   int64_t available() const { return stock - reserved; }
 };
 
+// Which products a list shows: the storefront's active ones by default;
+// discontinued ones (and both) are for admins (GET /api/products?status=).
+enum class ProductStatusFilter { kActive, kDiscontinued, kAll };
+
 struct CatalogQuery {
+  ProductStatusFilter status = ProductStatusFilter::kActive;
   std::string category;  // a slug, or a name (case-insensitive)
   std::optional<int64_t> min_price_cents, max_price_cents;
   std::string q;     // search words
@@ -91,7 +96,7 @@ class CatalogReadModel final : public Projection {
   void expect_events(uint64_t events) override REQUIRES(mutex_);
 
   // Queries (take the shared lock themselves). Discontinued products are
-  // found by id but not listed.
+  // found by id, and listed only when the query's status asks for them.
   std::optional<CatalogProduct> get(std::string_view id) const;
   CatalogPage list(const CatalogQuery& query) const;
   // Every category, by name (then slug).

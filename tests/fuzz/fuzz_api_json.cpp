@@ -29,6 +29,7 @@
 #include "api/rest/requests/account.h"
 #include "api/rest/requests/auth.h"
 #include "api/rest/requests/catalog.h"
+#include "api/rest/requests/categories.h"
 #include "api/rest/requests/email_tokens.h"
 #include "api/rest/requests/images.h"
 #include "api/rest/requests/notifications.h"
@@ -136,9 +137,21 @@ const std::map<std::string, Mapping, std::less<>>& routes() {
          return sent_by(api::rest::requests::change_product_image_from(b, kProduct, kNewId),
                         admin_sends);
        }},
+      {"PUT /api/products/{id}",
+       [](const json::object& b) {
+         return sent_by(api::rest::requests::replace_product_from(b, kProduct), admin_sends);
+       }},
       {"PUT /api/products/{id}/stock",
        [](const json::object& b) {
          return sent_by(api::rest::requests::stock_change_from(b, kProduct), admin_sends);
+       }},
+      {"POST /api/categories",
+       [](const json::object& b) {
+         return sent_by(api::rest::requests::create_category_from(b), admin_sends);
+       }},
+      {"PATCH /api/categories/{slug}",
+       [](const json::object& b) {
+         return sent_by(api::rest::requests::change_category_from(b, "kitchen"), admin_sends);
        }},
       {"POST /api/analytics/events",
        [](const json::object& b) -> Result<Mapped> {

@@ -144,6 +144,34 @@ TEST_CASE("catalog: filters, ranked search, sorting, pagination edges, categorie
   CHECK(tokenize("Café-au-lait, 2x!") == std::vector<std::string>{"café", "au", "lait", "2x"});
 }
 
+TEST_CASE("catalog: a status filter lists active, discontinued or all products") {
+  Shop shop;
+  shop.product(1, "Espresso cup", "kitchen", 1299, 10, "Porcelain cup");
+  const Uuid gone = shop.product(2, "Old espresso machine", "kitchen", 9999, 1);
+  shop.product(3, "Garden hose", "garden", 2599, 3);
+  REQUIRE(shop.writer->execute(DiscontinueProduct{gone}, shop.admin).is_ok());
+  CatalogReadModel model;
+  shop.fold(model);
+
+  CatalogQuery q;
+  q.sort = "name";
+  CHECK(names(model.list(q)) == std::vector<std::string>{"Espresso cup", "Garden hose"});
+  q.status = ProductStatusFilter::kDiscontinued;
+  CHECK(names(model.list(q)) == std::vector<std::string>{"Old espresso machine"});
+  CHECK(model.list(q).total == 1);
+  q.status = ProductStatusFilter::kAll;
+  CHECK(names(model.list(q)) ==
+        std::vector<std::string>{"Espresso cup", "Garden hose", "Old espresso machine"});
+  // The other filters and search still apply.
+  q.category = "kitchen";
+  q.q = "espresso";
+  CHECK(names(model.list(q)) == std::vector<std::string>{"Espresso cup", "Old espresso machine"});
+  q.status = ProductStatusFilter::kDiscontinued;
+  CHECK(names(model.list(q)) == std::vector<std::string>{"Old espresso machine"});
+  q.status = ProductStatusFilter::kActive;
+  CHECK(names(model.list(q)) == std::vector<std::string>{"Espresso cup"});
+}
+
 TEST_CASE(
     "catalog runner: saves its snapshot with its position, restarts from it, read-your-writes") {
   Shop shop;

@@ -197,6 +197,15 @@ std::vector<Operation> build() {
        na,
        {},
        [](const Ids& i) { return at("/api/products/" + i.product, R"({"price_cents":1})"); }},
+      {"PUT",
+       "/api/products/{id}",
+       admin,
+       na,
+       {},
+       [](const Ids& i) {
+         return at("/api/products/" + i.product,
+                   R"({"name":"Probe","description":"","price_cents":1,"category":"probe"})");
+       }},
       {"DELETE",
        "/api/products/{id}",
        admin,
@@ -215,6 +224,34 @@ std::vector<Operation> build() {
        na,
        {200},
        [](const Ids&) { return at("/api/categories"); }},
+      {"GET",
+       "/api/categories/{slug}",
+       anyone,
+       na,
+       {200, 404},
+       [](const Ids&) { return at("/api/categories/kitchen"); }},
+      {"POST",
+       "/api/categories",
+       admin,
+       na,
+       {},
+       [](const Ids&) {
+         static std::atomic<int> made{0};
+         return at("/api/categories",
+                   R"({"name":"Probe category )" + std::to_string(++made) + R"("})");
+       }},
+      {"PATCH",
+       "/api/categories/{slug}",
+       admin,
+       na,
+       {},
+       [](const Ids&) { return at("/api/categories/kitchen", R"({"description":"Probe"})"); }},
+      {"DELETE",
+       "/api/categories/{slug}",
+       admin,
+       na,
+       {},
+       [](const Ids&) { return at("/api/categories/probe-none"); }},
 
       // The cart: always the caller's own; a product id in the path names a
       // line of the caller's cart.

@@ -42,6 +42,21 @@ Result<UpdateProduct> update_product_from(const boost::json::object& body, const
   return u;
 }
 
+Result<UpdateProduct> replace_product_from(const boost::json::object& body, const Uuid& id) {
+  Fields f(body);
+  f.only({"name", "description", "price_cents", "category"});
+  UpdateProduct u;
+  u.product_id = id;
+  u.name = f.str("name", true, kMaxProductNameBytes);
+  // Required, and may be "" (the create route's default): a replace says so.
+  u.description = f.str("description", true, kMaxProductDescriptionBytes);
+  u.category = f.str("category", true, kMaxProductCategoryBytes);
+  u.price_cents = f.integer("price_cents", true);
+  if (!f.ok())
+    return invalid_fields("the product is not valid", f);
+  return u;
+}
+
 Result<Command> stock_change_from(const boost::json::object& body, const Uuid& id) {
   Fields f(body);
   f.only({"stock", "delta"});

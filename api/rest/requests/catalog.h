@@ -22,6 +22,11 @@ Result<commands::CreateProduct> create_product_from(const boost::json::object& b
 // PATCH /api/products/{id}: only the fields sent change.
 Result<commands::UpdateProduct> update_product_from(const boost::json::object& body,
                                                     const Uuid& id);
+// PUT /api/products/{id}: every editable field (name, description,
+// price_cents, category) is required, so a full replace never keeps a field
+// by accident; the same command as PATCH with all of them set.
+Result<commands::UpdateProduct> replace_product_from(const boost::json::object& body,
+                                                     const Uuid& id);
 // PUT /api/products/{id}/stock: SetStock for {"stock"}, AdjustStock for
 // {"delta"}; exactly one of them.
 Result<commands::Command> stock_change_from(const boost::json::object& body, const Uuid& id);

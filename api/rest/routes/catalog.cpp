@@ -1,4 +1,4 @@
-// Products, categories and analytics events.
+// Products and analytics events (categories: categories.cpp).
 #include "projections/catalog.h"
 #include "api/rest/problem.h"
 #include "api/rest/requests/catalog.h"
@@ -50,8 +50,33 @@ void create_product(Context& ctx, const CallPtr& call) {
           });
 }
 
+// ?status=active (the default), discontinued or all; the last two only for
+// admins, since a discontinued product is gone from the shop for everyone
+// else. The answer to refuse, when the value is unknown or not the caller's.
+std::optional<http::Response> status_filter(const Call& call,
+                                            projections::ProductStatusFilter& out) {
+  using projections::ProductStatusFilter;
+  const std::string status = call.query("status").value_or("active");
+  if (status == "active") {
+    out = ProductStatusFilter::kActive;
+    return std::nullopt;
+  }
+  if (status == "discontinued")
+    out = ProductStatusFilter::kDiscontinued;
+  else if (status == "all")
+    out = ProductStatusFilter::kAll;
+  else
+    return problem(422, "validation_failed", "unknown status",
+                   {{"status", "must be active, discontinued or all"}});
+  if (!call.who || !call.who->is_admin())
+    return problem(403, "forbidden", "only admins list discontinued products");
+  return std::nullopt;
+}
+
 void list_products(Context& ctx, const CallPtr& call) {
   projections::CatalogQuery q;
+  if (auto refused = status_filter(*call, q.status))
+    return call->answer(std::move(*refused));
   auto paging = call->page_query();
   if (!paging)
     return call->fail(paging.status());
@@ -94,7 +119,7 @@ void get_product(Context& ctx, const CallPtr& call) {
                    .header("ETag", etag_of(p->version)));
 }
 
-// PATCH /api/products/{id} and PUT /api/products/{id}/stock: the command
+// PATCH and PUT /api/products/{id} and PUT /api/products/{id}/stock: the command
 // `parse` makes of the body, under If-Match, answered with the product.
 template <auto parse>
 void change_product(Context& ctx, const CallPtr& call) {
@@ -130,16 +155,6 @@ void delete_product(Context& ctx, const CallPtr& call) {
           });
 }
 
-void categories(Context& ctx, const CallPtr& call) {
-  json::array items;
-  for (const auto& c : ctx.model<projections::CatalogReadModel>("catalog")->categories())
-    items.push_back(json::object{{"slug", c.slug},
-                                 {"name", c.name},
-                                 {"description", c.description},
-                                 {"product_count", c.product_count}});
-  call->answer(json_response(200, json::object{{"items", std::move(items)}}));
-}
-
 void analytics_event(Context& ctx, const CallPtr& call) {
   auto event = call->parsed_body(requests::analytics_event_from);
   if (!event)
@@ -168,10 +183,11 @@ void add_catalog_routes(Context& ctx) {
   ctx.route("GET", "/api/products/{id}", Access::kAnyone, get_product);
   ctx.route("PATCH", "/api/products/{id}", Access::kAdmin,
             change_product<requests::update_product_from>);
+  ctx.route("PUT", "/api/products/{id}", Access::kAdmin,
+            change_product<requests::replace_product_from>);
   ctx.route("DELETE", "/api/products/{id}", Access::kAdmin, delete_product);
   ctx.route("PUT", "/api/products/{id}/stock", Access::kAdmin,
             change_product<requests::stock_change_from>);
-  ctx.route("GET", "/api/categories", Access::kAnyone, categories);
   ctx.route("POST", "/api/analytics/events", Access::kAnyone, analytics_event);
 }
 

@@ -205,6 +205,7 @@ json::object page_json(const Page& page, F&& item) {
 void add_auth_routes(Context& ctx);
 void add_account_routes(Context& ctx);  // profile, password, closing, addresses
 void add_catalog_routes(Context& ctx);
+void add_category_routes(Context& ctx);     // /api/categories (routes/categories.cpp)
 void add_image_routes(Context& ctx);        // product images and their files (routes/images.cpp)
 void add_order_routes(Context& ctx);        // cart, orders, payments
 void add_admin_routes(Context& ctx);        // stats, notifications, events, projections, health
