@@ -30,6 +30,8 @@ struct OrderRow;
 struct UserRow;
 struct PaymentRow;
 struct NotificationRow;
+struct PopularProduct;
+struct TrendingSearch;
 }  // namespace orderly::projections
 
 namespace orderly::api::rest::routes {
@@ -168,6 +170,9 @@ json::object address_json(const Address& a);  // a saved address (core/account.h
 json::object admin_user_json(const projections::UserRow& u);
 json::object order_stats_json(const projections::OrderStats& s);  // GET /api/orders/stats' shape
 json::object payment_json(const projections::PaymentRow& p);
+// The analytics endpoints' rows (routes/analytics.cpp).
+json::object popular_product_json(const projections::PopularProduct& p);
+json::object trending_search_json(const projections::TrendingSearch& s);
 template <typename Page, typename F>
 json::object page_json(const Page& page, F&& item) {
   json::array items;
@@ -190,6 +195,7 @@ void add_web_routes(Context& ctx);          // the shop's web pages at / (api/we
 void add_oidc_routes(Context& ctx);         // sign-in with an OpenID provider (routes/oidc.cpp)
 void add_email_token_routes(Context& ctx);  // email verification, password reset
 void add_user_routes(Context& ctx);         // the staff's user tools (/api/admin/users)
+void add_analytics_routes(Context& ctx);    // popular products, trending searches, revenue
 
 // The answer to a command that made or changed a row: the row under `key`
 // (e.g. {"order": {...}}), or 202 with the id when the read model has not

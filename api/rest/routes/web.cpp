@@ -4,6 +4,7 @@
 // get no privileges the API would not give any other client.
 #include <algorithm>
 
+#include "api/rest/conditional_get.h"
 #include "api/rest/routes/context.h"
 #include "api/rest/routes/web_assets.h"
 
@@ -42,25 +43,6 @@ const WebAsset* find_asset(std::string_view name) {
       return &kWebAssets[i];
   }
   return nullptr;
-}
-
-// If-None-Match is a list of entity tags or `*` (RFC 9110 13.1.2); the
-// comparison is weak, so `W/"x"` matches our strong `"x"`.
-bool none_match_hits(std::string_view header, std::string_view etag) {
-  while (!header.empty()) {
-    const size_t comma = header.find(',');
-    std::string_view tag = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t'))
-      tag.remove_prefix(1);
-    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t'))
-      tag.remove_suffix(1);
-    if (tag.starts_with("W/"))
-      tag.remove_prefix(2);
-    if (tag == "*" || tag == etag)
-      return true;
-  }
-  return false;
 }
 
 // What every page file carries. The policy allows only this origin's own
