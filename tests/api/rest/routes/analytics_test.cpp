@@ -42,7 +42,7 @@ unsigned iso_weekday(const std::string& rfc3339) {
   return std::chrono::weekday(day).iso_encoding();
 }
 
-const json::array& items_of(const HttpResult& r) {
+json::array items_of(const HttpResult& r) {
   return r.json().as_object().at("items").as_array();
 }
 
@@ -82,7 +82,8 @@ TEST_CASE("analytics: popular products, trending searches and revenue of today, 
   SUBCASE("revenue by day: 30 buckets up to today, today's numbers in the last") {
     auto r = get("/api/analytics/revenue");
     REQUIRE(r.status == 200);
-    const auto& body = r.json().as_object();
+    const json::value answer = r.json();
+    const auto& body = answer.as_object();
     CHECK(str(body, "interval") == "day");
     CHECK(str(body, "currency") == "USD");
     const auto& buckets = body.at("buckets").as_array();
@@ -101,13 +102,15 @@ TEST_CASE("analytics: popular products, trending searches and revenue of today, 
   SUBCASE("revenue by week and month: buckets start on Monday and on the 1st") {
     auto weeks = get("/api/analytics/revenue?interval=week&from=" + today());
     REQUIRE(weeks.status == 200);
-    const auto& w = weeks.json().as_object().at("buckets").as_array();
+    const json::value week_answer = weeks.json();
+    const auto& w = week_answer.as_object().at("buckets").as_array();
     REQUIRE(w.size() == 1);
     CHECK(iso_weekday(str(w[0], "start")) == 1);
     CHECK(num(w[0], "revenue_cents") == price - 100);
     auto months = get("/api/analytics/revenue?interval=month");
     REQUIRE(months.status == 200);
-    for (const auto& b : months.json().as_object().at("buckets").as_array())
+    const json::value month_answer = months.json();
+    for (const auto& b : month_answer.as_object().at("buckets").as_array())
       CHECK(str(b, "start").substr(8, 2) == "01");
     CHECK(num(months.json(), "total_cents") == price - 100);
   }
@@ -116,7 +119,7 @@ TEST_CASE("analytics: popular products, trending searches and revenue of today, 
     auto units = get("/api/analytics/products/popular?by=units");
     REQUIRE(units.status == 200);
     REQUIRE(items_of(units).size() == 1);  // only the paid order's product sold
-    const auto& top = items_of(units)[0];
+    const json::value top = items_of(units)[0];
     CHECK(str(top, "product_id") == cup);
     CHECK(num(top, "units") == 1);
     CHECK(num(top, "revenue_cents") == price);
@@ -143,7 +146,7 @@ TEST_CASE("analytics: popular products, trending searches and revenue of today, 
         },
         10s, 50ms));
     REQUIRE(!items_of(trending).empty());
-    const auto& first = items_of(trending)[0];
+    const json::value first = items_of(trending)[0];
     CHECK(str(first, "query") == "espresso");
     CHECK(num(first, "count") >= 1);
     CHECK(num(first, "previous_count") == 0);
@@ -168,7 +171,8 @@ TEST_CASE("analytics: bad parameters are 422 naming them, and only admins may as
   Session admin = server.admin();
   Session ada = server.register_user("ada");
   auto field_of = [](const HttpResult& r) {
-    const auto& errors = r.json().as_object().at("errors").as_array();
+    const json::value problem = r.json();
+    const auto& errors = problem.as_object().at("errors").as_array();
     return errors.empty() ? std::string() : str(errors[0], "field");
   };
   const std::pair<std::string, std::string> cases[] = {
