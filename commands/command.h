@@ -155,6 +155,38 @@ struct UpdateProduct {
 struct DiscontinueProduct {
   Uuid product_id;
 };
+// One stored file of an image: "<hash>.<ext>" in the image store.
+struct ImageFileRef {
+  std::string hash;  // 64 lower-case hex digits (SHA-256 of the bytes)
+  std::string ext;   // "jpg" | "png" | "webp"
+  int64_t bytes = 0;
+};
+// Recorded once every file is in the image store (api/rest/routes/images.cpp).
+struct AddProductImage {
+  Uuid product_id, image_id;
+  ImageFileRef original, thumb, medium;
+  int32_t width = 0, height = 0;
+  std::string alt;
+};
+struct ChangeProductImage {
+  Uuid product_id, image_id;
+  std::optional<std::string> alt;
+  std::optional<int64_t> position;  // 0-based; the others keep their order
+};
+struct RemoveProductImage {
+  Uuid product_id, image_id;
+};
+// Categories (commands/category.h): keyed by slug.
+struct CreateCategory {
+  std::string slug, name, description;
+};
+struct ChangeCategory {
+  std::string slug;
+  std::optional<std::string> name, description;
+};
+struct DeleteCategory {
+  std::string slug;
+};
 struct SetStock {
   Uuid product_id;
   int64_t stock = 0;
@@ -271,17 +303,20 @@ struct RecordAnalytics {
   std::vector<std::pair<std::string, uint32_t>> searches;  // normalised query -> count
 };
 
-using Command = std::variant<
-    RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken, RevokeRefreshToken,
-    CreateProduct, UpdateProduct, DiscontinueProduct, SetStock, AdjustStock, AddToCart,
-    SetCartQuantity, RemoveFromCart, ClearCart, Checkout, PlaceOrder, ChangeOrderStatus,
-    CancelOrder, ExpireOrder, CreatePayment, ConfirmPayment, RefundPayment, RequestNotification,
-    RecordNotificationSent, RecordNotificationFailed, RetryNotification, RecordAnalytics,
-    RecordWebSocketPushes,
-    // Appended only: a command's index is in its
-    // idempotency fingerprint (idempotency_keys.cpp).
-    UpdateProfile, ChangePassword, RequestEmailVerification, VerifyEmail, RequestPasswordReset,
-    ResetPassword, SetUserStatus, LinkIdentity, AddAddress, ChangeAddress, RemoveAddress>;
+using Command =
+    std::variant<RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken,
+                 RevokeRefreshToken, CreateProduct, UpdateProduct, DiscontinueProduct, SetStock,
+                 AdjustStock, AddToCart, SetCartQuantity, RemoveFromCart, ClearCart, Checkout,
+                 PlaceOrder, ChangeOrderStatus, CancelOrder, ExpireOrder, CreatePayment,
+                 ConfirmPayment, RefundPayment, RequestNotification, RecordNotificationSent,
+                 RecordNotificationFailed, RetryNotification, RecordAnalytics,
+                 RecordWebSocketPushes,
+                 // Appended only: a command's index is in its
+                 // idempotency fingerprint (idempotency_keys.cpp).
+                 UpdateProfile, ChangePassword, RequestEmailVerification, VerifyEmail,
+                 RequestPasswordReset, ResetPassword, SetUserStatus, LinkIdentity, AddAddress,
+                 ChangeAddress, RemoveAddress, AddProductImage, ChangeProductImage,
+                 RemoveProductImage, CreateCategory, ChangeCategory, DeleteCategory>;
 
 std::string_view role_name(Role r);
 

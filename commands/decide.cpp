@@ -125,10 +125,28 @@ struct Decider {
   }
   Status operator()(const CreateProduct& c) {
     return decide_create_product(find_in(s.products, c.product_id), s.skus.count(c.sku) > 0,
-                                 s.currency, c, meta, out);
+                                 s.currency, s.categories, c, meta, out);
+  }
+  Status operator()(const AddProductImage& c) {
+    return decide_add_product_image(find_in(s.products, c.product_id), c, meta, out);
+  }
+  Status operator()(const ChangeProductImage& c) {
+    return decide_change_product_image(find_in(s.products, c.product_id), c, meta, out);
+  }
+  Status operator()(const RemoveProductImage& c) {
+    return decide_remove_product_image(find_in(s.products, c.product_id), c, meta, out);
+  }
+  Status operator()(const CreateCategory& c) {
+    return decide_create_category(s.categories, c, meta, out);
+  }
+  Status operator()(const ChangeCategory& c) {
+    return decide_change_category(s.categories, c, meta, out);
+  }
+  Status operator()(const DeleteCategory& c) {
+    return decide_delete_category(s.categories, c, meta, out);
   }
   Status operator()(const UpdateProduct& c) {
-    return decide_update_product(find_in(s.products, c.product_id), c, meta, out);
+    return decide_update_product(find_in(s.products, c.product_id), s.categories, c, meta, out);
   }
   Status operator()(const DiscontinueProduct& c) {
     return decide_discontinue_product(find_in(s.products, c.product_id), c, meta, out);

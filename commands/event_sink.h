@@ -25,7 +25,8 @@ enum class Aggregate : uint8_t {
   kOrder,
   kPayment,
   kNotification,
-  kAnalytics
+  kAnalytics,
+  kCategory
 };
 std::string_view aggregate_name(Aggregate a);
 

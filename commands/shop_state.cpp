@@ -5,6 +5,7 @@
 #include "commands/shop_state.h"
 #include "core/text.h"
 
+#include "core/category.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/product_events_generated.h"
 
@@ -81,25 +82,63 @@ void apply_user(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) 
   s.refresh_tokens = s.refresh_tokens + u.tokens.size() - tokens_before;
 }
 
+// The category a product event names (core/category.h), made when an old
+// log's event names one no event created.
+Uuid category_of_event(ShopState& s, const flatbuffers::String* slug,
+                       const flatbuffers::String* name) {
+  const std::string_view text = name ? name->string_view() : std::string_view();
+  return ensure_category(s.categories, product_category_slug(slug ? slug->string_view() : "", text),
+                         text);
+}
+
+void count_in_category(ShopState& s, const Uuid& category, int64_t delta) {
+  s.categories.by_id[category].active_products += delta;
+}
+
 void apply_product(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) {
   ProductState& product = s.products[id];
   ++product.version;
   switch (type) {
-    case EventType::kProductCreated:
-      evolve(product, *as<events::ProductCreated>(p));
+    case EventType::kProductCreated: {
+      const auto& e = *as<events::ProductCreated>(p);
+      evolve(product, e);
       s.skus[product.sku] = id;
+      product.category = category_of_event(s, e.category_slug(), e.category());
+      count_in_category(s, product.category, 1);
       break;
-    case EventType::kProductUpdated:
-      evolve(product, *as<events::ProductUpdated>(p));
+    }
+    case EventType::kProductUpdated: {
+      const auto& e = *as<events::ProductUpdated>(p);
+      evolve(product, e);
+      if (e.category()) {
+        const Uuid category = category_of_event(s, e.category_slug(), e.category());
+        if (!product.discontinued) {
+          count_in_category(s, product.category, -1);
+          count_in_category(s, category, 1);
+        }
+        product.category = category;
+      }
       break;
+    }
     case EventType::kProductPriceChanged:
       evolve(product, *as<events::ProductPriceChanged>(p));
       break;
     case EventType::kProductDiscontinued:
+      if (!product.discontinued)
+        count_in_category(s, product.category, -1);
       evolve_discontinued(product);
       break;
     case EventType::kStockChanged:
       evolve(product, *as<events::StockChanged>(p));
+      break;
+    case EventType::kProductImageAdded:
+      evolve(product, *as<events::ProductImageAdded>(p));
+      break;
+    case EventType::kProductImagesReordered:
+      evolve(product, *as<events::ProductImagesReordered>(p));
+      break;
+    case EventType::kProductImageRemoved:
+      evolve(product, *as<events::ProductImageRemoved>(p));
       break;
     default:
       break;
@@ -209,6 +248,9 @@ void apply(ShopState& s, Aggregate aggregate, const Uuid& id, EventType type,
       break;
     case Aggregate::kAnalytics:
       break;  // counted by the stats read model; nothing to decide against
+    case Aggregate::kCategory:
+      apply_category_event(s.categories, id, type, payload);
+      break;
   }
 }
 
@@ -257,6 +299,10 @@ uint32_t version_of(const ShopState& s, Aggregate aggregate, const Uuid& id) {
       return find(s.notifications);
     case Aggregate::kAnalytics:
       return 0;  // every batch is a new stream
+    case Aggregate::kCategory: {
+      auto it = s.categories.by_id.find(id);
+      return it == s.categories.by_id.end() ? 0 : it->second.version;
+    }
   }
   return 0;
 }

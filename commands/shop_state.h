@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "commands/cart.h"
+#include "commands/category.h"
 #include "commands/event_sink.h"
 #include "commands/notification.h"
 #include "commands/order.h"
@@ -32,6 +33,9 @@ struct ShopState {
   HoldLimits hold_limits;
   ProductMap products;
   std::unordered_map<std::string, Uuid> skus;
+  // Categories; their active_products counts are derived from the products
+  // (recounted when a snapshot is loaded).
+  Categories categories;
   OrderMap orders;
   // Pending orders by reservation expiry. Entries go stale when an order is
   // confirmed or cancelled first; whoever pops one checks the order.

@@ -26,7 +26,9 @@ constexpr size_t kUuidPairMin = kUuid + kUuid;     // open_payment_by_order
 constexpr size_t kTokenMin = kUuid + kUuid + kBytes + kU64 + kU8;
 constexpr size_t kFamilyMin = kUuid + kUuid + kU64 + kU8 + kCount;
 constexpr size_t kCartLineMin = kUuid + 2 * kU64;
-constexpr size_t kProductMin = kUuid + 3 * kBytes + 4 * kU64 + kU8;
+constexpr size_t kProductMin = kUuid + 3 * kBytes + 4 * kU64 + kU8 + kUuid + kCount;
+constexpr size_t kImageRefMin = kUuid + kBytes;
+constexpr size_t kCategoryMin = kUuid + 3 * kBytes + kU32 + kU8;
 constexpr size_t kOrderMin = kUuid + 2 * kUuid + 3 * kU64 + kCount + kU32 + kU8;
 constexpr size_t kCartMin = kUuid + kCount + kU32;
 constexpr size_t kPaymentMin = kUuid + 2 * kUuid + 2 * kU64 + kU32 + kU8;
@@ -206,6 +208,12 @@ void put_product(BinaryWriter& out, const ProductState& p) {
   out.i64(p.reserved);
   out.u64(p.version);
   out.boolean(p.discontinued);
+  out.uuid(p.category);
+  out.count(p.images.size());
+  for (const ProductImageRef& i : p.images) {
+    out.uuid(i.id);
+    out.bytes(i.original_hash);
+  }
 }
 void get_product(BinaryReader& in, ProductState& p) {
   p.name = in.bytes();
@@ -216,6 +224,29 @@ void get_product(BinaryReader& in, ProductState& p) {
   p.reserved = in.i64();
   p.version = in.u64();
   p.discontinued = in.boolean();
+  p.category = in.uuid();
+  const size_t images = in.count(kImageRefMin);
+  p.images.resize(images);
+  for (ProductImageRef& i : p.images) {
+    i.id = in.uuid();
+    i.original_hash = in.bytes();
+  }
+}
+
+// A category's active_products is not saved: load_state recounts it.
+void put_category(BinaryWriter& out, const CategoryState& c) {
+  out.bytes(c.slug);
+  out.bytes(c.name);
+  out.bytes(c.description);
+  out.u32(c.version);
+  out.boolean(c.exists);
+}
+void get_category(BinaryReader& in, CategoryState& c) {
+  c.slug = in.bytes();
+  c.name = in.bytes();
+  c.description = in.bytes();
+  c.version = in.u32();
+  c.exists = in.boolean();
 }
 
 void put_order(BinaryWriter& out, const OrderState& o) {
@@ -431,6 +462,7 @@ void save_state(const ShopState& s, BinaryWriter& out) {
   put_map(out, s.usernames, put_uuid);
   put_map(out, s.emails, put_uuid);
   put_map(out, s.notifications, put_notification);
+  put_map(out, s.categories.by_id, put_category);
 }
 
 Status load_state(BinaryReader& in, ShopState& s) {
@@ -452,6 +484,16 @@ Status load_state(BinaryReader& in, ShopState& s) {
   get_map(in, kIndexEntryMin, s.usernames, get_uuid);
   get_map(in, kIndexEntryMin, s.emails, get_uuid);
   get_map(in, kNotificationMin, s.notifications, get_notification);
+  get_map(in, kCategoryMin, s.categories.by_id, get_category);
+  // Derived (shop_state.h): the names index and the counts of active products.
+  for (const auto& [id, c] : s.categories.by_id) {
+    if (c.exists)
+      s.categories.by_name[lower_ascii(c.name)] = id;
+  }
+  for (const auto& [id, p] : s.products) {
+    if (!p.discontinued)
+      ++s.categories.by_id[p.category].active_products;
+  }
   for (const auto& [id, u] : s.users) {
     s.refresh_tokens += u.tokens.size();
     // Derived indexes (shop_state.h): a closed account holds none.

@@ -8,12 +8,12 @@
 // again from the aggregates, and the expiry queue with its stale entries
 // (which ones are left depends on when the writer popped them, not on the log).
 //
-// Layout (format 3), in order: u32 format, u64 position, then each part as
+// Layout (format 5), in order: u32 format, u64 position, then each part as
 // an element count followed by its elements: products, skus, orders,
 // expiries (the heap array as is), carts, payments, open_payment_by_order,
 // users (each with its remembered tokens and its token families), usernames, emails,
-// notifications. Map iteration order is not part of the format. The holds
-// index (order.h) is not saved: load_state derives it from the orders.
+// notifications, categories (without their derived product counts). Map iteration order is not part
+// of the format. The holds index (order.h) is not saved: load_state derives it from the orders.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +31,8 @@ namespace orderly::commands {
 //    of revoked ones; only the tokens reuse detection needs.
 // 4: the account (display name, email verification, status, password
 //    digest, pending email tokens, identities, addresses: issue 21).
-inline constexpr uint32_t kSnapshotFormat = 4;
+// 5: a product's category and images; the categories (issue 22).
+inline constexpr uint32_t kSnapshotFormat = 5;
 
 // Saves the whole writer state (every map, index, the expiry queue and
 // `position`).

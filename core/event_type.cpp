@@ -4,6 +4,7 @@
 
 #include "core/schemas/analytics_events_generated.h"
 #include "core/schemas/cart_events_generated.h"
+#include "core/schemas/category_events_generated.h"
 #include "core/schemas/notification_events_generated.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"

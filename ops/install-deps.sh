@@ -14,6 +14,7 @@ PACKAGES=(
   postgresql libpq-dev gnuplot-nox
   clang clang-tidy libclang-rt-14-dev
   chromium nodejs
+  libvips-dev python3-pil libimage-exiftool-perl
 )
 # The web pages' browser tests (tests/e2e) run playwright-core from npm with
 # Node. Debian's `npm` package conflicts with a NodeSource `nodejs` (which

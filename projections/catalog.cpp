@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <map>
 
+#include "core/category.h"
 #include "core/json_writer.h"
+#include "core/schemas/category_events_generated.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/product_events_generated.h"
 
@@ -13,10 +15,43 @@ namespace orderly::projections {
 namespace {
 
 // 2: order records and lines as record arrays.
-constexpr uint32_t kSnapshotFormat = 2;
-// The least a saved product takes, for BinaryReader::count: six strings
-// (4-byte lengths), six 8-byte numbers and a flag.
-constexpr size_t kProductBytes = 6 * 4 + 6 * 8 + 1;
+// 3: a product's category slug and images; the categories (issue 22).
+constexpr uint32_t kSnapshotFormat = 3;
+// The least a saved product takes, for BinaryReader::count: seven strings
+// (4-byte lengths), six 8-byte numbers, a flag and an image count.
+constexpr size_t kProductBytes = 7 * 4 + 6 * 8 + 1 + 4;
+constexpr size_t kImageFileBytes = 2 * 4 + 8;
+constexpr size_t kImageBytes = 2 * 4 + 2 * 8 + 3 * kImageFileBytes;
+constexpr size_t kCategoryBytes = 3 * 4;
+
+void image_file_json(JsonWriter& w, std::string_view key, const CatalogImageFile& f) {
+  w.key(key)
+      .begin_object()
+      .field("hash", f.hash)
+      .field("ext", f.ext)
+      .field("bytes", f.bytes)
+      .end_object();
+}
+
+void save_image_file(BinaryWriter& out, const CatalogImageFile& f) {
+  out.bytes(f.hash);
+  out.bytes(f.ext);
+  out.i64(f.bytes);
+}
+
+CatalogImageFile load_image_file(BinaryReader& in) {
+  CatalogImageFile f;
+  f.hash = in.bytes();
+  f.ext = in.bytes();
+  f.bytes = in.i64();
+  return f;
+}
+
+CatalogImageFile image_file_of(const events::ImageFile* f) {
+  if (f == nullptr)
+    return {};
+  return {fb_string(f->hash()), fb_string(f->ext()), f->bytes()};
+}
 
 std::string product_row(const CatalogProduct& p) {
   JsonWriter w;
@@ -27,6 +62,7 @@ std::string product_row(const CatalogProduct& p) {
       .field("description", p.description)
       .field("currency", p.currency)
       .field("category", p.category)
+      .field("category_slug", p.category_slug)
       .field("price_cents", p.price_cents)
       .field("stock", p.stock)
       .field("reserved", p.reserved)
@@ -34,7 +70,20 @@ std::string product_row(const CatalogProduct& p) {
       .field("created_at", p.created_at)
       .field("updated_at", p.updated_at)
       .field("version", p.version)
-      .end_object();
+      .key("images")
+      .begin_array();
+  for (const CatalogImage& i : p.images) {
+    w.begin_object()
+        .field("id", i.id)
+        .field("alt", i.alt)
+        .field("width", i.width)
+        .field("height", i.height);
+    image_file_json(w, "original", i.original);
+    image_file_json(w, "thumb", i.thumb);
+    image_file_json(w, "medium", i.medium);
+    w.end_object();
+  }
+  w.end_array().end_object();
   return w.take();
 }
 
@@ -58,6 +107,17 @@ void save_product(BinaryWriter& out, const CatalogProduct& p) {
   out.i64(p.created_at);
   out.i64(p.updated_at);
   out.u64(p.version);
+  out.bytes(p.category_slug);
+  out.count(p.images.size());
+  for (const CatalogImage& i : p.images) {
+    out.bytes(i.id);
+    out.bytes(i.alt);
+    out.i64(i.width);
+    out.i64(i.height);
+    save_image_file(out, i.original);
+    save_image_file(out, i.thumb);
+    save_image_file(out, i.medium);
+  }
 }
 
 CatalogProduct load_product(BinaryReader& in) {
@@ -75,15 +135,26 @@ CatalogProduct load_product(BinaryReader& in) {
   p.created_at = in.i64();
   p.updated_at = in.i64();
   p.version = in.u64();
+  p.category_slug = in.bytes();
+  p.images.resize(in.count(kImageBytes));
+  for (CatalogImage& i : p.images) {
+    i.id = in.bytes();
+    i.alt = in.bytes();
+    i.width = static_cast<int32_t>(in.i64());
+    i.height = static_cast<int32_t>(in.i64());
+    i.original = load_image_file(in);
+    i.thumb = load_image_file(in);
+    i.medium = load_image_file(in);
+  }
   return p;
 }
 
 // Whether a query lists `p`: not discontinued, in its category
-// (`category` lower-cased; "" any) and within its price bounds.
+// (`category` lower-cased, a slug or a name; "" any) and within its price bounds.
 bool listed(const CatalogProduct& p, const std::string& category, const CatalogQuery& q) {
   if (p.discontinued)
     return false;
-  if (!category.empty() && ascii_lower(p.category) != category)
+  if (!category.empty() && p.category_slug != category && ascii_lower(p.category) != category)
     return false;
   if (q.min_price_cents && p.price_cents < *q.min_price_cents)
     return false;
@@ -212,7 +283,8 @@ void CatalogReadModel::apply(const EventView& ev) {
       p.name = fb_string(e->name());
       p.description = fb_string(e->description());
       p.currency = fb_string(e->currency());
-      p.category = fb_string(e->category());
+      p.category_slug = category_of(e->category_slug(), e->category());
+      p.category = categories_.find(p.category_slug)->second.name;
       p.price_cents = e->price_cents();
       p.stock = e->stock();
       p.created_at = ev.time_us();
@@ -220,6 +292,9 @@ void CatalogReadModel::apply(const EventView& ev) {
       auto [slot, fresh] = products_.try_emplace(id);
       Entry& stored = slot->second;
       const uint32_t n = fresh ? static_cast<uint32_t>(by_slot_.size()) : stored.slot;
+      if (!fresh)
+        count_in_category(stored.product, -1);
+      count_in_category(p, 1);
       unindex(stored);
       stored = std::move(entry);
       stored.slot = n;
@@ -241,8 +316,12 @@ void CatalogReadModel::apply(const EventView& ev) {
           p->product.name = e->name()->str();
         if (e->description())
           p->product.description = e->description()->str();
-        if (e->category())
-          p->product.category = e->category()->str();
+        if (e->category()) {
+          count_in_category(p->product, -1);
+          p->product.category_slug = category_of(e->category_slug(), e->category());
+          p->product.category = categories_.find(p->product.category_slug)->second.name;
+          count_in_category(p->product, 1);
+        }
         index(*p);
         stamp(*p);
       }
@@ -258,9 +337,93 @@ void CatalogReadModel::apply(const EventView& ev) {
     }
     case EventType::kProductDiscontinued:
       if (Entry* p = product_named(ev.as<events::ProductDiscontinued>()->product_id())) {
+        count_in_category(p->product, -1);
         p->product.discontinued = true;
         stamp(*p);
       }
+      break;
+    case EventType::kProductImageAdded: {
+      const auto* e = ev.as<events::ProductImageAdded>();
+      if (Entry* p = product_named(e->product_id())) {
+        p->product.images.push_back({fb_string(e->image_id()), fb_string(e->alt()), e->width(),
+                                     e->height(), image_file_of(e->original()),
+                                     image_file_of(e->thumb()), image_file_of(e->medium())});
+        stamp(*p);
+      }
+      break;
+    }
+    case EventType::kProductImageChanged: {
+      const auto* e = ev.as<events::ProductImageChanged>();
+      if (Entry* p = product_named(e->product_id())) {
+        for (CatalogImage& i : p->product.images) {
+          if (i.id == fb_string(e->image_id()) && e->alt())
+            i.alt = e->alt()->str();
+        }
+        stamp(*p);
+      }
+      break;
+    }
+    case EventType::kProductImagesReordered: {
+      const auto* e = ev.as<events::ProductImagesReordered>();
+      if (Entry* p = product_named(e->product_id())) {
+        auto& images = p->product.images;
+        std::vector<CatalogImage> ordered;
+        std::vector<bool> taken(images.size(), false);
+        if (e->image_ids()) {
+          for (const auto* id : *e->image_ids()) {
+            for (size_t i = 0; i < images.size(); ++i) {
+              if (!taken[i] && images[i].id == id->string_view()) {
+                taken[i] = true;
+                ordered.push_back(std::move(images[i]));
+                break;
+              }
+            }
+          }
+        }
+        for (size_t i = 0; i < images.size(); ++i) {
+          if (!taken[i])
+            ordered.push_back(std::move(images[i]));
+        }
+        images = std::move(ordered);
+        stamp(*p);
+      }
+      break;
+    }
+    case EventType::kProductImageRemoved: {
+      const auto* e = ev.as<events::ProductImageRemoved>();
+      if (Entry* p = product_named(e->product_id())) {
+        const std::string id = fb_string(e->image_id());
+        std::erase_if(p->product.images, [&](const CatalogImage& i) { return i.id == id; });
+        stamp(*p);
+      }
+      break;
+    }
+    case EventType::kCategoryCreated: {
+      const auto* e = ev.as<events::CategoryCreated>();
+      const std::string slug = fb_string(e->slug());
+      auto [it, fresh] = categories_.try_emplace(slug);
+      it->second.slug = slug;
+      it->second.description = fb_string(e->description());
+      if (fresh)
+        it->second.name = fb_string(e->name());  // no product names it yet
+      else
+        rename_category(slug, fb_string(e->name()));
+      break;
+    }
+    case EventType::kCategoryChanged: {
+      const auto* e = ev.as<events::CategoryChanged>();
+      auto it = categories_.find(fb_string(e->slug()));
+      if (it == categories_.end())
+        break;
+      if (e->description())
+        it->second.description = e->description()->str();
+      if (e->name())
+        rename_category(it->first, e->name()->str());
+      break;
+    }
+    case EventType::kCategoryDeleted:
+      // Its products (all discontinued: commands/category.h) keep the name.
+      categories_.erase(fb_string(ev.as<events::CategoryDeleted>()->slug()));
       break;
     case EventType::kStockChanged: {
       const auto* e = ev.as<events::StockChanged>();
@@ -326,6 +489,41 @@ void CatalogReadModel::apply(const EventView& ev) {
   }
 }
 
+std::string CatalogReadModel::category_of(const flatbuffers::String* slug,
+                                          const flatbuffers::String* name) {
+  const std::string text = fb_string(name);
+  std::string key = product_category_slug(slug ? slug->string_view() : "", text);
+  auto [it, fresh] = categories_.try_emplace(key);
+  if (fresh) {
+    it->second.slug = key;
+    it->second.name = text;
+  }
+  return key;
+}
+
+void CatalogReadModel::count_in_category(const CatalogProduct& p, int delta) {
+  if (p.discontinued)
+    return;
+  auto it = categories_.find(p.category_slug);
+  if (it != categories_.end())
+    it->second.product_count += static_cast<size_t>(static_cast<int64_t>(delta));
+}
+
+// A rare admin action: every product of the category takes the new name
+// (and is indexed under it).
+void CatalogReadModel::rename_category(const std::string& slug, const std::string& name) {
+  auto it = categories_.find(slug);
+  if (it == categories_.end() || it->second.name == name)
+    return;
+  it->second.name = name;
+  for (Entry* e : by_slot_) {
+    if (e->product.category_slug == slug) {
+      e->product.category = name;
+      index(*e);
+    }
+  }
+}
+
 Rows CatalogReadModel::rows() const {
   Rows out;
   out.reserve(by_slot_.size() + orders_.live());
@@ -343,6 +541,15 @@ Rows CatalogReadModel::rows() const {
     w.end_array().end_object();
     out.emplace_back(order_key(order.id), w.take());
   });
+  for (const auto& [slug, c] : categories_) {
+    JsonWriter w;
+    w.begin_object()
+        .field("name", c.name)
+        .field("description", c.description)
+        .field("product_count", static_cast<uint64_t>(c.product_count))
+        .end_object();
+    out.emplace_back("c/" + slug, w.take());
+  }
   return out;
 }
 
@@ -355,7 +562,8 @@ void CatalogReadModel::save(BinaryWriter& out) const {
   for (const Entry* e : by_slot_) {
     const CatalogProduct& p = e->product;
     bytes += kProductBytes + p.id.size() + p.sku.size() + p.name.size() + p.description.size() +
-             p.currency.size() + p.category.size();
+             p.currency.size() + p.category.size() + p.category_slug.size() +
+             p.images.size() * (kImageBytes + 256);
   }
   out.reserve(out.size() + bytes);  // one allocation: growing copies it all
   out.u32(kSnapshotFormat);
@@ -363,11 +571,17 @@ void CatalogReadModel::save(BinaryWriter& out) const {
   for (const Entry* e : by_slot_)
     save_product(out, with_stock(*e));
   orders_.save(out);
+  out.count(categories_.size());
+  for (const auto& [slug, c] : categories_) {
+    out.bytes(c.slug);
+    out.bytes(c.name);
+    out.bytes(c.description);
+  }
 }
 
 Status CatalogReadModel::load(BinaryReader& in) {
   clear();
-  if (in.u32() != kSnapshotFormat || !load_products(in) || !load_orders(in))
+  if (in.u32() != kSnapshotFormat || !load_products(in) || !load_orders(in) || !load_categories(in))
     in.fail();
   Status status = in.finish("snapshot of read model catalog");
   if (!status)
@@ -419,6 +633,23 @@ bool CatalogReadModel::load_orders(BinaryReader& in) {
   return true;
 }
 
+bool CatalogReadModel::load_categories(BinaryReader& in) {
+  const size_t n = in.count(kCategoryBytes);
+  for (size_t i = 0; i < n && in.ok(); ++i) {
+    CategoryRow c;
+    c.slug = in.bytes();
+    c.name = in.bytes();
+    c.description = in.bytes();
+    std::string slug = c.slug;
+    if (!categories_.emplace(std::move(slug), std::move(c)).second)
+      return false;
+  }
+  // Derived: the counts of active products.
+  for (const Entry* e : by_slot_)
+    count_in_category(e->product, 1);
+  return in.ok();
+}
+
 void CatalogReadModel::expect_events(uint64_t events) {
   orders_.reserve(events);  // an order is at least one event
 }
@@ -431,6 +662,7 @@ void CatalogReadModel::clear() {
   named_ = 0;
   stock_.clear();
   orders_.clear();
+  categories_.clear();
 }
 
 std::optional<CatalogProduct> CatalogReadModel::get(std::string_view id) const {
@@ -549,20 +781,26 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
   }
 }
 
-std::vector<CategoryCount> CatalogReadModel::categories() const {
-  std::map<std::string, size_t> counts;
+std::vector<CategoryRow> CatalogReadModel::categories() const {
+  std::vector<CategoryRow> out;
   {
     ReaderLock lock(mutex_);
-    for (const auto& [id, e] : products_) {
-      if (!e.product.discontinued)
-        ++counts[e.product.category];
-    }
+    out.reserve(categories_.size());
+    for (const auto& [slug, c] : categories_)
+      out.push_back(c);
   }
-  std::vector<CategoryCount> out;
-  out.reserve(counts.size());
-  for (auto& [name, n] : counts)
-    out.push_back({name, n});
+  std::sort(out.begin(), out.end(), [](const CategoryRow& a, const CategoryRow& b) {
+    return a.name != b.name ? a.name < b.name : a.slug < b.slug;
+  });
   return out;
+}
+
+std::optional<CategoryRow> CatalogReadModel::category(std::string_view slug) const {
+  ReaderLock lock(mutex_);
+  auto it = categories_.find(slug);
+  if (it == categories_.end())
+    return std::nullopt;
+  return it->second;
 }
 
 std::vector<CatalogProduct> CatalogReadModel::low_stock(int64_t threshold, size_t limit) const {

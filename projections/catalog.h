@@ -10,6 +10,7 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <flatbuffers/flatbuffers.h>
 
 #include <cstdint>
 #include <map>
@@ -26,8 +27,26 @@
 
 namespace orderly::projections {
 
+// One stored file of an image ("<hash>.<ext>" in the image store).
+struct CatalogImageFile {
+  std::string hash, ext;
+  int64_t bytes = 0;
+  std::string name() const { return hash + "." + ext; }
+  bool operator==(const CatalogImageFile&) const = default;
+};
+
+struct CatalogImage {
+  std::string id, alt;
+  int32_t width = 0, height = 0;
+  CatalogImageFile original, thumb, medium;
+  bool operator==(const CatalogImage&) const = default;
+};
+
 struct CatalogProduct {
-  std::string id, sku, name, description, currency, category;
+  // `category` is its category's name now (renames follow), `category_slug`
+  // its key (core/category.h).
+  std::string id, sku, name, description, currency, category, category_slug;
+  std::vector<CatalogImage> images;  // in the order shown
   int64_t price_cents = 0;
   int64_t stock = 0;
   int64_t reserved = 0;
@@ -39,7 +58,7 @@ struct CatalogProduct {
 };
 
 struct CatalogQuery {
-  std::string category;  // exact, case-insensitive
+  std::string category;  // a slug, or a name (case-insensitive)
   std::optional<int64_t> min_price_cents, max_price_cents;
   std::string q;     // search words
   std::string sort;  // "price" | "-price" | "name" | "-created_at"; default: relevance with q, else
@@ -50,10 +69,11 @@ struct CatalogQuery {
 
 using CatalogPage = Page<CatalogProduct>;
 
-struct CategoryCount {
-  std::string name;
+// A category and how many active products it has.
+struct CategoryRow {
+  std::string slug, name, description;
   size_t product_count = 0;
-  bool operator==(const CategoryCount&) const = default;
+  bool operator==(const CategoryRow&) const = default;
 };
 
 // Splits into lower-case words of letters and digits (ASCII folded; other
@@ -74,7 +94,9 @@ class CatalogReadModel final : public Projection {
   // found by id but not listed.
   std::optional<CatalogProduct> get(std::string_view id) const;
   CatalogPage list(const CatalogQuery& query) const;
-  std::vector<CategoryCount> categories() const;
+  // Every category, by name (then slug).
+  std::vector<CategoryRow> categories() const;
+  std::optional<CategoryRow> category(std::string_view slug) const;
   // Active products with at most `threshold` available, fewest first (the
   // dashboard's low stock).
   std::vector<CatalogProduct> low_stock(int64_t threshold, size_t limit) const;
@@ -120,6 +142,13 @@ class CatalogReadModel final : public Projection {
   // slot order). False when its id is already there.
   bool add_product(CatalogProduct p) REQUIRES(mutex_);
   bool load_products(BinaryReader& in) REQUIRES(mutex_);
+  bool load_categories(BinaryReader& in) REQUIRES(mutex_);
+  // The category a product event names (slug, else slugify(name): logs
+  // from before categories were things), made when no event made it.
+  std::string category_of(const flatbuffers::String* slug, const flatbuffers::String* name)
+      REQUIRES(mutex_);
+  void count_in_category(const CatalogProduct& p, int delta) REQUIRES(mutex_);
+  void rename_category(const std::string& slug, const std::string& name) REQUIRES(mutex_);
   bool load_orders(BinaryReader& in) REQUIRES(mutex_);
 
   std::unordered_map<std::string, Entry> products_ GUARDED_BY(mutex_);
@@ -141,6 +170,8 @@ class CatalogReadModel final : public Projection {
   std::vector<uint32_t> slot_table_ GUARDED_BY(mutex_);
   size_t named_ GUARDED_BY(mutex_) = 0;                           // entries in slot_table_
   OrderRecords<OpenOrder, OrderLine> orders_ GUARDED_BY(mutex_);  // open orders
+  // By slug. product_count is derived from the products (recounted at load).
+  std::map<std::string, CategoryRow, std::less<>> categories_ GUARDED_BY(mutex_);
 };
 
 }  // namespace orderly::projections

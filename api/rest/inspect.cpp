@@ -43,7 +43,17 @@ std::string state_json(const ShopState& s, Aggregate aggregate, const Uuid& id) 
              ",\"currency\":" + json_quote(p.currency) + ",\"price_cents\":" + num(p.price_cents) +
              ",\"stock\":" + num(p.stock) + ",\"reserved\":" + num(p.reserved) +
              ",\"available\":" + num(p.available()) +
-             ",\"status\":" + (p.discontinued ? "\"discontinued\"" : "\"active\"") + "}";
+             ",\"status\":" + (p.discontinued ? "\"discontinued\"" : "\"active\"") +
+             ",\"images\":" + num(static_cast<int64_t>(p.images.size())) + "}";
+    }
+    case Aggregate::kCategory: {
+      auto it = s.categories.by_id.find(id);
+      if (it == s.categories.by_id.end())
+        return "null";
+      const CategoryState& c = it->second;
+      return "{\"slug\":" + json_quote(c.slug) + ",\"name\":" + json_quote(c.name) +
+             ",\"exists\":" + (c.exists ? "true" : "false") +
+             ",\"active_products\":" + num(c.active_products) + "}";
     }
     case Aggregate::kOrder: {
       auto it = s.orders.find(id);
@@ -121,8 +131,8 @@ Result<std::string> inspect_stream_json(const eventstore::EventStore& store,
   Uuid id;
   if (!commands::parse_stream_name(std::string(stream), &aggregate, &id)) {
     return Status::invalid_argument(std::string(stream) +
-                                    " is not a stream of user, product, cart, order, payment or "
-                                    "notification");
+                                    " is not a stream of user, product, cart, order, payment, "
+                                    "notification or category");
   }
   auto events = store.read_stream(stream, 1, UINT64_MAX);
   if (!events)

@@ -41,12 +41,36 @@ inline std::string diff_states(const commands::ShopState& a, const commands::Sho
     const auto& q = it->second;
     if (p.name != q.name || p.price_cents != q.price_cents || p.stock != q.stock ||
         p.reserved != q.reserved || p.version != q.version || p.discontinued != q.discontinued ||
-        p.sku != q.sku || p.currency != q.currency) {
+        p.sku != q.sku || p.currency != q.currency || p.category != q.category) {
       out << "product " << id.to_string() << ": stock " << p.stock << "/" << q.stock << " reserved "
           << p.reserved << "/" << q.reserved << " version " << p.version << "/" << q.version;
       return out.str();
     }
   }
+  for (const auto& [id, p] : a.products) {
+    const auto& q = b.products.find(id)->second;
+    bool images_equal = p.images.size() == q.images.size();
+    for (size_t i = 0; images_equal && i < p.images.size(); ++i) {
+      images_equal = p.images[i].id == q.images[i].id &&
+                     p.images[i].original_hash == q.images[i].original_hash;
+    }
+    if (!images_equal)
+      return "product " + id.to_string() + ": images differ";
+  }
+  if (size_diff("categories", a.categories.by_id.size(), b.categories.by_id.size()) ||
+      size_diff("category names", a.categories.by_name.size(), b.categories.by_name.size()))
+    return out.str();
+  for (const auto& [id, c] : a.categories.by_id) {
+    auto it = b.categories.by_id.find(id);
+    if (it == b.categories.by_id.end())
+      return "category " + c.slug + " missing";
+    const auto& d = it->second;
+    if (c.slug != d.slug || c.name != d.name || c.description != d.description ||
+        c.version != d.version || c.exists != d.exists || c.active_products != d.active_products)
+      return "category " + c.slug + " differs";
+  }
+  if (a.categories.by_name != b.categories.by_name)
+    return "category names differ";
   if (size_diff("orders", a.orders.size(), b.orders.size()))
     return out.str();
   for (const auto& [id, o] : a.orders) {

@@ -4,6 +4,7 @@
 #include "commands/processor.h"
 #include "projections/catalog.h"
 #include "projections/runner.h"
+#include "tests/projections/folding.h"
 #include "tests/support/ids.h"
 #include "tests/support/live_writer.h"
 
@@ -128,8 +129,11 @@ TEST_CASE("catalog: filters, ranked search, sorting, pagination edges, categorie
   CHECK(model.list(paged).page == 1);
   CHECK(model.list(paged).per_page == 100);
 
-  CHECK(model.categories() ==
-        std::vector<CategoryCount>{{"espresso", 1}, {"garden", 1}, {"kitchen", 2}});
+  // The categories the products' names made (commands/category.h), with
+  // their counts of active products.
+  CHECK(model.categories() == std::vector<CategoryRow>{{"espresso", "espresso", "", 1},
+                                                       {"garden", "garden", "", 1},
+                                                       {"kitchen", "kitchen", "", 2}});
   CHECK(model.get(gone.to_string())->discontinued);
   auto low = model.low_stock(5, 10);  // hose (3), pot (5); the discontinued machine is not listed
   REQUIRE(low.size() == 2);
@@ -179,4 +183,72 @@ TEST_CASE(
   CHECK(again.get(cup.to_string())->reserved == 4);
   REQUIRE(runner.wait_for("catalog", shop.store->last_position(), std::chrono::seconds(60)));
   CHECK(again.get(cup.to_string())->stock == 11);  // caught up on the stock change
+}
+
+TEST_CASE(
+    "catalog: categories are renamed on every product, images follow their events, and "
+    "both survive the snapshot") {
+  Shop shop;
+  const Uuid cup = shop.product(1, "Espresso cup", "Kitchen Ware", 1299, 10);
+  const Uuid pot = shop.product(2, "Moka pot", "kitchen-ware", 2599, 5);
+  REQUIRE(shop.writer->execute(CreateCategory{"tea", "Tea", "Leaves"}, shop.admin).is_ok());
+  REQUIRE(
+      shop.writer
+          ->execute(ChangeCategory{"kitchen-ware", std::string("Cookware"), std::string("Pans")},
+                    shop.admin)
+          .is_ok());
+  auto file = [](char c, const std::string& ext) {
+    return ImageFileRef{std::string(64, c), ext, 100};
+  };
+  const Uuid a = test_id(500), b = test_id(501);
+  REQUIRE(shop.writer
+              ->execute(AddProductImage{cup, a, file('a', "jpg"), file('b', "webp"),
+                                        file('c', "webp"), 1600, 1200, "front"},
+                        shop.admin)
+              .is_ok());
+  REQUIRE(shop.writer
+              ->execute(AddProductImage{cup, b, file('d', "png"), file('e', "webp"),
+                                        file('f', "webp"), 640, 480, "side"},
+                        shop.admin)
+              .is_ok());
+  REQUIRE(shop.writer->execute(ChangeProductImage{cup, b, std::string("the side"), 0}, shop.admin)
+              .is_ok());
+  REQUIRE(shop.writer->execute(DiscontinueProduct{pot}, shop.admin).is_ok());
+
+  CatalogReadModel model;
+  shop.fold(model);
+  auto check = [&](const CatalogReadModel& m) {
+    auto p = m.get(cup.to_string());
+    REQUIRE(p);
+    CHECK(p->category == "Cookware");
+    CHECK(p->category_slug == "kitchen-ware");
+    REQUIRE(p->images.size() == 2);
+    CHECK(p->images[0].id == b.to_string());
+    CHECK(p->images[0].alt == "the side");
+    CHECK(p->images[0].original.name() == std::string(64, 'd') + ".png");
+    CHECK(p->images[1].width == 1600);
+    CHECK(p->images[1].medium.hash == std::string(64, 'c'));
+    CHECK(m.category("kitchen-ware") == CategoryRow{"kitchen-ware", "Cookware", "Pans", 1});
+    CHECK(m.categories() == std::vector<CategoryRow>{{"kitchen-ware", "Cookware", "Pans", 1},
+                                                     {"tea", "Tea", "Leaves", 0}});
+    // Searched and filtered under the new name, and by slug.
+    CatalogQuery q;
+    q.q = "cookware";
+    CHECK(names(m.list(q)) == std::vector<std::string>{"Espresso cup"});
+    CatalogQuery by_slug;
+    by_slug.category = "kitchen-ware";
+    CHECK(names(m.list(by_slug)) == std::vector<std::string>{"Espresso cup"});
+    CatalogQuery by_name;
+    by_name.category = "COOKWARE";
+    CHECK(m.list(by_name).total == 1);
+  };
+  check(model);
+  check(*through_snapshot(model));
+
+  REQUIRE(shop.writer->execute(RemoveProductImage{cup, b}, shop.admin).is_ok());
+  REQUIRE(shop.writer->execute(DeleteCategory{"tea"}, shop.admin).is_ok());
+  CatalogReadModel after;
+  shop.fold(after);
+  CHECK(after.get(cup.to_string())->images.size() == 1);
+  CHECK_FALSE(after.category("tea"));
 }

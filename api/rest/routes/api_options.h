@@ -14,6 +14,10 @@
 #include "api/oidc/provider.h"
 #include "core/clock.h"
 
+namespace orderly::api::images {
+class ImageStore;
+}  // namespace orderly::api::images
+
 namespace orderly::api::notify::requests {
 class EmailRateLimiter;
 }  // namespace orderly::api::notify::requests
@@ -54,6 +58,13 @@ struct ApiOptions {
   // Sign-in with an OpenID Connect provider (routes/oidc.cpp); null: none.
   // Built by the engine (api/oidc/curl_provider.h).
   std::shared_ptr<oidc::Provider> oidc_provider;
+  // Product images (routes/images.cpp): where their files are (built by the
+  // engine: a directory, or S3 through api/images/s3), the URL their links
+  // start with (--image-base-url; empty: <public url>/images), and the
+  // largest upload (--max-image-bytes). No store: image uploads are 503.
+  std::shared_ptr<images::ImageStore> image_store;
+  std::string image_base_url;
+  size_t max_image_bytes = 10 << 20;
 };
 
 }  // namespace orderly::api::rest::routes

@@ -17,7 +17,7 @@ using namespace commands;
 http::Response product_response(Context& ctx, const std::string& id, int status,
                                 uint64_t position) {
   return versioned_row_response(ctx.model<projections::CatalogReadModel>("catalog")->get(id),
-                                "product", product_json, id, status, position,
+                                "product", product_view(ctx), id, status, position,
                                 "/api/products/" + id);
 }
 
@@ -35,7 +35,7 @@ void answer_created_product(Context& ctx, const CallPtr& call, const std::string
                                                                  reply.last_position);
   if (!folded)
     return call->fail(folded.status());
-  call->answer(versioned_row_response((*folded)->get(id), "product", product_json, id, 201,
+  call->answer(versioned_row_response((*folded)->get(id), "product", product_view(ctx), id, 201,
                                       reply.last_position, "/api/products/" + id));
 }
 
@@ -79,7 +79,7 @@ void list_products(Context& ctx, const CallPtr& call) {
   if (!q.q.empty())
     ctx.analytics.searched(q.q);
   auto result = ctx.model<projections::CatalogReadModel>("catalog")->list(q);
-  call->answer(json_response(200, page_json(result, product_json)));
+  call->answer(json_response(200, page_json(result, product_view(ctx))));
 }
 
 void get_product(Context& ctx, const CallPtr& call) {
@@ -90,7 +90,7 @@ void get_product(Context& ctx, const CallPtr& call) {
   if (!p)
     return call->answer(problem(404, "not_found", "no such product"));
   ctx.analytics.product_viewed(*id);
-  call->answer(json_response(200, json::object{{"product", product_json(*p)}})
+  call->answer(json_response(200, json::object{{"product", product_json(*p, ctx.image_base_url())}})
                    .header("ETag", etag_of(p->version)));
 }
 
@@ -133,7 +133,10 @@ void delete_product(Context& ctx, const CallPtr& call) {
 void categories(Context& ctx, const CallPtr& call) {
   json::array items;
   for (const auto& c : ctx.model<projections::CatalogReadModel>("catalog")->categories())
-    items.push_back(json::object{{"name", c.name}, {"product_count", c.product_count}});
+    items.push_back(json::object{{"slug", c.slug},
+                                 {"name", c.name},
+                                 {"description", c.description},
+                                 {"product_count", c.product_count}});
   call->answer(json_response(200, json::object{{"items", std::move(items)}}));
 }
 

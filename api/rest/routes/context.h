@@ -151,6 +151,14 @@ struct Context {
     public_url_ = std::move(url);
   }
 
+  // What product image links start with: --image-base-url, else
+  // <public url>/images (no trailing slash).
+  std::string image_base_url() const {
+    if (!options.image_base_url.empty())
+      return options.image_base_url;
+    return public_url() + "/images";
+  }
+
   // Runs `then` once the users model holds every account of the log at
   // start (at once after the first moments); answers 503
   // projection_lagging when it does not within the read-your-writes wait.
@@ -162,7 +170,15 @@ struct Context {
 };
 
 // JSON shapes of the contract.
-json::object product_json(const projections::CatalogProduct& p);
+// `image_base`: Context::image_base_url(), which image links start with.
+json::object product_json(const projections::CatalogProduct& p, std::string_view image_base);
+// product_json with the context's image links, for the helpers that take a
+// row-to-JSON function.
+inline auto product_view(const Context& ctx) {
+  return [base = ctx.image_base_url()](const projections::CatalogProduct& p) {
+    return product_json(p, base);
+  };
+}
 json::object order_json(const projections::OrderRow& o);
 json::object user_json(const projections::UserRow& u);
 json::object address_json(const Address& a);  // a saved address (core/account.h)

@@ -8,7 +8,23 @@
 
 namespace orderly::api::rest::routes {
 
-json::object product_json(const projections::CatalogProduct& p) {
+json::object product_json(const projections::CatalogProduct& p, std::string_view image_base) {
+  json::array images;
+  auto url = [&](const projections::CatalogImageFile& f) {
+    std::string u(image_base);
+    u += '/';
+    u += f.name();
+    return u;
+  };
+  for (const auto& i : p.images) {
+    images.push_back(json::object{{"id", i.id},
+                                  {"alt", i.alt},
+                                  {"width", i.width},
+                                  {"height", i.height},
+                                  {"urls", json::object{{"thumb", url(i.thumb)},
+                                                        {"medium", url(i.medium)},
+                                                        {"original", url(i.original)}}}});
+  }
   return {{"id", p.id},
           {"sku", p.sku},
           {"name", p.name},
@@ -16,6 +32,8 @@ json::object product_json(const projections::CatalogProduct& p) {
           {"price_cents", p.price_cents},
           {"currency", p.currency},
           {"category", p.category},
+          {"category_slug", p.category_slug},
+          {"images", std::move(images)},
           {"stock", p.stock},
           {"reserved", p.reserved},
           {"available", std::max<int64_t>(0, p.available())},

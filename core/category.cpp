@@ -1,0 +1,77 @@
+#include "core/category.h"
+
+#include "core/digest.h"
+
+namespace orderly {
+
+namespace {
+bool is_slug_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool is_ascii_alnum(char c) {
+  return is_slug_char(c) || (c >= 'A' && c <= 'Z');
+}
+}  // namespace
+
+bool is_valid_category_slug(std::string_view slug) {
+  if (slug.empty() || slug.size() > kMaxCategorySlugBytes || slug.front() == '-' ||
+      slug.back() == '-')
+    return false;
+  char previous = 0;
+  for (char c : slug) {
+    if (!is_slug_char(c) && c != '-')
+      return false;
+    if (c == '-' && previous == '-')
+      return false;
+    previous = c;
+  }
+  return true;
+}
+
+std::string slugify(std::string_view name) {
+  std::string out;
+  bool dash = false;
+  for (char c : name) {
+    if (is_ascii_alnum(c)) {
+      if (dash && !out.empty())
+        out.push_back('-');
+      dash = false;
+      out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    } else {
+      dash = true;
+    }
+  }
+  if (out.size() > kMaxCategorySlugBytes) {
+    out.resize(kMaxCategorySlugBytes);
+    while (!out.empty() && out.back() == '-')
+      out.pop_back();
+  }
+  if (out.empty())
+    out = "c-" + digest128_hex(name).substr(0, 12);
+  return out;
+}
+
+Uuid category_id(std::string_view slug) {
+  const std::string hex = digest128_hex("orderly category " + std::string(slug));
+  Uuid u;
+  for (size_t i = 0; i < 16; ++i) {
+    const uint64_t nibble = static_cast<uint64_t>(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+    u.hi = (u.hi << 4) | nibble;
+  }
+  for (size_t i = 16; i < 32; ++i) {
+    const uint64_t nibble = static_cast<uint64_t>(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+    u.lo = (u.lo << 4) | nibble;
+  }
+  // RFC 9562 UUIDv8 (custom): version 8, variant 10.
+  u.hi = (u.hi & ~0xF000ull) | 0x8000ull;
+  u.lo = (u.lo & ~(0xC000000000000000ull)) | 0x8000000000000000ull;
+  return u;
+}
+
+std::string product_category_slug(std::string_view category_slug, std::string_view category) {
+  if (!category_slug.empty())
+    return std::string(category_slug);
+  return slugify(category);
+}
+
+}  // namespace orderly

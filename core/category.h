@@ -1,0 +1,38 @@
+// A category's words, shared by the writer (commands/category.h) and the
+// read models (projections/catalog.h): its slug rules, the stream id made
+// from the slug, and which category an old product event names.
+//
+// A category is keyed by its slug: lower-case ASCII letters, digits and
+// single dashes inside, 1-64 bytes. Its stream is "category-<id>" with the
+// id a name-based UUID of the slug (UUIDv8 from its BLAKE2b digest), so the
+// slug alone finds the stream.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/uuid.h"
+
+namespace orderly {
+
+inline constexpr size_t kMaxCategorySlugBytes = 64;
+inline constexpr size_t kMaxCategoryNameBytes = 100;  // = a product's category text
+inline constexpr size_t kMaxCategoryDescriptionBytes = 2000;
+
+bool is_valid_category_slug(std::string_view slug);
+
+// The slug a name gets: ASCII letters lower-cased, digits kept, every run
+// of anything else one '-', trimmed and cut to 64 bytes. A name without an
+// ASCII letter or digit (e.g. all Cyrillic) gets "c-" + 12 hex digits of
+// its digest, so every name has a slug.
+std::string slugify(std::string_view name);
+
+Uuid category_id(std::string_view slug);
+
+// The slug a product event names: its category_slug field when there is
+// one, else (events written before categories were things)
+// slugify(category).
+std::string product_category_slug(std::string_view category_slug, std::string_view category);
+
+}  // namespace orderly
