@@ -59,6 +59,8 @@ http::Response rate_limited(std::string_view detail, double retry_after_s) {
 // before the body is read) may send up to the server's limit (bulk
 // notifier records, long product descriptions).
 size_t body_limit_of(const rest::Route& route, const rest::routes::ApiOptions& options) {
+  if (route.body_limit != 0)
+    return route.body_limit;
   return route.access == rest::Access::kAdmin
              ? options.body_limit
              : std::min(options.json_body_limit, options.body_limit);
@@ -76,6 +78,7 @@ Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
   rest::routes::add_auth_routes(*ctx_);
   rest::routes::add_account_routes(*ctx_);
   rest::routes::add_catalog_routes(*ctx_);
+  rest::routes::add_image_routes(*ctx_);
   rest::routes::add_order_routes(*ctx_);
   rest::routes::add_admin_routes(*ctx_);
   rest::routes::add_notifier_routes(*ctx_);

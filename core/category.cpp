@@ -1,6 +1,7 @@
 #include "core/category.h"
 
 #include "core/digest.h"
+#include "core/uuid.h"
 
 namespace orderly {
 
@@ -52,20 +53,7 @@ std::string slugify(std::string_view name) {
 }
 
 Uuid category_id(std::string_view slug) {
-  const std::string hex = digest128_hex("orderly category " + std::string(slug));
-  Uuid u;
-  for (size_t i = 0; i < 16; ++i) {
-    const uint64_t nibble = static_cast<uint64_t>(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
-    u.hi = (u.hi << 4) | nibble;
-  }
-  for (size_t i = 16; i < 32; ++i) {
-    const uint64_t nibble = static_cast<uint64_t>(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
-    u.lo = (u.lo << 4) | nibble;
-  }
-  // RFC 9562 UUIDv8 (custom): version 8, variant 10.
-  u.hi = (u.hi & ~0xF000ull) | 0x8000ull;
-  u.lo = (u.lo & ~(0xC000000000000000ull)) | 0x8000000000000000ull;
-  return u;
+  return uuid_from_name("orderly category " + std::string(slug));
 }
 
 std::string product_category_slug(std::string_view category_slug, std::string_view category) {

@@ -4,8 +4,8 @@
 //
 // A category is keyed by its slug: lower-case ASCII letters, digits and
 // single dashes inside, 1-64 bytes. Its stream is "category-<id>" with the
-// id a name-based UUID of the slug (UUIDv8 from its BLAKE2b digest), so the
-// slug alone finds the stream.
+// id a name-based UUID of the slug (uuid_from_name), so the slug alone
+// finds the stream.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,7 @@
 #include "core/uuid.h"
 
+#include "core/digest.h"
+
 #include <array>
 
 #if defined(__x86_64__)
@@ -135,6 +137,24 @@ void Uuid::append_to(std::string& out) const {
     *p++ = kPairs[2 * byte + 1];
   }
   out.append(buf, sizeof buf);
+}
+
+}  // namespace orderly
+
+namespace orderly {
+
+Uuid uuid_from_name(std::string_view name) {
+  const std::string hex = digest128_hex(name);
+  auto half = [&](size_t from) {
+    uint64_t v = 0;
+    for (size_t i = from; i < from + 16; ++i)
+      v = (v << 4) | static_cast<uint64_t>(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+    return v;
+  };
+  Uuid u{half(0), half(16)};
+  u.hi = (u.hi & ~0xF000ull) | 0x8000ull;                          // version 8
+  u.lo = (u.lo & ~0xC000000000000000ull) | 0x8000000000000000ull;  // variant 10
+  return u;
 }
 
 }  // namespace orderly

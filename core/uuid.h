@@ -21,6 +21,11 @@ struct Uuid {
   auto operator<=>(const Uuid&) const = default;
 };
 
+// A name-based UUID (RFC 9562 version 8, from the name's 128-bit BLAKE2b
+// digest): equal names give equal ids. For ids that must follow from what
+// they name (a category's slug, an image's product and picture).
+Uuid uuid_from_name(std::string_view name);
+
 // The scalar parser of the 32 digits (no dash checks), for tests comparing
 // it with the vector one Uuid::parse uses where the CPU has it.
 bool parse_uuid_portable_for_testing(std::string_view text, Uuid& out);

@@ -13,12 +13,14 @@
 #include "api/cli/commands.h"
 #include "api/cli/demo_catalog.h"
 #include "api/cli/email_options.h"
+#include "api/cli/image_store_options.h"
 #include "api/cli/logger.h"
 #include "api/cli/notify_common.h"
 #include "api/cli/oidc_options.h"
 #include "api/cli/terminal.h"
 #include "api/engine/engine.h"
 #include "api/http/server.h"
+#include "api/images/image_processing.h"
 #include "api/rest/rate_limiter.h"
 #include "commands/analytics_recorder.h"
 #include "commands/processor.h"
@@ -102,8 +104,22 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     log->error("{}", oidc.status().message());
     return kExitUsage;
   }
+  auto image_base = image_base_url(serve.image_base_url);
+  if (!image_base) {
+    log->error("{}", image_base.status().message());
+    return kExitUsage;
+  }
+  auto image_store = open_image_store({serve.image_store, serve.s3_endpoint, serve.s3_region,
+                                       serve.s3_credentials_file, serve.image_base_url},
+                                      common.data_dir);
+  if (!image_store) {
+    log->error("image store: {}", image_store.status().message());
+    return kExitUsage;
+  }
+  log->info("product images in {}", (*image_store)->describe());
   // Before any thread starts, so only sigwait sees them.
   sigset_t signals = block_stop_signals();
+  api::images::init_image_library();  // may start libvips's threads: after the signals
 
   // A data directory made before (or by hand) under a looser umask: its
   // owner's only from now on (eventstore/owner_only.h), and said so.
@@ -181,6 +197,9 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
           *email_rate, serve.email_recipient_burst, serve.email_recipient_daily});
   api_options.extra_metrics = (*engine)->fanout_metrics();
   api_options.oidc_provider = (*engine)->oidc_provider();
+  api_options.image_store = *image_store;
+  api_options.image_base_url = *image_base;
+  api_options.max_image_bytes = serve.max_image_bytes;
   // The account emails' links, recomputed from their events under the
   // server secret (api/auth/email_token.h), for the in-process notifier.
   auto action_token = [key = *secret](api::notify::requests::ActionPurpose p, const Uuid& user,
@@ -199,7 +218,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   server_options.max_connections_per_address = serve.max_connections_per_address;
   server_options.max_websockets_per_address = serve.max_websockets_per_address;
   server_options.body_bytes_in_flight = serve.max_body_bytes_in_flight;
-  server_options.body_limit = api_options.body_limit;
+  // The largest body any route takes (image uploads have their own limit).
+  server_options.body_limit = std::max(api_options.body_limit, api_options.max_image_bytes);
   server_options.trusted_proxies = *trusted_proxies;
   auto server = api::http::HttpServer::start(
       server_options,

@@ -61,6 +61,10 @@ struct ServeOptions {
   // Sign-in with an OpenID Connect provider (api/cli/oidc_options.h); all
   // empty: none.
   std::string oidc_issuer, oidc_client_id, oidc_client_secret_file, oidc_name;
+  // Product images (api/cli/image_store_options.h).
+  std::string image_store, s3_endpoint, s3_region = "us-east-1", s3_credentials_file,
+                                        image_base_url;
+  size_t max_image_bytes = 10 << 20;
 };
 
 // `orderly notify email|websocket`: a notifier as its own process.

@@ -235,6 +235,32 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
                    "The provider's name on the sign-in button (default: google for Google, "
                    "else openid)")
       ->envname("ORDERLY_OIDC_NAME");
+  // Product images (api/cli/image_store_options.h).
+  serve_cmd
+      ->add_option("--image-store", serve.image_store,
+                   "Where product images are stored: a directory, or s3://bucket/prefix for an "
+                   "S3-compatible store (default: <data-dir>/images)")
+      ->envname("ORDERLY_IMAGE_STORE");
+  serve_cmd
+      ->add_option("--s3-endpoint", serve.s3_endpoint,
+                   "The S3 endpoint (https, or http on a loopback address), e.g. "
+                   "https://s3.eu-west-1.amazonaws.com")
+      ->envname("ORDERLY_S3_ENDPOINT");
+  serve_cmd->add_option("--s3-region", serve.s3_region, "The S3 region (default us-east-1)")
+      ->envname("ORDERLY_S3_REGION");
+  serve_cmd
+      ->add_option("--s3-credentials-file", serve.s3_credentials_file,
+                   "A file with aws_access_key_id and aws_secret_access_key lines (owner-only)")
+      ->envname("ORDERLY_S3_CREDENTIALS_FILE");
+  serve_cmd
+      ->add_option("--image-base-url", serve.image_base_url,
+                   "What image links start with, e.g. a CDN (default: <public-url>/images)")
+      ->envname("ORDERLY_IMAGE_BASE_URL");
+  serve_cmd
+      ->add_option("--max-image-bytes", serve.max_image_bytes,
+                   "The largest image upload, in bytes (default 10485760)")
+      ->check(CLI::Range(size_t{1024}, size_t{100} << 20))
+      ->envname("ORDERLY_MAX_IMAGE_BYTES");
   serve_cmd->add_flag("--no-demo", serve.no_demo,
                       "Do not create the demo catalog in a new data directory");
 

@@ -139,6 +139,19 @@ Result<Image> normalise(Image image) {
       vips_error_clear();
     }
   }
+  // CMYK without a profile (print exports): browsers draw CMYK JPEGs
+  // inconsistently, and WebP has no CMYK; libvips's built-in CMYK profile
+  // gives sRGB.
+  if (vips_image_get_interpretation(image.get()) == VIPS_INTERPRETATION_CMYK) {
+    VipsImage* srgb = nullptr;
+    if (vips_colourspace(image.get(), &srgb, VIPS_INTERPRETATION_sRGB, nullptr) != 0)
+      return image_error("cannot convert the CMYK colours to sRGB (" + vips_reason() + ")");
+    VipsImage* kept = vips_image_copy_memory(srgb);
+    g_object_unref(srgb);
+    if (kept == nullptr)
+      return image_error("cannot convert the CMYK colours to sRGB (" + vips_reason() + ")");
+    image.reset(kept);
+  }
   return strip_metadata(std::move(image));
 }
 

@@ -32,6 +32,13 @@ void Router::add(std::string method, std::string pattern, Access access, RouteHa
   routes_.push_back(std::move(r));
 }
 
+void Router::set_body_limit(std::string_view method, std::string_view pattern, size_t bytes) {
+  for (Route& r : routes_) {
+    if (r.method == method && r.pattern == pattern)
+      r.body_limit = bytes;
+  }
+}
+
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   Match out;
   const std::vector<std::string> parts = split(path);

@@ -21,12 +21,15 @@ struct Route {
   Access access = Access::kAnyone;
   RouteHandler handler;
   std::string route_label;  // the pattern, for metrics
+  size_t body_limit = 0;    // bytes; 0: the API's default for its access (api.cpp)
   std::vector<std::string> segments;
 };
 
 class Router {
  public:
   void add(std::string method, std::string pattern, Access access, RouteHandler handler);
+  // A body limit of its own for a route added before (image uploads).
+  void set_body_limit(std::string_view method, std::string_view pattern, size_t bytes);
   struct Match {
     const Route* route = nullptr;
     std::map<std::string, std::string, std::less<>> params;

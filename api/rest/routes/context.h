@@ -14,6 +14,7 @@
 
 #include "api/auth/password_gate.h"
 #include "api/notify/push/ws_hub.h"
+#include "api/rest/conditional_get.h"
 #include "api/rest/first_answers.h"
 #include "api/rest/metrics.h"
 #include "api/rest/position_waiter.h"
@@ -26,6 +27,7 @@
 
 namespace orderly::projections {
 struct CatalogProduct;
+struct CatalogImage;
 struct OrderRow;
 struct UserRow;
 struct PaymentRow;
@@ -70,6 +72,9 @@ struct Context {
   // (discovery, token endpoint, keys) run on oidc_workers, never on an I/O thread.
   OidcFlows oidc_flows;
   WorkerPool oidc_workers{2, 256};
+  // Image uploads (decode, resize, store) and image files read from the
+  // store (S3: the network): routes/images.cpp.
+  WorkerPool image_workers{2, 64};
   // Password reset requests (routes/email_tokens.cpp): 5 per 15 min per
   // client address (429), 3 per hour per normalised email (then silence);
   // and the reset requests the pipeline refused (never said to the caller).
@@ -172,6 +177,8 @@ struct Context {
 // JSON shapes of the contract.
 // `image_base`: Context::image_base_url(), which image links start with.
 json::object product_json(const projections::CatalogProduct& p, std::string_view image_base);
+// {id, alt, width, height, urls: {thumb, medium, original}}
+json::object image_json(const projections::CatalogImage& i, std::string_view image_base);
 // product_json with the context's image links, for the helpers that take a
 // row-to-JSON function.
 inline auto product_view(const Context& ctx) {
@@ -204,6 +211,7 @@ json::object page_json(const Page& page, F&& item) {
 void add_auth_routes(Context& ctx);
 void add_account_routes(Context& ctx);  // profile, password, closing, addresses
 void add_catalog_routes(Context& ctx);
+void add_image_routes(Context& ctx);        // product images and their files (routes/images.cpp)
 void add_order_routes(Context& ctx);        // cart, orders, payments
 void add_admin_routes(Context& ctx);        // stats, notifications, events, projections, health
 void add_notifier_routes(Context& ctx);     // what `orderly notify email` writes and reads through
@@ -250,6 +258,7 @@ Audience audience_of(const Call& call);  // staff: an admin
 http::Response with_position(http::Response r, uint64_t position);
 http::Response no_content(uint64_t position);  // 204 with X-Log-Position
 std::optional<Uuid> parse_id(const CallPtr& call, std::string_view param);  // answers 404 if bad
+// none_match_hits (If-None-Match names an ETag): api/rest/conditional_get.h.
 std::string new_id_text();
 // The id a creating command made: from its reply's stream ("order-<id>"),
 // which for a retried command (same Idempotency-Key) is the first one's.

@@ -8,23 +8,26 @@
 
 namespace orderly::api::rest::routes {
 
-json::object product_json(const projections::CatalogProduct& p, std::string_view image_base) {
-  json::array images;
+json::object image_json(const projections::CatalogImage& i, std::string_view image_base) {
   auto url = [&](const projections::CatalogImageFile& f) {
     std::string u(image_base);
     u += '/';
     u += f.name();
     return u;
   };
-  for (const auto& i : p.images) {
-    images.push_back(json::object{{"id", i.id},
-                                  {"alt", i.alt},
-                                  {"width", i.width},
-                                  {"height", i.height},
-                                  {"urls", json::object{{"thumb", url(i.thumb)},
-                                                        {"medium", url(i.medium)},
-                                                        {"original", url(i.original)}}}});
-  }
+  return {{"id", i.id},
+          {"alt", i.alt},
+          {"width", i.width},
+          {"height", i.height},
+          {"urls",
+           json::object{
+               {"thumb", url(i.thumb)}, {"medium", url(i.medium)}, {"original", url(i.original)}}}};
+}
+
+json::object product_json(const projections::CatalogProduct& p, std::string_view image_base) {
+  json::array images;
+  for (const auto& i : p.images)
+    images.push_back(image_json(i, image_base));
   return {{"id", p.id},
           {"sku", p.sku},
           {"name", p.name},

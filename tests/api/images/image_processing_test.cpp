@@ -25,7 +25,7 @@ namespace {
 // What libvips reads back from stored bytes: the size and every metadata
 // field name it finds.
 struct Decoded {
-  int width = 0, height = 0;
+  int width = 0, height = 0, bands = 0;
   std::vector<std::string> fields;
   std::optional<ImageFormat> format;
 };
@@ -37,6 +37,7 @@ Decoded decode_stored(const std::string& bytes) {
   Decoded d;
   d.width = vips_image_get_width(image);
   d.height = vips_image_get_height(image);
+  d.bands = vips_image_get_bands(image);
   d.format = sniff_format(bytes);
   char** names = vips_image_get_fields(image);
   for (char** n = names; *n != nullptr; ++n)
@@ -145,6 +146,27 @@ TEST_CASE("images processing: a JPEG, a PNG and a WebP give an original and two 
     CHECK(medium.width == c.width);
     CHECK(medium.height == c.height);
   }
+}
+
+TEST_CASE("images processing: CMYK JPEG, 16-bit and palette PNG are stored and resized") {
+  for (const auto& [fixture, format] :
+       {std::pair{"cmyk.jpg", ImageFormat::kJpeg}, std::pair{"gray16.png", ImageFormat::kPng},
+        std::pair{"palette.png", ImageFormat::kPng}}) {
+    CAPTURE(fixture);
+    const ProcessedImage p = processed(fixture, format);
+    CHECK(p.width == 64);
+    CHECK(p.height == 48);
+    CHECK(p.original.format == format);
+    for (const ImageFile* f : files_of(p)) {
+      const Decoded d = decode_stored(f->bytes);
+      CHECK(d.width == 64);
+      CHECK(d.height == 48);
+      CHECK(private_fields(d) == std::vector<std::string>{});
+    }
+  }
+  // CMYK is stored as sRGB (three bands), which every browser draws alike.
+  const ProcessedImage cmyk = processed("cmyk.jpg", ImageFormat::kJpeg);
+  CHECK(decode_stored(cmyk.original.bytes).bands == 3);
 }
 
 TEST_CASE("images processing: a 1600 x 1200 JPEG gives 200 and 800 wide sizes") {
