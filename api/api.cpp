@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/auth/jwt.h"
+#include "api/rest/conditional_get.h"
 #include "api/rest/problem.h"
 #include "api/rest/routes/context.h"
 #include "core/ids.h"
@@ -27,7 +28,7 @@ std::string_view model_of(std::string_view path) {
     return "payments";
   if (path.starts_with("/api/notifications"))
     return "notifications";
-  if (path.starts_with("/api/stats"))
+  if (path.starts_with("/api/stats") || path.starts_with("/api/analytics"))
     return "stats";
   if (path.starts_with("/api/auth") || path.starts_with("/api/admin/users"))
     return "users";
@@ -86,6 +87,7 @@ Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
   rest::routes::add_web_routes(*ctx_);
   rest::routes::add_oidc_routes(*ctx_);
   rest::routes::add_user_routes(*ctx_);
+  rest::routes::add_analytics_routes(*ctx_);
 }
 
 Api::~Api() = default;
@@ -293,9 +295,10 @@ std::optional<size_t> Api::admit(http::Request& request, http::Respond respond) 
       http::Response r;
       r.status = 204;
       r.header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
-      r.header("Access-Control-Allow-Headers",
-               "Authorization, Content-Type, Idempotency-Key, If-Match, X-Min-Position, "
-               "X-Request-Id");
+      r.header(
+          "Access-Control-Allow-Headers",
+          "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Min-Position, "
+          "X-Request-Id");
       r.header("Access-Control-Max-Age", "600");
       call->answer(std::move(r));
       return std::nullopt;
@@ -374,6 +377,15 @@ void Api::handle(http::Request request, http::Respond respond) {
     call->request.body = std::move(request.body);
   const http::Request& req = call->request;
   const rest::Route* route = call->route;
+  // Every read answers with an ETag and honours If-None-Match (conditional_get.h),
+  // here where all answers pass, after any read-your-writes wait.
+  if (req.method == "GET") {
+    call->respond = [inner = std::move(call->respond),
+                     none_match = std::string(req.header("if-none-match")),
+                     with_token = !req.header("authorization").empty()](http::Response r) {
+      inner(rest::conditional_get(std::move(r), none_match, with_token));
+    };
+  }
 
   // Read-your-writes: hold the query until its read model has caught up.
   const std::string_view min_position = req.header("x-min-position");

@@ -19,10 +19,14 @@ namespace {
 // the refunds of its orders (same layout, other numbers: older ones refused).
 // 4: and the cancelled paid orders of old logs. 5: money sums 128 bits wide
 // (high and low i64: paid, refunded, each day's and product's revenue).
-constexpr uint32_t kSnapshotFormat = 5;
+// 6: each day's refunds, and per day each product's sales and views and
+// each search's count (the analytics endpoints' windows).
+constexpr uint32_t kSnapshotFormat = 6;
 // The fewest bytes each saved element takes, for BinaryReader::count.
 constexpr size_t kProductBytes = 16 + 4 + 4;
-constexpr size_t kDayBytes = 8 + 16 + 8;
+constexpr size_t kDayBytes = 8 + 16 + 8 + 16;
+constexpr size_t kDayTableBytes = 8 + 4;  // a day and its count of entries
+constexpr size_t kDayProductBytes = 16 + 8 + 16 + 8;
 constexpr size_t kSalesBytes = 16 + 8 + 16;
 constexpr size_t kViewBytes = 16 + 8;
 constexpr size_t kSearchBytes = 4 + 8;
@@ -32,6 +36,32 @@ int64_t day_of(TimestampUs t) {
 }
 bool paid(uint8_t status) {
   return is_paid(static_cast<OrderStatus>(status));
+}
+
+// The rarest half of `searches` goes (fewest counts first, ties by query:
+// the same history always keeps the same searches, so a rebuild matches),
+// their counts kept under kOtherSearches. Each new search then has room to
+// prove itself before the next round.
+void age_out(absl::flat_hash_map<std::string, uint64_t>& searches) {
+  std::vector<std::pair<uint64_t, std::string_view>> by_count;
+  by_count.reserve(searches.size());
+  for (const auto& [q, n] : searches) {
+    if (q != kOtherSearches)
+      by_count.emplace_back(n, q);
+  }
+  const size_t drop = by_count.size() / 2;
+  std::nth_element(by_count.begin(), by_count.begin() + static_cast<std::ptrdiff_t>(drop),
+                   by_count.end());
+  uint64_t other = 0;
+  std::vector<std::string> gone;
+  gone.reserve(drop);
+  for (size_t i = 0; i < drop; ++i) {
+    other += by_count[i].first;
+    gone.emplace_back(by_count[i].second);
+  }
+  for (const std::string& q : gone)
+    searches.erase(q);
+  searches[std::string(kOtherSearches)] += other;
 }
 
 // The `top` best of `items` by `better`, best first.
@@ -49,10 +79,14 @@ void StatsReadModel::pay(const Order& o, int sign) {
   paid_cents_ += sign * o.total;
   paid_orders_ += sign;  // (unsigned wrap is undone by the matching +1)
   days_[o.day].revenue += sign * o.total;
+  auto& day = day_products_[o.day];
   for (const Line& l : orders_.lines_of(o)) {
     Sales& s = sales_[l.product_id];
     s.units += sign * l.quantity;
     s.revenue += sign * l.line_total;
+    DayProduct& d = day[l.product_id];
+    d.units += sign * l.quantity;
+    d.revenue += sign * l.line_total;
   }
 }
 
@@ -66,6 +100,7 @@ void StatsReadModel::move_status(const Uuid& id, OrderStatus to) {
     // Its whole total leaves revenue, so its refunds must stop counting.
     refunded_cents_ -= o.refunded;
     days_[o.day].revenue += o.refunded;
+    days_[o.day].refunds -= o.refunded;
     o.refunded = 0;
     if (o.legacy && to == OrderStatus::kCancelled)
       cancelled_paid_.insert(o.id);
@@ -107,6 +142,7 @@ void StatsReadModel::refund(const EventView& ev) {
   }
   refunded_cents_ += amount;
   days_[day].revenue -= amount;
+  days_[day].refunds += amount;
 }
 
 void StatsReadModel::apply(const EventView& ev) {
@@ -163,15 +199,24 @@ void StatsReadModel::apply(const EventView& ev) {
       break;
     case EventType::kAnalyticsRecorded: {
       const auto* e = ev.as<events::AnalyticsRecorded>();
+      const int64_t day = day_of(ev.time_us());
       if (e->product_views()) {
-        for (const auto* v : *e->product_views())
+        auto& today = day_products_[day];
+        for (const auto* v : *e->product_views()) {
           views_[fb_uuid(v->product_id())] += v->count();
+          today[fb_uuid(v->product_id())].views += v->count();
+        }
       }
       if (e->searches()) {
-        for (const auto* s : *e->searches())
+        auto& today = day_searches_[day];
+        for (const auto* s : *e->searches()) {
           searches_[fb_string(s->query())] += s->count();
+          today[fb_string(s->query())] += s->count();
+        }
         if (searches_.size() > kMaxTrackedSearches)
-          age_out_searches();
+          age_out(searches_);
+        if (today.size() > kMaxSearchesPerDay)
+          age_out(today);
       }
       break;
     }
@@ -180,36 +225,10 @@ void StatsReadModel::apply(const EventView& ev) {
   }
 }
 
-// The rarest half goes (fewest counts first, ties by query: the same
-// history always keeps the same searches, so a rebuild matches), their
-// counts kept under kOtherSearches. Each new search then has room to prove
-// itself before the next round.
-void StatsReadModel::age_out_searches() {
-  std::vector<std::pair<uint64_t, std::string_view>> by_count;
-  by_count.reserve(searches_.size());
-  for (const auto& [q, n] : searches_) {
-    if (q != kOtherSearches)
-      by_count.emplace_back(n, q);
-  }
-  const size_t drop = by_count.size() / 2;
-  std::nth_element(by_count.begin(), by_count.begin() + static_cast<std::ptrdiff_t>(drop),
-                   by_count.end());
-  uint64_t other = 0;
-  std::vector<std::string> gone;
-  gone.reserve(drop);
-  for (size_t i = 0; i < drop; ++i) {
-    other += by_count[i].first;
-    gone.emplace_back(by_count[i].second);
-  }
-  for (const std::string& q : gone)
-    searches_.erase(q);
-  searches_[std::string(kOtherSearches)] += other;
-}
-
 Rows StatsReadModel::rows() const {
   Rows out;
-  out.reserve(1 + orders_.live() + days_.size() + sales_.size() + products_.size() + views_.size() +
-              searches_.size());
+  out.reserve(1 + orders_.live() + days_.size() * 8 + sales_.size() + products_.size() +
+              views_.size() + searches_.size());
   auto key = [](std::string_view prefix, const Uuid& id) {
     std::string k(prefix);
     id.append_to(k);
@@ -241,9 +260,24 @@ Rows StatsReadModel::rows() const {
     out.emplace_back(key("o/", o.id), w.take());
   });
   for (const auto& [day, d] : days_) {
-    JsonWriter w(48);
-    w.begin_array().value(wide_text(d.revenue)).value(d.orders).end_array();
+    JsonWriter w(64);
+    w.begin_array()
+        .value(wide_text(d.revenue))
+        .value(d.orders)
+        .value(wide_text(d.refunds))
+        .end_array();
     out.emplace_back("d/" + std::to_string(day), w.take());
+  }
+  for (const auto& [day, products] : day_products_) {
+    for (const auto& [id, p] : products) {
+      JsonWriter w(64);
+      w.begin_array().value(p.units).value(wide_text(p.revenue)).value(p.views).end_array();
+      out.emplace_back(key("dp/" + std::to_string(day) + "/", id), w.take());
+    }
+  }
+  for (const auto& [day, searches] : day_searches_) {
+    for (const auto& [q, n] : searches)
+      out.emplace_back("ds/" + std::to_string(day) + "/" + q, std::to_string(n));
   }
   for (const auto& [id, s] : sales_) {
     JsonWriter w(48);
@@ -275,6 +309,7 @@ void StatsReadModel::save(BinaryWriter& out) const {
   save_counters(out);
   save_orders(out);
   save_tables(out);
+  save_days(out);
 }
 
 void StatsReadModel::save_counters(BinaryWriter& out) const {
@@ -303,6 +338,7 @@ void StatsReadModel::save_tables(BinaryWriter& out) const {
     out.i64(day);
     put_wide(out, d.revenue);
     out.u64(d.orders);
+    put_wide(out, d.refunds);
   }
   out.count(sales_.size());
   for (const auto& [id, s] : sales_) {
@@ -332,6 +368,7 @@ Status StatsReadModel::load(BinaryReader& in) {
   load_counters(in);
   load_orders(in);
   load_tables(in);
+  load_days(in);
   Status status = in.finish("snapshot of read model stats");
   if (!status.is_ok())
     clear();
@@ -378,6 +415,7 @@ void StatsReadModel::load_tables(BinaryReader& in) {
     Day& d = days_.emplace_hint(days_.end(), day, Day{})->second;
     d.revenue = get_wide(in);
     d.orders = in.u64();
+    d.refunds = get_wide(in);
   }
   const size_t sales = in.count(kSalesBytes);
   sales_.reserve(sales);
@@ -409,6 +447,66 @@ void StatsReadModel::load_tables(BinaryReader& in) {
   }
 }
 
+// Per day, ascending: each product's sales and views, then each search's count.
+void StatsReadModel::save_days(BinaryWriter& out) const {
+  out.count(day_products_.size());
+  for (const auto& [day, products] : day_products_) {
+    out.i64(day);
+    out.count(products.size());
+    for (const auto& [id, p] : products) {
+      out.uuid(id);
+      out.i64(p.units);
+      put_wide(out, p.revenue);
+      out.u64(p.views);
+    }
+  }
+  out.count(day_searches_.size());
+  for (const auto& [day, searches] : day_searches_) {
+    out.i64(day);
+    out.count(searches.size());
+    for (const auto& [q, n] : searches) {
+      out.bytes(q);
+      out.u64(n);
+    }
+  }
+}
+
+void StatsReadModel::load_days(BinaryReader& in) {
+  // Days saved in ascending order, so each goes at the end of its map.
+  const size_t product_days = in.count(kDayTableBytes);
+  for (size_t i = 0; i < product_days && in.ok(); ++i) {
+    const int64_t day = in.i64();
+    if (!day_products_.empty() && day <= day_products_.rbegin()->first)
+      in.fail();
+    auto& products = day_products_.emplace_hint(day_products_.end(), day, 0)->second;
+    const size_t n = in.count(kDayProductBytes);
+    products.reserve(n);
+    for (size_t j = 0; j < n && in.ok(); ++j) {
+      const Uuid id = in.uuid();
+      DayProduct p;
+      p.units = in.i64();
+      p.revenue = get_wide(in);
+      p.views = in.u64();
+      if (!products.try_emplace(id, p).second)
+        in.fail();
+    }
+  }
+  const size_t search_days = in.count(kDayTableBytes);
+  for (size_t i = 0; i < search_days && in.ok(); ++i) {
+    const int64_t day = in.i64();
+    if (!day_searches_.empty() && day <= day_searches_.rbegin()->first)
+      in.fail();
+    auto& searches = day_searches_.emplace_hint(day_searches_.end(), day, 0)->second;
+    const size_t n = in.count(kSearchBytes);
+    searches.reserve(n);
+    for (size_t j = 0; j < n && in.ok(); ++j) {
+      const std::string_view q = in.bytes();
+      if (!searches.try_emplace(std::string(q), in.u64()).second)
+        in.fail();
+    }
+  }
+}
+
 void StatsReadModel::expect_events(uint64_t events) {
   orders_.reserve(events);  // an order is at least one event
 }
@@ -417,6 +515,8 @@ void StatsReadModel::clear() {
   products_.clear();
   orders_.clear();
   days_.clear();
+  day_products_.clear();
+  day_searches_.clear();
   sales_.clear();
   views_.clear();
   searches_.clear();

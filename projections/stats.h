@@ -11,6 +11,12 @@
 // Views and searches come from the analytics batches in the log; at most
 // kMaxTrackedSearches distinct searches are kept: past that the rarest half
 // is aged out into one "(other)" count (commands/analytics.h).
+//
+// Per UTC day it also keeps what the analytics endpoints rank and chart
+// over a window (GET /api/analytics/...): each product's units, revenue and
+// views, each search's count (at most kMaxSearchesPerDay a day, aged out the
+// same way), and each day's refunds. Sales count on the day their order was
+// placed, like revenue; views and searches on the day they were recorded.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -61,6 +67,29 @@ struct Dashboard {
 };
 
 inline constexpr size_t kMaxTrackedSearches = 10'000;
+inline constexpr size_t kMaxSearchesPerDay = 1'000;
+
+// Whole UTC days since 1970-01-01, `from` included, `to` not.
+struct DayRange {
+  int64_t from = 0, to = 0;
+  int64_t length() const { return to - from; }
+};
+enum class PopularBy : uint8_t { kUnits, kRevenue, kViews };
+struct PopularProduct {
+  std::string product_id, name;
+  int64_t units = 0, revenue_cents = 0;  // of paid orders placed in the window, before refunds
+  uint64_t views = 0;
+};
+struct TrendingSearch {
+  std::string query;
+  uint64_t count = 0, previous_count = 0;  // in the window, in the window of the same length before
+};
+struct RevenueDay {
+  int64_t day = 0;
+  int64_t revenue_cents = 0;  // net of refunds, as Dashboard::revenue_by_day
+  int64_t refunds_cents = 0;  // refunds of orders placed that day that count in revenue
+  uint64_t orders = 0;        // placed that day
+};
 
 class StatsReadModel final : public Projection {
  public:
@@ -73,6 +102,16 @@ class StatsReadModel final : public Projection {
   void expect_events(uint64_t events) override REQUIRES(mutex_);
 
   Dashboard dashboard(size_t top = 10) const;
+
+  // The analytics endpoints' answers over `days` (stats_windows.cpp).
+  // The `limit` best products with some of `by` in the window, best first
+  // (ties: the other measures, then id).
+  std::vector<PopularProduct> popular_products(DayRange days, PopularBy by, size_t limit) const;
+  // The `limit` searches of the window that rose most against the window of
+  // the same length just before it (ties: more searches, then the query).
+  std::vector<TrendingSearch> trending_searches(DayRange days, size_t limit) const;
+  // Each day of the window that has orders or revenue, oldest first.
+  std::vector<RevenueDay> revenue_days(DayRange days) const;
 
  private:
   // Orders and their lines are plain records in two arrays (a rebuild folds
@@ -98,6 +137,12 @@ class StatsReadModel final : public Projection {
   struct Day {
     WideCents revenue = 0;
     uint64_t orders = 0;
+    WideCents refunds = 0;  // counted in revenue's subtraction
+  };
+  struct DayProduct {  // one product on one day
+    int64_t units = 0;
+    WideCents revenue = 0;
+    uint64_t views = 0;
   };
   struct Named {
     std::string name, category;
@@ -105,7 +150,8 @@ class StatsReadModel final : public Projection {
   void move_status(const Uuid& id, OrderStatus to) REQUIRES(mutex_);
   void refund(const EventView& ev) REQUIRES(mutex_);
   void pay(const Order& o, int sign) REQUIRES(mutex_);
-  void age_out_searches() REQUIRES(mutex_);
+  void save_days(BinaryWriter& out) const REQUIRES_SHARED(mutex_);
+  void load_days(BinaryReader& in) REQUIRES(mutex_);
   // One snapshot section each, in the order save() writes them.
   void save_counters(BinaryWriter& out) const REQUIRES_SHARED(mutex_);
   void save_orders(BinaryWriter& out) const REQUIRES_SHARED(mutex_);
@@ -118,6 +164,9 @@ class StatsReadModel final : public Projection {
   absl::flat_hash_map<Uuid, Named, UuidHash> products_ GUARDED_BY(mutex_);
   OrderRecords<Order, Line> orders_ GUARDED_BY(mutex_);  // until they can no longer move revenue
   std::map<int64_t, Day> days_ GUARDED_BY(mutex_);
+  std::map<int64_t, absl::flat_hash_map<Uuid, DayProduct, UuidHash>> day_products_
+      GUARDED_BY(mutex_);
+  std::map<int64_t, absl::flat_hash_map<std::string, uint64_t>> day_searches_ GUARDED_BY(mutex_);
   absl::flat_hash_map<Uuid, Sales, UuidHash> sales_ GUARDED_BY(mutex_);  // by product
   absl::flat_hash_map<Uuid, uint64_t, UuidHash> views_ GUARDED_BY(mutex_);
   absl::flat_hash_map<std::string, uint64_t> searches_ GUARDED_BY(mutex_);

@@ -92,13 +92,22 @@ Result<std::optional<uint32_t>> Call::if_match() const {
     v.remove_suffix(1);
   if (v == "*")
     return std::optional<uint32_t>();
-  if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
     v = v.substr(1, v.size() - 2);
+    // A GET's tag is "<version>-<digest of the body>" (conditional_get.h):
+    // the version is what a change is conditional on.
+    const size_t dash = v.find('-');
+    if (dash != std::string_view::npos &&
+        std::all_of(v.begin() + static_cast<std::ptrdiff_t>(dash) + 1, v.end(),
+                    [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }))
+      v = v.substr(0, dash);
+  }
   uint32_t version = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
   if (v.empty() || ec != std::errc() || p != v.data() + v.size()) {
     return Status::invalid_field(
-        "If-Match", "must be one version as this API's ETag (\"3\"), a bare number (3) or *");
+        "If-Match",
+        "must be one ETag this API sent (\"3\" or \"3-<digest>\"), a bare version (3) or *");
   }
   return std::optional<uint32_t>(version);
 }

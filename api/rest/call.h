@@ -44,7 +44,8 @@ struct Call {
   };
   Result<PageQuery> page_query() const;
   // If-Match as a stream version: nullopt when absent or "*" (any), the
-  // version for "\"3\"" (the ETag this API sends) or a bare 3; 422
+  // version for "\"3\"" (the ETag a command answers with), "\"3-<digest>\""
+  // (the ETag a GET answers with: conditional_get.h) or a bare 3; 422
   // validation_failed for anything else (weak tags and lists included).
   Result<std::optional<uint32_t>> if_match() const;
   // The JSON object body: 415 unsupported_media_type unless the content type

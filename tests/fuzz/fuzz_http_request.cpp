@@ -25,6 +25,7 @@
 #include "api/http/trusted_proxies.h"
 #include "api/rest/call.h"
 #include "api/rest/problem.h"
+#include "api/rest/requests/analytics.h"
 #include "api/rest/router.h"
 #include "commands/validation.h"
 #include "core/clock.h"
@@ -174,6 +175,33 @@ void check_percent_decoding(std::string_view raw) {
   }
 }
 
+// The analytics endpoints' query strings (from, to, limit, by, interval): a
+// window of at least one day and at most the interval's bound, a limit in
+// 1..100, or a 422 problem naming a parameter.
+void check_analytics_windows(const api::rest::Call& call) {
+  namespace rq = api::rest::requests;
+  const rq::QueryParam param = [&call](std::string_view name) { return call.query(name); };
+  const TimestampUs now = now_us();
+  auto in_bounds = [&](const rq::DayWindow& w, int64_t max_days) {
+    const int64_t days = w.to_day - w.from_day;
+    FUZZ_CHECK(days >= 1 && days <= max_days, call.request.query);
+  };
+  if (auto q = rq::revenue_query_from(param, now); q.is_ok())
+    in_bounds(q->window, rq::max_window_days(q->interval));
+  else
+    check_problem(api::rest::problem_from(q.status()));
+  if (auto q = rq::popular_query_from(param, now); q.is_ok()) {
+    in_bounds(q->window, rq::kMaxRankingDays);
+    FUZZ_CHECK(q->limit >= 1 && q->limit <= rq::kMaxLimit, call.request.query);
+  } else {
+    check_problem(api::rest::problem_from(q.status()));
+  }
+  if (auto q = rq::trending_query_from(param, now); q.is_ok())
+    in_bounds(q->window, rq::kMaxRankingDays);
+  else
+    check_problem(api::rest::problem_from(q.status()));
+}
+
 void check_call(const api::http::Request& req) {
   check_percent_decoding(req.query);
   check_percent_decoding(req.path);
@@ -198,6 +226,7 @@ void check_call(const api::http::Request& req) {
     (void)call.query(name);
   if (auto t = call.query("at_time"))
     (void)parse_rfc3339(*t);
+  check_analytics_windows(call);
 
   if (auto token = api::rest::websocket_token(req); token.is_ok()) {
     FUZZ_CHECK(!token->empty() && token->size() <= 4096, *token);

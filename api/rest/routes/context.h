@@ -14,6 +14,7 @@
 
 #include "api/auth/password_gate.h"
 #include "api/notify/push/ws_hub.h"
+#include "api/rest/conditional_get.h"
 #include "api/rest/first_answers.h"
 #include "api/rest/metrics.h"
 #include "api/rest/position_waiter.h"
@@ -31,6 +32,8 @@ struct OrderRow;
 struct UserRow;
 struct PaymentRow;
 struct NotificationRow;
+struct PopularProduct;
+struct TrendingSearch;
 }  // namespace orderly::projections
 
 namespace orderly::api::rest::routes {
@@ -190,6 +193,9 @@ json::object address_json(const Address& a);  // a saved address (core/account.h
 json::object admin_user_json(const projections::UserRow& u);
 json::object order_stats_json(const projections::OrderStats& s);  // GET /api/orders/stats' shape
 json::object payment_json(const projections::PaymentRow& p);
+// The analytics endpoints' rows (routes/analytics.cpp).
+json::object popular_product_json(const projections::PopularProduct& p);
+json::object trending_search_json(const projections::TrendingSearch& s);
 template <typename Page, typename F>
 json::object page_json(const Page& page, F&& item) {
   json::array items;
@@ -214,6 +220,7 @@ void add_web_routes(Context& ctx);          // the shop's web pages at / (api/we
 void add_oidc_routes(Context& ctx);         // sign-in with an OpenID provider (routes/oidc.cpp)
 void add_email_token_routes(Context& ctx);  // email verification, password reset
 void add_user_routes(Context& ctx);         // the staff's user tools (/api/admin/users)
+void add_analytics_routes(Context& ctx);    // popular products, trending searches, revenue
 
 // The answer to a command that made or changed a row: the row under `key`
 // (e.g. {"order": {...}}), or 202 with the id when the read model has not
@@ -252,9 +259,7 @@ Audience audience_of(const Call& call);  // staff: an admin
 http::Response with_position(http::Response r, uint64_t position);
 http::Response no_content(uint64_t position);  // 204 with X-Log-Position
 std::optional<Uuid> parse_id(const CallPtr& call, std::string_view param);  // answers 404 if bad
-// Whether If-None-Match (`header`) names `etag` (or is `*`): then a GET
-// answers 304 (routes/web.cpp).
-bool none_match_hits(std::string_view header, std::string_view etag);
+// none_match_hits (If-None-Match names an ETag): api/rest/conditional_get.h.
 std::string new_id_text();
 // The id a creating command made: from its reply's stream ("order-<id>"),
 // which for a retried command (same Idempotency-Key) is the first one's.

@@ -3,6 +3,7 @@
 #include "projections/catalog.h"
 #include "projections/orders.h"
 #include "projections/payments.h"
+#include "projections/stats.h"
 #include "projections/users.h"
 
 namespace orderly::api::rest::routes {
@@ -150,6 +151,23 @@ json::object payment_json(const projections::PaymentRow& p) {
   if (!p.failure_reason.empty())
     o["failure_reason"] = p.failure_reason;
   return o;
+}
+
+json::object popular_product_json(const projections::PopularProduct& p) {
+  return {{"product_id", p.product_id},
+          {"name", p.name},
+          {"units", p.units},
+          {"revenue_cents", p.revenue_cents},
+          {"views", p.views}};
+}
+
+json::object trending_search_json(const projections::TrendingSearch& s) {
+  // change: the rise (or fall) against the previous window, in searches.
+  const auto change = static_cast<int64_t>(s.count) - static_cast<int64_t>(s.previous_count);
+  return {{"query", s.query},
+          {"count", s.count},
+          {"previous_count", s.previous_count},
+          {"change", change}};
 }
 
 }  // namespace orderly::api::rest::routes

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "api/rest/conditional_get.h"
 #include "api/rest/routes/context.h"
 #include "api/rest/routes/web_assets.h"
 
@@ -98,25 +99,6 @@ void serve_asset(const CallPtr& call, std::string_view name, const std::string& 
 }
 
 }  // namespace
-
-// If-None-Match is a list of entity tags or `*` (RFC 9110 13.1.2); the
-// comparison is weak, so `W/"x"` matches our strong `"x"`.
-bool none_match_hits(std::string_view header, std::string_view etag) {
-  while (!header.empty()) {
-    const size_t comma = header.find(',');
-    std::string_view tag = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t'))
-      tag.remove_prefix(1);
-    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t'))
-      tag.remove_suffix(1);
-    if (tag.starts_with("W/"))
-      tag.remove_prefix(2);
-    if (tag == "*" || tag == etag)
-      return true;
-  }
-  return false;
-}
 
 void add_web_routes(Context& ctx) {
   Router& r = ctx.router;
