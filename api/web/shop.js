@@ -63,10 +63,7 @@ export async function catalogView(main, {query: params}) {
     form, problems, count, results);
 
   // Categories fill in when they arrive; the grid does not wait for them.
-<<<<<<< HEAD
-=======
   // The categories list pages (20 by default): the filter offers the first 100.
->>>>>>> catalog
   get('/api/categories?per_page=100').then((c) => {
     for (const cat of c.items || []) category.append(h('option', {value: cat.name, selected: cat.name === state.category}, `${cat.name} (${cat.product_count})`));
   }).catch(() => {});
