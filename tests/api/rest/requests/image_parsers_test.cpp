@@ -32,10 +32,12 @@ TEST_CASE("image upload: a raw body is the image, its alt from the query") {
   CHECK(u->bytes == "\x89PNG...");
   CHECK(u->content_type == "image/png");
   CHECK(u->alt == "a cup");
-  CHECK(image_upload_from("image/png", "", std::nullopt).code() == ErrorCode::kInvalidArgument);
-  CHECK(image_upload_from("text/plain", "hello", std::nullopt).code() ==
+  CHECK(image_upload_from("image/png", "", std::nullopt).status().code() ==
+        ErrorCode::kInvalidArgument);
+  CHECK(image_upload_from("text/plain", "hello", std::nullopt).status().code() ==
         ErrorCode::kUnsupportedMediaType);
-  CHECK(image_upload_from("", "hello", std::nullopt).code() == ErrorCode::kUnsupportedMediaType);
+  CHECK(image_upload_from("", "hello", std::nullopt).status().code() ==
+        ErrorCode::kUnsupportedMediaType);
   CHECK(field_of(image_upload_from("image/png", "x", std::string(501, 'a')).status()) == "alt");
 }
 
@@ -76,9 +78,9 @@ TEST_CASE("image upload: malformed multipart bodies are named, never read past t
         "body");  // no Content-Disposition
   CHECK(field_of(refused(multipart("b", {{"Content-Disposition: form-data; name=\"alt\"", "x"}}))
                      .status()) == "file");
-  CHECK(
-      refused(multipart("b", {{"Content-Disposition: form-data; name=\"file\"", "abc"}})).code() ==
-      ErrorCode::kUnsupportedMediaType);  // the file part declares no type
+  CHECK(refused(multipart("b", {{"Content-Disposition: form-data; name=\"file\"", "abc"}}))
+            .status()
+            .code() == ErrorCode::kUnsupportedMediaType);  // the file part declares no type
   const std::string twice = multipart(
       "b", {{"Content-Disposition: form-data; name=\"file\"\r\nContent-Type: image/png", "a"},
             {"Content-Disposition: form-data; name=\"file\"\r\nContent-Type: image/png", "b"}});
@@ -105,7 +107,7 @@ TEST_CASE("image change: alt and position, at least one") {
   REQUIRE(c.is_ok());
   CHECK(*c->alt == "x");
   CHECK(*c->position == 2);
-  CHECK(change_product_image_from(boost::json::object{}, p, i).code() ==
+  CHECK(change_product_image_from(boost::json::object{}, p, i).status().code() ==
         ErrorCode::kInvalidArgument);
   CHECK(field_of(change_product_image_from(boost::json::parse(R"({"colour":1})").as_object(), p, i)
                      .status()) == "colour");
