@@ -61,7 +61,8 @@ int64_t version(HttpClient& c, const std::string& id) {
 
 std::vector<std::string> image_ids(HttpClient& c, const std::string& id) {
   std::vector<std::string> out;
-  for (const auto& i : product(c, id).at("images").as_array())
+  const json::object p = product(c, id);
+  for (const auto& i : p.at("images").as_array())
     out.push_back(str(i, "id"));
   return out;
 }
@@ -210,7 +211,8 @@ void change_reorder_remove(const OrderlyServer& server) {
   auto moved = c.send("PATCH", base + ids[2], admin.access_token, R"({"position":0})");
   REQUIRE_MESSAGE(moved.status == 200, moved.body);
   std::vector<std::string> order;
-  for (const auto& i : moved.json().as_object().at("product").as_object().at("images").as_array())
+  const json::value moved_body = moved.json();
+  for (const auto& i : moved_body.at("product").at("images").as_array())
     order.push_back(str(i, "id"));
   CHECK(order == std::vector<std::string>{ids[2], ids[0], ids[1]});
   CHECK(image_ids(c, id) == order);
@@ -227,7 +229,7 @@ void change_reorder_remove(const OrderlyServer& server) {
   // The current one goes through.
   auto current = c.send("PATCH", base + ids[0], admin.access_token, R"({"alt":"now"})",
                         {{"If-Match", "\"" + std::to_string(v) + "\""}});
-  CHECK(current.status == 200);
+  CHECK_MESSAGE(current.status == 200, current.body);
 
   // Bad changes: 422, nothing recorded.
   const int64_t v2 = version(c, id);
