@@ -85,7 +85,9 @@ std::optional<std::pair<Aggregate, Uuid>> if_match_target(const Command& c) {
       [](const auto& cmd) -> std::optional<std::pair<Aggregate, Uuid>> {
         using T = std::decay_t<decltype(cmd)>;
         if constexpr (std::is_same_v<T, UpdateProduct> || std::is_same_v<T, DiscontinueProduct> ||
-                      std::is_same_v<T, SetStock> || std::is_same_v<T, AdjustStock>) {
+                      std::is_same_v<T, SetStock> || std::is_same_v<T, AdjustStock> ||
+                      std::is_same_v<T, ChangeProductImage> ||
+                      std::is_same_v<T, RemoveProductImage>) {
           return std::pair{Aggregate::kProduct, cmd.product_id};
         } else if constexpr (std::is_same_v<T, ChangeOrderStatus> ||
                              std::is_same_v<T, CancelOrder>) {

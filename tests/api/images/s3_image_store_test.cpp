@@ -17,6 +17,7 @@
 #include "api/images/s3/s3_image_store.h"
 #include "api/images/s3/s3_location.h"
 #include "tests/api/images/fixtures.h"
+#include "tests/api/images/s3rver.h"
 #include "tests/support/free_port.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -28,33 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr const char* kBucket = "orderly-images";
-
-// s3rver on 127.0.0.1:<free port> with the bucket configured, until the
-// end of the scope or stop().
-class S3rver {
- public:
-  S3rver() : port_(testing::free_port()) {
-    REQUIRE_MESSAGE(std::filesystem::exists(ORDERLY_S3RVER),
-                    "s3rver is not installed: run the CTest test images-s3/npm-ci "
-                    "(npm ci in tests/api/images/s3)");
-    process_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
-        ORDERLY_NODE, ORDERLY_S3RVER, "-d", dir_.path(), "-a", "127.0.0.1", "-p",
-        std::to_string(port_), "--silent", "--configure-bucket", kBucket});
-    REQUIRE_MESSAGE(testing::wait_for_listener(port_, std::chrono::seconds(30)),
-                    "s3rver did not listen");
-  }
-  void stop() {
-    process_->kill_hard();
-    process_->wait();
-  }
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  testing::TempDir dir_;
-  uint16_t port_;
-  std::unique_ptr<testing::ChildProcess> process_;
-};
+using testing::S3rver;
 
 S3Options options_for(const std::string& endpoint, const std::string& location) {
   auto parsed = parse_s3_location(location);
