@@ -54,7 +54,12 @@ void ConnectionLedger::close_websocket(const std::string& address) {
 bool ConnectionLedger::reserve_body(const std::string& address, size_t bytes) {
   MutexLock lock(mu_);
   auto it = by_address_.find(address);
-  if (it == by_address_.end() || it->second.body_bytes + bytes > limits_.body_bytes_per_address)
+  if (it == by_address_.end())
+    return false;
+  // One body always fits an address holding none: a route's limit may pass
+  // the share (an admin's image upload, --max-image-bytes), and admission
+  // has checked that limit and the caller before any byte is reserved.
+  if (it->second.body_bytes > 0 && it->second.body_bytes + bytes > limits_.body_bytes_per_address)
     return false;
   it->second.body_bytes += bytes;
   return true;

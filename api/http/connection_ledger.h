@@ -27,8 +27,10 @@ struct ConnectionLimits {
   size_t max_connections = 10'000;  // HTTP and WebSocket, all addresses
   size_t per_address = 512;         // connections one client address may hold
   size_t websockets_per_address = 128;
-  size_t reserve = 1'000;                   // of max_connections, kept for addresses holding few
-  size_t body_bytes_per_address = 4 << 20;  // request-body bytes one address holds at once
+  size_t reserve = 1'000;  // of max_connections, kept for addresses holding few
+  // Request-body bytes one address holds at once; one body of any admitted
+  // size fits an address that holds none (connection_ledger.cpp).
+  size_t body_bytes_per_address = 4 << 20;
 };
 
 class ConnectionLedger {
@@ -48,7 +50,8 @@ class ConnectionLedger {
   void close_websocket(const std::string& address) EXCLUDES(mu_);
 
   // Counts `bytes` of request body for one of `address`'s connections;
-  // false (nothing counted) past the address's share.
+  // false (nothing counted) past the address's share, except that an
+  // address holding no body may always take one.
   bool reserve_body(const std::string& address, size_t bytes) EXCLUDES(mu_);
   void release_body(const std::string& address, size_t bytes) EXCLUDES(mu_);
 

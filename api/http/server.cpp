@@ -33,13 +33,15 @@ using tcp = net::ip::tcp;
 struct HttpServer::Impl {
   explicit Impl(const ServerOptions& o)
       : options(o),
-        ledger(ConnectionLimits{
-            o.max_connections, o.max_connections_per_address, o.max_websockets_per_address,
-            o.reserved_connections.value_or(o.max_connections / 10),
-            // A sixteenth of the body budget, room for two
-            // bodies at the largest route limit (1 MiB).
-            std::min(o.body_bytes_in_flight,
-                     std::max(o.body_bytes_in_flight / 16, size_t{2} * o.body_limit))}),
+        ledger(ConnectionLimits{o.max_connections, o.max_connections_per_address,
+                                o.max_websockets_per_address,
+                                o.reserved_connections.value_or(o.max_connections / 10),
+                                // A sixteenth of the body budget, at least room for two
+                                // bodies of the admin routes' usual limit (1 MiB). Not from
+                                // body_limit: that is the largest route's (image uploads, 10
+                                // MiB), whose one body the ledger lets in anyway.
+                                std::min(o.body_bytes_in_flight,
+                                         std::max(o.body_bytes_in_flight / 16, size_t{2} << 20))}),
         budget(o.body_bytes_in_flight) {}
 
   ServerOptions options;

@@ -25,6 +25,17 @@ inline Result<commands::ShopState> snapshot_round_trip(const commands::ShopState
   return loaded;
 }
 
+// A state folded from every event in `sink`, as a restart without a
+// snapshot folds the log.
+inline commands::ShopState fold_events(const commands::EventSink& sink) {
+  commands::ShopState s;
+  for (size_t k = 0; k < sink.size(); ++k) {
+    const auto& e = sink.event(k);
+    commands::apply(s, e.aggregate, e.id, e.type, sink.payload(k).data());
+  }
+  return s;
+}
+
 inline std::string diff_states(const commands::ShopState& a, const commands::ShopState& b) {
   std::ostringstream out;
   auto size_diff = [&](const char* what, size_t x, size_t y) {

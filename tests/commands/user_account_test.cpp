@@ -336,12 +336,7 @@ TEST_CASE("account: the snapshot and a fold of the events give the same state") 
   const Uuid cy = register_user(h, "cyd");
   REQUIRE(h.run(SetUserStatus{cy, "deactivated", ""}, h.as(root, Role::kAdmin)).is_ok());
 
-  ShopState replayed;
-  for (size_t k = 0; k < h.sink.size(); ++k) {
-    const auto& e = h.sink.event(k);
-    apply(replayed, e.aggregate, e.id, e.type, h.sink.payload(k).data());
-  }
-  CHECK(diff_states(h.state, replayed) == "");
+  CHECK(diff_states(h.state, fold_events(h.sink)) == "");
   auto loaded = snapshot_round_trip(h.state);
   REQUIRE(loaded.is_ok());
   CHECK(diff_states(h.state, *loaded) == "");

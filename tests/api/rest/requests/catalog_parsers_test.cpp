@@ -9,26 +9,11 @@
 
 #include "api/rest/requests/catalog.h"
 #include "api/rest/requests/categories.h"
+#include "tests/api/rest/requests/parser_test_helpers.h"
 
 using namespace orderly;
+using namespace orderly::testing;
 namespace json = boost::json;
-
-namespace {
-
-json::object body(std::string_view text) {
-  return json::parse(text).as_object();
-}
-
-std::vector<std::string> fields_of(const Status& st) {
-  std::vector<std::string> out;
-  for (const auto& f : st.fields())
-    out.push_back(f.field);
-  return out;
-}
-
-const Uuid kId = *Uuid::parse("0192f0c1-0000-7000-8000-000000000001");
-
-}  // namespace
 
 TEST_CASE("catalog parsers: a full replace sets every editable field") {
   auto u = api::rest::requests::replace_product_from(

@@ -14,26 +14,11 @@
 #include "api/rest/requests/email_tokens.h"
 #include "api/rest/requests/notifications.h"
 #include "api/rest/requests/orders.h"
+#include "tests/api/rest/requests/parser_test_helpers.h"
 
 using namespace orderly;
+using namespace orderly::testing;
 namespace json = boost::json;
-
-namespace {
-
-json::object body(std::string_view text) {
-  return json::parse(text).as_object();
-}
-
-std::vector<std::string> fields_of(const Status& st) {
-  std::vector<std::string> out;
-  for (const auto& f : st.fields())
-    out.push_back(f.field);
-  return out;
-}
-
-const Uuid kId = *Uuid::parse("0192f0c1-0000-7000-8000-000000000001");
-
-}  // namespace
 
 TEST_CASE("request parsers: a valid product body is its command, with a sku made from the id") {
   auto c = api::rest::requests::create_product_from(

@@ -8,23 +8,12 @@
 #include <vector>
 
 #include "api/rest/requests/users.h"
+#include "tests/api/rest/requests/parser_test_helpers.h"
 
 using namespace orderly;
+using namespace orderly::testing;
 using namespace orderly::api::rest::requests;
 namespace json = boost::json;
-
-namespace {
-
-std::vector<std::string> fields_of(const Status& st) {
-  std::vector<std::string> out;
-  for (const auto& f : st.fields())
-    out.push_back(f.field);
-  return out;
-}
-
-const Uuid kId = *Uuid::parse("0192f0c1-0000-7000-8000-000000000001");
-
-}  // namespace
 
 TEST_CASE("user parsers: the search's filters are optional, and checked when sent") {
   auto none = user_query_from(std::nullopt, std::nullopt, std::nullopt);
