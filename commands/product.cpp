@@ -276,6 +276,7 @@ Status decide_change_product_image(const ProductState* p, const ChangeProductIma
   }
   if (c.position) {
     std::vector<Uuid> order;
+    order.reserve(p->images.size());
     for (const auto& i : p->images) {
       if (i.id != c.image_id)
         order.push_back(i.id);
@@ -284,6 +285,7 @@ Status decide_change_product_image(const ProductState* p, const ChangeProductIma
     out.emit(Aggregate::kProduct, c.product_id, EventType::kProductImagesReordered,
              [&](flatbuffers::FlatBufferBuilder& b) {
                std::vector<flatbuffers::Offset<flatbuffers::String>> ids;
+               ids.reserve(order.size());
                for (const Uuid& id : order)
                  ids.push_back(b.CreateString(id.to_string()));
                auto pid = b.CreateString(c.product_id.to_string());
