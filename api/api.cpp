@@ -217,6 +217,8 @@ void Api::shutdown() {
   ctx_->password_workers.stop();
   ctx_->notifier_workers.stop();
   ctx_->oidc_workers.stop();
+  ctx_->image_workers.stop();  // uploads in hand are processed and recorded first
+  ctx_->image_reads.stop();
 }
 
 void Api::stop_recording() {

@@ -18,7 +18,7 @@ inline constexpr int64_t kMaxStock = 1'000'000'000;
 inline constexpr int64_t kMaxPriceCents = 100'000'000'000;  // one billion in major units
 inline constexpr size_t kMaxProductImages = 20;
 inline constexpr size_t kMaxImageAltBytes = 500;
-inline constexpr int32_t kMaxImageSide = 16384;  // pixels (api/images refuses larger)
+inline constexpr int32_t kMaxImageSide = 16383;  // pixels: WebP's limit, as api/images checks
 
 // --- carts and orders (cart.h, order.h) ---
 inline constexpr size_t kMaxCartLines = 100;

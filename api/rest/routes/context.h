@@ -72,9 +72,13 @@ struct Context {
   // (discovery, token endpoint, keys) run on oidc_workers, never on an I/O thread.
   OidcFlows oidc_flows;
   WorkerPool oidc_workers{2, 256};
-  // Image uploads (decode, resize, store) and image files read from the
-  // store (S3: the network): routes/images.cpp.
+  // Image uploads: decode, resize, store (seconds for a large picture):
+  // routes/images.cpp.
   WorkerPool image_workers{2, 64};
+  // Image files read from the store (S3: the network) for GET /images/:
+  // their own pool, so that visitors' page loads and an admin's uploads
+  // never queue behind each other.
+  WorkerPool image_reads{2, 1024};
   // Password reset requests (routes/email_tokens.cpp): 5 per 15 min per
   // client address (429), 3 per hour per normalised email (then silence);
   // and the reset requests the pipeline refused (never said to the caller).

@@ -168,8 +168,9 @@ void serve_image(Context& ctx, const CallPtr& call) {
     r.header("Cache-Control", "public, max-age=31536000, immutable");
     return call->answer(std::move(r));
   }
-  // The store may be S3: a network call, on an image worker.
-  const bool queued = ctx.image_workers.submit([&ctx, call, name, format = parsed->format, etag] {
+  // The store may be S3: a network call, on the image readers (a pool apart
+  // from the uploads, so page loads and uploads never wait on each other).
+  const bool queued = ctx.image_reads.submit([&ctx, call, name, format = parsed->format, etag] {
     auto bytes = ctx.options.image_store->get(name);
     if (!bytes)
       return call->fail(bytes.status());
