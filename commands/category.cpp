@@ -50,6 +50,19 @@ void emit_created(EventSink& out, const Uuid& id, std::string_view slug, std::st
            });
 }
 
+}  // namespace
+
+CategoryNameAt name_at(const Categories& c) {
+  return [&c](std::string_view slug) -> std::optional<std::string> {
+    const CategoryState* s = existing(c, category_id(slug));
+    if (s == nullptr)
+      return std::nullopt;
+    return s->name;
+  };
+}
+
+namespace {
+
 std::string str(const flatbuffers::String* s) {
   return s ? s->str() : std::string();
 }
@@ -86,12 +99,12 @@ Result<CategoryRef> resolve_product_category(const Categories& c, std::string_vi
   Uuid id;
   if (const CategoryState* s = find_category(c, text, &id))
     return CategoryRef{s->slug, s->name};
-  // A new name: its slug may still be an existing category's ("Books!" and
-  // "books"), which it then joins.
-  std::string slug = slugify(text);
+  // A new name: its plain slug may be another name's ("C#", "C++"): then
+  // a slug of its own (core/category.h, the rule the read models follow).
+  std::string slug = new_category_slug(text, name_at(c));
   id = category_id(slug);
   if (const CategoryState* s = existing(c, id))
-    return CategoryRef{s->slug, s->name};
+    return CategoryRef{s->slug, s->name};  // the same name, or a digest collision
   return CategoryRef{std::move(slug), std::string(text), true};
 }
 
@@ -194,7 +207,9 @@ void apply_category_event(Categories& c, const Uuid& id, EventType type, const u
   }
 }
 
-Uuid ensure_category(Categories& c, const std::string& slug, std::string_view name) {
+Uuid ensure_category(Categories& c, const flatbuffers::String* slug_field, std::string_view name) {
+  const std::string slug =
+      product_category_slug(slug_field ? slug_field->string_view() : "", name, name_at(c));
   const Uuid id = category_id(slug);
   CategoryState& s = c.by_id[id];
   if (!s.exists) {

@@ -25,7 +25,12 @@
 #include "commands/command.h"
 #include "commands/event_sink.h"
 #include "commands/uuid_map.h"
+#include "core/category.h"
 #include "core/status.h"
+
+namespace flatbuffers {
+struct String;
+}  // namespace flatbuffers
 
 namespace orderly::events {
 struct CategoryCreated;
@@ -69,9 +74,14 @@ Status decide_delete_category(const Categories& c, const DeleteCategory& cmd,
 
 // --- evolve ---
 void apply_category_event(Categories& c, const Uuid& id, EventType type, const uint8_t* payload);
-// The category of a product event from a log written before categories were
-// things: made (name `name`) when no category has `slug`. Returns its id.
-Uuid ensure_category(Categories& c, const std::string& slug, std::string_view name);
+// The category a product event names (its category_slug field, or for a
+// log written before categories were things product_category_slug of its
+// name: core/category.h), made (named `name`) when no category has that
+// slug. Returns its id.
+Uuid ensure_category(Categories& c, const flatbuffers::String* slug_field, std::string_view name);
+
+// Which name each existing category's slug holds (core/category.h).
+CategoryNameAt name_at(const Categories& c);
 
 std::string lower_ascii(std::string_view s);
 

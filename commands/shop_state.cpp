@@ -87,8 +87,7 @@ void apply_user(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) 
 Uuid category_of_event(ShopState& s, const flatbuffers::String* slug,
                        const flatbuffers::String* name) {
   const std::string_view text = name ? name->string_view() : std::string_view();
-  return ensure_category(s.categories, product_category_slug(slug ? slug->string_view() : "", text),
-                         text);
+  return ensure_category(s.categories, slug, text);
 }
 
 void count_in_category(ShopState& s, const Uuid& category, int64_t delta) {

@@ -12,6 +12,14 @@ bool is_slug_char(char c) {
 bool is_ascii_alnum(char c) {
   return is_slug_char(c) || (c >= 'A' && c <= 'Z');
 }
+std::string lower_ascii_copy(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
 }  // namespace
 
 bool is_valid_category_slug(std::string_view slug) {
@@ -56,10 +64,29 @@ Uuid category_id(std::string_view slug) {
   return uuid_from_name("orderly category " + std::string(slug));
 }
 
-std::string product_category_slug(std::string_view category_slug, std::string_view category) {
+std::string distinct_slug(std::string_view name) {
+  std::string base = slugify(name);
+  if (base.size() > kMaxCategorySlugBytes - 7) {
+    base.resize(kMaxCategorySlugBytes - 7);
+    while (!base.empty() && base.back() == '-')
+      base.pop_back();
+  }
+  return base + "-" + digest128_hex("orderly category name " + std::string(name)).substr(0, 6);
+}
+
+std::string new_category_slug(std::string_view name, const CategoryNameAt& name_at) {
+  std::string slug = slugify(name);
+  const auto holder = name_at(slug);
+  if (!holder || lower_ascii_copy(*holder) == lower_ascii_copy(name))
+    return slug;
+  return distinct_slug(name);
+}
+
+std::string product_category_slug(std::string_view category_slug, std::string_view category,
+                                  const CategoryNameAt& name_at) {
   if (!category_slug.empty())
     return std::string(category_slug);
-  return slugify(category);
+  return new_category_slug(category, name_at);
 }
 
 }  // namespace orderly

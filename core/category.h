@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,9 +32,23 @@ std::string slugify(std::string_view name);
 
 Uuid category_id(std::string_view slug);
 
+// A category's name held at `slug`, nullopt when no category has it.
+using CategoryNameAt = std::function<std::optional<std::string>(std::string_view slug)>;
+
+// slugify(name) cut to 57 bytes, '-', and 6 hex digits of the name's
+// digest: the slug of a name whose plain slug another name holds.
+std::string distinct_slug(std::string_view name);
+
+// The slug a new category named `name` takes: slugify(name), unless a
+// category of another name (ASCII case aside) holds it ("C#" and "C++" are
+// both `c`): then distinct_slug(name). One rule for the writer and the
+// read models, so both fold the same log to the same categories.
+std::string new_category_slug(std::string_view name, const CategoryNameAt& name_at);
+
 // The slug a product event names: its category_slug field when there is
 // one, else (events written before categories were things)
-// slugify(category).
-std::string product_category_slug(std::string_view category_slug, std::string_view category);
+// new_category_slug(category).
+std::string product_category_slug(std::string_view category_slug, std::string_view category,
+                                  const CategoryNameAt& name_at);
 
 }  // namespace orderly

@@ -493,7 +493,11 @@ void CatalogReadModel::apply(const EventView& ev) {
 std::string CatalogReadModel::category_of(const flatbuffers::String* slug,
                                           const flatbuffers::String* name) {
   const std::string text = fb_string(name);
-  std::string key = product_category_slug(slug ? slug->string_view() : "", text);
+  std::string key = product_category_slug(
+      slug ? slug->string_view() : "", text, [this](std::string_view at) REQUIRES(mutex_) {
+        auto it = categories_.find(at);
+        return it == categories_.end() ? std::nullopt : std::optional<std::string>(it->second.name);
+      });
   auto [it, fresh] = categories_.try_emplace(key);
   if (fresh) {
     it->second.slug = key;
