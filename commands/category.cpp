@@ -3,6 +3,7 @@
 #include "commands/validation.h"
 #include "core/category.h"
 #include "core/schemas/category_events_generated.h"
+#include "core/text.h"
 
 namespace orderly::commands {
 
@@ -31,7 +32,7 @@ Status require_slug(std::string_view slug) {
 // `self`: the category being renamed (its own name does not conflict).
 Status require_free_name(const Categories& c, std::string_view name, const Uuid* self) {
   ORDERLY_RETURN_IF_ERROR(require_text("name", name, 1, kMaxCategoryNameBytes));
-  auto it = c.by_name.find(lower_ascii(name));
+  auto it = c.by_name.find(ascii_lower(name));
   if (it != c.by_name.end() && (self == nullptr || it->second != *self)) {
     return {ErrorCode::kAlreadyExists,
             "a category is already named " + std::string(name),
@@ -69,15 +70,6 @@ std::string str(const flatbuffers::String* s) {
 
 }  // namespace
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out) {
-    if (ch >= 'A' && ch <= 'Z')
-      ch = static_cast<char>(ch - 'A' + 'a');
-  }
-  return out;
-}
-
 const CategoryState* find_category(const Categories& c, std::string_view text, Uuid* id) {
   if (is_valid_category_slug(text)) {
     const Uuid by_slug = category_id(text);
@@ -86,7 +78,7 @@ const CategoryState* find_category(const Categories& c, std::string_view text, U
       return s;
     }
   }
-  auto it = c.by_name.find(lower_ascii(text));
+  auto it = c.by_name.find(ascii_lower(text));
   if (it != c.by_name.end()) {
     *id = it->second;
     return existing(c, it->second);
@@ -184,22 +176,22 @@ void apply_category_event(Categories& c, const Uuid& id, EventType type, const u
       s.name = str(e->name());
       s.description = str(e->description());
       s.exists = true;
-      c.by_name[lower_ascii(s.name)] = id;
+      c.by_name[ascii_lower(s.name)] = id;
       break;
     }
     case EventType::kCategoryChanged: {
       auto* e = flatbuffers::GetRoot<events::CategoryChanged>(payload);
       if (e->name()) {
-        c.by_name.erase(lower_ascii(s.name));
+        c.by_name.erase(ascii_lower(s.name));
         s.name = e->name()->str();
-        c.by_name[lower_ascii(s.name)] = id;
+        c.by_name[ascii_lower(s.name)] = id;
       }
       if (e->description())
         s.description = e->description()->str();
       break;
     }
     case EventType::kCategoryDeleted:
-      c.by_name.erase(lower_ascii(s.name));
+      c.by_name.erase(ascii_lower(s.name));
       s.exists = false;
       break;
     default:
@@ -217,7 +209,7 @@ Uuid ensure_category(Categories& c, const flatbuffers::String* slug_field, std::
     s.name = std::string(name);
     s.description.clear();
     s.exists = true;
-    c.by_name.emplace(lower_ascii(s.name), id);
+    c.by_name.emplace(ascii_lower(s.name), id);
   }
   return id;
 }

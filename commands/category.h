@@ -83,6 +83,4 @@ Uuid ensure_category(Categories& c, const flatbuffers::String* slug_field, std::
 // Which name each existing category's slug holds (core/category.h).
 CategoryNameAt name_at(const Categories& c);
 
-std::string lower_ascii(std::string_view s);
-
 }  // namespace orderly::commands

@@ -1,5 +1,7 @@
 #include "commands/shop_state_snapshot.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -488,7 +490,7 @@ Status load_state(BinaryReader& in, ShopState& s) {
   // Derived (shop_state.h): the names index and the counts of active products.
   for (const auto& [id, c] : s.categories.by_id) {
     if (c.exists)
-      s.categories.by_name[lower_ascii(c.name)] = id;
+      s.categories.by_name[ascii_lower(c.name)] = id;
   }
   for (const auto& [id, p] : s.products) {
     if (!p.discontinued)

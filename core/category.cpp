@@ -1,6 +1,7 @@
 #include "core/category.h"
 
 #include "core/digest.h"
+#include "core/text.h"
 #include "core/uuid.h"
 
 namespace orderly {
@@ -11,14 +12,6 @@ bool is_slug_char(char c) {
 }
 bool is_ascii_alnum(char c) {
   return is_slug_char(c) || (c >= 'A' && c <= 'Z');
-}
-std::string lower_ascii_copy(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 }  // namespace
 
@@ -77,7 +70,7 @@ std::string distinct_slug(std::string_view name) {
 std::string new_category_slug(std::string_view name, const CategoryNameAt& name_at) {
   std::string slug = slugify(name);
   const auto holder = name_at(slug);
-  if (!holder || lower_ascii_copy(*holder) == lower_ascii_copy(name))
+  if (!holder || ascii_lower(*holder) == ascii_lower(name))
     return slug;
   return distinct_slug(name);
 }

@@ -5,6 +5,7 @@
 #include "api/rest/requests/fields.h"
 #include "api/rest/requests/parsed.h"
 #include "commands/input_limits.h"
+#include "core/text.h"
 
 namespace orderly::api::rest::requests {
 
@@ -14,15 +15,6 @@ using namespace commands;
 
 constexpr size_t kMaxParts = 8;
 constexpr size_t kMaxPartHeaderBytes = 4096;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
@@ -34,7 +26,7 @@ std::string_view trim(std::string_view s) {
 
 // The media type without parameters, lower-cased.
 std::string media_type(std::string_view content_type) {
-  return lower(trim(content_type.substr(0, content_type.find(';'))));
+  return ascii_lower(trim(content_type.substr(0, content_type.find(';'))));
 }
 
 // A parameter of a header value ("multipart/form-data; boundary=x",
@@ -47,7 +39,7 @@ std::optional<std::string> parameter(std::string_view value, std::string_view na
     // A quoted value may hold ';': find the end of the quotes first.
     std::string_view item = trim(rest.substr(0, next));
     const size_t eq = item.find('=');
-    if (eq != std::string_view::npos && lower(trim(item.substr(0, eq))) == name) {
+    if (eq != std::string_view::npos && ascii_lower(trim(item.substr(0, eq))) == name) {
       std::string_view v = trim(rest.substr(rest.find('=') + 1));
       if (!v.empty() && v.front() == '"') {
         const size_t close = v.find('"', 1);
@@ -104,7 +96,7 @@ Result<std::vector<Part>> parse_multipart(std::string_view boundary, std::string
       const size_t colon = line.find(':');
       if (colon == std::string_view::npos)
         return malformed("a part's header line has no ':'");
-      const std::string key = lower(trim(line.substr(0, colon)));
+      const std::string key = ascii_lower(trim(line.substr(0, colon)));
       const std::string_view value = trim(line.substr(colon + 1));
       if (key == "content-disposition") {
         if (media_type(value) != "form-data")
