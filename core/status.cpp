@@ -52,6 +52,10 @@ std::string_view error_code_name(ErrorCode code) {
       return "unavailable";
     case ErrorCode::kCategoryInUse:
       return "category_in_use";
+    case ErrorCode::kInvalidSignature:
+      return "invalid_signature";
+    case ErrorCode::kStaleWebhook:
+      return "stale_webhook";
   }
   return "internal";
 }

@@ -52,6 +52,12 @@ enum class ErrorCode {
   kUnavailable,
   // category_in_use: a category that active products still refer to.
   kCategoryInUse,
+  // invalid_signature: a provider's webhook whose Orderly-Signature header
+  // is missing, malformed, or matches no secret (400).
+  kInvalidSignature,
+  // stale_webhook: a correctly signed webhook whose timestamp is too far
+  // from now (a replay of an old call, or a clock that is far off) (400).
+  kStaleWebhook,
 };
 
 // One named problem inside a validation or stock error:
@@ -103,6 +109,10 @@ class [[nodiscard]] Status {
     return {ErrorCode::kUnsupportedMediaType, std::move(m)};
   }
   static Status unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
+  static Status invalid_signature(std::string m) {
+    return {ErrorCode::kInvalidSignature, std::move(m)};
+  }
+  static Status stale_webhook(std::string m) { return {ErrorCode::kStaleWebhook, std::move(m)}; }
   // validation_failed naming one field.
   static Status invalid_field(std::string field, std::string message) {
     std::string m = field + ": " + message;

@@ -54,6 +54,8 @@ int http_status_of(ErrorCode code) {
     case ErrorCode::kOk:
       return 200;
     case ErrorCode::kInvalidToken:
+    case ErrorCode::kInvalidSignature:
+    case ErrorCode::kStaleWebhook:
       return 400;
     case ErrorCode::kInvalidArgument:
       return 422;

@@ -46,7 +46,7 @@ API_BELOW_ENGINE = {
     "api", "api/http", "api/auth", "api/nats", "api/fanout", "api/rest",
     "api/rest/requests", "api/rest/routes", "api/notify/requests",
     "api/notify/email", "api/notify/push", "api/notify/client", "api/notify/standalone",
-    "api/oidc", "api/images", "api/images/s3",
+    "api/oidc", "api/images", "api/images/s3", "api/payments",
 }
 API_ALLOWED = {
     # The Beast server: nothing of what it serves.
@@ -57,6 +57,8 @@ API_ALLOWED = {
     # Images: libvips and the store interface; the S3 store (libcurl) on top.
     "api/images": {"api/images"},
     "api/images/s3": {"api/images/s3", "api/images"},
+    # Payments with a provider: the webhook signature (OpenSSL), secret files.
+    "api/payments": {"api/payments"},
     "api/nats": {"api/nats"},
     "api/fanout": {"api/fanout", "api/nats"},
     # Pure parsers: JSON bodies to commands.
@@ -67,11 +69,12 @@ API_ALLOWED = {
     # the WebSocket hub's header (the context owns the hub), the email
     # requests the notifier routes record; never NATS, the fan-out, libcurl
     # (email delivery) or the server's internals; of OpenID Connect only the
-    # provider's interface (the engine builds the libcurl one).
+    # provider's interface (the engine builds the libcurl one); of payments
+    # only the webhook signature (the webhook route checks it).
     "api/rest/routes": {"api/rest/routes", "api/rest", "api/rest/requests", "api/auth",
                         "api/notify/requests", "api/notify/push/ws_hub.h",
                         "api/notify/push/ws_push_json.h", "api/oidc/provider.h", "api/images",
-                        HTTP_MESSAGE},
+                        "api/payments/webhook_signature.h", HTTP_MESSAGE},
     "api/notify/requests": {"api/notify/requests"},
     "api/notify/push": {"api/notify/push", "api/auth", "api/nats", "api/rest/requests",
                         HTTP_MESSAGE, "api/http/server.h"},
@@ -207,6 +210,7 @@ def self_test():
                                       '#include "api/notify/push/ws_hub.h"\n'
                                       '#include "api/oidc/provider.h"\n'
                                       '#include "api/images/image_store.h"\n'
+                                      '#include "api/payments/webhook_signature.h"\n'
                                       '#include "projections/orders.h"\n',
         "api/images/s3/s3_image_store.cpp": '#include "api/images/image_store.h"\n',
         "api/engine/images.cpp": '#include "api/images/s3/s3_image_store.h"\n',
@@ -235,7 +239,9 @@ def self_test():
         "api/api.cpp": '#include "api/engine/engine.h"\n',
         "api/oidc/jwk.cpp": '#include "api/rest/call.h"\n',                 # oidc stays below REST
         "api/images/image_store.h": '#include "api/images/s3/s3_location.h"\n',  # s3 is above
-    }, ["api/rest/routes/a.cpp:1", "api/rest/routes/a.cpp:8", "api/images/image_store.h:1", "api/rest/routes/a.cpp:2", "api/rest/routes/a.cpp:3",
+        "api/rest/routes/pay.cpp": '#include "api/payments/secret_file.h"\n',  # only the signature
+        "api/payments/webhook_signature.cpp": '#include "api/rest/problem.h"\n',  # below REST
+    }, ["api/rest/routes/pay.cpp:1", "api/payments/webhook_signature.cpp:1", "api/rest/routes/a.cpp:1", "api/rest/routes/a.cpp:8", "api/images/image_store.h:1", "api/rest/routes/a.cpp:2", "api/rest/routes/a.cpp:3",
         "api/rest/routes/a.cpp:4", "api/rest/routes/a.cpp:5", "api/rest/routes/a.cpp:6",
         "api/rest/routes/a.cpp:7", "api/oidc/jwk.cpp:1",
         "api/http/server.cpp:1", "api/rest/router.cpp:1", "api/rest/requests/orders.cpp:1",
