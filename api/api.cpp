@@ -81,6 +81,7 @@ Api::Api(eventstore::EventStore& store, commands::CommandProcessor& processor,
   rest::routes::add_category_routes(*ctx_);
   rest::routes::add_image_routes(*ctx_);
   rest::routes::add_order_routes(*ctx_);
+  rest::routes::add_payment_routes(*ctx_);
   rest::routes::add_admin_routes(*ctx_);
   rest::routes::add_notifier_routes(*ctx_);
   rest::routes::add_email_token_routes(*ctx_);

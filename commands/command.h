@@ -242,6 +242,9 @@ using ::orderly::parse_order_status;
 struct ChangeOrderStatus {  // admin: confirm, ship, deliver, cancel
   Uuid order_id;
   OrderStatus to = OrderStatus::kConfirmed;
+  // With `to` delivered: the courier collected the cash of a cash-on-delivery
+  // payment, which succeeds in the same commit (payment.h).
+  bool cash_collected = false;
 };
 struct CancelOrder {  // owner or admin
   Uuid order_id;
@@ -257,11 +260,40 @@ struct CreatePayment {
 };
 struct ConfirmPayment {
   Uuid payment_id;
-  std::string payment_method;  // "pm_card_ok" | "pm_card_declined"
+  // "pm_card_ok" | "pm_card_declined" | "pm_card_3ds" | "cash_on_delivery"
+  std::string payment_method;
 };
 struct RefundPayment {
   Uuid payment_id;
   std::optional<int64_t> amount_cents;  // default: all that is left
+};
+// The customer's answer to 3-D Secure when the engine stands in for the
+// provider (no --payment-provider-url).
+struct AuthenticatePayment {
+  Uuid payment_id;
+  bool approved = false;
+};
+// An admin records the cash of a cash-on-delivery payment as collected.
+struct CapturePayment {
+  Uuid payment_id;
+};
+// The provider's webhook types (the wire names: payment_webhook_type_name).
+enum class PaymentWebhookType : uint8_t {
+  kPaymentSucceeded,
+  kPaymentFailed,
+  kPaymentRequiresAction,
+  kRefundSucceeded,
+  kRefundFailed,
+  kDisputeCreated,
+};
+// A webhook whose signature and age the route checked (engine role).
+struct ApplyPaymentWebhook {
+  std::string provider_event_id;
+  PaymentWebhookType type = PaymentWebhookType::kPaymentSucceeded;
+  int64_t created_s = 0;
+  Uuid payment_id;
+  int64_t amount_cents = 0;
+  std::string refund_id, dispute_id, reason, next_action_url;
 };
 
 // --- notifications ---
@@ -303,20 +335,19 @@ struct RecordAnalytics {
   std::vector<std::pair<std::string, uint32_t>> searches;  // normalised query -> count
 };
 
-using Command =
-    std::variant<RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken,
-                 RevokeRefreshToken, CreateProduct, UpdateProduct, DiscontinueProduct, SetStock,
-                 AdjustStock, AddToCart, SetCartQuantity, RemoveFromCart, ClearCart, Checkout,
-                 PlaceOrder, ChangeOrderStatus, CancelOrder, ExpireOrder, CreatePayment,
-                 ConfirmPayment, RefundPayment, RequestNotification, RecordNotificationSent,
-                 RecordNotificationFailed, RetryNotification, RecordAnalytics,
-                 RecordWebSocketPushes,
-                 // Appended only: a command's index is in its
-                 // idempotency fingerprint (idempotency_keys.cpp).
-                 UpdateProfile, ChangePassword, RequestEmailVerification, VerifyEmail,
-                 RequestPasswordReset, ResetPassword, SetUserStatus, LinkIdentity, AddAddress,
-                 ChangeAddress, RemoveAddress, AddProductImage, ChangeProductImage,
-                 RemoveProductImage, CreateCategory, ChangeCategory, DeleteCategory>;
+using Command = std::variant<
+    RegisterUser, ChangeRole, IssueRefreshToken, RotateRefreshToken, RevokeRefreshToken,
+    CreateProduct, UpdateProduct, DiscontinueProduct, SetStock, AdjustStock, AddToCart,
+    SetCartQuantity, RemoveFromCart, ClearCart, Checkout, PlaceOrder, ChangeOrderStatus,
+    CancelOrder, ExpireOrder, CreatePayment, ConfirmPayment, RefundPayment, RequestNotification,
+    RecordNotificationSent, RecordNotificationFailed, RetryNotification, RecordAnalytics,
+    RecordWebSocketPushes,
+    // Appended only: a command's index is in its
+    // idempotency fingerprint (idempotency_keys.cpp).
+    UpdateProfile, ChangePassword, RequestEmailVerification, VerifyEmail, RequestPasswordReset,
+    ResetPassword, SetUserStatus, LinkIdentity, AddAddress, ChangeAddress, RemoveAddress,
+    AddProductImage, ChangeProductImage, RemoveProductImage, CreateCategory, ChangeCategory,
+    DeleteCategory, AuthenticatePayment, CapturePayment, ApplyPaymentWebhook>;
 
 std::string_view role_name(Role r);
 

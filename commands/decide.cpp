@@ -41,9 +41,22 @@ struct Decider {
   const CommandMeta& meta;
   EventSink& out;
 
-  // The payment that confirmed the order, if any.
-  const PaymentState* paid_by(const OrderState* o) const {
-    return o == nullptr || o->paid_by.is_nil() ? nullptr : find_in(s.payments, o->paid_by);
+  const OrderState* order_of(const PaymentState* p) const {
+    return p ? find_in(s.orders, p->order_id) : nullptr;
+  }
+
+  // The payments of the order that its rules need (payment.h).
+  OrderPayments payments_of(const Uuid& order_id, const OrderState* o) const {
+    OrderPayments pays;
+    if (o != nullptr && !o->paid_by.is_nil()) {
+      pays.paid_by_id = o->paid_by;
+      pays.paid_by = find_in(s.payments, o->paid_by);
+    }
+    if (auto it = s.open_payment_by_order.find(order_id); it != s.open_payment_by_order.end()) {
+      pays.open_id = it->second;
+      pays.open = find_in(s.payments, it->second);
+    }
+    return pays;
   }
 
   // What the account deciders need of the shop: whether another account
@@ -184,14 +197,15 @@ struct Decider {
   }
   Status operator()(const ChangeOrderStatus& c) {
     const OrderState* o = find_in(s.orders, c.order_id);
-    return decide_change_order_status(o, paid_by(o), c, meta, out);
+    return decide_change_order_status(o, payments_of(c.order_id, o), c, meta, out);
   }
   Status operator()(const CancelOrder& c) {
     const OrderState* o = find_in(s.orders, c.order_id);
-    return decide_cancel_order(o, paid_by(o), c, meta, out);
+    return decide_cancel_order(o, payments_of(c.order_id, o), c, meta, out);
   }
   Status operator()(const ExpireOrder& c) {
-    return decide_expire_order(find_in(s.orders, c.order_id), c, meta, out);
+    const OrderState* o = find_in(s.orders, c.order_id);
+    return decide_expire_order(o, payments_of(c.order_id, o), c, meta, out);
   }
   Status operator()(const CreatePayment& c) {
     return decide_create_payment(find_in(s.payments, c.payment_id), find_in(s.orders, c.order_id),
@@ -200,11 +214,24 @@ struct Decider {
   }
   Status operator()(const ConfirmPayment& c) {
     const PaymentState* p = find_in(s.payments, c.payment_id);
-    return decide_confirm_payment(p, p ? find_in(s.orders, p->order_id) : nullptr, c, meta, out);
+    return decide_confirm_payment(p, order_of(p), s.payment_provider, s.currency, c, meta, out);
+  }
+  Status operator()(const AuthenticatePayment& c) {
+    const PaymentState* p = find_in(s.payments, c.payment_id);
+    return decide_authenticate_payment(p, order_of(p), s.payment_provider, c, meta, out);
+  }
+  Status operator()(const CapturePayment& c) {
+    const PaymentState* p = find_in(s.payments, c.payment_id);
+    return decide_capture_payment(p, order_of(p), c, meta, out);
+  }
+  Status operator()(const ApplyPaymentWebhook& c) {
+    const PaymentState* p = find_in(s.payments, c.payment_id);
+    const bool seen = s.provider_events.count(provider_event_key(c.provider_event_id)) > 0;
+    return decide_payment_webhook(p, order_of(p), seen, c, meta, out);
   }
   Status operator()(const RefundPayment& c) {
     const PaymentState* p = find_in(s.payments, c.payment_id);
-    return decide_refund_payment(p, p ? find_in(s.orders, p->order_id) : nullptr, c, meta, out);
+    return decide_refund_payment(p, order_of(p), c, meta, out);
   }
   Status operator()(const RequestNotification& c) {
     return decide_request_notification(find_in(s.notifications, c.notification_id), c, meta, out);

@@ -5,8 +5,8 @@
 namespace orderly::commands {
 
 namespace {
-constexpr std::string_view kNames[] = {"user",    "product",      "cart",      "order",
-                                       "payment", "notification", "analytics", "category"};
+constexpr std::string_view kNames[] = {"user",         "product",   "cart",     "order",  "payment",
+                                       "notification", "analytics", "category", "webhook"};
 }
 
 std::string_view aggregate_name(Aggregate a) {

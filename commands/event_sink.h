@@ -26,7 +26,8 @@ enum class Aggregate : uint8_t {
   kPayment,
   kNotification,
   kAnalytics,
-  kCategory
+  kCategory,
+  kWebhook  // a provider's webhook for a payment Orderly does not know (payment.h)
 };
 std::string_view aggregate_name(Aggregate a);
 

@@ -15,18 +15,6 @@ Status order_not_found(const Uuid& id) {
   return Status::not_found("order " + id.to_string() + " does not exist");
 }
 
-// The money side of a cancellation: what is left of the payment that
-// confirmed the order goes back, recorded after the OrderCancelled (so
-// readers see the order leave revenue first, then the refund that goes
-// with it: payment.h).
-void refund_cancelled_order(EventSink& out, const OrderState& o, const PaymentState* paid_by) {
-  if (paid_by == nullptr || paid_by->status != PaymentStatus::kSucceeded)
-    return;
-  const int64_t left = paid_by->amount_cents - paid_by->refunded_cents;
-  if (left > 0)
-    emit_refund(out, o.paid_by, *paid_by, left, kRefundOrderCancelled, o.placed_at);
-}
-
 void emit_cancelled(EventSink& out, const Uuid& order_id, std::string_view reason, const Uuid* by) {
   out.emit(Aggregate::kOrder, order_id, EventType::kOrderCancelled,
            [&](flatbuffers::FlatBufferBuilder& b) {
@@ -218,7 +206,7 @@ Status decide_place_order(const OrderState* existing, const ProductMap& products
   return Status::ok();
 }
 
-Status decide_change_order_status(const OrderState* o, const PaymentState* paid_by,
+Status decide_change_order_status(const OrderState* o, const OrderPayments& pays,
                                   const ChangeOrderStatus& c, const CommandMeta& meta,
                                   EventSink& out) {
   // Strangers learn nothing, not even that the order exists; its owner is
@@ -229,6 +217,8 @@ Status decide_change_order_status(const OrderState* o, const PaymentState* paid_
     return Status::forbidden("only admins change an order's status");
   }
   ORDERLY_RETURN_IF_ERROR(check_transition(o->status, c.to));
+  if (c.cash_collected && c.to != OrderStatus::kDelivered)
+    return Status::invalid_field("cash_collected", "is recorded with the delivery");
   const std::string id = c.order_id.to_string();
   const std::string by = meta.actor.is_nil() ? std::string() : meta.actor.to_string();
   switch (c.to) {
@@ -248,10 +238,12 @@ Status decide_change_order_status(const OrderState* o, const PaymentState* paid_
                  return events::CreateOrderDeliveredDirect(b, id.c_str(),
                                                            by.empty() ? nullptr : by.c_str());
                });
+      if (c.cash_collected)
+        ORDERLY_RETURN_IF_ERROR(collect_cash(out, pays));
       break;
     case OrderStatus::kCancelled:
       emit_cancelled(out, c.order_id, "admin", meta.actor.is_nil() ? nullptr : &meta.actor);
-      refund_cancelled_order(out, *o, paid_by);
+      settle_cancelled_order(out, c.order_id, *o, pays, false);
       break;
     case OrderStatus::kPending:
       break;  // check_transition refused it
@@ -259,19 +251,19 @@ Status decide_change_order_status(const OrderState* o, const PaymentState* paid_
   return Status::ok();
 }
 
-Status decide_cancel_order(const OrderState* o, const PaymentState* paid_by, const CancelOrder& c,
+Status decide_cancel_order(const OrderState* o, const OrderPayments& pays, const CancelOrder& c,
                            const CommandMeta& meta, EventSink& out) {
   if (o == nullptr || !may_access(*o, meta))
     return order_not_found(c.order_id);
   ORDERLY_RETURN_IF_ERROR(check_transition(o->status, OrderStatus::kCancelled));
   ORDERLY_RETURN_IF_ERROR(require_text("reason", c.reason, 1, kMaxCancelReasonBytes));
   emit_cancelled(out, c.order_id, c.reason, meta.actor.is_nil() ? nullptr : &meta.actor);
-  refund_cancelled_order(out, *o, paid_by);
+  settle_cancelled_order(out, c.order_id, *o, pays, false);
   return Status::ok();
 }
 
-Status decide_expire_order(const OrderState* o, const ExpireOrder& c, const CommandMeta& meta,
-                           EventSink& out) {
+Status decide_expire_order(const OrderState* o, const OrderPayments& pays, const ExpireOrder& c,
+                           const CommandMeta& meta, EventSink& out) {
   if (meta.role != Role::kEngine)
     return Status::forbidden("only the engine expires reservations");
   if (o == nullptr)
@@ -283,6 +275,7 @@ Status decide_expire_order(const OrderState* o, const ExpireOrder& c, const Comm
   if (meta.now < o->expires_at)
     return Status::invalid_argument("the reservation has not expired yet");
   emit_cancelled(out, c.order_id, "reservation_expired", nullptr);
+  settle_cancelled_order(out, c.order_id, *o, pays, true);
   return Status::ok();
 }
 

@@ -40,6 +40,7 @@ struct OrderPlaced;
 namespace orderly::commands {
 
 struct PaymentState;
+struct OrderPayments;
 
 // Ten billion in major units: beyond any real basket, while 9 million such
 // orders still sum within int64.
@@ -94,16 +95,18 @@ Status decide_place_order(const OrderState* existing, const ProductMap& products
                           std::string_view currency, const CustomerHolds* held,
                           const HoldLimits& limits, const PlaceOrder& c, const CommandMeta& meta,
                           EventSink& out);
-Status decide_change_order_status(const OrderState* o, const PaymentState* paid_by,
+// `pays`: the order's payments (payment.h). Delivered with cash_collected,
+// its cash-on-delivery payment succeeds in the same commit.
+Status decide_change_order_status(const OrderState* o, const OrderPayments& pays,
                                   const ChangeOrderStatus& c, const CommandMeta& meta,
                                   EventSink& out);
-// Cancelling an order that a payment confirmed also refunds what is left of
-// that payment, in the same commit (payment.h): `paid_by` is that payment's
-// state, null when the order was not paid.
-Status decide_cancel_order(const OrderState* o, const PaymentState* paid_by, const CancelOrder& c,
+// Cancelling (or expiring) an order settles its payments in the same commit
+// (payment.h settle_cancelled_order): what is left of a payment that paid
+// it is refunded, an unpaid or open one is canceled.
+Status decide_cancel_order(const OrderState* o, const OrderPayments& pays, const CancelOrder& c,
                            const CommandMeta& meta, EventSink& out);
-Status decide_expire_order(const OrderState* o, const ExpireOrder& c, const CommandMeta& meta,
-                           EventSink& out);
+Status decide_expire_order(const OrderState* o, const OrderPayments& pays, const ExpireOrder& c,
+                           const CommandMeta& meta, EventSink& out);
 
 // Confirmation's event, also emitted by a succeeded payment (payment.cpp).
 void emit_order_confirmed(EventSink& out, const Uuid& order_id, const Uuid* payment_id,

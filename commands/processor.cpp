@@ -233,6 +233,7 @@ Status CommandProcessor::Impl::rebuild() {
   }
   state.currency = options.currency;  // configuration: neither folded nor snapshotted
   state.hold_limits = options.hold_limits;
+  state.payment_provider = options.payment_provider;
   uint64_t n = 0;
   eventstore::LogQuery q;
   q.from_position = from + 1;

@@ -76,6 +76,9 @@ struct ProcessorOptions {
   // `orderly serve` sets its own: --hold-max-units, --hold-max-orders,
   // --hold-max-cents).
   HoldLimits hold_limits;
+  // Card payments go to a payment provider, their outcome by webhook
+  // (payment.h; `orderly serve --payment-provider-url`). Configuration.
+  bool payment_provider = false;
 };
 
 struct ProcessorStats {

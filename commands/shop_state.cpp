@@ -7,6 +7,7 @@
 
 #include "core/category.h"
 #include "core/schemas/order_events_generated.h"
+#include "core/schemas/payment_events_generated.h"
 #include "core/schemas/product_events_generated.h"
 
 namespace orderly::commands {
@@ -203,13 +204,25 @@ void apply_payment(ShopState& s, const Uuid& id, EventType type, const uint8_t* 
     case EventType::kPaymentCreated:
       s.open_payment_by_order[pay.order_id] = id;
       break;
-    case EventType::kPaymentSucceeded:
-    case EventType::kPaymentFailed:
-      s.open_payment_by_order.erase(pay.order_id);
+    case EventType::kPaymentWebhookReceived: {
+      const auto* e = flatbuffers::GetRoot<events::PaymentWebhookReceived>(p);
+      s.provider_events[provider_event_key(fb_view(e->provider_event_id()))].payment_id = id;
       break;
+    }
     default:
+      if (payment_is_closed(pay.status)) {
+        auto it = s.open_payment_by_order.find(pay.order_id);
+        if (it != s.open_payment_by_order.end() && it->second == id)
+          s.open_payment_by_order.erase(pay.order_id);
+      }
       break;
   }
+}
+
+// A webhook for a payment Orderly does not know: its record is its own
+// stream, remembered so that a replay of it is a duplicate.
+void apply_webhook(ShopState& s, const Uuid& id) {
+  ++s.provider_events[id].version;
 }
 
 void apply_notification(ShopState& s, const Uuid& id, EventType type, const uint8_t* p) {
@@ -249,6 +262,9 @@ void apply(ShopState& s, Aggregate aggregate, const Uuid& id, EventType type,
       break;  // counted by the stats read model; nothing to decide against
     case Aggregate::kCategory:
       apply_category_event(s.categories, id, type, payload);
+      break;
+    case Aggregate::kWebhook:
+      apply_webhook(s, id);
       break;
   }
 }
@@ -301,6 +317,10 @@ uint32_t version_of(const ShopState& s, Aggregate aggregate, const Uuid& id) {
     case Aggregate::kCategory: {
       auto it = s.categories.by_id.find(id);
       return it == s.categories.by_id.end() ? 0 : it->second.version;
+    }
+    case Aggregate::kWebhook: {
+      auto it = s.provider_events.find(id);
+      return it == s.provider_events.end() ? 0 : it->second.version;
     }
   }
   return 0;

@@ -50,7 +50,20 @@ struct ShopState {
   UuidMap<CustomerHolds> holds;
   CartMap carts;
   PaymentMap payments;
-  BigUuidMap<Uuid> open_payment_by_order;  // awaiting confirmation
+  // Each order's payment not finished yet (payment_is_closed: false).
+  BigUuidMap<Uuid> open_payment_by_order;
+  // Whether card payments go to a payment provider (configuration, like the
+  // currency: --payment-provider-url; payment.h).
+  bool payment_provider = false;
+  // Every provider event (webhook) recorded, by provider_event_key: the
+  // payment it was recorded on, or nil and the version of its own
+  // "webhook-<key>" stream when the payment was unknown. A replayed
+  // webhook finds its id here and changes nothing.
+  struct ProviderEvent {
+    Uuid payment_id;
+    uint32_t version = 0;
+  };
+  BigUuidMap<ProviderEvent> provider_events;
   UserMap users;
   std::unordered_map<std::string, Uuid> usernames;  // lower-case
   std::unordered_map<std::string, Uuid> emails;

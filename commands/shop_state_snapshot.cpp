@@ -33,7 +33,9 @@ constexpr size_t kImageRefMin = kUuid + kBytes;
 constexpr size_t kCategoryMin = kUuid + 3 * kBytes + kU32 + kU8;
 constexpr size_t kOrderMin = kUuid + 2 * kUuid + 3 * kU64 + kCount + kU32 + kU8;
 constexpr size_t kCartMin = kUuid + kCount + kU32;
-constexpr size_t kPaymentMin = kUuid + 2 * kUuid + 2 * kU64 + kU32 + kU8;
+constexpr size_t kRefundMin = kBytes + kU64 + kBytes + kU8;
+constexpr size_t kPaymentMin = kUuid + 2 * kUuid + 3 * kU64 + 2 * kU32 + 4 * kU8 + kCount;
+constexpr size_t kProviderEventMin = kUuid + kUuid + kU32;
 constexpr size_t kPendingMin = kUuid + 2 * kBytes + kU64;
 constexpr size_t kUserMin = kUuid + 3 * kBytes + kU32 + 2 * kCount + kBytes + 2 * kU8 + kBytes +
                             2 * kPendingMin + 2 * kCount;
@@ -286,16 +288,51 @@ void put_payment(BinaryWriter& out, const PaymentState& p) {
   out.uuid(p.user_id);
   out.i64(p.amount_cents);
   out.i64(p.refunded_cents);
+  out.i64(p.pending_refund_cents);
   out.u32(p.version);
+  out.u32(p.attempts);
   put_enum(out, p.status);
+  put_enum(out, p.method);
+  out.u8(p.via_provider ? 1 : 0);
+  out.u8(p.disputed ? 1 : 0);
+  out.count(p.refunds.size());
+  for (const RefundState& r : p.refunds) {
+    out.bytes(r.id);
+    out.i64(r.amount_cents);
+    out.bytes(r.reason);
+    put_enum(out, r.status);
+  }
 }
 void get_payment(BinaryReader& in, PaymentState& p) {
   p.order_id = in.uuid();
   p.user_id = in.uuid();
   p.amount_cents = in.i64();
   p.refunded_cents = in.i64();
+  p.pending_refund_cents = in.i64();
   p.version = in.u32();
-  p.status = get_enum(in, PaymentStatus::kFailed);
+  p.attempts = in.u32();
+  p.status = get_enum(in, PaymentStatus::kCanceled);
+  p.method = get_enum(in, PaymentMethod::kCashOnDelivery);
+  p.via_provider = in.u8() != 0;
+  p.disputed = in.u8() != 0;
+  const size_t n = in.count(kRefundMin);
+  p.refunds.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    RefundState& r = p.refunds.emplace_back();
+    r.id = in.bytes();
+    r.amount_cents = in.i64();
+    r.reason = in.bytes();
+    r.status = get_enum(in, RefundStatus::kFailed);
+  }
+}
+
+void put_provider_event(BinaryWriter& out, const ShopState::ProviderEvent& e) {
+  out.uuid(e.payment_id);
+  out.u32(e.version);
+}
+void get_provider_event(BinaryReader& in, ShopState::ProviderEvent& e) {
+  e.payment_id = in.uuid();
+  e.version = in.u32();
 }
 
 void put_token(BinaryWriter& out, const RefreshTokenState& t) {
@@ -441,7 +478,7 @@ size_t size_hint(const ShopState& s) {
   const size_t records =
       s.products.size() * (kProductMin + 2 * kStringGuess) + s.orders.size() * kOrderMin +
       s.expiries.size() * kExpiryMin + s.carts.size() * kCartMin + s.payments.size() * kPaymentMin +
-      s.open_payment_by_order.size() * kUuidPairMin +
+      s.open_payment_by_order.size() * kUuidPairMin + s.provider_events.size() * kProviderEventMin +
       s.users.size() * (kUserMin + 3 * kStringGuess) + s.notifications.size() * kNotificationMin +
       (s.skus.size() + s.usernames.size() + s.emails.size()) * (kIndexEntryMin + kStringGuess);
   return records + lines * kLineMin + tokens * (kTokenMin + kStringGuess) + families * kFamilyMin;
@@ -465,6 +502,7 @@ void save_state(const ShopState& s, BinaryWriter& out) {
   put_map(out, s.emails, put_uuid);
   put_map(out, s.notifications, put_notification);
   put_map(out, s.categories.by_id, put_category);
+  put_map(out, s.provider_events, put_provider_event);
 }
 
 Status load_state(BinaryReader& in, ShopState& s) {
@@ -487,6 +525,7 @@ Status load_state(BinaryReader& in, ShopState& s) {
   get_map(in, kIndexEntryMin, s.emails, get_uuid);
   get_map(in, kNotificationMin, s.notifications, get_notification);
   get_map(in, kCategoryMin, s.categories.by_id, get_category);
+  get_map(in, kProviderEventMin, s.provider_events, get_provider_event);
   // Derived (shop_state.h): the names index and the counts of active products.
   for (const auto& [id, c] : s.categories.by_id) {
     if (c.exists)

@@ -32,7 +32,9 @@ namespace orderly::commands {
 // 4: the account (display name, email verification, status, password
 //    digest, pending email tokens, identities, addresses: issue 21).
 // 5: a product's category and images; the categories (issue 22).
-inline constexpr uint32_t kSnapshotFormat = 5;
+// 6: a payment's method, attempts, refunds and dispute; the provider events
+//    recorded (issue 23).
+inline constexpr uint32_t kSnapshotFormat = 6;
 
 // Saves the whole writer state (every map, index, the expiry queue and
 // `position`).

@@ -68,6 +68,13 @@ namespace orderly {
   X(81, PaymentSucceeded, "payment.succeeded")                              \
   X(82, PaymentFailed, "payment.failed")                                    \
   X(83, PaymentRefunded, "payment.refunded")                                \
+  X(84, PaymentProcessing, "payment.processing")                            \
+  X(85, PaymentActionRequired, "payment.requires_action")                   \
+  X(86, PaymentCanceled, "payment.canceled")                                \
+  X(87, PaymentRefundRequested, "payment.refund_requested")                 \
+  X(88, PaymentRefundFailed, "payment.refund_failed")                       \
+  X(89, PaymentDisputed, "payment.disputed")                                \
+  X(90, PaymentWebhookReceived, "payment.webhook_received")                 \
   X(100, NotificationRequested, "notification.requested")                   \
   X(101, NotificationSent, "notification.sent")                             \
   X(102, NotificationFailed, "notification.failed")                         \

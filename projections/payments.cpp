@@ -12,8 +12,15 @@ namespace {
 
 constexpr uint32_t kSnapshotFormat = 1;
 // The statuses apply() sets, saved as their index.
-constexpr std::string_view kStatuses[] = {"requires_confirmation", "succeeded", "failed",
-                                          "refunded", "partially_refunded"};
+constexpr std::string_view kStatuses[] = {"requires_confirmation",
+                                          "succeeded",
+                                          "failed",
+                                          "refunded",
+                                          "partially_refunded",
+                                          "processing",
+                                          "requires_action",
+                                          "requires_payment_method",
+                                          "canceled"};
 // The least a payment takes in a snapshot (key, six empty strings, status,
 // four numbers): bounds the count load() accepts.
 constexpr size_t kPaymentBytes = 16 + 6 * 4 + 1 + 4 * 8;
@@ -61,7 +68,7 @@ void PaymentsReadModel::apply(const EventView& ev) {
     case EventType::kPaymentFailed: {
       const auto* e = ev.as<events::PaymentFailed>();
       if (PaymentRow* p = touch(e->payment_id())) {
-        p->status = "failed";
+        p->status = e->retryable() ? "requires_payment_method" : "failed";
         p->payment_method = fb_string(e->payment_method());
         p->failure_reason = fb_string(e->reason());
       }
@@ -73,6 +80,28 @@ void PaymentsReadModel::apply(const EventView& ev) {
         p->refunded_cents = e->refunded_total_cents();
         p->status = p->refunded_cents >= p->amount_cents ? "refunded" : "partially_refunded";
       }
+      break;
+    }
+    case EventType::kPaymentProcessing: {
+      const auto* e = ev.as<events::PaymentProcessing>();
+      if (PaymentRow* p = touch(e->payment_id())) {
+        p->status = "processing";
+        p->payment_method = fb_string(e->payment_method());
+      }
+      break;
+    }
+    case EventType::kPaymentActionRequired: {
+      const auto* e = ev.as<events::PaymentActionRequired>();
+      if (PaymentRow* p = touch(e->payment_id())) {
+        p->status = "requires_action";
+        p->payment_method = fb_string(e->payment_method());
+      }
+      break;
+    }
+    case EventType::kPaymentCanceled: {
+      const auto* e = ev.as<events::PaymentCanceled>();
+      if (PaymentRow* p = touch(e->payment_id()))
+        p->status = "canceled";
       break;
     }
     default:

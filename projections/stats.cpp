@@ -34,8 +34,11 @@ constexpr size_t kSearchBytes = 4 + 8;
 int64_t day_of(TimestampUs t) {
   return t >= 0 ? t / 86'400'000'000LL : -((-t + 86'399'999'999LL) / 86'400'000'000LL);
 }
-bool paid(uint8_t status) {
-  return is_paid(static_cast<OrderStatus>(status));
+// Whether order `o` in `status` counts in revenue: paid, and not waiting
+// for its cash (cash on delivery).
+template <typename Order>
+bool counts(const Order& o, OrderStatus status) {
+  return is_paid(status) && o.awaiting_cash == 0;
 }
 
 // The rarest half of `searches` goes (fewest counts first, ties by query:
@@ -96,7 +99,7 @@ void StatsReadModel::move_status(const Uuid& id, OrderStatus to) {
     return;
   Order& o = *found;
   const OrderStatus from = static_cast<OrderStatus>(o.status);
-  if (is_paid(from) && !is_paid(to)) {
+  if (counts(o, from) && !counts(o, to)) {
     // Its whole total leaves revenue, so its refunds must stop counting.
     refunded_cents_ -= o.refunded;
     days_[o.day].revenue += o.refunded;
@@ -105,14 +108,36 @@ void StatsReadModel::move_status(const Uuid& id, OrderStatus to) {
     if (o.legacy && to == OrderStatus::kCancelled)
       cancelled_paid_.insert(o.id);
   }
-  if (is_paid(from) != is_paid(to))
-    pay(o, is_paid(to) ? +1 : -1);
+  if (counts(o, from) != counts(o, to))
+    pay(o, counts(o, to) ? +1 : -1);
   --by_status_[o.status];
   ++by_status_[byte_of(to)];
   o.status = byte_of(to);
-  // Delivered and cancelled orders can no longer move revenue: let them go.
-  if (to == OrderStatus::kDelivered || to == OrderStatus::kCancelled)
+  // Delivered and cancelled orders can no longer move revenue: let them go
+  // (a delivered one waiting for its cash once it is collected).
+  if ((to == OrderStatus::kDelivered && o.awaiting_cash == 0) || to == OrderStatus::kCancelled)
     orders_.close(o);
+}
+
+// Cash on delivery: the order is confirmed unpaid (PaymentProcessing with
+// that method comes just before its OrderConfirmed) and counts when the
+// cash is collected (PaymentSucceeded).
+void StatsReadModel::cash_on_delivery(const Uuid& order_id, bool collected) {
+  Order* o = orders_.find(order_id);
+  if (o == nullptr)
+    return;
+  if (!collected) {
+    o->awaiting_cash = 1;
+    return;
+  }
+  if (o->awaiting_cash == 0)
+    return;
+  o->awaiting_cash = 0;
+  const OrderStatus status = static_cast<OrderStatus>(o->status);
+  if (is_paid(status))
+    pay(*o, +1);
+  if (status == OrderStatus::kDelivered)
+    orders_.close(*o);
 }
 
 // Revenue is captured minus refunded, per day of placement, so the total is
@@ -123,13 +148,15 @@ void StatsReadModel::move_status(const Uuid& id, OrderStatus to) {
 void StatsReadModel::refund(const EventView& ev) {
   const auto* e = ev.as<events::PaymentRefunded>();
   const std::string_view reason = e->reason() ? e->reason()->string_view() : std::string_view();
-  if (reason == "order_cancelled" ||
+  // "order_not_payable": money captured for an order that was cancelled,
+  // expired or paid already: that order never counted for this payment.
+  if (reason == "order_cancelled" || reason == "order_not_payable" ||
       (reason.empty() && cancelled_paid_.contains(fb_uuid(e->order_id()))))
     return;
   const int64_t amount = e->amount_cents();
   int64_t day = 0;
   if (Order* o = orders_.find(fb_uuid(e->order_id()))) {
-    if (!paid(o->status))
+    if (!counts(*o, static_cast<OrderStatus>(o->status)))
       return;               // not in revenue (the writer refunds only paid orders)
     o->refunded += amount;  // undone if the order leaves revenue
     day = o->day;
@@ -197,6 +224,18 @@ void StatsReadModel::apply(const EventView& ev) {
     case EventType::kPaymentRefunded:
       refund(ev);
       break;
+    case EventType::kPaymentProcessing: {
+      const auto* e = ev.as<events::PaymentProcessing>();
+      if (fb_view(e->payment_method()) == "cash_on_delivery")
+        cash_on_delivery(fb_uuid(e->order_id()), false);
+      break;
+    }
+    case EventType::kPaymentSucceeded: {
+      const auto* e = ev.as<events::PaymentSucceeded>();
+      if (fb_view(e->payment_method()) == "cash_on_delivery")
+        cash_on_delivery(fb_uuid(e->order_id()), true);
+      break;
+    }
     case EventType::kAnalyticsRecorded: {
       const auto* e = ev.as<events::AnalyticsRecorded>();
       const int64_t day = day_of(ev.time_us());

@@ -128,7 +128,9 @@ class StatsReadModel final : public Projection {
     uint8_t status = byte_of(OrderStatus::kPending);  // an OrderStatus
     uint8_t live = 1;                                 // 0: delivered or cancelled, let go
     uint8_t legacy = 0;  // placed before events carried placed_at (see cancelled_paid_)
-    uint8_t unused[5] = {};
+    // Confirmed unpaid, cash on delivery: counts once its cash is collected.
+    uint8_t awaiting_cash = 0;
+    uint8_t unused[4] = {};
   };
   struct Sales {
     int64_t units = 0;
@@ -149,6 +151,7 @@ class StatsReadModel final : public Projection {
   };
   void move_status(const Uuid& id, OrderStatus to) REQUIRES(mutex_);
   void refund(const EventView& ev) REQUIRES(mutex_);
+  void cash_on_delivery(const Uuid& order_id, bool collected) REQUIRES(mutex_);
   void pay(const Order& o, int sign) REQUIRES(mutex_);
   void save_days(BinaryWriter& out) const REQUIRES_SHARED(mutex_);
   void load_days(BinaryReader& in) REQUIRES(mutex_);

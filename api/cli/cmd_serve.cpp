@@ -21,6 +21,7 @@
 #include "api/engine/engine.h"
 #include "api/http/server.h"
 #include "api/images/image_processing.h"
+#include "api/payments/secret_file.h"
 #include "api/rest/rate_limiter.h"
 #include "commands/analytics_recorder.h"
 #include "commands/processor.h"
@@ -117,6 +118,17 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     return kExitUsage;
   }
   log->info("product images in {}", (*image_store)->describe());
+  std::vector<std::string> webhook_secrets;
+  if (!serve.payment_webhook_secret_file.empty()) {
+    auto read = api::payments::read_secrets("--payment-webhook-secret-file",
+                                            serve.payment_webhook_secret_file,
+                                            api::payments::kMinWebhookSecretBytes);
+    if (!read) {
+      log->error("{}", read.status().message());
+      return kExitUsage;
+    }
+    webhook_secrets = std::move(*read);
+  }
   // Before any thread starts, so only sigwait sees them.
   sigset_t signals = block_stop_signals();
   api::images::init_image_library();  // may start libvips's threads: after the signals
@@ -140,6 +152,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
       std::chrono::milliseconds(static_cast<int64_t>(serve.snapshot_interval_s * 1000));
   engine_options.processor.queue_capacity = serve.queue_capacity;
   engine_options.processor.currency = common.currency;
+  engine_options.processor.payment_provider = !serve.payment_provider_url.empty();
   engine_options.processor.hold_limits = {serve.hold_max_units, serve.hold_max_orders,
                                           serve.hold_max_cents};
   if (!serve.nats_url.empty()) {
@@ -200,6 +213,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   api_options.image_store = *image_store;
   api_options.image_base_url = *image_base;
   api_options.max_image_bytes = serve.max_image_bytes;
+  api_options.payment_webhook_secrets = std::move(webhook_secrets);
   // The account emails' links, recomputed from their events under the
   // server secret (api/auth/email_token.h), for the in-process notifier.
   auto action_token = [key = *secret](api::notify::requests::ActionPurpose p, const Uuid& user,

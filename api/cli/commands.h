@@ -65,6 +65,9 @@ struct ServeOptions {
   std::string image_store, s3_endpoint, s3_region = "us-east-1", s3_credentials_file,
                                         image_base_url;
   size_t max_image_bytes = 10 << 20;
+  // Payments (docs/design/payments.md): the provider's API and key, the
+  // webhook signing secrets. All empty: the engine stands in for the provider.
+  std::string payment_provider_url, payment_provider_key_file, payment_webhook_secret_file;
 };
 
 // `orderly notify email|websocket`: a notifier as its own process.

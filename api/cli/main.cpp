@@ -261,6 +261,23 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
                    "The largest image upload, in bytes (default 10485760)")
       ->check(CLI::Range(size_t{1024}, size_t{100} << 20))
       ->envname("ORDERLY_MAX_IMAGE_BYTES");
+  // Payments (docs/design/payments.md).
+  serve_cmd
+      ->add_option("--payment-provider-url", serve.payment_provider_url,
+                   "The payment provider's API (https, or http on a loopback address, e.g. "
+                   "ops/payment_simulator.py); card payments then go there and their outcome "
+                   "comes by webhook (default: none, the engine decides the test cards itself)")
+      ->envname("ORDERLY_PAYMENT_PROVIDER_URL");
+  serve_cmd
+      ->add_option("--payment-provider-key-file", serve.payment_provider_key_file,
+                   "A file holding the API key sent to the payment provider (its first line)")
+      ->envname("ORDERLY_PAYMENT_PROVIDER_KEY_FILE");
+  serve_cmd
+      ->add_option("--payment-webhook-secret-file", serve.payment_webhook_secret_file,
+                   "A file holding the secret the provider signs webhooks with (one per line: "
+                   "during a rotation, each is accepted); without it POST /api/payments/webhook "
+                   "is refused")
+      ->envname("ORDERLY_PAYMENT_WEBHOOK_SECRET_FILE");
   serve_cmd->add_flag("--no-demo", serve.no_demo,
                       "Do not create the demo catalog in a new data directory");
 

@@ -90,8 +90,17 @@ std::string state_json(const ShopState& s, Aggregate aggregate, const Uuid& id) 
       return "{\"order_id\":" + json_quote(p.order_id.to_string()) +
              ",\"user_id\":" + json_quote(p.user_id.to_string()) +
              ",\"status\":" + json_quote(payment_status_name(p.status)) +
-             ",\"amount_cents\":" + num(p.amount_cents) +
-             ",\"refunded_cents\":" + num(p.refunded_cents) + "}";
+             ",\"payment_method\":" + json_quote(payment_method_name(p.method)) +
+             ",\"attempts\":" + num(p.attempts) + ",\"amount_cents\":" + num(p.amount_cents) +
+             ",\"refunded_cents\":" + num(p.refunded_cents) +
+             ",\"pending_refund_cents\":" + num(p.pending_refund_cents) +
+             ",\"disputed\":" + (p.disputed ? "true" : "false") + "}";
+    }
+    case Aggregate::kWebhook: {
+      auto it = s.provider_events.find(id);
+      if (it == s.provider_events.end())
+        return "null";
+      return "{\"deliveries\":" + num(it->second.version) + "}";
     }
     case Aggregate::kUser: {
       auto it = s.users.find(id);

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <map>
 #include <random>
 #include <unordered_map>
 
@@ -13,6 +14,7 @@
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
 #include "core/schemas/product_events_generated.h"
+#include "core/text.h"
 #include "eventstore/verify.h"
 #include "projections/stats.h"
 #include "tests/commands/harness.h"
@@ -37,11 +39,64 @@ struct World {
   std::vector<Uuid> users, products, orders, payments;
   std::unordered_map<Uuid, Uuid, UuidHash> owner;  // order or payment -> user
   Uuid admin = new_id();
+  // The writer's state when the generator may look (plain-state runs): the
+  // provider's webhooks then name true amounts and refund ids.
+  const ShopState* state = nullptr;
 };
 
 template <typename Rng>
 const Uuid& pick(Rng& rng, const std::vector<Uuid>& v) {
   return v[rng() % v.size()];
+}
+
+// A webhook as the provider would send it, now and then twice (a small
+// pool of event ids), out of order, for an unknown payment or with a wrong
+// amount.
+template <typename Rng>
+ApplyPaymentWebhook random_webhook(Rng& rng, const World& w) {
+  ApplyPaymentWebhook c;
+  c.provider_event_id = "evt_" + std::to_string(rng() % 40);
+  c.type = static_cast<PaymentWebhookType>(rng() % 6);
+  c.created_s = 1795255200;
+  c.payment_id = rng() % 10 ? pick(rng, w.payments) : new_id();
+  // Mostly about payments the provider has news of: at it, or with a
+  // refund asked.
+  for (int tries = 0; w.state != nullptr && tries < 4; ++tries) {
+    auto it = w.state->payments.find(c.payment_id);
+    if (it != w.state->payments.end() &&
+        (it->second.status == PaymentStatus::kProcessing ||
+         it->second.status == PaymentStatus::kRequiresAction ||
+         it->second.pending_refund_cents > 0))
+      break;
+    c.payment_id = pick(rng, w.payments);
+  }
+  c.amount_cents = static_cast<int64_t>(rng() % 5000);
+  c.refund_id = "re_" + std::to_string(rng() % 5);
+  c.dispute_id = "dp_" + std::to_string(rng() % 3);
+  c.next_action_url = "http://127.0.0.1:9/3ds/x";
+  if (w.state != nullptr && rng() % 4 != 0) {
+    auto it = w.state->payments.find(c.payment_id);
+    if (it != w.state->payments.end()) {
+      const PaymentState& p = it->second;
+      c.amount_cents = p.amount_cents;
+      if (!p.refunds.empty() && rng() % 3 != 0) {
+        const RefundState* pending = nullptr;  // the provider's news is mostly of these
+        for (const RefundState& each : p.refunds)
+          pending = each.status == RefundStatus::kPending ? &each : pending;
+        const RefundState& r =
+            pending && rng() % 4 ? *pending : p.refunds[rng() % p.refunds.size()];
+        c.refund_id = r.id;
+        c.amount_cents = r.amount_cents;
+        if (r.status == RefundStatus::kPending && rng() % 2 == 0) {  // the provider answers it
+          c.type = rng() % 3 ? PaymentWebhookType::kRefundSucceeded
+                             : PaymentWebhookType::kRefundFailed;
+        }
+      } else if (c.type == PaymentWebhookType::kRefundSucceeded) {
+        c.amount_cents = 1 + static_cast<int64_t>(rng() % std::max<int64_t>(1, p.amount_cents));
+      }
+    }
+  }
+  return c;
 }
 
 // One random command with who sends it. Advances `now` sometimes.
@@ -108,7 +163,21 @@ std::pair<Command, CommandMeta> random_command(Rng& rng, World& w, TimestampUs& 
   if (!w.payments.empty() && r < 68) {
     const Uuid& pay = pick(rng, w.payments);
     customer(w.owner[pay]);
-    return {ConfirmPayment{pay, rng() % 4 ? "pm_card_ok" : "pm_card_declined"}, m};
+    const uint64_t what = rng() % 10;
+    if (what < 4) {
+      static constexpr const char* kMethods[] = {"pm_card_ok", "pm_card_ok", "pm_card_declined",
+                                                 "pm_card_3ds", "cash_on_delivery"};
+      return {ConfirmPayment{pay, kMethods[rng() % 5]}, m};
+    }
+    if (what == 4)
+      return {AuthenticatePayment{pay, rng() % 3 != 0}, m};
+    if (what == 5) {
+      admin();
+      return {CapturePayment{pay}, m};
+    }
+    m.actor = Uuid{};
+    m.role = Role::kEngine;
+    return {random_webhook(rng, w), m};
   }
   if (!w.orders.empty() && r < 76) {
     const Uuid& order = pick(rng, w.orders);
@@ -119,7 +188,9 @@ std::pair<Command, CommandMeta> random_command(Rng& rng, World& w, TimestampUs& 
     admin();
     static constexpr OrderStatus kTo[] = {OrderStatus::kConfirmed, OrderStatus::kShipped,
                                           OrderStatus::kDelivered, OrderStatus::kCancelled};
-    return {ChangeOrderStatus{pick(rng, w.orders), kTo[rng() % 4]}, m};
+    const OrderStatus to = kTo[rng() % 4];
+    return {ChangeOrderStatus{pick(rng, w.orders), to, to == OrderStatus::kDelivered && rng() % 2},
+            m};
   }
   if (!w.payments.empty() && r < 88) {
     admin();
@@ -189,32 +260,64 @@ struct Ledger {
     }
     for (const auto& [id, pay] : s.payments) {
       REQUIRE(pay.refunded_cents >= 0);
-      REQUIRE(pay.refunded_cents <= pay.amount_cents);  // refunds <= captured
-      if (pay.refunded_cents > 0)
+      REQUIRE(pay.pending_refund_cents >= 0);
+      // Refunds, done and asked for, never exceed what was captured.
+      REQUIRE(pay.refunded_cents + pay.pending_refund_cents <= pay.amount_cents);
+      if (pay.refunded_cents > 0 || pay.pending_refund_cents > 0)
         REQUIRE(pay.status == PaymentStatus::kSucceeded);
+      // Money captured for an order it did not pay goes back whole (unless
+      // the provider failed a refund: then it waits for the staff, who see it).
+      const OrderState& o = s.orders.at(pay.order_id);
+      if (pay.status == PaymentStatus::kSucceeded && o.paid_by != id)
+        REQUIRE(all_back(pay));
+      // An open payment is the one its order's index names.
+      if (!payment_is_closed(pay.status) && pay.method != PaymentMethod::kCashOnDelivery)
+        REQUIRE(s.open_payment_by_order.at(pay.order_id) == id);
     }
     // No cancelled order keeps money: the payment that confirmed it is
-    // refunded in full; and revenue (captured minus refunded over the orders
-    // that count) is never negative, order by order.
+    // refunded in full (or asked of the provider), an uncollected cash
+    // payment is canceled; and revenue (captured minus refunded over the
+    // orders that count) is never negative, order by order.
     for (const auto& [id, o] : s.orders) {
       if (o.paid_by.is_nil())
         continue;
       const PaymentState& pay = s.payments.at(o.paid_by);
+      if (pay.method == PaymentMethod::kCashOnDelivery && pay.status != PaymentStatus::kSucceeded) {
+        REQUIRE(pay.status == (o.status == OrderStatus::kCancelled ? PaymentStatus::kCanceled
+                                                                   : PaymentStatus::kProcessing));
+        continue;
+      }
       REQUIRE(pay.status == PaymentStatus::kSucceeded);
       if (o.status == OrderStatus::kCancelled)
-        REQUIRE(pay.refunded_cents == pay.amount_cents);
+        REQUIRE(all_back(pay));
     }
     REQUIRE(revenue(s) >= 0);
   }
 
-  // Captured minus refunded over confirmed, shipped and delivered orders.
+  // Everything captured is refunded or asked back, or a refund the provider
+  // failed left the rest for the staff to retry.
+  static bool all_back(const PaymentState& p) {
+    if (p.refunded_cents + p.pending_refund_cents == p.amount_cents)
+      return true;
+    for (const RefundState& r : p.refunds) {
+      if (r.status == RefundStatus::kFailed)
+        return true;
+    }
+    return false;
+  }
+
+  // Captured minus refunded over confirmed, shipped and delivered orders
+  // (cash on delivery: once collected).
   static int64_t revenue(const ShopState& s) {
     int64_t total = 0;
     for (const auto& [id, o] : s.orders) {
       if (o.status != OrderStatus::kConfirmed && o.status != OrderStatus::kShipped &&
           o.status != OrderStatus::kDelivered)
         continue;
-      const int64_t refunded = o.paid_by.is_nil() ? 0 : s.payments.at(o.paid_by).refunded_cents;
+      const PaymentState* pay = o.paid_by.is_nil() ? nullptr : &s.payments.at(o.paid_by);
+      if (pay != nullptr && pay->status != PaymentStatus::kSucceeded)
+        continue;  // cash on delivery, not collected yet
+      const int64_t refunded = pay ? pay->refunded_cents : 0;
       REQUIRE(refunded <= o.total_cents);
       total += o.total_cents - refunded;
     }
@@ -228,12 +331,16 @@ TEST_CASE("property: random sequences on plain state, replay from scratch gives 
   const int sequences = scale(2000);
   std::mt19937_64 seeds(20261121);
   uint64_t commands_run = 0, accepted = 0;
+  std::map<EventType, uint64_t> seen;  // what the sequences made, to show they reach it
+  std::map<std::string, uint64_t> webhook_outcomes;
   for (int s = 0; s < sequences; ++s) {
     const uint64_t seed = seeds();
     CAPTURE(seed);
     std::mt19937_64 rng(seed);
     Harness h;
+    h.state.payment_provider = rng() % 2 == 0;  // both modes of payment.h
     World w;
+    w.state = &h.state;
     Ledger ledger;
     const int n = 20 + static_cast<int>(rng() % 60);
     for (int i = 0; i < n; ++i) {
@@ -255,6 +362,9 @@ TEST_CASE("property: random sequences on plain state, replay from scratch gives 
     ShopState replayed;
     for (size_t k = 0; k < h.sink.size(); ++k) {
       const auto& e = h.sink.event(k);
+      ++seen[e.type];
+      if (e.type == EventType::kPaymentWebhookReceived)
+        ++webhook_outcomes[fb_string(h.sink.table<events::PaymentWebhookReceived>(k)->outcome())];
       apply(replayed, e.aggregate, e.id, e.type, h.sink.payload(k).data());
     }
     const std::string diff = diff_states(h.state, replayed);
@@ -275,6 +385,24 @@ TEST_CASE("property: random sequences on plain state, replay from scratch gives 
   }
   MESSAGE(sequences << " sequences, " << commands_run << " commands, " << accepted << " accepted");
   CHECK(accepted > commands_run / 4);
+  // Every payment move of payment.h happened somewhere, and every webhook
+  // outcome: the invariants above held through all of them.
+  for (const EventType t : {EventType::kPaymentSucceeded, EventType::kPaymentFailed,
+                            EventType::kPaymentRefunded, EventType::kPaymentProcessing,
+                            EventType::kPaymentActionRequired, EventType::kPaymentCanceled,
+                            EventType::kPaymentRefundRequested, EventType::kPaymentRefundFailed,
+                            EventType::kPaymentDisputed, EventType::kPaymentWebhookReceived}) {
+    CAPTURE(event_type_name(t));
+    CHECK(seen[t] > 0);
+  }
+  for (const char* outcome : {"applied", "duplicate", "ignored", "rejected", "unknown_payment"}) {
+    CAPTURE(outcome);
+    CHECK(webhook_outcomes[outcome] > 0);
+  }
+  MESSAGE("webhooks applied " << webhook_outcomes["applied"] << ", duplicate "
+                              << webhook_outcomes["duplicate"] << ", refunds asked "
+                              << seen[EventType::kPaymentRefundRequested] << ", done "
+                              << seen[EventType::kPaymentRefunded]);
 }
 
 TEST_CASE(
@@ -289,6 +417,7 @@ TEST_CASE(
     auto store = std::move(eventstore::EventStore::open(dir.path()).value());
     auto clock = std::make_shared<std::atomic<TimestampUs>>(1795255200000000);
     ProcessorOptions options;
+    options.payment_provider = s % 2 == 1;
     options.clock = [clock] { return clock->load(); };
     options.expiry_check_interval = std::chrono::milliseconds(5);
     auto processor = std::move(CommandProcessor::start(*store, options).value());

@@ -126,9 +126,27 @@ inline std::string diff_states(const commands::ShopState& a, const commands::Sho
     if (it == b.payments.end() || it->second.status != p.status ||
         it->second.amount_cents != p.amount_cents ||
         it->second.refunded_cents != p.refunded_cents || it->second.version != p.version ||
-        it->second.order_id != p.order_id) {
+        it->second.order_id != p.order_id ||
+        it->second.pending_refund_cents != p.pending_refund_cents ||
+        it->second.attempts != p.attempts || it->second.method != p.method ||
+        it->second.via_provider != p.via_provider || it->second.disputed != p.disputed ||
+        it->second.refunds.size() != p.refunds.size()) {
       return "payment " + id.to_string() + " differs";
     }
+    for (size_t i = 0; i < p.refunds.size(); ++i) {
+      const commands::RefundState &x = p.refunds[i], &y = it->second.refunds[i];
+      if (x.id != y.id || x.amount_cents != y.amount_cents || x.reason != y.reason ||
+          x.status != y.status)
+        return "payment " + id.to_string() + " refund " + std::to_string(i) + " differs";
+    }
+  }
+  if (size_diff("provider events", a.provider_events.size(), b.provider_events.size()))
+    return out.str();
+  for (const auto& [key, e] : a.provider_events) {
+    auto it = b.provider_events.find(key);
+    if (it == b.provider_events.end() || it->second.payment_id != e.payment_id ||
+        it->second.version != e.version)
+      return "provider event " + key.to_string() + " differs";
   }
   if (size_diff("users", a.users.size(), b.users.size()))
     return out.str();

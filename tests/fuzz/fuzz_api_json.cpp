@@ -34,6 +34,7 @@
 #include "api/rest/requests/images.h"
 #include "api/rest/requests/notifications.h"
 #include "api/rest/requests/orders.h"
+#include "api/rest/requests/payments.h"
 #include "api/rest/requests/users.h"
 #include "commands/analytics.h"
 #include "commands/decide.h"

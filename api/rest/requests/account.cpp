@@ -20,19 +20,6 @@ void add_fields(Fields& f, const Status& st) {
     f.add(e.field, e.message);
 }
 
-// An optional boolean member: nullopt when absent or null; an error when
-// of another type.
-std::optional<bool> flag(Fields& f, const boost::json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null())
-    return std::nullopt;
-  if (!it->value().is_bool()) {
-    f.add(std::string(key), "must be true or false");
-    return std::nullopt;
-  }
-  return it->value().as_bool();
-}
-
 // The byte bound of a text field before the aggregate's own limits: keeps
 // an oversized value from being copied about, says nothing about the rule.
 constexpr size_t kMaxFieldBytes = 1024;
@@ -88,7 +75,7 @@ Result<commands::Address> address_from(const boost::json::object& body, const Uu
   a.postal_code = f.str("postal_code", true, kMaxFieldBytes).value_or("");
   a.country = f.str("country", true, kMaxFieldBytes).value_or("");
   a.phone = f.str("phone", false, kMaxFieldBytes).value_or("");
-  a.is_default = flag(f, body, "is_default").value_or(false);
+  a.is_default = f.boolean("is_default", false).value_or(false);
   if (f.ok())
     add_fields(f, commands::validate_address(a));
   if (!f.ok())
@@ -107,7 +94,7 @@ Result<commands::AddressPatch> address_patch_from(const boost::json::object& bod
   p.postal_code = f.str("postal_code", false, kMaxFieldBytes);
   p.country = f.str("country", false, kMaxFieldBytes);
   p.phone = f.str("phone", false, kMaxFieldBytes);
-  p.is_default = flag(f, body, "is_default");
+  p.is_default = f.boolean("is_default", false);
   if (!f.ok())
     return invalid_fields("the address is not valid", f);
   return p;

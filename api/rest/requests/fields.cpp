@@ -41,6 +41,20 @@ std::optional<int64_t> Fields::integer(std::string_view key, bool required) {
   return std::nullopt;
 }
 
+std::optional<bool> Fields::boolean(std::string_view key, bool required) {
+  auto it = o_.find(key);
+  if (it == o_.end() || it->value().is_null()) {
+    if (required)
+      add(std::string(key), "is required");
+    return std::nullopt;
+  }
+  if (!it->value().is_bool()) {
+    add(std::string(key), "must be true or false");
+    return std::nullopt;
+  }
+  return it->value().as_bool();
+}
+
 std::optional<Uuid> Fields::id(std::string_view key, bool required) {
   auto s = str(key, required, 64);
   if (!s)

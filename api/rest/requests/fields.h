@@ -20,6 +20,7 @@ class Fields {
   std::optional<std::string> str(std::string_view key, bool required, size_t max_bytes = 10'000);
   std::optional<int64_t> integer(std::string_view key, bool required);
   std::optional<Uuid> id(std::string_view key, bool required);
+  std::optional<bool> boolean(std::string_view key, bool required);
   // Fields the body has that `known` does not list are refused (typos fail loudly).
   void only(std::initializer_list<std::string_view> known);
 

@@ -114,42 +114,15 @@ Result<PlaceOrder> place_order_from(const boost::json::object& body, const Uuid&
 
 Result<ChangeOrderStatus> order_status_from(const boost::json::object& body, const Uuid& order) {
   Fields f(body);
-  f.only({"status"});
+  f.only({"status", "cash_collected"});
   const auto text = f.str("status", true, 32);
   const auto status = text ? parse_order_status(*text) : std::nullopt;
   if (text && !status)
     f.add("status", "must be pending, confirmed, shipped, delivered or cancelled");
+  const auto cash = f.boolean("cash_collected", false);
   if (!f.ok())
     return invalid_fields("the status is not valid", f);
-  return ChangeOrderStatus{order, *status};
-}
-
-Result<CreatePayment> payment_from(const boost::json::object& body, const Uuid& id) {
-  Fields f(body);
-  f.only({"order_id"});
-  const auto order = f.id("order_id", true);
-  if (!f.ok())
-    return invalid_fields("the payment is not valid", f);
-  return CreatePayment{id, *order};
-}
-
-Result<ConfirmPayment> payment_confirmation_from(const boost::json::object& body,
-                                                 const Uuid& payment) {
-  Fields f(body);
-  f.only({"payment_method"});
-  const auto method = f.str("payment_method", true, 64);
-  if (!f.ok())
-    return invalid_fields("the confirmation is not valid", f);
-  return ConfirmPayment{payment, *method};
-}
-
-Result<std::optional<int64_t>> refund_amount_from(const boost::json::object& body) {
-  Fields f(body);
-  f.only({"amount_cents"});
-  const auto amount = f.integer("amount_cents", false);
-  if (!f.ok())
-    return invalid_fields("the refund is not valid", f);
-  return amount;
+  return ChangeOrderStatus{order, *status, cash.value_or(false)};
 }
 
 }  // namespace orderly::api::rest::requests

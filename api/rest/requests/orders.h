@@ -1,4 +1,4 @@
-// Bodies of the cart, order and payment routes to commands
+// Bodies of the cart and order routes to commands
 // (api/rest/routes/orders.cpp): pure functions of the JSON object, shared by
 // the handlers, the unit tests and the fuzz target. Errors: invalid_argument
 // naming every wrong field (api/rest/requests/parsed.h).
@@ -40,12 +40,6 @@ Result<commands::PlaceOrder> place_order_from(const boost::json::object& body, c
 // PUT /api/orders/{id}/status
 Result<commands::ChangeOrderStatus> order_status_from(const boost::json::object& body,
                                                       const Uuid& order);
-// POST /api/payments as payment `id`
-Result<commands::CreatePayment> payment_from(const boost::json::object& body, const Uuid& id);
-// POST /api/payments/{id}/confirm
-Result<commands::ConfirmPayment> payment_confirmation_from(const boost::json::object& body,
-                                                           const Uuid& payment);
-// POST /api/payments/{id}/refund with a body: the amount (none: the rest).
-Result<std::optional<int64_t>> refund_amount_from(const boost::json::object& body);
+// The payment routes' bodies: requests/payments.h.
 
 }  // namespace orderly::api::rest::requests

@@ -65,6 +65,10 @@ struct ApiOptions {
   std::shared_ptr<images::ImageStore> image_store;
   std::string image_base_url;
   size_t max_image_bytes = 10 << 20;
+  // The secrets the payment provider signs webhooks with
+  // (--payment-webhook-secret-file; several during a rotation). Empty:
+  // POST /api/payments/webhook is refused (routes/payments.cpp).
+  std::vector<std::string> payment_webhook_secrets;
 };
 
 }  // namespace orderly::api::rest::routes

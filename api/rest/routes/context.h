@@ -215,13 +215,14 @@ json::object page_json(const Page& page, F&& item) {
 void add_auth_routes(Context& ctx);
 void add_account_routes(Context& ctx);  // profile, password, closing, addresses
 void add_catalog_routes(Context& ctx);
-void add_category_routes(Context& ctx);     // /api/categories (routes/categories.cpp)
-void add_image_routes(Context& ctx);        // product images and their files (routes/images.cpp)
-void add_order_routes(Context& ctx);        // cart, orders, payments
-void add_admin_routes(Context& ctx);        // stats, notifications, events, projections, health
-void add_notifier_routes(Context& ctx);     // what `orderly notify email` writes and reads through
-void add_web_routes(Context& ctx);          // the shop's web pages at / (api/web/)
-void add_oidc_routes(Context& ctx);         // sign-in with an OpenID provider (routes/oidc.cpp)
+void add_category_routes(Context& ctx);  // /api/categories (routes/categories.cpp)
+void add_image_routes(Context& ctx);     // product images and their files (routes/images.cpp)
+void add_order_routes(Context& ctx);     // cart, orders
+void add_payment_routes(Context& ctx);   // payments, the provider's webhook (routes/payments.cpp)
+void add_admin_routes(Context& ctx);     // stats, notifications, events, projections, health
+void add_notifier_routes(Context& ctx);  // what `orderly notify email` writes and reads through
+void add_web_routes(Context& ctx);       // the shop's web pages at / (api/web/)
+void add_oidc_routes(Context& ctx);      // sign-in with an OpenID provider (routes/oidc.cpp)
 void add_email_token_routes(Context& ctx);  // email verification, password reset
 void add_user_routes(Context& ctx);         // the staff's user tools (/api/admin/users)
 void add_analytics_routes(Context& ctx);    // popular products, trending searches, revenue

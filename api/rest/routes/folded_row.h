@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "api/rest/routes/context.h"
 #include "core/mutex.h"
 #include "core/status.h"
 #include "eventstore/store.h"
@@ -42,6 +43,31 @@ Result<std::unique_ptr<Model>> fold_stream_until(const eventstore::EventStore& s
     if (events->size() < kPage)
       return model;
   }
+}
+
+// The row a command's answer shows: the read model's, or for a retry (same
+// Idempotency-Key) the one the first answer showed, folded from the log
+// (fold_stream_until above); folded too when `moved_on` says the read model's row
+// already holds later commands' changes. The caller must be allowed to see
+// it either way.
+template <typename Model, typename Row, typename MovedOn>
+Result<std::optional<Row>> row_as_answered(Context& ctx, const CallPtr& call,
+                                           std::string_view model, const std::string& stream,
+                                           const std::string& id,
+                                           const commands::CommandReply& reply,
+                                           MovedOn&& moved_on) {
+  std::optional<Row> row;
+  if (!reply.duplicate)
+    row = ctx.model<Model>(model)->get(id);
+  if (reply.duplicate || (row && moved_on(*row))) {
+    auto folded = fold_stream_until<Model>(ctx.store, stream, reply.last_position);
+    if (!folded)
+      return folded.status();
+    row = (*folded)->get(id);
+  }
+  if (row && !call->who->is_admin() && row->user_id != call->who->user_id_text)
+    row.reset();  // 404, not 403: foreign ids are not confirmed to exist
+  return row;
 }
 
 }  // namespace orderly::api::rest::routes

@@ -1,4 +1,4 @@
-// The cart, orders and payments.
+// The cart and orders (payments: routes/payments.cpp).
 #include "projections/orders.h"
 #include "api/rest/problem.h"
 #include "api/rest/requests/orders.h"
@@ -6,7 +6,6 @@
 #include "api/rest/routes/folded_row.h"
 #include "projections/carts.h"
 #include "projections/catalog.h"
-#include "projections/payments.h"
 #include "projections/users.h"
 
 namespace orderly::api::rest::routes {
@@ -50,30 +49,6 @@ std::optional<projections::OrderRow> visible_order(Context& ctx, const CallPtr& 
   if (!o || (!call->who->is_admin() && o->user_id != call->who->user_id_text))
     return std::nullopt;  // 404, not 403: foreign ids are not confirmed to exist
   return o;
-}
-
-// The row a command's answer shows: the read model's, or for a retry (same
-// Idempotency-Key) the one the first answer showed, folded from the log
-// (api/rest/routes/folded_row.h); folded too when `moved_on` says the read model's row
-// already holds later commands' changes. The caller must be allowed to see
-// it either way.
-template <typename Model, typename Row, typename MovedOn>
-Result<std::optional<Row>> row_as_answered(Context& ctx, const CallPtr& call,
-                                           std::string_view model, const std::string& stream,
-                                           const std::string& id, const CommandReply& reply,
-                                           MovedOn&& moved_on) {
-  std::optional<Row> row;
-  if (!reply.duplicate)
-    row = ctx.model<Model>(model)->get(id);
-  if (reply.duplicate || (row && moved_on(*row))) {
-    auto folded = fold_stream_until<Model>(ctx.store, stream, reply.last_position);
-    if (!folded)
-      return folded.status();
-    row = (*folded)->get(id);
-  }
-  if (row && !call->who->is_admin() && row->user_id != call->who->user_id_text)
-    row.reset();  // 404, not 403: foreign ids are not confirmed to exist
-  return row;
 }
 
 // The order the command left (see row_as_answered), with its version as
@@ -236,77 +211,6 @@ void order_stats(Context& ctx, const CallPtr& call) {
   call->answer(json_response(200, order_stats_json(s)));
 }
 
-std::optional<projections::PaymentRow> visible_payment(Context& ctx, const CallPtr& call,
-                                                       const std::string& id) {
-  auto p = ctx.model<projections::PaymentsReadModel>("payments")->get(id);
-  if (!p || (!call->who->is_admin() && p->user_id != call->who->user_id_text))
-    return std::nullopt;
-  return p;
-}
-
-// The payment the command left (see row_as_answered).
-void answer_payment(Context& ctx, const CallPtr& call, const std::string& id, int status,
-                    const CommandReply& reply) {
-  // (A payment row holds no version: only a retry is folded.)
-  auto payment = row_as_answered<projections::PaymentsReadModel, projections::PaymentRow>(
-      ctx, call, "payments", "payment-" + id, id, reply,
-      [](const projections::PaymentRow&) { return false; });
-  if (!payment)
-    return call->fail(payment.status());
-  call->answer(row_response(*payment, "payment", payment_json, id, status, reply.last_position,
-                            "/api/payments/" + id));
-}
-
-void create_payment(Context& ctx, const CallPtr& call) {
-  auto c = call->parsed_body(requests::payment_from, new_id_value());
-  if (!c)
-    return;
-  ctx.run(call, *c, call->meta(), "payments",
-          [&ctx, id = c->payment_id.to_string()](const CallPtr& call, const CommandReply& r) {
-            answer_payment(ctx, call, created_id(r, "payment-", id), 201, r);
-          });
-}
-
-void confirm_payment(Context& ctx, const CallPtr& call) {
-  const auto id = parse_id(call, "id");
-  if (!id)
-    return;
-  auto c = call->parsed_body(requests::payment_confirmation_from, *id);
-  if (!c)
-    return;
-  ctx.run(call, *c, call->meta(), "payments",
-          [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
-            answer_payment(ctx, call, id, 200, r);
-          });
-}
-
-void refund_payment(Context& ctx, const CallPtr& call) {
-  const auto id = parse_id(call, "id");
-  if (!id)
-    return;
-  std::optional<int64_t> amount;
-  if (!call->request.body.empty()) {
-    auto sent = call->parsed_body(requests::refund_amount_from);
-    if (!sent)
-      return;
-    amount = *sent;
-  }
-  ctx.run(call, RefundPayment{*id, amount}, call->meta(), "payments",
-          [&ctx, id = id->to_string()](const CallPtr& call, const CommandReply& r) {
-            answer_payment(ctx, call, id, 200, r);
-          });
-}
-
-void get_payment(Context& ctx, const CallPtr& call) {
-  const auto id = parse_id(call, "id");
-  if (!id)
-    return;
-  auto p = visible_payment(ctx, call, id->to_string());
-  if (!p)
-    return call->answer(problem(404, "not_found", "no such payment"));
-  call->answer(json_response(200, json::object{{"payment", payment_json(*p)}}));
-}
-
 }  // namespace
 
 void add_order_routes(Context& ctx) {
@@ -322,10 +226,6 @@ void add_order_routes(Context& ctx) {
   ctx.route("GET", "/api/orders/{id}", Access::kUser, get_order);
   ctx.route("POST", "/api/orders/{id}/cancel", Access::kUser, cancel_order);
   ctx.route("PUT", "/api/orders/{id}/status", Access::kAdmin, set_order_status);
-  ctx.route("POST", "/api/payments", Access::kUser, create_payment);
-  ctx.route("POST", "/api/payments/{id}/confirm", Access::kUser, confirm_payment);
-  ctx.route("POST", "/api/payments/{id}/refund", Access::kAdmin, refund_payment);
-  ctx.route("GET", "/api/payments/{id}", Access::kUser, get_payment);
 }
 
 }  // namespace orderly::api::rest::routes
