@@ -189,7 +189,63 @@ TEST_CASE("payments dispatcher: an intent the provider refuses is counted and no
   CHECK(metric(fixed, "orderly_payment_dispatch_refused_total") == 0);
 }
 
-TEST_CASE("payments dispatcher: bad provider flags stop orderly serve with exit 2 naming the flag") {
+TEST_CASE(
+    "payments dispatcher: with the simulator's webhooks cards succeed, 3-D Secure and refunds "
+    "too") {
+  // The simulator first (the engine needs its URL), its webhooks pointed at
+  // the engine once that listens.
+  PaymentSimulator sim("http://127.0.0.1:1/", {"--delay-ms", "0:20"});
+  OrderlyServer server(
+      {"--payment-provider-url", sim.url(), "--payment-webhook-secret-file", sim.secret_file()},
+      {.log_file = "serve.log"});
+  sim.send_webhooks_to("http://127.0.0.1:" + std::to_string(server.port()) +
+                       "/api/payments/webhook");
+  const Session ada = server.register_user("ada");
+  HttpClient c = server.client();
+  auto status_of = [&](const std::string& payment) {
+    const auto r = c.send("GET", "/api/payments/" + payment, ada.access_token);
+    return r.status == 200 ? str(r.json().at("payment"), "status") : std::string();
+  };
+
+  const Payment card = confirm_payment(server, ada);
+  REQUIRE_MESSAGE(
+      poll_until([&] { return status_of(card.id) == "succeeded"; }, kWait, milliseconds(50)),
+      server.log_tail());
+  auto order = c.send("GET", "/api/orders/" + card.order_id, ada.access_token);
+  CHECK(str(order.json().at("order"), "status") == "confirmed");
+
+  const Payment three_ds = confirm_payment(server, ada, "pm_card_3ds");
+  REQUIRE(poll_until([&] { return status_of(three_ds.id) == "requires_action"; }, kWait,
+                     milliseconds(50)));
+  const std::string intent = str(intents_of(sim, three_ds.id).at(0), "id");
+  const auto approved = sim.client().request("POST", "/3ds/" + intent + "/approve");
+  CHECK(approved.status == 303);
+  CHECK(approved.header("location") ==
+        "http://127.0.0.1:" + std::to_string(server.port()) + "/#/orders/" + three_ds.order_id);
+  REQUIRE(
+      poll_until([&] { return status_of(three_ds.id) == "succeeded"; }, kWait, milliseconds(50)));
+
+  // A refund asked by an admin goes to the provider and is finished by its
+  // webhook.
+  const Session admin = server.admin();
+  const auto asked =
+      c.send("POST", "/api/payments/" + card.id + "/refund", admin.access_token, "{}");
+  REQUIRE_MESSAGE(asked.status == 200, asked.body);
+  REQUIRE_MESSAGE(
+      poll_until([&] { return status_of(card.id) == "refunded"; }, kWait, milliseconds(50)),
+      server.log_tail());
+  const auto refunds = sim.control("refunds");
+  REQUIRE(refunds.size() == 1);
+  CHECK(str(refunds[0], "payment_id") == card.id);
+  CHECK(num(refunds[0], "amount_cents") == card.amount_cents);
+  CHECK(str(refunds[0], "idempotency_key") == str(refunds[0], "refund_id"));
+  // The engine took every webhook.
+  for (const auto& delivery : sim.control("deliveries"))
+    CHECK(num(delivery, "status") == 200);
+}
+
+TEST_CASE(
+    "payments dispatcher: bad provider flags stop orderly serve with exit 2 naming the flag") {
   TempDir dir;
   const std::string key = write_file(dir, "provider.key", "sk_test_key\n");
   const std::string empty = write_file(dir, "empty.key", "\n");
