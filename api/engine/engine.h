@@ -1,8 +1,9 @@
 // The engine's parts opened and started in order, stopped in reverse: the
 // event store, the writer's snapshots, the single writer (command
 // processor), when asked the read models and the NATS fan-out, and once
-// the HTTP API listens (its address is in the emails' links) the email
-// notifier. `orderly serve`, the operator commands (`orderly admin
+// the HTTP API listens (its address is in the emails' links and the payment
+// intents' return URLs) the email notifier and the payment dispatcher.
+// `orderly serve`, the operator commands (`orderly admin
 // create-user`, `orderly import-catalog`) and `orderly-bench` all start the
 // engine through this one sequence.
 //
@@ -44,8 +45,8 @@ struct EngineOptions {
   // Set: sign-in with this OpenID Connect provider; open() builds it and
   // fetches its discovery document and keys in the background.
   std::optional<oidc::ProviderConfig> oidc;
-  // Set: payments go through this provider; open() makes the dispatcher
-  // (REQUIRES read_models), start_payment_dispatcher() starts it.
+  // Set: payments go through this provider; open() makes the dispatcher,
+  // start_payment_dispatcher() starts it.
   std::optional<payments::provider::DispatcherOptions> payment_provider;
 };
 
@@ -94,9 +95,8 @@ class Engine {
   Status start_email_notifier(notify::email::EmailNotifierOptions options);
 
   // Stops the fan-out, the payment dispatcher and the email notifier, then
-  // the writer (every queued
-  // command answered, every batch durable, its snapshot saved), then the
-  // read models (saved where they stopped).
+  // the writer (every queued command answered, every batch durable, its
+  // snapshot saved), then the read models (saved where they stopped).
   // A snapshot that could not be saved is a warning (the next start folds
   // more), logged.
   void stop();
