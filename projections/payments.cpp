@@ -158,6 +158,7 @@ void PaymentsReadModel::apply(const EventView& ev) {
         p->status = "processing";
         p->payment_method = fb_string(e->payment_method());
         p->next_action_url.clear();
+        p->failure_reason.clear();  // an earlier attempt's
         PaymentAttemptRow& a = p->attempts.emplace_back();
         a.attempt = e->attempt() != 0 ? e->attempt() : static_cast<uint32_t>(p->attempts.size());
         a.payment_method = p->payment_method;
@@ -172,6 +173,7 @@ void PaymentsReadModel::apply(const EventView& ev) {
         p->status = "requires_action";
         p->payment_method = fb_string(e->payment_method());
         p->next_action_url = fb_string(e->next_action_url());
+        p->failure_reason.clear();
         attempt_for(*p, p->payment_method, at).status = "requires_action";
       }
       break;
@@ -182,6 +184,7 @@ void PaymentsReadModel::apply(const EventView& ev) {
         p->status = "succeeded";
         p->payment_method = fb_string(e->payment_method());
         p->next_action_url.clear();
+        p->failure_reason.clear();
         attempt_for(*p, p->payment_method, at).status = "succeeded";
       }
       break;
