@@ -5,7 +5,7 @@
 // payment once its order has shipped, and the webhook deliveries that named
 // no known payment. The engine decides; a refusal is shown as it says it.
 import {get, post, query} from './api.js';
-import {h, clear, loading, empty, errorBox, heading, formMessage, statusBadge, shortId, throttle} from './dom.js';
+import {h, append, clear, loading, empty, errorBox, heading, formMessage, statusBadge, shortId, throttle} from './dom.js';
 import {money, moneyInput, parseMoney, dateTime} from './format.js';
 import {adminTabs, followAllEvents} from './admin_nav.js';
 import {pager} from './shop.js';
@@ -111,7 +111,9 @@ function refundForm(p, done) {
       toast(`Refund of ${money(cents)} for payment #${shortId(p.id)} recorded.`, {kind: 'success'});
       done();
     } catch (err) {
-      formMessage(message, err);
+      // The engine names the limit on the field; said once, in its words.
+      const onAmount = err.fieldErrors.find((f) => f.field === 'amount_cents');
+      formMessage(message, onAmount ? {message: `The amount ${onAmount.message}.`} : err);
       message.focus();
       send.disabled = false;
     }
@@ -155,7 +157,8 @@ export async function adminPaymentView(main, {params}) {
       const disputes = p.disputes || [];
       const refunds = p.refunds || [];
       const cod = p.payment_method === 'cash_on_delivery' && p.status === 'processing';
-      clear(body).append(
+      const userId = p.user_id || (order && order.user_id);
+      append(clear(body), [
         disputes.length ? disputesBox(disputes) : null,
         h('div', {class: 'payment-detail'},
           section('Payment',
@@ -163,7 +166,7 @@ export async function adminPaymentView(main, {params}) {
             h('dl', {class: 'facts'},
               h('dt', {}, 'Order'), h('dd', {}, h('a', {href: `#/admin/audit?stream=order-${p.order_id}`}, `#${shortId(p.order_id)}`),
                 order ? [' ', statusBadge(order.status), order.disputed ? h('span', {class: 'pill badge-disputed'}, 'Disputed') : null] : null),
-              h('dt', {}, 'Customer'), h('dd', {}, p.user_id ? h('a', {href: `#/admin/users/${encodeURIComponent(p.user_id)}`}, shortId(p.user_id)) : '—'),
+              h('dt', {}, 'Customer'), h('dd', {}, userId ? h('a', {href: `#/admin/users/${encodeURIComponent(userId)}`}, shortId(userId)) : '—'),
               h('dt', {}, 'Refunded'), h('dd', {}, money(p.refunded_cents || 0)),
               p.pending_refund_cents ? [h('dt', {}, 'Refund pending'), h('dd', {}, money(p.pending_refund_cents))] : null,
               p.failure_reason ? [h('dt', {}, 'Failure'), h('dd', {}, p.failure_reason)] : null,
@@ -175,7 +178,7 @@ export async function adminPaymentView(main, {params}) {
             refundable(p) > 0 ? refundForm(p, load) : (cod ? null : h('p', {class: 'muted'}, 'Nothing to refund.'))),
           section('Refunds', refunds.length ? refundsTable(refunds) : h('p', {class: 'muted'}, 'No refunds.')),
           section('Attempts', p.attempts && p.attempts.length ? attemptsTable(p.attempts) : h('p', {class: 'muted'}, 'No attempt recorded.')),
-          h('div', {class: 'wide'}, section('Webhook deliveries', p.webhooks && p.webhooks.length ? webhooksTable(p.webhooks) : h('p', {class: 'muted'}, 'None: the engine decided this payment itself.')))));
+          h('div', {class: 'wide'}, section('Webhook deliveries', p.webhooks && p.webhooks.length ? webhooksTable(p.webhooks) : h('p', {class: 'muted'}, 'None: the engine decided this payment itself.'))))]);
     } catch (err) {
       clear(body).append(errorBox(err, load));
     }

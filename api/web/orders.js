@@ -161,7 +161,8 @@ export async function orderView(main, {params}) {
     try {
       const o = (await get(`/api/orders/${encodeURIComponent(params.id)}`)).order;
       clear(holder).append(h('ul', {class: 'order-list'}, orderCard(o, {expanded: true, onChanged: () => load()})));
-      holder.append(await paymentsSection(o));
+      const payments = await paymentsSection(o);
+      if (payments) holder.append(payments);
     } catch (err) {
       clear(holder).append(errorBox(err, load));
     }

@@ -2,13 +2,17 @@
 // then confirmed with the chosen method, and its outcome followed to the
 // end (docs/design/payments.md):
 // - succeeded: the order is confirmed;
-// - failed: nothing was charged; the form offers to try again (a new payment);
+// - failed: nothing was charged; the form offers to try again: a new
+//   payment, or the same one when the engine keeps it open for another
+//   method (requires_payment_method: a failed 3-D Secure check). An order
+//   has one open payment at a time, so the page finds it (the order's
+//   payments, or the one this tab made) before making another;
 // - requires_action (3-D Secure): the browser follows next_action_url, the
 //   engine's /pay/3ds page or the provider's, which return to the order;
 // - processing: cash on delivery is paid when the order arrives; a card at
 //   the provider is polled (and the live feed nudges the poll) until the
 //   provider's webhook settles it.
-import {get, post, idempotencyKey} from './api.js';
+import {get, post, idempotencyKey, query} from './api.js';
 import {h, clear, loading, errorBox, heading, formMessage, statusBadge, shortId} from './dom.js';
 import {money} from './format.js';
 import {go} from './router.js';
@@ -16,6 +20,33 @@ import {toast} from './toast.js';
 import {METHODS, actionUrl} from './payment_parts.js';
 
 const POLL_MS = 1000;
+// A payment that takes a method: confirming it again is the retry.
+const REUSABLE = ['requires_confirmation', 'requires_payment_method'];
+const OPEN = [...REUSABLE, 'requires_action', 'processing'];
+
+// The payment this tab last made for an order, for when the order's list
+// cannot be read: after a 3-D Secure page the tab comes back to the shop.
+const remember = (orderId, paymentId) => sessionStorage.setItem(`orderly.payment.${orderId}`, paymentId);
+const remembered = (orderId) => sessionStorage.getItem(`orderly.payment.${orderId}`);
+
+// The order's open payment, or null.
+async function openPaymentOf(orderId) {
+  let seen = [];
+  try {
+    seen = (await get(`/api/payments${query({order_id: orderId, per_page: 100})}`)).items;
+  } catch {
+    // Read below from the one this tab made.
+  }
+  const mine = remembered(orderId);
+  if (mine && !seen.some((p) => p.id === mine)) {
+    try {
+      seen.push((await get(`/api/payments/${encodeURIComponent(mine)}`)).payment);
+    } catch {
+      // Gone or not ours: nothing to reuse.
+    }
+  }
+  return seen.find((p) => OPEN.includes(p.status)) || null;
+}
 
 // #/pay/<order id>[?payment=<payment id>] (the payment being followed, so a
 // reload keeps following it).
@@ -47,6 +78,7 @@ export async function payView(main, {params, query: q}) {
   let stopped = false;
   let timer = null;
   let watching = '';
+  let reusable = null;  // the open payment the next confirmation goes to
   const progress = h('div', {class: 'pay-progress', role: 'status', 'aria-live': 'polite'});
   const message = h('div', {class: 'form-message', role: 'alert', tabindex: '-1'});
   const payLabel = `Pay ${money(order.total_cents)}`;
@@ -103,6 +135,13 @@ export async function payView(main, {params, query: q}) {
         clearTimeout(timer);
         timer = setTimeout(() => poll(payment.id), POLL_MS);
         return;
+      case 'requires_payment_method':
+      case 'requires_confirmation':
+        reusable = payment;
+        ready('Try again');
+        formMessage(message, {message: 'The card was declined. Nothing was charged; choose a method and try again.'});
+        message.focus();
+        return;
       case 'canceled':
         ready('Try again');
         formMessage(message, {message: 'This payment was canceled. Nothing was charged.'});
@@ -133,9 +172,13 @@ export async function payView(main, {params, query: q}) {
     busy('Paying…');
     formMessage(message, null);
     try {
-      // One key per click: a retried request makes no second payment.
-      const created = await post('/api/payments', {order_id: order.id}, {headers: {'Idempotency-Key': idempotencyKey()}});
-      const id = created.payment.id;
+      let id = reusable && reusable.id;
+      if (!id) {
+        // One key per click: a retried request makes no second payment.
+        id = (await post('/api/payments', {order_id: order.id}, {headers: {'Idempotency-Key': idempotencyKey()}})).payment.id;
+        remember(order.id, id);
+      }
+      reusable = null;
       // Remembered in the address (no re-render), so a reload keeps following it.
       history.replaceState(null, '', `#/pay/${encodeURIComponent(order.id)}?payment=${encodeURIComponent(id)}`);
       settle((await post(`/api/payments/${encodeURIComponent(id)}/confirm`, {payment_method: method.value})).payment);
@@ -152,6 +195,25 @@ export async function payView(main, {params, query: q}) {
     busy('Checking…');
     watching = followed;
     poll(followed);
+  } else {
+    const open = await openPaymentOf(order.id);
+    if (stopped || !open) {
+      // Nothing open: the next payment is a new one.
+    } else if (open.status === 'requires_action') {
+      // Back from the bank's page without a decision: go there again, or wait.
+      const url = actionUrl(open);
+      clear(progress).append(h('p', {}, 'This payment waits for your bank’s confirmation. ',
+        url ? h('a', {href: url}, 'Confirm it with your bank') : null));
+      busy('Waiting for your bank');
+    } else if (REUSABLE.includes(open.status)) {
+      reusable = open;
+      if (open.status === 'requires_payment_method') {
+        ready('Try again');
+        formMessage(message, {message: 'Your last attempt was not approved. Nothing was charged; choose a method and try again.'});
+      }
+    } else {
+      settle(open);
+    }
   }
   // The live feed says when the payment moved; the poll then reads it at once.
   const onLive = (e) => {
