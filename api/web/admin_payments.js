@@ -16,6 +16,15 @@ const PER_PAGE = 20;
 const STATUSES = ['', 'requires_confirmation', 'requires_payment_method', 'requires_action', 'processing',
   'succeeded', 'partially_refunded', 'refunded', 'failed', 'canceled'];
 
+// The API's `to` is excluded (midnight UTC of that date); the form's "To"
+// day is included, so the query names the day after it.
+function dayAfter(date) {
+  const d = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return date;
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
 const isDisputed = (p) => Boolean(p.disputed || (p.disputes && p.disputes.length));
 
 function row(p) {
@@ -48,7 +57,7 @@ export async function adminPaymentsView(main, {query: params}) {
     h('div', {class: 'field grow'}, h('label', {for: 'p-order'}, 'Order'), order),
     h('div', {class: 'field grow'}, h('label', {for: 'p-user'}, 'Customer'), user),
     h('div', {class: 'field'}, h('label', {for: 'p-from'}, 'From'), from),
-    h('div', {class: 'field'}, h('label', {for: 'p-to'}, 'To'), to),
+    h('div', {class: 'field'}, h('label', {for: 'p-to'}, 'To (included)'), to),
     h('div', {class: 'field'}, h('span', {class: 'label-spacer', 'aria-hidden': 'true'}, ' '), h('button', {class: 'btn', type: 'submit'}, 'Filter')));
   for (const el of [status, from, to]) el.addEventListener('change', changed);
   const list = h('section', {'aria-label': 'Payments'});
@@ -59,7 +68,7 @@ export async function adminPaymentsView(main, {query: params}) {
     history.replaceState(null, '', `#/admin/payments${query({...state, page: state.page > 1 ? state.page : ''})}`);
     if (first) clear(list).append(loading('Loading payments…'));
     try {
-      const answer = await get(`/api/payments${query({...state, per_page: PER_PAGE})}`);
+      const answer = await get(`/api/payments${query({...state, to: state.to ? dayAfter(state.to) : '', per_page: PER_PAGE})}`);
       clear(list);
       if (!answer.items.length) {
         list.append(empty('No payment matches.'));

@@ -38,7 +38,8 @@ export function refundable(p) {
   return Math.max(0, p.amount_cents - (p.refunded_cents || 0) - (p.pending_refund_cents || 0));
 }
 
-const when = (x) => x.created_at || x.received_at || x.at || x.time || '';
+// The moment a row names: refunds finish (or were asked), the rest happened.
+const when = (x) => x.finished_at || x.requested_at || x.created_at || x.received_at || x.at || x.time || '';
 
 function table(caption, head, rows, numeric = []) {
   return h('div', {class: 'table-scroll'}, h('table', {class: 'table'},
