@@ -48,13 +48,16 @@ function table(caption, head, rows, numeric = []) {
     h('tbody', {}, rows)));
 }
 
+// A refund's own words: "succeeded" means the money went back.
+const REFUND_STATUS = {pending: 'At the provider', succeeded: 'Refunded', failed: 'Failed'};
+
 export function refundsTable(refunds) {
   return table('Refunds', ['Refund', 'Amount', 'Reason', 'Status', 'When'],
     refunds.map((r) => h('tr', {class: 'refund-row', dataset: {refundId: r.id || ''}},
       h('td', {}, h('code', {title: r.id || ''}, shortId(r.id || ''))),
       h('td', {class: 'num'}, money(r.amount_cents)),
       h('td', {}, String(r.reason || '').replaceAll('_', ' ')),
-      h('td', {}, statusBadge(r.status || 'succeeded')),
+      h('td', {}, h('span', {class: `badge badge-${r.status}`, dataset: {status: r.status}}, REFUND_STATUS[r.status] || r.status)),
       h('td', {}, when(r) ? dateTime(when(r)) : '—'))), [1]);
 }
 

@@ -8,10 +8,15 @@
 //   tab, records "cash collected" on a second cash order's payment page, and
 //   refunds part of the first payment from the dashboard (a refund above
 //   what is left is refused, in the server's words); the customer sees the
-//   refund on the order and in the account's payments.
+//   refund on the order and in the account's payments. The provider's
+//   signed webhook (signed here, as the provider would) opens a dispute on
+//   that payment, highlighted for the admin and shown on the order, and a
+//   delivery for an unknown payment is listed for the operator.
 //
 // Usage: node payments.test.mjs path/to/orderly   (or ORDERLY_BINARY=...)
-import {existsSync, mkdirSync} from 'node:fs';
+import {createHmac} from 'node:crypto';
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
@@ -25,6 +30,17 @@ const CHROMIUM = process.env.ORDERLY_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = join(here, 'screenshots');
 
 const CUSTOMER = {username: 'grace', email: 'grace@example.com', password: 'grace-password-1'};
+const WEBHOOK_SECRET = 'whsec_e2e_payments_0123456789abcdef';
+
+// POST /api/payments/webhook as the provider: Orderly-Signature t=,v1= over '<t>.<body>'.
+async function webhook(base, event) {
+  const body = JSON.stringify(event);
+  const t = Math.floor(Date.now() / 1000);
+  const v1 = createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${body}`).digest('hex');
+  const res = await fetch(`${base}/api/payments/webhook`, {method: 'POST', body,
+    headers: {'Content-Type': 'application/json', 'Orderly-Signature': `t=${t},v1=${v1}`}});
+  return res.status;
+}
 
 const pages = [];
 const problems = [];
@@ -70,7 +86,12 @@ async function main() {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run ops/install-deps.sh (Debian package chromium)`);
   mkdirSync(SHOTS, {recursive: true});
   const started = Date.now();
-  const server = await startServer(binary);
+  // Inline mode (no provider URL); the webhook secret lets the test speak as
+  // the provider for a dispute and an unknown payment.
+  const secrets = mkdtempSync(join(tmpdir(), 'orderly-e2e-secret-'));
+  const secretFile = join(secrets, 'webhook.secret');
+  writeFileSync(secretFile, `${WEBHOOK_SECRET}\n`, {mode: 0o600});
+  const server = await startServer(binary, {args: ['--payment-webhook-secret-file', secretFile]});
   const stopOnSignal = (sig) => {
     server.killNow();
     console.error(`e2e: ${sig}, server stopped`);
@@ -208,9 +229,14 @@ async function main() {
     check(after.refunded_cents === 750, `only the first refund was made (refunded ${after.refunded_cents}; refusal: ${refused})`);
     step(`a $7.50 refund from the dashboard; $25.00 refused ("${refused.trim()}")`);
 
-    // The customer is told at once (the live feed).
+    // The customer's bank disputes the rest; the provider says so by webhook.
+    const now = Math.floor(Date.now() / 1000);
+    check(await webhook(base, {id: 'evt_e2e_dispute', type: 'charge.dispute.created', created: now,
+      data: {payment_id: firstPayment, amount_cents: 2150, dispute_id: 'dp_e2e_1', reason: 'fraudulent'}}) === 200, 'the dispute webhook is received');
+    check(await webhook(base, {id: 'evt_e2e_unknown', type: 'payment.succeeded', created: now,
+      data: {payment_id: '01939d3c-0000-7000-8000-000000000000', amount_cents: 100}}) === 404, 'a webhook for an unknown payment is 404');
+    step('a dispute and an unknown payment, by signed webhook');
     await page.goto(`${base}/#/orders/${first.id}`);
-    await page.locator('.toast', {hasText: 'A refund for'}).waitFor().catch(() => {});
 
     // The list routes (GET /api/payments) of the read model: the dashboard's
     // list and filters, the order's refunds and the account's payments.
@@ -218,23 +244,37 @@ async function main() {
     if (listed.status === 200) {
       await expectText(page.locator('.order-payments'), 'Refunded $7.50', 'the refund on the customer\'s order');
       await expectText(page.locator('.order-payments .refund-row'), '$7.50', 'the refund row');
+      await expectText(page.locator('.order-payments .refund-row .badge'), 'Refunded', 'the refund\'s status');
+      await expectText(page.locator('.order-card .order-payment'), 'Disputed', 'the dispute on the customer\'s order');
       await page.screenshot({path: join(SHOTS, 'order-refund.png'), fullPage: true});
       await page.goto(`${base}/#/account/payments`);
-      await until('the customer\'s payments listed', async () => (await page.locator('tr[data-payment-id]').count()) === 6);
+      // 3-D Secure, the failed check then declined (one payment), the retry, two cash payments.
+      await until('the customer\'s payments listed', async () => (await page.locator('tr[data-payment-id]').count()) === 5);
       await expectText(page.locator(`tr[data-payment-id="${firstPayment}"]`), 'Partly refunded', 'the refunded payment in the account');
       await admin.goto(`${base}/#/admin/payments`);
-      await until('every payment in the dashboard list', async () => (await admin.locator('tr[data-payment-id]').count()) === 6);
+      await until('every payment in the dashboard list', async () => (await admin.locator('tr[data-payment-id]').count()) === 5);
       await admin.getByLabel('Status').selectOption('processing');
       await until('no payment left processing', async () => (await admin.locator('.state-empty').count()) === 1);
       await admin.getByLabel('Status').selectOption('');
       await admin.getByLabel('Order').fill(second.id);
       await admin.getByRole('button', {name: 'Filter'}).click();
-      await until('the second order\'s three payments', async () => (await admin.locator('tr[data-payment-id]').count()) === 3);
+      await until('the second order\'s two payments', async () => (await admin.locator('tr[data-payment-id]').count()) === 2);
       await admin.locator(`tr[data-payment-id="${retried}"] a`).first().click();
       await expectText(admin.locator('.payment-section').first(), 'Paid', 'the retried payment\'s page');
+      // The disputed payment: highlighted in the list and on its page, with its webhook.
+      await admin.goto(`${base}/#/admin/payments`);
+      await until('the disputed row highlighted', async () => (await admin.locator(`tr.disputed[data-payment-id="${firstPayment}"]`).count()) === 1);
+      await admin.goto(`${base}/#/admin/payments/${firstPayment}`);
+      await expectText(admin.locator('.dispute-alert'), 'fraudulent', 'the dispute at the top of the payment');
+      await expectText(admin.locator('.webhook-row[data-outcome="applied"]'), 'evt_e2e_dispute', 'the dispute\'s webhook delivery');
+      await expectText(admin.locator('.refund-row'), '$7.50', 'the refund on the payment page');
+      check(await admin.locator('.payment-section', {hasText: 'Attempts'}).locator('tbody tr').count() === 1, 'one attempt (3-D Secure)');
+      await admin.screenshot({path: join(SHOTS, 'admin-payment-disputed.png'), fullPage: true});
+      await admin.goto(`${base}/#/admin/orders`);
+      await until('the disputed order highlighted', async () => (await admin.locator(`tr.disputed[data-order-id="${first.id}"]`).count()) === 1);
       await admin.goto(`${base}/#/admin/payments/webhooks`);
-      await admin.locator('.state-empty', {hasText: 'No delivery'}).waitFor();
-      step('the customer\'s order shows the refund; account and dashboard lists, filters and the unknown-webhooks page');
+      await expectText(admin.locator('.webhook-row'), 'evt_e2e_unknown', 'the unknown-payment delivery for the operator');
+      step('the customer\'s order shows the refund and the dispute; account and dashboard lists, filters, the disputed payment, the unknown-payment delivery');
     } else {
       // Written against docs/design/payments.md; the read model's list lands on its own branch.
       step(`SKIPPED the list checks: GET /api/payments answers ${listed.status} on this build`);
@@ -249,6 +289,7 @@ async function main() {
   } finally {
     if (browser) await browser.close().catch(() => {});
     await server.stop();
+    rmSync(secrets, {recursive: true, force: true});
   }
 }
 
