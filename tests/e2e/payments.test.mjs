@@ -266,8 +266,10 @@ async function main() {
     // 3-D Secure, the failed check then declined (one payment), the retry, two cash payments.
     await until('the customer\'s payments listed', async () => (await page.locator('tr[data-payment-id]').count()) === 5);
     await expectText(page.locator(`tr[data-payment-id="${firstPayment}"]`), 'Partly refunded', 'the refunded payment in the account');
+    await page.screenshot({path: join(SHOTS, 'account-payments.png')});
     await admin.goto(`${base}/#/admin/payments`);
     await until('every payment in the dashboard list', async () => (await admin.locator('tr[data-payment-id]').count()) === 5);
+    await admin.screenshot({path: join(SHOTS, 'admin-payments.png')});
     await admin.getByLabel('Status').selectOption('processing');
     await until('no payment left processing', async () => (await admin.locator('.state-empty').count()) === 1);
     await admin.getByLabel('Status').selectOption('');
