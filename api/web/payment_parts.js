@@ -50,13 +50,18 @@ function table(caption, head, rows, numeric = []) {
 
 // A refund's own words: "succeeded" means the money went back.
 const REFUND_STATUS = {pending: 'At the provider', succeeded: 'Refunded', failed: 'Failed'};
+// Why money went back (PaymentRefunded.reason), in words.
+const REFUND_REASON = {
+  admin: 'by the shop', order_cancelled: 'order cancelled', provider: 'at the provider',
+  order_not_payable: 'paid after the order was closed or paid',
+};
 
 export function refundsTable(refunds) {
   return table('Refunds', ['Refund', 'Amount', 'Reason', 'Status', 'When'],
     refunds.map((r) => h('tr', {class: 'refund-row', dataset: {refundId: r.id || ''}},
       h('td', {}, h('code', {title: r.id || ''}, shortId(r.id || ''))),
       h('td', {class: 'num'}, money(r.amount_cents)),
-      h('td', {}, String(r.reason || '').replaceAll('_', ' ')),
+      h('td', {}, REFUND_REASON[r.reason] || String(r.reason || '').replaceAll('_', ' ')),
       h('td', {}, h('span', {class: `badge badge-${r.status}`, dataset: {status: r.status}}, REFUND_STATUS[r.status] || r.status)),
       h('td', {}, when(r) ? dateTime(when(r)) : '—'))), [1]);
 }
