@@ -27,9 +27,11 @@ class PaymentSimulator {
  public:
   static constexpr const char* kSecret = "whsec_simulator_test_0123456789";
 
-  // `flags` after --webhook-url and --secret-file (--delay-ms, chaos, ...).
-  PaymentSimulator(std::string webhook_url, std::vector<std::string> flags = {})
-      : webhook_url_(std::move(webhook_url)), flags_(std::move(flags)) {
+  // `flags` after --webhook-url and --secret-file (--delay-ms, chaos, ...);
+  // `port` 0 for a free one (an engine started before it already names
+  // the port it will listen on in --payment-provider-url).
+  PaymentSimulator(std::string webhook_url, std::vector<std::string> flags = {}, uint16_t port = 0)
+      : webhook_url_(std::move(webhook_url)), flags_(std::move(flags)), port_(port) {
     std::ofstream(secret_file()) << kSecret << "\n";
     start();
   }
