@@ -214,9 +214,14 @@ TEST_CASE("payments webhooks: an unknown payment is 404 and recorded for the ope
                               "evt_unknown_1");
   CHECK(status_of(sent) == 404);
   CHECK(code_in(sent) == "not_found");
-  CHECK(shop.log_position() == before + 1);
-  const auto recorded = shop.events();
-  REQUIRE(!recorded.empty());
+  // One event for the delivery (the email notifier may append its own
+  // about the customer's registration meanwhile: those are not counted).
+  json::array recorded;
+  for (const auto& e : shop.events()) {
+    if (num(e, "position") > before && !str(e, "type").starts_with("notification."))
+      recorded.push_back(e);
+  }
+  REQUIRE(recorded.size() == 1);
   const auto& last = recorded.back();
   CHECK(str(last, "type") == "payment.webhook_received");
   CHECK(str(last, "stream").starts_with("webhook-"));
