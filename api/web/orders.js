@@ -156,15 +156,21 @@ async function paymentsSection(order) {
 export async function orderView(main, {params}) {
   const holder = h('section', {'aria-label': 'Order'});
   clear(main).append(heading(`Order #${shortId(params.id)}`), h('p', {}, h('a', {href: '#/orders'}, 'All your orders')), holder);
+  // Live pushes come in bursts (a payment and its order move together):
+  // only the newest load may fill the page, else the loads that overlap
+  // would each add the payments.
+  let generation = 0;
   const load = async () => {
-    clear(holder).append(loading('Loading the order…'));
+    const mine = ++generation;
+    if (!holder.childElementCount) holder.append(loading('Loading the order…'));
     try {
       const o = (await get(`/api/orders/${encodeURIComponent(params.id)}`)).order;
-      clear(holder).append(h('ul', {class: 'order-list'}, orderCard(o, {expanded: true, onChanged: () => load()})));
       const payments = await paymentsSection(o);
+      if (mine !== generation) return;
+      clear(holder).append(h('ul', {class: 'order-list'}, orderCard(o, {expanded: true, onChanged: () => load()})));
       if (payments) holder.append(payments);
     } catch (err) {
-      clear(holder).append(errorBox(err, load));
+      if (mine === generation) clear(holder).append(errorBox(err, load));
     }
   };
   // A status change pushed by the engine shows at once.
