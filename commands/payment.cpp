@@ -459,7 +459,15 @@ Status decide_payment_webhook(const PaymentState* p, const OrderState* order, bo
           }
         }
         record(kWebhookApplied, "");
-        emit_refunded(out, c.payment_id, *p, r->id, r->amount_cents, r->reason,
+        // An admin's refund requested before the order was cancelled and
+        // finished after it: the order's whole total left revenue with the
+        // cancellation, so the refund is recorded as the cancellation's
+        // (the reason tells the statistics whether the order still counts;
+        // recorded as "admin", revenue went below captured minus refunded).
+        const bool cancelled = order != nullptr && order->status == OrderStatus::kCancelled;
+        const std::string_view reason =
+            cancelled && r->reason == kRefundAdmin ? kRefundOrderCancelled : r->reason;
+        emit_refunded(out, c.payment_id, *p, r->id, r->amount_cents, reason,
                       order ? order->placed_at : 0);
         return Status::ok();
       }

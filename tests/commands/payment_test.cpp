@@ -253,6 +253,51 @@ TEST_CASE("payment: cancelling a paid order refunds it exactly once, in either m
   }
 }
 
+// An admin's refund still at the provider when the order is cancelled,
+// finished after it: recorded as the cancellation's, since the order's
+// whole total already left revenue (as "admin", the statistics took it off
+// a second time; found over HTTP by tests/api/payments/revenue_test.cpp).
+TEST_CASE("payment provider: a refund finished after its order was cancelled is order_cancelled") {
+  Shop s(true);
+  const Uuid o = s.pending_order();
+  const Uuid p = s.payment_for(o);
+  REQUIRE(s.confirm(p, "pm_card_ok").is_ok());
+  REQUIRE(s.webhook("evt_1", PaymentWebhookType::kPaymentSucceeded, p, 2000).is_ok());
+  REQUIRE(s.h.run(RefundPayment{p, 300}, s.h.as_admin()).is_ok());
+  const std::string admins = s.pay(p).refunds.at(0).id;
+  REQUIRE(s.h.run(CancelOrder{o}, s.h.as(s.user)).is_ok());
+  const std::string cancels = s.pay(p).refunds.at(1).id;
+  auto refunded_reason = [&] {
+    for (size_t i = 0; i < s.h.emitted(); ++i) {
+      if (s.h.type(i) == EventType::kPaymentRefunded)
+        return s.h.sink.table<events::PaymentRefunded>(s.h.first_event + i)->reason()->str();
+    }
+    return std::string();
+  };
+  REQUIRE(s.webhook("evt_2", PaymentWebhookType::kRefundSucceeded, p, 300, admins).is_ok());
+  CHECK(s.outcome() == "applied");
+  CHECK(refunded_reason() == "order_cancelled");
+  REQUIRE(s.webhook("evt_3", PaymentWebhookType::kRefundSucceeded, p, 1700, cancels).is_ok());
+  CHECK(refunded_reason() == "order_cancelled");
+  CHECK(s.pay(p).refunded_cents == 2000);
+  // Before any cancellation an admin's refund stays "admin".
+  Shop kept(true);
+  const Uuid o2 = kept.pending_order();
+  const Uuid p2 = kept.payment_for(o2);
+  REQUIRE(kept.confirm(p2, "pm_card_ok").is_ok());
+  REQUIRE(kept.webhook("evt_1", PaymentWebhookType::kPaymentSucceeded, p2, 2000).is_ok());
+  REQUIRE(kept.h.run(RefundPayment{p2, 300}, kept.h.as_admin()).is_ok());
+  REQUIRE(kept.webhook("evt_2", PaymentWebhookType::kRefundSucceeded, p2, 300,
+                       kept.pay(p2).refunds.at(0).id)
+              .is_ok());
+  for (size_t i = 0; i < kept.h.emitted(); ++i) {
+    if (kept.h.type(i) == EventType::kPaymentRefunded) {
+      CHECK(kept.h.sink.table<events::PaymentRefunded>(kept.h.first_event + i)->reason()->str() ==
+            "admin");
+    }
+  }
+}
+
 TEST_CASE("payment: an open payment is canceled with its order, and no payment of it is taken") {
   Shop s(false);
   const Uuid o = s.pending_order();

@@ -209,6 +209,16 @@ const std::map<std::string, Mapping, std::less<>>& routes() {
            return amount.status();
          return admin_sends(RefundPayment{kPayment, *amount});
        }},
+      {"POST /api/payments/{id}/authenticate",
+       [](const json::object& b) {
+         return sent_by(api::rest::requests::payment_authentication_from(b, kPayment),
+                        customer_sends);
+       }},
+      // The provider's webhook once its signature held: the engine applies it.
+      {"POST /api/payments/webhook",
+       [](const json::object& b) {
+         return sent_by(api::rest::requests::payment_webhook_from(b), engine_sends);
+       }},
       {"POST /api/admin/notifications/{id}/outcome",
        [](const json::object& b) -> Result<Mapped> {
          auto c = api::rest::requests::notification_outcome_from(b, kNotification);

@@ -218,6 +218,19 @@ void json_seeds(const fs::path& dir) {
       {"payment-create", "POST /api/payments\n{\"order_id\":\"" + order + "\"}"},
       {"payment-confirm", "POST /api/payments/{id}/confirm\n{\"payment_method\":\"pm_card_ok\"}"},
       {"payment-refund", "POST /api/payments/{id}/refund\n{\"amount_cents\":1000}"},
+      {"payment-authenticate", "POST /api/payments/{id}/authenticate\n{\"result\":\"approve\"}"},
+      {"payment-webhook-succeeded",
+       "POST /api/payments/webhook\n{\"id\":\"evt_1\",\"type\":\"payment.succeeded\","
+       "\"created\":1700000000,\"data\":{\"payment_id\":\"0192f0c1-0000-7000-8000-"
+       "00000000b001\",\"amount_cents\":2500}}"},
+      {"payment-webhook-refund",
+       "POST /api/payments/webhook\n{\"id\":\"evt_2\",\"type\":\"refund.succeeded\","
+       "\"created\":1700000000,\"data\":{\"payment_id\":\"0192f0c1-0000-7000-8000-"
+       "00000000b001\",\"refund_id\":\"re_1\",\"amount_cents\":100,\"extra\":true}}"},
+      {"payment-webhook-3ds",
+       "POST /api/payments/webhook\n{\"id\":\"evt_3\",\"type\":\"payment.requires_action\","
+       "\"created\":1700000000,\"data\":{\"payment_id\":\"0192f0c1-0000-7000-8000-"
+       "00000000b001\",\"next_action_url\":\"https://pay.example/3ds/pi_1\"}}"},
       {"notification-outcome",
        "POST "
        "/api/admin/notifications/{id}/"

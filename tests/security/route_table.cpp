@@ -385,6 +385,33 @@ std::vector<Operation> build() {
          return at("/api/payments/" + i.pending_payment + "/confirm",
                    R"({"payment_method":"pm_card_ok"})");
        }},
+      // Anonymous: the provider, authenticated by its signature (none here:
+      // 400 invalid_signature, or 404 while webhooks are off).
+      {"POST",
+       "/api/payments/webhook",
+       anyone,
+       na,
+       {400, 404},
+       [](const Ids& i) {
+         return at(
+             "/api/payments/webhook",
+             R"({"id":"evt_probe","type":"payment.succeeded","created":1,"data":{"payment_id":)" +
+                 quoted(i.pending_payment) + R"(,"amount_cents":1}})");
+       }},
+      {"POST",
+       "/api/payments/{id}/authenticate",
+       user,
+       not_found,
+       {},
+       [](const Ids& i) {
+         return at("/api/payments/" + i.pending_payment + "/authenticate", R"({"result":"fail"})");
+       }},
+      {"POST",
+       "/api/payments/{id}/capture",
+       admin,
+       na,
+       {},
+       [](const Ids& i) { return at("/api/payments/" + i.paid_payment + "/capture"); }},
       {"POST",
        "/api/payments/{id}/refund",
        admin,
@@ -490,6 +517,12 @@ std::vector<Operation> build() {
       // The web pages (api/web), compiled in.
       {"GET", "/", anyone, na, {200}, [](const Ids&) { return at("/"); }},
       {"GET", "/web/{file}", anyone, na, {200}, [](const Ids&) { return at("/web/app.js"); }},
+      {"GET",
+       "/pay/3ds",
+       anyone,
+       na,
+       {200},
+       [](const Ids&) { return at("/pay/3ds?payment_id=x"); }},
 
       // The routes the standalone notifiers write and read through.
       {"POST",

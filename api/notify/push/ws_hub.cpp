@@ -390,30 +390,63 @@ WsHub::Message WsHub::message_for(const EventView& ev) {
     }
     case EventType::kPaymentSucceeded:
     case EventType::kPaymentFailed:
-    case EventType::kPaymentRefunded: {
-      const flatbuffers::String *payment = nullptr, *order = nullptr;
+    case EventType::kPaymentRefunded:
+    case EventType::kPaymentProcessing:
+    case EventType::kPaymentActionRequired:
+    case EventType::kPaymentCanceled: {
+      // The customer's page follows its payment: each move, and where to go
+      // for 3-D Secure.
+      const flatbuffers::String *payment = nullptr, *order = nullptr, *next_action = nullptr;
       const char* status = "";
-      if (ev.type() == EventType::kPaymentSucceeded) {
-        payment = ev.as<events::PaymentSucceeded>()->payment_id();
-        order = ev.as<events::PaymentSucceeded>()->order_id();
-        status = "succeeded";
-      } else if (ev.type() == EventType::kPaymentFailed) {
-        payment = ev.as<events::PaymentFailed>()->payment_id();
-        order = ev.as<events::PaymentFailed>()->order_id();
-        status = "failed";
-      } else {
-        payment = ev.as<events::PaymentRefunded>()->payment_id();
-        order = ev.as<events::PaymentRefunded>()->order_id();
-        status = "refunded";
+      std::string type;
+      switch (ev.type()) {
+        case EventType::kPaymentSucceeded:
+          payment = ev.as<events::PaymentSucceeded>()->payment_id();
+          order = ev.as<events::PaymentSucceeded>()->order_id();
+          status = "succeeded";
+          break;
+        case EventType::kPaymentFailed: {
+          const auto* e = ev.as<events::PaymentFailed>();
+          payment = e->payment_id();
+          order = e->order_id();
+          status = e->retryable() ? "requires_payment_method" : "failed";
+          type = "payment.failed";
+          break;
+        }
+        case EventType::kPaymentRefunded:
+          payment = ev.as<events::PaymentRefunded>()->payment_id();
+          order = ev.as<events::PaymentRefunded>()->order_id();
+          status = "refunded";
+          break;
+        case EventType::kPaymentProcessing:
+          payment = ev.as<events::PaymentProcessing>()->payment_id();
+          order = ev.as<events::PaymentProcessing>()->order_id();
+          status = "processing";
+          break;
+        case EventType::kPaymentActionRequired: {
+          const auto* e = ev.as<events::PaymentActionRequired>();
+          payment = e->payment_id();
+          order = e->order_id();
+          next_action = e->next_action_url();
+          status = "requires_action";
+          break;
+        }
+        default:
+          payment = ev.as<events::PaymentCanceled>()->payment_id();
+          order = ev.as<events::PaymentCanceled>()->order_id();
+          status = "canceled";
+          break;
       }
       const Uuid pid = fb_uuid(payment), oid = fb_uuid(order);
       auto it = payment_owner_.find(pid);
       m.owner = it != payment_owner_.end() ? it->second : order_owner(oid);
-      m.type = std::string("payment.") + status;
+      m.type = type.empty() ? std::string("payment.") + status : type;
       w.field("type", m.type)
           .field("payment_id", pid)
           .field("order_id", oid)
           .field("status", status);
+      if (next_action != nullptr)
+        w.field("next_action_url", fb_string(next_action));
       break;
     }
     default:

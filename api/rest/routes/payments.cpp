@@ -163,15 +163,16 @@ void payment_webhook(Context& ctx, const CallPtr& call) {
     return;
   CommandMeta meta;
   meta.role = Role::kEngine;  // the provider, authenticated by the signature
-  ctx.run(call, std::move(*c), meta, "payments",
-          [payment = c->payment_id.to_string()](const CallPtr& call, const CommandReply& r) {
-            if (r.stream.starts_with("webhook-")) {
-              // Recorded for the operator (GET /api/admin/payments/webhooks).
-              return call->answer(problem(404, "not_found",
-                                          "no payment " + payment + ": the delivery is recorded"));
-            }
-            call->answer(json_response(200, json::object{{"received", true}}));
-          });
+  const std::string payment = c->payment_id.to_string();
+  ctx.run(
+      call, std::move(*c), meta, "payments", [payment](const CallPtr& call, const CommandReply& r) {
+        if (r.stream.starts_with("webhook-")) {
+          // Recorded for the operator (GET /api/admin/payments/webhooks).
+          return call->answer(
+              problem(404, "not_found", "no payment " + payment + ": the delivery is recorded"));
+        }
+        call->answer(json_response(200, json::object{{"received", true}}));
+      });
 }
 
 }  // namespace

@@ -27,9 +27,11 @@ class PaymentSimulator {
  public:
   static constexpr const char* kSecret = "whsec_simulator_test_0123456789";
 
-  // `flags` after --webhook-url and --secret-file (--delay-ms, chaos, ...).
-  PaymentSimulator(std::string webhook_url, std::vector<std::string> flags = {})
-      : webhook_url_(std::move(webhook_url)), flags_(std::move(flags)) {
+  // `flags` after --webhook-url and --secret-file (--delay-ms, chaos, ...);
+  // `port` 0 for a free one (an engine started before it already names
+  // the port it will listen on in --payment-provider-url).
+  PaymentSimulator(std::string webhook_url, std::vector<std::string> flags = {}, uint16_t port = 0)
+      : webhook_url_(std::move(webhook_url)), flags_(std::move(flags)), port_(port) {
     std::ofstream(secret_file()) << kSecret << "\n";
     start();
   }
@@ -72,6 +74,12 @@ class PaymentSimulator {
   }
 
   HttpClient client() const { return HttpClient(port_); }
+  // POST /_control/webhook-url: its webhooks go to `url` from now on.
+  void send_webhooks_to(const std::string& url) const {
+    const auto answer = client().request("POST", "/_control/webhook-url",
+                                         boost::json::serialize(boost::json::object{{"url", url}}));
+    REQUIRE(answer.status == 200);
+  }
   // GET /_control/<what> (intents, refunds, deliveries): its items.
   boost::json::array control(const std::string& what) const {
     auto answer = client().request("GET", "/_control/" + what);
