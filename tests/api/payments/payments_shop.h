@@ -4,13 +4,15 @@
 // and the requests those tests make again and again.
 //
 // Inline mode: the engine decides cards itself; the simulator only sends
-// webhooks (its control API). Provider mode: the engine is started first
-// with --payment-provider-url naming a free port, then the simulator on
-// that port with the engine's webhook URL. `dispatch_intent` and
-// `dispatch_refund` post what the engine's dispatcher posts (same body, same
-// Idempotency-Key), so the simulator sends its webhooks whether the
-// dispatcher runs or not: a second post with that key is answered from the
-// simulator's memory and schedules nothing.
+// webhooks (its control API). Provider mode: the engine runs with a
+// --payment-provider-url where nothing listens (127.0.0.1:1), so its
+// dispatcher reaches nobody (it keeps retrying, harmlessly) and the test
+// plays it: `dispatch_intent` and `dispatch_refunds` post what the
+// dispatcher posts (same body, same Idempotency-Key) to the simulator, on a
+// free port with the engine's webhook URL. So a test decides exactly which
+// webhooks the simulator sends: one that scripts every delivery with
+// send_event gets no other. (The dispatcher itself, against the simulator,
+// is tested in dispatcher_test.cpp.)
 //
 // Thread safety: one thread drives it; clients for other threads come
 // from client().
@@ -53,7 +55,7 @@ class PaymentsShop {
   explicit PaymentsShop(PayMode mode, std::vector<std::string> sim_flags = {"--delay-ms", "0:40"})
       : mode_(mode),
         sim_port_(free_port()),
-        server_(engine_flags(mode, write_secret(dir_), sim_port_),
+        server_(engine_flags(mode, write_secret(dir_)),
                 OrderlyServer::Options{.log_file = "serve.log"}),
         sim_("http://127.0.0.1:" + std::to_string(server_.port()) + "/api/payments/webhook",
              std::move(sim_flags), sim_port_),
@@ -232,25 +234,21 @@ class PaymentsShop {
     std::ofstream(file) << PaymentSimulator::kSecret << "\n";
     return file;
   }
-  static std::vector<std::string> engine_flags(PayMode mode, const std::string& secret_file,
-                                               uint16_t sim_port) {
+  static std::vector<std::string> engine_flags(PayMode mode, const std::string& secret_file) {
     // No rate limits and no hold limits: the races and the mixed runs
     // send many requests and hold many unpaid orders of one customer.
-    std::vector<std::string> flags = {"--payment-webhook-secret-file",
-                                      secret_file,
-                                      "--rate-limit-ip",
-                                      "0",
-                                      "--rate-limit-user",
-                                      "0",
-                                      "--hold-max-units",
-                                      "0",
-                                      "--hold-max-orders",
-                                      "0",
-                                      "--hold-max-cents",
-                                      "0"};
+    std::vector<std::string> flags = {
+        "--payment-webhook-secret-file", secret_file, "--rate-limit-ip", "0", "--rate-limit-user",
+        "0", "--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents", "0",
+        // No emails: their records would land
+        // in the log while a test compares
+        // positions (the emails have tests of
+        // their own).
+        "--no-email-notifier"};
     if (mode == PayMode::kProvider) {
+      // Nobody: the test posts the dispatcher's calls itself (see above).
       flags.push_back("--payment-provider-url");
-      flags.push_back("http://127.0.0.1:" + std::to_string(sim_port));
+      flags.push_back("http://127.0.0.1:1");
     }
     return flags;
   }

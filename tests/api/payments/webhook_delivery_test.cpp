@@ -26,8 +26,13 @@ int64_t now_s() {
   return static_cast<int64_t>(std::time(nullptr));
 }
 
+// The simulator's own webhooks (for the intents the engine's dispatcher
+// sends it) held back past the test's end: the test alone speaks for the
+// provider, through the control API.
+const std::vector<std::string> kQuiet = {"--delay-ms", "600000:600000"};
+
 // A payment of a fresh order, confirmed with `method` (provider mode:
-// processing, nothing sent to the simulator).
+// processing; the simulator has the intent, see kQuiet).
 std::string processing_payment(PaymentsShop& shop, const std::string& method = "pm_card_ok") {
   const std::string pay = shop.create_payment(shop.place_order());
   auto confirmed = shop.confirm(pay, method);
@@ -52,7 +57,7 @@ std::string code_in(const json::object& sent) {
 }  // namespace
 
 TEST_CASE("payments webhooks: one provider event id sent twice is applied once") {
-  PaymentsShop shop(PayMode::kProvider);
+  PaymentsShop shop(PayMode::kProvider, kQuiet);
   const std::string pay = processing_payment(shop);
   const std::string event_id = "evt_twice_" + pay.substr(0, 8);
   auto first = shop.send_event("payment.succeeded", succeeded_data(pay), event_id);
@@ -85,7 +90,7 @@ TEST_CASE("payments webhooks: the simulator's duplicates change a payment once")
 }
 
 TEST_CASE("payments webhooks: out of order deliveries are recorded and ignored") {
-  PaymentsShop shop(PayMode::kProvider);
+  PaymentsShop shop(PayMode::kProvider, kQuiet);
   const std::string pay = processing_payment(shop, "pm_card_3ds");
   CHECK(status_of(shop.send_event("payment.succeeded", succeeded_data(pay))) == 200);
   json::object failed = succeeded_data(pay);
@@ -132,7 +137,7 @@ TEST_CASE("payments webhooks: a delayed outcome leaves the payment processing un
 }
 
 TEST_CASE("payments webhooks: forged calls are refused and leave the log unchanged") {
-  PaymentsShop shop(PayMode::kProvider);
+  PaymentsShop shop(PayMode::kProvider, kQuiet);
   const std::string pay = processing_payment(shop);
   const json::object event{{"id", "evt_forged_1"},
                            {"type", "payment.succeeded"},
@@ -207,17 +212,25 @@ TEST_CASE("payments webhooks: forged calls are refused and leave the log unchang
 }
 
 TEST_CASE("payments webhooks: an unknown payment is 404 and recorded for the operator") {
-  PaymentsShop shop(PayMode::kProvider);
+  PaymentsShop shop(PayMode::kProvider, kQuiet);
   const std::string nobody = "01890a5d-ac96-774b-bcce-b302099a8057";
   const int64_t before = shop.log_position();
   auto sent = shop.send_event("payment.succeeded", {{"payment_id", nobody}, {"amount_cents", 100}},
                               "evt_unknown_1");
   CHECK(status_of(sent) == 404);
   CHECK(code_in(sent) == "not_found");
-  CHECK(shop.log_position() == before + 1);
-  const auto recorded = shop.events();
-  REQUIRE(!recorded.empty());
-  const auto& last = recorded.back();
+  // (Other events may land meanwhile: the welcome emails' records.)
+  CHECK(shop.log_position() >= before + 1);
+  const auto all = shop.events();
+  json::value last;
+  int recorded = 0;
+  for (const auto& e : all) {
+    if (str(e, "type") == "payment.webhook_received") {
+      last = e;
+      ++recorded;
+    }
+  }
+  REQUIRE(recorded == 1);
   CHECK(str(last, "type") == "payment.webhook_received");
   CHECK(str(last, "stream").starts_with("webhook-"));
   CHECK(str(last.as_object().at("data"), "outcome") == "unknown_payment");
@@ -228,7 +241,7 @@ TEST_CASE("payments webhooks: an unknown payment is 404 and recorded for the ope
 }
 
 TEST_CASE("payments webhooks: a malformed body is refused naming the field, the log unchanged") {
-  PaymentsShop shop(PayMode::kProvider);
+  PaymentsShop shop(PayMode::kProvider, kQuiet);
   const std::string pay = processing_payment(shop);
   const int64_t before = shop.log_position();
   struct Bad {
