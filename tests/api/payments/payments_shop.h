@@ -106,14 +106,20 @@ class PaymentsShop {
                    json::serialize(body));
   }
 
-  // GET /api/payments/{id} and /api/orders/{id} as the admin.
+  // X-Min-Position at the log's end: a query then answers from read models
+  // that applied everything written so far (a command's answer waits for
+  // its own read model only: the orders model may still lag a payment's).
+  std::vector<std::pair<std::string, std::string>> caught_up() {
+    return {{"X-Min-Position", std::to_string(log_position())}};
+  }
+  // GET /api/payments/{id} and /api/orders/{id} as the admin, caught up.
   json::object payment(const std::string& id) {
-    auto got = c_.send("GET", "/api/payments/" + id, admin.access_token);
+    auto got = c_.send("GET", "/api/payments/" + id, admin.access_token, "", caught_up());
     REQUIRE_MESSAGE(got.status == 200, got.body);
     return got.json().as_object().at("payment").as_object();
   }
   json::object order(const std::string& id) {
-    auto got = c_.send("GET", "/api/orders/" + id, admin.access_token);
+    auto got = c_.send("GET", "/api/orders/" + id, admin.access_token, "", caught_up());
     REQUIRE_MESSAGE(got.status == 200, got.body);
     return got.json().as_object().at("order").as_object();
   }
@@ -136,9 +142,8 @@ class PaymentsShop {
   }
   // Every event of the log (optionally of one stream) from
   // GET /api/admin/events, page after page.
-  json::array events(const std::string& stream = "") {
+  json::array events(const std::string& stream = "", int64_t from = 1) {
     json::array all;
-    int64_t from = 1;
     for (;;) {
       std::string target = "/api/admin/events?limit=1000&from_position=" + std::to_string(from);
       if (!stream.empty())
@@ -153,6 +158,18 @@ class PaymentsShop {
         all.push_back(e);
       from = num(answer, "next_position");
     }
+  }
+  // The types of the events after log position `position` that are about
+  // payments or orders. (The log itself may move meanwhile: the engine
+  // records its emails' outcomes on its own.)
+  std::vector<std::string> money_events_after(int64_t position) {
+    std::vector<std::string> types;
+    for (const auto& e : events("", position + 1)) {
+      const std::string type = str(e, "type");
+      if (type.starts_with("payment.") || type.starts_with("order."))
+        types.push_back(type + " in " + str(e, "stream"));
+    }
+    return types;
   }
   // The events of one payment's stream of `type`.
   json::array payment_events(const std::string& payment_id, const std::string& type) {
