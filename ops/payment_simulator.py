@@ -46,6 +46,8 @@ adapter (Stripe, Adyen) would sit behind:
         secret instead of the real ones, `timestamp` is the signature's t,
         `raw_body` is sent as it is instead of the JSON made of the fields,
         `signature` is sent as the header as it is (null: no header at all).
+    POST /_control/webhook-url {url}  where webhooks go from now on (an engine
+        started after the simulator, or restarted on another port)
     GET /_control/deliveries  every webhook sent: {items: [{seq, id, type,
         payment_id, refund_id, status, response, attempt, duplicate, control,
         sent_at}]}, status 0 when the engine did not answer
@@ -327,8 +329,9 @@ class Simulator:
         headers = {"Content-Type": "application/json", "User-Agent": "orderly-payment-simulator"}
         if header is not None:
             headers["Orderly-Signature"] = header
-        request = urllib.request.Request(self.webhook_url, data=body, headers=headers,
-                                         method="POST")
+        with self.lock:
+            url = self.webhook_url
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_S) as answer:
                 return answer.status, answer.read().decode("utf-8", "replace")
@@ -508,6 +511,13 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(303, b"", "text/plain", [("Location", return_url)])
         if self.path == "/_control/webhook":
             return self._send(200, sim.send_now(self._json_body()))
+        if self.path == "/_control/webhook-url":
+            url = self._json_body().get("url")
+            if not isinstance(url, str) or not re.match(r"https?://", url):
+                raise ValidationError("url", "url must be an http(s) URL")
+            with sim.lock:
+                sim.webhook_url = url
+            return self._send(200, {"webhook_url": url})
         if self.path not in ("/v1/payment_intents", "/v1/refunds"):
             self._read_body()
             return self._error(404, "not_found", "no such route")

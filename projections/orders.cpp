@@ -7,6 +7,7 @@
 #include "core/json_writer.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
+#include "projections/payment_status.h"
 
 namespace orderly::projections {
 
@@ -15,8 +16,9 @@ namespace {
 // 2: orders and lines as record arrays, names interned. 3: refunds per order.
 // 4: and the shipping addresses (an order record names its own). 5: and
 //    its currency. 6: an address may be structured (kStructuredAddress).
+//    7: and the payment shown with each order (payment_of_).
 //    A snapshot of another format is refused: the model is folded anew.
-constexpr uint32_t kSnapshotFormat = 6;
+constexpr uint32_t kSnapshotFormat = 7;
 
 // A structured shipping address (OrderPlaced.shipping) among the address
 // bytes: this byte first (never an inline address's: the writer refuses
@@ -56,6 +58,7 @@ bool valid_currency(const char (&c)[3]) {
   return none || is_currency_code(std::string_view(c, 3));
 }
 constexpr size_t kRefundBytes = 16 + 8;
+constexpr size_t kOrderPaymentBytes = 16 + 16 + 8 + 1 + 1;
 
 }  // namespace
 
@@ -180,13 +183,108 @@ void OrdersReadModel::apply(const EventView& ev) {
       // Few orders are refunded: a side table, not a field of every order.
       const auto* e = ev.as<events::PaymentRefunded>();
       const Uuid order = fb_uuid(e->order_id());
-      if (find(order) != nullptr)
+      // order_not_payable: money for an order another payment paid (or
+      // that was cancelled): what the customer spent on it is unchanged.
+      if (find(order) != nullptr && fb_view(e->reason()) != "order_not_payable")
         refunded_[order] += e->amount_cents();
+      apply_payment(ev);
       break;
     }
+    case EventType::kPaymentCreated:
+    case EventType::kPaymentProcessing:
+    case EventType::kPaymentActionRequired:
+    case EventType::kPaymentSucceeded:
+    case EventType::kPaymentFailed:
+    case EventType::kPaymentCanceled:
+    case EventType::kPaymentDisputed:
+      apply_payment(ev);
+      break;
     default:
       break;
   }
+}
+
+// An order can have several payments (one declined, then another; a late
+// capture refunded because another paid first): it shows the one that
+// captured its money, else the latest one made, submitted or captured.
+void OrdersReadModel::apply_payment(const EventView& ev) {
+  struct Seen {
+    const flatbuffers::String *order, *payment;
+    std::string_view status;  // empty: no change of status
+    bool takes_over = false;  // may become the payment shown
+  };
+  Seen s{};
+  int64_t amount = 0, refunded_total = 0;
+  switch (ev.type()) {
+    case EventType::kPaymentCreated: {
+      const auto* e = ev.as<events::PaymentCreated>();
+      s = {e->order_id(), e->payment_id(), "requires_confirmation", true};
+      amount = e->amount_cents();
+      break;
+    }
+    case EventType::kPaymentProcessing: {
+      const auto* e = ev.as<events::PaymentProcessing>();
+      s = {e->order_id(), e->payment_id(), "processing", true};
+      break;
+    }
+    case EventType::kPaymentActionRequired: {
+      const auto* e = ev.as<events::PaymentActionRequired>();
+      s = {e->order_id(), e->payment_id(), "requires_action", true};
+      break;
+    }
+    case EventType::kPaymentSucceeded: {
+      const auto* e = ev.as<events::PaymentSucceeded>();
+      s = {e->order_id(), e->payment_id(), "succeeded", true};
+      break;
+    }
+    case EventType::kPaymentFailed: {
+      const auto* e = ev.as<events::PaymentFailed>();
+      s = {e->order_id(), e->payment_id(), e->retryable() ? "requires_payment_method" : "failed",
+           false};
+      break;
+    }
+    case EventType::kPaymentCanceled: {
+      const auto* e = ev.as<events::PaymentCanceled>();
+      s = {e->order_id(), e->payment_id(), "canceled", false};
+      break;
+    }
+    case EventType::kPaymentRefunded: {
+      const auto* e = ev.as<events::PaymentRefunded>();
+      s = {e->order_id(), e->payment_id(), "refunded", false};
+      refunded_total = e->refunded_total_cents();
+      break;
+    }
+    case EventType::kPaymentDisputed: {
+      const auto* e = ev.as<events::PaymentDisputed>();
+      s = {e->order_id(), e->payment_id(), "", false};
+      break;
+    }
+    default:
+      return;
+  }
+  const Uuid order = fb_uuid(s.order), payment = fb_uuid(s.payment);
+  if (find(order) == nullptr)
+    return;
+  auto [it, fresh] = payment_of_.try_emplace(order);
+  OrderPayment& shown = it->second;
+  if (!fresh && shown.payment != payment) {
+    if (!s.takes_over || payment_captured(kPaymentStatuses[shown.status]))
+      return;
+    shown = OrderPayment{};
+  }
+  if (shown.payment != payment) {
+    shown.payment = payment;
+    // Made before this model knew (cannot happen from a whole log): the
+    // order's total is the payment's amount.
+    shown.amount_cents =
+        ev.type() == EventType::kPaymentCreated ? amount : find(order)->total_cents;
+  }
+  if (ev.type() == EventType::kPaymentDisputed)
+    shown.disputed = true;
+  else if (ev.type() == EventType::kPaymentRefunded)
+    shown.status = payment_status_index(refunded_status(refunded_total, shown.amount_cents));
+  else
+    shown.status = payment_status_index(s.status);
 }
 
 std::string OrdersReadModel::json(const Stored& o, uint64_t seq) const {
@@ -234,6 +332,18 @@ Rows OrdersReadModel::rows() const {
     id.append_to(key);
     out.emplace_back(std::move(key), std::to_string(cents));
   }
+  for (const auto& [id, p] : payment_of_) {
+    std::string key = "y/";
+    id.append_to(key);
+    JsonWriter w;
+    w.begin_object()
+        .field("payment_id", p.payment)
+        .field("amount_cents", p.amount_cents)
+        .field("status", kPaymentStatuses[p.status])
+        .field("disputed", p.disputed)
+        .end_object();
+    out.emplace_back(std::move(key), w.take());
+  }
   return out;
 }
 
@@ -259,6 +369,14 @@ void OrdersReadModel::save(BinaryWriter& out) const {
   for (const auto& [id, cents] : refunded_) {
     out.uuid(id);
     out.i64(cents);
+  }
+  out.count(payment_of_.size());
+  for (const auto& [id, p] : payment_of_) {
+    out.uuid(id);
+    out.uuid(p.payment);
+    out.i64(p.amount_cents);
+    out.u8(p.status);
+    out.boolean(p.disputed);
   }
 }
 
@@ -302,6 +420,19 @@ Status OrdersReadModel::load(BinaryReader& in) {
     // Refunds of orders it has, never more than their total, each once.
     if (o == nullptr || cents <= 0 || cents > o->total_cents ||
         !refunded_.emplace(id, cents).second)
+      in.fail();
+  }
+  const size_t payments = in.count(kOrderPaymentBytes);
+  for (size_t i = 0; i < payments && in.ok(); ++i) {
+    const Uuid id = in.uuid();
+    OrderPayment p;
+    p.payment = in.uuid();
+    p.amount_cents = in.i64();
+    p.status = in.u8();
+    p.disputed = in.boolean();
+    // Payments of orders it has, with a status it knows, one per order.
+    if (find(id) == nullptr || p.status >= kPaymentStatusCount ||
+        !payment_of_.emplace(id, p).second)
       in.fail();
   }
   Status status = in.finish("snapshot of read model orders");
@@ -356,6 +487,7 @@ void OrdersReadModel::finish_fold() {
 
 void OrdersReadModel::clear() {
   refunded_.clear();
+  payment_of_.clear();
   by_seq_.clear();
   lines_.clear();
   addresses_.clear();
@@ -390,6 +522,10 @@ OrderRow OrdersReadModel::row(const Stored& o, uint64_t seq) const {
   r.updated_at = o.updated_at;
   r.version = o.version;
   r.seq = seq;
+  if (auto p = payment_of_.find(o.id); p != payment_of_.end()) {
+    r.payment_status = kPaymentStatuses[p->second.status];
+    r.disputed = p->second.disputed;
+  }
   return r;
 }
 

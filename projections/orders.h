@@ -46,6 +46,10 @@ struct OrderRow {
   TimestampUs created_at = 0, updated_at = 0;
   uint64_t version = 0;
   uint64_t seq = 0;  // placement order, for newest-first lists
+  // The status of the payment that paid or is paying it (projections/
+  // payment_status.h); empty: no payment was made for it.
+  std::string payment_status;
+  bool disputed = false;  // that payment's charge is disputed
 };
 
 using OrderPage = Page<OrderRow>;
@@ -129,6 +133,16 @@ class OrdersReadModel final : public Projection {
   bool lists_deferred_ GUARDED_BY(mutex_) = false;  // folding from scratch: see expect_events
   // Refunded cents by order (few).
   absl::flat_hash_map<Uuid, int64_t, UuidHash> refunded_ GUARDED_BY(mutex_);
+  // The payment shown with an order: the one that captured its money, else
+  // the latest one made, submitted or captured for it.
+  struct OrderPayment {
+    Uuid payment;
+    int64_t amount_cents = 0;
+    uint8_t status = 0;  // in kPaymentStatuses
+    bool disputed = false;
+  };
+  void apply_payment(const EventView& ev) REQUIRES(mutex_);
+  absl::flat_hash_map<Uuid, OrderPayment, UuidHash> payment_of_ GUARDED_BY(mutex_);
 };
 
 }  // namespace orderly::projections

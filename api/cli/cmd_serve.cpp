@@ -17,6 +17,7 @@
 #include "api/cli/logger.h"
 #include "api/cli/notify_common.h"
 #include "api/cli/oidc_options.h"
+#include "api/cli/payment_options.h"
 #include "api/cli/terminal.h"
 #include "api/engine/engine.h"
 #include "api/http/server.h"
@@ -105,6 +106,17 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     log->error("{}", oidc.status().message());
     return kExitUsage;
   }
+  auto payment_provider =
+      payment_dispatcher_options({serve.payment_provider_url, serve.payment_provider_key_file});
+  if (!payment_provider) {
+    log->error("{}", payment_provider.status().message());
+    return kExitUsage;
+  }
+  if (*payment_provider && serve.payment_webhook_secret_file.empty()) {
+    log->warn(
+        "--payment-provider-url without --payment-webhook-secret-file: the provider's webhooks "
+        "are refused, so card payments stay processing");
+  }
   auto image_base = image_base_url(serve.image_base_url);
   if (!image_base) {
     log->error("{}", image_base.status().message());
@@ -160,6 +172,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     engine_options.fanout->url = serve.nats_url;
   }
   engine_options.oidc = std::move(*oidc);
+  engine_options.payment_provider = std::move(*payment_provider);
   auto engine = api::engine::Engine::open(engine_options, log);  // says why it failed
   if (!engine)
     return kExitFailure;
@@ -208,7 +221,10 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   api_options.email_limiter =
       std::make_shared<api::notify::requests::EmailRateLimiter>(api::notify::requests::EmailLimits{
           *email_rate, serve.email_recipient_burst, serve.email_recipient_daily});
-  api_options.extra_metrics = (*engine)->fanout_metrics();
+  api_options.extra_metrics = [fanout = (*engine)->fanout_metrics(),
+                               payments = (*engine)->payment_metrics()] {
+    return (fanout ? fanout() : std::string()) + (payments ? payments() : std::string());
+  };
   api_options.oidc_provider = (*engine)->oidc_provider();
   api_options.image_store = *image_store;
   api_options.image_base_url = *image_base;
@@ -264,6 +280,9 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   mail.nats_url = serve.nats_url;  // with NATS, emails are driven by a durable consumer
   mail.limiter = api_options.email_limiter;
   mail.triggers.on_error = [log](const std::string& why) { log->warn("email notifier: {}", why); };
+  // Intents carry the shop's address back from the provider's pages.
+  if (!(*engine)->start_payment_dispatcher(mail.delivery.public_url).is_ok())  // says why
+    return kExitFailure;
   if (serve.no_email_notifier) {
     log->info(
         "no email notifier in this process (--no-email-notifier): run `orderly notify email`");

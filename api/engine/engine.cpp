@@ -4,6 +4,7 @@
 #include <future>
 
 #include "api/engine/fanout_metrics.h"
+#include "api/engine/payment_metrics.h"
 #include "projections/read_model_store.h"
 #include "projections/registry.h"
 
@@ -113,6 +114,17 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options,
         log->warn("OpenID provider: {} (retried at the first sign-in)", st.message());
     });
   }
+  if (o.payment_provider) {
+    payments::provider::DispatcherOptions d = *o.payment_provider;
+    if (!d.on_refused && e->log_)
+      d.on_refused = [log = e->log_](const std::string& why) { log->error("{}", why); };
+    if (!d.on_error && e->log_)
+      d.on_error = [log = e->log_](const Status& st) {
+        log->warn("payment dispatcher: {}", st.message());
+      };
+    e->payments_ =
+        std::make_unique<payments::provider::PaymentDispatcher>(*e->store_, std::move(d));
+  }
   if (o.fanout) {
     e->fanout_ = std::make_unique<fanout::NatsFanout>(*e->store_, *e->store_, *o.fanout);
     e->fanout_->start();  // connects (and reconnects) on its own thread
@@ -128,6 +140,23 @@ std::function<std::string()> Engine::fanout_metrics() const {
   return [f = fanout_.get(), s = store_.get()] {
     return api::engine::fanout_metrics(f->stats(), s->last_position());
   };
+}
+
+std::function<std::string()> Engine::payment_metrics() const {
+  if (!payments_)
+    return {};
+  return [p = payments_.get()] { return api::engine::payment_dispatch_metrics(p->stats()); };
+}
+
+Status Engine::start_payment_dispatcher(std::string public_url) {
+  if (!payments_)
+    return Status::ok();
+  Status st = payments_->start(std::move(public_url));
+  if (!st.is_ok() && log_)
+    log_->error("cannot start the payment dispatcher: {}", st.to_string());
+  else if (log_)
+    log_->info("payments go to the provider at {}", options_.payment_provider->provider.base_url);
+  return st;
 }
 
 Status Engine::start_email_notifier(notify::email::EmailNotifierOptions options) {
@@ -152,6 +181,8 @@ void Engine::stop() {
     oidc_warm_up_.join();
   if (fanout_)
     fanout_->stop();  // resumes from its checkpoint at the next start
+  if (payments_)
+    payments_->stop();  // a call in flight is sent again at the next start
   if (email_)
     email_->stop();    // before the writer: it records its outcomes through it
   processor_->stop();  // every queued command answered, every batch durable; its snapshot saved

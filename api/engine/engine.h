@@ -1,8 +1,9 @@
 // The engine's parts opened and started in order, stopped in reverse: the
 // event store, the writer's snapshots, the single writer (command
 // processor), when asked the read models and the NATS fan-out, and once
-// the HTTP API listens (its address is in the emails' links) the email
-// notifier. `orderly serve`, the operator commands (`orderly admin
+// the HTTP API listens (its address is in the emails' links and the payment
+// intents' return URLs) the email notifier and the payment dispatcher.
+// `orderly serve`, the operator commands (`orderly admin
 // create-user`, `orderly import-catalog`) and `orderly-bench` all start the
 // engine through this one sequence.
 //
@@ -21,6 +22,7 @@
 #include "api/fanout/nats_fanout.h"
 #include "api/notify/email/email_notifier.h"
 #include "api/oidc/curl_provider.h"
+#include "api/payments/provider/dispatcher.h"
 #include "commands/processor.h"
 #include "core/status.h"
 #include "eventstore/snapshot_store.h"
@@ -43,6 +45,9 @@ struct EngineOptions {
   // Set: sign-in with this OpenID Connect provider; open() builds it and
   // fetches its discovery document and keys in the background.
   std::optional<oidc::ProviderConfig> oidc;
+  // Set: payments go through this provider; open() makes the dispatcher,
+  // start_payment_dispatcher() starts it.
+  std::optional<payments::provider::DispatcherOptions> payment_provider;
 };
 
 // When each part was ready, in seconds from the start of open().
@@ -75,13 +80,23 @@ class Engine {
   // null without EngineOptions::oidc.
   std::shared_ptr<oidc::Provider> oidc_provider() const { return oidc_; }
 
+  // The payment dispatcher's Prometheus lines for /metrics, or an empty
+  // function without a provider. Valid while the engine lives.
+  std::function<std::string()> payment_metrics() const;
+
+  // Starts the payment dispatcher with the shop's address (its intents'
+  // return URLs), once the API listens. OK and nothing done without
+  // EngineOptions::payment_provider. Errors: as PaymentDispatcher::start,
+  // logged.
+  Status start_payment_dispatcher(std::string public_url);
+
   // Starts the in-process email notifier (REQUIRES read_models; at most
   // once). Errors: as EmailNotifier::start, logged.
   Status start_email_notifier(notify::email::EmailNotifierOptions options);
 
-  // Stops the fan-out and the email notifier, then the writer (every queued
-  // command answered, every batch durable, its snapshot saved), then the
-  // read models (saved where they stopped).
+  // Stops the fan-out, the payment dispatcher and the email notifier, then
+  // the writer (every queued command answered, every batch durable, its
+  // snapshot saved), then the read models (saved where they stopped).
   // A snapshot that could not be saved is a warning (the next start folds
   // more), logged.
   void stop();
@@ -106,6 +121,7 @@ class Engine {
   // Declared last: destroyed first (stop() has stopped them already).
   std::unique_ptr<fanout::NatsFanout> fanout_;
   std::unique_ptr<notify::email::EmailNotifier> email_;
+  std::unique_ptr<payments::provider::PaymentDispatcher> payments_;  // made by open()
 };
 
 }  // namespace orderly::api::engine

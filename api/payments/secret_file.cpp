@@ -14,16 +14,24 @@ Result<std::vector<std::string>> read_secrets(std::string_view flag, const std::
     return Status::invalid_argument(name + ": cannot read " + path);
   std::vector<std::string> secrets;
   std::string line;
+  size_t line_number = 0;
   while (std::getline(in, line)) {
+    ++line_number;
     if (!line.empty() && line.back() == '\r')
       line.pop_back();
     const std::string_view secret = trim_ows(line);
     if (secret.empty())
       continue;
     if (secret.size() < min_bytes) {
-      return Status::invalid_argument(name + ": line " + std::to_string(secrets.size() + 1) +
-                                      " of " + path + " is shorter than " +
-                                      std::to_string(min_bytes) + " bytes");
+      std::string why = name;
+      why += ": line ";
+      why += std::to_string(line_number);
+      why += " of ";
+      why += path;
+      why += " is shorter than ";
+      why += std::to_string(min_bytes);
+      why += " bytes";
+      return Status::invalid_argument(std::move(why));
     }
     secrets.emplace_back(secret);
   }

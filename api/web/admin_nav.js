@@ -5,7 +5,7 @@ import {connectLive} from './live.js';
 
 const TABS = [
   ['/admin', 'Overview'], ['/admin/products', 'Products'], ['/admin/categories', 'Categories'],
-  ['/admin/orders', 'Orders'],
+  ['/admin/orders', 'Orders'], ['/admin/payments', 'Payments'],
   ['/admin/users', 'Users'], ['/admin/events', 'Live events'], ['/admin/audit', 'Audit'],
 ];
 

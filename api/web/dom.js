@@ -71,6 +71,9 @@ const STATUS_LABELS = {
   pending: 'Pending payment', confirmed: 'Confirmed', shipped: 'Shipped', delivered: 'Delivered',
   cancelled: 'Cancelled', succeeded: 'Paid', failed: 'Failed', requires_confirmation: 'Awaiting payment',
   refunded: 'Refunded', active: 'Active', discontinued: 'Discontinued',
+  // Payments (docs/design/payments.md) and their refunds.
+  processing: 'Processing', requires_action: 'Needs confirmation', requires_payment_method: 'Declined',
+  canceled: 'Canceled', partially_refunded: 'Partly refunded',
 };
 
 export function statusLabel(status) {

@@ -1,16 +1,31 @@
 // The customer's orders, newest first: status badges that change live
 // (from the WebSocket feed), lines that expand, payment of pending orders
-// and cancellation while the engine allows it (pending or confirmed).
+// (again after a failed one), cancellation while the engine allows it
+// (pending or confirmed), and on an order's own page its payments with
+// their refunds.
 import {get, post, query} from './api.js';
-import {h, clear, loading, empty, errorBox, heading, statusBadge, shortId} from './dom.js';
+import {h, clear, loading, empty, errorBox, heading, statusBadge, statusLabel as statusLabelOf, shortId} from './dom.js';
 import {money, dateTime, plural} from './format.js';
 import {pager} from './shop.js';
 import {go} from './router.js';
 import {toast} from './toast.js';
 import {addressText} from './profile.js';
+import {methodName, refundsTable} from './payment_parts.js';
 
 const FILTERS = [['', 'All'], ['pending', 'Pending'], ['confirmed', 'Confirmed'], ['shipped', 'Shipped'], ['delivered', 'Delivered'], ['cancelled', 'Cancelled']];
 const PER_PAGE = 10;
+
+// The order's payment, as the orders read model sums it up (payment_status,
+// disputed); cash on delivery says when it is paid.
+function paymentLine(order) {
+  const ps = order.payment_status;
+  if (!ps && !order.disputed) return null;
+  const cod = ps === 'processing' && order.status !== 'pending';
+  return h('p', {class: 'order-payment'}, h('strong', {}, 'Payment: '),
+    ps ? h('span', {class: `pill badge-${ps}`, dataset: {paymentStatus: ps}}, cod ? 'Pay when it arrives' : statusLabelOf(ps)) : null,
+    order.disputed ? h('span', {class: 'pill badge-disputed'}, 'Disputed') : null,
+    ps === 'failed' || ps === 'requires_payment_method' ? h('span', {class: 'muted'}, ' Nothing was charged.') : null);
+}
 
 function orderCard(order, {expanded = false, onChanged}) {
   const linesId = `lines-${order.id}`;
@@ -27,7 +42,9 @@ function orderCard(order, {expanded = false, onChanged}) {
     lines.hidden = !open;
   });
   const actions = [toggle];
-  if (order.status === 'pending') actions.push(h('a', {class: 'btn btn-primary btn-sm', href: `#/pay/${order.id}`}, 'Pay now'));
+  // A failed payment leaves the order pending: paying again makes a new payment.
+  const failed = ['failed', 'requires_payment_method', 'canceled'].includes(order.payment_status);
+  if (order.status === 'pending') actions.push(h('a', {class: 'btn btn-primary btn-sm', href: `#/pay/${order.id}`}, failed ? 'Try again' : 'Pay now'));
   if (order.status === 'pending' || order.status === 'confirmed') {
     const cancel = h('button', {class: 'btn btn-danger btn-sm', type: 'button'}, 'Cancel order');
     cancel.addEventListener('click', async () => {
@@ -51,6 +68,7 @@ function orderCard(order, {expanded = false, onChanged}) {
         h('h2', {class: 'order-title'}, `Order #${shortId(order.id)}`),
         h('p', {class: 'muted'}, `${dateTime(order.created_at)} · ${plural(count, 'item', 'items')}`)),
       h('div', {class: 'order-status'}, statusBadge(order.status), h('strong', {class: 'order-total'}, money(order.total_cents)))),
+    paymentLine(order),
     order.shipping_address ? h('p', {class: 'order-address'}, h('strong', {}, 'Ship to: '), addressText(order.shipping_address)) : null,
     h('div', {class: 'order-actions'}, actions),
     lines);
@@ -114,17 +132,45 @@ export async function ordersView(main, {query: params}) {
   return () => window.removeEventListener('orderly:live', onLive);
 }
 
+// The order's payments, newest first, each with its refunds: what the
+// customer paid, how, and what came back. Empty when there is none yet.
+async function paymentsSection(order) {
+  let list;
+  try {
+    list = (await get(`/api/payments${query({order_id: order.id, per_page: 100})}`)).items;
+  } catch {
+    return null;  // the order itself is shown; its payments on the next load
+  }
+  if (!list.length) return null;
+  const details = await Promise.all(list.map((p) => get(`/api/payments/${encodeURIComponent(p.id)}`).then((a) => a.payment, () => p)));
+  return h('section', {class: 'card order-payments', 'aria-labelledby': 'order-payments-title'},
+    h('h2', {id: 'order-payments-title'}, 'Payments'),
+    h('ul', {class: 'plain-list payment-list'}, details.map((p) => h('li', {class: 'payment-item', dataset: {paymentId: p.id}},
+      h('div', {},
+        h('p', {}, h('strong', {}, money(p.amount_cents)), ` · ${methodName(p.payment_method)} · ${dateTime(p.created_at)} `, statusBadge(p.status)),
+        p.status === 'processing' && p.payment_method === 'cash_on_delivery' ? h('p', {class: 'muted'}, 'Pay when it arrives.') : null,
+        p.refunds && p.refunds.length ? h('div', {class: 'refunds'}, h('h3', {}, `Refunded ${money(p.refunded_cents || 0)}`), refundsTable(p.refunds)) : null)))));
+}
+
 // #/orders/<id>: one order with its items shown; the order emails link here.
 export async function orderView(main, {params}) {
   const holder = h('section', {'aria-label': 'Order'});
   clear(main).append(heading(`Order #${shortId(params.id)}`), h('p', {}, h('a', {href: '#/orders'}, 'All your orders')), holder);
+  // Live pushes come in bursts (a payment and its order move together):
+  // only the newest load may fill the page, else the loads that overlap
+  // would each add the payments.
+  let generation = 0;
   const load = async () => {
-    clear(holder).append(loading('Loading the order…'));
+    const mine = ++generation;
+    if (!holder.childElementCount) holder.append(loading('Loading the order…'));
     try {
       const o = (await get(`/api/orders/${encodeURIComponent(params.id)}`)).order;
+      const payments = await paymentsSection(o);
+      if (mine !== generation) return;
       clear(holder).append(h('ul', {class: 'order-list'}, orderCard(o, {expanded: true, onChanged: () => load()})));
+      if (payments) holder.append(payments);
     } catch (err) {
-      clear(holder).append(errorBox(err, load));
+      if (mine === generation) clear(holder).append(errorBox(err, load));
     }
   };
   // A status change pushed by the engine shows at once.

@@ -7,11 +7,11 @@ import {endSession} from './session.js';
 import {go} from './router.js';
 import {toast} from './toast.js';
 
-function tabs(here) {
+export function tabs(here) {
   const tab = (href, text) => h('a', {href, class: 'nav-link', 'aria-current': href === here ? 'page' : false}, text);
   return h('nav', {class: 'account-tabs', 'aria-label': 'Account'},
     tab('#/account', 'Profile'), tab('#/account/addresses', 'Addresses'),
-    tab('#/account/password', 'Password'), tab('#/account/close', 'Close account'));
+    tab('#/account/payments', 'Payments'), tab('#/account/password', 'Password'), tab('#/account/close', 'Close account'));
 }
 
 function input(id, label, attrs = {}) {

@@ -46,7 +46,7 @@ API_BELOW_ENGINE = {
     "api", "api/http", "api/auth", "api/nats", "api/fanout", "api/rest",
     "api/rest/requests", "api/rest/routes", "api/notify/requests",
     "api/notify/email", "api/notify/push", "api/notify/client", "api/notify/standalone",
-    "api/oidc", "api/images", "api/images/s3", "api/payments",
+    "api/oidc", "api/images", "api/images/s3", "api/payments", "api/payments/provider",
 }
 API_ALLOWED = {
     # The Beast server: nothing of what it serves.
@@ -59,6 +59,8 @@ API_ALLOWED = {
     "api/images/s3": {"api/images/s3", "api/images"},
     # Payments with a provider: the webhook signature (OpenSSL), secret files.
     "api/payments": {"api/payments"},
+    # The dispatcher (libcurl) on top; the engine starts it.
+    "api/payments/provider": {"api/payments/provider", "api/payments"},
     "api/nats": {"api/nats"},
     "api/fanout": {"api/fanout", "api/nats"},
     # Pure parsers: JSON bodies to commands.
@@ -213,7 +215,9 @@ def self_test():
                                       '#include "api/payments/webhook_signature.h"\n'
                                       '#include "projections/orders.h"\n',
         "api/images/s3/s3_image_store.cpp": '#include "api/images/image_store.h"\n',
-        "api/engine/images.cpp": '#include "api/images/s3/s3_image_store.h"\n',
+        "api/engine/images.cpp": '#include "api/images/s3/s3_image_store.h"\n'
+                                 '#include "api/payments/provider/dispatcher.h"\n',
+        "api/payments/provider/dispatcher.cpp": '#include "api/payments/secret_file.h"\n',
         "api/oidc/id_token.cpp": '#include "api/oidc/jwk.h"\n#include "api/auth/jwt.h"\n',
         "api/http/server.cpp": '#include "api/http/server.h"\n#include "core/status.h"\n',
         "api/engine/engine.cpp": '#include "api/fanout/nats_fanout.h"\n'
@@ -239,9 +243,12 @@ def self_test():
         "api/api.cpp": '#include "api/engine/engine.h"\n',
         "api/oidc/jwk.cpp": '#include "api/rest/call.h"\n',                 # oidc stays below REST
         "api/images/image_store.h": '#include "api/images/s3/s3_location.h"\n',  # s3 is above
-        "api/rest/routes/pay.cpp": '#include "api/payments/secret_file.h"\n',  # only the signature
-        "api/payments/webhook_signature.cpp": '#include "api/rest/problem.h"\n',  # below REST
-    }, ["api/rest/routes/pay.cpp:1", "api/payments/webhook_signature.cpp:1", "api/rest/routes/a.cpp:1", "api/rest/routes/a.cpp:8", "api/images/image_store.h:1", "api/rest/routes/a.cpp:2", "api/rest/routes/a.cpp:3",
+        "api/rest/routes/pay.cpp": '#include "api/payments/secret_file.h"\n'  # only the signature
+                                   '#include "api/payments/provider/dispatcher.h"\n',  # libcurl
+        "api/payments/webhook_signature.cpp": '#include "api/rest/problem.h"\n'  # below REST
+                                              '#include "api/payments/provider/dispatcher.h"\n',
+    }, ["api/rest/routes/pay.cpp:1", "api/rest/routes/pay.cpp:2", "api/payments/webhook_signature.cpp:1",
+        "api/payments/webhook_signature.cpp:2", "api/rest/routes/a.cpp:1", "api/rest/routes/a.cpp:8", "api/images/image_store.h:1", "api/rest/routes/a.cpp:2", "api/rest/routes/a.cpp:3",
         "api/rest/routes/a.cpp:4", "api/rest/routes/a.cpp:5", "api/rest/routes/a.cpp:6",
         "api/rest/routes/a.cpp:7", "api/oidc/jwk.cpp:1",
         "api/http/server.cpp:1", "api/rest/router.cpp:1", "api/rest/requests/orders.cpp:1",

@@ -2,14 +2,20 @@
 // views and searches recorded by the AnalyticsRecorder.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <memory>
+#include <utility>
+
 #include "commands/analytics.h"
 #include "commands/analytics_recorder.h"
 #include "commands/processor.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
+#include "projections/payments.h"
 #include "projections/runner.h"
 #include "projections/stats.h"
 #include "tests/projections/folding.h"
+#include "tests/projections/pay_shop.h"
 #include "tests/support/append_raw.h"
 #include "tests/support/ids.h"
 #include "tests/support/live_writer.h"
@@ -202,4 +208,107 @@ TEST_CASE("stats: an old log's refund of a cancelled paid order is not subtracte
   const auto loaded = through_snapshot(stats);
   check(*loaded);
   CHECK(loaded->rows() == stats.rows());
+}
+
+namespace {
+
+using Hook = PaymentWebhookType;
+
+// The dashboard's revenue and the sum of its days, which must agree.
+std::pair<int64_t, int64_t> revenue_of(const StatsReadModel& model) {
+  const Dashboard d = model.dashboard();
+  int64_t days = 0;
+  for (const DayRevenue& r : d.revenue_by_day)
+    days += r.revenue_cents;
+  return {d.revenue_cents, days};
+}
+
+// A stats model folded from the whole log now.
+std::unique_ptr<StatsReadModel> folded(PayShop& shop) {
+  auto model = std::make_unique<StatsReadModel>();
+  apply_log(*shop.store, {model.get()});
+  return model;
+}
+
+// The model a runner kept live, rebuilt from the log: the same rows.
+void check_rebuild_equals_live(PayShop& shop) {
+  auto rows = std::move(ReadModelStore::open(shop.dir.sub("data/readmodels")).value());
+  StatsReadModel live, rebuilt;
+  run_to_end(*shop.store, *rows, live);
+  REQUIRE(rebuild_rows(*shop.store, rebuilt).is_ok());
+  auto sorted = [](const StatsReadModel& m) {
+    ReaderLock lock(m.mutex());
+    Rows r = m.rows();
+    std::sort(r.begin(), r.end());
+    return r;
+  };
+  CHECK(sorted(rebuilt) == sorted(live));
+}
+
+}  // namespace
+
+TEST_CASE("stats: cash on delivery counts once collected, on its placement day") {
+  PayShop shop(false);
+  const Uuid card = shop.order(1);  // 1000, paid by card: the baseline
+  shop.confirm(shop.payment(card), "pm_card_ok");
+  const Uuid cod = shop.order(2);  // 2000
+  const Uuid cash = shop.payment(cod);
+  shop.confirm(cash, "cash_on_delivery");
+  CHECK(revenue_of(*folded(shop)) == std::pair<int64_t, int64_t>{1000, 1000});
+  shop.status(cod, OrderStatus::kShipped);
+  shop.advance(PayShop::kDay);
+  shop.status(cod, OrderStatus::kDelivered);  // delivered, the cash not yet counted
+  CHECK(revenue_of(*folded(shop)) == std::pair<int64_t, int64_t>{1000, 1000});
+  shop.advance(PayShop::kDay);
+  shop.run(CapturePayment{cash}, shop.admin);
+  const Dashboard d = folded(shop)->dashboard();
+  CHECK(d.revenue_cents == 3000);
+  REQUIRE(d.revenue_by_day.size() == 1);  // both placed on the first day
+  CHECK(d.revenue_by_day[0].date == "2026-11-21");
+  CHECK(d.revenue_by_day[0].revenue_cents == 3000);
+  check_rebuild_equals_live(shop);
+}
+
+TEST_CASE("stats: cash on delivery cancelled before collection never counts") {
+  PayShop shop(false);
+  const Uuid cod = shop.order(2);
+  shop.confirm(shop.payment(cod), "cash_on_delivery");
+  shop.run(CancelOrder{cod}, shop.customer);
+  CHECK(revenue_of(*folded(shop)) == std::pair<int64_t, int64_t>{0, 0});
+  check_rebuild_equals_live(shop);
+}
+
+TEST_CASE(
+    "stats: a late capture of an expired order refunded as order_not_payable changes nothing") {
+  PayShop shop(true);
+  const Uuid card = shop.order(1);
+  const Uuid paid = shop.payment(card);
+  shop.confirm(paid, "pm_card_ok");
+  shop.webhook(Hook::kPaymentSucceeded, paid, 1000);
+  const Uuid expired = shop.order(2);
+  const Uuid late = shop.payment(expired);
+  shop.confirm(late, "pm_card_ok");
+  CommandMeta later = shop.engine;
+  later.now = PayShop::kStart + PayShop::kDay;
+  shop.run(ExpireOrder{expired}, later);
+  shop.webhook(Hook::kPaymentSucceeded, late, 2000);  // captured, refunded whole at once
+  CHECK(revenue_of(*folded(shop)) == std::pair<int64_t, int64_t>{1000, 1000});
+  PaymentsReadModel payments;
+  apply_log(*shop.store, {&payments});
+  const std::string refund = payments.get(late.to_string())->refunds.at(0).id;
+  shop.webhook(Hook::kRefundSucceeded, late, 2000, refund);
+  CHECK(revenue_of(*folded(shop)) == std::pair<int64_t, int64_t>{1000, 1000});
+  check_rebuild_equals_live(shop);
+}
+
+TEST_CASE("stats: a refund made at the provider is subtracted") {
+  PayShop shop(true);
+  const Uuid o = shop.order(3);
+  const Uuid p = shop.payment(o);
+  shop.confirm(p, "pm_card_ok");
+  shop.webhook(Hook::kPaymentSucceeded, p, 3000);
+  shop.webhook(Hook::kRefundSucceeded, p, 700, "re_at_provider");
+  CHECK(revenue_of(*folded(shop)) == std::pair<int64_t, int64_t>{2300, 2300});
+  CHECK(folded(shop)->dashboard().refunded_cents == 700);
+  check_rebuild_equals_live(shop);
 }

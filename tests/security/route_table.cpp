@@ -505,6 +505,12 @@ std::vector<Operation> build() {
       // The web pages (api/web), compiled in.
       {"GET", "/", anyone, na, {200}, [](const Ids&) { return at("/"); }},
       {"GET", "/web/{file}", anyone, na, {200}, [](const Ids&) { return at("/web/app.js"); }},
+      {"GET",
+       "/pay/3ds",
+       anyone,
+       na,
+       {200},
+       [](const Ids&) { return at("/pay/3ds?payment_id=x"); }},
 
       // The routes the standalone notifiers write and read through.
       {"POST",

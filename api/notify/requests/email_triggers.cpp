@@ -26,6 +26,17 @@ EmailTrigger email_trigger(const EventView& ev) {
       return {"payment_succeeded", fb_uuid(ev.as<events::PaymentSucceeded>()->order_id()), {}};
     case EventType::kPaymentRefunded:
       return {"payment_refunded", fb_uuid(ev.as<events::PaymentRefunded>()->order_id()), {}};
+    case EventType::kPaymentFailed: {
+      // A retryable failure (a 3-D Secure check) leaves the payment open:
+      // the customer is on the page already.
+      const auto* e = ev.as<events::PaymentFailed>();
+      if (e->retryable())
+        return {};
+      return {"payment_failed", fb_uuid(e->order_id()), {}};
+    }
+    case EventType::kPaymentDisputed:
+      return {
+          "dispute_opened", fb_uuid(ev.as<events::PaymentDisputed>()->order_id()), {}, "", true};
     case EventType::kEmailVerificationIssued: {
       const auto* e = ev.as<events::EmailVerificationIssued>();
       return {"verify_email", {}, fb_uuid(e->user_id()), fb_string(e->email())};
@@ -43,11 +54,23 @@ EmailTrigger email_trigger(const EventView& ev) {
   }
 }
 
-Uuid email_notification_id(uint64_t position) {
-  const std::string hex = digest128_hex("email:" + std::to_string(position));
+namespace {
+
+Uuid id_of(const std::string& name) {
+  const std::string hex = digest128_hex(name);
   const std::string text = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) +
                            "-" + hex.substr(16, 4) + "-" + hex.substr(20, 12);
   return *Uuid::parse(text);
+}
+
+}  // namespace
+
+Uuid email_notification_id(uint64_t position) {
+  return id_of("email:" + std::to_string(position));
+}
+
+Uuid email_notification_id(uint64_t position, const Uuid& user) {
+  return id_of("email:" + std::to_string(position) + ":" + user.to_string());
 }
 
 }  // namespace orderly::api::notify::requests

@@ -18,6 +18,75 @@ commands::CommandMeta engine_meta() {
   return m;
 }
 
+namespace {
+
+// Records one email request (see request_email).
+Result<EmailRequestOutcome> request_one(const EventView& ev, const Uuid& id, const Uuid& user,
+                                        const std::string& recipient, const char* template_name,
+                                        commands::CommandProcessor& processor,
+                                        EmailRateLimiter* limiter) {
+  // Decided before the request is recorded, so that no sender delivers it
+  // in between (EmailRateLimiter::is_suppressed).
+  const std::string suppressed = limiter ? limiter->admit(recipient, ev.time_us()) : "";
+  if (!suppressed.empty())
+    limiter->mark_suppressed(id);
+  auto done = processor.execute(
+      commands::RequestNotification{id, user, "email", template_name, recipient, ev.position()},
+      engine_meta());
+  if (done && !suppressed.empty()) {
+    auto failed =
+        processor.execute(commands::RecordNotificationFailed{id, suppressed, false}, engine_meta());
+    if (!failed)
+      return failed.status();
+    return EmailRequestOutcome{id, true, true};
+  }
+  if (done)
+    return EmailRequestOutcome{id, true};
+  if (done.status().code() == ErrorCode::kAlreadyExists)
+    return EmailRequestOutcome{id, false};  // asked before (a redelivery)
+  return done.status();
+}
+
+// One email to each active admin, each with its own id: a redelivered event
+// asks for the same ones (already_exists), so none is mailed twice. An
+// admin made after the event is not mailed when it is asked again: the
+// users read model is at the event's position first.
+Result<EmailRequestOutcome> request_admin_emails(const EventView& ev, const char* template_name,
+                                                 const projections::ProjectionRunner& models,
+                                                 commands::CommandProcessor& processor,
+                                                 EmailRateLimiter* limiter) {
+  (void)models.wait_for("users", ev.position(), std::chrono::seconds(10));
+  auto users = models.current_as<projections::UsersReadModel>("users");
+  EmailRequestOutcome out;
+  if (!users)
+    return out;
+  projections::UserQuery q;
+  q.role = "admin";
+  q.status = "active";
+  q.per_page = 100;
+  for (q.page = 1;; ++q.page) {
+    const auto page = users->list(q);
+    for (const projections::UserRow& admin : page.items) {
+      const Uuid user = Uuid::parse(admin.id).value_or(Uuid{});
+      if (user.is_nil() || admin.email.empty())
+        continue;
+      auto one = request_one(ev, email_notification_id(ev.position(), user), user, admin.email,
+                             template_name, processor, limiter);
+      if (!one)
+        return one.status();  // asked again later: those recorded are refused as already_exists
+      if (out.id.is_nil())
+        out = *one;
+      out.created |= one->created;
+      out.ids.push_back(one->id);
+    }
+    if (page.items.size() < static_cast<size_t>(q.per_page))
+      break;
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<EmailRequestOutcome> request_email(const EventView& ev,
                                           const projections::ProjectionRunner& models,
                                           commands::CommandProcessor& processor,
@@ -25,6 +94,8 @@ Result<EmailRequestOutcome> request_email(const EventView& ev,
   const EmailTrigger t = email_trigger(ev);
   if (t.template_name == nullptr)
     return EmailRequestOutcome{};
+  if (t.to_admins)
+    return request_admin_emails(ev, t.template_name, models, processor, limiter);
   Uuid user = t.user_id;
   if (user.is_nil()) {
     // The orders read model knows the owner once it has applied this event.
@@ -41,27 +112,11 @@ Result<EmailRequestOutcome> request_email(const EventView& ev,
   const std::string recipient = t.recipient.empty() && u ? u->email : t.recipient;
   if (!u || recipient.empty())
     return EmailRequestOutcome{};  // nobody to write to
-  const Uuid id = email_notification_id(ev.position());
-  // Decided before the request is recorded, so that no sender delivers it
-  // in between (EmailRateLimiter::is_suppressed).
-  const std::string suppressed = limiter ? limiter->admit(recipient, ev.time_us()) : "";
-  if (!suppressed.empty())
-    limiter->mark_suppressed(id);
-  auto done = processor.execute(
-      commands::RequestNotification{id, user, "email", t.template_name, recipient, ev.position()},
-      engine_meta());
-  if (done && !suppressed.empty()) {
-    auto failed =
-        processor.execute(commands::RecordNotificationFailed{id, suppressed, false}, engine_meta());
-    if (!failed)
-      return failed.status();
-    return EmailRequestOutcome{id, true, true};
-  }
-  if (done)
-    return EmailRequestOutcome{id, true};
-  if (done.status().code() == ErrorCode::kAlreadyExists)
-    return EmailRequestOutcome{id, false};  // asked before (a redelivery)
-  return done.status();
+  auto one = request_one(ev, email_notification_id(ev.position()), user, recipient, t.template_name,
+                         processor, limiter);
+  if (one)
+    one->ids = {one->id};
+  return one;
 }
 
 namespace {
@@ -78,6 +133,24 @@ std::string duration_words(int64_t seconds) {
   if (seconds >= 60)
     return words(seconds / 60, "minute");
   return words(std::max<int64_t>(seconds, 0), "second");
+}
+
+// Why a refund was made, in words for its customer; "" when the event does
+// not say (written before refunds had reasons).
+std::string refund_words(std::string_view reason, bool order_cancelled) {
+  if (reason == "order_cancelled")
+    return "Your order was cancelled, so its payment went back to you.";
+  if (reason == "order_not_payable") {
+    return order_cancelled ? "Your payment arrived after the order was cancelled, so we returned "
+                             "it in full."
+                           : "The order had already been paid, so we returned this second "
+                             "payment in full.";
+  }
+  if (reason == "provider")
+    return "The refund was made at our payment provider.";
+  if (reason == "admin")
+    return "Our staff made this refund.";
+  return "";
 }
 
 // The account events' facts: the link and its lifetime, the new email, the
@@ -143,8 +216,21 @@ Result<EmailFacts> email_facts(const eventstore::EventStore& log,
     facts.amount_cents = ev.as<events::PaymentSucceeded>()->amount_cents();
   if (ev.type() == EventType::kPaymentRefunded)
     facts.amount_cents = ev.as<events::PaymentRefunded>()->amount_cents();
+  if (ev.type() == EventType::kPaymentFailed)
+    facts.reason = fb_string(ev.as<events::PaymentFailed>()->reason());
+  if (ev.type() == EventType::kPaymentDisputed) {
+    facts.amount_cents = ev.as<events::PaymentDisputed>()->amount_cents();
+    facts.reason = fb_string(ev.as<events::PaymentDisputed>()->reason());
+    if (facts.reason.empty())
+      facts.reason = "none given";
+  }
   auto orders = models.current_as<projections::OrdersReadModel>("orders");
-  if (auto o = orders ? orders->get(facts.order_id.to_string()) : std::nullopt) {
+  auto o = orders ? orders->get(facts.order_id.to_string()) : std::nullopt;
+  if (ev.type() == EventType::kPaymentRefunded) {
+    facts.reason = refund_words(fb_view(ev.as<events::PaymentRefunded>()->reason()),
+                                o && o->status == "cancelled");
+  }
+  if (o) {
     for (const auto& l : o->items)
       facts.lines.push_back({l.name, l.quantity, l.unit_price_cents, l.line_total_cents});
     facts.total_cents = o->total_cents;

@@ -4,6 +4,8 @@
 // No SMTP, no NATS: the route files link this and never libcurl.
 #pragma once
 
+#include <vector>
+
 #include "api/notify/requests/email_facts.h"
 #include "api/notify/requests/email_limits.h"
 #include "commands/processor.h"
@@ -24,10 +26,14 @@ commands::CommandMeta engine_meta();
 // (email_limits.h) is requested and at once recorded failed, "suppressed:
 // ...", never to be sent (`suppressed`). Errors: the pipeline could not
 // take it now (overloaded, stopping).
+// An event that mails several people (a dispute: every active admin) has
+// one request each: `ids` all of them, `id` the first, `created` true when
+// any was new.
 struct EmailRequestOutcome {
   Uuid id;
   bool created = false;
   bool suppressed = false;
+  std::vector<Uuid> ids{};
 };
 Result<EmailRequestOutcome> request_email(const EventView& event,
                                           const projections::ProjectionRunner& models,

@@ -19,8 +19,9 @@ std::chrono::sys_days as_sys_days(int64_t day) {
   return std::chrono::sys_days(std::chrono::days(day));
 }
 
-// "2026-11-21" (midnight UTC) or an RFC 3339 date-time.
-std::optional<TimestampUs> parse_instant(std::string_view text) {
+}  // namespace
+
+std::optional<TimestampUs> instant_from(std::string_view text) {
   if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
     unsigned y = 0, m = 0, d = 0;  // unsigned: from_chars takes no sign
     auto num = [&](size_t at, size_t len, auto& out) {
@@ -38,6 +39,8 @@ std::optional<TimestampUs> parse_instant(std::string_view text) {
   return parse_rfc3339(text);
 }
 
+namespace {
+
 constexpr std::string_view kInstantHelp =
     "must be an RFC 3339 date (2026-11-21) or date-time (2026-11-21T10:00:00Z)";
 
@@ -46,11 +49,11 @@ std::optional<DayWindow> window_from(const QueryParam& param, TimestampUs now, i
                                      Fields& f) {
   std::optional<TimestampUs> from, to;
   if (auto text = param("from")) {
-    if (!(from = parse_instant(*text)))
+    if (!(from = instant_from(*text)))
       f.add("from", std::string(kInstantHelp));
   }
   if (auto text = param("to")) {
-    if (!(to = parse_instant(*text)))
+    if (!(to = instant_from(*text)))
       f.add("to", std::string(kInstantHelp));
   }
   if (!f.ok())

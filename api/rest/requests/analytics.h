@@ -58,6 +58,10 @@ Result<TrendingQuery> trending_query_from(const QueryParam& param, TimestampUs n
 // GET /api/analytics/revenue?from&to&interval=day|week|month
 Result<RevenueQuery> revenue_query_from(const QueryParam& param, TimestampUs now);
 
+// "2026-11-21" (midnight UTC) or an RFC 3339 date-time ("...T10:00:00Z",
+// any offset); nullopt for anything else. GET /api/payments's from/to too.
+std::optional<TimestampUs> instant_from(std::string_view text);
+
 // The first day of the bucket `day` falls in: itself, its ISO week's Monday,
 // or the first of its month.
 int64_t bucket_start(int64_t day, Interval interval);

@@ -31,6 +31,7 @@ struct CatalogImage;
 struct OrderRow;
 struct UserRow;
 struct PaymentRow;
+struct PaymentWebhookRow;
 struct NotificationRow;
 struct PopularProduct;
 struct TrendingSearch;
@@ -196,7 +197,10 @@ json::object address_json(const Address& a);  // a saved address (core/account.h
 // user_json and what staff see besides (routes/users.cpp, `orderly admin list-users`).
 json::object admin_user_json(const projections::UserRow& u);
 json::object order_stats_json(const projections::OrderStats& s);  // GET /api/orders/stats' shape
+// A payment with its history: attempts, refunds, disputes, webhooks.
 json::object payment_json(const projections::PaymentRow& p);
+// A webhook delivery (GET /api/admin/payments/webhooks, a payment's webhooks).
+json::object payment_webhook_json(const projections::PaymentWebhookRow& w);
 // The analytics endpoints' rows (routes/analytics.cpp).
 json::object popular_product_json(const projections::PopularProduct& p);
 json::object trending_search_json(const projections::TrendingSearch& s);

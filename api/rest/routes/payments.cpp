@@ -5,6 +5,7 @@
 #include "api/rest/requests/payments.h"
 #include "api/payments/webhook_signature.h"
 #include "api/rest/problem.h"
+#include "api/rest/requests/payment_list.h"
 #include "api/rest/routes/context.h"
 #include "api/rest/routes/folded_row.h"
 #include "projections/payments.h"
@@ -86,6 +87,39 @@ void get_payment(Context& ctx, const CallPtr& call) {
   call->answer(json_response(200, json::object{{"payment", payment_json(*p)}}));
 }
 
+// GET /api/payments: a customer's own (user_id ignored), an admin's all,
+// with the filters; newest first.
+void list_payments(Context& ctx, const CallPtr& call) {
+  auto paging = call->page_query();
+  if (!paging)
+    return call->fail(paging.status());
+  auto q = requests::payment_list_query_from(
+      [&call](std::string_view name) { return call->query(name); });
+  if (!q)
+    return call->fail(q.status());
+  projections::PaymentFilter f;
+  f.user_id = call->who->is_admin() ? q->user_id : call->who->user_id_text;
+  f.status = q->status;
+  f.order_id = q->order_id;
+  f.from = q->from;
+  f.to = q->to;
+  auto page = ctx.model<projections::PaymentsReadModel>("payments")
+                  ->list(f, paging->page, paging->per_page);
+  call->answer(json_response(200, page_json(page, payment_json)));
+}
+
+// GET /api/admin/payments/webhooks: deliveries for payments Orderly does
+// not know (a provider's mistake, or another shop's secret), for the
+// operator; newest first, the newest 1000 kept.
+void list_unknown_webhooks(Context& ctx, const CallPtr& call) {
+  auto paging = call->page_query();
+  if (!paging)
+    return call->fail(paging.status());
+  auto page = ctx.model<projections::PaymentsReadModel>("payments")
+                  ->unknown_webhooks(paging->page, paging->per_page);
+  call->answer(json_response(200, page_json(page, payment_webhook_json)));
+}
+
 void authenticate_payment(Context& ctx, const CallPtr& call) {
   const auto id = parse_id(call, "id");
   if (!id)
@@ -144,7 +178,9 @@ void payment_webhook(Context& ctx, const CallPtr& call) {
 }  // namespace
 
 void add_payment_routes(Context& ctx) {
+  ctx.route("GET", "/api/payments", Access::kUser, list_payments);
   ctx.route("POST", "/api/payments", Access::kUser, create_payment);
+  ctx.route("GET", "/api/admin/payments/webhooks", Access::kAdmin, list_unknown_webhooks);
   ctx.route("POST", "/api/payments/webhook", Access::kAnyone, payment_webhook);
   ctx.route("POST", "/api/payments/{id}/confirm", Access::kUser, confirm_payment);
   ctx.route("POST", "/api/payments/{id}/authenticate", Access::kUser, authenticate_payment);

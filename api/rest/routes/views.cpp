@@ -78,16 +78,21 @@ json::object order_json(const projections::OrderRow& o) {
                                  {"quantity", l.quantity},
                                  {"line_total_cents", l.line_total_cents}});
   }
-  return {{"id", o.id},
-          {"user_id", o.user_id},
-          {"status", o.status},
-          {"items", std::move(items)},
-          {"currency", o.currency},
-          {"shipping_address", shipping_json(o)},
-          {"total_cents", o.total_cents},
-          {"created_at", format_rfc3339(o.created_at)},
-          {"updated_at", format_rfc3339(o.updated_at)},
-          {"version", o.version}};
+  json::object out{{"id", o.id},
+                   {"user_id", o.user_id},
+                   {"status", o.status},
+                   {"items", std::move(items)},
+                   {"currency", o.currency},
+                   {"shipping_address", shipping_json(o)},
+                   {"total_cents", o.total_cents},
+                   {"created_at", format_rfc3339(o.created_at)},
+                   {"updated_at", format_rfc3339(o.updated_at)},
+                   {"version", o.version}};
+  if (!o.payment_status.empty())
+    out["payment_status"] = o.payment_status;
+  if (o.disputed)
+    out["disputed"] = true;
+  return out;
 }
 
 json::object user_json(const projections::UserRow& u) {
@@ -137,19 +142,79 @@ json::object order_stats_json(const projections::OrderStats& s) {
           {"cancelled_orders", s.cancelled_orders}};
 }
 
+namespace {
+
+json::value time_or_null(TimestampUs t) {
+  return t == 0 ? json::value(nullptr) : json::value(format_rfc3339(t));
+}
+
+json::object webhook_json(const projections::PaymentWebhookRow& w) {
+  json::object o{{"provider_event_id", w.provider_event_id},
+                 {"type", w.type},
+                 {"payment_id", w.payment_id},
+                 {"outcome", w.outcome},
+                 {"detail", w.detail},
+                 {"amount_cents", w.amount_cents},
+                 {"created", format_rfc3339(w.created_s * 1'000'000)},
+                 {"received_at", format_rfc3339(w.received_at)}};
+  if (!w.refund_id.empty())
+    o["refund_id"] = w.refund_id;
+  if (!w.dispute_id.empty())
+    o["dispute_id"] = w.dispute_id;
+  return o;
+}
+
+}  // namespace
+
+json::object payment_webhook_json(const projections::PaymentWebhookRow& w) {
+  return webhook_json(w);
+}
+
 json::object payment_json(const projections::PaymentRow& p) {
+  json::array attempts, refunds, disputes, webhooks;
+  for (const auto& a : p.attempts) {
+    attempts.push_back(json::object{{"attempt", a.attempt},
+                                    {"payment_method", a.payment_method},
+                                    {"status", a.status},
+                                    {"at", format_rfc3339(a.at)}});
+  }
+  for (const auto& r : p.refunds) {
+    refunds.push_back(json::object{{"id", r.id},
+                                   {"amount_cents", r.amount_cents},
+                                   {"reason", r.reason},
+                                   {"status", r.status},
+                                   {"requested_at", format_rfc3339(r.requested_at)},
+                                   {"finished_at", time_or_null(r.finished_at)}});
+  }
+  for (const auto& d : p.disputes) {
+    disputes.push_back(json::object{{"id", d.id},
+                                    {"amount_cents", d.amount_cents},
+                                    {"reason", d.reason},
+                                    {"at", format_rfc3339(d.at)}});
+  }
+  for (const auto& w : p.webhooks)
+    webhooks.push_back(webhook_json(w));
   json::object o{{"id", p.id},
                  {"order_id", p.order_id},
+                 {"user_id", p.user_id},
                  {"amount_cents", p.amount_cents},
                  {"currency", p.currency},
                  {"status", p.status},
+                 {"disputed", p.disputed},
                  {"refunded_cents", p.refunded_cents},
+                 {"pending_refund_cents", p.pending_refund_cents},
+                 {"attempts", std::move(attempts)},
+                 {"refunds", std::move(refunds)},
+                 {"disputes", std::move(disputes)},
+                 {"webhooks", std::move(webhooks)},
                  {"created_at", format_rfc3339(p.created_at)},
                  {"updated_at", format_rfc3339(p.updated_at)}};
   if (!p.payment_method.empty())
     o["payment_method"] = p.payment_method;
   if (!p.failure_reason.empty())
     o["failure_reason"] = p.failure_reason;
+  if (p.status == "requires_action" && !p.next_action_url.empty())
+    o["next_action_url"] = p.next_action_url;
   return o;
 }
 

@@ -1,7 +1,10 @@
 // The shop's web pages: the storefront and the operations dashboard
 // (api/web/), served from the binary. `/` is the page; its modules, styles
-// and icons are `/web/{file}`. The pages use only the public API, so they
-// get no privileges the API would not give any other client.
+// and icons are `/web/{file}`. `/pay/3ds` is the engine's own 3-D Secure
+// page (inline payments: the next_action_url of a pm_card_3ds payment),
+// a document of its own so a provider's page and this one are reached
+// the same way, by leaving the shop and coming back to it. The pages use only the public API, so
+// they get no privileges the API would not give any other client.
 #include <algorithm>
 #include <string>
 
@@ -108,6 +111,9 @@ void add_web_routes(Context& ctx) {
   const std::string policy = page_policy(ctx.options.image_base_url);
   r.add("GET", "/", Access::kAnyone,
         [policy](const CallPtr& c) { serve_asset(c, "index.html", policy); });
+  // The query (payment_id) is read by the page's module, not here.
+  r.add("GET", "/pay/3ds", Access::kAnyone,
+        [policy](const CallPtr& c) { serve_asset(c, "pay_3ds.html", policy); });
   r.add("GET", "/web/{file}", Access::kAnyone,
         [policy](const CallPtr& c) { serve_asset(c, c->params.at("file"), policy); });
 }

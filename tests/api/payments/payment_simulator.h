@@ -74,6 +74,12 @@ class PaymentSimulator {
   }
 
   HttpClient client() const { return HttpClient(port_); }
+  // POST /_control/webhook-url: its webhooks go to `url` from now on.
+  void send_webhooks_to(const std::string& url) const {
+    const auto answer = client().request("POST", "/_control/webhook-url",
+                                         boost::json::serialize(boost::json::object{{"url", url}}));
+    REQUIRE(answer.status == 200);
+  }
   // GET /_control/<what> (intents, refunds, deliveries): its items.
   boost::json::array control(const std::string& what) const {
     auto answer = client().request("GET", "/_control/" + what);

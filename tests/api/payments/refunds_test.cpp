@@ -33,6 +33,10 @@ std::pair<std::string, std::string> paid_order(PaymentsShop& shop) {
     REQUIRE(sent.at("status").to_number<int64_t>() == 200);
   }
   REQUIRE(shop.payment_status(pay) == "succeeded");
+  // The orders read model follows the log on its own: the confirmation
+  // shows there a moment after the payment does.
+  REQUIRE(poll_until([&] { return shop.order_status(order) == "confirmed"; }, PaymentsShop::kWait,
+                     milliseconds(20)));
   return {order, pay};
 }
 

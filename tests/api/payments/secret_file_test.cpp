@@ -45,9 +45,9 @@ TEST_CASE("payments secret files: unreadable, empty, short or several are refuse
   auto empty = read_secrets("--f", write(dir, "empty", "\n \n"));
   REQUIRE_FALSE(empty.is_ok());
   CHECK(empty.status().message().find("holds no secret") != std::string::npos);
-  auto short_one = read_secrets("--f", write(dir, "short", "long_enough_secret_1\nshort\n"), 16);
+  auto short_one = read_secrets("--f", write(dir, "short", "long_enough_secret_1\n\nshort\n"), 16);
   REQUIRE_FALSE(short_one.is_ok());
-  CHECK(short_one.status().message().find("line 2") != std::string::npos);
+  CHECK(short_one.status().message().find("line 3") != std::string::npos);
   // The message never holds the secret itself.
   CHECK(short_one.status().message().find("short\n") == std::string::npos);
   CHECK(short_one.status().message().find("long_enough_secret_1") == std::string::npos);

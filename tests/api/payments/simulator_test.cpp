@@ -433,4 +433,14 @@ TEST_CASE("payments simulator: the control API sends custom and forged webhooks"
   CHECK(deliveries[0].at("type") == "charge.dispute.created");
 
   CHECK(c.request("POST", "/_control/webhook", R"({"type":"x","data":5})").status == 400);
+
+  // Webhooks can be sent elsewhere (an engine restarted on another port).
+  WebhookReceiver other;
+  sim.send_webhooks_to(other.url());
+  REQUIRE(post_intent(sim, "moved:1", "moved", "pm_card_ok").status == 200);
+  const auto moved = other.wait_for(1, kWait);
+  REQUIRE(moved.size() == 1);
+  CHECK(signed_event(moved[0]).at("data").at("payment_id") == "moved");
+  CHECK(receiver.calls().size() == 4);
+  CHECK(c.request("POST", "/_control/webhook-url", R"({"url":"ftp://x"})").status == 400);
 }

@@ -1,0 +1,139 @@
+#include "api/payments/provider/provider_client.h"
+
+#include <curl/curl.h>
+
+#include <boost/url/parse.hpp>
+#include <memory>
+#include <mutex>
+
+namespace orderly::api::payments::provider {
+
+namespace {
+
+// A provider's answer is a small JSON object; anything bigger is not one.
+constexpr size_t kMaxReplyBytes = 64 * 1024;
+
+struct CurlFree {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct SlistFree {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+struct Sink {
+  std::string body;
+  bool over = false;
+};
+
+size_t collect(char* data, size_t size, size_t n, void* out) {
+  auto* sink = static_cast<Sink*>(out);
+  if (sink->body.size() + size * n > kMaxReplyBytes) {
+    sink->over = true;
+    return 0;  // libcurl stops with CURLE_WRITE_ERROR
+  }
+  sink->body.append(data, size * n);
+  return size * n;
+}
+
+// libcurl's progress callback: a non-zero answer aborts the transfer, so a
+// stopping engine does not wait out a slow provider.
+int check_cancel(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* flag = static_cast<const std::atomic<bool>*>(cancel);
+  return flag != nullptr && flag->load() ? 1 : 0;
+}
+
+void curl_init_once() {
+  static std::once_flag init;
+  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+bool loopback_host(const boost::urls::url_view& url) {
+  switch (url.host_type()) {
+    case boost::urls::host_type::ipv4:
+      return url.host_ipv4_address().is_loopback();
+    case boost::urls::host_type::ipv6:
+      return url.host_ipv6_address().is_loopback();
+    case boost::urls::host_type::name:
+      return url.encoded_host() == "localhost";
+    default:
+      return false;
+  }
+}
+
+std::string base_of(std::string_view url) {
+  std::string base(url);
+  while (!base.empty() && base.back() == '/')
+    base.pop_back();
+  return base;
+}
+
+}  // namespace
+
+Status check_provider_url(std::string_view text) {
+  const std::string shown = "--payment-provider-url " + std::string(text);
+  auto url = boost::urls::parse_absolute_uri(text);
+  if (!url || url->host().empty())
+    return Status::invalid_argument(shown + ": not an absolute URL with a host");
+  if (url->has_userinfo())
+    return Status::invalid_argument(shown + ": credentials belong in --payment-provider-key-file");
+  if (url->has_query() || url->has_fragment())
+    return Status::invalid_argument(shown + ": a base URL has no query or fragment");
+  if (url->scheme() == "https" || (url->scheme() == "http" && loopback_host(*url)))
+    return Status::ok();
+  return Status::invalid_argument(shown + ": must be https (or http to a loopback host)");
+}
+
+Result<ProviderReply> post_to_provider(const ProviderConfig& config, std::string_view path,
+                                       std::string_view json_body, std::string_view idempotency_key,
+                                       const std::atomic<bool>* cancel) {
+  curl_init_once();
+  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
+  if (!curl)
+    return Status::internal("libcurl could not make a handle");
+  CURL* c = curl.get();
+  const std::string url = base_of(config.base_url) + std::string(path);
+  std::unique_ptr<curl_slist, SlistFree> headers;
+  const std::string key = "Idempotency-Key: " + std::string(idempotency_key);
+  headers.reset(curl_slist_append(headers.release(), key.c_str()));
+  const std::string bearer = "Authorization: Bearer " + config.api_key;
+  if (!config.api_key.empty())
+    headers.reset(curl_slist_append(headers.release(), bearer.c_str()));
+  headers.reset(curl_slist_append(headers.release(), "Content-Type: application/json"));
+  headers.reset(curl_slist_append(headers.release(), "Accept: application/json"));
+  // No "Expect: 100-continue" round trip for a small body.
+  headers.reset(curl_slist_append(headers.release(), "Expect:"));
+  Sink sink;
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(config.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, json_body.data());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json_body.size()));
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_cancel);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(cancel));
+  const CURLcode rc = curl_easy_perform(c);
+  if (sink.over) {
+    return Status::unavailable("the payment provider answered " + url + " with more than " +
+                               std::to_string(kMaxReplyBytes) + " bytes");
+  }
+  if (rc == CURLE_ABORTED_BY_CALLBACK)
+    return Status::unavailable("the call to " + url + " was cancelled: stopping");
+  if (rc != CURLE_OK) {
+    return Status::unavailable("the payment provider at " + url +
+                               " cannot be reached: " + curl_easy_strerror(rc));
+  }
+  ProviderReply reply;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply.status);
+  reply.body = std::move(sink.body);
+  return reply;
+}
+
+}  // namespace orderly::api::payments::provider
