@@ -6,11 +6,11 @@
 // Inline mode: the engine decides cards itself; the simulator only sends
 // webhooks (its control API). Provider mode: the engine is started first
 // with --payment-provider-url naming a free port, then the simulator on
-// that port with the engine's webhook URL. `dispatch_intent` and
-// `dispatch_refund` post what the engine's dispatcher posts (same body, same
-// Idempotency-Key), so the simulator sends its webhooks whether the
-// dispatcher runs or not: a second post with that key is answered from the
-// simulator's memory and schedules nothing.
+// that port with the engine's webhook URL; the engine's dispatcher posts
+// intents and refunds to it and its webhooks come back. kProviderAway: the
+// same engine, but its provider URL names a port nothing listens on (the
+// dispatcher keeps retrying), so a card stays processing until the test
+// sends the provider's webhooks itself through the simulator's control API.
 //
 // Thread safety: one thread drives it; clients for other threads come
 // from client().
@@ -20,6 +20,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
@@ -38,10 +39,10 @@
 
 namespace orderly::testing {
 
-enum class PayMode { kInline, kProvider };
+enum class PayMode { kInline, kProvider, kProviderAway };
 
 inline const char* mode_name(PayMode m) {
-  return m == PayMode::kInline ? "inline" : "provider";
+  return m == PayMode::kInline ? "inline" : m == PayMode::kProvider ? "provider" : "provider away";
 }
 
 class PaymentsShop {
@@ -208,36 +209,48 @@ class PaymentsShop {
     return control_webhook(request);
   }
 
-  // What the dispatcher posts for a payment's `attempt` (provider mode).
-  void dispatch_intent(const std::string& payment_id, const std::string& method,
-                       int64_t attempt = 1, int64_t amount_cents = kPrice) {
-    const json::object body{{"payment_id", payment_id},
-                            {"attempt", attempt},
-                            {"amount_cents", amount_cents},
-                            {"currency", "USD"},
-                            {"payment_method", method},
-                            {"return_url", "http://127.0.0.1:" + std::to_string(server_.port()) +
-                                               "/#/orders/" + payment_id}};
-    auto posted =
-        sim_.client().request("POST", "/v1/payment_intents", json::serialize(body),
-                              {{"Idempotency-Key", payment_id + ":" + std::to_string(attempt)},
-                               {"Content-Type", "application/json"}});
-    REQUIRE_MESSAGE(posted.status == 200, posted.body);
+  // The intents the simulator received for `payment_id` (the dispatcher's).
+  json::array intents_of(const std::string& payment_id) {
+    json::array found;
+    for (const auto& i : sim_.control("intents")) {
+      if (str(i, "payment_id") == payment_id)
+        found.push_back(i);
+    }
+    return found;
   }
-  // The dispatcher's refund post of every refund the payment requested
-  // (payment.refund_requested); the simulator's answers.
-  std::vector<HttpResult> dispatch_refunds(const std::string& payment_id) {
-    std::vector<HttpResult> answers;
+  // The simulator's intent id for the payment, once the dispatcher sent it.
+  std::string wait_intent(const std::string& payment_id) {
+    REQUIRE(poll_until([&] { return !intents_of(payment_id).empty(); }, kWait,
+                       std::chrono::milliseconds(20)));
+    return str(intents_of(payment_id)[0], "id");
+  }
+  // kProviderAway: the provider's refund.succeeded for every refund the
+  // payment requested, sent now through the control API.
+  void finish_refunds_by_webhook(const std::string& payment_id) {
     for (const auto& e : payment_events(payment_id, "payment.refund_requested")) {
       const auto& d = e.as_object().at("data");
-      const json::object body{{"payment_id", payment_id},
-                              {"refund_id", str(d, "refund_id")},
-                              {"amount_cents", num(d, "amount_cents")}};
-      answers.push_back(sim_.client().request(
-          "POST", "/v1/refunds", json::serialize(body),
-          {{"Idempotency-Key", str(d, "refund_id")}, {"Content-Type", "application/json"}}));
+      auto sent = send_event("refund.succeeded", {{"payment_id", payment_id},
+                                                  {"refund_id", str(d, "refund_id")},
+                                                  {"amount_cents", num(d, "amount_cents")}});
+      REQUIRE(sent.at("status").to_number<int64_t>() == 200);
     }
-    return answers;
+  }
+  // No refund asked of the provider is still waiting for its webhook.
+  bool refunds_settled(const std::string& payment_id) {
+    size_t waiting = payment_events(payment_id, "payment.refund_requested").size();
+    waiting -= std::min(waiting, payment_events(payment_id, "payment.refund_failed").size());
+    for (const auto& e : payment_events(payment_id, "payment.refunded")) {
+      const std::string id = str(e.as_object().at("data"), "refund_id");
+      for (const auto& r : payment_events(payment_id, "payment.refund_requested")) {
+        if (str(r.as_object().at("data"), "refund_id") == id && waiting > 0)
+          --waiting;
+      }
+    }
+    return waiting == 0;
+  }
+  bool wait_refunds_settled(const std::string& payment_id) {
+    return poll_until([&] { return refunds_settled(payment_id); }, kWait,
+                      std::chrono::milliseconds(20));
   }
 
   Session admin, customer;
@@ -265,9 +278,10 @@ class PaymentsShop {
                                       "0",
                                       "--hold-max-cents",
                                       "0"};
-    if (mode == PayMode::kProvider) {
+    if (mode != PayMode::kInline) {
       flags.push_back("--payment-provider-url");
-      flags.push_back("http://127.0.0.1:" + std::to_string(sim_port));
+      flags.push_back("http://127.0.0.1:" +
+                      std::to_string(mode == PayMode::kProvider ? sim_port : free_port()));
     }
     return flags;
   }
