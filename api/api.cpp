@@ -24,7 +24,7 @@ std::string_view model_of(std::string_view path) {
     return "orders";
   if (path.starts_with("/api/cart"))
     return "carts";
-  if (path.starts_with("/api/payments"))
+  if (path.starts_with("/api/payments") || path.starts_with("/api/admin/payments"))
     return "payments";
   if (path.starts_with("/api/notifications"))
     return "notifications";

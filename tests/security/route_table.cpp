@@ -356,6 +356,18 @@ std::vector<Operation> build() {
        }},
 
       // Payments.
+      {"GET",
+       "/api/payments",
+       user,
+       own,
+       {},
+       [](const Ids& i) { return at("/api/payments?user_id=" + i.user); }},
+      {"GET",
+       "/api/admin/payments/webhooks",
+       admin,
+       na,
+       {},
+       [](const Ids&) { return at("/api/admin/payments/webhooks"); }},
       {"POST",
        "/api/payments",
        user,
