@@ -41,9 +41,13 @@ void confirm_card(PaymentsShop& shop, const std::string& payment_id, const std::
     return;
   }
   CHECK(answered == "processing");
-  CHECK(shop.order_status(str(confirmed.json().as_object().at("payment"), "order_id")) ==
-        "pending");
-  shop.dispatch_intent(payment_id, method, attempt);
+  // The dispatcher's intent, as the provider protocol has it.
+  shop.wait_intent(payment_id);
+  const auto intent = shop.intents_of(payment_id).back();
+  CHECK(str(intent, "idempotency_key") == payment_id + ":" + std::to_string(attempt));
+  CHECK(num(intent, "amount_cents") == PaymentsShop::kPrice);
+  CHECK(str(intent, "payment_method") == method);
+  CHECK(str(intent, "currency") == "USD");
   CHECK_MESSAGE(shop.wait_payment_status(payment_id, expected), shop.payment_status(payment_id));
 }
 
@@ -94,14 +98,15 @@ void lifecycle_of_each_method(PayMode mode) {
     CHECK(is_problem(too_much, 422, "validation_failed"));
     auto part = shop.refund(pay, 1000);
     REQUIRE_MESSAGE(part.status == 200, part.body);
+    // What is left, at the provider or not, is 1500.
+    CHECK(is_problem(shop.refund(pay, PaymentsShop::kPrice - 999), 422, "validation_failed"));
     if (mode == PayMode::kProvider) {
-      // Requested, held back until the provider's refund.succeeded.
-      CHECK(num(part.json().as_object().at("payment"), "refunded_cents") == 0);
-      CHECK(is_problem(shop.refund(pay, PaymentsShop::kPrice - 999), 422, "validation_failed"));
-      for (const auto& answer : shop.dispatch_refunds(pay))
-        CHECK(answer.status == 200);
-      CHECK(poll_until([&] { return num(shop.payment(pay), "refunded_cents") == 1000; },
-                       PaymentsShop::kWait, std::chrono::milliseconds(20)));
+      // Sent by the dispatcher, counted at the provider's refund.succeeded.
+      CHECK(shop.wait_refunds_settled(pay));
+      const auto sent = shop.sim().control("refunds");
+      REQUIRE(sent.size() == 1);
+      CHECK(num(sent[0], "amount_cents") == 1000);
+      CHECK(str(sent[0], "idempotency_key") == str(sent[0], "refund_id"));
     }
     CHECK(num(shop.payment(pay), "refunded_cents") == 1000);
     CHECK(shop.payment_status(pay) == "partially_refunded");

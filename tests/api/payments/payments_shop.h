@@ -4,15 +4,13 @@
 // and the requests those tests make again and again.
 //
 // Inline mode: the engine decides cards itself; the simulator only sends
-// webhooks (its control API). Provider mode: the engine runs with a
-// --payment-provider-url where nothing listens (127.0.0.1:1), so its
-// dispatcher reaches nobody (it keeps retrying, harmlessly) and the test
-// plays it: `dispatch_intent` and `dispatch_refunds` post what the
-// dispatcher posts (same body, same Idempotency-Key) to the simulator, on a
-// free port with the engine's webhook URL. So a test decides exactly which
-// webhooks the simulator sends: one that scripts every delivery with
-// send_event gets no other. (The dispatcher itself, against the simulator,
-// is tested in dispatcher_test.cpp.)
+// webhooks (its control API). Provider mode: the engine is started first
+// with --payment-provider-url naming a free port, then the simulator on
+// that port with the engine's webhook URL; the engine's dispatcher posts
+// intents and refunds to it and its webhooks come back. kProviderAway: the
+// same engine, but its provider URL names a port nothing listens on (the
+// dispatcher keeps retrying), so a card stays processing until the test
+// sends the provider's webhooks itself through the simulator's control API.
 //
 // Thread safety: one thread drives it; clients for other threads come
 // from client().
@@ -22,6 +20,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
@@ -40,10 +39,10 @@
 
 namespace orderly::testing {
 
-enum class PayMode { kInline, kProvider };
+enum class PayMode { kInline, kProvider, kProviderAway };
 
 inline const char* mode_name(PayMode m) {
-  return m == PayMode::kInline ? "inline" : "provider";
+  return m == PayMode::kInline ? "inline" : m == PayMode::kProvider ? "provider" : "provider away";
 }
 
 class PaymentsShop {
@@ -55,7 +54,7 @@ class PaymentsShop {
   explicit PaymentsShop(PayMode mode, std::vector<std::string> sim_flags = {"--delay-ms", "0:40"})
       : mode_(mode),
         sim_port_(free_port()),
-        server_(engine_flags(mode, write_secret(dir_)),
+        server_(engine_flags(mode, write_secret(dir_), sim_port_),
                 OrderlyServer::Options{.log_file = "serve.log"}),
         sim_("http://127.0.0.1:" + std::to_string(server_.port()) + "/api/payments/webhook",
              std::move(sim_flags), sim_port_),
@@ -108,10 +107,13 @@ class PaymentsShop {
                    json::serialize(body));
   }
 
-  // GET /api/payments/{id} and /api/orders/{id} as the admin.
-  // Read with X-Min-Position at the log's end: each read model follows the
-  // log on its own, so what a test saw in the events (or in the other model)
-  // is in the row it reads.
+  // X-Min-Position at the log's end: a query then answers from read models
+  // that applied everything written so far (a command's answer waits for
+  // its own read model only: the orders model may still lag a payment's).
+  std::vector<std::pair<std::string, std::string>> caught_up() {
+    return {{"X-Min-Position", std::to_string(log_position())}};
+  }
+  // GET /api/payments/{id} and /api/orders/{id} as the admin, caught up.
   json::object payment(const std::string& id) {
     auto got = c_.send("GET", "/api/payments/" + id, admin.access_token, "", caught_up());
     REQUIRE_MESSAGE(got.status == 200, got.body);
@@ -134,9 +136,6 @@ class PaymentsShop {
   }
 
   // GET /health's log_position: the log's last position.
-  std::vector<std::pair<std::string, std::string>> caught_up() {
-    return {{"X-Min-Position", std::to_string(log_position())}};
-  }
   int64_t log_position() {
     auto health = c_.request("GET", "/health");
     REQUIRE(health.status == 200);
@@ -144,9 +143,8 @@ class PaymentsShop {
   }
   // Every event of the log (optionally of one stream) from
   // GET /api/admin/events, page after page.
-  json::array events(const std::string& stream = "") {
+  json::array events(const std::string& stream = "", int64_t from = 1) {
     json::array all;
-    int64_t from = 1;
     for (;;) {
       std::string target = "/api/admin/events?limit=1000&from_position=" + std::to_string(from);
       if (!stream.empty())
@@ -161,6 +159,18 @@ class PaymentsShop {
         all.push_back(e);
       from = num(answer, "next_position");
     }
+  }
+  // The types of the events after log position `position` that are about
+  // payments or orders. (The log itself may move meanwhile: the engine
+  // records its emails' outcomes on its own.)
+  std::vector<std::string> money_events_after(int64_t position) {
+    std::vector<std::string> types;
+    for (const auto& e : events("", position + 1)) {
+      const std::string type = str(e, "type");
+      if (type.starts_with("payment.") || type.starts_with("order."))
+        types.push_back(type + " in " + str(e, "stream"));
+    }
+    return types;
   }
   // The events of one payment's stream of `type`.
   json::array payment_events(const std::string& payment_id, const std::string& type) {
@@ -199,36 +209,48 @@ class PaymentsShop {
     return control_webhook(request);
   }
 
-  // What the dispatcher posts for a payment's `attempt` (provider mode).
-  void dispatch_intent(const std::string& payment_id, const std::string& method,
-                       int64_t attempt = 1, int64_t amount_cents = kPrice) {
-    const json::object body{{"payment_id", payment_id},
-                            {"attempt", attempt},
-                            {"amount_cents", amount_cents},
-                            {"currency", "USD"},
-                            {"payment_method", method},
-                            {"return_url", "http://127.0.0.1:" + std::to_string(server_.port()) +
-                                               "/#/orders/" + payment_id}};
-    auto posted =
-        sim_.client().request("POST", "/v1/payment_intents", json::serialize(body),
-                              {{"Idempotency-Key", payment_id + ":" + std::to_string(attempt)},
-                               {"Content-Type", "application/json"}});
-    REQUIRE_MESSAGE(posted.status == 200, posted.body);
+  // The intents the simulator received for `payment_id` (the dispatcher's).
+  json::array intents_of(const std::string& payment_id) {
+    json::array found;
+    for (const auto& i : sim_.control("intents")) {
+      if (str(i, "payment_id") == payment_id)
+        found.push_back(i);
+    }
+    return found;
   }
-  // The dispatcher's refund post of every refund the payment requested
-  // (payment.refund_requested); the simulator's answers.
-  std::vector<HttpResult> dispatch_refunds(const std::string& payment_id) {
-    std::vector<HttpResult> answers;
+  // The simulator's intent id for the payment, once the dispatcher sent it.
+  std::string wait_intent(const std::string& payment_id) {
+    REQUIRE(poll_until([&] { return !intents_of(payment_id).empty(); }, kWait,
+                       std::chrono::milliseconds(20)));
+    return str(intents_of(payment_id)[0], "id");
+  }
+  // kProviderAway: the provider's refund.succeeded for every refund the
+  // payment requested, sent now through the control API.
+  void finish_refunds_by_webhook(const std::string& payment_id) {
     for (const auto& e : payment_events(payment_id, "payment.refund_requested")) {
       const auto& d = e.as_object().at("data");
-      const json::object body{{"payment_id", payment_id},
-                              {"refund_id", str(d, "refund_id")},
-                              {"amount_cents", num(d, "amount_cents")}};
-      answers.push_back(sim_.client().request(
-          "POST", "/v1/refunds", json::serialize(body),
-          {{"Idempotency-Key", str(d, "refund_id")}, {"Content-Type", "application/json"}}));
+      auto sent = send_event("refund.succeeded", {{"payment_id", payment_id},
+                                                  {"refund_id", str(d, "refund_id")},
+                                                  {"amount_cents", num(d, "amount_cents")}});
+      REQUIRE(sent.at("status").to_number<int64_t>() == 200);
     }
-    return answers;
+  }
+  // No refund asked of the provider is still waiting for its webhook.
+  bool refunds_settled(const std::string& payment_id) {
+    size_t waiting = payment_events(payment_id, "payment.refund_requested").size();
+    waiting -= std::min(waiting, payment_events(payment_id, "payment.refund_failed").size());
+    for (const auto& e : payment_events(payment_id, "payment.refunded")) {
+      const std::string id = str(e.as_object().at("data"), "refund_id");
+      for (const auto& r : payment_events(payment_id, "payment.refund_requested")) {
+        if (str(r.as_object().at("data"), "refund_id") == id && waiting > 0)
+          --waiting;
+      }
+    }
+    return waiting == 0;
+  }
+  bool wait_refunds_settled(const std::string& payment_id) {
+    return poll_until([&] { return refunds_settled(payment_id); }, kWait,
+                      std::chrono::milliseconds(20));
   }
 
   Session admin, customer;
@@ -240,21 +262,21 @@ class PaymentsShop {
     std::ofstream(file) << PaymentSimulator::kSecret << "\n";
     return file;
   }
-  static std::vector<std::string> engine_flags(PayMode mode, const std::string& secret_file) {
+  static std::vector<std::string> engine_flags(PayMode mode, const std::string& secret_file,
+                                               uint16_t sim_port) {
     // No rate limits and no hold limits: the races and the mixed runs
     // send many requests and hold many unpaid orders of one customer.
     std::vector<std::string> flags = {
         "--payment-webhook-secret-file", secret_file, "--rate-limit-ip", "0", "--rate-limit-user",
         "0", "--hold-max-units", "0", "--hold-max-orders", "0", "--hold-max-cents", "0",
-        // No emails: their records would land
-        // in the log while a test compares
-        // positions (the emails have tests of
-        // their own).
+        // No emails: their records land in the log
+        // while a test reads it (emails have
+        // tests of their own).
         "--no-email-notifier"};
-    if (mode == PayMode::kProvider) {
-      // Nobody: the test posts the dispatcher's calls itself (see above).
+    if (mode != PayMode::kInline) {
       flags.push_back("--payment-provider-url");
-      flags.push_back("http://127.0.0.1:1");
+      flags.push_back("http://127.0.0.1:" +
+                      std::to_string(mode == PayMode::kProvider ? sim_port : free_port()));
     }
     return flags;
   }

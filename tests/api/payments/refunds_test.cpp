@@ -21,18 +21,14 @@ using std::chrono::milliseconds;
 namespace {
 
 // A succeeded payment of a fresh order: inline by pm_card_ok, with a
-// provider by the simulator's payment.succeeded.
+// provider through the dispatcher and the simulator's payment.succeeded.
 std::pair<std::string, std::string> paid_order(PaymentsShop& shop) {
   const std::string order = shop.place_order();
   const std::string pay = shop.create_payment(order);
   auto confirmed = shop.confirm(pay, "pm_card_ok");
   REQUIRE_MESSAGE(confirmed.status == 200, confirmed.body);
-  if (shop.mode() == PayMode::kProvider) {
-    auto sent = shop.send_event("payment.succeeded",
-                                {{"payment_id", pay}, {"amount_cents", PaymentsShop::kPrice}});
-    REQUIRE(sent.at("status").to_number<int64_t>() == 200);
-  }
-  REQUIRE(shop.payment_status(pay) == "succeeded");
+  // With a provider: the dispatcher's intent, the simulator's webhook.
+  REQUIRE(shop.wait_payment_status(pay, "succeeded"));
   // The orders read model follows the log on its own: the confirmation
   // shows there a moment after the payment does.
   REQUIRE(poll_until([&] { return shop.order_status(order) == "confirmed"; }, PaymentsShop::kWait,
@@ -45,18 +41,6 @@ int64_t sum_of(const json::array& events) {
   for (const auto& e : events)
     sum += num(e.as_object().at("data"), "amount_cents");
   return sum;
-}
-
-// No refund requested of the provider is still waiting for its webhook.
-bool refunds_settled(PaymentsShop& shop, const std::string& pay) {
-  const size_t requested = shop.payment_events(pay, "payment.refund_requested").size();
-  size_t finished = shop.payment_events(pay, "payment.refund_failed").size();
-  for (const auto& e : shop.payment_events(pay, "payment.refunded")) {
-    const std::string id = str(e.as_object().at("data"), "refund_id");
-    for (const auto& r : shop.payment_events(pay, "payment.refund_requested"))
-      finished += str(r.as_object().at("data"), "refund_id") == id ? 1 : 0;
-  }
-  return finished >= requested;
 }
 
 // The money of one payment as the events and GET /api/payments/{id} say:
@@ -120,11 +104,8 @@ void refund_races(PayMode mode) {
     CHECK(webhook.at("status").to_number<int64_t>() == 200);
     // The provider's refunds of Orderly's requests come back by webhook
     // (the simulator itself also refuses more than was captured).
-    if (mode == PayMode::kProvider) {
-      shop.dispatch_refunds(pay);
-      REQUIRE(poll_until([&] { return refunds_settled(shop, pay); }, PaymentsShop::kWait,
-                         milliseconds(20)));
-    }
+    if (mode == PayMode::kProvider)
+      REQUIRE(shop.wait_refunds_settled(pay));
     check_refunds_bounded(shop, pay);
     // The provider's own refund: applied (one payment.refunded with its
     // id) when it fitted, else rejected; recorded either way.
@@ -182,11 +163,11 @@ void cancel_once(PayMode mode) {
       REQUIRE(requested.size() == 1);
       CHECK(str(requested[0].as_object().at("data"), "reason") == "order_cancelled");
       CHECK(num(requested[0].as_object().at("data"), "amount_cents") == PaymentsShop::kPrice);
-      // Sent twice (the dispatcher again after a crash): one refund.
-      shop.dispatch_refunds(pay);
-      shop.dispatch_refunds(pay);
-      REQUIRE(poll_until([&] { return refunds_settled(shop, pay); }, PaymentsShop::kWait,
-                         milliseconds(20)));
+      REQUIRE(shop.wait_refunds_settled(pay));
+      // The dispatcher sent it once, under its refund id.
+      const auto sent = shop.sim().control("refunds");
+      REQUIRE(sent.size() == static_cast<size_t>(round + 1));
+      CHECK(str(sent.back(), "refund_id") == str(requested[0].as_object().at("data"), "refund_id"));
     }
     const auto refunded = shop.payment_events(pay, "payment.refunded");
     REQUIRE(refunded.size() == 1);
@@ -223,7 +204,8 @@ TEST_CASE("payments refunds with the provider simulator: a paid order cancelled 
 }
 
 TEST_CASE("payments refunds: money captured after the order was cancelled goes back whole") {
-  PaymentsShop shop(PayMode::kProvider);
+  // The provider answers late: the order is cancelled before it does.
+  PaymentsShop shop(PayMode::kProvider, {"--delay-ms", "1500:2000"});
   const std::string order = shop.place_order();
   const std::string pay = shop.create_payment(order);
   REQUIRE(shop.confirm(pay, "pm_card_ok").status == 200);
@@ -232,15 +214,12 @@ TEST_CASE("payments refunds: money captured after the order was cancelled goes b
   REQUIRE_MESSAGE(cancelled.status == 200, cancelled.body);
   // The card is at the provider: it is not canceled with its order.
   CHECK(shop.payment_status(pay) == "processing");
-  shop.dispatch_intent(pay, "pm_card_ok");
   REQUIRE(shop.wait_webhooks(pay, 1));
   const auto requested = shop.payment_events(pay, "payment.refund_requested");
   REQUIRE(requested.size() == 1);
   CHECK(str(requested[0].as_object().at("data"), "reason") == "order_not_payable");
   CHECK(num(requested[0].as_object().at("data"), "amount_cents") == PaymentsShop::kPrice);
-  shop.dispatch_refunds(pay);
-  REQUIRE(poll_until([&] { return refunds_settled(shop, pay); }, PaymentsShop::kWait,
-                     milliseconds(20)));
+  REQUIRE(shop.wait_refunds_settled(pay));
   CHECK(shop.payment_status(pay) == "refunded");
   CHECK(shop.order_status(order) == "cancelled");
 }
