@@ -3,9 +3,11 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
-#include <boost/url/parse.hpp>
 #include <memory>
-#include <mutex>
+
+#include "api/curl/body_sink.h"
+#include "api/curl/curl_init.h"
+#include "api/curl/url_check.h"
 
 namespace orderly::api::oidc {
 
@@ -18,52 +20,17 @@ struct SlistFree {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
-struct Sink {
-  std::string body;
-  size_t max_bytes = 0;
-  bool over = false;
-};
-
-size_t collect(char* data, size_t size, size_t n, void* out) {
-  auto* sink = static_cast<Sink*>(out);
-  if (sink->body.size() + size * n > sink->max_bytes) {
-    sink->over = true;
-    return 0;  // libcurl stops with CURLE_WRITE_ERROR
-  }
-  sink->body.append(data, size * n);
-  return size * n;
-}
-
-void curl_init_once() {
-  static std::once_flag init;
-  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-bool loopback_host(const boost::urls::url_view& url) {
-  switch (url.host_type()) {
-    case boost::urls::host_type::ipv4:
-      return url.host_ipv4_address().is_loopback();
-    case boost::urls::host_type::ipv6:
-      return url.host_ipv6_address().is_loopback();
-    case boost::urls::host_type::name:
-      return url.encoded_host() == "localhost";
-    default:
-      return false;
-  }
-}
-
 }  // namespace
 
 Status check_fetch_url(std::string_view text) {
-  auto url = boost::urls::parse_absolute_uri(text);
-  if (!url || url->host().empty())
-    return Status::invalid_argument("not an absolute URL with a host: " + std::string(text));
+  auto url = curl::parse_url_with_host(text);
+  if (!url)
+    return Status::invalid_argument(url.status().message() + ": " + std::string(text));
   if (url->has_userinfo())
     return Status::invalid_argument("a URL with credentials in it: refused");
-  if (url->scheme() == "https")
+  if (curl::check_https_or_loopback(*url))
     return Status::ok();
-  if (url->scheme() == "http" && loopback_host(*url))
-    return Status::ok();
+  // Its own wording, older than the shared check's.
   return Status::invalid_argument("only https URLs (or http to a loopback host): " +
                                   std::string(text));
 }
@@ -96,14 +63,14 @@ std::string basic_authorization(std::string_view client_id, std::string_view cli
 
 Result<HttpReply> http_fetch(const HttpRequest& request, const FetchLimits& limits) {
   ORDERLY_RETURN_IF_ERROR(check_fetch_url(request.url));
-  curl_init_once();
+  curl::curl_init_once();
   std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
   if (!curl)
     return Status::internal("libcurl could not make a handle");
   std::unique_ptr<curl_slist, SlistFree> headers;
   for (const std::string& h : request.headers)
     headers.reset(curl_slist_append(headers.release(), h.c_str()));
-  Sink sink{{}, limits.max_bytes, false};
+  curl::BodySink sink{{}, limits.max_bytes, false};
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
   // Checked above; told to libcurl too, so nothing else is ever spoken.
@@ -121,7 +88,7 @@ Result<HttpReply> http_fetch(const HttpRequest& request, const FetchLimits& limi
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.form.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.form.size()));
   }
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl::collect_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   const CURLcode rc = curl_easy_perform(c);
   if (sink.over || rc == CURLE_FILESIZE_EXCEEDED) {

@@ -2,8 +2,9 @@
 
 #include <curl/curl.h>
 
-#include <boost/url/parse.hpp>
-#include <mutex>
+#include "api/curl/body_sink.h"
+#include "api/curl/curl_init.h"
+#include "api/curl/url_check.h"
 
 namespace orderly::api::images::s3 {
 
@@ -21,39 +22,6 @@ struct CurlFree {
 struct SlistFree {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
-
-void curl_init_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct Sink {
-  std::string body;
-  bool over = false;
-};
-
-size_t collect(char* data, size_t size, size_t n, void* out) {
-  auto* sink = static_cast<Sink*>(out);
-  if (sink->body.size() + size * n > kMaxObjectBytes) {
-    sink->over = true;
-    return 0;
-  }
-  sink->body.append(data, size * n);
-  return size * n;
-}
-
-bool loopback_host(const boost::urls::url_view& url) {
-  switch (url.host_type()) {
-    case boost::urls::host_type::ipv4:
-      return url.host_ipv4_address().is_loopback();
-    case boost::urls::host_type::ipv6:
-      return url.host_ipv6_address().is_loopback();
-    case boost::urls::host_type::name:
-      return url.encoded_host() == "localhost";
-    default:
-      return false;
-  }
-}
 
 bool valid_region(std::string_view region) {
   if (region.empty() || region.size() > 32)
@@ -147,7 +115,7 @@ class S3ImageStore final : public ImageStore {
   // REQUIRES: `name` is a valid image name (it is put in the URL as is).
   Result<Reply> call(Method method, std::string_view name, std::string_view body,
                      std::string_view content_type) const {
-    curl_init_once();
+    curl::curl_init_once();
     std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
     if (!curl)
       return Status::internal("libcurl could not make a handle");
@@ -161,7 +129,7 @@ class S3ImageStore final : public ImageStore {
       const std::string type = "Content-Type: " + std::string(content_type);
       headers.reset(curl_slist_append(headers.release(), type.c_str()));
     }
-    Sink sink;
+    curl::BodySink sink{{}, kMaxObjectBytes, false};
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -174,7 +142,7 @@ class S3ImageStore final : public ImageStore {
     curl_easy_setopt(c, CURLOPT_USERNAME, options_.credentials.access_key_id.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, options_.credentials.secret_access_key.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl::collect_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     switch (method) {
       case Method::kGet:
@@ -213,9 +181,9 @@ class S3ImageStore final : public ImageStore {
 }  // namespace
 
 Status check_s3_endpoint(std::string_view endpoint) {
-  auto url = boost::urls::parse_absolute_uri(endpoint);
-  if (!url || url->host().empty())
-    return Status::invalid_argument("--s3-endpoint is not an absolute URL with a host: " +
+  auto url = curl::parse_url_with_host(endpoint);
+  if (!url)
+    return Status::invalid_argument("--s3-endpoint is " + url.status().message() + ": " +
                                     std::string(endpoint));
   if (url->has_userinfo() || url->has_query() || url->has_fragment() ||
       (!url->path().empty() && url->path() != "/")) {
@@ -224,12 +192,9 @@ Status check_s3_endpoint(std::string_view endpoint) {
         "--s3-credentials-file): " +
         std::string(endpoint));
   }
-  if (url->scheme() == "https")
-    return Status::ok();
-  if (url->scheme() == "http" && loopback_host(*url))
-    return Status::ok();
-  return Status::invalid_argument("--s3-endpoint must be https (or http to a loopback host): " +
-                                  std::string(endpoint));
+  if (Status st = curl::check_https_or_loopback(*url); !st)
+    return Status::invalid_argument("--s3-endpoint " + st.message() + ": " + std::string(endpoint));
+  return Status::ok();
 }
 
 Result<std::unique_ptr<ImageStore>> make_s3_image_store(S3Options options) {

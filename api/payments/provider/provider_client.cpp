@@ -2,9 +2,11 @@
 
 #include <curl/curl.h>
 
-#include <boost/url/parse.hpp>
 #include <memory>
-#include <mutex>
+
+#include "api/curl/body_sink.h"
+#include "api/curl/curl_init.h"
+#include "api/curl/url_check.h"
 
 namespace orderly::api::payments::provider {
 
@@ -20,44 +22,11 @@ struct SlistFree {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
-struct Sink {
-  std::string body;
-  bool over = false;
-};
-
-size_t collect(char* data, size_t size, size_t n, void* out) {
-  auto* sink = static_cast<Sink*>(out);
-  if (sink->body.size() + size * n > kMaxReplyBytes) {
-    sink->over = true;
-    return 0;  // libcurl stops with CURLE_WRITE_ERROR
-  }
-  sink->body.append(data, size * n);
-  return size * n;
-}
-
 // libcurl's progress callback: a non-zero answer aborts the transfer, so a
 // stopping engine does not wait out a slow provider.
 int check_cancel(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   const auto* flag = static_cast<const std::atomic<bool>*>(cancel);
   return flag != nullptr && flag->load() ? 1 : 0;
-}
-
-void curl_init_once() {
-  static std::once_flag init;
-  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-bool loopback_host(const boost::urls::url_view& url) {
-  switch (url.host_type()) {
-    case boost::urls::host_type::ipv4:
-      return url.host_ipv4_address().is_loopback();
-    case boost::urls::host_type::ipv6:
-      return url.host_ipv6_address().is_loopback();
-    case boost::urls::host_type::name:
-      return url.encoded_host() == "localhost";
-    default:
-      return false;
-  }
 }
 
 std::string base_of(std::string_view url) {
@@ -71,22 +40,22 @@ std::string base_of(std::string_view url) {
 
 Status check_provider_url(std::string_view text) {
   const std::string shown = "--payment-provider-url " + std::string(text);
-  auto url = boost::urls::parse_absolute_uri(text);
-  if (!url || url->host().empty())
-    return Status::invalid_argument(shown + ": not an absolute URL with a host");
+  auto url = curl::parse_url_with_host(text);
+  if (!url)
+    return Status::invalid_argument(shown + ": " + url.status().message());
   if (url->has_userinfo())
     return Status::invalid_argument(shown + ": credentials belong in --payment-provider-key-file");
   if (url->has_query() || url->has_fragment())
     return Status::invalid_argument(shown + ": a base URL has no query or fragment");
-  if (url->scheme() == "https" || (url->scheme() == "http" && loopback_host(*url)))
-    return Status::ok();
-  return Status::invalid_argument(shown + ": must be https (or http to a loopback host)");
+  if (Status st = curl::check_https_or_loopback(*url); !st)
+    return Status::invalid_argument(shown + ": " + st.message());
+  return Status::ok();
 }
 
 Result<ProviderReply> post_to_provider(const ProviderConfig& config, std::string_view path,
                                        std::string_view json_body, std::string_view idempotency_key,
                                        const std::atomic<bool>* cancel) {
-  curl_init_once();
+  curl::curl_init_once();
   std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
   if (!curl)
     return Status::internal("libcurl could not make a handle");
@@ -102,7 +71,7 @@ Result<ProviderReply> post_to_provider(const ProviderConfig& config, std::string
   headers.reset(curl_slist_append(headers.release(), "Accept: application/json"));
   // No "Expect: 100-continue" round trip for a small body.
   headers.reset(curl_slist_append(headers.release(), "Expect:"));
-  Sink sink;
+  curl::BodySink sink{{}, kMaxReplyBytes, false};
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -114,7 +83,7 @@ Result<ProviderReply> post_to_provider(const ProviderConfig& config, std::string
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, json_body.data());
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json_body.size()));
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl::collect_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_cancel);
