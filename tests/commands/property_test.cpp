@@ -63,10 +63,9 @@ ApplyPaymentWebhook random_webhook(Rng& rng, const World& w) {
   // refund asked.
   for (int tries = 0; w.state != nullptr && tries < 4; ++tries) {
     auto it = w.state->payments.find(c.payment_id);
-    if (it != w.state->payments.end() &&
-        (it->second.status == PaymentStatus::kProcessing ||
-         it->second.status == PaymentStatus::kRequiresAction ||
-         it->second.pending_refund_cents > 0))
+    if (it != w.state->payments.end() && (it->second.status == PaymentStatus::kProcessing ||
+                                          it->second.status == PaymentStatus::kRequiresAction ||
+                                          it->second.pending_refund_cents > 0))
       break;
     c.payment_id = pick(rng, w.payments);
   }
@@ -88,8 +87,8 @@ ApplyPaymentWebhook random_webhook(Rng& rng, const World& w) {
         c.refund_id = r.id;
         c.amount_cents = r.amount_cents;
         if (r.status == RefundStatus::kPending && rng() % 2 == 0) {  // the provider answers it
-          c.type = rng() % 3 ? PaymentWebhookType::kRefundSucceeded
-                             : PaymentWebhookType::kRefundFailed;
+          c.type =
+              rng() % 3 ? PaymentWebhookType::kRefundSucceeded : PaymentWebhookType::kRefundFailed;
         }
       } else if (c.type == PaymentWebhookType::kRefundSucceeded) {
         c.amount_cents = 1 + static_cast<int64_t>(rng() % std::max<int64_t>(1, p.amount_cents));
