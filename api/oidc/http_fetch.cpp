@@ -74,14 +74,8 @@ Result<HttpReply> http_fetch(const HttpRequest& request, const FetchLimits& limi
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
   // Checked above; told to libcurl too, so nothing else is ever spoken.
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(limits.timeout.count()));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::min<int64_t>(limits.timeout.count(), 5000)));
+  curl::set_strict_transfer(c, static_cast<long>(std::min<int64_t>(limits.timeout.count(), 5000)),
+                            static_cast<long>(limits.timeout.count()));
   curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits.max_bytes));
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   if (!request.form.empty()) {

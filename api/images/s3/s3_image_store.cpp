@@ -131,13 +131,7 @@ class S3ImageStore final : public ImageStore {
     }
     curl::BodySink sink{{}, kMaxObjectBytes, false};
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, kConnectTimeoutMs);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, kTotalTimeoutMs);
+    curl::set_strict_transfer(c, kConnectTimeoutMs, kTotalTimeoutMs);
     curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4_.c_str());
     curl_easy_setopt(c, CURLOPT_USERNAME, options_.credentials.access_key_id.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, options_.credentials.secret_access_key.c_str());
