@@ -138,7 +138,7 @@ Result<rest::Principal> principal_of(const rest::routes::Context& ctx, const Uui
 // given, gets the token's claims (a WebSocket lives no longer than they do).
 Result<rest::Principal> caller_of(const rest::routes::Context& ctx, std::string_view token,
                                   auth::AccessClaims* claims_out = nullptr) {
-  auto claims = auth::verify_jwt(token, ctx.jwt_secret, now_us() / 1'000'000);
+  auto claims = ctx.access_tokens.verify(token, now_us() / 1'000'000);
   if (!claims)
     return claims.status();
   const auto id = Uuid::parse(claims->sub);

@@ -14,6 +14,7 @@
 #include "commands/idempotency_keys.h"
 #include "commands/writer_snapshot.h"
 #include "core/mutex.h"
+#include "core/thread_name.h"
 
 namespace orderly::commands {
 
@@ -619,7 +620,10 @@ Result<std::unique_ptr<CommandProcessor>> CommandProcessor::start(eventstore::Ev
   auto impl = std::make_unique<Impl>(store, std::move(options));
   ORDERLY_RETURN_IF_ERROR(impl->rebuild());
   Impl* raw = impl.get();
-  impl->writer = std::thread([raw] { raw->run(); });
+  impl->writer = std::thread([raw] {
+    name_this_thread("writer");
+    raw->run();
+  });
   return std::unique_ptr<CommandProcessor>(new CommandProcessor(std::move(impl)));
 }
 

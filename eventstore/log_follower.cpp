@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/thread_name.h"
 #include "eventstore/log_tail.h"
 
 namespace orderly::eventstore {
@@ -43,7 +44,10 @@ Status LogFollower::start() {
     position_.store(options_.start_after.value_or(saved_));
   stopping_.store(false);
   log_.tail().attach();
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("f:" + name_);
+    run();
+  });
   return Status::ok();
 }
 

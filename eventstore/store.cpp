@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/big_endian.h"
+#include "core/thread_name.h"
 #include "eventstore/keys.h"
 #include "eventstore/rocksdb_status.h"
 #include "eventstore/store_impl.h"
@@ -64,7 +65,10 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string& dir,
   }
   if (!options.read_only) {
     Impl* raw = impl.get();
-    impl->syncer = std::thread([raw] { raw->run_syncer(); });
+    impl->syncer = std::thread([raw] {
+      name_this_thread("log-sync");
+      raw->run_syncer();
+    });
   }
   std::unique_ptr<EventStore> store(new EventStore(std::move(impl)));
   LogTailOptions tail;

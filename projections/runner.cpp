@@ -4,6 +4,7 @@
 #include <future>
 
 #include "core/mutex.h"
+#include "core/thread_name.h"
 #include "eventstore/log_follower.h"
 #include "projections/registry.h"
 
@@ -161,6 +162,11 @@ eventstore::Handled ProjectionRunner::apply(Model& m, const eventstore::LogSlice
     m.position.store(slice.last);
   }
   m.cv.notify_all();
+  {
+    ReaderLock listening(listener_mu_);
+    if (applied_listener_)
+      applied_listener_(m.name, slice.last);
+  }
   snapshot_if_due(m);
   return {slice.last, Status::ok()};
 }
@@ -232,7 +238,10 @@ Status ProjectionRunner::rebuild(std::string_view model) {
   if (m->rebuild_thread.joinable())
     m->rebuild_thread.join();  // the previous one, finished
   m->rebuild_position.store(0);
-  m->rebuild_thread = std::thread([this, m] { rebuild_in_background(*m); });
+  m->rebuild_thread = std::thread([this, m] {
+    name_this_thread("rebuild");
+    rebuild_in_background(*m);
+  });
   return Status::ok();
 }
 
@@ -322,6 +331,11 @@ Status ProjectionRunner::stop() {
       first_error = st;
   }
   return first_error;
+}
+
+void ProjectionRunner::on_applied(AppliedListener listener) {
+  WriterLock lock(listener_mu_);
+  applied_listener_ = std::move(listener);
 }
 
 bool ProjectionRunner::wait_for(std::string_view model, uint64_t position,

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/mutex.h"
 #include "eventstore/log_follower.h"
 #include "eventstore/store.h"
 #include "projections/projection.h"
@@ -62,6 +63,14 @@ class ProjectionRunner {
   // Stops following and saves every model that moved since its snapshot.
   Status stop();
 
+  // Called with a model's name and position each time it has applied more
+  // of the log, on the thread that applied it (keep it short: it holds up
+  // that model). One listener at a time, set (or cleared with nullptr) at
+  // any time; setting waits for a call in flight, so a listener cleared is
+  // never called again. The listener must not call on_applied itself.
+  using AppliedListener = std::function<void(std::string_view model, uint64_t position)>;
+  void on_applied(AppliedListener listener) EXCLUDES(listener_mu_);
+
   // Waits until `model` has applied `position` (read-your-writes).
   bool wait_for(std::string_view model, uint64_t position, std::chrono::milliseconds timeout) const;
   uint64_t position(std::string_view model) const;
@@ -97,6 +106,8 @@ class ProjectionRunner {
   void rebuild_in_background(Model& m);
 
   std::vector<std::unique_ptr<Model>> models_;
+  mutable SharedMutex listener_mu_;
+  AppliedListener applied_listener_ GUARDED_BY(listener_mu_);
   bool owned_ = false;
   std::atomic<bool> running_{false};
   std::atomic<bool> stopping_{false};

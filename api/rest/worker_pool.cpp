@@ -1,4 +1,5 @@
 #include "api/rest/worker_pool.h"
+#include "core/thread_name.h"
 
 #include <algorithm>
 
@@ -6,7 +7,10 @@ namespace orderly::api::rest {
 
 WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
   for (size_t i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] { work(); });
+    threads_.emplace_back([this] {
+      name_this_thread("worker");
+      work();
+    });
   }
 }
 

@@ -11,6 +11,7 @@
 #include "core/mutex.h"
 #include "core/schemas/notification_events_generated.h"
 #include "core/text.h"
+#include "core/thread_name.h"
 
 namespace orderly::api::notify::email {
 
@@ -285,7 +286,10 @@ void EmailSender::mark_ready() {
 
 void EmailSender::start() {
   if (!impl_->sender.joinable())
-    impl_->sender = std::thread([this] { impl_->send_loop(); });
+    impl_->sender = std::thread([this] {
+      name_this_thread("email-sender");
+      impl_->send_loop();
+    });
 }
 
 void EmailSender::stop() {

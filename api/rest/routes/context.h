@@ -13,6 +13,7 @@
 #include "projections/runner.h"
 
 #include "api/auth/password_gate.h"
+#include "api/auth/verified_tokens.h"
 #include "api/notify/push/ws_hub.h"
 #include "api/rest/conditional_get.h"
 #include "api/rest/first_answers.h"
@@ -51,6 +52,8 @@ struct Context {
   projections::ProjectionRunner& runner;
   commands::AnalyticsRecorder& analytics;
   std::string jwt_secret;
+  auth::VerifiedTokens access_tokens{
+      jwt_secret};  // bearer tokens checked before (declared after the secret)
   ApiOptions options;
   std::shared_ptr<spdlog::logger> log;
   TimestampUs started_at = now_us();
