@@ -36,8 +36,9 @@ void print_run(const Measurement& m) {
 // One system instance: started once, the sweep run on it (reset to a fresh
 // store before every run that writes but the first).
 Result<std::vector<Measurement>> sweep(const HttpSystem& system, const std::string& scenario,
-                                       HttpKind kind, const std::vector<int>& connections,
-                                       int seconds, bool paced) {
+                                       HttpKind kind, bool quick,
+                                       const std::vector<int>& connections, int seconds,
+                                       bool paced) {
   auto target = system.start();
   if (!target)
     return target.status();
@@ -48,10 +49,12 @@ Result<std::vector<Measurement>> sweep(const HttpSystem& system, const std::stri
   // cold Python worker is slow for its first second or two). A server
   // that runs for days is warm.
   // (Its figures are not kept, nor its failures: the runs that follow are
-  // checked.)
-  (void)run_wrk(**target, {scenario, kind, connections.front(), seconds / 2 + 1, 0},
-                scripts.path());
-  bool fresh = !writes(kind);
+  // checked.) The quick run warms only the reads: no reset after it.
+  if (!quick || !writes(kind)) {
+    (void)run_wrk(**target, {scenario, kind, connections.front(), seconds / 2 + 1, 0},
+                  scripts.path());
+  }
+  bool fresh = quick || !writes(kind);
   auto one = [&](WrkRun run) -> Status {
     if (writes(kind) && !fresh)
       ORDERLY_RETURN_IF_ERROR((*target)->reset());
@@ -92,7 +95,8 @@ Result<std::vector<Measurement>> http_scenario(const std::string& scenario, cons
   std::vector<Measurement> out;
   if (wants(o, "orderly")) {
     HttpSystem orderly{"orderly", [&] { return start_orderly_http(o, w); }};
-    auto ms = sweep(orderly, scenario, kind, connections, seconds, scenario == "place-order");
+    auto ms =
+        sweep(orderly, scenario, kind, o.quick, connections, seconds, scenario == "place-order");
     if (!ms)
       return ms.status();
     out.insert(out.end(), ms->begin(), ms->end());
@@ -104,7 +108,7 @@ Result<std::vector<Measurement>> http_scenario(const std::string& scenario, cons
     for (int workers : o.fastapi_workers) {
       HttpSystem peer{"fastapi-postgres",
                       [&, workers] { return start_fastapi_postgres(o, w, workers); }};
-      auto ms = sweep(peer, scenario, kind, connections, seconds, false);
+      auto ms = sweep(peer, scenario, kind, o.quick, connections, seconds, false);
       if (!ms)
         return ms.status();
       for (const auto& m : *ms) {

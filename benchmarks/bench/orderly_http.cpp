@@ -88,9 +88,18 @@ class OrderlyHttp final : public HttpTarget {
   std::vector<int> server_pids() const override {
     return serve_ ? process_tree(serve_->pid()) : std::vector<int>{};
   }
+  // Back to the copy of the data directory taken once the catalog and the
+  // users were in (the tokens stay valid: the signing secret is in it).
   Status reset() override {
-    stop();
-    return start();
+    if (serve_)
+      serve_->stop();
+    serve_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(data_, ec);
+    std::filesystem::copy(pristine_, data_, std::filesystem::copy_options::recursive, ec);
+    if (ec)
+      return Status::io_error("cannot copy " + pristine_ + ": " + ec.message());
+    return launch();
   }
   Status check(uint64_t acknowledged, uint64_t in_flight, std::string& note) override;
   void stop() override {
@@ -103,8 +112,12 @@ class OrderlyHttp final : public HttpTarget {
   Status start();
 
  private:
+  // Starts serve on data_ and waits until its catalog is listed in full.
+  Status launch();
+
   const RunOptions o_;
   const Workload w_;
+  std::string data_, pristine_;
   std::unique_ptr<ScratchDir> scratch_;
   std::unique_ptr<ServeProcess> serve_;
   std::vector<std::string> products_, tokens_;
@@ -115,7 +128,8 @@ Status OrderlyHttp::start() {
   if (!scratch_->ok())
     return Status::io_error("cannot make a temporary directory");
   const std::string& dir = scratch_->path();
-  const std::string data = dir + "/data";
+  const std::string& data = data_ = dir + "/data";
+  pristine_ = dir + "/pristine";
   // The catalog through the normal commands, before the server starts.
   json::array catalog;
   for (int i = 0; i < w_.products; ++i) {
@@ -133,19 +147,8 @@ Status OrderlyHttp::start() {
   (*server)->stop();
   if (run({o_.orderly_binary, "import-catalog", file, "--data-dir", data}) != 0)
     return Status::internal("orderly import-catalog failed");
-  server = ServeProcess::start(o_.orderly_binary, data, kServeFlags, false);
-  if (!server)
-    return server.status();
-  serve_ = std::move(*server);
+  ORDERLY_RETURN_IF_ERROR(launch());
   testing::HttpClient c(serve_->port());
-  // The imported catalog is folded by the read models after the start:
-  // wait until it is all listed.
-  for (int i = 0; i < 1200; ++i) {
-    const json::value first = c.request("GET", "/api/products?per_page=1").json();
-    if (first.at("total").to_number<int64_t>() >= w_.products)
-      break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
   // Product ids by SKU index.
   std::vector<std::string> ids(static_cast<size_t>(w_.products));
   for (int page = 1; page <= (w_.products + 99) / 100; ++page) {
@@ -174,7 +177,30 @@ Status OrderlyHttp::start() {
       return Status::internal("registering a user failed: " + std::to_string(r.status));
     tokens_.push_back(json::value_to<std::string>(r.json().at("access_token")));
   }
-  return Status::ok();
+  serve_->stop();
+  serve_.reset();
+  std::error_code ec;
+  std::filesystem::copy(data_, pristine_, std::filesystem::copy_options::recursive, ec);
+  if (ec)
+    return Status::io_error("cannot copy " + data_ + ": " + ec.message());
+  return launch();
+}
+
+Status OrderlyHttp::launch() {
+  auto server = ServeProcess::start(o_.orderly_binary, data_, kServeFlags, false);
+  if (!server)
+    return server.status();
+  serve_ = std::move(*server);
+  testing::HttpClient c(serve_->port());
+  // The imported catalog is folded by the read models after the start:
+  // wait until it is all listed.
+  for (int i = 0; i < 1200; ++i) {
+    const json::value first = c.request("GET", "/api/products?per_page=1").json();
+    if (first.at("total").to_number<int64_t>() >= w_.products)
+      return Status::ok();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return Status::internal("the catalog was not listed in full within a minute");
 }
 
 // Invariants through the API: every 201 is an order, each order's total
