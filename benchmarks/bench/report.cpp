@@ -288,7 +288,8 @@ std::vector<std::string> write_charts(const std::vector<Measurement>& all, const
     {
       std::ofstream dat(stem + ".dat");
       for (const auto* m : ms)
-        dat << '"' << label(*m) << "\" " << m->throughput_per_s << ' ' << m->p99_ms << '\n';
+        dat << '"' << label(*m) << (m->mode == "http" ? " @" + std::to_string(m->clients) : "")
+            << "\" " << m->throughput_per_s << ' ' << m->p99_ms << '\n';
     }
     std::ofstream gp(stem + ".gp");
     gp << "set terminal pngcairo size 1100,500 noenhanced\n"
