@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
                  "http-health, http-product, place-order, mixed, hot-product, fanout, rebuild, "
                  "recovery")
       ->check(CLI::IsMember(all_scenarios()));
-  app.add_flag("--quick", o.quick, "Short runs, one client count (CI smoke, under 2 minutes)");
+  app.add_flag("--quick", o.quick,
+               "Short runs: one client count, 32 and 256 connections (CI smoke, 2-3 minutes)");
   app.add_option("--json", json_file, "Write the results as JSON to this file");
   app.add_option("--systems", systems,
                  "Comma-separated: orderly,raw-rocksdb,postgres,jetstream (in-process) and "

@@ -16,7 +16,7 @@ import datetime
 import json
 import os
 import uuid
-from typing import List, Optional
+from typing import Optional
 
 import asyncpg
 import jwt
