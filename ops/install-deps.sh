@@ -12,6 +12,7 @@ PACKAGES=(
   doctest-dev libbenchmark-dev libsodium-dev libcurl4-openssl-dev libssl-dev
   libspdlog-dev libcli11-dev libsimdjson-dev libabsl-dev wrk python3-aiosmtpd openssl
   postgresql libpq-dev gnuplot-nox
+  python3-fastapi python3-uvicorn python3-uvloop python3-httptools python3-asyncpg python3-jwt
   clang clang-tidy libclang-rt-14-dev
   chromium nodejs
   libvips-dev python3-pil libimage-exiftool-perl

@@ -208,6 +208,62 @@ double cpu_seconds_of_self() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+std::vector<int> process_tree(int root) {
+  std::vector<std::pair<int, int>> parent_of;  // (pid, ppid)
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    std::ifstream stat(e.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line) || line.rfind(')') == std::string::npos)
+      continue;
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string state;
+    int ppid = 0;
+    rest >> state >> ppid;
+    parent_of.emplace_back(std::atoi(name.c_str()), ppid);
+  }
+  std::vector<int> tree = {root};
+  for (size_t i = 0; i < tree.size(); ++i) {
+    for (const auto& [pid, ppid] : parent_of) {
+      if (ppid == tree[i])
+        tree.push_back(pid);
+    }
+  }
+  return tree;
+}
+
+std::vector<std::pair<int, double>> cpu_by_pid(const std::vector<int>& pids) {
+  std::vector<std::pair<int, double>> out;
+  for (int pid : pids)
+    out.emplace_back(pid, cpu_seconds_of_pid(pid));
+  return out;
+}
+
+double cpu_seconds_since(const std::vector<std::pair<int, double>>& before,
+                         const std::vector<int>& pids_now) {
+  double s = 0;
+  for (int pid : pids_now) {
+    double then = 0;
+    for (const auto& [p, cpu] : before) {
+      if (p == pid)
+        then = cpu;
+    }
+    s += cpu_seconds_of_pid(pid) - then;
+  }
+  return s;
+}
+
+void raise_open_file_limit() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
 double peak_rss_mb_of_pid(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;

@@ -95,6 +95,12 @@ struct Measurement {
   uint64_t accepted = 0, refused = 0, errors = 0, queries = 0;
   bool invariants_ok = false;
   std::string detail;  // the broken invariant, or a note
+  // HTTP: the rate a paced run offered (0: closed loop, as fast as answered),
+  // and the server's worker processes (fastapi-postgres; 0: not applicable).
+  double offered_per_s = 0;
+  int workers = 0;
+  // Server CPU per completed operation, microseconds (cpu_s_per_1k * 1000).
+  double cpu_us_per_op() const { return cpu_s_per_1k * 1000; }
 };
 
 struct Latencies {
@@ -123,6 +129,16 @@ Measurement run_place_orders(System& system, const Workload& w, const LoadOption
 // utime + stime of a process, in seconds (0 when it is gone).
 double cpu_seconds_of_pid(int pid);
 double cpu_seconds_of_self();
+// `root` and every process descended from it (read from /proc).
+std::vector<int> process_tree(int root);
+// CPU seconds of each process, by PID; and what a set of processes used
+// since `before` (processes started since count whole; those gone are lost).
+std::vector<std::pair<int, double>> cpu_by_pid(const std::vector<int>& pids);
+double cpu_seconds_since(const std::vector<std::pair<int, double>>& before,
+                         const std::vector<int>& pids_now);
+// Raises this process's open-file limit to its hard limit (children inherit
+// it): 1,024 connections need more than the usual soft 1,024.
+void raise_open_file_limit();
 // VmHWM of a process, MiB.
 double peak_rss_mb_of_pid(int pid);
 // Resets this process's VmHWM (Linux clear_refs).

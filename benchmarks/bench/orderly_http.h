@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "benchmarks/bench/harness.h"
+#include "benchmarks/bench/http_load.h"
 #include "benchmarks/bench/scenarios.h"
 #include "tests/support/orderly_server.h"
 
@@ -39,11 +40,12 @@ class ServeProcess {
   std::unique_ptr<testing::OrderlyServer> server_;
 };
 
-// A scenario over HTTP: wrk with a Lua script, `order_share` percent of
-// the requests posting orders as many users (place-order, hot-product:
-// 100; mixed: 10) and the rest queries; then the invariants checked
-// through the API.
-Result<Measurement> orderly_http_load(const std::string& scenario, const RunOptions& o,
-                                      const Workload& w, int order_share);
+// A real `orderly serve` as an HTTP target (http_load.h): a fresh data
+// directory, the catalog imported with `orderly import-catalog`, rate and
+// hold limits off, connection caps above the sweep's 1,024, users
+// registered through the API (their access tokens for wrk). reset()
+// starts it again on a fresh directory; check() reads the orders and the
+// products back through the API.
+Result<std::unique_ptr<HttpTarget>> start_orderly_http(const RunOptions& o, const Workload& w);
 
 }  // namespace orderly::bench

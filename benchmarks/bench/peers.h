@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "benchmarks/bench/harness.h"
+#include "benchmarks/bench/http_load.h"
+#include "benchmarks/bench/scenarios.h"
 
 namespace orderly::bench {
 
@@ -25,5 +27,14 @@ std::unique_ptr<System> make_postgres(std::vector<std::string> envelopes, bool s
 // event published with "no message yet" expected. `pipelined`: the four
 // publishes of an order in flight at once, instead of one after another.
 std::unique_ptr<System> make_jetstream(std::vector<std::string> envelopes, bool pipelined);
+
+// HTTP mode only: the stack a shop would otherwise run. A FastAPI service
+// on uvicorn (uvloop, httptools) with `workers` worker processes over
+// PostgreSQL through asyncpg (benchmarks/peers/fastapi_shop/app.py), all
+// Debian packages. PostgreSQL as for `postgres` (PgServer); the harness
+// loads the catalog and the users and signs their tokens (HS256, a secret
+// it hands the app in SHOP_JWT_SECRET). check() reads PostgreSQL (libpq).
+Result<std::unique_ptr<HttpTarget>> start_fastapi_postgres(const RunOptions& o, const Workload& w,
+                                                           int workers);
 
 }  // namespace orderly::bench

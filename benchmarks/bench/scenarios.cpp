@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "benchmarks/bench/orderly_http.h"
+#include "benchmarks/bench/http_scenarios.h"
 #include "benchmarks/bench/orderly_scenarios.h"
 #include "benchmarks/bench/peers.h"
 #include "benchmarks/bench/sys_orderly.h"
@@ -145,15 +145,15 @@ Result<std::vector<Measurement>> run_scenario_unguarded(const std::string& name,
     std::vector<int> sweep = {1, 4, 16, 64, 256};
     if (name == "hot-product") {  // many orders racing for few products
       w.hot_products = 5;
-      w.stock = 20'000;
+      w.stock = o.hot_stock > 0 ? o.hot_stock : 20'000;
       sweep = {4, 16, 64};
     }
     if (o.quick)
       sweep = {16};
     if (o.in_process)
       ORDERLY_RETURN_IF_ERROR(add(out, compare(name, o, w, sweep, duration)));
-    if (o.http && orderly)
-      ORDERLY_RETURN_IF_ERROR(add(out, orderly_http_load(name, o, w, 100)));
+    if (o.http)
+      ORDERLY_RETURN_IF_ERROR(add(out, http_scenario(name, o, w, HttpKind::kOrders)));
     return out;
   }
   if (name == "mixed") {  // 90% queries, 10% orders; PostgreSQL answers the same reads
@@ -163,8 +163,16 @@ Result<std::vector<Measurement>> run_scenario_unguarded(const std::string& name,
               compare(name, o, Workload{},
                       o.quick ? std::vector<int>{16} : std::vector<int>{4, 16, 64}, duration, 90)));
     }
-    if (o.http && orderly)
-      ORDERLY_RETURN_IF_ERROR(add(out, orderly_http_load(name, o, Workload{}, 10)));
+    if (o.http)
+      ORDERLY_RETURN_IF_ERROR(add(out, http_scenario(name, o, Workload{}, HttpKind::kMixed)));
+    return out;
+  }
+  if (name == "http-health" || name == "http-product") {  // HTTP only, every HTTP system
+    if (o.http) {
+      ORDERLY_RETURN_IF_ERROR(
+          add(out, http_scenario(name, o, Workload{},
+                                 name == "http-health" ? HttpKind::kHealth : HttpKind::kProduct)));
+    }
     return out;
   }
   if (!orderly)  // the other scenarios have no peer (README.md)

@@ -11,18 +11,14 @@
 #include <absl/container/flat_hash_set.h>
 
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 
 #include "benchmarks/bench/peers.h"
-#include "tests/support/free_port.h"
+#include "benchmarks/bench/pg_server.h"
 
 namespace orderly::bench {
 
 namespace {
-
-constexpr const char* kBin = "/usr/lib/postgresql/15/bin";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE products (
@@ -77,11 +73,6 @@ std::string qty_array(const OrderSpec& o) {
          std::to_string(o.quantities[2]) + "}";
 }
 
-// Runs a shell command (paths here have no spaces); true on exit status 0.
-bool sh(const std::string& cmd) {
-  return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
-}
-
 class Postgres final : public System {
  public:
   Postgres(std::vector<std::string> envelopes, bool stored_function)
@@ -96,22 +87,10 @@ class Postgres final : public System {
   Status prepare(const Workload& w) override {
     stop();
     workload_ = w;
-    dir_ = make_temp_dir("orderly-bench-pg");
-    port_ = testing::free_port();
-    const std::string as = getuid() == 0 ? "runuser -u postgres -- " : "";
-    if (getuid() == 0 && !sh("chown postgres " + dir_))
-      return Status::internal("cannot hand " + dir_ + " to the postgres user");
-    if (!sh(as + kBin + "/initdb -D " + dir_ + "/data -U bench -A trust -E UTF8 --no-sync"))
-      return Status::internal("initdb failed (is Debian's postgresql installed?)");
-    const std::string opts = "-c port=" + std::to_string(port_) +
-                             " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir_ +
-                             " -c fsync=on -c synchronous_commit=on -c max_connections=300"
-                             " -c shared_buffers=256MB -c wal_level=minimal -c max_wal_senders=0";
-    if (!sh(as + kBin + "/pg_ctl -D " + dir_ + "/data -l " + dir_ + "/log -w -o \"" + opts +
-            "\" start")) {
-      return Status::internal("PostgreSQL did not start (see " + dir_ + "/log)");
-    }
-    started_ = true;
+    auto server = PgServer::start();
+    if (!server)
+      return server.status();
+    server_ = std::move(*server);
     PGconn* c = connect();
     if (!c)
       return Status::internal("cannot connect to PostgreSQL");
@@ -322,29 +301,11 @@ class Postgres final : public System {
       }
       conns_.clear();
     }
-    if (started_) {
-      const std::string as = getuid() == 0 ? "runuser -u postgres -- " : "";
-      sh(as + kBin + "/pg_ctl -D " + dir_ + "/data -m fast -w stop");
-      started_ = false;
-    }
-    if (!dir_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir_, ec);
-      dir_.clear();
-    }
+    server_.reset();
   }
 
  private:
-  PGconn* connect() const {
-    const std::string info =
-        "host=127.0.0.1 port=" + std::to_string(port_) + " user=bench dbname=postgres";
-    PGconn* c = PQconnectdb(info.c_str());
-    if (PQstatus(c) != CONNECTION_OK) {
-      PQfinish(c);
-      return nullptr;
-    }
-    return c;
-  }
+  PGconn* connect() const { return server_ ? server_->connect() : nullptr; }
 
   PGconn* conn(int client) {
     std::lock_guard lock(mu_);
@@ -355,49 +316,14 @@ class Postgres final : public System {
     return conns_[static_cast<size_t>(client)];
   }
 
-  static Status exec(PGconn* c, const std::string& sql) {
-    PGresult* r = PQexec(c, sql.c_str());
-    const auto s = PQresultStatus(r);
-    Status st = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK
-                    ? Status::ok()
-                    : Status::internal(std::string("PostgreSQL: ") + PQerrorMessage(c));
-    PQclear(r);
-    return st;
-  }
+  static Status exec(PGconn* c, const std::string& sql) { return PgServer::exec(c, sql); }
 
-  // The postmaster (first line of postmaster.pid) and its children.
-  std::vector<int> server_pids() const {
-    std::vector<int> pids;
-    std::ifstream in(dir_ + "/data/postmaster.pid");
-    int master = 0;
-    if (!(in >> master) || master <= 0)
-      return pids;
-    pids.push_back(master);
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-      const std::string name = e.path().filename().string();
-      if (name.find_first_not_of("0123456789") != std::string::npos)
-        continue;
-      std::ifstream stat(e.path() / "stat");
-      std::string line;
-      if (!std::getline(stat, line) || line.rfind(')') == std::string::npos)
-        continue;
-      std::istringstream rest(line.substr(line.rfind(')') + 2));
-      std::string state;
-      int ppid = 0;
-      rest >> state >> ppid;
-      if (ppid == master)
-        pids.push_back(std::atoi(name.c_str()));
-    }
-    return pids;
-  }
+  std::vector<int> server_pids() const { return server_ ? server_->pids() : std::vector<int>{}; }
 
   std::vector<std::string> envelopes_;
   bool stored_function_;
   Workload workload_;
-  std::string dir_;
-  uint16_t port_ = 0;
-  bool started_ = false;
+  std::unique_ptr<PgServer> server_;
   std::mutex mu_;
   std::vector<PGconn*> conns_;
 };
