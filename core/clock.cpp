@@ -68,11 +68,28 @@ std::string format_rfc3339(TimestampUs t) {
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(y),
-                m, d, static_cast<int>(sod / 3600), static_cast<int>(sod % 3600 / 60),
-                static_cast<int>(sod % 60), millis);
-  return buf;
+  if (y < 0 || y > 9999) {  // outside RFC 3339's four digits: as printf writes it
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                  static_cast<long long>(y), m, d, static_cast<int>(sod / 3600),
+                  static_cast<int>(sod % 3600 / 60), static_cast<int>(sod % 60), millis);
+    return buf;
+  }
+  // By hand: every answer with a row in it writes a few of these, and
+  // snprintf's format parsing was a tenth of a page of orders.
+  std::string out = "0000-00-00T00:00:00.000Z";
+  auto put = [&out](size_t at, int64_t value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10)
+      out[at + static_cast<size_t>(i)] = static_cast<char>('0' + value % 10);
+  };
+  put(0, y, 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, sod / 3600, 2);
+  put(14, sod % 3600 / 60, 2);
+  put(17, sod % 60, 2);
+  put(20, millis, 3);
+  return out;
 }
 
 std::optional<TimestampUs> parse_rfc3339(std::string_view s) {

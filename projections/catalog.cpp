@@ -192,7 +192,7 @@ void CatalogReadModel::index(Entry& e) {
                                               &e.description_words};
   for (uint8_t f = 0; f < 3; ++f) {
     for (const auto& w : *fields[f])
-      words_[w][&e] |= static_cast<uint8_t>(1u << f);
+      words_[w][e.slot] |= static_cast<uint8_t>(1u << f);
   }
 }
 
@@ -202,7 +202,7 @@ void CatalogReadModel::unindex(const Entry& e) {
       auto it = words_.find(w);
       if (it == words_.end())
         continue;
-      it->second.erase(&e);
+      it->second.erase(e.slot);
       if (it->second.empty())
         words_.erase(it);
     }
@@ -709,8 +709,7 @@ CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
         this_word.clear();
         for (auto it = words_.lower_bound(words[i]);
              it != words_.end() && it->first.starts_with(words[i]); ++it) {
-          for (const auto& [entry, fields] : it->second) {
-            const uint32_t k = entry->slot;
+          for (const auto& [k, fields] : it->second) {
             if (matched[k] != before)
               continue;
             const int weight = (fields & 1) ? 3 : (fields & 2) ? 2 : 1;

@@ -161,12 +161,14 @@ class CatalogReadModel final : public Projection {
   // Stock levels by slot, apart from the entries: every order event touches
   // them, and 32 bytes a product stay in cache where whole entries do not.
   std::vector<StockLevel> stock_ GUARDED_BY(mutex_);
-  // Every word of every product -> the products holding it: a query word is
-  // a prefix range of this sorted map, so search never scans all products.
-  // Entries are map nodes, never erased while indexed: their addresses are stable.
-  // The value says in which fields the word occurs (kInName | kInCategory |
-  // kInDescription), so a search scores products straight from the index.
-  std::map<std::string, std::unordered_map<const Entry*, uint8_t>, std::less<>> words_
+  // Every word of every product -> the products holding it, by slot: a
+  // query word is a prefix range of this sorted map, so search never scans
+  // all products. The value says in which fields the word occurs (kInName |
+  // kInCategory | kInDescription), so a search scores products straight from
+  // the index. Postings are flat (slot and fields side by side): walking a
+  // common word's thousands of them was a cache miss per node and another
+  // per entry in a node-based map, 0.85 ms a search over 10k products.
+  std::map<std::string, absl::flat_hash_map<uint32_t, uint8_t>, std::less<>> words_
       GUARDED_BY(mutex_);
   // Order events name products by binary id: one lookup per line, in an
   // open-addressing table of slot + 1 (0: empty) whose ids are checked in

@@ -104,7 +104,9 @@ void list_products(Context& ctx, const CallPtr& call) {
   if (!q.q.empty())
     ctx.analytics.searched(q.q);
   auto result = ctx.model<projections::CatalogReadModel>("catalog")->list(q);
-  call->answer(json_response(200, page_json(result, product_view(ctx))));
+  json::monotonic_resource arena(32 << 10);
+  const json::storage_ptr sp(&arena);
+  call->answer(json_response(200, page_json(result, product_view(ctx, sp), sp)));
 }
 
 void get_product(Context& ctx, const CallPtr& call) {

@@ -184,17 +184,20 @@ struct Context {
 
 // JSON shapes of the contract.
 // `image_base`: Context::image_base_url(), which image links start with.
-json::object product_json(const projections::CatalogProduct& p, std::string_view image_base);
+// `sp`: where its values live (a page's arena: see page_json); default: the heap.
+json::object product_json(const projections::CatalogProduct& p, std::string_view image_base,
+                          const json::storage_ptr& sp = {});
 // {id, alt, width, height, urls: {thumb, medium, original}}
 json::object image_json(const projections::CatalogImage& i, std::string_view image_base);
 // product_json with the context's image links, for the helpers that take a
 // row-to-JSON function.
-inline auto product_view(const Context& ctx) {
-  return [base = ctx.image_base_url()](const projections::CatalogProduct& p) {
-    return product_json(p, base);
+inline auto product_view(const Context& ctx, json::storage_ptr sp = {}) {
+  return [base = ctx.image_base_url(), sp = std::move(sp)](const projections::CatalogProduct& p) {
+    return product_json(p, base, sp);
   };
 }
-json::object order_json(const projections::OrderRow& o);
+// `sp`: where its values live (a page's arena: see page_json); default: the heap.
+json::object order_json(const projections::OrderRow& o, const json::storage_ptr& sp = {});
 json::object user_json(const projections::UserRow& u);
 json::object address_json(const Address& a);  // a saved address (core/account.h)
 // user_json and what staff see besides (routes/users.cpp, `orderly admin list-users`).
@@ -207,15 +210,22 @@ json::object payment_webhook_json(const projections::PaymentWebhookRow& w);
 // The analytics endpoints' rows (routes/analytics.cpp).
 json::object popular_product_json(const projections::PopularProduct& p);
 json::object trending_search_json(const projections::TrendingSearch& s);
+// A page of rows as {items, page, per_page, total}. `sp`: where the values
+// live. A page is a few hundred JSON values made and dropped at once: the
+// list routes pass an arena (json::monotonic_resource) that `item` builds
+// into as well, instead of as many heap blocks (allocating and freeing them
+// was a third of a list request's time).
 template <typename Page, typename F>
-json::object page_json(const Page& page, F&& item) {
-  json::array items;
+json::object page_json(const Page& page, F&& item, const json::storage_ptr& sp = {}) {
+  json::array items(sp);
+  items.reserve(page.items.size());
   for (const auto& i : page.items)
     items.push_back(item(i));
-  return {{"items", std::move(items)},
-          {"page", page.page},
-          {"per_page", page.per_page},
-          {"total", page.total}};
+  return json::object({{"items", std::move(items)},
+                       {"page", page.page},
+                       {"per_page", page.per_page},
+                       {"total", page.total}},
+                      sp);
 }
 
 // Each file adds its routes.

@@ -65,8 +65,9 @@ void answer_order(Context& ctx, const CallPtr& call, const std::string& id, int 
       ctx, call, "orders", stream, id, reply, moved_on);
   if (!order)
     return call->fail(order.status());
-  call->answer(versioned_row_response(*order, "order", order_json, id, status, reply.last_position,
-                                      "/api/orders/" + id));
+  call->answer(versioned_row_response(
+      *order, "order", [](const projections::OrderRow& o) { return order_json(o); }, id, status,
+      reply.last_position, "/api/orders/" + id));
 }
 
 void get_cart(Context& ctx, const CallPtr& call) {
@@ -135,8 +136,9 @@ void place_order(Context& ctx, const CallPtr& call) {
 // An order as its reader sees it: staff also see whether its customer's
 // account is still active (from the users model; "closed" accounts keep
 // their orders).
-json::object order_view(Context& ctx, const CallPtr& call, const projections::OrderRow& o) {
-  json::object out = order_json(o);
+json::object order_view(Context& ctx, const CallPtr& call, const projections::OrderRow& o,
+                        const json::storage_ptr& sp = {}) {
+  json::object out = order_json(o, sp);
   if (call->who->is_admin()) {
     const auto user = ctx.model<projections::UsersReadModel>("users")->get(o.user_id);
     out["user_status"] = user ? user->status : "unknown";
@@ -159,9 +161,12 @@ void list_orders(Context& ctx, const CallPtr& call) {
     user = call->query("user_id").value_or("");  // admins: one user's, or everyone's
   auto result = ctx.model<projections::OrdersReadModel>("orders")->list(user, status, paging->page,
                                                                         paging->per_page);
-  call->answer(json_response(200, page_json(result, [&](const projections::OrderRow& o) {
-                               return order_view(ctx, call, o);
-                             })));
+  json::monotonic_resource arena(16 << 10);  // the page's values (page_json)
+  const json::storage_ptr sp(&arena);
+  call->answer(json_response(
+      200, page_json(
+               result, [&](const projections::OrderRow& o) { return order_view(ctx, call, o, sp); },
+               sp)));
 }
 
 void get_order(Context& ctx, const CallPtr& call) {

@@ -24,70 +24,76 @@ json::object image_json(const projections::CatalogImage& i, std::string_view ima
                {"thumb", url(i.thumb)}, {"medium", url(i.medium)}, {"original", url(i.original)}}}};
 }
 
-json::object product_json(const projections::CatalogProduct& p, std::string_view image_base) {
-  json::array images;
+json::object product_json(const projections::CatalogProduct& p, std::string_view image_base,
+                          const json::storage_ptr& sp) {
+  json::array images(sp);
   for (const auto& i : p.images)
     images.push_back(image_json(i, image_base));
-  return {{"id", p.id},
-          {"sku", p.sku},
-          {"name", p.name},
-          {"description", p.description},
-          {"price_cents", p.price_cents},
-          {"currency", p.currency},
-          {"category", p.category},
-          {"category_slug", p.category_slug},
-          {"images", std::move(images)},
-          {"stock", p.stock},
-          {"reserved", p.reserved},
-          {"available", std::max<int64_t>(0, p.available())},
-          {"status", p.discontinued ? "discontinued" : "active"},
-          {"created_at", format_rfc3339(p.created_at)},
-          {"updated_at", format_rfc3339(p.updated_at)},
-          {"version", p.version}};
+  return json::object({{"id", p.id},
+                       {"sku", p.sku},
+                       {"name", p.name},
+                       {"description", p.description},
+                       {"price_cents", p.price_cents},
+                       {"currency", p.currency},
+                       {"category", p.category},
+                       {"category_slug", p.category_slug},
+                       {"images", std::move(images)},
+                       {"stock", p.stock},
+                       {"reserved", p.reserved},
+                       {"available", std::max<int64_t>(0, p.available())},
+                       {"status", p.discontinued ? "discontinued" : "active"},
+                       {"created_at", format_rfc3339(p.created_at)},
+                       {"updated_at", format_rfc3339(p.updated_at)},
+                       {"version", p.version}},
+                      sp);
 }
 
 namespace {
 
 // An order's address: the snapshot object (address_id only when it was a
 // saved address), the inline text, or null.
-json::value shipping_json(const projections::OrderRow& o) {
+json::value shipping_json(const projections::OrderRow& o, const json::storage_ptr& sp) {
   if (o.shipping) {
     const Address& a = *o.shipping;
-    json::object out{{"name", a.name},
-                     {"line1", a.line1},
-                     {"line2", a.line2},
-                     {"city", a.city},
-                     {"postal_code", a.postal_code},
-                     {"country", a.country},
-                     {"phone", a.phone}};
+    json::object out({{"name", a.name},
+                      {"line1", a.line1},
+                      {"line2", a.line2},
+                      {"city", a.city},
+                      {"postal_code", a.postal_code},
+                      {"country", a.country},
+                      {"phone", a.phone}},
+                     sp);
     if (!a.address_id.is_nil())
       out["address_id"] = a.address_id.to_string();
     return out;
   }
-  return o.shipping_address ? json::value(*o.shipping_address) : json::value(nullptr);
+  return o.shipping_address ? json::value(*o.shipping_address, sp) : json::value(nullptr, sp);
 }
 
 }  // namespace
 
-json::object order_json(const projections::OrderRow& o) {
-  json::array items;
+json::object order_json(const projections::OrderRow& o, const json::storage_ptr& sp) {
+  json::array items(sp);
+  items.reserve(o.items.size());
   for (const auto& l : o.items) {
-    items.push_back(json::object{{"product_id", l.product_id},
-                                 {"name", l.name},
-                                 {"unit_price_cents", l.unit_price_cents},
-                                 {"quantity", l.quantity},
-                                 {"line_total_cents", l.line_total_cents}});
+    items.push_back(json::object({{"product_id", l.product_id},
+                                  {"name", l.name},
+                                  {"unit_price_cents", l.unit_price_cents},
+                                  {"quantity", l.quantity},
+                                  {"line_total_cents", l.line_total_cents}},
+                                 sp));
   }
-  json::object out{{"id", o.id},
-                   {"user_id", o.user_id},
-                   {"status", o.status},
-                   {"items", std::move(items)},
-                   {"currency", o.currency},
-                   {"shipping_address", shipping_json(o)},
-                   {"total_cents", o.total_cents},
-                   {"created_at", format_rfc3339(o.created_at)},
-                   {"updated_at", format_rfc3339(o.updated_at)},
-                   {"version", o.version}};
+  json::object out({{"id", o.id},
+                    {"user_id", o.user_id},
+                    {"status", o.status},
+                    {"items", std::move(items)},
+                    {"currency", o.currency},
+                    {"shipping_address", shipping_json(o, sp)},
+                    {"total_cents", o.total_cents},
+                    {"created_at", format_rfc3339(o.created_at)},
+                    {"updated_at", format_rfc3339(o.updated_at)},
+                    {"version", o.version}},
+                   sp);
   if (!o.payment_status.empty())
     out["payment_status"] = o.payment_status;
   if (o.disputed)
