@@ -84,6 +84,13 @@ struct HttpServer::Impl {
   std::vector<std::thread> threads;
 
   void accept();
+  // The loop of the next connection: in turn.
+  net::io_context& next_connection_loop();
+  // A connection accepted: counted in (or closed over a limit) and served.
+  void admit_connection(Socket& socket);
+  // Connections taken from the kernel's queue at once after each accept
+  // (bounded: the loop serves its connections between bursts).
+  static constexpr size_t kAcceptBurst = 64;
 };
 
 namespace {
@@ -643,7 +650,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // client still sends for a moment before closing. Closing at once with
   // unread bytes makes the kernel send a reset, and the client may lose the
   // answer before it reads it.
+  //
+  // A connection lingering so no longer counts against its address's share
+  // (connection_ledger.h): its last answer is out and it only waits, two
+  // seconds at most, for the client to close. A client that churns
+  // connections (each refused with a closing 429) would otherwise find its
+  // next connection closed unanswered while its old ones drain.
   void linger_close() {
+    if (!handed_over_) {
+      server_.ledger.close(remote_);
+      handed_over_ = true;  // out of the ledger: the destructor does not count it out again
+    }
     beast::error_code ec;
     stream_.socket().shutdown(Socket::shutdown_send, ec);
     stream_.expires_after(std::chrono::seconds(2));
@@ -684,7 +701,7 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t body_limit_ = 0;
   bool keep_alive_ = true;
   bool first_ = true;
-  bool handed_over_ = false;
+  bool handed_over_ = false;  // out of the ledger's count: a WebSocket took it, or lingering
   bool head_only_ = false;
   bool answer_inline_ = false;  // in the handler, on this connection's thread
   unsigned version_ = 11;
@@ -706,12 +723,30 @@ std::string address_of(const Socket& socket) {
 
 }  // namespace
 
-void HttpServer::Impl::accept() {
+void HttpServer::Impl::admit_connection(Socket& socket) {
+  std::string remote = address_of(socket);
+  if (!ledger.open(remote)) {
+    beast::error_code ignored;
+    socket.close(ignored);  // over a limit: no resources for it at all
+    return;
+  }
+  // Answers and WebSocket frames are small and written whole: without
+  // this, Nagle holds a frame back until the client's delayed ACK
+  // (about 40 ms on Linux), which was the p99 of live pushes.
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  std::make_shared<Session>(std::move(socket), *this, std::move(remote))->start();
+}
+
+net::io_context& HttpServer::Impl::next_connection_loop() {
   net::io_context& target = loops[next_loop]->ioc;
   next_loop = (next_loop + 1) % loops.size();
-  auto accepted = std::make_shared<Socket>(target.get_executor());
+  return target;
+}
+
+void HttpServer::Impl::accept() {
+  auto accepted = std::make_shared<Socket>(next_connection_loop().get_executor());
   acceptor->async_accept(*accepted, [this, accepted](beast::error_code ec) {
-    Socket& socket = *accepted;
     if (ec) {
       if (stopping.load() || ec == net::error::operation_aborted)
         return;
@@ -724,17 +759,17 @@ void HttpServer::Impl::accept() {
       });
       return;
     }
-    std::string remote = address_of(socket);
-    if (!ledger.open(remote)) {
-      beast::error_code ignored;
-      socket.close(ignored);  // over a limit: no resources for it at all
-    } else {
-      // Answers and WebSocket frames are small and written whole: without
-      // this, Nagle holds a frame back until the client's delayed ACK
-      // (about 40 ms on Linux), which was the p99 of live pushes.
-      beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<Session>(std::move(socket), *this, std::move(remote))->start();
+    admit_connection(*accepted);
+    // Then the connections already waiting, up to kAcceptBurst: one accept
+    // per turn of a busy loop left a burst of clients (1,024 at once) in the
+    // kernel's queue for seconds, their first requests with them (p99 of
+    // 1-2 s and timeouts at 1,024 connections while the rest flowed).
+    acceptor->non_blocking(true, ec);
+    for (size_t n = 0; !ec && n < kAcceptBurst && !stopping.load(); ++n) {
+      Socket next(next_connection_loop().get_executor());
+      acceptor->accept(next, ec);
+      if (!ec)
+        admit_connection(next);
     }
     accept();
   });

@@ -11,7 +11,10 @@
 // overloaded, a client slower than `read_timeout` for a whole request
 // (slow loris) is disconnected, and past `max_connections` (or the
 // address's share of them, see connection_ledger.h) new connections are
-// closed at once.
+// closed at once. A connection closing after its last answer (it reads
+// what the client still sends, two seconds at most) no longer counts.
+// Waiting connections are accepted in bursts, dealt out in turn to the I/O
+// threads, each of which runs its own loop.
 //
 // A request's head is read first and handed to the admission step (Admit):
 // a request refused there never has its body read.
