@@ -96,10 +96,17 @@ export async function adminPaymentsView(main, {query: params}) {
 
 // The refund form: an amount (default all that is left), sent as
 // amount_cents; the engine's refusal (too much, nothing captured) is shown.
-function refundForm(p, done) {
+// The page redraws itself when the payment moves (live events): what the
+// admin typed, and the refusal it got, are kept through a redraw while
+// the amount left is the same (`kept`, reported through `keep`), so that a
+// refresh never swaps the typed amount for the default under the button.
+function refundForm(p, done, kept, keep) {
   const left = refundable(p);
+  const mine = kept && kept.left === left ? kept : null;
   const message = h('div', {class: 'form-message', role: 'alert', tabindex: '-1'});
-  const amount = h('input', {id: 'refund-amount', name: 'amount', inputmode: 'decimal', value: moneyInput(left), autocomplete: 'off', 'aria-describedby': 'refund-help'});
+  const amount = h('input', {id: 'refund-amount', name: 'amount', inputmode: 'decimal', value: mine ? mine.value : moneyInput(left), autocomplete: 'off', 'aria-describedby': 'refund-help'});
+  if (mine && mine.shown) formMessage(message, mine.shown);
+  amount.addEventListener('input', () => keep({left, value: amount.value, shown: null}));
   const send = h('button', {class: 'btn btn-danger', type: 'submit'}, 'Refund');
   const form = h('form', {class: 'refund-form', novalidate: true},
     h('div', {class: 'field'}, h('label', {for: 'refund-amount'}, 'Amount to refund'), amount),
@@ -122,7 +129,9 @@ function refundForm(p, done) {
     } catch (err) {
       // The engine names the limit on the field; said once, in its words.
       const onAmount = err.fieldErrors.find((f) => f.field === 'amount_cents');
-      formMessage(message, onAmount ? {message: `The amount ${onAmount.message}.`} : err);
+      const shown = onAmount ? {message: `The amount ${onAmount.message}.`} : err;
+      formMessage(message, shown);
+      keep({left, value: amount.value, shown: {message: shown.message, fields: shown.fields}});
       message.focus();
       send.disabled = false;
     }
@@ -159,6 +168,8 @@ function section(title, ...content) {
 export async function adminPaymentView(main, {params}) {
   const body = h('section', {'aria-label': 'Payment'});
   clear(main).append(heading(`Payment #${shortId(params.id)}`), adminTabs('/admin/payments'), body);
+  let typed = null;  // the refund amount the admin typed (refundForm), until a refund is made
+  const refunded = () => { typed = null; return load(); };
   const load = async () => {
     try {
       const p = (await get(`/api/payments/${encodeURIComponent(params.id)}`)).payment;
@@ -184,7 +195,7 @@ export async function adminPaymentView(main, {params}) {
             h('p', {}, h('a', {class: 'btn btn-ghost btn-sm', href: `#/admin/audit?stream=payment-${p.id}`}, 'Audit trail'))),
           section('Money',
             cod ? cashCollected(p, order, load) : null,
-            refundable(p) > 0 ? refundForm(p, load) : (cod ? null : h('p', {class: 'muted'}, 'Nothing to refund.'))),
+            refundable(p) > 0 ? refundForm(p, refunded, typed, (t) => { typed = t; }) : (cod ? null : h('p', {class: 'muted'}, 'Nothing to refund.'))),
           section('Refunds', refunds.length ? refundsTable(refunds) : h('p', {class: 'muted'}, 'No refunds.')),
           section('Attempts', p.attempts && p.attempts.length ? attemptsTable(p.attempts) : h('p', {class: 'muted'}, 'No attempt recorded.')),
           h('div', {class: 'wide'}, section('Webhook deliveries', p.webhooks && p.webhooks.length ? webhooksTable(p.webhooks) : h('p', {class: 'muted'}, 'None: the engine decided this payment itself.'))))]);
