@@ -279,10 +279,11 @@ Status write_eml(const std::string& dir, const std::string& file_stem, const Ema
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0) {
-      const std::string why = n < 0 ? std::strerror(errno) : "no space written";
+      std::string why = "cannot write " + tmp;
+      why.append(": ").append(n < 0 ? std::strerror(errno) : "no space written");
       ::close(fd);
       ::unlink(tmp.c_str());
-      return Status::io_error("cannot write " + tmp + ": " + why);
+      return Status::io_error(why);
     }
     done += static_cast<size_t>(n);
   }
