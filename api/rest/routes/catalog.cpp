@@ -104,9 +104,7 @@ void list_products(Context& ctx, const CallPtr& call) {
   if (!q.q.empty())
     ctx.analytics.searched(q.q);
   auto result = ctx.model<projections::CatalogReadModel>("catalog")->list(q);
-  json::monotonic_resource arena(32 << 10);
-  const json::storage_ptr sp(&arena);
-  call->answer(json_response(200, page_json(result, product_view(ctx, sp), sp)));
+  call->answer(page_response(result, product_view(ctx)));
 }
 
 void get_product(Context& ctx, const CallPtr& call) {

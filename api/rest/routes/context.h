@@ -184,19 +184,20 @@ struct Context {
 
 // JSON shapes of the contract.
 // `image_base`: Context::image_base_url(), which image links start with.
-// `sp`: where its values live (a page's arena: see page_json); default: the heap.
+// `sp`: where its values live (a page's arena: see page_response); default: the heap.
 json::object product_json(const projections::CatalogProduct& p, std::string_view image_base,
                           const json::storage_ptr& sp = {});
 // {id, alt, width, height, urls: {thumb, medium, original}}
 json::object image_json(const projections::CatalogImage& i, std::string_view image_base);
 // product_json with the context's image links, for the helpers that take a
 // row-to-JSON function.
-inline auto product_view(const Context& ctx, json::storage_ptr sp = {}) {
-  return [base = ctx.image_base_url(), sp = std::move(sp)](const projections::CatalogProduct& p) {
+inline auto product_view(const Context& ctx) {
+  return [base = ctx.image_base_url()](const projections::CatalogProduct& p,
+                                       const json::storage_ptr& sp = {}) {
     return product_json(p, base, sp);
   };
 }
-// `sp`: where its values live (a page's arena: see page_json); default: the heap.
+// `sp`: where its values live (a page's arena: see page_response); default: the heap.
 json::object order_json(const projections::OrderRow& o, const json::storage_ptr& sp = {});
 json::object user_json(const projections::UserRow& u);
 json::object address_json(const Address& a);  // a saved address (core/account.h)
@@ -211,10 +212,7 @@ json::object payment_webhook_json(const projections::PaymentWebhookRow& w);
 json::object popular_product_json(const projections::PopularProduct& p);
 json::object trending_search_json(const projections::TrendingSearch& s);
 // A page of rows as {items, page, per_page, total}. `sp`: where the values
-// live. A page is a few hundred JSON values made and dropped at once: the
-// list routes pass an arena (json::monotonic_resource) that `item` builds
-// into as well, instead of as many heap blocks (allocating and freeing them
-// was a third of a list request's time).
+// live (see page_response).
 template <typename Page, typename F>
 json::object page_json(const Page& page, F&& item, const json::storage_ptr& sp = {}) {
   json::array items(sp);
@@ -226,6 +224,27 @@ json::object page_json(const Page& page, F&& item, const json::storage_ptr& sp =
                        {"per_page", page.per_page},
                        {"total", page.total}},
                       sp);
+}
+
+// The 200 answer of a list route: `page` as page_json. A page is a few
+// hundred JSON values made and dropped at once, so when `item` takes
+// (row, storage_ptr) its values are built into one arena
+// (json::monotonic_resource, its first block on the stack) that lives until
+// the body is serialised, instead of as many heap blocks (allocating and
+// freeing them was a third of a list request's time); an `item` of the row
+// alone builds on the heap.
+template <typename Page, typename F>
+http::Response page_response(const Page& page, F&& item) {
+  using Row = typename decltype(page.items)::value_type;
+  if constexpr (std::is_invocable_v<F&, const Row&, const json::storage_ptr&>) {
+    unsigned char first_block[8 << 10];
+    json::monotonic_resource arena(first_block, sizeof first_block);
+    const json::storage_ptr sp(&arena);
+    return json_response(200, page_json(
+                                  page, [&](const Row& row) { return item(row, sp); }, sp));
+  } else {
+    return json_response(200, page_json(page, std::forward<F>(item)));
+  }
 }
 
 // Each file adds its routes.
