@@ -140,13 +140,15 @@ void place_order(Context& ctx, const CallPtr& call) {
 // An order as its reader sees it: staff also see whether its customer's
 // account is still active (from the users model; "closed" accounts keep
 // their orders).
-json::object order_view(Context& ctx, const CallPtr& call, const projections::OrderRow& o,
-                        const json::storage_ptr& sp = {}) {
-  json::object out = order_json(o, sp);
-  if (call->who->is_admin()) {
-    const auto user = ctx.model<projections::UsersReadModel>("users")->get(o.user_id);
-    out["user_status"] = user ? user->status : "unknown";
-  }
+std::string user_status(Context& ctx, const projections::OrderRow& o) {
+  const auto user = ctx.model<projections::UsersReadModel>("users")->get(o.user_id);
+  return user ? user->status : "unknown";
+}
+
+json::object order_view(Context& ctx, const CallPtr& call, const projections::OrderRow& o) {
+  json::object out = order_json(o);
+  if (call->who->is_admin())
+    out["user_status"] = user_status(ctx, o);
   return out;
 }
 
@@ -190,10 +192,9 @@ void list_orders(Context& ctx, const CallPtr& call) {
   projections::OrdersReadModel::ListVersion as_of;
   auto result = ctx.model<projections::OrdersReadModel>("orders")->list(user, status, paging->page,
                                                                         paging->per_page, &as_of);
-  http::Response r =
-      page_response(result, [&](const projections::OrderRow& o, const json::storage_ptr& sp) {
-        return order_view(ctx, call, o, sp);
-      });
+  http::Response r = page_response(result, [&](std::string& out, const projections::OrderRow& o) {
+    write_order(out, o, call->who->is_admin() ? user_status(ctx, o) : "");
+  });
   // A customer's page is exactly the model's version of their list and the
   // query: its tag, instead of a digest of the body (conditional_get.h).
   // Staff rows also show the users' statuses, from another model: those
