@@ -1,8 +1,10 @@
 #include "api/notify/email/email_notifier.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <thread>
 
+#include "core/mutex.h"
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
 #include "core/text.h"
@@ -27,6 +29,40 @@ struct EmailNotifier::Impl {
   std::unique_ptr<eventstore::LogFollower> pending, triggers;
   std::thread nats_thread;
 
+  // A delivered email's record goes to the writer without waiting for its
+  // fsync: the sender has marked it sent already and goes on to the next,
+  // so records share group commits. At most kRecordsInFlight at a time: a
+  // slow disk slows the sender rather than filling the writer's queue.
+  // Unrecorded (refused, or the engine stopped first), the email is sent
+  // again by a later run, as with any delivery whose record is lost.
+  static constexpr int kRecordsInFlight = 1024;
+  Mutex records_mu;
+  std::condition_variable records_cv;
+  int records_in_flight GUARDED_BY(records_mu) = 0;
+
+  Status record_sent(const Uuid& id) EXCLUDES(records_mu) {
+    {
+      MutexLock lock(records_mu);
+      while (records_in_flight >= kRecordsInFlight)
+        lock.wait(records_cv);
+      ++records_in_flight;
+    }
+    processor.submit(commands::RecordNotificationSent{id}, requests::engine_meta(),
+                     [this](const Result<commands::CommandReply>&) {
+                       MutexLock lock(records_mu);
+                       --records_in_flight;
+                       records_cv.notify_all();
+                     });
+    return Status::ok();
+  }
+
+  // Every record submitted has its answer (the reply callbacks use this).
+  void wait_for_records() EXCLUDES(records_mu) {
+    MutexLock lock(records_mu);
+    while (records_in_flight > 0)
+      lock.wait(records_cv);
+  }
+
   Impl(eventstore::EventStore& l, commands::CommandProcessor& p,
        const projections::ProjectionRunner& m, EmailNotifierOptions o)
       : log(l),
@@ -36,11 +72,7 @@ struct EmailNotifier::Impl {
         sender(options.delivery,
                EmailHooks{
                    [this](const Uuid& id, const PendingEmail& pe) { return render(id, pe); },
-                   [this](const Uuid& id) {
-                     return processor
-                         .execute(commands::RecordNotificationSent{id}, requests::engine_meta())
-                         .status();
-                   },
+                   [this](const Uuid& id) { return record_sent(id); },
                    [this](const Uuid& id, const std::string& error, bool retry) {
                      return processor
                          .execute(commands::RecordNotificationFailed{id, error, retry},
@@ -64,6 +96,22 @@ struct EmailNotifier::Impl {
       return Status::ok();
     }
     return done.status();
+  }
+
+  // A slice of the log's events, asked together:
+  // through the last event whose requests are all recorded or refused for
+  // good.
+  eventstore::Handled request_slice(const eventstore::LogSlice& slice) {
+    std::vector<requests::PlannedEmail> planned;
+    for (const EventView& ev : slice.events)
+      requests::plan_email(ev, models, options.limiter.get(), planned);
+    const auto done = requests::record_email_requests(planned, processor);
+    for (size_t i = 0; i < done.size(); ++i) {
+      const Status& st = done[i].status();
+      if (st.code() == ErrorCode::kOverloaded || st.code() == ErrorCode::kShuttingDown)
+        return {planned[i].request.source_position - 1, st};  // the rest asked again
+    }
+    return {slice.last, Status::ok()};
   }
 
   static constexpr std::array kNotificationTypes = {
@@ -105,9 +153,10 @@ struct EmailNotifier::Impl {
     ask.max_chunk = 256;
     ask.backoff = {std::chrono::milliseconds(200), std::chrono::milliseconds(2000)};
     triggers = std::make_unique<eventstore::LogFollower>(
-        log, options.checkpoint, eventstore::each_event([this, from_nats](const EventView& ev) {
-          return from_nats ? Status::ok() : request(ev);
-        }),
+        log, options.checkpoint,
+        [this, from_nats](const eventstore::LogSlice& slice) {
+          return from_nats ? eventstore::Handled{slice.last, Status::ok()} : request_slice(slice);
+        },
         ask);
     ORDERLY_RETURN_IF_ERROR(triggers->start());
     if (from_nats) {
@@ -156,6 +205,7 @@ void EmailNotifier::stop() {
   if (impl_->nats_thread.joinable())
     impl_->nats_thread.join();
   impl_->sender.stop();
+  impl_->wait_for_records();
 }
 
 EmailNotifierStats EmailNotifier::stats() const {

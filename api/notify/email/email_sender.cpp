@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <thread>
 
 #include "api/notify/email/rfc5322.h"
@@ -83,21 +84,23 @@ struct EmailSender::Impl {
   EmailDeliveryOptions options;
   EmailHooks hooks;
 
+  // When each email that may be sent is next due, earliest first: the sender
+  // takes the head rather than scanning every pending email for each one it
+  // sends (a backlog of thousands made that quadratic).
+  using Schedule = std::multimap<Clock::time_point, Uuid>;
   struct Pending {
     PendingEmail email;
-    Clock::time_point next_at;
     bool in_flight = false;    // the sender has it now
     bool sent = false;         // delivered: never again, whatever comes before its Sent event
     bool given_up = false;     // out of attempts: waits for an admin's retry
     bool retry_asked = false;  // a retry came while it was in flight
     uint32_t budget_from = 0;  // attempts made before the last retry (each retry: a new budget)
-    bool due(Clock::time_point now) const {
-      return !in_flight && !sent && !given_up && next_at <= now;
-    }
+    std::optional<Schedule::iterator> slot;  // in `schedule`: neither in flight, sent nor given up
   };
   mutable Mutex mu;
   std::condition_variable cv;  // pending changed, ready, or stopping
   absl::flat_hash_map<Uuid, Pending, UuidHash> pending GUARDED_BY(mu);
+  Schedule schedule GUARDED_BY(mu);
   bool stopping GUARDED_BY(mu) = false;
   std::atomic<bool> stop_flag{false};  // stopping, for an SMTP attempt in flight
   bool ready GUARDED_BY(mu) = false;
@@ -106,6 +109,16 @@ struct EmailSender::Impl {
 
   Impl(EmailDeliveryOptions o, EmailHooks h) : options(std::move(o)), hooks(std::move(h)) {}
 
+  void unschedule(Pending& p) REQUIRES(mu) {
+    if (p.slot)
+      schedule.erase(*p.slot);
+    p.slot.reset();
+  }
+  void schedule_at(const Uuid& id, Pending& p, Clock::time_point at) REQUIRES(mu) {
+    unschedule(p);
+    p.slot = schedule.emplace(at, id);
+  }
+
   void track(const EventView& ev) EXCLUDES(mu) {
     MutexLock lock(mu);
     switch (ev.type()) {
@@ -113,11 +126,13 @@ struct EmailSender::Impl {
         const auto* e = ev.as<events::NotificationRequested>();
         if (fb_string(e->channel()) != "email")
           break;
-        Pending& p = pending[fb_uuid(e->notification_id())];
+        const Uuid id = fb_uuid(e->notification_id());
+        Pending& p = pending[id];
         p.email.recipient = fb_string(e->recipient());
         p.email.template_name = fb_string(e->template_());
         p.email.source_position = e->source_position();
-        p.next_at = Clock::now();
+        if (!p.in_flight && !p.sent && !p.given_up)
+          schedule_at(id, p, Clock::now());
         break;
       }
       case EventType::kNotificationRetryRequested: {
@@ -127,15 +142,21 @@ struct EmailSender::Impl {
           Pending& p = it->second;
           p.given_up = false;
           p.budget_from = p.email.attempts;
-          p.next_at = Clock::now();
           if (p.in_flight)
             p.retry_asked = true;  // applied when the attempt in flight ends
+          else
+            schedule_at(it->first, p, Clock::now());
         }
         break;
       }
-      case EventType::kNotificationSent:
-        pending.erase(fb_uuid(ev.as<events::NotificationSent>()->notification_id()));
+      case EventType::kNotificationSent: {
+        auto it = pending.find(fb_uuid(ev.as<events::NotificationSent>()->notification_id()));
+        if (it != pending.end()) {
+          unschedule(it->second);
+          pending.erase(it);
+        }
         break;
+      }
       case EventType::kNotificationFailed: {
         const auto* e = ev.as<events::NotificationFailed>();
         auto it = pending.find(fb_uuid(e->notification_id()));
@@ -143,8 +164,10 @@ struct EmailSender::Impl {
           break;
         it->second.email.attempts = std::max(it->second.email.attempts, e->attempt());
         // Given up: kept so an admin's retry can re-queue it.
-        if (!e->will_retry() && !it->second.in_flight)
+        if (!e->will_retry() && !it->second.in_flight) {
           it->second.given_up = true;
+          unschedule(it->second);
+        }
         break;
       }
       default:
@@ -188,24 +211,23 @@ struct EmailSender::Impl {
       {
         MutexLock lock(mu);
         while (!stopping && due.is_nil()) {
-          auto wake = Clock::now() + std::chrono::seconds(1);
           const auto now = Clock::now();
-          for (auto& [id, p] : pending) {
-            if (p.due(now)) {
-              due = id;
-              job = p.email;
-              budget_from = p.budget_from;
-              break;
-            }
-            if (!p.in_flight && !p.sent && !p.given_up)
-              wake = std::min(wake, p.next_at);
+          if (!schedule.empty() && schedule.begin()->first <= now) {
+            due = schedule.begin()->second;
+            Pending& p = pending[due];
+            unschedule(p);
+            p.in_flight = true;
+            job = p.email;
+            budget_from = p.budget_from;
+            break;
           }
-          if (due.is_nil())
-            (void)lock.wait_until(cv, wake);
+          const auto wake = schedule.empty()
+                                ? now + std::chrono::seconds(1)
+                                : std::min(now + std::chrono::seconds(1), schedule.begin()->first);
+          (void)lock.wait_until(cv, wake);
         }
         if (due.is_nil())
           return;  // stopping
-        pending[due].in_flight = true;
       }
       // Known sent already (by an earlier run whose record we have not
       // seen yet): nothing to do but wait for the record.
@@ -249,7 +271,7 @@ struct EmailSender::Impl {
         p.in_flight = false;
         const uint32_t n = engine_away ? 1 : attempt - budget_from;
         auto backoff = options.first_backoff * (1 << std::min<uint32_t>(n - 1, 16));
-        p.next_at =
+        auto next_at =
             Clock::now() + std::min<std::chrono::milliseconds>(backoff, options.max_backoff);
         if (!engine_away) {
           p.email.attempts = std::max(p.email.attempts, attempt);
@@ -258,8 +280,10 @@ struct EmailSender::Impl {
         if (p.retry_asked) {  // an admin asked during the attempt: go again now
           p.retry_asked = false;
           p.given_up = false;
-          p.next_at = Clock::now();
+          next_at = Clock::now();
         }
+        if (!p.given_up)
+          schedule_at(it->first, p, next_at);
       }
     }
   }

@@ -3,6 +3,7 @@
 #include "api/notify/requests/email_triggers.h"
 
 #include <algorithm>
+#include <future>
 #include "core/schemas/order_events_generated.h"
 #include "core/schemas/payment_events_generated.h"
 #include "core/schemas/user_events_generated.h"
@@ -20,46 +21,30 @@ commands::CommandMeta engine_meta() {
 
 namespace {
 
-// Records one email request (see request_email).
-Result<EmailRequestOutcome> request_one(const EventView& ev, const Uuid& id, const Uuid& user,
-                                        const std::string& recipient, const char* template_name,
-                                        commands::CommandProcessor& processor,
-                                        EmailRateLimiter* limiter) {
-  // Decided before the request is recorded, so that no sender delivers it
-  // in between (EmailRateLimiter::is_suppressed).
-  const std::string suppressed = limiter ? limiter->admit(recipient, ev.time_us()) : "";
-  if (!suppressed.empty())
+// One email to `recipient`, with the limiter's verdict taken now: before the
+// request is recorded, so that no sender delivers it in between
+// (EmailRateLimiter::is_suppressed).
+PlannedEmail plan_one(const EventView& ev, const Uuid& id, const Uuid& user,
+                      const std::string& recipient, const char* template_name,
+                      EmailRateLimiter* limiter) {
+  PlannedEmail p{{id, user, "email", template_name, recipient, ev.position()}, ""};
+  p.suppressed = limiter ? limiter->admit(recipient, ev.time_us()) : "";
+  if (!p.suppressed.empty())
     limiter->mark_suppressed(id);
-  auto done = processor.execute(
-      commands::RequestNotification{id, user, "email", template_name, recipient, ev.position()},
-      engine_meta());
-  if (done && !suppressed.empty()) {
-    auto failed =
-        processor.execute(commands::RecordNotificationFailed{id, suppressed, false}, engine_meta());
-    if (!failed)
-      return failed.status();
-    return EmailRequestOutcome{id, true, true};
-  }
-  if (done)
-    return EmailRequestOutcome{id, true};
-  if (done.status().code() == ErrorCode::kAlreadyExists)
-    return EmailRequestOutcome{id, false};  // asked before (a redelivery)
-  return done.status();
+  return p;
 }
 
 // One email to each active admin, each with its own id: a redelivered event
 // asks for the same ones (already_exists), so none is mailed twice. An
 // admin made after the event is not mailed when it is asked again: the
 // users read model is at the event's position first.
-Result<EmailRequestOutcome> request_admin_emails(const EventView& ev, const char* template_name,
-                                                 const projections::ProjectionRunner& models,
-                                                 commands::CommandProcessor& processor,
-                                                 EmailRateLimiter* limiter) {
+void plan_admin_emails(const EventView& ev, const char* template_name,
+                       const projections::ProjectionRunner& models, EmailRateLimiter* limiter,
+                       std::vector<PlannedEmail>& out) {
   (void)models.wait_for("users", ev.position(), std::chrono::seconds(10));
   auto users = models.current_as<projections::UsersReadModel>("users");
-  EmailRequestOutcome out;
   if (!users)
-    return out;
+    return;
   projections::UserQuery q;
   q.role = "admin";
   q.status = "active";
@@ -70,32 +55,23 @@ Result<EmailRequestOutcome> request_admin_emails(const EventView& ev, const char
       const Uuid user = Uuid::parse(admin.id).value_or(Uuid{});
       if (user.is_nil() || admin.email.empty())
         continue;
-      auto one = request_one(ev, email_notification_id(ev.position(), user), user, admin.email,
-                             template_name, processor, limiter);
-      if (!one)
-        return one.status();  // asked again later: those recorded are refused as already_exists
-      if (out.id.is_nil())
-        out = *one;
-      out.created |= one->created;
-      out.ids.push_back(one->id);
+      out.push_back(plan_one(ev, email_notification_id(ev.position(), user), user, admin.email,
+                             template_name, limiter));
     }
     if (page.items.size() < static_cast<size_t>(q.per_page))
       break;
   }
-  return out;
 }
 
 }  // namespace
 
-Result<EmailRequestOutcome> request_email(const EventView& ev,
-                                          const projections::ProjectionRunner& models,
-                                          commands::CommandProcessor& processor,
-                                          EmailRateLimiter* limiter) {
+void plan_email(const EventView& ev, const projections::ProjectionRunner& models,
+                EmailRateLimiter* limiter, std::vector<PlannedEmail>& out) {
   const EmailTrigger t = email_trigger(ev);
   if (t.template_name == nullptr)
-    return EmailRequestOutcome{};
+    return;
   if (t.to_admins)
-    return request_admin_emails(ev, t.template_name, models, processor, limiter);
+    return plan_admin_emails(ev, t.template_name, models, limiter, out);
   Uuid user = t.user_id;
   if (user.is_nil()) {
     // The orders read model knows the owner once it has applied this event.
@@ -103,7 +79,7 @@ Result<EmailRequestOutcome> request_email(const EventView& ev,
     auto orders = models.current_as<projections::OrdersReadModel>("orders");
     auto o = orders ? orders->get(t.order_id.to_string()) : std::nullopt;
     if (!o)
-      return EmailRequestOutcome{};
+      return;
     user = Uuid::parse(o->user_id).value_or(Uuid{});
   }
   (void)models.wait_for("users", ev.position(), std::chrono::seconds(10));
@@ -111,12 +87,63 @@ Result<EmailRequestOutcome> request_email(const EventView& ev,
   auto u = users ? users->get(user.to_string()) : std::nullopt;
   const std::string recipient = t.recipient.empty() && u ? u->email : t.recipient;
   if (!u || recipient.empty())
-    return EmailRequestOutcome{};  // nobody to write to
-  auto one = request_one(ev, email_notification_id(ev.position()), user, recipient, t.template_name,
-                         processor, limiter);
-  if (one)
-    one->ids = {one->id};
-  return one;
+    return;  // nobody to write to
+  out.push_back(plan_one(ev, email_notification_id(ev.position()), user, recipient, t.template_name,
+                         limiter));
+}
+
+std::vector<Result<RequestedEmail>> record_email_requests(const std::vector<PlannedEmail>& planned,
+                                                          commands::CommandProcessor& processor) {
+  std::vector<std::future<Result<commands::CommandReply>>> asked;
+  asked.reserve(planned.size());
+  for (const PlannedEmail& p : planned)
+    asked.push_back(processor.submit(p.request, engine_meta()));
+  std::vector<Result<RequestedEmail>> out;
+  out.reserve(planned.size());
+  std::vector<std::pair<size_t, std::future<Result<commands::CommandReply>>>> suppressing;
+  for (size_t i = 0; i < planned.size(); ++i) {
+    const Uuid& id = planned[i].request.notification_id;
+    auto done = asked[i].get();
+    if (done) {
+      const bool suppressed = !planned[i].suppressed.empty();
+      if (suppressed) {
+        suppressing.emplace_back(
+            i,
+            processor.submit(commands::RecordNotificationFailed{id, planned[i].suppressed, false},
+                             engine_meta()));
+      }
+      out.emplace_back(RequestedEmail{id, true, suppressed});
+    } else if (done.status().code() == ErrorCode::kAlreadyExists) {
+      out.emplace_back(RequestedEmail{id, false, false});  // asked before (a redelivery)
+    } else {
+      out.emplace_back(done.status());
+    }
+  }
+  for (auto& [i, failed] : suppressing) {
+    if (auto st = failed.get(); !st)
+      out[i] = st.status();
+  }
+  return out;
+}
+
+Result<EmailRequestOutcome> request_email(const EventView& ev,
+                                          const projections::ProjectionRunner& models,
+                                          commands::CommandProcessor& processor,
+                                          EmailRateLimiter* limiter) {
+  std::vector<PlannedEmail> planned;
+  plan_email(ev, models, limiter, planned);
+  EmailRequestOutcome out;
+  for (auto& one : record_email_requests(planned, processor)) {
+    if (!one)
+      return one.status();  // asked again later: those recorded are refused as already_exists
+    if (out.id.is_nil()) {
+      out.id = one->id;
+      out.suppressed = one->suppressed;
+    }
+    out.created |= one->created;
+    out.ids.push_back(one->id);
+  }
+  return out;
 }
 
 namespace {

@@ -40,6 +40,26 @@ Result<EmailRequestOutcome> request_email(const EventView& event,
                                           commands::CommandProcessor& processor,
                                           EmailRateLimiter* limiter = nullptr);
 
+// request_email in two steps, for a follower that asks for a whole slice of
+// the log at once: plan_email appends the requests an event calls for (none
+// when it mails nobody), with the limiter's verdict; record_email_requests
+// submits them all before waiting for any, so that they share the writer's
+// group commits (one fsync round for the slice, not one per email), and
+// gives one outcome per planned request, in order.
+struct PlannedEmail {
+  commands::RequestNotification request;
+  std::string suppressed;  // the limiter's reason: recorded failed at once
+};
+struct RequestedEmail {
+  Uuid id;
+  bool created = false;
+  bool suppressed = false;
+};
+void plan_email(const EventView& event, const projections::ProjectionRunner& models,
+                EmailRateLimiter* limiter, std::vector<PlannedEmail>& out);
+std::vector<Result<RequestedEmail>> record_email_requests(const std::vector<PlannedEmail>& planned,
+                                                          commands::CommandProcessor& processor);
+
 // What the email caused by the event at `source_position` says: the
 // event's own facts, the order's lines and totals, the owner's name; an
 // account email's link token through `action_token`.
