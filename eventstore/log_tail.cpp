@@ -73,6 +73,15 @@ void LogTail::publish(std::shared_ptr<const LogBatch> batch) {
   }
 }
 
+std::shared_ptr<const LogBatch> LogTail::recent(uint64_t position) const {
+  MutexLock lock(mu_);
+  if (stopped_ || window_.empty() || position < window_.front()->first || position > published_)
+    return nullptr;
+  auto it = std::upper_bound(window_.begin(), window_.end(), position,
+                             [](uint64_t p, const auto& b) { return p < b->first; });
+  return *std::prev(it);
+}
+
 LogTail::Lookup LogTail::find(uint64_t position, std::chrono::milliseconds wait,
                               const std::atomic<bool>& stop) {
   const auto deadline = std::chrono::steady_clock::now() + wait;

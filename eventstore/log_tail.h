@@ -80,6 +80,11 @@ class LogTail {
   // attached) it only waits for the log, and returns nothing: the caller
   // reads it itself.
   Lookup find(uint64_t position, std::chrono::milliseconds wait, const std::atomic<bool>& stop);
+  // The window's batch holding `position`, or null (not in the window, or
+  // not sharing): a look that never waits and never reads. For reads of
+  // one recent event (EventStore::read_event), which it spares a RocksDB
+  // seek.
+  std::shared_ptr<const LogBatch> recent(uint64_t position) const;
   // Whether followers are attached (a commit's events are then worth
   // offering). A hint: offer() checks again.
   bool sharing() const { return sharing_.load(std::memory_order_relaxed); }

@@ -5,6 +5,8 @@
 
 #include "core/big_endian.h"
 #include "eventstore/keys.h"
+#include "eventstore/log_batch.h"
+#include "eventstore/log_tail.h"
 #include "eventstore/rocksdb_status.h"
 #include "eventstore/store.h"
 #include "eventstore/store_impl.h"
@@ -68,6 +70,15 @@ Result<RecordedEvent> EventStore::read_event(uint64_t position) const {
     return Status::invalid_argument("positions start at 1");
   if (position > impl_->last_position.load()) {  // written but not yet durable, or beyond
     return Status::not_found("no event at position " + std::to_string(position));
+  }
+  // A recent event is in the followers' shared window (log_tail.h), read
+  // and verified once already: no seek. (The email sender reads each order's
+  // event a moment after it was written.)
+  if (auto batch = impl_->tail->recent(position);
+      batch && batch->events.size() == batch->last - batch->first + 1) {
+    const EventView& ev = batch->events[position - batch->first];
+    if (ev.position() == position)
+      return RecordedEvent::copy_of(ev.bytes());
   }
   ReadGuard guard(*impl_);
   ORDERLY_RETURN_IF_ERROR(guard.status());

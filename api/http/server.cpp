@@ -766,10 +766,14 @@ void HttpServer::Impl::accept() {
     // 1-2 s and timeouts at 1,024 connections while the rest flowed).
     acceptor->non_blocking(true, ec);
     for (size_t n = 0; !ec && n < kAcceptBurst && !stopping.load(); ++n) {
-      Socket next(next_connection_loop().get_executor());
+      // The loop's turn passes only when a connection was taken: the
+      // burst's last try finds none (would_block).
+      Socket next(loops[next_loop]->ioc.get_executor());
       acceptor->accept(next, ec);
-      if (!ec)
+      if (!ec) {
+        next_loop = (next_loop + 1) % loops.size();
         admit_connection(next);
+      }
     }
     accept();
   });

@@ -334,3 +334,37 @@ TEST_CASE("log follower: started behind its checkpoint, it never saves one furth
   CHECK(seen_positions.back() == 20);
   CHECK(*store->load_checkpoint("fanout") == 20);
 }
+
+TEST_CASE("read_event: a recent event comes from the window, the same as from the store") {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  append_many(*store, 1, 10);  // before anyone follows: only in RocksDB
+  Seen seen;
+  FollowerOptions options;
+  options.start_after = store->last_position();
+  LogFollower follower(*store, "a", seen.handler(), options);
+  REQUIRE(follower.start().is_ok());
+  append_many(*store, 2, 20);
+  const uint64_t last = store->last_position();
+  REQUIRE(wait_until([&] { return follower.position() == last; }));
+  CHECK(store->tail().recent(5) == nullptr);  // older than the window
+  for (uint64_t p = 11; p <= last; ++p) {
+    CAPTURE(p);
+    const auto batch = store->tail().recent(p);
+    REQUIRE(batch != nullptr);
+    CHECK(batch->first <= p);
+    CHECK(batch->last >= p);
+    auto from_window = store->read_event(p);
+    REQUIRE(from_window.is_ok());
+    CHECK(from_window->view().position() == p);
+    CHECK(from_window->view().stream() == batch->events[p - batch->first].stream());
+  }
+  CHECK(store->tail().recent(last + 1) == nullptr);
+  CHECK(store->read_event(last + 1).status().code() == ErrorCode::kNotFound);
+  follower.stop();
+  // Nobody follows: the window is dropped, and the same bytes come from RocksDB.
+  CHECK(store->tail().recent(last) == nullptr);
+  auto from_store = store->read_event(last);
+  REQUIRE(from_store.is_ok());
+  CHECK(from_store->view().position() == last);
+}
