@@ -2,6 +2,7 @@
 #include "core/text.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include "core/category.h"
@@ -149,19 +150,16 @@ CatalogProduct load_product(BinaryReader& in) {
   return p;
 }
 
-// Whether a query lists `p`: of the status it asks for, in its category
-// (`category` lower-cased, a slug or a name; "" any) and within its price bounds.
-bool listed(const CatalogProduct& p, const std::string& category, const CatalogQuery& q) {
-  if (q.status != ProductStatusFilter::kAll &&
-      p.discontinued != (q.status == ProductStatusFilter::kDiscontinued))
-    return false;
-  if (!category.empty() && p.category_slug != category && ascii_lower(p.category) != category)
-    return false;
-  if (q.min_price_cents && p.price_cents < *q.min_price_cents)
-    return false;
-  if (q.max_price_cents && p.price_cents > *q.max_price_cents)
-    return false;
-  return true;
+// The first 16 bytes of `name` as two big-endian numbers, zero-padded.
+void name_head(std::string_view name, uint64_t (&out)[2]) {
+  for (size_t half = 0; half < 2; ++half) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; ++i) {
+      const size_t at = half * 8 + i;
+      v = (v << 8) | (at < name.size() ? static_cast<unsigned char>(name[at]) : 0u);
+    }
+    out[half] = v;
+  }
 }
 
 }  // namespace
@@ -191,8 +189,20 @@ void CatalogReadModel::index(Entry& e) {
   const std::vector<std::string>* fields[] = {&e.name_words, &e.category_words,
                                               &e.description_words};
   for (uint8_t f = 0; f < 3; ++f) {
-    for (const auto& w : *fields[f])
-      words_[w][e.slot] |= static_cast<uint8_t>(1u << f);
+    const auto bit = static_cast<uint8_t>(1u << f);
+    for (const auto& w : *fields[f]) {
+      std::vector<Posting>& list = words_[w];
+      if (list.empty() || list.back().slot < e.slot) {
+        list.push_back({e.slot, bit});  // the usual case: products come in slot order
+        continue;
+      }
+      auto at = std::lower_bound(list.begin(), list.end(), e.slot,
+                                 [](const Posting& p, uint32_t slot) { return p.slot < slot; });
+      if (at != list.end() && at->slot == e.slot)
+        at->fields |= bit;
+      else
+        list.insert(at, {e.slot, bit});
+    }
   }
 }
 
@@ -202,11 +212,43 @@ void CatalogReadModel::unindex(const Entry& e) {
       auto it = words_.find(w);
       if (it == words_.end())
         continue;
-      it->second.erase(e.slot);
-      if (it->second.empty())
+      std::vector<Posting>& list = it->second;
+      auto at = std::lower_bound(list.begin(), list.end(), e.slot,
+                                 [](const Posting& p, uint32_t slot) { return p.slot < slot; });
+      if (at != list.end() && at->slot == e.slot)
+        list.erase(at);
+      if (list.empty())
         words_.erase(it);
     }
   }
+}
+
+void CatalogReadModel::refresh_key(const Entry& e) {
+  if (keys_.size() <= e.slot)
+    keys_.resize(e.slot + 1);
+  SortKey& k = keys_[e.slot];
+  name_head(e.product.name, k.name_head);
+  k.price_cents = e.product.price_cents;
+  k.created_at = e.product.created_at;
+  k.discontinued = e.product.discontinued;
+}
+
+bool CatalogReadModel::listed(uint32_t slot, const std::string& category,
+                              const CatalogQuery& q) const {
+  const SortKey& k = keys_[slot];
+  if (q.status != ProductStatusFilter::kAll &&
+      k.discontinued != (q.status == ProductStatusFilter::kDiscontinued))
+    return false;
+  if (q.min_price_cents && k.price_cents < *q.min_price_cents)
+    return false;
+  if (q.max_price_cents && k.price_cents > *q.max_price_cents)
+    return false;
+  if (!category.empty()) {
+    const CatalogProduct& p = by_slot_[slot]->product;
+    if (p.category_slug != category && ascii_lower(p.category) != category)
+      return false;
+  }
+  return true;
 }
 
 CatalogProduct CatalogReadModel::with_stock(const Entry& e) const {
@@ -269,10 +311,11 @@ void CatalogReadModel::apply(const EventView& ev) {
   const bool product_stream = ev.stream().starts_with("product-");
   auto product_named = [&](const flatbuffers::String* id)
                            REQUIRES(mutex_) { return product(fb_uuid(id)); };
-  auto stamp = [&](Entry& e) {
+  auto stamp = [&](Entry& e) REQUIRES(mutex_) {
     e.product.updated_at = ev.time_us();
     if (product_stream)
       e.product.version = ev.version();
+    refresh_key(e);  // every change of a product is stamped
   };
   switch (ev.type()) {
     case EventType::kProductCreated: {
@@ -608,6 +651,7 @@ bool CatalogReadModel::add_product(CatalogProduct p) {
   // in the fold.
   name_slot(Uuid::parse(e.product.id).value_or(Uuid{}), e.slot);
   index(e);  // the entry is at its final address
+  refresh_key(e);
   return true;
 }
 
@@ -663,6 +707,7 @@ void CatalogReadModel::clear() {
   products_.clear();
   by_slot_.clear();
   words_.clear();
+  keys_.clear();
   slot_table_.clear();
   named_ = 0;
   stock_.clear();
@@ -678,111 +723,215 @@ std::optional<CatalogProduct> CatalogReadModel::get(std::string_view id) const {
   return with_stock(it->second);
 }
 
+namespace {
+
+// The first entry of the ascending `list` at or after `from` whose slot is
+// at least `slot` (galloping: a short list steps through a long one in
+// O(short * log(long / short))).
+template <typename P>
+const P* seek(const P* from, const P* end, uint32_t slot) {
+  size_t step = 1;
+  const P* lo = from;
+  while (step < static_cast<size_t>(end - lo) && lo[step].slot < slot) {
+    lo += step;
+    step *= 2;
+  }
+  const size_t span = std::min(step + 1, static_cast<size_t>(end - lo));
+  return std::lower_bound(lo, lo + span, slot, [](const P& p, uint32_t s) { return p.slot < s; });
+}
+
+// The weight of a word's best field among `fields`: name 3, category 2,
+// description 1 (a table: no branch on the data).
+int weight_of(uint8_t fields) {
+  static constexpr int kWeight[8] = {1, 3, 2, 3, 1, 3, 2, 3};
+  return kWeight[fields & 7];
+}
+
+}  // namespace
+
+void CatalogReadModel::search(const std::vector<std::string>& words, std::vector<Hit>& out) const {
+  out.clear();
+  // Per query word, its products ascending by slot with the weight of the
+  // word's best field there. A word that is the prefix of one indexed word
+  // reads that word's postings in place; of several (e.g. "grind" for
+  // "grinder" and "grinding"), they are merged into scratch (per thread:
+  // a query allocates nothing once warm).
+  struct Weighted {
+    uint32_t slot;
+    int weight;
+  };
+  struct List {
+    const Posting* postings = nullptr;  // in place, or
+    size_t merged = SIZE_MAX;           // index into `scratch`
+    size_t size = 0;
+  };
+  thread_local std::vector<std::vector<Weighted>> scratch;
+  thread_local std::vector<int> best;  // by slot, 0 when not set
+  const size_t n_words = std::min<size_t>(words.size(), 32);
+  if (scratch.size() < n_words)
+    scratch.resize(n_words);
+  std::array<List, 32> lists;
+  for (size_t i = 0; i < n_words; ++i) {
+    auto first = words_.lower_bound(words[i]);
+    auto last = first;
+    size_t indexed = 0;
+    while (last != words_.end() && last->first.starts_with(words[i])) {
+      ++last;
+      ++indexed;
+    }
+    if (indexed == 0)
+      return;  // a word nothing holds: no product matches them all
+    if (indexed == 1) {
+      lists[i] = {first->second.data(), SIZE_MAX, first->second.size()};
+      continue;
+    }
+    if (best.size() < by_slot_.size())
+      best.resize(by_slot_.size());
+    std::vector<Weighted>& merged = scratch[i];
+    merged.clear();
+    for (auto it = first; it != last; ++it) {
+      for (const Posting& p : it->second) {
+        int& b = best[p.slot];
+        if (b == 0)
+          merged.push_back({p.slot, 0});
+        b = std::max(b, weight_of(p.fields));
+      }
+    }
+    std::sort(merged.begin(), merged.end(),
+              [](const Weighted& x, const Weighted& y) { return x.slot < y.slot; });
+    for (Weighted& w : merged) {
+      w.weight = best[w.slot];
+      best[w.slot] = 0;
+    }
+    lists[i] = {nullptr, i, merged.size()};
+  }
+  // Intersect, shortest list first: the candidates only shrink.
+  std::array<size_t, 32> order;
+  for (size_t i = 0; i < n_words; ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_words),
+            [&](size_t x, size_t y) { return lists[x].size < lists[y].size; });
+  const List& shortest = lists[order[0]];
+  out.resize(shortest.size);
+  if (shortest.postings != nullptr) {
+    for (size_t j = 0; j < shortest.size; ++j)
+      out[j] = {shortest.postings[j].slot, weight_of(shortest.postings[j].fields)};
+  } else {
+    const std::vector<Weighted>& m = scratch[shortest.merged];
+    for (size_t j = 0; j < m.size(); ++j)
+      out[j] = {m[j].slot, m[j].weight};
+  }
+  thread_local std::vector<Hit> next;
+  for (size_t o = 1; o < n_words && !out.empty(); ++o) {
+    const List& l = lists[order[o]];
+    // Lists of a similar length (common words: thousands each) are merged
+    // without branches to mispredict; a much longer one is galloped through.
+    auto keep = [&](const auto* begin, const auto* end, auto weight) {
+      const size_t n = out.size(), m = static_cast<size_t>(end - begin);
+      next.resize(n);
+      size_t kept = 0;
+      if (m <= 16 * n) {
+        for (size_t i = 0, j = 0; i < n && j < m;) {
+          const uint32_t a = out[i].slot, b = begin[j].slot;
+          next[kept] = {a, out[i].score + weight(begin[j])};
+          kept += a == b;
+          i += a <= b;
+          j += b <= a;
+        }
+      } else {
+        const auto* at = begin;
+        for (const Hit& h : out) {
+          at = seek(at, end, h.slot);
+          if (at == end)
+            break;
+          if (at->slot == h.slot)
+            next[kept++] = {h.slot, h.score + weight(*at)};
+        }
+      }
+      next.resize(kept);
+      out.swap(next);
+    };
+    if (l.postings != nullptr) {
+      keep(l.postings, l.postings + l.size, [](const Posting& p) { return weight_of(p.fields); });
+    } else {
+      const std::vector<Weighted>& m = scratch[l.merged];
+      keep(m.data(), m.data() + m.size(), [](const Weighted& w) { return w.weight; });
+    }
+  }
+}
+
 CatalogPage CatalogReadModel::list(const CatalogQuery& q) const {
   const std::vector<std::string> words = tokenize(q.q);
   const std::string category = ascii_lower(q.category);
-  struct Hit {
-    const CatalogProduct* p;
-    int score;
-    uint32_t slot;
-  };
-  std::vector<Hit> hits;
-  {
-    ReaderLock lock(mutex_);
-    // With words: score straight from the index. A word's best field counts
-    // (name 3, category 2, description 1); every query word must match.
-    if (!words.empty()) {
-      // Per-thread scratch, indexed by product slot: a query allocates
-      // nothing, however fragmented the heap of a big engine is.
-      thread_local std::vector<uint32_t> matched;  // bit i: query word i matched
-      thread_local std::vector<int> total, best;
-      thread_local std::vector<uint32_t> seen, this_word;
-      if (matched.size() < by_slot_.size()) {
-        matched.resize(by_slot_.size());
-        total.resize(by_slot_.size());
-        best.resize(by_slot_.size());
-      }
-      seen.clear();
-      const size_t n_words = std::min<size_t>(words.size(), 32);
-      for (size_t i = 0; i < n_words; ++i) {
-        const uint32_t before = (1u << i) - 1;  // every earlier word matched
-        this_word.clear();
-        for (auto it = words_.lower_bound(words[i]);
-             it != words_.end() && it->first.starts_with(words[i]); ++it) {
-          for (const auto& [k, fields] : it->second) {
-            if (matched[k] != before)
-              continue;
-            const int weight = (fields & 1) ? 3 : (fields & 2) ? 2 : 1;
-            if (best[k] == 0)
-              this_word.push_back(k);
-            best[k] = std::max(best[k], weight);
-          }
-        }
-        for (uint32_t k : this_word) {
-          if (i == 0)
-            seen.push_back(k);
-          matched[k] |= 1u << i;
-          total[k] += best[k];
-          best[k] = 0;
-        }
-      }
-      const uint32_t all = n_words == 32 ? 0xffffffffu : (1u << n_words) - 1;
-      hits.reserve(seen.size());
-      for (uint32_t k : seen) {
-        const CatalogProduct& p = by_slot_[k]->product;
-        const bool match = matched[k] == all;
-        const int score = total[k];
-        matched[k] = 0;
-        total[k] = 0;
-        if (match && listed(p, category, q))
-          hits.push_back({&p, score, k});
-      }
-    } else {
-      hits.reserve(products_.size());
-      for (const auto& [id, e] : products_) {
-        if (listed(e.product, category, q))
-          hits.push_back({&e.product, 0, e.slot});
-      }
+  thread_local std::vector<Hit> hits;  // per thread: a query allocates nothing once warm
+  CatalogPage page = CatalogPage::of(q.page, q.per_page);
+  ReaderLock lock(mutex_);
+  // With words: scored straight from the index. A word's best field counts
+  // (name 3, category 2, description 1); every query word must match.
+  if (!words.empty()) {
+    search(words, hits);
+    std::erase_if(hits, [&](const Hit& h) {
+      mutex_.assert_reader_held();  // called back under this function's lock
+      return !listed(h.slot, category, q);
+    });
+  } else {
+    hits.clear();
+    hits.reserve(by_slot_.size());
+    for (uint32_t slot = 0; slot < by_slot_.size(); ++slot) {
+      if (listed(slot, category, q))
+        hits.push_back({slot, 0});
     }
-    const std::string sort = !q.sort.empty() ? q.sort : words.empty() ? "-created_at" : "relevance";
-    auto by_name = [](const Hit& a, const Hit& b) {
-      return a.p->name != b.p->name ? a.p->name < b.p->name : a.p->id < b.p->id;
-    };
-    CatalogPage page = CatalogPage::of(q.page, q.per_page);
-    page.total = hits.size();
-    const size_t begin = std::min(hits.size(), page.offset());
-    const size_t end = std::min(hits.size(), begin + static_cast<size_t>(page.per_page));
-    // Concrete comparators (no std::function): the sort inlines them.
-    auto top = [&](auto less) {
-      std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(),
-                        less);
-    };
-    if (sort == "price") {
-      top([&](const Hit& a, const Hit& b) {
-        return a.p->price_cents != b.p->price_cents ? a.p->price_cents < b.p->price_cents
-                                                    : by_name(a, b);
-      });
-    } else if (sort == "-price") {
-      top([&](const Hit& a, const Hit& b) {
-        return a.p->price_cents != b.p->price_cents ? a.p->price_cents > b.p->price_cents
-                                                    : by_name(a, b);
-      });
-    } else if (sort == "name") {
-      top(by_name);
-    } else if (sort == "relevance") {
-      top([&](const Hit& a, const Hit& b) {
-        return a.score != b.score ? a.score > b.score : by_name(a, b);
-      });
-    } else {  // -created_at (ids are time-ordered, so they break ties in the same order)
-      top([](const Hit& a, const Hit& b) {
-        return a.p->created_at != b.p->created_at ? a.p->created_at > b.p->created_at
-                                                  : a.p->id > b.p->id;
-      });
-    }
-    for (size_t i = begin; i < end; ++i)
-      page.items.push_back(with_stock(*by_slot_[hits[i].slot]));
-    return page;
   }
+  const std::string sort = !q.sort.empty() ? q.sort : words.empty() ? "-created_at" : "relevance";
+  // Comparisons read the compact keys; names and ids only on ties.
+  const SortKey* keys = keys_.data();
+  auto by_name = [&](const Hit& a, const Hit& b) {
+    mutex_.assert_reader_held();  // called back under this function's lock
+    const SortKey& ka = keys[a.slot];
+    const SortKey& kb = keys[b.slot];
+    if (ka.name_head[0] != kb.name_head[0])
+      return ka.name_head[0] < kb.name_head[0];
+    if (ka.name_head[1] != kb.name_head[1])
+      return ka.name_head[1] < kb.name_head[1];
+    const CatalogProduct& pa = by_slot_[a.slot]->product;
+    const CatalogProduct& pb = by_slot_[b.slot]->product;
+    return pa.name != pb.name ? pa.name < pb.name : pa.id < pb.id;
+  };
+  page.total = hits.size();
+  const size_t begin = std::min(hits.size(), page.offset());
+  const size_t end = std::min(hits.size(), begin + static_cast<size_t>(page.per_page));
+  // Concrete comparators (no std::function): the sort inlines them.
+  auto top = [&](auto less) {
+    std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(),
+                      less);
+  };
+  if (sort == "price") {
+    top([&](const Hit& a, const Hit& b) {
+      const int64_t pa = keys[a.slot].price_cents, pb = keys[b.slot].price_cents;
+      return pa != pb ? pa < pb : by_name(a, b);
+    });
+  } else if (sort == "-price") {
+    top([&](const Hit& a, const Hit& b) {
+      const int64_t pa = keys[a.slot].price_cents, pb = keys[b.slot].price_cents;
+      return pa != pb ? pa > pb : by_name(a, b);
+    });
+  } else if (sort == "name") {
+    top(by_name);
+  } else if (sort == "relevance") {
+    top([&](const Hit& a, const Hit& b) {
+      return a.score != b.score ? a.score > b.score : by_name(a, b);
+    });
+  } else {  // -created_at (ids are time-ordered, so they break ties in the same order)
+    top([&](const Hit& a, const Hit& b) {
+      mutex_.assert_reader_held();  // called back under this function's lock
+      const TimestampUs ta = keys[a.slot].created_at, tb = keys[b.slot].created_at;
+      return ta != tb ? ta > tb : by_slot_[a.slot]->product.id > by_slot_[b.slot]->product.id;
+    });
+  }
+  page.items.reserve(end - begin);
+  for (size_t i = begin; i < end; ++i)
+    page.items.push_back(with_stock(*by_slot_[hits[i].slot]));
+  return page;
 }
 
 std::vector<CategoryRow> CatalogReadModel::categories() const {

@@ -9,7 +9,6 @@
 // description matches.
 #pragma once
 
-#include <absl/container/flat_hash_map.h>
 #include <flatbuffers/flatbuffers.h>
 
 #include <cstdint>
@@ -131,6 +130,37 @@ class CatalogReadModel final : public Projection {
     CatalogProduct product;  // its stock and reserved are in stock_[slot]
     std::vector<std::string> name_words, category_words, description_words;
   };
+  // What lists filter and sort on, by slot, apart from the entries: a
+  // search compares hundreds of hits, and reaching each one's entry (and
+  // its name's heap block) was two cache misses a comparison.
+  struct SortKey {
+    // The name's first 16 bytes, big-endian, zero-padded: keys that differ
+    // order as the names do; equal keys fall back to the names.
+    uint64_t name_head[2] = {};
+    int64_t price_cents = 0;
+    TimestampUs created_at = 0;
+    bool discontinued = false;
+  };
+  // A word's products, ascending by slot, with the fields it occurs in
+  // (kInName | kInCategory | kInDescription).
+  struct Posting {
+    uint32_t slot = 0;
+    uint8_t fields = 0;
+  };
+  void refresh_key(const Entry& e) REQUIRES(mutex_);
+  // Whether a list shows the product in `slot` (see CatalogQuery); `category`
+  // lower-cased, "" for any.
+  bool listed(uint32_t slot, const std::string& category, const CatalogQuery& q) const
+      REQUIRES_SHARED(mutex_);
+  // The products matching every word (a prefix of a word of the name,
+  // category or description), with their scores, ascending by slot, into
+  // `out` (cleared first).
+  struct Hit {
+    uint32_t slot;
+    int score;
+  };
+  void search(const std::vector<std::string>& words, std::vector<Hit>& out) const
+      REQUIRES_SHARED(mutex_);
   void index(Entry& e) REQUIRES(mutex_);
   void unindex(const Entry& e) REQUIRES(mutex_);
   Entry* product(const Uuid& id) REQUIRES(mutex_);
@@ -161,15 +191,15 @@ class CatalogReadModel final : public Projection {
   // Stock levels by slot, apart from the entries: every order event touches
   // them, and 32 bytes a product stay in cache where whole entries do not.
   std::vector<StockLevel> stock_ GUARDED_BY(mutex_);
+  std::vector<SortKey> keys_ GUARDED_BY(mutex_);  // by slot
   // Every word of every product -> the products holding it, by slot: a
   // query word is a prefix range of this sorted map, so search never scans
-  // all products. The value says in which fields the word occurs (kInName |
-  // kInCategory | kInDescription), so a search scores products straight from
-  // the index. Postings are flat (slot and fields side by side): walking a
-  // common word's thousands of them was a cache miss per node and another
-  // per entry in a node-based map, 0.85 ms a search over 10k products.
-  std::map<std::string, absl::flat_hash_map<uint32_t, uint8_t>, std::less<>> words_
-      GUARDED_BY(mutex_);
+  // all products. A posting says in which fields the word occurs, so a
+  // search scores products straight from the index. Postings are sorted
+  // slot arrays: a search of several words intersects them, starting from
+  // the shortest, in a few microseconds where probing a hash map per
+  // posting of a common word (thousands of them) took tens.
+  std::map<std::string, std::vector<Posting>, std::less<>> words_ GUARDED_BY(mutex_);
   // Order events name products by binary id: one lookup per line, in an
   // open-addressing table of slot + 1 (0: empty) whose ids are checked in
   // stock_[slot], the line the event updates anyway. At 4 bytes an entry the

@@ -3,6 +3,7 @@
 #include "projections/wide_cents.h"
 
 #include <algorithm>
+#include <random>
 
 #include "core/json_writer.h"
 #include "core/schemas/order_events_generated.h"
@@ -92,13 +93,30 @@ void OrdersReadModel::remove_from_user(const Uuid& user, uint64_t seq) {
     by_user_.erase(it);
 }
 
+void OrdersReadModel::touch(const Uuid& user, uint64_t position) {
+  if (lists_deferred_)
+    return;
+  changed_at_[user] = position;
+  changed_any_ = position;
+}
+
+void OrdersReadModel::new_epoch() {
+  std::random_device random;
+  epoch_ = (uint64_t{random()} << 32) ^ random();
+  changed_at_.clear();
+  changed_any_ = 0;
+}
+
 void OrdersReadModel::apply(const EventView& ev) {
+  if (epoch_ == 0)
+    new_epoch();  // the first event of a new model
   auto status_change = [&](const flatbuffers::String* id, OrderStatus to) REQUIRES(mutex_) {
     const uint8_t status = byte_of(to);
     const uint32_t i = seq_of_.find(fb_uuid(id));
     if (i == OrderIndex::kNone)
       return;
     Stored& o = by_seq_[i];
+    touch(o.user_id, ev.position());
     const uint64_t seq = uint64_t{i} + 1;
     if (!lists_deferred_) {
       by_status_[o.status].erase(seq);
@@ -120,6 +138,9 @@ void OrdersReadModel::apply(const EventView& ev) {
         seq_of_.insert(id, i);
       }
       const uint64_t seq = uint64_t{i} + 1;
+      if (!fresh)
+        touch(by_seq_[seq - 1].user_id, ev.position());  // placed again: it may leave a list
+      touch(user, ev.position());
       if (fresh) {
         by_seq_.emplace_back();
         ++count_;
@@ -265,6 +286,7 @@ void OrdersReadModel::apply_payment(const EventView& ev) {
   const Uuid order = fb_uuid(s.order), payment = fb_uuid(s.payment);
   if (find(order) == nullptr)
     return;
+  touch(find(order)->user_id, ev.position());  // the payment shown may change
   auto [it, fresh] = payment_of_.try_emplace(order);
   OrderPayment& shown = it->second;
   if (!fresh && shown.payment != payment) {
@@ -483,6 +505,7 @@ void OrdersReadModel::finish_fold() {
     return;
   lists_deferred_ = false;
   index_users_and_statuses(0);
+  new_epoch();  // changes were not recorded one by one
 }
 
 void OrdersReadModel::clear() {
@@ -498,6 +521,7 @@ void OrdersReadModel::clear() {
   by_user_.clear();
   for (auto& s : by_status_)
     s.clear();
+  new_epoch();
 }
 
 OrderRow OrdersReadModel::row(const Stored& o, uint64_t seq) const {
@@ -541,8 +565,10 @@ std::optional<OrderRow> OrdersReadModel::get(std::string_view id) const {
 }
 
 OrderPage OrdersReadModel::list(std::string_view user_id, std::string_view status, int page,
-                                int per_page) const {
+                                int per_page, ListVersion* as_of) const {
   OrderPage out = OrderPage::of(page, per_page);
+  if (as_of)
+    *as_of = {};  // an answer refused before reading: always the same empty page
   std::optional<uint8_t> wanted;
   if (!status.empty()) {
     if (auto parsed = parse_order_status(status))
@@ -557,6 +583,10 @@ OrderPage OrdersReadModel::list(std::string_view user_id, std::string_view statu
       return out;
   }
   ReaderLock lock(mutex_);
+  if (as_of) {
+    auto changed = user ? changed_at_.find(*user) : changed_at_.end();
+    *as_of = {epoch_, !user ? changed_any_ : changed != changed_at_.end() ? changed->second : 0};
+  }
   auto resolve = [&](uint64_t seq) {
     mutex_.assert_reader_held();  // called back under the caller's lock
     return row(by_seq_[seq - 1], seq);

@@ -72,10 +72,26 @@ class OrdersReadModel final : public Projection {
   void expect_events(uint64_t events) override REQUIRES(mutex_);
   void finish_fold() override REQUIRES(mutex_);
 
+  // Names the state of a list's orders: while it stays the same, so does
+  // every list() of that user (any status, any page), and any change of one
+  // of their orders as lists show them (placed, a status, the payment shown)
+  // moves it. So a list's answer can be tagged without hashing it
+  // (api/rest/routes/orders.cpp). `epoch` is drawn at random whenever the
+  // model is cleared, loaded or folded from scratch (changes not tracked one
+  // by one); `position` is the log position of the last event since then
+  // that changed one of the user's orders (0: none).
+  struct ListVersion {
+    uint64_t epoch = 0, position = 0;
+    bool operator==(const ListVersion&) const = default;
+  };
+
   std::optional<OrderRow> get(std::string_view id) const;
   // A user's orders (empty user_id: everyone's, for admins), newest first,
-  // optionally with one status.
-  OrderPage list(std::string_view user_id, std::string_view status, int page, int per_page) const;
+  // optionally with one status. `as_of`, when given, receives the version
+  // of the list the page was read from (of everyone's orders for an empty
+  // user_id), under the same lock.
+  OrderPage list(std::string_view user_id, std::string_view status, int page, int per_page,
+                 ListVersion* as_of = nullptr) const;
   OrderStats stats(std::string_view user_id) const;
 
  private:
@@ -142,6 +158,15 @@ class OrdersReadModel final : public Projection {
     bool disputed = false;
   };
   void apply_payment(const EventView& ev) REQUIRES(mutex_);
+  // Records that an event at `position` changed one of `user`'s orders.
+  void touch(const Uuid& user, uint64_t position) REQUIRES(mutex_);
+  // A new epoch_, and no change recorded in it yet.
+  void new_epoch() REQUIRES(mutex_);
+  // See ListVersion. Not kept while lists_deferred_ (a fold from scratch
+  // draws a new epoch when it ends).
+  uint64_t epoch_ GUARDED_BY(mutex_) = 0;
+  absl::flat_hash_map<Uuid, uint64_t, UuidHash> changed_at_ GUARDED_BY(mutex_);
+  uint64_t changed_any_ GUARDED_BY(mutex_) = 0;  // of everyone's orders
   absl::flat_hash_map<Uuid, OrderPayment, UuidHash> payment_of_ GUARDED_BY(mutex_);
 };
 

@@ -45,20 +45,31 @@ bool none_match_hits(std::string_view header, std::string_view etag) {
 
 http::Response conditional_get(http::Response answer, std::string_view if_none_match,
                                bool with_token) {
+  // An exact tag is the whole tag (and never leaves as a header of its own).
+  std::string etag = "\"";
+  bool exact = false;
+  for (auto it = answer.headers.begin(); it != answer.headers.end(); ++it) {
+    if (it->first == kExactTag) {
+      etag = std::move(it->second);
+      exact = true;
+      answer.headers.erase(it);
+      break;
+    }
+  }
   if (answer.status != 200 || has_header(answer, "Cache-Control"))
     return answer;
   // A route's own tag ("<version>") keeps its value at the front.
-  std::string etag = "\"";
   for (auto it = answer.headers.begin(); it != answer.headers.end(); ++it) {
     if (it->first == "ETag") {
       const std::string_view own = it->second;
-      if (own.size() >= 2 && own.front() == '"' && own.back() == '"')
+      if (!exact && own.size() >= 2 && own.front() == '"' && own.back() == '"')
         etag.append(own.substr(1, own.size() - 2)).push_back('-');
       answer.headers.erase(it);
       break;
     }
   }
-  etag.append(digest128_hex(answer.body)).push_back('"');
+  if (!exact)
+    etag.append(digest128_hex(answer.body)).push_back('"');
   answer.header("ETag", etag);
   answer.header("Vary", "Authorization");
   // Revalidated on every use: a read model moves with every command.

@@ -85,3 +85,66 @@ TEST_CASE_FIXTURE(
         std::vector<std::string>{test_id(105).to_string()});
   CHECK(again.stats(test_id(500).to_string()).total_orders == 6);
 }
+
+TEST_CASE_FIXTURE(LiveWriter,
+                  "orders: a list's version moves exactly when a page of it could change") {
+  const CommandMeta admin = meta_for(Role::kAdmin);
+  const CreateProduct cup = espresso_cup(100);
+  REQUIRE(writer->execute(cup, admin).is_ok());
+  CommandMeta ada, bob;
+  ada.actor = test_id(500);
+  bob.actor = test_id(600);
+  const std::string a = test_id(500).to_string(), b = test_id(600).to_string();
+  OrdersReadModel model;
+  uint64_t applied = 0;
+  auto catch_up = [&] {  // event by event, as a running server applies them
+    eventstore::LogQuery from;
+    from.from_position = applied + 1;
+    apply_log(*store, {&model}, from);
+    applied = store->last_position();
+  };
+  auto version = [&](const std::string& user) {
+    OrdersReadModel::ListVersion v;
+    (void)model.list(user, "", 1, 20, &v);
+    return v;
+  };
+  auto run = [&](const Command& c, const CommandMeta& who) {
+    REQUIRE(writer->execute(c, who).is_ok());
+    catch_up();
+  };
+  catch_up();
+  const auto ada_empty = version(a);
+  run(PlaceOrder{test_id(1), {{cup.product_id, 1}}, "", 900'000'000}, ada);
+  const auto ada_1 = version(a);
+  CHECK(ada_1 != ada_empty);
+  CHECK(ada_1.epoch == ada_empty.epoch);
+  const auto bob_before = version(b);
+  run(PlaceOrder{test_id(2), {{cup.product_id, 1}}, "", 900'000'000}, bob);
+  CHECK(version(a) == ada_1);  // Bob's order is not on Ada's pages
+  CHECK(version(b) != bob_before);
+  const auto everyone = version("");
+  run(ChangeOrderStatus{test_id(1), OrderStatus::kConfirmed}, admin);
+  const auto ada_2 = version(a);
+  CHECK(ada_2 != ada_1);
+  CHECK(version("") != everyone);
+  // A payment changes the payment shown with the order.
+  run(CreatePayment{test_id(3), test_id(2)}, bob);
+  const auto bob_paying = version(b);
+  run(ConfirmPayment{test_id(3), "pm_card_ok"}, bob);
+  CHECK(version(b) != bob_paying);
+  CHECK(version(a) == ada_2);
+  // Nothing applied: nothing moves, and the same version reads the same page.
+  CHECK(version(a) == ada_2);
+  CHECK(ids_of(model.list(a, "", 1, 20)) == std::vector<std::string>{test_id(1).to_string()});
+  // Another instance (a restart, a rebuild) has another epoch: no tag of
+  // this one names its pages.
+  auto loaded = through_snapshot(model);
+  OrdersReadModel::ListVersion again;
+  (void)loaded->list(a, "", 1, 20, &again);
+  CHECK(again.epoch != ada_2.epoch);
+  OrdersReadModel folded;
+  apply_log(*store, {&folded});
+  OrdersReadModel::ListVersion refolded;
+  (void)folded.list(a, "", 1, 20, &refolded);
+  CHECK(refolded.epoch != ada_2.epoch);
+}

@@ -104,9 +104,10 @@ void list_products(Context& ctx, const CallPtr& call) {
   if (!q.q.empty())
     ctx.analytics.searched(q.q);
   auto result = ctx.model<projections::CatalogReadModel>("catalog")->list(q);
-  json::monotonic_resource arena(32 << 10);
-  const json::storage_ptr sp(&arena);
-  call->answer(json_response(200, page_json(result, product_view(ctx, sp), sp)));
+  call->answer(page_response(result, [base = ctx.image_base_url()](
+                                         std::string& out, const projections::CatalogProduct& p) {
+    write_product(out, p, base);
+  }));
 }
 
 void get_product(Context& ctx, const CallPtr& call) {
@@ -117,8 +118,15 @@ void get_product(Context& ctx, const CallPtr& call) {
   if (!p)
     return call->answer(problem(404, "not_found", "no such product"));
   ctx.analytics.product_viewed(*id);
-  call->answer(json_response(200, json::object{{"product", product_json(*p, ctx.image_base_url())}})
-                   .header("ETag", etag_of(p->version)));
+  // Written straight as text, as list pages are (page_response): the
+  // contract's {product} with no JSON values to build and serialise.
+  http::Response r;
+  r.status = 200;
+  r.body.reserve(768);
+  r.body += R"({"product":)";
+  write_product(r.body, *p, ctx.image_base_url());
+  r.body += '}';
+  call->answer(std::move(r.header("ETag", etag_of(p->version))));
 }
 
 // PATCH and PUT /api/products/{id} and PUT /api/products/{id}/stock: the command

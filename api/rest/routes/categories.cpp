@@ -46,7 +46,7 @@ void list_categories(Context& ctx, const CallPtr& call) {
   const auto all = ctx.model<projections::CatalogReadModel>("catalog")->categories();
   auto page = projections::Page<projections::CategoryRow>::of(paging->page, paging->per_page);
   page.fill(all.begin(), all.end(), all.size(), [](const auto& c) { return c; });
-  call->answer(json_response(200, page_json(page, category_json)));
+  call->answer(page_response(page, category_json));
 }
 
 void get_category(Context& ctx, const CallPtr& call) {

@@ -117,9 +117,9 @@ void list_notifications(Context& ctx, const CallPtr& call) {
     // another user's id matches nothing of it (an empty page, the same
     // whether or not that user exists).
     if (user && *Uuid::parse(*user) != call->who->user_id) {
-      return call->answer(json_response(
-          200, page_json(projections::NotificationPage::of(paging->page, paging->per_page),
-                         [](const auto& n) { return notification_json(n, Audience::kCustomer); })));
+      return call->answer(
+          page_response(projections::NotificationPage::of(paging->page, paging->per_page),
+                        [](const auto& n) { return notification_json(n, Audience::kCustomer); }));
     }
     user_text = call->who->user_id_text;
   } else if (user) {
@@ -131,9 +131,8 @@ void list_notifications(Context& ctx, const CallPtr& call) {
   auto result = ctx.model<projections::NotificationsReadModel>("notifications")
                     ->list(filter, paging->page, paging->per_page);
   const Audience audience = audience_of(*call);
-  call->answer(json_response(200, page_json(result, [audience](const auto& n) {
-                               return notification_json(n, audience);
-                             })));
+  call->answer(
+      page_response(result, [audience](const auto& n) { return notification_json(n, audience); }));
 }
 
 void show_notification(Context& ctx, const CallPtr& call) {

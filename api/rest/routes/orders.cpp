@@ -1,5 +1,9 @@
 // The cart and orders (payments: routes/payments.cpp).
 #include "projections/orders.h"
+
+#include <cstdio>
+
+#include "api/rest/conditional_get.h"
 #include "api/rest/problem.h"
 #include "api/rest/requests/orders.h"
 #include "api/rest/routes/context.h"
@@ -136,14 +140,40 @@ void place_order(Context& ctx, const CallPtr& call) {
 // An order as its reader sees it: staff also see whether its customer's
 // account is still active (from the users model; "closed" accounts keep
 // their orders).
-json::object order_view(Context& ctx, const CallPtr& call, const projections::OrderRow& o,
-                        const json::storage_ptr& sp = {}) {
-  json::object out = order_json(o, sp);
-  if (call->who->is_admin()) {
-    const auto user = ctx.model<projections::UsersReadModel>("users")->get(o.user_id);
-    out["user_status"] = user ? user->status : "unknown";
-  }
+std::string user_status(Context& ctx, const projections::OrderRow& o) {
+  const auto user = ctx.model<projections::UsersReadModel>("users")->get(o.user_id);
+  return user ? user->status : "unknown";
+}
+
+json::object order_view(Context& ctx, const CallPtr& call, const projections::OrderRow& o) {
+  json::object out = order_json(o);
+  if (call->who->is_admin())
+    out["user_status"] = user_status(ctx, o);
   return out;
+}
+
+// The ETag of a page of `user`'s orders read at `as_of`: the same exactly
+// when the body is (the model's version moves with every change of the
+// user's orders; a new epoch with every restart or rebuild).
+std::string list_tag(const projections::OrdersReadModel::ListVersion& as_of,
+                     const std::string& user, const std::string& status,
+                     const Call::PageQuery& paging) {
+  char epoch[17];
+  std::snprintf(epoch, sizeof epoch, "%016llx", static_cast<unsigned long long>(as_of.epoch));
+  std::string tag = "\"orders-";
+  tag += epoch;
+  tag += '.';
+  tag += std::to_string(as_of.position);
+  tag += '-';
+  tag += user;
+  tag += '-';
+  tag += status.empty() ? "any" : status;
+  tag += '-';
+  tag += std::to_string(paging.page);
+  tag += '-';
+  tag += std::to_string(paging.per_page);
+  tag += '"';
+  return tag;
 }
 
 void list_orders(Context& ctx, const CallPtr& call) {
@@ -159,14 +189,19 @@ void list_orders(Context& ctx, const CallPtr& call) {
   std::string user = call->who->user_id_text;
   if (call->who->is_admin())
     user = call->query("user_id").value_or("");  // admins: one user's, or everyone's
+  projections::OrdersReadModel::ListVersion as_of;
   auto result = ctx.model<projections::OrdersReadModel>("orders")->list(user, status, paging->page,
-                                                                        paging->per_page);
-  json::monotonic_resource arena(16 << 10);  // the page's values (page_json)
-  const json::storage_ptr sp(&arena);
-  call->answer(json_response(
-      200, page_json(
-               result, [&](const projections::OrderRow& o) { return order_view(ctx, call, o, sp); },
-               sp)));
+                                                                        paging->per_page, &as_of);
+  http::Response r = page_response(result, [&](std::string& out, const projections::OrderRow& o) {
+    write_order(out, o, call->who->is_admin() ? user_status(ctx, o) : "");
+  });
+  // A customer's page is exactly the model's version of their list and the
+  // query: its tag, instead of a digest of the body (conditional_get.h).
+  // Staff rows also show the users' statuses, from another model: those
+  // keep the digest.
+  if (!call->who->is_admin())
+    r.header(std::string(kExactTag), list_tag(as_of, user, status, *paging));
+  call->answer(std::move(r));
 }
 
 void get_order(Context& ctx, const CallPtr& call) {

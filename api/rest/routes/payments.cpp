@@ -105,7 +105,7 @@ void list_payments(Context& ctx, const CallPtr& call) {
   f.to = q->to;
   auto page = ctx.model<projections::PaymentsReadModel>("payments")
                   ->list(f, paging->page, paging->per_page);
-  call->answer(json_response(200, page_json(page, payment_json)));
+  call->answer(page_response(page, payment_json));
 }
 
 // GET /api/admin/payments/webhooks: deliveries for payments Orderly does
@@ -117,7 +117,7 @@ void list_unknown_webhooks(Context& ctx, const CallPtr& call) {
     return call->fail(paging.status());
   auto page = ctx.model<projections::PaymentsReadModel>("payments")
                   ->unknown_webhooks(paging->page, paging->per_page);
-  call->answer(json_response(200, page_json(page, payment_webhook_json)));
+  call->answer(page_response(page, payment_webhook_json));
 }
 
 void authenticate_payment(Context& ctx, const CallPtr& call) {

@@ -51,7 +51,7 @@ void list_users(Context& ctx, const CallPtr& call) {
   q.page = paging->page;
   q.per_page = paging->per_page;
   const auto page = ctx.model<projections::UsersReadModel>("users")->list(q);
-  call->answer(json_response(200, page_json(page, admin_user_json)));
+  call->answer(page_response(page, admin_user_json));
 }
 
 void get_user(Context& ctx, const CallPtr& call) {

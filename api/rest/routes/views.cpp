@@ -1,5 +1,9 @@
 // The contract's JSON shapes for read-model rows.
 #include "api/rest/routes/context.h"
+
+#include <charconv>
+
+#include "core/json_writer.h"
 #include "projections/catalog.h"
 #include "projections/orders.h"
 #include "projections/payments.h"
@@ -99,6 +103,158 @@ json::object order_json(const projections::OrderRow& o, const json::storage_ptr&
   if (o.disputed)
     out["disputed"] = true;
   return out;
+}
+
+namespace {
+
+// JSON text appended to `out`: list pages are written straight from the
+// rows (a tree of boost::json values built and then serialised was about
+// half of a page's CPU). The shapes are product_json's and order_json's,
+// member for member (tests/api/rest/routes/views_text_test.cpp holds them equal).
+void text(std::string& out, std::string_view s) {
+  JsonWriter::append_quoted(out, s);
+}
+template <typename N>
+void number(std::string& out, N n) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
+  out.append(buf, end);
+}
+void image_url(std::string& out, std::string_view base, const projections::CatalogImageFile& f) {
+  std::string url(base);
+  url += '/';
+  url += f.hash;
+  url += '.';
+  url += f.ext;
+  text(out, url);
+}
+
+}  // namespace
+
+void write_product(std::string& out, const projections::CatalogProduct& p,
+                   std::string_view image_base) {
+  out += R"({"id":)";
+  text(out, p.id);
+  out += R"(,"sku":)";
+  text(out, p.sku);
+  out += R"(,"name":)";
+  text(out, p.name);
+  out += R"(,"description":)";
+  text(out, p.description);
+  out += R"(,"price_cents":)";
+  number(out, p.price_cents);
+  out += R"(,"currency":)";
+  text(out, p.currency);
+  out += R"(,"category":)";
+  text(out, p.category);
+  out += R"(,"category_slug":)";
+  text(out, p.category_slug);
+  out += R"(,"images":[)";
+  for (size_t i = 0; i < p.images.size(); ++i) {
+    const projections::CatalogImage& m = p.images[i];
+    out += i == 0 ? R"({"id":)" : R"(,{"id":)";
+    text(out, m.id);
+    out += R"(,"alt":)";
+    text(out, m.alt);
+    out += R"(,"width":)";
+    number(out, m.width);
+    out += R"(,"height":)";
+    number(out, m.height);
+    out += R"(,"urls":{"thumb":)";
+    image_url(out, image_base, m.thumb);
+    out += R"(,"medium":)";
+    image_url(out, image_base, m.medium);
+    out += R"(,"original":)";
+    image_url(out, image_base, m.original);
+    out += "}}";
+  }
+  out += R"(],"stock":)";
+  number(out, p.stock);
+  out += R"(,"reserved":)";
+  number(out, p.reserved);
+  out += R"(,"available":)";
+  number(out, std::max<int64_t>(0, p.available()));
+  out += p.discontinued ? R"(,"status":"discontinued")" : R"(,"status":"active")";
+  out += R"(,"created_at":)";
+  text(out, format_rfc3339(p.created_at));
+  out += R"(,"updated_at":)";
+  text(out, format_rfc3339(p.updated_at));
+  out += R"(,"version":)";
+  number(out, p.version);
+  out += '}';
+}
+
+void write_order(std::string& out, const projections::OrderRow& o, std::string_view user_status) {
+  out += R"({"id":)";
+  text(out, o.id);
+  out += R"(,"user_id":)";
+  text(out, o.user_id);
+  out += R"(,"status":)";
+  text(out, o.status);
+  out += R"(,"items":[)";
+  for (size_t i = 0; i < o.items.size(); ++i) {
+    const projections::OrderLineRow& l = o.items[i];
+    out += i == 0 ? R"({"product_id":)" : R"(,{"product_id":)";
+    text(out, l.product_id);
+    out += R"(,"name":)";
+    text(out, l.name);
+    out += R"(,"unit_price_cents":)";
+    number(out, l.unit_price_cents);
+    out += R"(,"quantity":)";
+    number(out, l.quantity);
+    out += R"(,"line_total_cents":)";
+    number(out, l.line_total_cents);
+    out += '}';
+  }
+  out += R"(],"currency":)";
+  text(out, o.currency);
+  out += R"(,"shipping_address":)";
+  if (o.shipping) {
+    const Address& a = *o.shipping;
+    out += R"({"name":)";
+    text(out, a.name);
+    out += R"(,"line1":)";
+    text(out, a.line1);
+    out += R"(,"line2":)";
+    text(out, a.line2);
+    out += R"(,"city":)";
+    text(out, a.city);
+    out += R"(,"postal_code":)";
+    text(out, a.postal_code);
+    out += R"(,"country":)";
+    text(out, a.country);
+    out += R"(,"phone":)";
+    text(out, a.phone);
+    if (!a.address_id.is_nil()) {
+      out += R"(,"address_id":")";
+      a.address_id.append_to(out);
+      out += '"';
+    }
+    out += '}';
+  } else if (o.shipping_address) {
+    text(out, *o.shipping_address);
+  } else {
+    out += "null";
+  }
+  out += R"(,"total_cents":)";
+  number(out, o.total_cents);
+  out += R"(,"created_at":)";
+  text(out, format_rfc3339(o.created_at));
+  out += R"(,"updated_at":)";
+  text(out, format_rfc3339(o.updated_at));
+  out += R"(,"version":)";
+  number(out, o.version);
+  if (!o.payment_status.empty()) {
+    out += R"(,"payment_status":)";
+    text(out, o.payment_status);
+  }
+  if (o.disputed)
+    out += R"(,"disputed":true)";
+  if (!user_status.empty()) {
+    out += R"(,"user_status":)";
+    text(out, user_status);
+  }
+  out += '}';
 }
 
 json::object user_json(const projections::UserRow& u) {

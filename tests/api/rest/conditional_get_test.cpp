@@ -69,3 +69,22 @@ TEST_CASE("conditional get: a version ETag stays in front, other answers are lef
   missing.status = 404;
   CHECK(rest::conditional_get(missing, "*", false).status == 404);
 }
+
+TEST_CASE("conditional get: a route's exact tag is the ETag, with no digest and no header left") {
+  http::Response page = ok(R"({"items":[]})");
+  page.header(std::string(rest::kExactTag), "\"orders-1.2\"");
+  page.header("ETag", "\"7\"");  // an exact tag wins over a version
+  const http::Response tagged = rest::conditional_get(page, "", true);
+  CHECK(header(tagged, "ETag") == "\"orders-1.2\"");
+  CHECK(header(tagged, std::string(rest::kExactTag)).empty());
+  CHECK(header(tagged, "Cache-Control") == "private, no-cache");
+  const http::Response again = rest::conditional_get(page, "\"orders-1.2\"", true);
+  CHECK(again.status == 304);
+  CHECK(again.body.empty());
+  // Not a 200: no tag, and the note does not leave either.
+  http::Response missing = page;
+  missing.status = 404;
+  const http::Response refused = rest::conditional_get(missing, "*", true);
+  CHECK(refused.status == 404);
+  CHECK(header(refused, std::string(rest::kExactTag)).empty());
+}

@@ -114,3 +114,56 @@ TEST_CASE("conditional get: a caller's own answers are private, and another call
   // Errors and commands get no ETag.
   CHECK(c.request("GET", "/api/products/not-an-id").header("etag").empty());
 }
+
+TEST_CASE("conditional get: a page of a customer's orders: its tag follows their orders exactly") {
+  OrderlyServer server;
+  HttpClient c = server.client();
+  Session ada = server.register_user("ada");
+  Session bob = server.register_user("bob");
+  Session admin = server.admin();
+  const std::string cup = first_product(c, "espresso");
+  auto placed = order_one(c, ada, cup);
+  REQUIRE(placed.status == 201);
+  const std::string order = str(placed.json().as_object().at("order"), "id");
+  auto get = [&](const Session& who, const std::string& target, const std::string& etag = "",
+                 const std::string& position = "") {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!etag.empty())
+      headers.emplace_back("If-None-Match", etag);
+    if (!position.empty())
+      headers.emplace_back("X-Min-Position", position);
+    return c.send("GET", target, who.access_token, "", headers);
+  };
+  auto first = get(ada, "/api/orders", "", placed.header("x-log-position"));
+  REQUIRE(first.status == 200);
+  const std::string etag = first.header("etag");
+  REQUIRE(etag.size() > 2);
+  CHECK(etag.front() == '"');
+  CHECK(etag.back() == '"');
+  CHECK(first.header("x-orderly-exact-etag").empty());  // the route's note stays inside
+  CHECK(get(ada, "/api/orders", etag).status == 304);
+  // Another page, size or filter of the same list is another answer.
+  for (const char* other :
+       {"/api/orders?page=2", "/api/orders?per_page=5", "/api/orders?status=pending"}) {
+    CAPTURE(other);
+    auto r = get(ada, other, etag);
+    CHECK(r.status == 200);
+    CHECK(r.header("etag") != etag);
+    CHECK(get(ada, other, r.header("etag")).status == 304);
+  }
+  // Bob's orders move; Ada's page stays the same, and so does its tag.
+  auto his = order_one(c, bob, cup);
+  REQUIRE(his.status == 201);
+  CHECK(get(ada, "/api/orders", etag, his.header("x-log-position")).status == 304);
+  // Her order changes status: the same tag now gets the new body.
+  auto cancelled = c.send("POST", "/api/orders/" + order + "/cancel", ada.access_token);
+  REQUIRE(cancelled.status == 200);
+  auto after = get(ada, "/api/orders", etag, cancelled.header("x-log-position"));
+  REQUIRE(after.status == 200);
+  CHECK(after.header("etag") != etag);
+  CHECK(str(after.json().as_object().at("items").as_array().at(0), "status") == "cancelled");
+  // Staff lists keep the digest of the body (they show users' statuses too).
+  auto staff = get(admin, "/api/orders");
+  REQUIRE(staff.status == 200);
+  CHECK(get(admin, "/api/orders", staff.header("etag")).status == 304);
+}
