@@ -4,11 +4,22 @@
 // one recipient with one subject.
 #pragma once
 
+#include <filesystem>
 #include <regex>
 #include <string>
 #include <vector>
 
 namespace orderly::testing {
+
+// The messages an outbox directory holds (`<id>.eml`; `.tmp` files half
+// written are not counted).
+inline size_t eml_files(const std::string& dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(dir, ec))
+    n += f.path().extension() == ".eml";
+  return n;
+}
 
 // `text` with quoted-printable soft breaks removed and =XX decoded (enough
 // for the quoted-printable parts this server writes; a 7bit part may not

@@ -17,22 +17,16 @@
 #include "eventstore/store.h"
 #include "projections/registry.h"
 #include "projections/runner.h"
+#include "tests/support/account_mail.h"
 #include "tests/support/ids.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 using namespace orderly;
 using namespace orderly::testing;
 namespace requests = orderly::api::notify::requests;
 
 namespace {
-
-size_t eml_files(const std::string& dir) {
-  size_t n = 0;
-  std::error_code ec;
-  for (const auto& f : std::filesystem::directory_iterator(dir, ec))
-    n += f.path().extension() == ".eml";
-  return n;
-}
 
 commands::CommandMeta as(const Uuid& actor, commands::Role role) {
   commands::CommandMeta m;
@@ -41,16 +35,9 @@ commands::CommandMeta as(const Uuid& actor, commands::Role role) {
   return m;
 }
 
-// Waits up to a minute for `done`.
-template <typename F>
-bool eventually(F done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+// Up to a minute for `done`.
+bool eventually(const std::function<bool()>& done) {
+  return poll_until(done, std::chrono::seconds(60), std::chrono::milliseconds(10));
 }
 
 }  // namespace

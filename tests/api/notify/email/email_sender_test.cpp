@@ -12,22 +12,11 @@
 #include "api/notify/email/email_sender.h"
 #include "commands/processor.h"
 #include "core/ids.h"
+#include "tests/support/account_mail.h"
 #include "tests/support/temp_dir.h"
 
 using namespace orderly;
 using namespace orderly::testing;
-
-namespace {
-
-size_t eml_files(const std::string& dir) {
-  size_t n = 0;
-  std::error_code ec;
-  for (const auto& f : std::filesystem::directory_iterator(dir, ec))
-    n += f.path().extension() == ".eml";
-  return n;
-}
-
-}  // namespace
 
 TEST_CASE("email sender: a retry asked during an attempt does not send the email twice") {
   TempDir dir;
