@@ -260,7 +260,10 @@ TEST_CASE("secrets: no password, hash, signing secret or token in logs, errors, 
 
   // The emails rendered into the outbox.
   int emails = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(server.data_dir() + "/outbox")) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(server.data_dir() + "/outbox", ec)) {
+    if (entry.path().extension() != ".eml")
+      continue;  // a message half written
     ++emails;
     for (auto& f : leaks(entry.path().filename().string(), read_text_file(entry.path()), secrets))
       found.push_back(std::move(f));

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <string>
 #include <vector>
@@ -19,6 +21,22 @@ inline size_t eml_files(const std::string& dir) {
   for (const auto& f : std::filesystem::directory_iterator(dir, ec))
     n += f.path().extension() == ".eml";
   return n;
+}
+
+// The texts of the messages an outbox directory holds, read as they are now:
+// a missing directory is none, and a file renamed or removed between the
+// listing and the reading is skipped.
+inline std::vector<std::string> eml_texts(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
+    if (f.path().extension() != ".eml")
+      continue;
+    std::ifstream in(f.path(), std::ios::binary);
+    if (in)
+      out.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return out;
 }
 
 // `text` with quoted-printable soft breaks removed and =XX decoded (enough

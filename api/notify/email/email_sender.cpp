@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -309,6 +310,12 @@ void EmailSender::mark_ready() {
 }
 
 void EmailSender::start() {
+  // The outbox exists from the start, so an operator (or a test) looking for
+  // the emails finds the directory before the first one is written.
+  if (impl_->options.smtp_url.empty() && !impl_->options.outbox_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(impl_->options.outbox_dir, ec);
+  }
   if (!impl_->sender.joinable())
     impl_->sender = std::thread([this] {
       name_this_thread("email-sender");

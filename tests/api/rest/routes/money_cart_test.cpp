@@ -4,14 +4,11 @@
 // line was added at) and idempotent registration.
 #include <doctest/doctest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <thread>
-
+#include "tests/support/account_mail.h"
 #include "tests/support/json_fields.h"
 #include "tests/support/orderly_binary.h"
 #include "tests/support/orderly_server.h"
+#include "tests/support/wait_until.h"
 
 using namespace orderly::testing;
 
@@ -198,16 +195,15 @@ TEST_CASE("currency: one per deployment, refused otherwise, carried by orders an
   CHECK(str(items[0].as_object().at("data"), "currency") == "EUR");
 
   // The order's email prices it in the shop's currency (outbox: no SMTP).
-  bool euros = false;
-  for (int i = 0; i < 600 && !euros; ++i) {
-    for (const auto& f : std::filesystem::directory_iterator(server.data_dir() + "/outbox")) {
-      std::ifstream in(f.path());
-      const std::string text((std::istreambuf_iterator<char>(in)), {});
-      euros = euros || text.find("5.00 EUR") != std::string::npos;
-    }
-    if (!euros)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const bool euros = poll_until(
+      [&] {
+        for (const auto& text : eml_texts(server.data_dir() + "/outbox")) {
+          if (text.find("5.00 EUR") != std::string::npos)
+            return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(100));
   CHECK(euros);
 
   // A malformed currency does not start the server.
