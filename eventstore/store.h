@@ -20,6 +20,7 @@
 #include "core/envelope.h"
 #include "core/status.h"
 #include "eventstore/recorded_event.h"
+#include "eventstore/replication.h"
 #include "eventstore/types.h"
 
 namespace rocksdb {
@@ -106,6 +107,23 @@ class EventStore {
   // also try this by themselves; a writer that must re-read the log before
   // deciding again calls it first.
   Status resume_writes();
+
+  // Replication (eventstore/replication.h). A leader's store: every later
+  // commit is offered to `gate`, and made visible and acknowledged only once
+  // the gate holds it; null stops offering. Set before the writer starts.
+  void set_replication_gate(std::shared_ptr<ReplicationGate> gate);
+
+  // A follower's store: appends a commit the leader made, byte for byte at
+  // the same positions, with the stream index and the command ids derived
+  // from its envelopes, durably, and checkpoint `checkpoint` = `value` in
+  // the same write (where in the replicated log it came from, so a restart
+  // resumes there). Every record and envelope is verified first, and each
+  // event's version must follow on from its stream's. Errors:
+  // invalid_argument when it does not start at last_position() + 1 or the
+  // store has a gate (a leader), corruption for a damaged commit, as append
+  // otherwise; nothing of a refused commit is written.
+  Status apply_replicated(const ReplicatedCommit& commit, std::string_view checkpoint,
+                          uint64_t value);
 
   // The position of the last committed event; 0 on an empty log.
   uint64_t last_position() const;

@@ -168,6 +168,10 @@ Status EventStore::Impl::refusal_of_any_commit() {
     return Status::invalid_argument("the store is open read-only");
   if (sync_failed.load())
     return Status::io_error("an fsync of the log failed earlier; reopen the store to recover");
+  if (replication_failed.load()) {
+    MutexLock lock(replication_failure_mu);
+    return replication_failure;
+  }
   if (needs_recovery)
     return recover_after_write_error();
   return Status::ok();
@@ -186,6 +190,7 @@ void EventStore::Impl::begin_commit(PendingCommit& c) {
   tail_events.clear();
   committed_events.reset();
   c.share = tail && tail->sharing();
+  replicated = gate ? std::make_shared<ReplicatedCommit>() : nullptr;
 }
 
 std::optional<Result<AppendResult>> EventStore::Impl::earlier_answer(const AppendRequest& req) {
@@ -295,6 +300,8 @@ void EventStore::Impl::put_record() {
   const std::string key = log_key(record.first_position());
   const std::string_view bytes = record.finish();
   write_batch.Put(rocks.log, key, rocksdb::Slice(bytes.data(), bytes.size()));
+  if (replicated)
+    replicated->records.push_back({record.first_position(), std::string(bytes)});
   stat_bytes.fetch_add(bytes.size(), std::memory_order_relaxed);
 }
 
@@ -429,6 +436,8 @@ AppendResults EventStore::Impl::commit(std::span<const AppendRequest> requests, 
     written_position = c.next_position - 1;
     if (c.share)
       committed_events = tail_events.finish(c.first_position, written_position);
+    if (replicated)
+      gate->offer(std::move(replicated));
   }
   // The new versions are what later batches are checked against.
   for (size_t i = 0; i < batch_stream_count; ++i) {
@@ -461,6 +470,7 @@ AppendResults EventStore::submit_batch(std::span<const AppendRequest> requests, 
   SyncTicket ticket;
   ticket.results = impl_->commit(requests, &ticket.required_position, all_or_nothing);
   ticket.events = std::move(impl_->committed_events);
+  ticket.gate = impl_->gate;
   ticket.required_position = std::max(ticket.required_position, also_wait_for);
   AppendResults written = ticket.results;
   ticket.done = std::move(done);

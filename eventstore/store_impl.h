@@ -19,6 +19,7 @@
 #include "eventstore/keys.h"
 #include "eventstore/log_tail.h"
 #include "eventstore/record.h"
+#include "eventstore/replication.h"
 #include "eventstore/rocksdb_handle.h"
 #include "eventstore/store.h"
 
@@ -36,6 +37,9 @@ struct SyncTicket {
   // offer) once durable; null when no follower was attached or nothing new
   // was written.
   std::shared_ptr<const LogBatch> events;
+  // The leader's replicated log, which must hold the commit before it is
+  // published (null: not replicating).
+  std::shared_ptr<ReplicationGate> gate;
 };
 
 // What the writer knows of one stream.
@@ -108,6 +112,11 @@ struct EventStore::Impl {
   // A failed fsync leaves it unknown what reached the disk: from then on the
   // store refuses appends until it is reopened (and RocksDB recovers the WAL).
   std::atomic<bool> sync_failed{false};
+  // The replicated log refused a commit (this node lost its leadership):
+  // no commit is taken or published again in this process.
+  std::atomic<bool> replication_failed{false};
+  Mutex replication_failure_mu ACQUIRED_AFTER(sync_mu);
+  Status replication_failure GUARDED_BY(replication_failure_mu);
 
   // --- writer state, protected by commit_mu ---
   Mutex commit_mu;
@@ -145,6 +154,10 @@ struct EventStore::Impl {
   // batch made of them once the commit is written (taken by its ticket).
   LogBatchBuilder tail_events GUARDED_BY(commit_mu);
   std::shared_ptr<const LogBatch> committed_events GUARDED_BY(commit_mu);
+  // Replication: where commits go, and the commit's records being copied
+  // for it (null when not replicating).
+  std::shared_ptr<ReplicationGate> gate GUARDED_BY(commit_mu);
+  std::shared_ptr<ReplicatedCommit> replicated GUARDED_BY(commit_mu);
 
   // Writes the batch to RocksDB without sync. Returns the results and sets
   // *required to the position that must be durable before they are given.

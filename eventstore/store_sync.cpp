@@ -59,6 +59,23 @@ void EventStore::Impl::run_syncer() {
           stat_max_sync_micros.store(us);
         stat_syncs.fetch_add(1, std::memory_order_relaxed);
       }
+      // A leader's commits become visible and acknowledged only once the
+      // replicated log holds them too (eventstore/replication.h).
+      if (st.is_ok()) {
+        for (const SyncTicket& t : round) {
+          if (t.gate) {
+            st = t.gate->wait_replicated(target);
+            break;
+          }
+        }
+        if (!st.is_ok()) {
+          {
+            MutexLock lock(replication_failure_mu);
+            replication_failure = st;
+          }
+          replication_failed.store(true);
+        }
+      }
       if (st.is_ok()) {
         // The followers' window gets the round's events before its
         // positions are published: a follower woken by them finds them
@@ -68,7 +85,7 @@ void EventStore::Impl::run_syncer() {
             tail->offer(std::move(t.events));
         }
         publish_position(target);
-      } else {
+      } else if (!replication_failed.load()) {
         sync_failed.store(true);
       }
     }

@@ -1,0 +1,50 @@
+// The store's side of replication (issue 25): what a leader's store hands
+// each commit to, and what it waits on before acknowledging; and the unit a
+// follower's store applies. The store knows nothing of NATS: the replicated
+// log behind ReplicationGate lives in api/replication/.
+//
+// A commit is replicated as its records, exactly as they are stored under
+// the `log` column family (LOG_FORMAT.md), so every node's log holds the
+// same bytes at the same positions; the stream index and the command ids
+// are derived from the envelopes again on each follower.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace orderly::eventstore {
+
+// One log record: the key (its first position) and its bytes.
+struct ReplicatedRecord {
+  uint64_t first_position = 0;
+  std::string bytes;
+};
+
+// One group commit: its records in position order, gapless.
+struct ReplicatedCommit {
+  std::vector<ReplicatedRecord> records;
+  uint64_t first_position() const { return records.empty() ? 0 : records.front().first_position; }
+};
+
+// Where a leader's store sends each commit. offer() is called under the
+// store's commit lock, once per commit written, in log order: it must not
+// block (queue and return). wait_replicated() is called by the store's sync
+// thread after the fsync and before anything up to `position` is published
+// to readers or acknowledged: it blocks until every commit offered up to
+// `position` is held by the replicated log, or says why it never will be
+// (the node lost its leadership, or the log has no quorum for too long).
+// After a refusal the store takes no more commits: what it wrote but could
+// not replicate stays unacknowledged and invisible, and is moved aside when
+// the node rejoins as a follower.
+class ReplicationGate {
+ public:
+  virtual ~ReplicationGate() = default;
+  virtual void offer(std::shared_ptr<const ReplicatedCommit> commit) = 0;
+  virtual Status wait_replicated(uint64_t position) = 0;
+};
+
+}  // namespace orderly::eventstore
