@@ -134,6 +134,16 @@ struct CommandProcessor::Impl {
   void try_to_recover() EXCLUDES(queue_mu, slot_mu);
   IdempotencyTable idempotency;
   bool rebuild_needed = false;
+  // The last log position folded into `state` (rebuild, fold_rest, and the
+  // writer's own batches once it decides).
+  uint64_t folded_position = 0;
+  // Folds what the store holds beyond folded_position (a standby's state
+  // following the replicated log).
+  Status fold_rest();
+  // A standby refuses commands and folds the log (processor.h); promote()
+  // clears it through the writer thread.
+  std::atomic<bool> standby{false};
+  std::promise<Status>* promotion GUARDED_BY(queue_mu) = nullptr;
 
   // --- queue, protected by queue_mu ---
   Mutex queue_mu;
@@ -238,9 +248,11 @@ Status CommandProcessor::Impl::rebuild() {
   uint64_t n = 0;
   eventstore::LogQuery q;
   q.from_position = from + 1;
+  folded_position = from;
   Status st = store.scan(q, [&](const EventView& ev) {
     apply_logged(state, ev);
     remember_logged_command(idempotency, ev);
+    folded_position = ev.position();
     ++n;
     return true;
   });
@@ -254,6 +266,19 @@ Status CommandProcessor::Impl::rebuild() {
   rebuild_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rebuild_needed = false;
   return st;
+}
+
+Status CommandProcessor::Impl::fold_rest() {
+  if (store.last_position() <= folded_position)
+    return Status::ok();
+  eventstore::LogQuery q;
+  q.from_position = folded_position + 1;
+  return store.scan(q, [&](const EventView& ev) {
+    apply_logged(state, ev);
+    remember_logged_command(idempotency, ev);
+    folded_position = ev.position();
+    return true;
+  });
 }
 
 void CommandProcessor::Impl::try_to_recover() {
@@ -288,6 +313,11 @@ Status CommandProcessor::Impl::save_snapshot() {
   // events were folded in but are not in the log).
   if (options.snapshots == nullptr || !failed.is_ok() || rebuild_needed)
     return Status::ok();
+  if (standby.load()) {
+    // A follower's state: as far as it has folded the log (which the
+    // replicated log may have lengthened since).
+    ORDERLY_RETURN_IF_ERROR(fold_rest());
+  }
   // The writer is the log's only appender and has stopped: its state holds
   // every event up to the log's end (some, like analytics, change nothing).
   state.position = std::max(state.position, store.last_position());
@@ -328,7 +358,8 @@ void CommandProcessor::Impl::run() {
       MutexLock lock(queue_mu);
       if (!expiries_left) {  // else more reservations are due now: no wait
         const auto deadline = std::chrono::steady_clock::now() + options.expiry_check_interval;
-        while (!stopping && queue.empty() && lock.wait_until(queue_cv, deadline)) {
+        while (!stopping && queue.empty() && promotion == nullptr &&
+               lock.wait_until(queue_cv, deadline)) {
         }
       }
       const size_t n = std::min(queue.size(), options.max_batch);
@@ -336,8 +367,42 @@ void CommandProcessor::Impl::run() {
       std::move(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n),
                 std::back_inserter(items));
       queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
-      if (stopping && items.empty())
+      if (stopping && items.empty()) {
+        if (promotion != nullptr) {
+          promotion->set_value(Status::shutting_down("the engine is shutting down"));
+          promotion = nullptr;
+        }
         break;
+      }
+    }
+    if (standby.load()) {
+      // A follower's writer: the leader decides. Its state follows the log
+      // the replicated log fills, until promote().
+      Status folded = fold_rest();
+      std::promise<Status>* promoted = nullptr;
+      {
+        MutexLock lock(queue_mu);
+        std::swap(promoted, promotion);
+      }
+      if (promoted != nullptr) {
+        if (folded.is_ok()) {
+          // The writer's batches continue the log from here.
+          state.position = std::max(state.position, folded_position);
+          standby.store(false);
+        }
+        promoted->set_value(folded);
+      }
+      for (auto& item : items) {
+        if (item.reply) {
+          item.reply(
+              Status::unavailable("this node is a follower: commands are decided by the leader"));
+        }
+        if (item.inspected) {
+          (*item.inspect)(state);
+          item.inspected->set_value();
+        }
+      }
+      continue;
     }
     if (rebuild_needed) {
       // A write failed after its events were folded in: the state is ahead
@@ -618,6 +683,7 @@ CommandProcessor::~CommandProcessor() {
 Result<std::unique_ptr<CommandProcessor>> CommandProcessor::start(eventstore::EventStore& store,
                                                                   ProcessorOptions options) {
   auto impl = std::make_unique<Impl>(store, std::move(options));
+  impl->standby.store(impl->options.standby);
   ORDERLY_RETURN_IF_ERROR(impl->rebuild());
   Impl* raw = impl.get();
   impl->writer = std::thread([raw] {
@@ -694,6 +760,25 @@ bool CommandProcessor::inspect(const std::function<void(const ShopState&)>& fn) 
   impl_->queue_cv.notify_one();
   future.wait();
   return true;
+}
+
+Status CommandProcessor::promote() {
+  if (!impl_->standby.load())
+    return Status::ok();
+  std::promise<Status> promoted;
+  auto answer = promoted.get_future();
+  {
+    MutexLock lock(impl_->queue_mu);
+    if (impl_->stopping)
+      return Status::shutting_down("the engine is shutting down");
+    impl_->promotion = &promoted;
+  }
+  impl_->queue_cv.notify_one();
+  return answer.get();
+}
+
+bool CommandProcessor::standby() const {
+  return impl_->standby.load();
 }
 
 ProcessorStats CommandProcessor::stats() const {

@@ -79,6 +79,11 @@ struct ProcessorOptions {
   // Card payments go to a payment provider, their outcome by webhook
   // (payment.h; `orderly serve --payment-provider-url`). Configuration.
   bool payment_provider = false;
+  // A follower's writer (issue 25): it decides nothing and refuses every
+  // command with `unavailable` (commands go to the leader), while it folds
+  // what the replicated log adds to the store, so that promote() finds its
+  // state current (a hot standby).
+  bool standby = false;
 };
 
 struct ProcessorStats {
@@ -131,6 +136,12 @@ class CommandProcessor {
   bool inspect(const std::function<void(const ShopState&)>& fn);
 
   ProcessorStats stats() const;
+
+  // A standby writer becomes the writer: it folds the rest of the log (every
+  // event the store holds when it is called) and then decides commands.
+  // Returns once it does. OK at once for a writer that is not a standby.
+  Status promote();
+  bool standby() const;
 
   // Stops taking commands, answers everything queued, waits for durability.
   void stop();

@@ -529,3 +529,57 @@ TEST_CASE("processor: a reply names the version its first stream is at after the
   CHECK(again->duplicate);
   CHECK(again->stream_version == 0);
 }
+
+TEST_CASE("processor: a standby writer refuses commands, follows the log, and takes over") {
+  TempDir dir;
+  Engine leader(dir.path());
+  ProcessorOptions standby_options;
+  standby_options.standby = true;
+  standby_options.expiry_check_interval = std::chrono::milliseconds(20);
+  auto started = CommandProcessor::start(*leader.store, standby_options);
+  REQUIRE(started.is_ok());
+  std::unique_ptr<CommandProcessor> standby = std::move(started).value();
+  CHECK(standby->standby());
+
+  // The leader decides; the standby refuses, and its state follows the log.
+  const Uuid cup = create_product(*leader.processor, 500, 3);
+  auto refused = standby->execute(new_product(100, 1), as(kAdmin, Role::kAdmin));
+  CHECK(refused.status().code() == ErrorCode::kUnavailable);
+  const Uuid user = new_id();
+  CommandMeta keyed = as(user);
+  keyed.idempotency_key = "first-order";
+  PlaceOrder place;
+  place.order_id = new_id();
+  place.items = {{cup, 2}};
+  auto placed = leader.processor->execute(place, keyed);
+  REQUIRE(placed.is_ok());
+  bool seen = false;
+  for (int i = 0; i < 500 && !seen; ++i) {
+    standby->inspect(
+        [&](const ShopState& s) { seen = s.orders.find(place.order_id) != s.orders.end(); });
+    if (!seen)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(seen);
+
+  // The leader goes; the standby takes over with the whole state: the stock
+  // left, and the first order's key.
+  leader.processor->stop();
+  REQUIRE(standby->promote().is_ok());
+  CHECK_FALSE(standby->standby());
+  PlaceOrder again = place;
+  again.order_id = new_id();
+  auto retry = standby->execute(again, keyed);
+  REQUIRE(retry.is_ok());
+  CHECK(retry->duplicate);
+  CHECK(retry->last_position == placed->last_position);
+  PlaceOrder too_many;
+  too_many.order_id = new_id();
+  too_many.items = {{cup, 2}};
+  CHECK(standby->execute(too_many, as(new_id())).status().code() == ErrorCode::kInsufficientStock);
+  PlaceOrder last_one;
+  last_one.order_id = new_id();
+  last_one.items = {{cup, 1}};
+  REQUIRE(standby->execute(last_one, as(new_id())).is_ok());
+  standby->stop();
+}
