@@ -194,7 +194,8 @@ TEST_CASE("lease on a cluster: killing the stream's leader may cost the lease, n
   }
 }
 
-TEST_CASE("lease on a cluster: with two servers of three gone it cannot be kept; back, it works") {
+TEST_CASE(
+    "lease on a cluster: with two servers of three gone it cannot be kept, and back it works") {
   ClusterWithBucket c;
   const int survivor = c.not_bucket_leader();
   auto link_a = c.connect_via(survivor);

@@ -102,7 +102,7 @@ TEST_CASE("lease: renewals keep it well past its ttl, under the same term") {
   CHECK((*h)->revision > **term);  // the renewals wrote after the create
 }
 
-TEST_CASE("lease: unrenewed it expires; the holder stops first, another takes a higher term") {
+TEST_CASE("lease: unrenewed it expires, the holder stops first and another takes a higher term") {
   TwoNodes n;
   auto first = n.a->try_acquire();
   REQUIRE(first.is_ok());
