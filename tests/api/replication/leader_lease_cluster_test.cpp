@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
 #include <thread>
 
 #include "api/replication/leader_lease.h"
@@ -160,6 +161,7 @@ TEST_CASE("lease on a cluster: killing the stream's leader may cost the lease, n
   REQUIRE(first.is_ok());
   REQUIRE(first->has_value());
 
+  const auto killed_at = std::chrono::steady_clock::now();
   c.cluster.kill(c.bucket_leader);
   // a renews at a leader's pace and b keeps trying, until a renewal gets
   // through (a new stream leader acknowledged it) or b takes over. The
@@ -182,8 +184,10 @@ TEST_CASE("lease on a cluster: killing the stream's leader may cost the lease, n
         return a_renewed || b_term.has_value();
       },
       90s, a->options().ttl / 3));
-  MESSAGE("after the stream leader's loss: " << (b_term ? "b took the lease over"
-                                                        : "a renewed through the election"));
+  const std::string outcome = b_term ? "b took the lease over" : "a renewed through the election";
+  const auto stall = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - killed_at);
+  MESSAGE("after the stream leader's loss: " << outcome << " in " << stall.count() << " ms");
   if (b_term) {
     CHECK(*b_term > **first);
     CHECK(a->renew().code() == ErrorCode::kVersionConflict);
