@@ -64,12 +64,16 @@ class LeaderLease {
 
   // Creates the key if absent. The new term when it did; nullopt when
   // somebody holds the lease (possibly this node's earlier process, until
-  // its entry expires). unavailable when NATS did not answer. Calling it
-  // while holding the lease returns the current term.
+  // its entry expires). unavailable when NATS did not answer. While this
+  // node holds the lease it returns the current term; after failed
+  // renewals it first tries to renew (same term: nobody wrote in between).
+  // So a node's loop can be: renew() while it leads, try_acquire() else.
   Result<std::optional<uint64_t>> try_acquire();
 
-  // Compare-and-set on the revision this node last wrote.
-  // REQUIRES: the lease was acquired.
+  // Compare-and-set on the revision this node last wrote (or, when that
+  // fails, on a later revision holding this node's term: a renewal whose
+  // answer was lost). Each request waits at most ttl - ttl/3.
+  // REQUIRES: the lease was acquired (else version_conflict).
   // Errors: version_conflict when the entry changed (expired, taken by
   // another node, released): the lease is lost and valid_now() is false
   // from then on; unavailable when NATS did not answer in time (no quorum,
@@ -85,7 +89,9 @@ class LeaderLease {
   uint64_t term() const { return term_.load(std::memory_order_acquire); }
 
   // Who holds the lease now; nullopt when nobody does. unavailable when NATS
-  // did not answer, corruption when the value is not the JSON above.
+  // did not answer, corruption when the value is not the JSON above. Read
+  // from any replica (the bucket allows direct gets): it may be a little
+  // stale, which is fine for redirecting and never used to claim the lease.
   Result<std::optional<LeaseHolder>> holder();
 
   // Deletes the key if it is still the revision this node wrote (a clean
