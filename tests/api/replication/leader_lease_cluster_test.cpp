@@ -247,3 +247,61 @@ TEST_CASE(
   int renewed = 0;
   CHECK(renew_for(*a, 2s, renewed));
 }
+
+TEST_CASE(
+    "lease on a cluster: a holder cut off by a frozen server stops before another takes over") {
+  ClusterWithBucket c;
+  // a talks only through a server that is not the stream's leader; freezing
+  // it cuts a off (its requests go unanswered) while the other two keep
+  // the stream's quorum and serve b.
+  const int cut = c.not_bucket_leader();
+  auto link_a = c.connect_via(cut);
+  auto link_b = c.connect_via(c.bucket_leader);
+  auto a = open_lease(*link_a, cluster_options(), "node-a");
+  auto b = open_lease(*link_b, cluster_options(), "node-b");
+  auto first = a->try_acquire();
+  REQUIRE(first.is_ok());
+  REQUIRE(first->has_value());
+
+  c.cluster.freeze(cut);
+  std::optional<uint64_t> second;
+  int renewed = 0;
+  REQUIRE(poll_until(
+      [&] {
+        // a keeps trying to renew (each try waits ttl - ttl/3 for nothing).
+        renewed += a->renew().is_ok();
+        auto t = b->try_acquire();
+        if (t.is_ok() && t->has_value()) {
+          second = **t;
+          CHECK_FALSE(a->valid_now());  // a stopped before b could start
+        }
+        return second.has_value();
+      },
+      60s, 100ms));
+  CHECK(*second > **first);
+  // a's renewals went unanswered meanwhile: never a success.
+  CHECK(renewed == 0);
+  CHECK(a->renew().code() == ErrorCode::kUnavailable);
+  CHECK_FALSE(a->valid_now());
+
+  c.cluster.thaw(cut);
+  // Back in touch, a learns the lease is not its own. b keeps it, or takes
+  // it again: a thawed server's overdue election timers can unsettle the
+  // stream's leadership for longer than the TTL.
+  bool a_told = false;
+  REQUIRE(poll_until(
+      [&] {
+        if (!b->renew().is_ok())
+          (void)b->try_acquire();
+        a_told = a_told || a->renew().code() == ErrorCode::kVersionConflict;
+        return a_told && b->valid_now();
+      },
+      kFormed, b->options().ttl / 3));
+  CHECK_FALSE(a->valid_now());
+  CHECK(b->term() >= *second);
+  auto h = a->holder();
+  REQUIRE(h.is_ok());
+  REQUIRE(h->has_value());
+  CHECK((*h)->node == "node-b");
+  CHECK(b->renew().is_ok());
+}
