@@ -19,8 +19,7 @@ std::string lease_value(const std::string& node, const std::string& url, uint64_
   return boost::json::serialize(o);
 }
 
-Result<LeaseHolder> parse_holder(const kvEntry* e) {
-  auto* entry = const_cast<kvEntry*>(e);  // the C API takes non-const pointers
+Result<LeaseHolder> parse_holder(kvEntry* entry) {
   const auto* data = static_cast<const char*>(kvEntry_Value(entry));
   const std::string_view text(data == nullptr ? "" : data,
                               static_cast<size_t>(kvEntry_ValueLen(entry)));

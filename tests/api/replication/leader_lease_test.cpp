@@ -247,3 +247,19 @@ TEST_CASE("lease: after failed renewals, try_acquire keeps the same term if nobo
     CHECK(**again > **term);
   }
 }
+
+TEST_CASE("lease: a value that is not the lease's JSON is corruption, not a holder") {
+  TwoNodes n;
+  auto term = n.a->try_acquire();
+  REQUIRE(term.is_ok());
+  REQUIRE(term->has_value());
+  uint64_t revision = **term;
+  for (const std::string bad : {"not json", R"({"node":"x"})", R"({"node":"x","url":"u","term":0})",
+                                R"({"node":1,"url":"u"})"}) {
+    CAPTURE(bad);
+    revision = write_lease_entry(n.link_b->js, bad, revision);
+    REQUIRE(revision > 0);
+    auto read = n.b->holder();
+    CHECK(read.status().code() == ErrorCode::kCorruption);
+  }
+}
