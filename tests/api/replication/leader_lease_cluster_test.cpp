@@ -23,6 +23,7 @@ using orderly::testing::connect_in_order;
 using orderly::testing::NatsCluster;
 using orderly::testing::open_lease;
 using orderly::testing::poll_until;
+using orderly::testing::split_urls;
 using orderly::testing::stream_leader;
 using orderly::testing::TempDir;
 using namespace std::chrono_literals;
@@ -47,7 +48,10 @@ struct ClusterWithBucket {
 
   ClusterWithBucket() {
     REQUIRE(cluster.wait_ready(kFormed));
-    admin = connect_in_order({cluster.url(0), cluster.url(1), cluster.url(2)});
+    // Every server, from the comma-separated list. (Not through
+    // connect_jetstream: libnats 3.4.1's natsOptions_SetURL fails to connect
+    // with a list, so the list is split into natsOptions_SetServers.)
+    admin = connect_in_order(split_urls(cluster.urls()));
     // The first create may race the meta leader's first moments: retry.
     REQUIRE(poll_until(
         [&] {
