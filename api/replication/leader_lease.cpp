@@ -19,8 +19,7 @@ std::string lease_value(const std::string& node, const std::string& url, uint64_
   return boost::json::serialize(o);
 }
 
-Result<LeaseHolder> parse_holder(const kvEntry* e) {
-  auto* entry = const_cast<kvEntry*>(e);  // the C API takes non-const pointers
+Result<LeaseHolder> parse_holder(kvEntry* entry) {
   const auto* data = static_cast<const char*>(kvEntry_Value(entry));
   const std::string_view text(data == nullptr ? "" : data,
                               static_cast<size_t>(kvEntry_ValueLen(entry)));
@@ -125,8 +124,17 @@ void LeaderLease::lose() {
 }
 
 Result<std::optional<uint64_t>> LeaderLease::try_acquire() {
-  if (revision_ != 0 && valid_now())
-    return std::optional<uint64_t>(term());
+  if (revision_ != 0) {
+    // Held, or held until renewals failed: keeping it (same term) beats a
+    // new create, which our own live entry would refuse until it expires.
+    if (valid_now())
+      return std::optional<uint64_t>(term());
+    const Status kept = renew();
+    if (kept.is_ok())
+      return std::optional<uint64_t>(term());
+    if (kept.code() != ErrorCode::kVersionConflict)
+      return kept;
+  }
   const auto start = Clock::now();
   const std::string value = lease_value(node_id_, url_, 0);
   uint64_t rev = 0;
@@ -164,8 +172,9 @@ Result<uint64_t> LeaderLease::compare_and_set(uint64_t expected, const std::stri
   jsPubOptions po;
   jsPubOptions_Init(&po);
   po.ExpectLastSubjectSeq = expected;
-  // An answer later than the TTL is useless: the lease is gone by then.
-  po.MaxWait = options_.ttl.count();
+  // An answer later than this leaves no validity (valid_from counts from the
+  // request's start): not worth waiting for.
+  po.MaxWait = (options_.ttl - options_.ttl / 3).count();
   jsPubAck* ack = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   s = js_PublishMsg(&ack, js_, msg, &po, &jerr);
@@ -186,6 +195,17 @@ Status LeaderLease::renew() {
   const auto start = Clock::now();
   const std::string value = lease_value(node_id_, url_, term());
   Result<uint64_t> rev = compare_and_set(revision_, &value);
+  if (!rev.is_ok() && rev.status().code() == ErrorCode::kVersionConflict) {
+    // A renewal whose answer was lost (a timeout while NATS stalled) may
+    // have been stored: then the entry names this node and term at a later
+    // revision, and nobody else wrote since it. Only this node writes its
+    // term (each term is a distinct create revision), so that entry is ours;
+    // the compare-and-set below proves it is still the last.
+    Result<std::optional<LeaseHolder>> h = holder();
+    if (h.is_ok() && h->has_value() && (*h)->node == node_id_ && (*h)->term == term() &&
+        (*h)->revision > revision_)
+      rev = compare_and_set((*h)->revision, &value);
+  }
   if (rev.is_ok()) {
     revision_ = *rev;
     valid_from(start);

@@ -19,6 +19,15 @@
 // timer and clock skew between nats-servers (all on the order of
 // milliseconds; a skew above ttl/3 breaks the guarantee).
 //
+// Availability (nats-server 2.9, measured by the cluster tests): losing a
+// server the holder is connected to costs nothing (the client reconnects
+// in well under a TTL). Losing the server that leads the bucket's stream
+// stalls the bucket 5 to 9 s (a Raft election), longer than the default
+// 3 s TTL: the lease is then lost and taken anew, with a higher term, by
+// whichever node asks first once the stream has a leader again. A thawed
+// (SIGSTOPped) server can cause the same stall. Without a quorum of the
+// bucket's replicas nobody can renew or acquire.
+//
 // Thread safety: one owner thread calls open, try_acquire, renew, holder and
 // release. valid_now() and term() may be called from any thread at any time
 // (e.g. by the writer before it acknowledges a batch).
@@ -64,12 +73,16 @@ class LeaderLease {
 
   // Creates the key if absent. The new term when it did; nullopt when
   // somebody holds the lease (possibly this node's earlier process, until
-  // its entry expires). unavailable when NATS did not answer. Calling it
-  // while holding the lease returns the current term.
+  // its entry expires). unavailable when NATS did not answer. While this
+  // node holds the lease it returns the current term; after failed
+  // renewals it first tries to renew (same term: nobody wrote in between).
+  // So a node's loop can be: renew() while it leads, try_acquire() else.
   Result<std::optional<uint64_t>> try_acquire();
 
-  // Compare-and-set on the revision this node last wrote.
-  // REQUIRES: the lease was acquired.
+  // Compare-and-set on the revision this node last wrote (or, when that
+  // fails, on a later revision holding this node's term: a renewal whose
+  // answer was lost). Each request waits at most ttl - ttl/3.
+  // REQUIRES: the lease was acquired (else version_conflict).
   // Errors: version_conflict when the entry changed (expired, taken by
   // another node, released): the lease is lost and valid_now() is false
   // from then on; unavailable when NATS did not answer in time (no quorum,
@@ -85,7 +98,9 @@ class LeaderLease {
   uint64_t term() const { return term_.load(std::memory_order_acquire); }
 
   // Who holds the lease now; nullopt when nobody does. unavailable when NATS
-  // did not answer, corruption when the value is not the JSON above.
+  // did not answer, corruption when the value is not the JSON above. Read
+  // from any replica (the bucket allows direct gets): it may be a little
+  // stale, which is fine for redirecting and never used to claim the lease.
   Result<std::optional<LeaseHolder>> holder();
 
   // Deletes the key if it is still the revision this node wrote (a clean

@@ -4,6 +4,9 @@
 
 #include <boost/json.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -44,6 +47,26 @@ std::string string_at(const boost::json::value& v, std::initializer_list<const c
     at = &at->as_object().at(key);
   }
   return at->is_string() ? std::string(at->as_string()) : "";
+}
+
+// Whether every thread of `pid` is stopped ('T' in /proc/<pid>/task/*/stat):
+// SIGSTOP is delivered asynchronously, and a thread still running could
+// answer one more request.
+bool all_threads_stopped(pid_t pid) {
+  std::error_code ec;
+  bool any = false;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t close = stat.rfind(')');  // the name may hold spaces
+    if (close == std::string::npos || close + 2 >= stat.size())
+      continue;  // the thread just ended
+    if (stat[close + 2] != 'T' && stat[close + 2] != 't')
+      return false;
+    any = true;
+  }
+  return any;
 }
 
 }  // namespace
@@ -118,6 +141,10 @@ void NatsCluster::freeze(int i) {
   if (n.proc && !n.frozen) {
     ::kill(n.proc->pid(), SIGSTOP);
     n.frozen = true;
+    const pid_t pid = n.proc->pid();
+    if (!poll_until([pid] { return all_threads_stopped(pid); }, std::chrono::seconds(10),
+                    std::chrono::milliseconds(5)))
+      throw std::runtime_error("nats-server " + name(i) + " did not stop");
   }
 }
 

@@ -41,7 +41,8 @@ class NatsCluster {
   // it accepts clients. A no-op on a running one.
   void start(int i);
   // SIGSTOP: the process keeps its sockets open and answers nothing, as a
-  // server stuck in a long pause or behind a partition would.
+  // server stuck in a long pause or behind a partition would. Returns once
+  // every thread of it has stopped.
   void freeze(int i);
   void thaw(int i);
   bool running(int i) const { return nodes_[i].proc != nullptr; }

@@ -179,3 +179,87 @@ TEST_CASE("lease: a bucket made with another ttl is refused, not used with a wro
   REQUIRE_FALSE(lease.is_ok());
   CHECK(lease.status().code() == ErrorCode::kInvalidArgument);
 }
+
+namespace {
+
+// Writes `value` on the lease key as a renewal would, only if its last
+// revision is `expected`; the new revision (0 on failure).
+uint64_t write_lease_entry(jsCtx* js, const std::string& value, uint64_t expected) {
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.ExpectLastSubjectSeq = expected;
+  jsPubAck* ack = nullptr;
+  if (js_Publish(&ack, js, "$KV.ORDERLY_LEASE.leader", value.data(), static_cast<int>(value.size()),
+                 &po, nullptr) != NATS_OK)
+    return 0;
+  const uint64_t rev = ack->Sequence;
+  jsPubAck_Destroy(ack);
+  return rev;
+}
+
+}  // namespace
+
+TEST_CASE("lease: a renewal stored but never answered does not cost the lease") {
+  TwoNodes n;
+  auto term = n.a->try_acquire();
+  REQUIRE(term.is_ok());
+  REQUIRE(term->has_value());
+  REQUIRE(n.a->renew().is_ok());
+  auto h = n.a->holder();
+  REQUIRE(h.is_ok());
+  REQUIRE(h->has_value());
+  // What a's next renewal would write, stored behind its back as if the
+  // answer had been lost in a stall.
+  const std::string same = R"({"node":"node-a","url":"http://node-a.example:8080","term":)" +
+                           std::to_string(**term) + "}";
+  REQUIRE(write_lease_entry(n.link_b->js, same, (*h)->revision) > (*h)->revision);
+  CHECK(n.a->renew().is_ok());
+  CHECK(n.a->valid_now());
+  CHECK(n.a->term() == **term);
+
+  // Someone else's entry (another term) is not taken for a's.
+  auto now = n.a->holder();
+  REQUIRE(now.is_ok());
+  REQUIRE(now->has_value());
+  const std::string other = R"({"node":"node-a","url":"http://node-a.example:8080","term":)" +
+                            std::to_string(**term + 1000) + "}";
+  REQUIRE(write_lease_entry(n.link_b->js, other, (*now)->revision) > (*now)->revision);
+  CHECK(n.a->renew().code() == ErrorCode::kVersionConflict);
+  CHECK_FALSE(n.a->valid_now());
+}
+
+TEST_CASE("lease: after failed renewals, try_acquire keeps the same term if nobody wrote") {
+  TwoNodes n;
+  auto term = n.a->try_acquire();
+  REQUIRE(term.is_ok());
+  REQUIRE(term->has_value());
+  // No renewals until a's validity ends (its entry lives a third longer).
+  REQUIRE(poll_until([&] { return !n.a->valid_now(); }, 10s, 20ms));
+  // Its entry outlives its validity by ttl/3: a renewal, not a create,
+  // gets it back under the same term. (A box so slow that the entry expired
+  // first makes a take a new, higher term: also correct, and said.)
+  auto again = n.a->try_acquire();
+  REQUIRE(again.is_ok());
+  REQUIRE(again->has_value());
+  CHECK(n.a->valid_now());
+  if (**again != **term) {
+    MESSAGE("the entry expired before the renewal; a new term was taken");
+    CHECK(**again > **term);
+  }
+}
+
+TEST_CASE("lease: a value that is not the lease's JSON is corruption, not a holder") {
+  TwoNodes n;
+  auto term = n.a->try_acquire();
+  REQUIRE(term.is_ok());
+  REQUIRE(term->has_value());
+  uint64_t revision = **term;
+  for (const std::string bad : {"not json", R"({"node":"x"})", R"({"node":"x","url":"u","term":0})",
+                                R"({"node":1,"url":"u"})"}) {
+    CAPTURE(bad);
+    revision = write_lease_entry(n.link_b->js, bad, revision);
+    REQUIRE(revision > 0);
+    auto read = n.b->holder();
+    CHECK(read.status().code() == ErrorCode::kCorruption);
+  }
+}

@@ -5,6 +5,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <stdexcept>
@@ -15,6 +16,18 @@
 #include "api/replication/leader_lease.h"
 
 namespace orderly::testing {
+
+// "nats://a,nats://b" as {"nats://a", "nats://b"}.
+inline std::vector<std::string> split_urls(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    out.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
 
 // A connection that tries `servers` in this order (no shuffling: a test
 // chooses which server a node talks to) and reconnects forever.
