@@ -328,6 +328,27 @@ std::optional<size_t> Api::admit(http::Request& request, http::Respond respond) 
   call->params = match.params;
   call->route = match.route;
 
+  // A follower decides no command: to the leader, body and all (307 keeps
+  // the method and body), before anything is read or checked here.
+  if (ctx.options.replication && req.method != "GET" && req.method != "HEAD") {
+    const rest::routes::ReplicationView role = ctx.options.replication();
+    if (role.role != "leader") {
+      if (role.leader_url.empty()) {
+        http::Response r = rest::problem(
+            503, "no_leader",
+            "this node is a follower and no leader is known right now (a failover is under "
+            "way): retry shortly");
+        r.header("Retry-After", "1");
+        return refuse(std::move(r));
+      }
+      http::Response r = rest::problem(
+          307, "not_leader",
+          "this node is a follower: send commands to the leader at " + role.leader_url);
+      r.header("Location", role.leader_url + req.path + (req.query.empty() ? "" : "?" + req.query));
+      return refuse(std::move(r));
+    }
+  }
+
   // Authentication: a token that is present must be valid, whatever the route.
   std::string_view auth = req.header("authorization");
   if (!auth.empty()) {

@@ -125,6 +125,14 @@ class EventStore {
   Status apply_replicated(const ReplicatedCommit& commit, std::string_view checkpoint,
                           uint64_t value);
 
+  // The log's records as stored, from the one holding `from` on, in order,
+  // up to the last one written (durable or not: a deposed leader's records
+  // the replicated log never took are among them). `visit` returns false to
+  // stop. For publishing a log into an empty replicated log, and comparing a
+  // node's log with it.
+  Status scan_records(uint64_t from,
+                      const std::function<bool(ReplicatedRecord record)>& visit) const;
+
   // The position of the last committed event; 0 on an empty log.
   uint64_t last_position() const;
   // Waits until last_position() >= position or the timeout passes; returns

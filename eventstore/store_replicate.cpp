@@ -4,6 +4,7 @@
 #include <future>
 #include <string>
 
+#include "core/big_endian.h"
 #include "core/envelope.h"
 #include "eventstore/keys.h"
 #include "eventstore/rocksdb_status.h"
@@ -130,6 +131,27 @@ Status EventStore::apply_replicated(const ReplicatedCommit& commit, std::string_
   }
   AppendResults results = answer.get();
   return results.empty() || results[0].is_ok() ? Status::ok() : results[0].status();
+}
+
+Status EventStore::scan_records(uint64_t from,
+                                const std::function<bool(ReplicatedRecord record)>& visit) const {
+  ReadGuard guard(*impl_);
+  ORDERLY_RETURN_IF_ERROR(guard.status());
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->rocks.db->NewIterator(rocksdb::ReadOptions(), impl_->rocks.log));
+  it->SeekForPrev(log_key(std::max<uint64_t>(from, 1)));
+  if (!it->Valid())
+    it->SeekToFirst();
+  for (; it->Valid(); it->Next()) {
+    if (it->key().size() != 8)
+      return Status::corruption("a log key is not 8 bytes");
+    ReplicatedRecord r;
+    r.first_position = get_be64(it->key().data());
+    r.bytes.assign(it->value().data(), it->value().size());
+    if (!visit(std::move(r)))
+      return Status::ok();
+  }
+  return from_rocksdb(it->status(), "reading the log");
 }
 
 }  // namespace orderly::eventstore

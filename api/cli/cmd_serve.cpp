@@ -3,9 +3,14 @@
 // until SIGINT/SIGTERM; then a graceful stop that loses nothing acknowledged.
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 #include "api/api.h"
 #include "api/auth/email_token.h"
@@ -23,6 +28,7 @@
 #include "api/http/server.h"
 #include "api/images/image_processing.h"
 #include "api/payments/secret_file.h"
+#include "api/replication/replica_node.h"
 #include "api/rest/rate_limiter.h"
 #include "commands/analytics_recorder.h"
 #include "commands/processor.h"
@@ -52,6 +58,36 @@ std::optional<int64_t> parse_duration_us(std::string_view text) {
     return n * 86'400'000'000LL;
   return std::nullopt;
 }
+
+namespace {
+
+// Runs this program again with the arguments it was started with, in this
+// process (its PID, so a supervisor or a test still holds it): a deposed
+// leader comes back as a follower. Returns only if it cannot.
+void restart_in_place() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> args;
+  size_t start = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (all[i] == '\0') {
+      args.push_back(all.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // The stop signals were blocked for sigwait: unblocked again for the new image.
+  sigset_t none;
+  sigemptyset(&none);
+  pthread_sigmask(SIG_SETMASK, &none, nullptr);
+  if (!args.empty())
+    ::execv("/proc/self/exe", argv.data());
+}
+
+}  // namespace
 
 int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   auto log = make_logger(common.log_format);
@@ -171,6 +207,19 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     engine_options.fanout.emplace();
     engine_options.fanout->url = serve.nats_url;
   }
+  const bool replicated = !serve.replicate.empty();
+  const auto lease_ttl = parse_duration_us(serve.lease_ttl);
+  if (replicated && (!lease_ttl || *lease_ttl < 300'000)) {
+    log->error("--lease-ttl must be at least 300ms, like 3s");
+    return kExitUsage;
+  }
+  if (replicated) {
+    // A follower: its writer a standby until this node leads
+    // (api/replication/replica_node.h); records small enough for a NATS
+    // message each (its default max_payload is 1 MiB).
+    engine_options.processor.standby = true;
+    engine_options.store.max_record_bytes = 512 << 10;
+  }
   engine_options.oidc = std::move(*oidc);
   engine_options.payment_provider = std::move(*payment_provider);
   auto engine = api::engine::Engine::open(engine_options, log);  // says why it failed
@@ -180,9 +229,12 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   commands::CommandProcessor& processor = (*engine)->processor();
   projections::ProjectionRunner& runner = (*engine)->read_models();
   // A shop with no products yet (a new data directory, perhaps with just its
-  // admin created) gets the demo catalog.
-  bool has_products = false;
-  {
+  // admin created) gets the demo catalog; a replicated node asks when it
+  // leads, after it has read the cluster's log (a follower writes nothing).
+  auto make_demo_catalog = [&]() -> Status {
+    if (serve.no_demo)
+      return Status::ok();
+    bool has_products = false;
     eventstore::LogQuery q;
     q.types = {EventType::kProductCreated};
     q.limit = 1;
@@ -190,15 +242,18 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
       has_products = true;
       return false;
     });
-  }
-  if (!has_products && !serve.no_demo) {
+    if (has_products)
+      return Status::ok();
     auto demo = create_demo_catalog(processor);
     if (!demo) {
       log->error("cannot create the demo catalog: {}", demo.status().to_string());
-      return kExitFailure;
+      return demo.status();
     }
     log->info("no products yet: created the demo catalog ({} products)", *demo);
-  }
+    return Status::ok();
+  };
+  if (!replicated && !make_demo_catalog().is_ok())
+    return kExitFailure;
   auto secret = api::auth::load_jwt_secret(serve.jwt_secret_file, common.data_dir);
   if (!secret) {
     log->error("{}", secret.status().to_string());
@@ -225,6 +280,39 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
                                payments = (*engine)->payment_metrics()] {
     return (fanout ? fanout() : std::string()) + (payments ? payments() : std::string());
   };
+  // The replicated node starts once the API listens (its URL is the
+  // default advertised one); the routes ask it through this pointer.
+  std::atomic<api::replication::ReplicaNode*> node_now{nullptr};
+  if (replicated) {
+    api_options.replication = [&node_now] {
+      api::rest::routes::ReplicationView v;
+      api::replication::ReplicaNode* node = node_now.load();
+      if (node == nullptr) {
+        v.role = "follower";
+        v.failure = "joining the cluster";
+        return v;
+      }
+      const api::replication::NodeStatus s = node->status();
+      v.role = s.role;
+      v.term = s.term;
+      v.leader_url = s.leader_url;
+      v.lag = s.lag;
+      v.failure = s.failure;
+      return v;
+    };
+    api_options.cluster_nodes = [&node_now] {
+      std::vector<api::rest::routes::ClusterNodeView> out;
+      api::replication::ReplicaNode* node = node_now.load();
+      if (node == nullptr)
+        return out;
+      auto nodes = node->cluster();
+      if (!nodes)
+        return out;
+      for (const auto& n : *nodes)
+        out.push_back({n.node, n.url, n.role, n.term, n.position, n.lag, n.reported_unix_ms});
+      return out;
+    };
+  }
   api_options.oidc_provider = (*engine)->oidc_provider();
   api_options.image_store = *image_store;
   api_options.image_base_url = *image_base;
@@ -241,6 +329,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
                                   user, token_id)
         .text;
   };
+  const std::string cluster_secret = *secret;  // every node of a cluster must have the same
   api::Api http_api(store, processor, runner, *analytics, std::move(*secret), api_options, log);
   api::http::ServerOptions server_options;
   server_options.address = serve.http_address;
@@ -280,16 +369,55 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   mail.nats_url = serve.nats_url;  // with NATS, emails are driven by a durable consumer
   mail.limiter = api_options.email_limiter;
   mail.triggers.on_error = [log](const std::string& why) { log->warn("email notifier: {}", why); };
-  // Intents carry the shop's address back from the provider's pages.
-  if (!(*engine)->start_payment_dispatcher(mail.delivery.public_url).is_ok())  // says why
-    return kExitFailure;
-  if (serve.no_email_notifier) {
-    log->info(
-        "no email notifier in this process (--no-email-notifier): run `orderly notify email`");
-  } else {
-    if (!(*engine)->start_email_notifier(mail).is_ok())  // says why
+  // What only the leader runs (all of it, on a single node): the fan-out,
+  // the payment dispatcher, the email notifier (their checkpoints are in
+  // the log, so a new leader goes on where the last one stopped).
+  auto start_leader_services = [&]() -> Status {
+    (*engine)->start_fanout();
+    // Intents carry the shop's address back from the provider's pages.
+    ORDERLY_RETURN_IF_ERROR((*engine)->start_payment_dispatcher(mail.delivery.public_url));
+    if (serve.no_email_notifier) {
+      log->info(
+          "no email notifier in this process (--no-email-notifier): run `orderly notify email`");
+    } else {
+      ORDERLY_RETURN_IF_ERROR((*engine)->start_email_notifier(mail));  // says why
+      log->info("emails go {}", describe_delivery(mail.delivery));
+    }
+    return make_demo_catalog();
+  };
+  std::unique_ptr<api::replication::ReplicaNode> node;
+  std::atomic<bool> restart_as_follower{false};
+  if (!replicated) {
+    if (!start_leader_services().is_ok())
       return kExitFailure;
-    log->info("emails go {}", describe_delivery(mail.delivery));
+  } else {
+    api::replication::NodeOptions no;
+    no.nats_url = serve.replicate;
+    no.replicas = serve.replicas;
+    no.advertise_url = serve.advertise_url.empty() ? url : serve.advertise_url;
+    no.jwt_secret = cluster_secret;
+    no.lease_ttl = std::chrono::milliseconds(*lease_ttl / 1000);
+    no.on_promoted = start_leader_services;
+    no.on_deposed = [&restart_as_follower](const Status&) {
+      // Stop as for SIGTERM (nothing acknowledged is lost), then start
+      // again in place as a follower (below).
+      restart_as_follower.store(true);
+      ::kill(::getpid(), SIGTERM);
+    };
+    auto started = api::replication::ReplicaNode::start(store, processor, no, log);
+    if (!started) {
+      log->error("cannot join the cluster at {}: {}", serve.replicate,
+                 started.status().to_string());
+      http_api.shutdown();
+      (*server)->stop(std::chrono::seconds(1));
+      (*engine)->stop();
+      (void)(*engine)->close();
+      return started.status().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+    }
+    node = std::move(*started);
+    node_now.store(node.get());
+    log->info("replicating over {} as {} (a follower until it leads)", serve.replicate,
+              no.advertise_url);
   }
   // One line on stdout for people and scripts: where the API and its docs are.
   std::printf("orderly listening on %s (API docs: %s/docs)\n", url.c_str(), url.c_str());
@@ -301,6 +429,10 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   (*server)->stop(std::chrono::seconds(10));  // no new requests; answers in flight delivered
   http_api.stop_recording();                  // the last WebSocket push outcomes recorded
   analytics.reset();                          // pending view/search counts recorded
+  if (node) {
+    // A leader hands its lease back (a follower takes over at once).
+    node->stop();
+  }
   // The fan-out and the email notifier, the writer, then the read models:
   // every answer given, all saved.
   (*engine)->stop();
@@ -311,6 +443,13 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     return kExitFailure;
   }
   log->info("closed cleanly at log position {}", store.last_position());
+  if (restart_as_follower.load()) {
+    node_now.store(nullptr);
+    node.reset();
+    log->warn("this node lost its leadership: starting again as a follower");
+    restart_in_place();  // returns only when it cannot
+    return kExitFailure;
+  }
   return kExitOk;
 }
 

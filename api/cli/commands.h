@@ -68,6 +68,13 @@ struct ServeOptions {
   // Payments (docs/design/payments.md): the provider's API and key, the
   // webhook signing secrets. All empty: the engine stands in for the provider.
   std::string payment_provider_url, payment_provider_key_file, payment_webhook_secret_file;
+  // Replication (issue 25, api/replication/replica_node.h): the JetStream
+  // cluster's URLs ("" = a single node), the replicas of its stream and
+  // buckets, this node's URL for the others' redirects, the lease's TTL.
+  std::string replicate;
+  int replicas = 3;
+  std::string advertise_url;  // "" = http://<http-address>
+  std::string lease_ttl = "3s";
 };
 
 // `orderly notify email|websocket`: a notifier as its own process.

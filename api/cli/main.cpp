@@ -186,6 +186,28 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
                    "Publish every event to NATS JetStream (e.g. nats://127.0.0.1:4222)")
       ->envname("ORDERLY_NATS_URL");
   serve_cmd
+      ->add_option("--replicate", serve.replicate,
+                   "Replicate the log over this NATS JetStream cluster (nats://host:port, comma "
+                   "separated): one node leads, the others follow, serve queries and take over")
+      ->envname("ORDERLY_REPLICATE");
+  serve_cmd
+      ->add_option("--replicas", serve.replicas,
+                   "Copies the cluster keeps of the replicated log and the leader's lease")
+      ->envname("ORDERLY_REPLICAS")
+      ->check(CLI::Range(1, 5))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--advertise-url", serve.advertise_url,
+                   "The URL other nodes send clients to when this node leads (followers answer "
+                   "commands with 307 to it); default: http://<http-address>")
+      ->envname("ORDERLY_ADVERTISE_URL");
+  serve_cmd
+      ->add_option("--lease-ttl", serve.lease_ttl,
+                   "How long a leader's lease lasts unrenewed (renewed every third of it): the "
+                   "longest a failover waits for a silent leader")
+      ->envname("ORDERLY_LEASE_TTL")
+      ->capture_default_str();
+  serve_cmd
       ->add_option(
           "--smtp-url", serve.smtp_url,
           "Send emails through this SMTP server (smtp://host:port, or smtps://host:port for "

@@ -127,11 +127,21 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options,
   }
   if (o.fanout) {
     e->fanout_ = std::make_unique<fanout::NatsFanout>(*e->store_, *e->store_, *o.fanout);
-    e->fanout_->start();  // connects (and reconnects) on its own thread
-    if (say)
-      say->info("publishing events to NATS JetStream at {} (stream ORDERLY)", o.fanout->url);
+    // A follower's writer is a standby: only the leader fans out, from when
+    // it leads (start_fanout()).
+    if (!o.processor.standby)
+      e->start_fanout();
   }
   return e;
+}
+
+void Engine::start_fanout() {
+  if (!fanout_ || fanout_started_)
+    return;
+  fanout_started_ = true;
+  fanout_->start();  // connects (and reconnects) on its own thread
+  if (log_)
+    log_->info("publishing events to NATS JetStream at {} (stream ORDERLY)", options_.fanout->url);
 }
 
 std::function<std::string()> Engine::fanout_metrics() const {

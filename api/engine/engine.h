@@ -76,6 +76,11 @@ class Engine {
   // or an empty function without a fan-out. Valid while the engine lives.
   std::function<std::string()> fanout_metrics() const;
 
+  // Starts the NATS fan-out made by open() (at most once; nothing without
+  // EngineOptions::fanout). open() starts it unless the writer is a standby
+  // (a replicated follower): the leader starts it when it leads.
+  void start_fanout();
+
   // The OpenID Connect provider for the routes (ApiOptions::oidc_provider),
   // null without EngineOptions::oidc.
   std::shared_ptr<oidc::Provider> oidc_provider() const { return oidc_; }
@@ -120,6 +125,7 @@ class Engine {
   std::thread oidc_warm_up_;
   // Declared last: destroyed first (stop() has stopped them already).
   std::unique_ptr<fanout::NatsFanout> fanout_;
+  bool fanout_started_ = false;
   std::unique_ptr<notify::email::EmailNotifier> email_;
   std::unique_ptr<payments::provider::PaymentDispatcher> payments_;  // made by open()
 };

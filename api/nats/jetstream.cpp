@@ -1,5 +1,8 @@
 #include "api/nats/jetstream.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace orderly::api::nats {
 
 JetStreamLink::~JetStreamLink() {
@@ -25,7 +28,22 @@ Result<std::unique_ptr<JetStreamLink>> connect_jetstream(const std::string& url,
   natsOptions* opts = nullptr;
   if (natsOptions_Create(&opts) != NATS_OK)
     return Status::internal("cannot create NATS options");
-  natsOptions_SetURL(opts, url.c_str());
+  // A comma-separated list (a cluster) goes to SetServers: Debian's NATS.c
+  // 3.4.1 never connects when SetURL is given one.
+  std::vector<std::string> urls;
+  for (size_t start = 0; start <= url.size();) {
+    const size_t comma = std::min(url.find(',', start), url.size());
+    if (comma > start)
+      urls.push_back(url.substr(start, comma - start));
+    start = comma + 1;
+  }
+  std::vector<const char*> servers;
+  for (const auto& u : urls)
+    servers.push_back(u.c_str());
+  if (servers.size() > 1)
+    natsOptions_SetServers(opts, servers.data(), static_cast<int>(servers.size()));
+  else
+    natsOptions_SetURL(opts, url.c_str());
   natsOptions_SetMaxReconnect(opts, -1);
   natsOptions_SetReconnectWait(opts, 200);
   natsOptions_SetTimeout(opts, 2000);

@@ -31,7 +31,12 @@ struct StreamFollower::Impl {
   bool positioned = false;     // where to start is known (the first subscription was made)
   bool caught_up = false;
 
-  explicit Impl(FollowOptions options) : o(std::move(options)) {}
+  explicit Impl(FollowOptions options) : o(std::move(options)) {
+    if (o.after_sequence > 0) {
+      last_stream.store(o.after_sequence);
+      positioned = true;
+    }
+  }
 
   void error(const std::string& why) {
     if (o.on_error)

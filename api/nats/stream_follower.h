@@ -31,7 +31,10 @@ struct FollowOptions {
   std::string stream = "ORDERLY";  // the JetStream stream holding `subject`
   std::string subject;             // e.g. orderly.events.notification.>
   bool from_first = true;          // false: only what is published after start()
-  uint64_t idle_check_ms = 5000;   // how often an idle follower checks its consumer
+  // Set: start after this stream sequence (what was handed over before a
+  // restart); from_first is then ignored.
+  uint64_t after_sequence = 0;
+  uint64_t idle_check_ms = 5000;  // how often an idle follower checks its consumer
   // A message's payload and stream sequence.
   std::function<void(const natsMsg* msg, uint64_t stream_sequence)> on_message;
   // Optional: once, when everything the stream held at the first

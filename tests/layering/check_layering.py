@@ -47,7 +47,7 @@ API_BELOW_ENGINE = {
     "api/rest/requests", "api/rest/routes", "api/notify/requests",
     "api/notify/email", "api/notify/push", "api/notify/client", "api/notify/standalone",
     "api/oidc", "api/images", "api/images/s3", "api/payments", "api/payments/provider",
-    "api/curl",
+    "api/curl", "api/replication",
 }
 API_ALLOWED = {
     # The Beast server: nothing of what it serves.
@@ -95,6 +95,8 @@ API_ALLOWED = {
     "api": {"api", "api/http", "api/auth", "api/rest", "api/rest/requests", "api/rest/routes",
             "api/notify/push"},
     # Start-up and shutdown wiring: everything but the commands above it.
+    # Replication over a JetStream cluster: NATS and the store, nothing of HTTP.
+    "api/replication": {"api/replication", "api/nats"},
     "api/engine": API_BELOW_ENGINE | {"api/engine"},
     "api/cli": API_BELOW_ENGINE | {"api/engine", "api/cli"},
 }

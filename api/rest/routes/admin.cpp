@@ -182,14 +182,48 @@ void rebuild(Context& ctx, const CallPtr& call) {
   call->answer(std::move(r));
 }
 
+// role, term and replication_lag (with --replicate), into a /health or /ready body.
+void add_replication(Context& ctx, json::object& body) {
+  if (!ctx.options.replication)
+    return;
+  const ReplicationView r = ctx.options.replication();
+  body["role"] = r.role;
+  body["term"] = r.term;
+  body["replication_lag"] = r.lag;
+  body["leader_url"] = r.leader_url;
+  if (!r.failure.empty())
+    body["replication_failure"] = r.failure;
+}
+
 void health(Context& ctx, const CallPtr& call) {
-  call->answer(
-      json_response(200, json::object{{"status", "ok"},
-                                      {"service", "orderly"},
-                                      {"version", ctx.options.version},
-                                      {"time", format_rfc3339(now_us())},
-                                      {"log_position", ctx.store.last_position()},
-                                      {"uptime_s", (now_us() - ctx.started_at) / 1'000'000}}));
+  json::object body{{"status", "ok"},
+                    {"service", "orderly"},
+                    {"version", ctx.options.version},
+                    {"time", format_rfc3339(now_us())},
+                    {"log_position", ctx.store.last_position()},
+                    {"uptime_s", (now_us() - ctx.started_at) / 1'000'000}};
+  add_replication(ctx, body);
+  call->answer(json_response(200, body));
+}
+
+void cluster(Context& ctx, const CallPtr& call) {
+  if (!ctx.options.cluster_nodes) {
+    return call->answer(
+        problem(404, "not_found", "this node is not replicated (orderly serve --replicate)"));
+  }
+  json::array nodes;
+  for (const ClusterNodeView& n : ctx.options.cluster_nodes()) {
+    nodes.push_back(json::object{{"node", n.node},
+                                 {"url", n.url},
+                                 {"role", n.role},
+                                 {"term", n.term},
+                                 {"log_position", n.position},
+                                 {"replication_lag", n.lag},
+                                 {"reported_at", format_rfc3339(n.reported_unix_ms * 1000)}});
+  }
+  json::object body{{"nodes", std::move(nodes)}};
+  add_replication(ctx, body);
+  call->answer(json_response(200, body));
 }
 
 void ready(Context& ctx, const CallPtr& call) {
@@ -201,13 +235,17 @@ void ready(Context& ctx, const CallPtr& call) {
   const auto stats = ctx.processor.stats();
   // A writer that refuses every command (its log failed under it) is not
   // ready, however current the read models are.
-  const bool ready = behind.empty() && stats.failure.empty();
+  std::string replication_failure;
+  if (ctx.options.replication)
+    replication_failure = ctx.options.replication().failure;
+  const bool ready = behind.empty() && stats.failure.empty() && replication_failure.empty();
   json::object body{{"ready", ready},
                     {"log_position", ctx.store.last_position()},
                     {"projections", projections_json(ctx)},
                     {"queue_depth", stats.queue_depth}};
-  if (!stats.failure.empty())
+  if (!stats.failure.empty() && !ctx.processor.standby())
     body["writer"] = stats.failure;
+  add_replication(ctx, body);
   call->answer(json_response(ready ? 200 : 503, body));
 }
 
@@ -260,6 +298,18 @@ void metrics(Context& ctx, const CallPtr& call) {
   }
   if (ctx.options.extra_metrics)
     out += ctx.options.extra_metrics();
+  if (ctx.options.replication) {
+    const ReplicationView r = ctx.options.replication();
+    out += "# HELP orderly_replication_leader 1 on the cluster's leader, 0 on a follower.\n";
+    out += "# TYPE orderly_replication_leader gauge\n";
+    out += "orderly_replication_leader " + std::string(r.role == "leader" ? "1" : "0") + "\n";
+    out += "# HELP orderly_replication_term The leader's term this node knows.\n";
+    out += "# TYPE orderly_replication_term gauge\n";
+    out += "orderly_replication_term " + std::to_string(r.term) + "\n";
+    out += "# HELP orderly_replication_lag_messages Messages of ORDERLY_LOG not yet applied.\n";
+    out += "# TYPE orderly_replication_lag_messages gauge\n";
+    out += "orderly_replication_lag_messages " + std::to_string(r.lag) + "\n";
+  }
   http::Response r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = std::move(out);
@@ -297,6 +347,7 @@ void add_admin_routes(Context& ctx) {
   ctx.route("POST", "/api/admin/projections/{name}/rebuild", Access::kAdmin, rebuild);
   ctx.route("GET", "/health", Access::kAnyone, health);
   ctx.route("GET", "/ready", Access::kAnyone, ready);
+  ctx.route("GET", "/api/admin/cluster", Access::kAdmin, cluster);
   ctx.route("GET", "/metrics", Access::kAnyone, metrics);
   ctx.router.add("GET", "/api/openapi.json", Access::kAnyone, openapi);
   ctx.router.add("GET", "/docs", Access::kAnyone, docs);

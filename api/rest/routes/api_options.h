@@ -24,6 +24,23 @@ class EmailRateLimiter;
 
 namespace orderly::api::rest::routes {
 
+// This node's place in a replicated cluster (issue 25, `--replicate`), as
+// the routes show it: /health, /ready, /metrics, the 307 to the leader.
+struct ReplicationView {
+  std::string role;  // "leader" or "follower"
+  uint64_t term = 0;
+  std::string leader_url;  // "" when no leader is known
+  uint64_t lag = 0;        // messages of the replicated log not yet applied
+  std::string failure;     // why this node can neither follow nor lead
+};
+
+// One node as GET /api/admin/cluster lists it.
+struct ClusterNodeView {
+  std::string node, url, role;
+  uint64_t term = 0, position = 0, lag = 0;
+  int64_t reported_unix_ms = 0;
+};
+
 struct ApiOptions {
   int64_t access_ttl_s = int64_t{15} * 60;
   int64_t refresh_ttl_s = int64_t{7} * 24 * 3600;
@@ -50,6 +67,10 @@ struct ApiOptions {
   std::vector<std::string> cors_origins;
   // More Prometheus text for /metrics (e.g. the fan-out's), appended as is.
   std::function<std::string()> extra_metrics;
+  // Set with --replicate: this node's role now (a follower answers every
+  // command with 307 to the leader), and the cluster's nodes.
+  std::function<ReplicationView()> replication;
+  std::function<std::vector<ClusterNodeView>()> cluster_nodes;
   // The /ws/notifications feed reads the JetStream stream when set (else the log).
   std::string nats_url;
   // Per-recipient email limits for the requests `orderly notify email`
