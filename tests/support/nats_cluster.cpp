@@ -72,6 +72,7 @@ bool all_threads_stopped(pid_t pid) {
 }  // namespace
 
 NatsCluster::NatsCluster(std::string dir) : dir_(std::move(dir)) {
+  std::filesystem::create_directories(dir_);
   const auto ports = distinct_free_ports(3 * kSize);
   for (int i = 0; i < kSize; ++i) {
     nodes_[i].client_port = ports[3 * i];
