@@ -18,6 +18,14 @@
 
 namespace orderly::eventstore {
 
+// Checkpoints of a replicated node (in the store's checkpoints): the last
+// position the replicated log is known to hold (written by the leader's
+// sync thread once the gate holds a commit, and with each commit a follower
+// applies), and whether the node ever joined a cluster. A restart moves
+// every record after the first aside (EventStore::quarantine_after).
+inline constexpr char kReplicatedPositionCheckpoint[] = "replicated-position";
+inline constexpr char kClusterMemberCheckpoint[] = "cluster-member";
+
 // One log record: the key (its first position) and its bytes.
 struct ReplicatedRecord {
   uint64_t first_position = 0;

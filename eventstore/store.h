@@ -133,6 +133,15 @@ class EventStore {
   Status scan_records(uint64_t from,
                       const std::function<bool(ReplicatedRecord record)>& visit) const;
 
+  // A replicated node's log after a restart: moves every record after
+  // `position` (the last one the replicated log is known to hold) into a
+  // quarantine file at `file` (eventstore/quarantine.h), then deletes them
+  // with their index entries and command ids, durably. The number of records
+  // moved (0: nothing after `position`, no file). REQUIRES: no log follower,
+  // writer or gate yet (call it right after open). Errors: invalid_argument
+  // when `position` is inside a record, io_error.
+  Result<uint64_t> quarantine_after(uint64_t position, const std::string& file);
+
   // The position of the last committed event; 0 on an empty log.
   uint64_t last_position() const;
   // Waits until last_position() >= position or the timeout passes; returns

@@ -7,6 +7,7 @@
 #include "core/big_endian.h"
 #include "core/envelope.h"
 #include "eventstore/keys.h"
+#include "eventstore/quarantine.h"
 #include "eventstore/rocksdb_status.h"
 #include "eventstore/store_impl.h"
 
@@ -114,6 +115,8 @@ Status EventStore::apply_replicated(const ReplicatedCommit& commit, std::string_
     }
     s.write_batch.Put(s.rocks.checkpoints, rocksdb::Slice(checkpoint.data(), checkpoint.size()),
                       be64_key(value));
+    s.write_batch.Put(s.rocks.checkpoints, kReplicatedPositionCheckpoint,
+                      be64_key(c.next_position - 1));
     ORDERLY_RETURN_IF_ERROR(s.write_unsynced());
     const uint64_t last = c.next_position - 1;
     s.stat_commits.fetch_add(1, std::memory_order_relaxed);
@@ -131,6 +134,65 @@ Status EventStore::apply_replicated(const ReplicatedCommit& commit, std::string_
   }
   AppendResults results = answer.get();
   return results.empty() || results[0].is_ok() ? Status::ok() : results[0].status();
+}
+
+Result<uint64_t> EventStore::quarantine_after(uint64_t position, const std::string& file) {
+  std::vector<ReplicatedRecord> moved;
+  Status st = scan_records(position + 1, [&](ReplicatedRecord r) {
+    if (r.first_position > position)
+      moved.push_back(std::move(r));
+    return true;
+  });
+  ORDERLY_RETURN_IF_ERROR(st);
+  MutexLock lock(impl_->commit_mu);
+  Impl& s = *impl_;
+  ORDERLY_RETURN_IF_ERROR(s.refusal_of_any_commit());
+  if (s.gate)
+    return Status::invalid_argument("a leader's store quarantines nothing");
+  if (moved.empty()) {
+    if (s.written_position > position) {
+      return Status::invalid_argument("position " + std::to_string(position) +
+                                      " is inside the log's last record");
+    }
+    return uint64_t{0};
+  }
+  if (moved.front().first_position != position + 1) {
+    return Status::invalid_argument("position " + std::to_string(position) +
+                                    " is inside a record of the log");
+  }
+  ORDERLY_RETURN_IF_ERROR(write_quarantine_file(file, moved));
+  rocksdb::WriteBatch batch;
+  AlignedBuffer buf;
+  for (const ReplicatedRecord& r : moved) {
+    auto rec = RecordView::parse(buf.assign(r.bytes), r.first_position);
+    if (!rec)
+      return rec.status();
+    for (uint32_t i = 0; i < rec->count(); ++i) {
+      auto ev = decode_envelope_only(rec->entry(i));
+      if (!ev)
+        return ev.status();
+      // A stream's chunk is keyed by the first version a commit wrote to it:
+      // deleting every quarantined version's key removes exactly those
+      // chunks (the kept ones start at lower versions).
+      batch.Delete(s.rocks.streams, stream_key(ev->stream(), ev->version()));
+      if (!ev->command_id().empty()) {
+        batch.Delete(s.rocks.commands,
+                     rocksdb::Slice(ev->command_id().data(), ev->command_id().size()));
+      }
+    }
+    batch.Delete(s.rocks.log, log_key(r.first_position));
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = s.options.sync == SyncMode::kAlways;
+  {
+    std::lock_guard wal(s.wal_mu);
+    ORDERLY_RETURN_IF_ERROR(
+        from_rocksdb(s.rocks.db->Write(wo, &batch), "moving records into quarantine"));
+  }
+  s.written_position = position;
+  s.streams.clear();  // versions are read from the index again
+  s.last_position.store(position);
+  return static_cast<uint64_t>(moved.size());
 }
 
 Status EventStore::scan_records(uint64_t from,

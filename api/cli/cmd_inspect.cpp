@@ -9,11 +9,50 @@
 #include "api/rest/inspect.h"
 #include "commands/shop_state.h"
 #include "core/event_json.h"
+#include "eventstore/quarantine.h"
+#include "eventstore/record.h"
 #include "eventstore/store.h"
 
 namespace orderly::cli {
 
+namespace {
+
+// Each event of a quarantine file as a JSON line, in position order.
+int list_quarantine(const std::string& path) {
+  auto records = eventstore::read_quarantine_file(path);
+  if (!records) {
+    std::fprintf(stderr, "orderly inspect: %s\n", records.status().message().c_str());
+    return records.status().code() == ErrorCode::kCorruption ? kExitDamage : kExitFailure;
+  }
+  eventstore::AlignedBuffer buf;
+  for (const auto& r : *records) {
+    auto rec = eventstore::RecordView::parse(buf.assign(r.bytes), r.first_position);
+    if (!rec) {
+      std::fprintf(stderr, "orderly inspect: %s\n", rec.status().message().c_str());
+      return kExitDamage;
+    }
+    for (uint32_t i = 0; i < rec->count(); ++i) {
+      auto ev = decode_event(rec->entry(i));
+      if (!ev) {
+        std::fprintf(stderr, "orderly inspect: %s\n", ev.status().message().c_str());
+        return kExitDamage;
+      }
+      const std::string line = event_json_line(*ev) + "\n";
+      std::fwrite(line.data(), 1, line.size(), stdout);
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
 int run_inspect(const CommonOptions& common, const InspectOptions& o) {
+  if (!o.quarantine.empty())
+    return list_quarantine(o.quarantine);
+  if (o.stream.empty()) {
+    std::fprintf(stderr, "orderly inspect: name a STREAM, or --quarantine FILE\n");
+    return kExitUsage;
+  }
   std::optional<TimestampUs> at_time;
   if (!o.at_time.empty() && !(at_time = parse_rfc3339(o.at_time))) {
     std::fprintf(stderr, "orderly inspect: --at-time %s is not an RFC 3339 time\n",

@@ -64,7 +64,9 @@ namespace {
 // Runs this program again with the arguments it was started with, in this
 // process (its PID, so a supervisor or a test still holds it): a deposed
 // leader comes back as a follower. Returns only if it cannot.
-void restart_in_place() {
+// It listens where it listened (`http_address`, the port it was given or
+// got), so its advertised URL stays true.
+void restart_in_place(const std::string& http_address) {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
   const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<std::string> args;
@@ -74,6 +76,20 @@ void restart_in_place() {
       args.push_back(all.substr(start, i - start));
       start = i + 1;
     }
+  }
+  bool replaced = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--http-address" && i + 1 < args.size()) {
+      args[i + 1] = http_address;
+      replaced = true;
+    } else if (args[i].starts_with("--http-address=")) {
+      args[i] = "--http-address=" + http_address;
+      replaced = true;
+    }
+  }
+  if (!replaced) {
+    args.emplace_back("--http-address");
+    args.push_back(http_address);
   }
   std::vector<char*> argv;
   for (auto& a : args)
@@ -222,6 +238,14 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   }
   engine_options.oidc = std::move(*oidc);
   engine_options.payment_provider = std::move(*payment_provider);
+  if (replicated) {
+    if (auto set_aside = api::replication::set_aside_unreplicated(common.data_dir, *log);
+        !set_aside) {
+      log->error("cannot check this node's log against the cluster's: {}",
+                 set_aside.status().to_string());
+      return kExitFailure;
+    }
+  }
   auto engine = api::engine::Engine::open(engine_options, log);  // says why it failed
   if (!engine)
     return kExitFailure;
@@ -354,7 +378,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     return server.status().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   const std::string host = serve.http_address.substr(0, serve.http_address.rfind(':'));
-  const std::string url = "http://" + host + ":" + std::to_string((*server)->port());
+  const uint16_t port = (*server)->port();
+  const std::string url = "http://" + host + ":" + std::to_string(port);
   log->info("HTTP API listening on {}", url);
   // The email notifier starts here, where the default public URL (the
   // address the API listens on, its port now known) is.
@@ -386,7 +411,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     return make_demo_catalog();
   };
   std::unique_ptr<api::replication::ReplicaNode> node;
-  std::atomic<bool> restart_as_follower{false};
+  std::atomic<bool> restart_as_follower{false}, refused_by_cluster{false};
   if (!replicated) {
     if (!start_leader_services().is_ok())
       return kExitFailure;
@@ -398,6 +423,11 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     no.jwt_secret = cluster_secret;
     no.lease_ttl = std::chrono::milliseconds(*lease_ttl / 1000);
     no.on_promoted = start_leader_services;
+    no.on_fatal = [&refused_by_cluster, log](const Status& why) {
+      log->error("cannot join the cluster: {}", why.message());
+      refused_by_cluster.store(true);
+      ::kill(::getpid(), SIGTERM);
+    };
     no.on_deposed = [&restart_as_follower](const Status&) {
       // Stop as for SIGTERM (nothing acknowledged is lost), then start
       // again in place as a follower (below).
@@ -443,11 +473,13 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     return kExitFailure;
   }
   log->info("closed cleanly at log position {}", store.last_position());
+  if (refused_by_cluster.load())
+    return kExitUsage;
   if (restart_as_follower.load()) {
     node_now.store(nullptr);
     node.reset();
     log->warn("this node lost its leadership: starting again as a follower");
-    restart_in_place();  // returns only when it cannot
+    restart_in_place(host + ":" + std::to_string(port));  // returns only when it cannot
     return kExitFailure;
   }
   return kExitOk;

@@ -108,6 +108,9 @@ struct ReplayOptions {
 
 struct InspectOptions {
   std::string stream;
+  // A quarantine file (eventstore/quarantine.h) instead: its events, one
+  // JSON line each.
+  std::string quarantine;
   uint64_t at_version = 0;  // 0 = the latest
   std::string at_time;      // RFC 3339; "" = no limit
 };

@@ -381,7 +381,13 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   auto* inspect_cmd =
       app.add_subcommand("inspect", "An aggregate's state at a version or time, with its events");
   add_common(inspect_cmd);
-  inspect_cmd->add_option("STREAM", inspect.stream, "e.g. order-0192f0c1-...")->required();
+  auto* inspect_stream =
+      inspect_cmd->add_option("STREAM", inspect.stream, "e.g. order-0192f0c1-...");
+  inspect_cmd
+      ->add_option("--quarantine", inspect.quarantine,
+                   "List the events of a quarantine file instead (a replicated node's records "
+                   "the cluster never took: <data-dir>/quarantine/*.orq)")
+      ->excludes(inspect_stream);
   auto* at_version =
       inspect_cmd->add_option("--at-version", inspect.at_version, "As of this stream version");
   inspect_cmd->add_option("--at-time", inspect.at_time, "As of this RFC 3339 time")

@@ -22,7 +22,10 @@ uint64_t last_position_of(const eventstore::ReplicatedRecord& r) {
 }  // namespace
 
 LogPublisher::LogPublisher(jsCtx* js, PublisherOptions options)
-    : js_(js), o_(std::move(options)), last_sequence_(o_.last_sequence) {}
+    : js_(js),
+      o_(std::move(options)),
+      last_sequence_(o_.last_sequence),
+      replicated_position_(o_.replicated_position) {}
 
 LogPublisher::~LogPublisher() {
   stop();

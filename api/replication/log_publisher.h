@@ -34,6 +34,9 @@ struct PublisherOptions {
   // The stream's last sequence when this node took over, and its term.
   uint64_t last_sequence = 0;
   uint64_t term = 0;
+  // The log's end then: all of it is in the stream already (a retry's
+  // first answer among it needs no wait).
+  uint64_t replicated_position = 0;
   // Asked before every publish: false once the lease cannot be trusted.
   std::function<bool()> lease_valid;
   std::chrono::milliseconds publish_timeout{2000};

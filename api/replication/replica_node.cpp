@@ -1,6 +1,7 @@
 #include "api/replication/replica_node.h"
 
 #include <cstring>
+#include <filesystem>
 
 #include "api/nats/jetstream.h"
 #include "api/replication/leader_lease.h"
@@ -46,6 +47,37 @@ std::string node_id_from_url(std::string_view url) {
   return id.empty() ? "node" : id;
 }
 
+Result<uint64_t> set_aside_unreplicated(const std::string& data_dir, spdlog::logger& log) {
+  auto opened = eventstore::EventStore::open(data_dir);
+  if (!opened)
+    return opened.status();
+  eventstore::EventStore& store = **opened;
+  auto member = store.load_checkpoint(eventstore::kClusterMemberCheckpoint);
+  auto held = store.load_checkpoint(eventstore::kReplicatedPositionCheckpoint);
+  if (!member)
+    return member.status();
+  if (!held)
+    return held.status();
+  if (*member == 0 || store.last_position() <= *held)
+    return uint64_t{0};  // never in a cluster (its log may seed one), or nothing beyond
+  const std::string dir = data_dir + "/quarantine";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string file =
+      dir + "/" + std::to_string(unix_ms()) + "-after-" + std::to_string(*held) + ".orq";
+  const uint64_t end = store.last_position();
+  auto moved = store.quarantine_after(*held, file);
+  if (!moved)
+    return moved.status();
+  log.warn(
+      "replication: positions {} to {} of this node's log were never acknowledged by the "
+      "cluster: {} records moved to {} (orderly inspect --quarantine {}); those the cluster "
+      "did take come back from it",
+      *held + 1, end, *moved, file, file);
+  ORDERLY_RETURN_IF_ERROR(store.close());
+  return *moved;
+}
+
 struct ReplicaNode::Impl {
   eventstore::EventStore& store;
   commands::CommandProcessor& writer;
@@ -60,7 +92,9 @@ struct ReplicaNode::Impl {
   std::shared_ptr<LogPublisher> publisher;
 
   std::thread thread;
-  std::atomic<bool> stopping{false}, leader{false}, deposed{false};
+  // `joined`: link, registry, lease and applier are set (by the node's
+  // thread) and may be read from others.
+  std::atomic<bool> stopping{false}, leader{false}, deposed{false}, joined{false};
   mutable std::mutex mu;  // guards the fields below
   std::string leader_url, failure;
   uint64_t term = 0, stream_last = 0;
@@ -128,6 +162,9 @@ struct ReplicaNode::Impl {
     });
     ORDERLY_RETURN_IF_ERROR(st);
     ORDERLY_RETURN_IF_ERROR(failed);
+    // All of it is the cluster's now: a restart keeps it.
+    ORDERLY_RETURN_IF_ERROR(store.save_checkpoint(eventstore::kReplicatedPositionCheckpoint,
+                                                  store.last_position(), true));
     if (log)
       log->info("replication: published this node's log ({} records) into the empty ORDERLY_LOG",
                 seq);
@@ -196,6 +233,7 @@ struct ReplicaNode::Impl {
     PublisherOptions po;
     po.last_sequence = last_seq;
     po.term = new_term;
+    po.replicated_position = *end;
     po.lease_valid = [l = lease.get()] { return l->valid_now(); };
     po.on_failure = [this](const Status& why) { step_down(why); };
     publisher = std::make_shared<LogPublisher>(link->js, po);
@@ -291,7 +329,7 @@ struct ReplicaNode::Impl {
   }
 
   uint64_t lag_locked() const {
-    if (leader.load() || !applier)
+    if (leader.load() || !joined.load())
       return 0;
     const uint64_t applied = applier->applied_sequence();
     return stream_last > applied ? stream_last - applied : 0;
@@ -305,6 +343,69 @@ struct ReplicaNode::Impl {
         log->warn("replication follower: {}", why);
     };
     return ao;
+  }
+
+  // Connects, makes or binds the stream and the buckets, checks the secret,
+  // and starts following. Fields are set here, before `joined`.
+  Status join() {
+    if (!link) {
+      auto connected = nats::connect_jetstream(o.nats_url);
+      if (!connected)
+        return connected.status();
+      link = std::move(*connected);
+    }
+    LogStreamOptions so;
+    so.replicas = o.replicas;
+    ORDERLY_RETURN_IF_ERROR(ensure_log_stream(link->js, so));
+    if (!registry) {
+      auto opened = ClusterRegistry::open(link->js, o.replicas);
+      if (!opened)
+        return opened.status();
+      registry = std::move(*opened);
+    }
+    ORDERLY_RETURN_IF_ERROR(registry->check_secret(o.jwt_secret));
+    if (!lease) {
+      LeaseOptions lo;
+      lo.replicas = o.replicas;
+      lo.ttl = o.lease_ttl;
+      auto opened = LeaderLease::open(link->js, lo, node_id, o.advertise_url);
+      if (!opened)
+        return opened.status();
+      lease = std::move(*opened);
+    }
+    applier = std::make_unique<LogApplier>(store, applier_options());
+    ORDERLY_RETURN_IF_ERROR(applier->start());
+    return Status::ok();
+  }
+
+  // Tries join() until it works (NATS may still be electing its leaders, or
+  // away) or is refused for good (a different secret: on_fatal); false then,
+  // or when stopping.
+  bool join_until_joined() {
+    auto backoff = std::chrono::milliseconds(200);
+    while (!stopping.load()) {
+      const Status st = join();
+      if (st.is_ok()) {
+        {
+          std::lock_guard lock(mu);
+          failure.clear();
+        }
+        joined.store(true);
+        if (log)
+          log->info("replication: joined the cluster at {} as a follower", o.nats_url);
+        return true;
+      }
+      if (st.code() == ErrorCode::kInvalidArgument) {
+        set_failure(st.message());
+        if (o.on_fatal)
+          o.on_fatal(st);
+        return false;
+      }
+      set_failure("joining the cluster: " + st.message());
+      pause(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+    return false;
   }
 
   void run() {
@@ -336,31 +437,17 @@ Result<std::unique_ptr<ReplicaNode>> ReplicaNode::start(eventstore::EventStore& 
                                                         NodeOptions options,
                                                         std::shared_ptr<spdlog::logger> log) {
   auto impl = std::make_unique<Impl>(store, writer, std::move(options), std::move(log));
-  auto link = nats::connect_jetstream(impl->o.nats_url);
-  if (!link)
-    return link.status();
-  impl->link = std::move(*link);
-  LogStreamOptions so;
-  so.replicas = impl->o.replicas;
-  ORDERLY_RETURN_IF_ERROR(ensure_log_stream(impl->link->js, so));
-  auto registry = ClusterRegistry::open(impl->link->js, impl->o.replicas);
-  if (!registry)
-    return registry.status();
-  impl->registry = std::move(*registry);
-  ORDERLY_RETURN_IF_ERROR(impl->registry->check_secret(impl->o.jwt_secret));
-  LeaseOptions lo;
-  lo.replicas = impl->o.replicas;
-  lo.ttl = impl->o.lease_ttl;
-  auto lease = LeaderLease::open(impl->link->js, lo, impl->node_id, impl->o.advertise_url);
-  if (!lease)
-    return lease.status();
-  impl->lease = std::move(*lease);
-  impl->applier = std::make_unique<LogApplier>(store, impl->applier_options());
-  ORDERLY_RETURN_IF_ERROR(impl->applier->start());
+  // From now on this log is the cluster's (set_aside_unreplicated).
+  ORDERLY_RETURN_IF_ERROR(store.save_checkpoint(eventstore::kClusterMemberCheckpoint, 1, true));
+  {
+    std::lock_guard lock(impl->mu);
+    impl->failure = "joining the cluster";
+  }
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] {
     name_this_thread("replica-node");
-    raw->run();
+    if (raw->join_until_joined())
+      raw->run();
   });
   return std::unique_ptr<ReplicaNode>(new ReplicaNode(std::move(impl)));
 }
@@ -370,8 +457,9 @@ void ReplicaNode::stop() {
     return;
   if (impl_->thread.joinable())
     impl_->thread.join();
-  if (impl_->applier)
-    impl_->applier->stop();
+  if (!impl_->joined.load())
+    return;
+  impl_->applier->stop();
   if (impl_->leader.load()) {
     // Every acknowledged commit is in the stream; give the lease back so a
     // follower takes over now rather than after the TTL. From here the
@@ -396,12 +484,14 @@ NodeStatus ReplicaNode::status() const {
   s.lag = impl_->lag_locked();
   s.stream_sequence = impl_->stream_last;
   s.failure = impl_->failure;
-  if (impl_->applier && impl_->applier->failed() && s.failure.empty())
+  if (impl_->joined.load() && impl_->applier->failed() && s.failure.empty())
     s.failure = impl_->applier->stats().failure;
   return s;
 }
 
 Result<std::vector<NodeInfo>> ReplicaNode::cluster() {
+  if (!impl_->joined.load())
+    return Status::unavailable("this node has not joined the cluster yet");
   return impl_->registry->nodes();
 }
 

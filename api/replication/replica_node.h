@@ -51,6 +51,9 @@ struct NodeOptions {
   std::function<Status()> on_promoted;
   // Called once when a leader loses its lease or its place in the stream.
   std::function<void(const Status&)> on_deposed;
+  // Called when the node may never join (its JWT secret differs from the
+  // cluster's): the process should stop.
+  std::function<void(const Status&)> on_fatal;
 };
 
 struct NodeStatus {
@@ -64,9 +67,10 @@ struct NodeStatus {
 
 class ReplicaNode {
  public:
-  // Connects to NATS, makes or binds the stream and the buckets, checks the
-  // secret, and starts following. Errors: unavailable (NATS), invalid_argument
-  // (the secret differs).
+  // Starts the node's thread, which connects to NATS, makes or binds the
+  // stream and the buckets, checks the secret and starts following, trying
+  // again until NATS answers (status() says "joining the cluster" meanwhile).
+  // Errors: the store's, marking it a cluster member.
   static Result<std::unique_ptr<ReplicaNode>> start(eventstore::EventStore& store,
                                                     commands::CommandProcessor& writer,
                                                     NodeOptions options,
@@ -86,6 +90,14 @@ class ReplicaNode {
   explicit ReplicaNode(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Before a replicated node's engine opens (`orderly serve --replicate`): a
+// node that was in a cluster before moves the records its log holds beyond
+// what the replicated log is known to have (its checkpoint
+// replicated-position) into <data-dir>/quarantine/ (eventstore/quarantine.h):
+// a leader deposed or killed between its fsync and the stream's answer.
+// Those the stream did take come back from it. The number of records moved.
+Result<uint64_t> set_aside_unreplicated(const std::string& data_dir, spdlog::logger& log);
 
 // A KV-safe id for a node from its advertised URL ("http://h:8080" ->
 // "http_h_8080").

@@ -6,9 +6,11 @@
 #include <doctest/doctest.h>
 
 #include <deque>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
+#include "eventstore/quarantine.h"
 #include "eventstore/verify.h"
 #include "tests/eventstore/store_fixture.h"
 
@@ -189,4 +191,57 @@ TEST_CASE("replication: a refused commit is never published and the leader takes
   REQUIRE_FALSE(later.is_ok());
   CHECK(later.status().code() == ErrorCode::kUnavailable);
   CHECK(gate->commits().size() == 2);  // the refused one was offered; nothing after it
+}
+
+TEST_CASE("replication: records the cluster never took are moved into quarantine, readable") {
+  TempDir dir;
+  auto gate = std::make_shared<RecordingGate>();
+  auto leader = open_store(dir.sub("leader"));
+  auto node = open_store(dir.sub("node"));
+  leader->set_replication_gate(gate);
+  REQUIRE(append_order(*leader, "a", 2, "c1").is_ok());
+  REQUIRE(append_order(*leader, "b", 1, "c2").is_ok());
+  const auto commits = gate->commits();
+  REQUIRE(node->apply_replicated(*commits[0], "replication", 1).is_ok());
+  const uint64_t held = node->last_position();
+  CHECK(*node->load_checkpoint(kReplicatedPositionCheckpoint) == held);
+
+  // The node led for a moment and wrote what the cluster never took.
+  REQUIRE(append_order(*node, "a", 2, "mine-1").is_ok());
+  REQUIRE(append_order(*node, "z", 2, "mine-2").is_ok());
+  CHECK(node->last_position() == held + 4);
+  CHECK(node->quarantine_after(held + 1, dir.sub("q0")).status().code() ==
+        ErrorCode::kInvalidArgument);  // inside a record
+
+  auto moved = node->quarantine_after(held, dir.sub("quarantine.orq"));
+  REQUIRE_MESSAGE(moved.is_ok(), moved.status().to_string());
+  CHECK(*moved == 2);
+  CHECK(node->last_position() == held);
+  CHECK(*node->stream_version("order-a") == 2);
+  CHECK(*node->stream_version("order-z") == 0);
+  auto file = read_quarantine_file(dir.sub("quarantine.orq"));
+  REQUIRE(file.is_ok());
+  REQUIRE(file->size() == 2);
+  CHECK((*file)[0].first_position == held + 1);
+  CHECK(node->quarantine_after(held, dir.sub("q2")).value() == 0);  // nothing more
+
+  // The cluster's commit applies where the quarantined ones were, and the
+  // quarantined commands are unknown again.
+  REQUIRE(node->apply_replicated(*commits[1], "replication", 2).is_ok());
+  CHECK(envelopes(*node) == envelopes(*leader));
+  auto again = append_order(*node, "z", 1, "mine-2");
+  REQUIRE(again.is_ok());
+  CHECK_FALSE(again->duplicate);
+
+  // A damaged quarantine file is refused.
+  {
+    std::fstream f(dir.sub("quarantine.orq"), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(40);
+    f.put('\x7f');
+  }
+  CHECK(read_quarantine_file(dir.sub("quarantine.orq")).status().code() == ErrorCode::kCorruption);
+  node.reset();
+  auto report = verify_data_dir(dir.sub("node"));
+  REQUIRE(report.is_ok());
+  CHECK_MESSAGE(report->ok(), (report->problems.empty() ? "" : report->problems.front()));
 }

@@ -36,6 +36,7 @@ struct HttpClient::Impl {
   std::string source;  // "" = any
   net::io_context ioc;
   std::optional<beast::tcp_stream> stream;
+  std::chrono::milliseconds io_timeout{0};  // 0: none
 
   bool connect() {
     stream.emplace(ioc);
@@ -49,7 +50,17 @@ struct HttpClient::Impl {
         return false;
       }
     }
-    stream->connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
+    const tcp::endpoint to(net::ip::make_address("127.0.0.1"), port);
+    if (io_timeout.count() > 0) {
+      // Bounded (asynchronous, with the stream's expiry): a server frozen
+      // with SIGSTOP, its backlog full, never completes the handshake.
+      stream->expires_after(io_timeout);
+      stream->async_connect(to, [&ec](beast::error_code e) { ec = e; });
+      ioc.restart();
+      ioc.run();
+    } else {
+      stream->connect(to, ec);
+    }
     if (ec)
       stream.reset();
     return !ec;
@@ -66,6 +77,11 @@ HttpClient::HttpClient(uint16_t port, std::string source) : HttpClient(port) {
 
 HttpClient::~HttpClient() = default;
 
+void HttpClient::set_timeout(std::chrono::milliseconds timeout) {
+  impl_->io_timeout = timeout;
+  impl_->stream.reset();  // the next request connects with it
+}
+
 HttpResult HttpClient::request(const std::string& method, const std::string& target,
                                const std::string& body,
                                const std::vector<std::pair<std::string, std::string>>& headers) {
@@ -79,15 +95,28 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
     req.body() = body;
     req.prepare_payload();
     beast::error_code ec;
-    impl_->stream->expires_after(std::chrono::seconds(60));
-    http::write(*impl_->stream, req, ec);
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 << 20);
     // Read even when the write failed: a server may answer (413) and stop
     // reading before the body is all sent.
     beast::error_code read_ec;
-    http::read(*impl_->stream, buffer, parser, read_ec);
+    if (impl_->io_timeout.count() > 0) {
+      // Asynchronous, so that the stream's expiry bounds it (the blocking
+      // calls ignore it): a frozen server gets a timeout, status 0.
+      impl_->stream->expires_after(impl_->io_timeout);
+      http::async_write(*impl_->stream, req, [&](beast::error_code we, size_t) {
+        ec = we;
+        http::async_read(*impl_->stream, buffer, parser,
+                         [&](beast::error_code re, size_t) { read_ec = re; });
+      });
+      impl_->ioc.restart();
+      impl_->ioc.run();
+    } else {
+      impl_->stream->expires_after(std::chrono::seconds(60));
+      http::write(*impl_->stream, req, ec);
+      http::read(*impl_->stream, buffer, parser, read_ec);
+    }
     if (!read_ec && parser.is_done())
       ec = {};
     else if (!ec)

@@ -30,6 +30,10 @@ class HttpClient {
   HttpClient(uint16_t port, std::string source);
   ~HttpClient();
 
+  // Each read and write on the connection gives up after `timeout` (status
+  // 0): for a server that may be frozen. Default: none.
+  void set_timeout(std::chrono::milliseconds timeout);
+
   HttpResult request(const std::string& method, const std::string& target,
                      const std::string& body = "",
                      const std::vector<std::pair<std::string, std::string>>& headers = {});
