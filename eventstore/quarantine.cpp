@@ -48,9 +48,10 @@ Status write_quarantine_file(const std::string& path,
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0) {
-      const std::string why = std::strerror(errno);
+      std::string why = "cannot write " + path;
+      why.append(": ").append(std::strerror(errno));
       ::close(fd);
-      return Status::io_error("cannot write " + path + ": " + why);
+      return Status::io_error(why);
     }
     done += static_cast<size_t>(n);
   }

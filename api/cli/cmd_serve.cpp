@@ -92,6 +92,7 @@ void restart_in_place(const std::string& http_address) {
     args.push_back(http_address);
   }
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -38,6 +38,7 @@ Result<std::unique_ptr<JetStreamLink>> connect_jetstream(const std::string& url,
     start = comma + 1;
   }
   std::vector<const char*> servers;
+  servers.reserve(urls.size());
   for (const auto& u : urls)
     servers.push_back(u.c_str());
   if (servers.size() > 1)

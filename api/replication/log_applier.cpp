@@ -61,17 +61,18 @@ void LogApplier::fail(const std::string& why) {
 Status LogApplier::compare_with_local(const eventstore::ReplicatedCommit& commit) const {
   size_t i = 0;
   Status differs;
-  Status st = store_.scan_records(commit.first_position(), [&](eventstore::ReplicatedRecord r) {
-    const eventstore::ReplicatedRecord& theirs = commit.records[i];
-    if (r.first_position != theirs.first_position || r.bytes != theirs.bytes) {
-      differs = Status::corruption(
-          "this node's log differs from the replicated log at position " +
-          std::to_string(theirs.first_position) +
-          ": it holds commits the cluster never acknowledged (move them aside: quarantine)");
-      return false;
-    }
-    return ++i < commit.records.size();
-  });
+  Status st =
+      store_.scan_records(commit.first_position(), [&](const eventstore::ReplicatedRecord& r) {
+        const eventstore::ReplicatedRecord& theirs = commit.records[i];
+        if (r.first_position != theirs.first_position || r.bytes != theirs.bytes) {
+          differs = Status::corruption(
+              "this node's log differs from the replicated log at position " +
+              std::to_string(theirs.first_position) +
+              ": it holds commits the cluster never acknowledged (move them aside: quarantine)");
+          return false;
+        }
+        return ++i < commit.records.size();
+      });
   ORDERLY_RETURN_IF_ERROR(st);
   ORDERLY_RETURN_IF_ERROR(differs);
   if (i < commit.records.size()) {

@@ -133,7 +133,7 @@ struct ReplicaNode::Impl {
   Result<uint64_t> publish_existing_log(uint64_t term_now) {
     uint64_t seq = 0;
     Status failed;
-    Status st = store.scan_records(1, [&](eventstore::ReplicatedRecord r) {
+    Status st = store.scan_records(1, [&](const eventstore::ReplicatedRecord& r) {
       if (!lease->valid_now()) {
         failed = Status::unavailable("the lease expired while publishing the existing log");
         return false;

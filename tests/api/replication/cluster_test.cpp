@@ -362,7 +362,7 @@ TEST_CASE("cluster: the leader killed under order load, a new one within 5 s, no
   REQUIRE(poll_until([&] { return load.count() >= at_failover + 200; }, std::chrono::seconds(60),
                      std::chrono::milliseconds(20)));
   load.stop();
-  CHECK(load.unanswered.load() == 0);
+  CHECK_MESSAGE(load.unanswered.load() == 0, load.refusal_summary());
   const std::vector<std::string> acknowledged = load.orders();
   require_everywhere(cluster, acknowledged);
 
@@ -448,7 +448,7 @@ TEST_CASE("cluster: a leader frozen past its lease is replaced, and rejoins as a
   REQUIRE(poll_until([&] { return load.count() >= now + 100; }, std::chrono::seconds(60),
                      std::chrono::milliseconds(20)));
   load.stop();
-  CHECK(load.unanswered.load() == 0);
+  CHECK_MESSAGE(load.unanswered.load() == 0, load.refusal_summary());
   const std::vector<std::string> orders = load.orders();
   require_everywhere(cluster, orders);
 
