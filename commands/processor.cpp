@@ -660,7 +660,10 @@ void CommandProcessor::Impl::complete(Slot& slot, AppendResults results) {
       } else if (durable >= e.earlier.last) {
         e.reply(CommandReply{e.earlier.first, e.earlier.last, e.earlier.stream, 0, true});
       } else {
-        e.reply(Status::io_error("the first command with this key did not become durable"));
+        // Its batch failed (the disk, or a leader that lost its place in a
+        // cluster): nothing was acknowledged, so the same key may be tried again.
+        e.reply(Status::unavailable(
+            "the first command with this key was not acknowledged: retry with the same key"));
       }
     } else {
       e.reply(CommandReply{0, durable, {}, 0, false});  // accepted, nothing to record

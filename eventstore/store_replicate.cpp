@@ -39,8 +39,8 @@ Status EventStore::apply_replicated(const ReplicatedCommit& commit, std::string_
   std::promise<AppendResults> answered;
   auto answer = answered.get_future();
   {
-    MutexLock lock(impl_->commit_mu);
     Impl& s = *impl_;
+    MutexLock lock(s.commit_mu);
     ORDERLY_RETURN_IF_ERROR(s.refusal_of_any_commit());
     if (s.gate)
       return Status::invalid_argument("a leader's store does not apply replicated commits");
@@ -144,8 +144,8 @@ Result<uint64_t> EventStore::quarantine_after(uint64_t position, const std::stri
     return true;
   });
   ORDERLY_RETURN_IF_ERROR(st);
-  MutexLock lock(impl_->commit_mu);
   Impl& s = *impl_;
+  MutexLock lock(s.commit_mu);
   ORDERLY_RETURN_IF_ERROR(s.refusal_of_any_commit());
   if (s.gate)
     return Status::invalid_argument("a leader's store quarantines nothing");

@@ -62,24 +62,28 @@ void EventStore::Impl::run_syncer() {
       }
       // A leader's commits become visible and acknowledged only once the
       // replicated log holds them too (eventstore/replication.h).
-      if (st.is_ok()) {
-        for (const SyncTicket& t : round) {
-          if (t.gate) {
-            st = t.gate->wait_replicated(target);
-            break;
-          }
-        }
-        if (st.is_ok() && std::any_of(round.begin(), round.end(),
-                                      [](const SyncTicket& t) { return t.gate != nullptr; })) {
+      ReplicationGate* gate = nullptr;
+      for (const SyncTicket& t : round) {
+        if (t.gate)
+          gate = t.gate.get();
+      }
+      if (st.is_ok() && gate != nullptr) {
+        // Not holding the WAL's lock meanwhile: the writer writes its next
+        // batch while this one crosses the network.
+        wal.unlock();
+        st = gate->wait_replicated(target);
+        wal.lock();
+        if (st.is_ok()) {
           // Where a restart may trust the log up to (quarantine_after).
           // Unsynced: the next round's fsync carries it, and a crash before
           // that only moves aside, and takes back from the stream, a little more.
-          rocksdb::WriteOptions wo;
-          wo.sync = false;
-          (void)rocks.db->Put(wo, rocks.checkpoints, kReplicatedPositionCheckpoint,
-                              be64_key(target));
-        }
-        if (!st.is_ok()) {
+          if (!write_failed.load()) {
+            rocksdb::WriteOptions wo;
+            wo.sync = false;
+            (void)rocks.db->Put(wo, rocks.checkpoints, kReplicatedPositionCheckpoint,
+                                be64_key(target));
+          }
+        } else {
           {
             MutexLock lock(replication_failure_mu);
             replication_failure = st;

@@ -496,6 +496,13 @@ std::vector<Operation> build() {
        na,
        {},
        [](const Ids&) { return at("/api/admin/projections"); }},
+      // 404 on a node that is not replicated; admins only either way.
+      {"GET",
+       "/api/admin/cluster",
+       admin,
+       na,
+       {},
+       [](const Ids&) { return at("/api/admin/cluster"); }},
       {"POST",
        "/api/admin/projections/{name}/rebuild",
        admin,
