@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,16 @@ struct ReplicatedRecord {
   uint64_t first_position = 0;
   std::string bytes;
 };
+
+// The last position a record holds: its key plus its count (the
+// little-endian u32 at offset 8 of its header, LOG_FORMAT.md) minus one;
+// its key for bytes too short to say.
+inline uint64_t record_last_position(const ReplicatedRecord& r) {
+  uint32_t count = 0;
+  if (r.bytes.size() >= 12)
+    std::memcpy(&count, r.bytes.data() + 8, 4);
+  return r.first_position + (count == 0 ? 0 : count - 1);
+}
 
 // One group commit: its records in position order, gapless.
 struct ReplicatedCommit {

@@ -1,25 +1,10 @@
 #include "api/replication/log_publisher.h"
 
-#include <cstring>
-
 #include "api/nats/jetstream.h"
 #include "api/replication/log_stream.h"
 #include "core/thread_name.h"
 
 namespace orderly::api::replication {
-
-namespace {
-
-// The last position a record holds: its key plus its count (the
-// little-endian u32 at offset 8 of the header, LOG_FORMAT.md) minus one.
-uint64_t last_position_of(const eventstore::ReplicatedRecord& r) {
-  uint32_t count = 0;
-  if (r.bytes.size() >= 12)
-    std::memcpy(&count, r.bytes.data() + 8, 4);
-  return r.first_position + (count == 0 ? 0 : count - 1);
-}
-
-}  // namespace
 
 LogPublisher::LogPublisher(jsCtx* js, PublisherOptions options)
     : js_(js),
@@ -109,7 +94,7 @@ void LogPublisher::run() {
 }
 
 bool LogPublisher::publish(const eventstore::ReplicatedRecord& record, bool commit_end) {
-  const uint64_t last = last_position_of(record);
+  const uint64_t last = eventstore::record_last_position(record);
   uint64_t expected = 0;
   {
     std::lock_guard lock(mu_);

@@ -1,6 +1,5 @@
 #include "api/replication/replica_node.h"
 
-#include <cstring>
 #include <filesystem>
 
 #include "api/nats/jetstream.h"
@@ -20,14 +19,6 @@ int64_t unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The last position a record holds (LOG_FORMAT.md: count at offset 8).
-uint64_t record_end(const eventstore::ReplicatedRecord& r) {
-  uint32_t count = 0;
-  if (r.bytes.size() >= 12)
-    std::memcpy(&count, r.bytes.data() + 8, 4);
-  return r.first_position + (count == 0 ? 0 : count - 1);
 }
 
 }  // namespace
@@ -183,7 +174,7 @@ struct ReplicaNode::Impl {
     natsMsg_Destroy(msg);
     if (!parsed)
       return parsed.status();
-    return record_end(parsed->record);
+    return eventstore::record_last_position(parsed->record);
   }
 
   // With the lease: read the stream to its end, check the log is the
