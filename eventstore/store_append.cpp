@@ -260,9 +260,8 @@ AppendResult EventStore::Impl::frame_events(const AppendRequest& req, PendingCom
     BatchStream& bs = **touch(w.stream);  // touched by the version check: no read, no error
     bs.version = c.bases[wi];
     for (const NewEvent& e : w.events) {
-      const uint64_t version = ++bs.version;
-      if (bs.first_new_version == 0)
-        bs.first_new_version = version;
+      bs.add_event(c.next_position);
+      const uint64_t version = bs.version;
       build_envelope(
           fbb, EnvelopeFields{e.type, e.schema_version, w.stream, version, c.next_position, time,
                               req.command_id, e.correlation_id, e.causation_id, e.payload});
@@ -274,12 +273,6 @@ AppendResult EventStore::Impl::frame_events(const AppendRequest& req, PendingCom
       record.add(env);
       if (c.share)
         tail_events.add(env);
-      if (!bs.runs.empty() &&
-          bs.runs.back().first_position + bs.runs.back().count == c.next_position) {
-        ++bs.runs.back().count;
-      } else {
-        bs.runs.push_back({c.next_position, 1});
-      }
       ++c.next_position;
     }
     r.stream_versions.push_back(bs.version);

@@ -60,6 +60,18 @@ struct BatchStream {
   uint64_t version = 0;                     // version after this batch's events so far
   uint64_t first_new_version = 0;           // 0 = no event for it yet (only checked)
   std::vector<IndexRun> runs;
+
+  // Its next version is the event at `position`: counted into this
+  // commit's index chunk (a run grows while the positions are consecutive).
+  void add_event(uint64_t position) {
+    ++version;
+    if (first_new_version == 0)
+      first_new_version = version;
+    if (!runs.empty() && runs.back().first_position + runs.back().count == position)
+      ++runs.back().count;
+    else
+      runs.push_back({position, 1});
+  }
 };
 
 // A version a request has claimed but not yet merged into the batch.

@@ -83,15 +83,7 @@ Status EventStore::apply_replicated(const ReplicatedCommit& commit, std::string_
                                     std::string(ev->stream()) + ", which is at " +
                                     std::to_string(stream.version));
         }
-        stream.version = ev->version();
-        if (stream.first_new_version == 0)
-          stream.first_new_version = stream.version;
-        if (!stream.runs.empty() &&
-            stream.runs.back().first_position + stream.runs.back().count == position) {
-          ++stream.runs.back().count;
-        } else {
-          stream.runs.push_back({position, 1});
-        }
+        stream.add_event(position);
         if (c.share)
           s.tail_events.add(rec->entry(i));
         const std::string_view id = ev->command_id();

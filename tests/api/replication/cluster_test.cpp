@@ -336,6 +336,23 @@ void require_everywhere(EngineCluster& cluster, const std::vector<std::string>& 
   }
 }
 
+// Stops every running node (SIGTERM, exit 0) and checks its log with
+// `orderly verify`; the data directories, in node order.
+std::vector<std::string> stop_and_verify(EngineCluster& cluster) {
+  std::vector<std::string> data;
+  for (auto& node : cluster.nodes) {
+    if (!node->running())
+      continue;
+    CHECK(node->stop() == 0);
+    data.push_back(node->data_dir());
+  }
+  for (const auto& d : data) {
+    auto verify = run_command({orderly_binary(), "verify", "--data-dir", d});
+    CHECK_MESSAGE(verify.exit_code == 0, verify.output);
+  }
+  return data;
+}
+
 }  // namespace
 
 TEST_CASE("cluster: the leader killed under order load, a new one within 5 s, nothing lost") {
@@ -390,19 +407,10 @@ TEST_CASE("cluster: the leader killed under order load, a new one within 5 s, no
   // Stopped: verified, each order placed once, and the same log: the same
   // records at the same positions (one may end later, with what the leader
   // wrote as it stopped).
-  std::vector<std::string> survivors;
-  for (size_t i = 0; i < 3; ++i) {
-    if (cluster.nodes[i]->running()) {
-      CHECK(cluster.nodes[i]->stop() == 0);
-      survivors.push_back(cluster.nodes[i]->data_dir());
-    }
-  }
+  const std::vector<std::string> survivors = stop_and_verify(cluster);
   REQUIRE(survivors.size() == 2);
-  for (const auto& data : survivors) {
-    auto verify = run_command({orderly_binary(), "verify", "--data-dir", data});
-    CHECK_MESSAGE(verify.exit_code == 0, verify.output);
+  for (const auto& data : survivors)
     CHECK(orders_placed(data) == acknowledged.size());
-  }
   const auto a = records_of(survivors[0]), b = records_of(survivors[1]);
   size_t same = 0;
   while (same < a.size() && same < b.size() && a[same] == b[same])
@@ -462,16 +470,10 @@ TEST_CASE("cluster: a leader frozen past its lease is replaced, and rejoins as a
     CHECK_MESSAGE(listed.exit_code == 0, listed.output);
     MESSAGE("quarantined: " << f.path().filename().string());
   }
-  std::vector<std::string> data;
-  for (auto& node : cluster.nodes) {
-    CHECK(node->stop() == 0);
-    data.push_back(node->data_dir());
-  }
-  for (const auto& d : data) {
-    auto verify = run_command({orderly_binary(), "verify", "--data-dir", d});
-    CHECK_MESSAGE(verify.exit_code == 0, verify.output);
+  const std::vector<std::string> data = stop_and_verify(cluster);
+  REQUIRE(data.size() == 3);
+  for (const auto& d : data)
     CHECK(orders_placed(d) == orders.size());
-  }
 }
 
 TEST_CASE("cluster: without a NATS quorum writes stop with 503, and resume when it returns") {
@@ -529,14 +531,9 @@ TEST_CASE("cluster: without a NATS quorum writes stop with 503, and resume when 
   require_everywhere(cluster, orders);
   // The refused order was never placed, even if a node took it meanwhile:
   // at most once, by its key.
-  std::vector<std::string> data;
-  for (auto& node : cluster.nodes) {
-    CHECK(node->stop() == 0);
-    data.push_back(node->data_dir());
-  }
+  const std::vector<std::string> data = stop_and_verify(cluster);
+  REQUIRE(data.size() == 3);
   for (const auto& d : data) {
-    auto verify = run_command({orderly_binary(), "verify", "--data-dir", d});
-    CHECK_MESSAGE(verify.exit_code == 0, verify.output);
     const uint64_t placed = orders_placed(d);
     CHECK((placed == orders.size() || placed == orders.size() + 1));
   }
@@ -586,15 +583,10 @@ TEST_CASE("cluster: the leader killed again and again, each killed node back as 
   CHECK(sorted.back() < 10.0);
   const std::vector<std::string> orders = load.orders();
   require_everywhere(cluster, orders);
-  std::vector<std::string> data;
-  for (auto& node : cluster.nodes) {
-    CHECK(node->stop() == 0);
-    data.push_back(node->data_dir());
-  }
+  const std::vector<std::string> data = stop_and_verify(cluster);
+  REQUIRE(data.size() == 3);
   std::vector<std::vector<std::pair<uint64_t, std::string>>> logs;
   for (const auto& d : data) {
-    auto verify = run_command({orderly_binary(), "verify", "--data-dir", d});
-    CHECK_MESSAGE(verify.exit_code == 0, verify.output);
     CHECK(orders_placed(d) == orders.size());
     logs.push_back(records_of(d));
   }
