@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include <cstdlib>
 #include <mutex>
 
 #include "api/nats/jetstream.h"
@@ -24,6 +25,11 @@ struct NatsFanout::Impl {
 
   std::unique_ptr<nats::JetStreamLink> link;
   jsCtx* js = nullptr;  // link's, while connected
+
+  // The stream is the fan-out's own record of what went out: once per
+  // start, the events it certainly holds are skipped (align_with_stream).
+  bool aligned = false;
+  uint64_t skip_through = 0;
 
   Impl(const eventstore::EventStore& l, eventstore::EventStore& c, NatsFanoutOptions o)
       : log(l), checkpoints(c), options(std::move(o)) {}
@@ -81,11 +87,45 @@ struct NatsFanout::Impl {
     return true;
   }
 
-  // Publishes the slice's events; true when JetStream acknowledged every one.
+  // Reads where the stream is, so that a node whose checkpoint is behind it
+  // does not send again what is there: a new leader of a replicated
+  // cluster (issue 25) starts from its own checkpoint, as old as its last
+  // turn as leader (or 0), and JetStream's duplicate window (10 minutes)
+  // would not hide everything since. Publishing goes slice by slice, each
+  // acknowledged whole before the next is sent, so whatever publisher last
+  // fed the stream left every position up to its last message's minus one
+  // slice (`batch`) in it: only the last slice it tried can have gaps (a
+  // publish in its middle refused, later ones taken). Those are skipped.
+  // False when the stream could not be read (retried with the slice).
+  bool align_with_stream() {
+    jsStreamInfo* info = nullptr;
+    if (js_GetStreamInfo(&info, js, options.stream.c_str(), nullptr, nullptr) != NATS_OK)
+      return false;
+    const uint64_t last_sequence = info->State.LastSeq;
+    jsStreamInfo_Destroy(info);
+    aligned = true;
+    if (last_sequence == 0)
+      return true;  // empty: nothing to skip
+    natsMsg* last = nullptr;
+    if (js_GetMsg(&last, js, options.stream.c_str(), last_sequence, nullptr, nullptr) != NATS_OK)
+      return true;  // deleted meanwhile: publish from the checkpoint, as without it
+    const char* value = nullptr;
+    uint64_t position = 0;
+    if (natsMsgHeader_Get(last, "Orderly-Position", &value) == NATS_OK && value != nullptr)
+      position = std::strtoull(value, nullptr, 10);
+    natsMsg_Destroy(last);
+    skip_through = position > options.batch ? position - options.batch : 0;
+    return true;
+  }
+
+  // Publishes the slice's events after skip_through; true when JetStream
+  // acknowledged every one.
   bool publish_batch(const eventstore::LogSlice& slice) {
     batch_errors.store(0);
     bool sent_all = true;
     for (const EventView& ev : slice.events) {
+      if (ev.position() <= skip_through)
+        continue;  // in the stream already (align_with_stream)
       natsMsg* msg = nullptr;
       const std::string subject = subject_of(options.subject_prefix, ev.type_name());
       const auto bytes = ev.bytes();
@@ -125,9 +165,14 @@ struct NatsFanout::Impl {
   // the same slice over again after its backoff; JetStream drops what it
   // had already taken by its Nats-Msg-Id).
   eventstore::Handled publish(const eventstore::LogSlice& slice) {
-    if (!connected.load() && !connect()) {
+    if ((!connected.load() && !connect()) || (!aligned && !align_with_stream())) {
       publish_errors.fetch_add(1);
       return {slice.first - 1, Status::io_error("cannot reach NATS JetStream at " + options.url)};
+    }
+    if (slice.last <= skip_through) {
+      if (slice.last > published_position.load())
+        published_position.store(slice.last);
+      return {slice.last, Status::ok()};
     }
     if (!publish_batch(slice)) {
       publish_errors.fetch_add(1);
@@ -152,6 +197,8 @@ NatsFanout::~NatsFanout() {
 void NatsFanout::start() {
   if (impl_->follower)
     return;
+  impl_->aligned = false;
+  impl_->skip_through = 0;
   auto saved = impl_->checkpoints.load_checkpoint(impl_->options.checkpoint);
   const uint64_t position = saved ? *saved : 0;
   impl_->published_position.store(position);

@@ -19,6 +19,13 @@
 // the follower republishes from `republish_margin` positions behind its
 // checkpoint, and the duplicate window makes the overlap harmless.
 //
+// The stream itself says how far the fan-out got: at start, once connected,
+// the events up to one slice (`batch`) before the stream's last message are
+// skipped, whatever the checkpoint says. So the new leader of a replicated
+// cluster, whose own checkpoint is as old as its last turn as leader,
+// continues where the old leader's fan-out stopped instead of sending the
+// log again beyond the duplicate window.
+//
 // Thread safety: start/stop from one thread; stats() from any.
 #pragma once
 

@@ -101,6 +101,15 @@ Result<std::vector<Measurement>> http_scenario(const std::string& scenario, cons
       return ms.status();
     out.insert(out.end(), ms->begin(), ms->end());
   }
+  // Replication's price (issue 25): the same sweep, no paced run.
+  if (wants(o, "orderly-replicated") && writes(kind)) {
+    HttpSystem replicated{"orderly-replicated",
+                          [&] { return start_orderly_replicated_http(o, w); }};
+    auto ms = sweep(replicated, scenario, kind, o.quick, connections, seconds, false);
+    if (!ms)
+      return ms.status();
+    out.insert(out.end(), ms->begin(), ms->end());
+  }
   if (wants(o, "fastapi-postgres")) {
     // Each worker count; per connection count the best throughput with its
     // invariants intact is shown (a broken run is listed too).

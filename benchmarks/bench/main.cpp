@@ -29,8 +29,8 @@ int main(int argc, char** argv) {
                "Short runs: one client count, 32 and 256 connections (CI smoke, 2-3 minutes)");
   app.add_option("--json", json_file, "Write the results as JSON to this file");
   app.add_option("--systems", systems,
-                 "Comma-separated: orderly,raw-rocksdb,postgres,jetstream (in-process) and "
-                 "fastapi-postgres (HTTP)");
+                 "Comma-separated: orderly,raw-rocksdb,postgres,jetstream (in-process), "
+                 "fastapi-postgres and orderly-replicated (HTTP; the latter writes only)");
   app.add_option("--mode", mode, "in-process, http or both")
       ->check(CLI::IsMember({"in-process", "http", "both"}));
   app.add_option("--out", out_dir, "Directory for the charts (PNG)")->capture_default_str();
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
     const size_t comma = std::min(systems.find(',', at), systems.size());
     const std::string s = systems.substr(at, comma - at);
     if (s != "orderly" && s != "raw-rocksdb" && s != "postgres" && s != "jetstream" &&
-        s != "fastapi-postgres") {
+        s != "fastapi-postgres" && s != "orderly-replicated") {
       std::fprintf(stderr, "orderly-bench: unknown system %s\n", s.c_str());
       return 2;
     }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/support/http_client.h"
+#include "tests/support/nats_cluster.h"
 
 namespace orderly::bench {
 
@@ -78,15 +79,23 @@ namespace {
 
 class OrderlyHttp final : public HttpTarget {
  public:
-  OrderlyHttp(const RunOptions& o, const Workload& w) : o_(o), w_(w) {}
+  OrderlyHttp(const RunOptions& o, const Workload& w, bool replicated)
+      : o_(o), w_(w), replicated_(replicated) {}
   ~OrderlyHttp() override { stop(); }
-  std::string system() const override { return "orderly"; }
-  std::string variant() const override { return "orderly serve"; }
+  std::string system() const override { return replicated_ ? "orderly-replicated" : "orderly"; }
+  std::string variant() const override {
+    return replicated_ ? "orderly serve, leader, 3 nats-servers R3" : "orderly serve";
+  }
   uint16_t port() const override { return serve_->port(); }
   const std::vector<std::string>& product_ids() const override { return products_; }
   const std::vector<std::string>& tokens() const override { return tokens_; }
   std::vector<int> server_pids() const override {
-    return serve_ ? process_tree(serve_->pid()) : std::vector<int>{};
+    std::vector<int> pids = serve_ ? process_tree(serve_->pid()) : std::vector<int>{};
+    for (int i = 0; nats_ && i < testing::NatsCluster::kSize; ++i) {
+      if (nats_->pid(i) > 0)
+        pids.push_back(nats_->pid(i));
+    }
+    return pids;
   }
   // Back to the copy of the data directory taken once the catalog and the
   // users were in (the tokens stay valid: the signing secret is in it).
@@ -107,24 +116,30 @@ class OrderlyHttp final : public HttpTarget {
     std::filesystem::copy(pristine_, data_, std::filesystem::copy_options::recursive, ec);
     if (ec)
       return Status::io_error("cannot copy " + pristine_ + ": " + ec.message());
-    return launch();
+    return launch(replicated_);
   }
   Status check(uint64_t acknowledged, uint64_t in_flight, std::string& note) override;
   void stop() override {
     if (serve_)
       serve_->stop();
     serve_.reset();
+    nats_.reset();
     scratch_.reset();
   }
 
   Status start();
 
  private:
-  // Starts serve on data_ and waits until its catalog is listed in full.
-  Status launch();
+  // Starts serve on data_ and waits until its catalog is listed in full;
+  // `replicate`: first a fresh NATS cluster, and serve leads it.
+  Status launch(bool replicate);
+  Status start_nats();
 
   const RunOptions o_;
   const Workload w_;
+  const bool replicated_;
+  std::unique_ptr<testing::NatsCluster> nats_;
+  int clusters_ = 0;
   std::string data_, pristine_;
   std::unique_ptr<ScratchDir> scratch_;
   std::unique_ptr<ServeProcess> serve_;
@@ -156,7 +171,8 @@ Status OrderlyHttp::start() {
   (*server)->stop();
   if (run({o_.orderly_binary, "import-catalog", file, "--data-dir", data}) != 0)
     return Status::internal("orderly import-catalog failed");
-  ORDERLY_RETURN_IF_ERROR(launch());
+  // The shop is made on one node; a replicated run turns it into a cluster.
+  ORDERLY_RETURN_IF_ERROR(launch(false));
   testing::HttpClient c(serve_->port());
   // Product ids by SKU index.
   std::vector<std::string> ids(static_cast<size_t>(w_.products));
@@ -192,15 +208,44 @@ Status OrderlyHttp::start() {
   std::filesystem::copy(data_, pristine_, std::filesystem::copy_options::recursive, ec);
   if (ec)
     return Status::io_error("cannot copy " + data_ + ": " + ec.message());
-  return launch();
+  return launch(replicated_);
 }
 
-Status OrderlyHttp::launch() {
-  auto server = ServeProcess::start(o_.orderly_binary, data_, kServeFlags, false);
+Status OrderlyHttp::start_nats() {
+  nats_.reset();
+  try {
+    nats_ = std::make_unique<testing::NatsCluster>(scratch_->path() + "/nats-" +
+                                                   std::to_string(++clusters_));
+  } catch (const std::exception& e) {
+    return Status::internal(std::string("cannot start the NATS cluster: ") + e.what());
+  }
+  if (!nats_->wait_ready(std::chrono::seconds(60)))
+    return Status::internal("the NATS cluster did not form within a minute");
+  return Status::ok();
+}
+
+Status OrderlyHttp::launch(bool replicate) {
+  std::vector<std::string> flags = kServeFlags;
+  if (replicate) {
+    ORDERLY_RETURN_IF_ERROR(start_nats());
+    flags.insert(flags.end(), {"--replicate", nats_->urls(), "--replicas", "3"});
+  }
+  auto server = ServeProcess::start(o_.orderly_binary, data_, flags, false);
   if (!server)
     return server.status();
   serve_ = std::move(*server);
   testing::HttpClient c(serve_->port());
+  // A replicated node publishes the copied log into the empty stream, then
+  // leads.
+  for (int i = 0; replicate; ++i) {
+    const json::value health = c.request("GET", "/health").json();
+    const json::value* role = health.is_object() ? health.as_object().if_contains("role") : nullptr;
+    if (role && role->is_string() && role->as_string() == "leader")
+      break;
+    if (i == 2400)
+      return Status::internal("the replicated node did not lead within two minutes");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   // The imported catalog is folded by the read models after the start:
   // wait until it is all listed.
   for (int i = 0; i < 1200; ++i) {
@@ -276,7 +321,14 @@ Status OrderlyHttp::check(uint64_t acknowledged, uint64_t in_flight, std::string
 }  // namespace
 
 Result<std::unique_ptr<HttpTarget>> start_orderly_http(const RunOptions& o, const Workload& w) {
-  auto target = std::make_unique<OrderlyHttp>(o, w);
+  auto target = std::make_unique<OrderlyHttp>(o, w, false);
+  ORDERLY_RETURN_IF_ERROR(target->start());
+  return std::unique_ptr<HttpTarget>(std::move(target));
+}
+
+Result<std::unique_ptr<HttpTarget>> start_orderly_replicated_http(const RunOptions& o,
+                                                                  const Workload& w) {
+  auto target = std::make_unique<OrderlyHttp>(o, w, true);
   ORDERLY_RETURN_IF_ERROR(target->start());
   return std::unique_ptr<HttpTarget>(std::move(target));
 }

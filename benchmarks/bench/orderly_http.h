@@ -48,4 +48,14 @@ class ServeProcess {
 // products back through the API.
 Result<std::unique_ptr<HttpTarget>> start_orderly_http(const RunOptions& o, const Workload& w);
 
+// The same shop replicated (issue 25), system `orderly-replicated`: each
+// run starts three clustered `nats-server -js` on fresh stores and one
+// `orderly serve --replicate ... --replicas 3` on a copy of the same
+// single-node data directory, which it publishes into the empty stream
+// before it leads. The leader alone takes the load: in production the
+// followers run on their own machines, and on this one they would take
+// the leader's cores. The three nats-servers' CPU counts as the server's.
+Result<std::unique_ptr<HttpTarget>> start_orderly_replicated_http(const RunOptions& o,
+                                                                  const Workload& w);
+
 }  // namespace orderly::bench

@@ -177,6 +177,22 @@ std::vector<Target> targets(const std::vector<Measurement>& all) {
                              o->throughput_per_s / p->throughput_per_s, goal));
     }
   }
+  // Replication's price (issue 25): the replicated leader against the
+  // single node, the same connection count, p99 beside it.
+  for (const char* scenario : {"place-order", "mixed"}) {
+    for (int c : counts) {
+      const Measurement* single = http_row(all, scenario, "orderly", c);
+      const Measurement* replicated = http_row(all, scenario, "orderly-replicated", c);
+      if (!single || !replicated || single->throughput_per_s <= 0)
+        continue;
+      char what[200];
+      std::snprintf(what, sizeof what,
+                    "%s orderly-replicated / orderly at %d connections (p99 %.1f ms against "
+                    "%.1f ms)",
+                    scenario, c, replicated->p99_ms, single->p99_ms);
+      out.push_back(at_least(what, replicated->throughput_per_s / single->throughput_per_s, 0.5));
+    }
+  }
   // Server CPU per placed order over HTTP.
   for (int c : counts) {
     if (const Measurement* m = http_row(all, "place-order", "orderly", c)) {
@@ -210,7 +226,8 @@ void print_table(const std::vector<Measurement>& all, const std::vector<Ratio>& 
     }
   }
   if (!ts.empty()) {
-    std::printf("\nHTTP targets (issue 24)\n%-100s %10s %10s %s\n", "figure", "value", "goal", "");
+    std::printf("\nHTTP targets (issues 24 and 25)\n%-100s %10s %10s %s\n", "figure", "value",
+                "goal", "");
     for (const auto& t : ts) {
       std::printf("%-100s %10.2f %10s %s\n", t.what.c_str(), t.value, t.goal.c_str(),
                   t.goal.empty() ? ""

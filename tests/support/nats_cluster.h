@@ -46,6 +46,8 @@ class NatsCluster {
   void freeze(int i);
   void thaw(int i);
   bool running(int i) const { return nodes_[i].proc != nullptr; }
+  // The server's PID (-1 when it is not running): for the benchmark's CPU.
+  int pid(int i) const { return nodes_[i].proc ? nodes_[i].proc->pid() : -1; }
 
   // Waits until every running, unfrozen server answers /healthz "ok", all of
   // them name the same JetStream meta leader, that leader is one of them and

@@ -144,3 +144,49 @@ TEST_CASE(
   }
   CHECK(stream_messages(nats.url()) == store->last_position());
 }
+
+TEST_CASE("fanout: a node whose checkpoint is behind the stream continues where the stream is") {
+  // A new leader of a replicated cluster starts the fan-out from its own
+  // checkpoint, as old as its last turn (here: never). It must not send the
+  // log again: the duplicate window would not hide it after 10 minutes.
+  TempDir dir;
+  NatsServer nats(dir.sub("nats"));
+  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
+  auto writer = std::move(commands::CommandProcessor::start(*store).value());
+  commands::CommandMeta admin;
+  admin.role = commands::Role::kAdmin;
+  commands::CreateProduct cup;
+  cup.product_id = test_id(1);
+  cup.sku = "CUP";
+  cup.name = "Cup";
+  cup.category = "kitchen";
+  cup.price_cents = 100;
+  cup.stock = commands::kMaxStock;
+  REQUIRE(writer->execute(cup, admin).is_ok());
+  place_orders(*writer, cup.product_id, 400);
+
+  api::fanout::NatsFanoutOptions options;
+  options.url = nats.url();
+  options.batch = 64;
+  {
+    api::fanout::NatsFanout first(*store, *store, options);
+    first.start();
+    REQUIRE(wait_published(first, store->last_position(), std::chrono::seconds(60)));
+  }
+  const uint64_t published_end = store->last_position();
+  REQUIRE(published_end > 4 * options.batch);
+
+  // The other node: its checkpoint never moved.
+  options.checkpoint = "fanout-nats-of-a-node-that-never-led";
+  api::fanout::NatsFanout next(*store, *store, options);
+  next.start();
+  place_orders(*writer, cup.product_id, 10);
+  REQUIRE(wait_published(next, store->last_position(), std::chrono::seconds(60)));
+  // At most the last slice before the stream's end went out again (its
+  // duplicates dropped), and the new events once each.
+  const uint64_t fresh = store->last_position() - published_end;
+  CHECK(next.stats().published <= options.batch + fresh);
+  CHECK(next.stats().published >= fresh);
+  CHECK(stream_messages(nats.url()) == store->last_position());
+  CHECK(store->load_checkpoint(options.checkpoint).value() == store->last_position());
+}
