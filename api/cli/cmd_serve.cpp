@@ -323,6 +323,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
       v.leader_url = s.leader_url;
       v.lag = s.lag;
       v.failure = s.failure;
+      v.published_messages = s.published_messages;
+      v.publish_retries = s.publish_retries;
       return v;
     };
     api_options.cluster_nodes = [&node_now] {

@@ -227,9 +227,13 @@ struct ReplicaNode::Impl {
     po.replicated_position = *end;
     po.lease_valid = [l = lease.get()] { return l->valid_now(); };
     po.on_failure = [this](const Status& why) { step_down(why); };
-    publisher = std::make_shared<LogPublisher>(link->js, po);
-    publisher->start();
-    store.set_replication_gate(publisher);
+    auto made = std::make_shared<LogPublisher>(link->js, po);
+    made->start();
+    {
+      std::lock_guard lock(mu);  // status() reads its counters
+      publisher = made;
+    }
+    store.set_replication_gate(made);
     ORDERLY_RETURN_IF_ERROR(writer.promote());
     {
       std::lock_guard lock(mu);
@@ -475,6 +479,11 @@ NodeStatus ReplicaNode::status() const {
   s.lag = impl_->lag_locked();
   s.stream_sequence = impl_->stream_last;
   s.failure = impl_->failure;
+  if (impl_->publisher) {
+    const PublisherStats p = impl_->publisher->stats();
+    s.published_messages = p.messages;
+    s.publish_retries = p.retries;
+  }
   if (impl_->joined.load() && impl_->applier->failed() && s.failure.empty())
     s.failure = impl_->applier->stats().failure;
   return s;

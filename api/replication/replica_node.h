@@ -63,6 +63,9 @@ struct NodeStatus {
   uint64_t lag = 0;        // ORDERLY_LOG messages not yet applied (0 on the leader)
   uint64_t stream_sequence = 0;
   std::string failure;  // why this node cannot follow or lead ("" when it can)
+  // This process's publishing as the leader (its last term): messages the
+  // stream took, and publishes tried again (no quorum, no answer).
+  uint64_t published_messages = 0, publish_retries = 0;
 };
 
 class ReplicaNode {

@@ -77,6 +77,12 @@ Result<std::string> ServeProcess::admin_token() const {
 
 namespace {
 
+// The data directories of every system run so far, removed at exit.
+std::vector<std::unique_ptr<ScratchDir>>& used_scratch() {
+  static std::vector<std::unique_ptr<ScratchDir>> dirs;
+  return dirs;
+}
+
 class OrderlyHttp final : public HttpTarget {
  public:
   OrderlyHttp(const RunOptions& o, const Workload& w, bool replicated)
@@ -124,7 +130,10 @@ class OrderlyHttp final : public HttpTarget {
       serve_->stop();
     serve_.reset();
     nats_.reset();
-    scratch_.reset();
+    // Deleted when the harness exits, not now: the next system's emails
+    // would be created among the inodes just freed (see reset()).
+    if (scratch_)
+      used_scratch().push_back(std::move(scratch_));
   }
 
   Status start();

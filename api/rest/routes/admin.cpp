@@ -309,6 +309,18 @@ void metrics(Context& ctx, const CallPtr& call) {
     out += "# HELP orderly_replication_lag_messages Messages of ORDERLY_LOG not yet applied.\n";
     out += "# TYPE orderly_replication_lag_messages gauge\n";
     out += "orderly_replication_lag_messages " + std::to_string(r.lag) + "\n";
+    out +=
+        "# HELP orderly_replication_published_messages_total Messages this process appended to "
+        "ORDERLY_LOG as the leader.\n"
+        "# TYPE orderly_replication_published_messages_total counter\n"
+        "orderly_replication_published_messages_total " +
+        std::to_string(r.published_messages) + "\n";
+    out +=
+        "# HELP orderly_replication_publish_retries_total Publishes to ORDERLY_LOG tried again "
+        "(no quorum or no answer).\n"
+        "# TYPE orderly_replication_publish_retries_total counter\n"
+        "orderly_replication_publish_retries_total " +
+        std::to_string(r.publish_retries) + "\n";
   }
   http::Response r;
   r.content_type = "text/plain; version=0.0.4";

@@ -32,6 +32,7 @@ struct ReplicationView {
   std::string leader_url;  // "" when no leader is known
   uint64_t lag = 0;        // messages of the replicated log not yet applied
   std::string failure;     // why this node can neither follow nor lead
+  uint64_t published_messages = 0, publish_retries = 0;  // as the leader, this process
 };
 
 // One node as GET /api/admin/cluster lists it.

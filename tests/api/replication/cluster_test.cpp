@@ -539,7 +539,9 @@ TEST_CASE("cluster: without a NATS quorum writes stop with 503, and resume when 
   }
 }
 
-TEST_CASE("cluster: the leader killed again and again, each killed node back as a follower") {
+TEST_CASE(
+    "cluster: the leader killed again and again, each killed node back as a follower, and a node "
+    "from a backup joins") {
   // A few rounds here; ORDERLY_KILL_ROUNDS=20 for the long form.
   const char* env = std::getenv("ORDERLY_KILL_ROUNDS");
   const int rounds = env != nullptr && std::atoi(env) > 0 ? std::atoi(env) : 3;
@@ -574,8 +576,44 @@ TEST_CASE("cluster: the leader killed again and again, each killed node back as 
                         std::chrono::seconds(90), std::chrono::milliseconds(50)),
                     replication_log(cluster));
   }
+  // A fourth node joins from `orderly backup` of a running follower (how a
+  // node far behind the stream's retention starts): the orders after the
+  // backup come to it from the stream.
+  int follower = -1;
+  for (int i = 0; i < 3 && follower < 0; ++i) {
+    if (role_of(cluster.nodes[i]->port()) == "follower")
+      follower = i;
+  }
+  REQUIRE(follower >= 0);
+  const std::string restored = cluster.dir.sub("node4-from-backup");
+  const auto backup = run_command(
+      {orderly_binary(), "backup", restored, "--data-dir", cluster.nodes[follower]->data_dir()});
+  REQUIRE_MESSAGE(backup.exit_code == 0, backup.output);
+  const size_t at_backup = load.count();
+  REQUIRE(poll_until([&] { return load.count() >= at_backup + 50; }, std::chrono::seconds(60),
+                     std::chrono::milliseconds(20)));
   load.stop();
   CHECK_MESSAGE(load.unanswered.load() == 0, load.refusal_summary());
+  {
+    OrderlyServer::Options o;
+    o.data_dir = restored;
+    o.create_admin = false;
+    o.log_file = "node4.log";
+    o.killed_at_end = true;
+    auto fourth = std::make_unique<OrderlyServer>(cluster.flags(), o);
+    const uint16_t port = fourth->port();
+    cluster.nodes.push_back(std::move(fourth));  // the load has stopped: no one reads the list
+    REQUIRE_MESSAGE(poll_until(
+                        [&] {
+                          const json::value h = health(port);
+                          const json::object* o = h.if_object();
+                          return o != nullptr && o->contains("role") &&
+                                 o->at("role").as_string() == "follower" &&
+                                 o->at("replication_lag").to_number<uint64_t>() == 0;
+                        },
+                        std::chrono::seconds(90), std::chrono::milliseconds(50)),
+                    replication_log(cluster));
+  }
   std::vector<double> sorted = failovers;
   std::sort(sorted.begin(), sorted.end());
   MESSAGE(rounds << " leader kills: first order acknowledged after the kill in a median "
@@ -584,7 +622,7 @@ TEST_CASE("cluster: the leader killed again and again, each killed node back as 
   const std::vector<std::string> orders = load.orders();
   require_everywhere(cluster, orders);
   const std::vector<std::string> data = stop_and_verify(cluster);
-  REQUIRE(data.size() == 3);
+  REQUIRE(data.size() == 4);
   std::vector<std::vector<std::pair<uint64_t, std::string>>> logs;
   for (const auto& d : data) {
     CHECK(orders_placed(d) == orders.size());
