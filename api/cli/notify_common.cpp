@@ -11,13 +11,17 @@ sigset_t block_stop_signals() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  // SIGHUP's default action ends the process at once, without the drain:
+  // `systemctl reload` (ops/orderly.service) and a closed terminal send it.
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
 
 void wait_for_stop_signal(const sigset_t& signals, spdlog::logger& log, std::string_view next) {
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP)
+    log.info("signal {} (SIGHUP) received: nothing to reload, settings are read at start", sig);
   log.info("signal {} received: {}", sig, next);
 }
 
@@ -33,7 +37,8 @@ Result<std::unique_ptr<api::notify::client::EngineClient>> connect_engine(
   const api::notify::client::WaitOrStop wait = [&signals](std::chrono::milliseconds d) {
     timespec t{static_cast<time_t>(d.count() / 1000),
                static_cast<long>(d.count() % 1000) * 1'000'000};
-    return sigtimedwait(&signals, nullptr, &t) > 0;
+    const int sig = sigtimedwait(&signals, nullptr, &t);
+    return sig > 0 && sig != SIGHUP;  // SIGHUP only cuts this wait short
   };
   return api::notify::client::connect_engine({options.engine_url, options.engine_email, *password},
                                              wait, log);

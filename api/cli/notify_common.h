@@ -14,10 +14,11 @@
 
 namespace orderly::cli {
 
-// Blocks SIGINT and SIGTERM in this thread and those it starts, so only
-// sigwait sees them. Call before starting any thread.
+// Blocks SIGINT, SIGTERM and SIGHUP in this thread and those it starts, so
+// only sigwait sees them. Call before starting any thread.
 sigset_t block_stop_signals();
-// Waits for one of them, then says which came and what happens `next`.
+// Waits for SIGINT or SIGTERM, then says which came and what happens
+// `next`. A SIGHUP is logged and changes nothing (no setting is reloaded).
 void wait_for_stop_signal(const sigset_t& signals, spdlog::logger& log, std::string_view next);
 
 // Logs in to the engine as --engine-email with --engine-password-file's

@@ -1,8 +1,13 @@
 // Graceful shutdown under load: SIGTERM while clients place orders; after a
-// restart every order that was answered 201 is there, none twice.
+// restart every order that was answered 201 is there, none twice. SIGHUP
+// stops nothing.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -10,6 +15,7 @@
 #include "tests/support/json_fields.h"
 #include "tests/support/orderly_server.h"
 #include "tests/support/shop_requests.h"
+#include "tests/support/wait_until.h"
 
 using namespace orderly::testing;
 
@@ -71,4 +77,26 @@ TEST_CASE("shutdown: SIGTERM under load loses no acknowledged order") {
   CHECK(server.stop() == 0);
   auto after = run_command({ORDERLY_BINARY, "verify", "--data-dir", server.data_dir()});
   CHECK(after.exit_code == 0);
+}
+
+TEST_CASE("shutdown: SIGHUP (systemctl reload) is logged and the engine keeps serving") {
+  // ops/orderly.service's ExecReload sends SIGHUP; its default action would
+  // end the engine at once, without the drain.
+  OrderlyServer server({}, {.log_file = "serve.log"});
+  const std::string log = server.dir().sub("serve.log");
+  auto log_says = [&log](const std::string& text) {
+    std::ifstream in(log);
+    const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return all.find(text) != std::string::npos;
+  };
+  REQUIRE(::kill(server.pid(), SIGHUP) == 0);
+  CHECK(poll_until([&] { return log_says("nothing to reload"); }, std::chrono::seconds(10),
+                   std::chrono::milliseconds(20)));
+  CHECK(server.wait_ready(std::chrono::seconds(10)));
+  HttpClient c = server.client();
+  Session ada = server.register_user("ada");
+  CHECK(order_one(c, ada, product_id(c, "espresso")).status == 201);
+  // A stop signal still stops it cleanly.
+  CHECK(server.stop() == 0);
+  CHECK(log_says("closed cleanly"));
 }
