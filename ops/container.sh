@@ -11,13 +11,23 @@
 #   ops/container.sh check   run the image on a loopback port, wait for /ready,
 #                            register a customer and place an order, stop it
 #                            (SIGTERM) and check it exited 0
-#   ops/container.sh all     the three in turn
+#   ops/container.sh stack   the services of ops/compose.yaml from their images
+#                            (nats and smtp-sink targets built first): three
+#                            NATS servers in one JetStream cluster, the SMTP
+#                            sink, the admin bootstrap, `serve --no-email-notifier`,
+#                            `notify email` and `notify websocket`; an order
+#                            placed must come out as an email in the sink
+#   ops/container.sh all     base, build and check in turn
 #
 # Isolation: podman's OCI runtime (crun) when it can run a container here;
 # where it cannot (a sandbox that refuses crun's setrlimit or cgroups), the
 # build's RUN steps use `--isolation chroot`, and `check` runs the image's
 # filesystem with `buildah run --isolation chroot` (host network, the
 # image's user and environment). Force one with ORDERLY_ISOLATION=oci|chroot.
+# `stack` runs each service with `buildah run --isolation chroot` on
+# loopback ports (the compose file's commands and environment, with
+# 127.0.0.1 for the service names): it checks the images and the commands,
+# not Compose itself (docs/deployment.md, "What was checked").
 # Environment: ORDERLY_MIRROR (default http://deb.debian.org/debian),
 # ORDERLY_CONTAINER_WORK (default /var/tmp/orderly-container), ORDERLY_PORT
 # (default 18480).
@@ -61,7 +71,8 @@ build() {
   podman build --format docker --isolation "$iso" --build-arg BASE_IMAGE="$base" \
     -f ops/Dockerfile -t "$image" .
   echo "ops/container.sh: $image built in $((SECONDS - t0)) s ($iso isolation)"
-  podman image inspect "$image" --format 'size: {{.Size}} bytes'
+  podman image inspect "$image" --format 'size: {{.Size}} bytes; user {{.Config.User}}; stop signal {{.Config.StopSignal}}; volumes {{.Config.Volumes}}'
+  podman image inspect "$image" --format 'healthcheck: {{json .HealthCheck}}'
 }
 
 # One order through the API of the engine at $1 (http://127.0.0.1:PORT).
@@ -77,6 +88,15 @@ place_order() {
     -d "{\"items\":[{\"product_id\":\"$product\",\"quantity\":1}]}")
   echo "ops/container.sh: order placed: $order" | cut -c1-300
   echo "$order" | /usr/bin/python3 -c 'import json,sys; o=json.load(sys.stdin)["order"]; assert o["status"]=="pending", o'
+}
+
+# Every descendant of process $1.
+descendants() {
+  local p
+  for p in $(pgrep -P "$1"); do
+    echo "$p"
+    descendants "$p"
+  done
 }
 
 wait_ready() {
@@ -112,7 +132,7 @@ check() {
     ctr=$(buildah from "$image")
     rm -rf "$work/check-data"
     mkdir -p "$work/check-data"
-    chown 10001:10001 "$work/check-data"
+    chown 10001 "$work/check-data"  # the image's user, orderly
     chmod 700 "$work/check-data"
     buildah run --isolation chroot -v "$work/check-data:/data" \
       --env ORDERLY_HTTP_ADDRESS="127.0.0.1:$port" "$ctr" -- /usr/local/bin/orderly serve \
@@ -129,12 +149,18 @@ check() {
     buildah run --isolation chroot --env ORDERLY_HTTP_ADDRESS="127.0.0.1:$port" "$ctr" -- \
       /bin/sh -c 'curl -fsS -o /dev/null "http://127.0.0.1:${ORDERLY_HTTP_ADDRESS##*:}/ready"' &&
       echo "ops/container.sh: the HEALTHCHECK command passed"
-    # SIGTERM to the engine (buildah run's child in the chroot).
-    pkill -TERM -P "$(pgrep -P "$pid" | head -1)" 2>/dev/null || true
+    # SIGTERM to the engine itself (buildah run does not forward it): the
+    # `orderly` process among buildah's descendants.
     local engine
-    engine=$(pgrep -f "^/usr/local/bin/orderly serve" -P "$(pgrep -P "$pid" | head -1)" || true)
+    engine=$(for p in $(descendants "$pid"); do
+      [ "$(cat "/proc/$p/comm" 2>/dev/null)" = orderly ] && echo "$p"
+    done | head -1)
+    [ -n "$engine" ] || { echo "ops/container.sh: the engine's process was not found" >&2; exit 1; }
+    local t0=$SECONDS
+    kill -TERM "$engine"
     status=0
     wait "$pid" || status=$?
+    echo "ops/container.sh: stopped by SIGTERM in $((SECONDS - t0)) s"
     buildah rm "$ctr" >/dev/null
     grep -o '"closed cleanly[^"]*"' "$work/check.log" || true
   fi
@@ -142,13 +168,130 @@ check() {
   [ "$status" = 0 ]
 }
 
+# `buildah run --isolation chroot ARGS...` in the background, its output
+# in $work/stack/NAME.log; the run's PID is appended to stack_pids.
+stack_pids=()
+start_service() {
+  local name=$1
+  shift
+  buildah run --isolation chroot "$@" >"$work/stack/$name.log" 2>&1 &
+  stack_pids+=("$!")
+  echo "ops/container.sh: started $name"
+}
+
+# SIGTERM to the program each buildah run started (buildah does not forward
+# it), then waits for every run; its exit statuses on one line.
+stop_services() {
+  local pid p statuses=""
+  for pid in "${stack_pids[@]}"; do
+    for p in $(descendants "$pid"); do
+      case "$(cat "/proc/$p/comm" 2>/dev/null)" in
+        orderly | nats-server | python3) kill -TERM "$p" 2>/dev/null || true ;;
+      esac
+    done
+  done
+  for pid in "${stack_pids[@]}"; do
+    local st=0
+    wait "$pid" || st=$?
+    statuses="$statuses $st"
+  done
+  echo "ops/container.sh: exit statuses:$statuses"
+}
+
+stack() {
+  podman build --format docker --isolation chroot --build-arg BASE_IMAGE="$base" \
+    --target nats -f ops/Dockerfile -t localhost/orderly-nats:latest .
+  podman build --format docker --isolation chroot --build-arg BASE_IMAGE="$base" \
+    --target smtp-sink -f ops/Dockerfile -t localhost/orderly-smtp-sink:latest .
+  rm -rf "$work/stack"
+  mkdir -p "$work/stack"/{nats1,nats2,nats3,mail,data,email-data,ws-data,secrets}
+  chown 100:101 "$work/stack"/nats{1,2,3}  # Debian's nats user in the nats image
+  chown -R 10003 "$work/stack/mail"  # the sink's user
+  chown 10001 "$work/stack"/{data,email-data,ws-data}  # the image's user, orderly
+  chmod 700 "$work/stack"/{data,email-data,ws-data}
+  (umask 022 && head -c 24 /dev/urandom | base64 >"$work/stack/secrets/notifier_password")
+  local nats_ctr smtp_ctr ctr http=18490 ws=18491 smtp=18492
+  local nats_urls="nats://127.0.0.1:18421,nats://127.0.0.1:18422,nats://127.0.0.1:18423"
+  nats_ctr=$(buildah from localhost/orderly-nats:latest)
+  smtp_ctr=$(buildah from localhost/orderly-smtp-sink:latest)
+  ctr=$(buildah from "$image")
+  local i j routes
+  for i in 1 2 3; do
+    routes=""
+    for j in 1 2 3; do
+      [ "$j" = "$i" ] || routes="${routes:+$routes,}nats://127.0.0.1:1862$j"
+    done
+    start_service "nats$i" -v "$work/stack/nats$i:/data" "$nats_ctr" -- \
+      /usr/sbin/nats-server -js -sd /data -a 127.0.0.1 -p "1842$i" -m "1852$i" \
+      --server_name "n$i" --cluster_name orderly --cluster "nats://127.0.0.1:1862$i" --routes "$routes"
+  done
+  start_service smtp -v "$work/stack/mail:/mail" "$smtp_ctr" -- \
+    /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp" -c aiosmtpd.handlers.Mailbox /mail
+  # The compose health checks, by hand: every NATS server healthy.
+  for i in 1 2 3; do
+    for _ in $(seq 1 300); do
+      curl -fsS -o /dev/null "http://127.0.0.1:1852$i/healthz" 2>/dev/null && break
+      sleep 0.1
+    done
+  done
+  local secrets="$work/stack/secrets:/run/secrets"
+  # orderly-init, as compose runs it (twice: the second finds the account).
+  local init='/usr/local/bin/orderly admin list-users --role admin --json | grep -q '"'"'"notifier@orderly.invalid"'"'"' || /usr/local/bin/orderly admin create-user --username notifier --email notifier@orderly.invalid --password-file /run/secrets/notifier_password'
+  for _ in 1 2; do
+    buildah run --isolation chroot -v "$work/stack/data:/data" -v "$secrets" "$ctr" -- /bin/sh -c "$init"
+  done
+  echo "ops/container.sh: orderly-init ran twice"
+  start_service orderly -v "$work/stack/data:/data" \
+    --env ORDERLY_NATS_URL="$nats_urls" --env ORDERLY_PUBLIC_URL="http://127.0.0.1:$http" \
+    --env ORDERLY_HTTP_ADDRESS="127.0.0.1:$http" "$ctr" -- \
+    /usr/local/bin/orderly serve --no-email-notifier
+  wait_ready "http://127.0.0.1:$http" || { stop_services; tail "$work/stack/orderly.log"; exit 1; }
+  local notifier_env=(--env ORDERLY_NATS_URL="$nats_urls" --env ORDERLY_ENGINE_URL="http://127.0.0.1:$http"
+    --env ORDERLY_ENGINE_EMAIL=notifier@orderly.invalid
+    --env ORDERLY_ENGINE_PASSWORD_FILE=/run/secrets/notifier_password -v "$secrets")
+  start_service notify-email "${notifier_env[@]}" -v "$work/stack/email-data:/data" \
+    --env ORDERLY_SMTP_URL="smtp://127.0.0.1:$smtp" --env ORDERLY_SMTP_TLS=off \
+    --env ORDERLY_PUBLIC_URL="http://127.0.0.1:$http" --env ORDERLY_MAIL_FROM=orders@orderly.invalid \
+    "$ctr" -- /usr/local/bin/orderly notify email
+  start_service notify-websocket "${notifier_env[@]}" -v "$work/stack/ws-data:/data" \
+    --env ORDERLY_NOTIFY_HTTP_ADDRESS="127.0.0.1:$ws" "$ctr" -- /usr/local/bin/orderly notify websocket
+  local ok=1
+  for _ in $(seq 1 300); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$ws/health" 2>/dev/null && break
+    sleep 0.1
+  done
+  curl -fsS "http://127.0.0.1:$ws/health" && echo || ok=0
+  place_order "http://127.0.0.1:$http" || ok=0
+  # The order's email, through NATS, notify email and SMTP, in the sink.
+  local found="" f
+  for _ in $(seq 1 600); do
+    for f in "$work/stack/mail/new/"*; do
+      if grep -q -i 'container-check@example.com' "$f" 2>/dev/null && grep -q '^Subject: Order' "$f"; then
+        found=$f
+      fi
+    done
+    [ -n "$found" ] && break
+    sleep 0.1
+  done
+  if [ -n "$found" ]; then
+    echo "ops/container.sh: an email reached the SMTP sink: $(grep -m1 -i '^Subject:' "$found")"
+  else
+    echo "ops/container.sh: no email reached the SMTP sink" >&2
+    ok=0
+  fi
+  stop_services
+  buildah rm "$nats_ctr" "$smtp_ctr" "$ctr" >/dev/null
+  [ "$ok" = 1 ]
+}
+
 case "${1:-}" in
   base) make_base ;;
   build) build ;;
   check) check ;;
+  stack) stack ;;
   all) make_base && build && check ;;
   *)
-    sed -n '2,24p' "$0"
+    sed -n '2,36p' "$0"
     exit 2
     ;;
 esac
