@@ -27,7 +27,9 @@
 # `stack` runs each service with `buildah run --isolation chroot` on
 # loopback ports (the compose file's commands and environment, with
 # 127.0.0.1 for the service names): it checks the images and the commands,
-# not Compose itself (docs/deployment.md, "What was checked").
+# not Compose itself (docs/deployment.md, "What was checked"). The checks
+# mount their directories under /srv: here a `buildah run -v` onto a path
+# the image declares as a VOLUME (/data, /mail) did not reach the process.
 # Environment: ORDERLY_MIRROR (default http://deb.debian.org/debian),
 # ORDERLY_CONTAINER_WORK (default /var/tmp/orderly-container), ORDERLY_PORT
 # (default 18480).
@@ -59,6 +61,8 @@ make_base() {
   rm -rf "$work/rootfs"
   local t0=$SECONDS
   debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror"
+  # The packages debootstrap downloaded and its package lists: not in the image.
+  rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"*
   tar -C "$work/rootfs" -c . | podman import --change 'CMD ["/bin/bash"]' - "$base"
   rm -rf "$work/rootfs"
   echo "ops/container.sh: $base made in $((SECONDS - t0)) s"
@@ -134,7 +138,7 @@ check() {
     mkdir -p "$work/check-data"
     chown 10001 "$work/check-data"  # the image's user, orderly
     chmod 700 "$work/check-data"
-    buildah run --isolation chroot -v "$work/check-data:/data" \
+    buildah run --isolation chroot -v "$work/check-data:/srv/data" --env ORDERLY_DATA_DIR=/srv/data \
       --env ORDERLY_HTTP_ADDRESS="127.0.0.1:$port" "$ctr" -- /usr/local/bin/orderly serve \
       >"$work/check.log" 2>&1 &
     pid=$!
@@ -161,6 +165,11 @@ check() {
     status=0
     wait "$pid" || status=$?
     echo "ops/container.sh: stopped by SIGTERM in $((SECONDS - t0)) s"
+    # What it acknowledged is on disk: the image's `orderly verify`.
+    # (ORDERLY_DATA_DIR, not --data-dir: the image's environment names
+    # /data, and today the environment wins over the flag.)
+    buildah run --isolation chroot -v "$work/check-data:/srv/data" --env ORDERLY_DATA_DIR=/srv/data \
+      "$ctr" -- /usr/local/bin/orderly verify || status=$?
     buildah rm "$ctr" >/dev/null
     grep -o '"closed cleanly[^"]*"' "$work/check.log" || true
   fi
@@ -204,7 +213,7 @@ stack() {
   podman build --format docker --isolation chroot --build-arg BASE_IMAGE="$base" \
     --target smtp-sink -f ops/Dockerfile -t localhost/orderly-smtp-sink:latest .
   rm -rf "$work/stack"
-  mkdir -p "$work/stack"/{nats1,nats2,nats3,mail,data,email-data,ws-data,secrets}
+  mkdir -p "$work/stack"/{nats1,nats2,nats3,mail/new,mail/cur,mail/tmp,data,email-data,ws-data,secrets}
   chown 100:101 "$work/stack"/nats{1,2,3}  # Debian's nats user in the nats image
   chown -R 10003 "$work/stack/mail"  # the sink's user
   chown 10001 "$work/stack"/{data,email-data,ws-data}  # the image's user, orderly
@@ -221,12 +230,12 @@ stack() {
     for j in 1 2 3; do
       [ "$j" = "$i" ] || routes="${routes:+$routes,}nats://127.0.0.1:1862$j"
     done
-    start_service "nats$i" -v "$work/stack/nats$i:/data" "$nats_ctr" -- \
-      /usr/sbin/nats-server -js -sd /data -a 127.0.0.1 -p "1842$i" -m "1852$i" \
+    start_service "nats$i" -v "$work/stack/nats$i:/srv/nats" "$nats_ctr" -- \
+      /usr/sbin/nats-server -js -sd /srv/nats -a 127.0.0.1 -p "1842$i" -m "1852$i" \
       --server_name "n$i" --cluster_name orderly --cluster "nats://127.0.0.1:1862$i" --routes "$routes"
   done
-  start_service smtp -v "$work/stack/mail:/mail" "$smtp_ctr" -- \
-    /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp" -c aiosmtpd.handlers.Mailbox /mail
+  start_service smtp -v "$work/stack/mail:/srv/mail" "$smtp_ctr" -- \
+    /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp" -c aiosmtpd.handlers.Mailbox /srv/mail
   # The compose health checks, by hand: every NATS server healthy.
   for i in 1 2 3; do
     for _ in $(seq 1 300); do
@@ -238,22 +247,24 @@ stack() {
   # orderly-init, as compose runs it (twice: the second finds the account).
   local init='/usr/local/bin/orderly admin list-users --role admin --json | grep -q '"'"'"notifier@orderly.invalid"'"'"' || /usr/local/bin/orderly admin create-user --username notifier --email notifier@orderly.invalid --password-file /run/secrets/notifier_password'
   for _ in 1 2; do
-    buildah run --isolation chroot -v "$work/stack/data:/data" -v "$secrets" "$ctr" -- /bin/sh -c "$init"
+    buildah run --isolation chroot -v "$work/stack/data:/srv/data" --env ORDERLY_DATA_DIR=/srv/data \
+      -v "$secrets" "$ctr" -- /bin/sh -c "$init"
   done
   echo "ops/container.sh: orderly-init ran twice"
-  start_service orderly -v "$work/stack/data:/data" \
+  start_service orderly -v "$work/stack/data:/srv/data" --env ORDERLY_DATA_DIR=/srv/data \
     --env ORDERLY_NATS_URL="$nats_urls" --env ORDERLY_PUBLIC_URL="http://127.0.0.1:$http" \
     --env ORDERLY_HTTP_ADDRESS="127.0.0.1:$http" "$ctr" -- \
     /usr/local/bin/orderly serve --no-email-notifier
   wait_ready "http://127.0.0.1:$http" || { stop_services; tail "$work/stack/orderly.log"; exit 1; }
   local notifier_env=(--env ORDERLY_NATS_URL="$nats_urls" --env ORDERLY_ENGINE_URL="http://127.0.0.1:$http"
     --env ORDERLY_ENGINE_EMAIL=notifier@orderly.invalid
-    --env ORDERLY_ENGINE_PASSWORD_FILE=/run/secrets/notifier_password -v "$secrets")
-  start_service notify-email "${notifier_env[@]}" -v "$work/stack/email-data:/data" \
+    --env ORDERLY_ENGINE_PASSWORD_FILE=/run/secrets/notifier_password -v "$secrets"
+    --env ORDERLY_DATA_DIR=/srv/data)
+  start_service notify-email "${notifier_env[@]}" -v "$work/stack/email-data:/srv/data" \
     --env ORDERLY_SMTP_URL="smtp://127.0.0.1:$smtp" --env ORDERLY_SMTP_TLS=off \
     --env ORDERLY_PUBLIC_URL="http://127.0.0.1:$http" --env ORDERLY_MAIL_FROM=orders@orderly.invalid \
     "$ctr" -- /usr/local/bin/orderly notify email
-  start_service notify-websocket "${notifier_env[@]}" -v "$work/stack/ws-data:/data" \
+  start_service notify-websocket "${notifier_env[@]}" -v "$work/stack/ws-data:/srv/data" \
     --env ORDERLY_NOTIFY_HTTP_ADDRESS="127.0.0.1:$ws" "$ctr" -- /usr/local/bin/orderly notify websocket
   local ok=1
   for _ in $(seq 1 300); do
