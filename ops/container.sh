@@ -166,8 +166,9 @@ check() {
     wait "$pid" || status=$?
     echo "ops/container.sh: stopped by SIGTERM in $((SECONDS - t0)) s"
     # What it acknowledged is on disk: the image's `orderly verify`.
-    # (ORDERLY_DATA_DIR, not --data-dir: the image's environment names
-    # /data, and today the environment wins over the flag.)
+    # (ORDERLY_DATA_DIR rather than --data-dir: an `orderly` from before
+    # the flag's precedence was fixed, such as the image measured in
+    # docs/deployment.md, let the image's ORDERLY_DATA_DIR=/data win.)
     buildah run --isolation chroot -v "$work/check-data:/srv/data" --env ORDERLY_DATA_DIR=/srv/data \
       "$ctr" -- /usr/local/bin/orderly verify || status=$?
     buildah rm "$ctr" >/dev/null

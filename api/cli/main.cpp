@@ -22,6 +22,13 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
 
   CommonOptions common;
   auto add_common = [&](CLI::App* cmd) {
+    // Every subcommand's options share `common` (and some other structs):
+    // CLI11 would otherwise read the environment for the options of every
+    // subcommand, used or not, and an unused one's ORDERLY_DATA_DIR would
+    // overwrite the used one's --data-dir. A parse-complete callback keeps
+    // the environment and the option callbacks to the subcommand given, so
+    // the flag wins over the environment, as documented.
+    cmd->parse_complete_callback([] {});
     cmd->add_option("--data-dir", common.data_dir, "Data directory")
         ->envname("ORDERLY_DATA_DIR")
         ->capture_default_str();

@@ -79,6 +79,25 @@ TEST_CASE("orderly verify: exit 0 on a healthy log, 1 with the problem on a dama
   CHECK(missing.exit_code == 3);
 }
 
+TEST_CASE("orderly commands: a flag wins over its environment variable, which serves without it") {
+  // Every subcommand binds --data-dir to one variable: the environment read
+  // for the options of the subcommands not given must not overwrite it.
+  TempDir dir;
+  const std::string data = dir.sub("data");
+  populate(data, 3);
+  const std::string env_elsewhere = "ORDERLY_DATA_DIR=" + dir.sub("nope");
+  auto flag = run_command({"/usr/bin/env", env_elsewhere, kOrderly, "verify", "--data-dir", data});
+  CHECK(flag.exit_code == 0);
+  CHECK(flag.output.find("3 events") != std::string::npos);
+  auto replay =
+      run_command({"/usr/bin/env", env_elsewhere, kOrderly, "replay", "--data-dir", data});
+  CHECK(replay.exit_code == 0);
+  CHECK(replay.output.find("\"position\":3") != std::string::npos);
+  auto env_only = run_command({"/usr/bin/env", "ORDERLY_DATA_DIR=" + data, kOrderly, "verify"});
+  CHECK(env_only.exit_code == 0);
+  CHECK(env_only.output.find("3 events") != std::string::npos);
+}
+
 TEST_CASE("orderly backup and restore round-trip through the command line") {
   TempDir dir;
   const std::string data = dir.sub("data"), backup = dir.sub("backup"), target = dir.sub("target");
