@@ -190,7 +190,8 @@ struct Curl {
   std::string head, body;
 };
 Curl curl(std::vector<std::string> args) {
-  std::vector<std::string> argv = {"curl", "-sS", "-i", "--max-time", "20"};
+  // -w: a last newline, as run_command reads whole lines.
+  std::vector<std::string> argv = {"/usr/bin/curl", "-sS", "-i", "--max-time", "20", "-w", "\n"};
   argv.insert(argv.end(), args.begin(), args.end());
   auto r = run_command(argv);
   Curl c{r.exit_code, "", ""};
@@ -204,7 +205,8 @@ Curl curl(std::vector<std::string> args) {
 // A JSON request through curl, verified against `ca`.
 json::value curl_json(const std::string& ca, const std::string& method, const std::string& url,
                       const std::string& token = "", const std::string& body = "") {
-  std::vector<std::string> argv = {"curl", "-sS", "--max-time", "20", "--cacert", ca, "-X", method};
+  std::vector<std::string> argv = {"/usr/bin/curl", "-sS", "--max-time", "20", "-w", "\n"};
+  argv.insert(argv.end(), {"--cacert", ca, "-X", method});
   if (!token.empty())
     argv.insert(argv.end(), {"-H", "Authorization: Bearer " + token});
   if (!body.empty())
