@@ -282,6 +282,12 @@ TEST_CASE(
   CHECK(plain.request("GET", "/health").status != 200);
   auto plain_curl = curl({"http://127.0.0.1:" + std::to_string(server.port()) + "/health"});
   CHECK(plain_curl.head.find(" 200") == std::string::npos);
+  // A client that starts a handshake and stalls is cut off at the request
+  // timeout (10 s), as a slow request is: raw() returns when the server
+  // closes, or after 40 s.
+  const auto stalled_at = std::chrono::steady_clock::now();
+  HttpClient::raw(server.port(), std::string("\x16\x03\x01", 3), 40'000);
+  CHECK(std::chrono::steady_clock::now() - stalled_at < 30s);
   // And the server still serves HTTPS after those.
   CHECK(TlsClient(server.port(), pki.ca()).get("/health").status == 200);
 }
