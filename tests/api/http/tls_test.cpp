@@ -512,3 +512,18 @@ TEST_CASE("tls: bad TLS flags or files at start are refused with a message namin
   CHECK(from_env.stdout_lines().back().find("https://127.0.0.1:") != std::string::npos);
   CHECK(TlsClient(from_env.port(), pki.ca()).get("/health").status == 200);
 }
+
+TEST_CASE("tls: without TLS, SIGHUP is logged and the server goes on serving plain HTTP") {
+  OrderlyServer server({}, {.log_file = "serve.log"});
+  CHECK(server.stdout_lines().back().find("http://127.0.0.1:") != std::string::npos);
+  REQUIRE(::kill(server.pid(), SIGHUP) == 0);
+  CHECK(poll_until(
+      [&] {
+        return server.log_tail().find("nothing to reload (no --tls-cert)") != std::string::npos;
+      },
+      30s, 20ms));
+  auto health = server.client().request("GET", "/health");
+  CHECK(health.status == 200);
+  CHECK(health.header("strict-transport-security").empty());
+  CHECK(server.stop() == 0);
+}
