@@ -21,6 +21,30 @@ void wait_for_stop_signal(const sigset_t& signals, spdlog::logger& log, std::str
   log.info("signal {} received: {}", sig, next);
 }
 
+sigset_t block_stop_and_reload_signals() {
+  sigset_t signals = block_stop_signals();
+  sigset_t hup;
+  sigemptyset(&hup);
+  sigaddset(&hup, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &hup, nullptr);
+  sigaddset(&signals, SIGHUP);
+  return signals;
+}
+
+void wait_for_stop_signal(const sigset_t& signals, spdlog::logger& log, std::string_view next,
+                          const std::function<void()>& on_reload) {
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0)
+      continue;
+    if (sig != SIGHUP) {
+      log.info("signal {} received: {}", sig, next);
+      return;
+    }
+    on_reload();
+  }
+}
+
 Result<std::unique_ptr<api::notify::client::EngineClient>> connect_engine(
     const NotifyOptions& options, const sigset_t& signals, spdlog::logger& log) {
   auto password = api::notify::client::read_password_file(options.engine_password_file);

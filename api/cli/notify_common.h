@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -19,6 +20,12 @@ namespace orderly::cli {
 sigset_t block_stop_signals();
 // Waits for one of them, then says which came and what happens `next`.
 void wait_for_stop_signal(const sigset_t& signals, spdlog::logger& log, std::string_view next);
+// `orderly serve`'s: SIGHUP blocked too (the daemon's "reload", as nginx's),
+// and while waiting for a stop signal, each SIGHUP runs `on_reload` (on
+// this thread) instead of ending the process.
+sigset_t block_stop_and_reload_signals();
+void wait_for_stop_signal(const sigset_t& signals, spdlog::logger& log, std::string_view next,
+                          const std::function<void()>& on_reload);
 
 // Logs in to the engine as --engine-email with --engine-password-file's
 // password (api/notify/client/engine_login.h), waiting while the engine
