@@ -1,6 +1,7 @@
 // `orderly serve`: the event store, the single-writer command pipeline
-// (which also expires stale reservations), the read models and the HTTP API,
-// until SIGINT/SIGTERM; then a graceful stop that loses nothing acknowledged.
+// (which also expires stale reservations), the read models and the HTTP API
+// (HTTPS with --tls-cert/--tls-key), until SIGINT/SIGTERM; then a graceful
+// stop that loses nothing acknowledged. SIGHUP reloads the TLS certificate.
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
@@ -194,6 +195,21 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
     }
     webhook_secrets = std::move(*read);
   }
+  if (serve.tls_cert.empty() != serve.tls_key.empty()) {
+    log->error("--tls-cert and --tls-key go together: give both (HTTPS) or neither (plain HTTP)");
+    return kExitUsage;
+  }
+  std::shared_ptr<api::http::TlsCertificates> tls;  // null: plain HTTP
+  if (!serve.tls_cert.empty()) {
+    auto loaded = api::http::TlsCertificates::load(serve.tls_cert, serve.tls_key);
+    if (!loaded) {
+      log->error("{}", loaded.status().message());
+      return kExitUsage;
+    }
+    tls = std::move(*loaded);
+    log->info("HTTPS with the certificate {} ({}, key {})", tls->describe(), serve.tls_cert,
+              serve.tls_key);
+  }
   // Before any thread starts, so only sigwait sees them.
   sigset_t signals = block_stop_signals();
   api::images::init_image_library();  // may start libvips's threads: after the signals
@@ -367,6 +383,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   // The largest body any route takes (image uploads have their own limit).
   server_options.body_limit = std::max(api_options.body_limit, api_options.max_image_bytes);
   server_options.trusted_proxies = *trusted_proxies;
+  server_options.tls = tls;
   auto server = api::http::HttpServer::start(
       server_options,
       [&http_api](api::http::Request req, api::http::Respond respond) {
@@ -382,7 +399,10 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   }
   const std::string host = serve.http_address.substr(0, serve.http_address.rfind(':'));
   const uint16_t port = (*server)->port();
-  const std::string url = "http://" + host + ":" + std::to_string(port);
+  // Where the API is, and so the default of every URL pointing here: the
+  // public URL (email links, the OpenID redirect, image links) and the
+  // advertised one (a follower's redirects).
+  const std::string url = (tls ? "https://" : "http://") + host + ":" + std::to_string(port);
   log->info("HTTP API listening on {}", url);
   // The email notifier starts here, where the default public URL (the
   // address the API listens on, its port now known) is.
@@ -456,8 +476,22 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
   std::printf("orderly listening on %s (API docs: %s/docs)\n", url.c_str(), url.c_str());
   std::fflush(stdout);
 
-  wait_for_stop_signal(signals, *log,
-                       "finishing in-flight requests, draining the command pipeline");
+  // SIGHUP: the certificate files read again; open connections keep the
+  // certificate they started with, new ones get the new one.
+  const auto reload = [&tls, log] {
+    if (!tls) {
+      log->info("SIGHUP received: nothing to reload (no --tls-cert)");
+      return;
+    }
+    if (Status st = tls->reload(); !st.is_ok()) {
+      log->error("SIGHUP received: TLS certificate not reloaded, the old one stays in use: {}",
+                 st.message());
+      return;
+    }
+    log->info("SIGHUP received: TLS certificate reloaded, new connections use {}", tls->describe());
+  };
+  wait_for_stop_signal(signals, *log, "finishing in-flight requests, draining the command pipeline",
+                       reload);
   http_api.shutdown();                        // WebSocket clients told, waits answered
   (*server)->stop(std::chrono::seconds(10));  // no new requests; answers in flight delivered
   http_api.stop_recording();                  // the last WebSocket push outcomes recorded

@@ -34,7 +34,7 @@ struct ServeOptions {
   std::string mail_from = "orders@localhost";
   std::string smtp_tls = "opportunistic";  // STARTTLS: required | opportunistic | off
   std::string smtp_ca_file;                // "" = the system's CAs
-  std::string public_url;                  // "" = http://<http-address>, for links in emails
+  std::string public_url;  // "" = http(s)://<http-address>: links in emails, OpenID, images
   // What one customer may hold unpaid (commands/order.h; 0 = no limit):
   // a generous retail basket, far from a catalog's worth. Paying releases
   // the hold at once, so these bound only what is reserved and not bought.
@@ -73,8 +73,11 @@ struct ServeOptions {
   // buckets, this node's URL for the others' redirects, the lease's TTL.
   std::string replicate;
   int replicas = 3;
-  std::string advertise_url;  // "" = http://<http-address>
+  std::string advertise_url;  // "" = http(s)://<http-address>
   std::string lease_ttl = "3s";
+  // HTTPS (api/http/tls_certificates.h): the certificate chain and its key,
+  // PEM files, both or neither; reloaded on SIGHUP.
+  std::string tls_cert, tls_key;
 };
 
 // `orderly notify email|websocket`: a notifier as its own process.

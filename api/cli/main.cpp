@@ -206,7 +206,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   serve_cmd
       ->add_option("--advertise-url", serve.advertise_url,
                    "The URL other nodes send clients to when this node leads (followers answer "
-                   "commands with 307 to it); default: http://<http-address>")
+                   "commands with 307 to it); default: http://<http-address> (https:// with "
+                   "--tls-cert)")
       ->envname("ORDERLY_ADVERTISE_URL");
   serve_cmd
       ->add_option("--lease-ttl", serve.lease_ttl,
@@ -246,7 +247,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
         ->envname("ORDERLY_PUBLIC_URL");
   };
   add_email_flags(serve_cmd, serve.smtp_tls, serve.smtp_ca_file, serve.public_url,
-                  "http://<http-address>");
+                  "http://<http-address>, https:// with --tls-cert; also the OpenID redirect and "
+                  "image links");
   // Sign-in with an OpenID Connect provider (api/cli/oidc_options.h).
   serve_cmd
       ->add_option("--oidc-issuer", serve.oidc_issuer,
@@ -307,6 +309,15 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
                    "during a rotation, each is accepted); without it POST /api/payments/webhook "
                    "is refused")
       ->envname("ORDERLY_PAYMENT_WEBHOOK_SECRET_FILE");
+  serve_cmd
+      ->add_option("--tls-cert", serve.tls_cert,
+                   "Serve HTTPS (and wss://) with this PEM certificate chain (the server's "
+                   "certificate first); with --tls-key. Reloaded on SIGHUP")
+      ->envname("ORDERLY_TLS_CERT");
+  serve_cmd
+      ->add_option("--tls-key", serve.tls_key,
+                   "The certificate's private key, an unencrypted PEM file; with --tls-cert")
+      ->envname("ORDERLY_TLS_KEY");
   serve_cmd->add_flag("--no-demo", serve.no_demo,
                       "Do not create the demo catalog in a new data directory");
 

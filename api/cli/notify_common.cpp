@@ -19,10 +19,23 @@ sigset_t block_stop_signals() {
 }
 
 void wait_for_stop_signal(const sigset_t& signals, spdlog::logger& log, std::string_view next) {
-  int sig = 0;
-  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP)
-    log.info("signal {} (SIGHUP) received: nothing to reload, settings are read at start", sig);
-  log.info("signal {} received: {}", sig, next);
+  wait_for_stop_signal(signals, log, next, [&log] {
+    log.info("signal {} (SIGHUP) received: nothing to reload, settings are read at start", SIGHUP);
+  });
+}
+
+void wait_for_stop_signal(const sigset_t& signals, spdlog::logger& log, std::string_view next,
+                          const std::function<void()>& on_reload) {
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0)
+      continue;
+    if (sig != SIGHUP) {
+      log.info("signal {} received: {}", sig, next);
+      return;
+    }
+    on_reload();
+  }
 }
 
 Result<std::unique_ptr<api::notify::client::EngineClient>> connect_engine(

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -20,6 +21,11 @@ sigset_t block_stop_signals();
 // Waits for SIGINT or SIGTERM, then says which came and what happens
 // `next`. A SIGHUP is logged and changes nothing (no setting is reloaded).
 void wait_for_stop_signal(const sigset_t& signals, spdlog::logger& log, std::string_view next);
+// The same, with each SIGHUP running `on_reload` (on this thread): the
+// daemon's "reload", as nginx's (`orderly serve` reloads its TLS
+// certificate).
+void wait_for_stop_signal(const sigset_t& signals, spdlog::logger& log, std::string_view next,
+                          const std::function<void()>& on_reload);
 
 // Logs in to the engine as --engine-email with --engine-password-file's
 // password (api/notify/client/engine_login.h), waiting while the engine

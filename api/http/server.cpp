@@ -1,5 +1,7 @@
 // The only translation unit with Beast and Asio in the HTTP path (they cost
-// ~35 s per file to compile on this machine).
+// ~35 s per file to compile on this machine). Plain and TLS connections are
+// the same session and WebSocket templates over their stream type (Stream,
+// TlsStream), instantiated here for both.
 #include "api/http/server.h"
 
 #include "api/http/body_budget.h"
@@ -16,13 +18,16 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace orderly::api::http {
@@ -35,6 +40,10 @@ using tcp = net::ip::tcp;
 using Executor = net::io_context::executor_type;
 using Socket = net::basic_stream_socket<tcp, Executor>;
 using Stream = beast::basic_stream<tcp, Executor>;
+using TlsStream = beast::ssl_stream<Stream>;
+// What a connection keeps of the TLS context it handshook with (null on
+// plain HTTP): a certificate reload replaces the server's, not its.
+using TlsContext = std::shared_ptr<net::ssl::context>;
 
 struct HttpServer::Impl {
   explicit Impl(const ServerOptions& o)
@@ -97,12 +106,23 @@ namespace {
 
 namespace websocket = beast::websocket;
 
-class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> {
+// HTTPS answers, WebSocket upgrades included, tell browsers to come back
+// over HTTPS only for two years (RFC 6797).
+constexpr std::string_view kHsts = "max-age=63072000";
+
+template <class S>
+constexpr bool kTls = std::is_same_v<S, TlsStream>;
+
+template <class S>
+class WsSession : public WsSink, public std::enable_shared_from_this<WsSession<S>> {
  public:
-  // Takes over the HTTP session's connection and its place in the ledger
-  // (one connection and one WebSocket of `remote`).
-  WsSession(Stream&& stream, HttpServer::Impl& server, size_t max_queued, std::string remote)
-      : ws_(std::move(stream)),
+  using std::enable_shared_from_this<WsSession<S>>::shared_from_this;
+  // Takes over the HTTP session's connection, its TLS context and its place
+  // in the ledger (one connection and one WebSocket of `remote`).
+  WsSession(S&& stream, TlsContext tls, HttpServer::Impl& server, size_t max_queued,
+            std::string remote)
+      : tls_(std::move(tls)),
+        ws_(std::move(stream)),
         server_(server),
         max_queued_(max_queued),
         remote_(std::move(remote)) {
@@ -132,6 +152,8 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
           res.set(beast::http::field::server, "orderly");
           if (!id.empty())
             res.set("X-Request-Id", id);
+          if constexpr (kTls<S>)
+            res.set(beast::http::field::strict_transport_security, kHsts);
         }));
     ws_.read_message_max(64 << 10);
     ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
@@ -243,7 +265,8 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
     }
   }
 
-  websocket::stream<Stream> ws_;
+  TlsContext tls_;  // before ws_: outlives the connection's TLS state
+  websocket::stream<S> ws_;
   HttpServer::Impl& server_;
   size_t max_queued_;
   std::string remote_;
@@ -254,10 +277,16 @@ class WsSession : public WsSink, public std::enable_shared_from_this<WsSession> 
   bool open_ = false, writing_ = false, closed_ = false;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+template <class S>
+class Session : public std::enable_shared_from_this<Session<S>> {
  public:
-  Session(Socket&& socket, HttpServer::Impl& server, std::string remote)
-      : stream_(std::move(socket)), server_(server), remote_(std::move(remote)) {}
+  using std::enable_shared_from_this<Session<S>>::shared_from_this;
+  // REQUIRES: `tls` is set exactly when S is TlsStream.
+  Session(Socket&& socket, TlsContext tls, HttpServer::Impl& server, std::string remote)
+      : tls_(std::move(tls)),
+        stream_(make_stream(std::move(socket), tls_)),
+        server_(server),
+        remote_(std::move(remote)) {}
   ~Session() {
     uncount();  // an answer that never came (its Respond dropped unanswered)
     release_body();
@@ -267,10 +296,36 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void start() {
     net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::read, shared_from_this()));
+                  beast::bind_front_handler(&Session::begin, shared_from_this()));
   }
 
  private:
+  static S make_stream(Socket&& socket, const TlsContext& tls) {
+    if constexpr (kTls<S>)
+      return S(std::move(socket), *tls);
+    else
+      return S(std::move(socket));
+  }
+  // The TCP connection under the stream: its timeouts and its socket.
+  Stream& tcp_stream() { return beast::get_lowest_layer(stream_); }
+
+  // The TLS handshake first (held to the request timeout, like a request):
+  // a client that speaks plain HTTP, or an old TLS version, fails it and
+  // is closed unanswered.
+  void begin() {
+    if constexpr (kTls<S>) {
+      tcp_stream().expires_after(server_.options.read_timeout);
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = shared_from_this()](beast::error_code ec) {
+                                if (ec)
+                                  return self->close();
+                                self->read();
+                              });
+    } else {
+      read();
+    }
+  }
+
   void read() {
     if (server_.stopping.load())
       return close();
@@ -283,7 +338,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // Between keep-alive requests the connection may idle for the idle
     // timeout; once the next request's first bytes arrive, the rest of it
     // is held to the request timeout like a first request.
-    stream_.expires_after(server_.options.idle_timeout);
+    tcp_stream().expires_after(server_.options.idle_timeout);
     stream_.async_read_some(buffer_.prepare(4096),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->buffer_.commit(n);
@@ -307,7 +362,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec != beast::http::error::need_more && (ec || parser_->is_header_done()))
         return on_head(ec, used);
     }
-    stream_.expires_at(deadline_);
+    tcp_stream().expires_at(deadline_);
     beast::http::async_read_header(
         stream_, buffer_, *parser_,
         beast::bind_front_handler(&Session::on_head, shared_from_this()));
@@ -388,7 +443,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // once, without another trip through the I/O loop.
     if (length && buffer_.size() >= *length)
       return on_body(parse_buffered_body(), 0);
-    stream_.expires_at(deadline_);
+    tcp_stream().expires_at(deadline_);
     // A client that waits for leave to send its body (Expect: 100-continue,
     // RFC 9110 §10.1.1) gets it now that the request is admitted; one that
     // is refused got its answer instead and never sent the body.
@@ -444,7 +499,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // rather than keep it for the life of an idle connection.
     if (buffer_.size() == 0 && buffer_.capacity() > kKeptBuffer)
       buffer_.shrink_to_fit();
-    stream_.expires_never();  // the handler may take a while (an fsync); the client waits
+    tcp_stream().expires_never();  // the handler may take a while (an fsync); the client waits
     answer_inline_ = true;
     server_.handler(std::move(req), std::move(respond));
     answer_inline_ = false;
@@ -514,8 +569,8 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       handed_over_ = true;  // the WebSocket keeps its place in the ledger
       std::string request_id = endpoint.request_id ? endpoint.request_id(req) : "";
-      auto ws =
-          std::make_shared<WsSession>(std::move(stream_), server_, endpoint.max_queued, remote_);
+      auto ws = std::make_shared<WsSession<S>>(std::move(stream_), tls_, server_,
+                                               endpoint.max_queued, remote_);
       ws->accept(parser_->release(), endpoint.open(req, ws), std::move(request_id));
       return true;
     }
@@ -545,7 +600,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_failure(beast::error_code ec) {
     if (ec == beast::http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
-        ec == net::error::eof) {
+        ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
       return close();
     }
     if (ec == beast::http::error::body_limit) {
@@ -574,9 +629,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void write(Response res) {
     const bool keep = keep_alive_ && !res.close && !server_.stopping.load();
     out_head_.clear();
-    frame_head(out_head_, res, version_ ? version_ : 11, keep);
+    frame_head(out_head_, res, version_ ? version_ : 11, keep, kTls<S>);
     out_body_ = head_only_ ? std::string() : std::move(res.body);
-    stream_.expires_after(server_.options.read_timeout);
+    tcp_stream().expires_after(server_.options.read_timeout);
     const std::array<net::const_buffer, 2> buffers{net::buffer(out_head_), net::buffer(out_body_)};
     net::async_write(
         stream_, buffers, [self = shared_from_this(), keep](beast::error_code ec, size_t) {
@@ -594,9 +649,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // Content-Type unless the response sets its own, a header the response
   // sets twice written once (the last; Set-Cookie excepted, each is its
   // own), Content-Length (of the body, also for HEAD) except on 204 and
-  // 304, and Connection as the version needs. A header whose name or value
-  // holds CR or LF is left out rather than let it split the answer.
-  static void frame_head(std::string& out, const Response& res, unsigned version, bool keep) {
+  // 304, and Connection as the version needs; over TLS (`hsts`),
+  // Strict-Transport-Security. A header whose name or value holds CR or LF
+  // is left out rather than let it split the answer.
+  static void frame_head(std::string& out, const Response& res, unsigned version, bool keep,
+                         bool hsts) {
     const auto status = static_cast<beast::http::status>(res.status);
     out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
     out += std::to_string(res.status);
@@ -625,6 +682,8 @@ class Session : public std::enable_shared_from_this<Session> {
       line("Date", http_date_now());
     if ((!res.body.empty() || res.status != 204) && !sets("content-type", 0))
       line("Content-Type", res.content_type);
+    if (hsts && !sets("strict-transport-security", 0))
+      line("Strict-Transport-Security", kHsts);
     for (size_t i = 0; i < res.headers.size(); ++i) {
       const auto& [name, value] = res.headers[i];
       if (beast::iequals(name, "content-length") || beast::iequals(name, "connection"))
@@ -661,12 +720,18 @@ class Session : public std::enable_shared_from_this<Session> {
       server_.ledger.close(remote_);
       handed_over_ = true;  // out of the ledger: the destructor does not count it out again
     }
-    beast::error_code ec;
-    stream_.socket().shutdown(Socket::shutdown_send, ec);
-    stream_.expires_after(std::chrono::seconds(2));
     buffer_.clear();
     buffer_.shrink_to_fit();
-    drain();
+    tcp_stream().expires_after(std::chrono::seconds(2));
+    if constexpr (kTls<S>) {
+      // TLS says it with close_notify, and waits for the client's (what it
+      // still sends meanwhile is read and dropped), then the TCP close.
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->close(); });
+    } else {
+      beast::error_code ec;
+      tcp_stream().socket().shutdown(Socket::shutdown_send, ec);
+      drain();
+    }
   }
   void drain() {
     auto scratch = std::make_shared<std::array<char, 16384>>();
@@ -678,16 +743,18 @@ class Session : public std::enable_shared_from_this<Session> {
                             });
   }
 
+  // At once, without a TLS close_notify: a failed or idle connection.
   void close() {
     beast::error_code ec;
-    stream_.socket().shutdown(Socket::shutdown_send, ec);
-    stream_.close();
+    tcp_stream().socket().shutdown(Socket::shutdown_send, ec);
+    tcp_stream().close();
   }
 
   // A read buffer larger than this is given back between requests.
   static constexpr size_t kKeptBuffer = 16 << 10;
 
-  Stream stream_;
+  TlsContext tls_;  // before stream_: outlives the connection's TLS state
+  S stream_;
   HttpServer::Impl& server_;
   std::string remote_;
   beast::flat_buffer buffer_;
@@ -735,7 +802,14 @@ void HttpServer::Impl::admit_connection(Socket& socket) {
   // (about 40 ms on Linux), which was the p99 of live pushes.
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  std::make_shared<Session>(std::move(socket), *this, std::move(remote))->start();
+  if (options.tls) {
+    std::make_shared<Session<TlsStream>>(std::move(socket), options.tls->current(), *this,
+                                         std::move(remote))
+        ->start();
+  } else {
+    std::make_shared<Session<Stream>>(std::move(socket), nullptr, *this, std::move(remote))
+        ->start();
+  }
 }
 
 net::io_context& HttpServer::Impl::next_connection_loop() {

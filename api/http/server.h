@@ -18,6 +18,11 @@
 //
 // A request's head is read first and handed to the admission step (Admit):
 // a request refused there never has its body read.
+//
+// With `tls` (ServerOptions) every connection speaks TLS first (a client
+// that does not is closed at its handshake, so are those slower than
+// `read_timeout` to finish it); plain and TLS connections are one session
+// template over their stream, so they behave alike in all of the above.
 #pragma once
 
 #include <chrono>
@@ -29,6 +34,7 @@
 #include <vector>
 
 #include "api/http/message.h"
+#include "api/http/tls_certificates.h"
 #include "api/http/trusted_proxies.h"
 #include "core/status.h"
 
@@ -52,6 +58,11 @@ struct ServerOptions {
   // Request::remote_address (rate limits, logs, idempotency scopes);
   // connection caps count the peer itself.
   TrustedProxies trusted_proxies;
+  // HTTPS (and wss://) instead of plain HTTP when set: every connection
+  // handshakes with tls->current() and keeps that context for its life, so
+  // a reload changes the certificate of new connections only. Every answer
+  // then carries Strict-Transport-Security.
+  std::shared_ptr<TlsCertificates> tls;
 };
 
 // Answers for requests the server refuses before any handler sees them

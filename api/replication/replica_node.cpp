@@ -227,7 +227,7 @@ struct ReplicaNode::Impl {
     po.replicated_position = *end;
     po.lease_valid = [l = lease.get()] { return l->valid_now(); };
     po.on_failure = [this](const Status& why) { step_down(why); };
-    auto made = std::make_shared<LogPublisher>(link->js, po);
+    auto made = std::make_shared<LogPublisher>(link->nc, link->js, po);
     made->start();
     {
       std::lock_guard lock(mu);  // status() reads its counters

@@ -63,7 +63,8 @@ void OrderlyServer::start() {
   }
   proc_ = std::make_unique<ChildProcess>(argv);
   const auto line = proc_->read_line(options_.startup_timeout);
-  const std::string marker = "http://127.0.0.1:";
+  // http:// or https:// (with --tls-cert).
+  const std::string marker = "://127.0.0.1:";
   const size_t at = line ? line->find(marker) : std::string::npos;
   if (at == std::string::npos) {
     kill();

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "eventstore/store.h"
+#include "tests/support/free_port.h"
 #include "tests/support/json_fields.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/orderly_binary.h"
@@ -540,8 +541,8 @@ TEST_CASE("cluster: without a NATS quorum writes stop with 503, and resume when 
 }
 
 TEST_CASE(
-    "cluster: the leader killed again and again, each killed node back as a follower, and a node "
-    "from a backup joins") {
+    "cluster: the leader killed again and again, each killed node back as a follower, a node "
+    "with another secret is refused, and a node from a backup joins") {
   // A few rounds here; ORDERLY_KILL_ROUNDS=20 for the long form.
   const char* env = std::getenv("ORDERLY_KILL_ROUNDS");
   const int rounds = env != nullptr && std::atoi(env) > 0 ? std::atoi(env) : 3;
@@ -590,6 +591,26 @@ TEST_CASE(
       {orderly_binary(), "backup", restored, "--data-dir", cluster.nodes[follower]->data_dir()});
   REQUIRE_MESSAGE(backup.exit_code == 0, backup.output);
   const size_t at_backup = load.count();
+  // A node with another JWT secret is refused (a token signed by one node
+  // must be valid on every one): it says why and exits with status 2.
+  {
+    const std::string other_secret = cluster.dir.sub("other.secret");
+    std::ofstream(other_secret) << "another secret, not this cluster's one, also 48 bytes or more";
+    std::filesystem::permissions(
+        other_secret, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::vector<std::string> argv = {"timeout",        "60",
+                                     orderly_binary(), "serve",
+                                     "--data-dir",     cluster.dir.sub("stranger"),
+                                     "--http-address", "127.0.0.1:" + std::to_string(free_port())};
+    for (std::string flag : cluster.flags())
+      argv.push_back(flag == cluster.secret_file ? other_secret : flag);
+    const auto refused = run_command(with_stderr_to(cluster.dir.sub("stranger.log"), argv));
+    std::ifstream log(cluster.dir.sub("stranger.log"));
+    const std::string said((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    CHECK_MESSAGE(refused.exit_code == 2, refused.output << said);
+    CHECK_MESSAGE((refused.output + said).find("JWT secret differs") != std::string::npos,
+                  refused.output << said);
+  }
   REQUIRE(poll_until([&] { return load.count() >= at_backup + 50; }, std::chrono::seconds(60),
                      std::chrono::milliseconds(20)));
   load.stop();
