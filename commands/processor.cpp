@@ -712,6 +712,7 @@ Result<std::unique_ptr<CommandProcessor>> CommandProcessor::start(eventstore::Ev
 void CommandProcessor::submit(Command command, CommandMeta meta, ReplyFn reply) {
   Status refused;
   ReplyFn refuse;  // the reply, handed back when the command is not queued
+  const auto queued = std::chrono::steady_clock::now();  // read outside the lock
   {
     MutexLock lock(impl_->queue_mu);
     if (impl_->stopping) {
@@ -721,9 +722,8 @@ void CommandProcessor::submit(Command command, CommandMeta meta, ReplyFn reply) 
       refused = Status::overloaded("the command queue is full; retry shortly");
       refuse = std::move(reply);
     } else {
-      QueueItem& item = impl_->queue.emplace_back(
-          QueueItem{std::move(command), std::move(meta), std::move(reply)});
-      item.queued = std::chrono::steady_clock::now();
+      impl_->queue.emplace_back(QueueItem{std::move(command), std::move(meta), std::move(reply),
+                                          nullptr, nullptr, queued});
     }
   }
   if (refuse) {

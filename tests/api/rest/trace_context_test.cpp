@@ -91,7 +91,7 @@ TEST_CASE("trace of a request: the caller's trace id, a new span, tracestate pas
 
 TEST_CASE("trace of a request: absent or invalid starts a new trace") {
   std::set<std::string> ids;
-  for (const std::string header :
+  for (const std::string& header :
        {std::string(), tp("00", std::string(32, '0'), kParent, "01"), std::string("nonsense")}) {
     const RequestTrace t = trace_of(header, "congo=t61rcWkgMzE");
     CAPTURE(header);

@@ -115,7 +115,7 @@ TEST_CASE("tracing: a traceparent's trace id answers, is logged, and correlates 
 TEST_CASE("tracing: an invalid traceparent gets a new trace, every answer carries one") {
   OrderlyServer server;
   HttpClient c = server.client();
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string("00-") + std::string(32, '0') + "-" + kParent + "-01",
         std::string("00-") + kTrace + "-" + kParent + "-01-extra",
         std::string("00-") + "0AF7651916CD43DD8448EB211C80319C" + "-" + kParent + "-01",
@@ -142,8 +142,8 @@ TEST_CASE("tracing: an invalid traceparent gets a new trace, every answer carrie
 
 TEST_CASE("tracing: replay --correlation refuses what is not a trace id") {
   OrderlyServer server({}, {.start = false});
-  for (const std::string bad : {std::string("abc"), std::string(32, '0'),
-                                std::string("0AF7651916CD43DD8448EB211C80319C")}) {
+  for (const std::string& bad : {std::string("abc"), std::string(32, '0'),
+                                 std::string("0AF7651916CD43DD8448EB211C80319C")}) {
     CAPTURE(bad);
     CHECK(run_command({kOrderly, "replay", "--data-dir", server.data_dir(), "--correlation", bad})
               .exit_code == 2);
