@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -174,6 +175,7 @@ http::WsEndpoint Api::websocket_endpoint() {
     if (!ctx->ip_limiter.allow(req.remote_address, &retry)) {
       http::Response r = rate_limited("too many requests from this address", retry);
       r.header("X-Request-Id", rest::request_id_of(req));
+      r.header("traceparent", rest::request_trace_of(req).traceparent());
       return r;
     }
     auto who = ws_caller(*ctx, req);
@@ -192,8 +194,10 @@ http::WsEndpoint Api::websocket_endpoint() {
                                   " WebSocket connections per user: close one first");
       refusal->header("Retry-After", "5");
     }
-    if (refusal)
+    if (refusal) {
       refusal->header("X-Request-Id", rest::request_id_of(req));
+      refusal->header("traceparent", rest::request_trace_of(req).traceparent());
+    }
     return refusal;
   };
   e.request_id = [](const http::Request& req) { return rest::request_id_of(req); };
@@ -249,6 +253,7 @@ std::optional<size_t> Api::admit(http::Request& request, http::Respond respond) 
   rest::routes::Context& ctx = *ctx_;
   auto call = std::make_shared<rest::Call>();
   call->request_id = rest::request_id_of(request);
+  call->trace = rest::request_trace_of(request);
   const auto started = std::chrono::steady_clock::now();
   const rest::Router::Match match = ctx.router.match(request.method, request.path);
   const std::string route = match.route ? match.route->route_label : "unmatched";
@@ -260,9 +265,12 @@ std::optional<size_t> Api::admit(http::Request& request, http::Respond respond) 
   const bool bearer_sent = auth_header.starts_with("Bearer ") || auth_header.starts_with("bearer ");
   call->respond = [&ctx, started, route, method = method_label, path = request.path,
                    remote = request.remote_address, id = call->request_id, bearer_sent,
-                   respond = std::move(respond),
+                   trace = call->trace, respond = std::move(respond),
                    call_weak = std::weak_ptr<rest::Call>(call)](http::Response r) {
     r.header("X-Request-Id", id);
+    r.header("traceparent", trace.traceparent());
+    if (!trace.tracestate.empty())
+      r.header("tracestate", trace.tracestate);
     // Every 401 names the scheme, here where all answers pass: a bearer
     // token was refused when one was sent and names no caller.
     auto c = call_weak.lock();
@@ -273,8 +281,8 @@ std::optional<size_t> Api::admit(http::Request& request, http::Respond respond) 
     std::string user;
     if (c && c->who)
       user = c->who->user_id_text;
-    ctx.log->info("request {} {} {} {:.3f}ms id={} remote={} user={}", method, path, r.status,
-                  secs * 1000, id, remote, user.empty() ? "-" : user);
+    ctx.log->info("request {} {} {} {:.3f}ms id={} trace={} remote={} user={}", method, path,
+                  r.status, secs * 1000, id, trace.trace_id, remote, user.empty() ? "-" : user);
     respond(std::move(r));
   };
   call->request = std::move(request);
@@ -291,7 +299,8 @@ std::optional<size_t> Api::admit(http::Request& request, http::Respond respond) 
       r.header("Access-Control-Allow-Origin", origin);
       r.header("Vary", "Origin");
       r.header("Access-Control-Expose-Headers",
-               "X-Request-Id, X-Log-Position, Retry-After, ETag, Location, WWW-Authenticate");
+               "X-Request-Id, X-Log-Position, Retry-After, ETag, Location, WWW-Authenticate, "
+               "traceparent, tracestate");
       inner(std::move(r));
     };
     if (req.method == "OPTIONS") {
@@ -301,7 +310,7 @@ std::optional<size_t> Api::admit(http::Request& request, http::Respond respond) 
       r.header(
           "Access-Control-Allow-Headers",
           "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Min-Position, "
-          "X-Request-Id");
+          "X-Request-Id, traceparent, tracestate");
       r.header("Access-Control-Max-Age", "600");
       call->answer(std::move(r));
       return std::nullopt;

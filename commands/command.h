@@ -34,6 +34,10 @@ struct CommandMeta {
   // decided. Unset: any version. Only commands that change one existing
   // aggregate take it (see CommandProcessor).
   std::optional<uint32_t> expected_version;
+  // Stored as the correlation id of every event the command appends (the
+  // W3C trace id of the HTTP request that sent it: api/rest/trace_context.h);
+  // empty: none.
+  std::string correlation_id;
 };
 
 // --- users ---

@@ -13,6 +13,7 @@
 #include "commands/decide.h"
 #include "commands/idempotency_keys.h"
 #include "commands/writer_snapshot.h"
+#include "core/atomic_histogram.h"
 #include "core/mutex.h"
 #include "core/thread_name.h"
 
@@ -34,6 +35,7 @@ struct QueueItem {
   ReplyFn reply;  // empty for the engine's own commands
   const std::function<void(const ShopState&)>* inspect = nullptr;  // or a state inspection
   std::promise<void>* inspected = nullptr;
+  std::chrono::steady_clock::time_point queued{};  // when submit() took it
 };
 
 // One command's place in a batch.
@@ -48,6 +50,8 @@ struct Entry {
   IdempotentResult earlier;  // the original, when it is in an earlier batch
   std::string scope;         // "<actor>:<key>" when accepted with a key
   uint64_t fingerprint = 0;
+  std::string correlation_id;  // CommandMeta::correlation_id, stamped on its events
+  std::chrono::steady_clock::time_point queued{};
 };
 
 struct Run {
@@ -162,6 +166,8 @@ struct CommandProcessor::Impl {
       stat_expired{0};
   bool expiries_left = false;  // the last batch stopped at kMaxExpiriesPerBatch
   std::atomic<uint64_t> max_decide_us{0}, max_write_us{0}, max_slot_wait_us{0};
+  // From submit() to the reply, for every command the writer decided.
+  AtomicHistogram command_seconds;
   std::atomic<uint64_t> refresh_tokens{0};  // state.refresh_tokens, for stats()
 
   static void note_max(std::atomic<uint64_t>& max, std::chrono::steady_clock::time_point since) {
@@ -197,7 +203,7 @@ struct CommandProcessor::Impl {
   void decide_one(QueueItem& item, Slot& slot, TimestampUs now, uint64_t* also_wait_for);
   // The store's requests: one per entry that recorded events.
   static void build_append_requests(Slot& slot, TimestampUs now);
-  static void answer_refusals_now(Slot& slot);
+  void answer_refusals_now(Slot& slot);
   // Writes the batch (durable later: complete() answers) and notes its keys
   // and position, or the failure.
   void write(Slot& slot, uint64_t also_wait_for);
@@ -486,7 +492,9 @@ void CommandProcessor::Impl::decide_one(QueueItem& item, Slot& slot, TimestampUs
                                         uint64_t* also_wait_for) {
   Entry e;
   e.reply = std::move(item.reply);
+  e.queued = item.queued;
   CommandMeta& meta = item.meta;
+  e.correlation_id = std::move(meta.correlation_id);
   if (meta.now == 0)
     meta.now = now;
   stat_commands.fetch_add(1, std::memory_order_relaxed);
@@ -556,6 +564,7 @@ void CommandProcessor::Impl::build_append_requests(Slot& slot, TimestampUs now) 
     NewEvent& ne = slot.new_events[k];
     ne.type = slot.sink.event(k).type;
     ne.payload = slot.sink.payload(k);
+    ne.correlation_id = {};
   }
   slot.writes.resize(slot.runs.size());
   slot.requests.clear();
@@ -565,6 +574,8 @@ void CommandProcessor::Impl::build_append_requests(Slot& slot, TimestampUs now) 
   for (Entry& e : slot.entries) {
     if (e.ev_end == e.ev_begin)
       continue;
+    for (size_t k = e.ev_begin; k < e.ev_end; ++k)
+      slot.new_events[k].correlation_id = e.correlation_id;
     for (size_t r = e.run_begin; r < e.run_end; ++r) {
       const size_t first = slot.runs[r].first_event;
       const size_t last = r + 1 < e.run_end ? slot.runs[r + 1].first_event : e.ev_end;
@@ -586,6 +597,7 @@ void CommandProcessor::Impl::answer_refusals_now(Slot& slot) {
   // Refusals that recorded nothing are answered now, not after the fsync.
   for (Entry& e : slot.entries) {
     if (!e.status.is_ok() && e.request < 0 && e.reply) {
+      command_seconds.observe_since(e.queued);
       e.reply(e.status);
       e.reply = nullptr;
     }
@@ -632,6 +644,7 @@ void CommandProcessor::Impl::complete(Slot& slot, AppendResults results) {
     Entry& e = slot.entries[i];
     if (!e.reply)
       continue;
+    command_seconds.observe_since(e.queued);
     if (e.request >= 0) {
       const auto& r = results[static_cast<size_t>(e.request)];
       if (!r.is_ok()) {
@@ -699,6 +712,7 @@ Result<std::unique_ptr<CommandProcessor>> CommandProcessor::start(eventstore::Ev
 void CommandProcessor::submit(Command command, CommandMeta meta, ReplyFn reply) {
   Status refused;
   ReplyFn refuse;  // the reply, handed back when the command is not queued
+  const auto queued = std::chrono::steady_clock::now();  // read outside the lock
   {
     MutexLock lock(impl_->queue_mu);
     if (impl_->stopping) {
@@ -708,7 +722,8 @@ void CommandProcessor::submit(Command command, CommandMeta meta, ReplyFn reply) 
       refused = Status::overloaded("the command queue is full; retry shortly");
       refuse = std::move(reply);
     } else {
-      impl_->queue.push_back({std::move(command), std::move(meta), std::move(reply)});
+      impl_->queue.emplace_back(QueueItem{std::move(command), std::move(meta), std::move(reply),
+                                          nullptr, nullptr, queued});
     }
   }
   if (refuse) {
@@ -782,6 +797,10 @@ Status CommandProcessor::promote() {
 
 bool CommandProcessor::standby() const {
   return impl_->standby.load();
+}
+
+const AtomicHistogram& CommandProcessor::command_histogram() const {
+  return impl_->command_seconds;
 }
 
 ProcessorStats CommandProcessor::stats() const {

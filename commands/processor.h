@@ -39,6 +39,7 @@
 #include "commands/command.h"
 #include "commands/shop_state.h"
 #include "commands/writer_snapshot.h"
+#include "core/atomic_histogram.h"
 #include "core/status.h"
 #include "eventstore/snapshot_store.h"
 #include "eventstore/store.h"
@@ -136,6 +137,9 @@ class CommandProcessor {
   bool inspect(const std::function<void(const ShopState&)>& fn);
 
   ProcessorStats stats() const;
+  // Each decided command's time from submit() to its reply (queue, decide,
+  // write and fsync), for /metrics.
+  const AtomicHistogram& command_histogram() const;
 
   // A standby writer becomes the writer: it folds the rest of the log (every
   // event the store holds when it is called) and then decides commands.

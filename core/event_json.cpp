@@ -80,6 +80,8 @@ std::string event_json_line(const EventView& event) {
                      ",\"time\":" + json_quote(format_rfc3339(event.time_us())) +
                      ",\"command_id\":";
   line += event.command_id().empty() ? "null" : json_quote(event.command_id());
+  line += ",\"correlation_id\":";
+  line += event.correlation_id().empty() ? "null" : json_quote(event.correlation_id());
   auto data = event_data_json(event);
   line += ",\"data\":";
   line += data.is_ok() ? *data : "null";

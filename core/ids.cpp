@@ -18,10 +18,14 @@ Mutex g_mu;
 uint64_t g_last_ms GUARDED_BY(g_mu) = 0;
 uint16_t g_counter GUARDED_BY(g_mu) = 0;  // 12 bits used (rand_a)
 
+}  // namespace
+
 // The random bits of ids, drawn from the kernel's CSPRNG a page at a time
 // per thread: one getrandom() call per 512 ids instead of one per id (the
 // call was 1% of the HTTP threads' time, several ids per request).
 void random_bytes(uint8_t* out, size_t n) {
+  static const bool sodium_ready = sodium_init() >= 0;
+  (void)sodium_ready;
   thread_local std::array<uint8_t, 4096> pool;
   thread_local size_t used = pool.size();
   if (used + n > pool.size()) {
@@ -32,8 +36,6 @@ void random_bytes(uint8_t* out, size_t n) {
   sodium_memzero(pool.data() + used, n);  // never handed out twice
   used += n;
 }
-
-}  // namespace
 
 std::string new_uuid_v7() {
   return new_uuid_v7(now_us());

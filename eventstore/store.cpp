@@ -272,6 +272,10 @@ Status EventStore::catch_up() {
   return Status::ok();
 }
 
+const AtomicHistogram& EventStore::sync_histogram() const {
+  return impl_->sync_seconds;
+}
+
 StoreStats EventStore::stats() const {
   return {impl_->stat_commits.load(),     impl_->stat_syncs.load(),
           impl_->stat_events.load(),      impl_->stat_bytes.load(),

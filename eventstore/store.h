@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/atomic_histogram.h"
 #include "core/envelope.h"
 #include "core/status.h"
 #include "eventstore/recorded_event.h"
@@ -184,6 +185,8 @@ class EventStore {
   Status catch_up();
 
   StoreStats stats() const;
+  // The duration of each fsync of the log, for /metrics.
+  const AtomicHistogram& sync_histogram() const;
   const std::string& dir() const;
   SyncMode sync_mode() const;
 

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/atomic_histogram.h"
 #include "core/mutex.h"
 #include "core/sharded_map.h"
 #include "core/string_hash.h"
@@ -114,6 +115,7 @@ struct EventStore::Impl {
   mutable std::condition_variable position_cv;
   std::atomic<uint64_t> stat_commits{0}, stat_syncs{0}, stat_events{0}, stat_bytes{0},
       stat_sync_micros{0}, stat_max_sync_micros{0};
+  AtomicHistogram sync_seconds;  // each fsync of the WAL (SyncMode::kAlways)
 
   // --- the sync thread's queue, protected by sync_mu ---
   Mutex sync_mu ACQUIRED_AFTER(commit_mu);

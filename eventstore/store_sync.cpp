@@ -59,6 +59,7 @@ void EventStore::Impl::run_syncer() {
         if (us > stat_max_sync_micros.load(std::memory_order_relaxed))
           stat_max_sync_micros.store(us);
         stat_syncs.fetch_add(1, std::memory_order_relaxed);
+        sync_seconds.observe_micros(us);
       }
       // A leader's commits become visible and acknowledged only once the
       // replicated log holds them too (eventstore/replication.h).

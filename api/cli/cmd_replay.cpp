@@ -10,6 +10,7 @@
 
 #include "api/cli/commands.h"
 #include "api/cli/terminal.h"
+#include "api/rest/trace_context.h"
 #include "core/event_json.h"
 #include "eventstore/store.h"
 
@@ -32,6 +33,13 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
   }
   if (!o.until.empty() && !(until = parse_rfc3339(o.until))) {
     std::fprintf(stderr, "orderly replay: --until %s is not an RFC 3339 time\n", o.until.c_str());
+    return kExitUsage;
+  }
+  if (!o.correlation.empty() && !api::rest::is_trace_id(o.correlation)) {
+    std::fprintf(stderr,
+                 "orderly replay: --correlation %s is not a trace id (32 lower-case hex digits, "
+                 "not all zeros, as in a traceparent header)\n",
+                 o.correlation.c_str());
     return kExitUsage;
   }
   eventstore::LogQuery q;
@@ -92,6 +100,8 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
       if (!prefix && !o.stream.empty() && ev.stream() != o.stream)
         return true;
       if ((since && ev.time_us() < *since) || (until && ev.time_us() > *until))
+        return true;
+      if (!o.correlation.empty() && ev.correlation_id() != o.correlation)
         return true;
       const std::string line = event_json_line(ev) + "\n";
       if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size()) {

@@ -318,8 +318,9 @@ int run_serve(const CommonOptions& common, const ServeOptions& serve) {
       std::make_shared<api::notify::requests::EmailRateLimiter>(api::notify::requests::EmailLimits{
           *email_rate, serve.email_recipient_burst, serve.email_recipient_daily});
   api_options.extra_metrics = [fanout = (*engine)->fanout_metrics(),
-                               payments = (*engine)->payment_metrics()] {
-    return (fanout ? fanout() : std::string()) + (payments ? payments() : std::string());
+                               payments = (*engine)->payment_metrics(),
+                               email = (*engine)->email_metrics()] {
+    return (fanout ? fanout() : std::string()) + (payments ? payments() : std::string()) + email();
   };
   // The replicated node starts once the API listens (its URL is the
   // default advertised one); the routes ask it through this pointer.

@@ -106,6 +106,9 @@ struct ReplayOptions {
   std::string stream;              // exact, or a prefix when it ends with '-'
   std::vector<std::string> types;  // "order.placed", ...
   std::string since, until;        // RFC 3339
+  // Only the events with this correlation id: the W3C trace id of the
+  // request whose commands appended them (32 lower-case hex digits).
+  std::string correlation;
   bool follow = false;
 };
 

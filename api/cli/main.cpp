@@ -392,6 +392,9 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   replay_cmd->add_option("--type", replay.types, "Event type, e.g. order.placed (repeatable)");
   replay_cmd->add_option("--since", replay.since, "Events at or after this RFC 3339 time");
   replay_cmd->add_option("--until", replay.until, "Events at or before this RFC 3339 time");
+  replay_cmd->add_option("--correlation", replay.correlation,
+                         "Only the events of this correlation id: the trace id (32 hex digits) "
+                         "of the HTTP request that caused them (its traceparent)");
   replay_cmd->add_flag("--follow", replay.follow,
                        "Keep printing new events (beside a running server too)");
 

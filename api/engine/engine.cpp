@@ -3,6 +3,7 @@
 #include <chrono>
 #include <future>
 
+#include "api/engine/email_metrics.h"
 #include "api/engine/fanout_metrics.h"
 #include "api/engine/payment_metrics.h"
 #include "projections/read_model_store.h"
@@ -177,8 +178,17 @@ Status Engine::start_email_notifier(notify::email::EmailNotifierOptions options)
     if (log_)
       log_->error("cannot start the email notifier: {}", st.to_string());
     email_.reset();
+  } else {
+    email_started_.store(email_.get());
   }
   return st;
+}
+
+std::function<std::string()> Engine::email_metrics() const {
+  return [this] {
+    const notify::email::EmailNotifier* e = email_started_.load();
+    return e ? api::engine::email_notifier_metrics(e->stats()) : std::string();
+  };
 }
 
 Engine::~Engine() {

@@ -13,6 +13,7 @@
 
 #include <spdlog/logger.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -98,6 +99,10 @@ class Engine {
   // Starts the in-process email notifier (REQUIRES read_models; at most
   // once). Errors: as EmailNotifier::start, logged.
   Status start_email_notifier(notify::email::EmailNotifierOptions options);
+  // The email notifier's Prometheus lines for /metrics: empty text until
+  // start_email_notifier() has started it (never, with --no-email-notifier).
+  // Valid while the engine lives; callable from any thread.
+  std::function<std::string()> email_metrics() const;
 
   // Stops the fan-out, the payment dispatcher and the email notifier, then
   // the writer (every queued command answered, every batch durable, its
@@ -127,6 +132,9 @@ class Engine {
   std::unique_ptr<fanout::NatsFanout> fanout_;
   bool fanout_started_ = false;
   std::unique_ptr<notify::email::EmailNotifier> email_;
+  // email_ once started, for email_metrics() on other threads (email_ is
+  // set on the thread that starts services while /metrics may render).
+  std::atomic<const notify::email::EmailNotifier*> email_started_{nullptr};
   std::unique_ptr<payments::provider::PaymentDispatcher> payments_;  // made by open()
 };
 

@@ -121,6 +121,13 @@ std::string request_id_of(const http::Request& req) {
   return new_uuid_v7();
 }
 
+RequestTrace request_trace_of(const http::Request& req) {
+  // More than one traceparent is as none (the spec: ignore it).
+  const auto traceparents = std::count_if(req.headers.begin(), req.headers.end(),
+                                          [](const auto& h) { return h.first == "traceparent"; });
+  return trace_of(traceparents == 1 ? req.header("traceparent") : "", req.header("tracestate"));
+}
+
 std::string etag_of(uint64_t version) {
   return "\"" + std::to_string(version) + "\"";
 }
@@ -171,6 +178,7 @@ commands::CommandMeta Call::meta() const {
     m.actor = who->user_id;
     m.role = who->role;
   }
+  m.correlation_id = trace.trace_id;
   const std::string_view key = request.header("idempotency-key");
   if (!key.empty()) {
     // Anonymous callers share one scope in the writer: their keys are made

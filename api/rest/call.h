@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "api/http/message.h"
+#include "api/rest/trace_context.h"
 #include "commands/command.h"
 #include "core/status.h"
 
@@ -31,6 +32,7 @@ struct Call {
   std::map<std::string, std::string, std::less<>> params;  // from the route pattern
   std::optional<Principal> who;
   std::string request_id;
+  RequestTrace trace;  // W3C Trace Context: the trace id is the events' correlation id
   http::Respond respond;
 
   // A query-string parameter, percent-decoded (nullopt when absent).
@@ -87,6 +89,10 @@ auto Call::parsed_body(Parse&& parse, const Args&... args) const -> std::optiona
 // The X-Request-Id of an answer to `req`: the client's, echoed when it is
 // short and printable; otherwise a new one.
 std::string request_id_of(const http::Request& req);
+
+// The W3C trace of `req` (trace_context.h): its traceparent when it sent
+// exactly one valid one, else a new trace.
+RequestTrace request_trace_of(const http::Request& req);
 
 // The ETag of an aggregate at a stream version: "\"<version>\"" (strong).
 std::string etag_of(uint64_t version);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "api/rest/trace_context.h"
 #include "commands/processor.h"
 #include "core/ids.h"
 
@@ -129,7 +130,10 @@ http::Response problem(int status, std::string_view code, std::string_view detai
 }
 
 http::Response refused_request(int status, std::string_view code, std::string_view detail) {
-  return problem(status, code, detail).header("X-Request-Id", new_uuid_v7());
+  // Refused before the request's headers were read: a trace of its own.
+  return problem(status, code, detail)
+      .header("X-Request-Id", new_uuid_v7())
+      .header("traceparent", trace_of({}, {}).traceparent());
 }
 
 http::Response problem_from(const Status& st) {

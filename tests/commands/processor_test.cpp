@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <thread>
 
 #include "commands/processor.h"
@@ -582,4 +583,43 @@ TEST_CASE("processor: a standby writer refuses commands, follows the log, and ta
   last_one.items = {{cup, 1}};
   REQUIRE(standby->execute(last_one, as(new_id())).is_ok());
   standby->stop();
+}
+
+TEST_CASE("processor: a command's correlation id is on each of its events, and its time counted") {
+  TempDir dir;
+  Engine e(dir.path());
+  const Uuid cup = create_product(*e.processor, 1299, 10);
+  const uint64_t counted_before = e.processor->command_histogram().count();
+  const Uuid user = new_id();
+  PlaceOrder place;
+  place.order_id = new_id();
+  place.items = {{cup, 1}};
+  CommandMeta traced = as(user);
+  traced.correlation_id = "0af7651916cd43dd8448eb211c80319c";
+  auto placed = e.processor->execute(place, traced);
+  REQUIRE(placed.is_ok());
+  const Uuid payment = new_id();
+  CommandMeta other = as(user);
+  other.correlation_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  auto created = e.processor->execute(CreatePayment{payment, place.order_id}, other);
+  REQUIRE(created.is_ok());
+  auto refused = e.processor->execute(CancelOrder{place.order_id}, as(new_id()));
+  CHECK_FALSE(refused.is_ok());
+
+  std::map<uint64_t, std::string> correlation;
+  REQUIRE(e.store
+              ->scan(LogQuery{},
+                     [&](const EventView& ev) {
+                       correlation[ev.position()] = std::string(ev.correlation_id());
+                       return true;
+                     })
+              .is_ok());
+  for (uint64_t p = placed->first_position; p <= placed->last_position; ++p)
+    CHECK(correlation.at(p) == "0af7651916cd43dd8448eb211c80319c");
+  for (uint64_t p = created->first_position; p <= created->last_position; ++p)
+    CHECK(correlation.at(p) == "4bf92f3577b34da6a3ce929d0e0e4736");
+  CHECK(correlation.at(1).empty());  // the product, created without one
+  // Decided commands, refused ones included, are in the latency histogram.
+  CHECK(e.processor->command_histogram().count() == counted_before + 3);
+  CHECK(e.store->sync_histogram().count() >= 3);  // --sync always: one fsync a batch at least
 }

@@ -133,6 +133,7 @@ TEST_CASE("event JSON: envelope fields and the decoded payload, hashes redacted"
         0);
   CHECK(line.find(R"("time":"2026-11-21T10:00:00.123Z")") != std::string::npos);
   CHECK(line.find(R"("command_id":"cmd-1")") != std::string::npos);
+  CHECK(line.find(R"("command_id":"cmd-1","correlation_id":"corr-1",)") != std::string::npos);
   CHECK(line.find(R"("user_id": "user-7")") != std::string::npos);
   CHECK(line.find(R"("unit_price_cents": 1999)") != std::string::npos);
   CHECK(line.find('\n') == std::string::npos);  // one line per event

@@ -273,6 +273,12 @@ void metrics(Context& ctx, const CallPtr& call) {
         s.batches ? static_cast<double>(s.commands) / static_cast<double>(s.batches) : 0);
   gauge("orderly_fsync_wait_max_seconds", "Longest wait for a batch slot (the fsync).", "gauge",
         static_cast<double>(s.max_slot_wait_us) / 1e6);
+  ctx.processor.command_histogram().render(
+      out, "orderly_command_duration_seconds",
+      "Time from a command's submission to its answer (queue, decide, write, fsync), for every "
+      "command the writer decided.");
+  ctx.store.sync_histogram().render(out, "orderly_fsync_duration_seconds",
+                                    "Duration of each fsync of the log (--sync always).");
   gauge("orderly_refresh_tokens_held", "Refresh tokens the writer remembers (all users).", "gauge",
         static_cast<double>(s.refresh_tokens));
   gauge("orderly_websocket_clients", "Connected /ws/notifications clients.", "gauge",
