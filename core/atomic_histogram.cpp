@@ -8,8 +8,10 @@ void AtomicHistogram::observe_micros(uint64_t micros) {
   // Bounds in whole microseconds, compared as integers: no float on the hot path.
   static constexpr auto kMicros = [] {
     std::array<uint64_t, kBounds.size()> m{};
+    // The bounds are positive, so + 0.5 rounds to nearest; std::llround is
+    // not constexpr in C++20.
     for (size_t i = 0; i < kBounds.size(); ++i)
-      m[i] = static_cast<uint64_t>(kBounds[i] * 1e6 + 0.5);
+      m[i] = static_cast<uint64_t>(kBounds[i] * 1e6 + 0.5);  // NOLINT(bugprone-incorrect-roundings)
     return m;
   }();
   size_t i = 0;
