@@ -59,25 +59,40 @@ void place_orders(commands::CommandProcessor& writer, const Uuid& product, int n
   }
 }
 
+// A store with one product of unlimited stock, its writer, and a
+// nats-server beside it.
+struct Shop {
+  TempDir dir;
+  NatsServer nats{dir.sub("nats")};
+  std::unique_ptr<eventstore::EventStore> store =
+      std::move(eventstore::EventStore::open(dir.sub("data")).value());
+  std::unique_ptr<commands::CommandProcessor> writer =
+      std::move(commands::CommandProcessor::start(*store).value());
+  Uuid cup = test_id(1);
+
+  Shop() {
+    commands::CommandMeta admin;
+    admin.role = commands::Role::kAdmin;
+    commands::CreateProduct product;
+    product.product_id = cup;
+    product.sku = "CUP";
+    product.name = "Cup";
+    product.category = "kitchen";
+    product.price_cents = 100;
+    product.stock = commands::kMaxStock;
+    REQUIRE(writer->execute(product, admin).is_ok());
+  }
+};
+
 }  // namespace
 
 TEST_CASE(
     "fanout: every event once, in order, with headers, restarts and NATS crashes double nothing") {
-  TempDir dir;
-  NatsServer nats(dir.sub("nats"));
-  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
-  auto writer = std::move(commands::CommandProcessor::start(*store).value());
-  commands::CommandMeta admin;
-  admin.role = commands::Role::kAdmin;
-  commands::CreateProduct cup;
-  cup.product_id = test_id(1);
-  cup.sku = "CUP";
-  cup.name = "Cup";
-  cup.category = "kitchen";
-  cup.price_cents = 100;
-  cup.stock = commands::kMaxStock;
-  REQUIRE(writer->execute(cup, admin).is_ok());
-  place_orders(*writer, cup.product_id, 300);
+  Shop shop;
+  NatsServer& nats = shop.nats;
+  auto& store = shop.store;
+  auto& writer = shop.writer;
+  place_orders(*writer, shop.cup, 300);
 
   api::fanout::NatsFanoutOptions options;
   options.url = nats.url();
@@ -103,7 +118,7 @@ TEST_CASE(
     REQUIRE(natsMsgHeader_Get(msg, "Nats-Msg-Id", &value) == NATS_OK);
     CHECK(std::string(value) == "1");
     REQUIRE(natsMsgHeader_Get(msg, "Orderly-Stream", &value) == NATS_OK);
-    CHECK(std::string(value) == "product-" + cup.product_id.to_string());
+    CHECK(std::string(value) == "product-" + shop.cup.to_string());
     REQUIRE(natsMsgHeader_Get(msg, "Orderly-Type", &value) == NATS_OK);
     CHECK(std::string(value) == "product.created");
     // The payload is the envelope: it decodes to position 1.
@@ -122,7 +137,7 @@ TEST_CASE(
   {
     api::fanout::NatsFanout again(*store, *store, options);
     again.start();
-    place_orders(*writer, cup.product_id, 20);
+    place_orders(*writer, shop.cup, 20);
     REQUIRE(wait_published(again, store->last_position(), std::chrono::seconds(60)));
     CHECK(again.stats().published > 20);  // the margin went out again
   }
@@ -133,13 +148,13 @@ TEST_CASE(
   {
     api::fanout::NatsFanout fanout(*store, *store, options);
     fanout.start();
-    place_orders(*writer, cup.product_id, 100);
+    place_orders(*writer, shop.cup, 100);
     nats.kill();
-    place_orders(*writer, cup.product_id, 200);  // accepted while NATS is down
+    place_orders(*writer, shop.cup, 200);  // accepted while NATS is down
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     CHECK(fanout.stats().published_position < store->last_position());
     nats.start();
-    place_orders(*writer, cup.product_id, 100);
+    place_orders(*writer, shop.cup, 100);
     REQUIRE(wait_published(fanout, store->last_position(), std::chrono::seconds(120)));
   }
   CHECK(stream_messages(nats.url()) == store->last_position());
@@ -149,21 +164,11 @@ TEST_CASE("fanout: a node whose checkpoint is behind the stream continues where 
   // A new leader of a replicated cluster starts the fan-out from its own
   // checkpoint, as old as its last turn (here: never). It must not send the
   // log again: the duplicate window would not hide it after 10 minutes.
-  TempDir dir;
-  NatsServer nats(dir.sub("nats"));
-  auto store = std::move(eventstore::EventStore::open(dir.sub("data")).value());
-  auto writer = std::move(commands::CommandProcessor::start(*store).value());
-  commands::CommandMeta admin;
-  admin.role = commands::Role::kAdmin;
-  commands::CreateProduct cup;
-  cup.product_id = test_id(1);
-  cup.sku = "CUP";
-  cup.name = "Cup";
-  cup.category = "kitchen";
-  cup.price_cents = 100;
-  cup.stock = commands::kMaxStock;
-  REQUIRE(writer->execute(cup, admin).is_ok());
-  place_orders(*writer, cup.product_id, 400);
+  Shop shop;
+  NatsServer& nats = shop.nats;
+  auto& store = shop.store;
+  auto& writer = shop.writer;
+  place_orders(*writer, shop.cup, 400);
 
   api::fanout::NatsFanoutOptions options;
   options.url = nats.url();
@@ -180,7 +185,7 @@ TEST_CASE("fanout: a node whose checkpoint is behind the stream continues where 
   options.checkpoint = "fanout-nats-of-a-node-that-never-led";
   api::fanout::NatsFanout next(*store, *store, options);
   next.start();
-  place_orders(*writer, cup.product_id, 10);
+  place_orders(*writer, shop.cup, 10);
   REQUIRE(wait_published(next, store->last_position(), std::chrono::seconds(60)));
   // At most the last slice before the stream's end went out again (its
   // duplicates dropped), and the new events once each.
