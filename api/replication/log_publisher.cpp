@@ -51,6 +51,8 @@ void LogPublisher::stop() {
 }
 
 void LogPublisher::offer(std::shared_ptr<const eventstore::ReplicatedCommit> commit) {
+  if (commit->records.empty())
+    return;  // nothing to send, and the queue pops a commit at its last record
   {
     std::lock_guard lock(mu_);
     queue_.push_back(std::move(commit));
