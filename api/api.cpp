@@ -169,15 +169,17 @@ http::WsEndpoint Api::websocket_endpoint() {
   e.path = "/ws/notifications";
   rest::routes::Context* ctx = ctx_.get();
   e.check = [ctx](const http::Request& req) -> std::optional<http::Response> {
-    // An upgrade is a request like any other to the rate limits: the
-    // address's before anything, the user's once the token names them.
-    double retry = 0;
-    if (!ctx->ip_limiter.allow(req.remote_address, &retry)) {
-      http::Response r = rate_limited("too many requests from this address", retry);
+    // A refusal names the request and its trace, as every answer does.
+    const auto identified = [&req](http::Response r) {
       r.header("X-Request-Id", rest::request_id_of(req));
       r.header("traceparent", rest::request_trace_of(req).traceparent());
       return r;
-    }
+    };
+    // An upgrade is a request like any other to the rate limits: the
+    // address's before anything, the user's once the token names them.
+    double retry = 0;
+    if (!ctx->ip_limiter.allow(req.remote_address, &retry))
+      return identified(rate_limited("too many requests from this address", retry));
     auto who = ws_caller(*ctx, req);
     std::optional<http::Response> refusal;
     if (who && !ctx->user_limiter.allow(who->user_id_text, &retry)) {
@@ -194,10 +196,8 @@ http::WsEndpoint Api::websocket_endpoint() {
                                   " WebSocket connections per user: close one first");
       refusal->header("Retry-After", "5");
     }
-    if (refusal) {
-      refusal->header("X-Request-Id", rest::request_id_of(req));
-      refusal->header("traceparent", rest::request_trace_of(req).traceparent());
-    }
+    if (refusal)
+      return identified(std::move(*refusal));
     return refusal;
   };
   e.request_id = [](const http::Request& req) { return rest::request_id_of(req); };

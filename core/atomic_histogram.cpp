@@ -19,7 +19,13 @@ void AtomicHistogram::observe_micros(uint64_t micros) {
     ++i;
   hits_[i].fetch_add(1, std::memory_order_relaxed);
   sum_micros_.fetch_add(micros, std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t AtomicHistogram::count() const {
+  uint64_t n = 0;
+  for (const auto& hits : hits_)
+    n += hits.load(std::memory_order_relaxed);
+  return n;
 }
 
 void AtomicHistogram::render(std::string& out, std::string_view name, std::string_view help) const {

@@ -1,7 +1,8 @@
 // AtomicHistogram: a Prometheus histogram of durations with fixed buckets,
 // observed from hot paths (the writer's replies, the store's fsync) without
-// a lock: one relaxed atomic increment per bucket hit, one for the count
-// and one for the sum (kept in whole microseconds, so it stays an integer).
+// a lock: one relaxed atomic increment for the bucket hit and one for the
+// sum (kept in whole microseconds, so it stays an integer); the count is
+// the buckets' total.
 // Rendered in the text exposition format for /metrics.
 //
 // Thread safety: observe() and render() from any thread. A render that
@@ -33,7 +34,7 @@ class AtomicHistogram {
                                              .count()));
   }
 
-  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  uint64_t count() const;
   uint64_t sum_micros() const { return sum_micros_.load(std::memory_order_relaxed); }
 
   // Appends `# HELP`, `# TYPE name histogram` and the series name_bucket{le}
@@ -44,7 +45,6 @@ class AtomicHistogram {
   // Per bucket, not cumulative: an observation touches one counter; render
   // adds them up.
   std::array<std::atomic<uint64_t>, kBounds.size() + 1> hits_{};  // the last one: above all
-  std::atomic<uint64_t> count_{0};
   std::atomic<uint64_t> sum_micros_{0};
 };
 

@@ -306,27 +306,18 @@ void metrics(Context& ctx, const CallPtr& call) {
     out += ctx.options.extra_metrics();
   if (ctx.options.replication) {
     const ReplicationView r = ctx.options.replication();
-    out += "# HELP orderly_replication_leader 1 on the cluster's leader, 0 on a follower.\n";
-    out += "# TYPE orderly_replication_leader gauge\n";
-    out += "orderly_replication_leader " + std::string(r.role == "leader" ? "1" : "0") + "\n";
-    out += "# HELP orderly_replication_term The leader's term this node knows.\n";
-    out += "# TYPE orderly_replication_term gauge\n";
-    out += "orderly_replication_term " + std::to_string(r.term) + "\n";
-    out += "# HELP orderly_replication_lag_messages Messages of ORDERLY_LOG not yet applied.\n";
-    out += "# TYPE orderly_replication_lag_messages gauge\n";
-    out += "orderly_replication_lag_messages " + std::to_string(r.lag) + "\n";
-    out +=
-        "# HELP orderly_replication_published_messages_total Messages this process appended to "
-        "ORDERLY_LOG as the leader.\n"
-        "# TYPE orderly_replication_published_messages_total counter\n"
-        "orderly_replication_published_messages_total " +
-        std::to_string(r.published_messages) + "\n";
-    out +=
-        "# HELP orderly_replication_publish_retries_total Publishes to ORDERLY_LOG tried again "
-        "(no quorum or no answer).\n"
-        "# TYPE orderly_replication_publish_retries_total counter\n"
-        "orderly_replication_publish_retries_total " +
-        std::to_string(r.publish_retries) + "\n";
+    gauge("orderly_replication_leader", "1 on the cluster's leader, 0 on a follower.", "gauge",
+          r.role == "leader" ? 1 : 0);
+    gauge("orderly_replication_term", "The leader's term this node knows.", "gauge",
+          static_cast<double>(r.term));
+    gauge("orderly_replication_lag_messages", "Messages of ORDERLY_LOG not yet applied.", "gauge",
+          static_cast<double>(r.lag));
+    gauge("orderly_replication_published_messages_total",
+          "Messages this process appended to ORDERLY_LOG as the leader.", "counter",
+          static_cast<double>(r.published_messages));
+    gauge("orderly_replication_publish_retries_total",
+          "Publishes to ORDERLY_LOG tried again (no quorum or no answer).", "counter",
+          static_cast<double>(r.publish_retries));
   }
   http::Response r;
   r.content_type = "text/plain; version=0.0.4";

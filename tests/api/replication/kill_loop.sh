@@ -14,13 +14,9 @@
 #
 # Exit status: the test's.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-build="${ORDERLY_BUILD_DIR:-$here/../../../build}"
-binary="$build/tests/api/orderly_replication_tests"
-if [ ! -x "$binary" ]; then
-  echo "$(basename "$0"): $binary is not built" \
-    "(cmake --build build --target orderly_replication_tests)" >&2
-  exit 2
-fi
+
+# shellcheck source=tests/reliability/test_binary.sh
+source "$(dirname "$0")/../../reliability/test_binary.sh"
+require_test_binary orderly_replication_tests api
 export ORDERLY_KILL_ROUNDS="${ORDERLY_KILL_ROUNDS:-20}"
 exec "$binary" --test-case='cluster: the leader killed again and again*' --success=false "$@"
